@@ -1,0 +1,51 @@
+"""pytest configuration shared by tests/, docstrings, docs/ and the README.
+
+- Hypothesis profiles: ``default`` (no deadline: CI machines are small and shared) and
+  ``ci`` (more examples, derandomised); pick one with ``HYPOTHESIS_PROFILE``.
+- Sybil runs every ``>>>`` example of the package's docstrings and every Python code
+  block of ``docs/`` and the README, so documentation cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+from sybil import Sybil
+from sybil.sybil import SybilCollection
+from sybil.parsers import markdown, myst, rest
+
+settings.register_profile(
+    "default", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "ci",
+    deadline=None,
+    max_examples=200,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+_docstrings = Sybil(
+    parsers=[rest.DocTestParser()],
+    patterns=["*.py"],
+    path="src/levrisk",
+)
+_docs = Sybil(
+    parsers=[
+        myst.DocTestDirectiveParser(),
+        myst.PythonCodeBlockParser(),
+        myst.SkipParser(),
+    ],
+    patterns=["*.md"],
+    path="docs",
+    excludes=["_build/*"],
+)
+_readme = Sybil(
+    parsers=[markdown.PythonCodeBlockParser(), markdown.SkipParser()],
+    patterns=["README.md"],
+    path=".",
+)
+
+pytest_collect_file = SybilCollection([_docstrings, _docs, _readme]).pytest()

@@ -1,0 +1,78 @@
+"""Converters and validators for the ``Decimal`` fields of levrisk's value objects.
+
+mypy's attrs plugin only understands named functions as converters, and a converter does
+not know the field it converts. So :func:`number` never raises: a value that is not a
+finite number becomes a :class:`_Rejected` NaN that remembers the raw input, and the
+field's validator (which knows the field's name) raises the documented error. Every
+``Decimal`` field therefore reads::
+
+    price: Decimal = attrs.field(converter=number, validator=positive)
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from levrisk.exceptions import InvalidInputError
+from levrisk.numbers import NumberLike, to_decimal
+
+
+class _Rejected(Decimal):
+    """A NaN standing for an input :func:`number` could not convert (``raw`` keeps it)."""
+
+    raw: object
+
+
+def number(value: NumberLike) -> Decimal:
+    """Convert a field's value by the numeric contract, deferring errors to validation."""
+    try:
+        return to_decimal(value)
+    except InvalidInputError:
+        rejected = _Rejected("NaN")
+        rejected.raw = value
+        return rejected
+
+
+def optional_number(value: NumberLike | None) -> Decimal | None:
+    """Like :func:`number`, but ``None`` stays ``None``."""
+    return None if value is None else number(value)
+
+
+def _check_number(attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, _Rejected):
+        msg = f"{attribute.name} must be a finite number, got {value.raw!r}"
+        raise InvalidInputError(msg)
+
+
+def finite(_instance: object, attribute: attrs.Attribute[Any], value: Decimal | None) -> None:
+    """Validate that a converted field is a finite number (any sign)."""
+    _check_number(attribute, value)
+
+
+def positive(_instance: object, attribute: attrs.Attribute[Any], value: Decimal | None) -> None:
+    """Validate that a converted field is a number > 0 (``None`` passes)."""
+    _check_number(attribute, value)
+    if value is not None and value <= 0:
+        msg = f"{attribute.name} must be positive, got {value!r}"
+        raise InvalidInputError(msg)
+
+
+def non_negative(
+    _instance: object, attribute: attrs.Attribute[Any], value: Decimal | None
+) -> None:
+    """Validate that a converted field is a number ≥ 0 (``None`` passes)."""
+    _check_number(attribute, value)
+    if value is not None and value < 0:
+        msg = f"{attribute.name} must not be negative, got {value!r}"
+        raise InvalidInputError(msg)
+
+
+def fraction(_instance: object, attribute: attrs.Attribute[Any], value: Decimal | None) -> None:
+    """Validate that a converted field is a rate with ``0 ≤ value < 1`` (``None`` passes)."""
+    _check_number(attribute, value)
+    if value is not None and not 0 <= value < 1:
+        msg = f"{attribute.name} must be a fraction in [0, 1), got {value!r}"
+        raise InvalidInputError(msg)
