@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 NumberLike: TypeAlias = Union[Decimal, int, str, float]  # noqa: UP007 - a runtime alias on 3.10 needs Union
-"""What the scalar API accepts as a number: ``Decimal``, ``int``, ``str`` or ``float``.
+"""The number types the scalar API accepts (``Decimal``, ``int``, ``str`` or ``float``).
 
 A float is read from its shortest ``repr`` (``0.1`` means ``Decimal("0.1")``).
 ``bool``, NaN, infinities and non-numeric strings are rejected.
@@ -35,7 +35,7 @@ A float is read from its shortest ``repr`` (``0.1`` means ``Decimal("0.1")``).
 RoundingMode: TypeAlias = Literal[
     "down", "up", "floor", "ceiling", "half_up", "half_even", "half_down"
 ]
-"""How :func:`round_to_step` resolves a value between two steps.
+"""The ways in which ``round_to_step`` resolves a value between two steps.
 
 ``down`` toward zero, ``up`` away from zero, ``floor`` toward −∞, ``ceiling`` toward
 +∞; the ``half_*`` modes round to the nearest step and break ties away from zero
