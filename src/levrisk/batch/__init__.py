@@ -1,0 +1,57 @@
+"""Batch path: the hot formulas over arrays of positions, fast and pinned to the exact path.
+
+Install with the ``batch`` extra (``pip install 'levrisk[batch]'``: NumPy,
+array-api-compat, Numba). The functions take arrays of any library that implements the
+Python array API standard (NumPy by default; CuPy, PyTorch, JAX, array-api-strict) and
+compute in float64 in that library, on its device. For NumPy inputs the isolated
+liquidation price runs in a compiled Numba kernel when Numba is installed.
+
+Conventions shared by every function:
+
+- ``side`` is ``1`` for a long and ``-1`` for a short (:data:`LONG`, :data:`SHORT`).
+- A quantity that does not exist (no liquidation price, no margin level) is ``NaN``,
+  where the scalar ``Decimal`` path returns ``None``.
+- Invalid rows (non-positive size or price, negative margin, a side other than ±1,
+  NaN or infinities) are never computed silently: the call raises
+  :class:`~levrisk.exceptions.InvalidInputError` listing how many rows are bad and the
+  first few flat row indices with their values.
+- The arguments broadcast together (scalars are allowed); the result has the
+  broadcast shape.
+
+The scalar ``Decimal`` path is the reference; the tests pin every function here to it
+(see the batch explanation page for the float64 error bound).
+"""
+
+from __future__ import annotations
+
+from levrisk.batch._brackets import BracketArrays
+from levrisk.batch._common import LONG, SHORT, Array, ContractKind
+from levrisk.batch._futures import (
+    Engine,
+    bankruptcy_price,
+    isolated_liquidation_price,
+    maintenance_margin,
+    margin_ratio,
+    notional,
+    unrealized_pnl,
+)
+from levrisk.batch._interest import accrual_counts
+from levrisk.batch._margin import margin_level, spot_liquidation_price
+
+__all__ = [
+    "LONG",
+    "SHORT",
+    "Array",
+    "BracketArrays",
+    "ContractKind",
+    "Engine",
+    "accrual_counts",
+    "bankruptcy_price",
+    "isolated_liquidation_price",
+    "maintenance_margin",
+    "margin_level",
+    "margin_ratio",
+    "notional",
+    "spot_liquidation_price",
+    "unrealized_pnl",
+]

@@ -1,0 +1,116 @@
+"""Shared helpers of :mod:`levrisk.batch`: namespaces, conversion and row validation."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Final, Literal, TypeAlias
+
+import array_api_compat
+
+from levrisk.exceptions import InvalidInputError
+
+Array: TypeAlias = Any
+"""Any array of the Python array API standard (NumPy, CuPy, PyTorch, JAX, ...)."""
+
+ContractKind: TypeAlias = Literal["linear", "inverse"]
+"""How PnL and notional are computed: ``"linear"`` (quote) or ``"inverse"`` (coin)."""
+
+LONG: Final = 1
+"""The ``side`` code of a long position."""
+
+SHORT: Final = -1
+"""The ``side`` code of a short position."""
+
+_SHOWN: Final = 5
+"""How many offending rows an error message lists."""
+
+
+def namespace(*values: object) -> Any:  # noqa: ANN401 - a module object
+    """The array-API namespace of the array arguments (NumPy when all are scalars)."""
+    arrays = [v for v in values if array_api_compat.is_array_api_obj(v)]
+    if not arrays:
+        import numpy as np  # noqa: PLC0415 - only when no array was passed
+
+        return array_api_compat.array_namespace(np.asarray(0.0))
+    try:
+        return array_api_compat.array_namespace(*arrays)
+    except TypeError as error:
+        msg = f"the array arguments must share one array namespace: {error}"
+        raise InvalidInputError(msg) from error
+
+
+def check_kind(kind: object) -> ContractKind:
+    """Validate a contract kind."""
+    if kind not in {"linear", "inverse"}:
+        msg = f"kind must be 'linear' or 'inverse', got {kind!r}"
+        raise InvalidInputError(msg)
+    return "linear" if kind == "linear" else "inverse"
+
+
+def as_float(xp: Any, value: object, *, name: str) -> Array:  # noqa: ANN401
+    """Convert an array or a real scalar to a float64 array of namespace ``xp``.
+
+    Integer arrays are converted, float arrays kept (float32 is widened). Booleans,
+    complex values, strings and other objects raise
+    :class:`~levrisk.exceptions.InvalidInputError` naming ``name``.
+    """
+    if array_api_compat.is_array_api_obj(value):
+        array: Any = value
+        dtype = array.dtype
+        if xp.isdtype(dtype, "real floating"):
+            return value if dtype == xp.float64 else xp.astype(value, xp.float64)
+        if xp.isdtype(dtype, "integral"):
+            return xp.astype(value, xp.float64)
+        msg = f"{name} must be an array of real numbers, got dtype {dtype!r}"
+        raise InvalidInputError(msg)
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        msg = f"{name} must be a real number or an array of real numbers, got {value!r}"
+        raise InvalidInputError(msg)
+    return xp.asarray(float(value), dtype=xp.float64)
+
+
+def as_index(xp: Any, value: object, *, name: str, bound: int) -> Array:  # noqa: ANN401
+    """Validate an integer index array with ``0 ≤ value < bound``."""
+    array: Any = value
+    if not array_api_compat.is_array_api_obj(array) or not xp.isdtype(array.dtype, "integral"):
+        msg = f"{name} must be an integer array, got {value!r}"
+        raise InvalidInputError(msg)
+    index = xp.astype(value, xp.int64)
+    check_rows(
+        xp,
+        (index < 0) | (index >= bound),
+        name=name,
+        rule=f"a symbol index in [0, {bound})",
+        values=index,
+    )
+    return index
+
+
+def check_rows(xp: Any, bad: Array, *, name: str, rule: str, values: Array) -> None:  # noqa: ANN401
+    """Raise :class:`~levrisk.exceptions.InvalidInputError` when any row of ``bad`` is set.
+
+    The message names the argument, the rule, how many rows break it and the first
+    few flat row indices with their values.
+    """
+    flat = xp.reshape(bad, (-1,))
+    if not bool(xp.any(flat)):
+        return
+    (rows,) = xp.nonzero(flat)
+    count = int(rows.shape[0])
+    first = rows[: min(count, _SHOWN)]
+    shown = xp.take(xp.reshape(xp.broadcast_to(values, bad.shape), (-1,)), first)
+    indices = [int(first[i]) for i in range(int(first.shape[0]))]
+    got = [float(shown[i]) for i in range(int(shown.shape[0]))]
+    msg = f"{name} must be {rule}: {count} bad row(s), first at {indices}, got {got}"
+    raise InvalidInputError(msg)
+
+
+def broadcast_flat(xp: Any, *arrays: Array) -> tuple[tuple[int, ...], list[Array]]:  # noqa: ANN401
+    """Broadcast the arrays together and flatten each to 1-D; return the common shape."""
+    try:
+        broadcast = xp.broadcast_arrays(*arrays)
+    except ValueError as error:
+        msg = f"the position arrays must have broadcastable shapes: {error}"
+        raise InvalidInputError(msg) from error
+    shape = tuple(broadcast[0].shape)
+    return shape, [xp.reshape(a, (-1,)) for a in broadcast]

@@ -1,0 +1,726 @@
+"""Futures formulas over arrays of positions (FORMULAS.md §1, §3)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypeAlias
+
+import array_api_compat
+
+from levrisk.batch import _kernel
+from levrisk.batch._brackets import BracketArrays, _Tables, check_brackets
+from levrisk.batch._common import (
+    Array,
+    ContractKind,
+    as_float,
+    as_index,
+    broadcast_flat,
+    check_kind,
+    check_rows,
+    namespace,
+)
+from levrisk.exceptions import BracketError, InvalidInputError
+
+Engine: TypeAlias = Literal["auto", "numba", "array_api"]
+"""Which implementation computes the isolated liquidation price.
+
+``"auto"`` uses the compiled Numba kernel for NumPy inputs when Numba is installed and
+the array-API path otherwise; ``"numba"`` insists on the kernel; ``"array_api"`` always
+takes the portable path.
+"""
+
+_ENGINES = ("auto", "numba", "array_api")
+
+
+def _positive(xp: Any, x: Array, *, name: str) -> None:  # noqa: ANN401
+    check_rows(xp, ~(xp.isfinite(x) & (x > 0)), name=name, rule="positive and finite", values=x)
+
+
+def _side(xp: Any, side: object) -> Array:  # noqa: ANN401
+    value = as_float(xp, side, name="side")
+    check_rows(
+        xp,
+        (value != 1.0) & (value != -1.0),
+        name="side",
+        rule="1 (long) or -1 (short)",
+        values=value,
+    )
+    return value
+
+
+def _margin(xp: Any, margin: object, *, name: str = "margin") -> Array:  # noqa: ANN401
+    value = as_float(xp, margin, name=name)
+    check_rows(
+        xp,
+        ~(xp.isfinite(value) & (value >= 0)),
+        name=name,
+        rule="non-negative and finite",
+        values=value,
+    )
+    return value
+
+
+def _symbol(
+    xp: Any,  # noqa: ANN401
+    symbol: object,
+    tables: BracketArrays,
+    shape: tuple[int, ...],
+) -> Array | None:
+    """The flat symbol index of each row (None for a shared table)."""
+    if not tables.stacked:
+        if symbol is not None:
+            msg = "symbol is only accepted with a stacked BracketArrays (from_tables)"
+            raise InvalidInputError(msg)
+        return None
+    if symbol is None:
+        msg = "symbol is required with a stacked BracketArrays (from_tables)"
+        raise InvalidInputError(msg)
+    index = as_index(xp, symbol, name="symbol", bound=tables.symbols)
+    try:
+        return xp.reshape(xp.broadcast_to(index, shape), (-1,))
+    except (ValueError, RuntimeError) as error:
+        msg = f"symbol must broadcast to the positions' shape {shape}: {error}"
+        raise InvalidInputError(msg) from error
+
+
+def _lookup(
+    xp: Any,  # noqa: ANN401
+    edges: Array,
+    target: Array,
+    sym: Array | None,
+    *,
+    side: Literal["left", "right"] = "left",
+) -> Array:
+    """Index of the first edge ``≥ target`` (``side="left"``) in each row's own table."""
+    if sym is None:
+        return xp.searchsorted(edges[0, :], target, side=side)
+    index = xp.zeros(target.shape, dtype=xp.int64)
+    for k in range(edges.shape[1]):  # a loop over brackets, never over positions
+        column = xp.take(edges[:, k], sym)
+        index = index + xp.astype(column < target, xp.int64)
+    return index
+
+
+def _gather(xp: Any, table: Array, index: Array, sym: Array | None) -> Array:  # noqa: ANN401
+    width = table.shape[1]
+    flat = xp.reshape(table, (-1,))
+    return xp.take(flat, index if sym is None else sym * width + index)
+
+
+def _beyond(
+    xp: Any,  # noqa: ANN401
+    index: Array,
+    tables: _Tables,
+    sym: Array | None,
+    values: Array,
+    *,
+    what: str,
+) -> None:
+    count = tables.counts[0] if sym is None else xp.take(tables.counts, sym)
+    bad = index >= count
+    flat = xp.reshape(bad, (-1,))
+    if bool(xp.any(flat)):
+        try:
+            check_rows(xp, bad, name=what, rule="within the bracket table", values=values)
+        except InvalidInputError as error:
+            raise BracketError(str(error)) from None
+
+
+def _notional(
+    size: Array,
+    price: Array,
+    contract_size: Array,
+    kind: ContractKind,
+) -> Array:
+    units = size * contract_size
+    return units * price if kind == "linear" else units / price
+
+
+def _prepare(
+    xp: Any,  # noqa: ANN401
+    arrays: dict[str, object],
+    *,
+    positive: tuple[str, ...],
+    margins: tuple[str, ...] = (),
+    side: bool = False,
+) -> tuple[tuple[int, ...], dict[str, Array]]:
+    """Convert, validate and broadcast the row arguments; return the shape and 1-D arrays."""
+    converted: dict[str, Array] = {}
+    for name, value in arrays.items():
+        if name == "side" and side:
+            converted[name] = _side(xp, value)
+        elif name in margins:
+            converted[name] = _margin(xp, value, name=name)
+        else:
+            converted[name] = as_float(xp, value, name=name)
+            if name in positive:
+                _positive(xp, converted[name], name=name)
+    shape, flat = broadcast_flat(xp, *converted.values())
+    return shape, dict(zip(converted, flat, strict=True))
+
+
+def notional(
+    *,
+    size: Array,
+    price: Array,
+    kind: ContractKind = "linear",
+    contract_size: Array | float = 1.0,
+) -> Array:
+    r"""Notional of each position at a price: quote for linear, coin for inverse.
+
+    .. math::
+
+        n = Q \cdot P \ \text{(linear)}, \qquad n = N \cdot CS / P \ \text{(inverse)}
+
+    with ``Q = N = size · contract_size``.
+
+    Args:
+        size: position sizes (> 0): base units (linear) or contracts (inverse).
+        price: prices (> 0), quote per base.
+        kind: ``"linear"`` or ``"inverse"`` for the whole call.
+        contract_size: base per contract (linear, default 1) or quote per contract
+            (inverse, 100 for Binance BTCUSD), a scalar or an array.
+
+    Returns:
+        A float64 array with the broadcast shape of the inputs.
+
+    Raises:
+        InvalidInputError: when ``kind`` is unknown, an argument is not real-valued, the
+            shapes do not broadcast, or a row is not positive and finite (the message
+            lists the first offending row indices).
+
+    References:
+        Binance, "Leverage and Margin of USDⓈ-M Futures" / COIN-M; FORMULAS.md §3.1
+        [published].
+
+    Examples:
+        >>> import numpy as np
+        >>> notional(
+        ...     size=np.array([100.0]),
+        ...     price=np.array([25_000.0]),
+        ...     kind="inverse",
+        ...     contract_size=100,
+        ... )
+        array([0.4])
+
+    .. versionadded:: 0.1.0
+    """
+    contract = check_kind(kind)
+    xp = namespace(size, price, contract_size)
+    shape, a = _prepare(
+        xp,
+        {"size": size, "price": price, "contract_size": contract_size},
+        positive=("size", "price", "contract_size"),
+    )
+    return xp.reshape(_notional(a["size"], a["price"], a["contract_size"], contract), shape)
+
+
+def _maintenance(
+    xp: Any,  # noqa: ANN401
+    value: Array,
+    tables: BracketArrays,
+    sym: Array | None,
+) -> Array:
+    arrays = tables.arrays(xp, array_api_compat.device(value))
+    index = _lookup(xp, arrays.caps, value, sym)
+    _beyond(xp, index, arrays, sym, value, what="notional")
+    rate = _gather(xp, arrays.rates, index, sym)
+    amount = _gather(xp, arrays.amounts, index, sym)
+    return value * rate - amount
+
+
+def maintenance_margin(
+    *,
+    size: Array,
+    mark_price: Array,
+    brackets: BracketArrays,
+    kind: ContractKind = "linear",
+    contract_size: Array | float = 1.0,
+    symbol: Array | None = None,
+) -> Array:
+    r"""Maintenance margin of each position at its mark price (tiered brackets).
+
+    .. math::
+
+        MM = n \cdot m_k - cum_k, \qquad floor_k < n \le cap_k
+
+    with ``n`` the notional at the mark price (see :func:`notional`); the bracket is
+    found with ``searchsorted`` on the caps (cap inclusive).
+
+    Args:
+        size: position sizes (> 0).
+        mark_price: mark prices (> 0).
+        brackets: a :class:`BracketArrays` (or a ``BracketTable``, converted per call).
+        kind: ``"linear"`` or ``"inverse"``.
+        contract_size: base (linear) or quote (inverse) units per contract.
+        symbol: with a stacked ``brackets``, the integer table index of each row.
+
+    Returns:
+        MM in the notional unit (quote for linear, coin for inverse), float64.
+
+    Raises:
+        InvalidInputError: for invalid rows or arguments (the message lists rows).
+        BracketError: when a notional exceeds its table's highest cap.
+
+    References:
+        Binance, "Leverage and Margin of USDⓈ-M Futures"; FORMULAS.md §1 [published].
+
+    Examples:
+        >>> import numpy as np
+        >>> from levrisk.brackets import BracketTable
+        >>> table = BracketTable.from_rates(
+        ...     caps=[50_000, 250_000, 1_000_000, 10_000_000],
+        ...     maintenance_rates=["0.004", "0.005", "0.01", "0.025"],
+        ...     max_leverages=[125, 100, 50, 20],
+        ... )
+        >>> maintenance_margin(
+        ...     size=np.array([10.0]),
+        ...     mark_price=np.array([50_000.0]),
+        ...     brackets=BracketArrays.from_table(table),
+        ... )
+        array([3700.])
+
+    .. versionadded:: 0.1.0
+    """
+    contract = check_kind(kind)
+    tables = check_brackets(brackets)
+    xp = namespace(size, mark_price, contract_size, symbol)
+    shape, a = _prepare(
+        xp,
+        {"size": size, "mark_price": mark_price, "contract_size": contract_size},
+        positive=("size", "mark_price", "contract_size"),
+    )
+    sym = _symbol(xp, symbol, tables, shape)
+    value = _notional(a["size"], a["mark_price"], a["contract_size"], contract)
+    return xp.reshape(_maintenance(xp, value, tables, sym), shape)
+
+
+def _upnl(a: dict[str, Array], kind: ContractKind) -> Array:
+    units = a["size"] * a["contract_size"]
+    if kind == "linear":
+        return a["side"] * units * (a["mark_price"] - a["entry_price"])
+    return a["side"] * units * (1.0 / a["entry_price"] - 1.0 / a["mark_price"])
+
+
+def unrealized_pnl(
+    *,
+    side: Array,
+    size: Array,
+    entry_price: Array,
+    mark_price: Array,
+    kind: ContractKind = "linear",
+    contract_size: Array | float = 1.0,
+) -> Array:
+    r"""Unrealized PnL of each position at its mark price.
+
+    .. math::
+
+        UPNL = s \cdot Q \cdot (MP - EP) \ \text{(linear, quote)}, \qquad
+        UPNL = s \cdot N \cdot CS \cdot (1/EP - 1/MP) \ \text{(inverse, coin)}
+
+    Args:
+        side: ``1`` (long) or ``-1`` (short) per row (:data:`LONG`, :data:`SHORT`).
+        size: position sizes (> 0).
+        entry_price: entry prices (> 0).
+        mark_price: mark prices (> 0).
+        kind: ``"linear"`` or ``"inverse"``.
+        contract_size: base (linear) or quote (inverse) units per contract.
+
+    Returns:
+        PnL in quote (linear) or coin (inverse), float64.
+
+    Raises:
+        InvalidInputError: for invalid rows or arguments (the message lists rows).
+
+    References:
+        Binance, "How to Calculate Unrealized PnL"; FORMULAS.md §3.1 [published].
+
+    Examples:
+        >>> import numpy as np
+        >>> unrealized_pnl(
+        ...     side=np.array([1, -1]),
+        ...     size=np.array([0.5, 0.5]),
+        ...     entry_price=np.array([60_000.0, 60_000.0]),
+        ...     mark_price=np.array([62_000.0, 62_000.0]),
+        ... )
+        array([ 1000., -1000.])
+
+    .. versionadded:: 0.1.0
+    """
+    contract = check_kind(kind)
+    xp = namespace(side, size, entry_price, mark_price, contract_size)
+    shape, a = _prepare(
+        xp,
+        {
+            "side": side,
+            "size": size,
+            "entry_price": entry_price,
+            "mark_price": mark_price,
+            "contract_size": contract_size,
+        },
+        positive=("size", "entry_price", "mark_price", "contract_size"),
+        side=True,
+    )
+    return xp.reshape(_upnl(a, contract), shape)
+
+
+def margin_ratio(
+    *,
+    side: Array,
+    size: Array,
+    entry_price: Array,
+    mark_price: Array,
+    margin: Array,
+    brackets: BracketArrays,
+    kind: ContractKind = "linear",
+    contract_size: Array | float = 1.0,
+    symbol: Array | None = None,
+) -> Array:
+    r"""Binance-convention margin ratio of isolated positions: MM ÷ margin balance.
+
+    .. math::
+
+        \text{margin ratio} = \frac{MM(n_{MP})}{WB + UPNL}
+
+    Liquidation is at 1 (100 %); higher is riskier. Where the margin balance
+    ``WB + UPNL`` is not positive the ratio does not exist and the row is NaN.
+
+    Args:
+        side: ``1`` (long) or ``-1`` (short) per row.
+        size: position sizes (> 0).
+        entry_price: entry prices (> 0).
+        mark_price: mark prices (> 0).
+        margin: the isolated wallet of each position (≥ 0), quote or coin.
+        brackets: a :class:`BracketArrays`.
+        kind: ``"linear"`` or ``"inverse"``.
+        contract_size: base (linear) or quote (inverse) units per contract.
+        symbol: with a stacked ``brackets``, the table index of each row.
+
+    Returns:
+        The ratio as a float64 fraction (1.0 = 100 %), NaN where the balance is ≤ 0.
+
+    Raises:
+        InvalidInputError: for invalid rows or arguments (the message lists rows).
+        BracketError: when a notional exceeds its table's highest cap.
+
+    References:
+        Binance, "Margin Ratio"; FORMULAS.md §3.1 [published].
+
+    Examples:
+        >>> import numpy as np
+        >>> from levrisk.brackets import BracketTable
+        >>> table = BracketTable.from_rates(
+        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
+        ... )
+        >>> margin_ratio(
+        ...     side=np.array([1]),
+        ...     size=np.array([0.02]),
+        ...     entry_price=np.array([50_000.0]),
+        ...     mark_price=np.array([50_000.0]),
+        ...     margin=np.array([100.0]),
+        ...     brackets=BracketArrays.from_table(table),
+        ... )
+        array([0.04])
+
+    .. versionadded:: 0.1.0
+    """
+    contract = check_kind(kind)
+    tables = check_brackets(brackets)
+    xp = namespace(side, size, entry_price, mark_price, margin, contract_size, symbol)
+    shape, a = _prepare(
+        xp,
+        {
+            "side": side,
+            "size": size,
+            "entry_price": entry_price,
+            "mark_price": mark_price,
+            "margin": margin,
+            "contract_size": contract_size,
+        },
+        positive=("size", "entry_price", "mark_price", "contract_size"),
+        margins=("margin",),
+        side=True,
+    )
+    sym = _symbol(xp, symbol, tables, shape)
+    value = _notional(a["size"], a["mark_price"], a["contract_size"], contract)
+    mm = _maintenance(xp, value, tables, sym)
+    balance = a["margin"] + _upnl(a, contract)
+    alive = balance > 0
+    ratio = mm / xp.where(alive, balance, 1.0)
+    return xp.reshape(xp.where(alive, ratio, xp.nan), shape)
+
+
+def _liquidation_target(
+    xp: Any,  # noqa: ANN401
+    a: dict[str, Array],
+    kind: ContractKind,
+) -> tuple[Array, Array, Array]:
+    """``(units, plus, target)``: the solve variable's side and right-hand side.
+
+    ``plus`` rows solve ``n − MM(n) = T`` (linear long, inverse short), the others
+    ``n + MM(n) = T`` (linear short, inverse long), with ``T = n_entry ∓ margin``.
+    """
+    units = a["size"] * a["contract_size"]
+    if kind == "inverse":
+        entry_notional = units / a["entry_price"]
+        plus = a["side"] < 0
+    else:
+        entry_notional = units * a["entry_price"]
+        plus = a["side"] > 0
+    target = xp.where(plus, entry_notional - a["margin"], entry_notional + a["margin"])
+    return units, plus, target
+
+
+def _price_from_notional(
+    xp: Any,  # noqa: ANN401
+    solved: Array,
+    units: Array,
+    kind: ContractKind,
+) -> Array:
+    alive = solved > 0
+    safe = xp.where(alive, solved, 1.0)
+    price = safe / units if kind == "linear" else units / safe
+    return xp.where(alive, price, xp.nan)
+
+
+_LIQUIDATION_ARGS = ("side", "size", "entry_price", "margin", "contract_size")
+
+
+def isolated_liquidation_price(
+    *,
+    side: Array,
+    size: Array,
+    entry_price: Array,
+    margin: Array,
+    brackets: BracketArrays,
+    kind: ContractKind = "linear",
+    contract_size: Array | float = 1.0,
+    symbol: Array | None = None,
+    engine: Engine = "auto",
+) -> Array:
+    r"""Isolated liquidation price of each position, Binance rule (mark basis, no fee).
+
+    Solves ``margin + UPNL(P) = MM(n(P))`` with the maintenance margin evaluated at the
+    liquidation price itself (the consistent-bracket rule). With ``σ = +1`` for a
+    linear long or an inverse short and ``σ = −1`` otherwise, the condition reads
+    ``n − σ·MM(n) = T`` in the notional ``n`` at the liquidation price, with
+    ``T = n_entry − σ·margin``; the left side is strictly increasing, so the one
+    consistent bracket is the first with edge ``E^σ_k = cap_k − σ·MM(cap_k) ≥ T``
+    (a ``searchsorted``), and
+
+    .. math::
+
+        n = \frac{T - \sigma \cdot cum_k}{1 - \sigma \cdot m_k}, \qquad
+        LP = n / Q \ \text{(linear)}, \qquad LP = N \cdot CS / n \ \text{(inverse)}
+
+    which is the closed form of FORMULAS.md §3.2/§3.3, e.g. linear long
+    ``(Q·EP − M − cum)/(Q·(1 − m))``.
+
+    A position that cannot be liquidated (``n ≤ 0``: a linear long or an inverse
+    short with margin ≥ its entry notional) gets NaN, where the scalar path returns
+    ``None``. Results are float64; see the batch explanation page for the error bound.
+
+    Args:
+        side: ``1`` (long) or ``-1`` (short) per row (:data:`LONG`, :data:`SHORT`).
+        size: sizes (> 0): base units (linear) or contracts (inverse).
+        entry_price: entry prices (> 0).
+        margin: the isolated wallet of each position (≥ 0): quote (linear) or coin
+            (inverse).
+        brackets: a :class:`BracketArrays` (one shared table, or a stack with
+            ``symbol``).
+        kind: ``"linear"`` or ``"inverse"`` for the whole call.
+        contract_size: base (linear, default 1) or quote (inverse) units per contract.
+        symbol: with a stacked ``brackets``, the integer table index of each row.
+        engine: ``"auto"``, ``"numba"`` or ``"array_api"`` (see :data:`Engine`).
+
+    Returns:
+        Liquidation prices (quote per base), float64, NaN where none exists.
+
+    Raises:
+        InvalidInputError: when ``kind``/``engine`` is unknown, an argument is not
+            real-valued, shapes do not broadcast, or rows are invalid (side not ±1,
+            size/price/contract size not positive and finite, margin negative or not
+            finite, symbol out of range); the message lists the first bad rows.
+        BracketError: when the notional at a liquidation price exceeds its table's
+            highest cap (a short, or an inverse long, beyond the table).
+
+    References:
+        Binance, "How to Calculate Liquidation Price of USDⓈ-M Contracts" and
+        "... of COIN-M Contracts"; FORMULAS.md §3.2, §3.3 [checked].
+
+    Examples:
+        >>> import numpy as np
+        >>> from levrisk.brackets import BracketTable
+        >>> table = BracketTable.from_rates(
+        ...     caps=[50_000, 250_000],
+        ...     maintenance_rates=["0.004", "0.005"],
+        ...     max_leverages=[125, 100],
+        ... )
+        >>> lp = isolated_liquidation_price(
+        ...     side=np.array([1, 1]),
+        ...     size=np.array([0.02, 1.0]),
+        ...     entry_price=np.array([50_000.0, 50_000.0]),
+        ...     margin=np.array([500.0, 60_000.0]),
+        ...     brackets=BracketArrays.from_table(table),
+        ... )
+        >>> lp.round(2)
+        array([25100.4,     nan])
+
+    .. versionadded:: 0.1.0
+    """
+    contract = check_kind(kind)
+    tables = check_brackets(brackets)
+    if engine not in _ENGINES:
+        msg = f"engine must be one of {list(_ENGINES)}, got {engine!r}"
+        raise InvalidInputError(msg)
+    raw = dict(
+        zip(_LIQUIDATION_ARGS, (side, size, entry_price, margin, contract_size), strict=True)
+    )
+    xp = namespace(*raw.values(), symbol)
+    if engine != "array_api":
+        qualified, fast = _fast(xp, raw, symbol, tables, contract)
+        if fast is not None:
+            return fast
+        if engine == "numba" and not qualified:
+            msg = (
+                "engine='numba' needs Numba and NumPy arrays: 1-D float64 size, "
+                "entry_price and margin of one length, a real 1-D side of that length"
+            )
+            raise InvalidInputError(msg)
+    shape, a = _prepare(
+        xp, raw, positive=("size", "entry_price", "contract_size"), margins=("margin",), side=True
+    )
+    sym = _symbol(xp, symbol, tables, shape)
+    arrays = tables.arrays(xp, array_api_compat.device(a["size"]))
+    units, plus, target = _liquidation_target(xp, a, contract)
+    index = xp.where(
+        plus,
+        _lookup(xp, arrays.edges_minus, target, sym),
+        _lookup(xp, arrays.edges_plus, target, sym),
+    )
+    _beyond(xp, index, arrays, sym, target, what="the liquidation solve's target notional")
+    rate = _gather(xp, arrays.rates, index, sym)
+    amount = _gather(xp, arrays.amounts, index, sym)
+    sign = xp.where(plus, 1.0, -1.0)
+    solved = (target - sign * amount) / (1.0 - sign * rate)
+    return xp.reshape(_price_from_notional(xp, solved, units, contract), shape)
+
+
+def _fast(
+    xp: Any,  # noqa: ANN401
+    raw: dict[str, object],
+    symbol: object,
+    tables: BracketArrays,
+    kind: ContractKind,
+) -> tuple[bool, Array | None]:
+    """``(qualified, result)``: whether the kernel applies, and its result.
+
+    The result is None when the inputs do not qualify, or when the kernel met invalid
+    or out-of-table rows (then the array-API path raises the row-listing error).
+    """
+    if not _kernel.AVAILABLE or not array_api_compat.is_numpy_namespace(xp):
+        return False, None
+    import numpy as np  # noqa: PLC0415 - NumPy namespace confirmed above
+
+    side: Any = raw["side"]
+    size: Any = raw["size"]
+    entry: Any = raw["entry_price"]
+    margin: Any = raw["margin"]
+    columns = (size, entry, margin)
+    if not (
+        all(isinstance(c, np.ndarray) and c.ndim == 1 and c.dtype == np.float64 for c in columns)
+        and isinstance(side, np.ndarray)
+        and side.ndim == 1
+        and side.dtype.kind in "if"
+        and len({side.shape, *(c.shape for c in columns)}) == 1
+    ):
+        return False, None
+    contract_size = np.asarray(raw["contract_size"])
+    if contract_size.dtype.kind not in "if" or contract_size.shape not in {(), side.shape}:
+        return False, None
+    if symbol is not None and not (
+        isinstance(symbol, np.ndarray) and symbol.shape == side.shape and symbol.dtype.kind == "i"
+    ):
+        return False, None
+    if (symbol is None) == tables.stacked:
+        return True, None  # the array-API path reports the misuse
+    arrays = tables.arrays(xp)
+    out = np.empty(side.shape, dtype=np.float64)
+    bad = _kernel.isolated_liquidation(
+        side,
+        size,
+        entry,
+        margin,
+        np.atleast_1d(contract_size.astype(np.float64)),
+        np.zeros(1, np.int64) if symbol is None else symbol.astype(np.int64, copy=False),
+        kind == "inverse",
+        arrays.edges_minus,
+        arrays.edges_plus,
+        arrays.rates,
+        arrays.amounts,
+        arrays.counts,
+        out,
+    )
+    return True, (None if bad else out)
+
+
+def bankruptcy_price(
+    *,
+    side: Array,
+    size: Array,
+    entry_price: Array,
+    margin: Array,
+    kind: ContractKind = "linear",
+    contract_size: Array | float = 1.0,
+) -> Array:
+    r"""Bankruptcy price of each isolated position: where margin + UPNL reaches 0.
+
+    The liquidation solve with ``MM = 0``:
+
+    .. math::
+
+        BP = EP - s \cdot M / Q \ \text{(linear)}, \qquad
+        BP = \frac{N \cdot CS}{N \cdot CS / EP + s \cdot M} \ \text{(inverse)}
+
+    (isolated with the initial margin as ``M``: linear ``EP·(1 − s/L)``, inverse long
+    ``EP·L/(L+1)``, short ``EP·L/(L−1)``). Where it does not exist (a linear long or
+    an inverse short with margin ≥ its entry notional) the row is NaN.
+
+    Args:
+        side: ``1`` (long) or ``-1`` (short) per row.
+        size: sizes (> 0): base units (linear) or contracts (inverse).
+        entry_price: entry prices (> 0).
+        margin: the isolated wallet of each position (≥ 0), quote or coin.
+        kind: ``"linear"`` or ``"inverse"``.
+        contract_size: base (linear) or quote (inverse) units per contract.
+
+    Returns:
+        Bankruptcy prices (quote per base), float64, NaN where none exists.
+
+    Raises:
+        InvalidInputError: for invalid rows or arguments (the message lists rows).
+
+    References:
+        FORMULAS.md §3.4 [derived].
+
+    Examples:
+        >>> import numpy as np
+        >>> bankruptcy_price(
+        ...     side=np.array([1, -1]),
+        ...     size=np.array([1.0, 1.0]),
+        ...     entry_price=np.array([50_000.0, 50_000.0]),
+        ...     margin=np.array([5_000.0, 5_000.0]),
+        ... )
+        array([45000., 55000.])
+
+    .. versionadded:: 0.1.0
+    """
+    contract = check_kind(kind)
+    raw = dict(
+        zip(_LIQUIDATION_ARGS, (side, size, entry_price, margin, contract_size), strict=True)
+    )
+    xp = namespace(*raw.values())
+    shape, a = _prepare(
+        xp, raw, positive=("size", "entry_price", "contract_size"), margins=("margin",), side=True
+    )
+    units, _, target = _liquidation_target(xp, a, contract)
+    return xp.reshape(_price_from_notional(xp, target, units, contract), shape)

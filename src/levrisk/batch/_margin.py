@@ -1,0 +1,145 @@
+"""Spot-margin formulas over arrays of accounts (FORMULAS.md §2.3, §2.4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from levrisk.batch._common import Array, as_float, broadcast_flat, check_rows, namespace
+
+
+def _non_negative(xp: Any, values: dict[str, object]) -> dict[str, Array]:  # noqa: ANN401
+    converted: dict[str, Array] = {}
+    for name, value in values.items():
+        array = as_float(xp, value, name=name)
+        check_rows(
+            xp,
+            ~(xp.isfinite(array) & (array >= 0)),
+            name=name,
+            rule="non-negative and finite",
+            values=array,
+        )
+        converted[name] = array
+    return converted
+
+
+def margin_level(*, asset_value: Array, liability_value: Array) -> Array:
+    r"""Spot margin level of each account: total asset value ÷ total liabilities.
+
+    .. math::
+
+        ML = \frac{\text{total asset value}}{\text{total liabilities} + \text{interest}}
+
+    Both sides are valued in one quote at index prices by the caller (liabilities
+    include accrued interest). An account without liabilities has no margin level
+    (the scalar path's ``None``, "infinite"): its row is NaN.
+
+    Args:
+        asset_value: total asset value of each account (≥ 0), quote.
+        liability_value: total liabilities plus outstanding interest (≥ 0), quote.
+
+    Returns:
+        The margin level as a float64 ratio, NaN where there is no liability.
+
+    Raises:
+        InvalidInputError: for negative, non-finite or non-real values (rows listed) or
+            shapes that do not broadcast.
+
+    References:
+        Binance, "Margin Level" (cross and isolated margin); FORMULAS.md §2.3
+        [published].
+
+    Examples:
+        >>> import numpy as np
+        >>> margin_level(
+        ...     asset_value=np.array([30_000.0, 5.0]), liability_value=np.array([20_000.0, 0.0])
+        ... )
+        array([1.5, nan])
+
+    .. versionadded:: 0.1.0
+    """
+    xp = namespace(asset_value, liability_value)
+    a = _non_negative(xp, {"asset_value": asset_value, "liability_value": liability_value})
+    shape, (assets, liabilities) = broadcast_flat(xp, a["asset_value"], a["liability_value"])
+    owed = liabilities > 0
+    level = assets / xp.where(owed, liabilities, 1.0)
+    return xp.reshape(xp.where(owed, level, xp.nan), shape)
+
+
+def spot_liquidation_price(
+    *,
+    other_asset_value: Array,
+    other_liability_value: Array,
+    amount_held: Array,
+    amount_owed: Array,
+    liquidation_level: Array | float,
+) -> Array:
+    r"""Spot-margin liquidation price of one asset x, everything else at its current price.
+
+    .. math::
+
+        \frac{A_o + A_x \cdot l}{D_o + D_x \cdot l} = ML^{*}
+        \;\Rightarrow\;
+        l = \frac{ML^{*} \cdot D_o - A_o}{A_x - ML^{*} \cdot D_x}
+
+    A non-positive result or a zero denominator means there is no liquidation price
+    in that direction: NaN (the scalar path's ``None``).
+
+    Args:
+        other_asset_value: ``A_o``, value of the other assets (≥ 0), quote.
+        other_liability_value: ``D_o``, value of the other liabilities plus interest
+            (≥ 0), quote.
+        amount_held: ``A_x``, units of x held (≥ 0).
+        amount_owed: ``D_x``, units of x owed, interest included (≥ 0).
+        liquidation_level: ``ML*`` (> 0), e.g. 1.1 for Binance cross classic.
+
+    Returns:
+        The price of x (quote per x) at which the margin level reaches ``ML*``,
+        float64, NaN where none exists.
+
+    Raises:
+        InvalidInputError: for negative or non-finite values, a non-positive level,
+            non-real arguments (rows listed) or shapes that do not broadcast.
+
+    References:
+        Binance, "Margin Level" / "Liquidation"; FORMULAS.md §2.4 [published definition,
+        derived closed form].
+
+    Examples:
+        >>> import numpy as np
+        >>> spot_liquidation_price(
+        ...     other_asset_value=np.array([0.0]),
+        ...     other_liability_value=np.array([20_000.0]),
+        ...     amount_held=np.array([1.0]),
+        ...     amount_owed=np.array([0.0]),
+        ...     liquidation_level=1.1,
+        ... )
+        array([22000.])
+
+    .. versionadded:: 0.1.0
+    """
+    xp = namespace(
+        other_asset_value, other_liability_value, amount_held, amount_owed, liquidation_level
+    )
+    a = _non_negative(
+        xp,
+        {
+            "other_asset_value": other_asset_value,
+            "other_liability_value": other_liability_value,
+            "amount_held": amount_held,
+            "amount_owed": amount_owed,
+        },
+    )
+    level = as_float(xp, liquidation_level, name="liquidation_level")
+    check_rows(
+        xp,
+        ~(xp.isfinite(level) & (level > 0)),
+        name="liquidation_level",
+        rule="positive and finite",
+        values=level,
+    )
+    shape, (a_o, d_o, a_x, d_x, ml) = broadcast_flat(xp, *a.values(), level)
+    numerator = ml * d_o - a_o
+    denominator = a_x - ml * d_x
+    exists = denominator != 0
+    price = numerator / xp.where(exists, denominator, 1.0)
+    return xp.reshape(xp.where(exists & (price > 0), price, xp.nan), shape)
