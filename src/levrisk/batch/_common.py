@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Final, Literal, TypeAlias
+from typing import Any, Final, Literal, ParamSpec, TypeAlias, TypeVar
 
 import array_api_compat
+import numpy as np
 
 from levrisk.exceptions import InvalidInputError
 
@@ -25,12 +28,30 @@ _SHOWN: Final = 5
 """How many offending rows an error message lists."""
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def quiet(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run ``func`` with NumPy's floating-point warnings off.
+
+    Invalid rows are rejected before any arithmetic, and the masked divisions never
+    divide by zero; what remains is float64 overflow of absurdly large inputs, which
+    gives ``inf`` rows (documented) instead of a ``RuntimeWarning``.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with np.errstate(all="ignore"):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
 def namespace(*values: object) -> Any:  # noqa: ANN401 - a module object
     """The array-API namespace of the array arguments (NumPy when all are scalars)."""
     arrays = [v for v in values if array_api_compat.is_array_api_obj(v)]
     if not arrays:
-        import numpy as np  # noqa: PLC0415 - only when no array was passed
-
         return array_api_compat.array_namespace(np.asarray(0.0))
     try:
         return array_api_compat.array_namespace(*arrays)
@@ -41,7 +62,7 @@ def namespace(*values: object) -> Any:  # noqa: ANN401 - a module object
 
 def check_kind(kind: object) -> ContractKind:
     """Validate a contract kind."""
-    if kind not in {"linear", "inverse"}:
+    if not isinstance(kind, str) or kind not in {"linear", "inverse"}:
         msg = f"kind must be 'linear' or 'inverse', got {kind!r}"
         raise InvalidInputError(msg)
     return "linear" if kind == "linear" else "inverse"
@@ -63,7 +84,11 @@ def as_float(xp: Any, value: object, *, name: str) -> Array:  # noqa: ANN401
             return xp.astype(value, xp.float64)
         msg = f"{name} must be an array of real numbers, got dtype {dtype!r}"
         raise InvalidInputError(msg)
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, Decimal))
+        or (isinstance(value, Decimal) and value.is_snan())
+    ):
         msg = f"{name} must be a real number or an array of real numbers, got {value!r}"
         raise InvalidInputError(msg)
     return xp.asarray(float(value), dtype=xp.float64)

@@ -17,7 +17,9 @@ from levrisk.batch._common import (
     check_kind,
     check_rows,
     namespace,
+    quiet,
 )
+from levrisk.brackets import BracketTable
 from levrisk.exceptions import BracketError, InvalidInputError
 
 Engine: TypeAlias = Literal["auto", "numba", "array_api"]
@@ -139,11 +141,14 @@ def _prepare(
     xp: Any,  # noqa: ANN401
     arrays: dict[str, object],
     *,
-    positive: tuple[str, ...],
     margins: tuple[str, ...] = (),
     side: bool = False,
 ) -> tuple[tuple[int, ...], dict[str, Array]]:
-    """Convert, validate and broadcast the row arguments; return the shape and 1-D arrays."""
+    """Convert, validate and broadcast the row arguments; return the shape and 1-D arrays.
+
+    ``side`` must be ±1, the ``margins`` non-negative, every other argument positive;
+    all finite.
+    """
     converted: dict[str, Array] = {}
     for name, value in arrays.items():
         if name == "side" and side:
@@ -152,12 +157,12 @@ def _prepare(
             converted[name] = _margin(xp, value, name=name)
         else:
             converted[name] = as_float(xp, value, name=name)
-            if name in positive:
-                _positive(xp, converted[name], name=name)
+            _positive(xp, converted[name], name=name)
     shape, flat = broadcast_flat(xp, *converted.values())
     return shape, dict(zip(converted, flat, strict=True))
 
 
+@quiet
 def notional(
     *,
     size: Array,
@@ -209,7 +214,6 @@ def notional(
     shape, a = _prepare(
         xp,
         {"size": size, "price": price, "contract_size": contract_size},
-        positive=("size", "price", "contract_size"),
     )
     return xp.reshape(_notional(a["size"], a["price"], a["contract_size"], contract), shape)
 
@@ -228,11 +232,12 @@ def _maintenance(
     return value * rate - amount
 
 
+@quiet
 def maintenance_margin(
     *,
     size: Array,
     mark_price: Array,
-    brackets: BracketArrays,
+    brackets: BracketArrays | BracketTable,
     kind: ContractKind = "linear",
     contract_size: Array | float = 1.0,
     symbol: Array | None = None,
@@ -249,7 +254,7 @@ def maintenance_margin(
     Args:
         size: position sizes (> 0).
         mark_price: mark prices (> 0).
-        brackets: a :class:`BracketArrays` (or a ``BracketTable``, converted per call).
+        brackets: a :class:`BracketArrays` (or a ``BracketTable``, converted on each call).
         kind: ``"linear"`` or ``"inverse"``.
         contract_size: base (linear) or quote (inverse) units per contract.
         symbol: with a stacked ``brackets``, the integer table index of each row.
@@ -287,7 +292,6 @@ def maintenance_margin(
     shape, a = _prepare(
         xp,
         {"size": size, "mark_price": mark_price, "contract_size": contract_size},
-        positive=("size", "mark_price", "contract_size"),
     )
     sym = _symbol(xp, symbol, tables, shape)
     value = _notional(a["size"], a["mark_price"], a["contract_size"], contract)
@@ -301,6 +305,7 @@ def _upnl(a: dict[str, Array], kind: ContractKind) -> Array:
     return a["side"] * units * (1.0 / a["entry_price"] - 1.0 / a["mark_price"])
 
 
+@quiet
 def unrealized_pnl(
     *,
     side: Array,
@@ -357,12 +362,12 @@ def unrealized_pnl(
             "mark_price": mark_price,
             "contract_size": contract_size,
         },
-        positive=("size", "entry_price", "mark_price", "contract_size"),
         side=True,
     )
     return xp.reshape(_upnl(a, contract), shape)
 
 
+@quiet
 def margin_ratio(
     *,
     side: Array,
@@ -370,7 +375,7 @@ def margin_ratio(
     entry_price: Array,
     mark_price: Array,
     margin: Array,
-    brackets: BracketArrays,
+    brackets: BracketArrays | BracketTable,
     kind: ContractKind = "linear",
     contract_size: Array | float = 1.0,
     symbol: Array | None = None,
@@ -436,7 +441,6 @@ def margin_ratio(
             "margin": margin,
             "contract_size": contract_size,
         },
-        positive=("size", "entry_price", "mark_price", "contract_size"),
         margins=("margin",),
         side=True,
     )
@@ -485,13 +489,14 @@ def _price_from_notional(
 _LIQUIDATION_ARGS = ("side", "size", "entry_price", "margin", "contract_size")
 
 
+@quiet
 def isolated_liquidation_price(
     *,
     side: Array,
     size: Array,
     entry_price: Array,
     margin: Array,
-    brackets: BracketArrays,
+    brackets: BracketArrays | BracketTable,
     kind: ContractKind = "linear",
     contract_size: Array | float = 1.0,
     symbol: Array | None = None,
@@ -569,7 +574,8 @@ def isolated_liquidation_price(
     """
     contract = check_kind(kind)
     tables = check_brackets(brackets)
-    if engine not in _ENGINES:
+    chosen: object = engine
+    if not isinstance(chosen, str) or chosen not in _ENGINES:
         msg = f"engine must be one of {list(_ENGINES)}, got {engine!r}"
         raise InvalidInputError(msg)
     raw = dict(
@@ -586,9 +592,7 @@ def isolated_liquidation_price(
                 "entry_price and margin of one length, a real 1-D side of that length"
             )
             raise InvalidInputError(msg)
-    shape, a = _prepare(
-        xp, raw, positive=("size", "entry_price", "contract_size"), margins=("margin",), side=True
-    )
+    shape, a = _prepare(xp, raw, margins=("margin",), side=True)
     sym = _symbol(xp, symbol, tables, shape)
     arrays = tables.arrays(xp, array_api_compat.device(a["size"]))
     units, plus, target = _liquidation_target(xp, a, contract)
@@ -600,7 +604,7 @@ def isolated_liquidation_price(
     _beyond(xp, index, arrays, sym, target, what="the liquidation solve's target notional")
     rate = _gather(xp, arrays.rates, index, sym)
     amount = _gather(xp, arrays.amounts, index, sym)
-    sign = xp.where(plus, 1.0, -1.0)
+    sign = 2.0 * xp.astype(plus, xp.float64) - 1.0
     solved = (target - sign * amount) / (1.0 - sign * rate)
     return xp.reshape(_price_from_notional(xp, solved, units, contract), shape)
 
@@ -663,6 +667,7 @@ def _fast(
     return True, (None if bad else out)
 
 
+@quiet
 def bankruptcy_price(
     *,
     side: Array,
@@ -719,8 +724,6 @@ def bankruptcy_price(
         zip(_LIQUIDATION_ARGS, (side, size, entry_price, margin, contract_size), strict=True)
     )
     xp = namespace(*raw.values())
-    shape, a = _prepare(
-        xp, raw, positive=("size", "entry_price", "contract_size"), margins=("margin",), side=True
-    )
+    shape, a = _prepare(xp, raw, margins=("margin",), side=True)
     units, _, target = _liquidation_target(xp, a, contract)
     return xp.reshape(_price_from_notional(xp, target, units, contract), shape)

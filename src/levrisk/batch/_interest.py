@@ -6,7 +6,7 @@ from typing import Any
 
 import array_api_compat
 
-from levrisk.batch._common import Array, as_float, broadcast_flat, check_rows, namespace
+from levrisk.batch._common import Array, as_float, broadcast_flat, check_rows, namespace, quiet
 from levrisk.exceptions import InvalidInputError
 
 _HOUR = 3600
@@ -51,6 +51,7 @@ def _seconds_hours(xp: Any, value: Array, *, name: str) -> tuple[Array, Array]: 
     return seconds, xp.astype(xp.floor(seconds / _HOUR), xp.int64)
 
 
+@quiet
 def accrual_counts(borrowed_at: Array, until: Array) -> Array:
     r"""Number of hourly interest accruals of each loan, Binance rule.
 

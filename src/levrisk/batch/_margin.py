@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from levrisk.batch._common import Array, as_float, broadcast_flat, check_rows, namespace
+from levrisk.batch._common import Array, as_float, broadcast_flat, check_rows, namespace, quiet
 
 
 def _non_negative(xp: Any, values: dict[str, object]) -> dict[str, Array]:  # noqa: ANN401
@@ -22,6 +22,7 @@ def _non_negative(xp: Any, values: dict[str, object]) -> dict[str, Array]:  # no
     return converted
 
 
+@quiet
 def margin_level(*, asset_value: Array, liability_value: Array) -> Array:
     r"""Spot margin level of each account: total asset value ÷ total liabilities.
 
@@ -65,6 +66,7 @@ def margin_level(*, asset_value: Array, liability_value: Array) -> Array:
     return xp.reshape(xp.where(owed, level, xp.nan), shape)
 
 
+@quiet
 def spot_liquidation_price(
     *,
     other_asset_value: Array,

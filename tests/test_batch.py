@@ -1,0 +1,1063 @@
+"""Tests of levrisk.batch: published examples, and every array function pinned to exact Decimal.
+
+The reference for the liquidation price here is an exhaustive consistent-bracket search in
+``Decimal`` (FORMULAS.md §3.2/§3.3: solve in every bracket, keep the one whose notional at
+the solution lies in it), independent of the batch path's ``searchsorted`` on edges.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+import array_api_strict
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from levrisk.batch import (
+    LONG,
+    SHORT,
+    BracketArrays,
+    ContractKind,
+    Engine,
+    _kernel,
+    accrual_counts,
+    bankruptcy_price,
+    isolated_liquidation_price,
+    maintenance_margin,
+    margin_level,
+    margin_ratio,
+    notional,
+    spot_liquidation_price,
+    unrealized_pnl,
+)
+from levrisk.brackets import BracketTable
+from levrisk.exceptions import BracketError, InvalidInputError, LevriskError
+from levrisk.numbers import exact, round_to_step
+from strategies import bracket_tables, decimals
+
+U = Decimal(2) ** -53
+"""Unit roundoff of float64."""
+
+BOUND = 16 * U
+"""The documented relative bound is ``BOUND · (1 + κ)`` (docs/explanation/batch.md)."""
+
+BTCUSDT = BracketTable.from_rates(
+    caps=[50_000, 250_000, 1_000_000, 10_000_000],
+    maintenance_rates=["0.004", "0.005", "0.01", "0.025"],
+    max_leverages=[125, 100, 50, 20],
+)
+TIERED = BracketTable.from_rates(
+    caps=[1000, 2000, 3000, 4000, 5000],
+    maintenance_rates=["0.02", "0.025", "0.03", "0.035", "0.04"],
+    max_leverages=[50, 40, 33, 28, 25],
+)
+ONE = BracketTable.from_rates(caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125])
+
+ENGINES: list[Engine] = ["auto", "array_api"]
+NAMESPACES = ["numpy", "strict"]
+
+
+def _xp(name: str) -> Any:
+    return np if name == "numpy" else array_api_strict
+
+
+def _arr(xp: Any, values: Sequence[float | int], dtype: str = "float64") -> Any:
+    return xp.asarray(list(values), dtype=getattr(xp, dtype))
+
+
+def _floats(array: Any) -> list[float]:
+    flat = array if array.ndim == 1 else array.reshape(-1)
+    return [float(flat[i]) for i in range(int(flat.shape[0]))]
+
+
+def _dec(value: float) -> Decimal:
+    return Decimal(repr(value))
+
+
+# ---------------------------------------------------------------- the exact reference
+
+
+@exact
+def _reference_liquidation(
+    table: BracketTable,
+    *,
+    side: int,
+    units: Decimal,
+    entry: Decimal,
+    margin: Decimal,
+    kind: ContractKind,
+) -> tuple[Decimal | None, Decimal]:
+    """``(LP or None, κ)`` by the exhaustive consistent-bracket search, exactly.
+
+    κ = (n_entry + M + cum) / |n_entry − σ·M − σ·cum| is the condition number of the
+    float evaluation (docs/explanation/batch.md). Raises BracketError beyond the table.
+    """
+    sigma = side if kind == "linear" else -side
+    n_entry = units * entry if kind == "linear" else units / entry
+    target = n_entry - sigma * margin
+    for bracket in table.brackets:
+        numerator = target - sigma * bracket.maintenance_amount
+        solved = numerator / (1 - sigma * bracket.maintenance_rate)
+        first = bracket is table.brackets[0]
+        if (first and solved <= bracket.cap) or bracket.floor < solved <= bracket.cap:
+            kappa = (n_entry + margin + bracket.maintenance_amount) / max(abs(numerator), U)
+            if solved <= 0:
+                return None, kappa
+            price = solved / units if kind == "linear" else units / solved
+            return price, kappa
+    msg = "beyond the table"
+    raise BracketError(msg)
+
+
+def _rel(got: float, want: Decimal) -> Decimal:
+    return abs(_dec(got) - want) / want
+
+
+# ---------------------------------------------------------------- strategies
+
+positions = st.fixed_dictionaries(
+    {
+        "side": st.sampled_from([LONG, SHORT]),
+        "size": decimals("0.001", "1000", places=3),
+        "entry": decimals("0.5", "200000", places=2),
+        "leverage": decimals("1", "125", places=2),
+        "kind": st.sampled_from(["linear", "inverse"]),
+        "contract_size": st.sampled_from([Decimal(1), Decimal(10), Decimal(100)]),
+    }
+)
+
+
+@exact
+def _margin_for(p: dict[str, Any], scale: Decimal) -> Decimal:
+    units = p["size"] * p["contract_size"]
+    n_entry = units * p["entry"] if p["kind"] == "linear" else units / p["entry"]
+    return Decimal(n_entry / p["leverage"] * scale).quantize(Decimal("1e-12"))
+
+
+def _with_table(p: dict[str, Any], table: BracketTable) -> dict[str, Any]:
+    """Scale the position so its entry notional lies inside the table's range."""
+    units = p["size"] * p["contract_size"]
+    n_entry = units * p["entry"] if p["kind"] == "linear" else units / p["entry"]
+    while n_entry > table.max_cap / 2:
+        p = {**p, "size": p["size"] / 10}
+        units = p["size"] * p["contract_size"]
+        n_entry = units * p["entry"] if p["kind"] == "linear" else units / p["entry"]
+    return p
+
+
+# ---------------------------------------------------------------- published examples
+
+
+class TestPublishedExamples:
+    """FORMULAS.md §1, §2.2, §2.4, §3.2 worked examples, through the batch path."""
+
+    @pytest.mark.parametrize("engine", ENGINES)
+    def test_liquidation_long(self, engine: Engine) -> None:
+        """§3.2: wallet 500, long 0.02 BTC at 50,000, 0.4 % bracket → 25,100.40."""
+        lp = isolated_liquidation_price(
+            side=np.array([LONG]),
+            size=np.array([0.02]),
+            entry_price=np.array([50_000.0]),
+            margin=np.array([500.0]),
+            brackets=BracketArrays.from_table(ONE),
+            engine=engine,
+        )
+        assert round_to_step(_dec(float(lp[0])), "0.01", "half_up") == Decimal("25100.40")
+
+    @pytest.mark.parametrize(
+        ("notional_value", "expected"),
+        [(Decimal(500_000), Decimal(3700)), (Decimal(50_000), Decimal(200))],
+        ids=["500k-amount-1300", "50k-cap-inclusive"],
+    )
+    def test_maintenance_btcusdt(self, notional_value: Decimal, expected: Decimal) -> None:
+        """§1: BTCUSDT 2021-2023 table, 500,000 USDT → MM 500,000·1 % − 1,300 = 3,700."""
+        mm = maintenance_margin(
+            size=np.array([1.0]),
+            mark_price=np.array([float(notional_value)]),
+            brackets=BracketArrays.from_table(BTCUSDT),
+        )
+        assert _dec(float(mm[0])) == expected
+
+    def test_maintenance_coin_m(self) -> None:
+        """§1: 100 BTCUSD contracts at mark 25,000 → notional 0.4 BTC → MM 0.0016 BTC."""
+        mm = maintenance_margin(
+            size=np.array([100.0]),
+            mark_price=np.array([25_000.0]),
+            brackets=BracketArrays.from_table(ONE),
+            kind="inverse",
+            contract_size=100,
+        )
+        assert round_to_step(_dec(float(mm[0])), "0.00000001", "half_up") == Decimal("0.0016")
+
+    def test_maintenance_tiered(self) -> None:
+        """§1: notional 3,500 over 1,000-wide tiers at 2/2.5/3/3.5/4 % → MM 92.5."""
+        mm = maintenance_margin(
+            size=np.array([1.0]), mark_price=np.array([3500.0]), brackets=TIERED
+        )
+        assert round_to_step(_dec(float(mm[0])), "0.01", "half_up") == Decimal("92.50")
+
+    def test_spot_liquidation(self) -> None:
+        """§2.4: 1 BTC held, 20,000 USDT owed, ML* 1.1 → 22,000."""
+        lp = spot_liquidation_price(
+            other_asset_value=np.array([0.0]),
+            other_liability_value=np.array([20_000.0]),
+            amount_held=np.array([1.0]),
+            amount_owed=np.array([0.0]),
+            liquidation_level=1.1,
+        )
+        assert round_to_step(_dec(float(lp[0])), "0.01", "half_up") == Decimal("22000.00")
+
+    @pytest.mark.parametrize(
+        ("start", "end", "expected"),
+        [
+            ("2024-01-01T13:55", "2024-01-01T14:30", 2),
+            ("2024-01-01T13:20", "2024-01-01T14:15", 2),
+            ("2024-01-01T09:20", "2024-01-01T09:55", 1),
+        ],
+        ids=["13:55-14:30", "13:20-14:15", "09:20-09:55"],
+    )
+    def test_accruals(self, start: str, end: str, expected: int) -> None:
+        """§2.2: one accrual at borrowing, one per HH:00 boundary (not ceil of hours)."""
+        counts = accrual_counts(
+            np.array([start], dtype="datetime64[m]"), np.array([end], dtype="datetime64[m]")
+        )
+        assert counts.tolist() == [expected]
+        assert counts.dtype == np.int64
+
+
+# ---------------------------------------------------------------- liquidation, pinned
+
+
+def _run_liquidation(
+    rows: Sequence[dict[str, Any]],
+    table: BracketTable,
+    *,
+    kind: ContractKind,
+    namespace: str,
+    engine: Engine,
+) -> list[float]:
+    xp = _xp(namespace)
+    out = isolated_liquidation_price(
+        side=_arr(xp, [r["side"] for r in rows], "int64"),
+        size=_arr(xp, [float(r["size"]) for r in rows]),
+        entry_price=_arr(xp, [float(r["entry"]) for r in rows]),
+        margin=_arr(xp, [float(r["margin"]) for r in rows]),
+        contract_size=_arr(xp, [float(r["contract_size"]) for r in rows]),
+        brackets=BracketArrays.from_table(table),
+        kind=kind,
+        engine=engine,
+    )
+    return _floats(out)
+
+
+def _check_against_reference(got: float, want: Decimal | None, kappa: Decimal) -> None:
+    bound = BOUND * (1 + kappa)
+    if want is None:
+        # Only a position within float rounding of "no liquidation" may differ.
+        assert math.isnan(got) or kappa * U > Decimal("1e-3")
+    elif math.isnan(got):
+        assert kappa * U > Decimal("1e-3")
+    else:
+        assert _rel(got, want) <= bound
+
+
+class TestIsolatedLiquidationPrice:
+    """FORMULAS.md §3.2/§3.3 [checked]: batch = exact consistent-bracket solve."""
+
+    @pytest.mark.parametrize("namespace", NAMESPACES)
+    @pytest.mark.parametrize("engine", ENGINES)
+    @given(
+        table=bracket_tables(max_brackets=10), p=positions, scale=decimals("0.05", "1.5", places=3)
+    )
+    def test_matches_exact(
+        self,
+        namespace: str,
+        engine: Engine,
+        table: BracketTable,
+        p: dict[str, Any],
+        scale: Decimal,
+    ) -> None:
+        """Within 16·2⁻⁵³·(1 + κ) of the exact price, NaN exactly where none exists."""
+        p = _with_table(p, table)
+        row = {**p, "margin": _margin_for(p, scale)}
+        try:
+            want, kappa = _reference_liquidation(
+                table,
+                side=row["side"],
+                units=row["size"] * row["contract_size"],
+                entry=row["entry"],
+                margin=row["margin"],
+                kind=row["kind"],
+            )
+        except BracketError:
+            assume(condition=False)
+            return
+        (got,) = _run_liquidation(
+            [row], table, kind=row["kind"], namespace=namespace, engine=engine
+        )
+        _check_against_reference(got, want, kappa)
+
+    @given(table=bracket_tables(max_brackets=10), p=positions)
+    def test_within_1e_12_at_initial_margin(self, table: BracketTable, p: dict[str, Any]) -> None:
+        """At its initial margin with leverage ≥ 2 a position's price is within 1e-12."""
+        assume(p["leverage"] >= 2)
+        p = _with_table(p, table)
+        row = {**p, "margin": _margin_for(p, Decimal(1))}
+        try:
+            want, _ = _reference_liquidation(
+                table,
+                side=row["side"],
+                units=row["size"] * row["contract_size"],
+                entry=row["entry"],
+                margin=row["margin"],
+                kind=row["kind"],
+            )
+        except BracketError:
+            assume(condition=False)
+            return
+        (got,) = _run_liquidation([row], table, kind=row["kind"], namespace="numpy", engine="auto")
+        assert want is not None
+        assert _rel(got, want) <= Decimal("1e-12")
+
+    @pytest.mark.parametrize("engine", ENGINES)
+    @given(table=bracket_tables(max_brackets=10), data=st.data())
+    def test_bracket_edges(self, engine: Engine, table: BracketTable, data: st.DataObject) -> None:
+        """A position built to liquidate exactly at a cap gets that cap's price."""
+        k = data.draw(st.integers(0, len(table.brackets) - 1))
+        side = data.draw(st.sampled_from([LONG, SHORT]))
+        kind: ContractKind = data.draw(st.sampled_from(["linear", "inverse"]))
+        cap = table.brackets[k].cap
+        lp = data.draw(decimals("1", "100000", places=2))
+        units = (cap / lp) if kind == "linear" else cap * lp
+        sigma = side if kind == "linear" else -side
+        # Exact margin making the notional at LP equal the cap: M = σ·(n_entry − cap + σ·MM).
+        mm = table.maintenance_margin(cap)
+        entry_factor = data.draw(decimals("0.5", "2", places=3))
+        entry = lp * entry_factor if kind == "linear" else lp / entry_factor
+        n_entry = units * entry if kind == "linear" else units / entry
+        margin = sigma * (n_entry - cap + sigma * mm)
+        assume(margin >= 0)
+        row = {"side": side, "size": units, "entry": entry, "margin": margin, "contract_size": 1}
+        try:
+            want, kappa = _reference_liquidation(
+                table, side=side, units=units, entry=entry, margin=margin, kind=kind
+            )
+        except BracketError:  # 50-digit rounding put the exact solve just above the top cap
+            assume(condition=False)
+            return
+        assert want is not None
+        try:
+            (got,) = _run_liquidation([row], table, kind=kind, namespace="numpy", engine=engine)
+        except BracketError:  # float rounding may put it just above the top cap
+            assert k == len(table.brackets) - 1
+            return
+        _check_against_reference(got, want, kappa)
+
+    @pytest.mark.parametrize("engine", ENGINES)
+    def test_no_liquidation_is_nan(self, engine: Engine) -> None:
+        """A 1x linear long (margin = notional) and a 1x inverse short have none: NaN."""
+        table = BracketArrays.from_table(BTCUSDT)
+        linear = isolated_liquidation_price(
+            side=np.array([LONG, LONG]),
+            size=np.array([1.0, 1.0]),
+            entry_price=np.array([50_000.0, 50_000.0]),
+            margin=np.array([50_000.0, 60_000.0]),
+            brackets=table,
+            engine=engine,
+        )
+        inverse = isolated_liquidation_price(
+            side=np.array([SHORT]),
+            size=np.array([100.0]),
+            entry_price=np.array([25_000.0]),
+            margin=np.array([0.4]),
+            brackets=table,
+            kind="inverse",
+            contract_size=100,
+            engine=engine,
+        )
+        assert np.isnan(linear).all()
+        assert np.isnan(inverse).all()
+
+    @pytest.mark.parametrize("engine", ENGINES)
+    def test_beyond_top_cap_raises(self, engine: Engine) -> None:
+        """A short whose liquidation notional exceeds the top cap raises BracketError."""
+        with pytest.raises(BracketError, match=r"1 bad row\(s\), first at \[1\]"):
+            isolated_liquidation_price(
+                side=np.array([SHORT, SHORT]),
+                size=np.array([0.1, 1.0]),
+                entry_price=np.array([50_000.0, 50_000.0]),
+                margin=np.array([100.0, 40_000.0]),
+                brackets=ONE,
+                engine=engine,
+            )
+
+    def test_engines_agree_bitwise(self) -> None:
+        """The Numba kernel and the array-API path evaluate the same float expressions."""
+        rng = np.random.default_rng(7)
+        n = 2_000
+        side = rng.choice(np.array([LONG, SHORT], dtype=np.int8), n)
+        size = rng.uniform(0.001, 5, n)
+        entry = rng.uniform(100, 100_000, n)
+        leverage = rng.uniform(1, 125, n)
+        for kind in ("linear", "inverse"):
+            cs = 1.0 if kind == "linear" else 100.0
+            margin = size * entry / leverage if kind == "linear" else size * cs / entry / leverage
+            args = {"side": side, "size": size, "entry_price": entry, "margin": margin}
+            table = BracketArrays.from_table(TIERED if kind == "inverse" else BTCUSDT)
+            fast = isolated_liquidation_price(
+                **args, brackets=table, kind=kind, contract_size=cs, engine="numba"
+            )
+            slow = isolated_liquidation_price(
+                **args, brackets=table, kind=kind, contract_size=cs, engine="array_api"
+            )
+            np.testing.assert_array_equal(fast, slow)
+
+    def test_shape_is_kept(self) -> None:
+        """Broadcast 2-D inputs come back in their shape (array-API path)."""
+        out = isolated_liquidation_price(
+            side=np.array([[LONG], [SHORT]]),
+            size=np.array([[0.02, 0.04]]),
+            entry_price=50_000.0,
+            margin=500,
+            brackets=ONE,
+        )
+        assert out.shape == (2, 2)
+        assert round(float(out[0, 0]), 2) == 25100.4
+
+
+class TestKernelSource:
+    """The Numba kernel's Python source gives the compiled results (and covers its lines)."""
+
+    def test_python_source_matches(self) -> None:
+        """Run the undecorated loop on rows hitting every branch; compare to the engine."""
+        table = BracketArrays.from_tables([BTCUSDT, ONE])
+        arrays = table.arrays(np)
+        side = np.array([1, -1, 1, 2, 1, -1, -1], dtype=np.int64)
+        size = np.array([0.02, 0.02, 1.0, 1.0, 1.0, 1.0, 100.0])
+        entry = np.array([50_000.0, 50_000.0, 50_000.0, 1.0, 1.0, 50_000.0, 25_000.0])
+        margin = np.array([500.0, 500.0, 60_000.0, 1.0, 1.0, 40_000.0, 0.01])
+        symbol = np.array([0, 0, 0, 0, 5, 1, 0], dtype=np.int64)
+        out = np.empty(7)
+        for inverse in (False, True):
+            bad = _kernel._isolated_liquidation(
+                side,
+                size,
+                entry,
+                margin,
+                np.ones(7),
+                symbol,
+                inverse,
+                arrays.edges_minus,
+                arrays.edges_plus,
+                arrays.rates,
+                arrays.amounts,
+                arrays.counts,
+                out,
+            )
+            assert bad == (3 if not inverse else 2)
+            ok = np.array([True, True, True, False, False, inverse, True])
+            good = isolated_liquidation_price(
+                side=side[ok],
+                size=size[ok],
+                entry_price=entry[ok],
+                margin=margin[ok],
+                brackets=table,
+                symbol=symbol[ok],
+                kind="inverse" if inverse else "linear",
+                engine="array_api",
+            )
+            np.testing.assert_array_equal(out[ok], good)
+            assert np.isnan(out[~ok]).all()
+
+
+# ---------------------------------------------------------------- per-symbol stacks
+
+
+class TestStackedTables:
+    """FORMULAS.md §1: positions carrying a symbol index use their own table."""
+
+    @pytest.mark.parametrize("namespace", NAMESPACES)
+    @pytest.mark.parametrize("engine", ENGINES)
+    @given(
+        tables=st.lists(bracket_tables(max_brackets=10), min_size=1, max_size=4),
+        rows=st.lists(
+            st.tuples(positions, decimals("0.05", "1.5", places=3), st.integers(0, 3)),
+            min_size=1,
+            max_size=6,
+        ),
+    )
+    def test_each_row_uses_its_table(
+        self,
+        namespace: str,
+        engine: Engine,
+        tables: list[BracketTable],
+        rows: list[tuple[dict[str, Any], Decimal, int]],
+    ) -> None:
+        """Stacked lookup equals the exact result of each row's own table."""
+        prepared = []
+        for p, scale, sym in rows:
+            table = tables[sym % len(tables)]
+            q = _with_table({**p, "kind": "linear"}, table)
+            prepared.append(({**q, "margin": _margin_for(q, scale)}, sym % len(tables)))
+        expected = []
+        for row, sym in prepared:
+            try:
+                expected.append(
+                    _reference_liquidation(
+                        tables[sym],
+                        side=row["side"],
+                        units=row["size"] * row["contract_size"],
+                        entry=row["entry"],
+                        margin=row["margin"],
+                        kind="linear",
+                    )
+                )
+            except BracketError:  # noqa: PERF203 - a handful of rows
+                assume(condition=False)
+        xp = _xp(namespace)
+        got = isolated_liquidation_price(
+            side=_arr(xp, [r["side"] for r, _ in prepared], "int64"),
+            size=_arr(xp, [float(r["size"]) for r, _ in prepared]),
+            entry_price=_arr(xp, [float(r["entry"]) for r, _ in prepared]),
+            margin=_arr(xp, [float(r["margin"]) for r, _ in prepared]),
+            contract_size=_arr(xp, [float(r["contract_size"]) for r, _ in prepared]),
+            brackets=BracketArrays.from_tables(tables),
+            symbol=_arr(xp, [s for _, s in prepared], "int64"),
+            engine=engine,
+        )
+        for value, (want, kappa) in zip(_floats(got), expected, strict=True):
+            _check_against_reference(value, want, kappa)
+
+    def test_maintenance_per_symbol(self) -> None:
+        """MM of one notional differs by table: 3,500 → 92.5 (tiered) vs 14 (0.4 %)."""
+        stack = BracketArrays.from_tables([TIERED, ONE])
+        mm = maintenance_margin(
+            size=np.array([1.0, 1.0]),
+            mark_price=np.array([3500.0, 3500.0]),
+            brackets=stack,
+            symbol=np.array([0, 1]),
+        )
+        assert mm.tolist() == pytest.approx([92.5, 14.0], rel=1e-15)
+
+    def test_symbol_required_and_refused(self) -> None:
+        """A stack needs a symbol index; a shared table refuses one."""
+        stack = BracketArrays.from_tables([TIERED, ONE])
+        with pytest.raises(InvalidInputError, match="symbol is required"):
+            maintenance_margin(size=1.0, mark_price=1.0, brackets=stack)
+        with pytest.raises(InvalidInputError, match="symbol is only accepted"):
+            maintenance_margin(size=1.0, mark_price=1.0, brackets=ONE, symbol=np.array([0]))
+        with pytest.raises(InvalidInputError, match="symbol is required"):
+            isolated_liquidation_price(
+                side=np.array([1]),
+                size=np.array([1.0]),
+                entry_price=np.array([1.0]),
+                margin=np.array([0.1]),
+                brackets=stack,
+            )
+
+    @pytest.mark.parametrize("engine", ENGINES)
+    def test_symbol_out_of_range(self, engine: Engine) -> None:
+        """A symbol index outside the stack is a listed bad row."""
+        with pytest.raises(InvalidInputError, match=r"symbol must be a symbol index in \[0, 2\)"):
+            isolated_liquidation_price(
+                side=np.array([1, 1]),
+                size=np.array([1.0, 1.0]),
+                entry_price=np.array([1.0, 1.0]),
+                margin=np.array([0.1, 0.1]),
+                brackets=BracketArrays.from_tables([TIERED, ONE]),
+                symbol=np.array([0, 2]),
+                engine=engine,
+            )
+
+    def test_symbol_shape_and_dtype(self) -> None:
+        """The symbol index is an integer array broadcastable to the positions."""
+        stack = BracketArrays.from_tables([TIERED, ONE])
+        with pytest.raises(InvalidInputError, match="symbol must be an integer array"):
+            maintenance_margin(size=1.0, mark_price=1.0, brackets=stack, symbol=np.array([0.0]))
+        with pytest.raises(InvalidInputError, match="symbol must broadcast"):
+            maintenance_margin(
+                size=np.ones(2), mark_price=1.0, brackets=stack, symbol=np.array([0, 1, 0])
+            )
+
+
+# ---------------------------------------------------------------- other futures functions
+
+
+class TestBankruptcyPrice:
+    """FORMULAS.md §3.4 [derived]: the liquidation solve with MM = 0."""
+
+    @given(p=positions, scale=decimals("0.05", "1.5", places=3))
+    def test_matches_exact(self, p: dict[str, Any], scale: Decimal) -> None:
+        """Linear EP − s·M/Q, inverse N·CS/(N·CS/EP + s·M), to the documented bound."""
+        margin = _margin_for(p, scale)
+        got = float(
+            bankruptcy_price(
+                side=np.array([p["side"]]),
+                size=np.array([float(p["size"])]),
+                entry_price=np.array([float(p["entry"])]),
+                margin=np.array([float(margin)]),
+                kind=p["kind"],
+                contract_size=float(p["contract_size"]),
+            )[0]
+        )
+        units, ep, s = p["size"] * p["contract_size"], p["entry"], p["side"]
+        sigma = s if p["kind"] == "linear" else -s
+        n_entry = exact(lambda: units * ep if p["kind"] == "linear" else units / ep)()
+        target = exact(lambda: n_entry - sigma * margin)()
+        kappa = exact(lambda: (n_entry + margin) / max(abs(target), U))()
+        want = exact(lambda: target / units if p["kind"] == "linear" else units / target)()
+        _check_against_reference(got, want if target > 0 else None, kappa)
+
+    @pytest.mark.parametrize(
+        ("kind", "side", "expected"),
+        [
+            ("linear", LONG, Decimal("45000.00")),
+            ("linear", SHORT, Decimal("55000.00")),
+            ("inverse", LONG, Decimal("45454.55")),
+            ("inverse", SHORT, Decimal("55555.56")),
+        ],
+        ids=["linear-long", "linear-short", "inverse-long", "inverse-short"],
+    )
+    def test_initial_margin_closed_forms(
+        self, kind: ContractKind, side: int, expected: Decimal
+    ) -> None:
+        """10x at 50,000: EP·(1 − s/L) linear; EP·L/(L+1), EP·L/(L−1) inverse (§3.4)."""
+        units = 100.0
+        margin = units * 50_000 / 10 if kind == "linear" else units / 50_000 / 10
+        got = bankruptcy_price(
+            side=np.array([side]),
+            size=np.array([units]),
+            entry_price=50_000.0,
+            margin=margin,
+            kind=kind,
+        )
+        assert round_to_step(_dec(float(got[0])), "0.01", "half_up") == expected
+
+
+class TestUnrealizedPnl:
+    """FORMULAS.md §3.1 [published]: linear s·Q·(MP − EP), inverse s·N·CS·(1/EP − 1/MP)."""
+
+    @pytest.mark.parametrize("namespace", NAMESPACES)
+    @given(p=positions, mark=decimals("0.5", "200000", places=2))
+    def test_matches_exact_and_antisymmetric(
+        self, namespace: str, p: dict[str, Any], mark: Decimal
+    ) -> None:
+        """Long and short PnL are opposite; each matches exact PnL to a few ulps of Q·MP."""
+        xp = _xp(namespace)
+        got = _floats(
+            unrealized_pnl(
+                side=_arr(xp, [LONG, SHORT], "int8"),
+                size=float(p["size"]),
+                entry_price=float(p["entry"]),
+                mark_price=_arr(xp, [float(mark)]),
+                kind=p["kind"],
+                contract_size=float(p["contract_size"]),
+            )
+        )
+        assert got[0] == -got[1]
+        units, ep = p["size"] * p["contract_size"], p["entry"]
+        if p["kind"] == "linear":
+            want, scale = exact(lambda: units * (mark - ep))(), exact(lambda: units * (mark + ep))()
+        else:
+            want = exact(lambda: units * (1 / ep - 1 / mark))()
+            scale = exact(lambda: units * (1 / ep + 1 / mark))()
+        assert abs(_dec(got[0]) - want) <= BOUND * scale
+
+
+class TestMaintenanceMarginAndRatio:
+    """FORMULAS.md §1 and §3.1: MM by bracket at mark; margin ratio = MM ÷ (WB + UPNL)."""
+
+    @given(table=bracket_tables(max_brackets=10), fraction=decimals("0.000001", "1", places=6))
+    def test_mm_matches_table(self, table: BracketTable, fraction: Decimal) -> None:
+        """Batch MM equals BracketTable.maintenance_margin within a few ulps."""
+        value = table.max_cap * fraction
+        got = float(
+            maintenance_margin(size=np.array([1.0]), mark_price=float(value), brackets=table)[0]
+        )
+        want = table.maintenance_margin(value)
+        assert abs(_dec(got) - want) <= BOUND * (value + want)
+
+    def test_mm_beyond_top_cap(self) -> None:
+        """A notional above the top cap raises BracketError naming the row."""
+        with pytest.raises(BracketError, match=r"notional must be within the bracket table"):
+            maintenance_margin(size=np.array([1.0, 2.0]), mark_price=30_000.0, brackets=ONE)
+
+    @pytest.mark.parametrize("engine", ENGINES)
+    @given(
+        table=bracket_tables(max_brackets=10), p=positions, scale=decimals("0.1", "1.5", places=3)
+    )
+    def test_ratio_is_one_at_liquidation(
+        self, engine: Engine, table: BracketTable, p: dict[str, Any], scale: Decimal
+    ) -> None:
+        """At the batch liquidation price, the batch margin ratio is 1 (to float rounding)."""
+        p = _with_table(p, table)
+        row = {**p, "margin": _margin_for(p, scale)}
+        try:
+            (lp,) = _run_liquidation([row], table, kind=p["kind"], namespace="numpy", engine=engine)
+        except BracketError:
+            assume(condition=False)
+            return
+        assume(not math.isnan(lp))
+        ratio = margin_ratio(
+            side=np.array([row["side"]]),
+            size=np.array([float(row["size"])]),
+            entry_price=np.array([float(row["entry"])]),
+            mark_price=np.array([lp]),
+            margin=np.array([float(row["margin"])]),
+            brackets=table,
+            kind=p["kind"],
+            contract_size=float(row["contract_size"]),
+        )
+        _, kappa = _reference_liquidation(
+            table,
+            side=row["side"],
+            units=row["size"] * row["contract_size"],
+            entry=row["entry"],
+            margin=row["margin"],
+            kind=p["kind"],
+        )
+        assume(kappa < 10_000)
+        assert abs(float(ratio[0]) - 1) <= 1e-9
+
+    def test_ratio_values_and_nan(self) -> None:
+        """MM ÷ balance at mark (0.04 at 100 USDT); NaN once the balance is gone."""
+        ratio = margin_ratio(
+            side=np.array([LONG, LONG]),
+            size=np.array([0.02, 0.02]),
+            entry_price=np.array([50_000.0, 50_000.0]),
+            mark_price=np.array([50_000.0, 40_000.0]),
+            margin=np.array([100.0, 100.0]),
+            brackets=ONE,
+        )
+        assert ratio[0] == pytest.approx(0.04, rel=1e-15)
+        assert math.isnan(ratio[1])
+
+    def test_notional(self) -> None:
+        """Linear Q·P in quote; inverse N·CS/P in coin (§3.1)."""
+        assert notional(size=np.array([2.0]), price=np.array([30_000.0])).tolist() == [60_000.0]
+        inv = notional(size=np.array([100.0]), price=25_000.0, kind="inverse", contract_size=100)
+        assert inv.tolist() == [0.4]
+
+
+# ---------------------------------------------------------------- spot margin
+
+
+class TestMarginLevel:
+    """FORMULAS.md §2.3 [published]: assets ÷ (liabilities + interest); none → NaN."""
+
+    @pytest.mark.parametrize("namespace", NAMESPACES)
+    @given(
+        assets=decimals("0", "1000000", places=4),
+        liabilities=decimals("0", "1000000", places=4),
+    )
+    def test_matches_exact(self, namespace: str, assets: Decimal, liabilities: Decimal) -> None:
+        """The ratio to a few ulps; NaN exactly when nothing is owed."""
+        xp = _xp(namespace)
+        (got,) = _floats(
+            margin_level(asset_value=_arr(xp, [float(assets)]), liability_value=float(liabilities))
+        )
+        if liabilities == 0:
+            assert math.isnan(got)
+        else:
+            want = exact(lambda: assets / liabilities)()
+            assert abs(_dec(got) - want) <= 4 * U * want
+
+
+class TestSpotLiquidationPrice:
+    """FORMULAS.md §2.4: l = (ML*·D_o − A_o)/(A_x − ML*·D_x); ≤ 0 or 0/… → NaN."""
+
+    @pytest.mark.parametrize("namespace", NAMESPACES)
+    @given(
+        values=st.tuples(*[decimals("0", "100000", places=2) for _ in range(4)]),
+        level=st.sampled_from([Decimal("1.1"), Decimal("1.05"), Decimal("1.0")]),
+    )
+    def test_matches_exact(
+        self,
+        namespace: str,
+        values: tuple[Decimal, Decimal, Decimal, Decimal],
+        level: Decimal,
+    ) -> None:
+        """The closed form to float rounding; NaN where it is not a positive price."""
+        a_o, d_o, a_x, d_x = values
+        xp = _xp(namespace)
+        (got,) = _floats(
+            spot_liquidation_price(
+                other_asset_value=_arr(xp, [float(a_o)]),
+                other_liability_value=float(d_o),
+                amount_held=float(a_x),
+                amount_owed=float(d_x),
+                liquidation_level=float(level),
+            )
+        )
+        numerator = exact(lambda: level * d_o - a_o)()
+        denominator = exact(lambda: a_x - level * d_x)()
+        kappa = exact(
+            lambda: (
+                (level * d_o + a_o) / max(abs(numerator), U)
+                + (a_x + level * d_x) / max(abs(denominator), U)
+            )
+        )()
+        want = None if denominator == 0 else exact(lambda: numerator / denominator)()
+        _check_against_reference(got, want if want is not None and want > 0 else None, kappa)
+
+    def test_level_must_be_positive(self) -> None:
+        """A non-positive liquidation level is rejected."""
+        with pytest.raises(InvalidInputError, match="liquidation_level must be positive"):
+            spot_liquidation_price(
+                other_asset_value=0.0,
+                other_liability_value=1.0,
+                amount_held=1.0,
+                amount_owed=0.0,
+                liquidation_level=0.0,
+            )
+
+
+# ---------------------------------------------------------------- interest
+
+
+class TestAccrualCounts:
+    """FORMULAS.md §2.2 [published]: 1 + #{HH:00 boundaries t : borrowed_at < t ≤ until}."""
+
+    @pytest.mark.parametrize("namespace", NAMESPACES)
+    @given(
+        start=st.integers(-(10**9), 4 * 10**9),
+        length=st.integers(0, 10**6),
+    )
+    def test_counts_boundaries(self, namespace: str, start: int, length: int) -> None:
+        """Integer epoch seconds: the count equals a direct count of hour boundaries."""
+        end = start + length
+        first = (start // 3600 + 1) * 3600
+        expected = 1 + (0 if first > end else (end - first) // 3600 + 1)
+        xp = _xp(namespace)
+        got = accrual_counts(_arr(xp, [start], "int64"), _arr(xp, [end], "int64"))
+        assert _floats(got) == [expected]
+        floats = accrual_counts(_arr(xp, [float(start)]), float(end))
+        assert _floats(floats) == [expected]
+
+    @given(start=st.integers(0, 4 * 10**9), length=st.integers(0, 10**6))
+    def test_datetime64_agrees_with_seconds(self, start: int, length: int) -> None:
+        """datetime64 instants (any unit) give the same counts as epoch seconds."""
+        seconds = np.array([start])
+        until = np.array([start + length])
+        as_dt = accrual_counts(
+            (seconds * 1000).astype("datetime64[ms]"), until.astype("datetime64[s]")
+        )
+        assert as_dt.tolist() == accrual_counts(seconds, until).tolist()
+
+    def test_until_before_borrowed(self) -> None:
+        """An until before borrowed_at is a listed bad row, in both forms."""
+        with pytest.raises(InvalidInputError, match=r"until must be at or after borrowed_at"):
+            accrual_counts(np.array([10, 20]), np.array([10, 19]))
+        with pytest.raises(InvalidInputError, match=r"first at \[0\]"):
+            accrual_counts(
+                np.array(["2024-01-01T10"], dtype="datetime64[h]"),
+                np.array(["2024-01-01T09"], dtype="datetime64[h]"),
+            )
+
+    def test_bad_instants(self) -> None:
+        """NaT, non-finite seconds and a mix of forms are rejected."""
+        with pytest.raises(InvalidInputError, match="not NaT"):
+            accrual_counts(np.array(["NaT"], dtype="datetime64[s]"), np.array([0], "M8[s]"))
+        with pytest.raises(InvalidInputError, match="borrowed_at must be finite"):
+            accrual_counts(np.array([np.inf]), np.array([0.0]))
+        with pytest.raises(InvalidInputError, match="both be datetime64"):
+            accrual_counts(np.array([0], "M8[s]"), np.array([0]))
+
+
+# ---------------------------------------------------------------- validation and fuzz
+
+
+class TestValidation:
+    """Invalid rows are reported, never computed: InvalidInputError listing rows."""
+
+    @pytest.mark.parametrize("engine", ENGINES)
+    @pytest.mark.parametrize(
+        ("field", "value", "pattern"),
+        [
+            ("side", 0.0, r"side must be 1 \(long\) or -1 \(short\)"),
+            ("size", -1.0, "size must be positive and finite"),
+            ("entry_price", math.nan, "entry_price must be positive and finite"),
+            ("margin", -0.5, "margin must be non-negative and finite"),
+            ("margin", math.inf, "margin must be non-negative and finite"),
+        ],
+        ids=["side-0", "size-negative", "entry-nan", "margin-negative", "margin-inf"],
+    )
+    def test_bad_row_listed(self, engine: Engine, field: str, value: float, pattern: str) -> None:
+        """The message names the argument, the count and the first bad row indices."""
+        args: dict[str, Any] = {
+            "side": np.array([1.0, 1.0, -1.0]),
+            "size": np.ones(3),
+            "entry_price": np.full(3, 100.0),
+            "margin": np.full(3, 10.0),
+        }
+        args[field] = args[field].copy()
+        args[field][2] = value
+        with pytest.raises(InvalidInputError, match=pattern + r".*1 bad row\(s\), first at \[2\]"):
+            isolated_liquidation_price(**args, brackets=ONE, engine=engine)
+
+    def test_many_bad_rows_are_summarised(self) -> None:
+        """The first five bad rows are listed with the total count."""
+        with pytest.raises(InvalidInputError, match=r"7 bad row\(s\), first at \[0, 1, 2, 3, 4\]"):
+            notional(size=-np.ones(7), price=1.0)
+
+    def test_bad_arguments(self) -> None:
+        """kind, engine, brackets, dtypes, shapes and namespaces are checked."""
+        ok: dict[str, Any] = {"side": 1, "size": 1.0, "entry_price": 1.0, "margin": 0.1}
+        with pytest.raises(InvalidInputError, match="kind must be"):
+            isolated_liquidation_price(**ok, brackets=ONE, kind="quanto")  # type: ignore[arg-type]
+        with pytest.raises(InvalidInputError, match="engine must be"):
+            isolated_liquidation_price(**ok, brackets=ONE, engine="gpu")  # type: ignore[arg-type]
+        with pytest.raises(BracketError, match="brackets must be a BracketArrays"):
+            isolated_liquidation_price(**ok, brackets=[1, 2])  # type: ignore[arg-type]
+        with pytest.raises(InvalidInputError, match="engine='numba' needs"):
+            isolated_liquidation_price(**ok, brackets=ONE, engine="numba")
+        with pytest.raises(InvalidInputError, match="size must be an array of real numbers"):
+            notional(size=np.array([True]), price=1.0)
+        with pytest.raises(InvalidInputError, match="size must be a real number"):
+            notional(size="1", price=1.0)
+        with pytest.raises(InvalidInputError, match="broadcastable shapes"):
+            notional(size=np.ones(2), price=np.ones(3))
+        with pytest.raises(InvalidInputError, match="share one array namespace"):
+            notional(size=np.ones(2), price=array_api_strict.ones(2))
+
+    def test_scalars_and_decimals_accepted(self) -> None:
+        """Python and Decimal scalars broadcast like 0-d arrays; float32 is widened."""
+        out = notional(size=Decimal("0.5"), price=np.array([2.0], dtype=np.float32))
+        assert out.dtype == np.float64
+        assert out.tolist() == [1.0]
+
+    def test_stack_construction(self) -> None:
+        """from_tables needs a non-empty sequence of tables; from_table a table."""
+        with pytest.raises(BracketError, match="non-empty sequence"):
+            BracketArrays.from_tables([])
+        with pytest.raises(BracketError, match=r"tables\[1\] must be a BracketTable"):
+            BracketArrays.from_tables([ONE, "x"])  # type: ignore[list-item]
+        with pytest.raises(BracketError, match="table must be a BracketTable"):
+            BracketArrays.from_table("x")  # type: ignore[arg-type]
+        stack = BracketArrays.from_tables([ONE, TIERED])
+        assert stack.symbols == 2
+        assert stack.arrays(np) is stack.arrays(np)
+
+    def test_numba_fallback_without_kernel(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Without Numba, "auto" takes the array-API path and "numba" is refused."""
+        monkeypatch.setattr(_kernel, "AVAILABLE", False)
+        args: dict[str, Any] = {
+            "side": np.array([1]),
+            "size": np.array([0.02]),
+            "entry_price": np.array([50_000.0]),
+            "margin": np.array([500.0]),
+            "brackets": ONE,
+        }
+        assert round(float(isolated_liquidation_price(**args)[0]), 2) == 25100.4
+        with pytest.raises(InvalidInputError, match="engine='numba' needs"):
+            isolated_liquidation_price(**args, engine="numba")
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            {"contract_size": np.ones(3), "size": np.array([0.02, 0.02])},
+            {"contract_size": "x"},
+            {"symbol": np.array([0.0])},
+            {"side": np.array([True])},
+        ],
+        ids=["cs-wrong-length", "cs-str", "symbol-float", "side-bool"],
+    )
+    def test_kernel_declines_odd_inputs(self, change: dict[str, Any]) -> None:
+        """Inputs the kernel does not take go to the array-API path (which validates)."""
+        args: dict[str, Any] = {
+            "side": np.array([1]),
+            "size": np.array([0.02]),
+            "entry_price": np.array([50_000.0]),
+            "margin": np.array([500.0]),
+            "brackets": ONE,
+            **change,
+        }
+        with pytest.raises(InvalidInputError):
+            isolated_liquidation_price(**args)
+
+
+_JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.sampled_from([Decimal("1e-40"), Decimal("1e30"), -0.0, "1", "abc", [1, 2], (), {}]),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=3).map(np.array),
+    st.lists(st.integers(-3, 3), min_size=1, max_size=3).map(np.array),
+    st.sampled_from(
+        [
+            np.array(["a"]),
+            np.array([1 + 2j]),
+            np.array([True, False]),
+            np.zeros((2, 2)),
+            array_api_strict.asarray([1.0]),
+        ]
+    ),
+)
+
+_ENTRY_POINTS: dict[str, tuple[Callable[..., Any], tuple[str, ...]]] = {
+    "isolated_liquidation_price": (
+        isolated_liquidation_price,
+        ("side", "size", "entry_price", "margin", "contract_size", "symbol", "kind", "engine"),
+    ),
+    "bankruptcy_price": (
+        bankruptcy_price,
+        ("side", "size", "entry_price", "margin", "contract_size", "kind"),
+    ),
+    "maintenance_margin": (
+        maintenance_margin,
+        ("size", "mark_price", "contract_size", "symbol", "kind"),
+    ),
+    "margin_ratio": (
+        margin_ratio,
+        ("side", "size", "entry_price", "mark_price", "margin", "contract_size", "symbol"),
+    ),
+    "unrealized_pnl": (
+        unrealized_pnl,
+        ("side", "size", "entry_price", "mark_price", "contract_size", "kind"),
+    ),
+    "notional": (notional, ("size", "price", "contract_size", "kind")),
+    "margin_level": (margin_level, ("asset_value", "liability_value")),
+    "spot_liquidation_price": (
+        spot_liquidation_price,
+        (
+            "other_asset_value",
+            "other_liability_value",
+            "amount_held",
+            "amount_owed",
+            "liquidation_level",
+        ),
+    ),
+}
+
+
+class TestFuzz:
+    """Only LevriskError escapes, whatever the arguments (DESIGN.md principle 3)."""
+
+    @pytest.mark.parametrize("entry_point", sorted(_ENTRY_POINTS))
+    @given(data=st.data())
+    def test_only_levrisk_errors(self, entry_point: str, data: st.DataObject) -> None:
+        """Random junk in any argument gives a result or a LevriskError."""
+        func, names = _ENTRY_POINTS[entry_point]
+        kwargs = {name: data.draw(_JUNK, label=name) for name in names}
+        if "mark_price" in names and entry_point != "unrealized_pnl":
+            kwargs["brackets"] = data.draw(st.sampled_from([ONE, BTCUSDT, "table"]))
+        if entry_point == "isolated_liquidation_price":
+            kwargs["brackets"] = data.draw(
+                st.sampled_from([ONE, BracketArrays.from_tables([ONE, TIERED]), None])
+            )
+        with contextlib.suppress(LevriskError):
+            func(**kwargs)
+
+    @given(start=_JUNK, end=_JUNK)
+    def test_accrual_counts(self, start: object, end: object) -> None:
+        """accrual_counts too."""
+        with contextlib.suppress(LevriskError):
+            accrual_counts(start, end)
