@@ -11,6 +11,7 @@ like from inside are failures.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
 import pkgutil
@@ -154,10 +155,8 @@ class _Method:
         instances = [e for e in _EXAMPLES if isinstance(e, self.cls)]
         assert instances, f"no example instance of {self.cls.__name__}: add one to _examples()"
         for instance in instances:
-            try:
+            with contextlib.suppress(LevriskError):
                 getattr(instance, self.attr)(*args, **kwargs)
-            except LevriskError:
-                continue
 
 
 def _is_type_alias(obj: object) -> bool:
