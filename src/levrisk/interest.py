@@ -448,11 +448,12 @@ class _Accruals:
     first: int | None
     start: int
     count: int
+    started: bool = False
 
     @classmethod
     def of(cls, borrowed: int, until: int, counting: InterestCounting) -> _Accruals:
         if counting == "started_hour":
-            return cls(None, borrowed, max(1, -((borrowed - until) // _HOUR)))
+            return cls(None, borrowed, max(1, -((borrowed - until) // _HOUR)), started=True)
         boundary = (borrowed // _HOUR + 1) * _HOUR
         hours = (until - boundary) // _HOUR + 1 if until >= boundary else 0
         return cls(borrowed if counting == "binance" else None, boundary, hours)
@@ -477,6 +478,17 @@ class _Accruals:
     def before(self, micros: int) -> int:
         """How many accrual instants are < ``micros``."""
         return self.through(micros - 1)
+
+    def due(self, micros: int) -> int:
+        """How many accruals happen before a repayment at ``micros`` (≥ borrowing).
+
+        A clock-hour accrual at ``t`` is charged on a loan that ends at ``t``, so it comes
+        first; a started hour that begins at ``t`` has not started for a loan repaid at
+        ``t``, so the repayment comes first (the accrual at borrowing always happens).
+        """
+        if self.started:
+            return max(1, self.before(micros))
+        return self.through(micros)
 
 
 def _counting(counting: object) -> InterestCounting:
@@ -609,10 +621,13 @@ def loan_state(
 
         I = \sum_{t \in A,\; t \text{ not waived}} P(t) \cdot r(t)
 
-    Same instant: an accrual at ``t`` happens **before** a repayment at ``t`` (the hour
-    starting at ``t`` is charged on the principal outstanding at that instant), which
-    keeps a loan repaid in full at ``t`` equal to a loan observed ``until=t``. A loan
-    repaid in full stops accruing.
+    Same instant: a repayment at ``t`` is ordered so that a loan repaid in full at ``t``
+    costs exactly what the same loan observed ``until=t`` accrues, and a loan repaid in
+    full stops accruing. So under ``"binance"`` and ``"clock_hour"`` an ``HH:00`` accrual
+    at ``t`` happens **before** a repayment at ``t`` (the hour is charged on the principal
+    outstanding at that instant; ``until`` is inclusive), and so does the accrual at the
+    moment of borrowing; under ``"started_hour"`` a repayment at ``borrowed_at + k`` hours
+    (``k ≥ 1``) comes **first**, since that hour has not started for a loan repaid then.
 
     Args:
         principal: the amount borrowed, ≥ 0, in the borrowed asset.
@@ -638,7 +653,7 @@ def loan_state(
 
     References:
         Binance, "Margin Trading Interest Rate" and "How to Repay a Loan" (interest is
-        repaid first); FORMULAS.md §2.2 [published]; same-instant order [derived].
+        repaid first); FORMULAS.md §2.2 [published]; the same-instant order [derived].
 
     Examples:
         >>> from datetime import datetime, timezone
@@ -669,7 +684,7 @@ def loan_state(
         )
         raise InvalidInputError(msg)
     paid = _repayments(repayments, _utc(borrowed_at, "borrowed_at"), _utc(until, "until"))
-    due = [accruals.through(_micros(_utc(item.at, "at"))) for item in paid]
+    due = [accruals.due(_micros(_utc(item.at, "at"))) for item in paid]
     cuts = {0, accruals.total, min(free, accruals.total), *due}
     cuts.update(accruals.before(_micros(_utc(c.since, "since"))) for c in rates.changes[1:])
     accrued = Decimal(0)
