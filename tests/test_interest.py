@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import decimal
 import math
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
@@ -59,6 +60,38 @@ def reference_times(
             boundaries.append(hour)
         hour += HOUR
     return [start, *boundaries] if counting == "binance" else boundaries
+
+
+def reference_state(
+    principal: Decimal,
+    schedule: RateSchedule,
+    borrowed_at: datetime,
+    until: datetime,
+    *,
+    waived_hours: int,
+    repayments: list[Repayment],
+    counting: InterestCounting,
+) -> tuple[Decimal, Decimal, Decimal]:
+    """(principal, interest outstanding, interest accrued) by replaying events one by one."""
+    start = borrowed_at.astimezone(UTC)
+    events: list[tuple[datetime, int, Repayment | None]] = []
+    for t in accrual_times(borrowed_at, until, counting=counting):
+        late = counting == "started_hour" and t != start  # a started hour: repayments first
+        events.append((t, 2 if late else 0, None))
+    events.extend((r.at.astimezone(UTC), 1, r) for r in repayments)
+    outstanding, interest, accrued, seen = principal, Decimal(0), Decimal(0), 0
+    with decimal.localcontext(decimal.Context(prec=200)):
+        for when, _, repayment in sorted(events, key=lambda e: (e[0], e[1])):
+            if repayment is None:
+                rate = schedule.rate_at(when) if seen >= waived_hours else Decimal(0)
+                accrued += outstanding * rate
+                interest += outstanding * rate
+                seen += 1
+            else:
+                paid_interest = min(repayment.amount, interest)
+                interest -= paid_interest
+                outstanding -= repayment.amount - paid_interest
+    return outstanding, interest, accrued
 
 
 class TestAccrualTimes:
@@ -799,6 +832,60 @@ class TestRepayments:
         assert state.interest_accrued <= accrued_interest(
             principal, rate, borrowed, until, counting=counting
         )
+
+    @given(
+        principal=principals,
+        rates=st.lists(hourly_rates, min_size=1, max_size=4),
+        changes=st.lists(st.integers(1, 80 * 3600), min_size=3, max_size=3, unique=True),
+        borrowed=instants,
+        length=st.integers(0, 72 * 3600),
+        repaid=st.lists(
+            st.tuples(st.integers(0, 72 * 3600), st.decimals(0, 1, places=3)), max_size=4
+        ),
+        waived=st.integers(0, 4),
+        counting=st.sampled_from(COUNTINGS),
+    )
+    def test_matches_event_replay(
+        self,
+        *,
+        principal: Decimal,
+        rates: list[Decimal],
+        changes: list[int],
+        borrowed: datetime,
+        length: int,
+        repaid: list[tuple[int, Decimal]],
+        waived: int,
+        counting: InterestCounting,
+    ) -> None:
+        """The segment arithmetic equals replaying every accrual and repayment in order."""
+        begin = borrowed - timedelta(minutes=30)
+        since = [begin, *(begin + timedelta(seconds=c) for c in sorted(changes))]
+        schedule = RateSchedule.from_pairs(zip(since[: len(rates)], rates, strict=True))
+        until = borrowed + timedelta(seconds=length)
+        repayments = [
+            Repayment(at=borrowed + timedelta(seconds=min(o, length)), amount=principal * f / 8)
+            for o, f in repaid
+            if principal * f
+        ]
+        state = loan_state(
+            principal,
+            schedule,
+            borrowed,
+            until,
+            waived_hours=waived,
+            repayments=repayments,
+            counting=counting,
+        )
+        expected = reference_state(
+            principal,
+            schedule,
+            borrowed,
+            until,
+            waived_hours=waived,
+            repayments=repayments,
+            counting=counting,
+        )
+        assert (state.principal, state.interest_outstanding, state.interest_accrued) == expected
 
 
 _ANYTHING = st.one_of(
