@@ -125,7 +125,7 @@ def hourly_from_daily(rate: NumberLike) -> Decimal:
         InvalidInputError: when ``rate`` is not a finite number or is negative.
 
     References:
-        Binance, "Margin Trading Interest Rate" (legacy daily rates, hourly accrual);
+        Binance margin FAQ on interest (legacy daily rates, hourly accrual);
         FORMULAS.md §2.2 [published].
 
     Examples:
@@ -158,7 +158,7 @@ def hourly_from_yearly(rate: NumberLike) -> Decimal:
         InvalidInputError: when ``rate`` is not a finite number or is negative.
 
     References:
-        Binance, "Margin Trading Interest Rate" (yearly = daily × 365);
+        Binance margin interest-rate page (yearly rate shown as daily × 365);
         FORMULAS.md §2.2 [published].
 
     Examples:
@@ -224,7 +224,7 @@ class RateSchedule:
             :class:`RateChange`, or its instants do not strictly increase.
 
     References:
-        Binance, "Margin Trading Interest Rate" (rates can change every hour);
+        Binance margin FAQ on interest (the hourly rate can change every hour);
         FORMULAS.md §2.2 [published].
 
     Examples:
@@ -357,7 +357,7 @@ class RateSchedule:
         """The hourly rate in force at ``instant``.
 
         Args:
-            instant: a timezone-aware datetime, at or after :attr:`start`.
+            instant: a timezone-aware datetime, at or after ``start``.
 
         Returns:
             The hourly rate as a fraction.
@@ -413,12 +413,15 @@ class Repayment:
 class LoanState:
     """What a loan owes at ``until``: the result of :func:`loan_state`.
 
-    Attributes:
+    Args:
         principal: the principal still outstanding, in the borrowed asset.
         interest_outstanding: interest accrued and not yet repaid.
         interest_accrued: all interest accrued from borrowing to ``until``, repaid or
             not (what the loan cost so far).
         accruals: the number of accrual instants in the period, waived ones included.
+
+    Raises:
+        InvalidInputError: when an amount is negative or not a number.
 
     .. versionadded:: 0.1.0
     """
@@ -535,8 +538,8 @@ def accrual_times(
             before ``borrowed_at``, or ``counting`` is unknown.
 
     References:
-        Binance, "Margin Trading Interest Rate" (hourly interest, charged at borrowing
-        and on the hour); Bybit, "Spot Margin Trading: Interest" (per started hour);
+        Binance margin FAQ on interest (hourly, charged at borrowing and at every
+        full UTC hour); Bybit classic spot-margin FAQ on interest (per started hour);
         FORMULAS.md §2.2 [published]; ``"clock_hour"`` [derived].
 
     Examples:
@@ -636,7 +639,7 @@ def loan_state(
         until: the end of the period, aware, ≥ ``borrowed_at``.
         waived_hours: how many of the first accruals are free (interest-free-hours
             promotions, e.g. new-user coupons), an ``int`` ≥ 0. They still count in
-            :attr:`LoanState.accruals`.
+            ``LoanState.accruals``.
         repayments: :class:`Repayment` objects between ``borrowed_at`` and ``until``
             (any order; applied in time order, equal times in the given order).
         counting: the venue's :data:`InterestCounting` rule.
@@ -652,7 +655,7 @@ def loan_state(
             repayment above what is owed at its instant.
 
     References:
-        Binance, "Margin Trading Interest Rate" and "How to Repay a Loan" (interest is
+        Binance margin FAQs on interest and on repayment (interest is
         repaid first); FORMULAS.md §2.2 [published]; the same-instant order [derived].
 
     Examples:
@@ -758,7 +761,7 @@ def accrued_interest(
         InvalidInputError: as :func:`loan_state`.
 
     References:
-        Binance, "Margin Trading Interest Rate"; Bybit, "Spot Margin Trading: Interest";
+        Binance margin FAQ on interest; Bybit classic spot-margin FAQ on interest;
         FORMULAS.md §2.2 [published].
 
     Examples:
