@@ -694,10 +694,14 @@ def loan_state(
     interest = Decimal(0)
     done = 0
     queue = 0
+    entry = 0
     for cut in sorted(cuts):
         if cut > done:
             if done >= free:
-                rate = rates.rate_at(_instant(accruals.at(done)))
+                when = _instant(accruals.at(done))
+                while entry + 1 < len(rates.changes) and rates.changes[entry + 1].since <= when:
+                    entry += 1  # segments come in time order: walk the schedule once
+                rate = rates.changes[entry].hourly_rate
                 charge = outstanding * rate * (cut - done)
                 accrued += charge
                 interest += charge
