@@ -102,7 +102,13 @@ def _examples() -> list[object]:
         maintenance_rates=["0.004", "0.005", "0.01"],
         max_leverages=[125, 100, 50],
     )
-    return [table, table.brackets[0], table.brackets[-1]]
+    from levrisk.interest import RateSchedule  # noqa: PLC0415
+
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    schedule = RateSchedule.from_pairs(
+        [(start, "0.00001"), (start + timedelta(hours=5), "0.00002")]
+    )
+    return [table, table.brackets[0], table.brackets[-1], schedule, RateSchedule.constant("0.0001")]
 
 
 def _public_modules() -> list[str]:
