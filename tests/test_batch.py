@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -38,6 +39,7 @@ from levrisk.batch import (
 )
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import BracketError, InvalidInputError, LevriskError
+from levrisk.interest import accrual_times
 from levrisk.numbers import exact, round_to_step
 from strategies import bracket_tables, decimals
 
@@ -840,6 +842,30 @@ class TestAccrualCounts:
         floats = accrual_counts(_arr(xp, [float(start)]), float(end))
         assert _floats(floats) == [expected]
 
+    @given(
+        start=st.integers(0, 4 * 10**9),
+        length=st.integers(0, 10**6),
+        micros=st.tuples(st.integers(0, 999_999), st.integers(0, 999_999)),
+    )
+    def test_matches_scalar_accrual_times(
+        self, start: int, length: int, micros: tuple[int, int]
+    ) -> None:
+        """Counts equal len(levrisk.interest.accrual_times(...)) to the microsecond."""
+        epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+        borrowed = epoch + timedelta(seconds=start, microseconds=micros[0])
+        until = borrowed + timedelta(seconds=length, microseconds=micros[1])
+        want = len(accrual_times(borrowed, until))
+        as_dt = accrual_counts(
+            np.array([borrowed.replace(tzinfo=None)], dtype="datetime64[us]"),
+            np.array([until.replace(tzinfo=None)], dtype="datetime64[us]"),
+        )
+        assert as_dt.tolist() == [want]
+        seconds = accrual_counts(
+            np.array([(borrowed - epoch).total_seconds()]),
+            np.array([(until - epoch).total_seconds()]),
+        )
+        assert seconds.tolist() == [want]
+
     @given(start=st.integers(0, 4 * 10**9), length=st.integers(0, 10**6))
     def test_datetime64_agrees_with_seconds(self, start: int, length: int) -> None:
         """datetime64 instants (any unit) give the same counts as epoch seconds."""
@@ -933,7 +959,7 @@ class TestValidation:
         assert out.tolist() == [1.0]
 
     def test_stack_construction(self) -> None:
-        """from_tables needs a non-empty sequence of tables; from_table a table."""
+        """from_tables needs a non-empty sequence of tables; equal by value, arrays cached."""
         with pytest.raises(BracketError, match="non-empty sequence"):
             BracketArrays.from_tables([])
         with pytest.raises(BracketError, match=r"tables\[1\] must be a BracketTable"):
@@ -943,6 +969,10 @@ class TestValidation:
         stack = BracketArrays.from_tables([ONE, TIERED])
         assert stack.symbols == 2
         assert stack.arrays(np) is stack.arrays(np)
+        again = BracketArrays.from_tables([ONE, TIERED])
+        assert again == stack
+        assert hash(again) == hash(stack)
+        assert again != BracketArrays.from_table(ONE)
 
     def test_numba_fallback_without_kernel(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Without Numba, "auto" takes the array-API path and "numba" is refused."""
@@ -987,7 +1017,30 @@ _JUNK = st.one_of(
     st.booleans(),
     st.floats(allow_nan=True, allow_infinity=True),
     st.decimals(allow_nan=True, allow_infinity=True),
-    st.sampled_from([Decimal("1e-40"), Decimal("1e30"), -0.0, "1", "abc", [1, 2], (), {}]),
+    st.sampled_from(
+        [
+            Decimal("1e-40"),
+            Decimal("1e30"),
+            Decimal("NaN123"),
+            Decimal("sNaN"),
+            Decimal("1e999999"),
+            Decimal("-Infinity"),
+            -0.0,
+            5e-324,
+            1e308,
+            "1",
+            "1e400",
+            "abc",
+            b"1",
+            1j,
+            object(),
+            datetime(2024, 1, 1, tzinfo=timezone.utc),
+            timedelta(hours=1),
+            [1, 2],
+            (),
+            {},
+        ]
+    ),
     st.integers(min_value=-(10**30), max_value=10**30),
     st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=3).map(np.array),
     st.lists(st.integers(-3, 3), min_size=1, max_size=3).map(np.array),

@@ -37,7 +37,7 @@ def _counts(value: Iterable[int]) -> tuple[int, ...]:
     return tuple(int(x) for x in value)
 
 
-@attrs.frozen(kw_only=True, eq=False)
+@attrs.frozen(kw_only=True)
 class BracketArrays:
     r"""One or more bracket tables as float64 arrays, ready for vectorised bracket lookup.
 
@@ -92,7 +92,9 @@ class BracketArrays:
     edges_plus: _Rows = attrs.field(converter=_rows)
     counts: tuple[int, ...] = attrs.field(converter=_counts)
     stacked: bool = attrs.field(default=False)
-    _cache: dict[tuple[int, str], _Tables] = attrs.field(init=False, factory=dict, repr=False)
+    _cache: dict[tuple[int, str], _Tables] = attrs.field(
+        init=False, factory=dict, repr=False, eq=False
+    )
 
     @classmethod
     def from_table(cls, table: BracketTable) -> BracketArrays:
