@@ -440,6 +440,9 @@ class TestKernelSource:
         """Run the undecorated loop on rows hitting every branch; compare to the engine."""
         table = BracketArrays.from_tables([BTCUSDT, ONE])
         arrays = table.arrays(np)
+        edges, rates, amounts = _kernel.kernel_tables(
+            arrays.edges_minus, arrays.edges_plus, arrays.rates, arrays.amounts
+        )
         side = np.array([1, -1, 1, 2, 1, -1, -1], dtype=np.int64)
         size = np.array([0.02, 0.02, 1.0, 1.0, 1.0, 1.0, 100.0])
         entry = np.array([50_000.0, 50_000.0, 50_000.0, 1.0, 1.0, 50_000.0, 25_000.0])
@@ -455,10 +458,9 @@ class TestKernelSource:
                 np.ones(7),
                 symbol,
                 inverse,
-                arrays.edges_minus,
-                arrays.edges_plus,
-                arrays.rates,
-                arrays.amounts,
+                edges,
+                rates,
+                amounts,
                 arrays.counts,
                 out,
             )
@@ -476,6 +478,65 @@ class TestKernelSource:
             )
             np.testing.assert_array_equal(out[ok], good)
             assert np.isnan(out[~ok]).all()
+
+    @pytest.mark.parametrize("inverse", [False, True], ids=["linear", "inverse"])
+    def test_shared_kernel_source_matches(self, inverse: bool) -> None:
+        """The blocked shared-table loop, run as Python over 1,300 rows (3 blocks)."""
+        rng = np.random.default_rng(11)
+        n = 1_300
+        side = rng.choice(np.array([LONG, SHORT]), n)
+        size = rng.uniform(0.01, 5, n)
+        entry = rng.uniform(100, 60_000, n)
+        cs = 100.0 if inverse else 1.0
+        n_entry = size * cs / entry if inverse else size * entry
+        margin = n_entry / rng.uniform(0.8, 125, n)
+        side[3], size[700], margin[1299] = 0, -1.0, np.nan  # three invalid rows
+        table = BracketArrays.from_table(TIERED if inverse else BTCUSDT)
+        arrays = table.arrays(np)
+        edges, rates, amounts = _kernel.kernel_tables(
+            arrays.edges_minus, arrays.edges_plus, arrays.rates, arrays.amounts
+        )
+        out = np.empty(n)
+        bad = _kernel._isolated_liquidation_shared(
+            side,
+            size,
+            entry,
+            margin,
+            cs,
+            inverse,
+            edges[0, 0],
+            edges[0, 1],
+            rates[0],
+            amounts[0],
+            int(arrays.counts[0]),
+            out,
+        )
+        ok = np.ones(n, dtype=bool)
+        ok[[3, 700, 1299]] = False
+        assert bad == 3
+        assert np.isnan(out[~ok]).all()
+        good = isolated_liquidation_price(
+            side=side[ok],
+            size=size[ok],
+            entry_price=entry[ok],
+            margin=margin[ok],
+            brackets=table,
+            kind="inverse" if inverse else "linear",
+            contract_size=cs,
+            engine="array_api",
+        )
+        np.testing.assert_array_equal(out[ok], good)
+        compiled = isolated_liquidation_price(
+            side=side[ok],
+            size=size[ok],
+            entry_price=entry[ok],
+            margin=margin[ok],
+            brackets=table,
+            kind="inverse" if inverse else "linear",
+            contract_size=cs,
+            engine="numba",
+        )
+        np.testing.assert_array_equal(compiled, good)
 
 
 # ---------------------------------------------------------------- per-symbol stacks
@@ -993,10 +1054,11 @@ class TestValidation:
         [
             {"contract_size": np.ones(3), "size": np.array([0.02, 0.02])},
             {"contract_size": "x"},
+            {"contract_size": 0.0},
             {"symbol": np.array([0.0])},
             {"side": np.array([True])},
         ],
-        ids=["cs-wrong-length", "cs-str", "symbol-float", "side-bool"],
+        ids=["cs-wrong-length", "cs-str", "cs-zero", "symbol-float", "side-bool"],
     )
     def test_kernel_declines_odd_inputs(self, change: dict[str, Any]) -> None:
         """Inputs the kernel does not take go to the array-API path (which validates)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal, TypeAlias
 
 import array_api_compat
@@ -609,6 +610,36 @@ def isolated_liquidation_price(
     return xp.reshape(_price_from_notional(xp, solved, units, contract), shape)
 
 
+def _kernel_inputs(xp: Any, raw: dict[str, object], symbol: object) -> bool:  # noqa: ANN401
+    """Whether the arguments are NumPy arrays of the kinds the Numba kernels take."""
+    if not _kernel.AVAILABLE or not array_api_compat.is_numpy_namespace(xp):
+        return False
+    import numpy as np  # noqa: PLC0415 - NumPy namespace confirmed above
+
+    side: Any = raw["side"]
+    columns = (raw["size"], raw["entry_price"], raw["margin"])
+    contract_size = np.asarray(raw["contract_size"])
+    return (
+        isinstance(side, np.ndarray)
+        and side.ndim == 1
+        and side.dtype.kind in "if"
+        and all(
+            isinstance(c, np.ndarray) and c.shape == side.shape and c.dtype == np.float64
+            for c in columns
+        )
+        and contract_size.dtype.kind in "if"
+        and contract_size.shape in {(), side.shape}
+        and (
+            symbol is None
+            or (
+                isinstance(symbol, np.ndarray)
+                and symbol.shape == side.shape
+                and symbol.dtype.kind == "i"
+            )
+        )
+    )
+
+
 def _fast(
     xp: Any,  # noqa: ANN401
     raw: dict[str, object],
@@ -616,54 +647,56 @@ def _fast(
     tables: BracketArrays,
     kind: ContractKind,
 ) -> tuple[bool, Array | None]:
-    """``(qualified, result)``: whether the kernel applies, and its result.
+    """``(qualified, result)``: whether a Numba kernel applies, and its result.
 
     The result is None when the inputs do not qualify, or when the kernel met invalid
-    or out-of-table rows (then the array-API path raises the row-listing error).
+    or out-of-table rows, or the shared/stacked use is wrong (then the array-API path
+    raises the documented, row-listing error).
     """
-    if not _kernel.AVAILABLE or not array_api_compat.is_numpy_namespace(xp):
+    if not _kernel_inputs(xp, raw, symbol):
         return False, None
     import numpy as np  # noqa: PLC0415 - NumPy namespace confirmed above
 
     side: Any = raw["side"]
-    size: Any = raw["size"]
-    entry: Any = raw["entry_price"]
-    margin: Any = raw["margin"]
-    columns = (size, entry, margin)
-    if not (
-        all(isinstance(c, np.ndarray) and c.ndim == 1 and c.dtype == np.float64 for c in columns)
-        and isinstance(side, np.ndarray)
-        and side.ndim == 1
-        and side.dtype.kind in "if"
-        and len({side.shape, *(c.shape for c in columns)}) == 1
-    ):
-        return False, None
-    contract_size = np.asarray(raw["contract_size"])
-    if contract_size.dtype.kind not in "if" or contract_size.shape not in {(), side.shape}:
-        return False, None
-    if symbol is not None and not (
-        isinstance(symbol, np.ndarray) and symbol.shape == side.shape and symbol.dtype.kind == "i"
-    ):
-        return False, None
-    if (symbol is None) == tables.stacked:
-        return True, None  # the array-API path reports the misuse
+    contract_size = np.asarray(raw["contract_size"], dtype=np.float64)
     arrays = tables.arrays(xp)
-    out = np.empty(side.shape, dtype=np.float64)
-    bad = _kernel.isolated_liquidation(
-        side,
-        size,
-        entry,
-        margin,
-        np.atleast_1d(contract_size.astype(np.float64)),
-        np.zeros(1, np.int64) if symbol is None else symbol.astype(np.int64, copy=False),
-        kind == "inverse",
-        arrays.edges_minus,
-        arrays.edges_plus,
-        arrays.rates,
-        arrays.amounts,
-        arrays.counts,
-        out,
+    edges, rates, amounts = _kernel.kernel_tables(
+        arrays.edges_minus, arrays.edges_plus, arrays.rates, arrays.amounts
     )
+    out = np.empty(side.shape, dtype=np.float64)
+    if (symbol is None) == tables.stacked:
+        bad = 1  # misuse: let the array-API path report it
+    elif symbol is None and contract_size.ndim == 0:
+        shared_size = float(contract_size)
+        bad = (not 0 < shared_size < math.inf) or _kernel.isolated_liquidation_shared(
+            side,
+            raw["size"],
+            raw["entry_price"],
+            raw["margin"],
+            shared_size,
+            kind == "inverse",
+            edges[0, 0],
+            edges[0, 1],
+            rates[0],
+            amounts[0],
+            int(arrays.counts[0]),
+            out,
+        )
+    else:
+        bad = _kernel.isolated_liquidation(
+            side,
+            raw["size"],
+            raw["entry_price"],
+            raw["margin"],
+            np.atleast_1d(contract_size),
+            np.zeros(1, np.int64) if symbol is None else np.asarray(symbol, dtype=np.int64),
+            kind == "inverse",
+            edges,
+            rates,
+            amounts,
+            arrays.counts,
+            out,
+        )
     return True, (None if bad else out)
 
 

@@ -27,7 +27,25 @@ AVAILABLE: bool = numba is not None
 _F64 = npt.NDArray[np.float64]
 
 
-def _isolated_liquidation(  # noqa: PLR0912, PLR0915, PLR0917 - one fused numba loop
+def kernel_tables(
+    edges_minus: _F64, edges_plus: _F64, rates: _F64, amounts: _F64
+) -> tuple[_F64, _F64, _F64]:
+    """The kernels' layout of a table stack, padded with one more column.
+
+    Edges ``(S, 2, K + 1)`` (``[:, 1]`` the ``σ = +1`` edges) and rates/amounts
+    ``(S, K + 1)``; the extra column (``inf`` edges, the last rate) lets the
+    branch-free count run one past the last bracket.
+    """
+    pad = np.full((edges_minus.shape[0], 1), np.inf)
+    edges = np.ascontiguousarray(
+        np.stack([np.hstack([edges_plus, pad]), np.hstack([edges_minus, pad])], axis=1)
+    )
+    rates_padded = np.ascontiguousarray(np.hstack([rates, rates[:, -1:]]))
+    amounts_padded = np.ascontiguousarray(np.hstack([amounts, amounts[:, -1:]]))
+    return edges, rates_padded, amounts_padded
+
+
+def _isolated_liquidation(  # noqa: PLR0917 - a numba kernel takes positional arrays
     side: npt.NDArray[Any],
     size: _F64,
     entry: _F64,
@@ -35,15 +53,20 @@ def _isolated_liquidation(  # noqa: PLR0912, PLR0915, PLR0917 - one fused numba 
     contract_size: _F64,
     symbol: npt.NDArray[np.int64],
     inverse: bool,  # noqa: FBT001 - numba kernels take positional flags
-    edges_minus: _F64,
-    edges_plus: _F64,
+    edges: _F64,
     rates: _F64,
     amounts: _F64,
     counts: npt.NDArray[np.int64],
     out: _F64,
 ) -> int:
-    """Fill ``out``; return the number of invalid or out-of-table rows (NaN in ``out``)."""
+    """Fill ``out``; return the number of invalid or out-of-table rows (NaN in ``out``).
+
+    Branch-free in the data (side, bracket): the bracket index counts the edges below
+    the target over the whole padded row, so random sides and notionals cost no
+    mispredicted branches; only the (rare) invalid rows branch.
+    """
     n = size.shape[0]
+    width = edges.shape[2]
     n_cs = contract_size.shape[0]
     n_sym = symbol.shape[0]
     n_tables = counts.shape[0]
@@ -56,7 +79,7 @@ def _isolated_liquidation(  # noqa: PLR0912, PLR0915, PLR0917 - one fused numba 
         c = contract_size[i] if n_cs > 1 else contract_size[0]
         row = symbol[i] if n_sym > 1 else symbol[0]
         if not (
-            (s == 1 or s == -1)  # noqa: PLR1714 - numba cannot compile `in` on a tuple here
+            (s == 1 or s == -1)  # noqa: PLR1714 - numba compiles this form
             and 0 < q < math.inf
             and 0 < e < math.inf
             and 0 <= m < math.inf
@@ -67,46 +90,109 @@ def _isolated_liquidation(  # noqa: PLR0912, PLR0915, PLR0917 - one fused numba 
             out[i] = math.nan
             continue
         qc = q * c
-        if inverse:
-            notional = qc / e
-            plus = s < 0
-        else:
-            notional = qc * e
-            plus = s > 0
-        if plus:
-            target = notional - m
-            edges = edges_minus
-            sign = 1.0
-        else:
-            target = notional + m
-            edges = edges_plus
-            sign = -1.0
-        count = counts[row]
-        lo = 0
-        hi = count
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if edges[row, mid] < target:
-                lo = mid + 1
-            else:
-                hi = mid
-        if lo == count:
+        notional = qc / e if inverse else qc * e
+        plus = (s < 0) if inverse else (s > 0)
+        p = 1 if plus else 0
+        sign = 2.0 * p - 1.0
+        target = notional - sign * m
+        k = 0
+        for j in range(width):
+            k += edges[row, p, j] < target
+        if k >= counts[row]:
             bad += 1
             out[i] = math.nan
             continue
-        solved = (target - sign * amounts[row, lo]) / (1.0 - sign * rates[row, lo])
-        if solved <= 0:
-            out[i] = math.nan
-        elif inverse:
-            out[i] = qc / solved
-        else:
-            out[i] = solved / qc
+        solved = (target - sign * amounts[row, k]) / (1.0 - sign * rates[row, k])
+        price = qc / solved if inverse else solved / qc
+        out[i] = price if solved > 0 else math.nan
+    return bad
+
+
+_BLOCK = 512
+"""Rows per block of the shared-table kernel (its scratch arrays stay in L1 cache)."""
+
+
+def _isolated_liquidation_shared(  # noqa: PLR0917 - a numba kernel takes positional arrays
+    side: npt.NDArray[Any],
+    size: _F64,
+    entry: _F64,
+    margin: _F64,
+    contract_size: float,
+    inverse: bool,  # noqa: FBT001 - numba kernels take positional flags
+    edges_plus: _F64,
+    edges_minus: _F64,
+    rates: _F64,
+    amounts: _F64,
+    count: int,
+    out: _F64,
+) -> int:
+    """One shared table and one contract size: the same arithmetic, blocked for SIMD.
+
+    Each block of rows runs three simple loops that the compiler vectorises: targets
+    and validity; the bracket count, one pass per edge (a select between the two edge
+    rows, no gather); the solve. ``edges_*``, ``rates`` and ``amounts`` are one padded
+    table row (see :func:`kernel_tables`). Returns the invalid or out-of-table row
+    count, like :func:`isolated_liquidation`.
+    """
+    n = size.shape[0]
+    width = edges_plus.shape[0]
+    target = np.empty(_BLOCK)
+    signs = np.empty(_BLOCK)
+    units = np.empty(_BLOCK)
+    valid = np.empty(_BLOCK)
+    index = np.empty(_BLOCK, np.int64)
+    bad = 0
+    for start in range(0, n, _BLOCK):
+        rows = min(_BLOCK, n - start)
+        sides = side[start : start + rows]
+        sizes = size[start : start + rows]
+        entries = entry[start : start + rows]
+        margins = margin[start : start + rows]
+        for t in range(rows):
+            s = sides[t]
+            q = sizes[t]
+            e = entries[t]
+            m = margins[t]
+            good = (
+                ((s == 1) | (s == -1))
+                & (q > 0)
+                & (q < math.inf)
+                & (e > 0)
+                & (e < math.inf)
+                & (m >= 0)
+                & (m < math.inf)
+            )
+            qc = q * contract_size
+            notional = qc / e if inverse else qc * e
+            sign = (-1.0 if s > 0 else 1.0) if inverse else (1.0 if s > 0 else -1.0)
+            target[t] = notional - sign * m
+            signs[t] = sign
+            units[t] = qc
+            valid[t] = 1.0 if good else 0.0
+            index[t] = 0
+        for j in range(width):
+            low = edges_plus[j]
+            high = edges_minus[j]
+            for t in range(rows):
+                index[t] += (high if signs[t] > 0 else low) < target[t]
+        block_bad = 0
+        block = out[start : start + rows]
+        for t in range(rows):
+            k = min(index[t], width - 1)
+            sign = signs[t]
+            solved = (target[t] - sign * amounts[k]) / (1.0 - sign * rates[k])
+            price = units[t] / solved if inverse else solved / units[t]
+            invalid = (valid[t] == 0.0) | (index[t] >= count)
+            block_bad += invalid
+            block[t] = math.nan if (invalid | (solved <= 0)) else price
+        bad += block_bad
     return bad
 
 
 if numba is not None:
-    isolated_liquidation = numba.njit(cache=True, nogil=True, error_model="numpy")(
-        _isolated_liquidation
-    )
-else:  # pragma: no cover - numba ships with the batch extra
+    _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+    isolated_liquidation = _jit(_isolated_liquidation)
+    isolated_liquidation_shared = _jit(_isolated_liquidation_shared)
+else:  # pragma: no cover - numba ships with the batch and test extras
     isolated_liquidation = _isolated_liquidation
+    isolated_liquidation_shared = _isolated_liquidation_shared
