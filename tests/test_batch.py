@@ -420,6 +420,32 @@ class TestIsolatedLiquidationPrice:
             )
             np.testing.assert_array_equal(fast, slow)
 
+    def test_blocks_of_rows(self) -> None:
+        """Above one block (65,536 rows) the array-API path solves in blocks, same result."""
+        rng = np.random.default_rng(3)
+        n = 70_000
+        side = rng.choice(np.array([LONG, SHORT]), n)
+        size = rng.uniform(0.001, 2, n)
+        entry = rng.uniform(100, 50_000, n)
+        margin = size * entry / rng.uniform(1, 100, n)
+        args: dict[str, Any] = {
+            "side": side,
+            "size": size,
+            "entry_price": entry,
+            "margin": margin,
+        }
+        blocked = isolated_liquidation_price(**args, brackets=BTCUSDT, engine="array_api")
+        np.testing.assert_array_equal(
+            blocked, isolated_liquidation_price(**args, brackets=BTCUSDT, engine="numba")
+        )
+        head = isolated_liquidation_price(
+            **{k: v[:100] for k, v in args.items()}, brackets=BTCUSDT, engine="array_api"
+        )
+        np.testing.assert_array_equal(blocked[:100], head)
+        side[69_000], margin[69_000] = SHORT, 1e12  # beyond the top cap, in the second block
+        with pytest.raises(BracketError, match=r"1 bad row\(s\), first at \[69000\]"):
+            isolated_liquidation_price(**args, brackets=BTCUSDT, engine="array_api")
+
     def test_shape_is_kept(self) -> None:
         """Broadcast 2-D inputs come back in their shape (array-API path)."""
         out = isolated_liquidation_price(

@@ -596,7 +596,35 @@ def isolated_liquidation_price(
     shape, a = _prepare(xp, raw, margins=("margin",), side=True)
     sym = _symbol(xp, symbol, tables, shape)
     arrays = tables.arrays(xp, array_api_compat.device(a["size"]))
-    units, plus, target = _liquidation_target(xp, a, contract)
+    rows = a["size"].shape[0]
+    if rows is None or rows <= _CHUNK:
+        return xp.reshape(_liquidation(xp, a, sym, arrays, contract), shape)
+    parts = []
+    for start in range(0, rows, _CHUNK):  # blocks of rows keep temporaries in cache
+        part = {key: value[start : start + _CHUNK] for key, value in a.items()}
+        chunk = None if sym is None else sym[start : start + _CHUNK]
+        try:
+            parts.append(_liquidation(xp, part, chunk, arrays, contract))
+        except BracketError:
+            break  # solved again whole below, for the error's row indices
+    else:
+        return xp.reshape(xp.concat(parts), shape)
+    return xp.reshape(_liquidation(xp, a, sym, arrays, contract), shape)
+
+
+_CHUNK = 1 << 16
+"""Rows per block of the array-API liquidation solve (bounds its temporaries)."""
+
+
+def _liquidation(
+    xp: Any,  # noqa: ANN401
+    a: dict[str, Array],
+    sym: Array | None,
+    arrays: _Tables,
+    kind: ContractKind,
+) -> Array:
+    """The array-API solve over 1-D rows (raises BracketError beyond a table)."""
+    units, plus, target = _liquidation_target(xp, a, kind)
     index = xp.where(
         plus,
         _lookup(xp, arrays.edges_minus, target, sym),
@@ -607,7 +635,7 @@ def isolated_liquidation_price(
     amount = _gather(xp, arrays.amounts, index, sym)
     sign = 2.0 * xp.astype(plus, xp.float64) - 1.0
     solved = (target - sign * amount) / (1.0 - sign * rate)
-    return xp.reshape(_price_from_notional(xp, solved, units, contract), shape)
+    return _price_from_notional(xp, solved, units, kind)
 
 
 def _kernel_inputs(xp: Any, raw: dict[str, object], symbol: object) -> bool:  # noqa: ANN401
