@@ -39,7 +39,7 @@ from levrisk.batch import (
 )
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import BracketError, InvalidInputError, LevriskError
-from levrisk.interest import accrual_times
+from levrisk.interest import InterestCounting, accrual_times
 from levrisk.numbers import exact, round_to_step
 from strategies import bracket_tables, decimals
 
@@ -929,29 +929,54 @@ class TestAccrualCounts:
         floats = accrual_counts(_arr(xp, [float(start)]), float(end))
         assert _floats(floats) == [expected]
 
+    @pytest.mark.parametrize("counting", ["binance", "started_hour", "clock_hour"])
     @given(
         start=st.integers(0, 4 * 10**9),
         length=st.integers(0, 10**6),
         micros=st.tuples(st.integers(0, 999_999), st.integers(0, 999_999)),
     )
     def test_matches_scalar_accrual_times(
-        self, start: int, length: int, micros: tuple[int, int]
+        self, counting: InterestCounting, start: int, length: int, micros: tuple[int, int]
     ) -> None:
         """Counts equal len(levrisk.interest.accrual_times(...)) to the microsecond."""
         epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
         borrowed = epoch + timedelta(seconds=start, microseconds=micros[0])
         until = borrowed + timedelta(seconds=length, microseconds=micros[1])
-        want = len(accrual_times(borrowed, until))
-        as_dt = accrual_counts(
-            np.array([borrowed.replace(tzinfo=None)], dtype="datetime64[us]"),
-            np.array([until.replace(tzinfo=None)], dtype="datetime64[us]"),
+        want = len(accrual_times(borrowed, until, counting=counting))
+        for unit in ("us", "ns"):
+            as_dt = accrual_counts(
+                np.array([borrowed.replace(tzinfo=None)]).astype(f"datetime64[{unit}]"),
+                np.array([until.replace(tzinfo=None)]).astype(f"datetime64[{unit}]"),
+                counting=counting,
+            )
+            assert as_dt.tolist() == [want]
+        whole = accrual_counts(np.array([start]), np.array([start + length]), counting=counting)
+        assert whole.tolist() == [
+            len(
+                accrual_times(
+                    epoch + timedelta(seconds=start),
+                    epoch + timedelta(seconds=start + length),
+                    counting=counting,
+                )
+            )
+        ]
+        if micros == (0, 0):
+            seconds = accrual_counts(
+                np.array([float(start)]), float(start + length), counting=counting
+            )
+            assert seconds.tolist() == whole.tolist()
+
+    def test_coarse_units_and_unknown_counting(self) -> None:
+        """datetime64[D] and [M] instants count like their midnights; bad rules raise."""
+        days = accrual_counts(
+            np.array(["2024-01-01"], dtype="datetime64[D]"),
+            np.array(["2024-02"], dtype="datetime64[M]"),
         )
-        assert as_dt.tolist() == [want]
-        seconds = accrual_counts(
-            np.array([(borrowed - epoch).total_seconds()]),
-            np.array([(until - epoch).total_seconds()]),
-        )
-        assert seconds.tolist() == [want]
+        assert days.tolist() == [1 + 31 * 24]
+        with pytest.raises(InvalidInputError, match="counting must be one of"):
+            accrual_counts(np.array([0]), np.array([1]), counting="daily")  # type: ignore[arg-type]
+        mixed = accrual_counts(np.array([0]), np.array([3600.5]), counting="started_hour")
+        assert mixed.tolist() == [2]
 
     @given(start=st.integers(0, 4 * 10**9), length=st.integers(0, 10**6))
     def test_datetime64_agrees_with_seconds(self, start: int, length: int) -> None:

@@ -24,7 +24,7 @@ The scalar ``Decimal`` path is the reference; the tests pin every function here 
 
 from __future__ import annotations
 
-from levrisk.batch._brackets import BracketArrays
+from levrisk.batch._brackets import BracketArrays, TableArrays
 from levrisk.batch._common import LONG, SHORT, Array, ContractKind
 from levrisk.batch._futures import (
     Engine,
@@ -45,6 +45,7 @@ __all__ = [
     "BracketArrays",
     "ContractKind",
     "Engine",
+    "TableArrays",
     "accrual_counts",
     "bankruptcy_price",
     "isolated_liquidation_price",

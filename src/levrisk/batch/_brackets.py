@@ -13,20 +13,32 @@ from levrisk.brackets import BracketTable
 from levrisk.exceptions import BracketError
 from levrisk.numbers import exact
 
-__all__ = ["BracketArrays"]
+__all__ = ["BracketArrays", "TableArrays"]
 
 _Rows = tuple[tuple[float, ...], ...]
 
 
-class _Tables(NamedTuple):
-    """The arrays of a :class:`BracketArrays` in one namespace, each of shape ``(S, K)``."""
+class TableArrays(NamedTuple):
+    """The arrays of a :class:`BracketArrays` in one array namespace.
+
+    Each is of shape ``(S, K)``: ``S`` tables of ``K`` brackets (padded), except
+    ``counts`` of shape ``(S,)``. Returned by :meth:`BracketArrays.arrays`.
+
+    .. versionadded:: 0.1.0
+    """
 
     caps: Array
+    """Inclusive caps (padding: ``inf``), float64."""
     rates: Array
+    """Maintenance rates ``m``, float64."""
     amounts: Array
+    """Maintenance amounts ``cum``, float64."""
     edges_minus: Array
+    """``cap − MM(cap)`` (padding: ``inf``), float64."""
     edges_plus: Array
+    """``cap + MM(cap)`` (padding: ``inf``), float64."""
     counts: Array
+    """Number of real brackets of each table, int64."""
 
 
 def _rows(value: Iterable[Iterable[float]]) -> _Rows:
@@ -92,7 +104,7 @@ class BracketArrays:
     edges_plus: _Rows = attrs.field(converter=_rows)
     counts: tuple[int, ...] = attrs.field(converter=_counts)
     stacked: bool = attrs.field(default=False)
-    _cache: dict[tuple[int, str], _Tables] = attrs.field(
+    _cache: dict[tuple[int, str], TableArrays] = attrs.field(
         init=False, factory=dict, repr=False, eq=False
     )
 
@@ -185,8 +197,16 @@ class BracketArrays:
         """How many tables the stack holds (1 for a shared table)."""
         return len(self.counts)
 
-    def arrays(self, xp: Any, device: Any = None) -> _Tables:  # noqa: ANN401 - namespace, device
-        """The tables as float64 arrays of namespace ``xp``, shape ``(S, K)`` (cached)."""
+    def arrays(self, xp: Any, device: Any = None) -> TableArrays:  # noqa: ANN401 - namespace, device
+        """The tables as arrays of namespace ``xp`` on ``device`` (built once, then cached).
+
+        Args:
+            xp: an array-API namespace (e.g. from ``array_api_compat.array_namespace``).
+            device: the device to create the arrays on (None: the namespace's default).
+
+        Returns:
+            The :class:`TableArrays`.
+        """
         key = (id(xp), repr(device))
         cached = self._cache.get(key)
         if cached is None:
@@ -194,7 +214,7 @@ class BracketArrays:
             def make(rows: object, dtype: Any) -> Array:  # noqa: ANN401 - a dtype
                 return xp.asarray(rows, dtype=dtype, device=device)
 
-            cached = _Tables(
+            cached = TableArrays(
                 caps=make(self.caps, xp.float64),
                 rates=make(self.rates, xp.float64),
                 amounts=make(self.amounts, xp.float64),

@@ -8,7 +8,7 @@ from typing import Any, Literal, TypeAlias
 import array_api_compat
 
 from levrisk.batch import _kernel
-from levrisk.batch._brackets import BracketArrays, _Tables, check_brackets
+from levrisk.batch._brackets import BracketArrays, TableArrays, check_brackets
 from levrisk.batch._common import (
     Array,
     ContractKind,
@@ -112,7 +112,7 @@ def _gather(xp: Any, table: Array, index: Array, sym: Array | None) -> Array:  #
 def _beyond(
     xp: Any,  # noqa: ANN401
     index: Array,
-    tables: _Tables,
+    tables: TableArrays,
     sym: Array | None,
     values: Array,
     *,
@@ -620,7 +620,7 @@ def _liquidation(
     xp: Any,  # noqa: ANN401
     a: dict[str, Array],
     sym: Array | None,
-    arrays: _Tables,
+    arrays: TableArrays,
     kind: ContractKind,
 ) -> Array:
     """The array-API solve over 1-D rows (raises BracketError beyond a table)."""

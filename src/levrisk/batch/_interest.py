@@ -8,6 +8,7 @@ import array_api_compat
 
 from levrisk.batch._common import Array, as_float, broadcast_flat, check_rows, namespace, quiet
 from levrisk.exceptions import InvalidInputError
+from levrisk.interest import InterestCounting
 
 _HOUR = 3600
 
@@ -17,7 +18,32 @@ def _is_datetime(value: object) -> bool:
     return array_api_compat.is_numpy_array(array) and array.dtype.kind == "M"
 
 
-def _datetime_counts(xp: Any, borrowed_at: Array, until: Array) -> Array:  # noqa: ANN401
+_COUNTINGS = ("binance", "started_hour", "clock_hour")
+_FINE = ("ns", "ps", "fs", "as")
+"""datetime64 units finer than a microsecond: counted in nanoseconds (else microseconds)."""
+
+
+def _count(
+    xp: Any,  # noqa: ANN401
+    hours_start: Array,
+    hours_end: Array,
+    started: Array,
+    counting: InterestCounting,
+) -> Array:
+    """The count by rule, from the floor hours and the started hours (int64)."""
+    if counting == "binance":
+        return 1 + hours_end - hours_start
+    if counting == "clock_hour":
+        return hours_end - hours_start
+    return xp.maximum(started, xp.ones_like(started))
+
+
+def _datetime_counts(
+    xp: Any,  # noqa: ANN401
+    borrowed_at: Array,
+    until: Array,
+    counting: InterestCounting,
+) -> Array:
     import numpy as np  # noqa: PLC0415 - datetime64 arrays are NumPy arrays
 
     for name, value in (("borrowed_at", borrowed_at), ("until", until)):
@@ -28,35 +54,43 @@ def _datetime_counts(xp: Any, borrowed_at: Array, until: Array) -> Array:  # noq
             rule="a datetime64 instant, not NaT",
             values=np.zeros(value.shape),
         )
-    shape, (start, end) = broadcast_flat(xp, borrowed_at, until)
+    fine = any(np.datetime_data(v.dtype)[0] in _FINE for v in (borrowed_at, until))
+    unit, per_hour = ("ns", 3_600 * 10**9) if fine else ("us", 3_600 * 10**6)
+    shape, (start, end) = broadcast_flat(
+        xp, borrowed_at.astype(f"datetime64[{unit}]"), until.astype(f"datetime64[{unit}]")
+    )
+    elapsed = end - start
     check_rows(
         xp,
-        end < start,
+        elapsed < np.timedelta64(0),
         name="until",
         rule="at or after borrowed_at",
-        values=(end - start) / np.timedelta64(1, "s"),
+        values=elapsed / np.timedelta64(1, "s"),
     )
+    ticks = elapsed.astype(np.int64)
+    started = -((-ticks) // per_hour)
     hours_start = start.astype("datetime64[h]").astype(np.int64)
     hours_end = end.astype("datetime64[h]").astype(np.int64)
-    return xp.reshape(1 + hours_end - hours_start, shape)
+    return xp.reshape(_count(xp, hours_start, hours_end, started, counting), shape)
 
 
-def _seconds_hours(xp: Any, value: Array, *, name: str) -> tuple[Array, Array]:  # noqa: ANN401
-    """``(seconds, floor hour)``: exact integer arithmetic for integer arrays."""
+def _seconds(xp: Any, value: Array, *, name: str) -> Array:  # noqa: ANN401
+    """Seconds as int64 (integer input, exact) or float64 (real input), validated."""
     if array_api_compat.is_array_api_obj(value) and xp.isdtype(value.dtype, "integral"):
-        integral = xp.astype(value, xp.int64)
-        return integral, xp.floor_divide(integral, _HOUR)
+        return xp.astype(value, xp.int64)
     seconds = as_float(xp, value, name=name)
     check_rows(xp, ~xp.isfinite(seconds), name=name, rule="finite", values=seconds)
-    return seconds, xp.astype(xp.floor(seconds / _HOUR), xp.int64)
+    return seconds
 
 
 @quiet
-def accrual_counts(borrowed_at: Array, until: Array) -> Array:
-    r"""Number of hourly interest accruals of each loan, Binance rule.
+def accrual_counts(
+    borrowed_at: Array, until: Array, *, counting: InterestCounting = "binance"
+) -> Array:
+    r"""Number of hourly interest accruals of each loan, by a venue's counting rule.
 
-    One hour accrues at the moment of borrowing, then one more at each UTC ``HH:00``
-    boundary while the loan is open:
+    With ``counting="binance"`` one hour accrues at the moment of borrowing, then one
+    more at each UTC ``HH:00`` boundary while the loan is open:
 
     .. math::
 
@@ -65,24 +99,31 @@ def accrual_counts(borrowed_at: Array, until: Array) -> Array:
 
     with ``b`` and ``u`` in seconds since the Unix epoch (UTC). This is not
     ``ceil(elapsed hours)``: 13:20 → 14:15 accrues 2, 09:20 → 09:55 accrues 1.
+    ``"started_hour"`` counts ``max(1, ceil((u − b) / 3600))`` and ``"clock_hour"``
+    the boundaries alone, ``⌊u/3600⌋ − ⌊b/3600⌋``: the same rules as
+    ``levrisk.interest.accrual_times``, whose tuple length this returns.
 
     Args:
-        borrowed_at: borrowing instants: seconds since the epoch (an integer or real
-            array, UTC), or a NumPy ``datetime64`` array (NumPy's datetimes carry no
-            time zone; they are read as UTC).
+        borrowed_at: borrowing instants: seconds since the epoch (an integer array,
+            counted exactly, or a real array), or a NumPy ``datetime64`` array (NumPy's
+            datetimes carry no time zone; they are read as UTC).
         until: the instants to count up to, in the same form, each ≥ its
             ``borrowed_at``.
+        counting: ``"binance"`` (default), ``"started_hour"`` or ``"clock_hour"``.
 
     Returns:
-        An int64 array of accrual counts (≥ 1) with the broadcast shape.
+        An int64 array of accrual counts with the broadcast shape (for float seconds,
+        int64 as well).
 
     Raises:
         InvalidInputError: for non-finite seconds or NaT, ``until`` before
-            ``borrowed_at`` (rows listed), a mix of datetime64 and seconds, non-real
-            arguments, or shapes that do not broadcast.
+            ``borrowed_at`` (rows listed), a mix of datetime64 and seconds, an unknown
+            ``counting``, non-real arguments, or shapes that do not broadcast.
 
     References:
-        Binance, "Margin Interest Rate" (hourly interest); FORMULAS.md §2.2 [published].
+        Binance margin FAQ on interest (hourly, charged at borrowing and at every full
+        UTC hour); Bybit classic spot-margin FAQ (per started hour); FORMULAS.md §2.2
+        [published]; ``"clock_hour"`` [derived].
 
     Examples:
         >>> import numpy as np
@@ -90,26 +131,43 @@ def accrual_counts(borrowed_at: Array, until: Array) -> Array:
         >>> u = np.array(["2024-01-01T14:15", "2024-01-01T09:55"], dtype="datetime64[m]")
         >>> accrual_counts(b, u)
         array([2, 1])
+        >>> accrual_counts(
+        ...     np.array([8 * 3600 + 300]), np.array([10 * 3600]), counting="started_hour"
+        ... )
+        array([2])
 
     .. versionadded:: 0.1.0
     """
+    chosen: object = counting
+    if not isinstance(chosen, str) or chosen not in _COUNTINGS:
+        msg = f"counting must be one of {sorted(_COUNTINGS)}, got {counting!r}"
+        raise InvalidInputError(msg)
     xp = namespace(borrowed_at, until)
     dated = (_is_datetime(borrowed_at), _is_datetime(until))
     if dated == (True, True):
-        return _datetime_counts(xp, borrowed_at, until)
+        return _datetime_counts(xp, borrowed_at, until, counting)
     if any(dated):
         msg = "borrowed_at and until must both be datetime64 arrays or both epoch seconds"
         raise InvalidInputError(msg)
-    start, hours_start = _seconds_hours(xp, borrowed_at, name="borrowed_at")
-    end, hours_end = _seconds_hours(xp, until, name="until")
-    shape, (start, end, hours_start, hours_end) = broadcast_flat(
-        xp, start, end, hours_start, hours_end
-    )
+    start = _seconds(xp, borrowed_at, name="borrowed_at")
+    end = _seconds(xp, until, name="until")
+    if start.dtype != end.dtype:
+        start, end = xp.astype(start, xp.float64), xp.astype(end, xp.float64)
+    shape, (start, end) = broadcast_flat(xp, start, end)
+    elapsed = end - start
     check_rows(
         xp,
-        end < start,
+        elapsed < 0,
         name="until",
         rule="at or after borrowed_at",
-        values=xp.astype(end, xp.float64) - xp.astype(start, xp.float64),
+        values=xp.astype(elapsed, xp.float64),
     )
-    return xp.reshape(1 + hours_end - hours_start, shape)
+    if xp.isdtype(start.dtype, "integral"):
+        hours_start = xp.floor_divide(start, _HOUR)
+        hours_end = xp.floor_divide(end, _HOUR)
+        started = -xp.floor_divide(-elapsed, _HOUR)
+    else:
+        hours_start = xp.astype(xp.floor(start / _HOUR), xp.int64)
+        hours_end = xp.astype(xp.floor(end / _HOUR), xp.int64)
+        started = xp.astype(xp.ceil(elapsed / _HOUR), xp.int64)
+    return xp.reshape(_count(xp, hours_start, hours_end, started, counting), shape)
