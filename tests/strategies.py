@@ -10,9 +10,11 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
+from levrisk.brackets import BracketTable
+
 
 def decimals(
-    min_value: str | int, max_value: str | int, places: int = 8
+    min_value: Decimal | str | int, max_value: Decimal | str | int, places: int = 8
 ) -> st.SearchStrategy[Decimal]:
     """Finite decimals in ``[min_value, max_value]`` with at most ``places`` decimals."""
     return st.decimals(
@@ -29,3 +31,19 @@ prices = decimals("0.01", "1000000", places=2)
 
 rates = decimals("0.0001", "0.2", places=4)
 """Maintenance-margin-like rates in (0, 0.2]."""
+
+
+@st.composite
+def bracket_tables(draw: st.DrawFn, max_brackets: int = 8) -> BracketTable:
+    """Valid bracket tables: 1 to ``max_brackets`` tiers, derived amounts."""
+    count = draw(st.integers(min_value=1, max_value=max_brackets))
+    widths = draw(st.lists(decimals(1, 1_000_000, places=2), min_size=count, max_size=count))
+    caps: list[Decimal] = []
+    for width in widths:
+        caps.append((caps[-1] if caps else Decimal(0)) + width)
+    rate_list = draw(st.lists(rates, min_size=count, max_size=count))
+    leverages = sorted(
+        draw(st.lists(st.integers(min_value=1, max_value=125), min_size=count, max_size=count)),
+        reverse=True,
+    )
+    return BracketTable.from_rates(caps=caps, maintenance_rates=rate_list, max_leverages=leverages)

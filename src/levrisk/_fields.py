@@ -60,9 +60,7 @@ def positive(_instance: object, attribute: attrs.Attribute[Any], value: Decimal 
         raise InvalidInputError(msg)
 
 
-def non_negative(
-    _instance: object, attribute: attrs.Attribute[Any], value: Decimal | None
-) -> None:
+def non_negative(_instance: object, attribute: attrs.Attribute[Any], value: Decimal | None) -> None:
     """Validate that a converted field is a number ≥ 0 (``None`` passes)."""
     _check_number(attribute, value)
     if value is not None and value < 0:
