@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
-from collections.abc import Iterator
 from decimal import Context, Decimal, localcontext
 from typing import Any
 
@@ -48,7 +49,7 @@ from levrisk.margin import (
     pro_max_borrowable,
 )
 from levrisk.numbers import PRECISION, round_to_step
-from tests.strategies import decimals
+from strategies import decimals
 
 UTC = timezone.utc
 T0 = datetime(2024, 5, 1, 13, 55, tzinfo=UTC)
@@ -79,7 +80,9 @@ def close_to(a: Decimal, b: Decimal, rel: Decimal = Decimal("1e-40")) -> bool:
     return abs(a - b) <= rel * max(abs(a), abs(b), Decimal(1))
 
 
-def short_account(quote_balance: Decimal, owed: Decimal, interest: Decimal = Decimal(0)) -> Any:
+def short_account(
+    quote_balance: Decimal, owed: Decimal, interest: Decimal = Decimal(0)
+) -> IsolatedMarginAccount:
     """An isolated BTCUSDT account holding only quote and owing BTC."""
     return IsolatedMarginAccount(
         base="BTC",
@@ -337,6 +340,7 @@ class TestThresholds:
     )
     def test_presets(
         self,
+        *,
         preset: MarginThresholds,
         liq: str,
         call: str,
@@ -598,6 +602,7 @@ class TestLiquidationPrice:
     )
     def test_level_at_price_is_threshold_cross(
         self,
+        *,
         btc: Decimal,
         eth: Decimal,
         usdt: Decimal,
@@ -671,6 +676,7 @@ class TestLiquidationPrice:
     )
     def test_cross_single_pair_agrees_with_isolated(
         self,
+        *,
         base: Decimal,
         quote: Decimal,
         owed_base: Decimal,
@@ -729,7 +735,7 @@ class TestMaxBorrowable:
         assert max_borrowable(acct, asset="USDT", prices={}, thresholds=BINANCE_CROSS_3X) == 0
 
     def test_isolated_tier_limit_caps(self) -> None:
-        """Tier 1 allows 0.9 BTC by margin for 1,000 quote at 10x... capped per tier; tier 2 above."""
+        """Each tier's margin bound is capped by its limit; the best tier wins."""
         acct = IsolatedMarginAccount(base="BTC", quote="USDT", quote_balance=10_000)
         got = max_borrowable(acct, asset="BTC", prices={"BTC": 10_000}, thresholds=two_tiers())
         # tier 1: (10,000 − 0)/0.111/10,000 = 9.009 BTC, capped at 1; tier 2: 4 BTC, capped at 2
@@ -1091,6 +1097,7 @@ class TestClose:
     )
     def test_net_decomposes(
         self,
+        *,
         collateral: Decimal,
         lev: Decimal,
         p0: Decimal,
@@ -1101,7 +1108,7 @@ class TestClose:
         side: str,
         convention: Any,
     ) -> None:
-        """net = gross − fees − interest value, for both sides and fee conventions."""
+        """Net = gross − fees − interest value, for both sides and fee conventions."""
         opener = open_short if side == "short" else open_long
         trade = opener(
             collateral,
@@ -1143,6 +1150,7 @@ class TestBreakEvenPrice:
     )
     def test_net_is_zero_there(
         self,
+        *,
         collateral: Decimal,
         lev: Decimal,
         p0: Decimal,
@@ -1235,7 +1243,7 @@ class TestCrossMarginPro:
         assert pro_margin_level(acct, {}, tiers={}) is None
 
     def test_max_borrow_single_tier(self) -> None:
-        """available / IMR: 10,000 / 0.1112."""
+        """Available / IMR: 10,000 / 0.1112."""
         acct = CrossMarginAccount(balances={"USDT": 10_000})
         got = pro_max_borrowable(acct, asset="USDT", prices={}, tiers={"USDT": usdt_tiers()})
         assert got == div(10_000, Decimal("0.1112"))
@@ -1285,7 +1293,7 @@ class TestCrossMarginPro:
     def test_borrowing_the_max_uses_all_available_margin(
         self, equity: Decimal, existing: Decimal
     ) -> None:
-        """After borrowing the maximum, IM grows by exactly the available margin (or hits the cap)."""
+        """After borrowing the maximum, IM grows by the available margin (or hits the cap)."""
         tiers = {"USDT": usdt_tiers()}
         acct = CrossMarginAccount(
             balances={"USDT": equity + existing}, loans=[Loan(asset="USDT", principal=existing)]
@@ -1331,7 +1339,7 @@ _junk = st.one_of(
     st.just(Decimal("-0")),
     st.just(Decimal("1e-40")),
     st.just(Decimal("1e30")),
-    st.just(Decimal("-1")),
+    st.just(Decimal(-1)),
     st.just(0),
     st.just(1),
     st.just(2),
@@ -1359,7 +1367,7 @@ class TestFuzz:
     @given(a=_junk, b=_junk, c=_junk, d=_junk)
     def test_account_functions(self, a: Any, b: Any, c: Any, d: Any) -> None:
         """Account-level functions."""
-        calls = [
+        calls: list[Callable[[], object]] = [
             lambda: margin_level(a, b),
             lambda: collateral_margin_level(a, b, collateral_ratios=c),
             lambda: liquidation_price(a, asset=b, prices=c, liquidation_level=d),
@@ -1377,10 +1385,8 @@ class TestFuzz:
             lambda: two_tiers().tier_for(base_borrowed=a, quote_borrowed=b),
         ]
         for call in calls:
-            try:
+            with contextlib.suppress(LevriskError):
                 call()
-            except LevriskError:
-                pass
 
     @given(a=_junk, b=_junk, c=_junk, d=_junk, e=_junk)
     def test_trade_functions(self, a: Any, b: Any, c: Any, d: Any, e: Any) -> None:
@@ -1388,7 +1394,7 @@ class TestFuzz:
         trade: MarginTrade = open_short(
             3000, leverage=3, price=60_000, opened_at=T0, thresholds=BINANCE_CROSS_3X
         )
-        calls = [
+        calls: list[Callable[[], object]] = [
             lambda: open_short(a, leverage=b, price=c, opened_at=d, thresholds=e),
             lambda: open_long(
                 a,
@@ -1404,7 +1410,5 @@ class TestFuzz:
             lambda: break_even_price(trade, at=a, schedule=b, fee_rate=c, counting=d),
         ]
         for call in calls:
-            try:
+            with contextlib.suppress(LevriskError):
                 call()
-            except LevriskError:
-                pass
