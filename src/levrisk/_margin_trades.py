@@ -49,7 +49,8 @@ class MarginTrade:
 
     Attributes:
         side: ``"short"`` or ``"long"``.
-        base: the base asset (``"BTC"``); quote: the quote asset (``"USDT"``).
+        base: the base asset (``"BTC"``).
+        quote: the quote asset (``"USDT"``).
         collateral: own capital put in, in quote.
         leverage: ``L``; the borrow is worth ``collateral · (L − 1)``.
         entry_price: the trade price ``P₀``, quote per base.
@@ -58,7 +59,8 @@ class MarginTrade:
         quote_amount: a short's sale proceeds after fees, or the quote a long spent
             (fees included), in quote.
         open_fee: the opening fee's quote value.
-        fee_rate: the opening fee rate; fee_convention: its :data:`FeeConvention`.
+        fee_rate: the opening fee rate.
+        fee_convention: its :data:`FeeConvention`.
         account: the pair's balances and loans right after the trade
             (``account.to_cross()`` for a cross account).
         thresholds: the :class:`MarginThresholds` in force (the tier's, for a table).
@@ -102,9 +104,12 @@ class MarginPnL:
 
     Attributes:
         trade: the :class:`MarginTrade` closed.
-        exit_price: ``P₁``; closed_at: when it was closed.
+        exit_price: ``P₁``, quote per base.
+        closed_at: when it was closed.
         gross_pnl: ``Q·(P₀ − P₁)`` for a short, ``Q·(P₁ − P₀)`` for a long.
-        open_fee, close_fee: the quote value of each fee; trading_fees: their sum.
+        open_fee: the quote value of the opening fee.
+        close_fee: the quote value of the closing fee.
+        trading_fees: ``open_fee + close_fee``.
         interest: the interest accrued, in the borrowed asset.
         interest_value: its quote value (``interest · P₁`` for a short).
         net_pnl: what the trade earned after fees and interest.
