@@ -1177,7 +1177,7 @@ class TestBreakEvenPrice:
         pnl = close(trade, exit_price=p, at=at, schedule=rate, fee_rate=close_fee)
         assert abs(pnl.net_pnl) <= TINY * collateral * lev
         if fee == close_fee == rate == 0:
-            assert p == p0
+            assert close_to(p, p0)
 
 
 def usdt_tiers() -> BracketTable:
