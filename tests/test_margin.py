@@ -33,6 +33,7 @@ from levrisk.margin import (
     Loan,
     MarginThresholds,
     MarginTrade,
+    borrow,
     break_even_price,
     close,
     collateral_margin_level,
@@ -794,6 +795,43 @@ class TestMaxBorrowable:
             assert level <= Decimal("1.5")
 
 
+class TestBorrow:
+    """Borrowing up to the maximum borrowable (FORMULAS.md §2.1, §2.5)."""
+
+    def test_cross_borrow_lands_on_irr(self) -> None:
+        """Borrowing the maximum on 3x leaves the level at the IRR 1.5."""
+        acct = CrossMarginAccount(balances={"USDT": 3000})
+        after = borrow(
+            acct, asset="BTC", amount="0.1", prices={"BTC": 60_000}, thresholds=BINANCE_CROSS_3X
+        )
+        assert after.balances == {"USDT": 3000, "BTC": Decimal("0.1")}
+        assert after.liabilities == {"BTC": Decimal("0.1")}
+        assert margin_level(after, {"BTC": 60_000}) == Decimal("1.5")
+
+    def test_isolated_borrow(self) -> None:
+        """An isolated borrow adds to the borrowed asset's balance only."""
+        acct = IsolatedMarginAccount(base="BTC", quote="USDT", quote_balance=1000)
+        after = borrow(acct, asset="USDT", amount=500, prices={"BTC": 1}, thresholds=two_tiers())
+        assert after.quote_balance == 1500
+        assert after.base_balance == 0
+        assert after.borrowed == {"USDT": Decimal(500)}
+        again = borrow(after, asset="BTC", amount=1, prices={"BTC": 1}, thresholds=two_tiers())
+        assert again.base_balance == 1
+        assert again.quote_balance == 1500
+
+    def test_above_max(self) -> None:
+        """Borrowing above the maximum (or the tier limit) raises InsufficientMarginError."""
+        acct = IsolatedMarginAccount(base="BTC", quote="USDT", quote_balance=10**6)
+        with pytest.raises(InsufficientMarginError, match="exceeds the maximum borrowable"):
+            borrow(acct, asset="BTC", amount=3, prices={"BTC": 1}, thresholds=two_tiers())
+
+    def test_amount_positive(self) -> None:
+        """The amount must be positive."""
+        acct = CrossMarginAccount(balances={"USDT": 3000})
+        with pytest.raises(InvalidInputError, match="amount must be positive"):
+            borrow(acct, asset="USDT", amount=0, prices={}, thresholds=BINANCE_CROSS_3X)
+
+
 class TestOpenShort:
     """Short: borrow C·(L−1)/P₀ base and sell it (FORMULAS.md §2.1)."""
 
@@ -1372,6 +1410,7 @@ class TestFuzz:
             lambda: collateral_margin_level(a, b, collateral_ratios=c),
             lambda: liquidation_price(a, asset=b, prices=c, liquidation_level=d),
             lambda: max_borrowable(a, asset=b, prices=c, thresholds=d),
+            lambda: borrow(a, asset=b, amount=c, prices=d, thresholds=BINANCE_CROSS_3X),
             lambda: margin_status(a, b),
             lambda: pro_margin_level(a, b, tiers=c),
             lambda: pro_max_borrowable(a, asset=b, prices=c, tiers=d),

@@ -19,6 +19,7 @@ from levrisk.margin import (
     MarginStatus,
     MarginThresholds,
     MarginTrade,
+    borrow,
     break_even_price,
     close,
     collateral_margin_level,
@@ -51,6 +52,14 @@ def check_accounts(iso: IsolatedMarginAccount, cross: CrossMarginAccount) -> Non
     )
     assert_type(max_borrowable(iso, asset="BTC", prices={}, thresholds=BINANCE_CROSS_3X), Decimal)
     assert_type(margin_status(None, BINANCE_CROSS_3X), MarginStatus)
+    assert_type(
+        borrow(iso, asset="BTC", amount=1, prices={}, thresholds=BINANCE_CROSS_3X),
+        IsolatedMarginAccount,
+    )
+    assert_type(
+        borrow(cross, asset="BTC", amount=1, prices={}, thresholds=BINANCE_CROSS_3X),
+        CrossMarginAccount,
+    )
 
 
 def check_tiers(thresholds: MarginThresholds) -> None:
