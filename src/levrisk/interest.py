@@ -125,7 +125,7 @@ def hourly_from_daily(rate: NumberLike) -> Decimal:
         InvalidInputError: when ``rate`` is not a finite number or is negative.
 
     References:
-        Binance, "Margin Trading Interest Rate" (legacy daily rates, hourly accrual);
+        Binance margin FAQ on interest (legacy daily rates, hourly accrual);
         FORMULAS.md §2.2 [published].
 
     Examples:
@@ -158,7 +158,7 @@ def hourly_from_yearly(rate: NumberLike) -> Decimal:
         InvalidInputError: when ``rate`` is not a finite number or is negative.
 
     References:
-        Binance, "Margin Trading Interest Rate" (yearly = daily × 365);
+        Binance margin interest-rate page (yearly rate shown as daily × 365);
         FORMULAS.md §2.2 [published].
 
     Examples:
@@ -224,7 +224,7 @@ class RateSchedule:
             :class:`RateChange`, or its instants do not strictly increase.
 
     References:
-        Binance, "Margin Trading Interest Rate" (rates can change every hour);
+        Binance margin FAQ on interest (the hourly rate can change every hour);
         FORMULAS.md §2.2 [published].
 
     Examples:
@@ -357,7 +357,7 @@ class RateSchedule:
         """The hourly rate in force at ``instant``.
 
         Args:
-            instant: a timezone-aware datetime, at or after :attr:`start`.
+            instant: a timezone-aware datetime, at or after ``start``.
 
         Returns:
             The hourly rate as a fraction.
@@ -413,12 +413,15 @@ class Repayment:
 class LoanState:
     """What a loan owes at ``until``: the result of :func:`loan_state`.
 
-    Attributes:
+    Args:
         principal: the principal still outstanding, in the borrowed asset.
         interest_outstanding: interest accrued and not yet repaid.
         interest_accrued: all interest accrued from borrowing to ``until``, repaid or
             not (what the loan cost so far).
         accruals: the number of accrual instants in the period, waived ones included.
+
+    Raises:
+        InvalidInputError: when an amount is negative or not a number.
 
     .. versionadded:: 0.1.0
     """
@@ -448,11 +451,12 @@ class _Accruals:
     first: int | None
     start: int
     count: int
+    started: bool = False
 
     @classmethod
     def of(cls, borrowed: int, until: int, counting: InterestCounting) -> _Accruals:
         if counting == "started_hour":
-            return cls(None, borrowed, max(1, -((borrowed - until) // _HOUR)))
+            return cls(None, borrowed, max(1, -((borrowed - until) // _HOUR)), started=True)
         boundary = (borrowed // _HOUR + 1) * _HOUR
         hours = (until - boundary) // _HOUR + 1 if until >= boundary else 0
         return cls(borrowed if counting == "binance" else None, boundary, hours)
@@ -477,6 +481,17 @@ class _Accruals:
     def before(self, micros: int) -> int:
         """How many accrual instants are < ``micros``."""
         return self.through(micros - 1)
+
+    def due(self, micros: int) -> int:
+        """How many accruals happen before a repayment at ``micros`` (≥ borrowing).
+
+        A clock-hour accrual at ``t`` is charged on a loan that ends at ``t``, so it comes
+        first; a started hour that begins at ``t`` has not started for a loan repaid at
+        ``t``, so the repayment comes first (the accrual at borrowing always happens).
+        """
+        if self.started:
+            return max(1, self.before(micros))
+        return self.through(micros)
 
 
 def _counting(counting: object) -> InterestCounting:
@@ -523,8 +538,8 @@ def accrual_times(
             before ``borrowed_at``, or ``counting`` is unknown.
 
     References:
-        Binance, "Margin Trading Interest Rate" (hourly interest, charged at borrowing
-        and on the hour); Bybit, "Spot Margin Trading: Interest" (per started hour);
+        Binance margin FAQ on interest (hourly, charged at borrowing and at every
+        full UTC hour); Bybit classic spot-margin FAQ on interest (per started hour);
         FORMULAS.md §2.2 [published]; ``"clock_hour"`` [derived].
 
     Examples:
@@ -609,10 +624,13 @@ def loan_state(
 
         I = \sum_{t \in A,\; t \text{ not waived}} P(t) \cdot r(t)
 
-    Same instant: an accrual at ``t`` happens **before** a repayment at ``t`` (the hour
-    starting at ``t`` is charged on the principal outstanding at that instant), which
-    keeps a loan repaid in full at ``t`` equal to a loan observed ``until=t``. A loan
-    repaid in full stops accruing.
+    Same instant: a repayment at ``t`` is ordered so that a loan repaid in full at ``t``
+    costs exactly what the same loan observed ``until=t`` accrues, and a loan repaid in
+    full stops accruing. So under ``"binance"`` and ``"clock_hour"`` an ``HH:00`` accrual
+    at ``t`` happens **before** a repayment at ``t`` (the hour is charged on the principal
+    outstanding at that instant; ``until`` is inclusive), and so does the accrual at the
+    moment of borrowing; under ``"started_hour"`` a repayment at ``borrowed_at + k`` hours
+    (``k ≥ 1``) comes **first**, since that hour has not started for a loan repaid then.
 
     Args:
         principal: the amount borrowed, ≥ 0, in the borrowed asset.
@@ -621,7 +639,7 @@ def loan_state(
         until: the end of the period, aware, ≥ ``borrowed_at``.
         waived_hours: how many of the first accruals are free (interest-free-hours
             promotions, e.g. new-user coupons), an ``int`` ≥ 0. They still count in
-            :attr:`LoanState.accruals`.
+            ``LoanState.accruals``.
         repayments: :class:`Repayment` objects between ``borrowed_at`` and ``until``
             (any order; applied in time order, equal times in the given order).
         counting: the venue's :data:`InterestCounting` rule.
@@ -637,8 +655,8 @@ def loan_state(
             repayment above what is owed at its instant.
 
     References:
-        Binance, "Margin Trading Interest Rate" and "How to Repay a Loan" (interest is
-        repaid first); FORMULAS.md §2.2 [published]; same-instant order [derived].
+        Binance margin FAQs on interest and on repayment (interest is
+        repaid first); FORMULAS.md §2.2 [published]; the same-instant order [derived].
 
     Examples:
         >>> from datetime import datetime, timezone
@@ -669,17 +687,21 @@ def loan_state(
         )
         raise InvalidInputError(msg)
     paid = _repayments(repayments, _utc(borrowed_at, "borrowed_at"), _utc(until, "until"))
-    due = [accruals.through(_micros(_utc(item.at, "at"))) for item in paid]
+    due = [accruals.due(_micros(_utc(item.at, "at"))) for item in paid]
     cuts = {0, accruals.total, min(free, accruals.total), *due}
     cuts.update(accruals.before(_micros(_utc(c.since, "since"))) for c in rates.changes[1:])
     accrued = Decimal(0)
     interest = Decimal(0)
     done = 0
     queue = 0
+    entry = 0
     for cut in sorted(cuts):
         if cut > done:
             if done >= free:
-                rate = rates.rate_at(_instant(accruals.at(done)))
+                when = _instant(accruals.at(done))
+                while entry + 1 < len(rates.changes) and rates.changes[entry + 1].since <= when:
+                    entry += 1  # segments come in time order: walk the schedule once
+                rate = rates.changes[entry].hourly_rate
                 charge = outstanding * rate * (cut - done)
                 accrued += charge
                 interest += charge
@@ -743,7 +765,7 @@ def accrued_interest(
         InvalidInputError: as :func:`loan_state`.
 
     References:
-        Binance, "Margin Trading Interest Rate"; Bybit, "Spot Margin Trading: Interest";
+        Binance margin FAQ on interest; Bybit classic spot-margin FAQ on interest;
         FORMULAS.md §2.2 [published].
 
     Examples:
