@@ -713,6 +713,49 @@ class TestLiquidationPrice:
         ) == max_borrowable(cross, asset="BTC", prices=p, thresholds=BINANCE_CROSS_3X)
 
 
+class TestTradeLiquidation:
+    """A trade's own liquidation price puts its account at the liquidation level (§2.4)."""
+
+    @given(
+        collateral=collaterals,
+        lev=decimals("1.05", "3", places=2),
+        p0=prices,
+        fee=fee_rates,
+        side=st.sampled_from(["short", "long"]),
+        convention=st.sampled_from(["quote", "received"]),
+    )
+    def test_level_at_liquidation_price(
+        self,
+        *,
+        collateral: Decimal,
+        lev: Decimal,
+        p0: Decimal,
+        fee: Decimal,
+        side: str,
+        convention: Any,
+    ) -> None:
+        """margin_level(account at the trade's liquidation price) == thresholds.liquidation."""
+        opener = open_short if side == "short" else open_long
+        trade = opener(
+            collateral,
+            leverage=lev,
+            price=p0,
+            opened_at=T0,
+            thresholds=BINANCE_CROSS_3X,
+            fee_rate=fee,
+            fee_convention=convention,
+        )
+        assert trade.liquidation_price is not None
+        level = margin_level(trade.account, {"BTC": trade.liquidation_price})
+        assert level is not None
+        assert close_to(level, Decimal("1.1"))
+        # a short is liquidated above its entry, a long below it
+        if side == "short":
+            assert trade.liquidation_price > p0
+        else:
+            assert trade.liquidation_price < p0
+
+
 class TestMaxBorrowable:
     """max_borrow = (A − IRR·D) / (IRR − 1) / price, tier-capped (FORMULAS.md §2.1, §2.5)."""
 
@@ -1083,11 +1126,12 @@ class TestClose:
         ("kwargs", "match"),
         [
             ({"exit_price": -1}, "exit_price must be positive"),
-            ({"at": T0 - timedelta(hours=1)}, "until must not be before"),
+            ({"at": T0 - timedelta(hours=1)}, "at must not be before opened_at"),
+            ({"at": datetime(2024, 5, 1)}, "at must be timezone-aware"),  # noqa: DTZ001 - naive on purpose
             ({"fee_rate": "-0.1"}, "fee_rate must be a fraction"),
             ({"schedule": -1}, "schedule must not be negative"),
         ],
-        ids=["price", "before-open", "fee", "rate"],
+        ids=["price", "before-open", "naive", "fee", "rate"],
     )
     def test_rejects(self, kwargs: dict[str, Any], match: str) -> None:
         """Bad closing arguments raise InvalidInputError."""
@@ -1396,6 +1440,9 @@ _junk = st.one_of(
     st.integers(),
     st.floats(),
     st.text(max_size=5),
+    st.decimals(),
+    st.datetimes(timezones=st.just(UTC)),
+    st.datetimes(),
 )
 
 

@@ -422,6 +422,9 @@ def _closing_terms(
 ) -> tuple[MarginTrade, Decimal, Decimal]:
     t = _trade(trade)
     f1 = t.fee_rate if fee_rate is None else _fee_rate(fee_rate, "fee_rate")
+    if _aware(at, "at") < t.opened_at:
+        msg = f"at must not be before opened_at {t.opened_at.isoformat()}, got {at.isoformat()}"
+        raise InvalidInputError(msg)
     interest = accrued_interest(
         t.borrowed, schedule, t.opened_at, at, waived_hours=waived_hours, counting=counting
     )
