@@ -10,7 +10,7 @@ mapping asset → price in one quote currency; nothing here reads a clock or the
 
 from __future__ import annotations
 
-from types import FunctionType
+from types import FunctionType, GenericAlias
 from typing import Final, TypeAlias
 
 from levrisk import _margin_accounts, _margin_pro, _margin_trades
@@ -135,5 +135,6 @@ __all__ = [
 
 for _name in __all__:
     _obj = globals()[_name]
-    if isinstance(_obj, (type, FunctionType)):
+    # (on Python 3.10 a parametrised generic such as PriceMap passes isinstance(_, type))
+    if isinstance(_obj, (type, FunctionType)) and not isinstance(_obj, GenericAlias):
         _obj.__module__ = __name__  # document and cross-reference as levrisk.margin.<name>
