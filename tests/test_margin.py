@@ -1142,6 +1142,16 @@ class TestClose:
         with pytest.raises(InvalidInputError, match=match):
             close(trade, **{**args, **kwargs})
 
+    def test_rate_arguments(self) -> None:
+        """hourly_rate is the constant-rate spelling; no rate means no interest; not both."""
+        trade = open_long(1000, leverage=2, price=100, opened_at=T0)
+        assert trade.thresholds == BINANCE_CROSS_3X
+        by_rate = close(trade, exit_price=100, at=T1, hourly_rate="0.00001")
+        assert by_rate == close(trade, exit_price=100, at=T1, schedule="0.00001")
+        assert close(trade, exit_price=100, at=T1).interest == 0
+        with pytest.raises(InvalidInputError, match="schedule or hourly_rate, not both"):
+            close(trade, exit_price=100, at=T1, schedule=0, hourly_rate=0)
+
     def test_rejects_non_trade(self) -> None:
         """close() needs a MarginTrade."""
         with pytest.raises(InvalidInputError, match="trade must be a MarginTrade"):
@@ -1218,6 +1228,13 @@ class TestBreakEvenPrice:
             3000, leverage=3, price=60_000, opened_at=T0, thresholds=BINANCE_CROSS_3X
         )
         assert break_even_price(trade, at=T0, schedule=0) == Decimal(60_000)
+        assert break_even_price(trade) == Decimal(60_000)
+
+    def test_rate_needs_time(self) -> None:
+        """A rate without a closing time cannot accrue: InvalidInputError."""
+        trade = open_short(3000, leverage=3, price=60_000, opened_at=T0)
+        with pytest.raises(InvalidInputError, match="at is needed to accrue interest"):
+            break_even_price(trade, hourly_rate="0.00001")
 
     @given(
         collateral=collaterals,
@@ -1494,6 +1511,7 @@ class TestFuzz:
             lambda: close(trade, exit_price=a, at=b, schedule=c, fee_rate=d, waived_hours=e),
             lambda: close(a, exit_price=1, at=T1, schedule=0),
             lambda: break_even_price(trade, at=a, schedule=b, fee_rate=c, counting=d),
+            lambda: break_even_price(trade, at=T1, hourly_rate=a, waived_hours=b),
         ]
         for call in calls:
             with contextlib.suppress(LevriskError):

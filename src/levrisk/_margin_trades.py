@@ -12,6 +12,7 @@ from typing import Final, Literal, TypeAlias, get_args
 import attrs
 
 from levrisk._margin_accounts import (
+    BINANCE_CROSS_3X,
     IsolatedMarginAccount,
     IsolatedTierTable,
     Loan,
@@ -246,7 +247,7 @@ def open_short(
     leverage: NumberLike,
     price: NumberLike,
     opened_at: dt.datetime,
-    thresholds: MarginThresholds | IsolatedTierTable,
+    thresholds: MarginThresholds | IsolatedTierTable = BINANCE_CROSS_3X,
     base: str = "BTC",
     quote: str = "USDT",
     fee_rate: NumberLike = 0,
@@ -272,7 +273,8 @@ def open_short(
         price: the sale price ``P₀`` (> 0), quote per base.
         opened_at: when the loan is taken (timezone-aware).
         thresholds: :class:`MarginThresholds`, or an :class:`IsolatedTierTable` (the tier
-            is chosen by the amount borrowed).
+            is chosen by the amount borrowed); Binance cross classic 3x
+            (:data:`BINANCE_CROSS_3X`) by default.
         base: the base asset name.
         quote: the quote asset name.
         fee_rate: the trading fee rate ``f`` in ``[0, 1)``.
@@ -331,7 +333,7 @@ def open_long(
     leverage: NumberLike,
     price: NumberLike,
     opened_at: dt.datetime,
-    thresholds: MarginThresholds | IsolatedTierTable,
+    thresholds: MarginThresholds | IsolatedTierTable = BINANCE_CROSS_3X,
     base: str = "BTC",
     quote: str = "USDT",
     fee_rate: NumberLike = 0,
@@ -355,7 +357,8 @@ def open_long(
         leverage: ``L`` (> 1, at most the thresholds' or tier's max leverage).
         price: the purchase price ``P₀`` (> 0), quote per base.
         opened_at: when the loan is taken (timezone-aware).
-        thresholds: :class:`MarginThresholds` or an :class:`IsolatedTierTable`.
+        thresholds: :class:`MarginThresholds` or an :class:`IsolatedTierTable`; Binance
+            cross classic 3x (:data:`BINANCE_CROSS_3X`) by default.
         base: the base asset name.
         quote: the quote asset name.
         fee_rate: the trading fee rate ``f`` in ``[0, 1)``.
@@ -414,19 +417,34 @@ def _trade(value: object) -> MarginTrade:
 def _closing_terms(
     trade: object,
     *,
-    at: dt.datetime,
-    schedule: RateSchedule | NumberLike,
+    at: dt.datetime | None,
+    schedule: RateSchedule | NumberLike | None,
+    hourly_rate: NumberLike | None,
     fee_rate: NumberLike | None,
     counting: InterestCounting,
     waived_hours: int,
 ) -> tuple[MarginTrade, Decimal, Decimal]:
     t = _trade(trade)
     f1 = t.fee_rate if fee_rate is None else _fee_rate(fee_rate, "fee_rate")
+    if schedule is not None and hourly_rate is not None:
+        msg = f"give schedule or hourly_rate, not both: got {schedule!r} and {hourly_rate!r}"
+        raise InvalidInputError(msg)
+    rate = schedule if schedule is not None else hourly_rate
+    if at is None:
+        if rate is not None:
+            msg = f"at is needed to accrue interest at the rate {rate!r}, got None"
+            raise InvalidInputError(msg)
+        return t, f1, Decimal(0)
     if _aware(at, "at") < t.opened_at:
         msg = f"at must not be before opened_at {t.opened_at.isoformat()}, got {at.isoformat()}"
         raise InvalidInputError(msg)
     interest = accrued_interest(
-        t.borrowed, schedule, t.opened_at, at, waived_hours=waived_hours, counting=counting
+        t.borrowed,
+        0 if rate is None else rate,
+        t.opened_at,
+        at,
+        waived_hours=waived_hours,
+        counting=counting,
     )
     return t, f1, interest
 
@@ -437,7 +455,8 @@ def close(
     *,
     exit_price: NumberLike,
     at: dt.datetime,
-    schedule: RateSchedule | NumberLike,
+    schedule: RateSchedule | NumberLike | None = None,
+    hourly_rate: NumberLike | None = None,
     fee_rate: NumberLike | None = None,
     counting: InterestCounting = "binance",
     waived_hours: int = 0,
@@ -464,6 +483,8 @@ def close(
         at: when the trade is closed (timezone-aware, not before ``opened_at``).
         schedule: the hourly interest rate: a ``levrisk.interest.RateSchedule`` or a
             constant hourly rate (e.g. ``"0.00001"`` for 0.001 %/h).
+        hourly_rate: a constant hourly rate, instead of ``schedule`` (give one of the
+            two; with neither, no interest is charged).
         fee_rate: the closing fee rate (default: the opening fee rate).
         counting: the venue's interest counting rule (``"binance"`` by default).
         waived_hours: the number of first interest accruals that are free.
@@ -472,8 +493,8 @@ def close(
         A :class:`MarginPnL`.
 
     Raises:
-        InvalidInputError: for a bad argument, a naive datetime or ``at`` before
-            ``opened_at``.
+        InvalidInputError: for a bad argument, a naive datetime, ``at`` before
+            ``opened_at``, or both ``schedule`` and ``hourly_rate``.
 
     References:
         Binance, "How to Short on Margin"; FORMULAS.md §2.1 [published/derived] and
@@ -506,6 +527,7 @@ def close(
         trade,
         at=at,
         schedule=schedule,
+        hourly_rate=hourly_rate,
         fee_rate=fee_rate,
         counting=counting,
         waived_hours=waived_hours,
@@ -540,8 +562,9 @@ def close(
 def break_even_price(
     trade: MarginTrade,
     *,
-    at: dt.datetime,
-    schedule: RateSchedule | NumberLike,
+    at: dt.datetime | None = None,
+    schedule: RateSchedule | NumberLike | None = None,
+    hourly_rate: NumberLike | None = None,
     fee_rate: NumberLike | None = None,
     counting: InterestCounting = "binance",
     waived_hours: int = 0,
@@ -549,7 +572,8 @@ def break_even_price(
     r"""The exit price at which closing at ``at`` makes a net PnL of exactly zero.
 
     Fees and the interest accrued by ``at`` included (the arguments are those of
-    :func:`close`). With ``f`` the closing fee rate:
+    :func:`close`; without ``at``, and then without a rate, no interest is counted).
+    With ``f`` the closing fee rate:
 
     .. math::
 
@@ -564,8 +588,8 @@ def break_even_price(
         The break-even price, quote per base (> 0).
 
     Raises:
-        InvalidInputError: for a bad argument, a naive datetime or ``at`` before
-            ``opened_at``.
+        InvalidInputError: for a bad argument, a naive datetime, ``at`` before
+            ``opened_at``, a rate without ``at``, or both ``schedule`` and ``hourly_rate``.
 
     References:
         FORMULAS.md §2.1 [derived: solves net PnL = 0].
@@ -603,6 +627,7 @@ def break_even_price(
         trade,
         at=at,
         schedule=schedule,
+        hourly_rate=hourly_rate,
         fee_rate=fee_rate,
         counting=counting,
         waived_hours=waived_hours,
