@@ -35,7 +35,7 @@ from typing import Any, Final, Literal, TypeAlias, get_args
 
 import attrs
 
-from levrisk._fields import non_negative, number, positive
+from levrisk._fields import instance_of, non_negative, number, positive
 from levrisk.exceptions import InvalidInputError
 from levrisk.numbers import NumberLike, exact, to_decimal
 
@@ -350,7 +350,7 @@ class RateSchedule:
 
     @property
     def start(self) -> datetime:
-        """The instant of the first entry: no rate is defined before it."""
+        """The instant of the first entry (no rate is defined before it)."""
         return self.changes[0].since
 
     def rate_at(self, instant: datetime) -> Decimal:
@@ -429,12 +429,12 @@ class LoanState:
     principal: Decimal = attrs.field(converter=number, validator=non_negative)
     interest_outstanding: Decimal = attrs.field(converter=number, validator=non_negative)
     interest_accrued: Decimal = attrs.field(converter=number, validator=non_negative)
-    accruals: int = attrs.field(validator=attrs.validators.instance_of(int))
+    accruals: int = attrs.field(validator=instance_of(int))
 
     @property
     @exact
     def owed(self) -> Decimal:
-        """Principal plus outstanding interest: what repaying the loan in full costs."""
+        """Principal plus outstanding interest, what repaying the loan in full costs."""
         return self.principal + self.interest_outstanding
 
     @property
