@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Context, Decimal, localcontext
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -973,6 +974,35 @@ class TestOpenShort:
         """Collateral must be positive."""
         with pytest.raises(InvalidInputError, match="collateral must be positive"):
             open_short(0, leverage=2, price=1, opened_at=T0, thresholds=BINANCE_CROSS_3X)
+
+
+class TestTradeObjects:
+    """MarginTrade and MarginPnL validate their fields like every value object."""
+
+    @pytest.mark.parametrize(
+        ("changes", "match"),
+        [
+            ({"side": "flat"}, "side must be one of"),
+            ({"fee_convention": "bnb"}, "fee_convention must be one of"),
+            ({"opened_at": datetime(2024, 1, 1)}, "opened_at must be timezone-aware"),  # noqa: DTZ001 - naive on purpose
+            ({"account": None}, "account must be IsolatedMarginAccount"),
+            ({"liquidation_price": 0}, "liquidation_price must be positive"),
+        ],
+        ids=["side", "convention", "naive", "account", "liquidation"],
+    )
+    def test_trade_rejects(self, changes: dict[str, Any], match: str) -> None:
+        """Out-of-domain trade fields raise InvalidInputError."""
+        trade = open_short(3000, leverage=3, price=60_000, opened_at=T0)
+        with pytest.raises(InvalidInputError, match=match):
+            attrs.evolve(trade, **changes)
+
+    def test_pnl_rejects(self) -> None:
+        """Out-of-domain PnL fields raise InvalidInputError."""
+        pnl = close(open_short(3000, leverage=3, price=60_000, opened_at=T0), exit_price=1, at=T1)
+        with pytest.raises(InvalidInputError, match="trade must be MarginTrade"):
+            attrs.evolve(pnl, trade=None)  # type: ignore[arg-type]
+        with pytest.raises(InvalidInputError, match="closed_at must be a timezone-aware"):
+            attrs.evolve(pnl, closed_at="now")  # type: ignore[arg-type]
 
 
 class TestOpenLong:

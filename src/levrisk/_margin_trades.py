@@ -7,10 +7,19 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Final, Literal, TypeAlias, get_args
+from typing import Any, Final, Literal, TypeAlias, get_args
 
 import attrs
 
+from levrisk._fields import (
+    finite,
+    fraction,
+    instance_of,
+    non_negative,
+    number,
+    optional_number,
+    positive,
+)
 from levrisk._margin_accounts import (
     BINANCE_CROSS_3X,
     IsolatedMarginAccount,
@@ -18,6 +27,7 @@ from levrisk._margin_accounts import (
     Loan,
     MarginThresholds,
     _asset,
+    _asset_validator,
     _aware,
     _positive_number,
     liquidation_price,
@@ -42,6 +52,23 @@ notional; the fee is always reported by its quote value at the trade price.
 """
 
 _CONVENTIONS: Final = frozenset(get_args(FeeConvention))
+_SIDES: Final = frozenset(get_args(Side))
+
+
+def _side_validator(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or value not in _SIDES:
+        msg = f"{attribute.name} must be one of {sorted(_SIDES)}, got {value!r}"
+        raise InvalidInputError(msg)
+
+
+def _convention_validator(
+    _instance: object, _attribute: attrs.Attribute[Any], value: object
+) -> None:
+    _convention(value)
+
+
+def _aware_validator(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    _aware(value, attribute.name)
 
 
 @attrs.frozen(kw_only=True)
@@ -73,23 +100,23 @@ class MarginTrade:
     .. versionadded:: 0.1.0
     """
 
-    side: Side
-    base: str
-    quote: str
-    collateral: Decimal
-    leverage: Decimal
-    entry_price: Decimal
-    quantity: Decimal
-    borrowed: Decimal
-    quote_amount: Decimal
-    open_fee: Decimal
-    fee_rate: Decimal
-    fee_convention: FeeConvention
-    account: IsolatedMarginAccount
-    thresholds: MarginThresholds
-    margin_level: Decimal
-    liquidation_price: Decimal | None
-    opened_at: dt.datetime
+    side: Side = attrs.field(validator=_side_validator)
+    base: str = attrs.field(validator=_asset_validator)
+    quote: str = attrs.field(validator=_asset_validator)
+    collateral: Decimal = attrs.field(converter=number, validator=positive)
+    leverage: Decimal = attrs.field(converter=number, validator=positive)
+    entry_price: Decimal = attrs.field(converter=number, validator=positive)
+    quantity: Decimal = attrs.field(converter=number, validator=positive)
+    borrowed: Decimal = attrs.field(converter=number, validator=positive)
+    quote_amount: Decimal = attrs.field(converter=number, validator=positive)
+    open_fee: Decimal = attrs.field(converter=number, validator=non_negative)
+    fee_rate: Decimal = attrs.field(converter=number, validator=fraction)
+    fee_convention: FeeConvention = attrs.field(validator=_convention_validator)
+    account: IsolatedMarginAccount = attrs.field(validator=instance_of(IsolatedMarginAccount))
+    thresholds: MarginThresholds = attrs.field(validator=instance_of(MarginThresholds))
+    margin_level: Decimal = attrs.field(converter=number, validator=positive)
+    liquidation_price: Decimal | None = attrs.field(converter=optional_number, validator=positive)
+    opened_at: dt.datetime = attrs.field(validator=_aware_validator)
 
     @property
     def borrowed_asset(self) -> str:
@@ -119,17 +146,17 @@ class MarginPnL:
     .. versionadded:: 0.1.0
     """
 
-    trade: MarginTrade
-    exit_price: Decimal
-    closed_at: dt.datetime
-    gross_pnl: Decimal
-    open_fee: Decimal
-    close_fee: Decimal
-    trading_fees: Decimal
-    interest: Decimal
-    interest_value: Decimal
-    net_pnl: Decimal
-    roi: Decimal
+    trade: MarginTrade = attrs.field(validator=instance_of(MarginTrade))
+    exit_price: Decimal = attrs.field(converter=number, validator=positive)
+    closed_at: dt.datetime = attrs.field(validator=_aware_validator)
+    gross_pnl: Decimal = attrs.field(converter=number, validator=finite)
+    open_fee: Decimal = attrs.field(converter=number, validator=non_negative)
+    close_fee: Decimal = attrs.field(converter=number, validator=non_negative)
+    trading_fees: Decimal = attrs.field(converter=number, validator=non_negative)
+    interest: Decimal = attrs.field(converter=number, validator=non_negative)
+    interest_value: Decimal = attrs.field(converter=number, validator=non_negative)
+    net_pnl: Decimal = attrs.field(converter=number, validator=finite)
+    roi: Decimal = attrs.field(converter=number, validator=finite)
 
 
 def _fee_rate(value: object, name: str) -> Decimal:
