@@ -894,6 +894,9 @@ class TestOpenShort:
         assert trade.account.liabilities == {"BTC": Decimal("0.1")}
         assert trade.liquidation_price == div(9000, Decimal("0.11"))
         assert trade.opened_at == T0
+        assert trade.proceeds == Decimal(6000)
+        assert trade.cost is None
+        assert trade.notional == Decimal(6000)
 
     @pytest.mark.parametrize("convention", ["quote", "received"])
     def test_fee_on_sale(self, convention: Any) -> None:
@@ -1018,6 +1021,9 @@ class TestOpenLong:
         assert trade.borrowed_asset == "USDT"
         assert trade.liquidation_price == Decimal(22_000)
         assert trade.margin_level == Decimal("1.5")
+        assert trade.cost == Decimal(30_000)
+        assert trade.proceeds is None
+        assert trade.notional == Decimal(30_000)
 
     def test_fee_in_quote(self) -> None:
         """Fee in quote on top of the notional: N·(1 + f) = C·L."""

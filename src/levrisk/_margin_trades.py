@@ -123,6 +123,22 @@ class MarginTrade:
         """The asset owed: ``base`` for a short, ``quote`` for a long."""
         return self.base if self.side == "short" else self.quote
 
+    @property
+    def proceeds(self) -> Decimal | None:
+        """A short's sale proceeds after fees, in quote (``None`` for a long)."""
+        return self.quote_amount if self.side == "short" else None
+
+    @property
+    def cost(self) -> Decimal | None:
+        """The quote a long spent, fees included (``None`` for a short)."""
+        return self.quote_amount if self.side == "long" else None
+
+    @property
+    @exact
+    def notional(self) -> Decimal:
+        """``quantity · entry_price``: the trade's value in quote at entry, before fees."""
+        return self.quantity * self.entry_price
+
 
 @attrs.frozen(kw_only=True)
 class MarginPnL:
