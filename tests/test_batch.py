@@ -40,6 +40,9 @@ from levrisk.batch import (
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import BracketError, InvalidInputError, LevriskError
 from levrisk.interest import InterestCounting, accrual_times
+from levrisk.margin import CrossMarginAccount, Loan
+from levrisk.margin import liquidation_price as scalar_liquidation_price
+from levrisk.margin import margin_level as scalar_margin_level
 from levrisk.numbers import exact, round_to_step
 from strategies import bracket_tables, decimals
 
@@ -894,6 +897,51 @@ class TestSpotLiquidationPrice:
         )()
         want = None if denominator == 0 else exact(lambda: numerator / denominator)()
         _check_against_reference(got, want if want is not None and want > 0 else None, kappa)
+
+    @given(
+        values=st.tuples(*[decimals("0", "100000", places=4) for _ in range(4)]),
+        price=decimals("0.01", "100000", places=2),
+        level=st.sampled_from([Decimal("1.1"), Decimal("1.05"), Decimal("1.3")]),
+    )
+    def test_matches_levrisk_margin(
+        self,
+        values: tuple[Decimal, Decimal, Decimal, Decimal],
+        price: Decimal,
+        level: Decimal,
+    ) -> None:
+        """Batch margin level and liquidation price = levrisk.margin's on a cross account."""
+        usdt_held, usdt_owed, held, owed = values
+        loans = [Loan(asset=a, principal=v) for a, v in (("USDT", usdt_owed), ("X", owed)) if v]
+        assume(held or owed)
+        account = CrossMarginAccount(balances={"X": held, "USDT": usdt_held}, loans=loans)
+        want_lp = scalar_liquidation_price(
+            account, asset="X", prices={"X": price}, liquidation_level=level
+        )
+        (got_lp,) = spot_liquidation_price(
+            other_asset_value=np.array([float(usdt_held)]),
+            other_liability_value=float(usdt_owed),
+            amount_held=float(held),
+            amount_owed=float(owed),
+            liquidation_level=float(level),
+        ).tolist()
+        numerator = exact(lambda: level * usdt_owed - usdt_held)()
+        denominator = exact(lambda: held - level * owed)()
+        kappa = exact(
+            lambda: (
+                (level * usdt_owed + usdt_held) / max(abs(numerator), U)
+                + (held + level * owed) / max(abs(denominator), U)
+            )
+        )()
+        _check_against_reference(got_lp, want_lp, kappa)
+        want_ml = scalar_margin_level(account, {"X": price})
+        (got_ml,) = margin_level(
+            asset_value=np.array([float(held * price + usdt_held)]),
+            liability_value=float(owed * price + usdt_owed),
+        ).tolist()
+        if want_ml is None:
+            assert math.isnan(got_ml)
+        else:
+            assert abs(_dec(got_ml) - want_ml) <= 8 * U * want_ml
 
     def test_level_must_be_positive(self) -> None:
         """A non-positive liquidation level is rejected."""

@@ -24,10 +24,12 @@ The scalar ``Decimal`` path is the reference; the tests pin every function here 
 
 from __future__ import annotations
 
+from types import FunctionType
+from typing import Final, TypeAlias
+
+from levrisk.batch import _common, _futures
 from levrisk.batch._brackets import BracketArrays, TableArrays
-from levrisk.batch._common import LONG, SHORT, Array, ContractKind
 from levrisk.batch._futures import (
-    Engine,
     bankruptcy_price,
     isolated_liquidation_price,
     maintenance_margin,
@@ -37,6 +39,31 @@ from levrisk.batch._futures import (
 )
 from levrisk.batch._interest import accrual_counts
 from levrisk.batch._margin import margin_level, spot_liquidation_price
+
+LONG: Final = _common.LONG
+"""The ``side`` code of a long position: ``1``."""
+
+SHORT: Final = _common.SHORT
+"""The ``side`` code of a short position: ``-1``."""
+
+Array: TypeAlias = _common.Array
+"""Any array of the Python array API standard (NumPy, CuPy, PyTorch, JAX, ...).
+
+An alias of ``Any``: the array libraries share no static type.
+"""
+
+ContractKind: TypeAlias = _common.ContractKind
+"""``"linear"`` (size in base units, PnL in quote) or ``"inverse"`` (size in contracts
+of ``contract_size`` quote, PnL and notional in coin), for a whole call."""
+
+Engine: TypeAlias = _futures.Engine
+"""Which implementation computes the isolated liquidation price.
+
+``"auto"`` uses a compiled Numba kernel for NumPy inputs when Numba is installed and the
+array-API path otherwise; ``"numba"`` insists on the kernel (and raises
+:class:`~levrisk.exceptions.InvalidInputError` when the inputs or the installation do
+not allow it); ``"array_api"`` always takes the portable path.
+"""
 
 __all__ = [
     "LONG",
@@ -56,3 +83,8 @@ __all__ = [
     "spot_liquidation_price",
     "unrealized_pnl",
 ]
+
+for _name in __all__:
+    _obj = globals()[_name]
+    if isinstance(_obj, (type, FunctionType)):
+        _obj.__module__ = __name__  # document and cross-reference as levrisk.batch.<name>
