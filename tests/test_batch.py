@@ -101,7 +101,8 @@ def _reference_liquidation(
     """``(LP or None, κ)`` by the exhaustive consistent-bracket search, exactly.
 
     κ = (n_entry + M + cum) / |n_entry − σ·M − σ·cum| is the condition number of the
-    float evaluation (docs/explanation/batch.md). Raises BracketError beyond the table.
+    float evaluation (docs/explanation/batch.md). Above the top cap the last bracket is
+    extrapolated, as levrisk.futures does.
     """
     sigma = side if kind == "linear" else -side
     n_entry = units * entry if kind == "linear" else units / entry
@@ -110,14 +111,14 @@ def _reference_liquidation(
         numerator = target - sigma * bracket.maintenance_amount
         solved = numerator / (1 - sigma * bracket.maintenance_rate)
         first = bracket is table.brackets[0]
-        if (first and solved <= bracket.cap) or bracket.floor < solved <= bracket.cap:
+        last = bracket is table.brackets[-1]
+        if (first or bracket.floor < solved) and (last or solved <= bracket.cap):
             kappa = (n_entry + margin + bracket.maintenance_amount) / max(abs(numerator), U)
             if solved <= 0:
                 return None, kappa
             price = solved / units if kind == "linear" else units / solved
             return price, kappa
-    msg = "beyond the table"
-    raise BracketError(msg)
+    raise AssertionError  # pragma: no cover - one bracket is always consistent
 
 
 def _rel(got: float, want: Decimal) -> Decimal:
@@ -291,18 +292,14 @@ class TestIsolatedLiquidationPrice:
         """Within 16·2⁻⁵³·(1 + κ) of the exact price, NaN exactly where none exists."""
         p = _with_table(p, table)
         row = {**p, "margin": _margin_for(p, scale)}
-        try:
-            want, kappa = _reference_liquidation(
-                table,
-                side=row["side"],
-                units=row["size"] * row["contract_size"],
-                entry=row["entry"],
-                margin=row["margin"],
-                kind=row["kind"],
-            )
-        except BracketError:
-            assume(condition=False)
-            return
+        want, kappa = _reference_liquidation(
+            table,
+            side=row["side"],
+            units=row["size"] * row["contract_size"],
+            entry=row["entry"],
+            margin=row["margin"],
+            kind=row["kind"],
+        )
         (got,) = _run_liquidation(
             [row], table, kind=row["kind"], namespace=namespace, engine=engine
         )
@@ -314,18 +311,14 @@ class TestIsolatedLiquidationPrice:
         assume(p["leverage"] >= 2)
         p = _with_table(p, table)
         row = {**p, "margin": _margin_for(p, Decimal(1))}
-        try:
-            want, _ = _reference_liquidation(
-                table,
-                side=row["side"],
-                units=row["size"] * row["contract_size"],
-                entry=row["entry"],
-                margin=row["margin"],
-                kind=row["kind"],
-            )
-        except BracketError:
-            assume(condition=False)
-            return
+        want, _ = _reference_liquidation(
+            table,
+            side=row["side"],
+            units=row["size"] * row["contract_size"],
+            entry=row["entry"],
+            margin=row["margin"],
+            kind=row["kind"],
+        )
         (got,) = _run_liquidation([row], table, kind=row["kind"], namespace="numpy", engine="auto")
         assert want is not None
         assert _rel(got, want) <= Decimal("1e-12")
@@ -349,19 +342,11 @@ class TestIsolatedLiquidationPrice:
         margin = sigma * (n_entry - cap + sigma * mm)
         assume(margin >= 0)
         row = {"side": side, "size": units, "entry": entry, "margin": margin, "contract_size": 1}
-        try:
-            want, kappa = _reference_liquidation(
-                table, side=side, units=units, entry=entry, margin=margin, kind=kind
-            )
-        except BracketError:  # 50-digit rounding put the exact solve just above the top cap
-            assume(condition=False)
-            return
+        want, kappa = _reference_liquidation(
+            table, side=side, units=units, entry=entry, margin=margin, kind=kind
+        )
         assert want is not None
-        try:
-            (got,) = _run_liquidation([row], table, kind=kind, namespace="numpy", engine=engine)
-        except BracketError:  # float rounding may put it just above the top cap
-            assert k == len(table.brackets) - 1
-            return
+        (got,) = _run_liquidation([row], table, kind=kind, namespace="numpy", engine=engine)
         _check_against_reference(got, want, kappa)
 
     @pytest.mark.parametrize("engine", ENGINES)
@@ -390,17 +375,27 @@ class TestIsolatedLiquidationPrice:
         assert np.isnan(inverse).all()
 
     @pytest.mark.parametrize("engine", ENGINES)
-    def test_beyond_top_cap_raises(self, engine: Engine) -> None:
-        """A short whose liquidation notional exceeds the top cap raises BracketError."""
-        with pytest.raises(BracketError, match=r"1 bad row\(s\), first at \[1\]"):
-            isolated_liquidation_price(
-                side=np.array([SHORT, SHORT]),
-                size=np.array([0.1, 1.0]),
-                entry_price=np.array([50_000.0, 50_000.0]),
-                margin=np.array([100.0, 40_000.0]),
-                brackets=ONE,
-                engine=engine,
-            )
+    def test_beyond_top_cap_extrapolates(self, engine: Engine) -> None:
+        """Past the top cap the last bracket is extrapolated (as levrisk.futures does)."""
+        lp = isolated_liquidation_price(
+            side=np.array([SHORT, SHORT]),
+            size=np.array([0.1, 1.0]),
+            entry_price=np.array([50_000.0, 50_000.0]),
+            margin=np.array([100.0, 40_000.0]),
+            brackets=ONE,
+            engine=engine,
+        )
+        # (Q·EP + M) / (Q·(1 + m)) with the only bracket's m = 0.4 %: 90,000 / 1.004
+        want, _ = _reference_liquidation(
+            ONE,
+            side=SHORT,
+            units=Decimal(1),
+            entry=Decimal(50_000),
+            margin=Decimal(40_000),
+            kind="linear",
+        )
+        assert want == exact(lambda: Decimal(90_000) / Decimal("1.004"))()
+        assert _rel(float(lp[1]), want) <= 4 * U
 
     def test_engines_agree_bitwise(self) -> None:
         """The Numba kernel and the array-API path evaluate the same float expressions."""
@@ -445,8 +440,8 @@ class TestIsolatedLiquidationPrice:
             **{k: v[:100] for k, v in args.items()}, brackets=BTCUSDT, engine="array_api"
         )
         np.testing.assert_array_equal(blocked[:100], head)
-        side[69_000], margin[69_000] = SHORT, 1e12  # beyond the top cap, in the second block
-        with pytest.raises(BracketError, match=r"1 bad row\(s\), first at \[69000\]"):
+        side[69_000] = 0  # an invalid row in the second block is listed by its index
+        with pytest.raises(InvalidInputError, match=r"1 bad row\(s\), first at \[69000\]"):
             isolated_liquidation_price(**args, brackets=BTCUSDT, engine="array_api")
 
     def test_shape_is_kept(self) -> None:
@@ -493,8 +488,8 @@ class TestKernelSource:
                 arrays.counts,
                 out,
             )
-            assert bad == (3 if not inverse else 2)
-            ok = np.array([True, True, True, False, False, inverse, True])
+            assert bad == 2
+            ok = np.array([True, True, True, False, False, True, True])
             good = isolated_liquidation_price(
                 side=side[ok],
                 size=size[ok],
@@ -537,7 +532,6 @@ class TestKernelSource:
             edges[0, 1],
             rates[0],
             amounts[0],
-            int(arrays.counts[0]),
             out,
         )
         ok = np.ones(n, dtype=bool)
@@ -597,21 +591,17 @@ class TestStackedTables:
             table = tables[sym % len(tables)]
             q = _with_table({**p, "kind": "linear"}, table)
             prepared.append(({**q, "margin": _margin_for(q, scale)}, sym % len(tables)))
-        expected = []
-        for row, sym in prepared:
-            try:
-                expected.append(
-                    _reference_liquidation(
-                        tables[sym],
-                        side=row["side"],
-                        units=row["size"] * row["contract_size"],
-                        entry=row["entry"],
-                        margin=row["margin"],
-                        kind="linear",
-                    )
-                )
-            except BracketError:  # noqa: PERF203 - a handful of rows
-                assume(condition=False)
+        expected = [
+            _reference_liquidation(
+                tables[sym],
+                side=row["side"],
+                units=row["size"] * row["contract_size"],
+                entry=row["entry"],
+                margin=row["margin"],
+                kind="linear",
+            )
+            for row, sym in prepared
+        ]
         xp = _xp(namespace)
         got = isolated_liquidation_price(
             side=_arr(xp, [r["side"] for r, _ in prepared], "int64"),
@@ -776,9 +766,16 @@ class TestMaintenanceMarginAndRatio:
         assert abs(_dec(got) - want) <= BOUND * (value + want)
 
     def test_mm_beyond_top_cap(self) -> None:
-        """A notional above the top cap raises BracketError naming the row."""
-        with pytest.raises(BracketError, match=r"notional must be within the bracket table"):
-            maintenance_margin(size=np.array([1.0, 2.0]), mark_price=30_000.0, brackets=ONE)
+        """Above the top cap the last bracket is extrapolated: 60,000 · 0.4 % = 240."""
+        mm = maintenance_margin(size=np.array([1.0, 2.0]), mark_price=30_000.0, brackets=ONE)
+        assert mm.tolist() == [120.0, 240.0]
+        stacked = maintenance_margin(
+            size=np.array([2.0, 2.0]),
+            mark_price=30_000.0,
+            brackets=BracketArrays.from_tables([ONE, BTCUSDT]),
+            symbol=np.array([0, 1]),
+        )
+        assert stacked.tolist() == [240.0, 250.0]
 
     @pytest.mark.parametrize("engine", ENGINES)
     @given(
@@ -790,11 +787,7 @@ class TestMaintenanceMarginAndRatio:
         """At the batch liquidation price, the batch margin ratio is 1 (to float rounding)."""
         p = _with_table(p, table)
         row = {**p, "margin": _margin_for(p, scale)}
-        try:
-            (lp,) = _run_liquidation([row], table, kind=p["kind"], namespace="numpy", engine=engine)
-        except BracketError:
-            assume(condition=False)
-            return
+        (lp,) = _run_liquidation([row], table, kind=p["kind"], namespace="numpy", engine=engine)
         assume(not math.isnan(lp))
         ratio = margin_ratio(
             side=np.array([row["side"]]),

@@ -21,7 +21,7 @@ from levrisk.batch._common import (
     quiet,
 )
 from levrisk.brackets import BracketTable
-from levrisk.exceptions import BracketError, InvalidInputError
+from levrisk.exceptions import InvalidInputError
 
 Engine: TypeAlias = Literal["auto", "numba", "array_api"]
 """Which implementation computes the isolated liquidation price.
@@ -104,28 +104,15 @@ def _lookup(
 
 
 def _gather(xp: Any, table: Array, index: Array, sym: Array | None) -> Array:  # noqa: ANN401
+    """Each row's entry of its table; past the top cap, the last bracket's (extrapolated).
+
+    Padding columns of a stack repeat their table's last bracket, so clipping to the
+    last column extrapolates every table alike.
+    """
     width = table.shape[1]
     flat = xp.reshape(table, (-1,))
-    return xp.take(flat, index if sym is None else sym * width + index)
-
-
-def _beyond(
-    xp: Any,  # noqa: ANN401
-    index: Array,
-    tables: TableArrays,
-    sym: Array | None,
-    values: Array,
-    *,
-    what: str,
-) -> None:
-    count = tables.counts[0] if sym is None else xp.take(tables.counts, sym)
-    bad = index >= count
-    flat = xp.reshape(bad, (-1,))
-    if bool(xp.any(flat)):
-        try:
-            check_rows(xp, bad, name=what, rule="within the bracket table", values=values)
-        except InvalidInputError as error:
-            raise BracketError(str(error)) from None
+    clipped = xp.where(index < width, index, width - 1)
+    return xp.take(flat, clipped if sym is None else sym * width + clipped)
 
 
 def _notional(
@@ -227,7 +214,6 @@ def _maintenance(
 ) -> Array:
     arrays = tables.arrays(xp, array_api_compat.device(value))
     index = _lookup(xp, arrays.caps, value, sym)
-    _beyond(xp, index, arrays, sym, value, what="notional")
     rate = _gather(xp, arrays.rates, index, sym)
     amount = _gather(xp, arrays.amounts, index, sym)
     return value * rate - amount
@@ -250,7 +236,8 @@ def maintenance_margin(
         MM = n \cdot m_k - cum_k, \qquad floor_k < n \le cap_k
 
     with ``n`` the notional at the mark price (see :func:`notional`); the bracket is
-    found with ``searchsorted`` on the caps (cap inclusive).
+    found with ``searchsorted`` on the caps (cap inclusive). Above a table's highest
+    cap the last bracket is extrapolated, as the scalar path does.
 
     Args:
         size: position sizes (> 0).
@@ -265,7 +252,6 @@ def maintenance_margin(
 
     Raises:
         InvalidInputError: for invalid rows or arguments (the message lists rows).
-        BracketError: when a notional exceeds its table's highest cap.
 
     References:
         Binance, "Leverage and Margin of USDⓈ-M Futures"; FORMULAS.md §1 [published].
@@ -406,7 +392,6 @@ def margin_ratio(
 
     Raises:
         InvalidInputError: for invalid rows or arguments (the message lists rows).
-        BracketError: when a notional exceeds its table's highest cap.
 
     References:
         Binance, "Margin Ratio"; FORMULAS.md §3.1 [published].
@@ -523,7 +508,9 @@ def isolated_liquidation_price(
 
     A position that cannot be liquidated (``n ≤ 0``: a linear long or an inverse
     short with margin ≥ its entry notional) gets NaN, where the scalar path returns
-    ``None``. Results are float64; see the batch explanation page for the error bound.
+    ``None``. A liquidation notional above the table's highest cap (a short, or an
+    inverse long, far from entry) uses the last bracket extrapolated, as the scalar
+    path does. Results are float64; see the batch explanation page for the error bound.
 
     Args:
         side: ``1`` (long) or ``-1`` (short) per row (:data:`LONG`, :data:`SHORT`).
@@ -546,8 +533,6 @@ def isolated_liquidation_price(
             real-valued, shapes do not broadcast, or rows are invalid (side not ±1,
             size/price/contract size not positive and finite, margin negative or not
             finite, symbol out of range); the message lists the first bad rows.
-        BracketError: when the notional at a liquidation price exceeds its table's
-            highest cap (a short, or an inverse long, beyond the table).
 
     References:
         Binance, "How to Calculate Liquidation Price of USDⓈ-M Contracts" and
@@ -603,13 +588,8 @@ def isolated_liquidation_price(
     for start in range(0, rows, _CHUNK):  # blocks of rows keep temporaries in cache
         part = {key: value[start : start + _CHUNK] for key, value in a.items()}
         chunk = None if sym is None else sym[start : start + _CHUNK]
-        try:
-            parts.append(_liquidation(xp, part, chunk, arrays, contract))
-        except BracketError:
-            break  # solved again whole below, for the error's row indices
-    else:
-        return xp.reshape(xp.concat(parts), shape)
-    return xp.reshape(_liquidation(xp, a, sym, arrays, contract), shape)
+        parts.append(_liquidation(xp, part, chunk, arrays, contract))
+    return xp.reshape(xp.concat(parts), shape)
 
 
 _CHUNK = 1 << 16
@@ -623,14 +603,13 @@ def _liquidation(
     arrays: TableArrays,
     kind: ContractKind,
 ) -> Array:
-    """The array-API solve over 1-D rows (raises BracketError beyond a table)."""
+    """The array-API solve over 1-D rows."""
     units, plus, target = _liquidation_target(xp, a, kind)
     index = xp.where(
         plus,
         _lookup(xp, arrays.edges_minus, target, sym),
         _lookup(xp, arrays.edges_plus, target, sym),
     )
-    _beyond(xp, index, arrays, sym, target, what="the liquidation solve's target notional")
     rate = _gather(xp, arrays.rates, index, sym)
     amount = _gather(xp, arrays.amounts, index, sym)
     sign = 2.0 * xp.astype(plus, xp.float64) - 1.0
@@ -707,7 +686,6 @@ def _fast(
             edges[0, 1],
             rates[0],
             amounts[0],
-            int(arrays.counts[0]),
             out,
         )
     else:

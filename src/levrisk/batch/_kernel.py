@@ -33,8 +33,9 @@ def kernel_tables(
     """The kernels' layout of a table stack, padded with one more column.
 
     Edges ``(S, 2, K + 1)`` (``[:, 1]`` the ``σ = +1`` edges) and rates/amounts
-    ``(S, K + 1)``; the extra column (``inf`` edges, the last rate) lets the
-    branch-free count run one past the last bracket.
+    ``(S, K + 1)``; the extra column repeats the last bracket's rate and amount, so a
+    count that runs past the top cap extrapolates the last bracket (as do the padding
+    columns of a shorter table in a stack).
     """
     pad = np.full((edges_minus.shape[0], 1), np.inf)
     edges = np.ascontiguousarray(
@@ -59,7 +60,7 @@ def _isolated_liquidation(  # noqa: PLR0917 - a numba kernel takes positional ar
     counts: npt.NDArray[np.int64],
     out: _F64,
 ) -> int:
-    """Fill ``out``; return the number of invalid or out-of-table rows (NaN in ``out``).
+    """Fill ``out``; return the number of invalid rows (NaN in ``out``).
 
     Branch-free in the data (side, bracket): the bracket index counts the edges below
     the target over the whole padded row, so random sides and notionals cost no
@@ -96,12 +97,8 @@ def _isolated_liquidation(  # noqa: PLR0917 - a numba kernel takes positional ar
         sign = 2.0 * p - 1.0
         target = notional - sign * m
         k = 0
-        for j in range(width):
+        for j in range(width - 1):  # k = width - 1 past the top cap: the padded last bracket
             k += edges[row, p, j] < target
-        if k >= counts[row]:
-            bad += 1
-            out[i] = math.nan
-            continue
         solved = (target - sign * amounts[row, k]) / (1.0 - sign * rates[row, k])
         price = qc / solved if inverse else solved / qc
         out[i] = price if solved > 0 else math.nan
@@ -123,7 +120,6 @@ def _isolated_liquidation_shared(  # noqa: PLR0917 - a numba kernel takes positi
     edges_minus: _F64,
     rates: _F64,
     amounts: _F64,
-    count: int,
     out: _F64,
 ) -> int:
     """One shared table and one contract size: the same arithmetic, blocked for SIMD.
@@ -131,8 +127,8 @@ def _isolated_liquidation_shared(  # noqa: PLR0917 - a numba kernel takes positi
     Each block of rows runs three simple loops that the compiler vectorises: targets
     and validity; the bracket count, one pass per edge (a select between the two edge
     rows, no gather); the solve. ``edges_*``, ``rates`` and ``amounts`` are one padded
-    table row (see :func:`kernel_tables`). Returns the invalid or out-of-table row
-    count, like :func:`isolated_liquidation`.
+    table row (see :func:`kernel_tables`). Returns the invalid row count, like
+    :func:`isolated_liquidation`.
     """
     n = size.shape[0]
     width = edges_plus.shape[0]
@@ -170,7 +166,7 @@ def _isolated_liquidation_shared(  # noqa: PLR0917 - a numba kernel takes positi
             units[t] = qc
             valid[t] = 1.0 if good else 0.0
             index[t] = 0
-        for j in range(width):
+        for j in range(width - 1):  # k = width - 1 past the top cap: the padded last bracket
             low = edges_plus[j]
             high = edges_minus[j]
             for t in range(rows):
@@ -178,11 +174,11 @@ def _isolated_liquidation_shared(  # noqa: PLR0917 - a numba kernel takes positi
         block_bad = 0
         block = out[start : start + rows]
         for t in range(rows):
-            k = min(index[t], width - 1)
+            k = index[t]
             sign = signs[t]
             solved = (target[t] - sign * amounts[k]) / (1.0 - sign * rates[k])
             price = units[t] / solved if inverse else solved / units[t]
-            invalid = (valid[t] == 0.0) | (index[t] >= count)
+            invalid = valid[t] == 0.0
             block_bad += invalid
             block[t] = math.nan if (invalid | (solved <= 0)) else price
         bad += block_bad
