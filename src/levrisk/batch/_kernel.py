@@ -125,8 +125,9 @@ def _isolated_liquidation_shared(  # noqa: PLR0917 - a numba kernel takes positi
     """One shared table and one contract size: the same arithmetic, blocked for SIMD.
 
     Each block of rows runs three simple loops that the compiler vectorises: targets
-    and validity; the bracket count, one pass per edge (a select between the two edge
-    rows, no gather); the solve. ``edges_*``, ``rates`` and ``amounts`` are one padded
+    and validity; the bracket, one pass per edge that moves each row whose target lies
+    above the edge to the next bracket's rate and amount (selects, no gather); the
+    solve. ``edges_*``, ``rates`` and ``amounts`` are one padded
     table row (see :func:`kernel_tables`). Returns the invalid row count, like
     :func:`isolated_liquidation`.
     """
@@ -136,7 +137,8 @@ def _isolated_liquidation_shared(  # noqa: PLR0917 - a numba kernel takes positi
     signs = np.empty(_BLOCK)
     units = np.empty(_BLOCK)
     valid = np.empty(_BLOCK)
-    index = np.empty(_BLOCK, np.int64)
+    rate = np.empty(_BLOCK)
+    amount = np.empty(_BLOCK)
     bad = 0
     for start in range(0, n, _BLOCK):
         rows = min(_BLOCK, n - start)
@@ -165,18 +167,22 @@ def _isolated_liquidation_shared(  # noqa: PLR0917 - a numba kernel takes positi
             signs[t] = sign
             units[t] = qc
             valid[t] = 1.0 if good else 0.0
-            index[t] = 0
+            rate[t] = rates[0]
+            amount[t] = amounts[0]
         for j in range(width - 1):  # k = width - 1 past the top cap: the padded last bracket
             low = edges_plus[j]
             high = edges_minus[j]
+            next_rate = rates[j + 1]
+            next_amount = amounts[j + 1]
             for t in range(rows):
-                index[t] += (high if signs[t] > 0 else low) < target[t]
+                below = (high if signs[t] > 0 else low) < target[t]
+                rate[t] = next_rate if below else rate[t]
+                amount[t] = next_amount if below else amount[t]
         block_bad = 0
         block = out[start : start + rows]
         for t in range(rows):
-            k = index[t]
             sign = signs[t]
-            solved = (target[t] - sign * amounts[k]) / (1.0 - sign * rates[k])
+            solved = (target[t] - sign * amount[t]) / (1.0 - sign * rate[t])
             price = units[t] / solved if inverse else solved / units[t]
             invalid = valid[t] == 0.0
             block_bad += invalid
