@@ -9,20 +9,16 @@ output once.
 
 from __future__ import annotations
 
+import importlib.util
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-numba: Any
-try:
-    import numba
-except ImportError:  # pragma: no cover - numba ships with the batch and test extras
-    numba = None
-
-AVAILABLE: bool = numba is not None
-"""Whether the compiled kernel can be used."""
+AVAILABLE: bool = importlib.util.find_spec("numba") is not None
+"""Whether the compiled kernels can be used (Numba is imported on their first call)."""
 
 _F64 = npt.NDArray[np.float64]
 
@@ -191,10 +187,25 @@ def _isolated_liquidation_shared(  # noqa: PLR0917 - a numba kernel takes positi
     return bad
 
 
-if numba is not None:
-    _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
-    isolated_liquidation = _jit(_isolated_liquidation)
-    isolated_liquidation_shared = _jit(_isolated_liquidation_shared)
-else:  # pragma: no cover - numba ships with the batch and test extras
-    isolated_liquidation = _isolated_liquidation
-    isolated_liquidation_shared = _isolated_liquidation_shared
+_COMPILED: dict[str, Callable[..., int]] = {}
+
+
+def _compiled(func: Callable[..., int]) -> Callable[..., int]:
+    """``func`` compiled by Numba (imported and jitted on first use, cached on disk)."""
+    kernel = _COMPILED.get(func.__name__)
+    if kernel is None:
+        import numba  # noqa: PLC0415 - imported lazily: it takes a while
+
+        kernel = numba.njit(cache=True, nogil=True, error_model="numpy")(func)
+        _COMPILED[func.__name__] = kernel
+    return kernel
+
+
+def isolated_liquidation(*args: Any) -> int:  # noqa: ANN401 - the kernel's arrays
+    """Run the general kernel (:func:`_isolated_liquidation`) compiled."""
+    return _compiled(_isolated_liquidation)(*args)
+
+
+def isolated_liquidation_shared(*args: Any) -> int:  # noqa: ANN401 - the kernel's arrays
+    """Run the shared-table kernel (:func:`_isolated_liquidation_shared`) compiled."""
+    return _compiled(_isolated_liquidation_shared)(*args)
