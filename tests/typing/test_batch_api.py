@@ -11,6 +11,7 @@ from levrisk.batch import (
     LONG,
     SHORT,
     BracketArrays,
+    TableArrays,
     accrual_counts,
     bankruptcy_price,
     isolated_liquidation_price,
@@ -33,6 +34,9 @@ def check_brackets(table: BracketTable) -> None:
     assert_type(arrays.counts, tuple[int, ...])
     assert_type(arrays.symbols, int)
     assert_type(arrays.stacked, bool)
+    tables = arrays.arrays(np)
+    assert_type(tables, TableArrays)
+    assert_type(tables.caps, Any)
 
 
 def check_functions(table: BracketTable) -> None:
@@ -65,3 +69,4 @@ def check_functions(table: BracketTable) -> None:
         Any,
     )
     assert_type(accrual_counts(x, x), Any)
+    assert_type(accrual_counts(x, x, counting="clock_hour"), Any)
