@@ -90,12 +90,15 @@ def _lookup(
     edges: Array,
     target: Array,
     sym: Array | None,
-    *,
-    side: Literal["left", "right"] = "left",
 ) -> Array:
-    """Index of the first edge ``≥ target`` (``side="left"``) in each row's own table."""
+    """Index of the first edge ``≥ target`` in each row's own table (edges ascending).
+
+    Caps are inclusive and the solve's edges are where the bracket's formula reaches
+    its cap, so a value equal to an edge belongs to that edge's bracket: the count of
+    edges strictly below the value, which is ``searchsorted(..., side="left")``.
+    """
     if sym is None:
-        return xp.searchsorted(edges[0, :], target, side=side)
+        return xp.searchsorted(edges[0, :], target, side="left")
     index = xp.zeros(target.shape, dtype=xp.int64)
     for k in range(edges.shape[1]):  # a loop over brackets, never over positions
         column = xp.take(edges[:, k], sym)
