@@ -29,3 +29,24 @@ prices = decimals("0.01", "1000000", places=2)
 
 rates = decimals("0.0001", "0.2", places=4)
 """Maintenance-margin-like rates in (0, 0.2]."""
+
+
+# ---------------------------------------------------------------- levrisk.futures
+
+sides = st.sampled_from(["long", "short"])
+"""A position side."""
+
+kinds = st.sampled_from(["linear", "inverse"])
+"""A contract kind."""
+
+leverages = st.integers(min_value=1, max_value=125)
+"""Whole leverages up to Binance's highest (clamp to the bracket's max before use)."""
+
+futures_prices = decimals("100", "200000", places=2)
+"""Futures entry and mark prices, quote per base."""
+
+linear_sizes = decimals("0.001", "100", places=3)
+"""Linear sizes in base units (BTC)."""
+
+inverse_sizes = st.integers(min_value=1, max_value=100_000)
+"""Inverse sizes in contracts."""

@@ -19,6 +19,7 @@ gain; a positive :func:`funding_payment` is paid by the position.
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -937,8 +938,9 @@ def max_open_quantity(
         leverage: ``L``, between 1 and the table's highest max leverage.
 
     Returns:
-        The size, in the contract's size unit, unrounded (round down to the lot step
-        with ``round_to_step(..., "down")``).
+        The size, in the contract's size unit, rounded down at the 50th digit so that
+        its cost never exceeds ``available`` nor its notional the cap (round it down to
+        the lot step with ``round_to_step(..., "down")``).
 
     Raises:
         InvalidInputError: for a bad contract, side or number.
@@ -976,14 +978,19 @@ def max_open_quantity(
     mark = _price(mark_price, "mark_price")
     cap = contract.brackets.max_notional(leverage)
     lev = to_decimal(leverage, name="leverage")
-    cs = contract.contract_size
+    cs = Fraction(contract.contract_size)
+    p, mp, lv = Fraction(order), Fraction(mark), Fraction(lev)
+    d = _sign(side)
     if contract.kind == "linear":
-        per_unit = cs * (order / lev + _open_loss_per_unit("linear", side, order, mark))
-        limit = cap / (cs * order)
+        per_unit = cs * (p / lv + max(Fraction(0), d * (p - mp)))
+        limit = Fraction(cap) / (cs * p)
     else:
-        per_unit = cs * (1 / (order * lev) + _open_loss_per_unit("inverse", side, order, mark))
-        limit = cap * order / cs
-    return max(Decimal(0), min(balance / per_unit, limit))
+        per_unit = cs * (1 / (p * lv) + max(Fraction(0), d * (1 / mp - 1 / p)))
+        limit = Fraction(cap) * p / cs
+    best = max(Fraction(0), min(Fraction(balance) / per_unit, limit))
+    with decimal.localcontext() as context:
+        context.rounding = decimal.ROUND_FLOOR
+        return Decimal(best.numerator) / Decimal(best.denominator)
 
 
 @attrs.frozen(kw_only=True)
