@@ -12,12 +12,10 @@ import os
 
 from hypothesis import HealthCheck, settings
 from sybil import Sybil
-from sybil.sybil import SybilCollection
 from sybil.parsers import markdown, myst, rest
+from sybil.sybil import SybilCollection
 
-settings.register_profile(
-    "default", deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+settings.register_profile("default", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile(
     "ci",
     deadline=None,

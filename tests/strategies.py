@@ -10,9 +10,11 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
+from levrisk.brackets import BracketTable
+
 
 def decimals(
-    min_value: str | int, max_value: str | int, places: int = 8
+    min_value: Decimal | str | int, max_value: Decimal | str | int, places: int = 8
 ) -> st.SearchStrategy[Decimal]:
     """Finite decimals in ``[min_value, max_value]`` with at most ``places`` decimals."""
     return st.decimals(
@@ -31,12 +33,69 @@ rates = decimals("0.0001", "0.2", places=4)
 """Maintenance-margin-like rates in (0, 0.2]."""
 
 
+@st.composite
+def bracket_tables(draw: st.DrawFn, max_brackets: int = 8) -> BracketTable:
+    """Valid bracket tables: 1 to ``max_brackets`` tiers, derived amounts."""
+    count = draw(st.integers(min_value=1, max_value=max_brackets))
+    widths = draw(st.lists(decimals(1, 1_000_000, places=2), min_size=count, max_size=count))
+    caps: list[Decimal] = []
+    for width in widths:
+        caps.append((caps[-1] if caps else Decimal(0)) + width)
+    rate_list = draw(st.lists(rates, min_size=count, max_size=count))
+    leverages = sorted(
+        draw(st.lists(st.integers(min_value=1, max_value=125), min_size=count, max_size=count)),
+        reverse=True,
+    )
+    return BracketTable.from_rates(caps=caps, maintenance_rates=rate_list, max_leverages=leverages)
+
+
+# ---------------------------------------------------------------- levrisk.interest
+
+# Imported here, in this module's own section, so sections appended by others don't conflict.
+from datetime import datetime, timedelta, timezone  # noqa: E402
+
+_ZONES = st.sampled_from(
+    [
+        timezone.utc,
+        timezone(timedelta(hours=5, minutes=30)),
+        timezone(timedelta(hours=-8)),
+    ]
+)
+
+
+def _on_the_hour(value: datetime) -> datetime:
+    return value.replace(minute=0, second=0, microsecond=0)
+
+
+instants = st.one_of(
+    st.datetimes(
+        min_value=datetime(2024, 5, 1),  # noqa: DTZ001 - hypothesis bounds are naive
+        max_value=datetime(2024, 5, 8),  # noqa: DTZ001 - hypothesis bounds are naive
+        timezones=_ZONES,
+    ),
+    st.datetimes(
+        min_value=datetime(2024, 5, 1),  # noqa: DTZ001 - hypothesis bounds are naive
+        max_value=datetime(2024, 5, 8),  # noqa: DTZ001 - hypothesis bounds are naive
+        timezones=st.just(timezone.utc),
+    ).map(_on_the_hour),
+)
+"""Aware instants within one week of May 2024 (several zones; some exactly on the hour)."""
+
+principals = decimals("0", "1000000", places=8)
+"""Loan principals in the borrowed asset, ≥ 0."""
+
+hourly_rates = decimals("0", "0.001", places=10)
+"""Hourly interest rates as fractions, up to 0.1%/h."""
+
+
 # ---------------------------------------------------------------- levrisk.futures
 
-sides = st.sampled_from(["long", "short"])
+from levrisk.futures import ContractKind, Side  # noqa: E402 - this section's own import
+
+sides: st.SearchStrategy[Side] = st.sampled_from(["long", "short"])
 """A position side."""
 
-kinds = st.sampled_from(["linear", "inverse"])
+kinds: st.SearchStrategy[ContractKind] = st.sampled_from(["linear", "inverse"])
 """A contract kind."""
 
 leverages = st.integers(min_value=1, max_value=125)

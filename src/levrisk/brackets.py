@@ -1,4 +1,4 @@
-"""Tiered maintenance margin: brackets and bracket tables (FORMULAS.md §1).
+r"""Tiered maintenance margin: brackets and bracket tables (FORMULAS.md §1).
 
 A :class:`BracketTable` is the exchange's leverage/maintenance table of one symbol: each
 :class:`Bracket` covers notionals ``floor < notional ≤ cap`` (floor exclusive, cap
@@ -7,8 +7,8 @@ maintenance margin rate ``m`` and the maintenance amount ``cum`` of that slice:
 
 .. math::
 
-    MM(n) = n \\cdot m_k - cum_k, \\qquad cum_1 = 0,\\;
-    cum_k = cum_{k-1} + floor_k \\cdot (m_k - m_{k-1})
+    MM(n) = n \cdot m_k - cum_k, \qquad cum_1 = 0,\;
+    cum_k = cum_{k-1} + floor_k \cdot (m_k - m_{k-1})
 
 The recursion makes ``MM`` continuous at every edge, and equal to the progressive
 (tax-bracket) sum of each slice of notional at its own rate. Notional is in the unit the
@@ -19,17 +19,19 @@ inverse ones (Binance COIN-M: ``N · CS / MP``).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import attrs
 
-from levrisk._fields import number, optional_number, positive
+from levrisk._fields import finite, non_negative, number, optional_number, positive
 from levrisk.exceptions import BracketError, LeverageError, LevriskWarning
 from levrisk.numbers import NumberLike, exact, to_decimal
 
 __all__ = ["Bracket", "BracketTable"]
+
+_T = TypeVar("_T")
 
 
 def _fraction_open(_instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
@@ -55,10 +57,6 @@ def _at_least_one(_instance: object, attribute: attrs.Attribute[Any], value: Dec
         raise BracketError(msg)
 
 
-def _non_negative(_instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
-    positive(_instance, attribute, value + 1 if value == 0 else value)
-
-
 @attrs.frozen(kw_only=True)
 class Bracket:
     """One tier of a maintenance-margin table: ``floor < notional ≤ cap``.
@@ -68,9 +66,10 @@ class Bracket:
         cap: the inclusive upper notional bound (> floor).
         max_leverage: the highest leverage allowed for a notional in this bracket (≥ 1).
         maintenance_rate: ``m``, a rate in ``(0, 1)``.
-        maintenance_amount: ``cum``, the deduction that keeps MM continuous (≥ 0), in the
-            notional unit. Defaults to 0, right for the first bracket only; build whole
-            tables with :meth:`BracketTable.from_rates` to derive it.
+        maintenance_amount: ``cum``, the deduction that keeps MM continuous, in the
+            notional unit (negative only where a rate falls from one bracket to the
+            next). Defaults to 0, right for the first bracket only; build whole tables
+            with :meth:`BracketTable.from_rates` to derive it.
         initial_rate: the initial margin rate, when the exchange publishes one
             (otherwise ``1 / max_leverage``).
 
@@ -79,18 +78,19 @@ class Bracket:
             :class:`~levrisk.exceptions.BracketError` for rates and caps.
 
     Examples:
-        >>> Bracket(floor=0, cap=50_000, max_leverage=125, maintenance_rate="0.004")
-        Bracket(floor=Decimal('0'), cap=Decimal('50000'), max_leverage=Decimal('125'), maintenance_rate=Decimal('0.004'), maintenance_amount=Decimal('0'), initial_rate=None)
+        >>> b = Bracket(floor=0, cap=50_000, max_leverage=125, maintenance_rate="0.004")
+        >>> b.maintenance_margin(b.cap)
+        Decimal('200.000')
 
     .. versionadded:: 0.1.0
     """
 
-    floor: Decimal = attrs.field(converter=number, validator=_non_negative)
+    floor: Decimal = attrs.field(converter=number, validator=non_negative)
     cap: Decimal = attrs.field(converter=number, validator=positive)
     max_leverage: Decimal = attrs.field(converter=number, validator=_at_least_one)
     maintenance_rate: Decimal = attrs.field(converter=number, validator=_fraction_open)
     maintenance_amount: Decimal = attrs.field(
-        default=Decimal(0), converter=number, validator=_non_negative
+        default=Decimal(0), converter=number, validator=finite
     )
     initial_rate: Decimal | None = attrs.field(
         default=None, converter=optional_number, validator=_optional_rate
@@ -102,14 +102,25 @@ class Bracket:
             msg = f"cap must be above floor {self.floor!r}, got {value!r}"
             raise BracketError(msg)
 
-    def contains(self, notional: Decimal) -> bool:
-        """Whether ``floor < notional ≤ cap`` (the first bracket of a table also holds 0)."""
-        return self.floor < notional <= self.cap
+    @exact
+    def contains(self, notional: NumberLike) -> bool:
+        """Whether ``floor < notional ≤ cap`` (the first bracket of a table also holds 0).
+
+        Raises:
+            InvalidInputError: when ``notional`` is not a number.
+        """
+        return self.floor < to_decimal(notional, name="notional") <= self.cap
 
     @exact
-    def maintenance_margin(self, notional: Decimal) -> Decimal:
-        """``notional · m − cum`` with this bracket's rate and amount (no range check)."""
-        return notional * self.maintenance_rate - self.maintenance_amount
+    def maintenance_margin(self, notional: NumberLike) -> Decimal:
+        """``notional · m − cum`` with this bracket's rate and amount (no range check).
+
+        Raises:
+            InvalidInputError: when ``notional`` is not a number.
+        """
+        return to_decimal(notional, name="notional") * self.maintenance_rate - (
+            self.maintenance_amount
+        )
 
 
 def _derived_amounts(floors: Sequence[Decimal], rates: Sequence[Decimal]) -> list[Decimal]:
@@ -121,7 +132,15 @@ def _derived_amounts(floors: Sequence[Decimal], rates: Sequence[Decimal]) -> lis
 
 
 def _to_brackets(value: Iterable[Bracket]) -> tuple[Bracket, ...]:
-    return tuple(value)
+    return tuple(_sequence(value, "brackets"))
+
+
+def _sequence(value: Iterable[_T], name: str) -> list[_T]:
+    """``value`` as a list, when it is a sequence-like collection (not a string or mapping)."""
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        msg = f"{name} must be a sequence, got {value!r}"
+        raise BracketError(msg)
+    return list(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -185,10 +204,8 @@ class BracketTable:
                     f"max_leverage {previous.max_leverage!r}, got {current.max_leverage!r}"
                 )
                 raise BracketError(msg)
-        expected = _derived_amounts(
-            [b.floor for b in value], [b.maintenance_rate for b in value]
-        )
-        for i, (bracket, amount) in enumerate(zip(value, expected)):
+        expected = _derived_amounts([b.floor for b in value], [b.maintenance_rate for b in value])
+        for i, (bracket, amount) in enumerate(zip(value, expected, strict=True)):
             if bracket.maintenance_amount != amount:
                 msg = (
                     f"brackets[{i}].maintenance_amount must be {amount!r} by the recursion "
@@ -246,43 +263,50 @@ class BracketTable:
             >>> t.maintenance_margin(3500)
             Decimal('92.500')
         """
-        columns: dict[str, Sequence[NumberLike] | None] = {
-            "maintenance_rates": maintenance_rates,
-            "max_leverages": max_leverages,
-            "initial_rates": initial_rates,
-            "maintenance_amounts": maintenance_amounts,
+        cap_list = _sequence(caps, "caps")
+        rate_list = _sequence(maintenance_rates, "maintenance_rates")
+        leverage_list = _sequence(max_leverages, "max_leverages")
+        initial_list = None if initial_rates is None else _sequence(initial_rates, "initial_rates")
+        given_amounts = (
+            None
+            if maintenance_amounts is None
+            else _sequence(maintenance_amounts, "maintenance_amounts")
+        )
+        columns = {
+            "maintenance_rates": rate_list,
+            "max_leverages": leverage_list,
+            "initial_rates": initial_list,
+            "maintenance_amounts": given_amounts,
         }
         for name, column in columns.items():
-            if column is not None and len(column) != len(caps):
-                msg = f"{name} must have {len(caps)} entries like caps, got {len(column)}"
+            if column is not None and len(column) != len(cap_list):
+                msg = f"{name} must have {len(cap_list)} entries like caps, got {len(column)}"
                 raise BracketError(msg)
         if on_mismatch not in {"raise", "warn"}:
             msg = f"on_mismatch must be 'raise' or 'warn', got {on_mismatch!r}"
             raise BracketError(msg)
-        cap_values = [to_decimal(c, name=f"caps[{i}]") for i, c in enumerate(caps)]
-        rates = [to_decimal(r, name=f"maintenance_rates[{i}]") for i, r in enumerate(maintenance_rates)]
+        cap_values = [to_decimal(c, name=f"caps[{i}]") for i, c in enumerate(cap_list)]
+        rates = [to_decimal(r, name=f"maintenance_rates[{i}]") for i, r in enumerate(rate_list)]
         floors = [Decimal(0), *cap_values[:-1]]
         amounts = _derived_amounts(floors, rates)
-        if maintenance_amounts is not None:
-            for i, (given, derived) in enumerate(zip(maintenance_amounts, amounts)):
-                value = to_decimal(given, name=f"maintenance_amounts[{i}]")
-                if value != derived:
-                    msg = (
-                        f"maintenance_amounts[{i}] must be {derived!r} by the recursion "
-                        f"cum_k = cum_(k-1) + floor_k·(m_k − m_(k-1)), got {given!r}"
-                    )
-                    if on_mismatch == "raise":
-                        raise BracketError(msg)
-                    warnings.warn(msg + "; using the derived amount", LevriskWarning, stacklevel=3)
+        for i, given in enumerate(given_amounts or []):
+            if to_decimal(given, name=f"maintenance_amounts[{i}]") != amounts[i]:
+                msg = (
+                    f"maintenance_amounts[{i}] must be {amounts[i]!r} by the recursion "
+                    f"cum_k = cum_(k-1) + floor_k·(m_k − m_(k-1)), got {given!r}"
+                )
+                if on_mismatch == "raise":
+                    raise BracketError(msg)
+                warnings.warn(msg + "; using the derived amount", LevriskWarning, stacklevel=3)
         return cls(
             brackets=[
                 Bracket(
                     floor=floors[i],
                     cap=cap_values[i],
-                    max_leverage=max_leverages[i],
+                    max_leverage=leverage_list[i],
                     maintenance_rate=rates[i],
                     maintenance_amount=amounts[i],
-                    initial_rate=None if initial_rates is None else initial_rates[i],
+                    initial_rate=None if initial_list is None else initial_list[i],
                 )
                 for i in range(len(cap_values))
             ]
@@ -310,7 +334,8 @@ class BracketTable:
 
         Examples:
             >>> t = BracketTable.from_rates(
-            ...     caps=[50_000, 250_000], maintenance_rates=["0.004", "0.005"],
+            ...     caps=[50_000, 250_000],
+            ...     maintenance_rates=["0.004", "0.005"],
             ...     max_leverages=[125, 100],
             ... )
             >>> t.bracket_for(50_000).maintenance_rate  # the cap is inclusive
@@ -320,7 +345,10 @@ class BracketTable:
         """
         value = _notional(notional)
         if value > self.max_cap:
-            msg = f"notional must not exceed the table's highest cap {self.max_cap!r}, got {notional!r}"
+            msg = (
+                f"notional must not exceed the table's highest cap {self.max_cap!r}, "
+                f"got {notional!r}"
+            )
             raise BracketError(msg)
         for bracket in self.brackets:
             if value <= bracket.cap:
@@ -329,11 +357,11 @@ class BracketTable:
 
     @exact
     def maintenance_margin(self, notional: NumberLike) -> Decimal:
-        """Maintenance margin of a position with this notional.
+        r"""Maintenance margin of a position with this notional.
 
         .. math::
 
-            MM = notional \\cdot m - cum \\quad\\text{(bracket chosen by notional)}
+            MM = notional \cdot m - cum \quad\text{(bracket chosen by notional)}
 
         Args:
             notional: notional ≥ 0, in the table's unit.
@@ -370,7 +398,8 @@ class BracketTable:
 
         Examples:
             >>> t = BracketTable.from_rates(
-            ...     caps=[50_000, 250_000], maintenance_rates=["0.004", "0.005"],
+            ...     caps=[50_000, 250_000],
+            ...     maintenance_rates=["0.004", "0.005"],
             ...     max_leverages=[125, 100],
             ... )
             >>> t.max_leverage(60_000)
@@ -391,7 +420,8 @@ class BracketTable:
 
         Examples:
             >>> t = BracketTable.from_rates(
-            ...     caps=[50_000, 250_000], maintenance_rates=["0.004", "0.005"],
+            ...     caps=[50_000, 250_000],
+            ...     maintenance_rates=["0.004", "0.005"],
             ...     max_leverages=[125, 100],
             ... )
             >>> t.max_notional(100)

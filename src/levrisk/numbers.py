@@ -25,8 +25,8 @@ __all__ = [
     "to_decimal",
 ]
 
-NumberLike: TypeAlias = Union[Decimal, int, str, float]
-"""What the scalar API accepts as a number: ``Decimal``, ``int``, ``str`` or ``float``.
+NumberLike: TypeAlias = Union[Decimal, int, str, float]  # noqa: UP007 - a runtime alias on 3.10 needs Union
+"""The number types the scalar API accepts (``Decimal``, ``int``, ``str`` or ``float``).
 
 A float is read from its shortest ``repr`` (``0.1`` means ``Decimal("0.1")``).
 ``bool``, NaN, infinities and non-numeric strings are rejected.
@@ -35,7 +35,7 @@ A float is read from its shortest ``repr`` (``0.1`` means ``Decimal("0.1")``).
 RoundingMode: TypeAlias = Literal[
     "down", "up", "floor", "ceiling", "half_up", "half_even", "half_down"
 ]
-"""How :func:`round_to_step` resolves a value between two steps.
+"""The ways in which ``round_to_step`` resolves a value between two steps.
 
 ``down`` toward zero, ``up`` away from zero, ``floor`` toward −∞, ``ceiling`` toward
 +∞; the ``half_*`` modes round to the nearest step and break ties away from zero
@@ -137,11 +137,11 @@ def to_decimal(value: NumberLike, *, name: str = "value") -> Decimal:
 
 @exact
 def round_to_step(value: NumberLike, step: NumberLike, mode: RoundingMode) -> Decimal:
-    """Round ``value`` to a multiple of ``step`` (a tick size or a lot step).
+    r"""Round ``value`` to a multiple of ``step`` (a tick size or a lot step).
 
     .. math::
 
-        \\operatorname{round\\_to\\_step}(v, s) = s \\cdot \\operatorname{rnd}(v / s)
+        \operatorname{round\_to\_step}(v, s) = s \cdot \operatorname{rnd}(v / s)
 
     where ``rnd`` rounds to an integer in the given ``mode``. The result carries the
     step's decimal places (``25100.4`` to a step of ``0.01`` is ``25100.40``).
@@ -172,7 +172,8 @@ def round_to_step(value: NumberLike, step: NumberLike, mode: RoundingMode) -> De
     if s <= 0:
         msg = f"step must be positive, got {step!r}"
         raise InvalidInputError(msg)
-    rounding = _ROUNDING.get(mode) if isinstance(mode, str) else None
+    raw_mode: object = mode  # typed as a Literal, but callers may pass anything
+    rounding = _ROUNDING.get(raw_mode) if isinstance(raw_mode, str) else None
     if rounding is None:
         msg = f"mode must be one of {sorted(_ROUNDING)}, got {mode!r}"
         raise InvalidInputError(msg)

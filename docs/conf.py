@@ -1,0 +1,148 @@
+"""Sphinx configuration for levrisk's documentation."""
+
+from __future__ import annotations
+
+import sys
+from importlib.metadata import version as _version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sphinx.util.typing as sphinx_typing
+from sphinx.ext import intersphinx
+from sphinx.util.inspect import TypeAliasForwardRef
+
+if TYPE_CHECKING:
+    from docutils.nodes import Element
+    from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
+
+_HERE = Path(__file__).parent
+sys.path.insert(0, str(_HERE / "_ext"))
+
+from offline_inventory import write_python_inventory  # noqa: E402 - needs the path above
+
+project = "levrisk"
+author = "The levrisk developers"
+copyright = "2026, The levrisk developers"
+release = _version("levrisk")
+version = ".".join(release.split(".")[:2])
+
+extensions = [
+    "myst_parser",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.intersphinx",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.viewcode",
+]
+extensions += [name for name in ("plots",) if (_HERE / "_ext" / f"{name}.py").exists()]
+
+source_suffix = {".md": "markdown"}
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
+myst_enable_extensions = ["colon_fence", "dollarmath", "deflist"]
+myst_heading_anchors = 3
+
+nitpicky = True
+nitpick_ignore_regex = [
+    # attrs' generated classes and the private converter/validator helpers are not API.
+    ("py:class", r"attr(s)?\..*"),
+    ("py:class", r"levrisk\._.*"),
+]
+
+autodoc_member_order = "bysource"
+autodoc_typehints = "signature"
+autodoc_typehints_format = "short"
+autodoc_preserve_defaults = True
+autodoc_type_aliases = {
+    "NumberLike": "levrisk.numbers.NumberLike",
+    "RoundingMode": "levrisk.numbers.RoundingMode",
+    "InterestCounting": "levrisk.interest.InterestCounting",
+}
+napoleon_google_docstring = True
+napoleon_numpy_docstring = False
+napoleon_use_rtype = False
+
+# The docs build offline (CI has no network): intersphinx reads a local inventory of the
+# standard-library objects the docs link to, written by _ext/offline_inventory.py.
+intersphinx_mapping = {
+    "python": (
+        "https://docs.python.org/3",
+        str(write_python_inventory(_HERE / "_build" / "inventories" / "python.inv")),
+    ),
+}
+intersphinx_timeout = 1
+
+
+def _resolve_alias_refs(
+    app: Sphinx, env: BuildEnvironment, node: Element, contnode: Element
+) -> Element | None:
+    """Resolve type-alias annotations to their documented entries.
+
+    Annotations name aliases such as ``NumberLike`` as classes, short or qualified; the
+    aliases are documented as module data. Resolve a missing ``py:class`` reference to the
+    one levrisk object whose qualified name ends with it.
+    """
+    if node.get("refdomain") != "py" or node.get("reftype") != "class":
+        return None
+    target = str(node.get("reftarget", "")).strip("'\"")
+    domain = env.get_domain("py")
+    names = [
+        name
+        for name, *_ in domain.get_objects()
+        if name.startswith("levrisk.") and (name == target or name.endswith("." + target))
+    ]
+    if len(names) == 1:
+        return domain.resolve_xref(
+            env, node["refdoc"], app.builder, "obj", names[0], node, contnode
+        )
+    if target in _STDLIB_SHORT_NAMES:
+        node["reftarget"] = _STDLIB_SHORT_NAMES[target]
+        return intersphinx.missing_reference(app, env, node, contnode)
+    return None
+
+
+# Short names that annotations use unqualified once ``autodoc_type_aliases`` is in play.
+_STDLIB_SHORT_NAMES = {
+    "Decimal": "decimal.Decimal",
+    "datetime": "datetime.datetime",
+    "timedelta": "datetime.timedelta",
+    "Sequence": "collections.abc.Sequence",
+    "Mapping": "collections.abc.Mapping",
+    "Iterable": "collections.abc.Iterable",
+    "Callable": "collections.abc.Callable",
+}
+
+
+def _restify_aliases() -> None:
+    """Render ``autodoc_type_aliases`` inside generics by name (Sphinx 8/9 shows its helper).
+
+    ``Sequence[NumberLike]`` otherwise renders as a link to Sphinx's internal
+    ``TypeAliasForwardRef`` class.
+    """
+    original = sphinx_typing.restify
+
+    def restify(cls: Any, mode: str = "fully-qualified-except-typing") -> str:  # noqa: ANN401
+        if isinstance(cls, TypeAliasForwardRef):
+            return f":py:obj:`~{cls.name}`"
+        return original(cls, mode)  # type: ignore[arg-type]
+
+    original_stringify = sphinx_typing.stringify_annotation
+
+    def stringify(annotation: Any, *args: Any, **kwargs: Any) -> str:  # noqa: ANN401
+        if isinstance(annotation, TypeAliasForwardRef):
+            return annotation.name
+        return original_stringify(annotation, *args, **kwargs)
+
+    sphinx_typing.restify = restify  # type: ignore[assignment]
+    sphinx_typing.stringify_annotation = stringify
+
+
+def setup(app: Sphinx) -> None:
+    """Register the alias handling."""
+    _restify_aliases()
+    app.connect("missing-reference", _resolve_alias_refs)
+
+
+html_theme = "furo"
+html_title = f"levrisk {release}"
+html_static_path: list[str] = []

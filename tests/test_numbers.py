@@ -1,0 +1,271 @@
+"""Tests for levrisk.numbers: the numeric contract (DESIGN.md, principle 2; FORMULAS.md §5)."""
+
+from __future__ import annotations
+
+import decimal
+import threading
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from levrisk.exceptions import InvalidInputError
+from levrisk.numbers import PRECISION, RoundingMode, exact, round_to_step, to_decimal
+
+
+class TestToDecimal:
+    """to_decimal: Decimal, int, str and float in; finite exact Decimal out."""
+
+    @pytest.mark.parametrize(
+        ("value", "expected"),
+        [
+            (0.1, Decimal("0.1")),
+            (1e-7, Decimal("1E-7")),
+            (60000.5, Decimal("60000.5")),
+            (3, Decimal(3)),
+            (10**60, Decimal(10**60)),
+            ("0.30000000000000000000000000000000000000000000000000001", None),
+            (" 12.50 ", Decimal("12.50")),
+            (Decimal("-2.5"), Decimal("-2.5")),
+            (-0.0, Decimal(0)),
+            (Decimal("-0"), Decimal(0)),
+        ],
+        ids=[
+            "float-0.1",
+            "float-tiny",
+            "float",
+            "int",
+            "huge-int",
+            "long-str",
+            "spaced-str",
+            "decimal",
+            "neg-zero-float",
+            "neg-zero-decimal",
+        ],
+    )
+    def test_accepted(self, value: float | str | Decimal, expected: Decimal | None) -> None:
+        """Accepted values convert exactly, from the float's shortest repr."""
+        result = to_decimal(value)
+        assert result == (Decimal(value) if expected is None else expected)
+        assert not result.is_signed() or result != 0
+
+    def test_long_string_keeps_every_digit(self) -> None:
+        """A string longer than the context precision is not rounded."""
+        text = "0." + "3" * 80
+        assert str(to_decimal(text)) == text
+
+    @pytest.mark.parametrize(
+        "value",
+        [
+            True,
+            False,
+            float("nan"),
+            float("inf"),
+            float("-inf"),
+            Decimal("NaN"),
+            Decimal("sNaN"),
+            Decimal("Infinity"),
+            "abc",
+            "",
+            "nan",
+            "inf",
+            None,
+            [1],
+            {"a": 1},
+            (1,),
+            1j,
+            object(),
+        ],
+        ids=[
+            "True",
+            "False",
+            "nan",
+            "inf",
+            "-inf",
+            "Decimal-NaN",
+            "sNaN",
+            "Decimal-inf",
+            "abc",
+            "empty",
+            "str-nan",
+            "str-inf",
+            "None",
+            "list",
+            "dict",
+            "tuple",
+            "complex",
+            "object",
+        ],
+    )
+    def test_rejected_names_the_argument(self, value: object) -> None:
+        """bool, NaN, ±inf, non-numeric strings and other types raise, naming the argument."""
+        with pytest.raises(InvalidInputError, match=r"^price must be a finite number, got "):
+            to_decimal(value, name="price")  # type: ignore[arg-type]
+
+    def test_default_name(self) -> None:
+        """Without a name the message says 'value'."""
+        with pytest.raises(InvalidInputError, match=r"^value must be"):
+            to_decimal("x")
+
+    def test_is_a_value_error(self) -> None:
+        """InvalidInputError can be caught as ValueError."""
+        with pytest.raises(ValueError, match="finite"):
+            to_decimal(None)  # type: ignore[arg-type]
+
+    @given(st.floats(allow_nan=False, allow_infinity=False))
+    def test_float_round_trips(self, value: float) -> None:
+        """Every finite float converts to the Decimal of its shortest repr."""
+        assert float(to_decimal(value)) == value
+        assert to_decimal(value) == Decimal(repr(value))
+
+
+@exact
+def _third() -> Decimal:
+    return Decimal(1) / Decimal(3)
+
+
+def _sample_computation() -> list[Decimal]:
+    return [
+        _third(),
+        round_to_step("2", "0.3", "half_even"),
+        round_to_step("2.5", "1", "half_even"),
+        round_to_step("-1.05", "0.1", "half_up"),
+    ]
+
+
+class TestContext:
+    """Results never depend on the caller's decimal context, which is never changed."""
+
+    def test_hostile_context(self) -> None:
+        """prec=3 and ROUND_FLOOR in the caller's context change nothing."""
+        expected = _sample_computation()
+        with decimal.localcontext() as ctx:
+            ctx.prec = 3
+            ctx.rounding = decimal.ROUND_FLOOR
+            ctx.traps[decimal.Inexact] = True
+            before = (ctx.prec, ctx.rounding, dict(ctx.traps), dict(ctx.flags))
+            assert _sample_computation() == expected
+            assert (ctx.prec, ctx.rounding, dict(ctx.traps), dict(ctx.flags)) == before
+
+    def test_precision(self) -> None:
+        """Computations carry PRECISION significant digits."""
+        assert _third().as_tuple().digits == (3,) * PRECISION
+
+    def test_threads_with_their_own_contexts(self) -> None:
+        """Threads with different contexts get identical results."""
+        expected = _sample_computation()
+        results: list[list[Decimal]] = []
+
+        def work(prec: int) -> None:
+            decimal.getcontext().prec = prec
+            decimal.getcontext().rounding = decimal.ROUND_CEILING
+            results.append(_sample_computation())
+
+        threads = [threading.Thread(target=work, args=(p,)) for p in range(2, 12)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert results == [expected] * len(threads)
+
+
+ROUNDING_TABLE: list[tuple[str, RoundingMode, str]] = [
+    # value, mode, result for step 0.1
+    ("1.25", "down", "1.2"),
+    ("-1.25", "down", "-1.2"),
+    ("1.25", "up", "1.3"),
+    ("-1.25", "up", "-1.3"),
+    ("1.25", "floor", "1.2"),
+    ("-1.25", "floor", "-1.3"),
+    ("1.25", "ceiling", "1.3"),
+    ("-1.25", "ceiling", "-1.2"),
+    ("1.25", "half_up", "1.3"),
+    ("-1.25", "half_up", "-1.3"),
+    ("1.25", "half_even", "1.2"),
+    ("-1.25", "half_even", "-1.2"),
+    ("1.35", "half_even", "1.4"),
+    ("-1.35", "half_even", "-1.4"),
+    ("1.25", "half_down", "1.2"),
+    ("-1.25", "half_down", "-1.2"),
+    ("1.26", "half_down", "1.3"),
+    ("-1.26", "half_down", "-1.3"),
+    ("1.2", "up", "1.2"),
+    ("-1.2", "floor", "-1.2"),
+]
+
+
+class TestRoundToStep:
+    """round_to_step: FORMULAS.md §5, every mode on positive and negative values."""
+
+    @pytest.mark.parametrize(
+        ("value", "mode", "expected"),
+        ROUNDING_TABLE,
+        ids=[f"{v}-{m}" for v, m, _ in ROUNDING_TABLE],
+    )
+    def test_table(self, value: str, mode: RoundingMode, expected: str) -> None:
+        """Each mode rounds as documented, to the step's places."""
+        result = round_to_step(value, "0.1", mode)
+        assert result == Decimal(expected)
+        assert str(result) == expected
+
+    @pytest.mark.parametrize(
+        ("value", "step", "mode", "expected"),
+        [
+            ("25100.4", "0.01", "half_up", "25100.40"),
+            ("0.123456", "0.001", "down", "0.123"),
+            ("17", "5", "floor", "15"),
+            ("-17", "5", "floor", "-20"),
+            ("0.05", "0.1", "down", "0.0"),
+            ("-0.05", "0.1", "down", "0.0"),
+            ("12345", "0.5", "ceiling", "12345.0"),
+        ],
+        ids=["tick", "lot", "int-step", "neg-int-step", "to-zero", "neg-to-zero", "half-step"],
+    )
+    def test_steps(self, value: str, step: str, mode: RoundingMode, expected: str) -> None:
+        """Non-decimal steps and rounding to zero give clean, unsigned results."""
+        assert str(round_to_step(value, step, mode)) == expected
+
+    def test_huge_value_tiny_step(self) -> None:
+        """A value with more digits than the precision at this step still rounds."""
+        result = round_to_step("1e60", "1e-8", "down")
+        assert result == Decimal("1e60")
+
+    @pytest.mark.parametrize("step", ["0", "-0.1"])
+    def test_step_must_be_positive(self, step: str) -> None:
+        """A zero or negative step is rejected, naming the argument."""
+        with pytest.raises(InvalidInputError, match=r"^step must be positive"):
+            round_to_step("1", step, "down")
+
+    @pytest.mark.parametrize("mode", ["nearest", "HALF_UP", None, 1])
+    def test_unknown_mode(self, mode: object) -> None:
+        """Only the RoundingMode literals are accepted."""
+        with pytest.raises(InvalidInputError, match=r"^mode must be one of"):
+            round_to_step("1", "0.1", mode)  # type: ignore[arg-type]
+
+    def test_bad_value(self) -> None:
+        """A non-number value is rejected, naming the argument."""
+        with pytest.raises(InvalidInputError, match=r"^value must be"):
+            round_to_step("x", "0.1", "down")
+
+    @given(
+        st.decimals(min_value=-(10**9), max_value=10**9, allow_nan=False, places=6),
+        st.sampled_from(["0.01", "0.5", "1", "0.001", "25"]),
+        st.sampled_from(["down", "up", "floor", "ceiling", "half_up", "half_even", "half_down"]),
+    )
+    def test_properties(self, value: Decimal, step: str, mode: RoundingMode) -> None:
+        """The result is a multiple of the step within one step of the value, on the right side."""
+        s = Decimal(step)
+        r = round_to_step(value, s, mode)
+        assert r % s == 0
+        assert abs(r - value) < s
+        if mode == "floor":
+            assert r <= value
+        if mode == "ceiling":
+            assert r >= value
+        if mode == "down":
+            assert abs(r) <= abs(value)
+        if mode == "up":
+            assert abs(r) >= abs(value)
+        if mode.startswith("half"):
+            assert abs(r - value) * 2 <= s

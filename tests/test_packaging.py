@@ -1,0 +1,26 @@
+"""Tests for the package metadata."""
+
+from __future__ import annotations
+
+from importlib.metadata import metadata, version
+
+import levrisk
+
+
+def test_version_from_metadata() -> None:
+    """__version__ is the installed distribution's version, not a hard-coded string."""
+    assert levrisk.__version__ == version("levrisk")
+
+
+def test_runtime_dependencies_are_attrs_only() -> None:
+    """The core needs attrs and nothing else at run time."""
+    requires = metadata("levrisk").get_all("Requires-Dist") or []
+    core = [r for r in requires if "extra ==" not in r]
+    assert [r.split(">")[0].split("=")[0].strip() for r in core] == ["attrs"]
+
+
+def test_typed() -> None:
+    """The package ships py.typed."""
+    from importlib.resources import files  # noqa: PLC0415 - only this test needs it
+
+    assert files("levrisk").joinpath("py.typed").is_file()
