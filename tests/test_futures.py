@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import decimal
 from decimal import Decimal
 from fractions import Fraction
@@ -17,6 +18,7 @@ from levrisk.exceptions import (
     InsufficientMarginError,
     InvalidInputError,
     LeverageError,
+    LevriskError,
 )
 from levrisk.futures import (
     Contract,
@@ -1109,3 +1111,148 @@ class TestSolver:
         ]
         assert solve(legs, Fraction(5), Rule(None, "none", Fraction(0)), Fraction(10)) is None
         assert solve(legs, Fraction(0), Rule(None, "none", Fraction(0)), Fraction(10)) is None
+
+
+LONG = pos(BTCUSDT, "long", "0.5", 60_000, 10)
+COIN = pos(BTCUSD, "short", 100, 25_000, 5)
+ACCOUNT = CrossAccount(wallet_balance=1_000, positions=[LONG, pos(ETHUSDT, "short", 1, 3_000, 10)])
+
+JUNK = st.one_of(
+    st.sampled_from(
+        [
+            None,
+            True,
+            float("nan"),
+            float("inf"),
+            -0.0,
+            Decimal("1e-40"),
+            Decimal("1e30"),
+            Decimal("1e999999"),
+            Decimal("-1e-999999"),
+            Decimal("-0"),
+            Decimal("sNaN"),
+            "abc",
+            "",
+            [],
+            [(1, 2)],
+            {},
+            {"BTCUSDT": 1},
+            "long",
+            "short",
+            "linear",
+            "inverse",
+            "mark",
+            "entry",
+            "bankruptcy",
+            "hedge",
+            "one_way",
+            "BTCUSDT",
+            LONG,
+            COIN,
+            ACCOUNT,
+            BINANCE,
+            BTCUSDT,
+        ]
+    ),
+    decimals("-1000000", "1000000", 4),
+    st.integers(-(10**6), 10**6),
+    st.floats(),
+    st.text(max_size=4),
+)
+
+ENTRY_POINTS: list[tuple[str, Any]] = [
+    ("notional", notional),
+    ("notional.price", lambda v: notional(COIN, price=v)),
+    ("initial_margin", initial_margin),
+    ("initial_margin.basis", lambda v: initial_margin(LONG, basis=v, mark_price=1)),
+    ("initial_margin.mark", lambda v: initial_margin(LONG, basis="mark", mark_price=v)),
+    ("maintenance_margin", lambda v: maintenance_margin(COIN, mark_price=v)),
+    ("unrealized_pnl", lambda v: unrealized_pnl(COIN, mark_price=v)),
+    ("roe", lambda v: roe(v, mark_price=v)),
+    ("margin_ratio.margin", lambda v: margin_ratio(LONG, margin=v, mark_price=50_000)),
+    ("margin_ratio.mark", lambda v: margin_ratio(COIN, margin=1, mark_price=v)),
+    ("target_price", lambda v: target_price(COIN, roe=v)),
+    ("break_even", lambda v: break_even_price(COIN, open_fee_rate=v, close_fee_rate=v)),
+    ("funding", lambda v: funding_payment(LONG, mark_price=v, funding_rate=v)),
+    ("average_entry", average_entry_price),
+    ("average_entry.fill", lambda v: average_entry_price([(v, v)], kind="inverse")),
+    ("average_entry.kind", lambda v: average_entry_price([(1, 1)], kind=v)),
+    ("realized_pnl", lambda v: realized_pnl(COIN, size=v, exit_price=v)),
+    (
+        "cost_to_open",
+        lambda v: cost_to_open(
+            BTCUSDT, side=v, size=v, order_price=60_000, mark_price=v, leverage=10
+        ),
+    ),
+    (
+        "max_open",
+        lambda v: max_open_quantity(
+            BTCUSD, side="short", available=v, price=v, mark_price=20_000, leverage=v
+        ),
+    ),
+    ("isolated.margin", lambda v: isolated_liquidation_price(COIN, margin=v)),
+    ("isolated.rule", lambda v: isolated_liquidation_price(LONG, margin=3_000, rule=v)),
+    ("isolated.position", lambda v: isolated_liquidation_price(v, margin=1)),
+    ("bankruptcy", lambda v: bankruptcy_price(COIN, margin=v)),
+    ("removable", lambda v: max_removable_margin(LONG, margin=v, mark_price=v)),
+    (
+        "adjust",
+        lambda v: adjust_isolated_margin(LONG, margin=3_000, amount=v, mark_price=55_000),
+    ),
+    ("account.wallet", lambda v: CrossAccount(wallet_balance=v, positions=[LONG])),
+    ("account.positions", lambda v: CrossAccount(wallet_balance=1, positions=v)),
+    (
+        "account.mode",
+        lambda v: CrossAccount(wallet_balance=1, positions=[LONG], position_mode=v),
+    ),
+    (
+        "cross.wallet",
+        lambda v: cross_liquidation_price(
+            CrossAccount(wallet_balance=v, positions=[COIN]), "BTCUSD_PERP", mark_prices={}
+        ),
+    ),
+    ("cross.symbol", lambda v: cross_liquidation_price(ACCOUNT, v, mark_prices={})),
+    ("cross.marks", lambda v: cross_liquidation_price(ACCOUNT, "BTCUSDT", mark_prices=v)),
+    (
+        "cross.mark",
+        lambda v: cross_liquidation_price(ACCOUNT, "BTCUSDT", mark_prices={"ETHUSDT": v}),
+    ),
+    (
+        "cross.rule",
+        lambda v: cross_liquidation_price(
+            ACCOUNT, "BTCUSDT", mark_prices={"ETHUSDT": 3_000}, rule=v
+        ),
+    ),
+    (
+        "cross_ratio",
+        lambda v: cross_margin_ratio(ACCOUNT, mark_prices={"BTCUSDT": v, "ETHUSDT": 1}),
+    ),
+    ("contract", lambda v: Contract(symbol=v, kind=v, brackets=BTCUSDT_TABLE)),
+    (
+        "contract.size",
+        lambda v: Contract(symbol="X", kind="linear", brackets=v, contract_size=v, tick_size=v),
+    ),
+    (
+        "position",
+        lambda v: Position(contract=BTCUSD, side="long", size=v, entry_price=v, leverage=v),
+    ),
+    ("position.side", lambda v: Position(contract=v, side=v, size=1, entry_price=1, leverage=1)),
+    ("rule", lambda v: LiquidationRule(maintenance_basis=v, close_fee=v, fee_rate=v)),
+    ("rule.fee", lambda v: LiquidationRule(close_fee="bankruptcy", fee_rate=v)),
+]
+
+
+class TestFuzz:
+    """Only LevriskError escapes any entry point (DESIGN.md principle 3)."""
+
+    @pytest.mark.parametrize("call", [c for _, c in ENTRY_POINTS], ids=[n for n, _ in ENTRY_POINTS])
+    @given(value=JUNK)
+    def test_only_levrisk_errors(self, call: Any, value: object) -> None:
+        """A result, None, or a LevriskError — nothing else, and promptly."""
+        with contextlib.suppress(LevriskError):
+            call(value)
+
+    def test_huge_exponent_is_refused(self) -> None:
+        """A margin of 1e999999 is refused by name instead of stalling the exact solve."""
+        with pytest.raises(InvalidInputError, match="margin must lie within"):
+            isolated_liquidation_price(LONG, margin=Decimal("1e999999"))
