@@ -647,6 +647,18 @@ class TestIsolatedLiquidationExamples:
         assert lp == dec((q * ep - s * 1_000) / (q * (1 - s * (m + c))))
 
     @pytest.mark.parametrize(("side", "s"), [("long", 1), ("short", -1)], ids=["long", "short"])
+    def test_bybit_unified(self, side: Side, s: int) -> None:
+        """Bybit unified: [EP·Q ∓ EP·Q/L ∓ A/(1 ∓ c) ∓ D]/[Q·(1 ∓ m)], the default rule."""
+        position = pos(BTCUSDT, side, 3, 100_000, 10)
+        a, c = Fraction(500), Fraction("0.00055")
+        margin = Fraction(initial_margin(position)) + a / (1 - s * c)
+        lp = isolated_liquidation_price(position, margin=dec(margin))
+        q, ep, m, d = Fraction(3), Fraction(100_000), Fraction("0.01"), Fraction(1_300)
+        expected = (ep * q - s * ep * q / 10 - s * a / (1 - s * c) - s * d) / (q * (1 - s * m))
+        assert lp is not None
+        assert close(lp, expected)
+
+    @pytest.mark.parametrize(("side", "s"), [("long", 1), ("short", -1)], ids=["long", "short"])
     def test_bybit_classic(self, side: Side, s: int) -> None:
         """Bybit classic: EP ∓ (IM − MM₀)/Q ∓ A/Q, MM₀ = Q·EP·m − D (entry basis)."""
         position = pos(BTCUSDT, side, 3, 100_000, 10)
