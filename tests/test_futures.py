@@ -9,7 +9,7 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from levrisk.brackets import BracketTable
@@ -973,6 +973,32 @@ class TestCrossLiquidation:
             position_mode="hedge",
         )
         assert cross_liquidation_price(account, "BTCUSDT", mark_prices={}, rule=ENTRY) is None
+
+    @given(
+        position=positions(side="long"),
+        spread=decimals("-0.05", "0.05", 4),
+        cover=decimals("1.0001", "5", 4),
+    )
+    def test_equal_hedge_covered_has_none(
+        self, position: Position, spread: Decimal, cover: Decimal
+    ) -> None:
+        """Equal hedge (either kind), wallet covering both MMs and the locked loss: no LP.
+
+        With maintenance valued at entry (the condition FORMULAS.md §4 calls entry basis)
+        the balance and the requirement are both constant in the price.
+        """
+        short_entry = position.entry_price * (1 + spread)
+        assume(notional(position, price=short_entry) <= position.contract.brackets.max_cap)
+        short = pos(position.contract, "short", position.size, short_entry, 1)
+        mms = maintenance_margin(position, mark_price=position.entry_price)
+        mms += maintenance_margin(short, mark_price=short.entry_price)
+        locked = unrealized_pnl(short, mark_price=position.entry_price)
+        wallet = max(Decimal(0), mms * cover - locked)
+        account = CrossAccount(
+            wallet_balance=wallet, positions=[position, short], position_mode="hedge"
+        )
+        symbol = position.contract.symbol
+        assert cross_liquidation_price(account, symbol, mark_prices={}, rule=ENTRY) is None
 
     @given(
         size=decimals("0.001", "10", 3),

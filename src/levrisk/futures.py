@@ -1459,8 +1459,8 @@ def cross_liquidation_price(
         account: the :class:`CrossAccount`.
         symbol: the symbol to solve for; the account must hold it.
         mark_prices: the mark price of every other symbol the account holds; the
-            symbol's own mark is optional (it only orients the search; default its
-            entry price).
+            symbol's own mark is optional (it only orients the search; default the
+            entry price of the symbol's first position in the account).
         rule: the venue's :class:`LiquidationRule` (default Binance). Other symbols'
             maintenance follows the rule's basis and their close fee is valued at mark.
 
