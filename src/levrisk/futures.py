@@ -822,6 +822,10 @@ class OpenCost:
         initial_margin: ``notional(order price) / L``.
         open_loss: the loss of filling away from the mark price (≥ 0).
 
+    Examples:
+        >>> OpenCost(initial_margin="462.665", open_loss="6.54").total
+        Decimal('469.205')
+
     .. versionadded:: 0.1.0
     """
 
@@ -1320,6 +1324,23 @@ class CrossAccount:
         InvalidInputError: for a non-Position, linear and inverse mixed, two positions
             of one symbol and side, a long and a short of one symbol in one-way mode,
             or two different contracts under one symbol.
+
+    Examples:
+        >>> from levrisk.brackets import BracketTable
+        >>> table = BracketTable.from_rates(
+        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
+        ... )
+        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> long = Position(contract=btc, side="long", size=1, entry_price=100, leverage=1)
+        >>> short = Position(contract=btc, side="short", size=1, entry_price=100, leverage=1)
+        >>> CrossAccount(
+        ...     wallet_balance=10, positions=[long, short], position_mode="hedge"
+        ... ).position_mode
+        'hedge'
+        >>> CrossAccount(wallet_balance=10, positions=[long, short])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        levrisk.exceptions.InvalidInputError: positions[1] holds a long and a short of ...
 
     .. versionadded:: 0.1.0
     """
