@@ -671,12 +671,12 @@ class TestIsolatedLiquidationExamples:
     def test_close_fee_at_bankruptcy(self, side: Side, s: int) -> None:
         """Close fee at the bankruptcy price: LP = EP − s·(M − MM₀ − c·Q·BP)/Q."""
         rule = LiquidationRule(maintenance_basis="entry", close_fee="bankruptcy", fee_rate="0.0006")
-        position = pos(BTCUSDT, side, 1, 20_000, 10)
+        position = pos(BTCUSDT, side, 2, 20_000, 10)
         bp = Fraction(20_000) * (1 - Fraction(s, 10))
-        mm0 = Fraction(20_000) * Fraction("0.004")
-        fee = Fraction("0.0006") * bp
-        lp = isolated_liquidation_price(position, margin=2_000, rule=rule)
-        assert lp == dec(20_000 - s * (2_000 - mm0 - fee))
+        mm0 = 2 * Fraction(20_000) * Fraction("0.004")
+        fee = Fraction("0.0006") * 2 * bp
+        lp = isolated_liquidation_price(position, margin=4_000, rule=rule)
+        assert lp == dec(20_000 - s * (4_000 - mm0 - fee) / 2)
 
     def test_fee_at_bankruptcy_without_bankruptcy_price(self) -> None:
         """No bankruptcy price (1x long): the fee falls back to mark and there is no LP."""
@@ -1138,6 +1138,27 @@ class TestSolver:
         ]
         root = solve(legs, Fraction(0), Rule("mark", "none", Fraction(0)), Fraction(50))
         assert root == Fraction(9_900, 101)
+
+    @pytest.mark.parametrize(
+        ("start", "expected"),
+        [(200, Fraction(2_375, 24)), (990, Fraction(1_040))],
+        ids=["nearer-below", "nearer-above"],
+    )
+    def test_flat_start_takes_nearest_root(self, start: int, expected: Fraction) -> None:
+        """Flat (f = 10) where the search starts, roots on both sides: the nearer one."""
+        from levrisk._futures_solver import Leg, Rule, solve  # noqa: PLC0415 - private
+
+        table = BracketTable.from_rates(
+            caps=[100, 1_000, 10**9],
+            maintenance_rates=["0.01", "0.25", "0.5"],
+            max_leverages=[50, 4, 2],
+        )
+        legs = [
+            Leg(1, Fraction(1), Fraction(500), table),
+            Leg(-1, Fraction(6, 10), Fraction(500), table),
+        ]
+        rule = Rule("mark", "none", Fraction(0))
+        assert solve(legs, Fraction(162), rule, Fraction(start)) == expected
 
     def test_flat_nonzero_has_no_root(self) -> None:
         """An equal hedge without maintenance never reaches zero balance: None."""
