@@ -28,7 +28,14 @@ from typing import Any, Literal, TypeAlias
 import attrs
 
 from levrisk import _futures_solver as _solver
-from levrisk._fields import instance_of, non_negative, number, optional_number, positive
+from levrisk._fields import (
+    fraction,
+    instance_of,
+    non_negative,
+    number,
+    optional_number,
+    positive,
+)
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InsufficientMarginError, InvalidInputError, LeverageError
 from levrisk.numbers import NumberLike, exact, to_decimal
@@ -107,13 +114,6 @@ def _one_of(options: tuple[str, ...]) -> Any:  # noqa: ANN401 - an attrs validat
 def _symbol(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str) or not value.strip():
         msg = f"{attribute.name} must be a non-empty string, got {value!r}"
-        raise InvalidInputError(msg)
-
-
-def _fee_fraction(_instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
-    non_negative(_instance, attribute, value)
-    if value >= 1:
-        msg = f"{attribute.name} must be a fraction in [0, 1), got {value!r}"
         raise InvalidInputError(msg)
 
 
@@ -1047,7 +1047,7 @@ class LiquidationRule:
 
     maintenance_basis: MaintenanceBasis = attrs.field(default="mark", validator=_one_of(_BASES))
     close_fee: CloseFeeBasis = attrs.field(default="none", validator=_one_of(_FEES))
-    fee_rate: Decimal = attrs.field(default=Decimal(0), converter=number, validator=_fee_fraction)
+    fee_rate: Decimal = attrs.field(default=Decimal(0), converter=number, validator=fraction)
 
     @fee_rate.validator
     def _fee_needs_basis(self, _attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
