@@ -1301,6 +1301,97 @@ ENTRY_POINTS: list[tuple[str, Any]] = [
 ]
 
 
+TINY = Decimal("1e-1001")
+TINY_RATE_TABLE = BracketTable.from_rates(
+    caps=[10**6], maintenance_rates=[TINY], max_leverages=[10]
+)
+
+
+class TestErrorsNameTheArgument:
+    """Bad input raises InvalidInputError naming the argument (DESIGN.md principle 3)."""
+
+    @pytest.mark.parametrize(
+        ("call", "name"),
+        [
+            (lambda: notional(None), "position must be a Position"),  # type: ignore[arg-type]
+            (lambda: notional(LONG, price="x"), "price"),
+            (lambda: margin_ratio(LONG, margin="x", mark_price=1), "margin"),
+            (lambda: margin_ratio(LONG, margin=1, mark_price="x"), "mark_price"),
+            (lambda: break_even_price(LONG, open_fee_rate="x", close_fee_rate=0), "open_fee_rate"),
+            (lambda: isolated_liquidation_price(LONG, margin=Decimal("1e1001")), "margin"),
+            (
+                lambda: isolated_liquidation_price(pos(BTCUSDT, "long", TINY, 1, 1), margin=1),
+                "position.size",
+            ),
+            (
+                lambda: isolated_liquidation_price(
+                    pos(
+                        Contract(
+                            symbol="X", kind="linear", brackets=ONE_BRACKET, contract_size=TINY
+                        ),
+                        "long",
+                        1,
+                        1,
+                        1,
+                    ),
+                    margin=1,
+                ),
+                "contract_size",
+            ),
+            (
+                lambda: bankruptcy_price(pos(BTCUSDT, "short", 1, TINY, 1), margin=1),
+                "position.entry_price",
+            ),
+            (
+                lambda: isolated_liquidation_price(
+                    LONG, margin=1, rule=LiquidationRule(close_fee="mark", fee_rate=TINY)
+                ),
+                "rule.fee_rate",
+            ),
+            (
+                lambda: isolated_liquidation_price(
+                    pos(
+                        Contract(symbol="X", kind="linear", brackets=TINY_RATE_TABLE),
+                        "long",
+                        1,
+                        1,
+                        1,
+                    ),
+                    margin=1,
+                ),
+                r"brackets\[0\].maintenance_rate",
+            ),
+            (
+                lambda: cross_liquidation_price(ACCOUNT, "BTCUSDT", mark_prices={"ETHUSDT": "x"}),
+                "mark_prices\\['ETHUSDT'\\]",
+            ),
+        ],
+        ids=[
+            "position",
+            "price",
+            "margin",
+            "mark",
+            "fee",
+            "huge-margin",
+            "tiny-size",
+            "tiny-cs",
+            "tiny-entry",
+            "tiny-fee",
+            "tiny-rate",
+            "other-mark",
+        ],
+    )
+    def test_named(self, call: Any, name: str) -> None:
+        """The message names the offending argument."""
+        with pytest.raises(InvalidInputError, match=name):
+            call()
+
+    @pytest.mark.parametrize("margin", ["1e1000", "1e-1000"], ids=["1e1000", "1e-1000"])
+    def test_magnitude_limit_is_inclusive(self, margin: str) -> None:
+        """1e±1000 itself is accepted by the exact solve."""
+        assert isolated_liquidation_price(LONG, margin=Decimal(margin)) != Decimal(0)
+
+
 class TestFuzz:
     """Only LevriskError escapes any entry point (DESIGN.md principle 3)."""
 
