@@ -678,6 +678,16 @@ class TestIsolatedLiquidationExamples:
         lp = isolated_liquidation_price(position, margin=4_000, rule=rule)
         assert lp == dec(20_000 - s * (4_000 - mm0 - fee) / 2)
 
+    @pytest.mark.parametrize(("side", "s"), [("long", 1), ("short", -1)], ids=["long", "short"])
+    def test_inverse_entry_basis(self, side: Side, s: int) -> None:
+        """BitMEX-style inverse, MM at entry: P = N·CS / (N·CS·(1 − s·m)/EP + s·(M + cum))."""
+        position = pos(BTCUSD, side, 1_000, 20_000, 25)
+        margin = initial_margin(position)
+        lp = isolated_liquidation_price(position, margin=margin, rule=ENTRY)
+        q, ep, m, cum = Fraction(100_000), Fraction(20_000), Fraction("0.004"), Fraction(0)
+        expected = q / (q * (1 - s * m) / ep + s * (Fraction(margin) + cum))
+        assert lp == dec(expected)
+
     def test_fee_at_bankruptcy_without_bankruptcy_price(self) -> None:
         """No bankruptcy price (1x long): the fee falls back to mark and there is no LP."""
         rule = LiquidationRule(close_fee="bankruptcy", fee_rate="0.0006")
@@ -788,15 +798,20 @@ class TestIsolatedLiquidationProperties:
             [leg], Fraction(margin), futures._require_rule(BINANCE), leg.x_entry
         )
         if x is not None:
-            exact_notional = leg.quantity * x
-            bracket = _futures_solver.bracket_at(position.contract.brackets, exact_notional)
+            n = leg.quantity * x
+            brackets = position.contract.brackets.brackets
+            holding = [b for b in brackets if Fraction(b.floor) < n <= Fraction(b.cap)]
+            bracket = holding[0] if holding else brackets[-1]  # above the top: extrapolated
+            assert holding or n > Fraction(brackets[-1].cap)
+            used = leg.at(x)
+            assert used == (
+                Fraction(bracket.maintenance_rate),
+                Fraction(bracket.maintenance_amount),
+            )
             a, b = _futures_solver._coefficients(
                 [leg], Fraction(margin), futures._require_rule(BINANCE), x, None
             )
             assert a * x + b == 0
-            assert Fraction(bracket.floor) <= exact_notional
-            last = bracket is position.contract.brackets.brackets[-1]
-            assert last or exact_notional <= Fraction(bracket.cap)
 
     @given(position=positions(), extra=decimals("0", "1", 3))
     def test_bankruptcy_beyond_lp(self, position: Position, extra: Decimal) -> None:
