@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from levrisk import futures
 from levrisk.batch import BracketArrays, _kernel, isolated_liquidation_price
 from levrisk.brackets import BracketTable
-from levrisk.numbers import exact
 
 TABLE = BracketTable.from_rates(
     caps=[
@@ -125,39 +125,19 @@ def _float_loop(
 def _decimal_path(
     side: list[int], size: list[float], entry: list[float], margin: list[float]
 ) -> list[Decimal | None]:
-    """The scalar Decimal path: levrisk.futures when installed, else the §3.2 solve."""
-    try:
-        from levrisk import futures  # noqa: PLC0415 - optional until the module lands
-    except ImportError:
-        futures = None
-    if futures is not None:  # pragma: no cover - depends on the checkout
-        contract = futures.Contract(symbol="BTCUSDT", kind="linear", brackets=TABLE)
-        results: list[Decimal | None] = []
-        for s, q, e, m in zip(side, size, entry, margin, strict=True):
-            position = futures.Position(
-                contract=contract,
-                side="long" if s > 0 else "short",
-                size=q,
-                entry_price=e,
-                leverage=1,
-            )
-            results.append(futures.isolated_liquidation_price(position, margin=m))
-        return results
-    return [_exact_solve(s, q, e, m) for s, q, e, m in zip(side, size, entry, margin, strict=True)]
-
-
-@exact
-def _exact_solve(s: int, q: float, e: float, m: float) -> Decimal | None:
-    size, entry, margin = Decimal(repr(q)), Decimal(repr(e)), Decimal(repr(m))
-    for bracket in TABLE.brackets:
-        price = (s * size * entry - margin - bracket.maintenance_amount) / (
-            size * (s - bracket.maintenance_rate)
+    """The scalar Decimal path: ``levrisk.futures.isolated_liquidation_price``, per position."""
+    contract = futures.Contract(symbol="BTCUSDT", kind="linear", brackets=TABLE)
+    results: list[Decimal | None] = []
+    for s, q, e, m in zip(side, size, entry, margin, strict=True):
+        position = futures.Position(
+            contract=contract,
+            side="long" if s > 0 else "short",
+            size=q,
+            entry_price=e,
+            leverage=1,
         )
-        n_lp = size * price
-        first = bracket is TABLE.brackets[0]
-        if (first and n_lp <= bracket.cap) or bracket.floor < n_lp <= bracket.cap:
-            return price if price > 0 else None
-    return None
+        results.append(futures.isolated_liquidation_price(position, margin=m))
+    return results
 
 
 def main() -> None:

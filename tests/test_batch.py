@@ -1,8 +1,11 @@
 """Tests of levrisk.batch: published examples, and every array function pinned to exact Decimal.
 
-The reference for the liquidation price here is an exhaustive consistent-bracket search in
+The scalar truth is levrisk.futures, levrisk.margin and levrisk.interest
+(``TestPinnedToFutures``, ``TestSpotLiquidationPrice``, ``TestAccrualCounts``). The
+liquidation properties also use a local exhaustive consistent-bracket search in
 ``Decimal`` (FORMULAS.md §3.2/§3.3: solve in every bracket, keep the one whose notional at
-the solution lies in it), independent of the batch path's ``searchsorted`` on edges.
+the solution lies in it), which also yields the condition number κ of the float bound; it
+is itself checked against levrisk.futures.
 """
 
 from __future__ import annotations
@@ -20,11 +23,11 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from levrisk import futures
 from levrisk.batch import (
     LONG,
     SHORT,
     BracketArrays,
-    ContractKind,
     Engine,
     _kernel,
     accrual_counts,
@@ -39,6 +42,7 @@ from levrisk.batch import (
 )
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import BracketError, InvalidInputError, LevriskError
+from levrisk.futures import ContractKind
 from levrisk.interest import InterestCounting, accrual_times
 from levrisk.margin import CrossMarginAccount, Loan
 from levrisk.margin import liquidation_price as scalar_liquidation_price
@@ -1268,3 +1272,120 @@ class TestFuzz:
         """accrual_counts too."""
         with contextlib.suppress(LevriskError):
             accrual_counts(start, end)
+
+
+# ---------------------------------------------------------------- pinned to levrisk.futures
+
+
+def _scalar_position(p: dict[str, Any], table: BracketTable) -> futures.Position:
+    contract = futures.Contract(
+        symbol="X", kind=p["kind"], brackets=table, contract_size=p["contract_size"]
+    )
+    return futures.Position(
+        contract=contract,
+        side="long" if p["side"] == LONG else "short",
+        size=p["size"],
+        entry_price=p["entry"],
+        leverage=1,
+    )
+
+
+def _one(func: Callable[..., Any], p: dict[str, Any], table: BracketTable, **extra: Any) -> float:
+    """Call a batch function on the single position ``p``; return the float."""
+    arrays: dict[str, Any] = {
+        "side": np.array([p["side"]]),
+        "size": np.array([float(p["size"])]),
+        "entry_price": np.array([float(p["entry"])]),
+        "kind": p["kind"],
+        "contract_size": float(p["contract_size"]),
+        **extra,
+    }
+    if func in {maintenance_margin, margin_ratio, isolated_liquidation_price}:
+        arrays["brackets"] = table
+    if func is maintenance_margin:
+        del arrays["side"], arrays["entry_price"]
+    return float(func(**arrays)[0])
+
+
+class TestPinnedToFutures:
+    """Every futures array function = the scalar levrisk.futures result (FORMULAS.md §1, §3)."""
+
+    @pytest.mark.parametrize("engine", ENGINES)
+    @given(
+        table=bracket_tables(max_brackets=10), p=positions, scale=decimals("0.05", "1.5", places=3)
+    )
+    def test_isolated_liquidation_and_bankruptcy(
+        self, engine: Engine, table: BracketTable, p: dict[str, Any], scale: Decimal
+    ) -> None:
+        """Liquidation and bankruptcy prices within the documented bound; NaN ↔ None."""
+        p = _with_table(p, table)
+        margin = _margin_for(p, scale)
+        position = _scalar_position(p, table)
+        want = futures.isolated_liquidation_price(position, margin=margin)
+        reference, kappa = _reference_liquidation(
+            table,
+            side=p["side"],
+            units=p["size"] * p["contract_size"],
+            entry=p["entry"],
+            margin=margin,
+            kind=p["kind"],
+        )
+        # This module's 50-digit reference is levrisk.futures' exact result.
+        assert (reference is None) == (want is None)
+        assert want is None or reference is None or abs(reference - want) <= want * U**2
+        got = _one(isolated_liquidation_price, p, table, margin=float(margin), engine=engine)
+        _check_against_reference(got, want, kappa)
+        want_bp = futures.bankruptcy_price(position, margin=margin)
+        got_bp = _one(bankruptcy_price, p, table, margin=float(margin))
+        units, ep = p["size"] * p["contract_size"], p["entry"]
+        sigma = p["side"] if p["kind"] == "linear" else -p["side"]
+        n_entry = exact(lambda: units * ep if p["kind"] == "linear" else units / ep)()
+        kappa_bp = exact(lambda: (n_entry + margin) / max(abs(n_entry - sigma * margin), U))()
+        _check_against_reference(got_bp, want_bp, kappa_bp)
+
+    @given(
+        table=bracket_tables(max_brackets=10),
+        p=positions,
+        scale=decimals("0", "1.5", places=3),
+        move=decimals("0.5", "1.5", places=4),
+    )
+    def test_mm_pnl_ratio_notional(
+        self, table: BracketTable, p: dict[str, Any], scale: Decimal, move: Decimal
+    ) -> None:
+        """MM, UPNL, margin ratio and notional at a mark price, to a few ulps."""
+        p = _with_table(p, table)
+        margin = _margin_for(p, scale)
+        mark = exact(lambda: p["entry"] * move)()
+        position = _scalar_position(p, table)
+        want_mm = futures.maintenance_margin(position, mark_price=mark)
+        got_mm = _one(maintenance_margin, p, table, mark_price=float(mark))
+        want_n = futures.notional(position, price=mark)
+        assert abs(_dec(got_mm) - want_mm) <= BOUND * (want_n + want_mm)
+        got_n = float(
+            notional(
+                size=float(p["size"]),
+                price=float(mark),
+                kind=p["kind"],
+                contract_size=float(p["contract_size"]),
+            )
+        )
+        assert abs(_dec(got_n) - want_n) <= 4 * U * want_n
+        want_pnl = futures.unrealized_pnl(position, mark_price=mark)
+        got_pnl = _one(unrealized_pnl, p, table, mark_price=float(mark))
+        n_entry = futures.notional(position)
+        assert abs(_dec(got_pnl) - want_pnl) <= BOUND * (want_n + n_entry)
+        want_ratio = futures.margin_ratio(position, margin=margin, mark_price=mark)
+        got_ratio = _one(margin_ratio, p, table, mark_price=float(mark), margin=float(margin))
+        if want_ratio is None:
+            balance_scale = margin + want_n + n_entry
+            assert (
+                math.isnan(got_ratio)
+                or exact(lambda: abs(margin + want_pnl) <= BOUND * balance_scale)()
+            )
+        else:
+            balance = exact(lambda: margin + want_pnl)()
+            kappa = exact(lambda: (margin + want_n + n_entry) / balance)()
+            if math.isnan(got_ratio):  # the balance rounded to ≤ 0
+                assert kappa * U > Decimal("1e-3")
+            else:
+                assert _rel(got_ratio, want_ratio) <= BOUND * (1 + kappa)

@@ -52,10 +52,6 @@ Array: TypeAlias = _common.Array
 An alias of ``Any``: the array libraries share no static type.
 """
 
-ContractKind: TypeAlias = _common.ContractKind
-"""``"linear"`` (size in base units, PnL in quote) or ``"inverse"`` (size in contracts
-of ``contract_size`` quote, PnL and notional in coin), for a whole call."""
-
 Engine: TypeAlias = _futures.Engine
 """Which implementation computes the isolated liquidation price.
 
@@ -70,7 +66,6 @@ __all__ = [
     "SHORT",
     "Array",
     "BracketArrays",
-    "ContractKind",
     "Engine",
     "TableArrays",
     "accrual_counts",

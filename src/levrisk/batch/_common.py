@@ -5,18 +5,17 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Final, Literal, ParamSpec, TypeAlias, TypeVar
+from typing import Any, Final, ParamSpec, TypeAlias, TypeVar
 
 import array_api_compat
 import numpy as np
 
 from levrisk.exceptions import InvalidInputError
+from levrisk.futures import ContractKind
 
 Array: TypeAlias = Any
 """Any array of the Python array API standard (NumPy, CuPy, PyTorch, JAX, ...)."""
 
-ContractKind: TypeAlias = Literal["linear", "inverse"]
-"""How PnL and notional are computed: ``"linear"`` (quote) or ``"inverse"`` (coin)."""
 
 LONG: Final = 1
 """The ``side`` code of a long position."""

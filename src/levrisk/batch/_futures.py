@@ -11,7 +11,6 @@ from levrisk.batch import _kernel
 from levrisk.batch._brackets import BracketArrays, TableArrays, check_brackets
 from levrisk.batch._common import (
     Array,
-    ContractKind,
     as_float,
     as_index,
     broadcast_flat,
@@ -22,6 +21,7 @@ from levrisk.batch._common import (
 )
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
+from levrisk.futures import ContractKind
 
 Engine: TypeAlias = Literal["auto", "numba", "array_api"]
 """Which implementation computes the isolated liquidation price.
