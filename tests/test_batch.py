@@ -1053,6 +1053,49 @@ class TestAccrualCounts:
             accrual_counts(np.array([0], "M8[s]"), np.array([0]))
 
 
+class TestArrayApi2023:
+    """The functions stay within the 2023.12 array API standard (no scalars in where...)."""
+
+    def test_every_function_under_2023_12(self) -> None:
+        """array-api-strict restricted to 2023.12 runs every function."""
+
+        def f(values: list[float]) -> Any:
+            return array_api_strict.asarray(values, dtype=array_api_strict.float64)
+
+        with array_api_strict.ArrayAPIStrictFlags(api_version="2023.12"):
+            one = {"side": f([1.0]), "size": f([0.02]), "entry_price": f([50_000.0])}
+            lp = isolated_liquidation_price(**one, margin=f([500.0]), brackets=ONE)
+            assert round(float(lp[0]), 2) == 25100.4
+            stacked = isolated_liquidation_price(
+                **one,
+                margin=f([500.0]),
+                brackets=BracketArrays.from_tables([ONE, BTCUSDT]),
+                symbol=array_api_strict.asarray([1]),
+            )
+            assert round(float(stacked[0]), 2) == 25100.4
+            assert float(bankruptcy_price(**one, margin=f([500.0]))[0]) == 25_000.0
+            ratio = margin_ratio(**one, mark_price=f([50_000.0]), margin=f([100.0]), brackets=ONE)
+            assert float(ratio[0]) == pytest.approx(0.04, rel=1e-15)
+            level = margin_level(asset_value=f([3.0, 1.0]), liability_value=f([2.0, 0.0]))
+            assert float(level[0]) == 1.5
+            assert math.isnan(float(level[1]))
+            spot = spot_liquidation_price(
+                other_asset_value=f([0.0]),
+                other_liability_value=f([20_000.0]),
+                amount_held=f([1.0]),
+                amount_owed=f([0.0]),
+                liquidation_level=f([1.1]),
+            )
+            assert round(float(spot[0]), 6) == 22_000.0
+            for counting in ("binance", "started_hour", "clock_hour"):
+                whole = accrual_counts(
+                    array_api_strict.asarray([50_100]),
+                    array_api_strict.asarray([54_000]),
+                    counting=counting,
+                )
+                assert int(whole[0]) == {"binance": 3, "started_hour": 2, "clock_hour": 2}[counting]
+
+
 # ---------------------------------------------------------------- validation and fuzz
 
 

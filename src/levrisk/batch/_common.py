@@ -47,6 +47,16 @@ def quiet(func: Callable[_P, _R]) -> Callable[_P, _R]:
     return wrapper
 
 
+def where(xp: Any, condition: Array, value: Array, other: float) -> Array:  # noqa: ANN401
+    """``xp.where`` with a Python scalar ``other``, as a 0-d array of ``value``'s dtype.
+
+    The 2023.12 array API standard accepts only arrays in ``where``; newer versions and
+    most libraries also accept scalars.
+    """
+    fill = xp.asarray(other, dtype=value.dtype, device=array_api_compat.device(value))
+    return xp.where(condition, value, fill)
+
+
 def namespace(*values: object) -> Any:  # noqa: ANN401 - a module object
     """The array-API namespace of the array arguments (NumPy when all are scalars)."""
     arrays = [v for v in values if array_api_compat.is_array_api_obj(v)]

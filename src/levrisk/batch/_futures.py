@@ -18,6 +18,7 @@ from levrisk.batch._common import (
     check_rows,
     namespace,
     quiet,
+    where,
 )
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
@@ -114,7 +115,7 @@ def _gather(xp: Any, table: Array, index: Array, sym: Array | None) -> Array:  #
     """
     width = table.shape[1]
     flat = xp.reshape(table, (-1,))
-    clipped = xp.where(index < width, index, width - 1)
+    clipped = where(xp, index < width, index, width - 1)
     return xp.take(flat, clipped if sym is None else sym * width + clipped)
 
 
@@ -438,8 +439,8 @@ def margin_ratio(
     mm = _maintenance(xp, value, tables, sym)
     balance = a["margin"] + _upnl(a, contract)
     alive = balance > 0
-    ratio = mm / xp.where(alive, balance, 1.0)
-    return xp.reshape(xp.where(alive, ratio, xp.nan), shape)
+    ratio = mm / where(xp, alive, balance, 1.0)
+    return xp.reshape(where(xp, alive, ratio, xp.nan), shape)
 
 
 def _liquidation_target(
@@ -470,9 +471,9 @@ def _price_from_notional(
     kind: ContractKind,
 ) -> Array:
     alive = solved > 0
-    safe = xp.where(alive, solved, 1.0)
+    safe = where(xp, alive, solved, 1.0)
     price = safe / units if kind == "linear" else units / safe
-    return xp.where(alive, price, xp.nan)
+    return where(xp, alive, price, xp.nan)
 
 
 _LIQUIDATION_ARGS = ("side", "size", "entry_price", "margin", "contract_size")

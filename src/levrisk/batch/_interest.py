@@ -163,9 +163,9 @@ def accrual_counts(
         values=xp.astype(elapsed, xp.float64),
     )
     if xp.isdtype(start.dtype, "integral"):
-        hours_start = xp.floor_divide(start, _HOUR)
-        hours_end = xp.floor_divide(end, _HOUR)
-        started = -xp.floor_divide(-elapsed, _HOUR)
+        hours_start = start // _HOUR
+        hours_end = end // _HOUR
+        started = -((-elapsed) // _HOUR)
     else:
         hours_start = xp.astype(xp.floor(start / _HOUR), xp.int64)
         hours_end = xp.astype(xp.floor(end / _HOUR), xp.int64)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from levrisk.batch._common import Array, as_float, broadcast_flat, check_rows, namespace, quiet
+from levrisk.batch._common import (
+    Array,
+    as_float,
+    broadcast_flat,
+    check_rows,
+    namespace,
+    quiet,
+    where,
+)
 
 
 def _non_negative(xp: Any, values: dict[str, object]) -> dict[str, Array]:  # noqa: ANN401
@@ -62,8 +70,8 @@ def margin_level(*, asset_value: Array, liability_value: Array) -> Array:
     a = _non_negative(xp, {"asset_value": asset_value, "liability_value": liability_value})
     shape, (assets, liabilities) = broadcast_flat(xp, a["asset_value"], a["liability_value"])
     owed = liabilities > 0
-    level = assets / xp.where(owed, liabilities, 1.0)
-    return xp.reshape(xp.where(owed, level, xp.nan), shape)
+    level = assets / where(xp, owed, liabilities, 1.0)
+    return xp.reshape(where(xp, owed, level, xp.nan), shape)
 
 
 @quiet
@@ -143,5 +151,5 @@ def spot_liquidation_price(
     numerator = ml * d_o - a_o
     denominator = a_x - ml * d_x
     exists = denominator != 0
-    price = numerator / xp.where(exists, denominator, 1.0)
-    return xp.reshape(xp.where(exists & (price > 0), price, xp.nan), shape)
+    price = numerator / where(xp, exists, denominator, 1.0)
+    return xp.reshape(where(xp, exists & (price > 0), price, xp.nan), shape)
