@@ -47,3 +47,21 @@ def bracket_tables(draw: st.DrawFn, max_brackets: int = 8) -> BracketTable:
         reverse=True,
     )
     return BracketTable.from_rates(caps=caps, maintenance_rates=rate_list, max_leverages=leverages)
+
+
+# ---------------------------------------------------------------- levrisk.exchanges
+
+json_fuzz: st.SearchStrategy[object] = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.sampled_from(
+        [Decimal("1e-40"), Decimal("1e30"), Decimal("-0"), "0.5", "", " 1 ", "abc", "1e999999"]
+    ),
+    st.text(max_size=8),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+"""Anything a decoded JSON payload (or a confused caller) might put in a field."""

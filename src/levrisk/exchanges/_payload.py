@@ -15,6 +15,7 @@ recursion of FORMULAS.md §1.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -123,6 +124,36 @@ def table_from_tiers(
     if not rows:
         msg = f"{where} holds no tiers"
         raise BracketError(msg)
+    _check_order(rows)
+    initial = [row.initial_rate for row in rows if row.initial_rate is not None]
+    table = BracketTable.from_rates(
+        caps=[row.cap for row in rows],
+        maintenance_rates=[row.maintenance_rate for row in rows],
+        max_leverages=[row.max_leverage for row in rows],
+        initial_rates=initial if len(initial) == len(rows) else None,
+    )
+    for row, bracket in zip(rows, table.brackets, strict=True):
+        given = row.maintenance_amount
+        if given is not None and given != bracket.maintenance_amount:
+            msg = (
+                f"{row.where}.{row.amount_name} must be {bracket.maintenance_amount!r} by the "
+                f"recursion cum_k = cum_(k-1) + floor_k·(m_k − m_(k-1)), got {given!r}"
+            )
+            if on_mismatch == "raise":
+                raise BracketError(msg)
+            warnings.warn(msg + "; using the derived amount", LevriskWarning, stacklevel=4)
+    return table
+
+
+def _check_order(rows: Sequence[TierRow]) -> None:
+    """Caps increase; each floor is the previous cap (0 first); each cap is above its floor."""
+    for previous, row in itertools.pairwise(rows):
+        if row.cap <= previous.cap:
+            msg = (
+                f"{row.where}.{row.cap_name} must be above {previous.where}.{row.cap_name} "
+                f"{previous.cap!r}, got {row.cap!r}: tiers must be sorted by notional"
+            )
+            raise BracketError(msg)
     expected_floor = Decimal(0)
     for row in rows:
         if row.floor != expected_floor:
@@ -142,24 +173,6 @@ def table_from_tiers(
             )
             raise BracketError(msg)
         expected_floor = row.cap
-    initial = [row.initial_rate for row in rows if row.initial_rate is not None]
-    table = BracketTable.from_rates(
-        caps=[row.cap for row in rows],
-        maintenance_rates=[row.maintenance_rate for row in rows],
-        max_leverages=[row.max_leverage for row in rows],
-        initial_rates=initial if len(initial) == len(rows) else None,
-    )
-    for row, bracket in zip(rows, table.brackets, strict=True):
-        given = row.maintenance_amount
-        if given is not None and given != bracket.maintenance_amount:
-            msg = (
-                f"{row.where}.{row.amount_name} must be {bracket.maintenance_amount!r} by the "
-                f"recursion cum_k = cum_(k-1) + floor_k·(m_k − m_(k-1)), got {given!r}"
-            )
-            if on_mismatch == "raise":
-                raise BracketError(msg)
-            warnings.warn(msg + "; using the derived amount", LevriskWarning, stacklevel=3)
-    return table
 
 
 def pick_symbol(

@@ -339,9 +339,12 @@ def scale_brackets(table: BracketTable, coef: NumberLike) -> BracketTable:
     )
 
 
+_MAX_TIER = 10_000
+
+
 def _tier_number(value: Decimal, *, where: str) -> int:
-    if value != value.to_integral_value() or value < 1:
-        msg = f"{where}.tier must be a whole number ≥ 1, got {value!r}"
+    if not 1 <= value <= _MAX_TIER or value != value.to_integral_value():
+        msg = f"{where}.tier must be a whole number from 1 to {_MAX_TIER}, got {value!r}"
         raise InvalidInputError(msg)
     return int(value)
 
