@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sphinx.util.typing as sphinx_typing
+from sphinx.ext import intersphinx
 from sphinx.util.inspect import TypeAliasForwardRef
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ autodoc_preserve_defaults = True
 autodoc_type_aliases = {
     "NumberLike": "levrisk.numbers.NumberLike",
     "RoundingMode": "levrisk.numbers.RoundingMode",
+    "InterestCounting": "levrisk.interest.InterestCounting",
 }
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
@@ -89,9 +91,26 @@ def _resolve_alias_refs(
         for name, *_ in domain.get_objects()
         if name.startswith("levrisk.") and (name == target or name.endswith("." + target))
     ]
-    if len(names) != 1:
-        return None
-    return domain.resolve_xref(env, node["refdoc"], app.builder, "obj", names[0], node, contnode)
+    if len(names) == 1:
+        return domain.resolve_xref(
+            env, node["refdoc"], app.builder, "obj", names[0], node, contnode
+        )
+    if target in _STDLIB_SHORT_NAMES:
+        node["reftarget"] = _STDLIB_SHORT_NAMES[target]
+        return intersphinx.missing_reference(app, env, node, contnode)
+    return None
+
+
+# Short names that annotations use unqualified once ``autodoc_type_aliases`` is in play.
+_STDLIB_SHORT_NAMES = {
+    "Decimal": "decimal.Decimal",
+    "datetime": "datetime.datetime",
+    "timedelta": "datetime.timedelta",
+    "Sequence": "collections.abc.Sequence",
+    "Mapping": "collections.abc.Mapping",
+    "Iterable": "collections.abc.Iterable",
+    "Callable": "collections.abc.Callable",
+}
 
 
 def _restify_aliases() -> None:

@@ -49,6 +49,45 @@ def bracket_tables(draw: st.DrawFn, max_brackets: int = 8) -> BracketTable:
     return BracketTable.from_rates(caps=caps, maintenance_rates=rate_list, max_leverages=leverages)
 
 
+# ---------------------------------------------------------------- levrisk.interest
+
+# Imported here, in this module's own section, so sections appended by others don't conflict.
+from datetime import datetime, timedelta, timezone  # noqa: E402
+
+_ZONES = st.sampled_from(
+    [
+        timezone.utc,
+        timezone(timedelta(hours=5, minutes=30)),
+        timezone(timedelta(hours=-8)),
+    ]
+)
+
+
+def _on_the_hour(value: datetime) -> datetime:
+    return value.replace(minute=0, second=0, microsecond=0)
+
+
+instants = st.one_of(
+    st.datetimes(
+        min_value=datetime(2024, 5, 1),  # noqa: DTZ001 - hypothesis bounds are naive
+        max_value=datetime(2024, 5, 8),  # noqa: DTZ001 - hypothesis bounds are naive
+        timezones=_ZONES,
+    ),
+    st.datetimes(
+        min_value=datetime(2024, 5, 1),  # noqa: DTZ001 - hypothesis bounds are naive
+        max_value=datetime(2024, 5, 8),  # noqa: DTZ001 - hypothesis bounds are naive
+        timezones=st.just(timezone.utc),
+    ).map(_on_the_hour),
+)
+"""Aware instants within one week of May 2024 (several zones; some exactly on the hour)."""
+
+principals = decimals("0", "1000000", places=8)
+"""Loan principals in the borrowed asset, ≥ 0."""
+
+hourly_rates = decimals("0", "0.001", places=10)
+"""Hourly interest rates as fractions, up to 0.1%/h."""
+
+
 # ---------------------------------------------------------------- levrisk.exchanges
 
 json_fuzz: st.SearchStrategy[object] = st.one_of(

@@ -275,6 +275,32 @@ class TestValidation:
         with pytest.raises(BracketError, match=match):
             BracketTable(brackets=brackets)
 
+    @pytest.mark.parametrize(
+        ("kwargs", "match"),
+        [
+            ({"caps": None}, r"^caps must be a sequence, got None"),
+            ({"maintenance_rates": "0.1"}, r"^maintenance_rates must be a sequence"),
+            ({"initial_rates": {"a": 1}}, r"^initial_rates must be a sequence"),
+            ({"maintenance_amounts": 5}, r"^maintenance_amounts must be a sequence"),
+        ],
+        ids=["none", "string", "mapping", "number"],
+    )
+    def test_from_rates_columns_are_sequences(self, kwargs: dict[str, object], match: str) -> None:
+        """Each column must be a sequence; the error names it."""
+        columns: dict[str, object] = {
+            "caps": [1],
+            "maintenance_rates": ["0.1"],
+            "max_leverages": [2],
+        }
+        columns.update(kwargs)
+        with pytest.raises(BracketError, match=match):
+            BracketTable.from_rates(**columns)  # type: ignore[arg-type]
+
+    def test_brackets_must_be_a_sequence(self) -> None:
+        """BracketTable(brackets=...) rejects non-sequences."""
+        with pytest.raises(BracketError, match=r"^brackets must be a sequence, got 'abc'"):
+            BracketTable(brackets="abc")  # type: ignore[arg-type]
+
     def test_from_rates_lengths(self) -> None:
         """Columns must match caps in length."""
         with pytest.raises(BracketError, match=r"^max_leverages must have 2 entries"):

@@ -7,7 +7,15 @@ from decimal import Decimal
 import attrs
 import pytest
 
-from levrisk._fields import finite, fraction, non_negative, number, optional_number, positive
+from levrisk._fields import (
+    finite,
+    fraction,
+    instance_of,
+    non_negative,
+    number,
+    optional_number,
+    positive,
+)
 from levrisk.exceptions import InvalidInputError
 
 
@@ -17,6 +25,7 @@ class _Sample:
     price: Decimal = attrs.field(default=Decimal(1), converter=number, validator=positive)
     amount: Decimal = attrs.field(default=Decimal(0), converter=number, validator=non_negative)
     rate: Decimal | None = attrs.field(default=None, converter=optional_number, validator=fraction)
+    count: int = attrs.field(default=0, validator=instance_of(int))
 
 
 class TestFields:
@@ -45,8 +54,19 @@ class TestFields:
             ),
             ({"any_sign": 0, "rate": "-0.1"}, r"^rate must be a fraction in \[0, 1\)"),
             ({"any_sign": 0, "rate": True}, "^rate must be a finite number, got True$"),
+            ({"any_sign": 0, "count": "1"}, "^count must be int, got '1'$"),
+            ({"any_sign": 0, "count": True}, "^count must be int, got True$"),
         ],
-        ids=["not-a-number", "positive", "non-negative", "fraction-high", "fraction-low", "bool"],
+        ids=[
+            "not-a-number",
+            "positive",
+            "non-negative",
+            "fraction-high",
+            "fraction-low",
+            "bool",
+            "type",
+            "bool-is-not-int",
+        ],
     )
     def test_rejects(self, fields: dict[str, object], match: str) -> None:
         """Out-of-domain values raise InvalidInputError naming the field."""

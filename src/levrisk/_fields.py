@@ -11,6 +11,7 @@ field's validator (which knows the field's name) raises the documented error. Ev
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -74,3 +75,18 @@ def fraction(_instance: object, attribute: attrs.Attribute[Any], value: Decimal 
     if value is not None and not 0 <= value < 1:
         msg = f"{attribute.name} must be a fraction in [0, 1), got {value!r}"
         raise InvalidInputError(msg)
+
+
+def instance_of(*types: type) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    """Validate a field's type, raising the documented error (attrs' own raises TypeError).
+
+    ``bool`` never passes for ``int``: a ``True`` where a count is expected is a bug.
+    """
+    names = " or ".join(t.__name__ for t in types)
+
+    def validate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            msg = f"{attribute.name} must be {names}, got {value!r}"
+            raise InvalidInputError(msg)
+
+    return validate

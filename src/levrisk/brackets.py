@@ -19,9 +19,9 @@ inverse ones (Binance COIN-M: ``N · CS / MP``).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import attrs
 
@@ -30,6 +30,8 @@ from levrisk.exceptions import BracketError, LeverageError, LevriskWarning
 from levrisk.numbers import NumberLike, exact, to_decimal
 
 __all__ = ["Bracket", "BracketTable"]
+
+_T = TypeVar("_T")
 
 
 def _fraction_open(_instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
@@ -100,14 +102,25 @@ class Bracket:
             msg = f"cap must be above floor {self.floor!r}, got {value!r}"
             raise BracketError(msg)
 
-    def contains(self, notional: Decimal) -> bool:
-        """Whether ``floor < notional ≤ cap`` (the first bracket of a table also holds 0)."""
-        return self.floor < notional <= self.cap
+    @exact
+    def contains(self, notional: NumberLike) -> bool:
+        """Whether ``floor < notional ≤ cap`` (the first bracket of a table also holds 0).
+
+        Raises:
+            InvalidInputError: when ``notional`` is not a number.
+        """
+        return self.floor < to_decimal(notional, name="notional") <= self.cap
 
     @exact
-    def maintenance_margin(self, notional: Decimal) -> Decimal:
-        """``notional · m − cum`` with this bracket's rate and amount (no range check)."""
-        return notional * self.maintenance_rate - self.maintenance_amount
+    def maintenance_margin(self, notional: NumberLike) -> Decimal:
+        """``notional · m − cum`` with this bracket's rate and amount (no range check).
+
+        Raises:
+            InvalidInputError: when ``notional`` is not a number.
+        """
+        return to_decimal(notional, name="notional") * self.maintenance_rate - (
+            self.maintenance_amount
+        )
 
 
 def _derived_amounts(floors: Sequence[Decimal], rates: Sequence[Decimal]) -> list[Decimal]:
@@ -119,7 +132,15 @@ def _derived_amounts(floors: Sequence[Decimal], rates: Sequence[Decimal]) -> lis
 
 
 def _to_brackets(value: Iterable[Bracket]) -> tuple[Bracket, ...]:
-    return tuple(value)
+    return tuple(_sequence(value, "brackets"))
+
+
+def _sequence(value: Iterable[_T], name: str) -> list[_T]:
+    """``value`` as a list, when it is a sequence-like collection (not a string or mapping)."""
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        msg = f"{name} must be a sequence, got {value!r}"
+        raise BracketError(msg)
+    return list(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -242,45 +263,50 @@ class BracketTable:
             >>> t.maintenance_margin(3500)
             Decimal('92.500')
         """
-        columns: dict[str, Sequence[NumberLike] | None] = {
-            "maintenance_rates": maintenance_rates,
-            "max_leverages": max_leverages,
-            "initial_rates": initial_rates,
-            "maintenance_amounts": maintenance_amounts,
+        cap_list = _sequence(caps, "caps")
+        rate_list = _sequence(maintenance_rates, "maintenance_rates")
+        leverage_list = _sequence(max_leverages, "max_leverages")
+        initial_list = None if initial_rates is None else _sequence(initial_rates, "initial_rates")
+        given_amounts = (
+            None
+            if maintenance_amounts is None
+            else _sequence(maintenance_amounts, "maintenance_amounts")
+        )
+        columns = {
+            "maintenance_rates": rate_list,
+            "max_leverages": leverage_list,
+            "initial_rates": initial_list,
+            "maintenance_amounts": given_amounts,
         }
         for name, column in columns.items():
-            if column is not None and len(column) != len(caps):
-                msg = f"{name} must have {len(caps)} entries like caps, got {len(column)}"
+            if column is not None and len(column) != len(cap_list):
+                msg = f"{name} must have {len(cap_list)} entries like caps, got {len(column)}"
                 raise BracketError(msg)
         if on_mismatch not in {"raise", "warn"}:
             msg = f"on_mismatch must be 'raise' or 'warn', got {on_mismatch!r}"
             raise BracketError(msg)
-        cap_values = [to_decimal(c, name=f"caps[{i}]") for i, c in enumerate(caps)]
-        rates = [
-            to_decimal(r, name=f"maintenance_rates[{i}]") for i, r in enumerate(maintenance_rates)
-        ]
+        cap_values = [to_decimal(c, name=f"caps[{i}]") for i, c in enumerate(cap_list)]
+        rates = [to_decimal(r, name=f"maintenance_rates[{i}]") for i, r in enumerate(rate_list)]
         floors = [Decimal(0), *cap_values[:-1]]
         amounts = _derived_amounts(floors, rates)
-        if maintenance_amounts is not None:
-            for i, (given, derived) in enumerate(zip(maintenance_amounts, amounts, strict=True)):
-                value = to_decimal(given, name=f"maintenance_amounts[{i}]")
-                if value != derived:
-                    msg = (
-                        f"maintenance_amounts[{i}] must be {derived!r} by the recursion "
-                        f"cum_k = cum_(k-1) + floor_k·(m_k − m_(k-1)), got {given!r}"
-                    )
-                    if on_mismatch == "raise":
-                        raise BracketError(msg)
-                    warnings.warn(msg + "; using the derived amount", LevriskWarning, stacklevel=3)
+        for i, given in enumerate(given_amounts or []):
+            if to_decimal(given, name=f"maintenance_amounts[{i}]") != amounts[i]:
+                msg = (
+                    f"maintenance_amounts[{i}] must be {amounts[i]!r} by the recursion "
+                    f"cum_k = cum_(k-1) + floor_k·(m_k − m_(k-1)), got {given!r}"
+                )
+                if on_mismatch == "raise":
+                    raise BracketError(msg)
+                warnings.warn(msg + "; using the derived amount", LevriskWarning, stacklevel=3)
         return cls(
             brackets=[
                 Bracket(
                     floor=floors[i],
                     cap=cap_values[i],
-                    max_leverage=max_leverages[i],
+                    max_leverage=leverage_list[i],
                     maintenance_rate=rates[i],
                     maintenance_amount=amounts[i],
-                    initial_rate=None if initial_rates is None else initial_rates[i],
+                    initial_rate=None if initial_list is None else initial_list[i],
                 )
                 for i in range(len(cap_values))
             ]

@@ -1,4 +1,4 @@
-"""Type-level checks of the foundation's public API (mypy checks this file; pytest never runs it)."""
+"""Type-level checks of the foundation API (mypy checks this file; pytest never runs it)."""
 
 from __future__ import annotations
 

@@ -356,6 +356,18 @@ def _isolated_leverage(instance: object, attribute: attrs.Attribute[Any], value:
         raise InvalidInputError(msg)
 
 
+def _text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str):
+        msg = f"{attribute.name} must be a string, got {value!r}"
+        raise InvalidInputError(msg)
+
+
+def _whole(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        msg = f"{attribute.name} must be an integer ≥ 1, got {value!r}"
+        raise InvalidInputError(msg)
+
+
 def _non_negative(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
     positive(instance, attribute, value + 1 if value == 0 else value)
 
@@ -393,8 +405,8 @@ class IsolatedMarginTierRow:
     .. versionadded:: 0.1.0
     """
 
-    symbol: str
-    tier: int
+    symbol: str = attrs.field(validator=_text)
+    tier: int = attrs.field(validator=_whole)
     effective_multiple: Decimal = attrs.field(converter=number, validator=_isolated_leverage)
     initial_risk_ratio: Decimal = attrs.field(converter=number, validator=_isolated_leverage)
     liquidation_risk_ratio: Decimal = attrs.field(converter=number, validator=_isolated_leverage)

@@ -1,0 +1,794 @@
+r"""Hourly interest on spot-margin loans (FORMULAS.md §2.2).
+
+Spot-margin loans carry simple interest, charged hourly in the borrowed asset. What
+differs between venues is *when* an hour is charged, so the counting rule is a
+parameter (:data:`InterestCounting`):
+
+- ``"binance"`` [published]: one accrual at the moment of borrowing, then one at every
+  UTC clock hour ``HH:00`` while the loan is open (``borrowed_at < t ≤ until``). This is
+  not ``ceil(elapsed hours)``: 13:20 → 14:15 accrues 2 hours, 09:20 → 09:55 accrues 1.
+- ``"started_hour"`` [published]: Bybit classic spot margin, one accrual per started
+  hour since borrowing, at ``borrowed_at + k`` hours (08:05 → 10:00 accrues 2).
+- ``"clock_hour"`` [derived]: OKX-style, one accrual at every UTC ``HH:00`` boundary in
+  ``(borrowed_at, until]`` and none at borrowing.
+
+The interest of a loan is the sum, over its accrual instants, of the principal then
+outstanding times the hourly rate then in force:
+
+.. math::
+
+    I = \sum_{t \in A} P(t) \cdot r(t)
+
+Everything is exact :class:`~decimal.Decimal` arithmetic in levrisk's context and nothing
+is rounded: Binance shows interest with 8 decimals but does not publish its rounding mode,
+so round with :func:`levrisk.numbers.round_to_step` only when you need the display value.
+Datetimes must be timezone-aware; any zone is accepted and clock hours are taken in UTC.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any, Final, Literal, TypeAlias, get_args
+
+import attrs
+
+from levrisk._fields import instance_of, non_negative, number, positive
+from levrisk.exceptions import InvalidInputError
+from levrisk.numbers import NumberLike, exact, to_decimal
+
+__all__ = [
+    "InterestCounting",
+    "LoanState",
+    "RateChange",
+    "RateSchedule",
+    "Repayment",
+    "accrual_times",
+    "accrued_interest",
+    "hourly_from_daily",
+    "hourly_from_yearly",
+    "loan_state",
+]
+
+InterestCounting: TypeAlias = Literal["binance", "started_hour", "clock_hour"]
+"""When an hour of interest is charged (FORMULAS.md §2.2).
+
+``"binance"`` at borrowing and at every UTC ``HH:00`` after it up to and including
+``until`` [published]; ``"started_hour"`` once per started hour since borrowing, Bybit
+classic [published]; ``"clock_hour"`` at every UTC ``HH:00`` after borrowing but not at
+borrowing, OKX-style [derived].
+"""
+
+_COUNTINGS: Final = frozenset(get_args(InterestCounting))
+_UTC: Final = timezone.utc
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=_UTC)
+_MICROSECOND: Final = timedelta(microseconds=1)
+_HOUR: Final = 3_600_000_000  # one hour in microseconds
+_ALWAYS: Final = datetime.min.replace(tzinfo=_UTC)
+_HOURS_PER_DAY: Final = 24
+_HOURS_PER_YEAR: Final = 365 * 24
+
+
+def _utc(value: object, name: str) -> datetime:
+    """``value`` as an aware UTC datetime, or InvalidInputError naming ``name``."""
+    if not isinstance(value, datetime):
+        msg = f"{name} must be a timezone-aware datetime, got {value!r}"
+        raise InvalidInputError(msg)
+    if value.utcoffset() is None:
+        msg = f"{name} must be timezone-aware, got the naive datetime {value!r}"
+        raise InvalidInputError(msg)
+    try:
+        return value.astimezone(_UTC)
+    except OverflowError:
+        msg = f"{name} must lie within datetime's range once converted to UTC, got {value!r}"
+        raise InvalidInputError(msg) from None
+
+
+def _micros(value: datetime) -> int:
+    """Microseconds since 1970-01-01 00:00 UTC (clock hours are multiples of 3.6e9)."""
+    return (value - _EPOCH) // _MICROSECOND
+
+
+def _instant(micros: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=micros)
+
+
+def _aware(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    _utc(value, attribute.name)
+
+
+def _rate(value: NumberLike, name: str) -> Decimal:
+    rate = to_decimal(value, name=name)
+    if rate < 0:
+        msg = f"{name} must not be negative, got {value!r}"
+        raise InvalidInputError(msg)
+    return rate
+
+
+@exact
+def hourly_from_daily(rate: NumberLike) -> Decimal:
+    r"""Convert a daily interest rate to the hourly rate Binance and Bybit charge.
+
+    .. math::
+
+        r_{hour} = r_{day} / 24
+
+    Args:
+        rate: the daily rate as a fraction (0.02% is ``"0.0002"``), ≥ 0.
+
+    Returns:
+        The hourly rate as a fraction, exact to levrisk's 50-digit precision.
+
+    Raises:
+        InvalidInputError: when ``rate`` is not a finite number or is negative.
+
+    References:
+        Binance margin FAQ on interest (legacy daily rates, hourly accrual);
+        FORMULAS.md §2.2 [published].
+
+    Examples:
+        >>> hourly_from_daily("0.00024")
+        Decimal('0.00001')
+
+    .. versionadded:: 0.1.0
+    """
+    return _rate(rate, "rate") / _HOURS_PER_DAY
+
+
+@exact
+def hourly_from_yearly(rate: NumberLike) -> Decimal:
+    r"""Convert a yearly interest rate to an hourly rate, on a 365-day year.
+
+    .. math::
+
+        r_{hour} = r_{year} / (365 \cdot 24)
+
+    Binance states yearly rates as the daily rate times 365 (no leap years, no
+    compounding), so this is the inverse of that display.
+
+    Args:
+        rate: the yearly rate as a fraction (8.76% is ``"0.0876"``), ≥ 0.
+
+    Returns:
+        The hourly rate as a fraction, exact to levrisk's 50-digit precision.
+
+    Raises:
+        InvalidInputError: when ``rate`` is not a finite number or is negative.
+
+    References:
+        Binance margin interest-rate page (yearly rate shown as daily × 365);
+        FORMULAS.md §2.2 [published].
+
+    Examples:
+        >>> hourly_from_yearly("0.0876")
+        Decimal('0.00001')
+
+    .. versionadded:: 0.1.0
+    """
+    return _rate(rate, "rate") / _HOURS_PER_YEAR
+
+
+@attrs.frozen(kw_only=True)
+class RateChange:
+    """An hourly rate in force from ``since`` on (one entry of a :class:`RateSchedule`).
+
+    Args:
+        since: the timezone-aware instant from which ``hourly_rate`` applies.
+        hourly_rate: the hourly interest rate as a fraction, ≥ 0.
+
+    Raises:
+        InvalidInputError: when ``since`` is not an aware datetime or ``hourly_rate``
+            is not a finite non-negative number.
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> change = RateChange(
+        ...     since=datetime(2024, 1, 1, tzinfo=timezone.utc), hourly_rate="0.00001"
+        ... )
+        >>> change.hourly_rate
+        Decimal('0.00001')
+
+    .. versionadded:: 0.1.0
+    """
+
+    since: datetime = attrs.field(validator=_aware)
+    hourly_rate: Decimal = attrs.field(converter=number, validator=non_negative)
+
+
+def _to_changes(value: Iterable[RateChange]) -> tuple[RateChange, ...]:
+    try:
+        return tuple(value)
+    except TypeError:
+        return (value,)  # type: ignore[return-value]  # not iterable: the validator names it
+
+
+@attrs.frozen(kw_only=True)
+class RateSchedule:
+    r"""Hourly interest rates, each in force from its instant until the next one.
+
+    The first entry applies from its own instant on; asking for a rate before it is an
+    error (levrisk does not guess a rate). A constant rate is the one-entry schedule
+    from :meth:`constant`, in force at every instant.
+
+    .. math::
+
+        r(t) = r_k \quad\text{where}\quad since_k \le t < since_{k+1}
+
+    Args:
+        changes: the :class:`RateChange` entries, in strictly increasing ``since`` order.
+
+    Raises:
+        InvalidInputError: when ``changes`` is empty, holds something that is not a
+            :class:`RateChange`, or its instants do not strictly increase.
+
+    References:
+        Binance margin FAQ on interest (the hourly rate can change every hour);
+        FORMULAS.md §2.2 [published].
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> t0 = datetime(2024, 5, 1, tzinfo=timezone.utc)
+        >>> t1 = datetime(2024, 5, 1, 12, tzinfo=timezone.utc)
+        >>> s = RateSchedule.from_pairs([(t0, "0.00001"), (t1, "0.00002")])
+        >>> s.rate_at(datetime(2024, 5, 1, 11, 59, tzinfo=timezone.utc))
+        Decimal('0.00001')
+        >>> s.rate_at(t1)
+        Decimal('0.00002')
+
+    .. versionadded:: 0.1.0
+    """
+
+    changes: tuple[RateChange, ...] = attrs.field(converter=_to_changes)
+
+    @changes.validator
+    def _check(self, _attribute: attrs.Attribute[Any], value: tuple[RateChange, ...]) -> None:
+        if not value:
+            msg = "changes must hold at least one RateChange, got ()"
+            raise InvalidInputError(msg)
+        for i, change in enumerate(value):
+            if not isinstance(change, RateChange):
+                msg = f"changes[{i}] must be a RateChange, got {change!r}"
+                raise InvalidInputError(msg)
+            if i and change.since <= value[i - 1].since:
+                msg = (
+                    f"changes[{i}].since must be after changes[{i - 1}].since "
+                    f"{value[i - 1].since.isoformat()}, got {change.since.isoformat()}"
+                )
+                raise InvalidInputError(msg)
+
+    @classmethod
+    def constant(cls, hourly_rate: NumberLike) -> RateSchedule:
+        """A schedule with one hourly rate in force at every instant.
+
+        Args:
+            hourly_rate: the hourly rate as a fraction, ≥ 0.
+
+        Raises:
+            InvalidInputError: when ``hourly_rate`` is not a finite non-negative number.
+
+        Examples:
+            >>> RateSchedule.constant("0.00001").changes[0].hourly_rate
+            Decimal('0.00001')
+        """
+        return cls(changes=[RateChange(since=_ALWAYS, hourly_rate=hourly_rate)])
+
+    @classmethod
+    @exact
+    def from_daily(cls, daily_rate: NumberLike, *, since: datetime | None = None) -> RateSchedule:
+        """A constant schedule from a daily rate (``hourly = daily / 24``).
+
+        Args:
+            daily_rate: the daily rate as a fraction, ≥ 0.
+            since: the instant the rate applies from; ``None`` (default): every instant.
+
+        Raises:
+            InvalidInputError: when ``daily_rate`` is negative or not a number, or
+                ``since`` is not an aware datetime.
+
+        Examples:
+            >>> RateSchedule.from_daily("0.00024").changes[0].hourly_rate
+            Decimal('0.00001')
+        """
+        rate = _rate(daily_rate, "daily_rate") / _HOURS_PER_DAY
+        return cls(
+            changes=[RateChange(since=_ALWAYS if since is None else since, hourly_rate=rate)]
+        )
+
+    @classmethod
+    @exact
+    def from_yearly(cls, yearly_rate: NumberLike, *, since: datetime | None = None) -> RateSchedule:
+        """A constant schedule from a yearly rate (``hourly = yearly / (365 · 24)``).
+
+        Args:
+            yearly_rate: the yearly rate as a fraction, ≥ 0.
+            since: the instant the rate applies from; ``None`` (default): every instant.
+
+        Raises:
+            InvalidInputError: when ``yearly_rate`` is negative or not a number, or
+                ``since`` is not an aware datetime.
+
+        Examples:
+            >>> RateSchedule.from_yearly("0.0876").changes[0].hourly_rate
+            Decimal('0.00001')
+        """
+        rate = _rate(yearly_rate, "yearly_rate") / _HOURS_PER_YEAR
+        return cls(
+            changes=[RateChange(since=_ALWAYS if since is None else since, hourly_rate=rate)]
+        )
+
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[tuple[datetime, NumberLike]]) -> RateSchedule:
+        """A schedule from ``(since, hourly_rate)`` pairs in increasing time order.
+
+        Args:
+            pairs: the instants and the hourly rates in force from them.
+
+        Raises:
+            InvalidInputError: when ``pairs`` is not an iterable of 2-item pairs, or an
+                entry or the order is invalid (see :class:`RateSchedule`).
+
+        Examples:
+            >>> from datetime import datetime, timezone
+            >>> t0 = datetime(2024, 5, 1, tzinfo=timezone.utc)
+            >>> len(RateSchedule.from_pairs([(t0, "0.00001")]).changes)
+            1
+        """
+        changes = []
+        try:
+            items: list[object] = list(pairs)
+        except TypeError:
+            msg = f"pairs must be an iterable of (since, hourly_rate) pairs, got {pairs!r}"
+            raise InvalidInputError(msg) from None
+        for i, pair in enumerate(items):
+            if not isinstance(pair, Sequence) or isinstance(pair, str) or len(pair) != 2:
+                msg = f"pairs[{i}] must be a (since, hourly_rate) pair, got {pair!r}"
+                raise InvalidInputError(msg)
+            changes.append(RateChange(since=pair[0], hourly_rate=pair[1]))
+        return cls(changes=changes)
+
+    @property
+    def start(self) -> datetime:
+        """The instant of the first entry (no rate is defined before it)."""
+        return self.changes[0].since
+
+    def rate_at(self, instant: datetime) -> Decimal:
+        """The hourly rate in force at ``instant``.
+
+        Args:
+            instant: a timezone-aware datetime, at or after ``start``.
+
+        Returns:
+            The hourly rate as a fraction.
+
+        Raises:
+            InvalidInputError: when ``instant`` is not an aware datetime or lies before
+                the first entry (the message names the time).
+
+        Examples:
+            >>> from datetime import datetime, timezone
+            >>> RateSchedule.constant("0.00001").rate_at(datetime(2024, 1, 1, tzinfo=timezone.utc))
+            Decimal('0.00001')
+        """
+        at = _utc(instant, "instant")
+        index = bisect.bisect_right([change.since for change in self.changes], at)
+        if index == 0:
+            msg = (
+                f"instant must not be before the schedule's first entry "
+                f"{self.start.isoformat()}, got {at.isoformat()}"
+            )
+            raise InvalidInputError(msg)
+        return self.changes[index - 1].hourly_rate
+
+
+@attrs.frozen(kw_only=True)
+class Repayment:
+    """A repayment of ``amount`` (in the borrowed asset) at the instant ``at``.
+
+    A repayment pays the outstanding interest first, then principal. An accrual at the
+    same instant happens first (see :func:`loan_state`).
+
+    Args:
+        at: the timezone-aware instant of the repayment.
+        amount: the amount repaid, > 0, in the borrowed asset.
+
+    Raises:
+        InvalidInputError: when ``at`` is not an aware datetime or ``amount`` is not a
+            positive number.
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> Repayment(at=datetime(2024, 5, 1, 15, tzinfo=timezone.utc), amount=500).amount
+        Decimal('500')
+
+    .. versionadded:: 0.1.0
+    """
+
+    at: datetime = attrs.field(validator=_aware)
+    amount: Decimal = attrs.field(converter=number, validator=positive)
+
+
+@attrs.frozen(kw_only=True)
+class LoanState:
+    """What a loan owes at ``until``: the result of :func:`loan_state`.
+
+    Args:
+        principal: the principal still outstanding, in the borrowed asset.
+        interest_outstanding: interest accrued and not yet repaid.
+        interest_accrued: all interest accrued from borrowing to ``until``, repaid or
+            not (what the loan cost so far).
+        accruals: the number of accrual instants in the period, waived ones included.
+
+    Raises:
+        InvalidInputError: when an amount is negative or not a number.
+
+    .. versionadded:: 0.1.0
+    """
+
+    principal: Decimal = attrs.field(converter=number, validator=non_negative)
+    interest_outstanding: Decimal = attrs.field(converter=number, validator=non_negative)
+    interest_accrued: Decimal = attrs.field(converter=number, validator=non_negative)
+    accruals: int = attrs.field(validator=instance_of(int))
+
+    @property
+    @exact
+    def owed(self) -> Decimal:
+        """Principal plus outstanding interest, what repaying the loan in full costs."""
+        return self.principal + self.interest_outstanding
+
+    @property
+    @exact
+    def interest_repaid(self) -> Decimal:
+        """Interest paid by the repayments so far."""
+        return self.interest_accrued - self.interest_outstanding
+
+
+@attrs.frozen
+class _Accruals:
+    """Accrual instants in microseconds: an optional ``first``, then ``count`` hourly."""
+
+    first: int | None
+    start: int
+    count: int
+    started: bool = False
+
+    @classmethod
+    def of(cls, borrowed: int, until: int, counting: InterestCounting) -> _Accruals:
+        if counting == "started_hour":
+            return cls(None, borrowed, max(1, -((borrowed - until) // _HOUR)), started=True)
+        boundary = (borrowed // _HOUR + 1) * _HOUR
+        hours = (until - boundary) // _HOUR + 1 if until >= boundary else 0
+        return cls(borrowed if counting == "binance" else None, boundary, hours)
+
+    @property
+    def total(self) -> int:
+        return self.count + (self.first is not None)
+
+    def at(self, index: int) -> int:
+        if self.first is not None:
+            if index == 0:
+                return self.first
+            index -= 1
+        return self.start + index * _HOUR
+
+    def through(self, micros: int) -> int:
+        """How many accrual instants are ≤ ``micros``."""
+        head = self.first is not None and self.first <= micros
+        tail = min(self.count, (micros - self.start) // _HOUR + 1) if micros >= self.start else 0
+        return head + tail
+
+    def before(self, micros: int) -> int:
+        """How many accrual instants are < ``micros``."""
+        return self.through(micros - 1)
+
+    def due(self, micros: int) -> int:
+        """How many accruals happen before a repayment at ``micros`` (≥ borrowing).
+
+        A clock-hour accrual at ``t`` is charged on a loan that ends at ``t``, so it comes
+        first; a started hour that begins at ``t`` has not started for a loan repaid at
+        ``t``, so the repayment comes first (the accrual at borrowing always happens).
+        """
+        if self.started:
+            return max(1, self.before(micros))
+        return self.through(micros)
+
+
+def _counting(counting: object) -> InterestCounting:
+    if not isinstance(counting, str) or counting not in _COUNTINGS:
+        msg = f"counting must be one of {sorted(_COUNTINGS)}, got {counting!r}"
+        raise InvalidInputError(msg)
+    return counting  # type: ignore[return-value]  # checked against the Literal above
+
+
+def _period(borrowed_at: object, until: object, counting: object) -> _Accruals:
+    start = _utc(borrowed_at, "borrowed_at")
+    end = _utc(until, "until")
+    if end < start:
+        msg = f"until must not be before borrowed_at {start.isoformat()}, got {end.isoformat()}"
+        raise InvalidInputError(msg)
+    return _Accruals.of(_micros(start), _micros(end), _counting(counting))
+
+
+def accrual_times(
+    borrowed_at: datetime, until: datetime, *, counting: InterestCounting = "binance"
+) -> tuple[datetime, ...]:
+    r"""The instants at which a loan open from ``borrowed_at`` to ``until`` accrues interest.
+
+    With ``counting="binance"``:
+
+    .. math::
+
+        A = \{t_0\} \cup \{ t : t \text{ a UTC } HH{:}00,\; t_0 < t \le t_1 \}
+
+    so the count is ``1 + #HH:00 boundaries in (borrowed_at, until]``, not
+    ``ceil(elapsed hours)``. ``"started_hour"`` gives ``max(1, ceil((t_1 - t_0) / 1h))``
+    instants ``t_0 + k`` hours; ``"clock_hour"`` the ``HH:00`` boundaries alone.
+
+    Args:
+        borrowed_at: when the loan was taken, timezone-aware (any zone).
+        until: the end of the period (now, or the repayment), aware, ≥ ``borrowed_at``.
+        counting: the venue's :data:`InterestCounting` rule.
+
+    Returns:
+        The accrual instants in UTC, in increasing order.
+
+    Raises:
+        InvalidInputError: when a datetime is naive or not a datetime, ``until`` is
+            before ``borrowed_at``, or ``counting`` is unknown.
+
+    References:
+        Binance margin FAQ on interest (hourly, charged at borrowing and at every
+        full UTC hour); Bybit classic spot-margin FAQ on interest (per started hour);
+        FORMULAS.md §2.2 [published]; ``"clock_hour"`` [derived].
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> utc = timezone.utc
+        >>> [
+        ...     t.strftime("%H:%M")
+        ...     for t in accrual_times(
+        ...         datetime(2024, 5, 1, 13, 20, tzinfo=utc),
+        ...         datetime(2024, 5, 1, 14, 15, tzinfo=utc),
+        ...     )
+        ... ]
+        ['13:20', '14:00']
+
+    .. versionadded:: 0.1.0
+    """
+    accruals = _period(borrowed_at, until, counting)
+    return tuple(_instant(accruals.at(i)) for i in range(accruals.total))
+
+
+def _schedule(schedule: RateSchedule | NumberLike) -> RateSchedule:
+    if isinstance(schedule, RateSchedule):
+        return schedule
+    return RateSchedule.constant(_rate(schedule, "schedule"))
+
+
+def _principal(principal: NumberLike) -> Decimal:
+    value = to_decimal(principal, name="principal")
+    if value < 0:
+        msg = f"principal must not be negative, got {principal!r}"
+        raise InvalidInputError(msg)
+    return value
+
+
+def _waived(waived_hours: object) -> int:
+    if isinstance(waived_hours, bool) or not isinstance(waived_hours, int) or waived_hours < 0:
+        msg = f"waived_hours must be a non-negative int, got {waived_hours!r}"
+        raise InvalidInputError(msg)
+    return waived_hours
+
+
+def _repayments(repayments: Iterable[Repayment], start: datetime, end: datetime) -> list[Repayment]:
+    try:
+        items = list(repayments)
+    except TypeError:
+        msg = f"repayments must be an iterable of Repayment, got {repayments!r}"
+        raise InvalidInputError(msg) from None
+    for i, item in enumerate(items):
+        if not isinstance(item, Repayment):
+            msg = f"repayments[{i}] must be a Repayment, got {item!r}"
+            raise InvalidInputError(msg)
+        if not start <= item.at <= end:
+            msg = (
+                f"repayments[{i}].at must lie between borrowed_at {start.isoformat()} and "
+                f"until {end.isoformat()}, got {item.at.isoformat()}"
+            )
+            raise InvalidInputError(msg)
+    return sorted(items, key=lambda item: item.at)
+
+
+@exact
+def loan_state(
+    principal: NumberLike,
+    schedule: RateSchedule | NumberLike,
+    borrowed_at: datetime,
+    until: datetime,
+    *,
+    waived_hours: int = 0,
+    repayments: Iterable[Repayment] = (),
+    counting: InterestCounting = "binance",
+) -> LoanState:
+    r"""Replay a loan from ``borrowed_at`` to ``until``: principal and interest still owed.
+
+    At each accrual instant ``t`` (see :func:`accrual_times`) the loan accrues
+    ``P(t) · r(t)`` in the borrowed asset, where ``P(t)`` is the principal outstanding
+    at ``t`` and ``r(t)`` the hourly rate in force; the first ``waived_hours`` accruals
+    are free. A repayment pays the outstanding interest first and then principal; later
+    accruals are on the remaining principal. Interest never earns interest (simple
+    interest).
+
+    .. math::
+
+        I = \sum_{t \in A,\; t \text{ not waived}} P(t) \cdot r(t)
+
+    Same instant: a repayment at ``t`` is ordered so that a loan repaid in full at ``t``
+    costs exactly what the same loan observed ``until=t`` accrues, and a loan repaid in
+    full stops accruing. So under ``"binance"`` and ``"clock_hour"`` an ``HH:00`` accrual
+    at ``t`` happens **before** a repayment at ``t`` (the hour is charged on the principal
+    outstanding at that instant; ``until`` is inclusive), and so does the accrual at the
+    moment of borrowing; under ``"started_hour"`` a repayment at ``borrowed_at + k`` hours
+    (``k ≥ 1``) comes **first**, since that hour has not started for a loan repaid then.
+
+    Args:
+        principal: the amount borrowed, ≥ 0, in the borrowed asset.
+        schedule: a :class:`RateSchedule`, or a number: a constant hourly rate (≥ 0).
+        borrowed_at: when the loan was taken, timezone-aware.
+        until: the end of the period, aware, ≥ ``borrowed_at``.
+        waived_hours: how many of the first accruals are free (interest-free-hours
+            promotions, e.g. new-user coupons), an ``int`` ≥ 0. They still count in
+            ``LoanState.accruals``.
+        repayments: :class:`Repayment` objects between ``borrowed_at`` and ``until``
+            (any order; applied in time order, equal times in the given order).
+        counting: the venue's :data:`InterestCounting` rule.
+
+    Returns:
+        The :class:`LoanState` at ``until``; amounts exact, unrounded.
+
+    Raises:
+        InvalidInputError: when an argument is out of its domain (the message names
+            it): a naive or non-datetime time, ``until < borrowed_at``, a negative
+            principal or rate, bad ``waived_hours``, an unknown ``counting``, a schedule
+            that starts after the first accrual, a repayment outside the period, or a
+            repayment above what is owed at its instant.
+
+    References:
+        Binance margin FAQs on interest and on repayment (interest is
+        repaid first); FORMULAS.md §2.2 [published]; the same-instant order [derived].
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> utc = timezone.utc
+        >>> state = loan_state(
+        ...     1000,
+        ...     "0.00001",
+        ...     datetime(2024, 5, 1, 13, 55, tzinfo=utc),
+        ...     datetime(2024, 5, 1, 16, 30, tzinfo=utc),
+        ...     repayments=[
+        ...         Repayment(at=datetime(2024, 5, 1, 14, 30, tzinfo=utc), amount="500.02")
+        ...     ],
+        ... )
+        >>> state.principal, state.interest_accrued, state.accruals
+        (Decimal('500.00000'), Decimal('0.0300000000'), 4)
+
+    .. versionadded:: 0.1.0
+    """
+    outstanding = _principal(principal)
+    rates = _schedule(schedule)
+    free = _waived(waived_hours)
+    accruals = _period(borrowed_at, until, counting)
+    start = _instant(accruals.at(0)) if accruals.total else None
+    if start is not None and start < rates.start:
+        msg = (
+            f"schedule must have a rate at the first accrual {start.isoformat()}, "
+            f"but its first entry is {rates.start.isoformat()}"
+        )
+        raise InvalidInputError(msg)
+    paid = _repayments(repayments, _utc(borrowed_at, "borrowed_at"), _utc(until, "until"))
+    due = [accruals.due(_micros(_utc(item.at, "at"))) for item in paid]
+    cuts = {0, accruals.total, min(free, accruals.total), *due}
+    cuts.update(accruals.before(_micros(_utc(c.since, "since"))) for c in rates.changes[1:])
+    accrued = Decimal(0)
+    interest = Decimal(0)
+    done = 0
+    queue = 0
+    entry = 0
+    for cut in sorted(cuts):
+        if cut > done:
+            if done >= free:
+                when = _instant(accruals.at(done))
+                while entry + 1 < len(rates.changes) and rates.changes[entry + 1].since <= when:
+                    entry += 1  # segments come in time order: walk the schedule once
+                rate = rates.changes[entry].hourly_rate
+                charge = outstanding * rate * (cut - done)
+                accrued += charge
+                interest += charge
+            done = cut
+        while queue < len(paid) and due[queue] == cut:
+            item = paid[queue]
+            if item.amount > outstanding + interest:
+                msg = (
+                    f"repayments amount must not exceed the {outstanding + interest!r} owed at "
+                    f"{_utc(item.at, 'at').isoformat()}, got {item.amount!r}"
+                )
+                raise InvalidInputError(msg)
+            to_interest = min(item.amount, interest)
+            interest -= to_interest
+            outstanding -= item.amount - to_interest
+            queue += 1
+    return LoanState(
+        principal=outstanding,
+        interest_outstanding=interest,
+        interest_accrued=accrued,
+        accruals=accruals.total,
+    )
+
+
+@exact
+def accrued_interest(
+    principal: NumberLike,
+    schedule: RateSchedule | NumberLike,
+    borrowed_at: datetime,
+    until: datetime,
+    *,
+    waived_hours: int = 0,
+    repayments: Iterable[Repayment] = (),
+    counting: InterestCounting = "binance",
+) -> Decimal:
+    r"""Interest a loan accrues from ``borrowed_at`` to ``until``, in the borrowed asset.
+
+    .. math::
+
+        I = \sum_{t \in A,\; t \text{ not waived}} P(t) \cdot r(t)
+        \;\overset{\text{constant } r,\ \text{no repayment}}{=}\;
+        P \cdot r \cdot (|A| - \text{waived})
+
+    The total accrued over the period, including interest already paid by
+    ``repayments``; :func:`loan_state` tells what is still owed. Arguments and rules
+    (waived hours, repayments, same-instant order) as in :func:`loan_state`.
+
+    Args:
+        principal: the amount borrowed, ≥ 0, in the borrowed asset.
+        schedule: a :class:`RateSchedule`, or a number: a constant hourly rate (≥ 0).
+        borrowed_at: when the loan was taken, timezone-aware.
+        until: the end of the period, aware, ≥ ``borrowed_at``.
+        waived_hours: how many of the first accruals are free, an ``int`` ≥ 0.
+        repayments: :class:`Repayment` objects between ``borrowed_at`` and ``until``.
+        counting: the venue's :data:`InterestCounting` rule.
+
+    Returns:
+        The interest, exact and unrounded (Binance displays 8 decimals).
+
+    Raises:
+        InvalidInputError: as :func:`loan_state`.
+
+    References:
+        Binance margin FAQ on interest; Bybit classic spot-margin FAQ on interest;
+        FORMULAS.md §2.2 [published].
+
+    Examples:
+        Binance: 1,000 USDT at 0.001%/h from 13:55 to 14:30 accrues at 13:55 and 14:00:
+
+        >>> from datetime import datetime, timezone
+        >>> utc = timezone.utc
+        >>> accrued_interest(
+        ...     1000,
+        ...     "0.00001",
+        ...     datetime(2024, 5, 1, 13, 55, tzinfo=utc),
+        ...     datetime(2024, 5, 1, 14, 30, tzinfo=utc),
+        ... )
+        Decimal('0.02000')
+
+    .. versionadded:: 0.1.0
+    """
+    return loan_state(
+        principal,
+        schedule,
+        borrowed_at,
+        until,
+        waived_hours=waived_hours,
+        repayments=repayments,
+        counting=counting,
+    ).interest_accrued
