@@ -546,6 +546,31 @@ class TestIsolatedMarginTiers:
         with pytest.raises(InvalidInputError, match=match):
             isolated_margin_tiers_from_payload(payload, **kwargs)
 
+    @pytest.mark.parametrize(
+        ("field", "value", "match"),
+        [
+            ("symbol", 1, "symbol must be a string"),
+            ("tier", "1", "tier must be an integer"),
+            ("tier", True, "tier must be an integer"),
+            ("tier", 0, "tier must be an integer"),
+        ],
+        ids=["symbol", "tier-str", "tier-bool", "tier-zero"],
+    )
+    def test_row_validation(self, field: str, value: object, match: str) -> None:
+        """A row checks its symbol and tier number."""
+        fields: dict[str, Any] = {
+            "symbol": "BTCUSDT",
+            "tier": 1,
+            "effective_multiple": 10,
+            "initial_risk_ratio": "1.111",
+            "liquidation_risk_ratio": "1.05",
+            "base_asset_max_borrowable": 9,
+            "quote_asset_max_borrowable": 70000,
+            field: value,
+        }
+        with pytest.raises(InvalidInputError, match=match):
+            IsolatedMarginTierRow(**fields)
+
     def test_zero_borrowable(self) -> None:
         """A tier that lends none of an asset is valid (0 borrowable)."""
         rows = isolated_margin_tiers_from_payload([{**ISOLATED[0], "baseAssetMaxBorrowable": 0}])

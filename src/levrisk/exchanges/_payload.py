@@ -118,7 +118,7 @@ def table_from_tiers(
             amount breaks the recursion under ``on_mismatch="raise"``, or a bracket is
             invalid.
     """
-    if on_mismatch not in {"raise", "warn"}:
+    if on_mismatch not in ("raise", "warn"):
         msg = f"on_mismatch must be 'raise' or 'warn', got {on_mismatch!r}"
         raise InvalidInputError(msg)
     if not rows:

@@ -110,7 +110,7 @@ def _entry_table(
     notional_coef: NotionalCoef,
     on_mismatch: OnMismatch,
 ) -> BracketTable:
-    if notional_coef not in {"included", "apply"}:
+    if notional_coef not in ("included", "apply"):
         msg = f"notional_coef must be 'included' or 'apply', got {notional_coef!r}"
         raise InvalidInputError(msg)
     table = _payload.table_from_tiers(

@@ -56,7 +56,7 @@ _TOLERANCE = Decimal("0.1")
 
 
 def _units(value: object) -> None:
-    if value not in {"percent", "fraction"}:
+    if value not in ("percent", "fraction"):
         msg = f"units must be 'percent' or 'fraction', got {value!r}"
         raise InvalidInputError(msg)
 
