@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import BracketError, InvalidInputError, LevriskError, LevriskWarning
-from levrisk.exchanges import binance
+from levrisk.exchanges import binance, bybit, okx
 from levrisk.exchanges.binance import (
     IsolatedMarginTierRow,
     bracket_tables_from_payload,
@@ -23,6 +23,7 @@ from levrisk.exchanges.binance import (
     scale_brackets,
 )
 from levrisk.exchanges.snapshots import Snapshot
+from levrisk.interest import accrual_times, accrued_interest
 from strategies import bracket_tables, decimals, json_fuzz
 
 # Binance USDⓈ-M returns JSON numbers (floats once decoded), as in its API docs.
@@ -607,3 +608,32 @@ class TestFuzz:
         except LevriskError:
             return
         assert result.max_cap > 0
+
+
+class TestInterestCounting:
+    """FORMULAS.md §2.2 [published]: Binance charges at borrowing and at every HH:00."""
+
+    def test_published_example(self) -> None:
+        """1,000 USDT at 0.001%/h from 13:55 to 14:30: accruals 13:55 and 14:00 → 0.02 USDT."""
+        utc = dt.timezone.utc
+        interest = accrued_interest(
+            1000,
+            "0.00001",
+            dt.datetime(2024, 5, 1, 13, 55, tzinfo=utc),
+            dt.datetime(2024, 5, 1, 14, 30, tzinfo=utc),
+            counting=binance.INTEREST_COUNTING,
+        )
+        assert interest == Decimal("0.02")
+
+    def test_differs_from_bybit_and_okx(self) -> None:
+        """13:20 → 14:15: Binance 2 hours, Bybit 1 started hour, OKX 1 clock hour."""
+        utc = dt.timezone.utc
+        start = dt.datetime(2024, 5, 1, 13, 20, tzinfo=utc)
+        end = dt.datetime(2024, 5, 1, 14, 15, tzinfo=utc)
+        hours = {
+            venue.INTEREST_COUNTING: len(
+                accrual_times(start, end, counting=venue.INTEREST_COUNTING)
+            )
+            for venue in (binance, bybit, okx)
+        }
+        assert hours == {"binance": 2, "started_hour": 1, "clock_hour": 1}

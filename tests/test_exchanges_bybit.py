@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 from decimal import Decimal
 from typing import Any
@@ -11,7 +12,10 @@ import pytest
 from hypothesis import given
 
 from levrisk.exceptions import BracketError, InvalidInputError, LevriskError, LevriskWarning
+from levrisk.exchanges import binance, bybit
 from levrisk.exchanges.bybit import RiskLimits, risk_limits_from_payload
+from levrisk.interest import accrual_times, accrued_interest, hourly_from_daily
+from levrisk.numbers import round_to_step
 from strategies import json_fuzz
 
 # API v5, GET /v5/market/risk-limit?category=linear&symbol=BTCUSDT: fractions as strings.
@@ -277,3 +281,27 @@ class TestFuzz:
         for candidate in (value, [value], {"result": value}, {"result": {"list": value}}):
             with contextlib.suppress(LevriskError):
                 risk_limits_from_payload(candidate)
+
+
+class TestInterestCounting:
+    """FORMULAS.md §2.2 [published]: Bybit classic counts started hours."""
+
+    def test_published_example(self) -> None:
+        """10,000 USDT from 08:05 to 10:00 at 0.02%/day: 2 started hours → 0.1667 USDT."""
+        utc = dt.timezone.utc
+        interest = accrued_interest(
+            10_000,
+            hourly_from_daily("0.0002"),
+            dt.datetime(2024, 5, 1, 8, 5, tzinfo=utc),
+            dt.datetime(2024, 5, 1, 10, 0, tzinfo=utc),
+            counting=bybit.INTEREST_COUNTING,
+        )
+        assert round_to_step(interest, "0.0001", "half_up") == Decimal("0.1667")
+
+    def test_differs_from_binance(self) -> None:
+        """The same loan under Binance's rule accrues 3 hours (08:05, 09:00, 10:00)."""
+        utc = dt.timezone.utc
+        start = dt.datetime(2024, 5, 1, 8, 5, tzinfo=utc)
+        end = dt.datetime(2024, 5, 1, 10, 0, tzinfo=utc)
+        assert len(accrual_times(start, end, counting=bybit.INTEREST_COUNTING)) == 2
+        assert len(accrual_times(start, end, counting=binance.INTEREST_COUNTING)) == 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 from decimal import Decimal
 from typing import Any
@@ -11,11 +12,13 @@ import pytest
 from hypothesis import given
 
 from levrisk.exceptions import BracketError, InvalidInputError, LevriskError
+from levrisk.exchanges import binance, okx
 from levrisk.exchanges.okx import (
     LIQUIDATION_RATIO,
     equity_to_maintenance_ratio,
     position_tiers_from_payload,
 )
+from levrisk.interest import accrual_times
 from strategies import decimals, json_fuzz
 
 # GET /api/v5/public/position-tiers?instType=SWAP&tdMode=isolated&instFamily=BTC-USDT
@@ -211,3 +214,19 @@ class TestEquityToMaintenanceRatio:
         except LevriskError:
             return
         assert result is None or isinstance(result, Decimal)
+
+
+class TestInterestCounting:
+    """FORMULAS.md §2.2 [derived]: OKX charges on the clock hour, not at borrowing."""
+
+    def test_on_the_hour(self) -> None:
+        """09:20 → 11:00 accrues at 10:00 and 11:00 only (Binance adds 09:20)."""
+        utc = dt.timezone.utc
+        start = dt.datetime(2024, 5, 1, 9, 20, tzinfo=utc)
+        end = dt.datetime(2024, 5, 1, 11, 0, tzinfo=utc)
+        times = accrual_times(start, end, counting=okx.INTEREST_COUNTING)
+        assert times == (
+            dt.datetime(2024, 5, 1, 10, 0, tzinfo=utc),
+            dt.datetime(2024, 5, 1, 11, 0, tzinfo=utc),
+        )
+        assert len(accrual_times(start, end, counting=binance.INTEREST_COUNTING)) == 3

@@ -45,6 +45,7 @@ from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
 from levrisk.exchanges.snapshots import Snapshot, load
+from levrisk.interest import InterestCounting
 from levrisk.numbers import NumberLike, exact, to_decimal
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "BTCUSD_PERP_SNAPSHOT",
     "ETHUSDT_BRACKETS",
     "ETHUSDT_SNAPSHOT",
+    "INTEREST_COUNTING",
     "SNAPSHOTS",
     "SNAPSHOT_DATE",
     "IsolatedMarginTierRow",
@@ -537,3 +539,8 @@ SNAPSHOTS: Mapping[str, Snapshot] = {
 
 SNAPSHOT_DATE: dt.date = BTCUSDT_SNAPSHOT.date
 """The date of the shipped snapshots (all three are of the same date)."""
+
+INTEREST_COUNTING: InterestCounting = "binance"
+"""Binance spot margin charges one hour of interest at borrowing, then one at every UTC
+``HH:00`` while the loan is open (FORMULAS.md §2.2 [published]). Pass it as
+``counting=`` to ``levrisk.interest.accrued_interest``."""

@@ -31,6 +31,7 @@ from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
+from levrisk.interest import InterestCounting
 from levrisk.numbers import exact
 
 __all__ = ["RateUnits", "RiskLimits", "risk_limits_from_payload"]
@@ -267,3 +268,9 @@ def _row(
         cap_name=fields["cap"],
         amount_name=fields["amount"],
     )
+
+
+INTEREST_COUNTING: InterestCounting = "started_hour"
+"""Bybit classic spot margin charges one hour of interest per started hour since
+borrowing (08:05 → 10:00 is 2 hours; FORMULAS.md §2.2 [published]). Pass it as
+``counting=`` to ``levrisk.interest.accrued_interest``."""

@@ -26,9 +26,11 @@ from levrisk.brackets import BracketTable
 from levrisk.exceptions import BracketError, InvalidInputError
 from levrisk.exchanges import _payload
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
+from levrisk.interest import InterestCounting
 from levrisk.numbers import NumberLike, exact, to_decimal
 
 __all__ = [
+    "INTEREST_COUNTING",
     "LIQUIDATION_RATIO",
     "equity_to_maintenance_ratio",
     "position_tiers_from_payload",
@@ -219,3 +221,9 @@ def equity_to_maintenance_ratio(
     if denominator == 0:
         return None
     return e / denominator
+
+
+INTEREST_COUNTING: InterestCounting = "clock_hour"
+"""OKX charges margin interest on the hour: one accrual at every UTC ``HH:00`` after
+borrowing, none at borrowing (FORMULAS.md §2.2 [derived]). Pass it as ``counting=`` to
+``levrisk.interest.accrued_interest``."""
