@@ -13,17 +13,34 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from levrisk.brackets import BracketTable
-from levrisk.exceptions import BracketError, InvalidInputError, LevriskError, LevriskWarning
+from levrisk.exceptions import (
+    BracketError,
+    InvalidInputError,
+    LeverageError,
+    LevriskError,
+    LevriskWarning,
+)
 from levrisk.exchanges import binance, bybit, okx
 from levrisk.exchanges.binance import (
     IsolatedMarginTierRow,
+    PositionRisk,
+    cross_account_from_payload,
+    mark_prices_from_payload,
+    position_risks_from_payload,
     bracket_tables_from_payload,
     brackets_from_payload,
     isolated_margin_tiers_from_payload,
     scale_brackets,
 )
 from levrisk.exchanges.snapshots import Snapshot
+from levrisk.futures import (
+    Contract,
+    Position,
+    cross_liquidation_price,
+    isolated_liquidation_price,
+)
 from levrisk.interest import accrual_times, accrued_interest
+from levrisk.numbers import round_to_step
 from strategies import bracket_tables, decimals, json_fuzz
 
 # Binance USDⓈ-M returns JSON numbers (floats once decoded), as in its API docs.
@@ -637,3 +654,184 @@ class TestInterestCounting:
             for venue in (binance, bybit, okx)
         }
         assert hours == {"binance": 2, "started_hour": 1, "clock_hour": 1}
+
+
+BTC_CONTRACT = Contract(symbol="BTCUSDT", kind="linear", brackets=binance.BTCUSDT_BRACKETS)
+ETH_CONTRACT = Contract(symbol="ETHUSDT", kind="linear", brackets=binance.ETHUSDT_BRACKETS)
+BTCUSD_CONTRACT = Contract(
+    symbol="BTCUSD_PERP", kind="inverse", brackets=binance.BTCUSD_PERP_BRACKETS, contract_size=100
+)
+CONTRACTS = {"BTCUSDT": BTC_CONTRACT, "ETHUSDT": ETH_CONTRACT}
+
+# GET /fapi/v2/positionRisk (one-way mode): every symbol listed, strings throughout.
+POSITION_RISK: list[dict[str, Any]] = [
+    {
+        "entryPrice": "50000.0",
+        "breakEvenPrice": "50020.0",
+        "marginType": "cross",
+        "isAutoAddMargin": "false",
+        "isolatedMargin": "0.00000000",
+        "leverage": "2",
+        "liquidationPrice": "25100.40160642",
+        "markPrice": "50000.00000000",
+        "maxNotionalValue": "100000000",
+        "positionAmt": "0.020",
+        "notional": "1000.00000000",
+        "isolatedWallet": "0",
+        "symbol": "BTCUSDT",
+        "unRealizedProfit": "0.00000000",
+        "positionSide": "BOTH",
+        "updateTime": 1720736417660,
+    },
+    {
+        "entryPrice": "3000.0",
+        "breakEvenPrice": "2998.8",
+        "marginType": "isolated",
+        "isAutoAddMargin": "false",
+        "isolatedMargin": "301.50000000",
+        "leverage": "10",
+        "liquidationPrice": "3283.58208955",
+        "markPrice": "2985.00000000",
+        "maxNotionalValue": "1000000",
+        "positionAmt": "-1.000",
+        "notional": "-2985.00000000",
+        "isolatedWallet": "300.00000000",
+        "symbol": "ETHUSDT",
+        "unRealizedProfit": "15.00000000",
+        "positionSide": "BOTH",
+        "updateTime": 1720736417660,
+    },
+    {
+        "entryPrice": "0.0",
+        "breakEvenPrice": "0.0",
+        "marginType": "cross",
+        "isAutoAddMargin": "false",
+        "isolatedMargin": "0.00000000",
+        "leverage": "20",
+        "liquidationPrice": "0",
+        "markPrice": "0.50000000",
+        "maxNotionalValue": "25000",
+        "positionAmt": "0.0",
+        "notional": "0",
+        "isolatedWallet": "0",
+        "symbol": "XRPUSDT",
+        "unRealizedProfit": "0.00000000",
+        "positionSide": "BOTH",
+        "updateTime": 0,
+    },
+]
+
+
+class TestPositionRisk:
+    """FORMULAS.md §3.1 [published]: positionRisk entries → Position, CrossAccount."""
+
+    def test_round_trip(self) -> None:
+        """Open positions come back with side, size, wallet and Binance's own figures."""
+        risks = position_risks_from_payload(POSITION_RISK, contracts=CONTRACTS)
+        assert [r.position.contract.symbol for r in risks] == ["BTCUSDT", "ETHUSDT"]
+        btc, eth = risks
+        assert btc.position == Position(
+            contract=BTC_CONTRACT, side="long", size="0.020", entry_price=50_000, leverage=2
+        )
+        assert btc.margin_type == "cross"
+        assert btc.isolated_wallet == 0
+        assert eth.position.side == "short"
+        assert eth.position.size == 1
+        assert eth.isolated_wallet == Decimal(300)
+        assert eth.mark_price == Decimal(2985)
+        assert eth.liquidation_price == Decimal("3283.58208955")
+
+    def test_isolated_price_matches_binance(self) -> None:
+        """The isolated ETH short solves to the payload's liquidationPrice (8 decimals)."""
+        eth = position_risks_from_payload(POSITION_RISK, contracts=CONTRACTS)[1]
+        lp = isolated_liquidation_price(
+            eth.position, margin=eth.isolated_wallet, rule=binance.USDM_RULE
+        )
+        assert lp is not None
+        assert eth.liquidation_price is not None
+        assert round_to_step(lp, "0.00000001", "half_up") == eth.liquidation_price
+
+    def test_cross_account(self) -> None:
+        """Cross positions form the account; its price is Binance's 25,100.40."""
+        account = cross_account_from_payload(POSITION_RISK, wallet_balance=500, contracts=CONTRACTS)
+        assert account.position_mode == "one_way"
+        assert [p.contract.symbol for p in account.positions] == ["BTCUSDT"]
+        marks = mark_prices_from_payload(POSITION_RISK)
+        lp = cross_liquidation_price(account, "BTCUSDT", mark_prices=marks, rule=binance.USDM_RULE)
+        assert lp is not None
+        assert round_to_step(lp, "0.01", "half_up") == Decimal("25100.40")
+
+    def test_hedge_mode(self) -> None:
+        """LONG and SHORT entries of one symbol make a hedge-mode account."""
+        long_leg = {**POSITION_RISK[0], "positionSide": "LONG"}
+        short_leg = {**POSITION_RISK[0], "positionSide": "SHORT", "positionAmt": "-0.010"}
+        account = cross_account_from_payload(
+            [long_leg, short_leg], wallet_balance=500, contracts=CONTRACTS
+        )
+        assert account.position_mode == "hedge"
+        assert [p.side for p in account.positions] == ["long", "short"]
+
+    def test_coinm(self) -> None:
+        """COIN-M positionAmt is in contracts; the contract carries CS = 100."""
+        entry = {
+            **POSITION_RISK[0],
+            "symbol": "BTCUSD_PERP",
+            "positionAmt": "100",
+            "entryPrice": "25000",
+            "leverage": "20",
+        }
+        risks = position_risks_from_payload([entry], contracts={"BTCUSD_PERP": BTCUSD_CONTRACT})
+        assert risks[0].position.size == 100
+        assert risks[0].position.contract.contract_size == 100
+
+    def test_marks(self) -> None:
+        """Mark prices by symbol; a zero mark is skipped."""
+        marks = mark_prices_from_payload([*POSITION_RISK, {"symbol": "X", "markPrice": "0"}])
+        assert marks == {
+            "BTCUSDT": Decimal(50000),
+            "ETHUSDT": Decimal(2985),
+            "XRPUSDT": Decimal("0.5"),
+        }
+
+    @pytest.mark.parametrize(
+        ("change", "error", "match"),
+        [
+            ({"symbol": "SOLUSDT"}, InvalidInputError, "'SOLUSDT' has no Contract"),
+            ({"positionSide": "UP"}, InvalidInputError, "positionSide must be"),
+            ({"marginType": "portfolio"}, InvalidInputError, r"payload\[0\]\.marginType must"),
+            ({"leverage": "150"}, LeverageError, r"payload\[0\]: leverage must be"),
+            ({"entryPrice": "0"}, InvalidInputError, r"payload\[0\]: entry_price must be"),
+            ({"positionAmt": None}, InvalidInputError, r"positionAmt must be a number"),
+            ({"markPrice": "-1"}, InvalidInputError, "mark_price must be positive"),
+        ],
+        ids=["symbol", "side", "margin-type", "leverage", "entry", "amount", "mark"],
+    )
+    def test_errors(self, change: dict[str, Any], error: type[Exception], match: str) -> None:
+        """A bad entry names its index and the field."""
+        payload = [{**POSITION_RISK[0], **change}]
+        with pytest.raises(error, match=match):
+            position_risks_from_payload(payload, contracts=CONTRACTS)
+
+    def test_contracts_must_be_mapping(self) -> None:
+        """The contracts argument must map symbols to Contracts."""
+        with pytest.raises(InvalidInputError, match="contracts must be a mapping"):
+            position_risks_from_payload(POSITION_RISK, contracts=[BTC_CONTRACT])  # type: ignore[arg-type]
+
+    def test_position_risk_validation(self) -> None:
+        """PositionRisk checks its position and margin type."""
+        risk = position_risks_from_payload(POSITION_RISK, contracts=CONTRACTS)[0]
+        with pytest.raises(InvalidInputError, match="margin_type must be"):
+            PositionRisk(position=risk.position, margin_type="x", isolated_wallet=0, mark_price=1)  # type: ignore[arg-type]
+        with pytest.raises(InvalidInputError, match="position must be a Position"):
+            PositionRisk(position=None, margin_type="cross", isolated_wallet=0, mark_price=1)  # type: ignore[arg-type]
+
+    @given(json_fuzz)
+    def test_fuzz(self, value: object) -> None:
+        """Arbitrary field values never raise anything but a LevriskError."""
+        for key in ("positionAmt", "entryPrice", "leverage", "markPrice", "marginType"):
+            with contextlib.suppress(LevriskError):
+                position_risks_from_payload([{**POSITION_RISK[1], key: value}], contracts=CONTRACTS)
+        with contextlib.suppress(LevriskError):
+            cross_account_from_payload(value, wallet_balance=value, contracts=CONTRACTS)  # type: ignore[arg-type]
+        with contextlib.suppress(LevriskError):
+            mark_prices_from_payload([{"symbol": "X", "markPrice": value}])

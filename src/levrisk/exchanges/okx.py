@@ -25,16 +25,54 @@ from typing import Final
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import BracketError, InvalidInputError
 from levrisk.exchanges import _payload
+from levrisk.exchanges._rules import close_fee_at_mark
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
 from levrisk.interest import InterestCounting
+from levrisk.futures import LiquidationRule
 from levrisk.numbers import NumberLike, exact, to_decimal
 
 __all__ = [
     "INTEREST_COUNTING",
     "LIQUIDATION_RATIO",
     "equity_to_maintenance_ratio",
+    "liquidation_rule",
     "position_tiers_from_payload",
 ]
+
+
+@exact
+def liquidation_rule(*, fee_rate: NumberLike) -> LiquidationRule:
+    r"""OKX's isolated rule: maintenance at mark, the close fee ``c·Q·P`` at mark [derived].
+
+    .. math::
+
+        LP_{long} = \frac{Q \cdot EP - M - D}{Q \cdot (1 - m - c)}, \qquad
+        LP_{short} = \frac{Q \cdot EP + M + D}{Q \cdot (1 + m + c)}
+
+    OKX liquidates when :func:`equity_to_maintenance_ratio` reaches 100%, with the
+    liquidation fee (the taker fee on the position at mark) added to the maintenance
+    margin; solved for the price this is the condition above.
+
+    Args:
+        fee_rate: the taker fee rate ``c`` in [0, 1).
+
+    Returns:
+        The rule, for ``levrisk.futures.isolated_liquidation_price``.
+
+    Raises:
+        InvalidInputError: when ``fee_rate`` is not a rate in [0, 1).
+
+    References:
+        OKX Help, "Margin ratio" and "Liquidation"; FORMULAS.md §4 [derived].
+
+    Examples:
+        >>> liquidation_rule(fee_rate="0.0005").close_fee
+        'mark'
+
+    .. versionadded:: 0.1.0
+    """
+    return close_fee_at_mark(fee_rate)
+
 
 LIQUIDATION_RATIO: Final = Decimal(1)
 """OKX liquidates when :func:`equity_to_maintenance_ratio` is at or below this (100%)."""
