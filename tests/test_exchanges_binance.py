@@ -40,6 +40,13 @@ from levrisk.futures import (
     isolated_liquidation_price,
 )
 from levrisk.interest import accrual_times, accrued_interest
+from levrisk.margin import (
+    CrossMarginAccount,
+    Loan,
+    liquidation_price,
+    margin_status,
+    pro_margin_level,
+)
 from levrisk.numbers import round_to_step
 from strategies import bracket_tables, decimals, json_fuzz
 
@@ -835,3 +842,158 @@ class TestPositionRisk:
             cross_account_from_payload(value, wallet_balance=value, contracts=CONTRACTS)  # type: ignore[arg-type]
         with contextlib.suppress(LevriskError):
             mark_prices_from_payload([{"symbol": "X", "markPrice": value}])
+
+
+class TestSpotMarginPresets:
+    """FORMULAS.md §2.3, §2.4, §2.6 [published]: Binance spot-margin thresholds as data."""
+
+    def test_cross_presets(self) -> None:
+        """Cross classic: call 1.3, liquidation 1.1, IRR 1.5 (3x) and 1.25 (5x)."""
+        assert binance.CROSS_3X.margin_call == Decimal("1.3")
+        assert binance.CROSS_3X.liquidation == binance.CROSS_5X.liquidation == Decimal("1.1")
+        assert binance.CROSS_3X.initial_risk_ratio == Decimal("1.5")
+        assert binance.CROSS_5X.initial_risk_ratio == Decimal("1.25")
+        for preset in (binance.CROSS_3X, binance.CROSS_5X):
+            irr = preset.initial_risk_ratio
+            assert irr / (irr - 1) == preset.max_leverage
+
+    def test_cross_liquidation_example(self) -> None:
+        """10,000 USDT own + 20,000 borrowed, 1 BTC bought at 30,000 → liquidation at 22,000."""
+        account = CrossMarginAccount(
+            balances={"BTC": 1, "USDT": 0}, loans=[Loan(asset="USDT", principal=20_000)]
+        )
+        lp = liquidation_price(
+            account,
+            asset="BTC",
+            prices={"BTC": 30_000},
+            liquidation_level=binance.CROSS_3X.liquidation,
+        )
+        assert lp == Decimal(22000)
+        assert margin_status(Decimal("1.1"), binance.CROSS_3X) == "FORCE_LIQUIDATION"
+
+    def test_isolated_tier1(self) -> None:
+        """Isolated 10x tier 1: liquidation 1.05, call 1.09, IRR 1.111."""
+        t = binance.ISOLATED_10X_TIER1
+        assert (t.liquidation, t.margin_call, t.initial_risk_ratio) == (
+            Decimal("1.05"),
+            Decimal("1.09"),
+            Decimal("1.111"),
+        )
+
+    def test_pro_level(self) -> None:
+        """Cross Margin Pro liquidates at a Pro margin level of 1.0."""
+        assert binance.CROSS_MARGIN_PRO_LIQUIDATION_LEVEL == 1
+
+
+class TestIsolatedTierTable:
+    """FORMULAS.md §2.3 [published]: isolatedMarginTier → levrisk.margin tier table."""
+
+    def test_table(self) -> None:
+        """Two tiers with a per-tier margin call; tier 1 is Binance's 10x tier 1."""
+        table = binance.isolated_tier_table_from_payload(
+            ISOLATED, margin_call={1: "1.09", 2: "1.15"}
+        )
+        assert table.tiers[0].thresholds == binance.ISOLATED_10X_TIER1
+        assert table.tiers[1].thresholds.max_leverage == 5
+        assert table.tier_for(base_borrowed=10, quote_borrowed=0).tier == 2
+
+    @pytest.mark.parametrize(
+        ("payload", "margin_call", "match"),
+        [
+            (ISOLATED, {1: "1.09"}, "no level for tier 2"),
+            (ISOLATED, "1.0", r"tier 1 \(row 0\): margin_call must be above"),
+            ([{**ISOLATED[0], "quoteAssetMaxBorrowable": "0"}], "1.09", "quote_borrow_limit"),
+        ],
+        ids=["missing-call", "call-below-liquidation", "zero-limit"],
+    )
+    def test_errors(self, payload: object, margin_call: Any, match: str) -> None:
+        """A missing or inconsistent margin call, or a zero limit, is an error."""
+        with pytest.raises(InvalidInputError, match=match):
+            binance.isolated_tier_table_from_payload(payload, margin_call=margin_call)
+
+
+PRO: list[dict[str, Any]] = [
+    {
+        "assetNames": ["SHIB", "FDUSD", "BTC", "ETH", "USDC"],
+        "rank": 1,
+        "brackets": [
+            {
+                "leverage": 10,
+                "maxDebt": 1000000.00000000,
+                "maintenanceMarginRate": 0.02000000,
+                "initialMarginRate": 0.1112,
+                "fastNum": 0,
+            },
+            {
+                "leverage": 3,
+                "maxDebt": 4000000.00000000,
+                "maintenanceMarginRate": 0.07000000,
+                "initialMarginRate": 0.5000,
+                "fastNum": 60000.0000000,
+            },
+        ],
+    },
+    {
+        "assetNames": ["USDT"],
+        "rank": 2,
+        "brackets": [
+            {
+                "leverage": 10,
+                "maxDebt": 2000000.00000000,
+                "maintenanceMarginRate": 0.02000000,
+                "initialMarginRate": 0.1112,
+                "fastNum": 0,
+            }
+        ],
+    },
+]
+
+
+class TestProTiers:
+    """FORMULAS.md §2.6 [published]: Cross Margin Pro liability brackets per asset."""
+
+    def test_tables(self) -> None:
+        """Each asset gets its group's table with the published initial rates."""
+        tables = binance.pro_tiers_from_payload(PRO)
+        assert sorted(tables) == ["BTC", "ETH", "FDUSD", "SHIB", "USDC", "USDT"]
+        assert tables["BTC"] is tables["SHIB"]
+        btc = tables["BTC"]
+        assert [b.initial_rate for b in btc.brackets] == [Decimal("0.1112"), Decimal("0.5")]
+        assert btc.brackets[1].maintenance_amount == Decimal(50000)
+        assert tables["USDT"].max_cap == 2_000_000
+
+    def test_pro_margin_level(self) -> None:
+        """The parsed tables drive levrisk.margin's Pro margin level."""
+        account = CrossMarginAccount(
+            balances={"BTC": 1}, loans=[Loan(asset="USDT", principal=20_000)]
+        )
+        level = pro_margin_level(
+            account, {"BTC": 33_000}, tiers=binance.pro_tiers_from_payload(PRO)
+        )
+        # net equity 13,000 over MM 20,000 × 2% = 400
+        assert level == Decimal("32.5")
+
+    @pytest.mark.parametrize(
+        ("change", "match"),
+        [
+            ({"assetNames": ["BTC"]}, r"payload\[1\]\.assetNames\[0\] 'BTC' is listed in two"),
+            ({"assetNames": [""]}, "must be a non-empty string"),
+            ({"assetNames": "USDT"}, "assetNames must be a JSON array"),
+            ({"brackets": []}, "holds no tiers"),
+        ],
+        ids=["duplicate", "empty-name", "names-type", "no-brackets"],
+    )
+    def test_errors(self, change: dict[str, Any], match: str) -> None:
+        """Bad groups are named by path."""
+        with pytest.raises(InvalidInputError, match=match):
+            binance.pro_tiers_from_payload([PRO[0], {**PRO[1], **change}])
+
+    @given(json_fuzz)
+    def test_fuzz(self, value: object) -> None:
+        """Arbitrary values never raise anything but a LevriskError."""
+        for key in ("leverage", "maxDebt", "maintenanceMarginRate", "initialMarginRate"):
+            bracket = {**PRO[1]["brackets"][0], key: value}
+            with contextlib.suppress(LevriskError):
+                binance.pro_tiers_from_payload([{**PRO[1], "brackets": [bracket]}])
+        with contextlib.suppress(LevriskError):
+            binance.isolated_tier_table_from_payload(ISOLATED, margin_call=value)  # type: ignore[arg-type]

@@ -46,6 +46,15 @@ from levrisk.exchanges import _payload
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
 from levrisk.exchanges.snapshots import Snapshot, load
 from levrisk.interest import InterestCounting
+from levrisk.margin import (
+    BINANCE_CROSS_3X,
+    BINANCE_CROSS_5X,
+    BINANCE_ISOLATED_10X_TIER1,
+    PRO_LIQUIDATION_LEVEL,
+    IsolatedTier,
+    IsolatedTierTable,
+    MarginThresholds,
+)
 from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position, Side
 from levrisk.numbers import NumberLike, exact, to_decimal
 
@@ -55,9 +64,13 @@ __all__ = [
     "BTCUSD_PERP_BRACKETS",
     "BTCUSD_PERP_SNAPSHOT",
     "COINM_RULE",
+    "CROSS_3X",
+    "CROSS_5X",
+    "CROSS_MARGIN_PRO_LIQUIDATION_LEVEL",
     "ETHUSDT_BRACKETS",
     "ETHUSDT_SNAPSHOT",
     "INTEREST_COUNTING",
+    "ISOLATED_10X_TIER1",
     "SNAPSHOTS",
     "SNAPSHOT_DATE",
     "USDM_RULE",
@@ -69,8 +82,10 @@ __all__ = [
     "brackets_from_payload",
     "cross_account_from_payload",
     "isolated_margin_tiers_from_payload",
+    "isolated_tier_table_from_payload",
     "mark_prices_from_payload",
     "position_risks_from_payload",
+    "pro_tiers_from_payload",
     "scale_brackets",
 ]
 
@@ -825,3 +840,206 @@ def mark_prices_from_payload(payload: Json) -> dict[str, Decimal]:
         if price > 0:
             marks[_payload.text(obj, "symbol", where=where)] = price
     return marks
+
+
+# ---------------------------------------------------------------- spot margin
+
+CROSS_3X: MarginThresholds = BINANCE_CROSS_3X
+"""Binance cross margin classic, 3x: call 1.3, liquidation 1.1, IRR 1.5, transfer out above 2.
+
+The thresholds object of ``levrisk.margin`` (FORMULAS.md §2.3 [published]).
+"""
+
+CROSS_5X: MarginThresholds = BINANCE_CROSS_5X
+"""Binance cross margin classic, 5x: call 1.3, liquidation 1.1, IRR 1.25, transfer out above 2.
+
+FORMULAS.md §2.3 [published].
+"""
+
+ISOLATED_10X_TIER1: MarginThresholds = BINANCE_ISOLATED_10X_TIER1
+"""Binance isolated margin, 10x family, tier 1: liquidation 1.05, call 1.09, IRR 1.111.
+
+Per-pair tiers change: parse the current ones with :func:`isolated_tier_table_from_payload`
+(FORMULAS.md §2.3 [published]).
+"""
+
+CROSS_MARGIN_PRO_LIQUIDATION_LEVEL: Decimal = PRO_LIQUIDATION_LEVEL
+"""Cross Margin Pro liquidates at a Pro margin level ≤ 1.0 (FORMULAS.md §2.6 [published])."""
+
+
+@exact
+def isolated_tier_table_from_payload(
+    payload: Json,
+    *,
+    margin_call: NumberLike | Mapping[int, NumberLike],
+    symbol: str | None = None,
+) -> IsolatedTierTable:
+    """Build ``levrisk.margin``'s isolated tier table from ``isolatedMarginTier`` data.
+
+    The payload gives each tier's max leverage (``effectiveMultiple``), initial and
+    liquidation risk ratios and borrow limits, but not its margin-call level, so that is
+    an argument: one level for every tier, or one per tier number.
+
+    Args:
+        payload: the decoded JSON list of ``GET /sapi/v1/margin/isolatedMarginTier``.
+        margin_call: the margin-call level, or a mapping tier number → level.
+        symbol: the pair to keep when the list holds several.
+
+    Returns:
+        The pair's ``levrisk.margin.IsolatedTierTable``.
+
+    Raises:
+        InvalidInputError: as :func:`isolated_margin_tiers_from_payload`; a tier with no
+            margin-call level, or thresholds out of order (the call must lie above the
+            liquidation ratio); a borrow limit of 0.
+
+    References:
+        Binance API, "Query Isolated Margin Tier Data"; Binance, "Isolated Margin Tiers";
+        FORMULAS.md §2.3 [published].
+
+    Examples:
+        >>> table = isolated_tier_table_from_payload(
+        ...     [
+        ...         {
+        ...             "symbol": "BTCUSDT",
+        ...             "tier": 1,
+        ...             "effectiveMultiple": "10",
+        ...             "initialRiskRatio": "1.111",
+        ...             "liquidationRiskRatio": "1.05",
+        ...             "baseAssetMaxBorrowable": "9",
+        ...             "quoteAssetMaxBorrowable": "70000",
+        ...         }
+        ...     ],
+        ...     margin_call="1.09",
+        ... )
+        >>> table.tiers[0].thresholds == ISOLATED_10X_TIER1
+        True
+
+    .. versionadded:: 0.1.0
+    """
+    rows = isolated_margin_tiers_from_payload(payload, symbol=symbol)
+    tiers: list[IsolatedTier] = []
+    for i, row in enumerate(rows):
+        if isinstance(margin_call, Mapping):
+            if row.tier not in margin_call:
+                msg = f"margin_call has no level for tier {row.tier!r}"
+                raise InvalidInputError(msg)
+            call = margin_call[row.tier]
+        else:
+            call = margin_call
+        try:
+            thresholds = MarginThresholds(
+                liquidation=row.liquidation_risk_ratio,
+                margin_call=call,
+                initial_risk_ratio=row.initial_risk_ratio,
+                max_leverage=row.effective_multiple,
+            )
+            tiers.append(
+                IsolatedTier(
+                    tier=row.tier,
+                    thresholds=thresholds,
+                    base_borrow_limit=row.base_asset_max_borrowable,
+                    quote_borrow_limit=row.quote_asset_max_borrowable,
+                )
+            )
+        except InvalidInputError as error:
+            msg = f"payload tier {row.tier} (row {i}): {error}"
+            raise type(error)(msg) from error
+    return IsolatedTierTable(tiers=tiers)
+
+
+@exact
+def pro_tiers_from_payload(
+    payload: Json, *, on_mismatch: OnMismatch = "raise"
+) -> dict[str, BracketTable]:
+    """Parse Cross Margin Pro's liability brackets into one table per asset.
+
+    Reads ``GET /sapi/v1/margin/leverageBracket``: groups of ``assetNames`` sharing
+    ``brackets`` of ``leverage``, ``maxDebt`` (the cap, in USDT value of the liability),
+    ``maintenanceMarginRate`` and ``initialMarginRate``. The maintenance amounts are
+    derived by the recursion of FORMULAS.md §1; ``fastNum`` is not used (Binance does not
+    document it).
+
+    Args:
+        payload: the decoded JSON list of groups.
+        on_mismatch: accepted for symmetry with the other parsers (no amounts are given).
+
+    Returns:
+        A table per liability asset, with the published initial rates, ready for the
+        ``tiers=`` argument of ``levrisk.margin``'s Pro functions.
+
+    Raises:
+        InvalidInputError: a missing field or wrong type (the message names the path), or
+            an asset listed in two groups.
+        BracketError: unsorted or overlapping brackets, invalid rates or leverages.
+
+    References:
+        Binance API, "Query Liability Coin Leverage Bracket in Cross Margin Pro Mode";
+        FORMULAS.md §2.6 [published].
+
+    Examples:
+        >>> tables = pro_tiers_from_payload(
+        ...     [
+        ...         {
+        ...             "assetNames": ["USDT", "BTC"],
+        ...             "rank": 1,
+        ...             "brackets": [
+        ...                 {
+        ...                     "leverage": 10,
+        ...                     "maxDebt": 1000000.0,
+        ...                     "maintenanceMarginRate": 0.02,
+        ...                     "initialMarginRate": 0.1112,
+        ...                     "fastNum": 0,
+        ...                 },
+        ...                 {
+        ...                     "leverage": 3,
+        ...                     "maxDebt": 4000000.0,
+        ...                     "maintenanceMarginRate": 0.07,
+        ...                     "initialMarginRate": 0.5,
+        ...                     "fastNum": 60000.0,
+        ...                 },
+        ...             ],
+        ...         }
+        ...     ]
+        ... )
+        >>> sorted(tables), tables["BTC"].maintenance_margin(2_000_000)
+        (['BTC', 'USDT'], Decimal('90000.000'))
+
+    .. versionadded:: 0.1.0
+    """
+    tables: dict[str, BracketTable] = {}
+    for i, raw in enumerate(_payload.as_list(payload, where="payload")):
+        where = f"payload[{i}]"
+        group = _payload.as_mapping(raw, where=where)
+        names = _payload.as_list(
+            _payload.field(group, "assetNames", where=where), where=f"{where}.assetNames"
+        )
+        brackets = _payload.as_list(
+            _payload.field(group, "brackets", where=where), where=f"{where}.brackets"
+        )
+        rows: list[TierRow] = []
+        for k, item in enumerate(brackets):
+            at = f"{where}.brackets[{k}]"
+            obj = _payload.as_mapping(item, where=at)
+            rows.append(
+                TierRow(
+                    where=at,
+                    floor=rows[-1].cap if rows else Decimal(0),
+                    cap=_payload.number(obj, "maxDebt", where=at),
+                    maintenance_rate=_payload.number(obj, "maintenanceMarginRate", where=at),
+                    max_leverage=_payload.number(obj, "leverage", where=at),
+                    initial_rate=_payload.optional_number(obj, "initialMarginRate", where=at),
+                    floor_name="(previous maxDebt)",
+                    cap_name="maxDebt",
+                )
+            )
+        table = _payload.table_from_tiers(rows, where=f"{where}.brackets", on_mismatch=on_mismatch)
+        for j, name in enumerate(names):
+            if not isinstance(name, str) or not name:
+                msg = f"{where}.assetNames[{j}] must be a non-empty string, got {name!r}"
+                raise InvalidInputError(msg)
+            if name in tables:
+                msg = f"{where}.assetNames[{j}] {name!r} is listed in two groups"
+                raise InvalidInputError(msg)
+            tables[name] = table
+    return tables
