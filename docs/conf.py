@@ -62,6 +62,9 @@ autodoc_type_aliases = {
     "MarginAccount": "levrisk.margin.MarginAccount",
     "FeeConvention": "levrisk.margin.FeeConvention",
     "MarginStatus": "levrisk.margin.MarginStatus",
+    "NotionalCoef": "levrisk.exchanges.binance.NotionalCoef",
+    "MarginType": "levrisk.exchanges.binance.MarginType",
+    "RateUnits": "levrisk.exchanges.bybit.RateUnits",
 }
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
@@ -112,6 +115,7 @@ _STDLIB_SHORT_NAMES = {
     "date": "datetime.date",
     "datetime": "datetime.datetime",
     "dt.datetime": "datetime.datetime",
+    "dt.date": "datetime.date",
     "timedelta": "datetime.timedelta",
     "Sequence": "collections.abc.Sequence",
     "Mapping": "collections.abc.Mapping",
