@@ -258,15 +258,19 @@ class TestRiskLimits:
     """The result object checks its fields."""
 
     @pytest.mark.parametrize(
-        ("units", "brackets", "match"),
-        [("percentage", None, "units"), ("percent", "table", "brackets")],
-        ids=["units", "brackets"],
+        ("symbol", "units", "brackets", "match"),
+        [
+            ("BTCUSDT", "percentage", None, "units"),
+            ("BTCUSDT", "percent", "table", "brackets"),
+            (1, "percent", None, "symbol must be a string"),
+        ],
+        ids=["units", "brackets", "symbol"],
     )
-    def test_validation(self, units: Any, brackets: Any, match: str) -> None:
-        """Bad units or a non-table are InvalidInputErrors."""
+    def test_validation(self, symbol: Any, units: Any, brackets: Any, match: str) -> None:
+        """Bad units, symbol or a non-table are InvalidInputErrors."""
         table = risk_limits_from_payload(V5).brackets if brackets is None else brackets
         with pytest.raises(InvalidInputError, match=match):
-            RiskLimits(symbol="BTCUSDT", units=units, brackets=table)
+            RiskLimits(symbol=symbol, units=units, brackets=table)
 
 
 class TestFuzz:

@@ -83,6 +83,12 @@ def _check_units(_instance: object, _attribute: attrs.Attribute[Any], value: obj
     _units(value)
 
 
+def _check_symbol(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str):
+        msg = f"{attribute.name} must be a string, got {value!r}"
+        raise InvalidInputError(msg)
+
+
 def _check_table(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, BracketTable):
         msg = f"{attribute.name} must be a BracketTable, got {value!r}"
@@ -102,7 +108,7 @@ class RiskLimits:
     .. versionadded:: 0.1.0
     """
 
-    symbol: str
+    symbol: str = attrs.field(validator=_check_symbol)
     units: RateUnits = attrs.field(validator=_check_units)
     brackets: BracketTable = attrs.field(validator=_check_table)
 
