@@ -24,12 +24,12 @@ from levrisk.exchanges import binance, bybit, okx
 from levrisk.exchanges.binance import (
     IsolatedMarginTierRow,
     PositionRisk,
-    cross_account_from_payload,
-    mark_prices_from_payload,
-    position_risks_from_payload,
     bracket_tables_from_payload,
     brackets_from_payload,
+    cross_account_from_payload,
     isolated_margin_tiers_from_payload,
+    mark_prices_from_payload,
+    position_risks_from_payload,
     scale_brackets,
 )
 from levrisk.exchanges.snapshots import Snapshot

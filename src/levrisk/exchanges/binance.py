@@ -45,6 +45,7 @@ from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
 from levrisk.exchanges.snapshots import Snapshot, load
+from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position, Side
 from levrisk.interest import InterestCounting
 from levrisk.margin import (
     BINANCE_CROSS_3X,
@@ -55,7 +56,6 @@ from levrisk.margin import (
     IsolatedTierTable,
     MarginThresholds,
 )
-from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position, Side
 from levrisk.numbers import NumberLike, exact, to_decimal
 
 __all__ = [

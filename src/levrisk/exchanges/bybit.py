@@ -31,7 +31,6 @@ from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
-from levrisk.interest import InterestCounting
 from levrisk.futures import (
     LiquidationRule,
     Position,
@@ -39,6 +38,7 @@ from levrisk.futures import (
     initial_margin,
     notional,
 )
+from levrisk.interest import InterestCounting
 from levrisk.numbers import NumberLike, exact, to_decimal
 
 __all__ = [

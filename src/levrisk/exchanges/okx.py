@@ -25,10 +25,10 @@ from typing import Final
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import BracketError, InvalidInputError
 from levrisk.exchanges import _payload
-from levrisk.exchanges._rules import close_fee_at_mark
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
-from levrisk.interest import InterestCounting
+from levrisk.exchanges._rules import close_fee_at_mark
 from levrisk.futures import LiquidationRule
+from levrisk.interest import InterestCounting
 from levrisk.numbers import NumberLike, exact, to_decimal
 
 __all__ = [
