@@ -78,6 +78,24 @@ class TestBinance:
         expected = Fraction(6000 + 600) / (Fraction(1, 10) * Fraction(1004, 1000))
         assert _close(lp, expected)
 
+    @pytest.mark.parametrize("side", ["long", "short"])
+    def test_coinm_closed_form(self, side: Side) -> None:
+        """COIN-M: LP = CS·N·(m + s) / (WB + cum + s·N·CS/EP), on the BTCUSD_PERP snapshot."""
+        contract = Contract(
+            symbol="BTCUSD_PERP",
+            kind="inverse",
+            brackets=binance.BTCUSD_PERP_BRACKETS,
+            contract_size=100,
+        )
+        pos = Position(contract=contract, side=side, size=100, entry_price=25_000, leverage=20)
+        margin = initial_margin(pos)
+        assert margin == Decimal("0.02")
+        lp = isolated_liquidation_price(pos, margin=margin, rule=binance.COINM_RULE)
+        s = _sign(side)
+        m = Fraction(4, 1000)
+        expected = Fraction(100 * 100) * (m + s) / (Fraction(2, 100) + s * Fraction(10_000, 25_000))
+        assert _close(lp, expected)
+
     def test_coinm_is_usdm_rule(self) -> None:
         """Binance's two markets share the rule (the algebra differs by contract kind)."""
         assert binance.COINM_RULE == binance.USDM_RULE == LiquidationRule()
