@@ -3,6 +3,15 @@ r"""Binance: USDⓈ-M and COIN-M futures, spot margin — presets, snapshots and
 What is Binance-specific lives here as data; the algebra lives in ``levrisk.brackets``,
 ``levrisk.futures`` and ``levrisk.margin``.
 
+**Rules and thresholds.** :data:`USDM_RULE` and :data:`COINM_RULE` (maintenance at mark,
+no close fee) for ``levrisk.futures``; :data:`CROSS_3X`, :data:`CROSS_5X`,
+:data:`ISOLATED_10X_TIER1` and :data:`CROSS_MARGIN_PRO_LIQUIDATION_LEVEL` for
+``levrisk.margin``; :data:`INTEREST_COUNTING` for ``levrisk.interest``.
+
+**Positions.** :func:`position_risks_from_payload`, :func:`cross_account_from_payload`
+and :func:`mark_prices_from_payload` read ``GET /fapi/v2/positionRisk`` (or the COIN-M
+``/dapi/v1/positionRisk``) into ``levrisk.futures`` positions and accounts.
+
 **Bracket payloads.** :func:`brackets_from_payload` reads the response of
 ``GET /fapi/v1/leverageBracket`` (USDⓈ-M: ``notionalFloor``/``notionalCap`` in quote,
 USDT) and ``GET /dapi/v2/leverageBracket`` (COIN-M: ``qtyFloor``/``qtyCap`` in coin),
@@ -26,8 +35,10 @@ multiplier, only appears when user's symbol bracket is adjusted".]
 published tables (see :class:`~levrisk.exchanges.snapshots.Snapshot`); the ``*_BRACKETS``
 names are their tables, :data:`SNAPSHOT_DATE` their date.
 
-**Isolated margin tiers.** :func:`isolated_margin_tiers_from_payload` reads
-``GET /sapi/v1/margin/isolatedMarginTier`` into :class:`IsolatedMarginTierRow` values.
+**Spot-margin tiers.** :func:`isolated_margin_tiers_from_payload` reads
+``GET /sapi/v1/margin/isolatedMarginTier`` into :class:`IsolatedMarginTierRow` values and
+:func:`isolated_tier_table_from_payload` into ``levrisk.margin``'s tier table;
+:func:`pro_tiers_from_payload` reads Cross Margin Pro's liability brackets.
 """
 
 from __future__ import annotations

@@ -1,4 +1,14 @@
-r"""Bybit: risk-limit tiers (percent or fraction) — presets and parsers.
+r"""Bybit: classic and unified liquidation rules, risk-limit tiers — presets and parsers.
+
+**Rules** (FORMULAS.md §4), for ``levrisk.futures``' one solver: :data:`CLASSIC_RULE`
+(classic USDT perpetuals 2022–2024 and Bybit 2020: maintenance valued at entry;
+:func:`classic_rule` adds the fee to close at the bankruptcy price) and
+:data:`UNIFIED_RULE` (unified trading account: maintenance at mark, the fee entering only
+through the added margin, :func:`unified_margin`). Both apply to inverse contracts too
+(``Contract(kind="inverse")``). Bybit's bankruptcy price is
+``levrisk.futures.bankruptcy_price`` with the initial margin (``EP·(1 ∓ 1/L)`` linear);
+:func:`fee_to_close` is the fee at that price. Classic spot margin counts interest per
+started hour (:data:`INTEREST_COUNTING`).
 
 **Risk-limit payloads.** Bybit's risk limits are bracket tables under another name: each
 tier has a cap (the risk limit value), a maintenance margin rate, an initial margin rate

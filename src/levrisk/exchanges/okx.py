@@ -1,4 +1,8 @@
-r"""OKX: position tiers counted in contracts, OKX's margin ratio — presets and parsers.
+r"""OKX: close fee at mark, OKX's margin ratio, tiers in contracts — presets and parsers.
+
+**Rule.** :func:`liquidation_rule` values the maintenance margin at mark and puts the
+close fee at mark in the condition [derived]; interest is charged on the clock hour
+(:data:`INTEREST_COUNTING`).
 
 **Position tiers.** OKX's ``GET /api/v5/public/position-tiers`` counts tiers in
 *contracts* (``minSz``/``maxSz``), not in notional, so the tier of a position depends on
