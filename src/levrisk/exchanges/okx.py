@@ -13,6 +13,12 @@ BTC per contract; USD for inverse swaps such as BTC-USD-SWAP, 100 USD per contra
 OKX writes ``minSz`` of a tier as the previous ``maxSz`` or one contract above it; both
 are read as contiguous (floor = previous ``maxSz``).
 
+Because these tiers count size, not value, the table is **not** in the unit that
+``levrisk.futures.Contract`` expects (quote notional for linear, coin notional for
+inverse contracts): use it to look up a position's tier, rates and max leverage by size
+(``table.bracket_for(contracts * ct_val)``), then solve with a one-bracket table at that
+tier's rate. A solver that tiers by size directly is not part of levrisk yet.
+
 **OKX's margin ratio points the other way.** Binance and Bybit show
 ``MM ÷ equity`` (liquidation at 100%, higher is riskier); OKX shows
 ``equity ÷ (MM + liquidation fee)`` (liquidation at or below 100%, **higher is safer**).
