@@ -326,11 +326,14 @@ class TestBitmex:
     """FORMULAS.md §4 [derived]: BitMEX inverse XBTUSD, maintenance valued at entry."""
 
     @pytest.mark.parametrize("side", ["long", "short"])
-    def test_closed_form(self, side: Side) -> None:
-        """M + s·N·(1/EP − 1/P) = m·N/EP: 1/P = 1/EP + (M − m·N/EP)/(s·N)."""
+    @pytest.mark.parametrize(
+        "rule", [bitmex.RULE, bybit.CLASSIC_RULE], ids=["bitmex", "bybit-inverse"]
+    )
+    def test_closed_form(self, side: Side, rule: LiquidationRule) -> None:
+        """M + s·N·(1/EP − 1/P) = m·N/EP: 1/P = 1/EP + (M − m·N/EP)/(s·N) (N in USD)."""
         pos = Position(contract=XBTUSD, side=side, size=10_000, entry_price=20_000, leverage=25)
         im = initial_margin(pos)
-        lp = isolated_liquidation_price(pos, margin=im, rule=bitmex.RULE)
+        lp = isolated_liquidation_price(pos, margin=im, rule=rule)
         n, ep, m = Fraction(10_000), Fraction(20_000), Fraction(5, 1000)
         s = _sign(side)
         inverse = 1 / ep + (Fraction(im) - m * n / ep) / (s * n)
