@@ -105,6 +105,9 @@ def _resolve_alias_refs(
         for name, *_ in domain.get_objects()
         if name.startswith("levrisk.") and (name == target or name.endswith("." + target))
     ]
+    if len(names) > 1:  # the same short name in several modules: take the referrer's own
+        module = node.get("py:module")
+        names = [name for name in names if name.rpartition(".")[0] == module]
     if len(names) == 1:
         return domain.resolve_xref(
             env, node["refdoc"], app.builder, "obj", names[0], node, contnode
