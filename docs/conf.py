@@ -48,6 +48,8 @@ nitpick_ignore_regex = [
     # attrs' generated classes and the private converter/validator helpers are not API.
     ("py:class", r"attr(s)?\..*"),
     ("py:class", r"levrisk\._.*"),
+    # exchanges' private alias for "a value decoded from JSON" (it is plain ``object``).
+    ("py:class", r"Json"),
 ]
 
 autodoc_member_order = "bysource"
