@@ -421,6 +421,13 @@ class TestIsolatedLiquidationPrice:
                 **args, brackets=table, kind=kind, contract_size=cs, engine="array_api"
             )
             np.testing.assert_array_equal(fast, slow)
+            strided = {k: v[::3] for k, v in args.items()}
+            np.testing.assert_array_equal(
+                isolated_liquidation_price(
+                    **strided, brackets=table, kind=kind, contract_size=cs, engine="numba"
+                ),
+                slow[::3],
+            )
 
     def test_blocks_of_rows(self) -> None:
         """Above one block (65,536 rows) the array-API path solves in blocks, same result."""
