@@ -617,8 +617,12 @@ def _liquidation(
     rate = _gather(xp, arrays.rates, index, sym)
     amount = _gather(xp, arrays.amounts, index, sym)
     sign = 2.0 * xp.astype(plus, xp.float64) - 1.0
-    solved = (target - sign * amount) / (1.0 - sign * rate)
-    return _price_from_notional(xp, solved, units, kind)
+    numerator = target - sign * amount
+    denominator = 1.0 - sign * rate
+    alive = numerator > 0
+    safe = where(xp, alive, numerator, 1.0)
+    price = units * denominator / safe if kind == "inverse" else safe / (denominator * units)
+    return where(xp, alive, price, xp.nan)
 
 
 def _kernel_inputs(xp: Any, raw: dict[str, object], symbol: object) -> bool:  # noqa: ANN401

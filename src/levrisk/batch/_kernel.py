@@ -93,11 +93,12 @@ def _isolated_liquidation(  # noqa: PLR0917 - a numba kernel takes positional ar
         sign = 2.0 * p - 1.0
         target = notional - sign * m
         k = 0
-        for j in range(width - 1):  # k = width - 1 past the top cap: the padded last bracket
+        for j in range(width - 2):  # the last edge leads to the same (extrapolated) bracket
             k += edges[row, p, j] < target
-        solved = (target - sign * amounts[row, k]) / (1.0 - sign * rates[row, k])
-        price = qc / solved if inverse else solved / qc
-        out[i] = price if solved > 0 else math.nan
+        numerator = target - sign * amounts[row, k]
+        denominator = 1.0 - sign * rates[row, k]
+        price = qc * denominator / numerator if inverse else numerator / (denominator * qc)
+        out[i] = price if numerator > 0 else math.nan
     return bad
 
 
@@ -165,7 +166,7 @@ def _isolated_liquidation_shared(  # noqa: PLR0917 - a numba kernel takes positi
             valid[t] = 1.0 if good else 0.0
             rate[t] = rates[0]
             amount[t] = amounts[0]
-        for j in range(width - 1):  # k = width - 1 past the top cap: the padded last bracket
+        for j in range(width - 2):  # the last edge leads to the same (extrapolated) bracket
             low = edges_plus[j]
             high = edges_minus[j]
             next_rate = rates[j + 1]
@@ -178,11 +179,16 @@ def _isolated_liquidation_shared(  # noqa: PLR0917 - a numba kernel takes positi
         block = out[start : start + rows]
         for t in range(rows):
             sign = signs[t]
-            solved = (target[t] - sign * amount[t]) / (1.0 - sign * rate[t])
-            price = units[t] / solved if inverse else solved / units[t]
+            numerator = target[t] - sign * amount[t]
+            denominator = 1.0 - sign * rate[t]
+            price = (
+                units[t] * denominator / numerator
+                if inverse
+                else numerator / (denominator * units[t])
+            )
             invalid = valid[t] == 0.0
             block_bad += invalid
-            block[t] = math.nan if (invalid | (solved <= 0)) else price
+            block[t] = math.nan if (invalid | (numerator <= 0)) else price
         bad += block_bad
     return bad
 
