@@ -122,18 +122,17 @@ def _isolated_liquidation_shared(  # noqa: PLR0917 - a numba kernel takes positi
     """One shared table and one contract size: the same arithmetic, blocked for SIMD.
 
     Each block of rows runs three simple loops that the compiler vectorises: targets
-    and validity; the bracket, one pass per edge that moves each row whose target lies
-    above the edge to the next bracket's rate and amount (selects, no gather); the
-    solve. ``edges_*``, ``rates`` and ``amounts`` are one padded
-    table row (see :func:`kernel_tables`). Returns the invalid row count, like
-    :func:`isolated_liquidation`.
+    and validity (an invalid row's target is NaN); the bracket, one pass per edge that
+    moves each row whose target lies above the edge to the next bracket's rate and
+    amount (selects, no gather); the solve. ``edges_*``, ``rates`` and ``amounts`` are
+    one padded table row (see :func:`kernel_tables`). Returns the invalid row count,
+    like :func:`isolated_liquidation`.
     """
     n = size.shape[0]
     width = edges_plus.shape[0]
     target = np.empty(_BLOCK)
     signs = np.empty(_BLOCK)
     units = np.empty(_BLOCK)
-    valid = np.empty(_BLOCK)
     rate = np.empty(_BLOCK)
     amount = np.empty(_BLOCK)
     bad = 0
@@ -143,6 +142,7 @@ def _isolated_liquidation_shared(  # noqa: PLR0917 - a numba kernel takes positi
         sizes = size[start : start + rows]
         entries = entry[start : start + rows]
         margins = margin[start : start + rows]
+        block_bad = 0
         for t in range(rows):
             s = sides[t]
             q = sizes[t]
@@ -160,10 +160,10 @@ def _isolated_liquidation_shared(  # noqa: PLR0917 - a numba kernel takes positi
             qc = q * contract_size
             notional = qc / e if inverse else qc * e
             sign = (-1.0 if s > 0 else 1.0) if inverse else (1.0 if s > 0 else -1.0)
-            target[t] = notional - sign * m
+            block_bad += not good
+            target[t] = (notional - sign * m) if good else math.nan  # NaN: an invalid row
             signs[t] = sign
             units[t] = qc
-            valid[t] = 1.0 if good else 0.0
             rate[t] = rates[0]
             amount[t] = amounts[0]
         for j in range(width - 2):  # the last edge leads to the same (extrapolated) bracket
@@ -175,7 +175,6 @@ def _isolated_liquidation_shared(  # noqa: PLR0917 - a numba kernel takes positi
                 below = (high if signs[t] > 0 else low) < target[t]
                 rate[t] = next_rate if below else rate[t]
                 amount[t] = next_amount if below else amount[t]
-        block_bad = 0
         block = out[start : start + rows]
         for t in range(rows):
             sign = signs[t]
@@ -186,9 +185,7 @@ def _isolated_liquidation_shared(  # noqa: PLR0917 - a numba kernel takes positi
                 if inverse
                 else numerator / (denominator * units[t])
             )
-            invalid = valid[t] == 0.0
-            block_bad += invalid
-            block[t] = math.nan if (invalid | (numerator <= 0)) else price
+            block[t] = price if numerator > 0 else math.nan  # also NaN for invalid rows
         bad += block_bad
     return bad
 
