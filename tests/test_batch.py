@@ -455,6 +455,41 @@ class TestIsolatedLiquidationPrice:
         with pytest.raises(InvalidInputError, match=r"1 bad row\(s\), first at \[69000\]"):
             isolated_liquidation_price(**args, brackets=BTCUSDT, engine="array_api")
 
+    @pytest.mark.parametrize("namespace", NAMESPACES)
+    @pytest.mark.parametrize("engine", ENGINES)
+    def test_out_buffer(self, namespace: str, engine: Engine) -> None:
+        """``out`` receives the prices and is returned; bad buffers are refused."""
+        xp = _xp(namespace)
+        args: dict[str, Any] = {
+            "side": _arr(xp, [LONG, SHORT], "int64"),
+            "size": _arr(xp, [0.02, 0.02]),
+            "entry_price": _arr(xp, [50_000.0, 50_000.0]),
+            "margin": _arr(xp, [500.0, 500.0]),
+            "brackets": ONE,
+            "engine": engine,
+        }
+        buffer = xp.zeros(2, dtype=xp.float64)
+        result = isolated_liquidation_price(**args, out=buffer)
+        assert result is buffer
+        assert _floats(buffer) == _floats(isolated_liquidation_price(**args))
+        for bad in (xp.zeros(3, dtype=xp.float64), xp.zeros(2, dtype=xp.int64), [0.0, 0.0]):
+            with pytest.raises(InvalidInputError, match="out must be a float64 array"):
+                isolated_liquidation_price(**args, out=bad)
+
+    def test_out_read_only(self) -> None:
+        """A read-only NumPy buffer is refused with InvalidInputError."""
+        buffer = np.zeros(1)
+        buffer.flags.writeable = False
+        with pytest.raises(InvalidInputError, match="out must be a writable array"):
+            isolated_liquidation_price(
+                side=np.array([LONG]),
+                size=np.array([0.02]),
+                entry_price=np.array([50_000.0]),
+                margin=np.array([500.0]),
+                brackets=ONE,
+                out=buffer,
+            )
+
     def test_shape_is_kept(self) -> None:
         """Broadcast 2-D inputs come back in their shape (array-API path)."""
         out = isolated_liquidation_price(
@@ -1266,7 +1301,17 @@ _JUNK = st.one_of(
 _ENTRY_POINTS: dict[str, tuple[Callable[..., Any], tuple[str, ...]]] = {
     "isolated_liquidation_price": (
         isolated_liquidation_price,
-        ("side", "size", "entry_price", "margin", "contract_size", "symbol", "kind", "engine"),
+        (
+            "side",
+            "size",
+            "entry_price",
+            "margin",
+            "contract_size",
+            "symbol",
+            "kind",
+            "engine",
+            "out",
+        ),
     ),
     "bankruptcy_price": (
         bankruptcy_price,

@@ -491,6 +491,7 @@ def isolated_liquidation_price(
     contract_size: Array | float = 1.0,
     symbol: Array | None = None,
     engine: Engine = "auto",
+    out: Array | None = None,
 ) -> Array:
     r"""Isolated liquidation price of each position, Binance rule (mark basis, no fee).
 
@@ -528,15 +529,23 @@ def isolated_liquidation_price(
         contract_size: base (linear, default 1) or quote (inverse) units per contract.
         symbol: with a stacked ``brackets``, the integer table index of each row.
         engine: ``"auto"``, ``"numba"`` or ``"array_api"`` (see :data:`Engine`).
+        out: optionally, a float64 array of the result's shape and namespace to write
+            the prices into (and return), so that a caller evaluating every tick reuses
+            one buffer instead of allocating one per call. The Numba kernel writes into
+            it directly; the array-API path assigns ``out[...] = result`` (not possible
+            for libraries with immutable arrays, such as JAX). When the call raises,
+            the content of ``out`` is unspecified.
 
     Returns:
-        Liquidation prices (quote per base), float64, NaN where none exists.
+        Liquidation prices (quote per base), float64, NaN where none exists (``out``
+        when given).
 
     Raises:
         InvalidInputError: when ``kind``/``engine`` is unknown, an argument is not
             real-valued, shapes do not broadcast, or rows are invalid (side not ±1,
             size/price/contract size not positive and finite, margin negative or not
-            finite, symbol out of range); the message lists the first bad rows.
+            finite, symbol out of range); the message lists the first bad rows. Also
+            when ``out`` is not a float64 array of the result's shape.
 
     References:
         Binance, "How to Calculate Liquidation Price of USDⓈ-M Contracts" and
@@ -571,9 +580,9 @@ def isolated_liquidation_price(
     raw = dict(
         zip(_LIQUIDATION_ARGS, (side, size, entry_price, margin, contract_size), strict=True)
     )
-    xp = namespace(*raw.values(), symbol)
+    xp = namespace(*raw.values(), symbol, out)
     if engine != "array_api":
-        qualified, fast = _fast(xp, raw, symbol, tables, contract)
+        qualified, fast = _fast(xp, raw, symbol, tables, contract, out=out)
         if fast is not None:
             return fast
         if engine == "numba" and not qualified:
@@ -583,17 +592,46 @@ def isolated_liquidation_price(
             )
             raise InvalidInputError(msg)
     shape, a = _prepare(xp, raw, margins=("margin",), side=True)
+    _check_out(xp, out, shape)
     sym = _symbol(xp, symbol, tables, shape)
     arrays = tables.arrays(xp, array_api_compat.device(a["size"]))
     rows = a["size"].shape[0]
     if rows is None or rows <= _CHUNK:
-        return xp.reshape(_liquidation(xp, a, sym, arrays, contract), shape)
-    parts = []
-    for start in range(0, rows, _CHUNK):  # blocks of rows keep temporaries in cache
-        part = {key: value[start : start + _CHUNK] for key, value in a.items()}
-        chunk = None if sym is None else sym[start : start + _CHUNK]
-        parts.append(_liquidation(xp, part, chunk, arrays, contract))
-    return xp.reshape(xp.concat(parts), shape)
+        result = _liquidation(xp, a, sym, arrays, contract)
+    else:
+        parts = []
+        for start in range(0, rows, _CHUNK):  # blocks of rows keep temporaries in cache
+            part = {key: value[start : start + _CHUNK] for key, value in a.items()}
+            chunk = None if sym is None else sym[start : start + _CHUNK]
+            parts.append(_liquidation(xp, part, chunk, arrays, contract))
+        result = xp.concat(parts)
+    if out is None:
+        return xp.reshape(result, shape)
+    try:
+        out[...] = xp.reshape(result, shape)
+    except (TypeError, ValueError, RuntimeError) as error:  # read-only or immutable arrays
+        msg = f"out must be a writable array, got {type(out).__name__}: {error}"
+        raise InvalidInputError(msg) from error
+    return out
+
+
+def _check_out(xp: Any, out: object, shape: tuple[int, ...]) -> None:  # noqa: ANN401
+    """Validate an ``out`` argument: None, or a float64 array of the result's shape."""
+    if out is None:
+        return
+    array: Any = out
+    if (
+        not array_api_compat.is_array_api_obj(array)
+        or array.dtype != xp.float64
+        or tuple(array.shape) != shape
+    ):
+        described = (
+            f"dtype {array.dtype}, shape {tuple(array.shape)}"
+            if array_api_compat.is_array_api_obj(array)
+            else repr(out)
+        )
+        msg = f"out must be a float64 array of shape {shape}, got {described}"
+        raise InvalidInputError(msg)
 
 
 _CHUNK = 1 << 16
@@ -661,6 +699,8 @@ def _fast(
     symbol: object,
     tables: BracketArrays,
     kind: ContractKind,
+    *,
+    out: object,
 ) -> tuple[bool, Array | None]:
     """``(qualified, result)``: whether a Numba kernel applies, and its result.
 
@@ -673,12 +713,19 @@ def _fast(
     import numpy as np  # noqa: PLC0415 - NumPy namespace confirmed above
 
     side: Any = raw["side"]
+    if out is not None and not (
+        isinstance(out, np.ndarray)
+        and out.dtype == np.float64
+        and out.shape == side.shape
+        and out.flags.writeable
+    ):
+        return True, None  # the array-API path reports a bad ``out``
     contract_size = np.asarray(raw["contract_size"], dtype=np.float64)
     arrays = tables.arrays(xp)
     edges, rates, amounts = _kernel.kernel_tables(
         arrays.edges_minus, arrays.edges_plus, arrays.rates, arrays.amounts
     )
-    out = np.empty(side.shape, dtype=np.float64)
+    result = np.empty(side.shape, dtype=np.float64) if out is None else out
     if (symbol is None) == tables.stacked:
         bad = 1  # misuse: let the array-API path report it
     elif symbol is None and contract_size.ndim == 0:
@@ -694,7 +741,7 @@ def _fast(
             edges[0, 1],
             rates[0],
             amounts[0],
-            out,
+            result,
         )
     else:
         bad = _kernel.isolated_liquidation(
@@ -709,9 +756,9 @@ def _fast(
             rates,
             amounts,
             arrays.counts,
-            out,
+            result,
         )
-    return True, (None if bad else out)
+    return True, (None if bad else result)
 
 
 @quiet
