@@ -108,7 +108,44 @@ def _examples() -> list[object]:
     schedule = RateSchedule.from_pairs(
         [(start, "0.00001"), (start + timedelta(hours=5), "0.00002")]
     )
-    return [table, table.brackets[0], table.brackets[-1], schedule, RateSchedule.constant("0.0001")]
+    examples: list[object] = [
+        table,
+        table.brackets[0],
+        table.brackets[-1],
+        schedule,
+        RateSchedule.constant("0.0001"),
+    ]
+    examples += _futures_examples(table)
+    return examples
+
+
+def _futures_examples(table: Any) -> list[object]:
+    """levrisk.futures: contracts, positions, rules and accounts (linear and inverse)."""
+    from levrisk.futures import (  # noqa: PLC0415
+        Contract,
+        CrossAccount,
+        LiquidationRule,
+        OpenCost,
+        Position,
+    )
+
+    btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+    inv = Contract(symbol="BTCUSD_PERP", kind="inverse", brackets=table, contract_size=100)
+    long = Position(contract=btc, side="long", size="0.5", entry_price=60_000, leverage=10)
+    short = Position(contract=btc, side="short", size=1, entry_price=50_000, leverage=20)
+    coin = Position(contract=inv, side="short", size=100, entry_price=25_000, leverage=5)
+    return [
+        btc,
+        inv,
+        long,
+        short,
+        coin,
+        LiquidationRule(),
+        LiquidationRule(maintenance_basis="entry", close_fee="bankruptcy", fee_rate="0.0006"),
+        OpenCost(initial_margin=10, open_loss=1),
+        CrossAccount(wallet_balance=1_000, positions=[long, short], position_mode="hedge"),
+        CrossAccount(wallet_balance="0.5", positions=[coin]),
+    ]
 
 
 def _public_modules() -> list[str]:
