@@ -104,6 +104,7 @@ def _resolve_alias_refs(
 # Short names that annotations use unqualified once ``autodoc_type_aliases`` is in play.
 _STDLIB_SHORT_NAMES = {
     "Decimal": "decimal.Decimal",
+    "date": "datetime.date",
     "datetime": "datetime.datetime",
     "timedelta": "datetime.timedelta",
     "Sequence": "collections.abc.Sequence",

@@ -1,0 +1,155 @@
+"""Tests for levrisk.exchanges.ccxt: ccxt's unified structures (ccxt is never imported)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given
+
+from levrisk.brackets import BracketTable
+from levrisk.exceptions import BracketError, InvalidInputError, LevriskError
+from levrisk.exchanges import binance
+from levrisk.exchanges.ccxt import brackets_from_leverage_tiers
+from strategies import bracket_tables, json_fuzz
+
+# exchange.fetch_market_leverage_tiers("BTC/USDT:USDT") on binanceusdm (floats, info kept raw).
+TIERS: list[dict[str, Any]] = [
+    {
+        "tier": 1.0,
+        "currency": "USDT",
+        "minNotional": 0.0,
+        "maxNotional": 50000.0,
+        "maintenanceMarginRate": 0.004,
+        "maxLeverage": 125.0,
+        "info": {
+            "bracket": "1",
+            "initialLeverage": "125",
+            "notionalCap": "50000",
+            "notionalFloor": "0",
+            "maintMarginRatio": "0.004",
+            "cum": "0.0",
+        },
+    },
+    {
+        "tier": 2.0,
+        "currency": "USDT",
+        "minNotional": 50000.0,
+        "maxNotional": 250000.0,
+        "maintenanceMarginRate": 0.005,
+        "maxLeverage": 100.0,
+        "info": {
+            "bracket": "2",
+            "initialLeverage": "100",
+            "notionalCap": "250000",
+            "notionalFloor": "50000",
+            "maintMarginRatio": "0.005",
+            "cum": "50.0",
+        },
+    },
+    {
+        "tier": 3.0,
+        "currency": "USDT",
+        "minNotional": 250000.0,
+        "maxNotional": 1000000.0,
+        "maintenanceMarginRate": 0.01,
+        "maxLeverage": 50.0,
+        "info": {
+            "bracket": "3",
+            "initialLeverage": "50",
+            "notionalCap": "1000000",
+            "notionalFloor": "250000",
+            "maintMarginRatio": "0.01",
+            "cum": "1300.0",
+        },
+    },
+]
+
+
+def _ccxt_tiers(table: BracketTable) -> list[dict[str, Any]]:
+    """Write a table as ccxt would, with float numbers."""
+    return [
+        {
+            "tier": float(i + 1),
+            "currency": "USDT",
+            "minNotional": float(b.floor),
+            "maxNotional": float(b.cap),
+            "maintenanceMarginRate": float(b.maintenance_rate),
+            "maxLeverage": float(b.max_leverage),
+            "info": {},
+        }
+        for i, b in enumerate(table.brackets)
+    ]
+
+
+class TestBracketsFromLeverageTiers:
+    """FORMULAS.md §1 [published]: ccxt leverage tiers → bracket table."""
+
+    def test_binance_tiers(self) -> None:
+        """The Binance tiers of ccxt give the amounts Binance publishes (0, 50, 1,300)."""
+        table = brackets_from_leverage_tiers(TIERS)
+        assert [b.maintenance_amount for b in table.brackets] == [0, 50, 1300]
+        assert table.maintenance_margin(500_000) == Decimal(3700)
+
+    def test_matches_binance_parser(self) -> None:
+        """The same tiers via ccxt and via Binance's own payload give the same table."""
+        own = brackets_from_leverage_tiers(TIERS)
+        raw = binance.brackets_from_payload(
+            {"symbol": "BTCUSDT", "brackets": [t["info"] for t in TIERS]}
+        )
+        assert own == raw
+
+    def test_dict_by_symbol(self) -> None:
+        """fetch_leverage_tiers()'s dict form needs symbol=."""
+        tiers = {"BTC/USDT:USDT": TIERS, "ETH/USDT:USDT": TIERS[:1]}
+        assert brackets_from_leverage_tiers(tiers, symbol="ETH/USDT:USDT").max_cap == 50000
+        with pytest.raises(InvalidInputError, match="symbol must name one market"):
+            brackets_from_leverage_tiers(tiers)
+        with pytest.raises(InvalidInputError, match="no market 'XRP/USDT:USDT'"):
+            brackets_from_leverage_tiers(tiers, symbol="XRP/USDT:USDT")
+
+    @given(bracket_tables())
+    def test_round_trip(self, table: BracketTable) -> None:
+        """A table written as ccxt float tiers parses back to itself."""
+        assert brackets_from_leverage_tiers(_ccxt_tiers(table)) == table
+
+    def test_gap(self) -> None:
+        """A gap between tiers names the field and index."""
+        tiers = json.loads(json.dumps(TIERS))
+        tiers[2]["minNotional"] = 300000.0
+        with pytest.raises(BracketError, match=r"tiers\[2\]\.minNotional must be"):
+            brackets_from_leverage_tiers(tiers)
+
+    def test_unsorted(self) -> None:
+        """Tiers out of order are rejected."""
+        with pytest.raises(BracketError, match="sorted by notional"):
+            brackets_from_leverage_tiers([TIERS[1], TIERS[0]])
+
+    @pytest.mark.parametrize(
+        ("tiers", "match"),
+        [
+            ("x", "tiers must be a JSON array"),
+            ([1], r"tiers\[0\] must be a JSON object"),
+            ([{"minNotional": 0}], "missing the field 'maxNotional'"),
+            ([], "holds no tiers"),
+        ],
+        ids=["str", "item", "missing", "empty"],
+    )
+    def test_errors(self, tiers: object, match: str) -> None:
+        """Bad structures raise InvalidInputError naming the problem."""
+        with pytest.raises(InvalidInputError, match=match):
+            brackets_from_leverage_tiers(tiers)
+
+    @given(json_fuzz)
+    def test_fuzz(self, value: object) -> None:
+        """Arbitrary field values never raise anything but a LevriskError."""
+        for key in ("minNotional", "maxNotional", "maintenanceMarginRate", "maxLeverage"):
+            tiers = json.loads(json.dumps(TIERS))
+            tiers[1][key] = value
+            with contextlib.suppress(LevriskError):
+                brackets_from_leverage_tiers(tiers)
+        with contextlib.suppress(LevriskError):
+            brackets_from_leverage_tiers({"X": value}, symbol="X")
