@@ -74,7 +74,7 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(message)
 
     def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
-        if message:  # pragma: no cover - argparse passes a message only with error()
+        if message:
             self._print_message(message, sys.stderr)
         raise _Exit(status)
 
@@ -256,8 +256,24 @@ _VENUES: Final = {
     ),
 }
 
-_INVERSE_SUFFIX: Final = "_PERP"
-_INVERSE_CONTRACT_SIZE: Final = {"BTCUSD_PERP": Decimal(100)}
+
+@attrs.frozen
+class _Spec:
+    """What the calculator needs to know of a contract besides its brackets."""
+
+    kind: futures.ContractKind
+    contract_size: Decimal
+    price_unit: str
+    margin_unit: str
+    size_unit: str
+
+
+_CONTRACTS: Final = {
+    "BTCUSDT": _Spec("linear", Decimal(1), "USDT", "USDT", "BTC"),
+    "ETHUSDT": _Spec("linear", Decimal(1), "USDT", "USDT", "ETH"),
+    "BTCUSD_PERP": _Spec("inverse", Decimal(100), "USD", "BTC", "contracts of 100 USD"),
+}
+_SYMBOLS: Final = sorted(set(_CONTRACTS) & set(binance.SNAPSHOTS))
 
 
 def _venue(args: argparse.Namespace) -> _Venue:
@@ -477,38 +493,23 @@ def _whole_hours(start: datetime, end: datetime) -> Decimal:
 # --------------------------------------------------------------------------- futures
 
 
-def _contract(args: argparse.Namespace, venue: _Venue) -> tuple[futures.Contract, str]:
-    snapshot = venue.snapshots.get(args.symbol)
-    if snapshot is None:
-        msg = f"--symbol must be one of {sorted(venue.snapshots)}, got {args.symbol!r}"
-        raise _UsageError(msg)
-    inverse = snapshot.symbol.endswith(_INVERSE_SUFFIX)
+def _contract(args: argparse.Namespace, venue: _Venue) -> tuple[futures.Contract, _Spec, str]:
+    snapshot = venue.snapshots[args.symbol]
+    spec = _CONTRACTS[args.symbol]
     contract = futures.Contract(
         symbol=snapshot.symbol,
-        kind="inverse" if inverse else "linear",
+        kind=spec.kind,
         brackets=snapshot.brackets,
-        contract_size=_INVERSE_CONTRACT_SIZE.get(snapshot.symbol, Decimal(1)),
+        contract_size=spec.contract_size,
     )
-    source = f"{venue.name} {snapshot.symbol} brackets, snapshot of {snapshot.date.isoformat()}"
-    return contract, source
-
-
-def _units(contract: futures.Contract) -> tuple[str, str, str]:
-    """(price unit, margin unit, size unit) of a contract."""
-    if contract.kind == "inverse":
-        coin = contract.symbol.split("USD")[0]
-        return "USD", coin, f"contracts of {contract.contract_size} USD"
-    for quote in ("USDT", "USDC", "BUSD"):
-        if contract.symbol.endswith(quote):
-            return quote, quote, contract.symbol[: -len(quote)]
-    return "quote", "quote", "base"  # pragma: no cover - every shipped snapshot is matched
+    return contract, spec, snapshot.date.isoformat()
 
 
 @exact
 def _futures(args: argparse.Namespace) -> _Report:
     venue = _venue(args)
-    contract, source = _contract(args, venue)
-    price_unit, margin_unit, size_unit = _units(contract)
+    contract, spec, snapshot_date = _contract(args, venue)
+    price_unit, margin_unit, size_unit = spec.price_unit, spec.margin_unit, spec.size_unit
     money = _PRICE if contract.kind == "linear" else _AMOUNT
     position = futures.Position(
         contract=contract,
@@ -538,6 +539,7 @@ def _futures(args: argparse.Namespace) -> _Report:
     wallet_label = "cross wallet balance" if mode == "cross" else "isolated margin"
     rows = (
         _Row("symbol", "contract", f"{contract.symbol} ({contract.kind})"),
+        _Row("snapshot_date", f"{venue.name} brackets of", snapshot_date),
         _Row("size", "size", position.size, size_unit, None),
         _Row("entry_price", "entry price", position.entry_price, price_unit, None),
         _Row("mark_price", "mark price", _number("--mark-price", mark), price_unit, None),
@@ -583,7 +585,7 @@ def _futures(args: argparse.Namespace) -> _Report:
         command=f"futures {position.side}",
         title=f"Futures {position.side}, {contract.symbol}, {mode} margin (FORMULAS.md §3)",
         sections=tuple(sections),
-        notes=(source, "margin ratio: Binance convention, liquidation at 1 (100%)"),
+        notes=("margin ratio: MM / margin balance (Binance's convention), liquidation at 100%",),
     )
 
 
@@ -606,8 +608,8 @@ def _percent(name: str, text: str) -> Decimal:
 @exact
 def _target(args: argparse.Namespace) -> _Report:
     venue = _venue(args)
-    contract, source = _contract(args, venue)
-    price_unit = _units(contract)[0]
+    contract, spec, snapshot_date = _contract(args, venue)
+    price_unit = spec.price_unit
     position = futures.Position(
         contract=contract,
         side=args.side,
@@ -619,10 +621,12 @@ def _target(args: argparse.Namespace) -> _Report:
         position, margin=futures.initial_margin(position), rule=venue.rule
     )
     rows = [
+        _Row("symbol", "contract", f"{contract.symbol} ({contract.kind})"),
+        _Row("snapshot_date", f"{venue.name} brackets of", snapshot_date),
         _Row("entry_price", "entry price", position.entry_price, price_unit, None),
         _Row("leverage", "leverage", position.leverage, "x", None),
     ]
-    notes = [source, "ROE: PnL over the initial margin at entry, Binance calculator terms"]
+    notes = ["ROE: PnL over the initial margin at entry (Binance's calculator terms)"]
     if args.take_profit is not None:
         gain = _fraction("--take-profit", args.take_profit)
         price = futures.target_price(position, roe=gain)
@@ -871,6 +875,7 @@ def _add_position(parser: argparse.ArgumentParser, *, size_default: str | None =
     parser.add_argument(
         "--symbol",
         default="BTCUSDT",
+        choices=_SYMBOLS,
         help="a contract with a shipped bracket snapshot: BTCUSDT, ETHUSDT (linear) or "
         "BTCUSD_PERP (inverse, 100 USD contracts) (default: %(default)s)",
     )
