@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import runpy
+import shlex
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, localcontext
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -825,3 +828,15 @@ def test_main_module_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
     assert info.value.code == 2
     module = importlib.import_module("levrisk.__main__")
     assert module.main is cli.main
+
+
+def test_readme_shows_the_real_output(capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's first command is the seed scenario, and the output it shows is current."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    command = re.findall(r"```console\n(.*?)\n```", readme, flags=re.DOTALL)[0]
+    shown = re.findall(r"```text\n(.*?)\n```", readme, flags=re.DOTALL)[0]
+    argv = shlex.split(command.split(".venv/bin/levrisk ", 1)[1])
+    assert argv[:3] == ["margin", "short", "--borrow"]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0
+    assert out == shown + "\n"
