@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Context, Decimal, localcontext
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -893,6 +894,9 @@ class TestOpenShort:
         assert trade.account.liabilities == {"BTC": Decimal("0.1")}
         assert trade.liquidation_price == div(9000, Decimal("0.11"))
         assert trade.opened_at == T0
+        assert trade.proceeds == Decimal(6000)
+        assert trade.cost is None
+        assert trade.notional == Decimal(6000)
 
     @pytest.mark.parametrize("convention", ["quote", "received"])
     def test_fee_on_sale(self, convention: Any) -> None:
@@ -975,6 +979,35 @@ class TestOpenShort:
             open_short(0, leverage=2, price=1, opened_at=T0, thresholds=BINANCE_CROSS_3X)
 
 
+class TestTradeObjects:
+    """MarginTrade and MarginPnL validate their fields like every value object."""
+
+    @pytest.mark.parametrize(
+        ("changes", "match"),
+        [
+            ({"side": "flat"}, "side must be one of"),
+            ({"fee_convention": "bnb"}, "fee_convention must be one of"),
+            ({"opened_at": datetime(2024, 1, 1)}, "opened_at must be timezone-aware"),  # noqa: DTZ001 - naive on purpose
+            ({"account": None}, "account must be IsolatedMarginAccount"),
+            ({"liquidation_price": 0}, "liquidation_price must be positive"),
+        ],
+        ids=["side", "convention", "naive", "account", "liquidation"],
+    )
+    def test_trade_rejects(self, changes: dict[str, Any], match: str) -> None:
+        """Out-of-domain trade fields raise InvalidInputError."""
+        trade = open_short(3000, leverage=3, price=60_000, opened_at=T0)
+        with pytest.raises(InvalidInputError, match=match):
+            attrs.evolve(trade, **changes)
+
+    def test_pnl_rejects(self) -> None:
+        """Out-of-domain PnL fields raise InvalidInputError."""
+        pnl = close(open_short(3000, leverage=3, price=60_000, opened_at=T0), exit_price=1, at=T1)
+        with pytest.raises(InvalidInputError, match="trade must be MarginTrade"):
+            attrs.evolve(pnl, trade=None)  # type: ignore[arg-type]
+        with pytest.raises(InvalidInputError, match="closed_at must be a timezone-aware"):
+            attrs.evolve(pnl, closed_at="now")  # type: ignore[arg-type]
+
+
 class TestOpenLong:
     """Long: borrow C·(L−1) quote and buy base with everything (FORMULAS.md §2.1)."""
 
@@ -988,6 +1021,9 @@ class TestOpenLong:
         assert trade.borrowed_asset == "USDT"
         assert trade.liquidation_price == Decimal(22_000)
         assert trade.margin_level == Decimal("1.5")
+        assert trade.cost == Decimal(30_000)
+        assert trade.proceeds is None
+        assert trade.notional == Decimal(30_000)
 
     def test_fee_in_quote(self) -> None:
         """Fee in quote on top of the notional: N·(1 + f) = C·L."""
@@ -1142,6 +1178,16 @@ class TestClose:
         with pytest.raises(InvalidInputError, match=match):
             close(trade, **{**args, **kwargs})
 
+    def test_rate_arguments(self) -> None:
+        """hourly_rate is the constant-rate spelling; no rate means no interest; not both."""
+        trade = open_long(1000, leverage=2, price=100, opened_at=T0)
+        assert trade.thresholds == BINANCE_CROSS_3X
+        by_rate = close(trade, exit_price=100, at=T1, hourly_rate="0.00001")
+        assert by_rate == close(trade, exit_price=100, at=T1, schedule="0.00001")
+        assert close(trade, exit_price=100, at=T1).interest == 0
+        with pytest.raises(InvalidInputError, match="schedule or hourly_rate, not both"):
+            close(trade, exit_price=100, at=T1, schedule=0, hourly_rate=0)
+
     def test_rejects_non_trade(self) -> None:
         """close() needs a MarginTrade."""
         with pytest.raises(InvalidInputError, match="trade must be a MarginTrade"):
@@ -1218,6 +1264,13 @@ class TestBreakEvenPrice:
             3000, leverage=3, price=60_000, opened_at=T0, thresholds=BINANCE_CROSS_3X
         )
         assert break_even_price(trade, at=T0, schedule=0) == Decimal(60_000)
+        assert break_even_price(trade) == Decimal(60_000)
+
+    def test_rate_needs_time(self) -> None:
+        """A rate without a closing time cannot accrue: InvalidInputError."""
+        trade = open_short(3000, leverage=3, price=60_000, opened_at=T0)
+        with pytest.raises(InvalidInputError, match="at is needed to accrue interest"):
+            break_even_price(trade, hourly_rate="0.00001")
 
     @given(
         collateral=collaterals,
@@ -1494,6 +1547,7 @@ class TestFuzz:
             lambda: close(trade, exit_price=a, at=b, schedule=c, fee_rate=d, waived_hours=e),
             lambda: close(a, exit_price=1, at=T1, schedule=0),
             lambda: break_even_price(trade, at=a, schedule=b, fee_rate=c, counting=d),
+            lambda: break_even_price(trade, at=T1, hourly_rate=a, waived_hours=b),
         ]
         for call in calls:
             with contextlib.suppress(LevriskError):

@@ -796,7 +796,7 @@ def liquidation_price(
 
     A zero denominator or a result ≤ 0 means the level never reaches ``ML*`` by moving
     this asset: the function returns ``None``. An isolated short holding only quote
-    gives ``l = quote\_balance / (ML^* (Q + I))``.
+    gives ``l = quote_balance / (ML* · (Q + I))``.
 
     Args:
         account: an :class:`IsolatedMarginAccount` or a :class:`CrossMarginAccount`.

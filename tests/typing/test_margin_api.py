@@ -74,6 +74,8 @@ def check_trades(at: datetime) -> None:
     trade = open_short(3000, leverage=3, price=60_000, opened_at=at, thresholds=BINANCE_CROSS_3X)
     assert_type(trade, MarginTrade)
     assert_type(trade.liquidation_price, Decimal | None)
+    assert_type(trade.proceeds, Decimal | None)
+    assert_type(trade.notional, Decimal)
     assert_type(
         open_long(1000, leverage="2", price=1.5, opened_at=at, thresholds=BINANCE_CROSS_3X),
         MarginTrade,
