@@ -125,7 +125,7 @@ class TestInterest:
         """The human output is aligned, names the rule and rounds to 8 decimals."""
         code, out, err = run(capsys, *self.ARGS)
         assert (code, err) == (0, "")
-        assert "Binance rule 'binance'" in out
+        assert "(Binance, counting rule 'binance'," in out
         assert row(out, "interest") == "0.02000000 USDT"
         assert row(out, "borrowed at") == "2024-05-01T13:55:00+00:00"
         assert "rounded for display" in out
@@ -187,9 +187,10 @@ class TestInterest:
             "2024-05-01T08:05Z",
             "--to",
             "2024-05-01T10:00Z",
-            "--counting",
-            "started_hour",
+            "--exchange",
+            "bybit",
         )
+        assert doc["inputs"]["counting"] == "started_hour"
         value = exact(doc["results"]["interest"])
         assert value is not None
         assert value.quantize(Decimal("0.0001")) == Decimal("0.1667")
@@ -215,6 +216,21 @@ class TestInterest:
         )
         assert exact(doc["results"]["interest"]) == expected
         assert doc["notes"] == ["hourly rates in force from 2024-05-01T15:00:00+00:00: 0.00002"]
+
+    @pytest.mark.parametrize(
+        ("exchange", "counting", "accruals"),
+        [("binance", "binance", 3), ("bybit", "started_hour", 2), ("okx", "clock_hour", 2)],
+        ids=["binance", "bybit", "okx"],
+    )
+    def test_exchange_counting_presets(
+        self, capsys: pytest.CaptureFixture[str], exchange: str, counting: str, accruals: int
+    ) -> None:
+        """--exchange picks the venue's counting rule; --counting overrides it."""
+        argv = (*self.ARGS[:-1], "2024-05-01T15:30Z", "--exchange", exchange)
+        doc = run_json(capsys, *argv)
+        assert (doc["inputs"]["counting"], doc["results"]["accruals"]) == (counting, accruals)
+        doc = run_json(capsys, *argv, "--counting", "binance")
+        assert doc["results"]["accruals"] == 3
 
     def test_no_accruals(self, capsys: pytest.CaptureFixture[str]) -> None:
         """clock_hour counting inside one hour has no accrual: first/last are null."""

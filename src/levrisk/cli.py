@@ -34,7 +34,7 @@ import attrs
 
 from levrisk import __version__, futures, interest, margin
 from levrisk.exceptions import LevriskError
-from levrisk.exchanges import binance
+from levrisk.exchanges import binance, bybit, okx
 from levrisk.exchanges.snapshots import Snapshot
 from levrisk.numbers import exact, to_decimal
 
@@ -50,6 +50,7 @@ _REFERENCE_OPEN: Final = datetime(2024, 1, 1, tzinfo=_UTC)
 _PRICE: Final = 2
 _AMOUNT: Final = 8
 _RATIO: Final = 4
+_RATE: Final = 12
 
 
 # --------------------------------------------------------------------------- errors
@@ -276,6 +277,15 @@ _CONTRACTS: Final = {
 _SYMBOLS: Final = sorted(set(_CONTRACTS) & set(binance.SNAPSHOTS))
 
 
+# Venues whose interest counting rule is a preset; spot-margin thresholds and bracket
+# snapshots are shipped for Binance only, so the other commands offer Binance alone.
+_INTEREST_VENUES: Final[dict[str, tuple[str, interest.InterestCounting]]] = {
+    "binance": ("Binance", binance.INTEREST_COUNTING),
+    "bybit": ("Bybit", bybit.INTEREST_COUNTING),
+    "okx": ("OKX", okx.INTEREST_COUNTING),
+}
+
+
 def _venue(args: argparse.Namespace) -> _Venue:
     return _VENUES[args.exchange]
 
@@ -285,7 +295,7 @@ def _venue(args: argparse.Namespace) -> _Venue:
 
 @exact
 def _interest(args: argparse.Namespace) -> _Report:
-    venue = _venue(args)
+    venue_name, venue_counting = _INTEREST_VENUES[args.exchange]
     start = _instant("--from", args.start)
     end = _instant("--to", args.end)
     base = _rate_schedule(args)
@@ -299,7 +309,7 @@ def _interest(args: argparse.Namespace) -> _Report:
                 raise _UsageError(msg)
             pairs.append((_instant("--rate-change", when), rate))
         schedule = interest.RateSchedule.from_pairs(pairs)
-    counting = args.counting or venue.counting
+    counting = args.counting or venue_counting
     times = interest.accrual_times(start, end, counting=counting)
     amount = interest.accrued_interest(
         args.principal,
@@ -312,7 +322,13 @@ def _interest(args: argparse.Namespace) -> _Report:
     asset = args.asset
     inputs = (
         _Row("principal", "principal", _number("--principal", args.principal), asset, None),
-        _Row("hourly_rate", "hourly rate at borrowing", base.rate_at(start), "", None),
+        _Row(
+            "hourly_rate",
+            "hourly rate at borrowing",
+            base.rate_at(start),
+            "",
+            None if args.hourly_rate is not None else _RATE,
+        ),
         _Row("borrowed_at", "borrowed at", start.astimezone(_UTC)),
         _Row("until", "until", end.astimezone(_UTC)),
         _Row("counting", "counting rule", counting),
@@ -330,7 +346,10 @@ def _interest(args: argparse.Namespace) -> _Report:
     ]
     return _Report(
         command="interest",
-        title=f"Interest on a spot-margin loan ({venue.name} rule {counting!r}, FORMULAS.md §2.2)",
+        title=(
+            f"Interest on a spot-margin loan ({venue_name}, counting rule {counting!r}, "
+            "FORMULAS.md §2.2)"
+        ),
         sections=(_Section("inputs", "Loan", inputs), _Section("results", "Interest", results)),
         notes=tuple(notes),
     )
@@ -691,15 +710,19 @@ exact decimals as strings. Bad input: one line on stderr, exit code 2.
 """
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
+def _add_common(
+    parser: argparse.ArgumentParser,
+    venues: Sequence[str] = tuple(_VENUES),
+    what: str = "rules, thresholds and bracket snapshots",
+) -> None:
     out = parser.add_argument_group("output")
     out.add_argument("--json", action="store_true", help="print one JSON object (exact strings)")
     out.add_argument("--exact", action="store_true", help="print exact, unrounded figures")
     parser.add_argument(
         "--exchange",
-        choices=sorted(_VENUES),
+        choices=sorted(venues),
         default="binance",
-        help="venue preset: rules, thresholds and bracket snapshots (default: %(default)s)",
+        help=f"venue preset: {what} (default: %(default)s)",
     )
 
 
@@ -769,7 +792,7 @@ def _parser() -> _Parser:
         help="a new hourly rate in force from TIME on (repeatable)",
     )
     _add_rates(p, required=True)
-    _add_common(p)
+    _add_common(p, tuple(_INTEREST_VENUES), "the interest counting rule")
     p.set_defaults(handler=_interest)
 
     p = commands.add_parser(
