@@ -25,6 +25,7 @@ import argparse
 import decimal
 import json
 import sys
+import textwrap
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -710,6 +711,11 @@ exact decimals as strings. Bad input: one line on stderr, exit code 2.
 """
 
 
+def _wrap(text: str) -> str:
+    """A help paragraph wrapped for the terminal (the raw formatter keeps line breaks)."""
+    return textwrap.fill(text, width=88)
+
+
 def _add_common(
     parser: argparse.ArgumentParser,
     venues: Sequence[str] = tuple(_VENUES),
@@ -747,7 +753,7 @@ def _add_rates(parser: argparse.ArgumentParser, *, required: bool) -> None:
 def _parser() -> _Parser:
     parser = _Parser(
         prog=_PROG,
-        description=(
+        description=_wrap(
             "levrisk: a reference calculator for leveraged crypto trading — spot-margin "
             "shorts and longs, hourly interest, futures margin and liquidation prices. "
             "Exact decimal arithmetic; defaults from Binance's shipped, dated snapshots."
@@ -762,7 +768,7 @@ def _parser() -> _Parser:
     p = commands.add_parser(
         "interest",
         help="interest accrued on a loan between two UTC times",
-        description="Hourly simple interest on a spot-margin loan (FORMULAS.md §2.2).",
+        description=_wrap("Hourly simple interest on a spot-margin loan (FORMULAS.md §2.2)."),
         epilog=(
             "example:\n  levrisk interest --principal 1000 --asset USDT --hourly-rate 0.00001 "
             "--from 2024-05-01T13:55Z --to 2024-05-01T14:30Z"
@@ -798,7 +804,7 @@ def _parser() -> _Parser:
     p = commands.add_parser(
         "margin",
         help="a spot-margin short or long: open, then close with fees and interest",
-        description=(
+        description=_wrap(
             "Open a spot-margin trade (borrow and sell, or borrow and buy) and optionally "
             "close it at an exit price: borrowed amount, margin level, margin-call and "
             "liquidation prices, and the PnL after fees and interest (FORMULAS.md §2)."
@@ -847,7 +853,7 @@ def _parser() -> _Parser:
     p = commands.add_parser(
         "futures",
         help="a perpetual futures position: margin, margin ratio, liquidation price",
-        description=(
+        description=_wrap(
             "A linear (USDⓈ-M) or inverse (COIN-M) perpetual position, isolated (with its "
             "margin) or cross (with the wallet balance): initial and maintenance margin, "
             "PnL and ROE at the mark price, margin ratio, liquidation and bankruptcy prices "
@@ -874,7 +880,7 @@ def _parser() -> _Parser:
     p = commands.add_parser(
         "target",
         help="take-profit and stop-loss prices of a futures position from target ROEs",
-        description=(
+        description=_wrap(
             "The prices at which a futures position reaches a target ROE (take-profit) or "
             "a loss ROE (stop-loss), with its isolated liquidation price (FORMULAS.md §3.1)."
         ),
