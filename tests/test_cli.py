@@ -6,7 +6,10 @@ returns for the same inputs: the calculator adds no arithmetic of its own.
 
 from __future__ import annotations
 
+import contextlib
+import decimal
 import importlib
+import io
 import json
 import re
 import runpy
@@ -19,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from levrisk import cli, futures, interest, margin
 from levrisk.exchanges import binance
@@ -856,3 +861,115 @@ def test_readme_shows_the_real_output(capsys: pytest.CaptureFixture[str]) -> Non
     code, out, _ = run(capsys, *argv)
     assert code == 0
     assert out == shown + "\n"
+
+
+FUZZ_COMMANDS = [
+    (
+        "interest --principal 1000 --hourly-rate 0.00001 --from 2024-05-01T13:55Z "
+        "--to 2024-05-01T14:30Z --waived-hours 0 --rate-change 2024-05-01T14:00Z=0.1"
+    ),
+    (
+        "margin short --borrow 0.1 --price 60000 --leverage 3 --exit-price 50000 --hours 24 "
+        "--daily-rate 0.0002 --fee-rate 0.001 --stop-loss 66000 --take-profit 50000"
+    ),
+    (
+        "margin long --collateral 1000 --price 60000 --leverage 3 --exit-price 50000 "
+        "--opened-at 2024-05-01T13:55Z --closed-at 2024-05-02T13:55Z --yearly-rate 0.1"
+    ),
+    (
+        "futures short --size 0.1 --entry-price 60000 --leverage 10 --mark-price 61000 "
+        "--margin 700 --open-fee-rate 0.001 --close-fee-rate 0.001"
+    ),
+    (
+        "futures long --symbol BTCUSD_PERP --size 10 --entry-price 60000 --leverage 10 "
+        "--mark-price 61000 --wallet-balance 0.1"
+    ),
+    "target short --entry-price 60000 --leverage 10 --take-profit 50% --stop-loss 0.25",
+]
+# Huge exponents stay moderate (1e400): the futures solver works in exact fractions, and
+# 10**999999 as an integer makes a single example take seconds.
+FUZZ_VALUES = [
+    "nan",
+    "inf",
+    "-inf",
+    "-0",
+    "0",
+    "-1",
+    "1e400",
+    "1e-400",
+    "",
+    "abc",
+    "1e30",
+    "1e-40",
+    "١٢٣",
+    "9" * 60,
+    "1e400%",
+    "sNaN",
+    "2024-05-01T13:55",
+    "=",
+    "1.5",
+]
+
+
+class TestFuzz:
+    """Any value in any option: exit code 0 or 2, and an error is one line, never a traceback."""
+
+    @settings(max_examples=100, deadline=None)
+    @given(
+        command=st.sampled_from(FUZZ_COMMANDS),
+        position=st.integers(min_value=0, max_value=40),
+        value=st.one_of(st.sampled_from(FUZZ_VALUES), st.text(max_size=12)),
+    )
+    def test_only_clean_exits(self, command: str, position: int, value: str) -> None:
+        """Replacing one option value by junk gives exit 0, or 2 with one error line."""
+        argv = command.split()
+        slots = [i for i, token in enumerate(argv) if i >= 2 and not token.startswith("--")]
+        argv[slots[position % len(slots)]] = value
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cli.main(argv)
+        assert code in {0, 2}
+        if code == 2:
+            assert err.getvalue().startswith("levrisk: error: ")
+            assert err.getvalue().count("\n") == 1
+
+    def test_huge_figures_in_scientific_notation(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """An absurd margin prints as 1E+50 rather than as 51 digits and decimals."""
+        argv = "futures short --size 0.1 --entry-price 60000 --leverage 10 --margin 1e50"
+        code, out, _ = run(capsys, *argv.split())
+        assert code == 0
+        assert row(out, "isolated margin") == "1E+50 USDT"
+
+    def test_hours_past_the_calendar(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """--hours beyond year 9999 is a clean usage error."""
+        code, _, err = run(capsys, *SEED[:8], "--hours", "9" * 30, "--exit-price", "1")
+        assert code == 2
+        assert "--hours takes the trade past the last representable date" in err
+
+    def test_arithmetic_safety_net(
+        self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """An arithmetic error from anywhere becomes one error line, not a traceback."""
+
+        def explode(_args: object) -> None:
+            raise decimal.Overflow
+
+        monkeypatch.setattr(cli, "_target", explode)
+        monkeypatch.setattr(cli, "_parser", _parser_with(explode))
+        code, out, err = run(capsys, "target", "long", "--entry-price", "1", "--leverage", "1")
+        assert (code, out) == (2, "")
+        assert (
+            err == "levrisk: error: a number is out of the range levrisk computes in (Overflow)\n"
+        )
+
+
+def _parser_with(handler: object) -> Any:
+    """A parser factory whose target command runs ``handler``."""
+    original = cli._parser
+
+    def build() -> cli._Parser:
+        parser = original()
+        parser.set_defaults(handler=handler)
+        return parser
+
+    return build

@@ -52,6 +52,7 @@ _PRICE: Final = 2
 _AMOUNT: Final = 8
 _RATIO: Final = 4
 _RATE: Final = 12
+_FIXED_LIMIT: Final = 40  # beyond 10**±40 a figure is shown in scientific notation
 
 
 # --------------------------------------------------------------------------- errors
@@ -140,8 +141,16 @@ def _display(
     if isinstance(value, int):
         return f"{value:,}"
     digits = len(value.as_tuple().digits) + max(value.adjusted(), 0) + (places or 0) + 4
-    with decimal.localcontext(decimal.Context(prec=digits, rounding=decimal.ROUND_HALF_EVEN)):
+    context = decimal.Context(
+        prec=digits,
+        rounding=decimal.ROUND_HALF_EVEN,
+        Emax=decimal.MAX_EMAX,
+        Emin=decimal.MIN_EMIN,
+    )
+    with decimal.localcontext(context):
         shown = value.scaleb(2) if percent else value  # exact: the context holds every digit
+        if shown and abs(shown.adjusted()) > _FIXED_LIMIT:
+            return str(shown)  # absurd magnitudes stay in scientific notation
         if not exact_figures and places is not None:
             shown = shown.quantize(Decimal(1).scaleb(-places))
         if shown == 0:
@@ -383,7 +392,11 @@ def _close_times(args: argparse.Namespace) -> tuple[datetime, datetime] | None:
         return opened, _instant("--closed-at", args.closed_at)
     if args.hours is not None:
         start = _REFERENCE_OPEN if opened is None else opened
-        return start, start + timedelta(hours=_hours(args.hours))
+        try:
+            return start, start + timedelta(hours=_hours(args.hours))
+        except OverflowError:
+            msg = f"--hours takes the trade past the last representable date, got {args.hours!r}"
+            raise _UsageError(msg) from None
     return None if opened is None else (opened, opened)
 
 
@@ -954,6 +967,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (_UsageError, LevriskError) as error:
         message = " ".join(str(error).split())
         _print(f"{_PROG}: error: {message}", sys.stderr)
+        return 2
+    except ArithmeticError as error:  # decimal traps, datetime overflow: inputs out of range
+        name = type(error).__name__
+        _print(
+            f"{_PROG}: error: a number is out of the range levrisk computes in ({name})", sys.stderr
+        )
         return 2
     if args.json:
         _print(_to_json(report), sys.stdout)
