@@ -48,6 +48,8 @@ nitpick_ignore_regex = [
     # attrs' generated classes and the private converter/validator helpers are not API.
     ("py:class", r"attr(s)?\..*"),
     ("py:class", r"levrisk\._.*"),
+    # exchanges' private alias for "a value decoded from JSON" (it is plain ``object``).
+    ("py:class", r"Json"),
 ]
 
 autodoc_member_order = "bysource"
@@ -62,6 +64,15 @@ autodoc_type_aliases = {
     "MarginAccount": "levrisk.margin.MarginAccount",
     "FeeConvention": "levrisk.margin.FeeConvention",
     "MarginStatus": "levrisk.margin.MarginStatus",
+    "Side": "levrisk.futures.Side",
+    "ContractKind": "levrisk.futures.ContractKind",
+    "PositionMode": "levrisk.futures.PositionMode",
+    "MaintenanceBasis": "levrisk.futures.MaintenanceBasis",
+    "CloseFeeBasis": "levrisk.futures.CloseFeeBasis",
+    "MarginBasis": "levrisk.futures.MarginBasis",
+    "NotionalCoef": "levrisk.exchanges.binance.NotionalCoef",
+    "MarginType": "levrisk.exchanges.binance.MarginType",
+    "RateUnits": "levrisk.exchanges.bybit.RateUnits",
 }
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
@@ -96,6 +107,9 @@ def _resolve_alias_refs(
         for name, *_ in domain.get_objects()
         if name.startswith("levrisk.") and (name == target or name.endswith("." + target))
     ]
+    if len(names) > 1:  # the same short name in several modules: take the referrer's own
+        module = node.get("py:module")
+        names = [name for name in names if name.rpartition(".")[0] == module]
     if len(names) == 1:
         return domain.resolve_xref(
             env, node["refdoc"], app.builder, "obj", names[0], node, contnode
@@ -112,6 +126,7 @@ _STDLIB_SHORT_NAMES = {
     "date": "datetime.date",
     "datetime": "datetime.datetime",
     "dt.datetime": "datetime.datetime",
+    "dt.date": "datetime.date",
     "timedelta": "datetime.timedelta",
     "Sequence": "collections.abc.Sequence",
     "Mapping": "collections.abc.Mapping",

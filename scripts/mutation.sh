@@ -18,26 +18,4 @@ venv=${MUTATION_VENV:-.venv-mutmut}
 "$venv/bin/pip" install -q --disable-pip-version-check --no-deps --force-reinstall .
 rm -rf mutants
 HYPOTHESIS_PROFILE=mutation "$venv/bin/mutmut" run "$@" || true
-"$venv/bin/mutmut" results --all true 2>/dev/null | python3 -c '
-import collections, re, sys
-counts = collections.defaultdict(collections.Counter)
-survivors = []
-for line in sys.stdin:
-    match = re.match(r"\s*(levrisk\.[\w.]+?)\.x_\w+?__mutmut_\d+: (\w+)", line)
-    if match:
-        module, status = match.groups()
-        counts[module][status] += 1
-        if status != "killed":
-            survivors.append(line.strip())
-total = collections.Counter()
-print(f"{\"module\":<32}{\"mutants\":>8}{\"killed\":>8}{\"rate\":>8}")
-for module, c in sorted(counts.items()):
-    n = sum(c.values())
-    total.update(c)
-    print(f"{module:<32}{n:>8}{c[\"killed\"]:>8}{c[\"killed\"] / n:>8.1%}")
-n = sum(total.values())
-if n:
-    print(f"{\"all\":<32}{n:>8}{total[\"killed\"]:>8}{total[\"killed\"] / n:>8.1%}")
-print("\nnot killed:")
-print("\n".join(survivors) or "(none)")
-'
+"$venv/bin/mutmut" results --all true 2>/dev/null | python3 scripts/mutation_report.py

@@ -109,16 +109,73 @@ def _examples() -> list[object]:
     schedule = RateSchedule.from_pairs(
         [(start, "0.00001"), (start + timedelta(hours=5), "0.00002")]
     )
-    examples: list[object] = [
+    return [
         table,
         table.brackets[0],
         table.brackets[-1],
         schedule,
         RateSchedule.constant("0.0001"),
         *_margin_examples(),
+        *_futures_examples(table),
+        *_exchanges_examples(),
     ]
-    examples += _futures_examples(table)
-    return examples
+
+
+def _exchanges_examples() -> list[object]:
+    """Parsed venue data: a snapshot, Bybit risk limits, an isolated tier row (exchanges)."""
+    from levrisk.exchanges import binance, bybit  # noqa: PLC0415 - built lazily, once
+
+    limits = bybit.risk_limits_from_payload(
+        [
+            {
+                "symbol": "BTCUSDT",
+                "riskLimitValue": "2000000",
+                "maintenanceMargin": "0.005",
+                "initialMargin": "0.01",
+                "maxLeverage": "100",
+            }
+        ]
+    )
+    row = binance.isolated_margin_tiers_from_payload(
+        [
+            {
+                "symbol": "BTCUSDT",
+                "tier": 1,
+                "effectiveMultiple": "10",
+                "initialRiskRatio": "1.111",
+                "liquidationRiskRatio": "1.05",
+                "baseAssetMaxBorrowable": "9",
+                "quoteAssetMaxBorrowable": "70000",
+            }
+        ]
+    )[0]
+    return [binance.BTCUSDT_SNAPSHOT, limits, row, binance.USDM_RULE, bybit.CLASSIC_RULE]
+
+
+def _margin_examples() -> list[object]:
+    """Spot-margin accounts, tiers and a trade (levrisk.margin)."""
+    from levrisk import margin  # noqa: PLC0415 - built lazily, once
+
+    iso = margin.IsolatedMarginAccount(
+        base="BTC",
+        quote="USDT",
+        quote_balance=9000,
+        loans=[margin.Loan(asset="BTC", principal="0.1", interest="0.0001")],
+    )
+    tiers = margin.IsolatedTierTable(
+        tiers=[
+            margin.IsolatedTier(
+                tier=1,
+                thresholds=margin.BINANCE_ISOLATED_10X_TIER1,
+                base_borrow_limit=9,
+                quote_borrow_limit=70_000,
+            )
+        ]
+    )
+    trade = margin.open_short(
+        3000, leverage=3, price=60_000, opened_at=datetime(2024, 1, 1, 13, 55, tzinfo=timezone.utc)
+    )
+    return [iso, iso.to_cross(), iso.loans[0], tiers, margin.BINANCE_CROSS_3X, trade]
 
 
 def _futures_examples(table: Any) -> list[object]:
@@ -148,32 +205,6 @@ def _futures_examples(table: Any) -> list[object]:
         CrossAccount(wallet_balance=1_000, positions=[long, short], position_mode="hedge"),
         CrossAccount(wallet_balance="0.5", positions=[coin]),
     ]
-
-
-def _margin_examples() -> list[object]:
-    """Spot-margin accounts, tiers and a trade (levrisk.margin)."""
-    from levrisk import margin  # noqa: PLC0415 - built lazily, once
-
-    iso = margin.IsolatedMarginAccount(
-        base="BTC",
-        quote="USDT",
-        quote_balance=9000,
-        loans=[margin.Loan(asset="BTC", principal="0.1", interest="0.0001")],
-    )
-    tiers = margin.IsolatedTierTable(
-        tiers=[
-            margin.IsolatedTier(
-                tier=1,
-                thresholds=margin.BINANCE_ISOLATED_10X_TIER1,
-                base_borrow_limit=9,
-                quote_borrow_limit=70_000,
-            )
-        ]
-    )
-    trade = margin.open_short(
-        3000, leverage=3, price=60_000, opened_at=datetime(2024, 1, 1, 13, 55, tzinfo=timezone.utc)
-    )
-    return [iso, iso.to_cross(), iso.loans[0], tiers, margin.BINANCE_CROSS_3X, trade]
 
 
 def _public_modules() -> list[str]:

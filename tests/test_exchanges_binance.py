@@ -13,17 +13,41 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from levrisk.brackets import BracketTable
-from levrisk.exceptions import BracketError, InvalidInputError, LevriskError, LevriskWarning
+from levrisk.exceptions import (
+    BracketError,
+    InvalidInputError,
+    LeverageError,
+    LevriskError,
+    LevriskWarning,
+)
 from levrisk.exchanges import binance, bybit, okx
 from levrisk.exchanges.binance import (
     IsolatedMarginTierRow,
+    PositionRisk,
     bracket_tables_from_payload,
     brackets_from_payload,
+    cross_account_from_payload,
     isolated_margin_tiers_from_payload,
+    mark_prices_from_payload,
+    position_risks_from_payload,
     scale_brackets,
 )
 from levrisk.exchanges.snapshots import Snapshot
+from levrisk.futures import (
+    Contract,
+    Position,
+    cross_liquidation_price,
+    isolated_liquidation_price,
+)
 from levrisk.interest import accrual_times, accrued_interest
+from levrisk.margin import (
+    CrossMarginAccount,
+    Loan,
+    liquidation_price,
+    margin_status,
+    pro_margin_level,
+)
+from levrisk.numbers import round_to_step
 from strategies import bracket_tables, decimals, json_fuzz
 
 # Binance USDⓈ-M returns JSON numbers (floats once decoded), as in its API docs.
@@ -637,3 +661,339 @@ class TestInterestCounting:
             for venue in (binance, bybit, okx)
         }
         assert hours == {"binance": 2, "started_hour": 1, "clock_hour": 1}
+
+
+BTC_CONTRACT = Contract(symbol="BTCUSDT", kind="linear", brackets=binance.BTCUSDT_BRACKETS)
+ETH_CONTRACT = Contract(symbol="ETHUSDT", kind="linear", brackets=binance.ETHUSDT_BRACKETS)
+BTCUSD_CONTRACT = Contract(
+    symbol="BTCUSD_PERP", kind="inverse", brackets=binance.BTCUSD_PERP_BRACKETS, contract_size=100
+)
+CONTRACTS = {"BTCUSDT": BTC_CONTRACT, "ETHUSDT": ETH_CONTRACT}
+
+# GET /fapi/v2/positionRisk (one-way mode): every symbol listed, strings throughout.
+POSITION_RISK: list[dict[str, Any]] = [
+    {
+        "entryPrice": "50000.0",
+        "breakEvenPrice": "50020.0",
+        "marginType": "cross",
+        "isAutoAddMargin": "false",
+        "isolatedMargin": "0.00000000",
+        "leverage": "2",
+        "liquidationPrice": "25100.40160642",
+        "markPrice": "50000.00000000",
+        "maxNotionalValue": "100000000",
+        "positionAmt": "0.020",
+        "notional": "1000.00000000",
+        "isolatedWallet": "0",
+        "symbol": "BTCUSDT",
+        "unRealizedProfit": "0.00000000",
+        "positionSide": "BOTH",
+        "updateTime": 1720736417660,
+    },
+    {
+        "entryPrice": "3000.0",
+        "breakEvenPrice": "2998.8",
+        "marginType": "isolated",
+        "isAutoAddMargin": "false",
+        "isolatedMargin": "301.50000000",
+        "leverage": "10",
+        "liquidationPrice": "3283.58208955",
+        "markPrice": "2985.00000000",
+        "maxNotionalValue": "1000000",
+        "positionAmt": "-1.000",
+        "notional": "-2985.00000000",
+        "isolatedWallet": "300.00000000",
+        "symbol": "ETHUSDT",
+        "unRealizedProfit": "15.00000000",
+        "positionSide": "BOTH",
+        "updateTime": 1720736417660,
+    },
+    {
+        "entryPrice": "0.0",
+        "breakEvenPrice": "0.0",
+        "marginType": "cross",
+        "isAutoAddMargin": "false",
+        "isolatedMargin": "0.00000000",
+        "leverage": "20",
+        "liquidationPrice": "0",
+        "markPrice": "0.50000000",
+        "maxNotionalValue": "25000",
+        "positionAmt": "0.0",
+        "notional": "0",
+        "isolatedWallet": "0",
+        "symbol": "XRPUSDT",
+        "unRealizedProfit": "0.00000000",
+        "positionSide": "BOTH",
+        "updateTime": 0,
+    },
+]
+
+
+class TestPositionRisk:
+    """FORMULAS.md §3.1 [published]: positionRisk entries → Position, CrossAccount."""
+
+    def test_round_trip(self) -> None:
+        """Open positions come back with side, size, wallet and Binance's own figures."""
+        risks = position_risks_from_payload(POSITION_RISK, contracts=CONTRACTS)
+        assert [r.position.contract.symbol for r in risks] == ["BTCUSDT", "ETHUSDT"]
+        btc, eth = risks
+        assert btc.position == Position(
+            contract=BTC_CONTRACT, side="long", size="0.020", entry_price=50_000, leverage=2
+        )
+        assert btc.margin_type == "cross"
+        assert btc.isolated_wallet == 0
+        assert eth.position.side == "short"
+        assert eth.position.size == 1
+        assert eth.isolated_wallet == Decimal(300)
+        assert eth.mark_price == Decimal(2985)
+        assert eth.liquidation_price == Decimal("3283.58208955")
+
+    def test_isolated_price_matches_binance(self) -> None:
+        """The isolated ETH short solves to the payload's liquidationPrice (8 decimals)."""
+        eth = position_risks_from_payload(POSITION_RISK, contracts=CONTRACTS)[1]
+        lp = isolated_liquidation_price(
+            eth.position, margin=eth.isolated_wallet, rule=binance.USDM_RULE
+        )
+        assert lp is not None
+        assert eth.liquidation_price is not None
+        assert round_to_step(lp, "0.00000001", "half_up") == eth.liquidation_price
+
+    def test_cross_account(self) -> None:
+        """Cross positions form the account; its price is Binance's 25,100.40."""
+        account = cross_account_from_payload(POSITION_RISK, wallet_balance=500, contracts=CONTRACTS)
+        assert account.position_mode == "one_way"
+        assert [p.contract.symbol for p in account.positions] == ["BTCUSDT"]
+        marks = mark_prices_from_payload(POSITION_RISK)
+        lp = cross_liquidation_price(account, "BTCUSDT", mark_prices=marks, rule=binance.USDM_RULE)
+        assert lp is not None
+        assert round_to_step(lp, "0.01", "half_up") == Decimal("25100.40")
+
+    def test_hedge_mode(self) -> None:
+        """LONG and SHORT entries of one symbol make a hedge-mode account."""
+        long_leg = {**POSITION_RISK[0], "positionSide": "LONG"}
+        short_leg = {**POSITION_RISK[0], "positionSide": "SHORT", "positionAmt": "-0.010"}
+        account = cross_account_from_payload(
+            [long_leg, short_leg], wallet_balance=500, contracts=CONTRACTS
+        )
+        assert account.position_mode == "hedge"
+        assert [p.side for p in account.positions] == ["long", "short"]
+
+    def test_coinm(self) -> None:
+        """COIN-M positionAmt is in contracts; the contract carries CS = 100."""
+        entry = {
+            **POSITION_RISK[0],
+            "symbol": "BTCUSD_PERP",
+            "positionAmt": "100",
+            "entryPrice": "25000",
+            "leverage": "20",
+        }
+        risks = position_risks_from_payload([entry], contracts={"BTCUSD_PERP": BTCUSD_CONTRACT})
+        assert risks[0].position.size == 100
+        assert risks[0].position.contract.contract_size == 100
+
+    def test_marks(self) -> None:
+        """Mark prices by symbol; a zero mark is skipped."""
+        marks = mark_prices_from_payload([*POSITION_RISK, {"symbol": "X", "markPrice": "0"}])
+        assert marks == {
+            "BTCUSDT": Decimal(50000),
+            "ETHUSDT": Decimal(2985),
+            "XRPUSDT": Decimal("0.5"),
+        }
+
+    @pytest.mark.parametrize(
+        ("change", "error", "match"),
+        [
+            ({"symbol": "SOLUSDT"}, InvalidInputError, "'SOLUSDT' has no Contract"),
+            ({"positionSide": "UP"}, InvalidInputError, "positionSide must be"),
+            ({"marginType": "portfolio"}, InvalidInputError, r"payload\[0\]\.marginType must"),
+            ({"leverage": "150"}, LeverageError, r"payload\[0\]: leverage must be"),
+            ({"entryPrice": "0"}, InvalidInputError, r"payload\[0\]: entry_price must be"),
+            ({"positionAmt": None}, InvalidInputError, r"positionAmt must be a number"),
+            ({"markPrice": "-1"}, InvalidInputError, "mark_price must be positive"),
+        ],
+        ids=["symbol", "side", "margin-type", "leverage", "entry", "amount", "mark"],
+    )
+    def test_errors(self, change: dict[str, Any], error: type[Exception], match: str) -> None:
+        """A bad entry names its index and the field."""
+        payload = [{**POSITION_RISK[0], **change}]
+        with pytest.raises(error, match=match):
+            position_risks_from_payload(payload, contracts=CONTRACTS)
+
+    def test_contracts_must_be_mapping(self) -> None:
+        """The contracts argument must map symbols to Contracts."""
+        with pytest.raises(InvalidInputError, match="contracts must be a mapping"):
+            position_risks_from_payload(POSITION_RISK, contracts=[BTC_CONTRACT])  # type: ignore[arg-type]
+
+    def test_position_risk_validation(self) -> None:
+        """PositionRisk checks its position and margin type."""
+        risk = position_risks_from_payload(POSITION_RISK, contracts=CONTRACTS)[0]
+        with pytest.raises(InvalidInputError, match="margin_type must be"):
+            PositionRisk(position=risk.position, margin_type="x", isolated_wallet=0, mark_price=1)  # type: ignore[arg-type]
+        with pytest.raises(InvalidInputError, match="position must be a Position"):
+            PositionRisk(position=None, margin_type="cross", isolated_wallet=0, mark_price=1)  # type: ignore[arg-type]
+
+    @given(json_fuzz)
+    def test_fuzz(self, value: object) -> None:
+        """Arbitrary field values never raise anything but a LevriskError."""
+        for key in ("positionAmt", "entryPrice", "leverage", "markPrice", "marginType"):
+            with contextlib.suppress(LevriskError):
+                position_risks_from_payload([{**POSITION_RISK[1], key: value}], contracts=CONTRACTS)
+        with contextlib.suppress(LevriskError):
+            cross_account_from_payload(value, wallet_balance=value, contracts=CONTRACTS)  # type: ignore[arg-type]
+        with contextlib.suppress(LevriskError):
+            mark_prices_from_payload([{"symbol": "X", "markPrice": value}])
+
+
+class TestSpotMarginPresets:
+    """FORMULAS.md §2.3, §2.4, §2.6 [published]: Binance spot-margin thresholds as data."""
+
+    def test_cross_presets(self) -> None:
+        """Cross classic: call 1.3, liquidation 1.1, IRR 1.5 (3x) and 1.25 (5x)."""
+        assert binance.CROSS_3X.margin_call == Decimal("1.3")
+        assert binance.CROSS_3X.liquidation == binance.CROSS_5X.liquidation == Decimal("1.1")
+        assert binance.CROSS_3X.initial_risk_ratio == Decimal("1.5")
+        assert binance.CROSS_5X.initial_risk_ratio == Decimal("1.25")
+        for preset in (binance.CROSS_3X, binance.CROSS_5X):
+            irr = preset.initial_risk_ratio
+            assert irr / (irr - 1) == preset.max_leverage
+
+    def test_cross_liquidation_example(self) -> None:
+        """10,000 USDT own + 20,000 borrowed, 1 BTC bought at 30,000 → liquidation at 22,000."""
+        account = CrossMarginAccount(
+            balances={"BTC": 1, "USDT": 0}, loans=[Loan(asset="USDT", principal=20_000)]
+        )
+        lp = liquidation_price(
+            account,
+            asset="BTC",
+            prices={"BTC": 30_000},
+            liquidation_level=binance.CROSS_3X.liquidation,
+        )
+        assert lp == Decimal(22000)
+        assert margin_status(Decimal("1.1"), binance.CROSS_3X) == "FORCE_LIQUIDATION"
+
+    def test_isolated_tier1(self) -> None:
+        """Isolated 10x tier 1: liquidation 1.05, call 1.09, IRR 1.111."""
+        t = binance.ISOLATED_10X_TIER1
+        assert (t.liquidation, t.margin_call, t.initial_risk_ratio) == (
+            Decimal("1.05"),
+            Decimal("1.09"),
+            Decimal("1.111"),
+        )
+
+    def test_pro_level(self) -> None:
+        """Cross Margin Pro liquidates at a Pro margin level of 1.0."""
+        assert binance.CROSS_MARGIN_PRO_LIQUIDATION_LEVEL == 1
+
+
+class TestIsolatedTierTable:
+    """FORMULAS.md §2.3 [published]: isolatedMarginTier → levrisk.margin tier table."""
+
+    def test_table(self) -> None:
+        """Two tiers with a per-tier margin call; tier 1 is Binance's 10x tier 1."""
+        table = binance.isolated_tier_table_from_payload(
+            ISOLATED, margin_call={1: "1.09", 2: "1.15"}
+        )
+        assert table.tiers[0].thresholds == binance.ISOLATED_10X_TIER1
+        assert table.tiers[1].thresholds.max_leverage == 5
+        assert table.tier_for(base_borrowed=10, quote_borrowed=0).tier == 2
+
+    @pytest.mark.parametrize(
+        ("payload", "margin_call", "match"),
+        [
+            (ISOLATED, {1: "1.09"}, "no level for tier 2"),
+            (ISOLATED, "1.0", r"tier 1 \(row 0\): margin_call must be above"),
+            ([{**ISOLATED[0], "quoteAssetMaxBorrowable": "0"}], "1.09", "quote_borrow_limit"),
+        ],
+        ids=["missing-call", "call-below-liquidation", "zero-limit"],
+    )
+    def test_errors(self, payload: object, margin_call: Any, match: str) -> None:
+        """A missing or inconsistent margin call, or a zero limit, is an error."""
+        with pytest.raises(InvalidInputError, match=match):
+            binance.isolated_tier_table_from_payload(payload, margin_call=margin_call)
+
+
+PRO: list[dict[str, Any]] = [
+    {
+        "assetNames": ["SHIB", "FDUSD", "BTC", "ETH", "USDC"],
+        "rank": 1,
+        "brackets": [
+            {
+                "leverage": 10,
+                "maxDebt": 1000000.00000000,
+                "maintenanceMarginRate": 0.02000000,
+                "initialMarginRate": 0.1112,
+                "fastNum": 0,
+            },
+            {
+                "leverage": 3,
+                "maxDebt": 4000000.00000000,
+                "maintenanceMarginRate": 0.07000000,
+                "initialMarginRate": 0.5000,
+                "fastNum": 60000.0000000,
+            },
+        ],
+    },
+    {
+        "assetNames": ["USDT"],
+        "rank": 2,
+        "brackets": [
+            {
+                "leverage": 10,
+                "maxDebt": 2000000.00000000,
+                "maintenanceMarginRate": 0.02000000,
+                "initialMarginRate": 0.1112,
+                "fastNum": 0,
+            }
+        ],
+    },
+]
+
+
+class TestProTiers:
+    """FORMULAS.md §2.6 [published]: Cross Margin Pro liability brackets per asset."""
+
+    def test_tables(self) -> None:
+        """Each asset gets its group's table with the published initial rates."""
+        tables = binance.pro_tiers_from_payload(PRO)
+        assert sorted(tables) == ["BTC", "ETH", "FDUSD", "SHIB", "USDC", "USDT"]
+        assert tables["BTC"] is tables["SHIB"]
+        btc = tables["BTC"]
+        assert [b.initial_rate for b in btc.brackets] == [Decimal("0.1112"), Decimal("0.5")]
+        assert btc.brackets[1].maintenance_amount == Decimal(50000)
+        assert tables["USDT"].max_cap == 2_000_000
+
+    def test_pro_margin_level(self) -> None:
+        """The parsed tables drive levrisk.margin's Pro margin level."""
+        account = CrossMarginAccount(
+            balances={"BTC": 1}, loans=[Loan(asset="USDT", principal=20_000)]
+        )
+        level = pro_margin_level(
+            account, {"BTC": 33_000}, tiers=binance.pro_tiers_from_payload(PRO)
+        )
+        # net equity 13,000 over MM 20,000 × 2% = 400
+        assert level == Decimal("32.5")
+
+    @pytest.mark.parametrize(
+        ("change", "match"),
+        [
+            ({"assetNames": ["BTC"]}, r"payload\[1\]\.assetNames\[0\] 'BTC' is listed in two"),
+            ({"assetNames": [""]}, "must be a non-empty string"),
+            ({"assetNames": "USDT"}, "assetNames must be a JSON array"),
+            ({"brackets": []}, "holds no tiers"),
+        ],
+        ids=["duplicate", "empty-name", "names-type", "no-brackets"],
+    )
+    def test_errors(self, change: dict[str, Any], match: str) -> None:
+        """Bad groups are named by path."""
+        with pytest.raises(InvalidInputError, match=match):
+            binance.pro_tiers_from_payload([PRO[0], {**PRO[1], **change}])
+
+    @given(json_fuzz)
+    def test_fuzz(self, value: object) -> None:
+        """Arbitrary values never raise anything but a LevriskError."""
+        for key in ("leverage", "maxDebt", "maintenanceMarginRate", "initialMarginRate"):
+            bracket = {**PRO[1]["brackets"][0], key: value}
+            with contextlib.suppress(LevriskError):
+                binance.pro_tiers_from_payload([{**PRO[1], "brackets": [bracket]}])
+        with contextlib.suppress(LevriskError):
+            binance.isolated_tier_table_from_payload(ISOLATED, margin_call=value)  # type: ignore[arg-type]

@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 from hypothesis import given
 
+from levrisk.brackets import BracketTable
 from levrisk.exceptions import BracketError, InvalidInputError, LevriskError, LevriskWarning
 from levrisk.exchanges import binance, bybit
 from levrisk.exchanges.bybit import RiskLimits, risk_limits_from_payload
+from levrisk.futures import Contract, LiquidationRule, Position
 from levrisk.interest import accrual_times, accrued_interest, hourly_from_daily
 from levrisk.numbers import round_to_step
 from strategies import json_fuzz
@@ -256,15 +258,19 @@ class TestRiskLimits:
     """The result object checks its fields."""
 
     @pytest.mark.parametrize(
-        ("units", "brackets", "match"),
-        [("percentage", None, "units"), ("percent", "table", "brackets")],
-        ids=["units", "brackets"],
+        ("symbol", "units", "brackets", "match"),
+        [
+            ("BTCUSDT", "percentage", None, "units"),
+            ("BTCUSDT", "percent", "table", "brackets"),
+            (1, "percent", None, "symbol must be a string"),
+        ],
+        ids=["units", "brackets", "symbol"],
     )
-    def test_validation(self, units: Any, brackets: Any, match: str) -> None:
-        """Bad units or a non-table are InvalidInputErrors."""
+    def test_validation(self, symbol: Any, units: Any, brackets: Any, match: str) -> None:
+        """Bad units, symbol or a non-table are InvalidInputErrors."""
         table = risk_limits_from_payload(V5).brackets if brackets is None else brackets
         with pytest.raises(InvalidInputError, match=match):
-            RiskLimits(symbol="BTCUSDT", units=units, brackets=table)
+            RiskLimits(symbol=symbol, units=units, brackets=table)
 
 
 class TestFuzz:
@@ -305,3 +311,62 @@ class TestInterestCounting:
         end = dt.datetime(2024, 5, 1, 10, 0, tzinfo=utc)
         assert len(accrual_times(start, end, counting=bybit.INTEREST_COUNTING)) == 2
         assert len(accrual_times(start, end, counting=binance.INTEREST_COUNTING)) == 3
+
+
+FLAT = BracketTable.from_rates(caps=[10**9], maintenance_rates=["0.005"], max_leverages=[100])
+BTC = Contract(symbol="BTCUSDT", kind="linear", brackets=FLAT)
+
+
+class TestRulePresets:
+    """FORMULAS.md §4: the Bybit rule presets and helpers check their inputs."""
+
+    def test_presets(self) -> None:
+        """Classic values maintenance at entry; unified at mark; neither has a close fee."""
+        assert LiquidationRule(maintenance_basis="entry") == bybit.CLASSIC_RULE
+        assert LiquidationRule() == bybit.UNIFIED_RULE
+        assert bybit.classic_rule(fee_rate=0) is bybit.CLASSIC_RULE
+        assert bybit.classic_rule(fee_rate="0.00055") == LiquidationRule(
+            maintenance_basis="entry", close_fee="bankruptcy", fee_rate="0.00055"
+        )
+
+    @pytest.mark.parametrize(
+        ("kwargs", "match"),
+        [
+            ({"fee_rate": "1"}, "fee_rate must be a rate"),
+            ({"fee_rate": "-0.1"}, "fee_rate must be a rate"),
+            ({"fee_rate": "x"}, "fee_rate must be a finite number"),
+            ({"fee_rate": "0.001", "added_margin": -1}, "added_margin must not be negative"),
+        ],
+        ids=["one", "negative", "text", "added"],
+    )
+    def test_unified_margin_errors(self, kwargs: dict[str, Any], match: str) -> None:
+        """Bad fee rates and negative added margin are InvalidInputErrors."""
+        pos = Position(contract=BTC, side="long", size=1, entry_price=20_000, leverage=10)
+        with pytest.raises(InvalidInputError, match=match):
+            bybit.unified_margin(pos, **kwargs)
+
+    def test_unified_margin_inverse_short(self) -> None:
+        """An inverse short divides the added margin by 1 − c (the mirror of a linear long)."""
+        xbt = Contract(symbol="BTCUSD", kind="inverse", brackets=FLAT)
+        pos = Position(contract=xbt, side="short", size=10_000, entry_price=20_000, leverage=10)
+        margin = bybit.unified_margin(pos, fee_rate="0.0006", added_margin="0.9994")
+        assert margin == Decimal("0.05") + 1
+
+    def test_fee_to_close_errors(self) -> None:
+        """fee_to_close rejects a bad fee rate or position."""
+        pos = Position(contract=BTC, side="long", size=1, entry_price=20_000, leverage=10)
+        with pytest.raises(InvalidInputError, match="fee_rate"):
+            bybit.fee_to_close(pos, margin=2000, fee_rate=2)
+        with pytest.raises(InvalidInputError, match="position"):
+            bybit.fee_to_close(None, margin=2000, fee_rate=0)  # type: ignore[arg-type]
+
+    @given(json_fuzz, json_fuzz)
+    def test_fuzz(self, fee: object, added: object) -> None:
+        """Only LevriskErrors escape the helpers."""
+        pos = Position(contract=BTC, side="short", size=1, entry_price=20_000, leverage=10)
+        with contextlib.suppress(LevriskError):
+            bybit.unified_margin(pos, fee_rate=fee, added_margin=added)  # type: ignore[arg-type]
+        with contextlib.suppress(LevriskError):
+            bybit.fee_to_close(pos, margin=added, fee_rate=fee)  # type: ignore[arg-type]
+        with contextlib.suppress(LevriskError):
+            bybit.classic_rule(fee_rate=fee)  # type: ignore[arg-type]

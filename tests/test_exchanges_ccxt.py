@@ -13,7 +13,9 @@ from hypothesis import given
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import BracketError, InvalidInputError, LevriskError
 from levrisk.exchanges import binance
-from levrisk.exchanges.ccxt import brackets_from_leverage_tiers
+from levrisk.exchanges.ccxt import brackets_from_leverage_tiers, position_from_ccxt
+from levrisk.futures import Contract, Position, isolated_liquidation_price
+from levrisk.numbers import round_to_step
 from strategies import bracket_tables, json_fuzz
 
 # exchange.fetch_market_leverage_tiers("BTC/USDT:USDT") on binanceusdm (floats, info kept raw).
@@ -153,3 +155,92 @@ class TestBracketsFromLeverageTiers:
                 brackets_from_leverage_tiers(tiers)
         with contextlib.suppress(LevriskError):
             brackets_from_leverage_tiers({"X": value}, symbol="X")
+
+
+BTC = Contract(symbol="BTC/USDT:USDT", kind="linear", brackets=binance.BTCUSDT_BRACKETS)
+
+# exchange.fetch_positions() on binanceusdm: one unified position (floats, info raw).
+POSITION: dict[str, Any] = {
+    "info": {"symbol": "BTCUSDT", "positionAmt": "-0.100"},
+    "id": None,
+    "symbol": "BTC/USDT:USDT",
+    "timestamp": 1720736417660,
+    "datetime": "2024-07-11T22:20:17.660Z",
+    "initialMargin": 600.0,
+    "initialMarginPercentage": 0.1,
+    "maintenanceMargin": 23.6,
+    "maintenanceMarginPercentage": 0.004,
+    "entryPrice": 60000.0,
+    "notional": -5900.0,
+    "leverage": 10.0,
+    "unrealizedPnl": 100.0,
+    "contracts": 0.1,
+    "contractSize": 1.0,
+    "marginRatio": 0.0337,
+    "liquidationPrice": 65737.05,
+    "markPrice": 59000.0,
+    "collateral": 600.0,
+    "marginMode": "isolated",
+    "side": "short",
+    "percentage": 16.67,
+}
+
+
+class TestPositionFromCcxt:
+    """FORMULAS.md §3.1: ccxt's unified position → levrisk Position."""
+
+    def test_round_trip(self) -> None:
+        """Side, contracts, entry and leverage come through exactly."""
+        pos = position_from_ccxt(POSITION, contract=BTC)
+        assert pos == Position(
+            contract=BTC, side="short", size="0.1", entry_price=60_000, leverage=10
+        )
+
+    def test_liquidation_price_agrees(self) -> None:
+        """The isolated short's price with ccxt's collateral agrees with ccxt's figure."""
+        pos = position_from_ccxt(POSITION, contract=BTC)
+        lp = isolated_liquidation_price(pos, margin=POSITION["collateral"])
+        assert lp is not None
+        assert round_to_step(lp, "0.01", "half_up") == Decimal("65737.05")
+
+    def test_string_numbers_and_long(self) -> None:
+        """Numbers may be strings; a long comes back long."""
+        raw = {**POSITION, "side": "long", "contracts": "0.5", "entryPrice": "60000"}
+        assert position_from_ccxt(raw, contract=BTC).side == "long"
+
+    @pytest.mark.parametrize(
+        ("change", "match"),
+        [
+            ({"side": None}, "position.side must be 'long' or 'short'"),
+            ({"side": ["long"]}, "position.side must be"),
+            ({"contractSize": 0.01}, "contractSize must equal"),
+            ({"contracts": 0}, "position: size must be positive"),
+            ({"leverage": 200}, "position: leverage must be"),
+            ({"entryPrice": None}, "entryPrice must be a number"),
+        ],
+        ids=["side-none", "side-list", "contract-size", "zero", "leverage", "entry"],
+    )
+    def test_errors(self, change: dict[str, Any], match: str) -> None:
+        """Bad positions raise InvalidInputError naming the field."""
+        with pytest.raises(InvalidInputError, match=match):
+            position_from_ccxt({**POSITION, **change}, contract=BTC)
+
+    def test_missing_side(self) -> None:
+        """A position without side is named."""
+        raw = {k: v for k, v in POSITION.items() if k != "side"}
+        with pytest.raises(InvalidInputError, match="missing the field 'side'"):
+            position_from_ccxt(raw, contract=BTC)
+
+    def test_contract_type(self) -> None:
+        """The contract argument must be a Contract."""
+        with pytest.raises(InvalidInputError, match="contract must be a Contract"):
+            position_from_ccxt(POSITION, contract="BTC")  # type: ignore[arg-type]
+
+    @given(json_fuzz)
+    def test_fuzz(self, value: object) -> None:
+        """Arbitrary field values never raise anything but a LevriskError."""
+        for key in ("side", "contracts", "contractSize", "entryPrice", "leverage"):
+            with contextlib.suppress(LevriskError):
+                position_from_ccxt({**POSITION, key: value}, contract=BTC)
+        with contextlib.suppress(LevriskError):
+            position_from_ccxt(value, contract=BTC)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import decimal
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from levrisk.brackets import BracketTable
@@ -17,6 +18,7 @@ from levrisk.exceptions import (
     InsufficientMarginError,
     InvalidInputError,
     LeverageError,
+    LevriskError,
 )
 from levrisk.futures import (
     Contract,
@@ -645,6 +647,18 @@ class TestIsolatedLiquidationExamples:
         assert lp == dec((q * ep - s * 1_000) / (q * (1 - s * (m + c))))
 
     @pytest.mark.parametrize(("side", "s"), [("long", 1), ("short", -1)], ids=["long", "short"])
+    def test_bybit_unified(self, side: Side, s: int) -> None:
+        """Bybit unified: [EP·Q ∓ EP·Q/L ∓ A/(1 ∓ c) ∓ D]/[Q·(1 ∓ m)], the default rule."""
+        position = pos(BTCUSDT, side, 3, 100_000, 10)
+        a, c = Fraction(500), Fraction("0.00055")
+        margin = Fraction(initial_margin(position)) + a / (1 - s * c)
+        lp = isolated_liquidation_price(position, margin=dec(margin))
+        q, ep, m, d = Fraction(3), Fraction(100_000), Fraction("0.01"), Fraction(1_300)
+        expected = (ep * q - s * ep * q / 10 - s * a / (1 - s * c) - s * d) / (q * (1 - s * m))
+        assert lp is not None
+        assert close(lp, expected)
+
+    @pytest.mark.parametrize(("side", "s"), [("long", 1), ("short", -1)], ids=["long", "short"])
     def test_bybit_classic(self, side: Side, s: int) -> None:
         """Bybit classic: EP ∓ (IM − MM₀)/Q ∓ A/Q, MM₀ = Q·EP·m − D (entry basis)."""
         position = pos(BTCUSDT, side, 3, 100_000, 10)
@@ -657,12 +671,22 @@ class TestIsolatedLiquidationExamples:
     def test_close_fee_at_bankruptcy(self, side: Side, s: int) -> None:
         """Close fee at the bankruptcy price: LP = EP − s·(M − MM₀ − c·Q·BP)/Q."""
         rule = LiquidationRule(maintenance_basis="entry", close_fee="bankruptcy", fee_rate="0.0006")
-        position = pos(BTCUSDT, side, 1, 20_000, 10)
+        position = pos(BTCUSDT, side, 2, 20_000, 10)
         bp = Fraction(20_000) * (1 - Fraction(s, 10))
-        mm0 = Fraction(20_000) * Fraction("0.004")
-        fee = Fraction("0.0006") * bp
-        lp = isolated_liquidation_price(position, margin=2_000, rule=rule)
-        assert lp == dec(20_000 - s * (2_000 - mm0 - fee))
+        mm0 = 2 * Fraction(20_000) * Fraction("0.004")
+        fee = Fraction("0.0006") * 2 * bp
+        lp = isolated_liquidation_price(position, margin=4_000, rule=rule)
+        assert lp == dec(20_000 - s * (4_000 - mm0 - fee) / 2)
+
+    @pytest.mark.parametrize(("side", "s"), [("long", 1), ("short", -1)], ids=["long", "short"])
+    def test_inverse_entry_basis(self, side: Side, s: int) -> None:
+        """BitMEX-style inverse, MM at entry: P = N·CS / (N·CS·(1 − s·m)/EP + s·(M + cum))."""
+        position = pos(BTCUSD, side, 1_000, 20_000, 25)
+        margin = initial_margin(position)
+        lp = isolated_liquidation_price(position, margin=margin, rule=ENTRY)
+        q, ep, m, cum = Fraction(100_000), Fraction(20_000), Fraction("0.004"), Fraction(0)
+        expected = q / (q * (1 - s * m) / ep + s * (Fraction(margin) + cum))
+        assert lp == dec(expected)
 
     def test_fee_at_bankruptcy_without_bankruptcy_price(self) -> None:
         """No bankruptcy price (1x long): the fee falls back to mark and there is no LP."""
@@ -774,15 +798,20 @@ class TestIsolatedLiquidationProperties:
             [leg], Fraction(margin), futures._require_rule(BINANCE), leg.x_entry
         )
         if x is not None:
-            exact_notional = leg.quantity * x
-            bracket = _futures_solver.bracket_at(position.contract.brackets, exact_notional)
+            n = leg.quantity * x
+            brackets = position.contract.brackets.brackets
+            holding = [b for b in brackets if Fraction(b.floor) < n <= Fraction(b.cap)]
+            bracket = holding[0] if holding else brackets[-1]  # above the top: extrapolated
+            assert holding or n > Fraction(brackets[-1].cap)
+            used = leg.at(x)
+            assert used == (
+                Fraction(bracket.maintenance_rate),
+                Fraction(bracket.maintenance_amount),
+            )
             a, b = _futures_solver._coefficients(
                 [leg], Fraction(margin), futures._require_rule(BINANCE), x, None
             )
             assert a * x + b == 0
-            assert Fraction(bracket.floor) <= exact_notional
-            last = bracket is position.contract.brackets.brackets[-1]
-            assert last or exact_notional <= Fraction(bracket.cap)
 
     @given(position=positions(), extra=decimals("0", "1", 3))
     def test_bankruptcy_beyond_lp(self, position: Position, extra: Decimal) -> None:
@@ -961,6 +990,32 @@ class TestCrossLiquidation:
         assert cross_liquidation_price(account, "BTCUSDT", mark_prices={}, rule=ENTRY) is None
 
     @given(
+        position=positions(side="long"),
+        spread=decimals("-0.05", "0.05", 4),
+        cover=decimals("1.0001", "5", 4),
+    )
+    def test_equal_hedge_covered_has_none(
+        self, position: Position, spread: Decimal, cover: Decimal
+    ) -> None:
+        """Equal hedge (either kind), wallet covering both MMs and the locked loss: no LP.
+
+        With maintenance valued at entry (the condition FORMULAS.md §4 calls entry basis)
+        the balance and the requirement are both constant in the price.
+        """
+        short_entry = position.entry_price * (1 + spread)
+        assume(notional(position, price=short_entry) <= position.contract.brackets.max_cap)
+        short = pos(position.contract, "short", position.size, short_entry, 1)
+        mms = maintenance_margin(position, mark_price=position.entry_price)
+        mms += maintenance_margin(short, mark_price=short.entry_price)
+        locked = unrealized_pnl(short, mark_price=position.entry_price)
+        wallet = max(Decimal(0), mms * cover - locked)
+        account = CrossAccount(
+            wallet_balance=wallet, positions=[position, short], position_mode="hedge"
+        )
+        symbol = position.contract.symbol
+        assert cross_liquidation_price(account, symbol, mark_prices={}, rule=ENTRY) is None
+
+    @given(
         size=decimals("0.001", "10", 3),
         entry=futures_prices,
         spread=decimals("-0.05", "0.05", 4),
@@ -1099,6 +1154,53 @@ class TestSolver:
         root = solve(legs, Fraction(0), Rule("mark", "none", Fraction(0)), Fraction(50))
         assert root == Fraction(9_900, 101)
 
+    @pytest.mark.parametrize(
+        ("start", "expected"),
+        [(200, Fraction(2_375, 24)), (990, Fraction(1_040))],
+        ids=["nearer-below", "nearer-above"],
+    )
+    def test_flat_start_takes_nearest_root(self, start: int, expected: Fraction) -> None:
+        """Flat (f = 10) where the search starts, roots on both sides: the nearer one."""
+        from levrisk._futures_solver import Leg, Rule, solve  # noqa: PLC0415 - private
+
+        table = BracketTable.from_rates(
+            caps=[100, 1_000, 10**9],
+            maintenance_rates=["0.01", "0.25", "0.5"],
+            max_leverages=[50, 4, 2],
+        )
+        legs = [
+            Leg(1, Fraction(1), Fraction(500), table),
+            Leg(-1, Fraction(6, 10), Fraction(500), table),
+        ]
+        rule = Rule("mark", "none", Fraction(0))
+        assert solve(legs, Fraction(162), rule, Fraction(start)) == expected
+
+    @pytest.mark.parametrize(
+        ("rates", "constant", "start", "expected"),
+        [
+            (("0.25", "0.9"), Fraction(190), 160, Fraction(625, 24)),
+            (("0.404", None), Fraction("163.6"), 110, Fraction(13_250, 77)),
+        ],
+        ids=["rising-start-takes-lower", "falling-start-takes-upper"],
+    )
+    def test_losing_side_beats_nearer_root(
+        self, rates: tuple[str, str | None], constant: Fraction, start: int, expected: Fraction
+    ) -> None:
+        """Two roots, the nearer one on the gaining side: the losing side's root is returned."""
+        from levrisk._futures_solver import Leg, Rule, solve  # noqa: PLC0415 - private
+
+        caps = [100, 200, 10**9] if rates[1] else [100, 10**9]
+        table = BracketTable.from_rates(
+            caps=caps,
+            maintenance_rates=["0.01", *(r for r in rates if r)],
+            max_leverages=[50, 4, 1][: len(caps)],
+        )
+        legs = [
+            Leg(1, Fraction(1), Fraction(500), table),
+            Leg(-1, Fraction(6, 10), Fraction(500), table),
+        ]
+        assert solve(legs, constant, Rule("mark", "none", Fraction(0)), Fraction(start)) == expected
+
     def test_flat_nonzero_has_no_root(self) -> None:
         """An equal hedge without maintenance never reaches zero balance: None."""
         from levrisk._futures_solver import Leg, Rule, solve  # noqa: PLC0415 - private
@@ -1109,3 +1211,275 @@ class TestSolver:
         ]
         assert solve(legs, Fraction(5), Rule(None, "none", Fraction(0)), Fraction(10)) is None
         assert solve(legs, Fraction(0), Rule(None, "none", Fraction(0)), Fraction(10)) is None
+
+
+LONG = pos(BTCUSDT, "long", "0.5", 60_000, 10)
+COIN = pos(BTCUSD, "short", 100, 25_000, 5)
+ACCOUNT = CrossAccount(wallet_balance=1_000, positions=[LONG, pos(ETHUSDT, "short", 1, 3_000, 10)])
+
+JUNK = st.one_of(
+    st.sampled_from(
+        [
+            None,
+            True,
+            float("nan"),
+            float("inf"),
+            -0.0,
+            Decimal("1e-40"),
+            Decimal("1e30"),
+            Decimal("1e999999"),
+            Decimal("-1e-999999"),
+            Decimal("-0"),
+            Decimal("sNaN"),
+            "abc",
+            "",
+            [],
+            [(1, 2)],
+            {},
+            {"BTCUSDT": 1},
+            "long",
+            "short",
+            "linear",
+            "inverse",
+            "mark",
+            "entry",
+            "bankruptcy",
+            "hedge",
+            "one_way",
+            "BTCUSDT",
+            LONG,
+            COIN,
+            ACCOUNT,
+            BINANCE,
+            BTCUSDT,
+        ]
+    ),
+    decimals("-1000000", "1000000", 4),
+    st.integers(-(10**6), 10**6),
+    st.floats(),
+    st.text(max_size=4),
+)
+
+ENTRY_POINTS: list[tuple[str, Any]] = [
+    ("notional", notional),
+    ("notional.price", lambda v: notional(COIN, price=v)),
+    ("initial_margin", initial_margin),
+    ("initial_margin.basis", lambda v: initial_margin(LONG, basis=v, mark_price=1)),
+    ("initial_margin.mark", lambda v: initial_margin(LONG, basis="mark", mark_price=v)),
+    ("maintenance_margin", lambda v: maintenance_margin(COIN, mark_price=v)),
+    ("unrealized_pnl", lambda v: unrealized_pnl(COIN, mark_price=v)),
+    ("roe", lambda v: roe(v, mark_price=v)),
+    ("margin_ratio.margin", lambda v: margin_ratio(LONG, margin=v, mark_price=50_000)),
+    ("margin_ratio.mark", lambda v: margin_ratio(COIN, margin=1, mark_price=v)),
+    ("target_price", lambda v: target_price(COIN, roe=v)),
+    ("break_even", lambda v: break_even_price(COIN, open_fee_rate=v, close_fee_rate=v)),
+    ("funding", lambda v: funding_payment(LONG, mark_price=v, funding_rate=v)),
+    ("average_entry", average_entry_price),
+    ("average_entry.fill", lambda v: average_entry_price([(v, v)], kind="inverse")),
+    ("average_entry.kind", lambda v: average_entry_price([(1, 1)], kind=v)),
+    ("realized_pnl", lambda v: realized_pnl(COIN, size=v, exit_price=v)),
+    (
+        "cost_to_open",
+        lambda v: cost_to_open(
+            BTCUSDT, side=v, size=v, order_price=60_000, mark_price=v, leverage=10
+        ),
+    ),
+    (
+        "max_open",
+        lambda v: max_open_quantity(
+            BTCUSD, side="short", available=v, price=v, mark_price=20_000, leverage=v
+        ),
+    ),
+    ("isolated.margin", lambda v: isolated_liquidation_price(COIN, margin=v)),
+    ("isolated.rule", lambda v: isolated_liquidation_price(LONG, margin=3_000, rule=v)),
+    ("isolated.position", lambda v: isolated_liquidation_price(v, margin=1)),
+    ("bankruptcy", lambda v: bankruptcy_price(COIN, margin=v)),
+    ("removable", lambda v: max_removable_margin(LONG, margin=v, mark_price=v)),
+    (
+        "adjust",
+        lambda v: adjust_isolated_margin(LONG, margin=3_000, amount=v, mark_price=55_000),
+    ),
+    ("account.wallet", lambda v: CrossAccount(wallet_balance=v, positions=[LONG])),
+    ("account.positions", lambda v: CrossAccount(wallet_balance=1, positions=v)),
+    (
+        "account.mode",
+        lambda v: CrossAccount(wallet_balance=1, positions=[LONG], position_mode=v),
+    ),
+    (
+        "cross.wallet",
+        lambda v: cross_liquidation_price(
+            CrossAccount(wallet_balance=v, positions=[COIN]), "BTCUSD_PERP", mark_prices={}
+        ),
+    ),
+    ("cross.symbol", lambda v: cross_liquidation_price(ACCOUNT, v, mark_prices={})),
+    ("cross.marks", lambda v: cross_liquidation_price(ACCOUNT, "BTCUSDT", mark_prices=v)),
+    (
+        "cross.mark",
+        lambda v: cross_liquidation_price(ACCOUNT, "BTCUSDT", mark_prices={"ETHUSDT": v}),
+    ),
+    (
+        "cross.rule",
+        lambda v: cross_liquidation_price(
+            ACCOUNT, "BTCUSDT", mark_prices={"ETHUSDT": 3_000}, rule=v
+        ),
+    ),
+    (
+        "cross_ratio",
+        lambda v: cross_margin_ratio(ACCOUNT, mark_prices={"BTCUSDT": v, "ETHUSDT": 1}),
+    ),
+    ("contract", lambda v: Contract(symbol=v, kind=v, brackets=BTCUSDT_TABLE)),
+    (
+        "contract.size",
+        lambda v: Contract(symbol="X", kind="linear", brackets=v, contract_size=v, tick_size=v),
+    ),
+    (
+        "position",
+        lambda v: Position(contract=BTCUSD, side="long", size=v, entry_price=v, leverage=v),
+    ),
+    ("position.side", lambda v: Position(contract=v, side=v, size=1, entry_price=1, leverage=1)),
+    ("rule", lambda v: LiquidationRule(maintenance_basis=v, close_fee=v, fee_rate=v)),
+    ("rule.fee", lambda v: LiquidationRule(close_fee="bankruptcy", fee_rate=v)),
+]
+
+
+TINY = Decimal("1e-1001")
+TINY_RATE_TABLE = BracketTable.from_rates(
+    caps=[10**6], maintenance_rates=[TINY], max_leverages=[10]
+)
+HUGE_CAP_TABLE = BracketTable.from_rates(
+    caps=[Decimal("1e1001")], maintenance_rates=["0.01"], max_leverages=[10]
+)
+TINY_AMOUNT_TABLE = BracketTable.from_rates(
+    caps=[1, 10**6],
+    maintenance_rates=["0.01", "0.01" + "0" * 999 + "1"],  # cum_2 = 1 × 1e-1002
+    max_leverages=[10, 10],
+)
+
+
+class TestErrorsNameTheArgument:
+    """Bad input raises InvalidInputError naming the argument (DESIGN.md principle 3)."""
+
+    @pytest.mark.parametrize(
+        ("call", "name"),
+        [
+            (lambda: notional(None), "position must be a Position"),  # type: ignore[arg-type]
+            (lambda: notional(LONG, price="x"), "price"),
+            (lambda: margin_ratio(LONG, margin="x", mark_price=1), "margin"),
+            (lambda: margin_ratio(LONG, margin=1, mark_price="x"), "mark_price"),
+            (lambda: break_even_price(LONG, open_fee_rate="x", close_fee_rate=0), "open_fee_rate"),
+            (lambda: isolated_liquidation_price(LONG, margin=Decimal("1e1001")), "margin"),
+            (
+                lambda: isolated_liquidation_price(pos(BTCUSDT, "long", TINY, 1, 1), margin=1),
+                "position.size",
+            ),
+            (
+                lambda: isolated_liquidation_price(
+                    pos(
+                        Contract(
+                            symbol="X", kind="linear", brackets=ONE_BRACKET, contract_size=TINY
+                        ),
+                        "long",
+                        1,
+                        1,
+                        1,
+                    ),
+                    margin=1,
+                ),
+                "contract_size",
+            ),
+            (
+                lambda: bankruptcy_price(pos(BTCUSDT, "short", 1, TINY, 1), margin=1),
+                "position.entry_price",
+            ),
+            (
+                lambda: isolated_liquidation_price(
+                    LONG, margin=1, rule=LiquidationRule(close_fee="mark", fee_rate=TINY)
+                ),
+                "rule.fee_rate",
+            ),
+            (
+                lambda: isolated_liquidation_price(
+                    pos(
+                        Contract(symbol="X", kind="linear", brackets=TINY_RATE_TABLE),
+                        "long",
+                        1,
+                        1,
+                        1,
+                    ),
+                    margin=1,
+                ),
+                r"brackets\[0\].maintenance_rate",
+            ),
+            (
+                lambda: isolated_liquidation_price(
+                    pos(
+                        Contract(symbol="X", kind="linear", brackets=HUGE_CAP_TABLE),
+                        "long",
+                        1,
+                        1,
+                        1,
+                    ),
+                    margin=1,
+                ),
+                r"brackets\[0\].cap",
+            ),
+            (
+                lambda: isolated_liquidation_price(
+                    pos(
+                        Contract(symbol="X", kind="linear", brackets=TINY_AMOUNT_TABLE),
+                        "long",
+                        1,
+                        1,
+                        1,
+                    ),
+                    margin=1,
+                ),
+                r"brackets\[1\].maintenance_amount",
+            ),
+            (
+                lambda: cross_liquidation_price(ACCOUNT, "BTCUSDT", mark_prices={"ETHUSDT": "x"}),
+                "mark_prices\\['ETHUSDT'\\]",
+            ),
+        ],
+        ids=[
+            "position",
+            "price",
+            "margin",
+            "mark",
+            "fee",
+            "huge-margin",
+            "tiny-size",
+            "tiny-cs",
+            "tiny-entry",
+            "tiny-fee",
+            "tiny-rate",
+            "huge-cap",
+            "tiny-amount",
+            "other-mark",
+        ],
+    )
+    def test_named(self, call: Any, name: str) -> None:
+        """The message names the offending argument."""
+        with pytest.raises(InvalidInputError, match="^" + name):
+            call()
+
+    @pytest.mark.parametrize("margin", ["1e1000", "1e-1000"], ids=["1e1000", "1e-1000"])
+    def test_magnitude_limit_is_inclusive(self, margin: str) -> None:
+        """1e±1000 itself is accepted by the exact solve."""
+        assert isolated_liquidation_price(LONG, margin=Decimal(margin)) != Decimal(0)
+
+
+class TestFuzz:
+    """Only LevriskError escapes any entry point (DESIGN.md principle 3)."""
+
+    @pytest.mark.parametrize("call", [c for _, c in ENTRY_POINTS], ids=[n for n, _ in ENTRY_POINTS])
+    @given(value=JUNK)
+    def test_only_levrisk_errors(self, call: Any, value: object) -> None:
+        """A result, None, or a LevriskError — nothing else, and promptly."""
+        with contextlib.suppress(LevriskError):
+            call(value)
+
+    def test_huge_exponent_is_refused(self) -> None:
+        """A margin of 1e999999 is refused by name instead of stalling the exact solve."""
+        with pytest.raises(InvalidInputError, match="margin must lie within"):
+            isolated_liquidation_price(LONG, margin=Decimal("1e999999"))

@@ -9,8 +9,10 @@ from decimal import Decimal
 from typing_extensions import assert_type
 
 from levrisk.brackets import BracketTable
-from levrisk.exchanges import binance, bybit, ccxt, okx
+from levrisk.exchanges import binance, bitget, bitmex, bybit, ccxt, gate, okx
 from levrisk.exchanges.snapshots import Snapshot
+from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position
+from levrisk.margin import IsolatedTierTable, MarginThresholds
 
 
 def check_binance(payload: object) -> None:
@@ -47,3 +49,41 @@ def check_okx(payload: object) -> None:
 def check_ccxt(tiers: object) -> None:
     """The leverage tiers of ccxt become a table."""
     assert_type(ccxt.brackets_from_leverage_tiers(tiers), BracketTable)
+
+
+def check_rules(position: Position, contract: Contract, payload: object) -> None:
+    """Presets are LiquidationRules; helpers return Decimals; parsers return value objects."""
+    assert_type(binance.USDM_RULE, LiquidationRule)
+    assert_type(binance.COINM_RULE, LiquidationRule)
+    assert_type(bybit.CLASSIC_RULE, LiquidationRule)
+    assert_type(bybit.UNIFIED_RULE, LiquidationRule)
+    assert_type(bybit.classic_rule(fee_rate="0.00055"), LiquidationRule)
+    assert_type(bybit.unified_margin(position, fee_rate=0, added_margin=1), Decimal)
+    assert_type(bybit.fee_to_close(position, margin=1, fee_rate=0), Decimal | None)
+    assert_type(okx.liquidation_rule(fee_rate="0.0005"), LiquidationRule)
+    assert_type(gate.liquidation_rule(fee_rate="0.0005"), LiquidationRule)
+    assert_type(bitget.liquidation_rule(fee_rate="0.0006"), LiquidationRule)
+    assert_type(bitmex.RULE, LiquidationRule)
+    assert_type(ccxt.position_from_ccxt(payload, contract=contract), Position)
+    contracts = {"BTCUSDT": contract}
+    assert_type(
+        binance.position_risks_from_payload(payload, contracts=contracts),
+        tuple[binance.PositionRisk, ...],
+    )
+    assert_type(
+        binance.cross_account_from_payload(payload, wallet_balance=1, contracts=contracts),
+        CrossAccount,
+    )
+    assert_type(binance.mark_prices_from_payload(payload), dict[str, Decimal])
+
+
+def check_spot_margin(payload: object) -> None:
+    """Spot-margin presets are levrisk.margin thresholds and tables."""
+    assert_type(binance.CROSS_3X, MarginThresholds)
+    assert_type(binance.CROSS_5X, MarginThresholds)
+    assert_type(binance.ISOLATED_10X_TIER1, MarginThresholds)
+    assert_type(binance.CROSS_MARGIN_PRO_LIQUIDATION_LEVEL, Decimal)
+    assert_type(
+        binance.isolated_tier_table_from_payload(payload, margin_call="1.09"), IsolatedTierTable
+    )
+    assert_type(binance.pro_tiers_from_payload(payload), dict[str, BracketTable])

@@ -6,10 +6,14 @@ Each ``levrisk.exchanges.<venue>`` module holds what is specific to one exchange
 payloads (decoded JSON passed in by the caller — levrisk does no I/O) into levrisk's value
 objects. No venue module contains its own liquidation algebra.
 
-- :mod:`levrisk.exchanges.binance` — USDⓈ-M and COIN-M brackets, snapshots, isolated
-  margin tiers.
-- :mod:`levrisk.exchanges.bybit` — risk-limit tiers (percent or fraction).
-- :mod:`levrisk.exchanges.okx` — position tiers counted in contracts.
+- :mod:`levrisk.exchanges.binance` — USDⓈ-M and COIN-M rules, brackets, snapshots,
+  ``positionRisk`` positions, isolated margin tiers.
+- :mod:`levrisk.exchanges.bybit` — classic (entry basis) and unified (mark basis) rules,
+  fee to close at the bankruptcy price, risk-limit tiers (percent or fraction).
+- :mod:`levrisk.exchanges.okx` — close fee at mark, OKX's own margin ratio, position
+  tiers counted in contracts.
+- :mod:`levrisk.exchanges.gate`, :mod:`levrisk.exchanges.bitget` — close fee at mark.
+- :mod:`levrisk.exchanges.bitmex` — inverse XBTUSD, maintenance at entry.
 - :mod:`levrisk.exchanges.ccxt` — ccxt's unified structures (levrisk never imports ccxt).
 - :mod:`levrisk.exchanges.snapshots` — the :class:`~levrisk.exchanges.snapshots.Snapshot`
   type of the shipped tables.
@@ -17,6 +21,6 @@ objects. No venue module contains its own liquidation algebra.
 
 from __future__ import annotations
 
-from levrisk.exchanges import binance, bybit, ccxt, okx, snapshots
+from levrisk.exchanges import binance, bitget, bitmex, bybit, ccxt, gate, okx, snapshots
 
-__all__ = ["binance", "bybit", "ccxt", "okx", "snapshots"]
+__all__ = ["binance", "bitget", "bitmex", "bybit", "ccxt", "gate", "okx", "snapshots"]

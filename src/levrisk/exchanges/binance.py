@@ -3,6 +3,15 @@ r"""Binance: USDⓈ-M and COIN-M futures, spot margin — presets, snapshots and
 What is Binance-specific lives here as data; the algebra lives in ``levrisk.brackets``,
 ``levrisk.futures`` and ``levrisk.margin``.
 
+**Rules and thresholds.** :data:`USDM_RULE` and :data:`COINM_RULE` (maintenance at mark,
+no close fee) for ``levrisk.futures``; :data:`CROSS_3X`, :data:`CROSS_5X`,
+:data:`ISOLATED_10X_TIER1` and :data:`CROSS_MARGIN_PRO_LIQUIDATION_LEVEL` for
+``levrisk.margin``; :data:`INTEREST_COUNTING` for ``levrisk.interest``.
+
+**Positions.** :func:`position_risks_from_payload`, :func:`cross_account_from_payload`
+and :func:`mark_prices_from_payload` read ``GET /fapi/v2/positionRisk`` (or the COIN-M
+``/dapi/v1/positionRisk``) into ``levrisk.futures`` positions and accounts.
+
 **Bracket payloads.** :func:`brackets_from_payload` reads the response of
 ``GET /fapi/v1/leverageBracket`` (USDⓈ-M: ``notionalFloor``/``notionalCap`` in quote,
 USDT) and ``GET /dapi/v2/leverageBracket`` (COIN-M: ``qtyFloor``/``qtyCap`` in coin),
@@ -26,8 +35,10 @@ multiplier, only appears when user's symbol bracket is adjusted".]
 published tables (see :class:`~levrisk.exchanges.snapshots.Snapshot`); the ``*_BRACKETS``
 names are their tables, :data:`SNAPSHOT_DATE` their date.
 
-**Isolated margin tiers.** :func:`isolated_margin_tiers_from_payload` reads
-``GET /sapi/v1/margin/isolatedMarginTier`` into :class:`IsolatedMarginTierRow` values.
+**Spot-margin tiers.** :func:`isolated_margin_tiers_from_payload` reads
+``GET /sapi/v1/margin/isolatedMarginTier`` into :class:`IsolatedMarginTierRow` values and
+:func:`isolated_tier_table_from_payload` into ``levrisk.margin``'s tier table;
+:func:`pro_tiers_from_payload` reads Cross Margin Pro's liability brackets.
 """
 
 from __future__ import annotations
@@ -39,13 +50,23 @@ from typing import Any, Literal, TypeAlias
 
 import attrs
 
-from levrisk._fields import number, positive
+from levrisk._fields import number, optional_number, positive
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
 from levrisk.exchanges.snapshots import Snapshot, load
+from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position, Side
 from levrisk.interest import InterestCounting
+from levrisk.margin import (
+    BINANCE_CROSS_3X,
+    BINANCE_CROSS_5X,
+    BINANCE_ISOLATED_10X_TIER1,
+    PRO_LIQUIDATION_LEVEL,
+    IsolatedTier,
+    IsolatedTierTable,
+    MarginThresholds,
+)
 from levrisk.numbers import NumberLike, exact, to_decimal
 
 __all__ = [
@@ -53,16 +74,29 @@ __all__ = [
     "BTCUSDT_SNAPSHOT",
     "BTCUSD_PERP_BRACKETS",
     "BTCUSD_PERP_SNAPSHOT",
+    "COINM_RULE",
+    "CROSS_3X",
+    "CROSS_5X",
+    "CROSS_MARGIN_PRO_LIQUIDATION_LEVEL",
     "ETHUSDT_BRACKETS",
     "ETHUSDT_SNAPSHOT",
     "INTEREST_COUNTING",
+    "ISOLATED_10X_TIER1",
     "SNAPSHOTS",
     "SNAPSHOT_DATE",
+    "USDM_RULE",
     "IsolatedMarginTierRow",
+    "MarginType",
     "NotionalCoef",
+    "PositionRisk",
     "bracket_tables_from_payload",
     "brackets_from_payload",
+    "cross_account_from_payload",
     "isolated_margin_tiers_from_payload",
+    "isolated_tier_table_from_payload",
+    "mark_prices_from_payload",
+    "position_risks_from_payload",
+    "pro_tiers_from_payload",
     "scale_brackets",
 ]
 
@@ -544,3 +578,479 @@ INTEREST_COUNTING: InterestCounting = "binance"
 """Binance spot margin charges one hour of interest at borrowing, then one at every UTC
 ``HH:00`` while the loan is open (FORMULAS.md §2.2 [published]). Pass it as
 ``counting=`` to ``levrisk.interest.accrued_interest``."""
+
+
+# ---------------------------------------------------------------- futures rules
+
+USDM_RULE: LiquidationRule = LiquidationRule()
+"""Binance USDⓈ-M: maintenance at mark (bracket at the liquidation price), no close fee.
+
+The clearance fee Binance charges on liquidation does not move the price (FORMULAS.md
+§3.2 [checked], §4 [published]). It is ``levrisk.futures``' default rule.
+"""
+
+COINM_RULE: LiquidationRule = LiquidationRule()
+"""Binance COIN-M: the same rule in coin values (FORMULAS.md §3.3 [checked])."""
+
+
+# ---------------------------------------------------------------- positionRisk
+
+MarginType: TypeAlias = Literal["isolated", "cross"]
+"""Binance's ``marginType`` of a position."""
+
+
+def _margin_type(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value not in ("isolated", "cross"):
+        msg = f"{attribute.name} must be 'isolated' or 'cross', got {value!r}"
+        raise InvalidInputError(msg)
+
+
+def _position(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Position):
+        msg = f"{attribute.name} must be a Position, got {value!r}"
+        raise InvalidInputError(msg)
+
+
+@attrs.frozen(kw_only=True)
+class PositionRisk:
+    """One open position of a ``positionRisk`` response, with what Binance reports on it.
+
+    Attributes:
+        position: the ``levrisk.futures.Position``.
+        margin_type: a :data:`MarginType`.
+        isolated_wallet: the isolated position's margin (``isolatedWallet``; 0 for cross).
+        mark_price: the mark price Binance reports (``markPrice``).
+        liquidation_price: Binance's own liquidation price, or ``None`` where it shows 0.
+
+    .. versionadded:: 0.1.0
+    """
+
+    position: Position = attrs.field(validator=_position)
+    margin_type: MarginType = attrs.field(validator=_margin_type)
+    isolated_wallet: Decimal = attrs.field(converter=number, validator=_non_negative)
+    mark_price: Decimal = attrs.field(converter=number, validator=positive)
+    liquidation_price: Decimal | None = attrs.field(
+        default=None, converter=optional_number, validator=positive
+    )
+
+
+def _contract_for(contracts: Mapping[str, Contract], symbol: str, *, where: str) -> Contract:
+    contract = contracts.get(symbol)
+    if not isinstance(contract, Contract):
+        msg = f"{where}.symbol {symbol!r} has no Contract in contracts (got {contract!r})"
+        raise InvalidInputError(msg)
+    return contract
+
+
+def _side(obj: Mapping[str, Json], amount: Decimal, *, where: str) -> Side:
+    side = obj.get("positionSide", "BOTH")
+    if side == "LONG":
+        return "long"
+    if side == "SHORT":
+        return "short"
+    if side != "BOTH":
+        msg = f"{where}.positionSide must be 'BOTH', 'LONG' or 'SHORT', got {side!r}"
+        raise InvalidInputError(msg)
+    return "long" if amount > 0 else "short"
+
+
+def _position_risk(
+    obj: Mapping[str, Json], contracts: Mapping[str, Contract], *, where: str
+) -> PositionRisk | None:
+    symbol = _payload.text(obj, "symbol", where=where)
+    amount = _payload.number(obj, "positionAmt", where=where)
+    if amount == 0:
+        return None
+    contract = _contract_for(contracts, symbol, where=where)
+    raw_type = _payload.text(obj, "marginType", where=where).lower()
+    if raw_type not in ("isolated", "cross"):
+        msg = f"{where}.marginType must be 'isolated' or 'cross', got {raw_type!r}"
+        raise InvalidInputError(msg)
+    margin_type: MarginType = "isolated" if raw_type == "isolated" else "cross"
+    liquidation = _payload.optional_number(obj, "liquidationPrice", where=where)
+    try:
+        position = Position(
+            contract=contract,
+            side=_side(obj, amount, where=where),
+            size=abs(amount),
+            entry_price=_payload.number(obj, "entryPrice", where=where),
+            leverage=_payload.number(obj, "leverage", where=where),
+        )
+        return PositionRisk(
+            position=position,
+            margin_type=margin_type,
+            isolated_wallet=_payload.optional_number(obj, "isolatedWallet", where=where) or 0,
+            mark_price=_payload.number(obj, "markPrice", where=where),
+            liquidation_price=liquidation or None,
+        )
+    except InvalidInputError as error:
+        msg = f"{where}: {error}"
+        raise type(error)(msg) from error
+
+
+@exact
+def position_risks_from_payload(
+    payload: Json, *, contracts: Mapping[str, Contract]
+) -> tuple[PositionRisk, ...]:
+    """Parse a ``positionRisk`` response into the open positions it lists.
+
+    Entries with ``positionAmt`` 0 (Binance lists every symbol) are skipped. The side is
+    ``positionSide`` in hedge mode (``LONG``/``SHORT``), the sign of ``positionAmt`` in
+    one-way mode (``BOTH``); the size is ``|positionAmt|`` (base units on USDⓈ-M,
+    contracts on COIN-M).
+
+    Args:
+        payload: the decoded JSON list of ``GET /fapi/v2/positionRisk`` (or
+            ``/dapi/v1/positionRisk``) entries.
+        contracts: the ``levrisk.futures.Contract`` of each symbol (its bracket table from
+            :func:`brackets_from_payload`; ``kind="inverse"`` and ``contract_size`` for
+            COIN-M).
+
+    Returns:
+        The open positions, in payload order.
+
+    Raises:
+        InvalidInputError: a missing field or wrong type (the message names the path), a
+            symbol without a contract, or a position the contract does not admit (e.g.
+            ``LeverageError`` for a leverage above its bracket).
+
+    References:
+        Binance API, "Position Information V2 (USER_DATA)"; FORMULAS.md §3.1 [published].
+
+    Examples:
+        >>> from levrisk.futures import Contract
+        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=BTCUSDT_BRACKETS)
+        >>> risks = position_risks_from_payload(
+        ...     [
+        ...         {
+        ...             "symbol": "BTCUSDT",
+        ...             "positionAmt": "-0.100",
+        ...             "entryPrice": "60000.0",
+        ...             "markPrice": "59000.00000000",
+        ...             "unRealizedProfit": "100.00000000",
+        ...             "liquidationPrice": "65000.12345",
+        ...             "leverage": "10",
+        ...             "marginType": "isolated",
+        ...             "isolatedWallet": "600.00000000",
+        ...             "positionSide": "BOTH",
+        ...         }
+        ...     ],
+        ...     contracts={"BTCUSDT": btc},
+        ... )
+        >>> risks[0].position.side, risks[0].position.size, risks[0].isolated_wallet
+        ('short', Decimal('0.100'), Decimal('600.00000000'))
+
+    .. versionadded:: 0.1.0
+    """
+    if not isinstance(contracts, Mapping):
+        msg = f"contracts must be a mapping of symbol to Contract, got {contracts!r}"
+        raise InvalidInputError(msg)
+    risks: list[PositionRisk] = []
+    for i, raw in enumerate(_payload.as_list(payload, where="payload")):
+        where = f"payload[{i}]"
+        risk = _position_risk(_payload.as_mapping(raw, where=where), contracts, where=where)
+        if risk is not None:
+            risks.append(risk)
+    return tuple(risks)
+
+
+@exact
+def cross_account_from_payload(
+    payload: Json, *, wallet_balance: NumberLike, contracts: Mapping[str, Contract]
+) -> CrossAccount:
+    """Build the cross account of a ``positionRisk`` response (its cross positions).
+
+    Isolated positions are left out (each is its own account). The position mode is
+    ``"hedge"`` when any entry has ``positionSide`` ``LONG`` or ``SHORT``.
+
+    Args:
+        payload: the decoded ``positionRisk`` list.
+        wallet_balance: the cross wallet balance (``crossWalletBalance`` of the account
+            endpoint), ≥ 0.
+        contracts: the contract of each symbol, as in :func:`position_risks_from_payload`.
+
+    Returns:
+        The ``levrisk.futures.CrossAccount``; mark prices are in :func:`mark_prices_from_payload`.
+
+    Raises:
+        InvalidInputError: as :func:`position_risks_from_payload`, or a bad wallet.
+
+    References:
+        Binance API, "Position Information V2" and "Account Information V2";
+        FORMULAS.md §3.2 [checked].
+
+    Examples:
+        >>> from levrisk.futures import Contract, cross_liquidation_price
+        >>> from levrisk.numbers import round_to_step
+        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=BTCUSDT_BRACKETS)
+        >>> payload = [
+        ...     {
+        ...         "symbol": "BTCUSDT",
+        ...         "positionAmt": "0.020",
+        ...         "entryPrice": "50000",
+        ...         "markPrice": "50000",
+        ...         "liquidationPrice": "25100.40",
+        ...         "leverage": "2",
+        ...         "marginType": "cross",
+        ...         "isolatedWallet": "0",
+        ...         "positionSide": "BOTH",
+        ...     }
+        ... ]
+        >>> account = cross_account_from_payload(
+        ...     payload, wallet_balance=500, contracts={"BTCUSDT": btc}
+        ... )
+        >>> lp = cross_liquidation_price(account, "BTCUSDT", mark_prices={}, rule=USDM_RULE)
+        >>> round_to_step(lp, "0.01", "half_up")
+        Decimal('25100.40')
+
+    .. versionadded:: 0.1.0
+    """
+    risks = [
+        r
+        for r in position_risks_from_payload(payload, contracts=contracts)
+        if r.margin_type == "cross"
+    ]
+    hedge = any(
+        _payload.as_mapping(raw, where="payload").get("positionSide", "BOTH") != "BOTH"
+        for raw in _payload.as_list(payload, where="payload")
+    )
+    return CrossAccount(
+        wallet_balance=wallet_balance,
+        positions=[r.position for r in risks],
+        position_mode="hedge" if hedge else "one_way",
+    )
+
+
+@exact
+def mark_prices_from_payload(payload: Json) -> dict[str, Decimal]:
+    """The ``markPrice`` of every symbol of a ``positionRisk`` (or ``premiumIndex``) list.
+
+    Args:
+        payload: the decoded JSON list of objects with ``symbol`` and ``markPrice``.
+
+    Returns:
+        The mark price by symbol (entries without a positive mark are skipped).
+
+    Raises:
+        InvalidInputError: a missing field or wrong type, naming its path.
+
+    References:
+        Binance API, "Position Information V2", "Mark Price"; FORMULAS.md §3.1.
+
+    Examples:
+        >>> mark_prices_from_payload([{"symbol": "BTCUSDT", "markPrice": "59000.5"}])
+        {'BTCUSDT': Decimal('59000.5')}
+
+    .. versionadded:: 0.1.0
+    """
+    marks: dict[str, Decimal] = {}
+    for i, raw in enumerate(_payload.as_list(payload, where="payload")):
+        where = f"payload[{i}]"
+        obj = _payload.as_mapping(raw, where=where)
+        price = _payload.number(obj, "markPrice", where=where)
+        if price > 0:
+            marks[_payload.text(obj, "symbol", where=where)] = price
+    return marks
+
+
+# ---------------------------------------------------------------- spot margin
+
+CROSS_3X: MarginThresholds = BINANCE_CROSS_3X
+"""Binance cross margin classic, 3x: call 1.3, liquidation 1.1, IRR 1.5, transfer out above 2.
+
+The thresholds object of ``levrisk.margin`` (FORMULAS.md §2.3 [published]).
+"""
+
+CROSS_5X: MarginThresholds = BINANCE_CROSS_5X
+"""Binance cross margin classic, 5x: call 1.3, liquidation 1.1, IRR 1.25, transfer out above 2.
+
+FORMULAS.md §2.3 [published].
+"""
+
+ISOLATED_10X_TIER1: MarginThresholds = BINANCE_ISOLATED_10X_TIER1
+"""Binance isolated margin, 10x family, tier 1: liquidation 1.05, call 1.09, IRR 1.111.
+
+Per-pair tiers change: parse the current ones with :func:`isolated_tier_table_from_payload`
+(FORMULAS.md §2.3 [published]).
+"""
+
+CROSS_MARGIN_PRO_LIQUIDATION_LEVEL: Decimal = PRO_LIQUIDATION_LEVEL
+"""Cross Margin Pro liquidates at a Pro margin level ≤ 1.0 (FORMULAS.md §2.6 [published])."""
+
+
+@exact
+def isolated_tier_table_from_payload(
+    payload: Json,
+    *,
+    margin_call: NumberLike | Mapping[int, NumberLike],
+    symbol: str | None = None,
+) -> IsolatedTierTable:
+    """Build ``levrisk.margin``'s isolated tier table from ``isolatedMarginTier`` data.
+
+    The payload gives each tier's max leverage (``effectiveMultiple``), initial and
+    liquidation risk ratios and borrow limits, but not its margin-call level, so that is
+    an argument: one level for every tier, or one per tier number.
+
+    Args:
+        payload: the decoded JSON list of ``GET /sapi/v1/margin/isolatedMarginTier``.
+        margin_call: the margin-call level, or a mapping tier number → level.
+        symbol: the pair to keep when the list holds several.
+
+    Returns:
+        The pair's ``levrisk.margin.IsolatedTierTable``.
+
+    Raises:
+        InvalidInputError: as :func:`isolated_margin_tiers_from_payload`; a tier with no
+            margin-call level, or thresholds out of order (the call must lie above the
+            liquidation ratio); a borrow limit of 0.
+
+    References:
+        Binance API, "Query Isolated Margin Tier Data"; Binance, "Isolated Margin Tiers";
+        FORMULAS.md §2.3 [published].
+
+    Examples:
+        >>> table = isolated_tier_table_from_payload(
+        ...     [
+        ...         {
+        ...             "symbol": "BTCUSDT",
+        ...             "tier": 1,
+        ...             "effectiveMultiple": "10",
+        ...             "initialRiskRatio": "1.111",
+        ...             "liquidationRiskRatio": "1.05",
+        ...             "baseAssetMaxBorrowable": "9",
+        ...             "quoteAssetMaxBorrowable": "70000",
+        ...         }
+        ...     ],
+        ...     margin_call="1.09",
+        ... )
+        >>> table.tiers[0].thresholds == ISOLATED_10X_TIER1
+        True
+
+    .. versionadded:: 0.1.0
+    """
+    rows = isolated_margin_tiers_from_payload(payload, symbol=symbol)
+    tiers: list[IsolatedTier] = []
+    for i, row in enumerate(rows):
+        if isinstance(margin_call, Mapping):
+            if row.tier not in margin_call:
+                msg = f"margin_call has no level for tier {row.tier!r}"
+                raise InvalidInputError(msg)
+            call = margin_call[row.tier]
+        else:
+            call = margin_call
+        try:
+            thresholds = MarginThresholds(
+                liquidation=row.liquidation_risk_ratio,
+                margin_call=call,
+                initial_risk_ratio=row.initial_risk_ratio,
+                max_leverage=row.effective_multiple,
+            )
+            tiers.append(
+                IsolatedTier(
+                    tier=row.tier,
+                    thresholds=thresholds,
+                    base_borrow_limit=row.base_asset_max_borrowable,
+                    quote_borrow_limit=row.quote_asset_max_borrowable,
+                )
+            )
+        except InvalidInputError as error:
+            msg = f"payload tier {row.tier} (row {i}): {error}"
+            raise type(error)(msg) from error
+    return IsolatedTierTable(tiers=tiers)
+
+
+@exact
+def pro_tiers_from_payload(
+    payload: Json, *, on_mismatch: OnMismatch = "raise"
+) -> dict[str, BracketTable]:
+    """Parse Cross Margin Pro's liability brackets into one table per asset.
+
+    Reads ``GET /sapi/v1/margin/leverageBracket``: groups of ``assetNames`` sharing
+    ``brackets`` of ``leverage``, ``maxDebt`` (the cap, in USDT value of the liability),
+    ``maintenanceMarginRate`` and ``initialMarginRate``. The maintenance amounts are
+    derived by the recursion of FORMULAS.md §1; ``fastNum`` is not used (Binance does not
+    document it).
+
+    Args:
+        payload: the decoded JSON list of groups.
+        on_mismatch: accepted for symmetry with the other parsers (no amounts are given).
+
+    Returns:
+        A table per liability asset, with the published initial rates, ready for the
+        ``tiers=`` argument of ``levrisk.margin``'s Pro functions.
+
+    Raises:
+        InvalidInputError: a missing field or wrong type (the message names the path), or
+            an asset listed in two groups.
+        BracketError: unsorted or overlapping brackets, invalid rates or leverages.
+
+    References:
+        Binance API, "Query Liability Coin Leverage Bracket in Cross Margin Pro Mode";
+        FORMULAS.md §2.6 [published].
+
+    Examples:
+        >>> tables = pro_tiers_from_payload(
+        ...     [
+        ...         {
+        ...             "assetNames": ["USDT", "BTC"],
+        ...             "rank": 1,
+        ...             "brackets": [
+        ...                 {
+        ...                     "leverage": 10,
+        ...                     "maxDebt": 1000000.0,
+        ...                     "maintenanceMarginRate": 0.02,
+        ...                     "initialMarginRate": 0.1112,
+        ...                     "fastNum": 0,
+        ...                 },
+        ...                 {
+        ...                     "leverage": 3,
+        ...                     "maxDebt": 4000000.0,
+        ...                     "maintenanceMarginRate": 0.07,
+        ...                     "initialMarginRate": 0.5,
+        ...                     "fastNum": 60000.0,
+        ...                 },
+        ...             ],
+        ...         }
+        ...     ]
+        ... )
+        >>> sorted(tables), tables["BTC"].maintenance_margin(2_000_000)
+        (['BTC', 'USDT'], Decimal('90000.000'))
+
+    .. versionadded:: 0.1.0
+    """
+    tables: dict[str, BracketTable] = {}
+    for i, raw in enumerate(_payload.as_list(payload, where="payload")):
+        where = f"payload[{i}]"
+        group = _payload.as_mapping(raw, where=where)
+        names = _payload.as_list(
+            _payload.field(group, "assetNames", where=where), where=f"{where}.assetNames"
+        )
+        brackets = _payload.as_list(
+            _payload.field(group, "brackets", where=where), where=f"{where}.brackets"
+        )
+        rows: list[TierRow] = []
+        for k, item in enumerate(brackets):
+            at = f"{where}.brackets[{k}]"
+            obj = _payload.as_mapping(item, where=at)
+            rows.append(
+                TierRow(
+                    where=at,
+                    floor=rows[-1].cap if rows else Decimal(0),
+                    cap=_payload.number(obj, "maxDebt", where=at),
+                    maintenance_rate=_payload.number(obj, "maintenanceMarginRate", where=at),
+                    max_leverage=_payload.number(obj, "leverage", where=at),
+                    initial_rate=_payload.optional_number(obj, "initialMarginRate", where=at),
+                    floor_name="(previous maxDebt)",
+                    cap_name="maxDebt",
+                )
+            )
+        table = _payload.table_from_tiers(rows, where=f"{where}.brackets", on_mismatch=on_mismatch)
+        for j, name in enumerate(names):
+            if not isinstance(name, str) or not name:
+                msg = f"{where}.assetNames[{j}] must be a non-empty string, got {name!r}"
+                raise InvalidInputError(msg)
+            if name in tables:
+                msg = f"{where}.assetNames[{j}] {name!r} is listed in two groups"
+                raise InvalidInputError(msg)
+            tables[name] = table
+    return tables

@@ -1,4 +1,14 @@
-r"""Bybit: risk-limit tiers (percent or fraction) — presets and parsers.
+r"""Bybit: classic and unified liquidation rules, risk-limit tiers — presets and parsers.
+
+**Rules** (FORMULAS.md §4), for ``levrisk.futures``' one solver: :data:`CLASSIC_RULE`
+(classic USDT perpetuals 2022–2024 and Bybit 2020: maintenance valued at entry;
+:func:`classic_rule` adds the fee to close at the bankruptcy price) and
+:data:`UNIFIED_RULE` (unified trading account: maintenance at mark, the fee entering only
+through the added margin, :func:`unified_margin`). Both apply to inverse contracts too
+(``Contract(kind="inverse")``). Bybit's bankruptcy price is
+``levrisk.futures.bankruptcy_price`` with the initial margin (``EP·(1 ∓ 1/L)`` linear);
+:func:`fee_to_close` is the fee at that price. Classic spot margin counts interest per
+started hour (:data:`INTEREST_COUNTING`).
 
 **Risk-limit payloads.** Bybit's risk limits are bracket tables under another name: each
 tier has a cap (the risk limit value), a maintenance margin rate, an initial margin rate
@@ -31,10 +41,27 @@ from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
+from levrisk.futures import (
+    LiquidationRule,
+    Position,
+    bankruptcy_price,
+    initial_margin,
+    notional,
+)
 from levrisk.interest import InterestCounting
-from levrisk.numbers import exact
+from levrisk.numbers import NumberLike, exact, to_decimal
 
-__all__ = ["RateUnits", "RiskLimits", "risk_limits_from_payload"]
+__all__ = [
+    "CLASSIC_RULE",
+    "INTEREST_COUNTING",
+    "UNIFIED_RULE",
+    "RateUnits",
+    "RiskLimits",
+    "classic_rule",
+    "fee_to_close",
+    "risk_limits_from_payload",
+    "unified_margin",
+]
 
 RateUnits: TypeAlias = Literal["percent", "fraction"]
 """How a payload writes its rates: ``"percent"`` (``"0.5"`` is 0.5%) or ``"fraction"``."""
@@ -66,6 +93,12 @@ def _check_units(_instance: object, _attribute: attrs.Attribute[Any], value: obj
     _units(value)
 
 
+def _check_symbol(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str):
+        msg = f"{attribute.name} must be a string, got {value!r}"
+        raise InvalidInputError(msg)
+
+
 def _check_table(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, BracketTable):
         msg = f"{attribute.name} must be a BracketTable, got {value!r}"
@@ -85,7 +118,7 @@ class RiskLimits:
     .. versionadded:: 0.1.0
     """
 
-    symbol: str
+    symbol: str = attrs.field(validator=_check_symbol)
     units: RateUnits = attrs.field(validator=_check_units)
     brackets: BracketTable = attrs.field(validator=_check_table)
 
@@ -274,3 +307,166 @@ INTEREST_COUNTING: InterestCounting = "started_hour"
 """Bybit classic spot margin charges one hour of interest per started hour since
 borrowing (08:05 → 10:00 is 2 hours; FORMULAS.md §2.2 [published]). Pass it as
 ``counting=`` to ``levrisk.interest.accrued_interest``."""
+
+
+# ---------------------------------------------------------------- futures rules
+
+CLASSIC_RULE: LiquidationRule = LiquidationRule(maintenance_basis="entry")
+r"""Bybit classic USDT perpetuals (2022–2024) and Bybit 2020: maintenance valued at entry.
+
+With margin ``M = IM + A`` (initial margin plus margin added) and ``MM₀ = Q·EP·m − D``:
+
+.. math::
+
+    LP_{long} = EP - \frac{IM - MM_0}{Q} - \frac{A}{Q}, \qquad
+    LP_{short} = EP + \frac{IM - MM_0}{Q} + \frac{A}{Q}
+
+which, with ``M = IM`` and ``D = 0``, is the 2020 form ``EP·(1 ∓ 1/L ± m)``
+(FORMULAS.md §4 [published]). Use it with ``levrisk.futures.isolated_liquidation_price``.
+"""
+
+UNIFIED_RULE: LiquidationRule = LiquidationRule()
+r"""Bybit unified trading account: maintenance valued at mark, no close fee in the condition.
+
+The fee enters only through the margin added: pass ``margin=unified_margin(...)``
+(FORMULAS.md §4 [published]).
+"""
+
+
+@exact
+def classic_rule(*, fee_rate: NumberLike) -> LiquidationRule:
+    r"""Bybit classic with the fee to close at the bankruptcy price in the condition.
+
+    .. math::
+
+        M + s \cdot Q \cdot (P - EP) = m \cdot Q \cdot EP - D + c \cdot Q \cdot BP
+
+    Bybit's published classic formula has no fee term (:data:`CLASSIC_RULE`); Bybit's
+    margin pages reserve the "fee to close" at the bankruptcy price, and this rule puts
+    it in the condition [derived].
+
+    Args:
+        fee_rate: the taker fee rate ``c`` in [0, 1).
+
+    Returns:
+        The rule (``CLASSIC_RULE`` when ``fee_rate`` is 0).
+
+    Raises:
+        InvalidInputError: when ``fee_rate`` is not a rate in [0, 1).
+
+    References:
+        Bybit Help, "Liquidation Price (USDT Contract)" and "Order Cost"; FORMULAS.md §4
+        [derived].
+
+    Examples:
+        >>> classic_rule(fee_rate="0.00055").close_fee
+        'bankruptcy'
+    """
+    c = to_decimal(fee_rate, name="fee_rate")
+    if c == 0:
+        return CLASSIC_RULE
+    return LiquidationRule(maintenance_basis="entry", close_fee="bankruptcy", fee_rate=c)
+
+
+def _fee_rate(value: NumberLike) -> Decimal:
+    c = to_decimal(value, name="fee_rate")
+    if not 0 <= c < 1:
+        msg = f"fee_rate must be a rate in [0, 1), got {value!r}"
+        raise InvalidInputError(msg)
+    return c
+
+
+@exact
+def unified_margin(
+    position: Position, *, fee_rate: NumberLike, added_margin: NumberLike = 0
+) -> Decimal:
+    r"""The margin Bybit's unified account solves with: ``IM + A/(1 ∓ c)``.
+
+    .. math::
+
+        M = \frac{notional(EP)}{L} + \frac{A}{1 - d \cdot c}
+
+    with ``d = +1`` for a linear long or an inverse short and ``−1`` otherwise; so a
+    linear long uses ``A/(1 − c)``, a linear short and an inverse long ``A/(1 + c)``.
+    Pass the result as ``margin=`` with :data:`UNIFIED_RULE`; the price algebra stays in
+    ``levrisk.futures``.
+
+    Args:
+        position: the ``levrisk.futures.Position``.
+        fee_rate: the taker fee rate ``c`` in [0, 1).
+        added_margin: ``A`` ≥ 0, margin added beyond the initial margin (quote linear,
+            coin inverse).
+
+    Returns:
+        The margin in quote (linear) or coin (inverse).
+
+    Raises:
+        InvalidInputError: for a bad position, fee rate or added margin.
+
+    References:
+        Bybit Help, "Liquidation Price (Unified Trading Account)"; FORMULAS.md §4
+        [published for linear and the inverse long; derived for the inverse short].
+
+    Examples:
+        >>> from levrisk.brackets import BracketTable
+        >>> from levrisk.futures import Contract, Position
+        >>> table = BracketTable.from_rates(
+        ...     caps=[2_000_000], maintenance_rates=["0.005"], max_leverages=[100]
+        ... )
+        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> pos = Position(contract=btc, side="long", size=1, entry_price=20_000, leverage=10)
+        >>> unified_margin(pos, fee_rate="0.0006", added_margin="999.4")
+        Decimal('3000')
+    """
+    im = initial_margin(position)
+    c = _fee_rate(fee_rate)
+    added = to_decimal(added_margin, name="added_margin")
+    if added < 0:
+        msg = f"added_margin must not be negative, got {added_margin!r}"
+        raise InvalidInputError(msg)
+    d = (1 if position.side == "long" else -1) * (1 if position.contract.kind == "linear" else -1)
+    return im + added / (1 - d * c)
+
+
+@exact
+def fee_to_close(position: Position, *, margin: NumberLike, fee_rate: NumberLike) -> Decimal | None:
+    r"""The fee Bybit reserves to close a position at its bankruptcy price.
+
+    .. math::
+
+        fee = c \cdot notional(BP) \quad (c \cdot Q \cdot BP \text{ linear},\;
+        c \cdot N \cdot CS / BP \text{ inverse})
+
+    Args:
+        position: the ``levrisk.futures.Position``.
+        margin: the isolated margin ``M`` ≥ 0 (with ``M = IM``, Bybit's bankruptcy price
+            is ``EP·(1 ∓ 1/L)``).
+        fee_rate: the taker fee rate ``c`` in [0, 1).
+
+    Returns:
+        The fee in quote (linear) or coin (inverse), or ``None`` when the position has
+        no bankruptcy price (a linear long at 1x).
+
+    Raises:
+        InvalidInputError: for a bad position, margin or fee rate.
+
+    References:
+        Bybit Help, "Bankruptcy Price" and "Order Cost"; FORMULAS.md §3.4 [derived] and
+        §4 [published].
+
+    Examples:
+        >>> from levrisk.brackets import BracketTable
+        >>> from levrisk.futures import Contract, Position, initial_margin
+        >>> table = BracketTable.from_rates(
+        ...     caps=[2_000_000], maintenance_rates=["0.005"], max_leverages=[100]
+        ... )
+        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> pos = Position(contract=btc, side="long", size=1, entry_price=20_000, leverage=10)
+        >>> fee_to_close(pos, margin=initial_margin(pos), fee_rate="0.0006")
+        Decimal('10.8000')
+    """
+    c = _fee_rate(fee_rate)
+    price = bankruptcy_price(position, margin=margin)
+    if price is None:
+        return None
+    return c * notional(position, price=price)

@@ -21,9 +21,10 @@ from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
+from levrisk.futures import Contract, Position
 from levrisk.numbers import exact
 
-__all__ = ["brackets_from_leverage_tiers"]
+__all__ = ["brackets_from_leverage_tiers", "position_from_ccxt"]
 
 
 @exact
@@ -107,3 +108,78 @@ def brackets_from_leverage_tiers(
             )
         )
     return _payload.table_from_tiers(rows, where=where, on_mismatch=on_mismatch)
+
+
+@exact
+def position_from_ccxt(position: Json, *, contract: Contract) -> Position:
+    """Build a ``levrisk.futures.Position`` from ccxt's unified position structure.
+
+    Reads ``side`` (``"long"``/``"short"``), ``contracts`` (the size in contracts),
+    ``entryPrice`` and ``leverage``; ``contractSize``, when present, must equal the
+    contract's ``contract_size``. Numbers may be floats (as ccxt returns them) or strings.
+
+    Args:
+        position: one ccxt position dict (from ``fetch_positions()``).
+        contract: the ``levrisk.futures.Contract`` of its market (kind, contract size,
+            bracket table — e.g. from :func:`brackets_from_leverage_tiers`).
+
+    Returns:
+        The position.
+
+    Raises:
+        InvalidInputError: a missing field or wrong type (the message names it), a side
+            other than long/short, a contract size that disagrees, a zero size, or a
+            position the contract does not admit (``LeverageError``).
+
+    References:
+        ccxt Manual, "Position Structure"; FORMULAS.md §3.1.
+
+    Examples:
+        >>> from levrisk.futures import Contract
+        >>> from levrisk.exchanges import binance
+        >>> btc = Contract(symbol="BTC/USDT:USDT", kind="linear", brackets=binance.BTCUSDT_BRACKETS)
+        >>> pos = position_from_ccxt(
+        ...     {
+        ...         "symbol": "BTC/USDT:USDT",
+        ...         "side": "short",
+        ...         "contracts": 0.1,
+        ...         "contractSize": 1.0,
+        ...         "entryPrice": 60000.0,
+        ...         "leverage": 10.0,
+        ...         "marginMode": "isolated",
+        ...         "info": {},
+        ...     },
+        ...     contract=btc,
+        ... )
+        >>> pos.side, pos.size, pos.entry_price
+        ('short', Decimal('0.1'), Decimal('60000.0'))
+
+    .. versionadded:: 0.1.0
+    """
+    where = "position"
+    if not isinstance(contract, Contract):
+        msg = f"contract must be a Contract, got {contract!r}"
+        raise InvalidInputError(msg)
+    obj = _payload.as_mapping(position, where=where)
+    side = _payload.field(obj, "side", where=where)
+    if side not in ("long", "short"):
+        msg = f"{where}.side must be 'long' or 'short', got {side!r}"
+        raise InvalidInputError(msg)
+    size = _payload.optional_number(obj, "contractSize", where=where)
+    if size is not None and size != contract.contract_size:
+        msg = (
+            f"{where}.contractSize must equal the contract's contract_size "
+            f"{contract.contract_size!r}, got {size!r}"
+        )
+        raise InvalidInputError(msg)
+    try:
+        return Position(
+            contract=contract,
+            side="long" if side == "long" else "short",
+            size=_payload.number(obj, "contracts", where=where),
+            entry_price=_payload.number(obj, "entryPrice", where=where),
+            leverage=_payload.number(obj, "leverage", where=where),
+        )
+    except InvalidInputError as error:
+        msg = f"{where}: {error}"
+        raise type(error)(msg) from error

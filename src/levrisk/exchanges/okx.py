@@ -1,4 +1,8 @@
-r"""OKX: position tiers counted in contracts, OKX's margin ratio — presets and parsers.
+r"""OKX: close fee at mark, OKX's margin ratio, tiers in contracts — presets and parsers.
+
+**Rule.** :func:`liquidation_rule` values the maintenance margin at mark and puts the
+close fee at mark in the condition [derived]; interest is charged on the clock hour
+(:data:`INTEREST_COUNTING`).
 
 **Position tiers.** OKX's ``GET /api/v5/public/position-tiers`` counts tiers in
 *contracts* (``minSz``/``maxSz``), not in notional, so the tier of a position depends on
@@ -8,6 +12,12 @@ instrument's ``ctVal``: the base coin for USDT-margined swaps such as BTC-USDT-S
 BTC per contract; USD for inverse swaps such as BTC-USD-SWAP, 100 USD per contract).
 OKX writes ``minSz`` of a tier as the previous ``maxSz`` or one contract above it; both
 are read as contiguous (floor = previous ``maxSz``).
+
+Because these tiers count size, not value, the table is **not** in the unit that
+``levrisk.futures.Contract`` expects (quote notional for linear, coin notional for
+inverse contracts): use it to look up a position's tier, rates and max leverage by size
+(``table.bracket_for(contracts * ct_val)``), then solve with a one-bracket table at that
+tier's rate. A solver that tiers by size directly is not part of levrisk yet.
 
 **OKX's margin ratio points the other way.** Binance and Bybit show
 ``MM ÷ equity`` (liquidation at 100%, higher is riskier); OKX shows
@@ -26,6 +36,8 @@ from levrisk.brackets import BracketTable
 from levrisk.exceptions import BracketError, InvalidInputError
 from levrisk.exchanges import _payload
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
+from levrisk.exchanges._rules import close_fee_at_mark
+from levrisk.futures import LiquidationRule
 from levrisk.interest import InterestCounting
 from levrisk.numbers import NumberLike, exact, to_decimal
 
@@ -33,8 +45,44 @@ __all__ = [
     "INTEREST_COUNTING",
     "LIQUIDATION_RATIO",
     "equity_to_maintenance_ratio",
+    "liquidation_rule",
     "position_tiers_from_payload",
 ]
+
+
+@exact
+def liquidation_rule(*, fee_rate: NumberLike) -> LiquidationRule:
+    r"""OKX's isolated rule: maintenance at mark, the close fee ``c·Q·P`` at mark [derived].
+
+    .. math::
+
+        LP_{long} = \frac{Q \cdot EP - M - D}{Q \cdot (1 - m - c)}, \qquad
+        LP_{short} = \frac{Q \cdot EP + M + D}{Q \cdot (1 + m + c)}
+
+    OKX liquidates when :func:`equity_to_maintenance_ratio` reaches 100%, with the
+    liquidation fee (the taker fee on the position at mark) added to the maintenance
+    margin; solved for the price this is the condition above.
+
+    Args:
+        fee_rate: the taker fee rate ``c`` in [0, 1).
+
+    Returns:
+        The rule, for ``levrisk.futures.isolated_liquidation_price``.
+
+    Raises:
+        InvalidInputError: when ``fee_rate`` is not a rate in [0, 1).
+
+    References:
+        OKX Help, "Margin ratio" and "Liquidation"; FORMULAS.md §4 [derived].
+
+    Examples:
+        >>> liquidation_rule(fee_rate="0.0005").close_fee
+        'mark'
+
+    .. versionadded:: 0.1.0
+    """
+    return close_fee_at_mark(fee_rate)
+
 
 LIQUIDATION_RATIO: Final = Decimal(1)
 """OKX liquidates when :func:`equity_to_maintenance_ratio` is at or below this (100%)."""
