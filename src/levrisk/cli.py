@@ -250,20 +250,20 @@ class _Venue:
     counting: interest.InterestCounting
     thresholds: dict[str, tuple[str, margin.MarginThresholds]]
     snapshots: dict[str, Snapshot]
-    rule: futures.LiquidationRule
+    rules: dict[futures.ContractKind, futures.LiquidationRule]
 
 
 _VENUES: Final = {
     "binance": _Venue(
         name="Binance",
-        counting="binance",
+        counting=binance.INTEREST_COUNTING,
         thresholds={
-            "cross-3x": ("cross margin classic 3x", margin.BINANCE_CROSS_3X),
-            "cross-5x": ("cross margin classic 5x", margin.BINANCE_CROSS_5X),
-            "isolated": ("isolated margin, 10x tier 1", margin.BINANCE_ISOLATED_10X_TIER1),
+            "cross-3x": ("cross margin classic 3x", binance.CROSS_3X),
+            "cross-5x": ("cross margin classic 5x", binance.CROSS_5X),
+            "isolated": ("isolated margin, 10x tier 1", binance.ISOLATED_10X_TIER1),
         },
         snapshots=dict(binance.SNAPSHOTS),
-        rule=futures.LiquidationRule(),
+        rules={"linear": binance.USDM_RULE, "inverse": binance.COINM_RULE},
     ),
 }
 
@@ -561,13 +561,18 @@ def _futures(args: argparse.Namespace) -> _Report:
         account = futures.CrossAccount(wallet_balance=wallet, positions=[position])
         ratio = futures.cross_margin_ratio(account, mark_prices={contract.symbol: mark})
         liquidation = futures.cross_liquidation_price(
-            account, contract.symbol, mark_prices={contract.symbol: mark}, rule=venue.rule
+            account,
+            contract.symbol,
+            mark_prices={contract.symbol: mark},
+            rule=venue.rules[contract.kind],
         )
     else:
         mode = "isolated"
         wallet = im if args.margin is None else _number("--margin", args.margin)
         ratio = futures.margin_ratio(position, margin=wallet, mark_price=mark)
-        liquidation = futures.isolated_liquidation_price(position, margin=wallet, rule=venue.rule)
+        liquidation = futures.isolated_liquidation_price(
+            position, margin=wallet, rule=venue.rules[contract.kind]
+        )
     bankruptcy = futures.bankruptcy_price(position, margin=wallet)
     wallet_label = "cross wallet balance" if mode == "cross" else "isolated margin"
     rows = (
@@ -651,7 +656,7 @@ def _target(args: argparse.Namespace) -> _Report:
         leverage=args.leverage,
     )
     liquidation = futures.isolated_liquidation_price(
-        position, margin=futures.initial_margin(position), rule=venue.rule
+        position, margin=futures.initial_margin(position), rule=venue.rules[contract.kind]
     )
     rows = [
         _Row("symbol", "contract", f"{contract.symbol} ({contract.kind})"),
