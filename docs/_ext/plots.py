@@ -134,11 +134,13 @@ def futures_roe(path: Path) -> None:
         axis.annotate(
             f"{lp:,.0f}",
             (float(lp), 100 * float(at_lp)),
-            xytext=(-20, 8),
+            xytext=(5, -13),
             textcoords="offset points",
             color=colour,
             fontsize="small",
         )
+    axis.set_xlim(right=96_000)
+    axis.set_ylim(bottom=-125)
     axis.axhline(0, color="grey", linewidth=0.8)
     axis.axvline(60_000, color="grey", linewidth=0.8, linestyle=":")
     axis.set_xlabel("BTC mark price (USDT)")
