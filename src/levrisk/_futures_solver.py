@@ -1,0 +1,148 @@
+r"""The one liquidation solver behind every futures price (FORMULAS.md §3.2–§3.4 and §4).
+
+Private: :mod:`levrisk.futures` builds the inputs and converts the result.
+
+Every position on the solved symbol contributes to the liquidation condition
+
+.. math::
+
+    f(X) = C + \sum_i k s_i Q_i (X - x_i) - \sum_i (m_i Q_i V_i - cum_i) - fee(X) = 0
+
+where ``X = P`` for linear contracts and ``X = 1/P`` for inverse ones, ``k = +1`` (linear)
+or ``-1`` (inverse), ``Q_i`` is the position's size times its contract size (base units
+for linear, quote units for inverse), ``x_i`` is ``X`` at the entry price, ``V_i`` is
+``X`` (maintenance valued at mark) or ``x_i`` (at entry) and ``C`` collects everything
+that does not move with the price (the wallet, the other symbols' PnL and maintenance).
+The notional in the bracket table's unit is ``Q_i · X`` for both kinds, so each
+bracket edge ``cap`` of each mark-valued position is a breakpoint ``X = cap / Q_i``;
+between breakpoints ``f`` is linear and exactly one bracket applies to each position.
+The solve runs in exact rational arithmetic, so a root that falls on a breakpoint is
+never lost to rounding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Literal
+
+import attrs
+
+from levrisk.brackets import Bracket, BracketTable
+
+__all__: list[str] = []
+
+
+@attrs.frozen
+class Leg:
+    """One position of the solved symbol, in the solver's algebra.
+
+    Attributes:
+        direction: ``k · s``: +1 for a linear long or an inverse short, −1 otherwise.
+        quantity: ``Q``: size × contract size (base units linear, quote units inverse).
+        x_entry: ``X`` at the entry price (``EP`` linear, ``1/EP`` inverse).
+        table: the contract's bracket table.
+    """
+
+    direction: int
+    quantity: Fraction
+    x_entry: Fraction
+    table: BracketTable
+
+
+@attrs.frozen
+class Rule:
+    """The liquidation condition in the solver's terms (see ``LiquidationRule``).
+
+    ``maintenance`` is ``None`` for the bankruptcy solve (no maintenance, no fee).
+    """
+
+    maintenance: Literal["mark", "entry"] | None
+    close_fee: Literal["none", "mark", "bankruptcy"]
+    fee_rate: Fraction
+
+
+def bracket_at(table: BracketTable, notional: Fraction) -> Bracket:
+    """The bracket holding ``notional``; above the top cap, the last bracket (extrapolated)."""
+    for bracket in table.brackets:
+        if notional <= Fraction(bracket.cap):
+            return bracket
+    return table.brackets[-1]
+
+
+def _coefficients(
+    legs: Sequence[Leg], constant: Fraction, rule: Rule, x_rep: Fraction, x_bp: Fraction | None
+) -> tuple[Fraction, Fraction]:
+    """``(a, b)`` with ``f(X) = a·X + b`` on the segment holding ``x_rep``."""
+    a = Fraction(0)
+    b = constant
+    for leg in legs:
+        a += leg.direction * leg.quantity
+        b -= leg.direction * leg.quantity * leg.x_entry
+        if rule.maintenance == "mark":
+            bracket = bracket_at(leg.table, leg.quantity * x_rep)
+            a -= Fraction(bracket.maintenance_rate) * leg.quantity
+            b += Fraction(bracket.maintenance_amount)
+        elif rule.maintenance == "entry":
+            bracket = bracket_at(leg.table, leg.quantity * leg.x_entry)
+            b -= Fraction(bracket.maintenance_rate) * leg.quantity * leg.x_entry
+            b += Fraction(bracket.maintenance_amount)
+        if rule.close_fee == "bankruptcy" and x_bp is not None:
+            b -= rule.fee_rate * leg.quantity * x_bp
+        elif rule.close_fee != "none":
+            a -= rule.fee_rate * leg.quantity
+    return a, b
+
+
+def solve(
+    legs: Sequence[Leg], constant: Fraction, rule: Rule, x_start: Fraction
+) -> Fraction | None:
+    """The root ``X > 0`` of the liquidation condition nearest ``x_start`` on the losing side.
+
+    ``f`` is continuous and piecewise linear in ``X``; each segment between breakpoints
+    is solved and its root kept only when it lies inside the segment, so the bracket
+    used for each position is the bracket that holds its notional at the root. Among
+    the roots, the one returned is the nearest to ``x_start`` in the direction in which
+    ``f`` decreases from ``x_start`` (the direction that loses margin); when there is
+    none on that side, the nearest on the other side. ``None`` when no root ``X > 0``
+    exists.
+    """
+    x_bp: Fraction | None = None
+    if rule.close_fee == "bankruptcy":
+        x_bp = solve(legs, constant, Rule(None, "none", Fraction(0)), x_start)
+    roots = _roots(legs, constant, rule, x_bp)
+    if not roots:
+        return None
+    slope, _ = _coefficients(legs, constant, rule, x_start, x_bp)
+    if slope > 0:
+        losing = [r for r in roots if r <= x_start]
+        if losing:
+            return max(losing)
+    elif slope < 0:
+        losing = [r for r in roots if r >= x_start]
+        if losing:
+            return min(losing)
+    return min(roots, key=lambda r: (abs(r - x_start), r))
+
+
+def _roots(
+    legs: Sequence[Leg], constant: Fraction, rule: Rule, x_bp: Fraction | None
+) -> list[Fraction]:
+    """Every root ``X > 0``, segment by segment (an interval of roots gives its ends)."""
+    edges: set[Fraction] = set()
+    if rule.maintenance == "mark":
+        for leg in legs:
+            edges.update(Fraction(b.cap) / leg.quantity for b in leg.table.brackets[:-1])
+    bounds = sorted(edges)
+    lows = [Fraction(0), *bounds]
+    highs: list[Fraction | None] = [*bounds, None]
+    roots: list[Fraction] = []
+    for low, high in zip(lows, highs, strict=True):
+        a, b = _coefficients(legs, constant, rule, low + 1 if high is None else high, x_bp)
+        if a != 0:
+            root = -b / a
+            if root > 0 and low <= root and (high is None or root <= high):
+                roots.append(root)
+        elif b == 0:
+            roots.extend(end for end in (low, high) if end is not None and end > 0)
+    return roots
