@@ -1,0 +1,100 @@
+r"""Risk tools: sizing for a risk budget, stops before liquidation, scenarios and stress.
+
+The seed guide's risk management turned into numbers, for spot margin (``levrisk.margin``)
+and perpetual futures (``levrisk.futures``):
+
+- **sizing** for a risk budget — the quantity that loses exactly ``equity × risk
+  fraction`` at the stop, fees (and interest) included, rounded down to a lot step:
+  :func:`futures_position_size`, :func:`margin_position_size`;
+- **stops and targets** — the exit price for a target loss or profit (or ROE):
+  :func:`futures_stop_price`, :func:`futures_take_profit_price`,
+  :func:`margin_stop_price`, :func:`margin_take_profit_price`; the
+  :func:`risk_reward_ratio`;
+- **the stop check** — does the stop fire before liquidation, with a buffer
+  (:class:`StopCheck` from :func:`check_stop`, :func:`check_futures_stop`,
+  :func:`check_margin_stop`), and the highest whole leverage for which it does
+  (:func:`max_futures_leverage_for_stop`, :func:`max_margin_leverage_for_stop`);
+- **liquidation outcome** — what is lost if liquidated, clearance fee included
+  (:class:`LiquidationOutcome`);
+- **scenario tables** over a price grid (and hours of interest) and **stress** of a
+  cross account, as frozen rows that ``attrs.asdict`` turns into dicts.
+
+Everything is exact ``Decimal`` arithmetic; prices are quote per base, and amounts are
+in the settlement unit of the market (quote for spot margin and linear futures, the
+coin for inverse futures).
+"""
+
+from __future__ import annotations
+
+from types import FunctionType
+
+from levrisk._risk_core import (
+    PRO_LIQUIDATION_FEE_RATE,
+    SPOT_LIQUIDATION_FEE_RATE,
+    LiquidationOutcome,
+    StopCheck,
+    check_stop,
+    risk_reward_ratio,
+)
+from levrisk._risk_futures import (
+    FuturesScenario,
+    FuturesStatus,
+    check_futures_stop,
+    futures_liquidation_outcome,
+    futures_position_size,
+    futures_scenarios,
+    futures_stop_price,
+    futures_take_profit_price,
+    max_futures_leverage_for_stop,
+)
+from levrisk._risk_margin import (
+    AssetMove,
+    MarginScenario,
+    StressRow,
+    asset_moves_to_liquidation,
+    check_margin_stop,
+    margin_liquidation_outcome,
+    margin_position_size,
+    margin_scenarios,
+    margin_stop_price,
+    margin_take_profit_price,
+    max_margin_leverage_for_stop,
+    stress_margin_account,
+    uniform_move_to_liquidation,
+)
+
+__all__ = [
+    "PRO_LIQUIDATION_FEE_RATE",
+    "SPOT_LIQUIDATION_FEE_RATE",
+    "AssetMove",
+    "FuturesScenario",
+    "FuturesStatus",
+    "LiquidationOutcome",
+    "MarginScenario",
+    "StopCheck",
+    "StressRow",
+    "asset_moves_to_liquidation",
+    "check_futures_stop",
+    "check_margin_stop",
+    "check_stop",
+    "futures_liquidation_outcome",
+    "futures_position_size",
+    "futures_scenarios",
+    "futures_stop_price",
+    "futures_take_profit_price",
+    "margin_liquidation_outcome",
+    "margin_position_size",
+    "margin_scenarios",
+    "margin_stop_price",
+    "margin_take_profit_price",
+    "max_futures_leverage_for_stop",
+    "max_margin_leverage_for_stop",
+    "risk_reward_ratio",
+    "stress_margin_account",
+    "uniform_move_to_liquidation",
+]
+
+for _name in __all__:
+    _obj = globals()[_name]
+    if isinstance(_obj, (type, FunctionType)):
+        _obj.__module__ = __name__  # document and cross-reference as levrisk.risk.<name>
