@@ -23,6 +23,15 @@ settings.register_profile(
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
+settings.register_profile(
+    # Mutation testing re-runs the suite in one process (mutmut); fewer examples keep a
+    # run short, and the test classes legitimately get new executors on each run.
+    "mutation",
+    deadline=None,
+    max_examples=30,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.differing_executors],
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 _docstrings = Sybil(

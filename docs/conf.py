@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import sphinx.util.typing as sphinx_typing
 from sphinx.ext import intersphinx
+from sphinx.ext.napoleon.docstring import GoogleDocstring
 from sphinx.util.inspect import TypeAliasForwardRef
 
 if TYPE_CHECKING:
@@ -57,6 +58,10 @@ autodoc_type_aliases = {
     "NumberLike": "levrisk.numbers.NumberLike",
     "RoundingMode": "levrisk.numbers.RoundingMode",
     "InterestCounting": "levrisk.interest.InterestCounting",
+    "PriceMap": "levrisk.margin.PriceMap",
+    "MarginAccount": "levrisk.margin.MarginAccount",
+    "FeeConvention": "levrisk.margin.FeeConvention",
+    "MarginStatus": "levrisk.margin.MarginStatus",
 }
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
@@ -105,6 +110,7 @@ def _resolve_alias_refs(
 _STDLIB_SHORT_NAMES = {
     "Decimal": "decimal.Decimal",
     "datetime": "datetime.datetime",
+    "dt.datetime": "datetime.datetime",
     "timedelta": "datetime.timedelta",
     "Sequence": "collections.abc.Sequence",
     "Mapping": "collections.abc.Mapping",
@@ -137,9 +143,24 @@ def _restify_aliases() -> None:
     sphinx_typing.stringify_annotation = stringify
 
 
+def _plain_attribute_docstrings() -> None:
+    """Keep attribute and data docstrings as written.
+
+    Napoleon reads "Text: more text" on the first line of an attribute docstring as
+    "type: description". levrisk never writes types there (annotations carry them), and a
+    sentence such as "Binance cross margin classic, 3x account: ..." must stay prose.
+    """
+
+    def parse(self: GoogleDocstring) -> list[str]:
+        return self._consume_to_end()
+
+    GoogleDocstring._parse_attribute_docstring = parse  # type: ignore[method-assign] # noqa: SLF001
+
+
 def setup(app: Sphinx) -> None:
     """Register the alias handling."""
     _restify_aliases()
+    _plain_attribute_docstrings()
     app.connect("missing-reference", _resolve_alias_refs)
 
 

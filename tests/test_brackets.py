@@ -210,6 +210,10 @@ class TestValidation:
             ({"cap": 0, "floor": 0}, "^cap must be positive"),
             ({"floor": 100}, "^cap must be above floor"),
             ({"max_leverage": "0.5"}, "^max_leverage must be at least 1"),
+            ({"max_leverage": 0}, "^max_leverage must be positive"),
+            ({"max_leverage": "abc"}, "^max_leverage must be a finite number"),
+            ({"maintenance_rate": "x"}, "^maintenance_rate must be a finite number"),
+            ({"initial_rate": "x"}, "^initial_rate must be a finite number"),
             ({"maintenance_rate": 0}, "^maintenance_rate must be positive"),
             ({"maintenance_rate": 1}, r"^maintenance_rate must be a rate in \(0, 1\)"),
             ({"maintenance_amount": "x"}, "^maintenance_amount must be a finite number"),
@@ -224,6 +228,10 @@ class TestValidation:
             "zero-both",
             "cap<=floor",
             "lev<1",
+            "lev0",
+            "lev-nan",
+            "rate-nan",
+            "initial-nan",
             "rate0",
             "rate1",
             "bad-amount",
@@ -237,6 +245,10 @@ class TestValidation:
         """Each field is validated."""
         with pytest.raises(InvalidInputError, match=match):
             _bracket(**changes)
+
+    def test_initial_rate_of_one(self) -> None:
+        """An initial rate of exactly 1 (1x only) is allowed: the range is (0, 1]."""
+        assert _bracket(initial_rate=1).initial_rate == 1
 
     def test_negative_floor_message(self) -> None:
         """A negative floor names the field."""

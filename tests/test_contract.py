@@ -15,6 +15,7 @@ import contextlib
 import importlib
 import inspect
 import pkgutil
+import types
 import warnings
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -114,8 +115,35 @@ def _examples() -> list[object]:
         table.brackets[-1],
         schedule,
         RateSchedule.constant("0.0001"),
+        *_margin_examples(),
         *_risk_examples(table),
     ]
+
+
+def _margin_examples() -> list[object]:
+    """Spot-margin accounts, tiers and a trade (levrisk.margin)."""
+    from levrisk import margin  # noqa: PLC0415 - built lazily, once
+
+    iso = margin.IsolatedMarginAccount(
+        base="BTC",
+        quote="USDT",
+        quote_balance=9000,
+        loans=[margin.Loan(asset="BTC", principal="0.1", interest="0.0001")],
+    )
+    tiers = margin.IsolatedTierTable(
+        tiers=[
+            margin.IsolatedTier(
+                tier=1,
+                thresholds=margin.BINANCE_ISOLATED_10X_TIER1,
+                base_borrow_limit=9,
+                quote_borrow_limit=70_000,
+            )
+        ]
+    )
+    trade = margin.open_short(
+        3000, leverage=3, price=60_000, opened_at=datetime(2024, 1, 1, 13, 55, tzinfo=timezone.utc)
+    )
+    return [iso, iso.to_cross(), iso.loans[0], tiers, margin.BINANCE_CROSS_3X, trade]
 
 
 def _risk_examples(table: Any) -> list[object]:
@@ -219,6 +247,8 @@ class _Method:
 def _is_type_alias(obj: object) -> bool:
     if isinstance(obj, _Method):
         return False
+    if isinstance(obj, types.GenericAlias):  # e.g. Mapping[str, NumberLike]
+        return True
     return getattr(obj, "__module__", "") == "typing" or not hasattr(obj, "__name__")
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Context, Decimal, localcontext
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -33,6 +34,7 @@ from levrisk.margin import (
     Loan,
     MarginThresholds,
     MarginTrade,
+    borrow,
     break_even_price,
     close,
     collateral_margin_level,
@@ -712,6 +714,49 @@ class TestLiquidationPrice:
         ) == max_borrowable(cross, asset="BTC", prices=p, thresholds=BINANCE_CROSS_3X)
 
 
+class TestTradeLiquidation:
+    """A trade's own liquidation price puts its account at the liquidation level (§2.4)."""
+
+    @given(
+        collateral=collaterals,
+        lev=decimals("1.05", "3", places=2),
+        p0=prices,
+        fee=fee_rates,
+        side=st.sampled_from(["short", "long"]),
+        convention=st.sampled_from(["quote", "received"]),
+    )
+    def test_level_at_liquidation_price(
+        self,
+        *,
+        collateral: Decimal,
+        lev: Decimal,
+        p0: Decimal,
+        fee: Decimal,
+        side: str,
+        convention: Any,
+    ) -> None:
+        """margin_level(account at the trade's liquidation price) == thresholds.liquidation."""
+        opener = open_short if side == "short" else open_long
+        trade = opener(
+            collateral,
+            leverage=lev,
+            price=p0,
+            opened_at=T0,
+            thresholds=BINANCE_CROSS_3X,
+            fee_rate=fee,
+            fee_convention=convention,
+        )
+        assert trade.liquidation_price is not None
+        level = margin_level(trade.account, {"BTC": trade.liquidation_price})
+        assert level is not None
+        assert close_to(level, Decimal("1.1"))
+        # a short is liquidated above its entry, a long below it
+        if side == "short":
+            assert trade.liquidation_price > p0
+        else:
+            assert trade.liquidation_price < p0
+
+
 class TestMaxBorrowable:
     """max_borrow = (A − IRR·D) / (IRR − 1) / price, tier-capped (FORMULAS.md §2.1, §2.5)."""
 
@@ -794,6 +839,43 @@ class TestMaxBorrowable:
             assert level <= Decimal("1.5")
 
 
+class TestBorrow:
+    """Borrowing up to the maximum borrowable (FORMULAS.md §2.1, §2.5)."""
+
+    def test_cross_borrow_lands_on_irr(self) -> None:
+        """Borrowing the maximum on 3x leaves the level at the IRR 1.5."""
+        acct = CrossMarginAccount(balances={"USDT": 3000})
+        after = borrow(
+            acct, asset="BTC", amount="0.1", prices={"BTC": 60_000}, thresholds=BINANCE_CROSS_3X
+        )
+        assert after.balances == {"USDT": 3000, "BTC": Decimal("0.1")}
+        assert after.liabilities == {"BTC": Decimal("0.1")}
+        assert margin_level(after, {"BTC": 60_000}) == Decimal("1.5")
+
+    def test_isolated_borrow(self) -> None:
+        """An isolated borrow adds to the borrowed asset's balance only."""
+        acct = IsolatedMarginAccount(base="BTC", quote="USDT", quote_balance=1000)
+        after = borrow(acct, asset="USDT", amount=500, prices={"BTC": 1}, thresholds=two_tiers())
+        assert after.quote_balance == 1500
+        assert after.base_balance == 0
+        assert after.borrowed == {"USDT": Decimal(500)}
+        again = borrow(after, asset="BTC", amount=1, prices={"BTC": 1}, thresholds=two_tiers())
+        assert again.base_balance == 1
+        assert again.quote_balance == 1500
+
+    def test_above_max(self) -> None:
+        """Borrowing above the maximum (or the tier limit) raises InsufficientMarginError."""
+        acct = IsolatedMarginAccount(base="BTC", quote="USDT", quote_balance=10**6)
+        with pytest.raises(InsufficientMarginError, match="exceeds the maximum borrowable"):
+            borrow(acct, asset="BTC", amount=3, prices={"BTC": 1}, thresholds=two_tiers())
+
+    def test_amount_positive(self) -> None:
+        """The amount must be positive."""
+        acct = CrossMarginAccount(balances={"USDT": 3000})
+        with pytest.raises(InvalidInputError, match="amount must be positive"):
+            borrow(acct, asset="USDT", amount=0, prices={}, thresholds=BINANCE_CROSS_3X)
+
+
 class TestOpenShort:
     """Short: borrow C·(L−1)/P₀ base and sell it (FORMULAS.md §2.1)."""
 
@@ -812,6 +894,9 @@ class TestOpenShort:
         assert trade.account.liabilities == {"BTC": Decimal("0.1")}
         assert trade.liquidation_price == div(9000, Decimal("0.11"))
         assert trade.opened_at == T0
+        assert trade.proceeds == Decimal(6000)
+        assert trade.cost is None
+        assert trade.notional == Decimal(6000)
 
     @pytest.mark.parametrize("convention", ["quote", "received"])
     def test_fee_on_sale(self, convention: Any) -> None:
@@ -894,6 +979,35 @@ class TestOpenShort:
             open_short(0, leverage=2, price=1, opened_at=T0, thresholds=BINANCE_CROSS_3X)
 
 
+class TestTradeObjects:
+    """MarginTrade and MarginPnL validate their fields like every value object."""
+
+    @pytest.mark.parametrize(
+        ("changes", "match"),
+        [
+            ({"side": "flat"}, "side must be one of"),
+            ({"fee_convention": "bnb"}, "fee_convention must be one of"),
+            ({"opened_at": datetime(2024, 1, 1)}, "opened_at must be timezone-aware"),  # noqa: DTZ001 - naive on purpose
+            ({"account": None}, "account must be IsolatedMarginAccount"),
+            ({"liquidation_price": 0}, "liquidation_price must be positive"),
+        ],
+        ids=["side", "convention", "naive", "account", "liquidation"],
+    )
+    def test_trade_rejects(self, changes: dict[str, Any], match: str) -> None:
+        """Out-of-domain trade fields raise InvalidInputError."""
+        trade = open_short(3000, leverage=3, price=60_000, opened_at=T0)
+        with pytest.raises(InvalidInputError, match=match):
+            attrs.evolve(trade, **changes)
+
+    def test_pnl_rejects(self) -> None:
+        """Out-of-domain PnL fields raise InvalidInputError."""
+        pnl = close(open_short(3000, leverage=3, price=60_000, opened_at=T0), exit_price=1, at=T1)
+        with pytest.raises(InvalidInputError, match="trade must be MarginTrade"):
+            attrs.evolve(pnl, trade=None)  # type: ignore[arg-type]
+        with pytest.raises(InvalidInputError, match="closed_at must be a timezone-aware"):
+            attrs.evolve(pnl, closed_at="now")  # type: ignore[arg-type]
+
+
 class TestOpenLong:
     """Long: borrow C·(L−1) quote and buy base with everything (FORMULAS.md §2.1)."""
 
@@ -907,6 +1021,9 @@ class TestOpenLong:
         assert trade.borrowed_asset == "USDT"
         assert trade.liquidation_price == Decimal(22_000)
         assert trade.margin_level == Decimal("1.5")
+        assert trade.cost == Decimal(30_000)
+        assert trade.proceeds is None
+        assert trade.notional == Decimal(30_000)
 
     def test_fee_in_quote(self) -> None:
         """Fee in quote on top of the notional: N·(1 + f) = C·L."""
@@ -1045,11 +1162,12 @@ class TestClose:
         ("kwargs", "match"),
         [
             ({"exit_price": -1}, "exit_price must be positive"),
-            ({"at": T0 - timedelta(hours=1)}, "until must not be before"),
+            ({"at": T0 - timedelta(hours=1)}, "at must not be before opened_at"),
+            ({"at": datetime(2024, 5, 1)}, "at must be timezone-aware"),  # noqa: DTZ001 - naive on purpose
             ({"fee_rate": "-0.1"}, "fee_rate must be a fraction"),
             ({"schedule": -1}, "schedule must not be negative"),
         ],
-        ids=["price", "before-open", "fee", "rate"],
+        ids=["price", "before-open", "naive", "fee", "rate"],
     )
     def test_rejects(self, kwargs: dict[str, Any], match: str) -> None:
         """Bad closing arguments raise InvalidInputError."""
@@ -1059,6 +1177,16 @@ class TestClose:
         args: dict[str, Any] = {"exit_price": 1, "at": T1, "schedule": 0}
         with pytest.raises(InvalidInputError, match=match):
             close(trade, **{**args, **kwargs})
+
+    def test_rate_arguments(self) -> None:
+        """hourly_rate is the constant-rate spelling; no rate means no interest; not both."""
+        trade = open_long(1000, leverage=2, price=100, opened_at=T0)
+        assert trade.thresholds == BINANCE_CROSS_3X
+        by_rate = close(trade, exit_price=100, at=T1, hourly_rate="0.00001")
+        assert by_rate == close(trade, exit_price=100, at=T1, schedule="0.00001")
+        assert close(trade, exit_price=100, at=T1).interest == 0
+        with pytest.raises(InvalidInputError, match="schedule or hourly_rate, not both"):
+            close(trade, exit_price=100, at=T1, schedule=0, hourly_rate=0)
 
     def test_rejects_non_trade(self) -> None:
         """close() needs a MarginTrade."""
@@ -1136,6 +1264,13 @@ class TestBreakEvenPrice:
             3000, leverage=3, price=60_000, opened_at=T0, thresholds=BINANCE_CROSS_3X
         )
         assert break_even_price(trade, at=T0, schedule=0) == Decimal(60_000)
+        assert break_even_price(trade) == Decimal(60_000)
+
+    def test_rate_needs_time(self) -> None:
+        """A rate without a closing time cannot accrue: InvalidInputError."""
+        trade = open_short(3000, leverage=3, price=60_000, opened_at=T0)
+        with pytest.raises(InvalidInputError, match="at is needed to accrue interest"):
+            break_even_price(trade, hourly_rate="0.00001")
 
     @given(
         collateral=collaterals,
@@ -1177,7 +1312,7 @@ class TestBreakEvenPrice:
         pnl = close(trade, exit_price=p, at=at, schedule=rate, fee_rate=close_fee)
         assert abs(pnl.net_pnl) <= TINY * collateral * lev
         if fee == close_fee == rate == 0:
-            assert p == p0
+            assert close_to(p, p0)
 
 
 def usdt_tiers() -> BracketTable:
@@ -1358,6 +1493,9 @@ _junk = st.one_of(
     st.integers(),
     st.floats(),
     st.text(max_size=5),
+    st.decimals(),
+    st.datetimes(timezones=st.just(UTC)),
+    st.datetimes(),
 )
 
 
@@ -1372,6 +1510,7 @@ class TestFuzz:
             lambda: collateral_margin_level(a, b, collateral_ratios=c),
             lambda: liquidation_price(a, asset=b, prices=c, liquidation_level=d),
             lambda: max_borrowable(a, asset=b, prices=c, thresholds=d),
+            lambda: borrow(a, asset=b, amount=c, prices=d, thresholds=BINANCE_CROSS_3X),
             lambda: margin_status(a, b),
             lambda: pro_margin_level(a, b, tiers=c),
             lambda: pro_max_borrowable(a, asset=b, prices=c, tiers=d),
@@ -1408,6 +1547,7 @@ class TestFuzz:
             lambda: close(trade, exit_price=a, at=b, schedule=c, fee_rate=d, waived_hours=e),
             lambda: close(a, exit_price=1, at=T1, schedule=0),
             lambda: break_even_price(trade, at=a, schedule=b, fee_rate=c, counting=d),
+            lambda: break_even_price(trade, at=T1, hourly_rate=a, waived_hours=b),
         ]
         for call in calls:
             with contextlib.suppress(LevriskError):

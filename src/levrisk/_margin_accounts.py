@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, TypeVar
 
 import attrs
 
@@ -796,7 +796,7 @@ def liquidation_price(
 
     A zero denominator or a result ≤ 0 means the level never reaches ``ML*`` by moving
     this asset: the function returns ``None``. An isolated short holding only quote
-    gives ``l = quote\_balance / (ML^* (Q + I))``.
+    gives ``l = quote_balance / (ML* · (Q + I))``.
 
     Args:
         account: an :class:`IsolatedMarginAccount` or a :class:`CrossMarginAccount`.
@@ -934,3 +934,76 @@ def max_borrowable(
         if other <= other_limit:
             best = max(best, min(by_margin(tier.thresholds), own_limit - mine))
     return best
+
+
+_Account = TypeVar("_Account", IsolatedMarginAccount, CrossMarginAccount)
+
+
+@exact
+def borrow(
+    account: _Account,
+    *,
+    asset: str,
+    amount: NumberLike,
+    prices: PriceMap,
+    thresholds: MarginThresholds | IsolatedTierTable,
+) -> _Account:
+    r"""Borrow ``amount`` of ``asset``: the account after the loan, if it is allowed.
+
+    The borrowed amount is added to the balance and owed as a new :class:`Loan` (no
+    interest yet). The amount may not exceed :func:`max_borrowable`.
+
+    Args:
+        account: an :class:`IsolatedMarginAccount` or a :class:`CrossMarginAccount`.
+        asset: the asset to borrow.
+        amount: how much (> 0), in units of ``asset``.
+        prices: prices in the account's quote (the quote may be omitted).
+        thresholds: :class:`MarginThresholds` or an :class:`IsolatedTierTable`.
+
+    Returns:
+        A new account of the same kind.
+
+    Raises:
+        InsufficientMarginError: when ``amount`` exceeds the maximum borrowable.
+        InvalidInputError: for bad input (as :func:`max_borrowable`).
+
+    References:
+        Binance, "Initial Risk Ratio"; FORMULAS.md §2.1 and §2.5 [published].
+
+    Examples:
+        >>> acct = CrossMarginAccount(balances={"USDT": 3000})
+        >>> after = borrow(
+        ...     acct, asset="BTC", amount="0.1", prices={"BTC": 60_000}, thresholds=BINANCE_CROSS_3X
+        ... )
+        >>> margin_level(after, {"BTC": 60_000})
+        Decimal('1.5')
+        >>> try:
+        ...     borrow(
+        ...         acct,
+        ...         asset="BTC",
+        ...         amount="0.11",
+        ...         prices={"BTC": 60_000},
+        ...         thresholds=BINANCE_CROSS_3X,
+        ...     )
+        ... except InsufficientMarginError as error:
+        ...     print(error)
+        amount '0.11' of 'BTC' exceeds the maximum borrowable 0.1
+
+    .. versionadded:: 0.1.0
+    """
+    limit = max_borrowable(account, asset=asset, prices=prices, thresholds=thresholds)
+    value = _positive_number(amount, "amount")
+    if value > limit:
+        msg = f"amount {amount!r} of {asset!r} exceeds the maximum borrowable {limit}"
+        raise InsufficientMarginError(msg)
+    loans = (*account.loans, Loan(asset=asset, principal=value))
+    if isinstance(account, IsolatedMarginAccount):
+        return attrs.evolve(
+            account,
+            base_balance=account.base_balance + (value if asset == account.base else 0),
+            quote_balance=account.quote_balance + (value if asset == account.quote else 0),
+            loans=loans,
+        )
+    balances = dict(account.balances)
+    balances[asset] = balances.get(asset, Decimal(0)) + value
+    return attrs.evolve(account, balances=balances, loans=loans)

@@ -7,16 +7,27 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Final, Literal, TypeAlias, get_args
+from typing import Any, Final, Literal, TypeAlias, get_args
 
 import attrs
 
+from levrisk._fields import (
+    finite,
+    fraction,
+    instance_of,
+    non_negative,
+    number,
+    optional_number,
+    positive,
+)
 from levrisk._margin_accounts import (
+    BINANCE_CROSS_3X,
     IsolatedMarginAccount,
     IsolatedTierTable,
     Loan,
     MarginThresholds,
     _asset,
+    _asset_validator,
     _aware,
     _positive_number,
     liquidation_price,
@@ -41,6 +52,23 @@ notional; the fee is always reported by its quote value at the trade price.
 """
 
 _CONVENTIONS: Final = frozenset(get_args(FeeConvention))
+_SIDES: Final = frozenset(get_args(Side))
+
+
+def _side_validator(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or value not in _SIDES:
+        msg = f"{attribute.name} must be one of {sorted(_SIDES)}, got {value!r}"
+        raise InvalidInputError(msg)
+
+
+def _convention_validator(
+    _instance: object, _attribute: attrs.Attribute[Any], value: object
+) -> None:
+    _convention(value)
+
+
+def _aware_validator(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    _aware(value, attribute.name)
 
 
 @attrs.frozen(kw_only=True)
@@ -49,7 +77,8 @@ class MarginTrade:
 
     Attributes:
         side: ``"short"`` or ``"long"``.
-        base: the base asset (``"BTC"``); quote: the quote asset (``"USDT"``).
+        base: the base asset (``"BTC"``).
+        quote: the quote asset (``"USDT"``).
         collateral: own capital put in, in quote.
         leverage: ``L``; the borrow is worth ``collateral · (L − 1)``.
         entry_price: the trade price ``P₀``, quote per base.
@@ -58,7 +87,8 @@ class MarginTrade:
         quote_amount: a short's sale proceeds after fees, or the quote a long spent
             (fees included), in quote.
         open_fee: the opening fee's quote value.
-        fee_rate: the opening fee rate; fee_convention: its :data:`FeeConvention`.
+        fee_rate: the opening fee rate.
+        fee_convention: its :data:`FeeConvention`.
         account: the pair's balances and loans right after the trade
             (``account.to_cross()`` for a cross account).
         thresholds: the :class:`MarginThresholds` in force (the tier's, for a table).
@@ -70,28 +100,44 @@ class MarginTrade:
     .. versionadded:: 0.1.0
     """
 
-    side: Side
-    base: str
-    quote: str
-    collateral: Decimal
-    leverage: Decimal
-    entry_price: Decimal
-    quantity: Decimal
-    borrowed: Decimal
-    quote_amount: Decimal
-    open_fee: Decimal
-    fee_rate: Decimal
-    fee_convention: FeeConvention
-    account: IsolatedMarginAccount
-    thresholds: MarginThresholds
-    margin_level: Decimal
-    liquidation_price: Decimal | None
-    opened_at: dt.datetime
+    side: Side = attrs.field(validator=_side_validator)
+    base: str = attrs.field(validator=_asset_validator)
+    quote: str = attrs.field(validator=_asset_validator)
+    collateral: Decimal = attrs.field(converter=number, validator=positive)
+    leverage: Decimal = attrs.field(converter=number, validator=positive)
+    entry_price: Decimal = attrs.field(converter=number, validator=positive)
+    quantity: Decimal = attrs.field(converter=number, validator=positive)
+    borrowed: Decimal = attrs.field(converter=number, validator=positive)
+    quote_amount: Decimal = attrs.field(converter=number, validator=positive)
+    open_fee: Decimal = attrs.field(converter=number, validator=non_negative)
+    fee_rate: Decimal = attrs.field(converter=number, validator=fraction)
+    fee_convention: FeeConvention = attrs.field(validator=_convention_validator)
+    account: IsolatedMarginAccount = attrs.field(validator=instance_of(IsolatedMarginAccount))
+    thresholds: MarginThresholds = attrs.field(validator=instance_of(MarginThresholds))
+    margin_level: Decimal = attrs.field(converter=number, validator=positive)
+    liquidation_price: Decimal | None = attrs.field(converter=optional_number, validator=positive)
+    opened_at: dt.datetime = attrs.field(validator=_aware_validator)
 
     @property
     def borrowed_asset(self) -> str:
         """The asset owed: ``base`` for a short, ``quote`` for a long."""
         return self.base if self.side == "short" else self.quote
+
+    @property
+    def proceeds(self) -> Decimal | None:
+        """A short's sale proceeds after fees, in quote (``None`` for a long)."""
+        return self.quote_amount if self.side == "short" else None
+
+    @property
+    def cost(self) -> Decimal | None:
+        """The quote a long spent, fees included (``None`` for a short)."""
+        return self.quote_amount if self.side == "long" else None
+
+    @property
+    @exact
+    def notional(self) -> Decimal:
+        """``quantity · entry_price``: the trade's value in quote at entry, before fees."""
+        return self.quantity * self.entry_price
 
 
 @attrs.frozen(kw_only=True)
@@ -102,9 +148,12 @@ class MarginPnL:
 
     Attributes:
         trade: the :class:`MarginTrade` closed.
-        exit_price: ``P₁``; closed_at: when it was closed.
+        exit_price: ``P₁``, quote per base.
+        closed_at: when it was closed.
         gross_pnl: ``Q·(P₀ − P₁)`` for a short, ``Q·(P₁ − P₀)`` for a long.
-        open_fee, close_fee: the quote value of each fee; trading_fees: their sum.
+        open_fee: the quote value of the opening fee.
+        close_fee: the quote value of the closing fee.
+        trading_fees: ``open_fee + close_fee``.
         interest: the interest accrued, in the borrowed asset.
         interest_value: its quote value (``interest · P₁`` for a short).
         net_pnl: what the trade earned after fees and interest.
@@ -113,17 +162,17 @@ class MarginPnL:
     .. versionadded:: 0.1.0
     """
 
-    trade: MarginTrade
-    exit_price: Decimal
-    closed_at: dt.datetime
-    gross_pnl: Decimal
-    open_fee: Decimal
-    close_fee: Decimal
-    trading_fees: Decimal
-    interest: Decimal
-    interest_value: Decimal
-    net_pnl: Decimal
-    roi: Decimal
+    trade: MarginTrade = attrs.field(validator=instance_of(MarginTrade))
+    exit_price: Decimal = attrs.field(converter=number, validator=positive)
+    closed_at: dt.datetime = attrs.field(validator=_aware_validator)
+    gross_pnl: Decimal = attrs.field(converter=number, validator=finite)
+    open_fee: Decimal = attrs.field(converter=number, validator=non_negative)
+    close_fee: Decimal = attrs.field(converter=number, validator=non_negative)
+    trading_fees: Decimal = attrs.field(converter=number, validator=non_negative)
+    interest: Decimal = attrs.field(converter=number, validator=non_negative)
+    interest_value: Decimal = attrs.field(converter=number, validator=non_negative)
+    net_pnl: Decimal = attrs.field(converter=number, validator=finite)
+    roi: Decimal = attrs.field(converter=number, validator=finite)
 
 
 def _fee_rate(value: object, name: str) -> Decimal:
@@ -241,7 +290,7 @@ def open_short(
     leverage: NumberLike,
     price: NumberLike,
     opened_at: dt.datetime,
-    thresholds: MarginThresholds | IsolatedTierTable,
+    thresholds: MarginThresholds | IsolatedTierTable = BINANCE_CROSS_3X,
     base: str = "BTC",
     quote: str = "USDT",
     fee_rate: NumberLike = 0,
@@ -267,7 +316,8 @@ def open_short(
         price: the sale price ``P₀`` (> 0), quote per base.
         opened_at: when the loan is taken (timezone-aware).
         thresholds: :class:`MarginThresholds`, or an :class:`IsolatedTierTable` (the tier
-            is chosen by the amount borrowed).
+            is chosen by the amount borrowed); Binance cross classic 3x
+            (:data:`BINANCE_CROSS_3X`) by default.
         base: the base asset name.
         quote: the quote asset name.
         fee_rate: the trading fee rate ``f`` in ``[0, 1)``.
@@ -326,7 +376,7 @@ def open_long(
     leverage: NumberLike,
     price: NumberLike,
     opened_at: dt.datetime,
-    thresholds: MarginThresholds | IsolatedTierTable,
+    thresholds: MarginThresholds | IsolatedTierTable = BINANCE_CROSS_3X,
     base: str = "BTC",
     quote: str = "USDT",
     fee_rate: NumberLike = 0,
@@ -350,7 +400,8 @@ def open_long(
         leverage: ``L`` (> 1, at most the thresholds' or tier's max leverage).
         price: the purchase price ``P₀`` (> 0), quote per base.
         opened_at: when the loan is taken (timezone-aware).
-        thresholds: :class:`MarginThresholds` or an :class:`IsolatedTierTable`.
+        thresholds: :class:`MarginThresholds` or an :class:`IsolatedTierTable`; Binance
+            cross classic 3x (:data:`BINANCE_CROSS_3X`) by default.
         base: the base asset name.
         quote: the quote asset name.
         fee_rate: the trading fee rate ``f`` in ``[0, 1)``.
@@ -409,16 +460,34 @@ def _trade(value: object) -> MarginTrade:
 def _closing_terms(
     trade: object,
     *,
-    at: dt.datetime,
-    schedule: RateSchedule | NumberLike,
+    at: dt.datetime | None,
+    schedule: RateSchedule | NumberLike | None,
+    hourly_rate: NumberLike | None,
     fee_rate: NumberLike | None,
     counting: InterestCounting,
     waived_hours: int,
 ) -> tuple[MarginTrade, Decimal, Decimal]:
     t = _trade(trade)
     f1 = t.fee_rate if fee_rate is None else _fee_rate(fee_rate, "fee_rate")
+    if schedule is not None and hourly_rate is not None:
+        msg = f"give schedule or hourly_rate, not both: got {schedule!r} and {hourly_rate!r}"
+        raise InvalidInputError(msg)
+    rate = schedule if schedule is not None else hourly_rate
+    if at is None:
+        if rate is not None:
+            msg = f"at is needed to accrue interest at the rate {rate!r}, got None"
+            raise InvalidInputError(msg)
+        return t, f1, Decimal(0)
+    if _aware(at, "at") < t.opened_at:
+        msg = f"at must not be before opened_at {t.opened_at.isoformat()}, got {at.isoformat()}"
+        raise InvalidInputError(msg)
     interest = accrued_interest(
-        t.borrowed, schedule, t.opened_at, at, waived_hours=waived_hours, counting=counting
+        t.borrowed,
+        0 if rate is None else rate,
+        t.opened_at,
+        at,
+        waived_hours=waived_hours,
+        counting=counting,
     )
     return t, f1, interest
 
@@ -429,7 +498,8 @@ def close(
     *,
     exit_price: NumberLike,
     at: dt.datetime,
-    schedule: RateSchedule | NumberLike,
+    schedule: RateSchedule | NumberLike | None = None,
+    hourly_rate: NumberLike | None = None,
     fee_rate: NumberLike | None = None,
     counting: InterestCounting = "binance",
     waived_hours: int = 0,
@@ -456,6 +526,8 @@ def close(
         at: when the trade is closed (timezone-aware, not before ``opened_at``).
         schedule: the hourly interest rate: a ``levrisk.interest.RateSchedule`` or a
             constant hourly rate (e.g. ``"0.00001"`` for 0.001 %/h).
+        hourly_rate: a constant hourly rate, instead of ``schedule`` (give one of the
+            two; with neither, no interest is charged).
         fee_rate: the closing fee rate (default: the opening fee rate).
         counting: the venue's interest counting rule (``"binance"`` by default).
         waived_hours: the number of first interest accruals that are free.
@@ -464,8 +536,8 @@ def close(
         A :class:`MarginPnL`.
 
     Raises:
-        InvalidInputError: for a bad argument, a naive datetime or ``at`` before
-            ``opened_at``.
+        InvalidInputError: for a bad argument, a naive datetime, ``at`` before
+            ``opened_at``, or both ``schedule`` and ``hourly_rate``.
 
     References:
         Binance, "How to Short on Margin"; FORMULAS.md §2.1 [published/derived] and
@@ -498,6 +570,7 @@ def close(
         trade,
         at=at,
         schedule=schedule,
+        hourly_rate=hourly_rate,
         fee_rate=fee_rate,
         counting=counting,
         waived_hours=waived_hours,
@@ -532,8 +605,9 @@ def close(
 def break_even_price(
     trade: MarginTrade,
     *,
-    at: dt.datetime,
-    schedule: RateSchedule | NumberLike,
+    at: dt.datetime | None = None,
+    schedule: RateSchedule | NumberLike | None = None,
+    hourly_rate: NumberLike | None = None,
     fee_rate: NumberLike | None = None,
     counting: InterestCounting = "binance",
     waived_hours: int = 0,
@@ -541,7 +615,8 @@ def break_even_price(
     r"""The exit price at which closing at ``at`` makes a net PnL of exactly zero.
 
     Fees and the interest accrued by ``at`` included (the arguments are those of
-    :func:`close`). With ``f`` the closing fee rate:
+    :func:`close`; without ``at``, and then without a rate, no interest is counted).
+    With ``f`` the closing fee rate:
 
     .. math::
 
@@ -556,8 +631,8 @@ def break_even_price(
         The break-even price, quote per base (> 0).
 
     Raises:
-        InvalidInputError: for a bad argument, a naive datetime or ``at`` before
-            ``opened_at``.
+        InvalidInputError: for a bad argument, a naive datetime, ``at`` before
+            ``opened_at``, a rate without ``at``, or both ``schedule`` and ``hourly_rate``.
 
     References:
         FORMULAS.md §2.1 [derived: solves net PnL = 0].
@@ -595,6 +670,7 @@ def break_even_price(
         trade,
         at=at,
         schedule=schedule,
+        hourly_rate=hourly_rate,
         fee_rate=fee_rate,
         counting=counting,
         waived_hours=waived_hours,

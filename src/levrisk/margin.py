@@ -10,21 +10,18 @@ mapping asset → price in one quote currency; nothing here reads a clock or the
 
 from __future__ import annotations
 
-from types import FunctionType
+from types import FunctionType, GenericAlias
+from typing import Final, TypeAlias
 
+from levrisk import _margin_accounts, _margin_pro, _margin_trades
 from levrisk._margin_accounts import (
-    BINANCE_CROSS_3X,
-    BINANCE_CROSS_5X,
-    BINANCE_ISOLATED_10X_TIER1,
     CrossMarginAccount,
     IsolatedMarginAccount,
     IsolatedTier,
     IsolatedTierTable,
     Loan,
-    MarginAccount,
-    MarginStatus,
     MarginThresholds,
-    PriceMap,
+    borrow,
     collateral_margin_level,
     liquidation_price,
     margin_level,
@@ -32,7 +29,6 @@ from levrisk._margin_accounts import (
     max_borrowable,
 )
 from levrisk._margin_pro import (
-    PRO_LIQUIDATION_LEVEL,
     pro_initial_margin,
     pro_initial_rate,
     pro_maintenance_margin,
@@ -40,15 +36,67 @@ from levrisk._margin_pro import (
     pro_max_borrowable,
 )
 from levrisk._margin_trades import (
-    FeeConvention,
     MarginPnL,
     MarginTrade,
-    Side,
     break_even_price,
     close,
     open_long,
     open_short,
 )
+
+MarginStatus: TypeAlias = _margin_accounts.MarginStatus
+"""A margin account's status, by Binance's API names (``marginLevelStatus``).
+
+Boundaries, for a margin level ``ML`` and :class:`MarginThresholds` ``t`` (checked in
+this order, the first that holds wins):
+
+- ``FORCE_LIQUIDATION``: ``ML ≤ t.liquidation``;
+- ``PRE_LIQUIDATION``: ``ML ≤ t.pre_liquidation`` (only when that level is set);
+- ``MARGIN_CALL``: ``ML ≤ t.margin_call``;
+- ``EXCESSIVE``: ``ML > t.transfer_out`` (only when that level is set), or no
+  liabilities at all (``ML`` is ``None``, "infinite");
+- ``NORMAL``: otherwise."""
+
+PriceMap: TypeAlias = _margin_accounts.PriceMap
+"""Prices of assets in one quote currency, ``{"BTC": "60000", ...}``.
+
+The account's quote asset may be omitted (its price is 1)."""
+
+MarginAccount: TypeAlias = _margin_accounts.MarginAccount
+"""Either kind of spot-margin account."""
+
+BINANCE_CROSS_3X: Final = _margin_accounts.BINANCE_CROSS_3X
+"""Binance cross margin classic, 3x account: call 1.3, liquidation 1.1, IRR 1.5, transfer out 2.
+
+Source: Binance, "Cross Margin Classic" FAQ; FORMULAS.md §2.3 [published]."""
+
+BINANCE_CROSS_5X: Final = _margin_accounts.BINANCE_CROSS_5X
+"""Binance cross margin classic, 5x account: call 1.3, liquidation 1.1, IRR 1.25, transfer out 2.
+
+Source: Binance, "Cross Margin Classic" FAQ; FORMULAS.md §2.3 [published]."""
+
+BINANCE_ISOLATED_10X_TIER1: Final = _margin_accounts.BINANCE_ISOLATED_10X_TIER1
+"""Binance isolated margin, 10x pair family, tier 1: liquidation 1.05, call 1.09, IRR 1.111.
+
+Per-pair tiers change; build current ones with :class:`IsolatedTier` from the API's
+``isolatedMarginTier`` data. Source: Binance, "Isolated Margin Tiers"; FORMULAS.md §2.3
+[published]."""
+
+PRO_LIQUIDATION_LEVEL: Final = _margin_pro.PRO_LIQUIDATION_LEVEL
+"""Cross Margin Pro liquidates at a Pro margin level ≤ 1.0 (FORMULAS.md §2.6 [published])."""
+
+Side: TypeAlias = _margin_trades.Side
+"""The side of a spot-margin trade: ``"short"`` borrows base and sells it, ``"long"``
+borrows quote and buys base."""
+
+FeeConvention: TypeAlias = _margin_trades.FeeConvention
+"""How the trading fee is charged (FORMULAS.md §2.1).
+
+``"quote"``: in the quote asset, ``fee_rate × notional`` (the default; e.g. fees paid
+from a quote balance, or valued in quote). ``"received"``: in the asset the trade
+delivers (Binance spot without BNB): a buy receives ``(1 − f)`` of the base bought, a sell
+``(1 − f)`` of the quote. For a buy under ``"quote"`` the fee comes on top of the
+notional; the fee is always reported by its quote value at the trade price."""
 
 __all__ = [
     "BINANCE_CROSS_3X",
@@ -68,6 +116,7 @@ __all__ = [
     "MarginTrade",
     "PriceMap",
     "Side",
+    "borrow",
     "break_even_price",
     "close",
     "collateral_margin_level",
@@ -86,5 +135,6 @@ __all__ = [
 
 for _name in __all__:
     _obj = globals()[_name]
-    if isinstance(_obj, (type, FunctionType)):
+    # (on Python 3.10 a parametrised generic such as PriceMap passes isinstance(_, type))
+    if isinstance(_obj, (type, FunctionType)) and not isinstance(_obj, GenericAlias):
         _obj.__module__ = __name__  # document and cross-reference as levrisk.margin.<name>

@@ -19,6 +19,7 @@ from levrisk.margin import (
     MarginStatus,
     MarginThresholds,
     MarginTrade,
+    borrow,
     break_even_price,
     close,
     collateral_margin_level,
@@ -51,6 +52,14 @@ def check_accounts(iso: IsolatedMarginAccount, cross: CrossMarginAccount) -> Non
     )
     assert_type(max_borrowable(iso, asset="BTC", prices={}, thresholds=BINANCE_CROSS_3X), Decimal)
     assert_type(margin_status(None, BINANCE_CROSS_3X), MarginStatus)
+    assert_type(
+        borrow(iso, asset="BTC", amount=1, prices={}, thresholds=BINANCE_CROSS_3X),
+        IsolatedMarginAccount,
+    )
+    assert_type(
+        borrow(cross, asset="BTC", amount=1, prices={}, thresholds=BINANCE_CROSS_3X),
+        CrossMarginAccount,
+    )
 
 
 def check_tiers(thresholds: MarginThresholds) -> None:
@@ -65,6 +74,8 @@ def check_trades(at: datetime) -> None:
     trade = open_short(3000, leverage=3, price=60_000, opened_at=at, thresholds=BINANCE_CROSS_3X)
     assert_type(trade, MarginTrade)
     assert_type(trade.liquidation_price, Decimal | None)
+    assert_type(trade.proceeds, Decimal | None)
+    assert_type(trade.notional, Decimal)
     assert_type(
         open_long(1000, leverage="2", price=1.5, opened_at=at, thresholds=BINANCE_CROSS_3X),
         MarginTrade,
