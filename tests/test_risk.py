@@ -1114,6 +1114,17 @@ class TestMarginStopAndTarget:
             margin_stop_price(seed_trade(), loss=1, at=T0 - timedelta(hours=1), schedule=0)
         with pytest.raises(InvalidInputError, match="fee_rate"):
             margin_stop_price(seed_trade(), loss=1, at=T0, schedule=0, fee_rate=2)
+        with pytest.raises(InvalidInputError, match="not both"):
+            margin_stop_price(seed_trade(), loss=1, at=T0, schedule=0, hourly_rate=0)
+
+    def test_hourly_rate_equals_schedule(self) -> None:
+        """A constant hourly_rate gives the same stop as the same constant schedule."""
+        at = T0 + timedelta(hours=30)
+        by_rate = margin_stop_price(seed_trade(), loss=30, at=at, hourly_rate="0.0001")
+        by_schedule = margin_stop_price(seed_trade(), loss=30, at=at, schedule="0.0001")
+        assert by_rate == by_schedule
+        assert by_rate is not None
+        assert by_rate < margin_stop_price(seed_trade(), loss=30, at=at)  # type: ignore[operator]
 
 
 class TestCheckMarginStop:

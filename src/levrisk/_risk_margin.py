@@ -32,7 +32,7 @@ from levrisk._risk_core import (
 from levrisk._risk_core import fee_rate as _fee_rate
 from levrisk._risk_core import risk_fraction as _risk_fraction
 from levrisk.exceptions import InsufficientMarginError, InvalidInputError, LeverageError
-from levrisk.interest import InterestCounting, RateSchedule, accrued_interest
+from levrisk.interest import InterestCounting, RateSchedule
 from levrisk.margin import (
     CrossMarginAccount,
     FeeConvention,
@@ -198,27 +198,29 @@ def _exit_for(
     loss: Decimal,
     *,
     at: dt.datetime,
-    schedule: RateSchedule | NumberLike,
+    schedule: RateSchedule | NumberLike | None,
+    hourly_rate: NumberLike | None,
     fee_rate_value: NumberLike | None,
     counting: InterestCounting,
     waived_hours: int,
 ) -> Decimal | None:
     """The exit price at which :func:`close` reports ``net_pnl == −loss`` (any sign)."""
     f = trade.fee_rate if fee_rate_value is None else _fee_rate(fee_rate_value, "fee_rate")
-    interest = accrued_interest(
-        trade.borrowed,
-        schedule,
-        trade.opened_at,
-        at,
-        waived_hours=waived_hours,
+    interest = close(  # interest does not depend on the exit price; close validates the rest
+        trade,
+        exit_price=trade.entry_price,
+        at=at,
+        schedule=schedule,
+        hourly_rate=hourly_rate,
+        fee_rate=f,
         counting=counting,
-    )
+        waived_hours=waived_hours,
+    ).interest
     q = trade.quantity
     if trade.side == "short":
         close_rate = f if trade.fee_convention == "quote" else f / (1 - f)
-        price = (q * trade.entry_price - trade.open_fee + loss) / (
-            (q + interest) * (1 + close_rate)
-        )
+        repay = q + interest
+        price = (q * trade.entry_price - trade.open_fee + loss) / (repay * (1 + close_rate))
     else:
         price = (q * trade.entry_price + trade.open_fee + interest - loss) / (q * (1 - f))
     return price if price > 0 else None
@@ -230,7 +232,8 @@ def margin_stop_price(
     *,
     loss: NumberLike,
     at: dt.datetime,
-    schedule: RateSchedule | NumberLike,
+    schedule: RateSchedule | NumberLike | None = None,
+    hourly_rate: NumberLike | None = None,
     fee_rate: NumberLike | None = None,
     counting: InterestCounting = "binance",
     waived_hours: int = 0,
@@ -251,6 +254,8 @@ def margin_stop_price(
         loss: the net loss to allow (> 0), in quote; e.g. ``0.01 × collateral``.
         at: when the stop is assumed to fill (timezone-aware, not before opening).
         schedule: the hourly rate: a ``levrisk.interest.RateSchedule`` or a constant.
+        hourly_rate: a constant hourly rate instead of ``schedule`` (give at most one;
+            with neither, no interest).
         fee_rate: the closing fee rate (default: the opening one).
         counting: the interest counting rule (``"binance"`` by default).
         waived_hours: the number of first accruals that are free.
@@ -260,7 +265,8 @@ def margin_stop_price(
         exactly that much (fees and interest alone cost more, or a long cannot lose it).
 
     Raises:
-        InvalidInputError: for a bad trade, number or datetime.
+        InvalidInputError: for a bad trade, number or datetime, or both ``schedule``
+            and ``hourly_rate``.
 
     References:
         FORMULAS.md §2.1 and §2.2 [published/derived]; solved for the price [derived].
@@ -274,7 +280,7 @@ def margin_stop_price(
         >>> trade = open_short(
         ...     3000, leverage=3, price=60_000, thresholds=BINANCE_CROSS_3X, opened_at=opened
         ... )
-        >>> margin_stop_price(trade, loss=30, at=opened, schedule=0)
+        >>> margin_stop_price(trade, loss=30, at=opened)
         Decimal('60300')
 
     .. versionadded:: 0.1.0
@@ -286,6 +292,7 @@ def margin_stop_price(
         amount,
         at=at,
         schedule=schedule,
+        hourly_rate=hourly_rate,
         fee_rate_value=fee_rate,
         counting=counting,
         waived_hours=waived_hours,
@@ -301,7 +308,8 @@ def margin_take_profit_price(
     *,
     profit: NumberLike,
     at: dt.datetime,
-    schedule: RateSchedule | NumberLike,
+    schedule: RateSchedule | NumberLike | None = None,
+    hourly_rate: NumberLike | None = None,
     fee_rate: NumberLike | None = None,
     counting: InterestCounting = "binance",
     waived_hours: int = 0,
@@ -315,6 +323,8 @@ def margin_take_profit_price(
         profit: the net profit to take (> 0), in quote.
         at: when the target is assumed to fill (timezone-aware, not before opening).
         schedule: the hourly rate: a ``levrisk.interest.RateSchedule`` or a constant.
+        hourly_rate: a constant hourly rate instead of ``schedule`` (give at most one;
+            with neither, no interest).
         fee_rate: the closing fee rate (default: the opening one).
         counting: the interest counting rule.
         waived_hours: the number of first accruals that are free.
@@ -324,7 +334,8 @@ def margin_take_profit_price(
         earn more than its proceeds).
 
     Raises:
-        InvalidInputError: for a bad trade, number or datetime.
+        InvalidInputError: for a bad trade, number or datetime, or both ``schedule``
+            and ``hourly_rate``.
 
     References:
         FORMULAS.md §2.1 and §2.2 [published/derived]; solved for the price [derived].
@@ -336,7 +347,7 @@ def margin_take_profit_price(
         >>> trade = open_short(
         ...     3000, leverage=3, price=60_000, thresholds=BINANCE_CROSS_3X, opened_at=opened
         ... )
-        >>> margin_take_profit_price(trade, profit=1000, at=opened, schedule=0)
+        >>> margin_take_profit_price(trade, profit=1000, at=opened)
         Decimal('50000')
 
     .. versionadded:: 0.1.0
@@ -348,6 +359,7 @@ def margin_take_profit_price(
         -amount,
         at=at,
         schedule=schedule,
+        hourly_rate=hourly_rate,
         fee_rate_value=fee_rate,
         counting=counting,
         waived_hours=waived_hours,
@@ -645,7 +657,8 @@ def margin_scenarios(
     *,
     prices: Iterable[NumberLike],
     hours: Iterable[int] = (0,),
-    schedule: RateSchedule | NumberLike = 0,
+    schedule: RateSchedule | NumberLike | None = None,
+    hourly_rate: NumberLike | None = None,
     counting: InterestCounting = "binance",
     waived_hours: int = 0,
 ) -> tuple[MarginScenario, ...]:
@@ -663,6 +676,8 @@ def margin_scenarios(
         prices: the base prices (> 0; at least one).
         hours: whole hours since opening (≥ 0; at least one), default ``(0,)``.
         schedule: the hourly rate: a ``levrisk.interest.RateSchedule`` or a constant.
+        hourly_rate: a constant hourly rate instead of ``schedule`` (give at most one;
+            with neither, no interest).
         counting: the interest counting rule (``"binance"`` by default).
         waived_hours: the number of first accruals that are free.
 
@@ -707,6 +722,7 @@ def margin_scenarios(
                 exit_price=price,
                 at=at,
                 schedule=schedule,
+                hourly_rate=hourly_rate,
                 counting=counting,
                 waived_hours=waived_hours,
             )
