@@ -62,6 +62,7 @@ autodoc_type_aliases = {
     "MarginAccount": "levrisk.margin.MarginAccount",
     "FeeConvention": "levrisk.margin.FeeConvention",
     "MarginStatus": "levrisk.margin.MarginStatus",
+    "FuturesStatus": "levrisk.risk.FuturesStatus",
 }
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False

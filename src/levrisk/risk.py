@@ -26,11 +26,11 @@ coin for inverse futures).
 
 from __future__ import annotations
 
-from types import FunctionType
+from types import FunctionType, GenericAlias
+from typing import Final, TypeAlias
 
+from levrisk import _risk_core, _risk_futures
 from levrisk._risk_core import (
-    PRO_LIQUIDATION_FEE_RATE,
-    SPOT_LIQUIDATION_FEE_RATE,
     LiquidationOutcome,
     StopCheck,
     check_stop,
@@ -38,7 +38,6 @@ from levrisk._risk_core import (
 )
 from levrisk._risk_futures import (
     FuturesScenario,
-    FuturesStatus,
     check_futures_stop,
     futures_liquidation_outcome,
     futures_position_size,
@@ -62,6 +61,21 @@ from levrisk._risk_margin import (
     stress_margin_account,
     uniform_move_to_liquidation,
 )
+
+FuturesStatus: TypeAlias = _risk_futures.FuturesStatus
+"""The state of a futures position at a price, on Binance's margin-ratio convention.
+
+``"NORMAL"``: margin ratio below 1 (100 %); ``"LIQUIDATION"``: margin ratio at or above 1
+while the margin balance is still positive; ``"BANKRUPT"``: margin balance ≤ 0 (the margin
+is gone and the ratio has no meaning)."""
+
+SPOT_LIQUIDATION_FEE_RATE: Final = _risk_core.SPOT_LIQUIDATION_FEE_RATE
+"""The liquidation clearance fee of Binance cross margin classic and isolated margin, 2 %.
+
+Charged on the liabilities by :func:`margin_liquidation_outcome` (the base is derived)."""
+
+PRO_LIQUIDATION_FEE_RATE: Final = _risk_core.PRO_LIQUIDATION_FEE_RATE
+"""The liquidation clearance fee of Binance Cross Margin Pro, 3 %."""
 
 __all__ = [
     "PRO_LIQUIDATION_FEE_RATE",
@@ -96,5 +110,6 @@ __all__ = [
 
 for _name in __all__:
     _obj = globals()[_name]
-    if isinstance(_obj, (type, FunctionType)):
+    # (on Python 3.10 a parametrised generic passes isinstance(_, type))
+    if isinstance(_obj, (type, FunctionType)) and not isinstance(_obj, GenericAlias):
         _obj.__module__ = __name__  # document and cross-reference as levrisk.risk.<name>
