@@ -62,6 +62,12 @@ autodoc_type_aliases = {
     "MarginAccount": "levrisk.margin.MarginAccount",
     "FeeConvention": "levrisk.margin.FeeConvention",
     "MarginStatus": "levrisk.margin.MarginStatus",
+    "Side": "levrisk.futures.Side",
+    "ContractKind": "levrisk.futures.ContractKind",
+    "PositionMode": "levrisk.futures.PositionMode",
+    "MaintenanceBasis": "levrisk.futures.MaintenanceBasis",
+    "CloseFeeBasis": "levrisk.futures.CloseFeeBasis",
+    "MarginBasis": "levrisk.futures.MarginBasis",
     "FuturesStatus": "levrisk.risk.FuturesStatus",
 }
 napoleon_google_docstring = True

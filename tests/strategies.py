@@ -86,3 +86,26 @@ principals = decimals("0", "1000000", places=8)
 
 hourly_rates = decimals("0", "0.001", places=10)
 """Hourly interest rates as fractions, up to 0.1%/h."""
+
+
+# ---------------------------------------------------------------- levrisk.futures
+
+from levrisk.futures import ContractKind, Side  # noqa: E402 - this section's own import
+
+sides: st.SearchStrategy[Side] = st.sampled_from(["long", "short"])
+"""A position side."""
+
+kinds: st.SearchStrategy[ContractKind] = st.sampled_from(["linear", "inverse"])
+"""A contract kind."""
+
+leverages = st.integers(min_value=1, max_value=125)
+"""Whole leverages up to Binance's highest (clamp to the bracket's max before use)."""
+
+futures_prices = decimals("100", "200000", places=2)
+"""Futures entry and mark prices, quote per base."""
+
+linear_sizes = decimals("0.001", "100", places=3)
+"""Linear sizes in base units (BTC)."""
+
+inverse_sizes = st.integers(min_value=1, max_value=100_000)
+"""Inverse sizes in contracts."""

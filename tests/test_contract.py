@@ -116,6 +116,7 @@ def _examples() -> list[object]:
         schedule,
         RateSchedule.constant("0.0001"),
         *_margin_examples(),
+        *_futures_examples(table),
         *_risk_examples(table),
     ]
 
@@ -144,6 +145,35 @@ def _margin_examples() -> list[object]:
         3000, leverage=3, price=60_000, opened_at=datetime(2024, 1, 1, 13, 55, tzinfo=timezone.utc)
     )
     return [iso, iso.to_cross(), iso.loans[0], tiers, margin.BINANCE_CROSS_3X, trade]
+
+
+def _futures_examples(table: Any) -> list[object]:
+    """levrisk.futures: contracts, positions, rules and accounts (linear and inverse)."""
+    from levrisk.futures import (  # noqa: PLC0415
+        Contract,
+        CrossAccount,
+        LiquidationRule,
+        OpenCost,
+        Position,
+    )
+
+    btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+    inv = Contract(symbol="BTCUSD_PERP", kind="inverse", brackets=table, contract_size=100)
+    long = Position(contract=btc, side="long", size="0.5", entry_price=60_000, leverage=10)
+    short = Position(contract=btc, side="short", size=1, entry_price=50_000, leverage=20)
+    coin = Position(contract=inv, side="short", size=100, entry_price=25_000, leverage=5)
+    return [
+        btc,
+        inv,
+        long,
+        short,
+        coin,
+        LiquidationRule(),
+        LiquidationRule(maintenance_basis="entry", close_fee="bankruptcy", fee_rate="0.0006"),
+        OpenCost(initial_margin=10, open_loss=1),
+        CrossAccount(wallet_balance=1_000, positions=[long, short], position_mode="hedge"),
+        CrossAccount(wallet_balance="0.5", positions=[coin]),
+    ]
 
 
 def _risk_examples(table: Any) -> list[object]:

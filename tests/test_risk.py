@@ -577,6 +577,12 @@ class TestFuturesStopAndTarget:
         assert futures_take_profit_price(seed_position(), roe="0.3") == 54_000
         assert futures_take_profit_price(seed_position(), profit=6_000) is None
 
+    def test_none_beyond_the_notional(self) -> None:
+        """A linear long cannot lose more than its notional (plus the opening fee)."""
+        pos = Position(contract=BTC, side="long", size=1, entry_price=100, leverage=1)
+        assert futures_stop_price(pos, loss=100) is None
+        assert futures_stop_price(pos, loss=99) == 1
+
     def test_none_when_fees_cost_more(self) -> None:
         """A loss smaller than the round-trip fees has no stop on the losing side."""
         assert (
@@ -1101,6 +1107,16 @@ class TestMarginStopAndTarget:
             assert (target > entry) if side == "long" else (target < entry)
             net = close(trade, exit_price=target, at=at, schedule=rate).net_pnl
             assert close_to(net, amount, rel=Decimal("1e-35"))
+
+    def test_none_cases(self) -> None:
+        """No stop below the fees, no long loss beyond its value, no short gain beyond proceeds."""
+        with_fees = seed_trade(fee_rate="0.001")
+        assert margin_stop_price(with_fees, loss=12, at=T0) is None  # fees at entry: 12.006
+        assert margin_stop_price(with_fees, loss=13, at=T0) is not None
+        assert margin_take_profit_price(seed_trade(), profit=6_000, at=T0) is None
+        long = open_long(1000, leverage=2, price=100, opened_at=T0, thresholds=BINANCE_CROSS_3X)
+        assert margin_stop_price(long, loss=2_001, at=T0) is None
+        assert margin_stop_price(long, loss=1_999, at=T0) == Decimal("0.05")
 
     def test_rejects(self) -> None:
         """Documented errors for a bad trade, amount or datetime."""

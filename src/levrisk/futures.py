@@ -19,6 +19,7 @@ gain; a positive :func:`funding_payment` is paid by the position.
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -27,7 +28,14 @@ from typing import Any, Literal, TypeAlias
 import attrs
 
 from levrisk import _futures_solver as _solver
-from levrisk._fields import non_negative, number, optional_number, positive
+from levrisk._fields import (
+    fraction,
+    instance_of,
+    non_negative,
+    number,
+    optional_number,
+    positive,
+)
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InsufficientMarginError, InvalidInputError, LeverageError
 from levrisk.numbers import NumberLike, exact, to_decimal
@@ -109,20 +117,21 @@ def _symbol(_instance: object, attribute: attrs.Attribute[Any], value: object) -
         raise InvalidInputError(msg)
 
 
-def _instance_of(cls: type) -> Any:  # noqa: ANN401 - an attrs validator
-    def validate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, cls):
-            msg = f"{attribute.name} must be a {cls.__name__}, got {value!r}"
-            raise InvalidInputError(msg)
-
-    return validate
+_EXPONENT_LIMIT = 1000
+"""Numbers that enter the exact rational solve must lie within 1e±1000 in magnitude."""
 
 
-def _fee_fraction(_instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
-    non_negative(_instance, attribute, value)
-    if value >= 1:
-        msg = f"{attribute.name} must be a fraction in [0, 1), got {value!r}"
+def _fraction(value: Decimal, name: str) -> Fraction:
+    """``value`` as an exact rational, refusing magnitudes the solve cannot afford.
+
+    A ``Decimal`` like ``1e999999`` is a million-digit integer as a fraction; no price,
+    size or balance is anywhere near 1e±1000, so such input is refused rather than left
+    to stall the solver.
+    """
+    if value and not -_EXPONENT_LIMIT <= value.adjusted() <= _EXPONENT_LIMIT:
+        msg = f"{name} must lie within 1e-1000 and 1e+1000 in magnitude, got {value!r}"
         raise InvalidInputError(msg)
+    return Fraction(value)
 
 
 def _decimal(value: Fraction) -> Decimal:
@@ -164,16 +173,16 @@ class Contract:
 
     symbol: str = attrs.field(validator=_symbol)
     kind: ContractKind = attrs.field(validator=_one_of(_KINDS))
-    brackets: BracketTable = attrs.field(validator=_instance_of(BracketTable))
+    brackets: BracketTable = attrs.field(validator=instance_of(BracketTable))
     contract_size: Decimal = attrs.field(default=Decimal(1), converter=number, validator=positive)
     tick_size: Decimal | None = attrs.field(
         default=None, converter=optional_number, validator=positive
     )
 
 
-def _x(kind: ContractKind, price: Decimal) -> Fraction:
+def _x(kind: ContractKind, price: Decimal, name: str) -> Fraction:
     """The solver's variable at ``price``: ``P`` (linear) or ``1/P`` (inverse)."""
-    value = Fraction(price)
+    value = _fraction(price, name)
     return value if kind == "linear" else 1 / value
 
 
@@ -218,7 +227,7 @@ class Position:
     .. versionadded:: 0.1.0
     """
 
-    contract: Contract = attrs.field(validator=_instance_of(Contract))
+    contract: Contract = attrs.field(validator=instance_of(Contract))
     side: Side = attrs.field(validator=_one_of(_SIDES))
     size: Decimal = attrs.field(converter=number, validator=positive)
     entry_price: Decimal = attrs.field(converter=number, validator=positive)
@@ -266,7 +275,8 @@ def _rate(value: NumberLike, name: str) -> Decimal:
 
 
 def _maintenance(contract: Contract, notional_value: Decimal) -> Decimal:
-    bracket = _solver.bracket_at(contract.brackets, Fraction(notional_value))
+    brackets = contract.brackets.brackets
+    bracket = next((b for b in brackets if notional_value <= b.cap), brackets[-1])
     return bracket.maintenance_margin(notional_value)
 
 
@@ -747,12 +757,10 @@ def average_entry_price(
             raise InvalidInputError(msg)
         size = _price(fill[0], f"fills[{j}] size")
         price = _price(fill[1], f"fills[{j}] price")
-        total += Fraction(size)
-        weighted += (
-            Fraction(size) * Fraction(price)
-            if kind == "linear"
-            else Fraction(size) / Fraction(price)
-        )
+        q = _fraction(size, f"fills[{j}] size")
+        p = _fraction(price, f"fills[{j}] price")
+        total += q
+        weighted += q * p if kind == "linear" else q / p
         count += 1
     if count == 0:
         msg = f"fills must hold at least one (size, price) pair, got {fills!r}"
@@ -813,6 +821,10 @@ class OpenCost:
     Args:
         initial_margin: ``notional(order price) / L``.
         open_loss: the loss of filling away from the mark price (≥ 0).
+
+    Examples:
+        >>> OpenCost(initial_margin="462.665", open_loss="6.54").total
+        Decimal('469.205')
 
     .. versionadded:: 0.1.0
     """
@@ -937,8 +949,9 @@ def max_open_quantity(
         leverage: ``L``, between 1 and the table's highest max leverage.
 
     Returns:
-        The size, in the contract's size unit, unrounded (round down to the lot step
-        with ``round_to_step(..., "down")``).
+        The size, in the contract's size unit, rounded down at the 50th digit so that
+        its cost never exceeds ``available`` nor its notional the cap (round it down to
+        the lot step with ``round_to_step(..., "down")``).
 
     Raises:
         InvalidInputError: for a bad contract, side or number.
@@ -976,14 +989,20 @@ def max_open_quantity(
     mark = _price(mark_price, "mark_price")
     cap = contract.brackets.max_notional(leverage)
     lev = to_decimal(leverage, name="leverage")
-    cs = contract.contract_size
+    cs = _fraction(contract.contract_size, "contract.contract_size")
+    p, mp = _fraction(order, "price"), _fraction(mark, "mark_price")
+    lv = _fraction(lev, "leverage")
+    d = _sign(side)
     if contract.kind == "linear":
-        per_unit = cs * (order / lev + _open_loss_per_unit("linear", side, order, mark))
-        limit = cap / (cs * order)
+        per_unit = cs * (p / lv + max(Fraction(0), d * (p - mp)))
+        limit = _fraction(cap, "max_notional") / (cs * p)
     else:
-        per_unit = cs * (1 / (order * lev) + _open_loss_per_unit("inverse", side, order, mark))
-        limit = cap * order / cs
-    return max(Decimal(0), min(balance / per_unit, limit))
+        per_unit = cs * (1 / (p * lv) + max(Fraction(0), d * (1 / mp - 1 / p)))
+        limit = _fraction(cap, "max_notional") * p / cs
+    best = max(Fraction(0), min(_fraction(balance, "available") / per_unit, limit))
+    with decimal.localcontext() as context:
+        context.rounding = decimal.ROUND_FLOOR
+        return Decimal(best.numerator) / Decimal(best.denominator)
 
 
 @attrs.frozen(kw_only=True)
@@ -1028,7 +1047,7 @@ class LiquidationRule:
 
     maintenance_basis: MaintenanceBasis = attrs.field(default="mark", validator=_one_of(_BASES))
     close_fee: CloseFeeBasis = attrs.field(default="none", validator=_one_of(_FEES))
-    fee_rate: Decimal = attrs.field(default=Decimal(0), converter=number, validator=_fee_fraction)
+    fee_rate: Decimal = attrs.field(default=Decimal(0), converter=number, validator=fraction)
 
     @fee_rate.validator
     def _fee_needs_basis(self, _attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
@@ -1041,15 +1060,24 @@ def _require_rule(rule: object) -> _solver.Rule:
     if not isinstance(rule, LiquidationRule):
         msg = f"rule must be a LiquidationRule, got {rule!r}"
         raise InvalidInputError(msg)
-    return _solver.Rule(rule.maintenance_basis, rule.close_fee, Fraction(rule.fee_rate))
+    fee_rate = _fraction(rule.fee_rate, "rule.fee_rate")
+    return _solver.Rule(rule.maintenance_basis, rule.close_fee, fee_rate)
 
 
 def _leg(position: Position) -> _solver.Leg:
     kind = position.contract.kind
     direction = _sign(position.side) * (1 if kind == "linear" else -1)
-    quantity = Fraction(position.size) * Fraction(position.contract.contract_size)
+    for i, b in enumerate(position.contract.brackets.brackets):
+        _fraction(b.cap, f"brackets[{i}].cap")
+        _fraction(b.maintenance_rate, f"brackets[{i}].maintenance_rate")
+        _fraction(b.maintenance_amount, f"brackets[{i}].maintenance_amount")
+    size = _fraction(position.size, "position.size")
+    quantity = size * _fraction(position.contract.contract_size, "contract_size")
     return _solver.Leg(
-        direction, quantity, _x(kind, position.entry_price), position.contract.brackets
+        direction,
+        quantity,
+        _x(kind, position.entry_price, "position.entry_price"),
+        position.contract.brackets,
     )
 
 
@@ -1112,7 +1140,10 @@ def isolated_liquidation_price(
     solver_rule = _require_rule(rule)
     kind = position.contract.kind
     x = _solver.solve(
-        [_leg(position)], Fraction(wallet), solver_rule, _x(kind, position.entry_price)
+        [_leg(position)],
+        _fraction(wallet, "margin"),
+        solver_rule,
+        _x(kind, position.entry_price, "position.entry_price"),
     )
     return _to_price(kind, x)
 
@@ -1161,7 +1192,12 @@ def bankruptcy_price(position: Position, *, margin: NumberLike) -> Decimal | Non
     wallet = _non_negative(margin, "margin")
     kind = position.contract.kind
     rule = _solver.Rule(None, "none", Fraction(0))
-    x = _solver.solve([_leg(position)], Fraction(wallet), rule, _x(kind, position.entry_price))
+    x = _solver.solve(
+        [_leg(position)],
+        _fraction(wallet, "margin"),
+        rule,
+        _x(kind, position.entry_price, "position.entry_price"),
+    )
     return _to_price(kind, x)
 
 
@@ -1288,6 +1324,23 @@ class CrossAccount:
         InvalidInputError: for a non-Position, linear and inverse mixed, two positions
             of one symbol and side, a long and a short of one symbol in one-way mode,
             or two different contracts under one symbol.
+
+    Examples:
+        >>> from levrisk.brackets import BracketTable
+        >>> table = BracketTable.from_rates(
+        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
+        ... )
+        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> long = Position(contract=btc, side="long", size=1, entry_price=100, leverage=1)
+        >>> short = Position(contract=btc, side="short", size=1, entry_price=100, leverage=1)
+        >>> CrossAccount(
+        ...     wallet_balance=10, positions=[long, short], position_mode="hedge"
+        ... ).position_mode
+        'hedge'
+        >>> CrossAccount(wallet_balance=10, positions=[long, short])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        levrisk.exceptions.InvalidInputError: positions[1] holds a long and a short of ...
 
     .. versionadded:: 0.1.0
     """
@@ -1427,8 +1480,8 @@ def cross_liquidation_price(
         account: the :class:`CrossAccount`.
         symbol: the symbol to solve for; the account must hold it.
         mark_prices: the mark price of every other symbol the account holds; the
-            symbol's own mark is optional (it only orients the search; default its
-            entry price).
+            symbol's own mark is optional (it only orients the search; default the
+            entry price of the symbol's first position in the account).
         rule: the venue's :class:`LiquidationRule` (default Binance). Other symbols'
             maintenance follows the rule's basis and their close fee is valued at mark.
 
@@ -1470,16 +1523,19 @@ def cross_liquidation_price(
         raise InvalidInputError(msg)
     others = [p for p in account.positions if p.contract.symbol != symbol]
     marks = _marks(mark_prices, others)
-    constant = Fraction(account.wallet_balance)
+    constant = _fraction(account.wallet_balance, "account.wallet_balance")
     for position in others:
         price = marks[position.contract.symbol]
         basis = price if rule.maintenance_basis == "mark" else position.entry_price
         value = _notional_at(position.contract, position.size, basis)
         fee = rule.fee_rate * _notional_at(position.contract, position.size, price)
-        constant += Fraction(_pnl(position, price) - _maintenance(position.contract, value) - fee)
+        others_margin = _pnl(position, price) - _maintenance(position.contract, value) - fee
+        constant += _fraction(others_margin, f"the margin of {position.contract.symbol!r}")
     kind = own[0].contract.kind
     start = own[0].entry_price
     if symbol in mark_prices:
         start = _price(mark_prices[symbol], f"mark_prices[{symbol!r}]")
-    x = _solver.solve([_leg(p) for p in own], constant, solver_rule, _x(kind, start))
+    x = _solver.solve(
+        [_leg(p) for p in own], constant, solver_rule, _x(kind, start, "the start price")
+    )
     return _to_price(kind, x)
