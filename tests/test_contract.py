@@ -178,7 +178,7 @@ def _futures_examples(table: Any) -> list[object]:
 
 def _risk_examples(table: Any) -> list[object]:
     """levrisk.risk: the objects its functions take (positions, trades, accounts) and return."""
-    from levrisk.futures import Contract, Position  # noqa: PLC0415
+    from levrisk.futures import Contract, CrossAccount, Position  # noqa: PLC0415
     from levrisk.margin import BINANCE_CROSS_3X, CrossMarginAccount, Loan, open_short  # noqa: PLC0415
     from levrisk.risk import (  # noqa: PLC0415
         asset_moves_to_liquidation,
@@ -186,6 +186,7 @@ def _risk_examples(table: Any) -> list[object]:
         futures_liquidation_outcome,
         futures_scenarios,
         margin_scenarios,
+        stress_futures_account,
         stress_margin_account,
     )
 
@@ -217,6 +218,11 @@ def _risk_examples(table: Any) -> list[object]:
             0
         ],
         asset_moves_to_liquidation(account, prices=prices, liquidation_level="1.1")[0],
+        stress_futures_account(
+            CrossAccount(wallet_balance=500, positions=[position]),
+            mark_prices={"BTCUSDT": 60_000},
+            shocks=["-0.1"],
+        )[0],
     ]
 
 

@@ -17,8 +17,11 @@ from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError, LeverageError, LevriskError
 from levrisk.futures import (
     Contract,
+    CrossAccount,
     LiquidationRule,
     Position,
+    cross_liquidation_price,
+    cross_margin_ratio,
     initial_margin,
     isolated_liquidation_price,
     maintenance_margin,
@@ -54,6 +57,7 @@ from levrisk.risk import (
     SPOT_LIQUIDATION_FEE_RATE,
     AssetMove,
     FuturesScenario,
+    FuturesStressRow,
     LiquidationOutcome,
     MarginScenario,
     StopCheck,
@@ -67,6 +71,7 @@ from levrisk.risk import (
     futures_scenarios,
     futures_stop_price,
     futures_take_profit_price,
+    futures_uniform_move_to_liquidation,
     margin_liquidation_outcome,
     margin_position_size,
     margin_scenarios,
@@ -75,7 +80,9 @@ from levrisk.risk import (
     max_futures_leverage_for_stop,
     max_margin_leverage_for_stop,
     risk_reward_ratio,
+    stress_futures_account,
     stress_margin_account,
+    symbol_moves_to_liquidation,
     uniform_move_to_liquidation,
 )
 from strategies import decimals
@@ -1751,6 +1758,9 @@ JUNK: list[object] = [
             stress_margin_account,
             uniform_move_to_liquidation,
             asset_moves_to_liquidation,
+            stress_futures_account,
+            futures_uniform_move_to_liquidation,
+            symbol_moves_to_liquidation,
         ]
     ),
 )
@@ -1773,3 +1783,215 @@ def test_fuzz_only_levrisk_errors(data: st.DataObject, func: Any) -> None:
             args.append(value)
     with contextlib.suppress(LevriskError):
         func(*args, **kwargs)
+
+
+# ----------------------------------------------------------------- futures cross-account stress
+
+ETHUSDT = Contract(
+    symbol="ETHUSDT",
+    kind="linear",
+    brackets=BracketTable.from_rates(
+        caps=[10_000, 100_000, 500_000, 5_000_000],
+        maintenance_rates=["0.005", "0.0065", "0.01", "0.02"],
+        max_leverages=[100, 75, 50, 20],
+    ),
+)
+ETHUSD = Contract(
+    symbol="ETHUSD_PERP",
+    kind="inverse",
+    contract_size=10,
+    brackets=BracketTable.from_rates(
+        caps=[5, 50, 500], maintenance_rates=["0.005", "0.01", "0.02"], max_leverages=[75, 50, 20]
+    ),
+)
+
+
+@st.composite
+def cross_accounts(draw: st.DrawFn) -> tuple[Any, dict[str, Decimal]]:
+    """A linear or inverse one-way cross account of one or two symbols, and its marks."""
+    inverse = draw(st.booleans())
+    contracts = [BTCUSD, ETHUSD] if inverse else [BTC, ETHUSDT]
+    count = draw(st.integers(1, 2))
+    positions = []
+    marks: dict[str, Decimal] = {}
+    for contract in contracts[:count]:
+        entry = draw(decimals("2000" if inverse else "1000", "60000", places=2))
+        size = draw(st.integers(1, 300)) if inverse else draw(decimals("0.01", "20", places=2))
+        side = draw(sides)
+        positions.append(
+            Position(contract=contract, side=side, size=size, entry_price=entry, leverage=1)
+        )
+        marks[contract.symbol] = entry * (1 + draw(decimals("-0.3", "0.3", places=3)))
+    wallet = draw(decimals("0", "2", places=4) if inverse else decimals("0", "100000", places=2))
+    return CrossAccount(wallet_balance=wallet, positions=positions), marks
+
+
+class TestFuturesStress:
+    """stress_futures_account and the moves to liquidation (FORMULAS.md §3.1–§3.3)."""
+
+    def test_rows(self) -> None:
+        """Uniform and per-symbol shocks; each row equals cross_margin_ratio at its marks."""
+        btc = Position(contract=BTC, side="long", size="0.5", entry_price=60_000, leverage=10)
+        eth = Position(contract=ETHUSDT, side="short", size=5, entry_price=3_000, leverage=10)
+        account = CrossAccount(wallet_balance=5_000, positions=[btc, eth])
+        marks = {"BTCUSDT": 60_000, "ETHUSDT": 3_000}
+        rows = stress_futures_account(
+            account, mark_prices=marks, shocks=["-0.1", {"ETHUSDT": "0.5"}, {"BTCUSDT": "-0.05"}]
+        )
+        assert rows[0].mark_prices == {"BTCUSDT": Decimal(54_000), "ETHUSDT": Decimal(2_700)}
+        assert rows[0].margin_balance == 5_000 - 3_000 + 1_500
+        assert rows[1].moves == {"ETHUSDT": Decimal("0.5")}
+        assert rows[1].margin_balance == 5_000 - 7_500
+        assert rows[1].status == "BANKRUPT"
+        for row in rows:
+            assert row.margin_ratio == cross_margin_ratio(account, mark_prices=row.mark_prices)
+            assert row.maintenance_margin == maintenance_margin(
+                btc, mark_price=row.mark_prices["BTCUSDT"]
+            ) + maintenance_margin(eth, mark_price=row.mark_prices["ETHUSDT"])
+            assert row.liquidated == (row.status != "NORMAL")
+        assert [r.status for r in rows] == ["NORMAL", "BANKRUPT", "NORMAL"]
+
+    def test_uniform_equals_symbol_move_for_one_position(self) -> None:
+        """One position: the uniform move is the move to its cross liquidation price."""
+        pos = Position(contract=BTC, side="long", size="0.02", entry_price=50_000, leverage=2)
+        account = CrossAccount(wallet_balance=500, positions=[pos])
+        marks = {"BTCUSDT": 50_000}
+        move = futures_uniform_move_to_liquidation(account, mark_prices=marks)
+        (row,) = symbol_moves_to_liquidation(account, mark_prices=marks)
+        lp = cross_liquidation_price(account, "BTCUSDT", mark_prices=marks)
+        assert lp is not None
+        assert move is not None
+        assert close_to(move, lp / 50_000 - 1)
+        assert row.move == lp / Decimal(50_000) - 1
+        assert row.liquidation_price == lp
+
+    def test_hedged_book_liquidates_both_ways(self) -> None:
+        """A hedge-mode long and short: the nearest of the rise and the fall is returned."""
+        long = Position(contract=BTC, side="long", size=2, entry_price=60_000, leverage=10)
+        short = Position(contract=BTC, side="short", size=1, entry_price=60_000, leverage=10)
+        account = CrossAccount(wallet_balance=3_000, positions=[long, short], position_mode="hedge")
+        move = futures_uniform_move_to_liquidation(account, mark_prices={"BTCUSDT": 60_000})
+        assert move is not None
+        assert move < 0
+        shocked = {"BTCUSDT": 60_000 * (1 + move)}
+        ratio = cross_margin_ratio(account, mark_prices=shocked)
+        assert ratio is not None
+        assert close_to(ratio, Decimal(1))
+
+    def test_none(self) -> None:
+        """No position, or no move that liquidates: None."""
+        empty = CrossAccount(wallet_balance=100, positions=[])
+        assert futures_uniform_move_to_liquidation(empty, mark_prices={}) is None
+        assert symbol_moves_to_liquidation(empty, mark_prices={}) == ()
+        flat = Position(contract=BTC, side="long", size="0.001", entry_price=60_000, leverage=1)
+        rich = CrossAccount(wallet_balance=10**6, positions=[flat])
+        assert futures_uniform_move_to_liquidation(rich, mark_prices={"BTCUSDT": 60_000}) is None
+        (row,) = symbol_moves_to_liquidation(rich, mark_prices={"BTCUSDT": 60_000})
+        assert row.move is None
+
+    def test_flat_segment(self) -> None:
+        """Balance ≡ maintenance on a whole segment: the nearest point of it is returned."""
+        btc = Position(contract=BTC, side="long", size=1, entry_price=1_005, leverage=1)
+        eth = Position(contract=ETHUSDT, side="short", size=1, entry_price=996, leverage=1)
+        marks = {"BTCUSDT": 1_005, "ETHUSDT": 996}
+        # slope 1,005·(1 − 0.004) − 996·(1 + 0.005) = 0 and intercept 9 − 1,005 + 996 = 0
+        on_edge = CrossAccount(wallet_balance=9, positions=[btc, eth])
+        assert futures_uniform_move_to_liquidation(on_edge, mark_prices=marks) == 0
+        far = {"BTCUSDT": Decimal(20_100), "ETHUSDT": Decimal(19_920)}  # flat for k ≤ 0.502
+        move = futures_uniform_move_to_liquidation(on_edge, mark_prices=far)
+        assert move is not None
+        assert move < 0
+
+    @given(data=cross_accounts())
+    def test_uniform_move_is_the_nearest_crossing(
+        self, data: tuple[Any, dict[str, Decimal]]
+    ) -> None:
+        """At the move the margin ratio is 100 %; no smaller move in either direction reaches it."""
+        account, marks = data
+        start = cross_margin_ratio(account, mark_prices=marks)
+        if start is None or start >= 1:
+            reject()
+        move = futures_uniform_move_to_liquidation(account, mark_prices=marks)
+        if move is None:
+            return
+        shocked = {s: p * (1 + move) for s, p in marks.items()}
+        balance = account.wallet_balance + sum(
+            (unrealized_pnl(p, mark_price=shocked[p.contract.symbol]) for p in account.positions),
+            Decimal(0),
+        )
+        mm = sum(
+            (
+                maintenance_margin(p, mark_price=shocked[p.contract.symbol])
+                for p in account.positions
+            ),
+            Decimal(0),
+        )
+        assert close_to(balance, mm, rel=Decimal("1e-30"))
+        for step in range(1, 20):
+            inner = abs(move) * step / 20
+            for x in (inner, -inner):
+                if x <= -1:
+                    continue
+                ratio = cross_margin_ratio(
+                    account, mark_prices={s: p * (1 + x) for s, p in marks.items()}
+                )
+                assert ratio is not None
+                assert ratio < 1
+
+    @given(data=cross_accounts())
+    def test_symbol_moves_agree(self, data: tuple[Any, dict[str, Decimal]]) -> None:
+        """Each symbol's move is its cross liquidation price over its mark, nearest first."""
+        account, marks = data
+        rows = symbol_moves_to_liquidation(account, mark_prices=marks)
+        assert sorted(r.asset for r in rows) == sorted(marks)
+        for row in rows:
+            lp = cross_liquidation_price(account, row.asset, mark_prices=marks)
+            assert row.liquidation_price == lp
+        sizes = [abs(r.move) for r in rows if r.move is not None]
+        assert sizes == sorted(sizes)
+
+    @pytest.mark.parametrize(
+        ("kwargs", "match"),
+        [
+            ({"shocks": []}, "shocks must not be empty"),
+            ({"shocks": "0.1"}, "shocks"),
+            ({"shocks": [-1]}, "above -1"),
+            ({"shocks": [{"ETHUSDT": "0.1"}]}, "ETHUSDT"),
+            ({"shocks": [{"BTCUSDT": "-1.5"}]}, "above -1"),
+            ({"mark_prices": {}}, "BTCUSDT"),
+            ({"mark_prices": [1]}, "mark_prices"),
+            ({"mark_prices": {"BTCUSDT": -5}}, "BTCUSDT"),
+        ],
+        ids=[
+            "empty",
+            "str",
+            "minus-100",
+            "unknown",
+            "map-minus-150",
+            "missing",
+            "list",
+            "negative",
+        ],
+    )
+    def test_rejects(self, kwargs: dict[str, Any], match: str) -> None:
+        """Empty shock lists and bad shocks or marks are documented errors."""
+        pos = Position(contract=BTC, side="long", size="0.02", entry_price=50_000, leverage=2)
+        account = CrossAccount(wallet_balance=500, positions=[pos])
+        options: dict[str, Any] = {"mark_prices": {"BTCUSDT": 50_000}, "shocks": ["-0.1"], **kwargs}
+        with pytest.raises(InvalidInputError, match=match):
+            stress_futures_account(account, **options)
+        with pytest.raises(InvalidInputError, match="account"):
+            futures_uniform_move_to_liquidation("acct", mark_prices={})  # type: ignore[arg-type]
+
+    def test_row_validation(self) -> None:
+        """Rows validate their fields."""
+        with pytest.raises(InvalidInputError, match="status"):
+            FuturesStressRow(
+                moves={},
+                mark_prices={},
+                margin_balance=0,
+                maintenance_margin=0,
+                margin_ratio=None,
+                status="OK",  # type: ignore[arg-type]
+                liquidated=True,
+            )

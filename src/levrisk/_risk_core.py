@@ -407,3 +407,26 @@ def outcome(
         loss_fraction=loss / collateral,
         anything_remains=remaining > 0,
     )
+
+
+@attrs.frozen(kw_only=True)
+class AssetMove:
+    r"""How far one asset's (or one futures symbol's) price may move before liquidation.
+
+    Built by ``asset_moves_to_liquidation`` (spot margin) and
+    ``symbol_moves_to_liquidation`` (futures; ``asset`` holds the symbol).
+
+    Attributes:
+        asset: the asset whose price moves alone.
+        price: its current price.
+        liquidation_price: its liquidation price with everything else unchanged, or
+            ``None``.
+        move: ``liquidation_price / price − 1`` (negative: a fall), or ``None``.
+
+    .. versionadded:: 0.1.0
+    """
+
+    asset: str = attrs.field(validator=instance_of(str))
+    price: Decimal = attrs.field(converter=number, validator=positive)
+    liquidation_price: Decimal | None = attrs.field(converter=optional_number, validator=positive)
+    move: Decimal | None = attrs.field(converter=optional_number, validator=finite)

@@ -5,18 +5,22 @@ The private part of :mod:`levrisk.risk` for ``levrisk.futures``; re-exported the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import ROUND_FLOOR, Decimal
+from fractions import Fraction
 from typing import Any, Final, Literal, TypeAlias
 
 import attrs
 
 from levrisk._fields import finite, instance_of, number, optional_number, positive
 from levrisk._risk_core import (
+    AssetMove,
+    FrozenMap,
     LiquidationOutcome,
     StopCheck,
     check_stop,
     fee_rate,
+    frozen_map,
     grid,
     non_negative_number,
     outcome,
@@ -27,19 +31,24 @@ from levrisk._risk_core import (
     stop_side,
 )
 from levrisk._risk_core import risk_fraction as _risk_fraction
+from levrisk.brackets import Bracket, BracketTable
 from levrisk.exceptions import InvalidInputError, LeverageError
 from levrisk.futures import (
     Contract,
+    CrossAccount,
     LiquidationRule,
     Position,
+    cross_liquidation_price,
+    cross_margin_ratio,
     initial_margin,
     isolated_liquidation_price,
+    maintenance_margin,
     margin_ratio,
     notional,
     roe,
     unrealized_pnl,
 )
-from levrisk.numbers import NumberLike, exact
+from levrisk.numbers import NumberLike, exact, to_decimal
 
 FuturesStatus: TypeAlias = Literal["NORMAL", "LIQUIDATION", "BANKRUPT"]
 """The state of a futures position at a price, on Binance's margin-ratio convention.
@@ -664,3 +673,329 @@ def futures_scenarios(
             )
         )
     return tuple(rows)
+
+
+# ----------------------------------------------------------------- cross-account stress
+
+
+def _account(value: object) -> CrossAccount:
+    if not isinstance(value, CrossAccount):
+        msg = f"account must be a CrossAccount, got {value!r}"
+        raise InvalidInputError(msg)
+    return value
+
+
+def _marks(account: CrossAccount, mark_prices: object) -> dict[str, Decimal]:
+    """The mark price of every symbol the account holds."""
+    if not isinstance(mark_prices, Mapping):
+        msg = f"mark_prices must be a mapping of symbol to price, got {mark_prices!r}"
+        raise InvalidInputError(msg)
+    result: dict[str, Decimal] = {}
+    for position in account.positions:
+        symbol = position.contract.symbol
+        if symbol not in mark_prices:
+            msg = f"mark_prices has no mark price for {symbol!r}"
+            raise InvalidInputError(msg)
+        result[symbol] = positive_number(mark_prices[symbol], f"mark_prices[{symbol!r}]")
+    return result
+
+
+def _status(ratio: Decimal | None) -> FuturesStatus:
+    if ratio is None:
+        return "BANKRUPT"
+    return "LIQUIDATION" if ratio >= 1 else "NORMAL"
+
+
+@attrs.frozen(kw_only=True)
+class FuturesStressRow:
+    r"""One row of :func:`stress_futures_account`: a cross account after one shock.
+
+    Attributes:
+        moves: symbol → the relative move applied to its mark price (``-0.1`` is −10 %).
+        mark_prices: symbol → the shocked mark price.
+        margin_balance: the wallet plus every position's unrealized PnL.
+        maintenance_margin: the sum of the positions' maintenance margins.
+        margin_ratio: ``levrisk.futures.cross_margin_ratio`` (1 is liquidation), or
+            ``None`` when the margin balance is ≤ 0.
+        status: the :data:`FuturesStatus`.
+        liquidated: ``status != "NORMAL"``.
+
+    .. versionadded:: 0.1.0
+    """
+
+    moves: FrozenMap = attrs.field(converter=frozen_map)
+    mark_prices: FrozenMap = attrs.field(converter=frozen_map)
+    margin_balance: Decimal = attrs.field(converter=number, validator=finite)
+    maintenance_margin: Decimal = attrs.field(converter=number, validator=finite)
+    margin_ratio: Decimal | None = attrs.field(converter=optional_number, validator=finite)
+    status: FuturesStatus = attrs.field(validator=_status_validator)
+    liquidated: bool = attrs.field(validator=instance_of(bool))
+
+
+def _move(value: object, name: str) -> Decimal:
+    result = to_decimal(value, name=name)  # type: ignore[arg-type]
+    if result <= -1:
+        msg = f"{name} must be above -1 (a price cannot fall to 0 or below), got {value!r}"
+        raise InvalidInputError(msg)
+    return result
+
+
+def _shocks(value: object, symbols: Iterable[str]) -> list[dict[str, Decimal]]:
+    known = list(symbols)
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        msg = f"shocks must be a non-empty sequence of moves or symbol → move maps, got {value!r}"
+        raise InvalidInputError(msg)
+    result: list[dict[str, Decimal]] = []
+    for i, shock in enumerate(value):
+        if isinstance(shock, Mapping):
+            moves: dict[str, Decimal] = {}
+            for symbol, raw in shock.items():
+                if symbol not in known:
+                    msg = f"shocks[{i}] moves {symbol!r}, which the account does not hold {known!r}"
+                    raise InvalidInputError(msg)
+                moves[symbol] = _move(raw, f"shocks[{i}][{symbol!r}]")
+            result.append(moves)
+        else:
+            result.append(dict.fromkeys(known, _move(shock, f"shocks[{i}]")))
+    if not result:
+        msg = f"shocks must not be empty, got {value!r}"
+        raise InvalidInputError(msg)
+    return result
+
+
+@exact
+def stress_futures_account(
+    account: CrossAccount,
+    *,
+    mark_prices: Mapping[str, NumberLike],
+    shocks: Iterable[NumberLike | Mapping[str, NumberLike]],
+) -> tuple[FuturesStressRow, ...]:
+    r"""Stress a cross-margin futures account: its margin ratio after each mark-price shock.
+
+    A shock is one number, a relative move of every symbol's mark price (``-0.1``: all
+    10 % lower), or a mapping symbol → move (symbols left out keep their mark). Each row
+    is ``levrisk.futures.cross_margin_ratio`` at ``MP·(1 + move)``, with maintenance
+    margins from the brackets at the shocked notionals. In an ordered grid of ever larger
+    shocks the first ``liquidated`` row is the shock that first liquidates the account;
+    :func:`futures_uniform_move_to_liquidation` gives the exact uniform move.
+
+    Args:
+        account: the ``levrisk.futures.CrossAccount``.
+        mark_prices: symbol → mark price of every symbol the account holds.
+        shocks: the shocks (at least one); each move above −1.
+
+    Returns:
+        One :class:`FuturesStressRow` per shock, in order.
+
+    Raises:
+        InvalidInputError: for a bad account, price or shock, an empty list of shocks, or
+            a shock of a symbol the account does not hold.
+
+    References:
+        FORMULAS.md §3.1 (margin ratio, liquidation at 100 %) [published].
+
+    Examples:
+        >>> from levrisk.brackets import BracketTable
+        >>> from levrisk.futures import Contract, CrossAccount, Position
+        >>> table = BracketTable.from_rates(
+        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
+        ... )
+        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> pos = Position(contract=btc, side="long", size="0.02", entry_price=50_000, leverage=2)
+        >>> account = CrossAccount(wallet_balance=500, positions=[pos])
+        >>> rows = stress_futures_account(
+        ...     account, mark_prices={"BTCUSDT": 50_000}, shocks=["-0.4", "-0.5"]
+        ... )
+        >>> [(r.margin_balance, r.status) for r in rows]
+        [(Decimal('100.000'), 'NORMAL'), (Decimal('0.000'), 'BANKRUPT')]
+
+    .. versionadded:: 0.1.0
+    """
+    acct = _account(account)
+    marks = _marks(acct, mark_prices)
+    rows = []
+    for moves in _shocks(shocks, marks):
+        shocked = {s: p * (1 + moves.get(s, Decimal(0))) for s, p in marks.items()}
+        balance = acct.wallet_balance
+        mm = Decimal(0)
+        for position in acct.positions:
+            price = shocked[position.contract.symbol]
+            balance += unrealized_pnl(position, mark_price=price)
+            mm += maintenance_margin(position, mark_price=price)
+        ratio = cross_margin_ratio(acct, mark_prices=shocked)
+        status = _status(ratio)
+        rows.append(
+            FuturesStressRow(
+                moves=moves,
+                mark_prices=shocked,
+                margin_balance=balance,
+                maintenance_margin=mm,
+                margin_ratio=ratio,
+                status=status,
+                liquidated=status != "NORMAL",
+            )
+        )
+    return tuple(rows)
+
+
+def _bracket(table: BracketTable, value: Fraction) -> Bracket:
+    """The bracket holding ``value``; above the top cap the last one (as futures does)."""
+    for bracket in table.brackets:
+        if value <= Fraction(bracket.cap):
+            return bracket
+    return table.brackets[-1]
+
+
+def _uniform_roots(account: CrossAccount, marks: Mapping[str, Decimal]) -> list[Fraction]:
+    r"""Every factor ``k > 0`` on all marks at which margin balance equals maintenance.
+
+    With ``x = k`` (linear) or ``1/k`` (inverse), each position's notional is ``a·x`` and
+    its PnL ``d·(a·x − e)``; between bracket edges ``x = cap / a`` the condition is linear.
+    """
+    terms = []
+    for position in account.positions:
+        q = Fraction(position.size) * Fraction(position.contract.contract_size)
+        mark = Fraction(marks[position.contract.symbol])
+        entry = Fraction(position.entry_price)
+        s = 1 if position.side == "long" else -1
+        if position.contract.kind == "linear":
+            terms.append((q * mark, s, q * entry, position.contract.brackets))
+        else:
+            terms.append((q / mark, -s, q / entry, position.contract.brackets))
+    edges = sorted({Fraction(b.cap) / a for a, _, _, t in terms for b in t.brackets[:-1]})
+    lows = [Fraction(0), *edges]
+    highs: list[Fraction | None] = [*edges, None]
+    roots: list[Fraction] = []
+    for low, high in zip(lows, highs, strict=True):
+        probe = low + 1 if high is None else high
+        slope = Fraction(0)
+        intercept = Fraction(account.wallet_balance)
+        for a, d, e, table in terms:
+            bracket = _bracket(table, a * probe)
+            slope += d * a - Fraction(bracket.maintenance_rate) * a
+            intercept += -d * e + Fraction(bracket.maintenance_amount)
+        if slope != 0:
+            root = -intercept / slope
+            if low < root and (high is None or root <= high):
+                roots.append(root)
+        elif intercept == 0:  # the condition holds on the whole segment
+            inside = low < 1 and (high is None or high >= 1)
+            roots.extend([Fraction(1)] if inside else [e for e in (low, high) if e])
+    kind = account.positions[0].contract.kind if account.positions else "linear"
+    return [r if kind == "linear" else 1 / r for r in roots]
+
+
+@exact
+def futures_uniform_move_to_liquidation(
+    account: CrossAccount, *, mark_prices: Mapping[str, NumberLike]
+) -> Decimal | None:
+    r"""The smallest uniform relative move of all marks at which the cross account is liquidated.
+
+    Every mark is scaled by ``k = 1 + x``; the account is liquidated where the margin
+    balance equals the total maintenance margin (Binance's margin ratio of 100 %):
+
+    .. math::
+
+        WB + \sum_i UPNL_i(k \cdot MP_i) = \sum_i MM_i(k \cdot MP_i)
+
+    The maintenance of each position uses the bracket of its notional at the shocked
+    price, so the condition is piecewise linear (in ``k`` for linear contracts, in
+    ``1/k`` for inverse ones) and is solved segment by segment in exact rationals. Of
+    all roots the one with the smallest ``|x|`` is returned — a hedged book can be
+    liquidated by a rise and by a fall.
+
+    Args:
+        account: the ``levrisk.futures.CrossAccount``.
+        mark_prices: symbol → mark price of every symbol the account holds.
+
+    Returns:
+        The move ``x`` (``-0.2`` is a 20 % fall of every mark), or ``None`` when no
+        uniform move liquidates the account (or it holds no position).
+
+    Raises:
+        InvalidInputError: for a bad account or mark price.
+
+    References:
+        FORMULAS.md §3.1–§3.3 (margin balance, maintenance, brackets at the price)
+        [published/checked]; the uniform solve [derived].
+
+    Examples:
+        One long of 0.02 BTC from 50,000 with a 500 USDT wallet liquidates at 25,100.40,
+        a move of −49.8 %:
+
+        >>> from levrisk.brackets import BracketTable
+        >>> from levrisk.futures import Contract, CrossAccount, Position
+        >>> table = BracketTable.from_rates(
+        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
+        ... )
+        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> pos = Position(contract=btc, side="long", size="0.02", entry_price=50_000, leverage=2)
+        >>> account = CrossAccount(wallet_balance=500, positions=[pos])
+        >>> move = futures_uniform_move_to_liquidation(account, mark_prices={"BTCUSDT": 50_000})
+        >>> round(move, 6)
+        Decimal('-0.497992')
+
+    .. versionadded:: 0.1.0
+    """
+    acct = _account(account)
+    marks = _marks(acct, mark_prices)
+    moves = [k - 1 for k in _uniform_roots(acct, marks)]
+    if not moves:
+        return None
+    best = min(moves, key=lambda m: (abs(m), m))
+    return Decimal(best.numerator) / Decimal(best.denominator)
+
+
+@exact
+def symbol_moves_to_liquidation(
+    account: CrossAccount, *, mark_prices: Mapping[str, NumberLike]
+) -> tuple[AssetMove, ...]:
+    r"""For each symbol alone, the mark move that liquidates the cross account — nearest first.
+
+    Each symbol's mark moves while the others keep theirs:
+    ``levrisk.futures.cross_liquidation_price`` (in hedge mode the long and the short of
+    a symbol share one price). Rows are sorted by ``|move|``; symbols without a
+    liquidation price come last.
+
+    Args:
+        account: the ``levrisk.futures.CrossAccount``.
+        mark_prices: symbol → mark price of every symbol the account holds.
+
+    Returns:
+        One :class:`AssetMove` per symbol (``asset`` holds the symbol).
+
+    Raises:
+        InvalidInputError: for a bad account or mark price.
+
+    References:
+        FORMULAS.md §3.2–§3.3 [checked].
+
+    Examples:
+        >>> from levrisk.brackets import BracketTable
+        >>> from levrisk.futures import Contract, CrossAccount, Position
+        >>> table = BracketTable.from_rates(
+        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
+        ... )
+        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> pos = Position(contract=btc, side="long", size="0.02", entry_price=50_000, leverage=2)
+        >>> account = CrossAccount(wallet_balance=500, positions=[pos])
+        >>> (row,) = symbol_moves_to_liquidation(account, mark_prices={"BTCUSDT": 50_000})
+        >>> row.asset, round(row.liquidation_price, 2)
+        ('BTCUSDT', Decimal('25100.40'))
+
+    .. versionadded:: 0.1.0
+    """
+    acct = _account(account)
+    marks = _marks(acct, mark_prices)
+    rows = []
+    for symbol, mark in marks.items():
+        lp = cross_liquidation_price(acct, symbol, mark_prices=marks)
+        rows.append(
+            AssetMove(
+                asset=symbol,
+                price=mark,
+                liquidation_price=lp,
+                move=None if lp is None else lp / mark - 1,
+            )
+        )
+    return tuple(sorted(rows, key=lambda r: (r.move is None, abs(r.move or 0))))

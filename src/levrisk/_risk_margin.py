@@ -15,6 +15,7 @@ import attrs
 from levrisk._fields import finite, instance_of, non_negative, number, optional_number, positive
 from levrisk._risk_core import (
     SPOT_LIQUIDATION_FEE_RATE,
+    AssetMove,
     FrozenMap,
     LiquidationOutcome,
     StopCheck,
@@ -950,25 +951,6 @@ def uniform_move_to_liquidation(
         return None
     k = (level * owed_q - held_q) / denominator
     return k - 1 if k > 0 else None
-
-
-@attrs.frozen(kw_only=True)
-class AssetMove:
-    r"""How far one asset's price may move before the account is liquidated.
-
-    Attributes:
-        asset: the asset whose price moves alone.
-        price: its current price.
-        liquidation_price: ``levrisk.margin.liquidation_price`` for it, or ``None``.
-        move: ``liquidation_price / price − 1`` (negative: a fall), or ``None``.
-
-    .. versionadded:: 0.1.0
-    """
-
-    asset: str = attrs.field(validator=instance_of(str))
-    price: Decimal = attrs.field(converter=number, validator=positive)
-    liquidation_price: Decimal | None = attrs.field(converter=optional_number, validator=positive)
-    move: Decimal | None = attrs.field(converter=optional_number, validator=finite)
 
 
 @exact

@@ -31,6 +31,7 @@ from typing import Final, TypeAlias
 
 from levrisk import _risk_core, _risk_futures
 from levrisk._risk_core import (
+    AssetMove,
     LiquidationOutcome,
     StopCheck,
     check_stop,
@@ -38,16 +39,19 @@ from levrisk._risk_core import (
 )
 from levrisk._risk_futures import (
     FuturesScenario,
+    FuturesStressRow,
     check_futures_stop,
     futures_liquidation_outcome,
     futures_position_size,
     futures_scenarios,
     futures_stop_price,
     futures_take_profit_price,
+    futures_uniform_move_to_liquidation,
     max_futures_leverage_for_stop,
+    stress_futures_account,
+    symbol_moves_to_liquidation,
 )
 from levrisk._risk_margin import (
-    AssetMove,
     MarginScenario,
     StressRow,
     asset_moves_to_liquidation,
@@ -83,6 +87,7 @@ __all__ = [
     "AssetMove",
     "FuturesScenario",
     "FuturesStatus",
+    "FuturesStressRow",
     "LiquidationOutcome",
     "MarginScenario",
     "StopCheck",
@@ -96,6 +101,7 @@ __all__ = [
     "futures_scenarios",
     "futures_stop_price",
     "futures_take_profit_price",
+    "futures_uniform_move_to_liquidation",
     "margin_liquidation_outcome",
     "margin_position_size",
     "margin_scenarios",
@@ -104,7 +110,9 @@ __all__ = [
     "max_futures_leverage_for_stop",
     "max_margin_leverage_for_stop",
     "risk_reward_ratio",
+    "stress_futures_account",
     "stress_margin_account",
+    "symbol_moves_to_liquidation",
     "uniform_move_to_liquidation",
 ]
 

@@ -7,12 +7,13 @@ from decimal import Decimal
 
 from typing_extensions import assert_type
 
-from levrisk.futures import Contract, Position
+from levrisk.futures import Contract, CrossAccount, Position
 from levrisk.margin import CrossMarginAccount, MarginThresholds, MarginTrade
 from levrisk.risk import (
     AssetMove,
     FuturesScenario,
     FuturesStatus,
+    FuturesStressRow,
     LiquidationOutcome,
     MarginScenario,
     StopCheck,
@@ -26,6 +27,7 @@ from levrisk.risk import (
     futures_scenarios,
     futures_stop_price,
     futures_take_profit_price,
+    futures_uniform_move_to_liquidation,
     margin_liquidation_outcome,
     margin_position_size,
     margin_scenarios,
@@ -34,7 +36,9 @@ from levrisk.risk import (
     max_futures_leverage_for_stop,
     max_margin_leverage_for_stop,
     risk_reward_ratio,
+    stress_futures_account,
     stress_margin_account,
+    symbol_moves_to_liquidation,
     uniform_move_to_liquidation,
 )
 
@@ -106,3 +110,12 @@ def check_margin(
         asset_moves_to_liquidation(account, prices={}, liquidation_level=1),
         tuple[AssetMove, ...],
     )
+
+
+def check_futures_stress(account: CrossAccount) -> None:
+    """Futures cross-account stress mirrors the spot-margin one."""
+    rows = stress_futures_account(account, mark_prices={"BTCUSDT": 1}, shocks=[-0.1, {"X": 1}])
+    assert_type(rows, tuple[FuturesStressRow, ...])
+    assert_type(rows[0].margin_ratio, Decimal | None)
+    assert_type(futures_uniform_move_to_liquidation(account, mark_prices={}), Decimal | None)
+    assert_type(symbol_moves_to_liquidation(account, mark_prices={}), tuple[AssetMove, ...])
