@@ -725,6 +725,21 @@ class TestMaxFuturesLeverageForStop:
         )
         assert far == 5  # (600,000 − 600,000/L − 1,300)/9.9 < 50,000 ⇔ L < 5.79
 
+    def test_bisection_for_long_tables(self) -> None:
+        """A 1000x table is bisected and still gives the largest passing leverage."""
+        table = BracketTable.from_rates(
+            caps=[10**9], maintenance_rates=["0.004"], max_leverages=[1000]
+        )
+        wide = Contract(symbol="WIDE", kind="linear", brackets=table)
+        lev = max_futures_leverage_for_stop(
+            wide, side="short", entry_price=60_000, stop_price=63_000, size="0.1"
+        )
+        assert lev == 18
+        tiny_stop = max_futures_leverage_for_stop(
+            wide, side="short", entry_price=60_000, stop_price="60000.01", size="0.1"
+        )
+        assert tiny_stop == 249  # above 250x the margin is below the maintenance margin
+
     def test_inverse_fixed_margin(self) -> None:
         """COIN-M long: LP = EP(1 + m)·L/(L + 1) < 19,000 ⇔ L < 17.6, by size or by margin."""
         by_margin = max_futures_leverage_for_stop(
@@ -1252,6 +1267,13 @@ class TestMaxMarginLeverageForStop:
             10_000, side="short", entry_price=60_000, stop_price=61_000, thresholds=table
         )
         assert lev == 5  # 5x borrows 0.667 BTC (tier 2, max 5x); 6x is above tier 2's max
+
+    def test_bisection_for_huge_ranges(self) -> None:
+        """Up to 10⁸x: LP = EP·L/(L − 1) at ML* = 1 stays above 63,000 while L < 21."""
+        kwargs: dict[str, Any] = {"side": "short", "entry_price": 60_000, "thresholds": LOOSE}
+        assert max_margin_leverage_for_stop(3000, stop_price=63_000, **kwargs) == 20
+        assert max_margin_leverage_for_stop(3000, stop_price="60000.0001", **kwargs) == 10**8
+        assert max_margin_leverage_for_stop(3000, stop_price=130_000, **kwargs) is None
 
     def test_long_and_none(self) -> None:
         """A long: LP = 1.1·B/Q is 22,000 at 3x and 16,500 at 2x; below that, None."""

@@ -6,7 +6,7 @@ public is re-exported there.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, Final, Literal
 
@@ -83,6 +83,37 @@ def stop_side(side: str, entry: Decimal, stop: Decimal, name: str = "stop_price"
         where = "below" if side == "long" else "above"
         msg = f"{name} of a {side} must lie {where} the entry price {entry!r}, got {stop!r}"
         raise InvalidInputError(msg)
+
+
+SCAN_LIMIT: Final = 256
+"""Leverage ranges up to this many steps are scanned from the top; longer ones bisected."""
+
+
+def largest_passing(low: int, high: int, passes: Callable[[int], bool]) -> int | None:
+    """The largest whole leverage in ``[low, high]`` for which ``passes`` holds.
+
+    Short ranges (every venue's) are scanned from the top, so the answer is exact however
+    the tiers interact. Longer ranges are bisected, which relies on the check holding on
+    a prefix of the range: the liquidation price moves toward the entry as the leverage
+    rises, and a leverage a tier forbids stays forbidden above it.
+    """
+    if high - low < SCAN_LIMIT:
+        for lev in range(high, low - 1, -1):
+            if passes(lev):
+                return lev
+        return None
+    if passes(high):
+        return high
+    if not passes(low):
+        return None
+    lo, hi = low, high
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if passes(mid):
+            lo = mid
+        else:
+            hi = mid
+    return lo
 
 
 def round_size(size: Decimal, lot_step: NumberLike | None) -> Decimal:

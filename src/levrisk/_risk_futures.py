@@ -22,6 +22,7 @@ from levrisk._risk_core import (
     fee_rate,
     frozen_map,
     grid,
+    largest_passing,
     non_negative_number,
     outcome,
     positive_number,
@@ -448,7 +449,9 @@ def max_futures_leverage_for_stop(
       allowed by the bracket holding its own notional ``M·L``.
 
     Every whole ``L`` from the table's highest max leverage down to 1 is tried, so the
-    answer is the largest that passes even where tiers interact.
+    answer is the largest that passes even where tiers interact (a table offering more
+    than 256 steps is bisected instead: the liquidation price moves toward the entry as
+    ``L`` rises, so the passing leverages form a prefix).
 
     Args:
         contract: the ``levrisk.futures.Contract``.
@@ -502,7 +505,8 @@ def max_futures_leverage_for_stop(
     fixed_size = None if size is None else positive_number(size, "size")
     fixed_margin = None if margin is None else positive_number(margin, "margin")
     top = _whole(max(b.max_leverage for b in c.brackets.brackets))
-    for lev in range(top, 0, -1):
+
+    def passes(lev: int) -> bool:
         if fixed_size is not None:
             q = fixed_size
         elif c.kind == "linear":
@@ -512,10 +516,10 @@ def max_futures_leverage_for_stop(
         try:
             position = Position(contract=c, side=s_name, size=q, entry_price=entry, leverage=lev)
         except (LeverageError, InvalidInputError):
-            continue  # this leverage is not allowed for this notional (or the table ends)
-        if check_futures_stop(position, stop_price=stop, rule=r, buffer=gap).passed:
-            return lev
-    return None
+            return False  # this leverage is not allowed for this notional (or the table ends)
+        return check_futures_stop(position, stop_price=stop, rule=r, buffer=gap).passed
+
+    return largest_passing(1, top, passes)
 
 
 @exact

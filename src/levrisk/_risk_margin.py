@@ -22,6 +22,7 @@ from levrisk._risk_core import (
     check_stop,
     frozen_map,
     grid,
+    largest_passing,
     non_negative_number,
     outcome,
     positive_number,
@@ -447,7 +448,8 @@ def max_margin_leverage_for_stop(
     ``levrisk.margin.open_short`` / ``open_long`` (so the initial risk ratio and the
     isolated tier in force apply) and checked with :func:`check_margin_stop`; the first
     that passes is returned, so ``L + 1`` fails or is not allowed. Venues offer whole
-    leverages (3x, 5x, 10x).
+    leverages (3x, 5x, 10x); thresholds allowing more than 256 steps are bisected instead
+    (the liquidation price moves toward the entry as ``L`` rises).
 
     Args:
         collateral: ``C`` (> 0), in quote.
@@ -501,7 +503,8 @@ def max_margin_leverage_for_stop(
     opener = open_short if s_name == "short" else open_long
     f = _fee_rate(fee_rate, "fee_rate")
     convention = _convention(fee_convention)
-    for lev in range(int(top.to_integral_value(rounding=ROUND_FLOOR)), 1, -1):
+
+    def passes(lev: int) -> bool:
         try:
             trade = opener(
                 c,
@@ -513,10 +516,10 @@ def max_margin_leverage_for_stop(
                 fee_convention=convention,
             )
         except (LeverageError, InsufficientMarginError):
-            continue  # not allowed at this leverage (risk ratio or tier limit)
-        if check_margin_stop(trade, stop_price=stop, buffer=gap).passed:
-            return lev
-    return None
+            return False  # not allowed at this leverage (risk ratio or tier limit)
+        return check_margin_stop(trade, stop_price=stop, buffer=gap).passed
+
+    return largest_passing(2, int(top.to_integral_value(rounding=ROUND_FLOOR)), passes)
 
 
 # ----------------------------------------------------------------- liquidation outcome
