@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
-from typing import Any, Final, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 import attrs
 
@@ -60,9 +60,6 @@ margin is gone, the ratio has no meaning).
 """
 
 _STATUSES = ("NORMAL", "LIQUIDATION", "BANKRUPT")
-
-BINANCE_RULE: Final = LiquidationRule()
-"""Binance's liquidation rule (``levrisk.futures.LiquidationRule()``), the default here."""
 
 
 def _status_validator(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -358,7 +355,7 @@ def check_futures_stop(
     *,
     stop_price: NumberLike,
     margin: NumberLike | None = None,
-    rule: LiquidationRule = BINANCE_RULE,
+    rule: LiquidationRule = LiquidationRule(),  # noqa: B008 - frozen attrs: immutable
     buffer: NumberLike = 0,
 ) -> StopCheck:
     r"""Check that the stop of an isolated futures position fires before liquidation.
@@ -432,7 +429,7 @@ def max_futures_leverage_for_stop(
     stop_price: NumberLike,
     size: NumberLike | None = None,
     margin: NumberLike | None = None,
-    rule: LiquidationRule = BINANCE_RULE,
+    rule: LiquidationRule = LiquidationRule(),  # noqa: B008 - frozen attrs: immutable
     buffer: NumberLike = 0,
 ) -> int | None:
     r"""The highest whole leverage whose isolated liquidation price stays beyond the stop.
@@ -528,7 +525,7 @@ def futures_liquidation_outcome(
     *,
     liquidation_fee_rate: NumberLike,
     margin: NumberLike | None = None,
-    rule: LiquidationRule = BINANCE_RULE,
+    rule: LiquidationRule = LiquidationRule(),  # noqa: B008 - frozen attrs: immutable
 ) -> LiquidationOutcome | None:
     r"""What an isolated futures position loses when it is liquidated.
 
