@@ -678,6 +678,16 @@ class TestIsolatedLiquidationExamples:
         lp = isolated_liquidation_price(position, margin=4_000, rule=rule)
         assert lp == dec(20_000 - s * (4_000 - mm0 - fee) / 2)
 
+    @pytest.mark.parametrize(("side", "s"), [("long", 1), ("short", -1)], ids=["long", "short"])
+    def test_inverse_entry_basis(self, side: Side, s: int) -> None:
+        """BitMEX-style inverse, MM at entry: P = N·CS / (N·CS·(1 − s·m)/EP + s·(M + cum))."""
+        position = pos(BTCUSD, side, 1_000, 20_000, 25)
+        margin = initial_margin(position)
+        lp = isolated_liquidation_price(position, margin=margin, rule=ENTRY)
+        q, ep, m, cum = Fraction(100_000), Fraction(20_000), Fraction("0.004"), Fraction(0)
+        expected = q / (q * (1 - s * m) / ep + s * (Fraction(margin) + cum))
+        assert lp == dec(expected)
+
     def test_fee_at_bankruptcy_without_bankruptcy_price(self) -> None:
         """No bankruptcy price (1x long): the fee falls back to mark and there is no LP."""
         rule = LiquidationRule(close_fee="bankruptcy", fee_rate="0.0006")
@@ -788,15 +798,20 @@ class TestIsolatedLiquidationProperties:
             [leg], Fraction(margin), futures._require_rule(BINANCE), leg.x_entry
         )
         if x is not None:
-            exact_notional = leg.quantity * x
-            bracket = _futures_solver.bracket_at(position.contract.brackets, exact_notional)
+            n = leg.quantity * x
+            brackets = position.contract.brackets.brackets
+            holding = [b for b in brackets if Fraction(b.floor) < n <= Fraction(b.cap)]
+            bracket = holding[0] if holding else brackets[-1]  # above the top: extrapolated
+            assert holding or n > Fraction(brackets[-1].cap)
+            used = leg.at(x)
+            assert used == (
+                Fraction(bracket.maintenance_rate),
+                Fraction(bracket.maintenance_amount),
+            )
             a, b = _futures_solver._coefficients(
                 [leg], Fraction(margin), futures._require_rule(BINANCE), x, None
             )
             assert a * x + b == 0
-            assert Fraction(bracket.floor) <= exact_notional
-            last = bracket is position.contract.brackets.brackets[-1]
-            assert last or exact_notional <= Fraction(bracket.cap)
 
     @given(position=positions(), extra=decimals("0", "1", 3))
     def test_bankruptcy_beyond_lp(self, position: Position, extra: Decimal) -> None:
@@ -1299,6 +1314,97 @@ ENTRY_POINTS: list[tuple[str, Any]] = [
     ("rule", lambda v: LiquidationRule(maintenance_basis=v, close_fee=v, fee_rate=v)),
     ("rule.fee", lambda v: LiquidationRule(close_fee="bankruptcy", fee_rate=v)),
 ]
+
+
+TINY = Decimal("1e-1001")
+TINY_RATE_TABLE = BracketTable.from_rates(
+    caps=[10**6], maintenance_rates=[TINY], max_leverages=[10]
+)
+
+
+class TestErrorsNameTheArgument:
+    """Bad input raises InvalidInputError naming the argument (DESIGN.md principle 3)."""
+
+    @pytest.mark.parametrize(
+        ("call", "name"),
+        [
+            (lambda: notional(None), "position must be a Position"),  # type: ignore[arg-type]
+            (lambda: notional(LONG, price="x"), "price"),
+            (lambda: margin_ratio(LONG, margin="x", mark_price=1), "margin"),
+            (lambda: margin_ratio(LONG, margin=1, mark_price="x"), "mark_price"),
+            (lambda: break_even_price(LONG, open_fee_rate="x", close_fee_rate=0), "open_fee_rate"),
+            (lambda: isolated_liquidation_price(LONG, margin=Decimal("1e1001")), "margin"),
+            (
+                lambda: isolated_liquidation_price(pos(BTCUSDT, "long", TINY, 1, 1), margin=1),
+                "position.size",
+            ),
+            (
+                lambda: isolated_liquidation_price(
+                    pos(
+                        Contract(
+                            symbol="X", kind="linear", brackets=ONE_BRACKET, contract_size=TINY
+                        ),
+                        "long",
+                        1,
+                        1,
+                        1,
+                    ),
+                    margin=1,
+                ),
+                "contract_size",
+            ),
+            (
+                lambda: bankruptcy_price(pos(BTCUSDT, "short", 1, TINY, 1), margin=1),
+                "position.entry_price",
+            ),
+            (
+                lambda: isolated_liquidation_price(
+                    LONG, margin=1, rule=LiquidationRule(close_fee="mark", fee_rate=TINY)
+                ),
+                "rule.fee_rate",
+            ),
+            (
+                lambda: isolated_liquidation_price(
+                    pos(
+                        Contract(symbol="X", kind="linear", brackets=TINY_RATE_TABLE),
+                        "long",
+                        1,
+                        1,
+                        1,
+                    ),
+                    margin=1,
+                ),
+                r"brackets\[0\].maintenance_rate",
+            ),
+            (
+                lambda: cross_liquidation_price(ACCOUNT, "BTCUSDT", mark_prices={"ETHUSDT": "x"}),
+                "mark_prices\\['ETHUSDT'\\]",
+            ),
+        ],
+        ids=[
+            "position",
+            "price",
+            "margin",
+            "mark",
+            "fee",
+            "huge-margin",
+            "tiny-size",
+            "tiny-cs",
+            "tiny-entry",
+            "tiny-fee",
+            "tiny-rate",
+            "other-mark",
+        ],
+    )
+    def test_named(self, call: Any, name: str) -> None:
+        """The message names the offending argument."""
+        with pytest.raises(InvalidInputError, match=name):
+            call()
+
+    @pytest.mark.parametrize("margin", ["1e1000", "1e-1000"], ids=["1e1000", "1e-1000"])
+    def test_magnitude_limit_is_inclusive(self, margin: str) -> None:
+        """1e±1000 itself is accepted by the exact solve."""
+        assert isolated_liquidation_price(LONG, margin=Decimal(margin)) != Decimal(0)
 
 
 class TestFuzz:

@@ -28,7 +28,7 @@ from typing import Literal
 
 import attrs
 
-from levrisk.brackets import Bracket, BracketTable
+from levrisk.brackets import BracketTable
 
 __all__: list[str] = []
 
@@ -42,12 +42,31 @@ class Leg:
         quantity: ``Q``: size × contract size (base units linear, quote units inverse).
         x_entry: ``X`` at the entry price (``EP`` linear, ``1/EP`` inverse).
         table: the contract's bracket table.
+        terms: each bracket's ``(cap, m, cum)`` as exact rationals (derived from ``table``).
     """
 
     direction: int
     quantity: Fraction
     x_entry: Fraction
     table: BracketTable
+    terms: tuple[tuple[Fraction, Fraction, Fraction], ...] = attrs.field(
+        init=False,
+        default=attrs.Factory(
+            lambda self: tuple(
+                (Fraction(b.cap), Fraction(b.maintenance_rate), Fraction(b.maintenance_amount))
+                for b in self.table.brackets
+            ),
+            takes_self=True,
+        ),
+    )
+
+    def at(self, x: Fraction) -> tuple[Fraction, Fraction]:
+        """``(m, cum)`` of the bracket holding the notional ``Q·x`` (last one above the top)."""
+        notional = self.quantity * x
+        for cap, rate, amount in self.terms:
+            if notional <= cap:
+                return rate, amount
+        return self.terms[-1][1], self.terms[-1][2]
 
 
 @attrs.frozen
@@ -62,14 +81,6 @@ class Rule:
     fee_rate: Fraction
 
 
-def bracket_at(table: BracketTable, notional: Fraction) -> Bracket:
-    """The bracket holding ``notional``; above the top cap, the last bracket (extrapolated)."""
-    for bracket in table.brackets:
-        if notional <= Fraction(bracket.cap):
-            return bracket
-    return table.brackets[-1]
-
-
 def _coefficients(
     legs: Sequence[Leg], constant: Fraction, rule: Rule, x_rep: Fraction, x_bp: Fraction | None
 ) -> tuple[Fraction, Fraction]:
@@ -80,13 +91,13 @@ def _coefficients(
         a += leg.direction * leg.quantity
         b -= leg.direction * leg.quantity * leg.x_entry
         if rule.maintenance == "mark":
-            bracket = bracket_at(leg.table, leg.quantity * x_rep)
-            a -= Fraction(bracket.maintenance_rate) * leg.quantity
-            b += Fraction(bracket.maintenance_amount)
+            rate, amount = leg.at(x_rep)
+            a -= rate * leg.quantity
+            b += amount
         elif rule.maintenance == "entry":
-            bracket = bracket_at(leg.table, leg.quantity * leg.x_entry)
-            b -= Fraction(bracket.maintenance_rate) * leg.quantity * leg.x_entry
-            b += Fraction(bracket.maintenance_amount)
+            rate, amount = leg.at(leg.x_entry)
+            b -= rate * leg.quantity * leg.x_entry
+            b += amount
         if rule.close_fee == "bankruptcy" and x_bp is not None:
             b -= rule.fee_rate * leg.quantity * x_bp
         elif rule.close_fee != "none":
@@ -132,7 +143,7 @@ def _roots(
     edges: set[Fraction] = set()
     if rule.maintenance == "mark":
         for leg in legs:
-            edges.update(Fraction(b.cap) / leg.quantity for b in leg.table.brackets[:-1])
+            edges.update(cap / leg.quantity for cap, _, _ in leg.terms[:-1])
     bounds = sorted(edges)
     lows = [Fraction(0), *bounds]
     highs: list[Fraction | None] = [*bounds, None]
