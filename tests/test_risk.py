@@ -1210,8 +1210,45 @@ class TestCheckMarginStop:
             assert ml is not None
             assert ml <= level
 
+    @given(
+        side=sides,
+        leverage=decimals("1.5", "3", places=2),
+        hours=st.integers(0, 5000),
+        rate=decimals("0", "0.0002", places=6),
+    )
+    def test_interest_moves_liquidation_toward_entry(
+        self, side: Side, leverage: Decimal, hours: int, rate: Decimal
+    ) -> None:
+        """With interest the margin level at the liquidation price is ML*, and it is nearer."""
+        opener = open_short if side == "short" else open_long
+        trade = opener(
+            1000, leverage=leverage, price=30_000, opened_at=T0, thresholds=BINANCE_CROSS_3X
+        )
+        at = T0 + timedelta(hours=hours)
+        stop = 31_000 if side == "short" else 29_000
+        check = check_margin_stop(trade, stop_price=stop, at=at, hourly_rate=rate)
+        lp = check.liquidation_price
+        assert lp is not None
+        assert trade.liquidation_price is not None
+        assert (
+            (lp <= trade.liquidation_price) if side == "short" else (lp >= trade.liquidation_price)
+        )
+        interest = close(trade, exit_price=30_000, at=at, hourly_rate=rate).interest
+        loan = Loan(asset=trade.borrowed_asset, principal=trade.borrowed, interest=interest)
+        account = attrs.evolve(trade.account, loans=[loan])
+        level = margin_level(account, {"BTC": lp})
+        assert level is not None
+        assert close_to(level, Decimal("1.1"))
+
+    def test_at_opening_equals_the_trade(self) -> None:
+        """At the opening instant with no rate the trade's own liquidation price is used."""
+        plain = check_margin_stop(seed_trade(), stop_price=63_000)
+        assert check_margin_stop(seed_trade(), stop_price=63_000, at=T0) == plain
+
     def test_rejects(self) -> None:
         """A stop on the wrong side is a documented error."""
+        with pytest.raises(InvalidInputError, match="at is needed"):
+            check_margin_stop(seed_trade(), stop_price=63_000, hourly_rate="0.0001")
         with pytest.raises(InvalidInputError, match="above the entry"):
             check_margin_stop(seed_trade(), stop_price=59_000)
         with pytest.raises(InvalidInputError, match="trade"):

@@ -373,52 +373,95 @@ def margin_take_profit_price(
 
 @exact
 def check_margin_stop(
-    trade: MarginTrade, *, stop_price: NumberLike, buffer: NumberLike = 0
+    trade: MarginTrade,
+    *,
+    stop_price: NumberLike,
+    buffer: NumberLike = 0,
+    at: dt.datetime | None = None,
+    schedule: RateSchedule | NumberLike | None = None,
+    hourly_rate: NumberLike | None = None,
+    counting: InterestCounting = "binance",
+    waived_hours: int = 0,
 ) -> StopCheck:
     r"""Check that a spot-margin trade's stop fires before its liquidation price.
 
-    Uses the trade's liquidation price at opening (``trade.liquidation_price``, from
-    the margin level reaching ``thresholds.liquidation``); the verdict and distances are
-    those of :func:`check_stop`. Interest accrued later moves the liquidation price
-    toward the entry: re-check a long-held trade with its current account (see
-    :func:`margin_scenarios`).
+    Without ``at`` the trade's liquidation price at opening is used
+    (``trade.liquidation_price``). Interest accrued later grows the debt and moves the
+    liquidation price toward the entry; with ``at`` (and a rate) the interest accrued by
+    then is added to the loan and the price is ``levrisk.margin.liquidation_price`` of
+    that account (FORMULAS.md §2.4, ``l = quote / (ML*·(Q + I))`` for a short). The
+    verdict and distances are those of :func:`check_stop`.
 
     Args:
         trade: the ``levrisk.margin.MarginTrade``.
         stop_price: the stop (> 0), on the losing side of the entry.
         buffer: the required gap between stop and liquidation, a fraction of the stop.
+        at: the instant to check at (timezone-aware, not before opening), or ``None``
+            for the opening.
+        schedule: the hourly rate: a ``levrisk.interest.RateSchedule`` or a constant.
+        hourly_rate: a constant hourly rate instead of ``schedule`` (at most one).
+        counting: the interest counting rule (``"binance"`` by default).
+        waived_hours: the number of first accruals that are free.
 
     Returns:
         A :class:`StopCheck`.
 
     Raises:
-        InvalidInputError: for a bad trade or number, or a stop on the wrong side.
+        InvalidInputError: for a bad trade, number or datetime, a rate without ``at``,
+            or a stop on the wrong side.
 
     References:
-        FORMULAS.md §2.4 (liquidation price) [published definition, derived form].
+        FORMULAS.md §2.4 (liquidation price) [published definition, derived form] and
+        §2.2 (interest) [published].
 
     Examples:
-        >>> from datetime import datetime, timezone
+        >>> from datetime import datetime, timedelta, timezone
         >>> from levrisk.margin import BINANCE_CROSS_3X, open_short
+        >>> opened = datetime(2024, 5, 1, 13, 55, tzinfo=timezone.utc)
         >>> trade = open_short(
-        ...     3000,
-        ...     leverage=3,
-        ...     price=60_000,
-        ...     thresholds=BINANCE_CROSS_3X,
-        ...     opened_at=datetime(2024, 5, 1, 13, 55, tzinfo=timezone.utc),
+        ...     3000, leverage=3, price=60_000, thresholds=BINANCE_CROSS_3X, opened_at=opened
         ... )
         >>> check = check_margin_stop(trade, stop_price=63_000)
         >>> check.passed, round(check.stop_gap_fraction, 4)
         (True, Decimal('0.2987'))
+        >>> later = check_margin_stop(
+        ...     trade, stop_price=63_000, at=opened + timedelta(days=30), hourly_rate="0.0001"
+        ... )
+        >>> round(later.liquidation_price, 2)  # 9,000 / (1.1 × 0.1 × (1 + 721 × 0.0001))
+        Decimal('76315.81')
 
     .. versionadded:: 0.1.0
     """
     t = _trade(trade)
+    if at is None:
+        if schedule is not None or hourly_rate is not None:
+            msg = (
+                f"at is needed to accrue interest, "
+                f"got schedule={schedule!r}, hourly_rate={hourly_rate!r}"
+            )
+            raise InvalidInputError(msg)
+        lp = t.liquidation_price
+    else:
+        interest = close(
+            t,
+            exit_price=t.entry_price,
+            at=at,
+            schedule=schedule,
+            hourly_rate=hourly_rate,
+            counting=counting,
+            waived_hours=waived_hours,
+        ).interest
+        lp = liquidation_price(
+            _with_interest(t, interest),
+            asset=t.base,
+            prices={},
+            liquidation_level=t.thresholds.liquidation,
+        )
     return check_stop(
         t.side,
         entry_price=t.entry_price,
         stop_price=stop_price,
-        liquidation_price=t.liquidation_price,
+        liquidation_price=lp,
         buffer=buffer,
     )
 
