@@ -16,8 +16,13 @@ and perpetual futures (``levrisk.futures``):
   (:func:`max_futures_leverage_for_stop`, :func:`max_margin_leverage_for_stop`);
 - **liquidation outcome** — what is lost if liquidated, clearance fee included
   (:class:`LiquidationOutcome`);
-- **scenario tables** over a price grid (and hours of interest) and **stress** of a
-  cross account, as frozen rows that ``attrs.asdict`` turns into dicts.
+- **scenario tables** over a price grid (and hours of interest) —
+  :func:`futures_scenarios`, :func:`margin_scenarios` — and **stress** of a cross
+  account with the move that liquidates it first — :func:`stress_margin_account`,
+  :func:`uniform_move_to_liquidation`, :func:`asset_moves_to_liquidation` (spot margin),
+  :func:`stress_futures_account`, :func:`futures_uniform_move_to_liquidation`,
+  :func:`symbol_moves_to_liquidation` (futures) — as frozen rows that ``attrs.asdict``
+  turns into dicts.
 
 Everything is exact ``Decimal`` arithmetic; prices are quote per base, and amounts are
 in the settlement unit of the market (quote for spot margin and linear futures, the
