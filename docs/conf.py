@@ -48,6 +48,8 @@ nitpick_ignore_regex = [
     # attrs' generated classes and the private converter/validator helpers are not API.
     ("py:class", r"attr(s)?\..*"),
     ("py:class", r"levrisk\._.*"),
+    # exchanges' private alias for "a value decoded from JSON" (it is plain ``object``).
+    ("py:class", r"Json"),
 ]
 
 autodoc_member_order = "bysource"
@@ -68,6 +70,9 @@ autodoc_type_aliases = {
     "MaintenanceBasis": "levrisk.futures.MaintenanceBasis",
     "CloseFeeBasis": "levrisk.futures.CloseFeeBasis",
     "MarginBasis": "levrisk.futures.MarginBasis",
+    "NotionalCoef": "levrisk.exchanges.binance.NotionalCoef",
+    "MarginType": "levrisk.exchanges.binance.MarginType",
+    "RateUnits": "levrisk.exchanges.bybit.RateUnits",
     "FuturesStatus": "levrisk.risk.FuturesStatus",
 }
 napoleon_google_docstring = True
@@ -103,6 +108,9 @@ def _resolve_alias_refs(
         for name, *_ in domain.get_objects()
         if name.startswith("levrisk.") and (name == target or name.endswith("." + target))
     ]
+    if len(names) > 1:  # the same short name in several modules: take the referrer's own
+        module = node.get("py:module")
+        names = [name for name in names if name.rpartition(".")[0] == module]
     if len(names) == 1:
         return domain.resolve_xref(
             env, node["refdoc"], app.builder, "obj", names[0], node, contnode
@@ -116,8 +124,10 @@ def _resolve_alias_refs(
 # Short names that annotations use unqualified once ``autodoc_type_aliases`` is in play.
 _STDLIB_SHORT_NAMES = {
     "Decimal": "decimal.Decimal",
+    "date": "datetime.date",
     "datetime": "datetime.datetime",
     "dt.datetime": "datetime.datetime",
+    "dt.date": "datetime.date",
     "timedelta": "datetime.timedelta",
     "Sequence": "collections.abc.Sequence",
     "Mapping": "collections.abc.Mapping",

@@ -109,3 +109,21 @@ linear_sizes = decimals("0.001", "100", places=3)
 
 inverse_sizes = st.integers(min_value=1, max_value=100_000)
 """Inverse sizes in contracts."""
+
+
+# ---------------------------------------------------------------- levrisk.exchanges
+
+json_fuzz: st.SearchStrategy[object] = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.sampled_from(
+        [Decimal("1e-40"), Decimal("1e30"), Decimal("-0"), "0.5", "", " 1 ", "abc", "1e999999"]
+    ),
+    st.text(max_size=8),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+"""Anything a decoded JSON payload (or a confused caller) might put in a field."""

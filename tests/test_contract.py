@@ -117,8 +117,40 @@ def _examples() -> list[object]:
         RateSchedule.constant("0.0001"),
         *_margin_examples(),
         *_futures_examples(table),
+        *_exchanges_examples(),
         *_risk_examples(table),
     ]
+
+
+def _exchanges_examples() -> list[object]:
+    """Parsed venue data: a snapshot, Bybit risk limits, an isolated tier row (exchanges)."""
+    from levrisk.exchanges import binance, bybit  # noqa: PLC0415 - built lazily, once
+
+    limits = bybit.risk_limits_from_payload(
+        [
+            {
+                "symbol": "BTCUSDT",
+                "riskLimitValue": "2000000",
+                "maintenanceMargin": "0.005",
+                "initialMargin": "0.01",
+                "maxLeverage": "100",
+            }
+        ]
+    )
+    row = binance.isolated_margin_tiers_from_payload(
+        [
+            {
+                "symbol": "BTCUSDT",
+                "tier": 1,
+                "effectiveMultiple": "10",
+                "initialRiskRatio": "1.111",
+                "liquidationRiskRatio": "1.05",
+                "baseAssetMaxBorrowable": "9",
+                "quoteAssetMaxBorrowable": "70000",
+            }
+        ]
+    )[0]
+    return [binance.BTCUSDT_SNAPSHOT, limits, row, binance.USDM_RULE, bybit.CLASSIC_RULE]
 
 
 def _margin_examples() -> list[object]:

@@ -1175,6 +1175,32 @@ class TestSolver:
         rule = Rule("mark", "none", Fraction(0))
         assert solve(legs, Fraction(162), rule, Fraction(start)) == expected
 
+    @pytest.mark.parametrize(
+        ("rates", "constant", "start", "expected"),
+        [
+            (("0.25", "0.9"), Fraction(190), 160, Fraction(625, 24)),
+            (("0.404", None), Fraction("163.6"), 110, Fraction(13_250, 77)),
+        ],
+        ids=["rising-start-takes-lower", "falling-start-takes-upper"],
+    )
+    def test_losing_side_beats_nearer_root(
+        self, rates: tuple[str, str | None], constant: Fraction, start: int, expected: Fraction
+    ) -> None:
+        """Two roots, the nearer one on the gaining side: the losing side's root is returned."""
+        from levrisk._futures_solver import Leg, Rule, solve  # noqa: PLC0415 - private
+
+        caps = [100, 200, 10**9] if rates[1] else [100, 10**9]
+        table = BracketTable.from_rates(
+            caps=caps,
+            maintenance_rates=["0.01", *(r for r in rates if r)],
+            max_leverages=[50, 4, 1][: len(caps)],
+        )
+        legs = [
+            Leg(1, Fraction(1), Fraction(500), table),
+            Leg(-1, Fraction(6, 10), Fraction(500), table),
+        ]
+        assert solve(legs, constant, Rule("mark", "none", Fraction(0)), Fraction(start)) == expected
+
     def test_flat_nonzero_has_no_root(self) -> None:
         """An equal hedge without maintenance never reaches zero balance: None."""
         from levrisk._futures_solver import Leg, Rule, solve  # noqa: PLC0415 - private
@@ -1320,6 +1346,14 @@ TINY = Decimal("1e-1001")
 TINY_RATE_TABLE = BracketTable.from_rates(
     caps=[10**6], maintenance_rates=[TINY], max_leverages=[10]
 )
+HUGE_CAP_TABLE = BracketTable.from_rates(
+    caps=[Decimal("1e1001")], maintenance_rates=["0.01"], max_leverages=[10]
+)
+TINY_AMOUNT_TABLE = BracketTable.from_rates(
+    caps=[1, 10**6],
+    maintenance_rates=["0.01", "0.01" + "0" * 999 + "1"],  # cum_2 = 1 × 1e-1002
+    max_leverages=[10, 10],
+)
 
 
 class TestErrorsNameTheArgument:
@@ -1377,6 +1411,32 @@ class TestErrorsNameTheArgument:
                 r"brackets\[0\].maintenance_rate",
             ),
             (
+                lambda: isolated_liquidation_price(
+                    pos(
+                        Contract(symbol="X", kind="linear", brackets=HUGE_CAP_TABLE),
+                        "long",
+                        1,
+                        1,
+                        1,
+                    ),
+                    margin=1,
+                ),
+                r"brackets\[0\].cap",
+            ),
+            (
+                lambda: isolated_liquidation_price(
+                    pos(
+                        Contract(symbol="X", kind="linear", brackets=TINY_AMOUNT_TABLE),
+                        "long",
+                        1,
+                        1,
+                        1,
+                    ),
+                    margin=1,
+                ),
+                r"brackets\[1\].maintenance_amount",
+            ),
+            (
                 lambda: cross_liquidation_price(ACCOUNT, "BTCUSDT", mark_prices={"ETHUSDT": "x"}),
                 "mark_prices\\['ETHUSDT'\\]",
             ),
@@ -1393,12 +1453,14 @@ class TestErrorsNameTheArgument:
             "tiny-entry",
             "tiny-fee",
             "tiny-rate",
+            "huge-cap",
+            "tiny-amount",
             "other-mark",
         ],
     )
     def test_named(self, call: Any, name: str) -> None:
         """The message names the offending argument."""
-        with pytest.raises(InvalidInputError, match=name):
+        with pytest.raises(InvalidInputError, match="^" + name):
             call()
 
     @pytest.mark.parametrize("margin", ["1e1000", "1e-1000"], ids=["1e1000", "1e-1000"])

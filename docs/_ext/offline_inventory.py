@@ -23,6 +23,7 @@ _PYTHON: dict[str, tuple[str, str]] = {
     "decimal.InvalidOperation": ("py:exception", "library/decimal.html#$"),
     "decimal.DivisionByZero": ("py:exception", "library/decimal.html#$"),
     "datetime": ("py:module", "library/datetime.html#module-$"),
+    "datetime.date": ("py:class", "library/datetime.html#$"),
     "datetime.datetime": ("py:class", "library/datetime.html#$"),
     "datetime.timedelta": ("py:class", "library/datetime.html#$"),
     "datetime.timezone": ("py:class", "library/datetime.html#$"),

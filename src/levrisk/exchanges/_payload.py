@@ -1,0 +1,198 @@
+"""Private helpers shared by the exchange payload parsers.
+
+Exchange APIs send JSON: objects, arrays, and numbers either as JSON numbers (floats once
+parsed) or as strings. These helpers read one field at a time and raise
+:class:`~levrisk.exceptions.InvalidInputError` naming the *path* of the offending value in
+the payload (``payload[0].brackets[2].notionalCap``), so a caller can find it in the
+exchange's response. Numbers go through :func:`~levrisk.numbers.to_decimal` (a float is
+read from its shortest ``repr``; ``bool``, NaN and infinities are rejected).
+
+:func:`table_from_tiers` turns parsed tier rows into a
+:class:`~levrisk.brackets.BracketTable`, checking that the tiers are sorted and
+contiguous (no gap, no overlap) and that any published maintenance amount agrees with the
+recursion of FORMULAS.md §1.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Literal, TypeAlias
+
+import attrs
+
+from levrisk.brackets import BracketTable
+from levrisk.exceptions import BracketError, InvalidInputError, LevriskWarning
+from levrisk.numbers import to_decimal
+
+OnMismatch: TypeAlias = Literal["raise", "warn"]
+"""What a published maintenance amount that breaks the recursion does."""
+
+Json: TypeAlias = object
+"""A value decoded from JSON (checked at runtime, never trusted)."""
+
+
+def as_mapping(value: Json, *, where: str) -> Mapping[str, Json]:
+    """``value`` as a JSON object, or an error naming ``where``."""
+    if not isinstance(value, Mapping):
+        msg = f"{where} must be a JSON object (a dict), got {value!r}"
+        raise InvalidInputError(msg)
+    return value
+
+
+def as_list(value: Json, *, where: str) -> Sequence[Json]:
+    """``value`` as a JSON array (a list or tuple, never a string), or an error."""
+    if not isinstance(value, (list, tuple)):
+        msg = f"{where} must be a JSON array (a list), got {value!r}"
+        raise InvalidInputError(msg)
+    return value
+
+
+def has(obj: Mapping[str, Json], key: str) -> bool:
+    """Whether ``obj`` carries ``key`` with a value that is not ``None`` or ``""``."""
+    value = obj.get(key)
+    return value is not None and value != ""
+
+
+def field(obj: Mapping[str, Json], key: str, *, where: str) -> Json:
+    """The value of ``key`` in ``obj``; a missing key is an error naming the path."""
+    if key not in obj:
+        msg = f"{where} is missing the field {key!r}"
+        raise InvalidInputError(msg)
+    return obj[key]
+
+
+def number(obj: Mapping[str, Json], key: str, *, where: str) -> Decimal:
+    """The number in field ``key`` (a JSON number or a numeric string) as a ``Decimal``."""
+    value = field(obj, key, where=where)
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+        msg = f"{where}.{key} must be a number or a numeric string, got {value!r}"
+        raise InvalidInputError(msg)
+    return to_decimal(value, name=f"{where}.{key}")
+
+
+def optional_number(obj: Mapping[str, Json], key: str, *, where: str) -> Decimal | None:
+    """Like :func:`number`, but a missing, ``None`` or ``""`` field gives ``None``."""
+    return number(obj, key, where=where) if has(obj, key) else None
+
+
+def text(obj: Mapping[str, Json], key: str, *, where: str) -> str:
+    """The string in field ``key``."""
+    value = field(obj, key, where=where)
+    if not isinstance(value, str):
+        msg = f"{where}.{key} must be a string, got {value!r}"
+        raise InvalidInputError(msg)
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class TierRow:
+    """One parsed tier before it becomes a :class:`~levrisk.brackets.Bracket`.
+
+    ``where`` is the tier's path in the payload and ``names`` maps the roles
+    (``floor``, ``cap``, ``amount``) to the exchange's own field names, for messages.
+    """
+
+    where: str
+    floor: Decimal
+    cap: Decimal
+    maintenance_rate: Decimal
+    max_leverage: Decimal
+    maintenance_amount: Decimal | None = None
+    initial_rate: Decimal | None = None
+    floor_name: str = "floor"
+    cap_name: str = "cap"
+    amount_name: str = "cum"
+
+
+def table_from_tiers(
+    rows: Sequence[TierRow], *, where: str, on_mismatch: OnMismatch
+) -> BracketTable:
+    """Build a validated table from tier rows, lowest first.
+
+    Raises:
+        BracketError: when there are no rows, a row's floor is not the previous cap
+            (unsorted, overlapping or with a gap), the first floor is not 0, a published
+            amount breaks the recursion under ``on_mismatch="raise"``, or a bracket is
+            invalid.
+    """
+    if on_mismatch not in ("raise", "warn"):
+        msg = f"on_mismatch must be 'raise' or 'warn', got {on_mismatch!r}"
+        raise InvalidInputError(msg)
+    if not rows:
+        msg = f"{where} holds no tiers"
+        raise BracketError(msg)
+    _check_order(rows)
+    initial = [row.initial_rate for row in rows if row.initial_rate is not None]
+    table = BracketTable.from_rates(
+        caps=[row.cap for row in rows],
+        maintenance_rates=[row.maintenance_rate for row in rows],
+        max_leverages=[row.max_leverage for row in rows],
+        initial_rates=initial if len(initial) == len(rows) else None,
+    )
+    for row, bracket in zip(rows, table.brackets, strict=True):
+        given = row.maintenance_amount
+        if given is not None and given != bracket.maintenance_amount:
+            msg = (
+                f"{row.where}.{row.amount_name} must be {bracket.maintenance_amount!r} by the "
+                f"recursion cum_k = cum_(k-1) + floor_k·(m_k − m_(k-1)), got {given!r}"
+            )
+            if on_mismatch == "raise":
+                raise BracketError(msg)
+            warnings.warn(msg + "; using the derived amount", LevriskWarning, stacklevel=4)
+    return table
+
+
+def _check_order(rows: Sequence[TierRow]) -> None:
+    """Caps increase; each floor is the previous cap (0 first); each cap is above its floor."""
+    for previous, row in itertools.pairwise(rows):
+        if row.cap <= previous.cap:
+            msg = (
+                f"{row.where}.{row.cap_name} must be above {previous.where}.{row.cap_name} "
+                f"{previous.cap!r}, got {row.cap!r}: tiers must be sorted by notional"
+            )
+            raise BracketError(msg)
+    expected_floor = Decimal(0)
+    for row in rows:
+        if row.floor != expected_floor:
+            if row.floor < expected_floor:
+                problem = "tiers must be sorted by notional and must not overlap"
+            else:
+                problem = "tiers must be contiguous (a gap)"
+            msg = (
+                f"{row.where}.{row.floor_name} must be {expected_floor!r} "
+                f"(the previous tier's {row.cap_name}), got {row.floor!r}: {problem}"
+            )
+            raise BracketError(msg)
+        if row.cap <= row.floor:
+            msg = (
+                f"{row.where}.{row.cap_name} must be above its {row.floor_name} {row.floor!r}, "
+                f"got {row.cap!r}: tiers must be sorted by notional and must not overlap"
+            )
+            raise BracketError(msg)
+        expected_floor = row.cap
+
+
+def pick_symbol(
+    entries: Sequence[Json], symbol: str | None, *, key: str, where: str
+) -> tuple[int, Mapping[str, Json]]:
+    """The entry of a list-of-symbols payload whose ``key`` is ``symbol``.
+
+    With ``symbol=None`` the list must hold exactly one entry.
+    """
+    if symbol is not None and not isinstance(symbol, str):
+        msg = f"symbol must be a string or None, got {symbol!r}"
+        raise InvalidInputError(msg)
+    objects = [as_mapping(entry, where=f"{where}[{i}]") for i, entry in enumerate(entries)]
+    if symbol is None:
+        if len(objects) != 1:
+            msg = f"{where} holds {len(objects)} entries: pass symbol= to choose one"
+            raise InvalidInputError(msg)
+        return 0, objects[0]
+    for i, obj in enumerate(objects):
+        if text(obj, key, where=f"{where}[{i}]") == symbol:
+            return i, obj
+    msg = f"{where} has no entry with {key} {symbol!r}"
+    raise InvalidInputError(msg)

@@ -1,0 +1,1056 @@
+r"""Binance: USDⓈ-M and COIN-M futures, spot margin — presets, snapshots and parsers.
+
+What is Binance-specific lives here as data; the algebra lives in ``levrisk.brackets``,
+``levrisk.futures`` and ``levrisk.margin``.
+
+**Rules and thresholds.** :data:`USDM_RULE` and :data:`COINM_RULE` (maintenance at mark,
+no close fee) for ``levrisk.futures``; :data:`CROSS_3X`, :data:`CROSS_5X`,
+:data:`ISOLATED_10X_TIER1` and :data:`CROSS_MARGIN_PRO_LIQUIDATION_LEVEL` for
+``levrisk.margin``; :data:`INTEREST_COUNTING` for ``levrisk.interest``.
+
+**Positions.** :func:`position_risks_from_payload`, :func:`cross_account_from_payload`
+and :func:`mark_prices_from_payload` read ``GET /fapi/v2/positionRisk`` (or the COIN-M
+``/dapi/v1/positionRisk``) into ``levrisk.futures`` positions and accounts.
+
+**Bracket payloads.** :func:`brackets_from_payload` reads the response of
+``GET /fapi/v1/leverageBracket`` (USDⓈ-M: ``notionalFloor``/``notionalCap`` in quote,
+USDT) and ``GET /dapi/v2/leverageBracket`` (COIN-M: ``qtyFloor``/``qtyCap`` in coin),
+either the single-symbol object or the list of symbols. Numbers may be JSON numbers or
+strings. The published ``cum`` column is checked against the recursion of FORMULAS.md §1.
+
+**A user's scaled brackets (``notionalCoef``).** Binance may adjust one user's brackets of
+a symbol by a multiplier and then adds ``"notionalCoef"`` to that symbol's entry. The
+endpoint is signed (per user), and the brackets it returns are that user's brackets:
+floors, caps and ``cum`` already include the multiplier, so by default
+(``notional_coef="included"``) they are used as given. Scaling every floor and cap by
+``k`` scales every ``cum`` by ``k`` too (the recursion is linear in the floors), while the
+rates and leverages stay: :func:`scale_brackets` does exactly that, to build a user's
+table from the standard one (for example from a shipped snapshot), and
+``notional_coef="apply"`` applies the payload's coefficient to brackets that are known to
+be the standard ones. [derived: Binance documents the field only as "user symbol bracket
+multiplier, only appears when user's symbol bracket is adjusted".]
+
+**Snapshots.** :data:`BTCUSDT_SNAPSHOT`, :data:`ETHUSDT_SNAPSHOT` (USDⓈ-M) and
+:data:`BTCUSD_PERP_SNAPSHOT` (COIN-M, in BTC) are dated transcriptions of Binance's
+published tables (see :class:`~levrisk.exchanges.snapshots.Snapshot`); the ``*_BRACKETS``
+names are their tables, :data:`SNAPSHOT_DATE` their date.
+
+**Spot-margin tiers.** :func:`isolated_margin_tiers_from_payload` reads
+``GET /sapi/v1/margin/isolatedMarginTier`` into :class:`IsolatedMarginTierRow` values and
+:func:`isolated_tier_table_from_payload` into ``levrisk.margin``'s tier table;
+:func:`pro_tiers_from_payload` reads Cross Margin Pro's liability brackets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, Literal, TypeAlias
+
+import attrs
+
+from levrisk._fields import number, optional_number, positive
+from levrisk.brackets import BracketTable
+from levrisk.exceptions import InvalidInputError
+from levrisk.exchanges import _payload
+from levrisk.exchanges._payload import Json, OnMismatch, TierRow
+from levrisk.exchanges.snapshots import Snapshot, load
+from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position, Side
+from levrisk.interest import InterestCounting
+from levrisk.margin import (
+    BINANCE_CROSS_3X,
+    BINANCE_CROSS_5X,
+    BINANCE_ISOLATED_10X_TIER1,
+    PRO_LIQUIDATION_LEVEL,
+    IsolatedTier,
+    IsolatedTierTable,
+    MarginThresholds,
+)
+from levrisk.numbers import NumberLike, exact, to_decimal
+
+__all__ = [
+    "BTCUSDT_BRACKETS",
+    "BTCUSDT_SNAPSHOT",
+    "BTCUSD_PERP_BRACKETS",
+    "BTCUSD_PERP_SNAPSHOT",
+    "COINM_RULE",
+    "CROSS_3X",
+    "CROSS_5X",
+    "CROSS_MARGIN_PRO_LIQUIDATION_LEVEL",
+    "ETHUSDT_BRACKETS",
+    "ETHUSDT_SNAPSHOT",
+    "INTEREST_COUNTING",
+    "ISOLATED_10X_TIER1",
+    "SNAPSHOTS",
+    "SNAPSHOT_DATE",
+    "USDM_RULE",
+    "IsolatedMarginTierRow",
+    "MarginType",
+    "NotionalCoef",
+    "PositionRisk",
+    "bracket_tables_from_payload",
+    "brackets_from_payload",
+    "cross_account_from_payload",
+    "isolated_margin_tiers_from_payload",
+    "isolated_tier_table_from_payload",
+    "mark_prices_from_payload",
+    "position_risks_from_payload",
+    "pro_tiers_from_payload",
+    "scale_brackets",
+]
+
+NotionalCoef: TypeAlias = Literal["included", "apply"]
+"""How :func:`brackets_from_payload` treats a symbol's ``notionalCoef``.
+
+``"included"`` (the default): the brackets are the user's own, already scaled, and are
+used as given. ``"apply"``: the brackets are the standard ones and are scaled by the
+coefficient with :func:`scale_brackets` (no coefficient: unchanged).
+"""
+
+_USDM = ("notionalFloor", "notionalCap")
+_COINM = ("qtyFloor", "qtyCap")
+
+
+def _tier_rows(entry: Mapping[str, Json], *, where: str) -> list[TierRow]:
+    brackets = _payload.as_list(
+        _payload.field(entry, "brackets", where=where), where=f"{where}.brackets"
+    )
+    rows: list[TierRow] = []
+    names: tuple[str, str] | None = None
+    for i, raw in enumerate(brackets):
+        at = f"{where}.brackets[{i}]"
+        obj = _payload.as_mapping(raw, where=at)
+        if names is None:
+            names = _COINM if "qtyCap" in obj else _USDM
+        floor_name, cap_name = names
+        rows.append(
+            TierRow(
+                where=at,
+                floor=_payload.number(obj, floor_name, where=at),
+                cap=_payload.number(obj, cap_name, where=at),
+                maintenance_rate=_payload.number(obj, "maintMarginRatio", where=at),
+                max_leverage=_payload.number(obj, "initialLeverage", where=at),
+                maintenance_amount=_payload.optional_number(obj, "cum", where=at),
+                floor_name=floor_name,
+                cap_name=cap_name,
+            )
+        )
+    return rows
+
+
+def _entry_table(
+    entry: Mapping[str, Json],
+    *,
+    where: str,
+    notional_coef: NotionalCoef,
+    on_mismatch: OnMismatch,
+) -> BracketTable:
+    if notional_coef not in ("included", "apply"):
+        msg = f"notional_coef must be 'included' or 'apply', got {notional_coef!r}"
+        raise InvalidInputError(msg)
+    table = _payload.table_from_tiers(
+        _tier_rows(entry, where=where), where=f"{where}.brackets", on_mismatch=on_mismatch
+    )
+    coef = _payload.optional_number(entry, "notionalCoef", where=where)
+    if coef is not None and coef <= 0:
+        msg = f"{where}.notionalCoef must be positive, got {coef!r}"
+        raise InvalidInputError(msg)
+    if notional_coef == "apply" and coef is not None:
+        return scale_brackets(table, coef)
+    return table
+
+
+@exact
+def brackets_from_payload(
+    payload: Json,
+    *,
+    symbol: str | None = None,
+    notional_coef: NotionalCoef = "included",
+    on_mismatch: OnMismatch = "raise",
+) -> BracketTable:
+    r"""Parse Binance's ``leverageBracket`` response (USDⓈ-M or COIN-M) into a table.
+
+    The market is recognised by the field names: ``notionalFloor``/``notionalCap``
+    (USDⓈ-M, ``/fapi/v1/leverageBracket``, notional in quote) or ``qtyFloor``/``qtyCap``
+    (COIN-M, ``/dapi/v2/leverageBracket``, notional in coin). Each bracket gives
+    ``initialLeverage`` (max leverage), ``maintMarginRatio`` (``m``) and ``cum`` (the
+    maintenance amount, checked against the recursion):
+
+    .. math::
+
+        cum_1 = 0, \qquad cum_k = cum_{k-1} + floor_k \cdot (m_k - m_{k-1})
+
+    Args:
+        payload: the decoded JSON: one ``{"symbol": ..., "brackets": [...]}`` object, or
+            a list of them.
+        symbol: which symbol to take from a list (not needed for a one-entry list).
+        notional_coef: a :data:`NotionalCoef`, how a ``notionalCoef`` is treated.
+        on_mismatch: ``"raise"`` (default) or ``"warn"``, what a ``cum`` that breaks the
+            recursion does (``"warn"`` keeps the derived amount).
+
+    Returns:
+        The validated table, in quote (USDⓈ-M) or coin (COIN-M) notional.
+
+    Raises:
+        InvalidInputError: a missing field, a value of the wrong type, a list with
+            several symbols and no ``symbol``, or an unknown ``symbol``; the message names
+            the field's path (``payload[0].brackets[2].maintMarginRatio``).
+        BracketError: unsorted, overlapping or non-contiguous brackets, invalid rates or
+            leverages, or a ``cum`` that breaks the recursion.
+
+    References:
+        Binance API, "Notional and Leverage Brackets (USER_DATA)" (USDⓈ-M and COIN-M);
+        FORMULAS.md §1 [published].
+
+    Examples:
+        >>> payload = {
+        ...     "symbol": "BTCUSDT",
+        ...     "brackets": [
+        ...         {
+        ...             "bracket": 1,
+        ...             "initialLeverage": 125,
+        ...             "notionalCap": 50000,
+        ...             "notionalFloor": 0,
+        ...             "maintMarginRatio": 0.004,
+        ...             "cum": 0.0,
+        ...         },
+        ...         {
+        ...             "bracket": 2,
+        ...             "initialLeverage": 100,
+        ...             "notionalCap": 250000,
+        ...             "notionalFloor": 50000,
+        ...             "maintMarginRatio": 0.005,
+        ...             "cum": 50.0,
+        ...         },
+        ...     ],
+        ... }
+        >>> brackets_from_payload(payload).maintenance_margin(100_000)
+        Decimal('450.000')
+
+    .. versionadded:: 0.1.0
+    """
+    if isinstance(payload, Mapping):
+        return _entry_table(
+            payload, where="payload", notional_coef=notional_coef, on_mismatch=on_mismatch
+        )
+    entries = _payload.as_list(payload, where="payload")
+    i, entry = _payload.pick_symbol(entries, symbol, key="symbol", where="payload")
+    return _entry_table(
+        entry, where=f"payload[{i}]", notional_coef=notional_coef, on_mismatch=on_mismatch
+    )
+
+
+@exact
+def bracket_tables_from_payload(
+    payload: Json,
+    *,
+    notional_coef: NotionalCoef = "included",
+    on_mismatch: OnMismatch = "raise",
+) -> dict[str, BracketTable]:
+    """Parse every symbol of a list-form ``leverageBracket`` response.
+
+    Args:
+        payload: the decoded JSON list of ``{"symbol": ..., "brackets": [...]}`` objects
+            (a single object is accepted too).
+        notional_coef: as in :func:`brackets_from_payload`.
+        on_mismatch: as in :func:`brackets_from_payload`.
+
+    Returns:
+        A table per symbol, in the payload's order.
+
+    Raises:
+        InvalidInputError: as in :func:`brackets_from_payload`, and for a symbol listed
+            twice.
+        BracketError: as in :func:`brackets_from_payload`.
+
+    References:
+        Binance API, "Notional and Leverage Brackets (USER_DATA)"; FORMULAS.md §1
+        [published].
+
+    Examples:
+        >>> tables = bracket_tables_from_payload(
+        ...     [
+        ...         {
+        ...             "symbol": "BTCUSDT",
+        ...             "brackets": [
+        ...                 {
+        ...                     "bracket": 1,
+        ...                     "initialLeverage": 125,
+        ...                     "notionalCap": 50000,
+        ...                     "notionalFloor": 0,
+        ...                     "maintMarginRatio": 0.004,
+        ...                     "cum": 0.0,
+        ...                 }
+        ...             ],
+        ...         },
+        ...         {
+        ...             "symbol": "ETHUSDT",
+        ...             "brackets": [
+        ...                 {
+        ...                     "bracket": 1,
+        ...                     "initialLeverage": 100,
+        ...                     "notionalCap": 10000,
+        ...                     "notionalFloor": 0,
+        ...                     "maintMarginRatio": 0.005,
+        ...                     "cum": 0.0,
+        ...                 }
+        ...             ],
+        ...         },
+        ...     ]
+        ... )
+        >>> sorted(tables)
+        ['BTCUSDT', 'ETHUSDT']
+
+    .. versionadded:: 0.1.0
+    """
+    entries = (
+        [payload] if isinstance(payload, Mapping) else _payload.as_list(payload, where="payload")
+    )
+    tables: dict[str, BracketTable] = {}
+    for i, raw in enumerate(entries):
+        where = "payload" if isinstance(payload, Mapping) else f"payload[{i}]"
+        entry = _payload.as_mapping(raw, where=where)
+        name = _payload.text(entry, "symbol", where=where)
+        if name in tables:
+            msg = f"{where}.symbol {name!r} is listed twice"
+            raise InvalidInputError(msg)
+        tables[name] = _entry_table(
+            entry, where=where, notional_coef=notional_coef, on_mismatch=on_mismatch
+        )
+    return tables
+
+
+@exact
+def scale_brackets(table: BracketTable, coef: NumberLike) -> BracketTable:
+    r"""Scale a table's notional edges by a user's bracket multiplier ``k``.
+
+    Floors, caps and maintenance amounts are multiplied by ``k``; rates and leverages
+    stay. The recursion is linear in the floors, so the scaled amounts stay consistent:
+
+    .. math::
+
+        floor'_i = k \cdot floor_i, \quad cap'_i = k \cdot cap_i, \quad
+        cum'_i = k \cdot cum_i
+
+    Args:
+        table: the standard table.
+        coef: ``k > 0``, Binance's ``notionalCoef``.
+
+    Returns:
+        The user's table.
+
+    Raises:
+        InvalidInputError: when ``table`` is not a table or ``coef`` is not a positive
+            number.
+
+    References:
+        Binance API, "Notional and Leverage Brackets" (``notionalCoef``); FORMULAS.md §1
+        [derived].
+
+    Examples:
+        >>> scaled = scale_brackets(BTCUSDT_BRACKETS, "1.5")
+        >>> scaled.brackets[1].floor, scaled.brackets[1].maintenance_amount
+        (Decimal('75000.0'), Decimal('75.0000'))
+
+    .. versionadded:: 0.1.0
+    """
+    if not isinstance(table, BracketTable):
+        msg = f"table must be a BracketTable, got {table!r}"
+        raise InvalidInputError(msg)
+    k = to_decimal(coef, name="coef")
+    if k <= 0:
+        msg = f"coef must be positive, got {coef!r}"
+        raise InvalidInputError(msg)
+    return BracketTable(
+        brackets=[
+            attrs.evolve(
+                b,
+                floor=b.floor * k,
+                cap=b.cap * k,
+                maintenance_amount=b.maintenance_amount * k,
+            )
+            for b in table.brackets
+        ]
+    )
+
+
+_MAX_TIER = 10_000
+
+
+def _tier_number(value: Decimal, *, where: str) -> int:
+    if not 1 <= value <= _MAX_TIER or value != value.to_integral_value():
+        msg = f"{where}.tier must be a whole number from 1 to {_MAX_TIER}, got {value!r}"
+        raise InvalidInputError(msg)
+    return int(value)
+
+
+def _isolated_leverage(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
+    positive(instance, attribute, value)
+    if value <= 1:
+        msg = f"{attribute.name} must be above 1, got {value!r}"
+        raise InvalidInputError(msg)
+
+
+def _text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str):
+        msg = f"{attribute.name} must be a string, got {value!r}"
+        raise InvalidInputError(msg)
+
+
+def _whole(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        msg = f"{attribute.name} must be an integer ≥ 1, got {value!r}"
+        raise InvalidInputError(msg)
+
+
+def _non_negative(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
+    positive(instance, attribute, value + 1 if value == 0 else value)
+
+
+@attrs.frozen(kw_only=True)
+class IsolatedMarginTierRow:
+    """One row of Binance's isolated margin tier data for one pair.
+
+    Attributes:
+        symbol: the pair (``"BTCUSDT"``).
+        tier: the tier number, 1 for the smallest borrow.
+        effective_multiple: the tier's max leverage (``effectiveMultiple``).
+        initial_risk_ratio: the margin level a borrow must keep (``initialRiskRatio``,
+            IRR; ``max_leverage = IRR/(IRR − 1)``).
+        liquidation_risk_ratio: the margin level at which the pair is liquidated
+            (``liquidationRiskRatio``).
+        base_asset_max_borrowable: the most base asset this tier lends.
+        quote_asset_max_borrowable: the most quote asset this tier lends.
+
+    The margin-call ratio is not part of this payload (FORMULAS.md §2.3 quotes 1.09 for
+    tier 1 of the 10x family).
+
+    Examples:
+        >>> IsolatedMarginTierRow(
+        ...     symbol="BTCUSDT",
+        ...     tier=1,
+        ...     effective_multiple=10,
+        ...     initial_risk_ratio="1.111",
+        ...     liquidation_risk_ratio="1.05",
+        ...     base_asset_max_borrowable=9,
+        ...     quote_asset_max_borrowable=70000,
+        ... ).tier
+        1
+
+    .. versionadded:: 0.1.0
+    """
+
+    symbol: str = attrs.field(validator=_text)
+    tier: int = attrs.field(validator=_whole)
+    effective_multiple: Decimal = attrs.field(converter=number, validator=_isolated_leverage)
+    initial_risk_ratio: Decimal = attrs.field(converter=number, validator=_isolated_leverage)
+    liquidation_risk_ratio: Decimal = attrs.field(converter=number, validator=_isolated_leverage)
+    base_asset_max_borrowable: Decimal = attrs.field(converter=number, validator=_non_negative)
+    quote_asset_max_borrowable: Decimal = attrs.field(converter=number, validator=_non_negative)
+
+    @liquidation_risk_ratio.validator
+    def _below_initial(self, _attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
+        if value >= self.initial_risk_ratio:
+            msg = (
+                f"liquidation_risk_ratio must be below initial_risk_ratio "
+                f"{self.initial_risk_ratio!r}, got {value!r}"
+            )
+            raise InvalidInputError(msg)
+
+
+_TIER_FIELDS = {
+    "effective_multiple": "effectiveMultiple",
+    "initial_risk_ratio": "initialRiskRatio",
+    "liquidation_risk_ratio": "liquidationRiskRatio",
+    "base_asset_max_borrowable": "baseAssetMaxBorrowable",
+    "quote_asset_max_borrowable": "quoteAssetMaxBorrowable",
+}
+
+
+@exact
+def isolated_margin_tiers_from_payload(
+    payload: Json, *, symbol: str | None = None
+) -> tuple[IsolatedMarginTierRow, ...]:
+    """Parse ``GET /sapi/v1/margin/isolatedMarginTier`` into tier rows of one pair.
+
+    Args:
+        payload: the decoded JSON list of tier objects (``symbol``, ``tier``,
+            ``effectiveMultiple``, ``initialRiskRatio``, ``liquidationRiskRatio``,
+            ``baseAssetMaxBorrowable``, ``quoteAssetMaxBorrowable``; numbers as strings
+            or JSON numbers).
+        symbol: the pair to keep when the list holds several pairs.
+
+    Returns:
+        The pair's tiers, ordered by tier number ``1, 2, …``.
+
+    Raises:
+        InvalidInputError: a missing field or wrong type (the message names the path),
+            an empty list, several pairs and no ``symbol``, an unknown ``symbol``, tiers
+            out of order or not numbered ``1, 2, …``, or a row whose liquidation ratio is
+            not below its initial risk ratio.
+
+    References:
+        Binance API, "Query Isolated Margin Tier Data (USER_DATA)"; FORMULAS.md §2.3
+        [published].
+
+    Examples:
+        >>> rows = isolated_margin_tiers_from_payload(
+        ...     [
+        ...         {
+        ...             "symbol": "BTCUSDT",
+        ...             "tier": 1,
+        ...             "effectiveMultiple": "10",
+        ...             "initialRiskRatio": "1.111",
+        ...             "liquidationRiskRatio": "1.05",
+        ...             "baseAssetMaxBorrowable": "9",
+        ...             "quoteAssetMaxBorrowable": "70000",
+        ...         },
+        ...     ]
+        ... )
+        >>> rows[0].liquidation_risk_ratio
+        Decimal('1.05')
+
+    .. versionadded:: 0.1.0
+    """
+    if symbol is not None and not isinstance(symbol, str):
+        msg = f"symbol must be a string or None, got {symbol!r}"
+        raise InvalidInputError(msg)
+    entries = _payload.as_list(payload, where="payload")
+    rows: list[IsolatedMarginTierRow] = []
+    for i, raw in enumerate(entries):
+        where = f"payload[{i}]"
+        obj = _payload.as_mapping(raw, where=where)
+        name = _payload.text(obj, "symbol", where=where)
+        if symbol is not None and name != symbol:
+            continue
+        tier = _tier_number(_payload.number(obj, "tier", where=where), where=where)
+        values = {
+            attr: _payload.number(obj, key, where=where) for attr, key in _TIER_FIELDS.items()
+        }
+        if rows and name != rows[0].symbol:
+            msg = (
+                f"{where}.symbol is {name!r} but earlier tiers are {rows[0].symbol!r}: pass symbol="
+            )
+            raise InvalidInputError(msg)
+        if tier != len(rows) + 1:
+            msg = f"{where}.tier must be {len(rows) + 1} (tiers sorted 1, 2, …), got {tier!r}"
+            raise InvalidInputError(msg)
+        rows.append(IsolatedMarginTierRow(symbol=name, tier=tier, **values))
+    if not rows:
+        wanted = "" if symbol is None else f" for symbol {symbol!r}"
+        msg = f"payload holds no isolated margin tiers{wanted}"
+        raise InvalidInputError(msg)
+    return tuple(rows)
+
+
+def _parse_snapshot(payload: Json) -> BracketTable:
+    return brackets_from_payload(payload)
+
+
+BTCUSDT_SNAPSHOT: Snapshot = load("binance_usdm_BTCUSDT.json", _parse_snapshot)
+"""Binance USDⓈ-M BTCUSDT brackets, the 2021–2023 table (dated 2022-01-01; see ``.notes``)."""
+
+ETHUSDT_SNAPSHOT: Snapshot = load("binance_usdm_ETHUSDT.json", _parse_snapshot)
+"""Binance USDⓈ-M ETHUSDT brackets (dated 2022-01-01; less certain, see ``.notes``)."""
+
+BTCUSD_PERP_SNAPSHOT: Snapshot = load("binance_coinm_BTCUSD_PERP.json", _parse_snapshot)
+"""Binance COIN-M BTCUSD_PERP brackets in BTC (dated 2022-01-01; see ``.notes``)."""
+
+BTCUSDT_BRACKETS: BracketTable = BTCUSDT_SNAPSHOT.brackets
+"""The table of :data:`BTCUSDT_SNAPSHOT` (quote notional, USDT)."""
+
+ETHUSDT_BRACKETS: BracketTable = ETHUSDT_SNAPSHOT.brackets
+"""The table of :data:`ETHUSDT_SNAPSHOT` (quote notional, USDT)."""
+
+BTCUSD_PERP_BRACKETS: BracketTable = BTCUSD_PERP_SNAPSHOT.brackets
+"""The table of :data:`BTCUSD_PERP_SNAPSHOT` (coin notional, BTC)."""
+
+SNAPSHOTS: Mapping[str, Snapshot] = {
+    s.symbol: s for s in (BTCUSDT_SNAPSHOT, ETHUSDT_SNAPSHOT, BTCUSD_PERP_SNAPSHOT)
+}
+"""The shipped snapshots by symbol."""
+
+SNAPSHOT_DATE: dt.date = BTCUSDT_SNAPSHOT.date
+"""The date of the shipped snapshots (all three are of the same date)."""
+
+INTEREST_COUNTING: InterestCounting = "binance"
+"""Binance spot margin charges one hour of interest at borrowing, then one at every UTC
+``HH:00`` while the loan is open (FORMULAS.md §2.2 [published]). Pass it as
+``counting=`` to ``levrisk.interest.accrued_interest``."""
+
+
+# ---------------------------------------------------------------- futures rules
+
+USDM_RULE: LiquidationRule = LiquidationRule()
+"""Binance USDⓈ-M: maintenance at mark (bracket at the liquidation price), no close fee.
+
+The clearance fee Binance charges on liquidation does not move the price (FORMULAS.md
+§3.2 [checked], §4 [published]). It is ``levrisk.futures``' default rule.
+"""
+
+COINM_RULE: LiquidationRule = LiquidationRule()
+"""Binance COIN-M: the same rule in coin values (FORMULAS.md §3.3 [checked])."""
+
+
+# ---------------------------------------------------------------- positionRisk
+
+MarginType: TypeAlias = Literal["isolated", "cross"]
+"""Binance's ``marginType`` of a position."""
+
+
+def _margin_type(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value not in ("isolated", "cross"):
+        msg = f"{attribute.name} must be 'isolated' or 'cross', got {value!r}"
+        raise InvalidInputError(msg)
+
+
+def _position(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Position):
+        msg = f"{attribute.name} must be a Position, got {value!r}"
+        raise InvalidInputError(msg)
+
+
+@attrs.frozen(kw_only=True)
+class PositionRisk:
+    """One open position of a ``positionRisk`` response, with what Binance reports on it.
+
+    Attributes:
+        position: the ``levrisk.futures.Position``.
+        margin_type: a :data:`MarginType`.
+        isolated_wallet: the isolated position's margin (``isolatedWallet``; 0 for cross).
+        mark_price: the mark price Binance reports (``markPrice``).
+        liquidation_price: Binance's own liquidation price, or ``None`` where it shows 0.
+
+    .. versionadded:: 0.1.0
+    """
+
+    position: Position = attrs.field(validator=_position)
+    margin_type: MarginType = attrs.field(validator=_margin_type)
+    isolated_wallet: Decimal = attrs.field(converter=number, validator=_non_negative)
+    mark_price: Decimal = attrs.field(converter=number, validator=positive)
+    liquidation_price: Decimal | None = attrs.field(
+        default=None, converter=optional_number, validator=positive
+    )
+
+
+def _contract_for(contracts: Mapping[str, Contract], symbol: str, *, where: str) -> Contract:
+    contract = contracts.get(symbol)
+    if not isinstance(contract, Contract):
+        msg = f"{where}.symbol {symbol!r} has no Contract in contracts (got {contract!r})"
+        raise InvalidInputError(msg)
+    return contract
+
+
+def _side(obj: Mapping[str, Json], amount: Decimal, *, where: str) -> Side:
+    side = obj.get("positionSide", "BOTH")
+    if side == "LONG":
+        return "long"
+    if side == "SHORT":
+        return "short"
+    if side != "BOTH":
+        msg = f"{where}.positionSide must be 'BOTH', 'LONG' or 'SHORT', got {side!r}"
+        raise InvalidInputError(msg)
+    return "long" if amount > 0 else "short"
+
+
+def _position_risk(
+    obj: Mapping[str, Json], contracts: Mapping[str, Contract], *, where: str
+) -> PositionRisk | None:
+    symbol = _payload.text(obj, "symbol", where=where)
+    amount = _payload.number(obj, "positionAmt", where=where)
+    if amount == 0:
+        return None
+    contract = _contract_for(contracts, symbol, where=where)
+    raw_type = _payload.text(obj, "marginType", where=where).lower()
+    if raw_type not in ("isolated", "cross"):
+        msg = f"{where}.marginType must be 'isolated' or 'cross', got {raw_type!r}"
+        raise InvalidInputError(msg)
+    margin_type: MarginType = "isolated" if raw_type == "isolated" else "cross"
+    liquidation = _payload.optional_number(obj, "liquidationPrice", where=where)
+    try:
+        position = Position(
+            contract=contract,
+            side=_side(obj, amount, where=where),
+            size=abs(amount),
+            entry_price=_payload.number(obj, "entryPrice", where=where),
+            leverage=_payload.number(obj, "leverage", where=where),
+        )
+        return PositionRisk(
+            position=position,
+            margin_type=margin_type,
+            isolated_wallet=_payload.optional_number(obj, "isolatedWallet", where=where) or 0,
+            mark_price=_payload.number(obj, "markPrice", where=where),
+            liquidation_price=liquidation or None,
+        )
+    except InvalidInputError as error:
+        msg = f"{where}: {error}"
+        raise type(error)(msg) from error
+
+
+@exact
+def position_risks_from_payload(
+    payload: Json, *, contracts: Mapping[str, Contract]
+) -> tuple[PositionRisk, ...]:
+    """Parse a ``positionRisk`` response into the open positions it lists.
+
+    Entries with ``positionAmt`` 0 (Binance lists every symbol) are skipped. The side is
+    ``positionSide`` in hedge mode (``LONG``/``SHORT``), the sign of ``positionAmt`` in
+    one-way mode (``BOTH``); the size is ``|positionAmt|`` (base units on USDⓈ-M,
+    contracts on COIN-M).
+
+    Args:
+        payload: the decoded JSON list of ``GET /fapi/v2/positionRisk`` (or
+            ``/dapi/v1/positionRisk``) entries.
+        contracts: the ``levrisk.futures.Contract`` of each symbol (its bracket table from
+            :func:`brackets_from_payload`; ``kind="inverse"`` and ``contract_size`` for
+            COIN-M).
+
+    Returns:
+        The open positions, in payload order.
+
+    Raises:
+        InvalidInputError: a missing field or wrong type (the message names the path), a
+            symbol without a contract, or a position the contract does not admit (e.g.
+            ``LeverageError`` for a leverage above its bracket).
+
+    References:
+        Binance API, "Position Information V2 (USER_DATA)"; FORMULAS.md §3.1 [published].
+
+    Examples:
+        >>> from levrisk.futures import Contract
+        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=BTCUSDT_BRACKETS)
+        >>> risks = position_risks_from_payload(
+        ...     [
+        ...         {
+        ...             "symbol": "BTCUSDT",
+        ...             "positionAmt": "-0.100",
+        ...             "entryPrice": "60000.0",
+        ...             "markPrice": "59000.00000000",
+        ...             "unRealizedProfit": "100.00000000",
+        ...             "liquidationPrice": "65000.12345",
+        ...             "leverage": "10",
+        ...             "marginType": "isolated",
+        ...             "isolatedWallet": "600.00000000",
+        ...             "positionSide": "BOTH",
+        ...         }
+        ...     ],
+        ...     contracts={"BTCUSDT": btc},
+        ... )
+        >>> risks[0].position.side, risks[0].position.size, risks[0].isolated_wallet
+        ('short', Decimal('0.100'), Decimal('600.00000000'))
+
+    .. versionadded:: 0.1.0
+    """
+    if not isinstance(contracts, Mapping):
+        msg = f"contracts must be a mapping of symbol to Contract, got {contracts!r}"
+        raise InvalidInputError(msg)
+    risks: list[PositionRisk] = []
+    for i, raw in enumerate(_payload.as_list(payload, where="payload")):
+        where = f"payload[{i}]"
+        risk = _position_risk(_payload.as_mapping(raw, where=where), contracts, where=where)
+        if risk is not None:
+            risks.append(risk)
+    return tuple(risks)
+
+
+@exact
+def cross_account_from_payload(
+    payload: Json, *, wallet_balance: NumberLike, contracts: Mapping[str, Contract]
+) -> CrossAccount:
+    """Build the cross account of a ``positionRisk`` response (its cross positions).
+
+    Isolated positions are left out (each is its own account). The position mode is
+    ``"hedge"`` when any entry has ``positionSide`` ``LONG`` or ``SHORT``.
+
+    Args:
+        payload: the decoded ``positionRisk`` list.
+        wallet_balance: the cross wallet balance (``crossWalletBalance`` of the account
+            endpoint), ≥ 0.
+        contracts: the contract of each symbol, as in :func:`position_risks_from_payload`.
+
+    Returns:
+        The ``levrisk.futures.CrossAccount``; mark prices are in :func:`mark_prices_from_payload`.
+
+    Raises:
+        InvalidInputError: as :func:`position_risks_from_payload`, or a bad wallet.
+
+    References:
+        Binance API, "Position Information V2" and "Account Information V2";
+        FORMULAS.md §3.2 [checked].
+
+    Examples:
+        >>> from levrisk.futures import Contract, cross_liquidation_price
+        >>> from levrisk.numbers import round_to_step
+        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=BTCUSDT_BRACKETS)
+        >>> payload = [
+        ...     {
+        ...         "symbol": "BTCUSDT",
+        ...         "positionAmt": "0.020",
+        ...         "entryPrice": "50000",
+        ...         "markPrice": "50000",
+        ...         "liquidationPrice": "25100.40",
+        ...         "leverage": "2",
+        ...         "marginType": "cross",
+        ...         "isolatedWallet": "0",
+        ...         "positionSide": "BOTH",
+        ...     }
+        ... ]
+        >>> account = cross_account_from_payload(
+        ...     payload, wallet_balance=500, contracts={"BTCUSDT": btc}
+        ... )
+        >>> lp = cross_liquidation_price(account, "BTCUSDT", mark_prices={}, rule=USDM_RULE)
+        >>> round_to_step(lp, "0.01", "half_up")
+        Decimal('25100.40')
+
+    .. versionadded:: 0.1.0
+    """
+    risks = [
+        r
+        for r in position_risks_from_payload(payload, contracts=contracts)
+        if r.margin_type == "cross"
+    ]
+    hedge = any(
+        _payload.as_mapping(raw, where="payload").get("positionSide", "BOTH") != "BOTH"
+        for raw in _payload.as_list(payload, where="payload")
+    )
+    return CrossAccount(
+        wallet_balance=wallet_balance,
+        positions=[r.position for r in risks],
+        position_mode="hedge" if hedge else "one_way",
+    )
+
+
+@exact
+def mark_prices_from_payload(payload: Json) -> dict[str, Decimal]:
+    """The ``markPrice`` of every symbol of a ``positionRisk`` (or ``premiumIndex``) list.
+
+    Args:
+        payload: the decoded JSON list of objects with ``symbol`` and ``markPrice``.
+
+    Returns:
+        The mark price by symbol (entries without a positive mark are skipped).
+
+    Raises:
+        InvalidInputError: a missing field or wrong type, naming its path.
+
+    References:
+        Binance API, "Position Information V2", "Mark Price"; FORMULAS.md §3.1.
+
+    Examples:
+        >>> mark_prices_from_payload([{"symbol": "BTCUSDT", "markPrice": "59000.5"}])
+        {'BTCUSDT': Decimal('59000.5')}
+
+    .. versionadded:: 0.1.0
+    """
+    marks: dict[str, Decimal] = {}
+    for i, raw in enumerate(_payload.as_list(payload, where="payload")):
+        where = f"payload[{i}]"
+        obj = _payload.as_mapping(raw, where=where)
+        price = _payload.number(obj, "markPrice", where=where)
+        if price > 0:
+            marks[_payload.text(obj, "symbol", where=where)] = price
+    return marks
+
+
+# ---------------------------------------------------------------- spot margin
+
+CROSS_3X: MarginThresholds = BINANCE_CROSS_3X
+"""Binance cross margin classic, 3x: call 1.3, liquidation 1.1, IRR 1.5, transfer out above 2.
+
+The thresholds object of ``levrisk.margin`` (FORMULAS.md §2.3 [published]).
+"""
+
+CROSS_5X: MarginThresholds = BINANCE_CROSS_5X
+"""Binance cross margin classic, 5x: call 1.3, liquidation 1.1, IRR 1.25, transfer out above 2.
+
+FORMULAS.md §2.3 [published].
+"""
+
+ISOLATED_10X_TIER1: MarginThresholds = BINANCE_ISOLATED_10X_TIER1
+"""Binance isolated margin, 10x family, tier 1: liquidation 1.05, call 1.09, IRR 1.111.
+
+Per-pair tiers change: parse the current ones with :func:`isolated_tier_table_from_payload`
+(FORMULAS.md §2.3 [published]).
+"""
+
+CROSS_MARGIN_PRO_LIQUIDATION_LEVEL: Decimal = PRO_LIQUIDATION_LEVEL
+"""Cross Margin Pro liquidates at a Pro margin level ≤ 1.0 (FORMULAS.md §2.6 [published])."""
+
+
+@exact
+def isolated_tier_table_from_payload(
+    payload: Json,
+    *,
+    margin_call: NumberLike | Mapping[int, NumberLike],
+    symbol: str | None = None,
+) -> IsolatedTierTable:
+    """Build ``levrisk.margin``'s isolated tier table from ``isolatedMarginTier`` data.
+
+    The payload gives each tier's max leverage (``effectiveMultiple``), initial and
+    liquidation risk ratios and borrow limits, but not its margin-call level, so that is
+    an argument: one level for every tier, or one per tier number.
+
+    Args:
+        payload: the decoded JSON list of ``GET /sapi/v1/margin/isolatedMarginTier``.
+        margin_call: the margin-call level, or a mapping tier number → level.
+        symbol: the pair to keep when the list holds several.
+
+    Returns:
+        The pair's ``levrisk.margin.IsolatedTierTable``.
+
+    Raises:
+        InvalidInputError: as :func:`isolated_margin_tiers_from_payload`; a tier with no
+            margin-call level, or thresholds out of order (the call must lie above the
+            liquidation ratio); a borrow limit of 0.
+
+    References:
+        Binance API, "Query Isolated Margin Tier Data"; Binance, "Isolated Margin Tiers";
+        FORMULAS.md §2.3 [published].
+
+    Examples:
+        >>> table = isolated_tier_table_from_payload(
+        ...     [
+        ...         {
+        ...             "symbol": "BTCUSDT",
+        ...             "tier": 1,
+        ...             "effectiveMultiple": "10",
+        ...             "initialRiskRatio": "1.111",
+        ...             "liquidationRiskRatio": "1.05",
+        ...             "baseAssetMaxBorrowable": "9",
+        ...             "quoteAssetMaxBorrowable": "70000",
+        ...         }
+        ...     ],
+        ...     margin_call="1.09",
+        ... )
+        >>> table.tiers[0].thresholds == ISOLATED_10X_TIER1
+        True
+
+    .. versionadded:: 0.1.0
+    """
+    rows = isolated_margin_tiers_from_payload(payload, symbol=symbol)
+    tiers: list[IsolatedTier] = []
+    for i, row in enumerate(rows):
+        if isinstance(margin_call, Mapping):
+            if row.tier not in margin_call:
+                msg = f"margin_call has no level for tier {row.tier!r}"
+                raise InvalidInputError(msg)
+            call = margin_call[row.tier]
+        else:
+            call = margin_call
+        try:
+            thresholds = MarginThresholds(
+                liquidation=row.liquidation_risk_ratio,
+                margin_call=call,
+                initial_risk_ratio=row.initial_risk_ratio,
+                max_leverage=row.effective_multiple,
+            )
+            tiers.append(
+                IsolatedTier(
+                    tier=row.tier,
+                    thresholds=thresholds,
+                    base_borrow_limit=row.base_asset_max_borrowable,
+                    quote_borrow_limit=row.quote_asset_max_borrowable,
+                )
+            )
+        except InvalidInputError as error:
+            msg = f"payload tier {row.tier} (row {i}): {error}"
+            raise type(error)(msg) from error
+    return IsolatedTierTable(tiers=tiers)
+
+
+@exact
+def pro_tiers_from_payload(
+    payload: Json, *, on_mismatch: OnMismatch = "raise"
+) -> dict[str, BracketTable]:
+    """Parse Cross Margin Pro's liability brackets into one table per asset.
+
+    Reads ``GET /sapi/v1/margin/leverageBracket``: groups of ``assetNames`` sharing
+    ``brackets`` of ``leverage``, ``maxDebt`` (the cap, in USDT value of the liability),
+    ``maintenanceMarginRate`` and ``initialMarginRate``. The maintenance amounts are
+    derived by the recursion of FORMULAS.md §1; ``fastNum`` is not used (Binance does not
+    document it).
+
+    Args:
+        payload: the decoded JSON list of groups.
+        on_mismatch: accepted for symmetry with the other parsers (no amounts are given).
+
+    Returns:
+        A table per liability asset, with the published initial rates, ready for the
+        ``tiers=`` argument of ``levrisk.margin``'s Pro functions.
+
+    Raises:
+        InvalidInputError: a missing field or wrong type (the message names the path), or
+            an asset listed in two groups.
+        BracketError: unsorted or overlapping brackets, invalid rates or leverages.
+
+    References:
+        Binance API, "Query Liability Coin Leverage Bracket in Cross Margin Pro Mode";
+        FORMULAS.md §2.6 [published].
+
+    Examples:
+        >>> tables = pro_tiers_from_payload(
+        ...     [
+        ...         {
+        ...             "assetNames": ["USDT", "BTC"],
+        ...             "rank": 1,
+        ...             "brackets": [
+        ...                 {
+        ...                     "leverage": 10,
+        ...                     "maxDebt": 1000000.0,
+        ...                     "maintenanceMarginRate": 0.02,
+        ...                     "initialMarginRate": 0.1112,
+        ...                     "fastNum": 0,
+        ...                 },
+        ...                 {
+        ...                     "leverage": 3,
+        ...                     "maxDebt": 4000000.0,
+        ...                     "maintenanceMarginRate": 0.07,
+        ...                     "initialMarginRate": 0.5,
+        ...                     "fastNum": 60000.0,
+        ...                 },
+        ...             ],
+        ...         }
+        ...     ]
+        ... )
+        >>> sorted(tables), tables["BTC"].maintenance_margin(2_000_000)
+        (['BTC', 'USDT'], Decimal('90000.000'))
+
+    .. versionadded:: 0.1.0
+    """
+    tables: dict[str, BracketTable] = {}
+    for i, raw in enumerate(_payload.as_list(payload, where="payload")):
+        where = f"payload[{i}]"
+        group = _payload.as_mapping(raw, where=where)
+        names = _payload.as_list(
+            _payload.field(group, "assetNames", where=where), where=f"{where}.assetNames"
+        )
+        brackets = _payload.as_list(
+            _payload.field(group, "brackets", where=where), where=f"{where}.brackets"
+        )
+        rows: list[TierRow] = []
+        for k, item in enumerate(brackets):
+            at = f"{where}.brackets[{k}]"
+            obj = _payload.as_mapping(item, where=at)
+            rows.append(
+                TierRow(
+                    where=at,
+                    floor=rows[-1].cap if rows else Decimal(0),
+                    cap=_payload.number(obj, "maxDebt", where=at),
+                    maintenance_rate=_payload.number(obj, "maintenanceMarginRate", where=at),
+                    max_leverage=_payload.number(obj, "leverage", where=at),
+                    initial_rate=_payload.optional_number(obj, "initialMarginRate", where=at),
+                    floor_name="(previous maxDebt)",
+                    cap_name="maxDebt",
+                )
+            )
+        table = _payload.table_from_tiers(rows, where=f"{where}.brackets", on_mismatch=on_mismatch)
+        for j, name in enumerate(names):
+            if not isinstance(name, str) or not name:
+                msg = f"{where}.assetNames[{j}] must be a non-empty string, got {name!r}"
+                raise InvalidInputError(msg)
+            if name in tables:
+                msg = f"{where}.assetNames[{j}] {name!r} is listed in two groups"
+                raise InvalidInputError(msg)
+            tables[name] = table
+    return tables

@@ -1,0 +1,46 @@
+r"""Bitget: perpetual futures with the close fee valued at mark — a rule preset.
+
+Bitget's liquidation condition values the maintenance margin at mark and reserves the fee
+to close the position at the mark (liquidation) price [derived]:
+
+.. math::
+
+    LP_{long} = \frac{Q \cdot EP - M - D}{Q \cdot (1 - m - c)}, \qquad
+    LP_{short} = \frac{Q \cdot EP + M + D}{Q \cdot (1 + m + c)}
+
+The algebra lives in ``levrisk.futures``; this module only holds the rule.
+"""
+
+from __future__ import annotations
+
+from levrisk.exchanges._rules import close_fee_at_mark
+from levrisk.futures import LiquidationRule
+from levrisk.numbers import NumberLike, exact
+
+__all__ = ["liquidation_rule"]
+
+
+@exact
+def liquidation_rule(*, fee_rate: NumberLike) -> LiquidationRule:
+    r"""Bitget's rule: maintenance at mark, the close fee ``c·Q·P`` at mark.
+
+    Args:
+        fee_rate: the taker fee rate ``c`` in [0, 1) (0 gives Binance's fee-less rule).
+
+    Returns:
+        The rule, for ``levrisk.futures.isolated_liquidation_price`` and
+        ``cross_liquidation_price``.
+
+    Raises:
+        InvalidInputError: when ``fee_rate`` is not a rate in [0, 1).
+
+    References:
+        Bitget Help, "Liquidation price" (USDT-M futures); FORMULAS.md §4 [derived].
+
+    Examples:
+        >>> liquidation_rule(fee_rate="0.0005")
+        LiquidationRule(maintenance_basis='mark', close_fee='mark', fee_rate=Decimal('0.0005'))
+
+    .. versionadded:: 0.1.0
+    """
+    return close_fee_at_mark(fee_rate)

@@ -1,0 +1,472 @@
+r"""Bybit: classic and unified liquidation rules, risk-limit tiers — presets and parsers.
+
+**Rules** (FORMULAS.md §4), for ``levrisk.futures``' one solver: :data:`CLASSIC_RULE`
+(classic USDT perpetuals 2022–2024 and Bybit 2020: maintenance valued at entry;
+:func:`classic_rule` adds the fee to close at the bankruptcy price) and
+:data:`UNIFIED_RULE` (unified trading account: maintenance at mark, the fee entering only
+through the added margin, :func:`unified_margin`). Both apply to inverse contracts too
+(``Contract(kind="inverse")``). Bybit's bankruptcy price is
+``levrisk.futures.bankruptcy_price`` with the initial margin (``EP·(1 ∓ 1/L)`` linear);
+:func:`fee_to_close` is the fee at that price. Classic spot margin counts interest per
+started hour (:data:`INTEREST_COUNTING`).
+
+**Risk-limit payloads.** Bybit's risk limits are bracket tables under another name: each
+tier has a cap (the risk limit value), a maintenance margin rate, an initial margin rate
+and a max leverage, and the maintenance amount ("``mmDeduction``") follows the same
+recursion as Binance's ``cum`` (FORMULAS.md §1). The API changed how it writes the rates:
+
+- v2 (``/v2/public/risk-limit/list``, snake_case fields ``limit``, ``maintain_margin``,
+  ``starting_margin``, ``max_leverage``) gave them in **percent** (``"0.5"`` is 0.5%);
+- v5 (``/v5/market/risk-limit``, camelCase fields ``riskLimitValue``,
+  ``maintenanceMargin``, ``initialMargin``, ``maxLeverage``, ``mmDeduction``) gives them
+  as **fractions** (``"0.005"``).
+
+:func:`risk_limits_from_payload` recognises the version by the field names, or takes the
+units from the caller, and returns them with the table (:class:`RiskLimits`), so the
+caller can see which reading was used. Where a tier gives both an initial rate and a max
+leverage, ``initial rate × max leverage`` must be close to 1 in the chosen units; if it is
+not (say ``units="percent"`` on a v5 payload), the reading is ambiguous and the parser
+raises instead of returning a table off by a factor of 100.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Literal, TypeAlias
+
+import attrs
+
+from levrisk.brackets import BracketTable
+from levrisk.exceptions import InvalidInputError
+from levrisk.exchanges import _payload
+from levrisk.exchanges._payload import Json, OnMismatch, TierRow
+from levrisk.futures import (
+    LiquidationRule,
+    Position,
+    bankruptcy_price,
+    initial_margin,
+    notional,
+)
+from levrisk.interest import InterestCounting
+from levrisk.numbers import NumberLike, exact, to_decimal
+
+__all__ = [
+    "CLASSIC_RULE",
+    "INTEREST_COUNTING",
+    "UNIFIED_RULE",
+    "RateUnits",
+    "RiskLimits",
+    "classic_rule",
+    "fee_to_close",
+    "risk_limits_from_payload",
+    "unified_margin",
+]
+
+RateUnits: TypeAlias = Literal["percent", "fraction"]
+"""How a payload writes its rates: ``"percent"`` (``"0.5"`` is 0.5%) or ``"fraction"``."""
+
+_V5 = {
+    "cap": "riskLimitValue",
+    "mm": "maintenanceMargin",
+    "im": "initialMargin",
+    "lev": "maxLeverage",
+    "amount": "mmDeduction",
+}
+_V2 = {
+    "cap": "limit",
+    "mm": "maintain_margin",
+    "im": "starting_margin",
+    "lev": "max_leverage",
+    "amount": "mm_deduction",
+}
+_TOLERANCE = Decimal("0.1")
+
+
+def _units(value: object) -> None:
+    if value not in ("percent", "fraction"):
+        msg = f"units must be 'percent' or 'fraction', got {value!r}"
+        raise InvalidInputError(msg)
+
+
+def _check_units(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
+    _units(value)
+
+
+def _check_symbol(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str):
+        msg = f"{attribute.name} must be a string, got {value!r}"
+        raise InvalidInputError(msg)
+
+
+def _check_table(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, BracketTable):
+        msg = f"{attribute.name} must be a BracketTable, got {value!r}"
+        raise InvalidInputError(msg)
+
+
+@attrs.frozen(kw_only=True)
+class RiskLimits:
+    """A parsed risk-limit table and the rate units the payload was read in.
+
+    Attributes:
+        symbol: the symbol the tiers belong to.
+        units: the :data:`RateUnits` the payload's rates were read in.
+        brackets: the table, rates as fractions, in the risk limit's unit (quote for
+            USDT contracts, coin for inverse ones).
+
+    .. versionadded:: 0.1.0
+    """
+
+    symbol: str = attrs.field(validator=_check_symbol)
+    units: RateUnits = attrs.field(validator=_check_units)
+    brackets: BracketTable = attrs.field(validator=_check_table)
+
+
+def _tiers(payload: Json) -> tuple[Sequence[Json], str]:
+    """The list of tiers inside a full response, its ``result``, or the bare list."""
+    where = "payload"
+    node = payload
+    if isinstance(node, Mapping) and "result" in node:
+        node, where = node["result"], f"{where}.result"
+    if isinstance(node, Mapping) and "list" in node:
+        node, where = node["list"], f"{where}.list"
+    return _payload.as_list(node, where=where), where
+
+
+def _version_of(obj: Mapping[str, Json], *, where: str) -> dict[str, str]:
+    v5 = _V5["cap"] in obj
+    v2 = _V2["cap"] in obj
+    if v5 == v2:
+        msg = (
+            f"{where} must carry either {_V5['cap']!r} (API v5, rates as fractions) or "
+            f"{_V2['cap']!r} (API v2, rates in percent); cannot tell the version or the "
+            f"rate units: pass units="
+        )
+        raise InvalidInputError(msg)
+    return _V5 if v5 else _V2
+
+
+@exact
+def risk_limits_from_payload(
+    payload: Json,
+    *,
+    symbol: str | None = None,
+    units: RateUnits | Literal["auto"] = "auto",
+    on_mismatch: OnMismatch = "raise",
+) -> RiskLimits:
+    r"""Parse a Bybit risk-limit response (API v5 or v2) into a bracket table.
+
+    Rates are normalised to fractions: ``rate = value / 100`` when the payload writes
+    percent. The maintenance amount is derived by the recursion (and ``mmDeduction``,
+    when given, is checked against it):
+
+    .. math::
+
+        MM = notional \cdot m_k - deduction_k, \qquad
+        deduction_k = deduction_{k-1} + cap_{k-1} \cdot (m_k - m_{k-1})
+
+    Args:
+        payload: the decoded JSON: the whole response (``{"result": {"list": [...]}}``
+            for v5, ``{"result": [...]}`` for v2), its ``result``, or the list of tiers.
+        symbol: the symbol to keep when the list holds several.
+        units: ``"auto"`` (default: v5 field names mean fractions, v2 names percent),
+            or the :data:`RateUnits` to read the rates in.
+        on_mismatch: ``"raise"`` or ``"warn"``, what an ``mmDeduction`` that breaks the
+            recursion does.
+
+    Returns:
+        The table with the units it was read in.
+
+    Raises:
+        InvalidInputError: a missing field or wrong type (the message names the path),
+            tiers of both API versions, several symbols and no ``symbol``, an unknown
+            ``symbol``, or a percent/fraction ambiguity (``initial rate × max leverage``
+            far from 1 in the chosen units).
+        BracketError: unsorted or overlapping tiers, or invalid rates.
+
+    References:
+        Bybit API v5, "Get Risk Limit"; Bybit API v2, "Risk Limit"; FORMULAS.md §1 and
+        §4 [published].
+
+    Examples:
+        >>> limits = risk_limits_from_payload(
+        ...     {
+        ...         "retCode": 0,
+        ...         "result": {
+        ...             "category": "linear",
+        ...             "list": [
+        ...                 {
+        ...                     "id": 1,
+        ...                     "symbol": "BTCUSDT",
+        ...                     "riskLimitValue": "2000000",
+        ...                     "maintenanceMargin": "0.005",
+        ...                     "initialMargin": "0.01",
+        ...                     "maxLeverage": "100.00",
+        ...                     "mmDeduction": "",
+        ...                 },
+        ...                 {
+        ...                     "id": 2,
+        ...                     "symbol": "BTCUSDT",
+        ...                     "riskLimitValue": "4000000",
+        ...                     "maintenanceMargin": "0.01",
+        ...                     "initialMargin": "0.0175",
+        ...                     "maxLeverage": "57.14",
+        ...                     "mmDeduction": "10000",
+        ...                 },
+        ...             ],
+        ...         },
+        ...     }
+        ... )
+        >>> limits.units, limits.brackets.maintenance_margin(3_000_000)
+        ('fraction', Decimal('20000.000'))
+
+    .. versionadded:: 0.1.0
+    """
+    if units != "auto":
+        _units(units)
+    tiers, where = _tiers(payload)
+    chosen, symbol = _select(tiers, symbol, where=where)
+    fields = _version_of(chosen[0][1], where=f"{where}[{chosen[0][0]}]")
+    seen: RateUnits = "fraction" if fields is _V5 else "percent"
+    read_as: RateUnits = seen if units == "auto" else units
+    rows: list[TierRow] = []
+    for i, obj in chosen:
+        at = f"{where}[{i}]"
+        if _version_of(obj, where=at) is not fields:
+            msg = f"{at} uses the other API version's field names than {where}[{chosen[0][0]}]"
+            raise InvalidInputError(msg)
+        floor = rows[-1].cap if rows else Decimal(0)
+        rows.append(_row(obj, at=at, fields=fields, read_as=read_as, floor=floor))
+    table = _payload.table_from_tiers(rows, where=where, on_mismatch=on_mismatch)
+    return RiskLimits(symbol=symbol, units=read_as, brackets=table)
+
+
+def _select(
+    tiers: Sequence[Json], symbol: str | None, *, where: str
+) -> tuple[list[tuple[int, Mapping[str, Json]]], str]:
+    """The tiers of ``symbol`` (with their indices) and the symbol chosen."""
+    if not tiers:
+        msg = f"{where} holds no risk-limit tiers"
+        raise InvalidInputError(msg)
+    objects = [_payload.as_mapping(raw, where=f"{where}[{i}]") for i, raw in enumerate(tiers)]
+    names = [_payload.text(obj, "symbol", where=f"{where}[{i}]") for i, obj in enumerate(objects)]
+    if symbol is None:
+        if len(set(names)) > 1:
+            msg = f"{where} holds tiers of {sorted(set(names))!r}: pass symbol= to choose one"
+            raise InvalidInputError(msg)
+        symbol = names[0]
+    elif not isinstance(symbol, str):
+        msg = f"symbol must be a string or None, got {symbol!r}"
+        raise InvalidInputError(msg)
+    chosen = [
+        (i, obj) for i, (obj, name) in enumerate(zip(objects, names, strict=True)) if name == symbol
+    ]
+    if not chosen:
+        msg = f"{where} has no tiers of symbol {symbol!r}"
+        raise InvalidInputError(msg)
+    return chosen, symbol
+
+
+def _row(
+    obj: Mapping[str, Json],
+    *,
+    at: str,
+    fields: dict[str, str],
+    read_as: RateUnits,
+    floor: Decimal,
+) -> TierRow:
+    """One tier, rates normalised to fractions, checked for percent/fraction ambiguity."""
+    scale = Decimal(100) if read_as == "percent" else Decimal(1)
+    initial = _payload.optional_number(obj, fields["im"], where=at)
+    leverage = _payload.number(obj, fields["lev"], where=at)
+    if initial is not None:
+        product = initial / scale * leverage
+        if abs(product - 1) > _TOLERANCE:
+            msg = (
+                f"{at}: percent/fraction ambiguity: read as {read_as}, "
+                f"{fields['im']} {initial!r} × {fields['lev']} {leverage!r} "
+                f"should be close to 1, got {product!r}; check units="
+            )
+            raise InvalidInputError(msg)
+    return TierRow(
+        where=at,
+        floor=floor,
+        cap=_payload.number(obj, fields["cap"], where=at),
+        maintenance_rate=_payload.number(obj, fields["mm"], where=at) / scale,
+        max_leverage=leverage,
+        maintenance_amount=_payload.optional_number(obj, fields["amount"], where=at),
+        initial_rate=None if initial is None else initial / scale,
+        floor_name=f"(previous {fields['cap']})",
+        cap_name=fields["cap"],
+        amount_name=fields["amount"],
+    )
+
+
+INTEREST_COUNTING: InterestCounting = "started_hour"
+"""Bybit classic spot margin charges one hour of interest per started hour since
+borrowing (08:05 → 10:00 is 2 hours; FORMULAS.md §2.2 [published]). Pass it as
+``counting=`` to ``levrisk.interest.accrued_interest``."""
+
+
+# ---------------------------------------------------------------- futures rules
+
+CLASSIC_RULE: LiquidationRule = LiquidationRule(maintenance_basis="entry")
+r"""Bybit classic USDT perpetuals (2022–2024) and Bybit 2020: maintenance valued at entry.
+
+With margin ``M = IM + A`` (initial margin plus margin added) and ``MM₀ = Q·EP·m − D``:
+
+.. math::
+
+    LP_{long} = EP - \frac{IM - MM_0}{Q} - \frac{A}{Q}, \qquad
+    LP_{short} = EP + \frac{IM - MM_0}{Q} + \frac{A}{Q}
+
+which, with ``M = IM`` and ``D = 0``, is the 2020 form ``EP·(1 ∓ 1/L ± m)``
+(FORMULAS.md §4 [published]). Use it with ``levrisk.futures.isolated_liquidation_price``.
+"""
+
+UNIFIED_RULE: LiquidationRule = LiquidationRule()
+r"""Bybit unified trading account: maintenance valued at mark, no close fee in the condition.
+
+The fee enters only through the margin added: pass ``margin=unified_margin(...)``
+(FORMULAS.md §4 [published]).
+"""
+
+
+@exact
+def classic_rule(*, fee_rate: NumberLike) -> LiquidationRule:
+    r"""Bybit classic with the fee to close at the bankruptcy price in the condition.
+
+    .. math::
+
+        M + s \cdot Q \cdot (P - EP) = m \cdot Q \cdot EP - D + c \cdot Q \cdot BP
+
+    Bybit's published classic formula has no fee term (:data:`CLASSIC_RULE`); Bybit's
+    margin pages reserve the "fee to close" at the bankruptcy price, and this rule puts
+    it in the condition [derived].
+
+    Args:
+        fee_rate: the taker fee rate ``c`` in [0, 1).
+
+    Returns:
+        The rule (``CLASSIC_RULE`` when ``fee_rate`` is 0).
+
+    Raises:
+        InvalidInputError: when ``fee_rate`` is not a rate in [0, 1).
+
+    References:
+        Bybit Help, "Liquidation Price (USDT Contract)" and "Order Cost"; FORMULAS.md §4
+        [derived].
+
+    Examples:
+        >>> classic_rule(fee_rate="0.00055").close_fee
+        'bankruptcy'
+    """
+    c = to_decimal(fee_rate, name="fee_rate")
+    if c == 0:
+        return CLASSIC_RULE
+    return LiquidationRule(maintenance_basis="entry", close_fee="bankruptcy", fee_rate=c)
+
+
+def _fee_rate(value: NumberLike) -> Decimal:
+    c = to_decimal(value, name="fee_rate")
+    if not 0 <= c < 1:
+        msg = f"fee_rate must be a rate in [0, 1), got {value!r}"
+        raise InvalidInputError(msg)
+    return c
+
+
+@exact
+def unified_margin(
+    position: Position, *, fee_rate: NumberLike, added_margin: NumberLike = 0
+) -> Decimal:
+    r"""The margin Bybit's unified account solves with: ``IM + A/(1 ∓ c)``.
+
+    .. math::
+
+        M = \frac{notional(EP)}{L} + \frac{A}{1 - d \cdot c}
+
+    with ``d = +1`` for a linear long or an inverse short and ``−1`` otherwise; so a
+    linear long uses ``A/(1 − c)``, a linear short and an inverse long ``A/(1 + c)``.
+    Pass the result as ``margin=`` with :data:`UNIFIED_RULE`; the price algebra stays in
+    ``levrisk.futures``.
+
+    Args:
+        position: the ``levrisk.futures.Position``.
+        fee_rate: the taker fee rate ``c`` in [0, 1).
+        added_margin: ``A`` ≥ 0, margin added beyond the initial margin (quote linear,
+            coin inverse).
+
+    Returns:
+        The margin in quote (linear) or coin (inverse).
+
+    Raises:
+        InvalidInputError: for a bad position, fee rate or added margin.
+
+    References:
+        Bybit Help, "Liquidation Price (Unified Trading Account)"; FORMULAS.md §4
+        [published for linear and the inverse long; derived for the inverse short].
+
+    Examples:
+        >>> from levrisk.brackets import BracketTable
+        >>> from levrisk.futures import Contract, Position
+        >>> table = BracketTable.from_rates(
+        ...     caps=[2_000_000], maintenance_rates=["0.005"], max_leverages=[100]
+        ... )
+        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> pos = Position(contract=btc, side="long", size=1, entry_price=20_000, leverage=10)
+        >>> unified_margin(pos, fee_rate="0.0006", added_margin="999.4")
+        Decimal('3000')
+    """
+    im = initial_margin(position)
+    c = _fee_rate(fee_rate)
+    added = to_decimal(added_margin, name="added_margin")
+    if added < 0:
+        msg = f"added_margin must not be negative, got {added_margin!r}"
+        raise InvalidInputError(msg)
+    d = (1 if position.side == "long" else -1) * (1 if position.contract.kind == "linear" else -1)
+    return im + added / (1 - d * c)
+
+
+@exact
+def fee_to_close(position: Position, *, margin: NumberLike, fee_rate: NumberLike) -> Decimal | None:
+    r"""The fee Bybit reserves to close a position at its bankruptcy price.
+
+    .. math::
+
+        fee = c \cdot notional(BP) \quad (c \cdot Q \cdot BP \text{ linear},\;
+        c \cdot N \cdot CS / BP \text{ inverse})
+
+    Args:
+        position: the ``levrisk.futures.Position``.
+        margin: the isolated margin ``M`` ≥ 0 (with ``M = IM``, Bybit's bankruptcy price
+            is ``EP·(1 ∓ 1/L)``).
+        fee_rate: the taker fee rate ``c`` in [0, 1).
+
+    Returns:
+        The fee in quote (linear) or coin (inverse), or ``None`` when the position has
+        no bankruptcy price (a linear long at 1x).
+
+    Raises:
+        InvalidInputError: for a bad position, margin or fee rate.
+
+    References:
+        Bybit Help, "Bankruptcy Price" and "Order Cost"; FORMULAS.md §3.4 [derived] and
+        §4 [published].
+
+    Examples:
+        >>> from levrisk.brackets import BracketTable
+        >>> from levrisk.futures import Contract, Position, initial_margin
+        >>> table = BracketTable.from_rates(
+        ...     caps=[2_000_000], maintenance_rates=["0.005"], max_leverages=[100]
+        ... )
+        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> pos = Position(contract=btc, side="long", size=1, entry_price=20_000, leverage=10)
+        >>> fee_to_close(pos, margin=initial_margin(pos), fee_rate="0.0006")
+        Decimal('10.8000')
+    """
+    c = _fee_rate(fee_rate)
+    price = bankruptcy_price(position, margin=margin)
+    if price is None:
+        return None
+    return c * notional(position, price=price)

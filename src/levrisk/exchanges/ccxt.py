@@ -1,0 +1,185 @@
+r"""ccxt interop: ccxt's unified structures in, levrisk value objects out.
+
+`ccxt <https://github.com/ccxt/ccxt>`_ normalises many exchanges' responses into unified
+dicts. levrisk never imports ccxt: pass the dicts ccxt returns.
+
+**Leverage tiers** (``exchange.fetch_market_leverage_tiers(symbol)``, or one symbol's list
+from ``fetch_leverage_tiers()``): a list of
+``{"tier", "currency", "minNotional", "maxNotional", "maintenanceMarginRate",
+"maxLeverage", "info"}``. :func:`brackets_from_leverage_tiers` reads them into a
+:class:`~levrisk.brackets.BracketTable`, deriving the maintenance amounts by the recursion
+of FORMULAS.md §1 (ccxt drops the exchange's amount column). The unit of the notional is
+whatever ccxt reports for the venue (``currency``): quote for Binance USDⓈ-M, coin for
+COIN-M, contracts for OKX.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from levrisk.brackets import BracketTable
+from levrisk.exceptions import InvalidInputError
+from levrisk.exchanges import _payload
+from levrisk.exchanges._payload import Json, OnMismatch, TierRow
+from levrisk.futures import Contract, Position
+from levrisk.numbers import exact
+
+__all__ = ["brackets_from_leverage_tiers", "position_from_ccxt"]
+
+
+@exact
+def brackets_from_leverage_tiers(
+    tiers: Json, *, symbol: str | None = None, on_mismatch: OnMismatch = "raise"
+) -> BracketTable:
+    r"""Build a table from ccxt's unified leverage-tiers structure.
+
+    .. math::
+
+        floor_k = minNotional_k = maxNotional_{k-1}, \qquad cap_k = maxNotional_k
+
+    Args:
+        tiers: a list of ccxt tier dicts of one market, or the dict ``{symbol: list}``
+            that ``fetch_leverage_tiers()`` returns (then ``symbol`` picks one).
+        symbol: the ccxt symbol (``"BTC/USDT:USDT"``) to take from a dict.
+        on_mismatch: accepted for symmetry with the other parsers (ccxt gives no
+            amounts, they are always derived).
+
+    Returns:
+        The validated table.
+
+    Raises:
+        InvalidInputError: a missing field or wrong type (the message names the path),
+            or a dict without ``symbol`` or without that symbol.
+        BracketError: unsorted, overlapping or gapped tiers, or invalid rates.
+
+    References:
+        ccxt Manual, "Leverage Tiers Structure"; FORMULAS.md §1 [published].
+
+    Examples:
+        >>> table = brackets_from_leverage_tiers(
+        ...     [
+        ...         {
+        ...             "tier": 1,
+        ...             "currency": "USDT",
+        ...             "minNotional": 0,
+        ...             "maxNotional": 50000,
+        ...             "maintenanceMarginRate": 0.004,
+        ...             "maxLeverage": 125,
+        ...             "info": {},
+        ...         },
+        ...         {
+        ...             "tier": 2,
+        ...             "currency": "USDT",
+        ...             "minNotional": 50000,
+        ...             "maxNotional": 250000,
+        ...             "maintenanceMarginRate": 0.005,
+        ...             "maxLeverage": 100,
+        ...             "info": {},
+        ...         },
+        ...     ]
+        ... )
+        >>> table.brackets[1].maintenance_amount
+        Decimal('50.000')
+
+    .. versionadded:: 0.1.0
+    """
+    where = "tiers"
+    if isinstance(tiers, Mapping):
+        if not isinstance(symbol, str):
+            msg = f"symbol must name one market of the tiers dict, got {symbol!r}"
+            raise InvalidInputError(msg)
+        if symbol not in tiers:
+            msg = f"tiers has no market {symbol!r}"
+            raise InvalidInputError(msg)
+        tiers, where = tiers[symbol], f"tiers[{symbol!r}]"
+    rows: list[TierRow] = []
+    for i, raw in enumerate(_payload.as_list(tiers, where=where)):
+        at = f"{where}[{i}]"
+        obj = _payload.as_mapping(raw, where=at)
+        rows.append(
+            TierRow(
+                where=at,
+                floor=_payload.number(obj, "minNotional", where=at),
+                cap=_payload.number(obj, "maxNotional", where=at),
+                maintenance_rate=_payload.number(obj, "maintenanceMarginRate", where=at),
+                max_leverage=_payload.number(obj, "maxLeverage", where=at),
+                floor_name="minNotional",
+                cap_name="maxNotional",
+            )
+        )
+    return _payload.table_from_tiers(rows, where=where, on_mismatch=on_mismatch)
+
+
+@exact
+def position_from_ccxt(position: Json, *, contract: Contract) -> Position:
+    """Build a ``levrisk.futures.Position`` from ccxt's unified position structure.
+
+    Reads ``side`` (``"long"``/``"short"``), ``contracts`` (the size in contracts),
+    ``entryPrice`` and ``leverage``; ``contractSize``, when present, must equal the
+    contract's ``contract_size``. Numbers may be floats (as ccxt returns them) or strings.
+
+    Args:
+        position: one ccxt position dict (from ``fetch_positions()``).
+        contract: the ``levrisk.futures.Contract`` of its market (kind, contract size,
+            bracket table — e.g. from :func:`brackets_from_leverage_tiers`).
+
+    Returns:
+        The position.
+
+    Raises:
+        InvalidInputError: a missing field or wrong type (the message names it), a side
+            other than long/short, a contract size that disagrees, a zero size, or a
+            position the contract does not admit (``LeverageError``).
+
+    References:
+        ccxt Manual, "Position Structure"; FORMULAS.md §3.1.
+
+    Examples:
+        >>> from levrisk.futures import Contract
+        >>> from levrisk.exchanges import binance
+        >>> btc = Contract(symbol="BTC/USDT:USDT", kind="linear", brackets=binance.BTCUSDT_BRACKETS)
+        >>> pos = position_from_ccxt(
+        ...     {
+        ...         "symbol": "BTC/USDT:USDT",
+        ...         "side": "short",
+        ...         "contracts": 0.1,
+        ...         "contractSize": 1.0,
+        ...         "entryPrice": 60000.0,
+        ...         "leverage": 10.0,
+        ...         "marginMode": "isolated",
+        ...         "info": {},
+        ...     },
+        ...     contract=btc,
+        ... )
+        >>> pos.side, pos.size, pos.entry_price
+        ('short', Decimal('0.1'), Decimal('60000.0'))
+
+    .. versionadded:: 0.1.0
+    """
+    where = "position"
+    if not isinstance(contract, Contract):
+        msg = f"contract must be a Contract, got {contract!r}"
+        raise InvalidInputError(msg)
+    obj = _payload.as_mapping(position, where=where)
+    side = _payload.field(obj, "side", where=where)
+    if side not in ("long", "short"):
+        msg = f"{where}.side must be 'long' or 'short', got {side!r}"
+        raise InvalidInputError(msg)
+    size = _payload.optional_number(obj, "contractSize", where=where)
+    if size is not None and size != contract.contract_size:
+        msg = (
+            f"{where}.contractSize must equal the contract's contract_size "
+            f"{contract.contract_size!r}, got {size!r}"
+        )
+        raise InvalidInputError(msg)
+    try:
+        return Position(
+            contract=contract,
+            side="long" if side == "long" else "short",
+            size=_payload.number(obj, "contracts", where=where),
+            entry_price=_payload.number(obj, "entryPrice", where=where),
+            leverage=_payload.number(obj, "leverage", where=where),
+        )
+    except InvalidInputError as error:
+        msg = f"{where}: {error}"
+        raise type(error)(msg) from error
