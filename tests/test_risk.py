@@ -1070,6 +1070,17 @@ class TestMarginStopAndTarget:
         """The seed trade loses 1 % of its 3,000 equity at 60,300 (no fees, no interest)."""
         assert margin_stop_price(seed_trade(), loss=30, at=T0, schedule=0) == 60_300
 
+    def test_roe_is_a_share_of_collateral(self) -> None:
+        """ROE is loss over collateral: 1 % of the seed is 30 USDT, a third is the 1,000 profit."""
+        assert margin_stop_price(seed_trade(), roe="0.01", at=T0) == 60_300
+        third = margin_take_profit_price(seed_trade(), roe=Decimal(1) / 3, at=T0)
+        assert third is not None
+        assert close_to(third, Decimal(50_000))
+        with pytest.raises(InvalidInputError, match="exactly one"):
+            margin_stop_price(seed_trade(), loss=30, roe="0.01", at=T0)
+        with pytest.raises(InvalidInputError, match="exactly one"):
+            margin_take_profit_price(seed_trade(), at=T0)
+
     def test_seed_take_profit(self) -> None:
         """The seed's 1,000 profit is at 50,000."""
         assert margin_take_profit_price(seed_trade(), profit=1000, at=T0, schedule=0) == 50_000

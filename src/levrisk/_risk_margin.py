@@ -228,12 +228,26 @@ def _exit_for(
     return price if price > 0 else None
 
 
+def _amount(
+    trade: MarginTrade, amount: NumberLike | None, roe_value: NumberLike | None, name: str
+) -> Decimal:
+    if (amount is None) == (roe_value is None):
+        msg = (
+            f"exactly one of {name} and roe must be given, got {name}={amount!r}, roe={roe_value!r}"
+        )
+        raise InvalidInputError(msg)
+    if amount is not None:
+        return positive_number(amount, name)
+    return positive_number(roe_value, "roe") * trade.collateral
+
+
 @exact
 def margin_stop_price(
     trade: MarginTrade,
     *,
-    loss: NumberLike,
     at: dt.datetime,
+    loss: NumberLike | None = None,
+    roe: NumberLike | None = None,
     schedule: RateSchedule | NumberLike | None = None,
     hourly_rate: NumberLike | None = None,
     fee_rate: NumberLike | None = None,
@@ -254,6 +268,8 @@ def margin_stop_price(
     Args:
         trade: the ``levrisk.margin.MarginTrade``.
         loss: the net loss to allow (> 0), in quote; e.g. ``0.01 × collateral``.
+        roe: alternatively, the share of the collateral to lose (> 0; ``0.01`` is 1 %,
+            the trade's ROI of ``−roe``). Give exactly one of ``loss`` and ``roe``.
         at: when the stop is assumed to fill (timezone-aware, not before opening).
         schedule: the hourly rate: a ``levrisk.interest.RateSchedule`` or a constant.
         hourly_rate: a constant hourly rate instead of ``schedule`` (give at most one;
@@ -267,8 +283,8 @@ def margin_stop_price(
         exactly that much (fees and interest alone cost more, or a long cannot lose it).
 
     Raises:
-        InvalidInputError: for a bad trade, number or datetime, or both ``schedule``
-            and ``hourly_rate``.
+        InvalidInputError: for a bad trade, number or datetime, both ``schedule`` and
+            ``hourly_rate``, or not exactly one of the amount and ``roe``.
 
     References:
         FORMULAS.md §2.1 and §2.2 [published/derived]; solved for the price [derived].
@@ -284,11 +300,13 @@ def margin_stop_price(
         ... )
         >>> margin_stop_price(trade, loss=30, at=opened)
         Decimal('60300')
+        >>> margin_stop_price(trade, roe="0.01", at=opened)
+        Decimal('60300.0')
 
     .. versionadded:: 0.1.0
     """
     t = _trade(trade)
-    amount = positive_number(loss, "loss")
+    amount = _amount(t, loss, roe, "loss")
     price = _exit_for(
         t,
         amount,
@@ -308,8 +326,9 @@ def margin_stop_price(
 def margin_take_profit_price(
     trade: MarginTrade,
     *,
-    profit: NumberLike,
     at: dt.datetime,
+    profit: NumberLike | None = None,
+    roe: NumberLike | None = None,
     schedule: RateSchedule | NumberLike | None = None,
     hourly_rate: NumberLike | None = None,
     fee_rate: NumberLike | None = None,
@@ -323,6 +342,8 @@ def margin_take_profit_price(
     Args:
         trade: the ``levrisk.margin.MarginTrade``.
         profit: the net profit to take (> 0), in quote.
+        roe: alternatively, the ROI to take on the collateral (> 0). Give exactly one
+            of ``profit`` and ``roe``.
         at: when the target is assumed to fill (timezone-aware, not before opening).
         schedule: the hourly rate: a ``levrisk.interest.RateSchedule`` or a constant.
         hourly_rate: a constant hourly rate instead of ``schedule`` (give at most one;
@@ -336,8 +357,8 @@ def margin_take_profit_price(
         earn more than its proceeds).
 
     Raises:
-        InvalidInputError: for a bad trade, number or datetime, or both ``schedule``
-            and ``hourly_rate``.
+        InvalidInputError: for a bad trade, number or datetime, both ``schedule`` and
+            ``hourly_rate``, or not exactly one of the amount and ``roe``.
 
     References:
         FORMULAS.md §2.1 and §2.2 [published/derived]; solved for the price [derived].
@@ -355,7 +376,7 @@ def margin_take_profit_price(
     .. versionadded:: 0.1.0
     """
     t = _trade(trade)
-    amount = positive_number(profit, "profit")
+    amount = _amount(t, profit, roe, "profit")
     price = _exit_for(
         t,
         -amount,
