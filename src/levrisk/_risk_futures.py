@@ -95,6 +95,12 @@ def _margin(position: Position, margin: NumberLike | None) -> Decimal:
     return non_negative_number(margin, "margin")
 
 
+def _status(ratio: Decimal | None) -> FuturesStatus:
+    if ratio is None:
+        return "BANKRUPT"
+    return "LIQUIDATION" if ratio >= 1 else "NORMAL"
+
+
 def _loss_per_unit(
     contract: Contract, side: str, entry: Decimal, price: Decimal, *, fees: tuple[Decimal, Decimal]
 ) -> Decimal:
@@ -655,13 +661,7 @@ def futures_scenarios(
         pnl = unrealized_pnl(p, mark_price=price)
         equity = wallet + pnl
         ratio = margin_ratio(p, margin=wallet, mark_price=price)
-        status: FuturesStatus
-        if ratio is None:
-            status = "BANKRUPT"
-        elif ratio >= 1:
-            status = "LIQUIDATION"
-        else:
-            status = "NORMAL"
+        status = _status(ratio)
         rows.append(
             FuturesScenario(
                 price=price,
@@ -699,12 +699,6 @@ def _marks(account: CrossAccount, mark_prices: object) -> dict[str, Decimal]:
             raise InvalidInputError(msg)
         result[symbol] = positive_number(mark_prices[symbol], f"mark_prices[{symbol!r}]")
     return result
-
-
-def _status(ratio: Decimal | None) -> FuturesStatus:
-    if ratio is None:
-        return "BANKRUPT"
-    return "LIQUIDATION" if ratio >= 1 else "NORMAL"
 
 
 @attrs.frozen(kw_only=True)
