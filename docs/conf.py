@@ -73,6 +73,7 @@ autodoc_type_aliases = {
     "NotionalCoef": "levrisk.exchanges.binance.NotionalCoef",
     "MarginType": "levrisk.exchanges.binance.MarginType",
     "RateUnits": "levrisk.exchanges.bybit.RateUnits",
+    "FuturesStatus": "levrisk.risk.FuturesStatus",
 }
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
