@@ -50,6 +50,8 @@ nitpick_ignore_regex = [
     ("py:class", r"levrisk\._.*"),
     # exchanges' private alias for "a value decoded from JSON" (it is plain ``object``).
     ("py:class", r"Json"),
+    # risk's private read-only Mapping[str, Decimal] behind the stress rows' fields.
+    ("py:class", r"FrozenMap"),
 ]
 
 autodoc_member_order = "bysource"
