@@ -25,7 +25,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from levrisk import cli, futures, interest, margin
+from levrisk import cli, futures, interest, margin, risk
 from levrisk.exchanges import binance
 
 UTC = timezone.utc
@@ -403,6 +403,66 @@ class TestMargin:
             assert exact(doc["exits"][f"{key}_net_pnl"]) == pnl.net_pnl
         assert "close" not in doc
         assert doc["notes"] == []
+
+    def test_stops_as_roi_of_the_collateral(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """10% / 25% of the collateral solve to the prices levrisk.risk gives; PnL matches."""
+        doc = run_json(
+            capsys,
+            *SEED[:8],
+            "--hours",
+            "24",
+            "--daily-rate",
+            "0.0002",
+            "--fee-rate",
+            "0.001",
+            "--stop-loss",
+            "10%",
+            "--take-profit",
+            "25%",
+        )
+        opened = datetime(2024, 1, 1, tzinfo=UTC)
+        trade = margin.open_short(
+            3000,
+            leverage=3,
+            price=60000,
+            opened_at=opened,
+            thresholds=margin.BINANCE_CROSS_3X,
+            fee_rate="0.001",
+        )
+        terms: dict[str, Any] = {
+            "at": opened + timedelta(hours=24),
+            "schedule": interest.RateSchedule.from_daily("0.0002"),
+        }
+        stop = risk.margin_stop_price(trade, roe="0.1", **terms)
+        take = risk.margin_take_profit_price(trade, roe="0.25", **terms)
+        exits = doc["exits"]
+        assert exact(exits["stop_loss_price"]) == stop
+        assert exact(exits["take_profit_price"]) == take
+        assert exact(exits["stop_loss_roi"]) == Decimal("-0.1")
+        assert exact(exits["take_profit_roi"]) == Decimal("0.25")
+        net = exact(exits["stop_loss_net_pnl"])
+        assert net is not None
+        assert abs(net + 300) < Decimal("1e-40")
+
+    def test_unreachable_target_and_stop_past_liquidation(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A short cannot earn 500%: null; a 90% stop lies past liquidation: a note."""
+        doc = run_json(
+            capsys,
+            *SEED[:8],
+            "--hours",
+            "1",
+            "--hourly-rate",
+            "0",
+            "--stop-loss",
+            "90%",
+            "--take-profit",
+            "500%",
+        )
+        assert doc["exits"]["take_profit_price"] is None
+        assert "take_profit_net_pnl" not in doc["exits"]
+        assert any("beyond the liquidation price" in note for note in doc["notes"])
 
     @pytest.mark.parametrize(
         ("side", "stop", "beyond"),

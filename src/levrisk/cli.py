@@ -33,7 +33,7 @@ from typing import IO, Final, NoReturn
 
 import attrs
 
-from levrisk import __version__, futures, interest, margin
+from levrisk import __version__, futures, interest, margin, risk
 from levrisk.exceptions import LevriskError
 from levrisk.exchanges import binance, bybit, okx
 from levrisk.exchanges.snapshots import Snapshot
@@ -450,10 +450,9 @@ def _margin(args: argparse.Namespace) -> _Report:
     notes: list[str] = []
     if closing:
         assert times is not None  # noqa: S101 - checked above
-        sections += _margin_close(args, trade, times[1], venue)
-        if args.stop_loss is not None:
-            stop = _number("--stop-loss", args.stop_loss)
-            notes += _beyond(trade.side, stop, trade.liquidation_price)
+        closing_sections, stop = _margin_close(args, trade, times[1], venue)
+        sections += closing_sections
+        notes += _beyond(trade.side, stop, trade.liquidation_price)
     title = (
         f"Spot-margin {trade.side}, {base}/{quote}, {venue.name} {account_name} (FORMULAS.md §2)"
     )
@@ -467,7 +466,8 @@ def _margin(args: argparse.Namespace) -> _Report:
 
 def _margin_close(
     args: argparse.Namespace, trade: margin.MarginTrade, closed_at: datetime, venue: _Venue
-) -> list[_Section]:
+) -> tuple[list[_Section], Decimal | None]:
+    """The close and exit-level sections, and the stop-loss price (for the note)."""
     schedule = _rate_schedule(args)
     counting = args.counting or venue.counting
     terms = {
@@ -483,16 +483,30 @@ def _margin_close(
         sections.append(_Section("close", "Close", _pnl_rows(pnl, trade, closed_at, counting)))
     be = margin.break_even_price(trade, **terms)
     stops: list[_Row] = [_Row("break_even_price", "break-even price", be, quote, _PRICE)]
-    for key, label, price in (
-        ("stop_loss", "stop-loss", args.stop_loss),
-        ("take_profit", "take-profit", args.take_profit),
+    stop_price = None
+    for key, label, text, solve, sign in (
+        ("stop_loss", "stop-loss", args.stop_loss, risk.margin_stop_price, -1),
+        ("take_profit", "take-profit", args.take_profit, risk.margin_take_profit_price, 1),
     ):
+        if text is None:
+            continue
+        option = f"--{key.replace('_', '-')}"
+        if text.strip().endswith("%"):
+            share = _fraction(option, text)
+            price = solve(trade, roe=share, **terms)
+            stops.append(
+                _Row(f"{key}_roi", f"{label} ROI", sign * share, places=_PRICE, percent=True)
+            )
+        else:
+            price = _number(option, text)
+        stops.append(_Row(f"{key}_price", f"{label} price", price, quote, _PRICE))
         if price is not None:
             pnl = margin.close(trade, exit_price=price, **terms)
-            stops.append(_Row(f"{key}_price", f"{label} price", pnl.exit_price, quote, _PRICE))
             stops.append(_Row(f"{key}_net_pnl", f"net PnL at {label}", pnl.net_pnl, quote, _PRICE))
+        if sign < 0:
+            stop_price = price
     sections.append(_Section("exits", "Exit levels", tuple(stops)))
-    return sections
+    return sections, stop_price
 
 
 def _pnl_rows(
@@ -859,8 +873,18 @@ def _parser() -> _Parser:
     )
     close = p.add_argument_group("close")
     close.add_argument("--exit-price", help="price the trade is closed at")
-    close.add_argument("--stop-loss", metavar="PRICE", help="a stop-loss price: PnL if hit")
-    close.add_argument("--take-profit", metavar="PRICE", help="a take-profit price: PnL if hit")
+    close.add_argument(
+        "--stop-loss",
+        metavar="PRICE|ROI%",
+        help="a stop-loss price, or the loss on the collateral as a percentage (10%%): "
+        "its price and net PnL",
+    )
+    close.add_argument(
+        "--take-profit",
+        metavar="PRICE|ROI%",
+        help="a take-profit price, or the net return on the collateral (25%%): its price "
+        "and net PnL",
+    )
     close.add_argument("--hours", help="whole hours the loan stays open")
     close.add_argument("--opened-at", metavar="TIME", help="when the loan is taken (ISO-8601)")
     close.add_argument("--closed-at", metavar="TIME", help="when the trade is closed (ISO-8601)")
