@@ -45,7 +45,7 @@ def check_functions(table: BracketTable) -> None:
     side = np.array([LONG, SHORT, LONG])
     assert_type(
         isolated_liquidation_price(
-            side=side, size=x, entry_price=x, margin=x, brackets=table, engine="numba"
+            side=side, size=x, entry_price=x, margin=x, brackets=table, engine="numba", out=x
         ),
         Any,
     )
