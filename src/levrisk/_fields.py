@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
@@ -90,3 +90,35 @@ def instance_of(*types: type) -> Callable[[object, attrs.Attribute[Any], object]
             raise InvalidInputError(msg)
 
     return validate
+
+
+# ------------------------------------------------------------------ function arguments
+# The same checks for plain function arguments: convert by the numeric contract and raise
+# the documented error naming the argument and showing the value as the caller passed it.
+
+
+def positive_number(value: object, name: str) -> Decimal:
+    """``value`` as a Decimal > 0, or InvalidInputError naming ``name``."""
+    result = to_decimal(cast("NumberLike", value), name=name)
+    if result <= 0:
+        msg = f"{name} must be positive, got {value!r}"
+        raise InvalidInputError(msg)
+    return result
+
+
+def non_negative_number(value: object, name: str) -> Decimal:
+    """``value`` as a Decimal ≥ 0, or InvalidInputError naming ``name``."""
+    result = to_decimal(cast("NumberLike", value), name=name)
+    if result < 0:
+        msg = f"{name} must not be negative, got {value!r}"
+        raise InvalidInputError(msg)
+    return result
+
+
+def fraction_number(value: object, name: str) -> Decimal:
+    """``value`` as a rate with ``0 ≤ value < 1``, or InvalidInputError naming ``name``."""
+    result = to_decimal(cast("NumberLike", value), name=name)
+    if not 0 <= result < 1:
+        msg = f"{name} must be a fraction in [0, 1), got {value!r}"
+        raise InvalidInputError(msg)
+    return result

@@ -12,7 +12,14 @@ from typing import Any, Literal, TypeAlias, TypeVar
 
 import attrs
 
-from levrisk._fields import non_negative, number, optional_number, positive
+from levrisk._fields import (
+    non_negative,
+    non_negative_number,
+    number,
+    optional_number,
+    positive,
+    positive_number,
+)
 from levrisk.exceptions import InsufficientMarginError, InvalidInputError
 from levrisk.numbers import NumberLike, exact, to_decimal
 
@@ -79,14 +86,6 @@ def _price_of(prices: Mapping[str, Decimal], asset: str, quote: str) -> Decimal:
         return Decimal(1)
     msg = f"prices has no price for asset {asset!r} (prices are in {quote!r})"
     raise InvalidInputError(msg)
-
-
-def _positive_number(value: object, name: str) -> Decimal:
-    result = to_decimal(value, name=name)  # type: ignore[arg-type]
-    if result <= 0:
-        msg = f"{name} must be positive, got {value!r}"
-        raise InvalidInputError(msg)
-    return result
 
 
 def _aware(value: object, name: str) -> dt.datetime:
@@ -753,8 +752,8 @@ class IsolatedTierTable:
             InvalidInputError: for a negative or non-numeric amount.
             InsufficientMarginError: when an amount exceeds the top tier's limit.
         """
-        base_amount = _non_negative_number(base_borrowed, "base_borrowed")
-        quote_amount = _non_negative_number(quote_borrowed, "quote_borrowed")
+        base_amount = non_negative_number(base_borrowed, "base_borrowed")
+        quote_amount = non_negative_number(quote_borrowed, "quote_borrowed")
         for tier in self.tiers:
             if base_amount <= tier.base_borrow_limit and quote_amount <= tier.quote_borrow_limit:
                 return tier
@@ -765,14 +764,6 @@ class IsolatedTierTable:
             f"quote {top.quote_borrow_limit!r})"
         )
         raise InsufficientMarginError(msg)
-
-
-def _non_negative_number(value: object, name: str) -> Decimal:
-    result = to_decimal(value, name=name)  # type: ignore[arg-type]
-    if result < 0:
-        msg = f"{name} must not be negative, got {value!r}"
-        raise InvalidInputError(msg)
-    return result
 
 
 # ----------------------------------------------------------------- liquidation price
@@ -829,7 +820,7 @@ def liquidation_price(
     acct = _account(account)
     x = _asset(asset, "asset")
     p = _prices(prices)
-    level = _positive_number(liquidation_level, "liquidation_level")
+    level = positive_number(liquidation_level, "liquidation_level")
     balances, liabilities = acct.balances, acct.liabilities
     if x not in balances and x not in liabilities:
         msg = f"asset {x!r} is neither held nor owed by the account"
@@ -992,7 +983,7 @@ def borrow(
     .. versionadded:: 0.1.0
     """
     limit = max_borrowable(account, asset=asset, prices=prices, thresholds=thresholds)
-    value = _positive_number(amount, "amount")
+    value = positive_number(amount, "amount")
     if value > limit:
         msg = f"amount {amount!r} of {asset!r} exceeds the maximum borrowable {limit}"
         raise InsufficientMarginError(msg)

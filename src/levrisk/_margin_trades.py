@@ -19,6 +19,7 @@ from levrisk._fields import (
     number,
     optional_number,
     positive,
+    positive_number,
 )
 from levrisk._margin_accounts import (
     BINANCE_CROSS_3X,
@@ -29,7 +30,6 @@ from levrisk._margin_accounts import (
     _asset,
     _asset_validator,
     _aware,
-    _positive_number,
     liquidation_price,
     margin_level,
 )
@@ -203,12 +203,12 @@ def _open(
     fee_rate: NumberLike,
     fee_convention: FeeConvention,
 ) -> MarginTrade:
-    c = _positive_number(collateral, "collateral")
+    c = positive_number(collateral, "collateral")
     lev = to_decimal(leverage, name="leverage")
     if lev <= 1:
         msg = f"leverage must be above 1 (a margin trade borrows), got {leverage!r}"
         raise LeverageError(msg)
-    p0 = _positive_number(price, "price")
+    p0 = positive_number(price, "price")
     f = _fee_rate(fee_rate, "fee_rate")
     convention = _convention(fee_convention)
     at = _aware(opened_at, "opened_at")
@@ -565,7 +565,7 @@ def close(
 
     .. versionadded:: 0.1.0
     """
-    p1 = _positive_number(exit_price, "exit_price")
+    p1 = positive_number(exit_price, "exit_price")
     t, f1, interest = _closing_terms(
         trade,
         at=at,

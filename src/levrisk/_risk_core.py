@@ -12,7 +12,16 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from levrisk._fields import finite, instance_of, non_negative, number, optional_number, positive
+from levrisk._fields import (
+    finite,
+    instance_of,
+    non_negative,
+    non_negative_number,
+    number,
+    optional_number,
+    positive,
+    positive_number,
+)
 from levrisk.exceptions import InvalidInputError
 from levrisk.numbers import NumberLike, exact, round_to_step, to_decimal
 
@@ -39,24 +48,6 @@ def side_of(value: object, name: str = "side") -> Literal["long", "short"]:
 def sign(side: str) -> int:
     """``+1`` for a long, ``−1`` for a short."""
     return 1 if side == "long" else -1
-
-
-def positive_number(value: object, name: str) -> Decimal:
-    """A number > 0, or the documented error naming ``name``."""
-    result = to_decimal(value, name=name)  # type: ignore[arg-type]
-    if result <= 0:
-        msg = f"{name} must be positive, got {value!r}"
-        raise InvalidInputError(msg)
-    return result
-
-
-def non_negative_number(value: object, name: str) -> Decimal:
-    """A number ≥ 0, or the documented error naming ``name``."""
-    result = to_decimal(value, name=name)  # type: ignore[arg-type]
-    if result < 0:
-        msg = f"{name} must not be negative, got {value!r}"
-        raise InvalidInputError(msg)
-    return result
 
 
 def fee_rate(value: object, name: str) -> Decimal:

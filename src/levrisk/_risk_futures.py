@@ -12,7 +12,15 @@ from typing import Any, Literal, TypeAlias
 
 import attrs
 
-from levrisk._fields import finite, instance_of, number, optional_number, positive
+from levrisk._fields import (
+    finite,
+    instance_of,
+    non_negative_number,
+    number,
+    optional_number,
+    positive,
+    positive_number,
+)
 from levrisk._risk_core import (
     AssetMove,
     FrozenMap,
@@ -23,9 +31,7 @@ from levrisk._risk_core import (
     frozen_map,
     grid,
     largest_passing,
-    non_negative_number,
     outcome,
-    positive_number,
     round_size,
     side_of,
     sign,

@@ -12,7 +12,16 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from levrisk._fields import finite, instance_of, non_negative, number, optional_number, positive
+from levrisk._fields import (
+    finite,
+    instance_of,
+    non_negative,
+    non_negative_number,
+    number,
+    optional_number,
+    positive,
+    positive_number,
+)
 from levrisk._risk_core import (
     SPOT_LIQUIDATION_FEE_RATE,
     AssetMove,
@@ -23,9 +32,7 @@ from levrisk._risk_core import (
     frozen_map,
     grid,
     largest_passing,
-    non_negative_number,
     outcome,
-    positive_number,
     round_size,
     side_of,
     sign,

@@ -30,11 +30,14 @@ import attrs
 from levrisk import _futures_solver as _solver
 from levrisk._fields import (
     fraction,
+    fraction_number,
     instance_of,
     non_negative,
+    non_negative_number,
     number,
     optional_number,
     positive,
+    positive_number,
 )
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InsufficientMarginError, InvalidInputError, LeverageError
@@ -258,22 +261,6 @@ def _require_position(position: object) -> Position:
     return position
 
 
-def _price(value: NumberLike, name: str) -> Decimal:
-    result = to_decimal(value, name=name)
-    if result <= 0:
-        msg = f"{name} must be positive, got {value!r}"
-        raise InvalidInputError(msg)
-    return result
-
-
-def _rate(value: NumberLike, name: str) -> Decimal:
-    result = to_decimal(value, name=name)
-    if not 0 <= result < 1:
-        msg = f"{name} must be a fraction in [0, 1), got {value!r}"
-        raise InvalidInputError(msg)
-    return result
-
-
 def _maintenance(contract: Contract, notional_value: Decimal) -> Decimal:
     brackets = contract.brackets.brackets
     bracket = next((b for b in brackets if notional_value <= b.cap), brackets[-1])
@@ -325,7 +312,7 @@ def notional(position: Position, *, price: NumberLike | None = None) -> Decimal:
     .. versionadded:: 0.1.0
     """
     position = _require_position(position)
-    value = position.entry_price if price is None else _price(price, "price")
+    value = position.entry_price if price is None else positive_number(price, "price")
     return _notional_at(position.contract, position.size, value)
 
 
@@ -375,7 +362,7 @@ def initial_margin(
         msg = "mark_price is required when basis='mark', got None"
         raise InvalidInputError(msg)
     else:
-        price = _price(mark_price, "mark_price")
+        price = positive_number(mark_price, "mark_price")
     return _notional_at(position.contract, position.size, price) / position.leverage
 
 
@@ -418,7 +405,7 @@ def maintenance_margin(position: Position, *, mark_price: NumberLike) -> Decimal
     .. versionadded:: 0.1.0
     """
     position = _require_position(position)
-    price = _price(mark_price, "mark_price")
+    price = positive_number(mark_price, "mark_price")
     return _maintenance(position.contract, _notional_at(position.contract, position.size, price))
 
 
@@ -457,7 +444,7 @@ def unrealized_pnl(position: Position, *, mark_price: NumberLike) -> Decimal:
     .. versionadded:: 0.1.0
     """
     position = _require_position(position)
-    return _pnl(position, _price(mark_price, "mark_price"))
+    return _pnl(position, positive_number(mark_price, "mark_price"))
 
 
 @exact
@@ -500,7 +487,7 @@ def roe(position: Position, *, mark_price: NumberLike) -> Decimal:
     .. versionadded:: 0.1.0
     """
     position = _require_position(position)
-    price = _price(mark_price, "mark_price")
+    price = positive_number(mark_price, "mark_price")
     s = _sign(position.side)
     if position.contract.kind == "linear":
         return s * (price / position.entry_price - 1) * position.leverage
@@ -548,21 +535,13 @@ def margin_ratio(
     .. versionadded:: 0.1.0
     """
     position = _require_position(position)
-    wallet = _non_negative(margin, "margin")
-    price = _price(mark_price, "mark_price")
+    wallet = non_negative_number(margin, "margin")
+    price = positive_number(mark_price, "mark_price")
     balance = wallet + _pnl(position, price)
     if balance <= 0:
         return None
     mm = _maintenance(position.contract, _notional_at(position.contract, position.size, price))
     return mm / balance
-
-
-def _non_negative(value: NumberLike, name: str) -> Decimal:
-    result = to_decimal(value, name=name)
-    if result < 0:
-        msg = f"{name} must not be negative, got {value!r}"
-        raise InvalidInputError(msg)
-    return result
 
 
 @exact
@@ -656,8 +635,8 @@ def break_even_price(
     .. versionadded:: 0.1.0
     """
     position = _require_position(position)
-    fo = _rate(open_fee_rate, "open_fee_rate")
-    fc = _rate(close_fee_rate, "close_fee_rate")
+    fo = fraction_number(open_fee_rate, "open_fee_rate")
+    fc = fraction_number(close_fee_rate, "close_fee_rate")
     ep = position.entry_price
     long = position.side == "long"
     if position.contract.kind == "linear":
@@ -705,7 +684,7 @@ def funding_payment(
     .. versionadded:: 0.1.0
     """
     position = _require_position(position)
-    price = _price(mark_price, "mark_price")
+    price = positive_number(mark_price, "mark_price")
     rate = to_decimal(funding_rate, name="funding_rate")
     return _sign(position.side) * _notional_at(position.contract, position.size, price) * rate
 
@@ -755,8 +734,8 @@ def average_entry_price(
         if not isinstance(fill, (tuple, list)) or len(fill) != 2:
             msg = f"fills[{j}] must be a (size, price) pair, got {fill!r}"
             raise InvalidInputError(msg)
-        size = _price(fill[0], f"fills[{j}] size")
-        price = _price(fill[1], f"fills[{j}] price")
+        size = positive_number(fill[0], f"fills[{j}] size")
+        price = positive_number(fill[1], f"fills[{j}] price")
         q = _fraction(size, f"fills[{j}] size")
         p = _fraction(price, f"fills[{j}] price")
         total += q
@@ -806,11 +785,11 @@ def realized_pnl(position: Position, *, size: NumberLike, exit_price: NumberLike
     .. versionadded:: 0.1.0
     """
     position = _require_position(position)
-    closed = _price(size, "size")
+    closed = positive_number(size, "size")
     if closed > position.size:
         msg = f"size must not exceed the position's size {position.size!r}, got {size!r}"
         raise InvalidInputError(msg)
-    price = _price(exit_price, "exit_price")
+    price = positive_number(exit_price, "exit_price")
     return _pnl(attrs.evolve(position, size=closed), price)
 
 
@@ -907,7 +886,7 @@ def cost_to_open(
     if not isinstance(contract, Contract):
         msg = f"contract must be a Contract, got {contract!r}"
         raise InvalidInputError(msg)
-    mark = _price(mark_price, "mark_price")
+    mark = positive_number(mark_price, "mark_price")
     position = Position(
         contract=contract, side=side, size=size, entry_price=order_price, leverage=leverage
     )
@@ -985,8 +964,8 @@ def max_open_quantity(
         raise InvalidInputError(msg)
     _check_choice("side", side, _SIDES)
     balance = to_decimal(available, name="available")
-    order = _price(price, "price")
-    mark = _price(mark_price, "mark_price")
+    order = positive_number(price, "price")
+    mark = positive_number(mark_price, "mark_price")
     cap = contract.brackets.max_notional(leverage)
     lev = to_decimal(leverage, name="leverage")
     cs = _fraction(contract.contract_size, "contract.contract_size")
@@ -1136,7 +1115,7 @@ def isolated_liquidation_price(
     .. versionadded:: 0.1.0
     """
     position = _require_position(position)
-    wallet = _non_negative(margin, "margin")
+    wallet = non_negative_number(margin, "margin")
     solver_rule = _require_rule(rule)
     kind = position.contract.kind
     x = _solver.solve(
@@ -1189,7 +1168,7 @@ def bankruptcy_price(position: Position, *, margin: NumberLike) -> Decimal | Non
     .. versionadded:: 0.1.0
     """
     position = _require_position(position)
-    wallet = _non_negative(margin, "margin")
+    wallet = non_negative_number(margin, "margin")
     kind = position.contract.kind
     rule = _solver.Rule(None, "none", Fraction(0))
     x = _solver.solve(
@@ -1243,8 +1222,8 @@ def max_removable_margin(
     .. versionadded:: 0.1.0
     """
     position = _require_position(position)
-    wallet = _non_negative(margin, "margin")
-    price = _price(mark_price, "mark_price")
+    wallet = non_negative_number(margin, "margin")
+    price = positive_number(mark_price, "mark_price")
     value = _notional_at(position.contract, position.size, price)
     floor = max(value / position.leverage, _maintenance(position.contract, value))
     return max(Decimal(0), wallet + min(Decimal(0), _pnl(position, price)) - floor)
@@ -1394,7 +1373,7 @@ def _marks(
         if symbol not in mark_prices:
             msg = f"mark_prices must hold a mark price for {symbol!r}, got {sorted(mark_prices)!r}"
             raise InvalidInputError(msg)
-        marks[symbol] = _price(mark_prices[symbol], f"mark_prices[{symbol!r}]")
+        marks[symbol] = positive_number(mark_prices[symbol], f"mark_prices[{symbol!r}]")
     return marks
 
 
@@ -1534,7 +1513,7 @@ def cross_liquidation_price(
     kind = own[0].contract.kind
     start = own[0].entry_price
     if symbol in mark_prices:
-        start = _price(mark_prices[symbol], f"mark_prices[{symbol!r}]")
+        start = positive_number(mark_prices[symbol], f"mark_prices[{symbol!r}]")
     x = _solver.solve(
         [_leg(p) for p in own], constant, solver_rule, _x(kind, start, "the start price")
     )

@@ -35,7 +35,7 @@ from typing import Any, Final, Literal, TypeAlias, get_args
 
 import attrs
 
-from levrisk._fields import instance_of, non_negative, number, positive
+from levrisk._fields import instance_of, non_negative, non_negative_number, number, positive
 from levrisk.exceptions import InvalidInputError
 from levrisk.numbers import NumberLike, exact, to_decimal
 
@@ -99,14 +99,6 @@ def _aware(_instance: object, attribute: attrs.Attribute[Any], value: object) ->
     _utc(value, attribute.name)
 
 
-def _rate(value: NumberLike, name: str) -> Decimal:
-    rate = to_decimal(value, name=name)
-    if rate < 0:
-        msg = f"{name} must not be negative, got {value!r}"
-        raise InvalidInputError(msg)
-    return rate
-
-
 @exact
 def hourly_from_daily(rate: NumberLike) -> Decimal:
     r"""Convert a daily interest rate to the hourly rate Binance and Bybit charge.
@@ -134,7 +126,7 @@ def hourly_from_daily(rate: NumberLike) -> Decimal:
 
     .. versionadded:: 0.1.0
     """
-    return _rate(rate, "rate") / _HOURS_PER_DAY
+    return non_negative_number(rate, "rate") / _HOURS_PER_DAY
 
 
 @exact
@@ -167,7 +159,7 @@ def hourly_from_yearly(rate: NumberLike) -> Decimal:
 
     .. versionadded:: 0.1.0
     """
-    return _rate(rate, "rate") / _HOURS_PER_YEAR
+    return non_negative_number(rate, "rate") / _HOURS_PER_YEAR
 
 
 @attrs.frozen(kw_only=True)
@@ -291,7 +283,7 @@ class RateSchedule:
             >>> RateSchedule.from_daily("0.00024").changes[0].hourly_rate
             Decimal('0.00001')
         """
-        rate = _rate(daily_rate, "daily_rate") / _HOURS_PER_DAY
+        rate = non_negative_number(daily_rate, "daily_rate") / _HOURS_PER_DAY
         return cls(
             changes=[RateChange(since=_ALWAYS if since is None else since, hourly_rate=rate)]
         )
@@ -313,7 +305,7 @@ class RateSchedule:
             >>> RateSchedule.from_yearly("0.0876").changes[0].hourly_rate
             Decimal('0.00001')
         """
-        rate = _rate(yearly_rate, "yearly_rate") / _HOURS_PER_YEAR
+        rate = non_negative_number(yearly_rate, "yearly_rate") / _HOURS_PER_YEAR
         return cls(
             changes=[RateChange(since=_ALWAYS if since is None else since, hourly_rate=rate)]
         )
@@ -563,7 +555,7 @@ def accrual_times(
 def _schedule(schedule: RateSchedule | NumberLike) -> RateSchedule:
     if isinstance(schedule, RateSchedule):
         return schedule
-    return RateSchedule.constant(_rate(schedule, "schedule"))
+    return RateSchedule.constant(non_negative_number(schedule, "schedule"))
 
 
 def _principal(principal: NumberLike) -> Decimal:
