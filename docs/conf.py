@@ -52,6 +52,8 @@ nitpick_ignore_regex = [
     ("py:class", r"Json"),
     # risk's private read-only Mapping[str, Decimal] behind the stress rows' fields.
     ("py:class", r"FrozenMap"),
+    # private helper aliases (a leading underscore) are not API.
+    ("py:class", r"_\w+"),
 ]
 
 autodoc_member_order = "bysource"
@@ -59,6 +61,7 @@ autodoc_typehints = "signature"
 autodoc_typehints_format = "short"
 autodoc_preserve_defaults = True
 autodoc_type_aliases = {
+    "Array": "levrisk.batch.Array",
     "NumberLike": "levrisk.numbers.NumberLike",
     "RoundingMode": "levrisk.numbers.RoundingMode",
     "InterestCounting": "levrisk.interest.InterestCounting",
@@ -117,14 +120,16 @@ def _resolve_alias_refs(
         return domain.resolve_xref(
             env, node["refdoc"], app.builder, "obj", names[0], node, contnode
         )
-    if target in _STDLIB_SHORT_NAMES:
-        node["reftarget"] = _STDLIB_SHORT_NAMES[target]
+    short = target.rpartition(".")[2] if target.startswith("levrisk.") else target
+    if short in _STDLIB_SHORT_NAMES:
+        node["reftarget"] = _STDLIB_SHORT_NAMES[short]
         return intersphinx.missing_reference(app, env, node, contnode)
     return None
 
 
 # Short names that annotations use unqualified once ``autodoc_type_aliases`` is in play.
 _STDLIB_SHORT_NAMES = {
+    "Any": "typing.Any",
     "Decimal": "decimal.Decimal",
     "date": "datetime.date",
     "datetime": "datetime.datetime",
