@@ -1539,7 +1539,7 @@ class TestCrossMarginPro:
         acct = CrossMarginAccount(balances={"BTC": 1}, loans=[Loan(asset="USDT", principal=20_000)])
         with pytest.raises(InvalidInputError, match="no table for the liability asset 'USDT'"):
             pro_margin_level(acct, {"BTC": 1}, tiers={})
-        with pytest.raises(InvalidInputError, match="^tiers key must be a non-empty asset"):
+        with pytest.raises(InvalidInputError, match=r"^tiers key must be a non-empty asset"):
             pro_margin_level(acct, {"BTC": 1}, tiers={"": usdt_tiers()})
         with pytest.raises(InvalidInputError, match="tiers must be a mapping"):
             pro_margin_level(acct, {"BTC": 1}, tiers=[])  # type: ignore[arg-type]
