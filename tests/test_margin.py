@@ -499,9 +499,11 @@ class TestIsolatedTiers:
             two_tiers().tier_for(base_borrowed=3, quote_borrowed=0)
 
     def test_negative_amount(self) -> None:
-        """A negative borrowed amount is invalid."""
+        """A negative or non-numeric borrowed amount is invalid; the message names it."""
         with pytest.raises(InvalidInputError, match="base_borrowed must not be negative"):
             two_tiers().tier_for(base_borrowed=-1, quote_borrowed=0)
+        with pytest.raises(InvalidInputError, match=r"^quote_borrowed must be a finite number"):
+            two_tiers().tier_for(base_borrowed=0, quote_borrowed="x")
 
     def test_rejects_bad_tables(self) -> None:
         """Empty, mistyped or out-of-order tables raise InvalidInputError."""
@@ -1021,9 +1023,11 @@ class TestOpenShort:
             open_short(1000, **{**args, **kwargs})
 
     def test_collateral_positive(self) -> None:
-        """Collateral must be positive."""
+        """Collateral must be a positive number; the message names it."""
         with pytest.raises(InvalidInputError, match="collateral must be positive"):
             open_short(0, leverage=2, price=1, opened_at=T0, thresholds=BINANCE_CROSS_3X)
+        with pytest.raises(InvalidInputError, match=r"^collateral must be a finite number"):
+            open_short("abc", leverage=2, price=1, opened_at=T0, thresholds=BINANCE_CROSS_3X)
 
     def test_irr_message_states_the_level(self) -> None:
         """The IRR error states the margin level L/(L − 1) the leverage would leave."""
