@@ -1245,6 +1245,22 @@ class TestSolver:
         assert solve(legs, Fraction(8), rule, Fraction(10)) == Fraction(2_500, 199)
         assert solve(legs, Fraction(8), rule, Fraction(11)) == Fraction(500, 67)
 
+    def test_bankruptcy_fee_does_not_tilt_the_direction(self) -> None:
+        """A fee on the bankruptcy price is a constant: f rises at x_start, the lower root wins."""
+        from levrisk._futures_solver import Leg, Rule, solve  # noqa: PLC0415 - private
+
+        table = BracketTable.from_rates(
+            caps=[100, 10**6], maintenance_rates=["0.01", "0.05"], max_leverages=[50, 20]
+        )
+        legs = [
+            Leg(1, Fraction(1), Fraction(50), table),
+            Leg(-1, Fraction(49, 50), Fraction(50), ONE_BRACKET),
+        ]
+        constant = Fraction(9, 10)
+        assert solve(legs, constant, Rule(None, "none", Fraction(0)), Fraction(50)) == 5
+        rule = Rule("mark", "bankruptcy", Fraction(5, 1000))
+        assert solve(legs, constant, rule, Fraction(50)) == Fraction(7_475, 304)
+
     def test_flat_segment_off_zero_has_no_root(self) -> None:
         """A segment where f is constant and non-zero (here f ≡ 1) contributes no root."""
         from levrisk._futures_solver import Rule, _coefficients, solve  # noqa: PLC0415 - private
