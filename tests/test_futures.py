@@ -1267,7 +1267,7 @@ class TestSolver:
 
         legs, rule = self._convex("0.498"), Rule("mark", "none", Fraction(0))
         constant = 1 - _coefficients(legs, Fraction(0), rule, Fraction(15), None)[1]
-        assert _coefficients(legs, constant, rule, Fraction(15), None) == (0, 1)
+        assert _coefficients(legs, constant, rule, Fraction(15), None) == (Fraction(0), Fraction(1))
         assert solve(legs, constant, rule, Fraction(15)) is None
 
 
