@@ -50,6 +50,8 @@ nitpick_ignore_regex = [
     ("py:class", r"levrisk\._.*"),
     # exchanges' private alias for "a value decoded from JSON" (it is plain ``object``).
     ("py:class", r"Json"),
+    # risk's private read-only Mapping[str, Decimal] behind the stress rows' fields.
+    ("py:class", r"FrozenMap"),
 ]
 
 autodoc_member_order = "bysource"
@@ -73,6 +75,7 @@ autodoc_type_aliases = {
     "NotionalCoef": "levrisk.exchanges.binance.NotionalCoef",
     "MarginType": "levrisk.exchanges.binance.MarginType",
     "RateUnits": "levrisk.exchanges.bybit.RateUnits",
+    "FuturesStatus": "levrisk.risk.FuturesStatus",
 }
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False

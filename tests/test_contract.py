@@ -118,6 +118,7 @@ def _examples() -> list[object]:
         *_margin_examples(),
         *_futures_examples(table),
         *_exchanges_examples(),
+        *_risk_examples(table),
     ]
 
 
@@ -204,6 +205,56 @@ def _futures_examples(table: Any) -> list[object]:
         OpenCost(initial_margin=10, open_loss=1),
         CrossAccount(wallet_balance=1_000, positions=[long, short], position_mode="hedge"),
         CrossAccount(wallet_balance="0.5", positions=[coin]),
+    ]
+
+
+def _risk_examples(table: Any) -> list[object]:
+    """levrisk.risk: the objects its functions take (positions, trades, accounts) and return."""
+    from levrisk.futures import Contract, CrossAccount, Position  # noqa: PLC0415
+    from levrisk.margin import BINANCE_CROSS_3X, CrossMarginAccount, Loan, open_short  # noqa: PLC0415
+    from levrisk.risk import (  # noqa: PLC0415
+        asset_moves_to_liquidation,
+        check_futures_stop,
+        futures_liquidation_outcome,
+        futures_scenarios,
+        margin_scenarios,
+        stress_futures_account,
+        stress_margin_account,
+    )
+
+    btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+    position = Position(contract=btc, side="short", size="0.1", entry_price=60_000, leverage=10)
+    trade = open_short(
+        3000,
+        leverage=3,
+        price=60_000,
+        thresholds=BINANCE_CROSS_3X,
+        opened_at=datetime(2024, 1, 1, 13, 55, tzinfo=timezone.utc),
+    )
+    account = CrossMarginAccount(
+        balances={"BTC": 1, "ETH": 10}, loans=[Loan(asset="USDT", principal=40_000)]
+    )
+    prices = {"BTC": 30_000, "ETH": 2_000}
+    return [
+        btc,
+        position,
+        trade,
+        account,
+        prices,
+        BINANCE_CROSS_3X,
+        check_futures_stop(position, stop_price=63_000),
+        futures_liquidation_outcome(position, liquidation_fee_rate="0.0125"),
+        futures_scenarios(position, prices=[60_000])[0],
+        margin_scenarios(trade, prices=[60_000])[0],
+        stress_margin_account(account, prices=prices, shocks=["-0.1"], thresholds=BINANCE_CROSS_3X)[
+            0
+        ],
+        asset_moves_to_liquidation(account, prices=prices, liquidation_level="1.1")[0],
+        stress_futures_account(
+            CrossAccount(wallet_balance=500, positions=[position]),
+            mark_prices={"BTCUSDT": 60_000},
+            shocks=["-0.1"],
+        )[0],
     ]
 
 

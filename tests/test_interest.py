@@ -28,7 +28,7 @@ from levrisk.interest import (
     hourly_from_yearly,
     loan_state,
 )
-from levrisk.numbers import round_to_step
+from levrisk.numbers import PRECISION, round_to_step
 from strategies import hourly_rates, instants, principals
 
 UTC = timezone.utc
@@ -908,7 +908,11 @@ class TestRepayments:
             repayments=repayments,
             counting=counting,
         )
-        assert (state.principal, state.interest_outstanding, state.interest_accrued) == expected
+        # The segment sums and the replay round in a different order once a figure needs
+        # more than PRECISION digits: they agree to the last digits of the precision.
+        actual = (state.principal, state.interest_outstanding, state.interest_accrued)
+        for got, want in zip(actual, expected, strict=True):
+            assert abs(got - want) <= max(abs(got), abs(want)) * Decimal(10) ** (3 - PRECISION)
 
 
 _ANYTHING = st.one_of(

@@ -15,7 +15,15 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from levrisk.brackets import BracketTable
+from levrisk.futures import (
+    Contract,
+    CrossAccount,
+    Position,
+    cross_liquidation_price,
+    isolated_liquidation_price,
+)
 from levrisk.interest import accrued_interest
+from levrisk.margin import IsolatedMarginAccount, Loan, liquidation_price, margin_level
 from levrisk.numbers import round_to_step
 
 _TABLE = BracketTable.from_rates(
@@ -26,7 +34,39 @@ _TABLE = BracketTable.from_rates(
 _T0 = datetime(2024, 3, 1, 13, 55, tzinfo=timezone.utc)
 _T1 = datetime(2024, 3, 9, 2, 30, tzinfo=timezone.utc)
 
+_LONG = Position(
+    contract=Contract(symbol="BTCUSDT", kind="linear", brackets=_TABLE),
+    side="long",
+    size="3.3333",
+    entry_price="61234.56789",
+    leverage=7,
+)
+_INVERSE = Position(
+    contract=Contract(symbol="BTCUSD", kind="inverse", contract_size=100, brackets=_TABLE),
+    side="short",
+    size=777,
+    entry_price="59876.54321",
+    leverage=3,
+)
+_SPOT = IsolatedMarginAccount(
+    base="BTC",
+    quote="USDT",
+    quote_balance="9000.123",
+    loans=[Loan(asset="BTC", principal="0.1", interest="0.0000123")],
+)
+
 FIGURES: dict[str, Callable[[], object]] = {
+    "isolated_lp": lambda: isolated_liquidation_price(_LONG, margin="29876.5"),
+    "inverse_lp": lambda: isolated_liquidation_price(_INVERSE, margin="0.43"),
+    "cross_lp": lambda: cross_liquidation_price(
+        CrossAccount(wallet_balance=33_333, positions=[_LONG]),
+        "BTCUSDT",
+        mark_prices={"BTCUSDT": "60001.7"},
+    ),
+    "margin_level": lambda: margin_level(_SPOT, {"BTC": "61234.5"}),
+    "spot_lp": lambda: liquidation_price(
+        _SPOT, asset="BTC", prices={"BTC": "61234.5"}, liquidation_level="1.1"
+    ),
     "maintenance_margin": lambda: _TABLE.maintenance_margin("777777.777777"),
     "max_notional": lambda: _TABLE.max_notional("33.3"),
     "round_to_step": lambda: round_to_step("12345.678901", "0.0003", "half_even"),

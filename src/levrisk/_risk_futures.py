@@ -1,0 +1,996 @@
+r"""Risk tools for perpetual futures: sizing, stops, leverage for a stop, outcomes, scenarios.
+
+The private part of :mod:`levrisk.risk` for ``levrisk.futures``; re-exported there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import ROUND_FLOOR, Decimal
+from fractions import Fraction
+from typing import Any, Literal, TypeAlias
+
+import attrs
+
+from levrisk._fields import finite, instance_of, number, optional_number, positive
+from levrisk._risk_core import (
+    AssetMove,
+    FrozenMap,
+    LiquidationOutcome,
+    StopCheck,
+    check_stop,
+    fee_rate,
+    frozen_map,
+    grid,
+    largest_passing,
+    non_negative_number,
+    outcome,
+    positive_number,
+    round_size,
+    side_of,
+    sign,
+    stop_side,
+)
+from levrisk._risk_core import risk_fraction as _risk_fraction
+from levrisk.brackets import Bracket, BracketTable
+from levrisk.exceptions import InvalidInputError, LeverageError
+from levrisk.futures import (
+    Contract,
+    CrossAccount,
+    LiquidationRule,
+    Position,
+    cross_liquidation_price,
+    cross_margin_ratio,
+    initial_margin,
+    isolated_liquidation_price,
+    maintenance_margin,
+    margin_ratio,
+    notional,
+    roe,
+    unrealized_pnl,
+)
+from levrisk.numbers import NumberLike, exact, to_decimal
+
+FuturesStatus: TypeAlias = Literal["NORMAL", "LIQUIDATION", "BANKRUPT"]
+"""The state of a futures position at a price, on Binance's margin-ratio convention.
+
+``NORMAL``: margin ratio below 1 (100 %); ``LIQUIDATION``: margin ratio at or above 1
+while the margin balance is still positive; ``BANKRUPT``: margin balance ≤ 0 (the
+margin is gone, the ratio has no meaning).
+"""
+
+_STATUSES = ("NORMAL", "LIQUIDATION", "BANKRUPT")
+
+
+def _status_validator(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or value not in _STATUSES:
+        msg = f"{attribute.name} must be one of {_STATUSES!r}, got {value!r}"
+        raise InvalidInputError(msg)
+
+
+def _position(value: object) -> Position:
+    if not isinstance(value, Position):
+        msg = f"position must be a Position, got {value!r}"
+        raise InvalidInputError(msg)
+    return value
+
+
+def _contract(value: object) -> Contract:
+    if not isinstance(value, Contract):
+        msg = f"contract must be a Contract, got {value!r}"
+        raise InvalidInputError(msg)
+    return value
+
+
+def _rule(value: object) -> LiquidationRule:
+    if not isinstance(value, LiquidationRule):
+        msg = f"rule must be a LiquidationRule, got {value!r}"
+        raise InvalidInputError(msg)
+    return value
+
+
+def _margin(position: Position, margin: NumberLike | None) -> Decimal:
+    if margin is None:
+        return initial_margin(position)
+    return non_negative_number(margin, "margin")
+
+
+def _status(ratio: Decimal | None) -> FuturesStatus:
+    if ratio is None:
+        return "BANKRUPT"
+    return "LIQUIDATION" if ratio >= 1 else "NORMAL"
+
+
+def _loss_per_unit(
+    contract: Contract, side: str, entry: Decimal, price: Decimal, *, fees: tuple[Decimal, Decimal]
+) -> Decimal:
+    """Loss of one unit of size closed at ``price``, both fees included."""
+    fo, fc = fees
+    cs = contract.contract_size
+    s = sign(side)
+    if contract.kind == "linear":
+        return cs * (s * (entry - price) + fo * entry + fc * price)
+    return cs * (s * (1 / price - 1 / entry) + fo / entry + fc / price)
+
+
+@exact
+def futures_position_size(
+    contract: Contract,
+    *,
+    side: Literal["long", "short"],
+    entry_price: NumberLike,
+    stop_price: NumberLike,
+    equity: NumberLike,
+    risk_fraction: NumberLike,
+    open_fee_rate: NumberLike = 0,
+    close_fee_rate: NumberLike = 0,
+    lot_step: NumberLike | None = None,
+) -> Decimal:
+    r"""The futures size that loses exactly ``equity × risk_fraction`` at the stop, fees included.
+
+    With ``q`` the size, ``CS`` the contract size, ``f_o`` and ``f_c`` the fee rates on
+    the opening and closing notional:
+
+    .. math::
+
+        \text{linear: } \ell = CS\,\bigl(s(EP - SP) + f_o EP + f_c SP\bigr) \qquad
+        \text{inverse: } \ell = CS\,\Bigl(s\bigl(\tfrac{1}{SP} - \tfrac{1}{EP}\bigr)
+            + \tfrac{f_o}{EP} + \tfrac{f_c}{SP}\Bigr)
+
+    .. math::
+
+        q = \frac{E \cdot r}{\ell}
+
+    rounded down to ``lot_step`` when one is given (then the loss at the stop is at
+    most the budget, and one lot more would exceed it). The leverage does not enter:
+    check the margin needed and the liquidation price separately (see
+    :func:`check_futures_stop` and :func:`max_futures_leverage_for_stop`).
+
+    Args:
+        contract: the ``levrisk.futures.Contract``.
+        side: ``"long"`` or ``"short"``.
+        entry_price: ``EP`` (> 0).
+        stop_price: ``SP`` (> 0): below the entry of a long, above that of a short.
+        equity: the account equity ``E`` (> 0), in the settlement unit (quote for
+            linear, the coin for inverse).
+        risk_fraction: ``r``, the share of equity to lose at the stop, strictly
+            between 0 and 1 (``0.01`` is 1 %).
+        open_fee_rate: ``f_o`` in ``[0, 1)``.
+        close_fee_rate: ``f_c`` in ``[0, 1)`` (a stop-market order pays the taker fee).
+        lot_step: the quantity step (> 0), or ``None`` for the exact size.
+
+    Returns:
+        The size in the contract's unit (base × CS for linear, contracts for inverse);
+        ``0`` when not even one lot fits the budget.
+
+    Raises:
+        InvalidInputError: for a bad contract, side or number, a stop on the wrong side
+            of the entry, or ``risk_fraction`` outside ``(0, 1)``.
+
+    References:
+        FORMULAS.md §3.1 (PnL, fees on notional) [published]; the sizing solves loss =
+        budget [derived].
+
+    Examples:
+        Risk 1 % of 3,000 USDT on a short at 60,000 with a stop at 60,300:
+
+        >>> from levrisk.brackets import BracketTable
+        >>> from levrisk.futures import Contract
+        >>> table = BracketTable.from_rates(
+        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
+        ... )
+        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> futures_position_size(
+        ...     btc,
+        ...     side="short",
+        ...     entry_price=60_000,
+        ...     stop_price=60_300,
+        ...     equity=3_000,
+        ...     risk_fraction="0.01",
+        ... )
+        Decimal('0.10')
+
+    .. versionadded:: 0.1.0
+    """
+    c = _contract(contract)
+    s_name = side_of(side)
+    entry = positive_number(entry_price, "entry_price")
+    stop = positive_number(stop_price, "stop_price")
+    stop_side(s_name, entry, stop)
+    budget = positive_number(equity, "equity") * _risk_fraction(risk_fraction)
+    fo = fee_rate(open_fee_rate, "open_fee_rate")
+    fc = fee_rate(close_fee_rate, "close_fee_rate")
+    size = budget / _loss_per_unit(c, s_name, entry, stop, fees=(fo, fc))
+    return round_size(size, lot_step)
+
+
+def _exit_price(position: Position, loss: Decimal, fo: Decimal, fc: Decimal) -> Decimal | None:
+    """The exit price at which closing the whole position loses ``loss`` (any sign)."""
+    q = position.size * position.contract.contract_size
+    ep = position.entry_price
+    s = sign(position.side)
+    if position.contract.kind == "linear":
+        price = (loss - q * ep * (s + fo)) / (q * (fc - s))
+        return price if price > 0 else None
+    inverse = (loss + q * (s - fo) / ep) / (q * (s + fc))
+    return 1 / inverse if inverse > 0 else None
+
+
+def _amount(
+    position: Position, amount: NumberLike | None, roe_value: NumberLike | None, name: str
+) -> Decimal:
+    if (amount is None) == (roe_value is None):
+        msg = (
+            f"exactly one of {name} and roe must be given, got {name}={amount!r}, roe={roe_value!r}"
+        )
+        raise InvalidInputError(msg)
+    if amount is not None:
+        return positive_number(amount, name)
+    return positive_number(roe_value, "roe") * initial_margin(position)
+
+
+@exact
+def futures_stop_price(
+    position: Position,
+    *,
+    loss: NumberLike | None = None,
+    roe: NumberLike | None = None,
+    open_fee_rate: NumberLike = 0,
+    close_fee_rate: NumberLike = 0,
+) -> Decimal | None:
+    r"""The stop price at which closing the position loses ``loss`` (or ``roe`` of its margin).
+
+    Solves ``s·q·(EP − P) + f_o·q·EP + f_c·q·P = loss`` (linear, ``q = size · CS``) or
+    its coin analogue (inverse) for ``P``:
+
+    .. math::
+
+        \text{linear: } SP = \frac{\text{loss} - q\,EP\,(s + f_o)}{q\,(f_c - s)} \qquad
+        \text{inverse: } \frac{1}{SP} = \frac{\text{loss} + q\,(s - f_o)/EP}{q\,(s + f_c)}
+
+    ``roe`` gives the loss as a fraction of the initial margin at entry:
+    ``loss = roe · IM``; without fees this is ``levrisk.futures.target_price`` at
+    ``−roe``.
+
+    Args:
+        position: the ``levrisk.futures.Position``.
+        loss: the loss to allow (> 0), in quote (linear) or coin (inverse).
+        roe: alternatively, the share of the initial margin to lose (> 0; ``0.5`` is
+            half of it). Give exactly one of ``loss`` and ``roe``.
+        open_fee_rate: ``f_o`` in ``[0, 1)``.
+        close_fee_rate: ``f_c`` in ``[0, 1)``.
+
+    Returns:
+        The stop price, or ``None`` when no price on the losing side loses exactly that
+        much (the fees alone cost more, or an inverse short cannot lose that much).
+
+    Raises:
+        InvalidInputError: for a bad position or number, or when both or neither of
+            ``loss`` and ``roe`` are given.
+
+    References:
+        FORMULAS.md §3.1 (PnL, ROE, target price) [published]; solved for the price
+        [derived].
+
+    Examples:
+        The stop at which a 0.1 BTC short from 60,000 loses 30 USDT (1 % of 3,000):
+
+        >>> from levrisk.brackets import BracketTable
+        >>> from levrisk.futures import Contract, Position
+        >>> table = BracketTable.from_rates(
+        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
+        ... )
+        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> pos = Position(contract=btc, side="short", size="0.1", entry_price=60_000, leverage=3)
+        >>> futures_stop_price(pos, loss=30)
+        Decimal('60300')
+        >>> futures_stop_price(pos, roe="0.5")
+        Decimal('70000.0')
+
+    .. versionadded:: 0.1.0
+    """
+    p = _position(position)
+    amount = _amount(p, loss, roe, "loss")
+    fo = fee_rate(open_fee_rate, "open_fee_rate")
+    fc = fee_rate(close_fee_rate, "close_fee_rate")
+    price = _exit_price(p, amount, fo, fc)
+    if price is None or sign(p.side) * (p.entry_price - price) <= 0:
+        return None
+    return price
+
+
+@exact
+def futures_take_profit_price(
+    position: Position,
+    *,
+    profit: NumberLike | None = None,
+    roe: NumberLike | None = None,
+    open_fee_rate: NumberLike = 0,
+    close_fee_rate: NumberLike = 0,
+) -> Decimal | None:
+    r"""The take-profit price at which closing the position earns ``profit`` after fees.
+
+    The same solve as :func:`futures_stop_price` with ``loss = −profit``; ``roe`` gives
+    the profit as a fraction of the initial margin (without fees:
+    ``levrisk.futures.target_price`` at ``roe``).
+
+    Args:
+        position: the ``levrisk.futures.Position``.
+        profit: the net profit to take (> 0), in quote (linear) or coin (inverse).
+        roe: alternatively, the ROE to take (> 0). Give exactly one of the two.
+        open_fee_rate: ``f_o`` in ``[0, 1)``.
+        close_fee_rate: ``f_c`` in ``[0, 1)``.
+
+    Returns:
+        The price, or ``None`` when no positive price earns that much (a linear short
+        cannot earn more than ``q·EP`` less fees).
+
+    Raises:
+        InvalidInputError: for a bad position or number, or when both or neither of
+            ``profit`` and ``roe`` are given.
+
+    References:
+        FORMULAS.md §3.1 (target price) [published]; with fees [derived].
+
+    Examples:
+        >>> from levrisk.brackets import BracketTable
+        >>> from levrisk.futures import Contract, Position
+        >>> table = BracketTable.from_rates(
+        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
+        ... )
+        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> pos = Position(contract=btc, side="short", size="0.1", entry_price=60_000, leverage=3)
+        >>> futures_take_profit_price(pos, profit=600)
+        Decimal('54000')
+
+    .. versionadded:: 0.1.0
+    """
+    p = _position(position)
+    amount = _amount(p, profit, roe, "profit")
+    fo = fee_rate(open_fee_rate, "open_fee_rate")
+    fc = fee_rate(close_fee_rate, "close_fee_rate")
+    price = _exit_price(p, -amount, fo, fc)
+    if price is None or sign(p.side) * (price - p.entry_price) <= 0:
+        return None
+    return price
+
+
+@exact
+def check_futures_stop(
+    position: Position,
+    *,
+    stop_price: NumberLike,
+    margin: NumberLike | None = None,
+    rule: LiquidationRule = LiquidationRule(),  # noqa: B008 - frozen attrs: immutable
+    buffer: NumberLike = 0,
+) -> StopCheck:
+    r"""Check that the stop of an isolated futures position fires before liquidation.
+
+    The liquidation price is ``levrisk.futures.isolated_liquidation_price(position,
+    margin=margin, rule=rule)``; the verdict and distances are those of
+    :func:`check_stop`. Along the adverse path margin balance minus maintenance falls
+    monotonically, so a stop that passes is never preceded by liquidation.
+
+    Args:
+        position: the ``levrisk.futures.Position``.
+        stop_price: the stop (> 0), on the losing side of the entry.
+        margin: the isolated wallet (≥ 0); ``None`` means the initial margin at entry.
+        rule: the venue's ``levrisk.futures.LiquidationRule`` (default Binance).
+        buffer: the required gap between stop and liquidation, a fraction of the stop.
+
+    Returns:
+        A :class:`StopCheck`.
+
+    Raises:
+        InvalidInputError: for a bad position, rule or number, or a stop on the wrong
+            side of the entry.
+
+    References:
+        FORMULAS.md §3.2–§3.3 (liquidation price) [checked], §4 (rules).
+
+    Examples:
+        A 0.1 BTC short from 60,000 at 18x and 19x with a stop at 63,000:
+
+        >>> from levrisk.brackets import BracketTable
+        >>> import attrs
+        >>> from levrisk.futures import Contract, Position
+        >>> table = BracketTable.from_rates(
+        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
+        ... )
+        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> pos = Position(contract=btc, side="short", size="0.1", entry_price=60_000, leverage=18)
+        >>> check = check_futures_stop(pos, stop_price=63_000)
+        >>> check.passed, round(check.liquidation_price, 2)
+        (True, Decimal('63081.01'))
+        >>> pos19 = Position(
+        ...     contract=btc, side="short", size="0.1", entry_price=60_000, leverage=19
+        ... )
+        >>> check_futures_stop(pos19, stop_price=63_000).passed
+        False
+
+    .. versionadded:: 0.1.0
+    """
+    p = _position(position)
+    lp = isolated_liquidation_price(p, margin=_margin(p, margin), rule=_rule(rule))
+    return check_stop(
+        p.side,
+        entry_price=p.entry_price,
+        stop_price=stop_price,
+        liquidation_price=lp,
+        buffer=buffer,
+    )
+
+
+def _whole(value: Decimal) -> int:
+    """The largest integer ≤ ``value`` (a leverage cap)."""
+    return int(value.to_integral_value(rounding=ROUND_FLOOR))
+
+
+@exact
+def max_futures_leverage_for_stop(
+    contract: Contract,
+    *,
+    side: Literal["long", "short"],
+    entry_price: NumberLike,
+    stop_price: NumberLike,
+    size: NumberLike | None = None,
+    margin: NumberLike | None = None,
+    rule: LiquidationRule = LiquidationRule(),  # noqa: B008 - frozen attrs: immutable
+    buffer: NumberLike = 0,
+) -> int | None:
+    r"""The highest whole leverage whose isolated liquidation price stays beyond the stop.
+
+    Exchanges offer whole leverages (1x, 2x, …, 125x), so the result is an ``int``
+    ``L`` such that :func:`check_futures_stop` passes at ``L`` with the initial margin
+    as the isolated wallet, and fails — or the bracket table forbids it — at ``L + 1``.
+    Give exactly one of:
+
+    - ``size``: the size is fixed and the margin is ``notional(EP) / L``; the bracket
+      of the notional at entry caps ``L``;
+    - ``margin``: the margin is fixed and the size grows with ``L``
+      (``q = M·L / (EP·CS)`` linear, ``N = M·L·EP / CS`` inverse); each ``L`` must be
+      allowed by the bracket holding its own notional ``M·L``.
+
+    Every whole ``L`` from the table's highest max leverage down to 1 is tried, so the
+    answer is the largest that passes even where tiers interact (a table offering more
+    than 256 steps is bisected instead: the liquidation price moves toward the entry as
+    ``L`` rises, so the passing leverages form a prefix).
+
+    Args:
+        contract: the ``levrisk.futures.Contract``.
+        side: ``"long"`` or ``"short"``.
+        entry_price: ``EP`` (> 0).
+        stop_price: the stop (> 0), on the losing side of the entry.
+        size: the fixed size (> 0), in the contract's unit.
+        margin: the fixed margin (> 0), in quote (linear) or coin (inverse).
+        rule: the venue's ``levrisk.futures.LiquidationRule`` (default Binance).
+        buffer: the required gap between stop and liquidation (see :func:`check_stop`).
+
+    Returns:
+        The leverage, or ``None`` when not even 1x keeps liquidation beyond the stop
+        (or the table allows no leverage for that size).
+
+    Raises:
+        InvalidInputError: for a bad contract, side, rule or number, a stop on the wrong
+            side of the entry, or when both or neither of ``size`` and ``margin`` are
+            given.
+
+    References:
+        FORMULAS.md §1 (bracket max leverage) [published], §3.2–§3.3 [checked].
+
+    Examples:
+        A 0.1 BTC short from 60,000 with a stop at 63,000: above 18x liquidation comes
+        first.
+
+        >>> from levrisk.brackets import BracketTable
+        >>> from levrisk.futures import Contract
+        >>> table = BracketTable.from_rates(
+        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
+        ... )
+        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> max_futures_leverage_for_stop(
+        ...     btc, side="short", entry_price=60_000, stop_price=63_000, size="0.1"
+        ... )
+        18
+
+    .. versionadded:: 0.1.0
+    """
+    c = _contract(contract)
+    s_name = side_of(side)
+    entry = positive_number(entry_price, "entry_price")
+    stop = positive_number(stop_price, "stop_price")
+    stop_side(s_name, entry, stop)
+    r = _rule(rule)
+    gap = non_negative_number(buffer, "buffer")
+    if (size is None) == (margin is None):
+        msg = f"exactly one of size and margin must be given, got size={size!r}, margin={margin!r}"
+        raise InvalidInputError(msg)
+    fixed_size = None if size is None else positive_number(size, "size")
+    fixed_margin = None if margin is None else positive_number(margin, "margin")
+    top = _whole(max(b.max_leverage for b in c.brackets.brackets))
+
+    def passes(lev: int) -> bool:
+        if fixed_size is not None:
+            q = fixed_size
+        elif c.kind == "linear":
+            q = fixed_margin * lev / (entry * c.contract_size)  # type: ignore[operator]
+        else:
+            q = fixed_margin * lev * entry / c.contract_size  # type: ignore[operator]
+        try:
+            position = Position(contract=c, side=s_name, size=q, entry_price=entry, leverage=lev)
+        except (LeverageError, InvalidInputError):
+            return False  # this leverage is not allowed for this notional (or the table ends)
+        return check_futures_stop(position, stop_price=stop, rule=r, buffer=gap).passed
+
+    return largest_passing(1, top, passes)
+
+
+@exact
+def futures_liquidation_outcome(
+    position: Position,
+    *,
+    liquidation_fee_rate: NumberLike,
+    margin: NumberLike | None = None,
+    rule: LiquidationRule = LiquidationRule(),  # noqa: B008 - frozen attrs: immutable
+) -> LiquidationOutcome | None:
+    r"""What an isolated futures position loses when it is liquidated.
+
+    At the liquidation price ``LP`` the margin balance ``M + UPNL(LP)`` (equal to the
+    maintenance margin under Binance's rule) goes to the clearance fee first; what is
+    left, if anything, is returned:
+
+    .. math::
+
+        \text{fee} = c \cdot notional(LP), \qquad
+        \text{remaining} = \max(0,\; M + UPNL(LP) - \text{fee}), \qquad
+        \text{loss} = M - \text{remaining}
+
+    Args:
+        position: the ``levrisk.futures.Position``.
+        liquidation_fee_rate: ``c``, the symbol's liquidation (clearance) fee rate in
+            ``[0, 1)`` — per symbol on Binance (e.g. ``0.0125`` for 1.25 %).
+        margin: the isolated wallet ``M`` (> 0); ``None`` means the initial margin.
+        rule: the venue's ``levrisk.futures.LiquidationRule`` (default Binance).
+
+    Returns:
+        A :class:`LiquidationOutcome` (quote linear, coin inverse), or ``None`` when the
+        position has no liquidation price.
+
+    Raises:
+        InvalidInputError: for a bad position, rule or number, or a zero margin.
+
+    References:
+        Binance, "Liquidation Protocols" (clearance fee on the liquidated notional);
+        FORMULAS.md §3.2 [checked]; the outcome arithmetic [derived].
+
+    Examples:
+        >>> from levrisk.brackets import BracketTable
+        >>> from levrisk.futures import Contract, Position
+        >>> table = BracketTable.from_rates(
+        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
+        ... )
+        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> pos = Position(contract=btc, side="short", size="0.1", entry_price=60_000, leverage=10)
+        >>> result = futures_liquidation_outcome(pos, liquidation_fee_rate="0.0125")
+        >>> round(result.liquidation_price, 2), result.anything_remains
+        (Decimal('65737.05'), False)
+
+    .. versionadded:: 0.1.0
+    """
+    p = _position(position)
+    rate = fee_rate(liquidation_fee_rate, "liquidation_fee_rate")
+    wallet = positive_number(_margin(p, margin), "margin")
+    lp = isolated_liquidation_price(p, margin=wallet, rule=_rule(rule))
+    if lp is None:
+        return None
+    equity = wallet + unrealized_pnl(p, mark_price=lp)
+    return outcome(price=lp, collateral=wallet, equity=equity, fee=rate * notional(p, price=lp))
+
+
+@attrs.frozen(kw_only=True)
+class FuturesScenario:
+    r"""One row of :func:`futures_scenarios`: an isolated position valued at one price.
+
+    Attributes:
+        price: the mark price of the row.
+        pnl: ``levrisk.futures.unrealized_pnl`` at ``price``.
+        equity: the margin balance, ``margin + pnl``.
+        roe: ``levrisk.futures.roe`` at ``price`` (a fraction).
+        margin_ratio: ``levrisk.futures.margin_ratio`` (MM ÷ margin balance; 1 is
+            liquidation), or ``None`` when the margin balance is ≤ 0.
+        status: the :data:`FuturesStatus`.
+        liquidated: ``status != "NORMAL"``.
+
+    .. versionadded:: 0.1.0
+    """
+
+    price: Decimal = attrs.field(converter=number, validator=positive)
+    pnl: Decimal = attrs.field(converter=number, validator=finite)
+    equity: Decimal = attrs.field(converter=number, validator=finite)
+    roe: Decimal = attrs.field(converter=number, validator=finite)
+    margin_ratio: Decimal | None = attrs.field(converter=optional_number, validator=finite)
+    status: FuturesStatus = attrs.field(validator=_status_validator)
+    liquidated: bool = attrs.field(validator=instance_of(bool))
+
+
+@exact
+def futures_scenarios(
+    position: Position, *, prices: Iterable[NumberLike], margin: NumberLike | None = None
+) -> tuple[FuturesScenario, ...]:
+    r"""A scenario table of an isolated futures position over a grid of mark prices.
+
+    Each row is the scalar functions at one price: ``unrealized_pnl``, the margin
+    balance ``M + pnl``, ``roe`` and ``margin_ratio``, with the status on Binance's
+    convention (liquidation at a margin ratio of 100 %).
+
+    Args:
+        position: the ``levrisk.futures.Position``.
+        prices: the grid of mark prices (> 0; at least one), in the order wanted.
+        margin: the isolated wallet (≥ 0); ``None`` means the initial margin.
+
+    Returns:
+        One :class:`FuturesScenario` per price, in grid order (``attrs.asdict`` turns
+        each into a row).
+
+    Raises:
+        InvalidInputError: for a bad position or margin, an empty grid or a
+            non-positive price.
+
+    References:
+        FORMULAS.md §3.1 (PnL, ROE, margin ratio) [published].
+
+    Examples:
+        >>> from levrisk.brackets import BracketTable
+        >>> from levrisk.futures import Contract, Position
+        >>> table = BracketTable.from_rates(
+        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
+        ... )
+        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> pos = Position(contract=btc, side="short", size="0.1", entry_price=60_000, leverage=10)
+        >>> rows = futures_scenarios(pos, prices=[60_000, 63_000, 66_000])
+        >>> [(r.pnl, r.status) for r in rows]
+        [(Decimal('0.0'), 'NORMAL'), (Decimal('-300.0'), 'NORMAL'), (Decimal('-600.0'), 'BANKRUPT')]
+
+    .. versionadded:: 0.1.0
+    """
+    p = _position(position)
+    points = grid(prices, "prices")
+    wallet = _margin(p, margin)
+    rows = []
+    for price in points:
+        pnl = unrealized_pnl(p, mark_price=price)
+        equity = wallet + pnl
+        ratio = margin_ratio(p, margin=wallet, mark_price=price)
+        status = _status(ratio)
+        rows.append(
+            FuturesScenario(
+                price=price,
+                pnl=pnl,
+                equity=equity,
+                roe=roe(p, mark_price=price),
+                margin_ratio=ratio,
+                status=status,
+                liquidated=status != "NORMAL",
+            )
+        )
+    return tuple(rows)
+
+
+# ----------------------------------------------------------------- cross-account stress
+
+
+def _account(value: object) -> CrossAccount:
+    if not isinstance(value, CrossAccount):
+        msg = f"account must be a CrossAccount, got {value!r}"
+        raise InvalidInputError(msg)
+    return value
+
+
+def _marks(account: CrossAccount, mark_prices: object) -> dict[str, Decimal]:
+    """The mark price of every symbol the account holds."""
+    if not isinstance(mark_prices, Mapping):
+        msg = f"mark_prices must be a mapping of symbol to price, got {mark_prices!r}"
+        raise InvalidInputError(msg)
+    result: dict[str, Decimal] = {}
+    for position in account.positions:
+        symbol = position.contract.symbol
+        if symbol not in mark_prices:
+            msg = f"mark_prices has no mark price for {symbol!r}"
+            raise InvalidInputError(msg)
+        result[symbol] = positive_number(mark_prices[symbol], f"mark_prices[{symbol!r}]")
+    return result
+
+
+@attrs.frozen(kw_only=True)
+class FuturesStressRow:
+    r"""One row of :func:`stress_futures_account`: a cross account after one shock.
+
+    Attributes:
+        moves: symbol → the relative move applied to its mark price (``-0.1`` is −10 %).
+        mark_prices: symbol → the shocked mark price.
+        margin_balance: the wallet plus every position's unrealized PnL.
+        maintenance_margin: the sum of the positions' maintenance margins.
+        margin_ratio: ``levrisk.futures.cross_margin_ratio`` (1 is liquidation), or
+            ``None`` when the margin balance is ≤ 0.
+        status: the :data:`FuturesStatus`.
+        liquidated: ``status != "NORMAL"``.
+
+    .. versionadded:: 0.1.0
+    """
+
+    moves: FrozenMap = attrs.field(converter=frozen_map)
+    mark_prices: FrozenMap = attrs.field(converter=frozen_map)
+    margin_balance: Decimal = attrs.field(converter=number, validator=finite)
+    maintenance_margin: Decimal = attrs.field(converter=number, validator=finite)
+    margin_ratio: Decimal | None = attrs.field(converter=optional_number, validator=finite)
+    status: FuturesStatus = attrs.field(validator=_status_validator)
+    liquidated: bool = attrs.field(validator=instance_of(bool))
+
+
+def _move(value: object, name: str) -> Decimal:
+    result = to_decimal(value, name=name)  # type: ignore[arg-type]
+    if result <= -1:
+        msg = f"{name} must be above -1 (a price cannot fall to 0 or below), got {value!r}"
+        raise InvalidInputError(msg)
+    return result
+
+
+def _shocks(value: object, symbols: Iterable[str]) -> list[dict[str, Decimal]]:
+    known = list(symbols)
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        msg = f"shocks must be a non-empty sequence of moves or symbol → move maps, got {value!r}"
+        raise InvalidInputError(msg)
+    result: list[dict[str, Decimal]] = []
+    for i, shock in enumerate(value):
+        if isinstance(shock, Mapping):
+            moves: dict[str, Decimal] = {}
+            for symbol, raw in shock.items():
+                if symbol not in known:
+                    msg = f"shocks[{i}] moves {symbol!r}, which the account does not hold {known!r}"
+                    raise InvalidInputError(msg)
+                moves[symbol] = _move(raw, f"shocks[{i}][{symbol!r}]")
+            result.append(moves)
+        else:
+            result.append(dict.fromkeys(known, _move(shock, f"shocks[{i}]")))
+    if not result:
+        msg = f"shocks must not be empty, got {value!r}"
+        raise InvalidInputError(msg)
+    return result
+
+
+@exact
+def stress_futures_account(
+    account: CrossAccount,
+    *,
+    mark_prices: Mapping[str, NumberLike],
+    shocks: Iterable[NumberLike | Mapping[str, NumberLike]],
+) -> tuple[FuturesStressRow, ...]:
+    r"""Stress a cross-margin futures account: its margin ratio after each mark-price shock.
+
+    A shock is one number, a relative move of every symbol's mark price (``-0.1``: all
+    10 % lower), or a mapping symbol → move (symbols left out keep their mark). Each row
+    is ``levrisk.futures.cross_margin_ratio`` at ``MP·(1 + move)``, with maintenance
+    margins from the brackets at the shocked notionals. In an ordered grid of ever larger
+    shocks the first ``liquidated`` row is the shock that first liquidates the account;
+    :func:`futures_uniform_move_to_liquidation` gives the exact uniform move.
+
+    Args:
+        account: the ``levrisk.futures.CrossAccount``.
+        mark_prices: symbol → mark price of every symbol the account holds.
+        shocks: the shocks (at least one); each move above −1.
+
+    Returns:
+        One :class:`FuturesStressRow` per shock, in order.
+
+    Raises:
+        InvalidInputError: for a bad account, price or shock, an empty list of shocks, or
+            a shock of a symbol the account does not hold.
+
+    References:
+        FORMULAS.md §3.1 (margin ratio, liquidation at 100 %) [published].
+
+    Examples:
+        >>> from levrisk.brackets import BracketTable
+        >>> from levrisk.futures import Contract, CrossAccount, Position
+        >>> table = BracketTable.from_rates(
+        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
+        ... )
+        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> pos = Position(contract=btc, side="long", size="0.02", entry_price=50_000, leverage=2)
+        >>> account = CrossAccount(wallet_balance=500, positions=[pos])
+        >>> rows = stress_futures_account(
+        ...     account, mark_prices={"BTCUSDT": 50_000}, shocks=["-0.4", "-0.5"]
+        ... )
+        >>> [(r.margin_balance, r.status) for r in rows]
+        [(Decimal('100.000'), 'NORMAL'), (Decimal('0.000'), 'BANKRUPT')]
+
+    .. versionadded:: 0.1.0
+    """
+    acct = _account(account)
+    marks = _marks(acct, mark_prices)
+    rows = []
+    for moves in _shocks(shocks, marks):
+        shocked = {s: p * (1 + moves.get(s, Decimal(0))) for s, p in marks.items()}
+        balance = acct.wallet_balance
+        mm = Decimal(0)
+        for position in acct.positions:
+            price = shocked[position.contract.symbol]
+            balance += unrealized_pnl(position, mark_price=price)
+            mm += maintenance_margin(position, mark_price=price)
+        ratio = cross_margin_ratio(acct, mark_prices=shocked)
+        status = _status(ratio)
+        rows.append(
+            FuturesStressRow(
+                moves=moves,
+                mark_prices=shocked,
+                margin_balance=balance,
+                maintenance_margin=mm,
+                margin_ratio=ratio,
+                status=status,
+                liquidated=status != "NORMAL",
+            )
+        )
+    return tuple(rows)
+
+
+def _bracket(table: BracketTable, value: Fraction) -> Bracket:
+    """The bracket holding ``value``; above the top cap the last one (as futures does)."""
+    for bracket in table.brackets:
+        if value <= Fraction(bracket.cap):
+            return bracket
+    return table.brackets[-1]
+
+
+def _uniform_roots(account: CrossAccount, marks: Mapping[str, Decimal]) -> list[Fraction]:
+    r"""Every factor ``k > 0`` on all marks at which margin balance equals maintenance.
+
+    With ``x = k`` (linear) or ``1/k`` (inverse), each position's notional is ``a·x`` and
+    its PnL ``d·(a·x − e)``; between bracket edges ``x = cap / a`` the condition is linear.
+    """
+    terms = []
+    for position in account.positions:
+        q = Fraction(position.size) * Fraction(position.contract.contract_size)
+        mark = Fraction(marks[position.contract.symbol])
+        entry = Fraction(position.entry_price)
+        s = 1 if position.side == "long" else -1
+        if position.contract.kind == "linear":
+            terms.append((q * mark, s, q * entry, position.contract.brackets))
+        else:
+            terms.append((q / mark, -s, q / entry, position.contract.brackets))
+    edges = sorted({Fraction(b.cap) / a for a, _, _, t in terms for b in t.brackets[:-1]})
+    lows = [Fraction(0), *edges]
+    highs: list[Fraction | None] = [*edges, None]
+    roots: list[Fraction] = []
+    for low, high in zip(lows, highs, strict=True):
+        probe = low + 1 if high is None else high
+        slope = Fraction(0)
+        intercept = Fraction(account.wallet_balance)
+        for a, d, e, table in terms:
+            bracket = _bracket(table, a * probe)
+            slope += d * a - Fraction(bracket.maintenance_rate) * a
+            intercept += -d * e + Fraction(bracket.maintenance_amount)
+        if slope != 0:
+            root = -intercept / slope
+            if low < root and (high is None or root <= high):
+                roots.append(root)
+        elif intercept == 0:  # the condition holds on the whole segment
+            inside = low < 1 and (high is None or high >= 1)
+            roots.extend([Fraction(1)] if inside else [e for e in (low, high) if e])
+    kind = account.positions[0].contract.kind if account.positions else "linear"
+    return [r if kind == "linear" else 1 / r for r in roots]
+
+
+@exact
+def futures_uniform_move_to_liquidation(
+    account: CrossAccount, *, mark_prices: Mapping[str, NumberLike]
+) -> Decimal | None:
+    r"""The smallest uniform relative move of all marks at which the cross account is liquidated.
+
+    Every mark is scaled by ``k = 1 + x``; the account is liquidated where the margin
+    balance equals the total maintenance margin (Binance's margin ratio of 100 %):
+
+    .. math::
+
+        WB + \sum_i UPNL_i(k \cdot MP_i) = \sum_i MM_i(k \cdot MP_i)
+
+    The maintenance of each position uses the bracket of its notional at the shocked
+    price, so the condition is piecewise linear (in ``k`` for linear contracts, in
+    ``1/k`` for inverse ones) and is solved segment by segment in exact rationals. Of
+    all roots the one with the smallest ``|x|`` is returned — a hedged book can be
+    liquidated by a rise and by a fall.
+
+    Args:
+        account: the ``levrisk.futures.CrossAccount``.
+        mark_prices: symbol → mark price of every symbol the account holds.
+
+    Returns:
+        The move ``x`` (``-0.2`` is a 20 % fall of every mark), or ``None`` when no
+        uniform move liquidates the account (or it holds no position).
+
+    Raises:
+        InvalidInputError: for a bad account or mark price.
+
+    References:
+        FORMULAS.md §3.1–§3.3 (margin balance, maintenance, brackets at the price)
+        [published/checked]; the uniform solve [derived].
+
+    Examples:
+        One long of 0.02 BTC from 50,000 with a 500 USDT wallet liquidates at 25,100.40,
+        a move of −49.8 %:
+
+        >>> from levrisk.brackets import BracketTable
+        >>> from levrisk.futures import Contract, CrossAccount, Position
+        >>> table = BracketTable.from_rates(
+        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
+        ... )
+        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> pos = Position(contract=btc, side="long", size="0.02", entry_price=50_000, leverage=2)
+        >>> account = CrossAccount(wallet_balance=500, positions=[pos])
+        >>> move = futures_uniform_move_to_liquidation(account, mark_prices={"BTCUSDT": 50_000})
+        >>> round(move, 6)
+        Decimal('-0.497992')
+
+    .. versionadded:: 0.1.0
+    """
+    acct = _account(account)
+    marks = _marks(acct, mark_prices)
+    moves = [k - 1 for k in _uniform_roots(acct, marks)]
+    if not moves:
+        return None
+    best = min(moves, key=lambda m: (abs(m), m))
+    return Decimal(best.numerator) / Decimal(best.denominator)
+
+
+@exact
+def symbol_moves_to_liquidation(
+    account: CrossAccount, *, mark_prices: Mapping[str, NumberLike]
+) -> tuple[AssetMove, ...]:
+    r"""For each symbol alone, the mark move that liquidates the cross account — nearest first.
+
+    Each symbol's mark moves while the others keep theirs:
+    ``levrisk.futures.cross_liquidation_price`` (in hedge mode the long and the short of
+    a symbol share one price). Rows are sorted by ``|move|``; symbols without a
+    liquidation price come last.
+
+    Args:
+        account: the ``levrisk.futures.CrossAccount``.
+        mark_prices: symbol → mark price of every symbol the account holds.
+
+    Returns:
+        One :class:`AssetMove` per symbol (``asset`` holds the symbol).
+
+    Raises:
+        InvalidInputError: for a bad account or mark price.
+
+    References:
+        FORMULAS.md §3.2–§3.3 [checked].
+
+    Examples:
+        >>> from levrisk.brackets import BracketTable
+        >>> from levrisk.futures import Contract, CrossAccount, Position
+        >>> table = BracketTable.from_rates(
+        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
+        ... )
+        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> pos = Position(contract=btc, side="long", size="0.02", entry_price=50_000, leverage=2)
+        >>> account = CrossAccount(wallet_balance=500, positions=[pos])
+        >>> (row,) = symbol_moves_to_liquidation(account, mark_prices={"BTCUSDT": 50_000})
+        >>> row.asset, round(row.liquidation_price, 2)
+        ('BTCUSDT', Decimal('25100.40'))
+
+    .. versionadded:: 0.1.0
+    """
+    acct = _account(account)
+    marks = _marks(acct, mark_prices)
+    rows = []
+    for symbol, mark in marks.items():
+        lp = cross_liquidation_price(acct, symbol, mark_prices=marks)
+        rows.append(
+            AssetMove(
+                asset=symbol,
+                price=mark,
+                liquidation_price=lp,
+                move=None if lp is None else lp / mark - 1,
+            )
+        )
+    return tuple(sorted(rows, key=lambda r: (r.move is None, abs(r.move or 0))))

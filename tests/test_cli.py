@@ -1,0 +1,1035 @@
+"""The ``levrisk`` command line: every subcommand, human and JSON output, errors, help.
+
+JSON figures are parsed back with ``Decimal`` and compared exactly with what the library
+returns for the same inputs: the calculator adds no arithmetic of its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import decimal
+import importlib
+import io
+import json
+import re
+import runpy
+import shlex
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal, localcontext
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from levrisk import cli, futures, interest, margin, risk
+from levrisk.exchanges import binance
+
+UTC = timezone.utc
+LOAN = "interest --principal 1 --hourly-rate 0"
+T13, T14, T15 = "2024-05-01T13:00Z", "2024-05-01T14:00Z", "2024-05-01T15:00Z"
+SEED = [
+    "margin",
+    "short",
+    "--borrow",
+    "0.1",
+    "--price",
+    "60000",
+    "--leverage",
+    "3",
+    "--exit-price",
+    "50000",
+    "--hours",
+    "24",
+    "--daily-rate",
+    "0.0002",
+    "--fee-rate",
+    "0.001",
+]
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Run the CLI in-process and return (exit code, stdout, stderr)."""
+    code = cli.main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
+    """Run with --json, check success, and return the parsed document."""
+    code, out, err = run(capsys, *argv, "--json")
+    assert (code, err) == (0, "")
+    document: dict[str, Any] = json.loads(out)
+    return document
+
+
+def row(out: str, label: str) -> str:
+    """The value and unit of the human-output row ``label``, spaces collapsed."""
+    for line in out.splitlines():
+        if line.startswith(f"  {label}  "):
+            return " ".join(line[len(label) + 2 :].split())
+    msg = f"no row {label!r} in:\n{out}"
+    raise AssertionError(msg)
+
+
+def value_end(out: str, label: str) -> int:
+    """The column where the value of row ``label`` ends (values are right-aligned)."""
+    line = next(line for line in out.splitlines() if line.startswith(f"  {label}  "))
+    return len(line.rstrip()) - len(line.rstrip().split()[-1]) - 2
+
+
+def exact(text: str | None) -> Decimal | None:
+    """A JSON figure back as a Decimal (``None`` stays ``None``)."""
+    return None if text is None else Decimal(text)
+
+
+def btc_contract(symbol: str = "BTCUSDT") -> futures.Contract:
+    """The contract the CLI builds for a shipped snapshot."""
+    inverse = symbol == "BTCUSD_PERP"
+    return futures.Contract(
+        symbol=symbol,
+        kind="inverse" if inverse else "linear",
+        brackets=binance.SNAPSHOTS[symbol].brackets,
+        contract_size=100 if inverse else 1,
+    )
+
+
+class TestInterest:
+    """``levrisk interest`` — FORMULAS.md §2.2."""
+
+    ARGS = (
+        "interest",
+        "--principal",
+        "1000",
+        "--hourly-rate",
+        "0.00001",
+        "--from",
+        "2024-05-01T13:55Z",
+        "--to",
+        "2024-05-01T14:30:00+00:00",
+    )
+
+    def test_published_example_json(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """13:55 → 14:30 at 0.001 %/h on 1,000 USDT accrues twice: 0.02 USDT, exactly."""
+        doc = run_json(capsys, *self.ARGS)
+        start = datetime(2024, 5, 1, 13, 55, tzinfo=UTC)
+        end = datetime(2024, 5, 1, 14, 30, tzinfo=UTC)
+        expected = interest.accrued_interest(1000, "0.00001", start, end)
+        assert exact(doc["results"]["interest"]) == expected == Decimal("0.02")
+        assert doc["results"]["interest"] == str(expected)
+        assert doc["results"]["accruals"] == 2
+        assert doc["results"]["first_accrual"] == start.isoformat()
+        assert doc["results"]["last_accrual"] == "2024-05-01T14:00:00+00:00"
+        assert doc["inputs"]["counting"] == "binance"
+        assert doc["command"] == "interest"
+
+    def test_human_output(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """The human output is aligned, names the rule and rounds to 8 decimals."""
+        code, out, err = run(capsys, *self.ARGS)
+        assert (code, err) == (0, "")
+        assert "(Binance, counting rule 'binance'," in out
+        assert row(out, "interest") == "0.02000000 USDT"
+        assert row(out, "borrowed at") == "2024-05-01T13:55:00+00:00"
+        assert "rounded for display" in out
+
+    def test_offsets_are_converted_to_utc(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """An instant with a +02:00 offset is the same instant in UTC."""
+        doc = run_json(
+            capsys,
+            "interest",
+            "--principal",
+            "1000",
+            "--hourly-rate",
+            "0.00001",
+            "--from",
+            "2024-05-01T15:55+02:00",
+            "--to",
+            "2024-05-01T16:30+02:00",
+        )
+        assert doc["inputs"]["borrowed_at"] == "2024-05-01T13:55:00+00:00"
+        assert exact(doc["results"]["interest"]) == Decimal("0.02")
+
+    @pytest.mark.parametrize(
+        ("option", "rate", "hourly"),
+        [
+            ("--daily-rate", "0.00024", "0.00001"),
+            ("--yearly-rate", "0.0876", "0.00001"),
+        ],
+        ids=["daily", "yearly"],
+    )
+    def test_daily_and_yearly_rates(
+        self, capsys: pytest.CaptureFixture[str], option: str, rate: str, hourly: str
+    ) -> None:
+        """Daily and yearly rates convert to the hourly rate the library derives."""
+        doc = run_json(
+            capsys,
+            "interest",
+            "--principal",
+            "1000",
+            option,
+            rate,
+            "--from",
+            "2024-05-01T13:55Z",
+            "--to",
+            "2024-05-01T14:30Z",
+        )
+        assert exact(doc["inputs"]["hourly_rate"]) == Decimal(hourly)
+        assert exact(doc["results"]["interest"]) == Decimal("0.02")
+
+    def test_bybit_started_hours(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """Bybit classic: 10,000 USDT 08:05 → 10:00 at 0.02 %/day is 2 started hours: 0.1667."""
+        doc = run_json(
+            capsys,
+            "interest",
+            "--principal",
+            "10000",
+            "--daily-rate",
+            "0.0002",
+            "--from",
+            "2024-05-01T08:05Z",
+            "--to",
+            "2024-05-01T10:00Z",
+            "--exchange",
+            "bybit",
+        )
+        assert doc["inputs"]["counting"] == "started_hour"
+        value = exact(doc["results"]["interest"])
+        assert value is not None
+        assert value.quantize(Decimal("0.0001")) == Decimal("0.1667")
+        assert doc["results"]["accruals"] == 2
+
+    def test_rate_changes(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """--rate-change builds a schedule; the result equals the library's."""
+        doc = run_json(
+            capsys,
+            *self.ARGS[:-1],
+            "2024-05-01T16:30Z",
+            "--rate-change",
+            "2024-05-01T15:00Z=0.00002",
+            "--waived-hours",
+            "1",
+        )
+        start = datetime(2024, 5, 1, 13, 55, tzinfo=UTC)
+        schedule = interest.RateSchedule.from_pairs(
+            [(start, "0.00001"), (datetime(2024, 5, 1, 15, tzinfo=UTC), "0.00002")]
+        )
+        expected = interest.accrued_interest(
+            1000, schedule, start, datetime(2024, 5, 1, 16, 30, tzinfo=UTC), waived_hours=1
+        )
+        assert exact(doc["results"]["interest"]) == expected
+        assert doc["notes"] == ["hourly rates in force from 2024-05-01T15:00:00+00:00: 0.00002"]
+
+    @pytest.mark.parametrize(
+        ("exchange", "counting", "accruals"),
+        [("binance", "binance", 3), ("bybit", "started_hour", 2), ("okx", "clock_hour", 2)],
+        ids=["binance", "bybit", "okx"],
+    )
+    def test_exchange_counting_presets(
+        self, capsys: pytest.CaptureFixture[str], exchange: str, counting: str, accruals: int
+    ) -> None:
+        """--exchange picks the venue's counting rule; --counting overrides it."""
+        argv = (*self.ARGS[:-1], "2024-05-01T15:30Z", "--exchange", exchange)
+        doc = run_json(capsys, *argv)
+        assert (doc["inputs"]["counting"], doc["results"]["accruals"]) == (counting, accruals)
+        doc = run_json(capsys, *argv, "--counting", "binance")
+        assert doc["results"]["accruals"] == 3
+
+    def test_no_accruals(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """clock_hour counting inside one hour has no accrual: first/last are null."""
+        doc = run_json(
+            capsys,
+            *self.ARGS[:-1],
+            "2024-05-01T13:59Z",
+            "--counting",
+            "clock_hour",
+        )
+        assert doc["results"]["accruals"] == 0
+        assert doc["results"]["first_accrual"] is None
+        assert exact(doc["results"]["interest"]) == 0
+
+
+class TestMargin:
+    """``levrisk margin`` — FORMULAS.md §2.1, §2.3, §2.4."""
+
+    def test_seed_scenario_json(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """The seed: borrow 0.1 BTC at 60,000 on 3x, buy back at 50,000 → gross 1,000."""
+        doc = run_json(capsys, *SEED)
+        opened = datetime(2024, 1, 1, tzinfo=UTC)
+        trade = margin.open_short(
+            3000,
+            leverage=3,
+            price=60000,
+            opened_at=opened,
+            thresholds=margin.BINANCE_CROSS_3X,
+            fee_rate="0.001",
+        )
+        pnl = margin.close(
+            trade,
+            exit_price=50000,
+            at=opened + timedelta(hours=24),
+            schedule=interest.RateSchedule.from_daily("0.0002"),
+        )
+        assert doc["command"] == "margin short"
+        assert exact(doc["open"]["borrowed"]) == trade.borrowed == Decimal("0.1")
+        assert exact(doc["open"]["liquidation_price"]) == trade.liquidation_price
+        assert exact(doc["open"]["margin_level"]) == trade.margin_level
+        assert doc["open"]["status"] == "NORMAL"
+        assert exact(doc["close"]["gross_pnl"]) == pnl.gross_pnl == Decimal(1000)
+        for key in ("close_fee", "trading_fees", "interest", "interest_value", "net_pnl", "roi"):
+            assert doc["close"][key] == str(getattr(pnl, key)), key
+        assert doc["close"]["accruals"] == 25
+        assert exact(doc["close"]["hours"]) == 24
+        be = margin.break_even_price(
+            trade,
+            at=opened + timedelta(hours=24),
+            schedule=interest.RateSchedule.from_daily("0.0002"),
+        )
+        assert exact(doc["exits"]["break_even_price"]) == be
+
+    def test_seed_scenario_human(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """The human output shows the seed's figures, aligned and rounded."""
+        code, out, err = run(capsys, *SEED)
+        assert (code, err) == (0, "")
+        assert out.startswith("Spot-margin short, BTC/USDT, Binance cross margin classic 3x")
+        assert row(out, "borrowed") == "0.10000000 BTC"
+        assert row(out, "gross PnL") == "1,000.00 USDT"
+        assert row(out, "return on collateral") == "32.93 %"
+        assert row(out, "liquidation price") == "81,763.64 USDT"
+        assert value_end(out, "borrowed") == value_end(out, "gross PnL")
+
+    def test_margin_call_price(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """The margin-call price is the liquidation solve at the margin-call level."""
+        doc = run_json(capsys, "margin", "short", "--collateral", "3000", "--price", "60000")
+        trade = margin.open_short(
+            3000,
+            leverage=3,
+            price=60000,
+            opened_at=datetime(2024, 1, 1, tzinfo=UTC),
+            thresholds=margin.BINANCE_CROSS_3X,
+        )
+        expected = margin.liquidation_price(
+            trade.account, asset="BTC", prices={"BTC": 60000}, liquidation_level="1.3"
+        )
+        assert exact(doc["open"]["margin_call_price"]) == expected
+        assert "close" not in doc
+        assert "exits" not in doc
+
+    def test_long_cross_example(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """10,000 own + 20,000 borrowed buys 1 BTC at 30,000: liquidation at 22,000."""
+        doc = run_json(capsys, "margin", "long", "--borrow", "20000", "--price", "30000")
+        assert exact(doc["open"]["quantity"]) == 1
+        assert exact(doc["open"]["collateral"]) == 10000
+        assert exact(doc["open"]["liquidation_price"]) == 22000
+
+    def test_isolated_account_between_times(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """An isolated 5x-capable tier, closed between two UTC times, matches the library."""
+        doc = run_json(
+            capsys,
+            "margin",
+            "long",
+            "--collateral",
+            "1000",
+            "--leverage",
+            "5",
+            "--price",
+            "3000",
+            "--pair",
+            "eth/usdt",
+            "--account",
+            "isolated",
+            "--fee-rate",
+            "0.001",
+            "--fee-convention",
+            "received",
+            "--opened-at",
+            "2024-05-01T13:20Z",
+            "--closed-at",
+            "2024-05-01T14:15Z",
+            "--exit-price",
+            "3300",
+            "--hourly-rate",
+            "0.00001",
+            "--counting",
+            "binance",
+        )
+        opened = datetime(2024, 5, 1, 13, 20, tzinfo=UTC)
+        trade = margin.open_long(
+            1000,
+            leverage=5,
+            price=3000,
+            opened_at=opened,
+            thresholds=margin.BINANCE_ISOLATED_10X_TIER1,
+            base="ETH",
+            fee_rate="0.001",
+            fee_convention="received",
+        )
+        pnl = margin.close(
+            trade, exit_price=3300, at=datetime(2024, 5, 1, 14, 15, tzinfo=UTC), schedule="0.00001"
+        )
+        assert doc["close"]["net_pnl"] == str(pnl.net_pnl)
+        assert doc["close"]["accruals"] == 2
+        with localcontext() as context:
+            context.prec = 50
+            assert exact(doc["close"]["hours"]) == Decimal(55) / 60
+
+    def test_stop_loss_and_take_profit(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """PnL at each exit level is the library's close at that price."""
+        doc = run_json(
+            capsys,
+            *SEED[:8],
+            "--hours",
+            "24",
+            "--daily-rate",
+            "0.0002",
+            "--stop-loss",
+            "66000",
+            "--take-profit",
+            "48000",
+        )
+        opened = datetime(2024, 1, 1, tzinfo=UTC)
+        trade = margin.open_short(
+            3000, leverage=3, price=60000, opened_at=opened, thresholds=margin.BINANCE_CROSS_3X
+        )
+        for key, price in (("stop_loss", 66000), ("take_profit", 48000)):
+            pnl = margin.close(
+                trade,
+                exit_price=price,
+                at=opened + timedelta(hours=24),
+                schedule=interest.RateSchedule.from_daily("0.0002"),
+            )
+            assert exact(doc["exits"][f"{key}_net_pnl"]) == pnl.net_pnl
+        assert "close" not in doc
+        assert doc["notes"] == []
+
+    def test_stops_as_roi_of_the_collateral(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """10% / 25% of the collateral solve to the prices levrisk.risk gives; PnL matches."""
+        doc = run_json(
+            capsys,
+            *SEED[:8],
+            "--hours",
+            "24",
+            "--daily-rate",
+            "0.0002",
+            "--fee-rate",
+            "0.001",
+            "--stop-loss",
+            "10%",
+            "--take-profit",
+            "25%",
+        )
+        opened = datetime(2024, 1, 1, tzinfo=UTC)
+        trade = margin.open_short(
+            3000,
+            leverage=3,
+            price=60000,
+            opened_at=opened,
+            thresholds=margin.BINANCE_CROSS_3X,
+            fee_rate="0.001",
+        )
+        terms: dict[str, Any] = {
+            "at": opened + timedelta(hours=24),
+            "schedule": interest.RateSchedule.from_daily("0.0002"),
+        }
+        stop = risk.margin_stop_price(trade, roe="0.1", **terms)
+        take = risk.margin_take_profit_price(trade, roe="0.25", **terms)
+        exits = doc["exits"]
+        assert exact(exits["stop_loss_price"]) == stop
+        assert exact(exits["take_profit_price"]) == take
+        assert exact(exits["stop_loss_roi"]) == Decimal("-0.1")
+        assert exact(exits["take_profit_roi"]) == Decimal("0.25")
+        net = exact(exits["stop_loss_net_pnl"])
+        assert net is not None
+        assert abs(net + 300) < Decimal("1e-40")
+
+    def test_unreachable_target_and_stop_past_liquidation(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A short cannot earn 500%: null; a 90% stop lies past liquidation: a note."""
+        doc = run_json(
+            capsys,
+            *SEED[:8],
+            "--hours",
+            "1",
+            "--hourly-rate",
+            "0",
+            "--stop-loss",
+            "90%",
+            "--take-profit",
+            "500%",
+        )
+        assert doc["exits"]["take_profit_price"] is None
+        assert "take_profit_net_pnl" not in doc["exits"]
+        assert any("beyond the liquidation price" in note for note in doc["notes"])
+
+    @pytest.mark.parametrize(
+        ("side", "stop", "beyond"),
+        [("short", "90000", True), ("short", "70000", False), ("long", "1000", True)],
+        ids=["short-beyond", "short-before", "long-beyond"],
+    )
+    def test_stop_beyond_liquidation(
+        self, capsys: pytest.CaptureFixture[str], side: str, stop: str, beyond: bool
+    ) -> None:
+        """A stop-loss past the liquidation price is flagged in a note."""
+        doc = run_json(
+            capsys,
+            "margin",
+            side,
+            "--collateral",
+            "3000",
+            "--price",
+            "60000",
+            "--stop-loss",
+            stop,
+            "--hours",
+            "1",
+            "--hourly-rate",
+            "0",
+        )
+        assert any("beyond the liquidation price" in note for note in doc["notes"]) is beyond
+
+    def test_opened_at_alone(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """--opened-at alone only dates the trade; --hours counts from it."""
+        doc = run_json(
+            capsys,
+            *SEED[:8],
+            "--opened-at",
+            "2024-05-01T13:20Z",
+        )
+        assert "close" not in doc
+        doc = run_json(
+            capsys,
+            *SEED[:8],
+            "--opened-at",
+            "2024-05-01T13:20Z",
+            "--hours",
+            "1",
+            "--exit-price",
+            "50000",
+            "--hourly-rate",
+            "0.00001",
+        )
+        assert doc["close"]["accruals"] == 2
+
+
+class TestFutures:
+    """``levrisk futures`` — FORMULAS.md §3.1–§3.4."""
+
+    def test_cross_published_example(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """Cross, wallet 500 USDT, long 0.02 BTC at 50,000: liquidation 25,100.40."""
+        doc = run_json(
+            capsys,
+            "futures",
+            "long",
+            "--size",
+            "0.02",
+            "--entry-price",
+            "50000",
+            "--leverage",
+            "2",
+            "--wallet-balance",
+            "500",
+        )
+        position = futures.Position(
+            contract=btc_contract(), side="long", size="0.02", entry_price=50000, leverage=2
+        )
+        account = futures.CrossAccount(wallet_balance=500, positions=[position])
+        lp = futures.cross_liquidation_price(account, "BTCUSDT", mark_prices={"BTCUSDT": 50000})
+        assert exact(doc["risk"]["liquidation_price"]) == lp
+        assert lp is not None
+        assert lp.quantize(Decimal("0.01")) == Decimal("25100.40")
+        ratio = futures.cross_margin_ratio(account, mark_prices={"BTCUSDT": 50000})
+        assert exact(doc["risk"]["margin_ratio"]) == ratio
+        assert doc["position"]["margin_mode"] == "cross"
+        assert doc["position"]["snapshot_date"] == binance.SNAPSHOT_DATE.isoformat()
+
+    def test_isolated_default_margin(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """Isolated with the initial margin: every figure equals the library's."""
+        doc = run_json(
+            capsys,
+            "futures",
+            "short",
+            "--size",
+            "0.1",
+            "--entry-price",
+            "60000",
+            "--leverage",
+            "10",
+            "--mark-price",
+            "62000",
+        )
+        position = futures.Position(
+            contract=btc_contract(), side="short", size="0.1", entry_price=60000, leverage=10
+        )
+        im = futures.initial_margin(position)
+        risk = doc["risk"]
+        assert exact(risk["initial_margin"]) == im == 600
+        assert exact(risk["maintenance_margin"]) == futures.maintenance_margin(
+            position, mark_price=62000
+        )
+        assert exact(risk["unrealized_pnl"]) == futures.unrealized_pnl(position, mark_price=62000)
+        assert exact(risk["roe"]) == futures.roe(position, mark_price=62000)
+        assert exact(risk["margin_ratio"]) == futures.margin_ratio(
+            position, margin=im, mark_price=62000
+        )
+        assert exact(risk["liquidation_price"]) == futures.isolated_liquidation_price(
+            position, margin=im
+        )
+        assert exact(risk["bankruptcy_price"]) == futures.bankruptcy_price(position, margin=im)
+        assert exact(risk["bankruptcy_price"]) == 66000
+        assert exact(risk["margin_balance"]) == im - 200
+
+    def test_isolated_explicit_margin_inverse(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """COIN-M with an explicit margin, and break-even with fees."""
+        doc = run_json(
+            capsys,
+            "futures",
+            "long",
+            "--symbol",
+            "BTCUSD_PERP",
+            "--size",
+            "10",
+            "--entry-price",
+            "60000",
+            "--leverage",
+            "20",
+            "--margin",
+            "0.001",
+            "--open-fee-rate",
+            "0.0005",
+        )
+        position = futures.Position(
+            contract=btc_contract("BTCUSD_PERP"),
+            side="long",
+            size=10,
+            entry_price=60000,
+            leverage=20,
+        )
+        assert exact(doc["risk"]["liquidation_price"]) == futures.isolated_liquidation_price(
+            position, margin="0.001"
+        )
+        assert exact(doc["fees"]["break_even_price"]) == futures.break_even_price(
+            position, open_fee_rate="0.0005", close_fee_rate=0
+        )
+
+    def test_human_output(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """Human output: percentages for ROE and margin ratio, the snapshot date, --exact."""
+        argv = ("futures", "long", "--size", "0.02", "--entry-price", "50000", "--leverage", "2")
+        code, out, _ = run(capsys, *argv, "--wallet-balance", "500", "--close-fee-rate", "0.0005")
+        assert code == 0
+        assert row(out, "ROE") == "0.00 %"
+        assert row(out, "Binance brackets of") == "2022-01-01"
+        assert row(out, "liquidation price") == "25,100.40 USDT"
+        assert row(out, "break-even price") == "50,025.01 USDT"
+        code, out, _ = run(capsys, *argv, "--wallet-balance", "500", "--exact")
+        assert code == 0
+        assert "25,100.401606425702811244979919678714859437751004016  USDT" in out
+        assert "rounded for display" not in out
+
+
+class TestTarget:
+    """``levrisk target`` — FORMULAS.md §3.1 target price."""
+
+    def test_short_targets(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """Take-profit at +50 % and stop-loss at −25 % ROE, 10x short at 60,000."""
+        doc = run_json(
+            capsys,
+            "target",
+            "short",
+            "--entry-price",
+            "60000",
+            "--leverage",
+            "10",
+            "--take-profit",
+            "50%",
+            "--stop-loss",
+            "0.25",
+            "--open-fee-rate",
+            "0.0004",
+            "--close-fee-rate",
+            "0.0004",
+        )
+        position = futures.Position(
+            contract=btc_contract(), side="short", size=1, entry_price=60000, leverage=10
+        )
+        prices = doc["prices"]
+        assert exact(prices["take_profit_price"]) == futures.target_price(position, roe="0.5")
+        assert exact(prices["take_profit_price"]) == 57000
+        assert exact(prices["stop_loss_price"]) == futures.target_price(position, roe="-0.25")
+        assert exact(prices["stop_loss_roe"]) == Decimal("-0.25")
+        assert exact(prices["break_even_price"]) == futures.break_even_price(
+            position, open_fee_rate="0.0004", close_fee_rate="0.0004"
+        )
+        assert doc["notes"] == [
+            "ROE: PnL over the initial margin at entry (Binance's calculator terms)"
+        ]
+
+    def test_stop_beyond_liquidation_and_none(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A stop past liquidation is flagged; an unreachable target is null."""
+        doc = run_json(
+            capsys,
+            "target",
+            "short",
+            "--entry-price",
+            "60000",
+            "--leverage",
+            "10",
+            "--take-profit",
+            "20",
+            "--stop-loss",
+            "150%",
+        )
+        assert doc["prices"]["take_profit_price"] is None
+        assert "beyond the liquidation price" in doc["notes"][-1]
+
+    def test_no_liquidation_price(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A 1x linear long has no liquidation price: null, and no note on its stop."""
+        doc = run_json(
+            capsys,
+            "target",
+            "long",
+            "--entry-price",
+            "60000",
+            "--leverage",
+            "1",
+            "--stop-loss",
+            "50%",
+        )
+        assert doc["prices"]["liquidation_price"] is None
+        assert exact(doc["prices"]["stop_loss_price"]) == 30000
+        assert len(doc["notes"]) == 1
+
+    def test_only_liquidation(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """Without targets the command still gives the liquidation price (human output)."""
+        code, out, _ = run(capsys, "target", "long", "--entry-price", "60000", "--leverage", "10")
+        assert code == 0
+        assert "liquidation price (isolated)" in out
+        assert "take-profit" not in out
+
+
+class TestErrors:
+    """Bad input: one line ``levrisk: error: ...`` on stderr and exit code 2."""
+
+    @pytest.mark.parametrize(
+        ("argv", "message"),
+        [
+            ("", "the following arguments are required: COMMAND"),
+            ("bogus", "invalid choice: 'bogus'"),
+            (
+                f"{LOAN} --from 2024-05-01T13:55 --to {T14}",
+                "--from must carry a UTC offset",
+            ),
+            (
+                f"{LOAN} --from yesterday --to {T14}",
+                "--from must be an ISO-8601 date-time",
+            ),
+            (
+                f"{LOAN} --principal -1 --from {T13} --to {T14}",
+                "principal must not be negative",
+            ),
+            (
+                f"{LOAN} --from {T15} --to {T14}",
+                "until must not be before borrowed_at",
+            ),
+            (
+                f"{LOAN} --from {T13} --to {T14} --rate-change 0.1",
+                "--rate-change must look like TIME=HOURLY_RATE",
+            ),
+            (
+                f"interest --principal 1 --from {T13} --to {T14}",
+                "one of the arguments --hourly-rate --daily-rate --yearly-rate is required",
+            ),
+            ("margin short --borrow x --price 1", "--borrow must be a finite"),
+            ("margin short --borrow 1 --price 1 --leverage 1", "--leverage must be above 1"),
+            (
+                "margin short --collateral 1 --price 1 --leverage 4",
+                "leverage must be between 1 and 3",
+            ),
+            ("margin short --borrow 1 --price 1 --pair BTC", "--pair"),
+            ("margin short --borrow 1 --price 1 --exit-price 1", "closing needs a time"),
+            ("margin short --borrow 1 --price 1 --closed-at x", "--closed-at needs --opened-at"),
+            (
+                "margin short --borrow 1 --price 1 --hours 1.5 --take-profit 1",
+                "--hours must be a whole number",
+            ),
+            (
+                "margin short --borrow 1 --price 1 --hours -1 --exit-price 1",
+                "--hours must be a whole number",
+            ),
+            (
+                "margin short --borrow 1 --price 1 --hours 1 --exit-price 1",
+                "an interest rate is needed",
+            ),
+            (
+                "futures short --size 0.1 --entry-price 60000 --leverage 200",
+                "leverage must be between 1 and 125",
+            ),
+            (
+                "futures short --size 1 --entry-price 1 --leverage 1 --symbol DOGEUSDT",
+                "invalid choice: 'DOGEUSDT'",
+            ),
+            (
+                "target long --entry-price 1 --leverage 2 --stop-loss a%",
+                "--stop-loss must be a finite number",
+            ),
+            ("futures long --size 1", "the following arguments are required"),
+        ],
+        ids=[
+            "no-command",
+            "unknown-command",
+            "naive-time",
+            "not-a-time",
+            "negative-principal",
+            "until-before-borrow",
+            "bad-rate-change",
+            "no-rate",
+            "not-a-number",
+            "leverage-1",
+            "leverage-above-max",
+            "bad-pair",
+            "close-without-time",
+            "closed-at-alone",
+            "fractional-hours",
+            "negative-hours",
+            "close-without-rate",
+            "futures-leverage",
+            "unknown-symbol",
+            "bad-percent",
+            "missing-options",
+        ],
+    )
+    def test_exit_code_and_one_line(
+        self, capsys: pytest.CaptureFixture[str], argv: str, message: str
+    ) -> None:
+        """The error is one line naming the problem, no traceback, exit code 2."""
+        code, out, err = run(capsys, *argv.split())
+        assert code == 2
+        assert out == ""
+        assert err.startswith("levrisk: error: ")
+        assert err.endswith("\n")
+        assert err.count("\n") == 1
+        assert message in err
+        assert "Traceback" not in err
+
+
+class TestHelp:
+    """``--help`` and ``--version`` print and exit with 0."""
+
+    def test_main_help_has_examples(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """The top-level help lists the commands and shows examples."""
+        code, out, err = run(capsys, "--help")
+        assert (code, err) == (0, "")
+        assert "examples:" in out
+        assert "levrisk margin short --borrow 0.1 --price 60000 --leverage 3" in out
+        for command in ("interest", "margin", "futures", "target"):
+            assert command in out
+
+    @pytest.mark.parametrize("command", ["interest", "margin", "futures", "target"])
+    def test_command_help(self, capsys: pytest.CaptureFixture[str], command: str) -> None:
+        """Every command has its own help with an example."""
+        code, out, _ = run(capsys, command, "--help")
+        assert code == 0
+        assert f"usage: levrisk {command}" in out
+        assert "example" in out
+
+    def test_version(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """--version prints the installed version."""
+        code, out, _ = run(capsys, "--version")
+        assert code == 0
+        assert out.strip() == f"levrisk {importlib.metadata.version('levrisk')}"
+
+    def test_parser_exit_with_message(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """The parser's exit() prints a message to stderr and carries the status."""
+        with pytest.raises(cli._Exit) as info:
+            cli._Parser(prog="levrisk").exit(3, "bye\n")
+        assert info.value.status == 3
+        assert capsys.readouterr().err == "bye\n"
+
+
+class TestDisplay:
+    """Human formatting rules."""
+
+    @pytest.mark.parametrize(
+        ("value", "places", "percent", "text"),
+        [
+            (None, 2, False, "none"),
+            ("NORMAL", 2, False, "NORMAL"),
+            (25, 2, False, "25"),
+            (1234567, 2, False, "1,234,567"),
+            (Decimal("-0.001"), 2, False, "0.00"),
+            (Decimal("0.015"), 2, False, "0.02"),
+            (Decimal("0.025"), 2, False, "0.02"),
+            (Decimal("0.3293"), 2, True, "32.93"),
+            (Decimal(60000), None, False, "60,000"),
+            (Decimal("1E+3"), 2, False, "1,000.00"),
+        ],
+        ids=[
+            "none",
+            "text",
+            "int",
+            "int-grouped",
+            "no-negative-zero",
+            "half-even-up",
+            "half-even-down",
+            "percent",
+            "as-given",
+            "exponent",
+        ],
+    )
+    def test_display(self, value: cli.Value, places: int | None, percent: bool, text: str) -> None:
+        """Rounded half-even, grouped thousands, no negative zero."""
+        assert cli._display(value, places, exact_figures=False, percent=percent) == text
+
+    def test_datetime(self) -> None:
+        """Instants print as ISO-8601."""
+        when = datetime(2024, 5, 1, 13, 55, tzinfo=UTC)
+        assert cli._display(when, 2, exact_figures=False) == "2024-05-01T13:55:00+00:00"
+
+
+def test_python_dash_m(tmp_path: Any) -> None:
+    """``python -m levrisk`` runs the same calculator in a subprocess."""
+    result = subprocess.run(  # noqa: S603 - a fixed command line of this interpreter
+        [sys.executable, "-m", "levrisk", *SEED, "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert exact(json.loads(result.stdout)["close"]["gross_pnl"]) == 1000
+
+
+def test_main_module_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``levrisk.__main__`` exits with main()'s code; importing it otherwise runs nothing."""
+    monkeypatch.setattr(sys, "argv", ["levrisk", "bogus"])
+    with pytest.raises(SystemExit) as info:
+        runpy.run_module("levrisk", run_name="__main__")
+    assert info.value.code == 2
+    module = importlib.import_module("levrisk.__main__")
+    assert module.main is cli.main
+
+
+def test_readme_shows_the_real_output(capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's first command is the seed scenario, and the output it shows is current."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    command = re.findall(r"```console\n(.*?)\n```", readme, flags=re.DOTALL)[0]
+    shown = re.findall(r"```text\n(.*?)\n```", readme, flags=re.DOTALL)[0]
+    argv = shlex.split(command.split(".venv/bin/levrisk ", 1)[1])
+    assert argv[:3] == ["margin", "short", "--borrow"]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0
+    assert out == shown + "\n"
+
+
+FUZZ_COMMANDS = [
+    (
+        "interest --principal 1000 --hourly-rate 0.00001 --from 2024-05-01T13:55Z "
+        "--to 2024-05-01T14:30Z --waived-hours 0 --rate-change 2024-05-01T14:00Z=0.1"
+    ),
+    (
+        "margin short --borrow 0.1 --price 60000 --leverage 3 --exit-price 50000 --hours 24 "
+        "--daily-rate 0.0002 --fee-rate 0.001 --stop-loss 66000 --take-profit 50000"
+    ),
+    (
+        "margin long --collateral 1000 --price 60000 --leverage 3 --exit-price 50000 "
+        "--opened-at 2024-05-01T13:55Z --closed-at 2024-05-02T13:55Z --yearly-rate 0.1"
+    ),
+    (
+        "futures short --size 0.1 --entry-price 60000 --leverage 10 --mark-price 61000 "
+        "--margin 700 --open-fee-rate 0.001 --close-fee-rate 0.001"
+    ),
+    (
+        "futures long --symbol BTCUSD_PERP --size 10 --entry-price 60000 --leverage 10 "
+        "--mark-price 61000 --wallet-balance 0.1"
+    ),
+    "target short --entry-price 60000 --leverage 10 --take-profit 50% --stop-loss 0.25",
+]
+# Huge exponents stay moderate (1e400): the futures solver works in exact fractions, and
+# 10**999999 as an integer makes a single example take seconds.
+FUZZ_VALUES = [
+    "nan",
+    "inf",
+    "-inf",
+    "-0",
+    "0",
+    "-1",
+    "1e400",
+    "1e-400",
+    "",
+    "abc",
+    "1e30",
+    "1e-40",
+    "١٢٣",
+    "9" * 60,
+    "1e400%",
+    "sNaN",
+    "2024-05-01T13:55",
+    "=",
+    "1.5",
+]
+
+
+class TestFuzz:
+    """Any value in any option: exit code 0 or 2, and an error is one line, never a traceback."""
+
+    @settings(max_examples=100, deadline=None)
+    @given(
+        command=st.sampled_from(FUZZ_COMMANDS),
+        position=st.integers(min_value=0, max_value=40),
+        value=st.one_of(st.sampled_from(FUZZ_VALUES), st.text(max_size=12)),
+    )
+    def test_only_clean_exits(self, command: str, position: int, value: str) -> None:
+        """Replacing one option value by junk gives exit 0, or 2 with one error line."""
+        argv = command.split()
+        slots = [i for i, token in enumerate(argv) if i >= 2 and not token.startswith("--")]
+        argv[slots[position % len(slots)]] = value
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cli.main(argv)
+        assert code in {0, 2}
+        if code == 2:
+            assert err.getvalue().startswith("levrisk: error: ")
+            assert err.getvalue().count("\n") == 1
+
+    def test_huge_figures_in_scientific_notation(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """An absurd margin prints as 1E+50 rather than as 51 digits and decimals."""
+        argv = "futures short --size 0.1 --entry-price 60000 --leverage 10 --margin 1e50"
+        code, out, _ = run(capsys, *argv.split())
+        assert code == 0
+        assert row(out, "isolated margin") == "1E+50 USDT"
+
+    def test_hours_past_the_calendar(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """--hours beyond year 9999 is a clean usage error."""
+        code, _, err = run(capsys, *SEED[:8], "--hours", "9" * 30, "--exit-price", "1")
+        assert code == 2
+        assert "--hours takes the trade past the last representable date" in err
+
+    def test_arithmetic_safety_net(
+        self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """An arithmetic error from anywhere becomes one error line, not a traceback."""
+
+        def explode(_args: object) -> None:
+            raise decimal.Overflow
+
+        monkeypatch.setattr(cli, "_target", explode)
+        monkeypatch.setattr(cli, "_parser", _parser_with(explode))
+        code, out, err = run(capsys, "target", "long", "--entry-price", "1", "--leverage", "1")
+        assert (code, out) == (2, "")
+        assert (
+            err == "levrisk: error: a number is out of the range levrisk computes in (Overflow)\n"
+        )
+
+
+def _parser_with(handler: object) -> Any:
+    """A parser factory whose target command runs ``handler``."""
+    original = cli._parser
+
+    def build() -> cli._Parser:
+        parser = original()
+        parser.set_defaults(handler=handler)
+        return parser
+
+    return build
