@@ -1212,6 +1212,64 @@ class TestSolver:
         assert solve(legs, Fraction(5), Rule(None, "none", Fraction(0)), Fraction(10)) is None
         assert solve(legs, Fraction(0), Rule(None, "none", Fraction(0)), Fraction(10)) is None
 
+    @staticmethod
+    def _convex(middle_rate: str | None = None) -> list[Any]:
+        """A long on a table whose rate FALLS at 10 (valid), hedged by a short: f is convex."""
+        from levrisk._futures_solver import Leg  # noqa: PLC0415 - private
+
+        rates = ["0.9", *([middle_rate] if middle_rate else []), "0.1"]
+        table = BracketTable.from_rates(
+            caps=[10, 20, 10**6][-len(rates) :] if middle_rate else [10, 10**6],
+            maintenance_rates=rates,
+            max_leverages=[1] * len(rates),
+        )
+        return [
+            Leg(1, Fraction(1), Fraction(10), table),
+            Leg(-1, Fraction(1, 2), Fraction(10), ONE_BRACKET),
+        ]
+
+    def test_root_at_the_start_is_on_the_losing_side(self) -> None:
+        """A root at x_start itself is taken, not the other root beyond it."""
+        from levrisk._futures_solver import Rule, solve  # noqa: PLC0415 - private
+
+        legs, rule = self._convex(), Rule("mark", "none", Fraction(0))
+        low, high = Fraction(500, 67), Fraction(2_500, 199)
+        assert solve(legs, Fraction(8), rule, high) == high
+        assert solve(legs, Fraction(8), rule, low) == low
+
+    def test_direction_follows_the_slope_at_the_start(self) -> None:
+        """Falling at x_start (10), the root above is taken; rising (at 11), the root below."""
+        from levrisk._futures_solver import Rule, solve  # noqa: PLC0415 - private
+
+        legs, rule = self._convex(), Rule("mark", "none", Fraction(0))
+        assert solve(legs, Fraction(8), rule, Fraction(10)) == Fraction(2_500, 199)
+        assert solve(legs, Fraction(8), rule, Fraction(11)) == Fraction(500, 67)
+
+    def test_bankruptcy_fee_does_not_tilt_the_direction(self) -> None:
+        """A fee on the bankruptcy price is a constant: f rises at x_start, the lower root wins."""
+        from levrisk._futures_solver import Leg, Rule, solve  # noqa: PLC0415 - private
+
+        table = BracketTable.from_rates(
+            caps=[100, 10**6], maintenance_rates=["0.01", "0.05"], max_leverages=[50, 20]
+        )
+        legs = [
+            Leg(1, Fraction(1), Fraction(50), table),
+            Leg(-1, Fraction(49, 50), Fraction(50), ONE_BRACKET),
+        ]
+        constant = Fraction(9, 10)
+        assert solve(legs, constant, Rule(None, "none", Fraction(0)), Fraction(50)) == 5
+        rule = Rule("mark", "bankruptcy", Fraction(5, 1000))
+        assert solve(legs, constant, rule, Fraction(50)) == Fraction(7_475, 304)
+
+    def test_flat_segment_off_zero_has_no_root(self) -> None:
+        """A segment where f is constant and non-zero (here f ≡ 1) contributes no root."""
+        from levrisk._futures_solver import Rule, _coefficients, solve  # noqa: PLC0415 - private
+
+        legs, rule = self._convex("0.498"), Rule("mark", "none", Fraction(0))
+        constant = 1 - _coefficients(legs, Fraction(0), rule, Fraction(15), None)[1]
+        assert _coefficients(legs, constant, rule, Fraction(15), None) == (Fraction(0), Fraction(1))
+        assert solve(legs, constant, rule, Fraction(15)) is None
+
 
 LONG = pos(BTCUSDT, "long", "0.5", 60_000, 10)
 COIN = pos(BTCUSD, "short", 100, 25_000, 5)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import decimal
 import math
+import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -226,6 +227,28 @@ class TestAccrualTimes:
         """Bad times or counting raise InvalidInputError naming the argument."""
         with pytest.raises(InvalidInputError, match=match):
             accrual_times(borrowed_at, until, counting=counting)
+
+    @pytest.mark.skipif(not hasattr(time, "tzset"), reason="needs time.tzset (POSIX)")
+    def test_instants_reported_in_utc_whatever_the_local_zone(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Offset instants are converted to UTC, not to the process's local zone."""
+        plus_two = timezone(timedelta(hours=2))
+        monkeypatch.setenv("TZ", "JST-9")
+        time.tzset()
+        try:
+            with pytest.raises(InvalidInputError) as info:
+                accrual_times(
+                    datetime(2024, 5, 1, 16, tzinfo=plus_two),
+                    datetime(2024, 5, 1, 15, tzinfo=plus_two),
+                )
+        finally:
+            monkeypatch.undo()
+            time.tzset()
+        assert str(info.value) == (
+            "until must not be before borrowed_at 2024-05-01T14:00:00+00:00, "
+            "got 2024-05-01T13:00:00+00:00"
+        )
 
     def test_end_of_time(self) -> None:
         """A loan in the last hour datetime can represent has no boundary after it."""

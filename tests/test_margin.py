@@ -305,6 +305,15 @@ class TestCollateralMarginLevel:
         got = collateral_margin_level(acct, {"BTC": 60_000}, collateral_ratios={"USDT": 1})
         assert got == margin_level(acct, {"BTC": 60_000})
 
+    def test_liability_valued_at_its_price(self) -> None:
+        """A BTC liability's tier value is amount × price: 2 BTC at 30,000 → V = 60,000."""
+        acct = CrossMarginAccount(
+            balances={"USDT": 100_000}, loans=[Loan(asset="BTC", principal=2)]
+        )
+        tiers = {"BTC": usdt_tiers()}
+        assert pro_maintenance_margin(acct, {"BTC": 30_000}, tiers=tiers) == Decimal(3000)
+        assert pro_initial_margin(acct, {"BTC": 30_000}, tiers=tiers) == Decimal(6672)
+
     def test_none_without_liabilities(self) -> None:
         """No liabilities, no level."""
         acct = CrossMarginAccount(balances={"USDT": 1})
@@ -371,11 +380,22 @@ class TestThresholds:
             ({"initial_risk_ratio": "1.05"}, "initial_risk_ratio must be above liquidation"),
             ({"initial_risk_ratio": "1"}, "initial_risk_ratio must be above 1"),
             ({"max_leverage": "1"}, "max_leverage must be above 1"),
+            ({"max_leverage": "0"}, "max_leverage must be positive"),
             ({"transfer_out": "1.4"}, "transfer_out must be at least initial_risk_ratio"),
             ({"pre_liquidation": "1.3"}, "pre_liquidation must lie strictly between"),
             ({"pre_liquidation": "1.1"}, "pre_liquidation must lie strictly between"),
         ],
-        ids=["liq", "call", "irr-vs-liq", "irr-one", "lev", "transfer", "pre-high", "pre-low"],
+        ids=[
+            "liq",
+            "call",
+            "irr-vs-liq",
+            "irr-one",
+            "lev",
+            "lev-zero",
+            "transfer",
+            "pre-high",
+            "pre-low",
+        ],
     )
     def test_rejects(self, kwargs: dict[str, str], match: str) -> None:
         """Out-of-order levels raise InvalidInputError."""
@@ -387,6 +407,13 @@ class TestThresholds:
         }
         with pytest.raises(InvalidInputError, match=match):
             MarginThresholds(**{**base, **kwargs})
+
+    def test_liquidation_at_one_allowed(self) -> None:
+        """A liquidation level of exactly 1 (assets equal to debt) is valid."""
+        t = MarginThresholds(
+            liquidation=1, margin_call="1.3", initial_risk_ratio="1.5", max_leverage=3
+        )
+        assert t.liquidation == 1
 
 
 class TestMarginStatus:
@@ -472,9 +499,11 @@ class TestIsolatedTiers:
             two_tiers().tier_for(base_borrowed=3, quote_borrowed=0)
 
     def test_negative_amount(self) -> None:
-        """A negative borrowed amount is invalid."""
+        """A negative or non-numeric borrowed amount is invalid; the message names it."""
         with pytest.raises(InvalidInputError, match="base_borrowed must not be negative"):
             two_tiers().tier_for(base_borrowed=-1, quote_borrowed=0)
+        with pytest.raises(InvalidInputError, match=r"^quote_borrowed must be a finite number"):
+            two_tiers().tier_for(base_borrowed=0, quote_borrowed="x")
 
     def test_rejects_bad_tables(self) -> None:
         """Empty, mistyped or out-of-order tables raise InvalidInputError."""
@@ -514,6 +543,10 @@ class TestIsolatedTiers:
         with pytest.raises(InvalidInputError, match="tier must be an integer"):
             IsolatedTier(
                 tier=True, thresholds=t1.thresholds, base_borrow_limit=1, quote_borrow_limit=1
+            )
+        with pytest.raises(InvalidInputError, match="tier must be an integer ≥ 1, got 0"):
+            IsolatedTier(
+                tier=0, thresholds=t1.thresholds, base_borrow_limit=1, quote_borrow_limit=1
             )
         with pytest.raises(InvalidInputError, match="thresholds must be MarginThresholds"):
             IsolatedTier(tier=1, thresholds=None, base_borrow_limit=1, quote_borrow_limit=1)  # type: ignore[arg-type]
@@ -959,8 +992,24 @@ class TestOpenShort:
             ({"opened_at": "2024-01-01"}, "opened_at must be a timezone-aware datetime"),
             ({"quote": "BTC"}, "quote must differ"),
             ({"thresholds": None}, "thresholds must be"),
+            ({"leverage": "abc"}, "^leverage must be a finite number, got 'abc'"),
+            ({"fee_rate": "abc"}, "^fee_rate must be a finite number, got 'abc'"),
+            ({"base": ""}, "^base must be a non-empty asset name"),
+            ({"quote": " USDT"}, "^quote must be a non-empty asset name"),
         ],
-        ids=["price", "fee", "convention", "naive", "str-time", "same-asset", "thresholds"],
+        ids=[
+            "price",
+            "fee",
+            "convention",
+            "naive",
+            "str-time",
+            "same-asset",
+            "thresholds",
+            "str-leverage",
+            "str-fee",
+            "empty-base",
+            "spaced-quote",
+        ],
     )
     def test_rejects(self, kwargs: dict[str, Any], match: str) -> None:
         """Bad arguments raise InvalidInputError naming them."""
@@ -974,9 +1023,51 @@ class TestOpenShort:
             open_short(1000, **{**args, **kwargs})
 
     def test_collateral_positive(self) -> None:
-        """Collateral must be positive."""
+        """Collateral must be a positive number; the message names it."""
         with pytest.raises(InvalidInputError, match="collateral must be positive"):
             open_short(0, leverage=2, price=1, opened_at=T0, thresholds=BINANCE_CROSS_3X)
+        with pytest.raises(InvalidInputError, match=r"^collateral must be a finite number"):
+            open_short("abc", leverage=2, price=1, opened_at=T0, thresholds=BINANCE_CROSS_3X)
+
+    def test_irr_message_states_the_level(self) -> None:
+        """The IRR error states the margin level L/(L − 1) the leverage would leave."""
+        thresholds = MarginThresholds(
+            liquidation="1.1", margin_call="1.3", initial_risk_ratio="1.5", max_leverage=5
+        )
+        with pytest.raises(LeverageError) as info:
+            open_short(1000, leverage=4, price=100, opened_at=T0, thresholds=thresholds)
+        assert str(info.value) == (
+            f"leverage 4 borrows down to a margin level of {div(4, 3)}, "
+            "below the initial risk ratio 1.5"
+        )
+
+    def test_tier_counts_only_the_borrowed_asset(self) -> None:
+        """A short borrows no quote and a long no base: each side's limit sees only its asset."""
+        tight = IsolatedTierTable(
+            tiers=[
+                IsolatedTier(
+                    tier=1,
+                    thresholds=BINANCE_ISOLATED_10X_TIER1,
+                    base_borrow_limit="0.5",
+                    quote_borrow_limit="0.05",
+                ),
+                attrs.evolve(two_tiers().tiers[1], base_borrow_limit=10, quote_borrow_limit=10),
+            ]
+        )
+        short = open_short(1, leverage=2, price=10, opened_at=T0, thresholds=tight)
+        assert short.borrowed == Decimal("0.1")
+        assert short.thresholds == BINANCE_ISOLATED_10X_TIER1
+        long = open_long("0.04", leverage=2, price=10, opened_at=T0, thresholds=tight)
+        assert long.borrowed == Decimal("0.04")
+        assert long.thresholds == BINANCE_ISOLATED_10X_TIER1
+
+    def test_long_tier_from_quote_borrowed(self) -> None:
+        """A long's tier is picked by the quote it borrows (60,000 USDT → tier 2)."""
+        small = open_long(1000, leverage=10, price=30_000, opened_at=T0, thresholds=two_tiers())
+        assert small.thresholds == BINANCE_ISOLATED_10X_TIER1
+        big = open_long(15_000, leverage=5, price=30_000, opened_at=T0, thresholds=two_tiers())
+        assert big.borrowed == Decimal(60_000)
+        assert big.thresholds == two_tiers().tiers[1].thresholds
 
 
 class TestTradeObjects:
@@ -1452,6 +1543,8 @@ class TestCrossMarginPro:
         acct = CrossMarginAccount(balances={"BTC": 1}, loans=[Loan(asset="USDT", principal=20_000)])
         with pytest.raises(InvalidInputError, match="no table for the liability asset 'USDT'"):
             pro_margin_level(acct, {"BTC": 1}, tiers={})
+        with pytest.raises(InvalidInputError, match=r"^tiers key must be a non-empty asset"):
+            pro_margin_level(acct, {"BTC": 1}, tiers={"": usdt_tiers()})
         with pytest.raises(InvalidInputError, match="tiers must be a mapping"):
             pro_margin_level(acct, {"BTC": 1}, tiers=[])  # type: ignore[arg-type]
         with pytest.raises(InvalidInputError, match=r"tiers\['USDT'\] must be a BracketTable"):
