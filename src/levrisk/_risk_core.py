@@ -452,3 +452,21 @@ class AssetMove:
     price: Decimal = attrs.field(converter=number, validator=positive)
     liquidation_price: Decimal | None = attrs.field(converter=optional_number, validator=positive)
     move: Decimal | None = attrs.field(converter=optional_number, validator=finite)
+
+
+def amount_or_roe(
+    amount: object, roe_value: object, name: str, *, capital: Callable[[], Decimal]
+) -> Decimal:
+    """The target amount: ``amount`` itself, or ``roe`` × the capital it is measured on.
+
+    Exactly one of the two must be given; ``capital`` (the margin of a futures position,
+    the collateral of a spot-margin trade) is only evaluated for an ``roe``.
+    """
+    if (amount is None) == (roe_value is None):
+        msg = (
+            f"exactly one of {name} and roe must be given, got {name}={amount!r}, roe={roe_value!r}"
+        )
+        raise InvalidInputError(msg)
+    if amount is not None:
+        return positive_number(amount, name)
+    return positive_number(roe_value, "roe") * capital()

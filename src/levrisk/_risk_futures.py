@@ -26,6 +26,7 @@ from levrisk._risk_core import (
     FrozenMap,
     LiquidationOutcome,
     StopCheck,
+    amount_or_roe,
     check_stop,
     fee_rate,
     frozen_map,
@@ -222,19 +223,6 @@ def _exit_price(position: Position, loss: Decimal, fo: Decimal, fc: Decimal) -> 
     return 1 / inverse if inverse > 0 else None
 
 
-def _amount(
-    position: Position, amount: NumberLike | None, roe_value: NumberLike | None, name: str
-) -> Decimal:
-    if (amount is None) == (roe_value is None):
-        msg = (
-            f"exactly one of {name} and roe must be given, got {name}={amount!r}, roe={roe_value!r}"
-        )
-        raise InvalidInputError(msg)
-    if amount is not None:
-        return positive_number(amount, name)
-    return positive_number(roe_value, "roe") * initial_margin(position)
-
-
 @exact
 def futures_stop_price(
     position: Position,
@@ -296,7 +284,7 @@ def futures_stop_price(
     .. versionadded:: 0.1.0
     """
     p = _position(position)
-    amount = _amount(p, loss, roe, "loss")
+    amount = amount_or_roe(loss, roe, "loss", capital=lambda: initial_margin(p))
     fo = fee_rate(open_fee_rate, "open_fee_rate")
     fc = fee_rate(close_fee_rate, "close_fee_rate")
     price = _exit_price(p, amount, fo, fc)
@@ -352,7 +340,7 @@ def futures_take_profit_price(
     .. versionadded:: 0.1.0
     """
     p = _position(position)
-    amount = _amount(p, profit, roe, "profit")
+    amount = amount_or_roe(profit, roe, "profit", capital=lambda: initial_margin(p))
     fo = fee_rate(open_fee_rate, "open_fee_rate")
     fc = fee_rate(close_fee_rate, "close_fee_rate")
     price = _exit_price(p, -amount, fo, fc)

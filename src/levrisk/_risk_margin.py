@@ -28,6 +28,7 @@ from levrisk._risk_core import (
     FrozenMap,
     LiquidationOutcome,
     StopCheck,
+    amount_or_roe,
     check_stop,
     frozen_map,
     grid,
@@ -235,19 +236,6 @@ def _exit_for(
     return price if price > 0 else None
 
 
-def _amount(
-    trade: MarginTrade, amount: NumberLike | None, roe_value: NumberLike | None, name: str
-) -> Decimal:
-    if (amount is None) == (roe_value is None):
-        msg = (
-            f"exactly one of {name} and roe must be given, got {name}={amount!r}, roe={roe_value!r}"
-        )
-        raise InvalidInputError(msg)
-    if amount is not None:
-        return positive_number(amount, name)
-    return positive_number(roe_value, "roe") * trade.collateral
-
-
 @exact
 def margin_stop_price(
     trade: MarginTrade,
@@ -313,7 +301,7 @@ def margin_stop_price(
     .. versionadded:: 0.1.0
     """
     t = _trade(trade)
-    amount = _amount(t, loss, roe, "loss")
+    amount = amount_or_roe(loss, roe, "loss", capital=lambda: t.collateral)
     price = _exit_for(
         t,
         amount,
@@ -383,7 +371,7 @@ def margin_take_profit_price(
     .. versionadded:: 0.1.0
     """
     t = _trade(trade)
-    amount = _amount(t, profit, roe, "profit")
+    amount = amount_or_roe(profit, roe, "profit", capital=lambda: t.collateral)
     price = _exit_for(
         t,
         -amount,
