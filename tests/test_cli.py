@@ -297,7 +297,7 @@ class TestMargin:
         assert row(out, "borrowed") == "0.10000000 BTC"
         assert row(out, "gross PnL") == "1,000.00 USDT"
         assert row(out, "return on collateral") == "32.93 %"
-        assert row(out, "liquidation price") == "81,763.64 USDT"
+        assert row(out, "liquidation price") == "81,763.63 USDT"
         assert value_end(out, "borrowed") == value_end(out, "gross PnL")
 
     def test_margin_call_price(self, capsys: pytest.CaptureFixture[str]) -> None:
@@ -621,7 +621,8 @@ class TestFutures:
         assert code == 0
         assert row(out, "ROE") == "0.00 %"
         assert row(out, "Binance brackets of") == "2022-01-01"
-        assert row(out, "liquidation price") == "25,100.40 USDT"
+        # exact 25,100.4016...: shown rounded toward the entry (FORMULAS.md §5), up for a long
+        assert row(out, "liquidation price") == "25,100.41 USDT"
         assert row(out, "break-even price") == "50,025.01 USDT"
         code, out, _ = run(capsys, *argv, "--wallet-balance", "500", "--exact")
         assert code == 0

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import inspect
+import os
 import pkgutil
 import types
 import warnings
@@ -22,6 +23,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -66,6 +68,10 @@ JUNK: list[object] = [
     datetime(2024, 1, 1, 12, 0),  # noqa: DTZ001 - naive on purpose: it must be rejected
     datetime(2024, 1, 1, 12, 0, tzinfo=timezone.utc),
     timedelta(hours=1),
+    np.float64(0.1),
+    np.float64("nan"),
+    np.int64(3),
+    np.array([1.0]),
 ]
 
 PLAUSIBLE: list[object] = [
@@ -339,7 +345,11 @@ def test_contract_covers_the_api() -> None:
 
 
 @pytest.mark.parametrize(("name", "func"), CALLABLES, ids=[n for n, _ in CALLABLES])
-@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+# LEVRISK_FUZZ_EXAMPLES raises the count for a deeper run than every CI run can afford.
+@settings(
+    max_examples=int(os.environ.get("LEVRISK_FUZZ_EXAMPLES", "60")),
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(data=st.data())
 def test_only_levrisk_errors_escape(
     name: str, func: Callable[..., object], data: st.DataObject

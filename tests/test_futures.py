@@ -1541,3 +1541,43 @@ class TestFuzz:
         """A margin of 1e999999 is refused by name instead of stalling the exact solve."""
         with pytest.raises(InvalidInputError, match="margin must lie within"):
             isolated_liquidation_price(LONG, margin=Decimal("1e999999"))
+
+
+class TestRoundingNoiseRoots:
+    """A root 10**40 times away from the start is input rounding, not a price (solver)."""
+
+    def test_inverse_short_at_1x_has_no_price(self) -> None:
+        """1x inverse short: the margin is the coin notional (rounded): no bankruptcy, no LP."""
+        table = BracketTable.from_rates(caps=[5], maintenance_rates=["0.004"], max_leverages=[125])
+        contract = Contract(symbol="BTCUSD_PERP", kind="inverse", contract_size=100, brackets=table)
+        for entry in ("30000", "70000", "25000"):
+            position = Position(
+                contract=contract, side="short", size=1, entry_price=entry, leverage=1
+            )
+            margin = initial_margin(position)
+            assert bankruptcy_price(position, margin=margin) is None
+            assert isolated_liquidation_price(position, margin=margin) is None
+
+    def test_far_but_real_root_is_kept(self) -> None:
+        """A bankruptcy price 1e-30 of the entry (leverage 1 + 1e-30) is still a price."""
+        table = BracketTable.from_rates(
+            caps=[10**9], maintenance_rates=["0.004"], max_leverages=[2]
+        )
+        contract = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        leverage = "1." + "0" * 29 + "1"  # 1 + 1e-30, as a string: no context rounds it
+        position = Position(
+            contract=contract, side="long", size=1, entry_price=60_000, leverage=leverage
+        )
+        price = bankruptcy_price(position, margin=initial_margin(position))
+        assert price is not None
+        assert Decimal("1e-27") < price < Decimal("1e-25")
+
+
+def test_initial_margin_mark_price_needs_mark_basis() -> None:
+    """A mark price with the default entry basis is an error, not silently ignored."""
+    table = BracketTable.from_rates(caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125])
+    contract = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+    position = Position(contract=contract, side="long", size="0.1", entry_price=50_000, leverage=10)
+    with pytest.raises(InvalidInputError, match=r"^mark_price is only used with basis='mark'"):
+        initial_margin(position, mark_price=51_000)
+    assert initial_margin(position, basis="mark", mark_price=51_000) == Decimal(510)

@@ -1645,3 +1645,36 @@ class TestFuzz:
         for call in calls:
             with contextlib.suppress(LevriskError):
                 call()
+
+
+class TestQuotePrice:
+    """FORMULAS.md §2.3: everything is valued in one quote, whose price is 1 by definition."""
+
+    account = IsolatedMarginAccount(
+        base="BTC",
+        quote="USDT",
+        quote_balance=9000,
+        loans=[Loan(asset="BTC", principal="0.1", interest="0.0001")],
+    )
+
+    def test_quote_price_of_one_is_accepted(self) -> None:
+        """Giving the quote's price as 1 changes nothing."""
+        assert margin_level(self.account, {"BTC": 60_000, "USDT": 1}) == margin_level(
+            self.account, {"BTC": 60_000}
+        )
+
+    def test_other_quote_price_is_rejected(self) -> None:
+        """A quote price other than 1 would silently rescale the level: it is an error."""
+        with pytest.raises(InvalidInputError, match=r"^prices\['USDT'\] must be 1"):
+            margin_level(self.account, {"BTC": 60_000, "USDT": 2})
+        with pytest.raises(InvalidInputError, match=r"^prices\['USDT'\] must be 1"):
+            liquidation_price(
+                self.account, asset="BTC", prices={"BTC": 1, "USDT": 2}, liquidation_level="1.1"
+            )
+
+    def test_quote_asset_has_no_liquidation_price(self) -> None:
+        """Asking for the quote's own liquidation price is an error, not a number."""
+        with pytest.raises(InvalidInputError, match=r"^asset must not be the quote 'USDT'"):
+            liquidation_price(
+                self.account, asset="USDT", prices={"BTC": 60_000}, liquidation_level="1.1"
+            )

@@ -6,6 +6,7 @@ import decimal
 import threading
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -49,6 +50,16 @@ class TestToDecimal:
         result = to_decimal(value)
         assert result == (Decimal(value) if expected is None else expected)
         assert not result.is_signed() or result != 0
+
+    def test_float_subclass(self) -> None:
+        """A float subclass with its own repr (numpy.float64 prints 'np.float64(0.1)')."""
+
+        class Tagged(float):
+            def __repr__(self) -> str:
+                return f"Tagged({float(self)})"
+
+        assert to_decimal(Tagged(0.1)) == Decimal("0.1")
+        assert to_decimal(np.float64(0.1), name="size") == Decimal("0.1")
 
     def test_long_string_keeps_every_digit(self) -> None:
         """A string longer than the context precision is not rounded."""

@@ -24,11 +24,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import Literal
+from typing import Final, Literal
 
 import attrs
 
 from levrisk.brackets import BracketTable
+from levrisk.numbers import PRECISION
 
 __all__: list[str] = []
 
@@ -105,6 +106,10 @@ def _coefficients(
     return a, b
 
 
+_NOISE: Final = Fraction(1, 10 ** (PRECISION - 10))
+"""Roots this close to 0 or this far beyond ``x_start`` (relatively) are rounding noise."""
+
+
 def solve(
     legs: Sequence[Leg], constant: Fraction, rule: Rule, x_start: Fraction
 ) -> Fraction | None:
@@ -117,11 +122,16 @@ def solve(
     ``f`` decreases from ``x_start`` (the direction that loses margin); when there is
     none on that side, the nearest on the other side. ``None`` when no root ``X > 0``
     exists.
+
+    Roots more than ``10**40`` times away from ``x_start`` (either way) are discarded:
+    inputs carry at most ``PRECISION`` (50) significant digits, and such a root is the
+    rounding of an input, not a price — an inverse 1x short whose margin is its coin
+    notional rounded down at the 50th digit would otherwise "go bankrupt" near 10**54.
     """
     x_bp: Fraction | None = None
     if rule.close_fee == "bankruptcy":
         x_bp = solve(legs, constant, Rule(None, "none", Fraction(0)), x_start)
-    roots = _roots(legs, constant, rule, x_bp)
+    roots = [r for r in _roots(legs, constant, rule, x_bp) if _NOISE < r / x_start < 1 / _NOISE]
     if not roots:
         return None
     slope, _ = _coefficients(legs, constant, rule, x_start, x_bp)

@@ -80,10 +80,13 @@ def _prices(prices: object) -> dict[str, Decimal]:
 
 
 def _price_of(prices: Mapping[str, Decimal], asset: str, quote: str) -> Decimal:
+    if asset == quote:
+        if prices.get(asset, 1) != 1:
+            msg = f"prices[{asset!r}] must be 1: prices are in {quote!r}, got {prices[asset]!r}"
+            raise InvalidInputError(msg)
+        return Decimal(1)
     if asset in prices:
         return prices[asset]
-    if asset == quote:
-        return Decimal(1)
     msg = f"prices has no price for asset {asset!r} (prices are in {quote!r})"
     raise InvalidInputError(msg)
 
@@ -800,7 +803,8 @@ def liquidation_price(
 
     Raises:
         InvalidInputError: for a bad account, price or level, an asset the account
-            neither holds nor owes, or a missing price of another asset.
+            neither holds nor owes, the quote asset itself (its price is 1 by definition,
+            and a price given for it must be 1), or a missing price of another asset.
 
     References:
         Binance, "Margin Level" (liquidation at ``ML ≤ 1.1``); FORMULAS.md §2.4
@@ -825,6 +829,10 @@ def liquidation_price(
     if x not in balances and x not in liabilities:
         msg = f"asset {x!r} is neither held nor owed by the account"
         raise InvalidInputError(msg)
+    if x == acct.quote:
+        msg = f"asset must not be the quote {x!r}: prices are in it, so its price never moves"
+        raise InvalidInputError(msg)
+    _price_of(p, acct.quote, acct.quote)  # a price given for the quote itself must be 1
     held = balances.get(x, Decimal(0))
     owed = liabilities.get(x, Decimal(0))
     others_held = _value_of({a: v for a, v in balances.items() if a != x}, p, acct.quote)

@@ -282,7 +282,7 @@ class BracketTable:
             if column is not None and len(column) != len(cap_list):
                 msg = f"{name} must have {len(cap_list)} entries like caps, got {len(column)}"
                 raise BracketError(msg)
-        if on_mismatch not in {"raise", "warn"}:
+        if on_mismatch not in ("raise", "warn"):
             msg = f"on_mismatch must be 'raise' or 'warn', got {on_mismatch!r}"
             raise BracketError(msg)
         cap_values = [to_decimal(c, name=f"caps[{i}]") for i, c in enumerate(cap_list)]

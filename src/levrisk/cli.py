@@ -96,6 +96,15 @@ class _Row:
     unit: str = ""
     places: int | None = _AMOUNT  # None: shown as given (an input echoed back)
     percent: bool = False  # a fraction shown as a percentage in the human output
+    rounding: str = decimal.ROUND_HALF_EVEN  # how the human output rounds to ``places``
+
+
+def _toward_entry(side: str) -> str:
+    """FORMULAS.md §5: show a long's liquidation price rounded up, a short's down.
+
+    The shown price is then reached no later than the real one.
+    """
+    return decimal.ROUND_CEILING if side == "long" else decimal.ROUND_FLOOR
 
 
 @attrs.frozen
@@ -130,7 +139,12 @@ def _to_json(report: _Report) -> str:
 
 
 def _display(
-    value: Value, places: int | None, *, exact_figures: bool, percent: bool = False
+    value: Value,
+    places: int | None,
+    *,
+    exact_figures: bool,
+    percent: bool = False,
+    rounding: str = decimal.ROUND_HALF_EVEN,
 ) -> str:
     if value is None:
         return "none"
@@ -152,7 +166,7 @@ def _display(
         if shown and abs(shown.adjusted()) > _FIXED_LIMIT:
             return str(shown)  # absurd magnitudes stay in scientific notation
         if not exact_figures and places is not None:
-            shown = shown.quantize(Decimal(1).scaleb(-places))
+            shown = shown.quantize(Decimal(1).scaleb(-places), rounding=rounding)
         if shown == 0:
             shown = abs(shown)  # no "-0.00"
     return f"{shown:,f}"
@@ -163,7 +177,13 @@ def _to_text(report: _Report, *, exact_figures: bool) -> str:
     rows = [row for section in report.sections for row in section.rows]
     label_width = max(len(row.label) for row in rows)
     shown = {
-        id(row): _display(row.value, row.places, exact_figures=exact_figures, percent=row.percent)
+        id(row): _display(
+            row.value,
+            row.places,
+            exact_figures=exact_figures,
+            percent=row.percent,
+            rounding=row.rounding,
+        )
         for row in rows
     }
     value_width = max(len(text) for text in shown.values())
@@ -442,9 +462,23 @@ def _margin(args: argparse.Namespace) -> _Report:
         _Row("margin_level", "margin level", trade.margin_level, "", _RATIO),
         _Row("status", "status", margin.margin_status(trade.margin_level, thresholds)),
         _Row("margin_call_level", "margin call at level", thresholds.margin_call, "", _RATIO),
-        _Row("margin_call_price", "margin call price", call_price, quote, _PRICE),
+        _Row(
+            "margin_call_price",
+            "margin call price",
+            call_price,
+            quote,
+            _PRICE,
+            rounding=_toward_entry(trade.side),
+        ),
         _Row("liquidation_level", "liquidation at level", thresholds.liquidation, "", _RATIO),
-        _Row("liquidation_price", "liquidation price", trade.liquidation_price, quote, _PRICE),
+        _Row(
+            "liquidation_price",
+            "liquidation price",
+            trade.liquidation_price,
+            quote,
+            _PRICE,
+            rounding=_toward_entry(trade.side),
+        ),
     )
     sections = [_Section("open", "Open", opened)]
     notes: list[str] = []
@@ -613,8 +647,22 @@ def _futures(args: argparse.Namespace) -> _Report:
         _Row("roe", "ROE", futures.roe(position, mark_price=mark), places=_PRICE, percent=True),
         _Row("margin_balance", "margin balance", wallet + upnl, margin_unit, money),
         _Row("margin_ratio", "margin ratio (MM / balance)", ratio, places=_PRICE, percent=True),
-        _Row("liquidation_price", "liquidation price", liquidation, price_unit, _PRICE),
-        _Row("bankruptcy_price", "bankruptcy price", bankruptcy, price_unit, _PRICE),
+        _Row(
+            "liquidation_price",
+            "liquidation price",
+            liquidation,
+            price_unit,
+            _PRICE,
+            rounding=_toward_entry(position.side),
+        ),
+        _Row(
+            "bankruptcy_price",
+            "bankruptcy price",
+            bankruptcy,
+            price_unit,
+            _PRICE,
+            rounding=_toward_entry(position.side),
+        ),
     )
     sections = [
         _Section("position", "Position", rows),
@@ -691,7 +739,14 @@ def _target(args: argparse.Namespace) -> _Report:
         rows.append(_Row("stop_loss_price", "stop-loss price", price, price_unit, _PRICE))
         notes += _beyond(position.side, price, liquidation)
     rows.append(
-        _Row("liquidation_price", "liquidation price (isolated)", liquidation, price_unit, _PRICE)
+        _Row(
+            "liquidation_price",
+            "liquidation price (isolated)",
+            liquidation,
+            price_unit,
+            _PRICE,
+            rounding=_toward_entry(position.side),
+        )
     )
     if args.open_fee_rate is not None or args.close_fee_rate is not None:
         be = futures.break_even_price(
@@ -957,7 +1012,10 @@ def _add_position(parser: argparse.ArgumentParser, *, size_default: str | None =
         parser.add_argument(
             "--size",
             default=size_default,
-            help=f"{size_help}; prices do not depend on it (default: %(default)s)",
+            help=(
+                f"{size_help}; the target prices do not depend on it, but the liquidation"
+                " price does (the bracket follows the notional) (default: %(default)s)"
+            ),
         )
     parser.add_argument("--entry-price", required=True, help="entry price, quote per base")
     parser.add_argument("--leverage", required=True, help="leverage, at most the bracket's max")

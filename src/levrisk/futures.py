@@ -357,6 +357,9 @@ def initial_margin(
     position = _require_position(position)
     _check_choice("basis", basis, ("entry", "mark"))
     if basis == "entry":
+        if mark_price is not None:
+            msg = f"mark_price is only used with basis='mark', got {mark_price!r}"
+            raise InvalidInputError(msg)
         price = position.entry_price
     elif mark_price is None:
         msg = "mark_price is required when basis='mark', got None"

@@ -121,7 +121,8 @@ def to_decimal(value: NumberLike, *, name: str = "value") -> Decimal:
     elif isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, float):
-        result = Decimal(repr(value)) if math.isfinite(value) else Decimal("NaN")
+        # float.__repr__, not repr(): subclasses such as numpy.float64 print differently.
+        result = Decimal(float.__repr__(value)) if math.isfinite(value) else Decimal("NaN")
     elif isinstance(value, str):
         try:
             result = Decimal(value.strip())
