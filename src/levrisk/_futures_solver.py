@@ -131,25 +131,29 @@ def solve(
     x_bp: Fraction | None = None
     if rule.close_fee == "bankruptcy":
         x_bp = solve(legs, constant, Rule(None, "none", Fraction(0)), x_start)
-    roots = [r for r in _roots(legs, constant, rule, x_bp) if _NOISE < r / x_start < 1 / _NOISE]
-    if not roots:
+    found = [r for r in roots(legs, constant, rule, x_bp) if _NOISE < r / x_start < 1 / _NOISE]
+    if not found:
         return None
     slope, _ = _coefficients(legs, constant, rule, x_start, x_bp)
     if slope > 0:
-        losing = [r for r in roots if r <= x_start]
+        losing = [r for r in found if r <= x_start]
         if losing:
             return max(losing)
     elif slope < 0:
-        losing = [r for r in roots if r >= x_start]
+        losing = [r for r in found if r >= x_start]
         if losing:
             return min(losing)
-    return min(roots, key=lambda r: (abs(r - x_start), r))
+    return min(found, key=lambda r: (abs(r - x_start), r))
 
 
-def _roots(
+def roots(
     legs: Sequence[Leg], constant: Fraction, rule: Rule, x_bp: Fraction | None
 ) -> list[Fraction]:
-    """Every root ``X > 0``, segment by segment (an interval of roots gives its ends)."""
+    """Every root ``X > 0``, segment by segment (an interval of roots gives its ends).
+
+    ``levrisk.risk`` uses it directly for a uniform shock of every mark (all roots, not
+    only the nearest on the losing side).
+    """
     edges: set[Fraction] = set()
     if rule.maintenance == "mark":
         for leg in legs:
@@ -167,3 +171,9 @@ def _roots(
         elif b == 0:
             roots.extend(end for end in (low, high) if end is not None and end > 0)
     return roots
+
+
+def condition_at(legs: Sequence[Leg], constant: Fraction, rule: Rule, x: Fraction) -> Fraction:
+    """``f(x)``: margin balance minus maintenance (and fee) at ``x`` (0: at liquidation)."""
+    a, b = _coefficients(legs, constant, rule, x, None)
+    return a * x + b

@@ -12,6 +12,7 @@ from typing import Any, Literal, TypeAlias
 
 import attrs
 
+from levrisk import _futures_solver as _solver
 from levrisk._fields import (
     finite,
     instance_of,
@@ -39,7 +40,6 @@ from levrisk._risk_core import (
     stop_side,
 )
 from levrisk._risk_core import risk_fraction as _risk_fraction
-from levrisk.brackets import Bracket, BracketTable
 from levrisk.exceptions import InvalidInputError, LeverageError
 from levrisk.futures import (
     Contract,
@@ -827,51 +827,32 @@ def stress_futures_account(
     return tuple(rows)
 
 
-def _bracket(table: BracketTable, value: Fraction) -> Bracket:
-    """The bracket holding ``value``; above the top cap the last one (as futures does)."""
-    for bracket in table.brackets:
-        if value <= Fraction(bracket.cap):
-            return bracket
-    return table.brackets[-1]
-
-
 def _uniform_roots(account: CrossAccount, marks: Mapping[str, Decimal]) -> list[Fraction]:
     r"""Every factor ``k > 0`` on all marks at which margin balance equals maintenance.
 
-    With ``x = k`` (linear) or ``1/k`` (inverse), each position's notional is ``a·x`` and
-    its PnL ``d·(a·x − e)``; between bracket edges ``x = cap / a`` the condition is linear.
+    The futures solver's condition with each position rescaled to the shock: a linear
+    position of ``q`` at mark ``MP`` is a leg of quantity ``q·MP`` in ``X = k`` (entry at
+    ``EP/MP``); an inverse one a leg of quantity ``q/MP`` in ``X = 1/k`` (entry at
+    ``MP/EP``). Brackets follow each notional at the shocked price, segment by segment.
     """
-    terms = []
+    legs = []
     for position in account.positions:
         q = Fraction(position.size) * Fraction(position.contract.contract_size)
         mark = Fraction(marks[position.contract.symbol])
         entry = Fraction(position.entry_price)
         s = 1 if position.side == "long" else -1
         if position.contract.kind == "linear":
-            terms.append((q * mark, s, q * entry, position.contract.brackets))
+            leg = _solver.Leg(s, q * mark, entry / mark, position.contract.brackets)
         else:
-            terms.append((q / mark, -s, q / entry, position.contract.brackets))
-    edges = sorted({Fraction(b.cap) / a for a, _, _, t in terms for b in t.brackets[:-1]})
-    lows = [Fraction(0), *edges]
-    highs: list[Fraction | None] = [*edges, None]
-    roots: list[Fraction] = []
-    for low, high in zip(lows, highs, strict=True):
-        probe = low + 1 if high is None else high
-        slope = Fraction(0)
-        intercept = Fraction(account.wallet_balance)
-        for a, d, e, table in terms:
-            bracket = _bracket(table, a * probe)
-            slope += d * a - Fraction(bracket.maintenance_rate) * a
-            intercept += -d * e + Fraction(bracket.maintenance_amount)
-        if slope != 0:
-            root = -intercept / slope
-            if low < root and (high is None or root <= high):
-                roots.append(root)
-        elif intercept == 0:  # the condition holds on the whole segment
-            inside = low < 1 and (high is None or high >= 1)
-            roots.extend([Fraction(1)] if inside else [e for e in (low, high) if e])
+            leg = _solver.Leg(-s, q / mark, mark / entry, position.contract.brackets)
+        legs.append(leg)
+    wallet = Fraction(account.wallet_balance)
+    rule = _solver.Rule("mark", "none", Fraction(0))
+    if legs and _solver.condition_at(legs, wallet, rule, Fraction(1)) == 0:
+        return [Fraction(1)]  # liquidated already at the current marks: a move of 0
+    found = _solver.roots(legs, wallet, rule, None)
     kind = account.positions[0].contract.kind if account.positions else "linear"
-    return [r if kind == "linear" else 1 / r for r in roots]
+    return [r if kind == "linear" else 1 / r for r in found]
 
 
 @exact
