@@ -12,6 +12,7 @@ field's validator (which knows the field's name) raises the documented error. Ev
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
@@ -122,3 +123,14 @@ def fraction_number(value: object, name: str) -> Decimal:
         msg = f"{name} must be a fraction in [0, 1), got {value!r}"
         raise InvalidInputError(msg)
     return result
+
+
+def aware_datetime(value: object, name: str) -> datetime:
+    """``value`` as given when it is a timezone-aware datetime, else InvalidInputError."""
+    if not isinstance(value, datetime):
+        msg = f"{name} must be a timezone-aware datetime, got {value!r}"
+        raise InvalidInputError(msg)
+    if value.utcoffset() is None:
+        msg = f"{name} must be timezone-aware, got the naive datetime {value!r}"
+        raise InvalidInputError(msg)
+    return value

@@ -5,7 +5,6 @@ The private half of :mod:`levrisk.margin`; everything public is re-exported ther
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, Literal, TypeAlias, TypeVar
@@ -89,16 +88,6 @@ def _price_of(prices: Mapping[str, Decimal], asset: str, quote: str) -> Decimal:
         return prices[asset]
     msg = f"prices has no price for asset {asset!r} (prices are in {quote!r})"
     raise InvalidInputError(msg)
-
-
-def _aware(value: object, name: str) -> dt.datetime:
-    if not isinstance(value, dt.datetime):
-        msg = f"{name} must be a timezone-aware datetime, got {value!r}"
-        raise InvalidInputError(msg)
-    if value.utcoffset() is None:
-        msg = f"{name} must be timezone-aware, got the naive {value!r}"
-        raise InvalidInputError(msg)
-    return value
 
 
 # ----------------------------------------------------------------- value objects

@@ -12,6 +12,7 @@ from typing import Any, Final, Literal, TypeAlias, get_args
 import attrs
 
 from levrisk._fields import (
+    aware_datetime,
     finite,
     fraction,
     instance_of,
@@ -29,7 +30,6 @@ from levrisk._margin_accounts import (
     MarginThresholds,
     _asset,
     _asset_validator,
-    _aware,
     liquidation_price,
     margin_level,
 )
@@ -68,7 +68,7 @@ def _convention_validator(
 
 
 def _aware_validator(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    _aware(value, attribute.name)
+    aware_datetime(value, attribute.name)
 
 
 @attrs.frozen(kw_only=True)
@@ -211,7 +211,7 @@ def _open(
     p0 = positive_number(price, "price")
     f = _fee_rate(fee_rate, "fee_rate")
     convention = _convention(fee_convention)
-    at = _aware(opened_at, "opened_at")
+    at = aware_datetime(opened_at, "opened_at")
     base_name, quote_name = _asset(base, "base"), _asset(quote, "quote")
     if base_name == quote_name:
         msg = f"quote must differ from base {base_name!r}, got {quote_name!r}"
@@ -478,7 +478,7 @@ def _closing_terms(
             msg = f"at is needed to accrue interest at the rate {rate!r}, got None"
             raise InvalidInputError(msg)
         return t, f1, Decimal(0)
-    if _aware(at, "at") < t.opened_at:
+    if aware_datetime(at, "at") < t.opened_at:
         msg = f"at must not be before opened_at {t.opened_at.isoformat()}, got {at.isoformat()}"
         raise InvalidInputError(msg)
     interest = accrued_interest(

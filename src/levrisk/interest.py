@@ -35,7 +35,14 @@ from typing import Any, Final, Literal, TypeAlias, get_args
 
 import attrs
 
-from levrisk._fields import instance_of, non_negative, non_negative_number, number, positive
+from levrisk._fields import (
+    aware_datetime,
+    instance_of,
+    non_negative,
+    non_negative_number,
+    number,
+    positive,
+)
 from levrisk.exceptions import InvalidInputError
 from levrisk.numbers import NumberLike, exact, to_decimal
 
@@ -73,14 +80,9 @@ _HOURS_PER_YEAR: Final = 365 * 24
 
 def _utc(value: object, name: str) -> datetime:
     """``value`` as an aware UTC datetime, or InvalidInputError naming ``name``."""
-    if not isinstance(value, datetime):
-        msg = f"{name} must be a timezone-aware datetime, got {value!r}"
-        raise InvalidInputError(msg)
-    if value.utcoffset() is None:
-        msg = f"{name} must be timezone-aware, got the naive datetime {value!r}"
-        raise InvalidInputError(msg)
+    aware = aware_datetime(value, name)
     try:
-        return value.astimezone(_UTC)
+        return aware.astimezone(_UTC)
     except OverflowError:
         msg = f"{name} must lie within datetime's range once converted to UTC, got {value!r}"
         raise InvalidInputError(msg) from None
