@@ -3,7 +3,7 @@
 The scalar truth is levrisk.futures, levrisk.margin and levrisk.interest
 (``TestPinnedToFutures``, ``TestSpotLiquidationPrice``, ``TestAccrualCounts``). The
 liquidation properties also use a local exhaustive consistent-bracket search in
-``Decimal`` (FORMULAS.md §3.2/§3.3: solve in every bracket, keep the one whose notional at
+``Decimal`` (formula reference rule-futures-liquidation-linear/§3.3: solve in every bracket, keep the one whose notional at
 the solution lies in it), which also yields the condition number κ of the float bound; it
 is itself checked against levrisk.futures.
 """
@@ -165,7 +165,7 @@ def _with_table(p: dict[str, Any], table: BracketTable) -> dict[str, Any]:
 
 
 class TestPublishedExamples:
-    """FORMULAS.md §1, §2.2, §2.4, §3.2 worked examples, through the batch path."""
+    """formula reference rule-brackets, §2.2, §2.4, §3.2 worked examples, through the batch path."""
 
     @pytest.mark.parametrize("engine", ENGINES)
     def test_liquidation_long(self, engine: Engine) -> None:
@@ -278,7 +278,7 @@ def _check_against_reference(got: float, want: Decimal | None, kappa: Decimal) -
 
 
 class TestIsolatedLiquidationPrice:
-    """FORMULAS.md §3.2/§3.3 [checked]: batch = exact consistent-bracket solve."""
+    """formula reference rule-futures-liquidation-linear/§3.3 [checked]: batch = exact consistent-bracket solve."""
 
     @pytest.mark.parametrize("namespace", NAMESPACES)
     @pytest.mark.parametrize("engine", ENGINES)
@@ -612,7 +612,7 @@ class TestKernelSource:
 
 
 class TestStackedTables:
-    """FORMULAS.md §1: positions carrying a symbol index use their own table."""
+    """formula reference rule-brackets: positions carrying a symbol index use their own table."""
 
     @pytest.mark.parametrize("namespace", NAMESPACES)
     @pytest.mark.parametrize("engine", ENGINES)
@@ -718,7 +718,7 @@ class TestStackedTables:
 
 
 class TestBankruptcyPrice:
-    """FORMULAS.md §3.4 [derived]: the liquidation solve with MM = 0."""
+    """formula reference rule-bankruptcy-price [derived]: the liquidation solve with MM = 0."""
 
     @given(p=positions, scale=decimals("0.05", "1.5", places=3))
     def test_matches_exact(self, p: dict[str, Any], scale: Decimal) -> None:
@@ -769,7 +769,7 @@ class TestBankruptcyPrice:
 
 
 class TestUnrealizedPnl:
-    """FORMULAS.md §3.1 [published]: linear s·Q·(MP − EP), inverse s·N·CS·(1/EP − 1/MP)."""
+    """formula reference rule-futures-margin-pnl [published]: linear s·Q·(MP − EP), inverse s·N·CS·(1/EP − 1/MP)."""
 
     @pytest.mark.parametrize("namespace", NAMESPACES)
     @given(p=positions, mark=decimals("0.5", "200000", places=2))
@@ -799,7 +799,7 @@ class TestUnrealizedPnl:
 
 
 class TestMaintenanceMarginAndRatio:
-    """FORMULAS.md §1 and §3.1: MM by bracket at mark; margin ratio = MM ÷ (WB + UPNL)."""
+    """formula reference rule-brackets and §3.1: MM by bracket at mark; margin ratio = MM ÷ (WB + UPNL)."""
 
     @given(table=bracket_tables(max_brackets=10), fraction=decimals("0.000001", "1", places=6))
     def test_mm_matches_table(self, table: BracketTable, fraction: Decimal) -> None:
@@ -880,7 +880,7 @@ class TestMaintenanceMarginAndRatio:
 
 
 class TestMarginLevel:
-    """FORMULAS.md §2.3 [published]: assets ÷ (liabilities + interest); none → NaN."""
+    """formula reference rule-margin-level [published]: assets ÷ (liabilities + interest); none → NaN."""
 
     @pytest.mark.parametrize("namespace", NAMESPACES)
     @given(
@@ -901,7 +901,7 @@ class TestMarginLevel:
 
 
 class TestSpotLiquidationPrice:
-    """FORMULAS.md §2.4: l = (ML*·D_o − A_o)/(A_x − ML*·D_x); ≤ 0 or 0/… → NaN."""
+    """formula reference rule-spot-liquidation: l = (ML*·D_o − A_o)/(A_x − ML*·D_x); ≤ 0 or 0/… → NaN."""
 
     @pytest.mark.parametrize("namespace", NAMESPACES)
     @given(
@@ -998,7 +998,7 @@ class TestSpotLiquidationPrice:
 
 
 class TestAccrualCounts:
-    """FORMULAS.md §2.2 [published]: 1 + #{HH:00 boundaries t : borrowed_at < t ≤ until}."""
+    """formula reference rule-interest [published]: 1 + #{HH:00 boundaries t : borrowed_at < t ≤ until}."""
 
     @pytest.mark.parametrize("namespace", NAMESPACES)
     @given(
@@ -1403,7 +1403,7 @@ def _one(func: Callable[..., Any], p: dict[str, Any], table: BracketTable, **ext
 
 
 class TestPinnedToFutures:
-    """Every futures array function = the scalar levrisk.futures result (FORMULAS.md §1, §3)."""
+    """Every futures array function = the scalar levrisk.futures result (formula reference rule-brackets, §3)."""
 
     @pytest.mark.parametrize("engine", ENGINES)
     @given(

@@ -181,7 +181,7 @@ def _usdm_payload(table: BracketTable, *, symbol: str = "X") -> dict[str, Any]:
 
 
 class TestBracketsFromPayload:
-    """FORMULAS.md §1 [published]: /fapi/v1 and /dapi/v2 leverageBracket payloads."""
+    """formula reference rule-brackets [published]: /fapi/v1 and /dapi/v2 leverageBracket payloads."""
 
     def test_usdm_list_picks_symbol(self) -> None:
         """The list form with JSON floats gives Binance's 2021 BTCUSDT figures exactly."""
@@ -353,7 +353,7 @@ class TestBracketsFromPayload:
 
 
 class TestNotionalCoef:
-    """FORMULAS.md §1 [derived]: a user's scaled brackets (notionalCoef)."""
+    """formula reference rule-brackets [derived]: a user's scaled brackets (notionalCoef)."""
 
     def test_included_by_default(self) -> None:
         """By default the brackets are the user's own, used as given."""
@@ -390,7 +390,7 @@ class TestNotionalCoef:
 
 
 class TestScaleBrackets:
-    """FORMULAS.md §1 [derived]: scaling the edges by k scales MM of k·n by k."""
+    """formula reference rule-brackets [derived]: scaling the edges by k scales MM of k·n by k."""
 
     @given(bracket_tables(), decimals("0.1", "10", places=2), st.data())
     def test_homogeneous(self, table: BracketTable, k: Decimal, data: st.DataObject) -> None:
@@ -417,7 +417,7 @@ class TestScaleBrackets:
 
 
 class TestBracketTablesFromPayload:
-    """FORMULAS.md §1 [published]: every symbol of a list-form payload."""
+    """formula reference rule-brackets [published]: every symbol of a list-form payload."""
 
     def test_all_symbols(self) -> None:
         """Each symbol gets its own table, in payload order."""
@@ -443,10 +443,10 @@ class TestBracketTablesFromPayload:
 
 
 class TestSnapshots:
-    """FORMULAS.md §1 [published]: the shipped, dated snapshots load and validate."""
+    """formula reference rule-brackets [published]: the shipped, dated snapshots load and validate."""
 
     def test_btcusdt_published_tiers(self) -> None:
-        """The BTCUSDT snapshot carries the 2021–2023 tiers quoted in FORMULAS.md §1."""
+        """The BTCUSDT snapshot carries the 2021–2023 tiers quoted in formula reference rule-brackets."""
         table = binance.BTCUSDT_BRACKETS
         assert [b.maintenance_amount for b in table.brackets[:4]] == [0, 50, 1300, 16300]
         assert [b.cap for b in table.brackets[:4]] == [50_000, 250_000, 1_000_000, 10_000_000]
@@ -507,7 +507,7 @@ class TestSnapshots:
 
 
 class TestIsolatedMarginTiers:
-    """FORMULAS.md §2.3 [published]: the isolatedMarginTier payload."""
+    """formula reference rule-margin-level [published]: the isolatedMarginTier payload."""
 
     def test_round_trip(self) -> None:
         """A realistic two-tier payload parses field by field."""
@@ -635,7 +635,7 @@ class TestFuzz:
 
 
 class TestInterestCounting:
-    """FORMULAS.md §2.2 [published]: Binance charges at borrowing and at every HH:00."""
+    """formula reference rule-interest [published]: Binance charges at borrowing and at every HH:00."""
 
     def test_published_example(self) -> None:
         """1,000 USDT at 0.001%/h from 13:55 to 14:30: accruals 13:55 and 14:00 → 0.02 USDT."""
@@ -730,7 +730,7 @@ POSITION_RISK: list[dict[str, Any]] = [
 
 
 class TestPositionRisk:
-    """FORMULAS.md §3.1 [published]: positionRisk entries → Position, CrossAccount."""
+    """formula reference rule-futures-margin-pnl [published]: positionRisk entries → Position, CrossAccount."""
 
     def test_round_trip(self) -> None:
         """Open positions come back with side, size, wallet and Binance's own figures."""
@@ -845,7 +845,7 @@ class TestPositionRisk:
 
 
 class TestSpotMarginPresets:
-    """FORMULAS.md §2.3, §2.4, §2.6 [published]: Binance spot-margin thresholds as data."""
+    """formula reference rule-margin-level, §2.4, §2.6 [published]: Binance spot-margin thresholds as data."""
 
     def test_cross_presets(self) -> None:
         """Cross classic: call 1.3, liquidation 1.1, IRR 1.5 (3x) and 1.25 (5x)."""
@@ -886,7 +886,7 @@ class TestSpotMarginPresets:
 
 
 class TestIsolatedTierTable:
-    """FORMULAS.md §2.3 [published]: isolatedMarginTier → levrisk.margin tier table."""
+    """formula reference rule-margin-level [published]: isolatedMarginTier → levrisk.margin tier table."""
 
     def test_table(self) -> None:
         """Two tiers with a per-tier margin call; tier 1 is Binance's 10x tier 1."""
@@ -950,7 +950,7 @@ PRO: list[dict[str, Any]] = [
 
 
 class TestProTiers:
-    """FORMULAS.md §2.6 [published]: Cross Margin Pro liability brackets per asset."""
+    """formula reference rule-cross-margin-pro [published]: Cross Margin Pro liability brackets per asset."""
 
     def test_tables(self) -> None:
         """Each asset gets its group's table with the published initial rates."""

@@ -51,7 +51,7 @@ def _rounded(value: Fraction) -> Decimal:
 
 
 def _long_lp(q: Fraction, ep: Fraction, margin: Fraction, m: Fraction, cum: Fraction) -> Fraction:
-    """FORMULAS.md §3.2 one-way long: (Q·EP − WB − cum) / (Q·(1 − m))."""
+    """formula reference rule-futures-liquidation-linear one-way long: (Q·EP − WB − cum) / (Q·(1 − m))."""
     return (q * ep - margin - cum) / (q * (1 - m))
 
 
@@ -123,7 +123,7 @@ class TestTopBracketCap:
 
 
 class TestYearsOfHourlyInterest:
-    """Loans over years accrue every hour, exactly (FORMULAS.md §2.2)."""
+    """Loans over years accrue every hour, exactly (formula reference rule-interest)."""
 
     @pytest.mark.parametrize("years", [1, 3, 10])
     def test_constant_rate(self, years: int) -> None:

@@ -1,4 +1,4 @@
-"""Tests of levrisk.futures against FORMULAS.md §1, §3 and §4."""
+"""Tests of levrisk.futures against formula reference rule-brackets, §3 and §4."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ from levrisk.futures import (
 from levrisk.numbers import round_to_step
 from strategies import decimals, futures_prices, kinds, leverages, sides
 
-# Binance BTCUSDT, the 2021–2023 table of FORMULAS.md §1 (quote notional).
+# Binance BTCUSDT, the 2021–2023 table of formula reference rule-brackets (quote notional).
 BTCUSDT_TABLE = BracketTable.from_rates(
     caps=[50_000, 250_000, 1_000_000, 10_000_000],
     maintenance_rates=["0.004", "0.005", "0.01", "0.025"],
@@ -123,7 +123,7 @@ def positions(
 
 
 class TestContract:
-    """Contract: symbol, kind, contract size, bracket table, tick size (FORMULAS.md §0)."""
+    """Contract: symbol, kind, contract size, bracket table, tick size (formula reference rule-notation)."""
 
     def test_defaults(self) -> None:
         """Contract size defaults to 1 and tick size to None."""
@@ -250,7 +250,7 @@ class TestBracketsThroughPositions:
 
 
 class TestNotionalAndMargin:
-    """Notional and initial margin (FORMULAS.md §3.1)."""
+    """Notional and initial margin (formula reference rule-futures-margin-pnl)."""
 
     def test_linear_notional(self) -> None:
         """Linear notional Q·P (entry by default)."""
@@ -291,7 +291,7 @@ class TestNotionalAndMargin:
 
 
 class TestPnl:
-    """Unrealized and realized PnL, ROE, target price (FORMULAS.md §3.1)."""
+    """Unrealized and realized PnL, ROE, target price (formula reference rule-futures-margin-pnl)."""
 
     @pytest.mark.parametrize(
         ("contract", "side", "size", "entry", "mark", "expected"),
@@ -388,7 +388,7 @@ class TestPnl:
 
 
 class TestMarginRatio:
-    """Binance margin ratio = MM / margin balance; liquidation at 1 (FORMULAS.md §3.1)."""
+    """Binance margin ratio = MM / margin balance; liquidation at 1 (formula reference rule-futures-margin-pnl)."""
 
     def test_isolated(self) -> None:
         """MM 0.004·1,000 over balance 500 − 0 at entry = 0.008."""
@@ -421,7 +421,7 @@ class TestMarginRatio:
 
 
 class TestFeesAndFunding:
-    """Break-even price, funding, average entry (FORMULAS.md §3.1)."""
+    """Break-even price, funding, average entry (formula reference rule-futures-margin-pnl)."""
 
     @given(position=positions(), fees=st.tuples(decimals(0, "0.01", 5), decimals(0, "0.01", 5)))
     def test_break_even_pays_fees(self, position: Position, fees: tuple[Decimal, Decimal]) -> None:
@@ -484,7 +484,7 @@ class TestFeesAndFunding:
 
 
 class TestCostToOpen:
-    """Cost to open = IM + open loss (FORMULAS.md §3.1 [published])."""
+    """Cost to open = IM + open loss (formula reference rule-futures-margin-pnl [published])."""
 
     @pytest.mark.parametrize(
         ("side", "im", "loss"),
@@ -520,7 +520,7 @@ class TestCostToOpen:
 
 
 class TestMaxOpen:
-    """Max open quantity (FORMULAS.md §3.5 [derived])."""
+    """Max open quantity (formula reference rule-max-open [derived])."""
 
     @given(
         contract=st.sampled_from([BTCUSDT, BTCUSD]),
@@ -578,7 +578,7 @@ class TestMaxOpen:
 
 
 class TestLiquidationRule:
-    """LiquidationRule: the venue's condition as data (FORMULAS.md §4)."""
+    """LiquidationRule: the venue's condition as data (formula reference rule-venues)."""
 
     def test_default_is_binance(self) -> None:
         """Mark basis, no close fee, fee rate 0."""
@@ -740,7 +740,7 @@ class TestIsolatedLiquidationExamples:
 
 
 class TestIsolatedLiquidationProperties:
-    """Invariants of the isolated liquidation price (FORMULAS.md §3.2–§3.4)."""
+    """Invariants of the isolated liquidation price (formula reference rule-futures-liquidation-linear–§3.4)."""
 
     @given(position=positions(), extra=decimals("0", "2", 3))
     def test_margin_ratio_is_one_at_lp(self, position: Position, extra: Decimal) -> None:
@@ -872,7 +872,7 @@ class TestMarginAdjustment:
 
 
 class TestCrossAccount:
-    """CrossAccount validation (FORMULAS.md §3.2: one-way and hedge)."""
+    """CrossAccount validation (formula reference rule-futures-liquidation-linear: one-way and hedge)."""
 
     def test_hedge_in_one_way(self) -> None:
         """A long and a short of one symbol need hedge mode."""
@@ -926,7 +926,7 @@ class TestCrossAccount:
 
 
 class TestCrossLiquidation:
-    """Cross liquidation price (FORMULAS.md §3.2 [checked], §3.3 [checked])."""
+    """Cross liquidation price (formula reference rule-futures-liquidation-linear [checked], §3.3 [checked])."""
 
     def test_published(self) -> None:
         """Wallet 500 USDT, long 0.02 BTC at 50,000, 0.4% cum 0 → 25,100.40."""
@@ -999,7 +999,7 @@ class TestCrossLiquidation:
     ) -> None:
         """Equal hedge (either kind), wallet covering both MMs and the locked loss: no LP.
 
-        With maintenance valued at entry (the condition FORMULAS.md §4 calls entry basis)
+        With maintenance valued at entry (the condition formula reference rule-venues calls entry basis)
         the balance and the requirement are both constant in the price.
         """
         short_entry = position.entry_price * (1 + spread)
@@ -1138,7 +1138,7 @@ class TestCrossLiquidation:
 
 
 class TestSolver:
-    """The private generic solver's degenerate segments (FORMULAS.md §4)."""
+    """The private generic solver's degenerate segments (formula reference rule-venues)."""
 
     def test_flat_zero_segment(self) -> None:
         """A segment where f ≡ 0 contributes its ends; from a flat start, the nearest root."""

@@ -95,7 +95,7 @@ BTCUSDT_TABLE = BracketTable.from_rates(
     maintenance_rates=["0.004", "0.005", "0.01", "0.025"],
     max_leverages=[125, 100, 50, 20],
 )
-"""Binance BTCUSDT 2021–2023 (FORMULAS.md §1)."""
+"""Binance BTCUSDT 2021–2023 (formula reference rule-brackets)."""
 
 BTC = Contract(symbol="BTCUSDT", kind="linear", brackets=BTCUSDT_TABLE)
 BTCUSD = Contract(
@@ -321,7 +321,7 @@ class TestRiskReward:
 
 
 class TestFuturesPositionSize:
-    """futures_position_size: loss at the stop = equity × risk fraction (FORMULAS.md §3.1)."""
+    """futures_position_size: loss at the stop = equity × risk fraction (formula reference rule-futures-margin-pnl)."""
 
     @pytest.mark.parametrize(
         ("contract", "side", "entry", "stop", "equity", "risk", "fo", "fc", "expected"),
@@ -490,7 +490,7 @@ class TestFuturesPositionSize:
 
 
 class TestFuturesStopAndTarget:
-    """futures_stop_price / futures_take_profit_price: FORMULAS.md §3.1 solved for the price."""
+    """futures_stop_price / futures_take_profit_price: formula reference rule-futures-margin-pnl solved for the price."""
 
     def test_seed_stop_for_one_percent(self) -> None:
         """The seed short (0.1 BTC at 60,000, 3,000 equity) loses 1 % at 60,300."""
@@ -620,7 +620,7 @@ class TestFuturesStopAndTarget:
 
 
 class TestCheckFuturesStop:
-    """check_futures_stop: the stop against the isolated liquidation price (FORMULAS.md §3.2)."""
+    """check_futures_stop: the stop against the isolated liquidation price (formula reference rule-futures-liquidation-linear)."""
 
     def test_seed_at_18x_and_19x(self) -> None:
         """The 0.1 BTC short from 60,000: 18x liquidates at 63,081.01 (after 63,000); 19x before."""
@@ -877,7 +877,7 @@ class TestFuturesLiquidationOutcome:
 
 
 class TestFuturesScenarios:
-    """futures_scenarios: rows agree with the scalar functions (FORMULAS.md §3.1)."""
+    """futures_scenarios: rows agree with the scalar functions (formula reference rule-futures-margin-pnl)."""
 
     @given(
         contract=st.sampled_from([BTC, BTCUSD]),
@@ -1177,7 +1177,7 @@ class TestMarginStopAndTarget:
 
 
 class TestCheckMarginStop:
-    """check_margin_stop: the stop against the trade's liquidation price (FORMULAS.md §2.4)."""
+    """check_margin_stop: the stop against the trade's liquidation price (formula reference rule-spot-liquidation)."""
 
     def test_seed(self) -> None:
         """The seed liquidates at 81,818.18: a stop at 63,000 passes with a 29.87 % gap."""
@@ -1548,7 +1548,7 @@ PRICES = {"BTC": 30_000, "ETH": 2_000}
 
 
 class TestStress:
-    """stress_margin_account and the moves to liquidation (FORMULAS.md §2.3–§2.4)."""
+    """stress_margin_account and the moves to liquidation (formula reference rule-margin-level–§2.4)."""
 
     def test_uniform_and_per_asset_shocks(self) -> None:
         """A uniform −12 % reaches 1.1 exactly; a per-asset shock moves only that asset."""
@@ -1897,7 +1897,7 @@ def cross_accounts(draw: st.DrawFn) -> tuple[Any, dict[str, Decimal]]:
 
 
 class TestFuturesStress:
-    """stress_futures_account and the moves to liquidation (FORMULAS.md §3.1–§3.3)."""
+    """stress_futures_account and the moves to liquidation (formula reference rule-futures-margin-pnl–§3.3)."""
 
     def test_rows(self) -> None:
         """Uniform and per-symbol shocks; each row equals cross_margin_ratio at its marks."""

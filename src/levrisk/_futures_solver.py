@@ -1,4 +1,4 @@
-r"""The one liquidation solver behind every futures price (FORMULAS.md §3.2–§3.4 and §4).
+r"""The one liquidation solver behind every futures price (:ref:`rule-futures-liquidation-linear`–§3.4 and §4).
 
 Private: :mod:`levrisk.futures` builds the inputs and converts the result.
 

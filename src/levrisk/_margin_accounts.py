@@ -1,4 +1,4 @@
-"""Spot-margin accounts, margin level, thresholds, liquidation price (FORMULAS.md §2.3-2.5).
+"""Spot-margin accounts, margin level, thresholds, liquidation price (:ref:`rule-margin-level`-2.5).
 
 The private half of :mod:`levrisk.margin`; everything public is re-exported there.
 """
@@ -97,7 +97,7 @@ def _price_of(prices: Mapping[str, Decimal], asset: str, quote: str) -> Decimal:
 class Loan:
     r"""A margin loan: an amount of one asset owed, and the interest accrued on it.
 
-    Interest is owed in the borrowed asset (FORMULAS.md §2.1); use
+    Interest is owed in the borrowed asset (:ref:`rule-spot-trades`); use
     ``levrisk.interest.accrued_interest`` to compute it.
 
     Args:
@@ -352,7 +352,7 @@ def margin_level(account: MarginAccount, prices: PriceMap) -> Decimal | None:
             account holds or owes (the message names the asset).
 
     References:
-        Binance, "Margin Level" / "Cross Margin Risk Ratio"; FORMULAS.md §2.3 [published].
+        Binance, "Margin Level" / "Cross Margin Risk Ratio"; :ref:`rule-margin-level` [published].
 
     Examples:
         >>> acct = IsolatedMarginAccount(
@@ -400,7 +400,7 @@ def collateral_margin_level(
         InvalidInputError: for a bad account, price or ratio, or a missing price.
 
     References:
-        Binance, "Collateral Ratio" (cross margin); FORMULAS.md §2.3 [published].
+        Binance, "Collateral Ratio" (cross margin); :ref:`rule-margin-level` [published].
 
     Examples:
         >>> acct = CrossMarginAccount(
@@ -532,7 +532,7 @@ BINANCE_CROSS_3X = MarginThresholds(
 )
 """Binance cross margin classic, 3x account: call 1.3, liquidation 1.1, IRR 1.5, transfer out 2.
 
-Source: Binance, "Cross Margin Classic" FAQ; FORMULAS.md §2.3 [published].
+Source: Binance, "Cross Margin Classic" FAQ; :ref:`rule-margin-level` [published].
 """
 
 BINANCE_CROSS_5X = MarginThresholds(
@@ -540,7 +540,7 @@ BINANCE_CROSS_5X = MarginThresholds(
 )
 """Binance cross margin classic, 5x account: call 1.3, liquidation 1.1, IRR 1.25, transfer out 2.
 
-Source: Binance, "Cross Margin Classic" FAQ; FORMULAS.md §2.3 [published].
+Source: Binance, "Cross Margin Classic" FAQ; :ref:`rule-margin-level` [published].
 """
 
 BINANCE_ISOLATED_10X_TIER1 = MarginThresholds(
@@ -549,7 +549,7 @@ BINANCE_ISOLATED_10X_TIER1 = MarginThresholds(
 """Binance isolated margin, 10x pair family, tier 1: liquidation 1.05, call 1.09, IRR 1.111.
 
 Per-pair tiers change; build current ones with :class:`IsolatedTier` from the API's
-``isolatedMarginTier`` data. Source: Binance, "Isolated Margin Tiers"; FORMULAS.md §2.3
+``isolatedMarginTier`` data. Source: Binance, "Isolated Margin Tiers"; :ref:`rule-margin-level`
 [published].
 """
 
@@ -574,7 +574,7 @@ def margin_status(level: NumberLike | None, thresholds: MarginThresholds) -> Mar
             ``thresholds`` is not a :class:`MarginThresholds`.
 
     References:
-        Binance API ``marginLevelStatus``; FORMULAS.md §2.3 [published names, boundaries
+        Binance API ``marginLevelStatus``; :ref:`rule-margin-level` [published names, boundaries
         as documented here].
 
     Examples:
@@ -796,7 +796,7 @@ def liquidation_price(
             and a price given for it must be 1), or a missing price of another asset.
 
     References:
-        Binance, "Margin Level" (liquidation at ``ML ≤ 1.1``); FORMULAS.md §2.4
+        Binance, "Margin Level" (liquidation at ``ML ≤ 1.1``); :ref:`rule-spot-liquidation`
         [published definition, derived closed form].
 
     Examples:
@@ -875,7 +875,7 @@ def max_borrowable(
 
     References:
         Binance, "Isolated Margin Max Borrow" and "Initial Risk Ratio";
-        FORMULAS.md §2.1 and §2.5 [published].
+        :ref:`rule-spot-trades` and §2.5 [published].
 
     Examples:
         3,000 USDT on a 3x cross account may borrow 6,000 USDT worth, 0.1 BTC at 60,000:
@@ -956,7 +956,7 @@ def borrow(
         InvalidInputError: for bad input (as :func:`max_borrowable`).
 
     References:
-        Binance, "Initial Risk Ratio"; FORMULAS.md §2.1 and §2.5 [published].
+        Binance, "Initial Risk Ratio"; :ref:`rule-spot-trades` and §2.5 [published].
 
     Examples:
         >>> acct = CrossMarginAccount(balances={"USDT": 3000})

@@ -1,6 +1,6 @@
 """Binance Cross Margin Pro: tiered liability margins, Pro margin level, Pro max borrow.
 
-The private part of :mod:`levrisk.margin` for FORMULAS.md §2.6; re-exported there.
+The private part of :mod:`levrisk.margin` for :ref:`rule-cross-margin-pro`; re-exported there.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from levrisk.exceptions import InvalidInputError, LeverageError
 from levrisk.numbers import NumberLike, exact, to_decimal
 
 PRO_LIQUIDATION_LEVEL: Final = Decimal(1)
-"""Cross Margin Pro liquidates at a Pro margin level ≤ 1.0 (FORMULAS.md §2.6 [published])."""
+"""Cross Margin Pro liquidates at a Pro margin level ≤ 1.0 (:ref:`rule-cross-margin-pro` [published])."""
 
 _IMR_STEP: Final = Decimal("0.0001")
 
@@ -48,7 +48,7 @@ def pro_initial_rate(leverage: NumberLike) -> Decimal:
         InvalidInputError: when it is not a number.
 
     References:
-        Binance, "Cross Margin Pro" tier table; FORMULAS.md §2.6 [published].
+        Binance, "Cross Margin Pro" tier table; :ref:`rule-cross-margin-pro` [published].
 
     Examples:
         >>> pro_initial_rate(10)
@@ -149,7 +149,7 @@ def pro_maintenance_margin(
         BracketError: when a liability's value exceeds its table's top tier.
 
     References:
-        Binance, "Cross Margin Pro" (tiered margin ratios); FORMULAS.md §2.6 [published].
+        Binance, "Cross Margin Pro" (tiered margin ratios); :ref:`rule-cross-margin-pro` [published].
 
     Examples:
         >>> from levrisk.brackets import BracketTable
@@ -201,7 +201,7 @@ def pro_initial_margin(
         BracketError: when a liability's value exceeds its table's top tier.
 
     References:
-        Binance, "Cross Margin Pro"; FORMULAS.md §2.6 [published rates; the progressive
+        Binance, "Cross Margin Pro"; :ref:`rule-cross-margin-pro` [published rates; the progressive
         split across tiers is derived].
 
     Examples:
@@ -252,7 +252,7 @@ def pro_margin_level(
         BracketError: when a liability's value exceeds its table's top tier.
 
     References:
-        Binance, "Cross Margin Pro"; FORMULAS.md §2.6 [published].
+        Binance, "Cross Margin Pro"; :ref:`rule-cross-margin-pro` [published].
 
     Examples:
         >>> from levrisk.brackets import BracketTable
@@ -305,7 +305,7 @@ def pro_max_borrowable(
         BracketError: when an existing liability exceeds its table's top tier.
 
     References:
-        Binance, "Cross Margin Pro" (max borrowable); FORMULAS.md §2.6 [published].
+        Binance, "Cross Margin Pro" (max borrowable); :ref:`rule-cross-margin-pro` [published].
 
     Examples:
         10,000 USDT of equity at 10x (IMR 11.12 %) may borrow 89,928.05... USDT:

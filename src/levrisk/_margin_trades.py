@@ -1,4 +1,4 @@
-"""Spot-margin trades: open a short or a long, close it, break-even (FORMULAS.md §2.1).
+"""Spot-margin trades: open a short or a long, close it, break-even (:ref:`rule-spot-trades`).
 
 The private part of :mod:`levrisk.margin` for trades; re-exported there.
 """
@@ -42,7 +42,7 @@ Side: TypeAlias = Literal["long", "short"]
 borrows quote and buys base."""
 
 FeeConvention: TypeAlias = Literal["quote", "received"]
-"""How the trading fee is charged (FORMULAS.md §2.1).
+"""How the trading fee is charged (:ref:`rule-spot-trades`).
 
 ``"quote"``: in the quote asset, ``fee_rate × notional`` (the default; e.g. fees paid
 from a quote balance, or valued in quote). ``"received"``: in the asset the trade
@@ -333,7 +333,7 @@ def open_short(
         InvalidInputError: for any other bad argument.
 
     References:
-        Binance, "How to Short on Margin" and "Initial Risk Ratio"; FORMULAS.md §2.1
+        Binance, "How to Short on Margin" and "Initial Risk Ratio"; :ref:`rule-spot-trades`
         [published/derived].
 
     Examples:
@@ -417,7 +417,7 @@ def open_long(
         InvalidInputError: for any other bad argument.
 
     References:
-        Binance, "How to Long on Margin"; FORMULAS.md §2.1 [published/derived].
+        Binance, "How to Long on Margin"; :ref:`rule-spot-trades` [published/derived].
 
     Examples:
         10,000 USDT own + 20,000 borrowed buys 1 BTC at 30,000; liquidation at 22,000:
@@ -540,7 +540,7 @@ def close(
             ``opened_at``, or both ``schedule`` and ``hourly_rate``.
 
     References:
-        Binance, "How to Short on Margin"; FORMULAS.md §2.1 [published/derived] and
+        Binance, "How to Short on Margin"; :ref:`rule-spot-trades` [published/derived] and
         §2.2 (interest) [published].
 
     Examples:
@@ -635,7 +635,7 @@ def break_even_price(
             ``opened_at``, a rate without ``at``, or both ``schedule`` and ``hourly_rate``.
 
     References:
-        FORMULAS.md §2.1 [derived: solves net PnL = 0].
+        :ref:`rule-spot-trades` [derived: solves net PnL = 0].
 
     Examples:
         >>> from datetime import datetime, timezone

@@ -175,7 +175,7 @@ def futures_position_size(
             of the entry, or ``risk_fraction`` outside ``(0, 1)``.
 
     References:
-        FORMULAS.md §3.1 (PnL, fees on notional) [published]; the sizing solves loss =
+        :ref:`rule-futures-margin-pnl` (PnL, fees on notional) [published]; the sizing solves loss =
         budget [derived].
 
     Examples:
@@ -263,7 +263,7 @@ def futures_stop_price(
             ``loss`` and ``roe`` are given.
 
     References:
-        FORMULAS.md §3.1 (PnL, ROE, target price) [published]; solved for the price
+        :ref:`rule-futures-margin-pnl` (PnL, ROE, target price) [published]; solved for the price
         [derived].
 
     Examples:
@@ -324,7 +324,7 @@ def futures_take_profit_price(
             ``profit`` and ``roe`` are given.
 
     References:
-        FORMULAS.md §3.1 (target price) [published]; with fees [derived].
+        :ref:`rule-futures-margin-pnl` (target price) [published]; with fees [derived].
 
     Examples:
         >>> from levrisk.brackets import BracketTable
@@ -380,7 +380,7 @@ def check_futures_stop(
             side of the entry.
 
     References:
-        FORMULAS.md §3.2–§3.3 (liquidation price) [checked], §4 (rules).
+        :ref:`rule-futures-liquidation-linear`–§3.3 (liquidation price) [checked], §4 (rules).
 
     Examples:
         A 0.1 BTC short from 60,000 at 18x and 19x with a stop at 63,000:
@@ -470,7 +470,7 @@ def max_futures_leverage_for_stop(
             given.
 
     References:
-        FORMULAS.md §1 (bracket max leverage) [published], §3.2–§3.3 [checked].
+        :ref:`rule-brackets` (bracket max leverage) [published], §3.2–§3.3 [checked].
 
     Examples:
         A 0.1 BTC short from 60,000 with a stop at 63,000: above 18x liquidation comes
@@ -555,7 +555,7 @@ def futures_liquidation_outcome(
 
     References:
         Binance, "Liquidation Protocols" (clearance fee on the liquidated notional);
-        FORMULAS.md §3.2 [checked]; the outcome arithmetic [derived].
+        :ref:`rule-futures-liquidation-linear` [checked]; the outcome arithmetic [derived].
 
     Examples:
         >>> from levrisk.brackets import BracketTable
@@ -631,7 +631,7 @@ def futures_scenarios(
             non-positive price.
 
     References:
-        FORMULAS.md §3.1 (PnL, ROE, margin ratio) [published].
+        :ref:`rule-futures-margin-pnl` (PnL, ROE, margin ratio) [published].
 
     Examples:
         >>> from levrisk.brackets import BracketTable
@@ -781,7 +781,7 @@ def stress_futures_account(
             a shock of a symbol the account does not hold.
 
     References:
-        FORMULAS.md §3.1 (margin ratio, liquidation at 100 %) [published].
+        :ref:`rule-futures-margin-pnl` (margin ratio, liquidation at 100 %) [published].
 
     Examples:
         >>> from levrisk.brackets import BracketTable
@@ -886,7 +886,7 @@ def futures_uniform_move_to_liquidation(
         InvalidInputError: for a bad account or mark price.
 
     References:
-        FORMULAS.md §3.1–§3.3 (margin balance, maintenance, brackets at the price)
+        :ref:`rule-futures-margin-pnl`–§3.3 (margin balance, maintenance, brackets at the price)
         [published/checked]; the uniform solve [derived].
 
     Examples:
@@ -938,7 +938,7 @@ def symbol_moves_to_liquidation(
         InvalidInputError: for a bad account or mark price.
 
     References:
-        FORMULAS.md §3.2–§3.3 [checked].
+        :ref:`rule-futures-liquidation-linear`–§3.3 [checked].
 
     Examples:
         >>> from levrisk.brackets import BracketTable

@@ -165,7 +165,7 @@ def margin_position_size(
             of the entry, or ``risk_fraction`` outside ``(0, 1)``.
 
     References:
-        FORMULAS.md §2.1 (PnL with fees and interest) [published/derived]; sizing
+        :ref:`rule-spot-trades` (PnL with fees and interest) [published/derived]; sizing
         solves net loss = budget [derived].
 
     Examples:
@@ -282,7 +282,7 @@ def margin_stop_price(
             ``hourly_rate``, or not exactly one of the amount and ``roe``.
 
     References:
-        FORMULAS.md §2.1 and §2.2 [published/derived]; solved for the price [derived].
+        :ref:`rule-spot-trades` and §2.2 [published/derived]; solved for the price [derived].
 
     Examples:
         The seed: 3,000 USDT at 3x short 0.1 BTC at 60,000; 1 % of equity is 30 USDT:
@@ -356,7 +356,7 @@ def margin_take_profit_price(
             ``hourly_rate``, or not exactly one of the amount and ``roe``.
 
     References:
-        FORMULAS.md §2.1 and §2.2 [published/derived]; solved for the price [derived].
+        :ref:`rule-spot-trades` and §2.2 [published/derived]; solved for the price [derived].
 
     Examples:
         >>> from datetime import datetime, timezone
@@ -405,7 +405,7 @@ def check_margin_stop(
     (``trade.liquidation_price``). Interest accrued later grows the debt and moves the
     liquidation price toward the entry; with ``at`` (and a rate) the interest accrued by
     then is added to the loan and the price is ``levrisk.margin.liquidation_price`` of
-    that account (FORMULAS.md §2.4, ``l = quote / (ML*·(Q + I))`` for a short). The
+    that account (:ref:`rule-spot-liquidation`, ``l = quote / (ML*·(Q + I))`` for a short). The
     verdict and distances are those of :func:`check_stop`.
 
     Args:
@@ -427,7 +427,7 @@ def check_margin_stop(
             or a stop on the wrong side.
 
     References:
-        FORMULAS.md §2.4 (liquidation price) [published definition, derived form] and
+        :ref:`rule-spot-liquidation` (liquidation price) [published definition, derived form] and
         §2.2 (interest) [published].
 
     Examples:
@@ -529,7 +529,7 @@ def max_margin_leverage_for_stop(
             on the wrong side of the entry.
 
     References:
-        FORMULAS.md §2.1 (initial risk ratio), §2.3 (tiers) and §2.4 [published/derived].
+        :ref:`rule-spot-trades` (initial risk ratio), §2.3 (tiers) and §2.4 [published/derived].
 
     Examples:
         On a venue that lends up to 10x and liquidates at a margin level of 1.1, a
@@ -633,7 +633,7 @@ def margin_liquidation_outcome(
         InvalidInputError: for a bad trade or rate.
 
     References:
-        Binance, "Margin Liquidation" (clearance fee); FORMULAS.md §2.4 [published
+        Binance, "Margin Liquidation" (clearance fee); :ref:`rule-spot-liquidation` [published
         definition]; the fee base (liabilities) and the outcome arithmetic [derived].
 
     Examples:
@@ -752,7 +752,7 @@ def margin_scenarios(
             bad hour, schedule or counting rule.
 
     References:
-        FORMULAS.md §2.1–§2.4 [published/derived].
+        :ref:`rule-spot-trades`–§2.4 [published/derived].
 
     Examples:
         >>> from datetime import datetime, timezone
@@ -915,7 +915,7 @@ def stress_margin_account(
             of shocks, or a shock of an asset the account does not hold or owe.
 
     References:
-        FORMULAS.md §2.3 (margin level, thresholds) [published].
+        :ref:`rule-margin-level` (margin level, thresholds) [published].
 
     Examples:
         10,000 USDT own + 20,000 borrowed in 1 BTC at 30,000 (liquidation at 22,000):
@@ -985,7 +985,7 @@ def uniform_move_to_liquidation(
         InvalidInputError: for a bad account, price or level.
 
     References:
-        FORMULAS.md §2.4 (the same solve with every asset moving together) [derived].
+        :ref:`rule-spot-liquidation` (the same solve with every asset moving together) [derived].
 
     Examples:
         >>> from levrisk.margin import CrossMarginAccount, Loan
@@ -1038,7 +1038,7 @@ def asset_moves_to_liquidation(
         InvalidInputError: for a bad account, price or level.
 
     References:
-        FORMULAS.md §2.4 [published definition, derived closed form].
+        :ref:`rule-spot-liquidation` [published definition, derived closed form].
 
     Examples:
         >>> from levrisk.margin import CrossMarginAccount, Loan

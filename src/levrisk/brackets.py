@@ -1,4 +1,4 @@
-r"""Tiered maintenance margin: brackets and bracket tables (FORMULAS.md §1).
+r"""Tiered maintenance margin: brackets and bracket tables (:ref:`rule-brackets`).
 
 A :class:`BracketTable` is the exchange's leverage/maintenance table of one symbol: each
 :class:`Bracket` covers notionals ``floor < notional ≤ cap`` (floor exclusive, cap
@@ -124,7 +124,7 @@ class Bracket:
 
 
 def _derived_amounts(floors: Sequence[Decimal], rates: Sequence[Decimal]) -> list[Decimal]:
-    """``cum_1 = 0``, ``cum_k = cum_{k-1} + floor_k · (m_k − m_{k-1})`` (FORMULAS.md §1)."""
+    """``cum_1 = 0``, ``cum_k = cum_{k-1} + floor_k · (m_k − m_{k-1})`` (:ref:`rule-brackets`)."""
     amounts = [Decimal(0)]
     for k in range(1, len(rates)):
         amounts.append(amounts[-1] + floors[k] * (rates[k] - rates[k - 1]))
@@ -150,7 +150,7 @@ class BracketTable:
     The table is validated on construction: at least one bracket, the first floor is 0,
     each floor equals the previous cap (no gaps, no overlaps, so caps increase), max
     leverage never rises with notional, and every maintenance amount equals the
-    recursion of FORMULAS.md §1 exactly. A table whose amounts break the recursion would
+    recursion of :ref:`rule-brackets` exactly. A table whose amounts break the recursion would
     make MM jump at an edge; build it with :meth:`from_rates` (``on_mismatch="warn"``)
     to re-derive them instead.
 
@@ -229,7 +229,7 @@ class BracketTable:
         """Build a table from caps and rates, deriving the maintenance amounts.
 
         Floors are implied: 0 for the first bracket, the previous cap after that. The
-        amounts follow the recursion of FORMULAS.md §1. When the exchange's own amounts
+        amounts follow the recursion of :ref:`rule-brackets`. When the exchange's own amounts
         are given too, they are checked against the recursion: a mismatch raises
         :class:`~levrisk.exceptions.BracketError` (``on_mismatch="raise"``, the default)
         or warns with :class:`~levrisk.exceptions.LevriskWarning` and keeps the derived
@@ -252,7 +252,7 @@ class BracketTable:
 
         References:
             Binance, "Leverage and Margin of USDⓈ-M Futures" (maintenance amount);
-            FORMULAS.md §1 [published].
+            :ref:`rule-brackets` [published].
 
         Examples:
             >>> t = BracketTable.from_rates(
@@ -374,7 +374,7 @@ class BracketTable:
             BracketError: when ``notional`` exceeds the table's highest cap.
 
         References:
-            Binance, "Leverage and Margin of USDⓈ-M Futures"; FORMULAS.md §1 [published].
+            Binance, "Leverage and Margin of USDⓈ-M Futures"; :ref:`rule-brackets` [published].
 
         Examples:
             >>> t = BracketTable.from_rates(

@@ -42,7 +42,7 @@ class BracketError(InvalidInputError):
     """Raised when a bracket table is malformed or a notional lies outside it.
 
     Examples: gaps or overlaps between brackets, caps that do not increase, rates
-    outside ``(0, 1)``, maintenance amounts that break the recursion of FORMULAS.md §1,
+    outside ``(0, 1)``, maintenance amounts that break the recursion of :ref:`rule-brackets`,
     or a notional above the table's highest cap.
     """
 

@@ -1,9 +1,9 @@
 r"""Perpetual futures: linear and inverse, isolated and cross, one-way and hedge.
 
 Margin, PnL, ROE, margin ratio, funding, and the liquidation and bankruptcy prices of
-Binance USDⓈ-M (linear) and COIN-M (inverse) perpetuals (FORMULAS.md §3), with the
+Binance USDⓈ-M (linear) and COIN-M (inverse) perpetuals (:ref:`rule-futures`), with the
 liquidation condition of other venues expressible as a :class:`LiquidationRule`
-(FORMULAS.md §4).
+(:ref:`rule-venues`).
 
 Units. A :class:`Contract` of kind ``"linear"`` counts size in base units times the
 contract size (Binance USDⓈ-M: contract size 1, size in BTC); PnL, margin and notional
@@ -295,7 +295,7 @@ def notional(position: Position, *, price: NumberLike | None = None) -> Decimal:
 
     References:
         Binance, "Leverage and Margin of USDⓈ-M Futures" / "of COIN-M Futures";
-        FORMULAS.md §3.1 [published].
+        :ref:`rule-futures-margin-pnl` [published].
 
     Examples:
         >>> from levrisk.brackets import BracketTable
@@ -340,7 +340,7 @@ def initial_margin(
         InvalidInputError: for a bad position, basis, or a missing/non-positive mark.
 
     References:
-        Binance, "How to Calculate Initial Margin"; FORMULAS.md §3.1 [published].
+        Binance, "How to Calculate Initial Margin"; :ref:`rule-futures-margin-pnl` [published].
 
     Examples:
         >>> from levrisk.brackets import BracketTable
@@ -391,7 +391,7 @@ def maintenance_margin(position: Position, *, mark_price: NumberLike) -> Decimal
 
     References:
         Binance, "Leverage and Margin of USDⓈ-M Futures" / "of COIN-M Futures";
-        FORMULAS.md §1 [published].
+        :ref:`rule-brackets` [published].
 
     Examples:
         >>> from levrisk.brackets import BracketTable
@@ -432,7 +432,7 @@ def unrealized_pnl(position: Position, *, mark_price: NumberLike) -> Decimal:
         InvalidInputError: for a bad position or a non-positive mark price.
 
     References:
-        Binance, "Unrealized PnL" (USDⓈ-M and COIN-M); FORMULAS.md §3.1 [published].
+        Binance, "Unrealized PnL" (USDⓈ-M and COIN-M); :ref:`rule-futures-margin-pnl` [published].
 
     Examples:
         >>> from levrisk.brackets import BracketTable
@@ -475,7 +475,7 @@ def roe(position: Position, *, mark_price: NumberLike) -> Decimal:
         InvalidInputError: for a bad position or a non-positive price.
 
     References:
-        Binance Futures calculator; FORMULAS.md §3.1 [published].
+        Binance Futures calculator; :ref:`rule-futures-margin-pnl` [published].
 
     Examples:
         >>> from levrisk.brackets import BracketTable
@@ -523,7 +523,7 @@ def margin_ratio(
         InvalidInputError: for a bad position, a negative margin or a non-positive price.
 
     References:
-        Binance, "Margin Ratio"; FORMULAS.md §3.1 [published].
+        Binance, "Margin Ratio"; :ref:`rule-futures-margin-pnl` [published].
 
     Examples:
         >>> from levrisk.brackets import BracketTable
@@ -568,7 +568,7 @@ def target_price(position: Position, *, roe: NumberLike) -> Decimal | None:
         InvalidInputError: for a bad position or a non-numeric ``roe``.
 
     References:
-        Binance Futures calculator, "Target Price"; FORMULAS.md §3.1 [published].
+        Binance Futures calculator, "Target Price"; :ref:`rule-futures-margin-pnl` [published].
 
     Examples:
         >>> from levrisk.brackets import BracketTable
@@ -622,7 +622,7 @@ def break_even_price(
         InvalidInputError: for a bad position or a fee rate outside [0, 1).
 
     References:
-        Linear: FORMULAS.md §3.1 [published]. Inverse: solved from the coin PnL and
+        Linear: :ref:`rule-futures-margin-pnl` [published]. Inverse: solved from the coin PnL and
         coin-valued fees [derived].
 
     Examples:
@@ -672,7 +672,7 @@ def funding_payment(
         InvalidInputError: for a bad position, price or rate.
 
     References:
-        Binance, "Introduction to Funding Rates"; FORMULAS.md §3.1 [published].
+        Binance, "Introduction to Funding Rates"; :ref:`rule-futures-margin-pnl` [published].
 
     Examples:
         >>> from levrisk.brackets import BracketTable
@@ -717,7 +717,7 @@ def average_entry_price(
         InvalidInputError: when ``fills`` is empty or not pairs, or a value not positive.
 
     References:
-        Binance, "How to Calculate the Average Entry Price"; FORMULAS.md §3.1 [published].
+        Binance, "How to Calculate the Average Entry Price"; :ref:`rule-futures-margin-pnl` [published].
 
     Examples:
         >>> average_entry_price([(1, 20_000), (1, 30_000)], kind="inverse")
@@ -773,7 +773,7 @@ def realized_pnl(position: Position, *, size: NumberLike, exit_price: NumberLike
         InvalidInputError: for a bad position, price, or a size outside (0, position size].
 
     References:
-        Binance, "Realized PnL"; FORMULAS.md §3.1 [published].
+        Binance, "Realized PnL"; :ref:`rule-futures-margin-pnl` [published].
 
     Examples:
         >>> from levrisk.brackets import BracketTable
@@ -865,7 +865,7 @@ def cost_to_open(
 
     References:
         Binance, "How to Calculate Cost Required to Open a Position in Futures"
-        (linear) — FORMULAS.md §3.1 [published]; inverse [derived].
+        (linear) — :ref:`rule-futures-margin-pnl` [published]; inverse [derived].
 
     Examples:
         >>> from levrisk.brackets import BracketTable
@@ -940,7 +940,7 @@ def max_open_quantity(
         LeverageError: when ``leverage`` is outside the table's range.
 
     References:
-        FORMULAS.md §3.5 [derived].
+        :ref:`rule-max-open` [derived].
 
     Examples:
         >>> from levrisk.brackets import BracketTable
@@ -989,7 +989,7 @@ def max_open_quantity(
 
 @attrs.frozen(kw_only=True)
 class LiquidationRule:
-    r"""How a venue states its liquidation condition (FORMULAS.md §4).
+    r"""How a venue states its liquidation condition (:ref:`rule-venues`).
 
     Linear, with ``M`` the margin (isolated wallet, or cross wallet plus the other
     positions' PnL minus their maintenance):
@@ -1018,7 +1018,7 @@ class LiquidationRule:
         InvalidInputError: for an unknown basis or fee basis, or a bad fee rate.
 
     References:
-        FORMULAS.md §4 [published for Binance, Gate, Bybit; derived for OKX].
+        :ref:`rule-venues` [published for Binance, Gate, Bybit; derived for OKX].
 
     Examples:
         >>> LiquidationRule(close_fee="mark", fee_rate="0.0005").maintenance_basis
@@ -1101,7 +1101,7 @@ def isolated_liquidation_price(
 
     References:
         Binance, "How to Calculate Liquidation Price of USDⓈ-M Contracts" and "... of
-        COIN-M Contracts"; FORMULAS.md §3.2 and §3.3 [checked], §4 for other rules.
+        COIN-M Contracts"; :ref:`rule-futures-liquidation-linear` and §3.3 [checked], §4 for other rules.
 
     Examples:
         >>> from levrisk.brackets import BracketTable
@@ -1156,7 +1156,7 @@ def bankruptcy_price(position: Position, *, margin: NumberLike) -> Decimal | Non
         InvalidInputError: for a bad position or margin.
 
     References:
-        FORMULAS.md §3.4 [derived].
+        :ref:`rule-bankruptcy-price` [derived].
 
     Examples:
         >>> from levrisk.brackets import BracketTable
@@ -1209,7 +1209,7 @@ def max_removable_margin(
         InvalidInputError: for a bad position, margin or price.
 
     References:
-        Binance, "How to Adjust Margin for Isolated Positions"; FORMULAS.md §3.1
+        Binance, "How to Adjust Margin for Isolated Positions"; :ref:`rule-futures-margin-pnl`
         [derived].
 
     Examples:
@@ -1257,7 +1257,7 @@ def adjust_isolated_margin(
         InsufficientMarginError: when removing more than :func:`max_removable_margin`.
 
     References:
-        Binance, "How to Adjust Margin for Isolated Positions"; FORMULAS.md §3.1
+        Binance, "How to Adjust Margin for Isolated Positions"; :ref:`rule-futures-margin-pnl`
         [derived].
 
     Examples:
@@ -1403,7 +1403,7 @@ def cross_margin_ratio(
         InvalidInputError: for a bad account or a missing or non-positive mark price.
 
     References:
-        Binance, "Margin Ratio"; FORMULAS.md §3.1 [published].
+        Binance, "Margin Ratio"; :ref:`rule-futures-margin-pnl` [published].
 
     Examples:
         >>> from levrisk.brackets import BracketTable
@@ -1453,7 +1453,7 @@ def cross_liquidation_price(
                   {Q_B m_B + Q_L m_L + Q_S m_S - s_B Q_B - Q_L + Q_S}
 
     ``TMM1`` and ``UPNL1`` are the maintenance margin and PnL of every other symbol at
-    its mark. COIN-M is the coin-valued analogue (FORMULAS.md §3.3). In hedge mode the
+    its mark. COIN-M is the coin-valued analogue (:ref:`rule-futures-liquidation-inverse`). In hedge mode the
     long and the short of ``symbol`` share this one price. When the condition has two
     roots (possible in hedge mode with tiered rates), the one returned is the nearest to
     the symbol's mark in the direction that loses margin.
@@ -1476,7 +1476,7 @@ def cross_liquidation_price(
 
     References:
         Binance, "How to Calculate Liquidation Price of USDⓈ-M Contracts" and "... of
-        COIN-M Contracts"; FORMULAS.md §3.2 and §3.3 [checked], §4.
+        COIN-M Contracts"; :ref:`rule-futures-liquidation-linear` and §3.3 [checked], §4.
 
     Examples:
         >>> from levrisk.brackets import BracketTable

@@ -1,4 +1,4 @@
-r"""Hourly interest on spot-margin loans (FORMULAS.md §2.2).
+r"""Hourly interest on spot-margin loans (:ref:`rule-interest`).
 
 Spot-margin loans carry simple interest, charged hourly in the borrowed asset. What
 differs between venues is *when* an hour is charged, so the counting rule is a
@@ -60,7 +60,7 @@ __all__ = [
 ]
 
 InterestCounting: TypeAlias = Literal["binance", "started_hour", "clock_hour"]
-"""When an hour of interest is charged (FORMULAS.md §2.2).
+"""When an hour of interest is charged (:ref:`rule-interest`).
 
 ``"binance"`` at borrowing and at every UTC ``HH:00`` after it up to and including
 ``until`` [published]; ``"started_hour"`` once per started hour since borrowing, Bybit
@@ -120,7 +120,7 @@ def hourly_from_daily(rate: NumberLike) -> Decimal:
 
     References:
         Binance margin FAQ on interest (legacy daily rates, hourly accrual);
-        FORMULAS.md §2.2 [published].
+        :ref:`rule-interest` [published].
 
     Examples:
         >>> hourly_from_daily("0.00024")
@@ -153,7 +153,7 @@ def hourly_from_yearly(rate: NumberLike) -> Decimal:
 
     References:
         Binance margin interest-rate page (yearly rate shown as daily × 365);
-        FORMULAS.md §2.2 [published].
+        :ref:`rule-interest` [published].
 
     Examples:
         >>> hourly_from_yearly("0.0876")
@@ -219,7 +219,7 @@ class RateSchedule:
 
     References:
         Binance margin FAQ on interest (the hourly rate can change every hour);
-        FORMULAS.md §2.2 [published].
+        :ref:`rule-interest` [published].
 
     Examples:
         >>> from datetime import datetime, timezone
@@ -534,7 +534,7 @@ def accrual_times(
     References:
         Binance margin FAQ on interest (hourly, charged at borrowing and at every
         full UTC hour); Bybit classic spot-margin FAQ on interest (per started hour);
-        FORMULAS.md §2.2 [published]; ``"clock_hour"`` [derived].
+        :ref:`rule-interest` [published]; ``"clock_hour"`` [derived].
 
     Examples:
         >>> from datetime import datetime, timezone
@@ -650,7 +650,7 @@ def loan_state(
 
     References:
         Binance margin FAQs on interest and on repayment (interest is
-        repaid first); FORMULAS.md §2.2 [published]; the same-instant order [derived].
+        repaid first); :ref:`rule-interest` [published]; the same-instant order [derived].
 
     Examples:
         >>> from datetime import datetime, timezone
@@ -760,7 +760,7 @@ def accrued_interest(
 
     References:
         Binance margin FAQ on interest; Bybit classic spot-margin FAQ on interest;
-        FORMULAS.md §2.2 [published].
+        :ref:`rule-interest` [published].
 
     Examples:
         Binance: 1,000 USDT at 0.001%/h from 13:55 to 14:30 accrues at 13:55 and 14:00:

@@ -1,4 +1,4 @@
-"""Spot margin: accounts, margin level, liquidation price, trades (FORMULAS.md §2).
+"""Spot margin: accounts, margin level, liquidation price, trades (:ref:`rule-spot-margin`).
 
 Borrow-and-sell shorts and borrow-and-buy longs on Binance-style spot margin: the
 account value objects (:class:`IsolatedMarginAccount`, :class:`CrossMarginAccount`,
@@ -68,29 +68,29 @@ MarginAccount: TypeAlias = _margin_accounts.MarginAccount
 BINANCE_CROSS_3X: Final = _margin_accounts.BINANCE_CROSS_3X
 """Binance cross margin classic, 3x account: call 1.3, liquidation 1.1, IRR 1.5, transfer out 2.
 
-Source: Binance, "Cross Margin Classic" FAQ; FORMULAS.md §2.3 [published]."""
+Source: Binance, "Cross Margin Classic" FAQ; :ref:`rule-margin-level` [published]."""
 
 BINANCE_CROSS_5X: Final = _margin_accounts.BINANCE_CROSS_5X
 """Binance cross margin classic, 5x account: call 1.3, liquidation 1.1, IRR 1.25, transfer out 2.
 
-Source: Binance, "Cross Margin Classic" FAQ; FORMULAS.md §2.3 [published]."""
+Source: Binance, "Cross Margin Classic" FAQ; :ref:`rule-margin-level` [published]."""
 
 BINANCE_ISOLATED_10X_TIER1: Final = _margin_accounts.BINANCE_ISOLATED_10X_TIER1
 """Binance isolated margin, 10x pair family, tier 1: liquidation 1.05, call 1.09, IRR 1.111.
 
 Per-pair tiers change; build current ones with :class:`IsolatedTier` from the API's
-``isolatedMarginTier`` data. Source: Binance, "Isolated Margin Tiers"; FORMULAS.md §2.3
+``isolatedMarginTier`` data. Source: Binance, "Isolated Margin Tiers"; :ref:`rule-margin-level`
 [published]."""
 
 PRO_LIQUIDATION_LEVEL: Final = _margin_pro.PRO_LIQUIDATION_LEVEL
-"""Cross Margin Pro liquidates at a Pro margin level ≤ 1.0 (FORMULAS.md §2.6 [published])."""
+"""Cross Margin Pro liquidates at a Pro margin level ≤ 1.0 (:ref:`rule-cross-margin-pro` [published])."""
 
 Side: TypeAlias = _margin_trades.Side
 """The side of a spot-margin trade: ``"short"`` borrows base and sells it, ``"long"``
 borrows quote and buys base."""
 
 FeeConvention: TypeAlias = _margin_trades.FeeConvention
-"""How the trading fee is charged (FORMULAS.md §2.1).
+"""How the trading fee is charged (:ref:`rule-spot-trades`).
 
 ``"quote"``: in the quote asset, ``fee_rate × notional`` (the default; e.g. fees paid
 from a quote balance, or valued in quote). ``"received"``: in the asset the trade

@@ -160,7 +160,7 @@ def round_to_step(value: NumberLike, step: NumberLike, mode: RoundingMode) -> De
             is not positive, or ``mode`` is not a :data:`RoundingMode`.
 
     References:
-        FORMULAS.md §5 (compute exactly, round only on request).
+        :ref:`rule-rounding` (compute exactly, round only on request).
 
     Examples:
         >>> round_to_step("25100.4", "0.01", "half_up")

@@ -1,4 +1,4 @@
-"""Bracket tables as arrays (FORMULAS.md §1) for the batch path."""
+"""Bracket tables as arrays (:ref:`rule-brackets`) for the batch path."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Futures formulas over arrays of positions (FORMULAS.md §1, §3)."""
+"""Futures formulas over arrays of positions (:ref:`rule-brackets`, §3)."""
 
 from __future__ import annotations
 
@@ -186,7 +186,7 @@ def notional(
             lists the first offending row indices).
 
     References:
-        Binance, "Leverage and Margin of USDⓈ-M Futures" / COIN-M; FORMULAS.md §3.1
+        Binance, "Leverage and Margin of USDⓈ-M Futures" / COIN-M; :ref:`rule-futures-margin-pnl`
         [published].
 
     Examples:
@@ -258,7 +258,7 @@ def maintenance_margin(
         InvalidInputError: for invalid rows or arguments (the message lists rows).
 
     References:
-        Binance, "Leverage and Margin of USDⓈ-M Futures"; FORMULAS.md §1 [published].
+        Binance, "Leverage and Margin of USDⓈ-M Futures"; :ref:`rule-brackets` [published].
 
     Examples:
         >>> import numpy as np
@@ -328,7 +328,7 @@ def unrealized_pnl(
         InvalidInputError: for invalid rows or arguments (the message lists rows).
 
     References:
-        Binance, "How to Calculate Unrealized PnL"; FORMULAS.md §3.1 [published].
+        Binance, "How to Calculate Unrealized PnL"; :ref:`rule-futures-margin-pnl` [published].
 
     Examples:
         >>> import numpy as np
@@ -398,7 +398,7 @@ def margin_ratio(
         InvalidInputError: for invalid rows or arguments (the message lists rows).
 
     References:
-        Binance, "Margin Ratio"; FORMULAS.md §3.1 [published].
+        Binance, "Margin Ratio"; :ref:`rule-futures-margin-pnl` [published].
 
     Examples:
         >>> import numpy as np
@@ -508,7 +508,7 @@ def isolated_liquidation_price(
         n = \frac{T - \sigma \cdot cum_k}{1 - \sigma \cdot m_k}, \qquad
         LP = n / Q \ \text{(linear)}, \qquad LP = N \cdot CS / n \ \text{(inverse)}
 
-    which is the closed form of FORMULAS.md §3.2/§3.3, e.g. linear long
+    which is the closed form of :ref:`rule-futures-liquidation-linear`/§3.3, e.g. linear long
     ``(Q·EP − M − cum)/(Q·(1 − m))``.
 
     A position that cannot be liquidated (``n ≤ 0``: a linear long or an inverse
@@ -549,7 +549,7 @@ def isolated_liquidation_price(
 
     References:
         Binance, "How to Calculate Liquidation Price of USDⓈ-M Contracts" and
-        "... of COIN-M Contracts"; FORMULAS.md §3.2, §3.3 [checked].
+        "... of COIN-M Contracts"; :ref:`rule-futures-liquidation-linear`, §3.3 [checked].
 
     Examples:
         >>> import numpy as np
@@ -799,7 +799,7 @@ def bankruptcy_price(
         InvalidInputError: for invalid rows or arguments (the message lists rows).
 
     References:
-        FORMULAS.md §3.4 [derived].
+        :ref:`rule-bankruptcy-price` [derived].
 
     Examples:
         >>> import numpy as np

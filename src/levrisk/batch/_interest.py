@@ -1,4 +1,4 @@
-"""Interest accrual counts over arrays of loans (FORMULAS.md §2.2)."""
+"""Interest accrual counts over arrays of loans (:ref:`rule-interest`)."""
 
 from __future__ import annotations
 
@@ -122,7 +122,7 @@ def accrual_counts(
 
     References:
         Binance margin FAQ on interest (hourly, charged at borrowing and at every full
-        UTC hour); Bybit classic spot-margin FAQ (per started hour); FORMULAS.md §2.2
+        UTC hour); Bybit classic spot-margin FAQ (per started hour); :ref:`rule-interest`
         [published]; ``"clock_hour"`` [derived].
 
     Examples:

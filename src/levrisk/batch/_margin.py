@@ -1,4 +1,4 @@
-"""Spot-margin formulas over arrays of accounts (FORMULAS.md §2.3, §2.4)."""
+"""Spot-margin formulas over arrays of accounts (:ref:`rule-margin-level`, §2.4)."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def margin_level(*, asset_value: Array, liability_value: Array) -> Array:
             shapes that do not broadcast.
 
     References:
-        Binance, "Margin Level" (cross and isolated margin); FORMULAS.md §2.3
+        Binance, "Margin Level" (cross and isolated margin); :ref:`rule-margin-level`
         [published].
 
     Examples:
@@ -111,7 +111,7 @@ def spot_liquidation_price(
             non-real arguments (rows listed) or shapes that do not broadcast.
 
     References:
-        Binance, "Margin Level" / "Liquidation"; FORMULAS.md §2.4 [published definition,
+        Binance, "Margin Level" / "Liquidation"; :ref:`rule-spot-liquidation` [published definition,
         derived closed form].
 
     Examples:

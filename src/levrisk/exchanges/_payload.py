@@ -10,7 +10,7 @@ read from its shortest ``repr``; ``bool``, NaN and infinities are rejected).
 :func:`table_from_tiers` turns parsed tier rows into a
 :class:`~levrisk.brackets.BracketTable`, checking that the tiers are sorted and
 contiguous (no gap, no overlap) and that any published maintenance amount agrees with the
-recursion of FORMULAS.md §1.
+recursion of :ref:`rule-brackets`.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ and :func:`mark_prices_from_payload` read ``GET /fapi/v2/positionRisk`` (or the 
 ``GET /fapi/v1/leverageBracket`` (USDⓈ-M: ``notionalFloor``/``notionalCap`` in quote,
 USDT) and ``GET /dapi/v2/leverageBracket`` (COIN-M: ``qtyFloor``/``qtyCap`` in coin),
 either the single-symbol object or the list of symbols. Numbers may be JSON numbers or
-strings. The published ``cum`` column is checked against the recursion of FORMULAS.md §1.
+strings. The published ``cum`` column is checked against the recursion of :ref:`rule-brackets`.
 
 **A user's scaled brackets (``notionalCoef``).** Binance may adjust one user's brackets of
 a symbol by a multiplier and then adds ``"notionalCoef"`` to that symbol's entry. The
@@ -201,7 +201,7 @@ def brackets_from_payload(
 
     References:
         Binance API, "Notional and Leverage Brackets (USER_DATA)" (USDⓈ-M and COIN-M);
-        FORMULAS.md §1 [published].
+        :ref:`rule-brackets` [published].
 
     Examples:
         >>> payload = {
@@ -265,7 +265,7 @@ def bracket_tables_from_payload(
         BracketError: as in :func:`brackets_from_payload`.
 
     References:
-        Binance API, "Notional and Leverage Brackets (USER_DATA)"; FORMULAS.md §1
+        Binance API, "Notional and Leverage Brackets (USER_DATA)"; :ref:`rule-brackets`
         [published].
 
     Examples:
@@ -345,7 +345,7 @@ def scale_brackets(table: BracketTable, coef: NumberLike) -> BracketTable:
             number.
 
     References:
-        Binance API, "Notional and Leverage Brackets" (``notionalCoef``); FORMULAS.md §1
+        Binance API, "Notional and Leverage Brackets" (``notionalCoef``); :ref:`rule-brackets`
         [derived].
 
     Examples:
@@ -423,7 +423,7 @@ class IsolatedMarginTierRow:
         base_asset_max_borrowable: the most base asset this tier lends.
         quote_asset_max_borrowable: the most quote asset this tier lends.
 
-    The margin-call ratio is not part of this payload (FORMULAS.md §2.3 quotes 1.09 for
+    The margin-call ratio is not part of this payload (:ref:`rule-margin-level` quotes 1.09 for
     tier 1 of the 10x family).
 
     Examples:
@@ -491,7 +491,7 @@ def isolated_margin_tiers_from_payload(
             not below its initial risk ratio.
 
     References:
-        Binance API, "Query Isolated Margin Tier Data (USER_DATA)"; FORMULAS.md §2.3
+        Binance API, "Query Isolated Margin Tier Data (USER_DATA)"; :ref:`rule-margin-level`
         [published].
 
     Examples:
@@ -576,7 +576,7 @@ SNAPSHOT_DATE: dt.date = BTCUSDT_SNAPSHOT.date
 
 INTEREST_COUNTING: InterestCounting = "binance"
 """Binance spot margin charges one hour of interest at borrowing, then one at every UTC
-``HH:00`` while the loan is open (FORMULAS.md §2.2 [published]). Pass it as
+``HH:00`` while the loan is open (:ref:`rule-interest` [published]). Pass it as
 ``counting=`` to ``levrisk.interest.accrued_interest``."""
 
 
@@ -585,12 +585,11 @@ INTEREST_COUNTING: InterestCounting = "binance"
 USDM_RULE: LiquidationRule = LiquidationRule()
 """Binance USDⓈ-M: maintenance at mark (bracket at the liquidation price), no close fee.
 
-The clearance fee Binance charges on liquidation does not move the price (FORMULAS.md
-§3.2 [checked], §4 [published]). It is ``levrisk.futures``' default rule.
+The clearance fee Binance charges on liquidation does not move the price (:ref:`rule-futures-liquidation-linear` [checked], §4 [published]). It is ``levrisk.futures``' default rule.
 """
 
 COINM_RULE: LiquidationRule = LiquidationRule()
-"""Binance COIN-M: the same rule in coin values (FORMULAS.md §3.3 [checked])."""
+"""Binance COIN-M: the same rule in coin values (:ref:`rule-futures-liquidation-inverse` [checked])."""
 
 
 # ---------------------------------------------------------------- positionRisk
@@ -715,7 +714,7 @@ def position_risks_from_payload(
             ``LeverageError`` for a leverage above its bracket).
 
     References:
-        Binance API, "Position Information V2 (USER_DATA)"; FORMULAS.md §3.1 [published].
+        Binance API, "Position Information V2 (USER_DATA)"; :ref:`rule-futures-margin-pnl` [published].
 
     Examples:
         >>> from levrisk.futures import Contract
@@ -777,7 +776,7 @@ def cross_account_from_payload(
 
     References:
         Binance API, "Position Information V2" and "Account Information V2";
-        FORMULAS.md §3.2 [checked].
+        :ref:`rule-futures-liquidation-linear` [checked].
 
     Examples:
         >>> from levrisk.futures import Contract, cross_liquidation_price
@@ -835,7 +834,7 @@ def mark_prices_from_payload(payload: Json) -> dict[str, Decimal]:
         InvalidInputError: a missing field or wrong type, naming its path.
 
     References:
-        Binance API, "Position Information V2", "Mark Price"; FORMULAS.md §3.1.
+        Binance API, "Position Information V2", "Mark Price"; :ref:`rule-futures-margin-pnl`.
 
     Examples:
         >>> mark_prices_from_payload([{"symbol": "BTCUSDT", "markPrice": "59000.5"}])
@@ -858,24 +857,24 @@ def mark_prices_from_payload(payload: Json) -> dict[str, Decimal]:
 CROSS_3X: MarginThresholds = BINANCE_CROSS_3X
 """Binance cross margin classic, 3x: call 1.3, liquidation 1.1, IRR 1.5, transfer out above 2.
 
-The thresholds object of ``levrisk.margin`` (FORMULAS.md §2.3 [published]).
+The thresholds object of ``levrisk.margin`` (:ref:`rule-margin-level` [published]).
 """
 
 CROSS_5X: MarginThresholds = BINANCE_CROSS_5X
 """Binance cross margin classic, 5x: call 1.3, liquidation 1.1, IRR 1.25, transfer out above 2.
 
-FORMULAS.md §2.3 [published].
+:ref:`rule-margin-level` [published].
 """
 
 ISOLATED_10X_TIER1: MarginThresholds = BINANCE_ISOLATED_10X_TIER1
 """Binance isolated margin, 10x family, tier 1: liquidation 1.05, call 1.09, IRR 1.111.
 
 Per-pair tiers change: parse the current ones with :func:`isolated_tier_table_from_payload`
-(FORMULAS.md §2.3 [published]).
+(:ref:`rule-margin-level` [published]).
 """
 
 CROSS_MARGIN_PRO_LIQUIDATION_LEVEL: Decimal = PRO_LIQUIDATION_LEVEL
-"""Cross Margin Pro liquidates at a Pro margin level ≤ 1.0 (FORMULAS.md §2.6 [published])."""
+"""Cross Margin Pro liquidates at a Pro margin level ≤ 1.0 (:ref:`rule-cross-margin-pro` [published])."""
 
 
 @exact
@@ -906,7 +905,7 @@ def isolated_tier_table_from_payload(
 
     References:
         Binance API, "Query Isolated Margin Tier Data"; Binance, "Isolated Margin Tiers";
-        FORMULAS.md §2.3 [published].
+        :ref:`rule-margin-level` [published].
 
     Examples:
         >>> table = isolated_tier_table_from_payload(
@@ -968,7 +967,7 @@ def pro_tiers_from_payload(
     Reads ``GET /sapi/v1/margin/leverageBracket``: groups of ``assetNames`` sharing
     ``brackets`` of ``leverage``, ``maxDebt`` (the cap, in USDT value of the liability),
     ``maintenanceMarginRate`` and ``initialMarginRate``. The maintenance amounts are
-    derived by the recursion of FORMULAS.md §1; ``fastNum`` is not used (Binance does not
+    derived by the recursion of :ref:`rule-brackets`; ``fastNum`` is not used (Binance does not
     document it).
 
     Args:
@@ -986,7 +985,7 @@ def pro_tiers_from_payload(
 
     References:
         Binance API, "Query Liability Coin Leverage Bracket in Cross Margin Pro Mode";
-        FORMULAS.md §2.6 [published].
+        :ref:`rule-cross-margin-pro` [published].
 
     Examples:
         >>> tables = pro_tiers_from_payload(

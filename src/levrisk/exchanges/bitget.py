@@ -35,7 +35,7 @@ def liquidation_rule(*, fee_rate: NumberLike) -> LiquidationRule:
         InvalidInputError: when ``fee_rate`` is not a rate in [0, 1).
 
     References:
-        Bitget Help, "Liquidation price" (USDT-M futures); FORMULAS.md §4 [derived].
+        Bitget Help, "Liquidation price" (USDT-M futures); :ref:`rule-venues` [derived].
 
     Examples:
         >>> liquidation_rule(fee_rate="0.0005")

@@ -23,5 +23,5 @@ __all__ = ["RULE"]
 RULE: LiquidationRule = LiquidationRule(maintenance_basis="entry")
 """BitMEX: maintenance valued at entry, no close fee in the condition.
 
-References: BitMEX, "Liquidation" and "Inverse contracts"; FORMULAS.md §4 [derived].
+References: BitMEX, "Liquidation" and "Inverse contracts"; :ref:`rule-venues` [derived].
 """

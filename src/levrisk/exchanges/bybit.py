@@ -1,6 +1,6 @@
 r"""Bybit: classic and unified liquidation rules, risk-limit tiers — presets and parsers.
 
-**Rules** (FORMULAS.md §4), for ``levrisk.futures``' one solver: :data:`CLASSIC_RULE`
+**Rules** (:ref:`rule-venues`), for ``levrisk.futures``' one solver: :data:`CLASSIC_RULE`
 (classic USDT perpetuals 2022–2024 and Bybit 2020: maintenance valued at entry;
 :func:`classic_rule` adds the fee to close at the bankruptcy price) and
 :data:`UNIFIED_RULE` (unified trading account: maintenance at mark, the fee entering only
@@ -13,7 +13,7 @@ started hour (:data:`INTEREST_COUNTING`).
 **Risk-limit payloads.** Bybit's risk limits are bracket tables under another name: each
 tier has a cap (the risk limit value), a maintenance margin rate, an initial margin rate
 and a max leverage, and the maintenance amount ("``mmDeduction``") follows the same
-recursion as Binance's ``cum`` (FORMULAS.md §1). The API changed how it writes the rates:
+recursion as Binance's ``cum`` (:ref:`rule-brackets`). The API changed how it writes the rates:
 
 - v2 (``/v2/public/risk-limit/list``, snake_case fields ``limit``, ``maintain_margin``,
   ``starting_margin``, ``max_leverage``) gave them in **percent** (``"0.5"`` is 0.5%);
@@ -186,7 +186,7 @@ def risk_limits_from_payload(
         BracketError: unsorted or overlapping tiers, or invalid rates.
 
     References:
-        Bybit API v5, "Get Risk Limit"; Bybit API v2, "Risk Limit"; FORMULAS.md §1 and
+        Bybit API v5, "Get Risk Limit"; Bybit API v2, "Risk Limit"; :ref:`rule-brackets` and
         §4 [published].
 
     Examples:
@@ -305,7 +305,7 @@ def _row(
 
 INTEREST_COUNTING: InterestCounting = "started_hour"
 """Bybit classic spot margin charges one hour of interest per started hour since
-borrowing (08:05 → 10:00 is 2 hours; FORMULAS.md §2.2 [published]). Pass it as
+borrowing (08:05 → 10:00 is 2 hours; :ref:`rule-interest` [published]). Pass it as
 ``counting=`` to ``levrisk.interest.accrued_interest``."""
 
 
@@ -322,14 +322,14 @@ With margin ``M = IM + A`` (initial margin plus margin added) and ``MM₀ = Q·E
     LP_{short} = EP + \frac{IM - MM_0}{Q} + \frac{A}{Q}
 
 which, with ``M = IM`` and ``D = 0``, is the 2020 form ``EP·(1 ∓ 1/L ± m)``
-(FORMULAS.md §4 [published]). Use it with ``levrisk.futures.isolated_liquidation_price``.
+(:ref:`rule-venues` [published]). Use it with ``levrisk.futures.isolated_liquidation_price``.
 """
 
 UNIFIED_RULE: LiquidationRule = LiquidationRule()
 r"""Bybit unified trading account: maintenance valued at mark, no close fee in the condition.
 
 The fee enters only through the margin added: pass ``margin=unified_margin(...)``
-(FORMULAS.md §4 [published]).
+(:ref:`rule-venues` [published]).
 """
 
 
@@ -355,7 +355,7 @@ def classic_rule(*, fee_rate: NumberLike) -> LiquidationRule:
         InvalidInputError: when ``fee_rate`` is not a rate in [0, 1).
 
     References:
-        Bybit Help, "Liquidation Price (USDT Contract)" and "Order Cost"; FORMULAS.md §4
+        Bybit Help, "Liquidation Price (USDT Contract)" and "Order Cost"; :ref:`rule-venues`
         [derived].
 
     Examples:
@@ -404,7 +404,7 @@ def unified_margin(
         InvalidInputError: for a bad position, fee rate or added margin.
 
     References:
-        Bybit Help, "Liquidation Price (Unified Trading Account)"; FORMULAS.md §4
+        Bybit Help, "Liquidation Price (Unified Trading Account)"; :ref:`rule-venues`
         [published for linear and the inverse long; derived for the inverse short].
 
     Examples:
@@ -451,7 +451,7 @@ def fee_to_close(position: Position, *, margin: NumberLike, fee_rate: NumberLike
         InvalidInputError: for a bad position, margin or fee rate.
 
     References:
-        Bybit Help, "Bankruptcy Price" and "Order Cost"; FORMULAS.md §3.4 [derived] and
+        Bybit Help, "Bankruptcy Price" and "Order Cost"; :ref:`rule-bankruptcy-price` [derived] and
         §4 [published].
 
     Examples:

@@ -8,7 +8,7 @@ from ``fetch_leverage_tiers()``): a list of
 ``{"tier", "currency", "minNotional", "maxNotional", "maintenanceMarginRate",
 "maxLeverage", "info"}``. :func:`brackets_from_leverage_tiers` reads them into a
 :class:`~levrisk.brackets.BracketTable`, deriving the maintenance amounts by the recursion
-of FORMULAS.md §1 (ccxt drops the exchange's amount column). The unit of the notional is
+of :ref:`rule-brackets` (ccxt drops the exchange's amount column). The unit of the notional is
 whatever ccxt reports for the venue (``currency``): quote for Binance USDⓈ-M, coin for
 COIN-M, contracts for OKX.
 """
@@ -53,7 +53,7 @@ def brackets_from_leverage_tiers(
         BracketError: unsorted, overlapping or gapped tiers, or invalid rates.
 
     References:
-        ccxt Manual, "Leverage Tiers Structure"; FORMULAS.md §1 [published].
+        ccxt Manual, "Leverage Tiers Structure"; :ref:`rule-brackets` [published].
 
     Examples:
         >>> table = brackets_from_leverage_tiers(
@@ -132,7 +132,7 @@ def position_from_ccxt(position: Json, *, contract: Contract) -> Position:
             position the contract does not admit (``LeverageError``).
 
     References:
-        ccxt Manual, "Position Structure"; FORMULAS.md §3.1.
+        ccxt Manual, "Position Structure"; :ref:`rule-futures-margin-pnl`.
 
     Examples:
         >>> from levrisk.futures import Contract

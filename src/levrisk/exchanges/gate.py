@@ -36,7 +36,7 @@ def liquidation_rule(*, fee_rate: NumberLike) -> LiquidationRule:
 
     References:
         Gate Help, "Calculation of Liquidation Price" (USDT perpetual contracts);
-        FORMULAS.md §4 [published].
+        :ref:`rule-venues` [published].
 
     Examples:
         >>> liquidation_rule(fee_rate="0.0005")

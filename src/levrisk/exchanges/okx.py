@@ -73,7 +73,7 @@ def liquidation_rule(*, fee_rate: NumberLike) -> LiquidationRule:
         InvalidInputError: when ``fee_rate`` is not a rate in [0, 1).
 
     References:
-        OKX Help, "Margin ratio" and "Liquidation"; FORMULAS.md §4 [derived].
+        OKX Help, "Margin ratio" and "Liquidation"; :ref:`rule-venues` [derived].
 
     Examples:
         >>> liquidation_rule(fee_rate="0.0005").close_fee
@@ -106,7 +106,7 @@ def position_tiers_from_payload(
 
     Each tier gives ``minSz``/``maxSz`` (contracts), ``mmr`` (maintenance rate),
     ``imr`` (initial rate) and ``maxLever``. Edges are scaled by ``ct_val``; the
-    maintenance amounts are derived by the recursion of FORMULAS.md §1, which keeps MM
+    maintenance amounts are derived by the recursion of :ref:`rule-brackets`, which keeps MM
     continuous at the edges (OKX's payload carries no amount to check them against):
 
     .. math::
@@ -133,7 +133,7 @@ def position_tiers_from_payload(
 
     References:
         OKX API v5, "Get position tiers" and "Get instruments" (``ctVal``);
-        FORMULAS.md §1 [published tiers; derived amounts].
+        :ref:`rule-brackets` [published tiers; derived amounts].
 
     Examples:
         >>> table = position_tiers_from_payload(
@@ -248,7 +248,7 @@ def equity_to_maintenance_ratio(
             negative.
 
     References:
-        OKX Help, "Margin ratio" (isolated and cross margin mode); FORMULAS.md §4
+        OKX Help, "Margin ratio" (isolated and cross margin mode); :ref:`rule-venues`
         [published].
 
     Examples:
@@ -273,5 +273,5 @@ def equity_to_maintenance_ratio(
 
 INTEREST_COUNTING: InterestCounting = "clock_hour"
 """OKX charges margin interest on the hour: one accrual at every UTC ``HH:00`` after
-borrowing, none at borrowing (FORMULAS.md §2.2 [derived]). Pass it as ``counting=`` to
+borrowing, none at borrowing (:ref:`rule-interest` [derived]). Pass it as ``counting=`` to
 ``levrisk.interest.accrued_interest``."""

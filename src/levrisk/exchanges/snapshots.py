@@ -6,7 +6,7 @@ the reference calculator and the examples it also ships a few **dated snapshots*
 files under ``levrisk/exchanges/data/`` stored in the exchange's own payload format and
 read through the same parser, so a snapshot is validated exactly like a live payload
 (sorted, contiguous tiers; maintenance amounts consistent with the recursion of
-FORMULAS.md §1).
+:ref:`rule-brackets`).
 
 A :class:`Snapshot` says which date its table is from and where it was taken from. The
 shipped ones are transcriptions of the exchanges' published tables, not API downloads;
