@@ -3,7 +3,8 @@
 The scalar truth is levrisk.futures, levrisk.margin and levrisk.interest
 (``TestPinnedToFutures``, ``TestSpotLiquidationPrice``, ``TestAccrualCounts``). The
 liquidation properties also use a local exhaustive consistent-bracket search in
-``Decimal`` (formula reference rule-futures-liquidation-linear/§3.3: solve in every bracket, keep the one whose notional at
+``Decimal`` (rule-futures-liquidation-linear/rule-futures-liquidation-inverse: solve in every
+bracket, keep the one whose notional at
 the solution lies in it), which also yields the condition number κ of the float bound; it
 is itself checked against levrisk.futures.
 """
@@ -165,11 +166,17 @@ def _with_table(p: dict[str, Any], table: BracketTable) -> dict[str, Any]:
 
 
 class TestPublishedExamples:
-    """formula reference rule-brackets, §2.2, §2.4, §3.2 worked examples, through the batch path."""
+    """The worked examples of the rules, through the batch path.
+
+    Rules: rule-brackets, rule-interest, rule-spot-liquidation, rule-futures-liquidation-linear.
+    """
 
     @pytest.mark.parametrize("engine", ENGINES)
     def test_liquidation_long(self, engine: Engine) -> None:
-        """§3.2: wallet 500, long 0.02 BTC at 50,000, 0.4 % bracket → 25,100.40."""
+        """Wallet 500, long 0.02 BTC at 50,000, 0.4 % bracket → 25,100.40.
+
+        Rule: rule-futures-liquidation-linear.
+        """
         lp = isolated_liquidation_price(
             side=np.array([LONG]),
             size=np.array([0.02]),
@@ -186,7 +193,7 @@ class TestPublishedExamples:
         ids=["500k-amount-1300", "50k-cap-inclusive"],
     )
     def test_maintenance_btcusdt(self, notional_value: Decimal, expected: Decimal) -> None:
-        """§1: BTCUSDT 2021-2023 table, 500,000 USDT → MM 500,000·1 % − 1,300 = 3,700."""
+        """rule-brackets: BTCUSDT 2021-2023 table, 500,000 USDT → MM 500,000·1 % − 1,300 = 3,700."""
         mm = maintenance_margin(
             size=np.array([1.0]),
             mark_price=np.array([float(notional_value)]),
@@ -195,7 +202,7 @@ class TestPublishedExamples:
         assert _dec(float(mm[0])) == expected
 
     def test_maintenance_coin_m(self) -> None:
-        """§1: 100 BTCUSD contracts at mark 25,000 → notional 0.4 BTC → MM 0.0016 BTC."""
+        """rule-brackets: 100 BTCUSD contracts at mark 25,000 → notional 0.4 BTC → MM 0.0016 BTC."""
         mm = maintenance_margin(
             size=np.array([100.0]),
             mark_price=np.array([25_000.0]),
@@ -206,14 +213,14 @@ class TestPublishedExamples:
         assert round_to_step(_dec(float(mm[0])), "0.00000001", "half_up") == Decimal("0.0016")
 
     def test_maintenance_tiered(self) -> None:
-        """§1: notional 3,500 over 1,000-wide tiers at 2/2.5/3/3.5/4 % → MM 92.5."""
+        """rule-brackets: notional 3,500 over 1,000-wide tiers at 2/2.5/3/3.5/4 % → MM 92.5."""
         mm = maintenance_margin(
             size=np.array([1.0]), mark_price=np.array([3500.0]), brackets=TIERED
         )
         assert round_to_step(_dec(float(mm[0])), "0.01", "half_up") == Decimal("92.50")
 
     def test_spot_liquidation(self) -> None:
-        """§2.4: 1 BTC held, 20,000 USDT owed, ML* 1.1 → 22,000."""
+        """rule-spot-liquidation: 1 BTC held, 20,000 USDT owed, ML* 1.1 → 22,000."""
         lp = spot_liquidation_price(
             other_asset_value=np.array([0.0]),
             other_liability_value=np.array([20_000.0]),
@@ -233,7 +240,7 @@ class TestPublishedExamples:
         ids=["13:55-14:30", "13:20-14:15", "09:20-09:55"],
     )
     def test_accruals(self, start: str, end: str, expected: int) -> None:
-        """§2.2: one accrual at borrowing, one per HH:00 boundary (not ceil of hours)."""
+        """rule-interest: one accrual at borrowing, one per HH:00 boundary (not ceil of hours)."""
         counts = accrual_counts(
             np.array([start], dtype="datetime64[m]"), np.array([end], dtype="datetime64[m]")
         )
@@ -278,7 +285,10 @@ def _check_against_reference(got: float, want: Decimal | None, kappa: Decimal) -
 
 
 class TestIsolatedLiquidationPrice:
-    """formula reference rule-futures-liquidation-linear/§3.3 [checked]: batch = exact consistent-bracket solve."""
+    """Batch = the exact consistent-bracket solve.
+
+    Rules: rule-futures-liquidation-linear, rule-futures-liquidation-inverse [checked].
+    """
 
     @pytest.mark.parametrize("namespace", NAMESPACES)
     @pytest.mark.parametrize("engine", ENGINES)
@@ -612,7 +622,7 @@ class TestKernelSource:
 
 
 class TestStackedTables:
-    """formula reference rule-brackets: positions carrying a symbol index use their own table."""
+    """rule-brackets: positions carrying a symbol index use their own table."""
 
     @pytest.mark.parametrize("namespace", NAMESPACES)
     @pytest.mark.parametrize("engine", ENGINES)
@@ -718,7 +728,7 @@ class TestStackedTables:
 
 
 class TestBankruptcyPrice:
-    """formula reference rule-bankruptcy-price [derived]: the liquidation solve with MM = 0."""
+    """rule-bankruptcy-price [derived]: the liquidation solve with MM = 0."""
 
     @given(p=positions, scale=decimals("0.05", "1.5", places=3))
     def test_matches_exact(self, p: dict[str, Any], scale: Decimal) -> None:
@@ -755,7 +765,10 @@ class TestBankruptcyPrice:
     def test_initial_margin_closed_forms(
         self, kind: ContractKind, side: int, expected: Decimal
     ) -> None:
-        """10x at 50,000: EP·(1 − s/L) linear; EP·L/(L+1), EP·L/(L−1) inverse (§3.4)."""
+        """10x at 50,000: EP·(1 − s/L) linear; EP·L/(L+1), EP·L/(L−1) inverse.
+
+        Rule: rule-bankruptcy-price.
+        """
         units = 100.0
         margin = units * 50_000 / 10 if kind == "linear" else units / 50_000 / 10
         got = bankruptcy_price(
@@ -769,7 +782,7 @@ class TestBankruptcyPrice:
 
 
 class TestUnrealizedPnl:
-    """formula reference rule-futures-margin-pnl [published]: linear s·Q·(MP − EP), inverse s·N·CS·(1/EP − 1/MP)."""
+    """rule-futures-margin-pnl [published]: linear s·Q·(MP − EP), inverse s·N·CS·(1/EP − 1/MP)."""
 
     @pytest.mark.parametrize("namespace", NAMESPACES)
     @given(p=positions, mark=decimals("0.5", "200000", places=2))
@@ -799,7 +812,10 @@ class TestUnrealizedPnl:
 
 
 class TestMaintenanceMarginAndRatio:
-    """formula reference rule-brackets and §3.1: MM by bracket at mark; margin ratio = MM ÷ (WB + UPNL)."""
+    """MM by bracket at mark; margin ratio = MM ÷ (WB + UPNL).
+
+    Rules: rule-brackets, rule-futures-margin-pnl.
+    """
 
     @given(table=bracket_tables(max_brackets=10), fraction=decimals("0.000001", "1", places=6))
     def test_mm_matches_table(self, table: BracketTable, fraction: Decimal) -> None:
@@ -870,7 +886,7 @@ class TestMaintenanceMarginAndRatio:
         assert math.isnan(ratio[1])
 
     def test_notional(self) -> None:
-        """Linear Q·P in quote; inverse N·CS/P in coin (§3.1)."""
+        """Linear Q·P in quote; inverse N·CS/P in coin (rule-futures-margin-pnl)."""
         assert notional(size=np.array([2.0]), price=np.array([30_000.0])).tolist() == [60_000.0]
         inv = notional(size=np.array([100.0]), price=25_000.0, kind="inverse", contract_size=100)
         assert inv.tolist() == [0.4]
@@ -880,7 +896,7 @@ class TestMaintenanceMarginAndRatio:
 
 
 class TestMarginLevel:
-    """formula reference rule-margin-level [published]: assets ÷ (liabilities + interest); none → NaN."""
+    """rule-margin-level [published]: assets ÷ (liabilities + interest); none → NaN."""
 
     @pytest.mark.parametrize("namespace", NAMESPACES)
     @given(
@@ -901,7 +917,7 @@ class TestMarginLevel:
 
 
 class TestSpotLiquidationPrice:
-    """formula reference rule-spot-liquidation: l = (ML*·D_o − A_o)/(A_x − ML*·D_x); ≤ 0 or 0/… → NaN."""
+    """rule-spot-liquidation: l = (ML*·D_o − A_o)/(A_x − ML*·D_x); ≤ 0 or 0/… → NaN."""
 
     @pytest.mark.parametrize("namespace", NAMESPACES)
     @given(
@@ -998,7 +1014,7 @@ class TestSpotLiquidationPrice:
 
 
 class TestAccrualCounts:
-    """formula reference rule-interest [published]: 1 + #{HH:00 boundaries t : borrowed_at < t ≤ until}."""
+    """rule-interest [published]: 1 + #{HH:00 boundaries t : borrowed_at < t ≤ until}."""
 
     @pytest.mark.parametrize("namespace", NAMESPACES)
     @given(
@@ -1403,7 +1419,10 @@ def _one(func: Callable[..., Any], p: dict[str, Any], table: BracketTable, **ext
 
 
 class TestPinnedToFutures:
-    """Every futures array function = the scalar levrisk.futures result (formula reference rule-brackets, §3)."""
+    """Every futures array function = the scalar levrisk.futures result.
+
+    Rule: rule-brackets, rule-futures.
+    """
 
     @pytest.mark.parametrize("engine", ENGINES)
     @given(

@@ -1,4 +1,4 @@
-"""Tests for levrisk.brackets: tiered maintenance margin (formula reference rule-brackets)."""
+"""Tests for levrisk.brackets: tiered maintenance margin (rule-brackets)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ BTCUSDT_2021 = BracketTable.from_rates(
     maintenance_rates=["0.004", "0.005", "0.01", "0.025"],
     max_leverages=[125, 100, 50, 20],
 )
-"""formula reference rule-brackets: Binance BTCUSDT 2021–2023, first four tiers."""
+"""rule-brackets: Binance BTCUSDT 2021–2023, first four tiers."""
 
 
 def _progressive(table: BracketTable, notional: Decimal) -> Decimal:
@@ -33,7 +33,7 @@ def _progressive(table: BracketTable, notional: Decimal) -> Decimal:
 
 
 class TestPublishedExamples:
-    """formula reference rule-brackets [published]: the four worked examples, exactly."""
+    """rule-brackets [published]: the four worked examples, exactly."""
 
     def test_btcusdt_amount_at_500k(self) -> None:
         """'A 500,000 USDT position has maintenance amount 1,300' = 250,000 × (1% − 0.5%) + 50."""
@@ -76,7 +76,7 @@ class TestPublishedExamples:
 
 
 class TestBracketFor:
-    """Floor exclusive, cap inclusive, notional 0 in the first bracket (formula reference rule-brackets)."""
+    """Floor exclusive, cap inclusive, notional 0 in the first bracket (rule-brackets)."""
 
     @pytest.mark.parametrize(
         ("notional", "index"),
@@ -117,7 +117,7 @@ class TestBracketFor:
 
 
 class TestLeverage:
-    """max_leverage(notional) and max_notional(L) (formula reference rule-brackets)."""
+    """max_leverage(notional) and max_notional(L) (rule-brackets)."""
 
     @pytest.mark.parametrize(
         ("notional", "expected"), [(0, 125), (50_000, 125), (60_000, 100), (5_000_000, 20)]
@@ -165,7 +165,7 @@ class TestLeverage:
 
 
 class TestProperties:
-    """Invariants of formula reference rule-brackets for random valid tables."""
+    """Invariants of rule-brackets for random valid tables."""
 
     @given(bracket_tables())
     def test_continuous_at_every_edge(self, table: BracketTable) -> None:

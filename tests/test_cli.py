@@ -98,7 +98,7 @@ def btc_contract(symbol: str = "BTCUSDT") -> futures.Contract:
 
 
 class TestInterest:
-    """``levrisk interest`` — formula reference rule-interest."""
+    """``levrisk interest`` — rule-interest."""
 
     ARGS = (
         "interest",
@@ -252,7 +252,7 @@ class TestInterest:
 
 
 class TestMargin:
-    """``levrisk margin`` — formula reference rule-spot-trades, §2.3, §2.4."""
+    """``levrisk margin`` — rule-spot-trades, rule-margin-level, rule-spot-liquidation."""
 
     def test_seed_scenario_json(self, capsys: pytest.CaptureFixture[str]) -> None:
         """The seed: borrow 0.1 BTC at 60,000 on 3x, buy back at 50,000 → gross 1,000."""
@@ -515,7 +515,7 @@ class TestMargin:
 
 
 class TestFutures:
-    """``levrisk futures`` — formula reference rule-futures-margin-pnl–§3.4."""
+    """``levrisk futures`` — rule-futures-margin-pnl–rule-bankruptcy-price."""
 
     def test_cross_published_example(self, capsys: pytest.CaptureFixture[str]) -> None:
         """Cross, wallet 500 USDT, long 0.02 BTC at 50,000: liquidation 25,100.40."""
@@ -621,7 +621,7 @@ class TestFutures:
         assert code == 0
         assert row(out, "ROE") == "0.00 %"
         assert row(out, "Binance brackets of") == "2022-01-01"
-        # exact 25,100.4016...: shown rounded toward the entry (formula reference rule-rounding), up for a long
+        # exact 25,100.4016...: shown rounded toward the entry (rule-rounding), up for a long
         assert row(out, "liquidation price") == "25,100.41 USDT"
         assert row(out, "break-even price") == "50,025.01 USDT"
         code, out, _ = run(capsys, *argv, "--wallet-balance", "500", "--exact")
@@ -631,7 +631,7 @@ class TestFutures:
 
 
 class TestTarget:
-    """``levrisk target`` — formula reference rule-futures-margin-pnl target price."""
+    """``levrisk target`` — rule-futures-margin-pnl target price."""
 
     def test_short_targets(self, capsys: pytest.CaptureFixture[str]) -> None:
         """Take-profit at +50 % and stop-loss at −25 % ROE, 10x short at 60,000."""

@@ -181,7 +181,7 @@ def _usdm_payload(table: BracketTable, *, symbol: str = "X") -> dict[str, Any]:
 
 
 class TestBracketsFromPayload:
-    """formula reference rule-brackets [published]: /fapi/v1 and /dapi/v2 leverageBracket payloads."""
+    """rule-brackets [published]: /fapi/v1 and /dapi/v2 leverageBracket payloads."""
 
     def test_usdm_list_picks_symbol(self) -> None:
         """The list form with JSON floats gives Binance's 2021 BTCUSDT figures exactly."""
@@ -353,7 +353,7 @@ class TestBracketsFromPayload:
 
 
 class TestNotionalCoef:
-    """formula reference rule-brackets [derived]: a user's scaled brackets (notionalCoef)."""
+    """rule-brackets [derived]: a user's scaled brackets (notionalCoef)."""
 
     def test_included_by_default(self) -> None:
         """By default the brackets are the user's own, used as given."""
@@ -390,7 +390,7 @@ class TestNotionalCoef:
 
 
 class TestScaleBrackets:
-    """formula reference rule-brackets [derived]: scaling the edges by k scales MM of k·n by k."""
+    """rule-brackets [derived]: scaling the edges by k scales MM of k·n by k."""
 
     @given(bracket_tables(), decimals("0.1", "10", places=2), st.data())
     def test_homogeneous(self, table: BracketTable, k: Decimal, data: st.DataObject) -> None:
@@ -417,7 +417,7 @@ class TestScaleBrackets:
 
 
 class TestBracketTablesFromPayload:
-    """formula reference rule-brackets [published]: every symbol of a list-form payload."""
+    """rule-brackets [published]: every symbol of a list-form payload."""
 
     def test_all_symbols(self) -> None:
         """Each symbol gets its own table, in payload order."""
@@ -443,10 +443,10 @@ class TestBracketTablesFromPayload:
 
 
 class TestSnapshots:
-    """formula reference rule-brackets [published]: the shipped, dated snapshots load and validate."""
+    """rule-brackets [published]: the shipped, dated snapshots load and validate."""
 
     def test_btcusdt_published_tiers(self) -> None:
-        """The BTCUSDT snapshot carries the 2021–2023 tiers quoted in formula reference rule-brackets."""
+        """The BTCUSDT snapshot carries the 2021–2023 tiers quoted in rule-brackets."""
         table = binance.BTCUSDT_BRACKETS
         assert [b.maintenance_amount for b in table.brackets[:4]] == [0, 50, 1300, 16300]
         assert [b.cap for b in table.brackets[:4]] == [50_000, 250_000, 1_000_000, 10_000_000]
@@ -507,7 +507,7 @@ class TestSnapshots:
 
 
 class TestIsolatedMarginTiers:
-    """formula reference rule-margin-level [published]: the isolatedMarginTier payload."""
+    """rule-margin-level [published]: the isolatedMarginTier payload."""
 
     def test_round_trip(self) -> None:
         """A realistic two-tier payload parses field by field."""
@@ -635,7 +635,7 @@ class TestFuzz:
 
 
 class TestInterestCounting:
-    """formula reference rule-interest [published]: Binance charges at borrowing and at every HH:00."""
+    """rule-interest [published]: Binance charges at borrowing and at every HH:00."""
 
     def test_published_example(self) -> None:
         """1,000 USDT at 0.001%/h from 13:55 to 14:30: accruals 13:55 and 14:00 → 0.02 USDT."""
@@ -730,7 +730,7 @@ POSITION_RISK: list[dict[str, Any]] = [
 
 
 class TestPositionRisk:
-    """formula reference rule-futures-margin-pnl [published]: positionRisk entries → Position, CrossAccount."""
+    """rule-futures-margin-pnl [published]: positionRisk entries → Position, CrossAccount."""
 
     def test_round_trip(self) -> None:
         """Open positions come back with side, size, wallet and Binance's own figures."""
@@ -845,7 +845,10 @@ class TestPositionRisk:
 
 
 class TestSpotMarginPresets:
-    """formula reference rule-margin-level, §2.4, §2.6 [published]: Binance spot-margin thresholds as data."""
+    """Binance spot-margin thresholds as data.
+
+    Rules: rule-margin-level, rule-spot-liquidation, rule-cross-margin-pro [published].
+    """
 
     def test_cross_presets(self) -> None:
         """Cross classic: call 1.3, liquidation 1.1, IRR 1.5 (3x) and 1.25 (5x)."""
@@ -886,7 +889,7 @@ class TestSpotMarginPresets:
 
 
 class TestIsolatedTierTable:
-    """formula reference rule-margin-level [published]: isolatedMarginTier → levrisk.margin tier table."""
+    """rule-margin-level [published]: isolatedMarginTier → levrisk.margin tier table."""
 
     def test_table(self) -> None:
         """Two tiers with a per-tier margin call; tier 1 is Binance's 10x tier 1."""
@@ -950,7 +953,7 @@ PRO: list[dict[str, Any]] = [
 
 
 class TestProTiers:
-    """formula reference rule-cross-margin-pro [published]: Cross Margin Pro liability brackets per asset."""
+    """rule-cross-margin-pro [published]: Cross Margin Pro liability brackets per asset."""
 
     def test_tables(self) -> None:
         """Each asset gets its group's table with the published initial rates."""

@@ -101,7 +101,7 @@ def _copy(value: Any) -> Any:
 
 
 class TestRiskLimitsFromPayload:
-    """formula reference rule-brackets and §4 [published]: Bybit risk limits, rates normalised to fractions."""
+    """Bybit risk limits, rates normalised to fractions (rule-brackets, rule-venues)."""
 
     def test_v5_fractions(self) -> None:
         """v5 field names are read as fractions and the deductions check out."""
@@ -290,7 +290,7 @@ class TestFuzz:
 
 
 class TestInterestCounting:
-    """formula reference rule-interest [published]: Bybit classic counts started hours."""
+    """rule-interest [published]: Bybit classic counts started hours."""
 
     def test_published_example(self) -> None:
         """10,000 USDT from 08:05 to 10:00 at 0.02%/day: 2 started hours → 0.1667 USDT."""
@@ -318,7 +318,7 @@ BTC = Contract(symbol="BTCUSDT", kind="linear", brackets=FLAT)
 
 
 class TestRulePresets:
-    """formula reference rule-venues: the Bybit rule presets and helpers check their inputs."""
+    """rule-venues: the Bybit rule presets and helpers check their inputs."""
 
     def test_presets(self) -> None:
         """Classic values maintenance at entry; unified at mark; neither has a close fee."""

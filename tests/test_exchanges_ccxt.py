@@ -88,7 +88,7 @@ def _ccxt_tiers(table: BracketTable) -> list[dict[str, Any]]:
 
 
 class TestBracketsFromLeverageTiers:
-    """formula reference rule-brackets [published]: ccxt leverage tiers → bracket table."""
+    """rule-brackets [published]: ccxt leverage tiers → bracket table."""
 
     def test_binance_tiers(self) -> None:
         """The Binance tiers of ccxt give the amounts Binance publishes (0, 50, 1,300)."""
@@ -187,7 +187,7 @@ POSITION: dict[str, Any] = {
 
 
 class TestPositionFromCcxt:
-    """formula reference rule-futures-margin-pnl: ccxt's unified position → levrisk Position."""
+    """rule-futures-margin-pnl: ccxt's unified position → levrisk Position."""
 
     def test_round_trip(self) -> None:
         """Side, contracts, entry and leverage come through exactly."""

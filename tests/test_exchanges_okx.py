@@ -77,7 +77,7 @@ def _copy(value: Any) -> Any:
 
 
 class TestPositionTiers:
-    """formula reference rule-brackets [published]: OKX tiers are counted in contracts, ctVal scales them."""
+    """rule-brackets [published]: OKX tiers are counted in contracts, ctVal scales them."""
 
     def test_in_contracts(self) -> None:
         """With ct_val=1 the table is in contracts; minSz one above maxSz is contiguous."""
@@ -164,7 +164,7 @@ class TestPositionTiers:
 
 
 class TestEquityToMaintenanceRatio:
-    """formula reference rule-venues [published]: OKX ratio = equity / (MM + liquidation fee), higher is safer."""
+    """rule-venues [published]: OKX ratio = equity / (MM + liquidation fee), higher is safer."""
 
     def test_value(self) -> None:
         """500 equity over 40 MM + 10 fee is 10 (1,000%)."""
@@ -217,7 +217,7 @@ class TestEquityToMaintenanceRatio:
 
 
 class TestInterestCounting:
-    """formula reference rule-interest [derived]: OKX charges on the clock hour, not at borrowing."""
+    """rule-interest [derived]: OKX charges on the clock hour, not at borrowing."""
 
     def test_on_the_hour(self) -> None:
         """09:20 → 11:00 accrues at 10:00 and 11:00 only (Binance adds 09:20)."""

@@ -1,4 +1,4 @@
-"""The venue presets over the one solver (formula reference rule-venues): worked examples and differences.
+"""The venue presets over the one solver (rule-venues): worked examples and differences.
 
 Every preset is a ``LiquidationRule`` for ``levrisk.futures``; these tests reproduce the
 published examples through the presets and check that each preset gives a different
@@ -55,7 +55,7 @@ def _sign(side: Side) -> int:
 
 
 class TestBinance:
-    """formula reference rule-futures-liquidation-linear [checked]: Binance USDⓈ-M through ``binance.USDM_RULE``."""
+    """rule-futures-liquidation-linear [checked]: Binance USDⓈ-M through ``binance.USDM_RULE``."""
 
     def test_cross_example(self) -> None:
         """Wallet 500 USDT, long 0.02 BTC at 50,000 on the 0.4% bracket → 25,100.40."""
@@ -102,7 +102,7 @@ class TestBinance:
 
 
 class TestBybitLegacy:
-    """formula reference rule-venues [published]: Bybit 2020, long EP·(1 − 1/L + m), short EP·(1 + 1/L − m)."""
+    """rule-venues [published]: Bybit 2020, long EP·(1 − 1/L + m), short EP·(1 + 1/L − m)."""
 
     @pytest.mark.parametrize(
         ("side", "entry", "leverage", "expected"),
@@ -139,7 +139,7 @@ class TestBybitLegacy:
 
 
 class TestBybitClassic:
-    """formula reference rule-venues [published]: Bybit classic, EP ∓ (IM − MM₀)/Q ∓ A/Q, MM₀ = Q·EP·m − D."""
+    """rule-venues [published]: Bybit classic, EP ∓ (IM − MM₀)/Q ∓ A/Q, MM₀ = Q·EP·m − D."""
 
     @given(
         st.sampled_from(["long", "short"]),
@@ -181,7 +181,7 @@ class TestBybitClassic:
 
 
 class TestBybitUnified:
-    """formula reference rule-venues [published]: Bybit unified, mark basis, fee through the added margin."""
+    """rule-venues [published]: Bybit unified, mark basis, fee through the added margin."""
 
     @given(
         side=st.sampled_from(["long", "short"]),
@@ -243,7 +243,7 @@ class TestBybitUnified:
 
 
 class TestBybitBankruptcy:
-    """formula reference rule-venues [published]: Bybit bankruptcy, long EP·(1 − 1/L), short EP·(1 + 1/L)."""
+    """rule-venues [published]: Bybit bankruptcy, long EP·(1 − 1/L), short EP·(1 + 1/L)."""
 
     @pytest.mark.parametrize(
         ("side", "expected"),
@@ -271,7 +271,7 @@ class TestBybitBankruptcy:
 
 
 class TestCloseFeeAtMark:
-    """formula reference rule-venues: Gate [published], OKX and Bitget [derived], the close fee at mark."""
+    """rule-venues: Gate [published], OKX and Bitget [derived], the close fee at mark."""
 
     @pytest.mark.parametrize("venue", [gate, okx, bitget], ids=["gate", "okx", "bitget"])
     @given(
@@ -323,7 +323,7 @@ class TestCloseFeeAtMark:
 
 
 class TestBitmex:
-    """formula reference rule-venues [derived]: BitMEX inverse XBTUSD, maintenance valued at entry."""
+    """rule-venues [derived]: BitMEX inverse XBTUSD, maintenance valued at entry."""
 
     @pytest.mark.parametrize("side", ["long", "short"])
     @pytest.mark.parametrize(

@@ -51,7 +51,7 @@ def _rounded(value: Fraction) -> Decimal:
 
 
 def _long_lp(q: Fraction, ep: Fraction, margin: Fraction, m: Fraction, cum: Fraction) -> Fraction:
-    """formula reference rule-futures-liquidation-linear one-way long: (Q·EP − WB − cum) / (Q·(1 − m))."""
+    """rule-futures-liquidation-linear one-way long: (Q·EP − WB − cum) / (Q·(1 − m))."""
     return (q * ep - margin - cum) / (q * (1 - m))
 
 
@@ -86,7 +86,7 @@ class TestSatoshiAt125x:
         assert abs(ratio - 1) < Decimal(10) ** (5 - PRECISION)
 
     def test_bankruptcy_price(self) -> None:
-        """Bankruptcy of an isolated 125x long: EP·(1 − 1/L), exactly (§3.4)."""
+        """Bankruptcy of an isolated 125x long: EP·(1 − 1/L), exactly (rule-bankruptcy-price)."""
         margin = initial_margin(self.position)
         assert bankruptcy_price(self.position, margin=margin) == _rounded(
             Fraction(PRICE_12) * (1 - Fraction(1, 125))
@@ -109,7 +109,7 @@ class TestTopBracketCap:
         assert maintenance_margin(position, mark_price=100_000) == Decimal(233_700)
 
     def test_cross_lp_with_the_cap_position(self) -> None:
-        """A long at the top cap in cross: the LP is the §3.2 closed form, exactly."""
+        """A long at the top cap in cross: the LP is the one-way closed form, exactly."""
         position = Position(
             contract=BTCUSDT, side="long", size=100, entry_price=100_000, leverage=20
         )
@@ -123,7 +123,7 @@ class TestTopBracketCap:
 
 
 class TestYearsOfHourlyInterest:
-    """Loans over years accrue every hour, exactly (formula reference rule-interest)."""
+    """Loans over years accrue every hour, exactly (rule-interest)."""
 
     @pytest.mark.parametrize("years", [1, 3, 10])
     def test_constant_rate(self, years: int) -> None:
@@ -137,7 +137,10 @@ class TestYearsOfHourlyInterest:
 
 
 class TestSpotMarginTwelveDecimals:
-    """Spot margin level and liquidation price with 12-decimal prices (§2.3, §2.4)."""
+    """Spot margin level and liquidation price with 12-decimal prices.
+
+    Rule: rule-margin-level, rule-spot-liquidation.
+    """
 
     account = IsolatedMarginAccount(
         base="BTC",

@@ -1,4 +1,4 @@
-"""Tests of levrisk.futures against formula reference rule-brackets, §3 and §4."""
+"""Tests of levrisk.futures against rule-brackets, rule-futures and rule-venues."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ from levrisk.futures import (
 from levrisk.numbers import round_to_step
 from strategies import decimals, futures_prices, kinds, leverages, sides
 
-# Binance BTCUSDT, the 2021–2023 table of formula reference rule-brackets (quote notional).
+# Binance BTCUSDT, the 2021–2023 table of rule-brackets (quote notional).
 BTCUSDT_TABLE = BracketTable.from_rates(
     caps=[50_000, 250_000, 1_000_000, 10_000_000],
     maintenance_rates=["0.004", "0.005", "0.01", "0.025"],
@@ -123,7 +123,7 @@ def positions(
 
 
 class TestContract:
-    """Contract: symbol, kind, contract size, bracket table, tick size (formula reference rule-notation)."""
+    """Contract: symbol, kind, contract size, bracket table, tick size (rule-notation)."""
 
     def test_defaults(self) -> None:
         """Contract size defaults to 1 and tick size to None."""
@@ -162,7 +162,10 @@ class TestContract:
 
 
 class TestPosition:
-    """Position: size and price positive, leverage within the bracket's max (§1, §3.1)."""
+    """Position: size and price positive, leverage within the bracket's max.
+
+    Rule: rule-brackets, rule-futures-margin-pnl.
+    """
 
     def test_valid(self) -> None:
         """A position at the bracket's max leverage is accepted."""
@@ -216,7 +219,7 @@ class TestPosition:
 
 
 class TestBracketsThroughPositions:
-    """The §1 bracket examples, through futures positions."""
+    """The rule-brackets bracket examples, through futures positions."""
 
     def test_maintenance_amount_at_500k(self) -> None:
         """BTCUSDT 500,000 USDT: maintenance amount 1,300, so MM = 500,000 × 1% − 1,300."""
@@ -250,7 +253,7 @@ class TestBracketsThroughPositions:
 
 
 class TestNotionalAndMargin:
-    """Notional and initial margin (formula reference rule-futures-margin-pnl)."""
+    """Notional and initial margin (rule-futures-margin-pnl)."""
 
     def test_linear_notional(self) -> None:
         """Linear notional Q·P (entry by default)."""
@@ -291,7 +294,7 @@ class TestNotionalAndMargin:
 
 
 class TestPnl:
-    """Unrealized and realized PnL, ROE, target price (formula reference rule-futures-margin-pnl)."""
+    """Unrealized and realized PnL, ROE, target price (rule-futures-margin-pnl)."""
 
     @pytest.mark.parametrize(
         ("contract", "side", "size", "entry", "mark", "expected"),
@@ -388,7 +391,7 @@ class TestPnl:
 
 
 class TestMarginRatio:
-    """Binance margin ratio = MM / margin balance; liquidation at 1 (formula reference rule-futures-margin-pnl)."""
+    """Binance margin ratio = MM / margin balance; liquidation at 1 (rule-futures-margin-pnl)."""
 
     def test_isolated(self) -> None:
         """MM 0.004·1,000 over balance 500 − 0 at entry = 0.008."""
@@ -421,7 +424,7 @@ class TestMarginRatio:
 
 
 class TestFeesAndFunding:
-    """Break-even price, funding, average entry (formula reference rule-futures-margin-pnl)."""
+    """Break-even price, funding, average entry (rule-futures-margin-pnl)."""
 
     @given(position=positions(), fees=st.tuples(decimals(0, "0.01", 5), decimals(0, "0.01", 5)))
     def test_break_even_pays_fees(self, position: Position, fees: tuple[Decimal, Decimal]) -> None:
@@ -484,7 +487,7 @@ class TestFeesAndFunding:
 
 
 class TestCostToOpen:
-    """Cost to open = IM + open loss (formula reference rule-futures-margin-pnl [published])."""
+    """Cost to open = IM + open loss (rule-futures-margin-pnl [published])."""
 
     @pytest.mark.parametrize(
         ("side", "im", "loss"),
@@ -520,7 +523,7 @@ class TestCostToOpen:
 
 
 class TestMaxOpen:
-    """Max open quantity (formula reference rule-max-open [derived])."""
+    """Max open quantity (rule-max-open [derived])."""
 
     @given(
         contract=st.sampled_from([BTCUSDT, BTCUSD]),
@@ -578,7 +581,7 @@ class TestMaxOpen:
 
 
 class TestLiquidationRule:
-    """LiquidationRule: the venue's condition as data (formula reference rule-venues)."""
+    """LiquidationRule: the venue's condition as data (rule-venues)."""
 
     def test_default_is_binance(self) -> None:
         """Mark basis, no close fee, fee rate 0."""
@@ -604,7 +607,10 @@ class TestLiquidationRule:
 
 
 class TestIsolatedLiquidationExamples:
-    """Isolated liquidation price: published and closed-form cases (§3.2, §3.3, §4)."""
+    """Isolated liquidation price: published and closed-form cases.
+
+    Rule: rule-futures-liquidation-linear, rule-futures-liquidation-inverse, rule-venues.
+    """
 
     @pytest.mark.parametrize(
         ("side", "entry", "leverage", "expected"),
@@ -740,7 +746,10 @@ class TestIsolatedLiquidationExamples:
 
 
 class TestIsolatedLiquidationProperties:
-    """Invariants of the isolated liquidation price (formula reference rule-futures-liquidation-linear–§3.4)."""
+    """Invariants of the isolated liquidation price.
+
+    Rule: rule-futures-liquidation-linear–rule-bankruptcy-price.
+    """
 
     @given(position=positions(), extra=decimals("0", "2", 3))
     def test_margin_ratio_is_one_at_lp(self, position: Position, extra: Decimal) -> None:
@@ -789,7 +798,10 @@ class TestIsolatedLiquidationProperties:
 
     @given(position=positions(), extra=decimals("0", "1", 3))
     def test_bracket_contains_notional_at_lp(self, position: Position, extra: Decimal) -> None:
-        """The bracket the solver used holds the notional at the LP (§3.2 bracket iteration)."""
+        """The bracket the solver used holds the notional at the LP.
+
+        Rule: rule-futures-liquidation-linear bracket iteration.
+        """
         from levrisk import _futures_solver, futures  # noqa: PLC0415 - private check
 
         margin = initial_margin(position) * (1 + extra)
@@ -836,7 +848,7 @@ class TestIsolatedLiquidationProperties:
     def test_bankruptcy_closed_forms(
         self, contract: Contract, side: Side, expected: Decimal
     ) -> None:
-        """§3.4: linear EP(1 − s/L); inverse long EP·L/(L+1), short EP·L/(L−1)."""
+        """rule-bankruptcy-price: linear EP(1 − s/L); inverse long EP·L/(L+1), short EP·L/(L−1)."""
         position = pos(contract, side, 10, 20_000, 10)
         assert bankruptcy_price(position, margin=initial_margin(position)) == expected
 
@@ -872,7 +884,7 @@ class TestMarginAdjustment:
 
 
 class TestCrossAccount:
-    """CrossAccount validation (formula reference rule-futures-liquidation-linear: one-way and hedge)."""
+    """CrossAccount validation (rule-futures-liquidation-linear: one-way and hedge)."""
 
     def test_hedge_in_one_way(self) -> None:
         """A long and a short of one symbol need hedge mode."""
@@ -926,7 +938,10 @@ class TestCrossAccount:
 
 
 class TestCrossLiquidation:
-    """Cross liquidation price (formula reference rule-futures-liquidation-linear [checked], §3.3 [checked])."""
+    """Cross liquidation price.
+
+    Rule: rule-futures-liquidation-linear [checked], rule-futures-liquidation-inverse [checked].
+    """
 
     def test_published(self) -> None:
         """Wallet 500 USDT, long 0.02 BTC at 50,000, 0.4% cum 0 → 25,100.40."""
@@ -965,7 +980,7 @@ class TestCrossLiquidation:
             cross_liquidation_price(account, "ETHUSDT", mark_prices={})
 
     def test_hedge_shared_price(self) -> None:
-        """Hedge long 0.5 at 40,000 and short 0.3 at 42,000 share the §3.2 price."""
+        """Hedge long 0.5 at 40,000 and short 0.3 at 42,000 share one liquidation price."""
         account = CrossAccount(
             wallet_balance=3_000,
             positions=[
@@ -999,7 +1014,7 @@ class TestCrossLiquidation:
     ) -> None:
         """Equal hedge (either kind), wallet covering both MMs and the locked loss: no LP.
 
-        With maintenance valued at entry (the condition formula reference rule-venues calls entry basis)
+        With maintenance valued at entry (the condition rule-venues calls entry basis)
         the balance and the requirement are both constant in the price.
         """
         short_entry = position.entry_price * (1 + spread)
@@ -1094,7 +1109,10 @@ class TestCrossLiquidation:
         wallet: Decimal,
         side: Side,
     ) -> None:
-        """COIN-M one-way: LP = CS·N·(m + s)/(WB' + cum + s·N·CS/EP), bracket at LP (§3.3)."""
+        """COIN-M one-way: LP = CS·N·(m + s)/(WB' + cum + s·N·CS/EP), bracket at LP.
+
+        Rule: rule-futures-liquidation-inverse.
+        """
         btc = pos(BTCUSD, side, contracts, entry, 1)
         other = pos(ETHUSD, "long", eth, 1_000, 1)
         account = CrossAccount(wallet_balance=wallet, positions=[btc, other])
@@ -1138,7 +1156,7 @@ class TestCrossLiquidation:
 
 
 class TestSolver:
-    """The private generic solver's degenerate segments (formula reference rule-venues)."""
+    """The private generic solver's degenerate segments (rule-venues)."""
 
     def test_flat_zero_segment(self) -> None:
         """A segment where f ≡ 0 contributes its ends; from a flat start, the nearest root."""

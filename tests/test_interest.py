@@ -1,4 +1,4 @@
-"""Tests for levrisk.interest (formula reference rule-interest)."""
+"""Tests for levrisk.interest (rule-interest)."""
 
 from __future__ import annotations
 
@@ -96,7 +96,7 @@ def reference_state(
 
 
 class TestAccrualTimes:
-    """formula reference rule-interest: one accrual at borrowing, then one at every UTC HH:00 ≤ until."""
+    """rule-interest: one accrual at borrowing, then one at every UTC HH:00 ≤ until."""
 
     @pytest.mark.parametrize(
         ("borrowed", "until", "counting", "expected"),
@@ -257,7 +257,7 @@ class TestAccrualTimes:
 
 
 class TestConversions:
-    """formula reference rule-interest: legacy daily rates ``hourly = daily / 24``; yearly on 365 days."""
+    """rule-interest: legacy daily rates ``hourly = daily / 24``; yearly on 365 days."""
 
     @pytest.mark.parametrize(
         ("daily", "hourly"),
@@ -290,7 +290,7 @@ class TestConversions:
 
 
 class TestRateSchedule:
-    """formula reference rule-interest: the hourly rate can change every hour (a rate schedule)."""
+    """rule-interest: the hourly rate can change every hour (a rate schedule)."""
 
     def test_rate_at_picks_the_entry_in_force(self) -> None:
         """Each rate applies from its instant (inclusive) to the next one (exclusive)."""
@@ -410,7 +410,7 @@ class TestRateSchedule:
 
 
 class TestAccruedInterest:
-    """formula reference rule-interest: interest = Σ principal · hourly_rate(t) over the accrual instants."""
+    """rule-interest: interest = Σ principal · hourly_rate(t) over the accrual instants."""
 
     def test_binance_example(self) -> None:
         """1,000 USDT at 0.001%/h, 13:55 → 14:30: accruals at 13:55 and 14:00 → 0.02 USDT."""
@@ -640,7 +640,7 @@ class TestAccruedInterest:
 
 
 class TestRepayments:
-    """formula reference rule-interest: repayment pays interest first; later hours accrue on what remains."""
+    """rule-interest: repayment pays interest first; later hours accrue on what remains."""
 
     def test_partial_repayment(self) -> None:
         """Interest is paid first, the rest reduces principal, later hours accrue on it."""

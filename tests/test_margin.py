@@ -1,4 +1,4 @@
-"""Tests of levrisk.margin: spot-margin accounts, levels, liquidation, trades (formula reference rule-spot-margin)."""
+"""Tests of levrisk.margin: spot-margin accounts, levels, liquidation, trades (rule-spot-margin)."""
 
 from __future__ import annotations
 
@@ -117,7 +117,7 @@ def two_tiers() -> IsolatedTierTable:
 
 
 class TestLoan:
-    """Loans: principal plus interest owed in the borrowed asset (formula reference rule-spot-trades)."""
+    """Loans: principal plus interest owed in the borrowed asset (rule-spot-trades)."""
 
     def test_total_adds_interest(self) -> None:
         """The amount to repay is principal plus accrued interest."""
@@ -142,7 +142,7 @@ class TestLoan:
 
 
 class TestAccounts:
-    """Isolated and cross account value objects (formula reference rule-margin-level)."""
+    """Isolated and cross account value objects (rule-margin-level)."""
 
     def test_isolated_views(self) -> None:
         """Balances, liabilities (with interest) and principal-only borrowed amounts."""
@@ -222,7 +222,7 @@ class TestAccounts:
 
 
 class TestMarginLevel:
-    """margin_level = total assets / (liabilities + interest) (formula reference rule-margin-level)."""
+    """margin_level = total assets / (liabilities + interest) (rule-margin-level)."""
 
     @pytest.mark.parametrize(
         ("account", "prices", "expected"),
@@ -289,7 +289,7 @@ class TestMarginLevel:
 
 
 class TestCollateralMarginLevel:
-    """Collateral margin level with per-asset haircuts (formula reference rule-margin-level)."""
+    """Collateral margin level with per-asset haircuts (rule-margin-level)."""
 
     def test_example(self) -> None:
         """(1 BTC · 30,000 · 0.9 + 1,000) / 20,000 = 1.4; unlisted assets count in full."""
@@ -338,7 +338,7 @@ class TestCollateralMarginLevel:
 
 
 class TestThresholds:
-    """MarginThresholds and the Binance presets (formula reference rule-margin-level)."""
+    """MarginThresholds and the Binance presets (rule-margin-level)."""
 
     @pytest.mark.parametrize(
         ("preset", "liq", "call", "irr", "lev", "transfer"),
@@ -417,7 +417,7 @@ class TestThresholds:
 
 
 class TestMarginStatus:
-    """Binance status names and the documented boundaries (formula reference rule-margin-level)."""
+    """Binance status names and the documented boundaries (rule-margin-level)."""
 
     pre = MarginThresholds(
         liquidation="1.1",
@@ -475,7 +475,10 @@ class TestMarginStatus:
 
 
 class TestIsolatedTiers:
-    """Isolated tiers chosen by the amount borrowed, the higher when both are (§2.3)."""
+    """Isolated tiers chosen by the amount borrowed, the higher when both are.
+
+    Rule: rule-margin-level.
+    """
 
     @pytest.mark.parametrize(
         ("base", "quote", "tier"),
@@ -553,7 +556,7 @@ class TestIsolatedTiers:
 
 
 class TestLiquidationPrice:
-    """l = (ML*·D_o − A_o) / (A_x − ML*·D_x) (formula reference rule-spot-liquidation)."""
+    """l = (ML*·D_o − A_o) / (A_x − ML*·D_x) (rule-spot-liquidation)."""
 
     def test_cross_long_example(self) -> None:
         """10,000 own + 20,000 borrowed buys 1 BTC at 30,000 → liquidation at 22,000."""
@@ -748,7 +751,10 @@ class TestLiquidationPrice:
 
 
 class TestTradeLiquidation:
-    """A trade's own liquidation price puts its account at the liquidation level (§2.4)."""
+    """A trade's own liquidation price puts its account at the liquidation level.
+
+    Rule: rule-spot-liquidation.
+    """
 
     @given(
         collateral=collaterals,
@@ -791,7 +797,10 @@ class TestTradeLiquidation:
 
 
 class TestMaxBorrowable:
-    """max_borrow = (A − IRR·D) / (IRR − 1) / price, tier-capped (formula reference rule-spot-trades, §2.5)."""
+    """max_borrow = (A − IRR·D) / (IRR − 1) / price, tier-capped.
+
+    Rule: rule-spot-trades, rule-isolated-max-borrow.
+    """
 
     def test_cross_3x_example(self) -> None:
         """3,000 USDT on 3x borrows 6,000 worth: 0.1 BTC at 60,000."""
@@ -873,7 +882,7 @@ class TestMaxBorrowable:
 
 
 class TestBorrow:
-    """Borrowing up to the maximum borrowable (formula reference rule-spot-trades, §2.5)."""
+    """Borrowing up to the maximum borrowable (rule-spot-trades, rule-isolated-max-borrow)."""
 
     def test_cross_borrow_lands_on_irr(self) -> None:
         """Borrowing the maximum on 3x leaves the level at the IRR 1.5."""
@@ -910,7 +919,7 @@ class TestBorrow:
 
 
 class TestOpenShort:
-    """Short: borrow C·(L−1)/P₀ base and sell it (formula reference rule-spot-trades)."""
+    """Short: borrow C·(L−1)/P₀ base and sell it (rule-spot-trades)."""
 
     def test_seed(self) -> None:
         """3,000 USDT at 3x borrows 0.1 BTC at 60,000 and sells it for 6,000."""
@@ -1100,7 +1109,7 @@ class TestTradeObjects:
 
 
 class TestOpenLong:
-    """Long: borrow C·(L−1) quote and buy base with everything (formula reference rule-spot-trades)."""
+    """Long: borrow C·(L−1) quote and buy base with everything (rule-spot-trades)."""
 
     def test_cross_example(self) -> None:
         """10,000 own + 20,000 borrowed buys 1 BTC at 30,000 → liquidation at 22,000."""
@@ -1147,7 +1156,7 @@ class TestOpenLong:
 
 
 class TestClose:
-    """PnL after fees and interest: net = gross − fees − I·p (formula reference rule-spot-trades, §2.2)."""
+    """PnL after fees and interest: net = gross − fees − I·p (rule-spot-trades, rule-interest)."""
 
     def test_seed_end_to_end(self) -> None:
         """Borrow 0.1 BTC at 60,000, buy back at 50,000 → 1,000 before fees and interest."""
@@ -1347,7 +1356,7 @@ class TestClose:
 
 
 class TestBreakEvenPrice:
-    """The exit price where net PnL is zero, fees and interest included (§2.1)."""
+    """The exit price where net PnL is zero, fees and interest included (rule-spot-trades)."""
 
     def test_no_costs_is_entry(self) -> None:
         """Without fees or interest a short breaks even at its entry."""
@@ -1414,7 +1423,7 @@ def usdt_tiers() -> BracketTable:
 
 
 class TestCrossMarginPro:
-    """Tiered liability IM/MM, Pro margin level, Pro max borrow (formula reference rule-cross-margin-pro)."""
+    """Tiered liability IM/MM, Pro margin level, Pro max borrow (rule-cross-margin-pro)."""
 
     @pytest.mark.parametrize(
         ("leverage", "rate"),
@@ -1648,7 +1657,7 @@ class TestFuzz:
 
 
 class TestQuotePrice:
-    """formula reference rule-margin-level: everything is valued in one quote, whose price is 1 by definition."""
+    """rule-margin-level: everything is valued in one quote, whose price is 1 by definition."""
 
     account = IsolatedMarginAccount(
         base="BTC",

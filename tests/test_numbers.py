@@ -1,4 +1,4 @@
-"""Tests for levrisk.numbers: the numeric contract (DESIGN.md, principle 2; formula reference rule-rounding)."""
+"""Tests for levrisk.numbers: the numeric contract (DESIGN.md, principle 2; rule-rounding)."""
 
 from __future__ import annotations
 
@@ -207,7 +207,7 @@ ROUNDING_TABLE: list[tuple[str, RoundingMode, str]] = [
 
 
 class TestRoundToStep:
-    """round_to_step: formula reference rule-rounding, every mode on positive and negative values."""
+    """round_to_step: rule-rounding, every mode on positive and negative values."""
 
     @pytest.mark.parametrize(
         ("value", "mode", "expected"),

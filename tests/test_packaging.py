@@ -24,3 +24,28 @@ def test_typed() -> None:
     from importlib.resources import files  # noqa: PLC0415 - only this test needs it
 
     assert files("levrisk").joinpath("py.typed").is_file()
+
+
+def test_version_is_lazy() -> None:
+    """Importing levrisk reads no package metadata; ``__version__`` reads it when asked."""
+    import subprocess  # noqa: PLC0415 - only this test starts a process
+    import sys  # noqa: PLC0415
+
+    code = (
+        "import sys, levrisk, levrisk.futures, levrisk.margin, levrisk.risk; "
+        "print('importlib.metadata' in sys.modules); levrisk.__version__; "
+        "print('importlib.metadata' in sys.modules)"
+    )
+    out = subprocess.run(  # noqa: S603 - our own interpreter and a fixed command
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["False", "True"]
+
+
+def test_unknown_attribute() -> None:
+    """Any other missing attribute is an AttributeError; dir() lists __version__."""
+    import pytest  # noqa: PLC0415
+
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = levrisk.nope
+    assert "__version__" in dir(levrisk)

@@ -95,7 +95,7 @@ BTCUSDT_TABLE = BracketTable.from_rates(
     maintenance_rates=["0.004", "0.005", "0.01", "0.025"],
     max_leverages=[125, 100, 50, 20],
 )
-"""Binance BTCUSDT 2021–2023 (formula reference rule-brackets)."""
+"""Binance BTCUSDT 2021–2023 (rule-brackets)."""
 
 BTC = Contract(symbol="BTCUSDT", kind="linear", brackets=BTCUSDT_TABLE)
 BTCUSD = Contract(
@@ -321,7 +321,10 @@ class TestRiskReward:
 
 
 class TestFuturesPositionSize:
-    """futures_position_size: loss at the stop = equity × risk fraction (formula reference rule-futures-margin-pnl)."""
+    """futures_position_size: loss at the stop = equity × risk fraction.
+
+    Rule: rule-futures-margin-pnl.
+    """
 
     @pytest.mark.parametrize(
         ("contract", "side", "entry", "stop", "equity", "risk", "fo", "fc", "expected"),
@@ -490,7 +493,7 @@ class TestFuturesPositionSize:
 
 
 class TestFuturesStopAndTarget:
-    """futures_stop_price / futures_take_profit_price: formula reference rule-futures-margin-pnl solved for the price."""
+    """futures_stop_price / futures_take_profit_price: rule-futures-margin-pnl, solved for P."""
 
     def test_seed_stop_for_one_percent(self) -> None:
         """The seed short (0.1 BTC at 60,000, 3,000 equity) loses 1 % at 60,300."""
@@ -620,7 +623,10 @@ class TestFuturesStopAndTarget:
 
 
 class TestCheckFuturesStop:
-    """check_futures_stop: the stop against the isolated liquidation price (formula reference rule-futures-liquidation-linear)."""
+    """check_futures_stop: the stop against the isolated liquidation price.
+
+    Rule: rule-futures-liquidation-linear.
+    """
 
     def test_seed_at_18x_and_19x(self) -> None:
         """The 0.1 BTC short from 60,000: 18x liquidates at 63,081.01 (after 63,000); 19x before."""
@@ -877,7 +883,7 @@ class TestFuturesLiquidationOutcome:
 
 
 class TestFuturesScenarios:
-    """futures_scenarios: rows agree with the scalar functions (formula reference rule-futures-margin-pnl)."""
+    """futures_scenarios: rows agree with the scalar functions (rule-futures-margin-pnl)."""
 
     @given(
         contract=st.sampled_from([BTC, BTCUSD]),
@@ -939,7 +945,7 @@ class TestFuturesScenarios:
 
 
 class TestMarginPositionSize:
-    """margin_position_size: the net loss of close() at the stop = the budget (§2.1)."""
+    """margin_position_size: the net loss of close() at the stop = the budget (rule-spot-trades)."""
 
     def test_seed(self) -> None:
         """3,000 USDT, 1 %: a short from 60,000 stopped at 60,300 is the seed's 0.1 BTC."""
@@ -1177,7 +1183,7 @@ class TestMarginStopAndTarget:
 
 
 class TestCheckMarginStop:
-    """check_margin_stop: the stop against the trade's liquidation price (formula reference rule-spot-liquidation)."""
+    """check_margin_stop: the stop against the trade's liquidation price (rule-spot-liquidation)."""
 
     def test_seed(self) -> None:
         """The seed liquidates at 81,818.18: a stop at 63,000 passes with a 29.87 % gap."""
@@ -1548,7 +1554,10 @@ PRICES = {"BTC": 30_000, "ETH": 2_000}
 
 
 class TestStress:
-    """stress_margin_account and the moves to liquidation (formula reference rule-margin-level–§2.4)."""
+    """stress_margin_account and the moves to liquidation.
+
+    Rule: rule-margin-level–rule-spot-liquidation.
+    """
 
     def test_uniform_and_per_asset_shocks(self) -> None:
         """A uniform −12 % reaches 1.1 exactly; a per-asset shock moves only that asset."""
@@ -1897,7 +1906,10 @@ def cross_accounts(draw: st.DrawFn) -> tuple[Any, dict[str, Decimal]]:
 
 
 class TestFuturesStress:
-    """stress_futures_account and the moves to liquidation (formula reference rule-futures-margin-pnl–§3.3)."""
+    """stress_futures_account and the moves to liquidation.
+
+    Rule: rule-futures-margin-pnl–rule-futures-liquidation-inverse.
+    """
 
     def test_rows(self) -> None:
         """Uniform and per-symbol shocks; each row equals cross_margin_ratio at its marks."""

@@ -11,10 +11,10 @@ field's validator (which knows the field's name) raises the documented error. Ev
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import attrs
 
@@ -134,3 +134,58 @@ def aware_datetime(value: object, name: str) -> datetime:
         msg = f"{name} must be timezone-aware, got the naive datetime {value!r}"
         raise InvalidInputError(msg)
     return value
+
+
+_T = TypeVar("_T")
+
+
+def require(value: object, kind: type[_T], name: str) -> _T:
+    """``value`` when it is an instance of ``kind``, else InvalidInputError naming ``name``.
+
+    The one argument type check of the library: ``position must be a Position, got 1``.
+    """
+    if not isinstance(value, kind):
+        msg = f"{name} must be a {kind.__name__}, got {value!r}"
+        raise InvalidInputError(msg)
+    return value
+
+
+def fee_rate(value: object, name: str) -> Decimal:
+    """A trading or liquidation fee rate: a fraction in ``[0, 1)`` (``0.001`` is 0.1 %)."""
+    return fraction_number(value, name)
+
+
+class FrozenMap(Mapping[str, Decimal]):
+    """A read-only, hashable mapping of asset (or symbol) to number, shown like a ``dict``."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Decimal]) -> None:
+        """Copy ``data``."""
+        self._data = dict(data)
+
+    def __getitem__(self, key: str) -> Decimal:
+        """The value of ``key``."""
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        """The keys, in insertion order."""
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        """The number of keys."""
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        """A hash over the sorted items (the mapping never changes)."""
+        return hash(tuple(sorted(self._data.items())))
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to any mapping with the same items."""
+        if isinstance(other, Mapping):
+            return dict(self._data) == dict(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        """The ``dict`` repr."""
+        return repr(self._data)

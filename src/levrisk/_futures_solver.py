@@ -1,4 +1,7 @@
-r"""The one liquidation solver behind every futures price (:ref:`rule-futures-liquidation-linear`–§3.4 and §4).
+r"""The one liquidation solver behind every futures price.
+
+Rules: :ref:`rule-futures-liquidation-linear` to :ref:`rule-bankruptcy-price`, and
+:ref:`rule-venues`.
 
 Private: :mod:`levrisk.futures` builds the inputs and converts the result.
 

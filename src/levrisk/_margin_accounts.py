@@ -875,7 +875,7 @@ def max_borrowable(
 
     References:
         Binance, "Isolated Margin Max Borrow" and "Initial Risk Ratio";
-        :ref:`rule-spot-trades` and §2.5 [published].
+        :ref:`rule-spot-trades` and :ref:`rule-isolated-max-borrow` [published].
 
     Examples:
         3,000 USDT on a 3x cross account may borrow 6,000 USDT worth, 0.1 BTC at 60,000:
@@ -956,7 +956,8 @@ def borrow(
         InvalidInputError: for bad input (as :func:`max_borrowable`).
 
     References:
-        Binance, "Initial Risk Ratio"; :ref:`rule-spot-trades` and §2.5 [published].
+        Binance, "Initial Risk Ratio"; :ref:`rule-spot-trades` and :ref:`rule-isolated-max-borrow`
+        [published].
 
     Examples:
         >>> acct = CrossMarginAccount(balances={"USDT": 3000})

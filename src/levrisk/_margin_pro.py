@@ -22,7 +22,10 @@ from levrisk.exceptions import InvalidInputError, LeverageError
 from levrisk.numbers import NumberLike, exact, to_decimal
 
 PRO_LIQUIDATION_LEVEL: Final = Decimal(1)
-"""Cross Margin Pro liquidates at a Pro margin level ≤ 1.0 (:ref:`rule-cross-margin-pro` [published])."""
+"""Cross Margin Pro liquidates at a Pro margin level ≤ 1.0.
+
+Rule: :ref:`rule-cross-margin-pro` [published].
+"""
 
 _IMR_STEP: Final = Decimal("0.0001")
 
@@ -149,7 +152,8 @@ def pro_maintenance_margin(
         BracketError: when a liability's value exceeds its table's top tier.
 
     References:
-        Binance, "Cross Margin Pro" (tiered margin ratios); :ref:`rule-cross-margin-pro` [published].
+        Binance, "Cross Margin Pro" (tiered margin ratios); :ref:`rule-cross-margin-pro`
+        [published].
 
     Examples:
         >>> from levrisk.brackets import BracketTable

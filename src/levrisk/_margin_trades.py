@@ -541,7 +541,7 @@ def close(
 
     References:
         Binance, "How to Short on Margin"; :ref:`rule-spot-trades` [published/derived] and
-        §2.2 (interest) [published].
+        :ref:`rule-interest` (interest) [published].
 
     Examples:
         The seed: short 0.1 BTC at 60,000, buy back at 50,000 → 1,000 before fees and

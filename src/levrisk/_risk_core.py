@@ -265,7 +265,8 @@ def check_stop(
 
     References:
         The seed guide's advice (a stop before the liquidation price);
-        :ref:`rule-futures-liquidation-linear` and §2.4 for the liquidation price [derived check].
+        :ref:`rule-futures-liquidation-linear` and :ref:`rule-spot-liquidation` for the liquidation
+        price [derived check].
 
     Examples:
         A short at 60,000 with a stop at 63,000 and liquidation at 63,081:

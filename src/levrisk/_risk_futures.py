@@ -380,7 +380,8 @@ def check_futures_stop(
             side of the entry.
 
     References:
-        :ref:`rule-futures-liquidation-linear`–§3.3 (liquidation price) [checked], §4 (rules).
+        :ref:`rule-futures-liquidation-linear`–:ref:`rule-futures-liquidation-inverse` (liquidation
+        price) [checked], :ref:`rule-venues` (rules).
 
     Examples:
         A 0.1 BTC short from 60,000 at 18x and 19x with a stop at 63,000:
@@ -470,7 +471,8 @@ def max_futures_leverage_for_stop(
             given.
 
     References:
-        :ref:`rule-brackets` (bracket max leverage) [published], §3.2–§3.3 [checked].
+        :ref:`rule-brackets` (bracket max leverage) [published],
+        :ref:`rule-futures-liquidation-linear`–:ref:`rule-futures-liquidation-inverse` [checked].
 
     Examples:
         A 0.1 BTC short from 60,000 with a stop at 63,000: above 18x liquidation comes
@@ -886,7 +888,8 @@ def futures_uniform_move_to_liquidation(
         InvalidInputError: for a bad account or mark price.
 
     References:
-        :ref:`rule-futures-margin-pnl`–§3.3 (margin balance, maintenance, brackets at the price)
+        :ref:`rule-futures-margin-pnl`–:ref:`rule-futures-liquidation-inverse` (margin balance,
+        maintenance, brackets at the price)
         [published/checked]; the uniform solve [derived].
 
     Examples:
@@ -938,7 +941,7 @@ def symbol_moves_to_liquidation(
         InvalidInputError: for a bad account or mark price.
 
     References:
-        :ref:`rule-futures-liquidation-linear`–§3.3 [checked].
+        :ref:`rule-futures-liquidation-linear`–:ref:`rule-futures-liquidation-inverse` [checked].
 
     Examples:
         >>> from levrisk.brackets import BracketTable

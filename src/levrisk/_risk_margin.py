@@ -282,7 +282,8 @@ def margin_stop_price(
             ``hourly_rate``, or not exactly one of the amount and ``roe``.
 
     References:
-        :ref:`rule-spot-trades` and §2.2 [published/derived]; solved for the price [derived].
+        :ref:`rule-spot-trades` and :ref:`rule-interest` [published/derived]; solved for the price
+        [derived].
 
     Examples:
         The seed: 3,000 USDT at 3x short 0.1 BTC at 60,000; 1 % of equity is 30 USDT:
@@ -356,7 +357,8 @@ def margin_take_profit_price(
             ``hourly_rate``, or not exactly one of the amount and ``roe``.
 
     References:
-        :ref:`rule-spot-trades` and §2.2 [published/derived]; solved for the price [derived].
+        :ref:`rule-spot-trades` and :ref:`rule-interest` [published/derived]; solved for the price
+        [derived].
 
     Examples:
         >>> from datetime import datetime, timezone
@@ -428,7 +430,7 @@ def check_margin_stop(
 
     References:
         :ref:`rule-spot-liquidation` (liquidation price) [published definition, derived form] and
-        §2.2 (interest) [published].
+        :ref:`rule-interest` (interest) [published].
 
     Examples:
         >>> from datetime import datetime, timedelta, timezone
@@ -529,7 +531,8 @@ def max_margin_leverage_for_stop(
             on the wrong side of the entry.
 
     References:
-        :ref:`rule-spot-trades` (initial risk ratio), §2.3 (tiers) and §2.4 [published/derived].
+        :ref:`rule-spot-trades` (initial risk ratio), :ref:`rule-margin-level` (tiers) and
+        :ref:`rule-spot-liquidation` [published/derived].
 
     Examples:
         On a venue that lends up to 10x and liquidates at a margin level of 1.1, a
@@ -752,7 +755,7 @@ def margin_scenarios(
             bad hour, schedule or counting rule.
 
     References:
-        :ref:`rule-spot-trades`–§2.4 [published/derived].
+        :ref:`rule-spot-trades`–:ref:`rule-spot-liquidation` [published/derived].
 
     Examples:
         >>> from datetime import datetime, timezone

@@ -100,7 +100,7 @@ class _Row:
 
 
 def _toward_entry(side: str) -> str:
-    """levrisk docs, formulas#rule-rounding: show a long's liquidation price rounded up, a short's down.
+    """Show a long's liquidation price rounded up, a short's down.
 
     The shown price is then reached no later than the real one.
     """
@@ -378,7 +378,7 @@ def _interest(args: argparse.Namespace) -> _Report:
         command="interest",
         title=(
             f"Interest on a spot-margin loan ({venue_name}, counting rule {counting!r}, "
-            "levrisk docs, formulas#rule-interest)"
+            "rules: formulas#rule-interest)"
         ),
         sections=(_Section("inputs", "Loan", inputs), _Section("results", "Interest", results)),
         notes=tuple(notes),
@@ -488,7 +488,8 @@ def _margin(args: argparse.Namespace) -> _Report:
         sections += closing_sections
         notes += _beyond(trade.side, stop, trade.liquidation_price)
     title = (
-        f"Spot-margin {trade.side}, {base}/{quote}, {venue.name} {account_name} (levrisk docs, formulas#rule-spot-margin)"
+        f"Spot-margin {trade.side}, {base}/{quote}, {venue.name} {account_name}"
+        " (rules: formulas#rule-spot-margin)"
     )
     return _Report(
         command=f"margin {trade.side}",
@@ -683,7 +684,10 @@ def _futures(args: argparse.Namespace) -> _Report:
         )
     return _Report(
         command=f"futures {position.side}",
-        title=f"Futures {position.side}, {contract.symbol}, {mode} margin (levrisk docs, formulas#rule-futures)",
+        title=(
+            f"Futures {position.side}, {contract.symbol}, {mode} margin"
+            " (rules: formulas#rule-futures)"
+        ),
         sections=tuple(sections),
         notes=("margin ratio: MM / margin balance (Binance's convention), liquidation at 100%",),
     )
@@ -758,7 +762,7 @@ def _target(args: argparse.Namespace) -> _Report:
     return _Report(
         command=f"target {position.side}",
         title=f"Take-profit and stop-loss prices, {contract.symbol} {position.side} "
-        "(levrisk docs, formulas#rule-futures-margin-pnl)",
+        "(rules: formulas#rule-futures-margin-pnl)",
         sections=(_Section("prices", "Prices", tuple(rows)),),
         notes=tuple(notes),
     )
@@ -855,7 +859,9 @@ def _parser() -> _Parser:
     p = commands.add_parser(
         "interest",
         help="interest accrued on a loan between two UTC times",
-        description=_wrap("Hourly simple interest on a spot-margin loan (levrisk docs, formulas#rule-interest)."),
+        description=_wrap(
+            "Hourly simple interest on a spot-margin loan (rules: formulas#rule-interest)."
+        ),
         epilog=(
             "example:\n  levrisk interest --principal 1000 --asset USDT --hourly-rate 0.00001 "
             "--from 2024-05-01T13:55Z --to 2024-05-01T14:30Z"
@@ -894,7 +900,8 @@ def _parser() -> _Parser:
         description=_wrap(
             "Open a spot-margin trade (borrow and sell, or borrow and buy) and optionally "
             "close it at an exit price: borrowed amount, margin level, margin-call and "
-            "liquidation prices, and the PnL after fees and interest (levrisk docs, formulas#rule-spot-margin)."
+            "liquidation prices, and the PnL after fees and interest "
+            "(rules: formulas#rule-spot-margin)."
         ),
         epilog=(
             "example:\n  levrisk margin short --borrow 0.1 --price 60000 --leverage 3 "
@@ -954,7 +961,7 @@ def _parser() -> _Parser:
             "A linear (USDⓈ-M) or inverse (COIN-M) perpetual position, isolated (with its "
             "margin) or cross (with the wallet balance): initial and maintenance margin, "
             "PnL and ROE at the mark price, margin ratio, liquidation and bankruptcy prices "
-            "(levrisk docs, formulas#rule-futures)."
+            "(rules: formulas#rule-futures)."
         ),
         epilog=(
             "examples:\n  levrisk futures short --size 0.1 --entry-price 60000 --leverage 10\n"
@@ -979,7 +986,8 @@ def _parser() -> _Parser:
         help="take-profit and stop-loss prices of a futures position from target ROEs",
         description=_wrap(
             "The prices at which a futures position reaches a target ROE (take-profit) or "
-            "a loss ROE (stop-loss), with its isolated liquidation price (levrisk docs, formulas#rule-futures-margin-pnl)."
+            "a loss ROE (stop-loss), with its isolated liquidation price "
+            "(rules: formulas#rule-futures-margin-pnl)."
         ),
         epilog=(
             "example:\n  levrisk target short --entry-price 60000 --leverage 10 "

@@ -717,7 +717,8 @@ def average_entry_price(
         InvalidInputError: when ``fills`` is empty or not pairs, or a value not positive.
 
     References:
-        Binance, "How to Calculate the Average Entry Price"; :ref:`rule-futures-margin-pnl` [published].
+        Binance, "How to Calculate the Average Entry Price"; :ref:`rule-futures-margin-pnl`
+        [published].
 
     Examples:
         >>> average_entry_price([(1, 20_000), (1, 30_000)], kind="inverse")
@@ -1101,7 +1102,8 @@ def isolated_liquidation_price(
 
     References:
         Binance, "How to Calculate Liquidation Price of USDⓈ-M Contracts" and "... of
-        COIN-M Contracts"; :ref:`rule-futures-liquidation-linear` and §3.3 [checked], §4 for other rules.
+        COIN-M Contracts"; :ref:`rule-futures-liquidation-linear` and
+        :ref:`rule-futures-liquidation-inverse` [checked], :ref:`rule-venues` for other rules.
 
     Examples:
         >>> from levrisk.brackets import BracketTable
@@ -1453,7 +1455,8 @@ def cross_liquidation_price(
                   {Q_B m_B + Q_L m_L + Q_S m_S - s_B Q_B - Q_L + Q_S}
 
     ``TMM1`` and ``UPNL1`` are the maintenance margin and PnL of every other symbol at
-    its mark. COIN-M is the coin-valued analogue (:ref:`rule-futures-liquidation-inverse`). In hedge mode the
+    its mark. COIN-M is the coin-valued analogue (:ref:`rule-futures-liquidation-inverse`). In
+    hedge mode the
     long and the short of ``symbol`` share this one price. When the condition has two
     roots (possible in hedge mode with tiered rates), the one returned is the nearest to
     the symbol's mark in the direction that loses margin.
@@ -1476,7 +1479,8 @@ def cross_liquidation_price(
 
     References:
         Binance, "How to Calculate Liquidation Price of USDⓈ-M Contracts" and "... of
-        COIN-M Contracts"; :ref:`rule-futures-liquidation-linear` and §3.3 [checked], §4.
+        COIN-M Contracts"; :ref:`rule-futures-liquidation-linear` and
+        :ref:`rule-futures-liquidation-inverse` [checked], :ref:`rule-venues`.
 
     Examples:
         >>> from levrisk.brackets import BracketTable

@@ -83,7 +83,10 @@ Per-pair tiers change; build current ones with :class:`IsolatedTier` from the AP
 [published]."""
 
 PRO_LIQUIDATION_LEVEL: Final = _margin_pro.PRO_LIQUIDATION_LEVEL
-"""Cross Margin Pro liquidates at a Pro margin level ≤ 1.0 (:ref:`rule-cross-margin-pro` [published])."""
+"""Cross Margin Pro liquidates at a Pro margin level ≤ 1.0.
+
+Rule: :ref:`rule-cross-margin-pro` [published].
+"""
 
 Side: TypeAlias = _margin_trades.Side
 """The side of a spot-margin trade: ``"short"`` borrows base and sells it, ``"long"``

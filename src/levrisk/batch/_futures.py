@@ -1,4 +1,4 @@
-"""Futures formulas over arrays of positions (:ref:`rule-brackets`, §3)."""
+"""Futures formulas over arrays of positions (:ref:`rule-brackets`, :ref:`rule-futures`)."""
 
 from __future__ import annotations
 
@@ -508,7 +508,8 @@ def isolated_liquidation_price(
         n = \frac{T - \sigma \cdot cum_k}{1 - \sigma \cdot m_k}, \qquad
         LP = n / Q \ \text{(linear)}, \qquad LP = N \cdot CS / n \ \text{(inverse)}
 
-    which is the closed form of :ref:`rule-futures-liquidation-linear`/§3.3, e.g. linear long
+    which is the closed form of
+    :ref:`rule-futures-liquidation-linear`/:ref:`rule-futures-liquidation-inverse`, e.g. linear long
     ``(Q·EP − M − cum)/(Q·(1 − m))``.
 
     A position that cannot be liquidated (``n ≤ 0``: a linear long or an inverse
@@ -549,7 +550,8 @@ def isolated_liquidation_price(
 
     References:
         Binance, "How to Calculate Liquidation Price of USDⓈ-M Contracts" and
-        "... of COIN-M Contracts"; :ref:`rule-futures-liquidation-linear`, §3.3 [checked].
+        "... of COIN-M Contracts"; :ref:`rule-futures-liquidation-linear`,
+        :ref:`rule-futures-liquidation-inverse` [checked].
 
     Examples:
         >>> import numpy as np

@@ -1,4 +1,7 @@
-"""Spot-margin formulas over arrays of accounts (:ref:`rule-margin-level`, §2.4)."""
+"""Spot-margin formulas over arrays of accounts.
+
+Rule: :ref:`rule-margin-level`, :ref:`rule-spot-liquidation`.
+"""
 
 from __future__ import annotations
 

@@ -585,11 +585,16 @@ INTEREST_COUNTING: InterestCounting = "binance"
 USDM_RULE: LiquidationRule = LiquidationRule()
 """Binance USDⓈ-M: maintenance at mark (bracket at the liquidation price), no close fee.
 
-The clearance fee Binance charges on liquidation does not move the price (:ref:`rule-futures-liquidation-linear` [checked], §4 [published]). It is ``levrisk.futures``' default rule.
+The clearance fee Binance charges on liquidation does not move the price
+(:ref:`rule-futures-liquidation-linear` [checked], :ref:`rule-venues` [published]). It is
+``levrisk.futures``' default rule.
 """
 
 COINM_RULE: LiquidationRule = LiquidationRule()
-"""Binance COIN-M: the same rule in coin values (:ref:`rule-futures-liquidation-inverse` [checked])."""
+"""Binance COIN-M: the same rule in coin values.
+
+Rule: :ref:`rule-futures-liquidation-inverse` [checked].
+"""
 
 
 # ---------------------------------------------------------------- positionRisk
@@ -714,7 +719,8 @@ def position_risks_from_payload(
             ``LeverageError`` for a leverage above its bracket).
 
     References:
-        Binance API, "Position Information V2 (USER_DATA)"; :ref:`rule-futures-margin-pnl` [published].
+        Binance API, "Position Information V2 (USER_DATA)"; :ref:`rule-futures-margin-pnl`
+        [published].
 
     Examples:
         >>> from levrisk.futures import Contract
@@ -874,7 +880,10 @@ Per-pair tiers change: parse the current ones with :func:`isolated_tier_table_fr
 """
 
 CROSS_MARGIN_PRO_LIQUIDATION_LEVEL: Decimal = PRO_LIQUIDATION_LEVEL
-"""Cross Margin Pro liquidates at a Pro margin level ≤ 1.0 (:ref:`rule-cross-margin-pro` [published])."""
+"""Cross Margin Pro liquidates at a Pro margin level ≤ 1.0.
+
+Rule: :ref:`rule-cross-margin-pro` [published].
+"""
 
 
 @exact

@@ -187,7 +187,7 @@ def risk_limits_from_payload(
 
     References:
         Bybit API v5, "Get Risk Limit"; Bybit API v2, "Risk Limit"; :ref:`rule-brackets` and
-        §4 [published].
+        :ref:`rule-venues` [published].
 
     Examples:
         >>> limits = risk_limits_from_payload(
@@ -452,7 +452,7 @@ def fee_to_close(position: Position, *, margin: NumberLike, fee_rate: NumberLike
 
     References:
         Bybit Help, "Bankruptcy Price" and "Order Cost"; :ref:`rule-bankruptcy-price` [derived] and
-        §4 [published].
+        :ref:`rule-venues` [published].
 
     Examples:
         >>> from levrisk.brackets import BracketTable
