@@ -22,24 +22,6 @@ from levrisk._fields import (
     positive,
     positive_number,
 )
-from levrisk._risk_core import (
-    AssetMove,
-    FrozenMap,
-    LiquidationOutcome,
-    StopCheck,
-    amount_or_roe,
-    check_stop,
-    fee_rate,
-    frozen_map,
-    grid,
-    largest_passing,
-    outcome,
-    round_size,
-    side_of,
-    sign,
-    stop_side,
-)
-from levrisk._risk_core import risk_fraction as _risk_fraction
 from levrisk.exceptions import InvalidInputError, LeverageError
 from levrisk.futures import (
     Contract,
@@ -57,6 +39,24 @@ from levrisk.futures import (
     unrealized_pnl,
 )
 from levrisk.numbers import NumberLike, exact, to_decimal
+from levrisk.risk._common import (
+    AssetMove,
+    FrozenMap,
+    LiquidationOutcome,
+    StopCheck,
+    amount_or_roe,
+    check_stop,
+    fee_rate,
+    frozen_map,
+    grid,
+    largest_passing,
+    outcome,
+    round_size,
+    side_of,
+    sign,
+    stop_side,
+)
+from levrisk.risk._common import risk_fraction as _risk_fraction
 
 FuturesStatus: TypeAlias = Literal["NORMAL", "LIQUIDATION", "BANKRUPT"]
 """The state of a futures position at a price, on Binance's margin-ratio convention.

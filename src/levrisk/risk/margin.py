@@ -22,25 +22,6 @@ from levrisk._fields import (
     positive,
     positive_number,
 )
-from levrisk._risk_core import (
-    SPOT_LIQUIDATION_FEE_RATE,
-    AssetMove,
-    FrozenMap,
-    LiquidationOutcome,
-    StopCheck,
-    amount_or_roe,
-    check_stop,
-    frozen_map,
-    grid,
-    largest_passing,
-    outcome,
-    round_size,
-    side_of,
-    sign,
-    stop_side,
-)
-from levrisk._risk_core import fee_rate as _fee_rate
-from levrisk._risk_core import risk_fraction as _risk_fraction
 from levrisk.exceptions import InsufficientMarginError, InvalidInputError, LeverageError
 from levrisk.interest import InterestCounting, RateSchedule
 from levrisk.margin import (
@@ -62,6 +43,25 @@ from levrisk.margin import (
     open_short,
 )
 from levrisk.numbers import NumberLike, exact, to_decimal
+from levrisk.risk._common import (
+    SPOT_LIQUIDATION_FEE_RATE,
+    AssetMove,
+    FrozenMap,
+    LiquidationOutcome,
+    StopCheck,
+    amount_or_roe,
+    check_stop,
+    frozen_map,
+    grid,
+    largest_passing,
+    outcome,
+    round_size,
+    side_of,
+    sign,
+    stop_side,
+)
+from levrisk.risk._common import fee_rate as _fee_rate
+from levrisk.risk._common import risk_fraction as _risk_fraction
 
 _OPENED: Final = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 """A fixed instant for trades opened only to read their liquidation price (no clock)."""

@@ -34,15 +34,16 @@ from __future__ import annotations
 from types import FunctionType, GenericAlias
 from typing import Final, TypeAlias
 
-from levrisk import _risk_core, _risk_futures
-from levrisk._risk_core import (
+from levrisk.risk import _common as _risk_core
+from levrisk.risk import futures as _risk_futures
+from levrisk.risk._common import (
     AssetMove,
     LiquidationOutcome,
     StopCheck,
     check_stop,
     risk_reward_ratio,
 )
-from levrisk._risk_futures import (
+from levrisk.risk.futures import (
     FuturesScenario,
     FuturesStressRow,
     check_futures_stop,
@@ -56,7 +57,7 @@ from levrisk._risk_futures import (
     stress_futures_account,
     symbol_moves_to_liquidation,
 )
-from levrisk._risk_margin import (
+from levrisk.risk.margin import (
     MarginScenario,
     StressRow,
     asset_moves_to_liquidation,
