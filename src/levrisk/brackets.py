@@ -21,12 +21,13 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
 from levrisk._fields import finite, non_negative, number, optional_number, positive
-from levrisk.exceptions import BracketError, LeverageError, LevriskWarning
+from levrisk._typing import OnMismatch, choice
+from levrisk.exceptions import BracketError, InvalidInputError, LeverageError, LevriskWarning
 from levrisk.numbers import NumberLike, exact, to_decimal
 
 __all__ = ["Bracket", "BracketTable"]
@@ -224,7 +225,7 @@ class BracketTable:
         max_leverages: Sequence[NumberLike],
         initial_rates: Sequence[NumberLike] | None = None,
         maintenance_amounts: Sequence[NumberLike] | None = None,
-        on_mismatch: Literal["raise", "warn"] = "raise",
+        on_mismatch: OnMismatch = "raise",
     ) -> BracketTable:
         """Build a table from caps and rates, deriving the maintenance amounts.
 
@@ -282,9 +283,10 @@ class BracketTable:
             if column is not None and len(column) != len(cap_list):
                 msg = f"{name} must have {len(cap_list)} entries like caps, got {len(column)}"
                 raise BracketError(msg)
-        if on_mismatch not in ("raise", "warn"):
-            msg = f"on_mismatch must be 'raise' or 'warn', got {on_mismatch!r}"
-            raise BracketError(msg)
+        try:
+            on_mismatch = choice(on_mismatch, OnMismatch, "on_mismatch")
+        except InvalidInputError as error:  # a table argument: reported as a BracketError
+            raise BracketError(str(error)) from None
         cap_values = [to_decimal(c, name=f"caps[{i}]") for i, c in enumerate(cap_list)]
         rates = [to_decimal(r, name=f"maintenance_rates[{i}]") for i, r in enumerate(rate_list)]
         floors = [Decimal(0), *cap_values[:-1]]
