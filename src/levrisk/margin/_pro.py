@@ -9,7 +9,10 @@ from collections.abc import Mapping
 from decimal import ROUND_CEILING, Decimal
 from typing import Final
 
-from levrisk._margin_accounts import (
+from levrisk._fields import require
+from levrisk.brackets import BracketTable
+from levrisk.exceptions import InvalidInputError, LeverageError
+from levrisk.margin._model import (
     CrossMarginAccount,
     PriceMap,
     _asset,
@@ -17,15 +20,9 @@ from levrisk._margin_accounts import (
     _prices,
     _value_of,
 )
-from levrisk.brackets import BracketTable
-from levrisk.exceptions import InvalidInputError, LeverageError
 from levrisk.numbers import NumberLike, exact, to_decimal
 
-PRO_LIQUIDATION_LEVEL: Final = Decimal(1)
-"""Cross Margin Pro liquidates at a Pro margin level ≤ 1.0.
-
-Rule: :ref:`rule-cross-margin-pro` [published].
-"""
+PRO_LIQUIDATION_LEVEL: Final = Decimal(1)  # documented in levrisk.margin
 
 _IMR_STEP: Final = Decimal("0.0001")
 
@@ -73,18 +70,8 @@ def _tables(tiers: object) -> Mapping[str, BracketTable]:
         msg = f"tiers must be a mapping of asset to BracketTable, got {tiers!r}"
         raise InvalidInputError(msg)
     for key, table in tiers.items():
-        _asset(key, "tiers key")
-        if not isinstance(table, BracketTable):
-            msg = f"tiers[{key!r}] must be a BracketTable, got {table!r}"
-            raise InvalidInputError(msg)
+        require(table, BracketTable, f"tiers[{_asset(key, 'tiers key')!r}]")
     return tiers
-
-
-def _pro_account(account: object) -> CrossMarginAccount:
-    if not isinstance(account, CrossMarginAccount):
-        msg = f"account must be a CrossMarginAccount, got {account!r}"
-        raise InvalidInputError(msg)
-    return account
 
 
 def _table_for(tables: Mapping[str, BracketTable], asset: str) -> BracketTable:
@@ -171,7 +158,7 @@ def pro_maintenance_margin(
 
     .. versionadded:: 0.1.0
     """
-    acct = _pro_account(account)
+    acct = require(account, CrossMarginAccount, "account")
     p = _prices(prices)
     tables = _tables(tiers)
     return sum(
@@ -224,7 +211,7 @@ def pro_initial_margin(
 
     .. versionadded:: 0.1.0
     """
-    acct = _pro_account(account)
+    acct = require(account, CrossMarginAccount, "account")
     p = _prices(prices)
     tables = _tables(tiers)
     return sum(
@@ -274,7 +261,7 @@ def pro_margin_level(
 
     .. versionadded:: 0.1.0
     """
-    acct = _pro_account(account)
+    acct = require(account, CrossMarginAccount, "account")
     p = _prices(prices)
     mm = pro_maintenance_margin(acct, p, tiers=tiers)
     if mm == 0:
@@ -327,7 +314,7 @@ def pro_max_borrowable(
 
     .. versionadded:: 0.1.0
     """
-    acct = _pro_account(account)
+    acct = require(account, CrossMarginAccount, "account")
     x = _asset(asset, "asset")
     p = _prices(prices)
     tables = _tables(tiers)

@@ -1,48 +1,36 @@
-"""Spot-margin accounts, margin level, thresholds, liquidation price (:ref:`rule-margin-level`-2.5).
+"""Spot-margin value objects: loans, accounts, thresholds and presets, isolated tiers, trades, PnL.
 
-The private half of :mod:`levrisk.margin`; everything public is re-exported there.
+The private model of :mod:`levrisk.margin` (:ref:`rule-spot-margin`); everything public is
+re-exported there. The asset and price checks every spot-margin function shares live here too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import datetime as dt
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any, Literal, TypeAlias, TypeVar
+from typing import Any, TypeAlias
 
 import attrs
 
 from levrisk._fields import (
+    FrozenMap,
+    aware_datetime,
+    finite,
+    fraction,
+    instance_of,
     non_negative,
     non_negative_number,
     number,
     optional_number,
     positive,
-    positive_number,
+    require,
 )
+from levrisk._typing import FeeConvention, Side, one_of
 from levrisk.exceptions import InsufficientMarginError, InvalidInputError
 from levrisk.numbers import NumberLike, exact, to_decimal
 
-MarginStatus: TypeAlias = Literal[
-    "EXCESSIVE", "NORMAL", "MARGIN_CALL", "PRE_LIQUIDATION", "FORCE_LIQUIDATION"
-]
-"""A margin account's status, by Binance's API names (``marginLevelStatus``).
-
-Boundaries, for a margin level ``ML`` and :class:`MarginThresholds` ``t`` (checked in
-this order, the first that holds wins):
-
-- ``FORCE_LIQUIDATION``: ``ML ≤ t.liquidation``;
-- ``PRE_LIQUIDATION``: ``ML ≤ t.pre_liquidation`` (only when that level is set);
-- ``MARGIN_CALL``: ``ML ≤ t.margin_call``;
-- ``EXCESSIVE``: ``ML > t.transfer_out`` (only when that level is set), or no
-  liabilities at all (``ML`` is ``None``, "infinite");
-- ``NORMAL``: otherwise.
-"""
-
-PriceMap: TypeAlias = Mapping[str, NumberLike]
-"""Prices of assets in one quote currency, ``{"BTC": "60000", ...}``.
-
-The account's quote asset may be omitted (its price is 1).
-"""
+PriceMap: TypeAlias = Mapping[str, NumberLike]  # documented in levrisk.margin
 
 
 # ----------------------------------------------------------------- small checks
@@ -131,12 +119,7 @@ def _loans(value: Iterable[Loan]) -> tuple[Loan, ...]:
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
         msg = f"loans must be an iterable of Loan, got {value!r}"
         raise InvalidInputError(msg)
-    result = tuple(value)
-    for i, loan in enumerate(result):
-        if not isinstance(loan, Loan):
-            msg = f"loans[{i}] must be a Loan, got {loan!r}"
-            raise InvalidInputError(msg)
-    return result
+    return tuple(require(loan, Loan, f"loans[{i}]") for i, loan in enumerate(value))
 
 
 def _sum_by_asset(loans: Iterable[Loan], *, principal_only: bool = False) -> dict[str, Decimal]:
@@ -145,30 +128,6 @@ def _sum_by_asset(loans: Iterable[Loan], *, principal_only: bool = False) -> dic
         amount = loan.principal if principal_only else loan.total
         result[loan.asset] = result.get(loan.asset, Decimal(0)) + amount
     return result
-
-
-class _Balances(Mapping[str, Decimal]):
-    """A read-only, hashable mapping of asset to amount."""
-
-    __slots__ = ("_data",)
-
-    def __init__(self, data: dict[str, Decimal]) -> None:
-        self._data = data
-
-    def __getitem__(self, key: str) -> Decimal:
-        return self._data[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __hash__(self) -> int:
-        return hash(tuple(sorted(self._data.items())))
-
-    def __repr__(self) -> str:
-        return repr(self._data)
 
 
 def _balances(value: Mapping[str, NumberLike]) -> Mapping[str, Decimal]:
@@ -183,7 +142,7 @@ def _balances(value: Mapping[str, NumberLike]) -> Mapping[str, Decimal]:
             msg = f"balances[{asset!r}] must not be negative, got {raw!r}"
             raise InvalidInputError(msg)
         data[asset] = amount
-    return _Balances(data)
+    return FrozenMap(data)
 
 
 @attrs.frozen(kw_only=True)
@@ -282,6 +241,7 @@ class CrossMarginAccount:
             or a loan that is not a :class:`Loan`.
 
     Examples:
+        >>> from levrisk.margin import margin_level
         >>> acct = CrossMarginAccount(
         ...     balances={"BTC": 1}, loans=[Loan(asset="USDT", principal=20_000)]
         ... )
@@ -308,8 +268,9 @@ class CrossMarginAccount:
         return _sum_by_asset(self.loans, principal_only=True)
 
 
-MarginAccount: TypeAlias = IsolatedMarginAccount | CrossMarginAccount
-"""Either kind of spot-margin account."""
+MarginAccount: TypeAlias = (
+    IsolatedMarginAccount | CrossMarginAccount
+)  # documented in levrisk.margin
 
 
 def _account(value: object) -> MarginAccount:
@@ -324,112 +285,6 @@ def _value_of(amounts: Mapping[str, Decimal], prices: Mapping[str, Decimal], quo
         (amount * _price_of(prices, asset, quote) for asset, amount in amounts.items() if amount),
         Decimal(0),
     )
-
-
-# ----------------------------------------------------------------- margin level
-
-
-@exact
-def margin_level(account: MarginAccount, prices: PriceMap) -> Decimal | None:
-    r"""Margin level of a spot-margin account: total assets over total liabilities.
-
-    .. math::
-
-        ML = \frac{\sum_a A_a \, p_a}{\sum_a (D_a + I_a) \, p_a}
-
-    with ``A`` the amounts held, ``D`` the principal and ``I`` the accrued interest owed,
-    all valued in one quote at the given (index) prices.
-
-    Args:
-        account: an :class:`IsolatedMarginAccount` or a :class:`CrossMarginAccount`.
-        prices: asset → price in the account's quote; the quote may be omitted.
-
-    Returns:
-        The margin level (a pure number), or ``None`` when nothing is owed ("infinite").
-
-    Raises:
-        InvalidInputError: for a bad account or price, or a missing price of an asset the
-            account holds or owes (the message names the asset).
-
-    References:
-        Binance, "Margin Level" / "Cross Margin Risk Ratio"; :ref:`rule-margin-level` [published].
-
-    Examples:
-        >>> acct = IsolatedMarginAccount(
-        ...     base="BTC",
-        ...     quote="USDT",
-        ...     quote_balance=9000,
-        ...     loans=[Loan(asset="BTC", principal="0.1")],
-        ... )
-        >>> margin_level(acct, {"BTC": 60_000})
-        Decimal('1.5')
-
-    .. versionadded:: 0.1.0
-    """
-    acct = _account(account)
-    p = _prices(prices)
-    debt = _value_of(acct.liabilities, p, acct.quote)
-    assets = _value_of(acct.balances, p, acct.quote)
-    if debt == 0:
-        return None
-    return assets / debt
-
-
-@exact
-def collateral_margin_level(
-    account: MarginAccount, prices: PriceMap, *, collateral_ratios: Mapping[str, NumberLike]
-) -> Decimal | None:
-    r"""Collateral margin level: assets after per-asset haircuts over liabilities.
-
-    .. math::
-
-        CML = \frac{\sum_a A_a \, p_a \, r_a}{\sum_a (D_a + I_a) \, p_a}
-
-    It gates borrowing and transfers out only; liquidation uses :func:`margin_level`.
-
-    Args:
-        account: an :class:`IsolatedMarginAccount` or a :class:`CrossMarginAccount`.
-        prices: asset → price in the account's quote; the quote may be omitted.
-        collateral_ratios: asset → collateral ratio in ``[0, 1]``; an asset not listed
-            counts at its full value (ratio 1).
-
-    Returns:
-        The collateral margin level, or ``None`` when nothing is owed.
-
-    Raises:
-        InvalidInputError: for a bad account, price or ratio, or a missing price.
-
-    References:
-        Binance, "Collateral Ratio" (cross margin); :ref:`rule-margin-level` [published].
-
-    Examples:
-        >>> acct = CrossMarginAccount(
-        ...     balances={"BTC": 1, "USDT": 1000}, loans=[Loan(asset="USDT", principal=20_000)]
-        ... )
-        >>> collateral_margin_level(acct, {"BTC": 30_000}, collateral_ratios={"BTC": "0.9"})
-        Decimal('1.4')
-
-    .. versionadded:: 0.1.0
-    """
-    acct = _account(account)
-    p = _prices(prices)
-    if not isinstance(collateral_ratios, Mapping):
-        msg = f"collateral_ratios must be a mapping of asset to ratio, got {collateral_ratios!r}"
-        raise InvalidInputError(msg)
-    ratios: dict[str, Decimal] = {}
-    for key, raw in collateral_ratios.items():
-        asset = _asset(key, "collateral_ratios key")
-        ratio = to_decimal(raw, name=f"collateral_ratios[{asset!r}]")
-        if not 0 <= ratio <= 1:
-            msg = f"collateral_ratios[{asset!r}] must be in [0, 1], got {raw!r}"
-            raise InvalidInputError(msg)
-        ratios[asset] = ratio
-    debt = _value_of(acct.liabilities, p, acct.quote)
-    adjusted = {a: amount * ratios.get(a, Decimal(1)) for a, amount in acct.balances.items()}
-    assets = _value_of(adjusted, p, acct.quote)
-    if debt == 0:
-        return None
-    return assets / debt
 
 
 # ----------------------------------------------------------------- thresholds
@@ -527,85 +382,18 @@ class MarginThresholds:
             raise InvalidInputError(msg)
 
 
+# The presets; their documentation is in levrisk.margin, which publishes them.
 BINANCE_CROSS_3X = MarginThresholds(
     liquidation="1.1", margin_call="1.3", initial_risk_ratio="1.5", max_leverage=3, transfer_out=2
 )
-"""Binance cross margin classic, 3x account: call 1.3, liquidation 1.1, IRR 1.5, transfer out 2.
-
-Source: Binance, "Cross Margin Classic" FAQ; :ref:`rule-margin-level` [published].
-"""
 
 BINANCE_CROSS_5X = MarginThresholds(
     liquidation="1.1", margin_call="1.3", initial_risk_ratio="1.25", max_leverage=5, transfer_out=2
 )
-"""Binance cross margin classic, 5x account: call 1.3, liquidation 1.1, IRR 1.25, transfer out 2.
-
-Source: Binance, "Cross Margin Classic" FAQ; :ref:`rule-margin-level` [published].
-"""
 
 BINANCE_ISOLATED_10X_TIER1 = MarginThresholds(
     liquidation="1.05", margin_call="1.09", initial_risk_ratio="1.111", max_leverage=10
 )
-"""Binance isolated margin, 10x pair family, tier 1: liquidation 1.05, call 1.09, IRR 1.111.
-
-Per-pair tiers change; build current ones with :class:`IsolatedTier` from the API's
-``isolatedMarginTier`` data. Source: Binance, "Isolated Margin Tiers"; :ref:`rule-margin-level`
-[published].
-"""
-
-
-@exact
-def margin_status(level: NumberLike | None, thresholds: MarginThresholds) -> MarginStatus:
-    r"""The Binance status name of a margin level.
-
-    See :data:`MarginStatus` for the exact boundaries (each threshold is inclusive on
-    the risky side: ``ML ≤ liquidation`` is ``FORCE_LIQUIDATION``).
-
-    Args:
-        level: a margin level, or ``None`` for an account with no liabilities.
-        thresholds: the venue's :class:`MarginThresholds`.
-
-    Returns:
-        One of ``EXCESSIVE``, ``NORMAL``, ``MARGIN_CALL``, ``PRE_LIQUIDATION``,
-        ``FORCE_LIQUIDATION``.
-
-    Raises:
-        InvalidInputError: when ``level`` is not a number ≥ 0 or ``None``, or
-            ``thresholds`` is not a :class:`MarginThresholds`.
-
-    References:
-        Binance API ``marginLevelStatus``; :ref:`rule-margin-level` [published names, boundaries
-        as documented here].
-
-    Examples:
-        >>> margin_status("1.1", BINANCE_CROSS_3X)
-        'FORCE_LIQUIDATION'
-        >>> margin_status("1.3", BINANCE_CROSS_3X)
-        'MARGIN_CALL'
-        >>> margin_status("2", BINANCE_CROSS_3X), margin_status("2.01", BINANCE_CROSS_3X)
-        ('NORMAL', 'EXCESSIVE')
-
-    .. versionadded:: 0.1.0
-    """
-    if not isinstance(thresholds, MarginThresholds):
-        msg = f"thresholds must be MarginThresholds, got {thresholds!r}"
-        raise InvalidInputError(msg)
-    if level is None:
-        return "EXCESSIVE"
-    value = to_decimal(level, name="level")
-    if value < 0:
-        msg = f"level must not be negative, got {level!r}"
-        raise InvalidInputError(msg)
-    t = thresholds
-    if value <= t.liquidation:
-        return "FORCE_LIQUIDATION"
-    if t.pre_liquidation is not None and value <= t.pre_liquidation:
-        return "PRE_LIQUIDATION"
-    if value <= t.margin_call:
-        return "MARGIN_CALL"
-    if t.transfer_out is not None and value > t.transfer_out:
-        return "EXCESSIVE"
-    return "NORMAL"
 
 
 # ----------------------------------------------------------------- isolated tiers
@@ -614,14 +402,6 @@ def margin_status(level: NumberLike | None, thresholds: MarginThresholds) -> Mar
 def _tier_number(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         msg = f"{attribute.name} must be an integer ≥ 1, got {value!r}"
-        raise InvalidInputError(msg)
-
-
-def _thresholds_validator(
-    _instance: object, attribute: attrs.Attribute[Any], value: object
-) -> None:
-    if not isinstance(value, MarginThresholds):
-        msg = f"{attribute.name} must be MarginThresholds, got {value!r}"
         raise InvalidInputError(msg)
 
 
@@ -652,7 +432,7 @@ class IsolatedTier:
     """
 
     tier: int = attrs.field(validator=_tier_number)
-    thresholds: MarginThresholds = attrs.field(validator=_thresholds_validator)
+    thresholds: MarginThresholds = attrs.field(validator=instance_of(MarginThresholds))
     base_borrow_limit: Decimal = attrs.field(converter=number, validator=positive)
     quote_borrow_limit: Decimal = attrs.field(converter=number, validator=positive)
 
@@ -758,241 +538,120 @@ class IsolatedTierTable:
         raise InsufficientMarginError(msg)
 
 
-# ----------------------------------------------------------------- liquidation price
+def _thresholds(value: object) -> MarginThresholds | IsolatedTierTable:
+    """``value`` when it is :class:`MarginThresholds` or an :class:`IsolatedTierTable`."""
+    if not isinstance(value, (MarginThresholds, IsolatedTierTable)):
+        msg = f"thresholds must be MarginThresholds or an IsolatedTierTable, got {value!r}"
+        raise InvalidInputError(msg)
+    return value
 
 
-@exact
-def liquidation_price(
-    account: MarginAccount, *, asset: str, prices: PriceMap, liquidation_level: NumberLike
-) -> Decimal | None:
-    r"""The price of one asset at which the margin level falls to the liquidation level.
+# ----------------------------------------------------------------- trades
 
-    Only ``asset`` moves; every other asset stays at its given price. With ``A_x`` the
-    amount of ``asset`` held, ``D_x`` its principal plus interest owed, ``A_o`` and
-    ``D_o`` the value of everything else held and owed:
 
-    .. math::
+def _aware_validator(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    aware_datetime(value, attribute.name)
 
-        \frac{A_o + A_x\,l}{D_o + D_x\,l} = ML^*
-        \quad\Longrightarrow\quad
-        l = \frac{ML^* D_o - A_o}{A_x - ML^* D_x}
 
-    A zero denominator or a result ≤ 0 means the level never reaches ``ML*`` by moving
-    this asset: the function returns ``None``. An isolated short holding only quote
-    gives ``l = quote_balance / (ML* · (Q + I))``.
+@attrs.frozen(kw_only=True)
+class MarginTrade:
+    r"""An opened spot-margin trade (built by :func:`open_short` / :func:`open_long`).
 
-    Args:
-        account: an :class:`IsolatedMarginAccount` or a :class:`CrossMarginAccount`.
-        asset: the asset whose price moves (held or owed by the account).
-        prices: current prices of the other assets in the account's quote.
-        liquidation_level: ``ML*``, e.g. ``thresholds.liquidation``.
-
-    Returns:
-        The liquidation price of ``asset`` in the account's quote, or ``None``.
-
-    Raises:
-        InvalidInputError: for a bad account, price or level, an asset the account
-            neither holds nor owes, the quote asset itself (its price is 1 by definition,
-            and a price given for it must be 1), or a missing price of another asset.
-
-    References:
-        Binance, "Margin Level" (liquidation at ``ML ≤ 1.1``); :ref:`rule-spot-liquidation`
-        [published definition, derived closed form].
-
-    Examples:
-        Cross, 10,000 USDT own + 20,000 USDT borrowed, 1 BTC bought at 30,000:
-
-        >>> acct = CrossMarginAccount(
-        ...     balances={"BTC": 1, "USDT": 0}, loans=[Loan(asset="USDT", principal=20_000)]
-        ... )
-        >>> liquidation_price(acct, asset="BTC", prices={"BTC": 30_000}, liquidation_level="1.1")
-        Decimal('22000')
+    Attributes:
+        side: ``"short"`` or ``"long"``.
+        base: the base asset (``"BTC"``).
+        quote: the quote asset (``"USDT"``).
+        collateral: own capital put in, in quote.
+        leverage: ``L``; the borrow is worth ``collateral · (L − 1)``.
+        entry_price: the trade price ``P₀``, quote per base.
+        quantity: base sold (short) or base received after fees (long).
+        borrowed: the loan, in the borrowed asset (base for a short, quote for a long).
+        quote_amount: a short's sale proceeds after fees, or the quote a long spent
+            (fees included), in quote.
+        open_fee: the opening fee's quote value.
+        fee_rate: the opening fee rate.
+        fee_convention: its :data:`FeeConvention`.
+        account: the pair's balances and loans right after the trade
+            (``account.to_cross()`` for a cross account).
+        thresholds: the :class:`MarginThresholds` in force (the tier's, for a table).
+        margin_level: the margin level right after the trade, at ``entry_price``.
+        liquidation_price: the base price at which the margin level reaches
+            ``thresholds.liquidation``, or ``None``.
+        opened_at: when the loan was taken (timezone-aware).
 
     .. versionadded:: 0.1.0
     """
-    acct = _account(account)
-    x = _asset(asset, "asset")
-    p = _prices(prices)
-    level = positive_number(liquidation_level, "liquidation_level")
-    balances, liabilities = acct.balances, acct.liabilities
-    if x not in balances and x not in liabilities:
-        msg = f"asset {x!r} is neither held nor owed by the account"
-        raise InvalidInputError(msg)
-    if x == acct.quote:
-        msg = f"asset must not be the quote {x!r}: prices are in it, so its price never moves"
-        raise InvalidInputError(msg)
-    _price_of(p, acct.quote, acct.quote)  # a price given for the quote itself must be 1
-    held = balances.get(x, Decimal(0))
-    owed = liabilities.get(x, Decimal(0))
-    others_held = _value_of({a: v for a, v in balances.items() if a != x}, p, acct.quote)
-    others_owed = _value_of({a: v for a, v in liabilities.items() if a != x}, p, acct.quote)
-    denominator = held - level * owed
-    if denominator == 0:
-        return None
-    result = (level * others_owed - others_held) / denominator
-    return result if result > 0 else None
+
+    side: Side = attrs.field(validator=one_of(Side))
+    base: str = attrs.field(validator=_asset_validator)
+    quote: str = attrs.field(validator=_asset_validator)
+    collateral: Decimal = attrs.field(converter=number, validator=positive)
+    leverage: Decimal = attrs.field(converter=number, validator=positive)
+    entry_price: Decimal = attrs.field(converter=number, validator=positive)
+    quantity: Decimal = attrs.field(converter=number, validator=positive)
+    borrowed: Decimal = attrs.field(converter=number, validator=positive)
+    quote_amount: Decimal = attrs.field(converter=number, validator=positive)
+    open_fee: Decimal = attrs.field(converter=number, validator=non_negative)
+    fee_rate: Decimal = attrs.field(converter=number, validator=fraction)
+    fee_convention: FeeConvention = attrs.field(validator=one_of(FeeConvention))
+    account: IsolatedMarginAccount = attrs.field(validator=instance_of(IsolatedMarginAccount))
+    thresholds: MarginThresholds = attrs.field(validator=instance_of(MarginThresholds))
+    margin_level: Decimal = attrs.field(converter=number, validator=positive)
+    liquidation_price: Decimal | None = attrs.field(converter=optional_number, validator=positive)
+    opened_at: dt.datetime = attrs.field(validator=_aware_validator)
+
+    @property
+    def borrowed_asset(self) -> str:
+        """The asset owed: ``base`` for a short, ``quote`` for a long."""
+        return self.base if self.side == "short" else self.quote
+
+    @property
+    def proceeds(self) -> Decimal | None:
+        """A short's sale proceeds after fees, in quote (``None`` for a long)."""
+        return self.quote_amount if self.side == "short" else None
+
+    @property
+    def cost(self) -> Decimal | None:
+        """The quote a long spent, fees included (``None`` for a short)."""
+        return self.quote_amount if self.side == "long" else None
+
+    @property
+    @exact
+    def notional(self) -> Decimal:
+        """``quantity · entry_price``: the trade's value in quote at entry, before fees."""
+        return self.quantity * self.entry_price
 
 
-# ----------------------------------------------------------------- max borrowable
+@attrs.frozen(kw_only=True)
+class MarginPnL:
+    r"""The PnL of a closed spot-margin trade (built by :func:`close`), in quote.
 
+    ``net_pnl = gross_pnl − trading_fees − interest_value``.
 
-@exact
-def max_borrowable(
-    account: MarginAccount,
-    *,
-    asset: str,
-    prices: PriceMap,
-    thresholds: MarginThresholds | IsolatedTierTable,
-) -> Decimal:
-    r"""The largest amount of ``asset`` that may still be borrowed.
-
-    A borrow of value ``v`` adds ``v`` to both assets and liabilities, and is allowed
-    while the margin level stays at or above the initial risk ratio:
-
-    .. math::
-
-        \frac{A + v}{D + v} \ge IRR
-        \quad\Longrightarrow\quad
-        \text{max\_borrow} = \frac{A - IRR \cdot D}{(IRR - 1)\, p_{asset}}
-
-    With an :class:`IsolatedTierTable` this is computed per tier, capped by the tier's
-    borrow limit less the principal already borrowed, and the largest amount any tier
-    allows is returned (a tier applies only while the other asset's borrowing fits it).
-
-    Args:
-        account: an :class:`IsolatedMarginAccount` or a :class:`CrossMarginAccount`.
-        asset: the asset to borrow (for an isolated account, its base or quote).
-        prices: prices in the account's quote (the quote may be omitted).
-        thresholds: :class:`MarginThresholds` (their initial risk ratio applies), or an
-            isolated pair's :class:`IsolatedTierTable`.
-
-    Returns:
-        The amount of ``asset`` (≥ 0; 0 when the account may not borrow more).
-
-    Raises:
-        InvalidInputError: for bad input, a missing price, an asset outside an isolated
-            pair, or a tier table with a cross account.
-
-    References:
-        Binance, "Isolated Margin Max Borrow" and "Initial Risk Ratio";
-        :ref:`rule-spot-trades` and :ref:`rule-isolated-max-borrow` [published].
-
-    Examples:
-        3,000 USDT on a 3x cross account may borrow 6,000 USDT worth, 0.1 BTC at 60,000:
-
-        >>> acct = CrossMarginAccount(balances={"USDT": 3000})
-        >>> max_borrowable(acct, asset="BTC", prices={"BTC": 60_000}, thresholds=BINANCE_CROSS_3X)
-        Decimal('0.1')
+    Attributes:
+        trade: the :class:`MarginTrade` closed.
+        exit_price: ``P₁``, quote per base.
+        closed_at: when it was closed.
+        gross_pnl: ``Q·(P₀ − P₁)`` for a short, ``Q·(P₁ − P₀)`` for a long.
+        open_fee: the quote value of the opening fee.
+        close_fee: the quote value of the closing fee.
+        trading_fees: ``open_fee + close_fee``.
+        interest: the interest accrued, in the borrowed asset.
+        interest_value: its quote value (``interest · P₁`` for a short).
+        net_pnl: what the trade earned after fees and interest.
+        roi: ``net_pnl / collateral`` (a fraction: ``0.5`` is 50 %).
 
     .. versionadded:: 0.1.0
     """
-    acct = _account(account)
-    x = _asset(asset, "asset")
-    p = _prices(prices)
-    if isinstance(acct, IsolatedMarginAccount) and x not in {acct.base, acct.quote}:
-        msg = f"asset must be {acct.base!r} or {acct.quote!r} for this pair, got {x!r}"
-        raise InvalidInputError(msg)
-    price = _price_of(p, x, acct.quote)
-    assets = _value_of(acct.balances, p, acct.quote)
-    debt = _value_of(acct.liabilities, p, acct.quote)
 
-    def by_margin(t: MarginThresholds) -> Decimal:
-        irr = t.initial_risk_ratio
-        return (assets - irr * debt) / (irr - 1) / price
-
-    if isinstance(thresholds, MarginThresholds):
-        return max(by_margin(thresholds), Decimal(0))
-    if not isinstance(thresholds, IsolatedTierTable):
-        msg = f"thresholds must be MarginThresholds or an IsolatedTierTable, got {thresholds!r}"
-        raise InvalidInputError(msg)
-    if not isinstance(acct, IsolatedMarginAccount):
-        msg = "an IsolatedTierTable applies to an IsolatedMarginAccount, got a cross account"
-        raise InvalidInputError(msg)
-    borrowed = acct.borrowed
-    is_base = x == acct.base
-    mine = borrowed.get(x, Decimal(0))
-    other = borrowed.get(acct.quote if is_base else acct.base, Decimal(0))
-    best = Decimal(0)
-    for tier in thresholds.tiers:
-        own_limit, other_limit = (
-            (tier.base_borrow_limit, tier.quote_borrow_limit)
-            if is_base
-            else (tier.quote_borrow_limit, tier.base_borrow_limit)
-        )
-        if other <= other_limit:
-            best = max(best, min(by_margin(tier.thresholds), own_limit - mine))
-    return best
-
-
-_Account = TypeVar("_Account", IsolatedMarginAccount, CrossMarginAccount)
-
-
-@exact
-def borrow(
-    account: _Account,
-    *,
-    asset: str,
-    amount: NumberLike,
-    prices: PriceMap,
-    thresholds: MarginThresholds | IsolatedTierTable,
-) -> _Account:
-    r"""Borrow ``amount`` of ``asset``: the account after the loan, if it is allowed.
-
-    The borrowed amount is added to the balance and owed as a new :class:`Loan` (no
-    interest yet). The amount may not exceed :func:`max_borrowable`.
-
-    Args:
-        account: an :class:`IsolatedMarginAccount` or a :class:`CrossMarginAccount`.
-        asset: the asset to borrow.
-        amount: how much (> 0), in units of ``asset``.
-        prices: prices in the account's quote (the quote may be omitted).
-        thresholds: :class:`MarginThresholds` or an :class:`IsolatedTierTable`.
-
-    Returns:
-        A new account of the same kind.
-
-    Raises:
-        InsufficientMarginError: when ``amount`` exceeds the maximum borrowable.
-        InvalidInputError: for bad input (as :func:`max_borrowable`).
-
-    References:
-        Binance, "Initial Risk Ratio"; :ref:`rule-spot-trades` and :ref:`rule-isolated-max-borrow`
-        [published].
-
-    Examples:
-        >>> acct = CrossMarginAccount(balances={"USDT": 3000})
-        >>> after = borrow(
-        ...     acct, asset="BTC", amount="0.1", prices={"BTC": 60_000}, thresholds=BINANCE_CROSS_3X
-        ... )
-        >>> margin_level(after, {"BTC": 60_000})
-        Decimal('1.5')
-        >>> try:
-        ...     borrow(
-        ...         acct,
-        ...         asset="BTC",
-        ...         amount="0.11",
-        ...         prices={"BTC": 60_000},
-        ...         thresholds=BINANCE_CROSS_3X,
-        ...     )
-        ... except InsufficientMarginError as error:
-        ...     print(error)
-        amount '0.11' of 'BTC' exceeds the maximum borrowable 0.1
-
-    .. versionadded:: 0.1.0
-    """
-    limit = max_borrowable(account, asset=asset, prices=prices, thresholds=thresholds)
-    value = positive_number(amount, "amount")
-    if value > limit:
-        msg = f"amount {amount!r} of {asset!r} exceeds the maximum borrowable {limit}"
-        raise InsufficientMarginError(msg)
-    loans = (*account.loans, Loan(asset=asset, principal=value))
-    if isinstance(account, IsolatedMarginAccount):
-        return attrs.evolve(
-            account,
-            base_balance=account.base_balance + (value if asset == account.base else 0),
-            quote_balance=account.quote_balance + (value if asset == account.quote else 0),
-            loans=loans,
-        )
-    balances = dict(account.balances)
-    balances[asset] = balances.get(asset, Decimal(0)) + value
-    return attrs.evolve(account, balances=balances, loans=loans)
+    trade: MarginTrade = attrs.field(validator=instance_of(MarginTrade))
+    exit_price: Decimal = attrs.field(converter=number, validator=positive)
+    closed_at: dt.datetime = attrs.field(validator=_aware_validator)
+    gross_pnl: Decimal = attrs.field(converter=number, validator=finite)
+    open_fee: Decimal = attrs.field(converter=number, validator=non_negative)
+    close_fee: Decimal = attrs.field(converter=number, validator=non_negative)
+    trading_fees: Decimal = attrs.field(converter=number, validator=non_negative)
+    interest: Decimal = attrs.field(converter=number, validator=non_negative)
+    interest_value: Decimal = attrs.field(converter=number, validator=non_negative)
+    net_pnl: Decimal = attrs.field(converter=number, validator=finite)
+    roi: Decimal = attrs.field(converter=number, validator=finite)
