@@ -306,13 +306,8 @@ class RateSchedule:
     def from_yearly(cls, yearly_rate: NumberLike, *, since: datetime | None = None) -> RateSchedule:
         """A constant schedule from a yearly rate (``hourly = yearly / (365 · 24)``).
 
-        Args:
-            yearly_rate: the yearly rate as a fraction, ≥ 0.
-            since: the instant the rate applies from; ``None`` (default): every instant.
-
-        Raises:
-            InvalidInputError: when ``yearly_rate`` is negative or not a number, or
-                ``since`` is not an aware datetime.
+        As :meth:`from_daily`, with ``yearly_rate`` (a fraction, ≥ 0) converted by
+        :func:`hourly_from_yearly`'s rule; errors name ``yearly_rate``.
 
         Examples:
             >>> RateSchedule.from_yearly("0.0876").changes[0].hourly_rate

@@ -25,12 +25,13 @@ from levrisk.margin._model import (
     PriceMap,
     _account,
     _asset,
+    _by_asset,
     _price_of,
     _prices,
     _thresholds,
     _value_of,
 )
-from levrisk.numbers import NumberLike, exact, to_decimal
+from levrisk.numbers import NumberLike, exact
 
 # ----------------------------------------------------------------- margin level
 
@@ -119,17 +120,9 @@ def collateral_margin_level(
     """
     acct = _account(account)
     p = _prices(prices)
-    if not isinstance(collateral_ratios, Mapping):
-        msg = f"collateral_ratios must be a mapping of asset to ratio, got {collateral_ratios!r}"
-        raise InvalidInputError(msg)
-    ratios: dict[str, Decimal] = {}
-    for key, raw in collateral_ratios.items():
-        asset = _asset(key, "collateral_ratios key")
-        ratio = to_decimal(raw, name=f"collateral_ratios[{asset!r}]")
-        if not 0 <= ratio <= 1:
-            msg = f"collateral_ratios[{asset!r}] must be in [0, 1], got {raw!r}"
-            raise InvalidInputError(msg)
-        ratios[asset] = ratio
+    ratios = _by_asset(
+        collateral_ratios, "collateral_ratios", "ratio", lambda v: 0 <= v <= 1, "be in [0, 1]"
+    )
     debt = _value_of(acct.liabilities, p, acct.quote)
     adjusted = {a: amount * ratios.get(a, Decimal(1)) for a, amount in acct.balances.items()}
     assets = _value_of(adjusted, p, acct.quote)

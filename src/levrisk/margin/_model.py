@@ -7,7 +7,7 @@ re-exported there. The asset and price checks every spot-margin function shares 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, TypeAlias
 
@@ -51,19 +51,29 @@ def _asset_validator(_instance: object, attribute: attrs.Attribute[Any], value: 
     _asset(value, attribute.name)
 
 
-def _prices(prices: object) -> dict[str, Decimal]:
-    if not isinstance(prices, Mapping):
-        msg = f"prices must be a mapping of asset to price, got {prices!r}"
+def _by_asset(
+    value: object, name: str, what: str, valid: Callable[[Decimal], bool], rule: str
+) -> dict[str, Decimal]:
+    """A mapping asset → number checked entry by entry: ``name[asset] must <rule>``.
+
+    The one check of the per-asset mappings (prices, balances, collateral ratios).
+    """
+    if not isinstance(value, Mapping):
+        msg = f"{name} must be a mapping of asset to {what}, got {value!r}"
         raise InvalidInputError(msg)
     result: dict[str, Decimal] = {}
-    for key, raw in prices.items():
-        asset = _asset(key, "prices key")
-        value = to_decimal(raw, name=f"prices[{asset!r}]")
-        if value <= 0:
-            msg = f"prices[{asset!r}] must be positive, got {raw!r}"
+    for key, raw in value.items():
+        asset = _asset(key, f"{name} key")
+        amount = to_decimal(raw, name=f"{name}[{asset!r}]")
+        if not valid(amount):
+            msg = f"{name}[{asset!r}] must {rule}, got {raw!r}"
             raise InvalidInputError(msg)
-        result[asset] = value
+        result[asset] = amount
     return result
+
+
+def _prices(prices: object) -> dict[str, Decimal]:
+    return _by_asset(prices, "prices", "price", lambda v: v > 0, "be positive")
 
 
 def _price_of(prices: Mapping[str, Decimal], asset: str, quote: str) -> Decimal:
@@ -130,23 +140,31 @@ def _sum_by_asset(loans: Iterable[Loan], *, principal_only: bool = False) -> dic
     return result
 
 
+class _Owing:
+    """What an account owes, summed from its loans (both account kinds)."""
+
+    __slots__ = ()
+    loans: tuple[Loan, ...]
+
+    @property
+    @exact
+    def liabilities(self) -> dict[str, Decimal]:
+        """Principal plus interest owed per asset (assets with no loan are absent)."""
+        return _sum_by_asset(self.loans)
+
+    @property
+    @exact
+    def borrowed(self) -> dict[str, Decimal]:
+        """Principal owed per asset, without interest (what isolated tier limits count)."""
+        return _sum_by_asset(self.loans, principal_only=True)
+
+
 def _balances(value: Mapping[str, NumberLike]) -> Mapping[str, Decimal]:
-    if not isinstance(value, Mapping):
-        msg = f"balances must be a mapping of asset to amount, got {value!r}"
-        raise InvalidInputError(msg)
-    data: dict[str, Decimal] = {}
-    for key, raw in value.items():
-        asset = _asset(key, "balances key")
-        amount = to_decimal(raw, name=f"balances[{asset!r}]")
-        if amount < 0:
-            msg = f"balances[{asset!r}] must not be negative, got {raw!r}"
-            raise InvalidInputError(msg)
-        data[asset] = amount
-    return FrozenMap(data)
+    return FrozenMap(_by_asset(value, "balances", "amount", lambda v: v >= 0, "not be negative"))
 
 
 @attrs.frozen(kw_only=True)
-class IsolatedMarginAccount:
+class IsolatedMarginAccount(_Owing):
     r"""An isolated margin account: the balances and loans of one trading pair.
 
     Args:
@@ -204,18 +222,6 @@ class IsolatedMarginAccount:
         """The amounts held, ``{base: base_balance, quote: quote_balance}``."""
         return {self.base: self.base_balance, self.quote: self.quote_balance}
 
-    @property
-    @exact
-    def liabilities(self) -> dict[str, Decimal]:
-        """Principal plus interest owed per asset (assets with no loan are absent)."""
-        return _sum_by_asset(self.loans)
-
-    @property
-    @exact
-    def borrowed(self) -> dict[str, Decimal]:
-        """Principal owed per asset, without interest (what tier limits count)."""
-        return _sum_by_asset(self.loans, principal_only=True)
-
     def to_cross(self) -> CrossMarginAccount:
         """The same balances and loans as a :class:`CrossMarginAccount` valued in ``quote``.
 
@@ -227,7 +233,7 @@ class IsolatedMarginAccount:
 
 
 @attrs.frozen(kw_only=True)
-class CrossMarginAccount:
+class CrossMarginAccount(_Owing):
     r"""A cross margin account: balances and loans of any number of assets.
 
     Args:
@@ -254,18 +260,6 @@ class CrossMarginAccount:
     balances: Mapping[str, Decimal] = attrs.field(converter=_balances)
     loans: tuple[Loan, ...] = attrs.field(default=(), converter=_loans)
     quote: str = attrs.field(default="USDT", converter=_asset_converter, validator=_asset_validator)
-
-    @property
-    @exact
-    def liabilities(self) -> dict[str, Decimal]:
-        """Principal plus interest owed per asset (assets with no loan are absent)."""
-        return _sum_by_asset(self.loans)
-
-    @property
-    @exact
-    def borrowed(self) -> dict[str, Decimal]:
-        """Principal owed per asset, without interest."""
-        return _sum_by_asset(self.loans, principal_only=True)
 
 
 MarginAccount: TypeAlias = (

@@ -20,9 +20,8 @@ from levrisk.margin._model import MarginPnL, MarginTrade
 from levrisk.numbers import NumberLike, exact, to_decimal
 
 
-def _closing_terms(
+def _closing_terms(  # noqa: PLR0917 - close()'s closing arguments, passed on in order
     trade: object,
-    *,
     at: dt.datetime | None,
     schedule: RateSchedule | NumberLike | None,
     hourly_rate: RateSchedule | NumberLike | None,
@@ -163,13 +162,7 @@ def close(
     """
     p1 = positive_number(exit_price, "exit_price")
     t, f1, interest = _closing_terms(
-        trade,
-        at=at,
-        schedule=schedule,
-        hourly_rate=hourly_rate,
-        fee_rate=fee_rate,
-        counting=counting,
-        waived_hours=waived_hours,
+        trade, at, schedule, hourly_rate, fee_rate, counting, waived_hours
     )
     if t.side == "short":
         repay = t.quantity + interest
@@ -276,13 +269,7 @@ def break_even_price(
     .. versionadded:: 0.1.0
     """
     t, f1, interest = _closing_terms(
-        trade,
-        at=at,
-        schedule=schedule,
-        hourly_rate=hourly_rate,
-        fee_rate=fee_rate,
-        counting=counting,
-        waived_hours=waived_hours,
+        trade, at, schedule, hourly_rate, fee_rate, counting, waived_hours
     )
     return _exit_price(t, Decimal(0), interest=interest, fee_rate=f1)  # > 0: proceeds, C·L > 0
 
@@ -349,13 +336,7 @@ def price_for_net_pnl(
     """
     target = to_decimal(net_pnl, name="net_pnl")
     t, f1, interest = _closing_terms(
-        trade,
-        at=at,
-        schedule=schedule,
-        hourly_rate=hourly_rate,
-        fee_rate=fee_rate,
-        counting=counting,
-        waived_hours=waived_hours,
+        trade, at, schedule, hourly_rate, fee_rate, counting, waived_hours
     )
     price = _exit_price(t, target, interest=interest, fee_rate=f1)
     return price if price > 0 else None

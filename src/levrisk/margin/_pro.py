@@ -5,7 +5,7 @@ The private part of :mod:`levrisk.margin` for :ref:`rule-cross-margin-pro`; re-e
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import ROUND_CEILING, Decimal
 from typing import Final
 
@@ -108,6 +108,22 @@ def _liability_values(
     }
 
 
+def _per_liability(
+    account: object,
+    prices: PriceMap,
+    tiers: object,
+    margin: Callable[[BracketTable, Decimal], Decimal],
+) -> Decimal:
+    """``Σ_c margin(table_c, V_c)`` over the liability assets ``c`` of a Pro account."""
+    acct = require(account, CrossMarginAccount, "account")
+    p = _prices(prices)
+    tables = _tables(tiers)
+    return sum(
+        (margin(_table_for(tables, c), value) for c, value in _liability_values(acct, p).items()),
+        Decimal(0),
+    )
+
+
 def _net_equity(account: CrossMarginAccount, prices: Mapping[str, Decimal]) -> Decimal:
     return _value_of(account.balances, prices, account.quote) - _value_of(
         account.liabilities, prices, account.quote
@@ -158,16 +174,7 @@ def pro_maintenance_margin(
 
     .. versionadded:: 0.1.0
     """
-    acct = require(account, CrossMarginAccount, "account")
-    p = _prices(prices)
-    tables = _tables(tiers)
-    return sum(
-        (
-            _table_for(tables, asset).maintenance_margin(value)
-            for asset, value in _liability_values(acct, p).items()
-        ),
-        Decimal(0),
-    )
+    return _per_liability(account, prices, tiers, BracketTable.maintenance_margin)
 
 
 @exact
@@ -211,16 +218,7 @@ def pro_initial_margin(
 
     .. versionadded:: 0.1.0
     """
-    acct = require(account, CrossMarginAccount, "account")
-    p = _prices(prices)
-    tables = _tables(tiers)
-    return sum(
-        (
-            _initial_margin(_table_for(tables, asset), value)
-            for asset, value in _liability_values(acct, p).items()
-        ),
-        Decimal(0),
-    )
+    return _per_liability(account, prices, tiers, _initial_margin)
 
 
 @exact
