@@ -1464,8 +1464,9 @@ class TestRateKeyword:
     def test_rate_without_time_names_the_keyword(self, keyword: str) -> None:
         """A rate without a closing time names the keyword it came by."""
         trade = open_short(3000, leverage=3, price=60_000, opened_at=T0)
+        rate: dict[str, Any] = {keyword: "0.1"}
         with pytest.raises(InvalidInputError, match=rf"at is needed .* at {keyword}='0.1'"):
-            break_even_price(trade, **{keyword: "0.1"})
+            break_even_price(trade, **rate)
 
     def test_not_both(self) -> None:
         """Both keywords at once are an error, for every entry point."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 
@@ -270,7 +270,8 @@ def max_borrowable(
     return best
 
 
-_Account = TypeVar("_Account", IsolatedMarginAccount, CrossMarginAccount)
+if TYPE_CHECKING:  # for the type checker only: the docs then show the bare private name
+    _Account = TypeVar("_Account", IsolatedMarginAccount, CrossMarginAccount)
 
 
 @exact
