@@ -284,18 +284,17 @@ def _value_of(amounts: Mapping[str, Decimal], prices: Mapping[str, Decimal], quo
 # ----------------------------------------------------------------- thresholds
 
 
-def _at_least_one(_instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
-    positive(_instance, attribute, value)
-    if value < 1:
-        msg = f"{attribute.name} must be at least 1, got {value!r}"
-        raise InvalidInputError(msg)
+def _from_one(*, strict: bool) -> Callable[[object, attrs.Attribute[Any], Decimal], None]:
+    """A validator of a margin level or leverage: a number ≥ 1 (``strict``: > 1)."""
+    bound = "above 1" if strict else "at least 1"
 
+    def validate(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
+        positive(instance, attribute, value)
+        if value < 1 or (strict and value == 1):
+            msg = f"{attribute.name} must be {bound}, got {value!r}"
+            raise InvalidInputError(msg)
 
-def _above_one(_instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
-    positive(_instance, attribute, value)
-    if value <= 1:
-        msg = f"{attribute.name} must be above 1, got {value!r}"
-        raise InvalidInputError(msg)
+    return validate
 
 
 @attrs.frozen(kw_only=True)
@@ -332,10 +331,10 @@ class MarginThresholds:
     .. versionadded:: 0.1.0
     """
 
-    liquidation: Decimal = attrs.field(converter=number, validator=_at_least_one)
+    liquidation: Decimal = attrs.field(converter=number, validator=_from_one(strict=False))
     margin_call: Decimal = attrs.field(converter=number, validator=positive)
-    initial_risk_ratio: Decimal = attrs.field(converter=number, validator=_above_one)
-    max_leverage: Decimal = attrs.field(converter=number, validator=_above_one)
+    initial_risk_ratio: Decimal = attrs.field(converter=number, validator=_from_one(strict=True))
+    max_leverage: Decimal = attrs.field(converter=number, validator=_from_one(strict=True))
     transfer_out: Decimal | None = attrs.field(
         default=None, converter=optional_number, validator=positive
     )
