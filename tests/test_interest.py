@@ -22,6 +22,9 @@ from levrisk.interest import (
     RateChange,
     RateSchedule,
     Repayment,
+    _given_rate,
+    _hourly,
+    _schedule,
     accrual_times,
     accrued_interest,
     hourly_from_daily,
@@ -29,7 +32,7 @@ from levrisk.interest import (
     loan_state,
 )
 from levrisk.numbers import PRECISION, round_to_step
-from strategies import hourly_rates, instants, principals
+from strategies import decimals, hourly_rates, instants, principals
 
 UTC = timezone.utc
 HOUR = timedelta(hours=1)
@@ -287,6 +290,44 @@ class TestConversions:
         """Negative and non-numeric rates raise InvalidInputError naming ``rate``."""
         with pytest.raises(InvalidInputError, match=match):
             func(rate)
+
+
+class TestOneConversion:
+    """rule-interest: the functions and the schedule constructors share one conversion."""
+
+    @given(rate=decimals("0", "10", places=8))
+    def test_daily_and_yearly_agree(self, rate: Decimal) -> None:
+        """hourly_from_daily/yearly and RateSchedule.from_daily/yearly give the same rate."""
+        assert RateSchedule.from_daily(rate).changes[0].hourly_rate == hourly_from_daily(rate)
+        assert RateSchedule.from_yearly(rate).changes[0].hourly_rate == hourly_from_yearly(rate)
+
+    def test_helper(self) -> None:
+        """_hourly divides by the period's hours and names the argument it checks."""
+        assert _hourly("0.24", "r", 24) == Decimal("0.01")
+        with pytest.raises(InvalidInputError, match=r"^r must not be negative"):
+            _hourly("-1", "r", 24)
+
+
+class TestRateKeyword:
+    """rule-interest: ``schedule`` is the rate keyword; ``hourly_rate`` its deprecated alias."""
+
+    def test_given_rate(self) -> None:
+        """The rate and the keyword it came by; neither is (None, schedule); both is an error."""
+        assert _given_rate("0.1", None) == ("0.1", "schedule")
+        assert _given_rate(None, "0.1") == ("0.1", "hourly_rate")
+        assert _given_rate(None, None) == (None, "schedule")
+        with pytest.raises(InvalidInputError, match="give schedule or hourly_rate, not both"):
+            _given_rate(0, 0)
+
+    def test_schedule_names_the_keyword(self) -> None:
+        """A number becomes a constant schedule; a bad one is reported under its keyword."""
+        assert _schedule("0.1") == RateSchedule.constant("0.1")
+        schedule = RateSchedule.from_daily("0.24")
+        assert _schedule(schedule, "hourly_rate") is schedule
+        with pytest.raises(InvalidInputError, match=r"^hourly_rate must not be negative"):
+            _schedule("-1", "hourly_rate")
+        with pytest.raises(InvalidInputError, match=r"^schedule must be a finite number"):
+            _schedule("x")
 
 
 class TestRateSchedule:

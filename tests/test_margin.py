@@ -50,6 +50,8 @@ from levrisk.margin import (
     pro_margin_level,
     pro_max_borrowable,
 )
+from levrisk.margin._model import _by_asset
+from levrisk.margin._pnl import _buyback_fee, price_for_net_pnl
 from levrisk.numbers import PRECISION, round_to_step
 from strategies import decimals
 
@@ -1370,7 +1372,7 @@ class TestBreakEvenPrice:
         """A rate without a closing time cannot accrue: InvalidInputError."""
         trade = open_short(3000, leverage=3, price=60_000, opened_at=T0)
         with pytest.raises(InvalidInputError, match="at is needed to accrue interest"):
-            break_even_price(trade, hourly_rate="0.00001")
+            break_even_price(trade, schedule="0.00001")
 
     @given(
         collateral=collaterals,
@@ -1413,6 +1415,225 @@ class TestBreakEvenPrice:
         assert abs(pnl.net_pnl) <= TINY * collateral * lev
         if fee == close_fee == rate == 0:
             assert close_to(p, p0)
+
+
+class TestRateKeyword:
+    """schedule is the rate keyword; hourly_rate its deprecated alias (rule-interest)."""
+
+    def test_close_alias_still_works(self) -> None:
+        """close(hourly_rate=...) equals close(schedule=...) with the same constant rate."""
+        trade = open_short(3000, leverage=3, price=60_000, opened_at=T0)
+        by_alias = close(trade, exit_price=50_000, at=T1, hourly_rate="0.00001")
+        assert by_alias == close(trade, exit_price=50_000, at=T1, schedule="0.00001")
+        assert by_alias.interest > 0
+
+    def test_break_even_alias_still_works(self) -> None:
+        """break_even_price(hourly_rate=...) equals break_even_price(schedule=...)."""
+        trade = open_long(1000, leverage=2, price=100, opened_at=T0, fee_rate="0.001")
+        by_alias = break_even_price(trade, at=T1, hourly_rate="0.00001")
+        assert by_alias == break_even_price(trade, at=T1, schedule="0.00001")
+
+    def test_price_for_net_pnl_alias_still_works(self) -> None:
+        """price_for_net_pnl passes hourly_rate on like schedule."""
+        trade = open_short(3000, leverage=3, price=60_000, opened_at=T0)
+        by_alias = price_for_net_pnl(trade, net_pnl=-30, at=T1, hourly_rate="0.00001")
+        assert by_alias == price_for_net_pnl(trade, net_pnl=-30, at=T1, schedule="0.00001")
+
+    @pytest.mark.parametrize(
+        ("keyword", "call"),
+        [
+            ("schedule", lambda t, kw: close(t, exit_price=1, at=T1, **kw)),
+            ("hourly_rate", lambda t, kw: close(t, exit_price=1, at=T1, **kw)),
+            ("schedule", lambda t, kw: break_even_price(t, at=T1, **kw)),
+            ("hourly_rate", lambda t, kw: break_even_price(t, at=T1, **kw)),
+            ("hourly_rate", lambda t, kw: price_for_net_pnl(t, net_pnl=0, at=T1, **kw)),
+        ],
+        ids=["close", "close-alias", "break-even", "break-even-alias", "net-pnl-alias"],
+    )
+    def test_error_names_the_keyword_given(
+        self, keyword: str, call: Callable[[MarginTrade, dict[str, Any]], object]
+    ) -> None:
+        """A bad rate is reported under the keyword the caller used."""
+        trade = open_short(3000, leverage=3, price=60_000, opened_at=T0)
+        with pytest.raises(InvalidInputError, match=rf"^{keyword} must not be negative"):
+            call(trade, {keyword: "-1"})
+        with pytest.raises(InvalidInputError, match=rf"^{keyword} must be a finite number"):
+            call(trade, {keyword: "x"})
+
+    @pytest.mark.parametrize("keyword", ["schedule", "hourly_rate"])
+    def test_rate_without_time_names_the_keyword(self, keyword: str) -> None:
+        """A rate without a closing time names the keyword it came by."""
+        trade = open_short(3000, leverage=3, price=60_000, opened_at=T0)
+        rate: dict[str, Any] = {keyword: "0.1"}
+        with pytest.raises(InvalidInputError, match=rf"at is needed .* at {keyword}='0.1'"):
+            break_even_price(trade, **rate)
+
+    def test_not_both(self) -> None:
+        """Both keywords at once are an error, for every entry point."""
+        trade = open_short(3000, leverage=3, price=60_000, opened_at=T0)
+        with pytest.raises(InvalidInputError, match="schedule or hourly_rate, not both"):
+            break_even_price(trade, at=T1, schedule=0, hourly_rate=0)
+        with pytest.raises(InvalidInputError, match="schedule or hourly_rate, not both"):
+            price_for_net_pnl(trade, net_pnl=0, at=T1, schedule=0, hourly_rate=0)
+
+
+class TestPriceForNetPnl:
+    """The one exit-price inversion: close().net_pnl solved for the price (rule-spot-trades)."""
+
+    def test_examples(self) -> None:
+        """The seed short: +1,000 at 50,000, −30 at 60,300; a long's stop and target."""
+        short = open_short(3000, leverage=3, price=60_000, opened_at=T0)
+        assert price_for_net_pnl(short, net_pnl=1000) == 50_000
+        assert price_for_net_pnl(short, net_pnl=-30, at=T0, schedule=0) == 60_300
+        long = open_long(10_000, leverage=3, price=30_000, opened_at=T0)
+        assert price_for_net_pnl(long, net_pnl=-1000) == 29_000
+        assert price_for_net_pnl(long, net_pnl="1500.5") == Decimal("31500.5")
+
+    def test_no_positive_price(self) -> None:
+        """A short cannot earn its proceeds; a long cannot lose more than C·L + I: None."""
+        short = open_short(3000, leverage=3, price=60_000, opened_at=T0)
+        assert price_for_net_pnl(short, net_pnl=6000) is None
+        assert price_for_net_pnl(short, net_pnl="5999.99") is not None
+        long = open_long(10_000, leverage=3, price=30_000, opened_at=T0)
+        assert price_for_net_pnl(long, net_pnl=-30_000) is None
+        assert price_for_net_pnl(long, net_pnl=-29_999) == 1
+
+    def test_rejects(self) -> None:
+        """The target must be a number; the closing arguments are those of close()."""
+        trade = open_short(3000, leverage=3, price=60_000, opened_at=T0)
+        with pytest.raises(InvalidInputError, match=r"^net_pnl must be a finite number"):
+            price_for_net_pnl(trade, net_pnl="x")
+        with pytest.raises(InvalidInputError, match=r"^trade must be a MarginTrade"):
+            price_for_net_pnl("x", net_pnl=0)  # type: ignore[arg-type]
+        with pytest.raises(InvalidInputError, match=r"^fee_rate must be a fraction"):
+            price_for_net_pnl(trade, net_pnl=0, fee_rate=1)
+
+    @given(
+        collateral=collaterals,
+        lev=decimals("1.5", "3", places=2),
+        p0=prices,
+        fee=fee_rates,
+        close_fee=fee_rates,
+        rate=decimals("0", "0.001", places=6),
+        hours=st.integers(min_value=0, max_value=500),
+        target=decimals("-0.5", "0.5", places=4),
+        side=st.sampled_from(["short", "long"]),
+        convention=st.sampled_from(["quote", "received"]),
+    )
+    def test_net_pnl_is_the_target_there(
+        self,
+        *,
+        collateral: Decimal,
+        lev: Decimal,
+        p0: Decimal,
+        fee: Decimal,
+        close_fee: Decimal,
+        rate: Decimal,
+        hours: int,
+        target: Decimal,
+        side: str,
+        convention: Any,
+    ) -> None:
+        """Closing at the returned price nets the target (a fraction of the collateral)."""
+        opener = open_short if side == "short" else open_long
+        trade = opener(
+            collateral,
+            leverage=lev,
+            price=p0,
+            opened_at=T0,
+            thresholds=BINANCE_CROSS_3X,
+            fee_rate=fee,
+            fee_convention=convention,
+        )
+        at = T0 + timedelta(hours=hours)
+        goal = target * collateral
+        p = price_for_net_pnl(trade, net_pnl=goal, at=at, schedule=rate, fee_rate=close_fee)
+        assert p is not None  # |target| ≤ C/2: a short keeps proceeds ≥ C, a long C·L + I
+        pnl = close(trade, exit_price=p, at=at, schedule=rate, fee_rate=close_fee)
+        assert abs(pnl.net_pnl - goal) <= TINY * collateral * lev
+
+    @given(
+        collateral=collaterals,
+        p0=prices,
+        fee=fee_rates,
+        rate=decimals("0", "0.001", places=6),
+        hours=st.integers(min_value=0, max_value=500),
+        side=st.sampled_from(["short", "long"]),
+        convention=st.sampled_from(["quote", "received"]),
+    )
+    def test_zero_target_is_break_even(
+        self,
+        *,
+        collateral: Decimal,
+        p0: Decimal,
+        fee: Decimal,
+        rate: Decimal,
+        hours: int,
+        side: str,
+        convention: Any,
+    ) -> None:
+        """break_even_price is the inversion at a target of zero, to the last digit."""
+        opener = open_short if side == "short" else open_long
+        trade = opener(
+            collateral, leverage=3, price=p0, opened_at=T0, fee_rate=fee, fee_convention=convention
+        )
+        at = T0 + timedelta(hours=hours)
+        expected = break_even_price(trade, at=at, schedule=rate)
+        assert price_for_net_pnl(trade, net_pnl=0, at=at, schedule=rate) == expected
+
+
+class TestBuybackFee:
+    """The close-fee convention, stated once: f·v, or f·v/(1 − f) (rule-spot-trades)."""
+
+    def test_conventions(self) -> None:
+        """In quote the fee is f·v; taken from the base received it is f·v/(1 − f)."""
+        assert _buyback_fee(Decimal(1000), Decimal("0.001"), "quote") == 1
+        assert _buyback_fee(Decimal(999), Decimal("0.001"), "received") == 1
+
+    def test_close_uses_it(self) -> None:
+        """A short's closing fee under "received" buys back (Q + I)/(1 − f) base."""
+        trade = open_short(
+            3000,
+            leverage=3,
+            price=60_000,
+            opened_at=T0,
+            fee_rate="0.001",
+            fee_convention="received",
+        )
+        pnl = close(trade, exit_price=50_000, at=T0, schedule=0)
+        assert pnl.close_fee == div(Decimal("0.1") * 50_000 * Decimal("0.001"), Decimal("0.999"))
+
+
+class TestAssetMappings:
+    """One check for every asset → number mapping (rule-margin-level)."""
+
+    def test_converts_and_checks_each_entry(self) -> None:
+        """Entries are converted; a failing entry is named with the rule it breaks."""
+        assert _by_asset({"BTC": "2"}, "m", "amount", lambda v: v > 0, "be positive") == {
+            "BTC": Decimal(2)
+        }
+        with pytest.raises(InvalidInputError, match=r"^m\['BTC'\] must be positive, got '0'"):
+            _by_asset({"BTC": "0"}, "m", "amount", lambda v: v > 0, "be positive")
+        with pytest.raises(InvalidInputError, match=r"^m must be a mapping of asset to amount"):
+            _by_asset([1], "m", "amount", lambda v: v > 0, "be positive")
+        with pytest.raises(InvalidInputError, match=r"^m key must be a non-empty asset"):
+            _by_asset({" BTC": 1}, "m", "amount", lambda v: v > 0, "be positive")
+
+
+class TestFace:
+    """levrisk.margin publishes its names as its own (rule-spot-margin)."""
+
+    def test_dir_is_all(self) -> None:
+        """dir() lists exactly the sorted public names."""
+        import levrisk.margin  # noqa: PLC0415 - the face under test
+
+        assert dir(levrisk.margin) == sorted(levrisk.margin.__all__)
+
+    def test_names_are_documented_here(self) -> None:
+        """Classes and functions say they live in levrisk.margin."""
+        assert MarginTrade.__module__ == "levrisk.margin"
+        assert close.__module__ == "levrisk.margin"
+        assert pro_max_borrowable.__module__ == "levrisk.margin"
 
 
 def usdt_tiers() -> BracketTable:
@@ -1649,7 +1870,9 @@ class TestFuzz:
             lambda: close(trade, exit_price=a, at=b, schedule=c, fee_rate=d, waived_hours=e),
             lambda: close(a, exit_price=1, at=T1, schedule=0),
             lambda: break_even_price(trade, at=a, schedule=b, fee_rate=c, counting=d),
-            lambda: break_even_price(trade, at=T1, hourly_rate=a, waived_hours=b),
+            lambda: break_even_price(trade, at=T1, schedule=a, waived_hours=b),
+            lambda: close(trade, exit_price=1, at=T1, hourly_rate=a, waived_hours=b),
+            lambda: price_for_net_pnl(trade, net_pnl=a, at=b, schedule=c, fee_rate=d),
         ]
         for call in calls:
             with contextlib.suppress(LevriskError):

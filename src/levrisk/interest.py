@@ -31,10 +31,11 @@ import bisect
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any, Final, Literal, TypeAlias, get_args
+from typing import Any, Final, TypeAlias
 
 import attrs
 
+from levrisk import _typing
 from levrisk._fields import (
     aware_datetime,
     instance_of,
@@ -42,9 +43,11 @@ from levrisk._fields import (
     non_negative_number,
     number,
     positive,
+    require,
 )
+from levrisk._typing import choice
 from levrisk.exceptions import InvalidInputError
-from levrisk.numbers import NumberLike, exact, to_decimal
+from levrisk.numbers import NumberLike, exact
 
 __all__ = [
     "InterestCounting",
@@ -59,7 +62,7 @@ __all__ = [
     "loan_state",
 ]
 
-InterestCounting: TypeAlias = Literal["binance", "started_hour", "clock_hour"]
+InterestCounting: TypeAlias = _typing.InterestCounting
 """When an hour of interest is charged (:ref:`rule-interest`).
 
 ``"binance"`` at borrowing and at every UTC ``HH:00`` after it up to and including
@@ -68,7 +71,6 @@ classic [published]; ``"clock_hour"`` at every UTC ``HH:00`` after borrowing but
 borrowing, OKX-style [derived].
 """
 
-_COUNTINGS: Final = frozenset(get_args(InterestCounting))
 _UTC: Final = timezone.utc
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=_UTC)
 _MICROSECOND: Final = timedelta(microseconds=1)
@@ -101,6 +103,15 @@ def _aware(_instance: object, attribute: attrs.Attribute[Any], value: object) ->
     _utc(value, attribute.name)
 
 
+def _hourly(rate: object, name: str, hours: int) -> Decimal:
+    """A simple rate per period of ``hours`` hours as an hourly rate: ``rate / hours``.
+
+    The one conversion behind :func:`hourly_from_daily`, :func:`hourly_from_yearly` and
+    :class:`RateSchedule`'s ``from_daily`` / ``from_yearly`` (no compounding).
+    """
+    return non_negative_number(rate, name) / hours
+
+
 @exact
 def hourly_from_daily(rate: NumberLike) -> Decimal:
     r"""Convert a daily interest rate to the hourly rate Binance and Bybit charge.
@@ -128,7 +139,7 @@ def hourly_from_daily(rate: NumberLike) -> Decimal:
 
     .. versionadded:: 0.1.0
     """
-    return non_negative_number(rate, "rate") / _HOURS_PER_DAY
+    return _hourly(rate, "rate", _HOURS_PER_DAY)
 
 
 @exact
@@ -161,7 +172,7 @@ def hourly_from_yearly(rate: NumberLike) -> Decimal:
 
     .. versionadded:: 0.1.0
     """
-    return non_negative_number(rate, "rate") / _HOURS_PER_YEAR
+    return _hourly(rate, "rate", _HOURS_PER_YEAR)
 
 
 @attrs.frozen(kw_only=True)
@@ -189,6 +200,11 @@ class RateChange:
 
     since: datetime = attrs.field(validator=_aware)
     hourly_rate: Decimal = attrs.field(converter=number, validator=non_negative)
+
+
+def _from(since: datetime | None, hourly_rate: NumberLike) -> RateChange:
+    """``hourly_rate`` in force from ``since`` (``None``: at every instant)."""
+    return RateChange(since=_ALWAYS if since is None else since, hourly_rate=hourly_rate)
 
 
 def _to_changes(value: Iterable[RateChange]) -> tuple[RateChange, ...]:
@@ -242,9 +258,7 @@ class RateSchedule:
             msg = "changes must hold at least one RateChange, got ()"
             raise InvalidInputError(msg)
         for i, change in enumerate(value):
-            if not isinstance(change, RateChange):
-                msg = f"changes[{i}] must be a RateChange, got {change!r}"
-                raise InvalidInputError(msg)
+            require(change, RateChange, f"changes[{i}]")
             if i and change.since <= value[i - 1].since:
                 msg = (
                     f"changes[{i}].since must be after changes[{i - 1}].since "
@@ -266,7 +280,7 @@ class RateSchedule:
             >>> RateSchedule.constant("0.00001").changes[0].hourly_rate
             Decimal('0.00001')
         """
-        return cls(changes=[RateChange(since=_ALWAYS, hourly_rate=hourly_rate)])
+        return cls(changes=[_from(None, hourly_rate)])
 
     @classmethod
     @exact
@@ -285,32 +299,21 @@ class RateSchedule:
             >>> RateSchedule.from_daily("0.00024").changes[0].hourly_rate
             Decimal('0.00001')
         """
-        rate = non_negative_number(daily_rate, "daily_rate") / _HOURS_PER_DAY
-        return cls(
-            changes=[RateChange(since=_ALWAYS if since is None else since, hourly_rate=rate)]
-        )
+        return cls(changes=[_from(since, _hourly(daily_rate, "daily_rate", _HOURS_PER_DAY))])
 
     @classmethod
     @exact
     def from_yearly(cls, yearly_rate: NumberLike, *, since: datetime | None = None) -> RateSchedule:
         """A constant schedule from a yearly rate (``hourly = yearly / (365 · 24)``).
 
-        Args:
-            yearly_rate: the yearly rate as a fraction, ≥ 0.
-            since: the instant the rate applies from; ``None`` (default): every instant.
-
-        Raises:
-            InvalidInputError: when ``yearly_rate`` is negative or not a number, or
-                ``since`` is not an aware datetime.
+        As :meth:`from_daily`, with ``yearly_rate`` (a fraction, ≥ 0) converted by
+        :func:`hourly_from_yearly`'s rule; errors name ``yearly_rate``.
 
         Examples:
             >>> RateSchedule.from_yearly("0.0876").changes[0].hourly_rate
             Decimal('0.00001')
         """
-        rate = non_negative_number(yearly_rate, "yearly_rate") / _HOURS_PER_YEAR
-        return cls(
-            changes=[RateChange(since=_ALWAYS if since is None else since, hourly_rate=rate)]
-        )
+        return cls(changes=[_from(since, _hourly(yearly_rate, "yearly_rate", _HOURS_PER_YEAR))])
 
     @classmethod
     def from_pairs(cls, pairs: Iterable[tuple[datetime, NumberLike]]) -> RateSchedule:
@@ -488,20 +491,15 @@ class _Accruals:
         return self.through(micros)
 
 
-def _counting(counting: object) -> InterestCounting:
-    if not isinstance(counting, str) or counting not in _COUNTINGS:
-        msg = f"counting must be one of {sorted(_COUNTINGS)}, got {counting!r}"
-        raise InvalidInputError(msg)
-    return counting  # type: ignore[return-value]  # checked against the Literal above
-
-
 def _period(borrowed_at: object, until: object, counting: object) -> _Accruals:
     start = _utc(borrowed_at, "borrowed_at")
     end = _utc(until, "until")
     if end < start:
         msg = f"until must not be before borrowed_at {start.isoformat()}, got {end.isoformat()}"
         raise InvalidInputError(msg)
-    return _Accruals.of(_micros(start), _micros(end), _counting(counting))
+    return _Accruals.of(
+        _micros(start), _micros(end), choice(counting, InterestCounting, "counting")
+    )
 
 
 def accrual_times(
@@ -554,18 +552,30 @@ def accrual_times(
     return tuple(_instant(accruals.at(i)) for i in range(accruals.total))
 
 
-def _schedule(schedule: RateSchedule | NumberLike) -> RateSchedule:
+def _schedule(schedule: RateSchedule | NumberLike, name: str = "schedule") -> RateSchedule:
+    """``schedule`` as a :class:`RateSchedule` (a number is a constant hourly rate ≥ 0).
+
+    ``name`` is the keyword the caller gave the rate by, for the error message.
+    """
     if isinstance(schedule, RateSchedule):
         return schedule
-    return RateSchedule.constant(non_negative_number(schedule, "schedule"))
+    return RateSchedule.constant(non_negative_number(schedule, name))
 
 
-def _principal(principal: NumberLike) -> Decimal:
-    value = to_decimal(principal, name="principal")
-    if value < 0:
-        msg = f"principal must not be negative, got {principal!r}"
+def _given_rate(
+    schedule: RateSchedule | NumberLike | None, hourly_rate: RateSchedule | NumberLike | None
+) -> tuple[RateSchedule | NumberLike | None, str]:
+    """The rate a caller gave and the keyword it came by (``schedule`` or ``hourly_rate``).
+
+    ``schedule`` is the keyword of every entry point that takes a rate; ``hourly_rate`` is
+    its deprecated alias, kept for compatibility. Both at once: InvalidInputError.
+    """
+    if hourly_rate is None:
+        return schedule, "schedule"
+    if schedule is not None:
+        msg = f"give schedule or hourly_rate, not both: got {schedule!r} and {hourly_rate!r}"
         raise InvalidInputError(msg)
-    return value
+    return hourly_rate, "hourly_rate"
 
 
 def _waived(waived_hours: object) -> int:
@@ -582,9 +592,7 @@ def _repayments(repayments: Iterable[Repayment], start: datetime, end: datetime)
         msg = f"repayments must be an iterable of Repayment, got {repayments!r}"
         raise InvalidInputError(msg) from None
     for i, item in enumerate(items):
-        if not isinstance(item, Repayment):
-            msg = f"repayments[{i}] must be a Repayment, got {item!r}"
-            raise InvalidInputError(msg)
+        require(item, Repayment, f"repayments[{i}]")
         if not start <= item.at <= end:
             msg = (
                 f"repayments[{i}].at must lie between borrowed_at {start.isoformat()} and "
@@ -669,7 +677,7 @@ def loan_state(
 
     .. versionadded:: 0.1.0
     """
-    outstanding = _principal(principal)
+    outstanding = non_negative_number(principal, "principal")
     rates = _schedule(schedule)
     free = _waived(waived_hours)
     accruals = _period(borrowed_at, until, counting)

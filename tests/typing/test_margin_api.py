@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing_extensions import assert_type
 
 from levrisk.brackets import BracketTable
+from levrisk.interest import RateSchedule
 from levrisk.margin import (
     BINANCE_CROSS_3X,
     CrossMarginAccount,
@@ -82,6 +83,9 @@ def check_trades(at: datetime) -> None:
     )
     assert_type(close(trade, exit_price=1, at=at, schedule="0.00001"), MarginPnL)
     assert_type(break_even_price(trade, at=at, schedule=0), Decimal)
+    assert_type(break_even_price(trade, at=at, schedule=RateSchedule.from_daily(0)), Decimal)
+    # hourly_rate: the deprecated alias of schedule, still accepted
+    assert_type(close(trade, exit_price=1, at=at, hourly_rate="0.00001"), MarginPnL)
 
 
 def check_pro(cross: CrossMarginAccount, table: BracketTable) -> None:

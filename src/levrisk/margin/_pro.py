@@ -5,11 +5,14 @@ The private part of :mod:`levrisk.margin` for :ref:`rule-cross-margin-pro`; re-e
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import ROUND_CEILING, Decimal
 from typing import Final
 
-from levrisk._margin_accounts import (
+from levrisk._fields import require
+from levrisk.brackets import BracketTable
+from levrisk.exceptions import InvalidInputError, LeverageError
+from levrisk.margin._model import (
     CrossMarginAccount,
     PriceMap,
     _asset,
@@ -17,15 +20,9 @@ from levrisk._margin_accounts import (
     _prices,
     _value_of,
 )
-from levrisk.brackets import BracketTable
-from levrisk.exceptions import InvalidInputError, LeverageError
 from levrisk.numbers import NumberLike, exact, to_decimal
 
-PRO_LIQUIDATION_LEVEL: Final = Decimal(1)
-"""Cross Margin Pro liquidates at a Pro margin level ≤ 1.0.
-
-Rule: :ref:`rule-cross-margin-pro` [published].
-"""
+PRO_LIQUIDATION_LEVEL: Final = Decimal(1)  # documented in levrisk.margin
 
 _IMR_STEP: Final = Decimal("0.0001")
 
@@ -73,18 +70,8 @@ def _tables(tiers: object) -> Mapping[str, BracketTable]:
         msg = f"tiers must be a mapping of asset to BracketTable, got {tiers!r}"
         raise InvalidInputError(msg)
     for key, table in tiers.items():
-        _asset(key, "tiers key")
-        if not isinstance(table, BracketTable):
-            msg = f"tiers[{key!r}] must be a BracketTable, got {table!r}"
-            raise InvalidInputError(msg)
+        require(table, BracketTable, f"tiers[{_asset(key, 'tiers key')!r}]")
     return tiers
-
-
-def _pro_account(account: object) -> CrossMarginAccount:
-    if not isinstance(account, CrossMarginAccount):
-        msg = f"account must be a CrossMarginAccount, got {account!r}"
-        raise InvalidInputError(msg)
-    return account
 
 
 def _table_for(tables: Mapping[str, BracketTable], asset: str) -> BracketTable:
@@ -119,6 +106,22 @@ def _liability_values(
         for asset, amount in account.liabilities.items()
         if amount
     }
+
+
+def _per_liability(
+    account: object,
+    prices: PriceMap,
+    tiers: object,
+    margin: Callable[[BracketTable, Decimal], Decimal],
+) -> Decimal:
+    """``Σ_c margin(table_c, V_c)`` over the liability assets ``c`` of a Pro account."""
+    acct = require(account, CrossMarginAccount, "account")
+    p = _prices(prices)
+    tables = _tables(tiers)
+    return sum(
+        (margin(_table_for(tables, c), value) for c, value in _liability_values(acct, p).items()),
+        Decimal(0),
+    )
 
 
 def _net_equity(account: CrossMarginAccount, prices: Mapping[str, Decimal]) -> Decimal:
@@ -171,16 +174,7 @@ def pro_maintenance_margin(
 
     .. versionadded:: 0.1.0
     """
-    acct = _pro_account(account)
-    p = _prices(prices)
-    tables = _tables(tiers)
-    return sum(
-        (
-            _table_for(tables, asset).maintenance_margin(value)
-            for asset, value in _liability_values(acct, p).items()
-        ),
-        Decimal(0),
-    )
+    return _per_liability(account, prices, tiers, BracketTable.maintenance_margin)
 
 
 @exact
@@ -224,16 +218,7 @@ def pro_initial_margin(
 
     .. versionadded:: 0.1.0
     """
-    acct = _pro_account(account)
-    p = _prices(prices)
-    tables = _tables(tiers)
-    return sum(
-        (
-            _initial_margin(_table_for(tables, asset), value)
-            for asset, value in _liability_values(acct, p).items()
-        ),
-        Decimal(0),
-    )
+    return _per_liability(account, prices, tiers, _initial_margin)
 
 
 @exact
@@ -274,7 +259,7 @@ def pro_margin_level(
 
     .. versionadded:: 0.1.0
     """
-    acct = _pro_account(account)
+    acct = require(account, CrossMarginAccount, "account")
     p = _prices(prices)
     mm = pro_maintenance_margin(acct, p, tiers=tiers)
     if mm == 0:
@@ -327,7 +312,7 @@ def pro_max_borrowable(
 
     .. versionadded:: 0.1.0
     """
-    acct = _pro_account(account)
+    acct = require(account, CrossMarginAccount, "account")
     x = _asset(asset, "asset")
     p = _prices(prices)
     tables = _tables(tiers)

@@ -1,0 +1,96 @@
+"""Spot-margin liquidation price of one moving asset (:ref:`rule-spot-liquidation`).
+
+The private part of :mod:`levrisk.margin` for liquidation; re-exported there.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from levrisk._fields import positive_number
+from levrisk.exceptions import InvalidInputError
+from levrisk.margin._model import (
+    MarginAccount,
+    PriceMap,
+    _account,
+    _asset,
+    _price_of,
+    _prices,
+    _value_of,
+)
+from levrisk.numbers import NumberLike, exact
+
+# ----------------------------------------------------------------- liquidation price
+
+
+@exact
+def liquidation_price(
+    account: MarginAccount, *, asset: str, prices: PriceMap, liquidation_level: NumberLike
+) -> Decimal | None:
+    r"""The price of one asset at which the margin level falls to the liquidation level.
+
+    Only ``asset`` moves; every other asset stays at its given price. With ``A_x`` the
+    amount of ``asset`` held, ``D_x`` its principal plus interest owed, ``A_o`` and
+    ``D_o`` the value of everything else held and owed:
+
+    .. math::
+
+        \frac{A_o + A_x\,l}{D_o + D_x\,l} = ML^*
+        \quad\Longrightarrow\quad
+        l = \frac{ML^* D_o - A_o}{A_x - ML^* D_x}
+
+    A zero denominator or a result ≤ 0 means the level never reaches ``ML*`` by moving
+    this asset: the function returns ``None``. An isolated short holding only quote
+    gives ``l = quote_balance / (ML* · (Q + I))``.
+
+    Args:
+        account: an :class:`IsolatedMarginAccount` or a :class:`CrossMarginAccount`.
+        asset: the asset whose price moves (held or owed by the account).
+        prices: current prices of the other assets in the account's quote.
+        liquidation_level: ``ML*``, e.g. ``thresholds.liquidation``.
+
+    Returns:
+        The liquidation price of ``asset`` in the account's quote, or ``None``.
+
+    Raises:
+        InvalidInputError: for a bad account, price or level, an asset the account
+            neither holds nor owes, the quote asset itself (its price is 1 by definition,
+            and a price given for it must be 1), or a missing price of another asset.
+
+    References:
+        Binance, "Margin Level" (liquidation at ``ML ≤ 1.1``); :ref:`rule-spot-liquidation`
+        [published definition, derived closed form].
+
+    Examples:
+        Cross, 10,000 USDT own + 20,000 USDT borrowed, 1 BTC bought at 30,000:
+
+        >>> from levrisk.margin import CrossMarginAccount, Loan
+        >>> acct = CrossMarginAccount(
+        ...     balances={"BTC": 1, "USDT": 0}, loans=[Loan(asset="USDT", principal=20_000)]
+        ... )
+        >>> liquidation_price(acct, asset="BTC", prices={"BTC": 30_000}, liquidation_level="1.1")
+        Decimal('22000')
+
+    .. versionadded:: 0.1.0
+    """
+    acct = _account(account)
+    x = _asset(asset, "asset")
+    p = _prices(prices)
+    level = positive_number(liquidation_level, "liquidation_level")
+    balances, liabilities = acct.balances, acct.liabilities
+    if x not in balances and x not in liabilities:
+        msg = f"asset {x!r} is neither held nor owed by the account"
+        raise InvalidInputError(msg)
+    if x == acct.quote:
+        msg = f"asset must not be the quote {x!r}: prices are in it, so its price never moves"
+        raise InvalidInputError(msg)
+    _price_of(p, acct.quote, acct.quote)  # a price given for the quote itself must be 1
+    held = balances.get(x, Decimal(0))
+    owed = liabilities.get(x, Decimal(0))
+    others_held = _value_of({a: v for a, v in balances.items() if a != x}, p, acct.quote)
+    others_owed = _value_of({a: v for a, v in liabilities.items() if a != x}, p, acct.quote)
+    denominator = held - level * owed
+    if denominator == 0:
+        return None
+    result = (level * others_owed - others_held) / denominator
+    return result if result > 0 else None
