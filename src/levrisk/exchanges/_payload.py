@@ -35,6 +35,7 @@ __all__ = [
     "TierRow",
     "as_list",
     "as_mapping",
+    "check",
     "field",
     "has",
     "is_a",
@@ -58,11 +59,19 @@ Validator: TypeAlias = Callable[[object, "attrs.Attribute[Any]", object], None]
 # ------------------------------------------------------------------ value objects' fields
 
 
-def string(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """An attrs validator: the field holds a ``str`` (``symbol must be a string, got 1``)."""
-    if not isinstance(value, str):
-        msg = f"{attribute.name} must be a string, got {value!r}"
-        raise InvalidInputError(msg)
+def check(holds: Callable[[Any], bool], what: str) -> Validator:
+    """An attrs validator: ``holds(value)``, or ``<field> must be <what>, got <value>``."""
+
+    def validate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not holds(value):
+            msg = f"{attribute.name} must be {what}, got {value!r}"
+            raise InvalidInputError(msg)
+
+    return validate
+
+
+string = check(lambda value: isinstance(value, str), "a string")
+"""An attrs validator: the field holds a ``str`` (``symbol must be a string, got 1``)."""
 
 
 def is_a(kind: type) -> Validator:

@@ -56,7 +56,7 @@ import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any, Final, Literal, TypeAlias
+from typing import Final, Literal, TypeAlias
 
 import attrs
 
@@ -291,38 +291,15 @@ def bracket_tables_from_payload(
         [published].
 
     Examples:
+        >>> tier = {"initialLeverage": 100, "notionalFloor": 0, "notionalCap": 10000}
         >>> tables = bracket_tables_from_payload(
         ...     [
-        ...         {
-        ...             "symbol": "BTCUSDT",
-        ...             "brackets": [
-        ...                 {
-        ...                     "bracket": 1,
-        ...                     "initialLeverage": 125,
-        ...                     "notionalCap": 50000,
-        ...                     "notionalFloor": 0,
-        ...                     "maintMarginRatio": 0.004,
-        ...                     "cum": 0.0,
-        ...                 }
-        ...             ],
-        ...         },
-        ...         {
-        ...             "symbol": "ETHUSDT",
-        ...             "brackets": [
-        ...                 {
-        ...                     "bracket": 1,
-        ...                     "initialLeverage": 100,
-        ...                     "notionalCap": 10000,
-        ...                     "notionalFloor": 0,
-        ...                     "maintMarginRatio": 0.005,
-        ...                     "cum": 0.0,
-        ...                 }
-        ...             ],
-        ...         },
+        ...         {"symbol": "BTCUSDT", "brackets": [{**tier, "maintMarginRatio": 0.004}]},
+        ...         {"symbol": "ETHUSDT", "brackets": [{**tier, "maintMarginRatio": 0.005}]},
         ...     ]
         ... )
-        >>> sorted(tables)
-        ['BTCUSDT', 'ETHUSDT']
+        >>> sorted(tables), tables["ETHUSDT"].maintenance_margin(10_000)
+        (['BTCUSDT', 'ETHUSDT'], Decimal('50.000'))
 
     .. versionadded:: 0.1.0
     """
@@ -402,17 +379,11 @@ def _tier_number(value: Decimal, *, where: str) -> int:
     return int(value)
 
 
-def _isolated_leverage(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
-    positive(instance, attribute, value)
-    if value <= 1:
-        msg = f"{attribute.name} must be above 1, got {value!r}"
-        raise InvalidInputError(msg)
-
-
-def _whole(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        msg = f"{attribute.name} must be an integer ≥ 1, got {value!r}"
-        raise InvalidInputError(msg)
+_ABOVE_ONE = attrs.validators.and_(positive, _payload.check(lambda value: value > 1, "above 1"))
+_WHOLE = _payload.check(
+    lambda value: isinstance(value, int) and not isinstance(value, bool) and value >= 1,
+    "an integer ≥ 1",
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -449,10 +420,10 @@ class IsolatedMarginTierRow:
     """
 
     symbol: str = attrs.field(validator=_payload.string)
-    tier: int = attrs.field(validator=_whole)
-    effective_multiple: Decimal = attrs.field(converter=number, validator=_isolated_leverage)
-    initial_risk_ratio: Decimal = attrs.field(converter=number, validator=_isolated_leverage)
-    liquidation_risk_ratio: Decimal = attrs.field(converter=number, validator=_isolated_leverage)
+    tier: int = attrs.field(validator=_WHOLE)
+    effective_multiple: Decimal = attrs.field(converter=number, validator=_ABOVE_ONE)
+    initial_risk_ratio: Decimal = attrs.field(converter=number, validator=_ABOVE_ONE)
+    liquidation_risk_ratio: Decimal = attrs.field(converter=number, validator=_ABOVE_ONE)
     base_asset_max_borrowable: Decimal = attrs.field(converter=number, validator=non_negative)
     quote_asset_max_borrowable: Decimal = attrs.field(converter=number, validator=non_negative)
 
@@ -977,20 +948,11 @@ def isolated_tier_table_from_payload(
         :ref:`rule-margin-level` [published].
 
     Examples:
-        >>> table = isolated_tier_table_from_payload(
-        ...     [
-        ...         {
-        ...             "symbol": "BTCUSDT",
-        ...             "tier": 1,
-        ...             "effectiveMultiple": "10",
-        ...             "initialRiskRatio": "1.111",
-        ...             "liquidationRiskRatio": "1.05",
-        ...             "baseAssetMaxBorrowable": "9",
-        ...             "quoteAssetMaxBorrowable": "70000",
-        ...         }
-        ...     ],
-        ...     margin_call="1.09",
-        ... )
+        >>> tier = {"symbol": "BTCUSDT", "tier": 1, "effectiveMultiple": "10"}
+        >>> ratios = {"initialRiskRatio": "1.111", "liquidationRiskRatio": "1.05"}
+        >>> limits = {"baseAssetMaxBorrowable": "9", "quoteAssetMaxBorrowable": "70000"}
+        >>> payload = [{**tier, **ratios, **limits}]
+        >>> table = isolated_tier_table_from_payload(payload, margin_call="1.09")
         >>> table.tiers[0].thresholds == ISOLATED_10X_TIER1
         True
 

@@ -398,12 +398,8 @@ def unified_margin(
         [published for linear and the inverse long; derived for the inverse short].
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> from levrisk.futures import Contract, Position
-        >>> table = BracketTable.from_rates(
-        ...     caps=[2_000_000], maintenance_rates=["0.005"], max_leverages=[100]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
+        >>> from levrisk.futures import Position
         >>> pos = Position(contract=btc, side="long", size=1, entry_price=20_000, leverage=10)
         >>> unified_margin(pos, fee_rate="0.0006", added_margin="999.4")
         Decimal('3000')
@@ -442,13 +438,13 @@ def fee_to_close(position: Position, *, margin: NumberLike, fee_rate: NumberLike
         :ref:`rule-venues` [published].
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> from levrisk.futures import Contract, Position, initial_margin
-        >>> table = BracketTable.from_rates(
-        ...     caps=[2_000_000], maintenance_rates=["0.005"], max_leverages=[100]
+        A 1 BTC long at 20,000 on 10x (the bankruptcy price is 18,000):
+
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT
+        >>> from levrisk.futures import Position, initial_margin
+        >>> pos = Position(
+        ...     contract=BTCUSDT_CONTRACT, side="long", size=1, entry_price=20_000, leverage=10
         ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
-        >>> pos = Position(contract=btc, side="long", size=1, entry_price=20_000, leverage=10)
         >>> fee_to_close(pos, margin=initial_margin(pos), fee_rate="0.0006")
         Decimal('10.8000')
     """

@@ -20,22 +20,21 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from importlib import resources
-from typing import Any
 
 import attrs
 
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
-from levrisk.exchanges._payload import Json, as_mapping, is_a, string, text
+from levrisk.exchanges._payload import Json, as_mapping, check, is_a, string, text
 from levrisk.futures import Contract, LiquidationRule
 
 __all__ = ["ContractPreset", "Snapshot"]
 
 
-def _date(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-        msg = f"{attribute.name} must be a datetime.date, got {value!r}"
-        raise InvalidInputError(msg)
+_date = check(
+    lambda value: isinstance(value, dt.date) and not isinstance(value, dt.datetime),
+    "a datetime.date",
+)
 
 
 @attrs.frozen(kw_only=True)
