@@ -593,32 +593,18 @@ BTCUSD_PERP_CONTRACT: Contract = Contract(
 
 CONTRACTS: Mapping[str, ContractPreset] = MappingProxyType(
     {
-        preset.contract.symbol: preset
-        for preset in (
-            ContractPreset(
-                contract=BTCUSDT_CONTRACT,
-                snapshot=BTCUSDT_SNAPSHOT,
-                rule=LIQUIDATION_RULE,
-                price_unit="USDT",
-                margin_unit="USDT",
-                size_unit="BTC",
-            ),
-            ContractPreset(
-                contract=ETHUSDT_CONTRACT,
-                snapshot=ETHUSDT_SNAPSHOT,
-                rule=LIQUIDATION_RULE,
-                price_unit="USDT",
-                margin_unit="USDT",
-                size_unit="ETH",
-            ),
-            ContractPreset(
-                contract=BTCUSD_PERP_CONTRACT,
-                snapshot=BTCUSD_PERP_SNAPSHOT,
-                rule=LIQUIDATION_RULE,
-                price_unit="USD",
-                margin_unit="BTC",
-                size_unit="contracts of 100 USD",
-            ),
+        contract.symbol: ContractPreset(
+            contract=contract,
+            snapshot=SNAPSHOTS[contract.symbol],
+            rule=LIQUIDATION_RULE,
+            price_unit=price_unit,
+            margin_unit=margin_unit,
+            size_unit=size_unit,
+        )
+        for contract, price_unit, margin_unit, size_unit in (
+            (BTCUSDT_CONTRACT, "USDT", "USDT", "BTC"),
+            (ETHUSDT_CONTRACT, "USDT", "USDT", "ETH"),
+            (BTCUSD_PERP_CONTRACT, "USD", "BTC", "contracts of 100 USD"),
         )
     }
 )
