@@ -26,6 +26,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from levrisk import cli, futures, interest, margin, risk
+from levrisk.cli import _args, _render
 from levrisk.exchanges import binance
 
 UTC = timezone.utc
@@ -843,8 +844,8 @@ class TestHelp:
 
     def test_parser_exit_with_message(self, capsys: pytest.CaptureFixture[str]) -> None:
         """The parser's exit() prints a message to stderr and carries the status."""
-        with pytest.raises(cli._Exit) as info:
-            cli._Parser(prog="levrisk").exit(3, "bye\n")
+        with pytest.raises(_args.Exit) as info:
+            _args.Parser(prog="levrisk").exit(3, "bye\n")
         assert info.value.status == 3
         assert capsys.readouterr().err == "bye\n"
 
@@ -879,14 +880,16 @@ class TestDisplay:
             "exponent",
         ],
     )
-    def test_display(self, value: cli.Value, places: int | None, percent: bool, text: str) -> None:
+    def test_display(
+        self, value: _render.Value, places: int | None, percent: bool, text: str
+    ) -> None:
         """Rounded half-even, grouped thousands, no negative zero."""
-        assert cli._display(value, places, exact_figures=False, percent=percent) == text
+        assert _render.display(value, places, exact_figures=False, percent=percent) == text
 
     def test_datetime(self) -> None:
         """Instants print as ISO-8601."""
         when = datetime(2024, 5, 1, 13, 55, tzinfo=UTC)
-        assert cli._display(when, 2, exact_figures=False) == "2024-05-01T13:55:00+00:00"
+        assert _render.display(when, 2, exact_figures=False) == "2024-05-01T13:55:00+00:00"
 
 
 def test_python_dash_m(tmp_path: Any) -> None:
@@ -1015,7 +1018,7 @@ class TestFuzz:
         def explode(_args: object) -> None:
             raise decimal.Overflow
 
-        monkeypatch.setattr(cli, "_target", explode)
+        monkeypatch.setattr(cli._target, "run", explode)
         monkeypatch.setattr(cli, "_parser", _parser_with(explode))
         code, out, err = run(capsys, "target", "long", "--entry-price", "1", "--leverage", "1")
         assert (code, out) == (2, "")
@@ -1028,7 +1031,7 @@ def _parser_with(handler: object) -> Any:
     """A parser factory whose target command runs ``handler``."""
     original = cli._parser
 
-    def build() -> cli._Parser:
+    def build() -> _args.Parser:
         parser = original()
         parser.set_defaults(handler=handler)
         return parser
