@@ -892,6 +892,66 @@ class TestDisplay:
         assert _render.display(when, 2, exact_figures=False) == "2024-05-01T13:55:00+00:00"
 
 
+class TestRulesPointer:
+    """The pointer a report prints to the formula reference resolves in the docs."""
+
+    ROOT = Path(__file__).parents[1]
+
+    def test_pointer(self) -> None:
+        """One helper writes the docs page and the anchor."""
+        assert _render.rules("rule-futures") == "rules: explanation/formulas.html#rule-futures"
+
+    @pytest.mark.parametrize(
+        "argv",
+        [
+            TestInterest.ARGS,
+            SEED,
+            ("futures", "long", "--size", "1", "--entry-price", "60000", "--leverage", "5"),
+            ("target", "long", "--entry-price", "60000", "--leverage", "5"),
+        ],
+        ids=["interest", "margin", "futures", "target"],
+    )
+    def test_every_title_points_to_an_anchor(
+        self, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]
+    ) -> None:
+        """Each title's pointer names a page of docs/ and a label defined on it."""
+        _, out, _ = run(capsys, *argv)
+        page, anchor = re.findall(r"rules: (\S+?)\.html#([\w-]+)\)", out.splitlines()[0])[0]
+        source = (self.ROOT / "docs" / page).with_suffix(".md").read_text(encoding="utf-8")
+        assert f"({anchor})=" in source
+
+
+class TestStopNote:
+    """rule-spot-liquidation: the stop-loss note follows levrisk.risk.check_stop."""
+
+    def test_winning_side_stop_has_no_note(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A short's stop below the entry never meets liquidation: no note, no error."""
+        doc = run_json(
+            capsys,
+            "margin",
+            "short",
+            "--collateral",
+            "3000",
+            "--price",
+            "60000",
+            "--stop-loss",
+            "50000",
+            "--hours",
+            "1",
+            "--hourly-rate",
+            "0",
+        )
+        assert doc["notes"] == []
+
+    def test_note_names_the_liquidation_price(self) -> None:
+        """The note shows check_stop's liquidation price, rounded for display."""
+        notes = _render.stop_note("long", Decimal(60000), Decimal(1000), Decimal("40000.125"))
+        assert notes == (
+            "the stop-loss lies beyond the liquidation price 40,000.12: liquidation comes first",
+        )
+        assert _render.stop_note("long", Decimal(60000), Decimal(50000), None) == ()
+
+
 def test_python_dash_m(tmp_path: Any) -> None:
     """``python -m levrisk`` runs the same calculator in a subprocess."""
     result = subprocess.run(  # noqa: S603 - a fixed command line of this interpreter
