@@ -37,12 +37,11 @@ objects. No venue module contains its own liquidation algebra.
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import Final
 
 from levrisk.exchanges import binance, bitget, bitmex, bybit, ccxt, gate, okx, snapshots
 
 __all__ = ["VENUES", "binance", "bitget", "bitmex", "bybit", "ccxt", "gate", "okx", "snapshots"]
 
-VENUES: Final[tuple[ModuleType, ...]] = (binance, bitget, bitmex, bybit, gate, okx)
+VENUES: Final = (binance, bitget, bitmex, bybit, gate, okx)
 """The venue modules, each of the shape described above."""
