@@ -16,12 +16,13 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from types import ModuleType
-from typing import Final, NoReturn
+from typing import Any, Final, NoReturn
 
 import attrs
 
 from levrisk import exchanges, interest
 from levrisk._typing import InterestCounting, Side, options
+from levrisk.cli._render import rules
 from levrisk.exchanges.snapshots import ContractPreset
 from levrisk.margin import MarginThresholds
 from levrisk.numbers import exact, to_decimal
@@ -197,7 +198,26 @@ def contract(args: argparse.Namespace) -> tuple[Venue, ContractPreset]:
 
 def wrap(text: str) -> str:
     """A help paragraph wrapped for the terminal (the raw formatter keeps line breaks)."""
-    return textwrap.fill(text, width=88)
+    return textwrap.fill(text, width=88, break_on_hyphens=False, break_long_words=False)
+
+
+def command(  # noqa: PLR0917 - the parts of a command's help, in the order help shows them
+    commands: Any,  # noqa: ANN401 - argparse's private _SubParsersAction
+    name: str,
+    summary: str,
+    description: str,
+    anchor: str,
+    epilog: str,
+) -> argparse.ArgumentParser:
+    """Add the command ``name``; its description ends with the pointer to its rule."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name,
+        help=summary,
+        description=wrap(f"{description} ({rules(anchor)})."),
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    return parser
 
 
 def add_common(parser: argparse.ArgumentParser, venues: Mapping[str, Venue], what: str) -> None:

@@ -6,46 +6,36 @@ import argparse
 from typing import Any
 
 from levrisk import futures
-from levrisk.cli._args import (
-    FUTURES_VENUES,
-    add_common,
-    add_fees,
-    add_position,
-    contract,
-    number,
-    wrap,
-)
-from levrisk.cli._render import AMOUNT, PRICE, Report, Row, Section, rules, toward_entry
+from levrisk.cli import _args, _render
+from levrisk.cli._render import AMOUNT, PRICE, Report, Row, Section
 from levrisk.numbers import exact
+
+_SUMMARY = "a perpetual futures position: margin, margin ratio, liquidation price"
+_DESCRIPTION = (
+    "A linear (USDⓈ-M) or inverse (COIN-M) perpetual position, isolated "
+    "(with its margin) or cross (with the wallet balance): initial and maintenance "
+    "margin, PnL and ROE at the mark price, margin ratio, liquidation and bankruptcy "
+    "prices"
+)
+_EPILOG = (
+    "examples:\n  levrisk futures short --size 0.1 --entry-price 60000 --leverage 10\n"
+    "  levrisk futures long --size 0.02 --entry-price 50000 --leverage 2 "
+    "--wallet-balance 500\n"
+    "  levrisk futures short --symbol BTCUSD_PERP --size 10 --entry-price 60000 "
+    "--leverage 20"
+)
 
 
 def add(commands: Any) -> None:  # noqa: ANN401 - argparse's private _SubParsersAction
     """Register the command and its arguments."""
-    p = commands.add_parser(
-        "futures",
-        help="a perpetual futures position: margin, margin ratio, liquidation price",
-        description=wrap(
-            "A linear (USDⓈ-M) or inverse (COIN-M) perpetual position, isolated (with its "
-            "margin) or cross (with the wallet balance): initial and maintenance margin, "
-            "PnL and ROE at the mark price, margin ratio, liquidation and bankruptcy prices "
-            f"({rules('rule-futures')})."
-        ),
-        epilog=(
-            "examples:\n  levrisk futures short --size 0.1 --entry-price 60000 --leverage 10\n"
-            "  levrisk futures long --size 0.02 --entry-price 50000 --leverage 2 "
-            "--wallet-balance 500\n"
-            "  levrisk futures short --symbol BTCUSD_PERP --size 10 --entry-price 60000 "
-            "--leverage 20"
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_position(p)
+    p = _args.command(commands, "futures", _SUMMARY, _DESCRIPTION, "rule-futures", _EPILOG)
+    _args.add_position(p)
     p.add_argument("--mark-price", help="mark price (default: the entry price)")
     wallet = p.add_mutually_exclusive_group()
     wallet.add_argument("--margin", help="isolated margin (default: the initial margin)")
     wallet.add_argument("--wallet-balance", help="cross margin: the cross wallet balance")
-    add_fees(p)
-    add_common(p, FUTURES_VENUES, "rules and bracket snapshots")
+    _args.add_fees(p)
+    _args.add_common(p, _args.FUTURES_VENUES, "rules and bracket snapshots")
     p.set_defaults(handler=run)
 
 
@@ -75,7 +65,7 @@ def break_even(args: argparse.Namespace, pos: futures.Position, unit: str) -> tu
 @exact
 def run(args: argparse.Namespace) -> Report:
     """Compute the position's figures and build the report."""
-    venue, preset = contract(args)
+    venue, preset = _args.contract(args)
     c = preset.contract
     price_unit, margin_unit = preset.price_unit, preset.margin_unit
     # Figures in the price's currency (quote-settled) show as money, coin ones as amounts.
@@ -87,7 +77,7 @@ def run(args: argparse.Namespace) -> Report:
     upnl = futures.unrealized_pnl(pos, mark_price=mark)
     if args.wallet_balance is not None:
         mode = "cross"
-        wallet = number("--wallet-balance", args.wallet_balance)
+        wallet = _args.number("--wallet-balance", args.wallet_balance)
         account = futures.CrossAccount(wallet_balance=wallet, positions=[pos])
         ratio = futures.cross_margin_ratio(account, mark_prices={c.symbol: mark})
         liquidation = futures.cross_liquidation_price(
@@ -95,7 +85,7 @@ def run(args: argparse.Namespace) -> Report:
         )
     else:
         mode = "isolated"
-        wallet = im if args.margin is None else number("--margin", args.margin)
+        wallet = im if args.margin is None else _args.number("--margin", args.margin)
         ratio = futures.margin_ratio(pos, margin=wallet, mark_price=mark)
         liquidation = futures.isolated_liquidation_price(pos, margin=wallet, rule=preset.rule)
     bankruptcy = futures.bankruptcy_price(pos, margin=wallet)
@@ -105,7 +95,7 @@ def run(args: argparse.Namespace) -> Report:
         Row("snapshot_date", f"{venue.name} brackets of", preset.snapshot.date.isoformat()),
         Row("size", "size", pos.size, preset.size_unit, None),
         Row("entry_price", "entry price", pos.entry_price, price_unit, None),
-        Row("mark_price", "mark price", number("--mark-price", mark), price_unit, None),
+        Row("mark_price", "mark price", _args.number("--mark-price", mark), price_unit, None),
         Row("leverage", "leverage", pos.leverage, "x", None),
         Row("margin_mode", "margin mode", mode),
         Row("wallet", wallet_label, wallet, margin_unit, money),
@@ -124,7 +114,7 @@ def run(args: argparse.Namespace) -> Report:
             liquidation,
             price_unit,
             PRICE,
-            rounding=toward_entry(pos.side),
+            rounding=_render.toward_entry(pos.side),
         ),
         Row(
             "bankruptcy_price",
@@ -132,7 +122,7 @@ def run(args: argparse.Namespace) -> Report:
             bankruptcy,
             price_unit,
             PRICE,
-            rounding=toward_entry(pos.side),
+            rounding=_render.toward_entry(pos.side),
         ),
     )
     sections = [
@@ -144,7 +134,7 @@ def run(args: argparse.Namespace) -> Report:
         sections.append(Section("fees", "Fees", fees))
     return Report(
         command=f"futures {pos.side}",
-        title=f"Futures {pos.side}, {c.symbol}, {mode} margin ({rules('rule-futures')})",
+        title=f"Futures {pos.side}, {c.symbol}, {mode} margin ({_render.rules('rule-futures')})",
         sections=tuple(sections),
         notes=("margin ratio: MM / margin balance (Binance's convention), liquidation at 100%",),
     )

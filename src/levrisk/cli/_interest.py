@@ -7,36 +7,21 @@ from datetime import datetime
 from typing import Any
 
 from levrisk import interest
-from levrisk.cli._args import (
-    LENDERS,
-    UTC,
-    UsageError,
-    add_common,
-    add_rates,
-    counting,
-    instant,
-    number,
-    rate_schedule,
-    wrap,
-)
-from levrisk.cli._render import AMOUNT, RATE, Report, Row, Section, rules
+from levrisk.cli import _args, _render
+from levrisk.cli._render import AMOUNT, RATE, Report, Row, Section
 from levrisk.numbers import exact
+
+_SUMMARY = "interest accrued on a loan between two UTC times"
+_DESCRIPTION = "Hourly simple interest on a spot-margin loan"
+_EPILOG = (
+    "example:\n  levrisk interest --principal 1000 --asset USDT --hourly-rate 0.00001 "
+    "--from 2024-05-01T13:55Z --to 2024-05-01T14:30Z"
+)
 
 
 def add(commands: Any) -> None:  # noqa: ANN401 - argparse's private _SubParsersAction
     """Register the command and its arguments."""
-    p = commands.add_parser(
-        "interest",
-        help="interest accrued on a loan between two UTC times",
-        description=wrap(
-            f"Hourly simple interest on a spot-margin loan ({rules('rule-interest')})."
-        ),
-        epilog=(
-            "example:\n  levrisk interest --principal 1000 --asset USDT --hourly-rate 0.00001 "
-            "--from 2024-05-01T13:55Z --to 2024-05-01T14:30Z"
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = _args.command(commands, "interest", _SUMMARY, _DESCRIPTION, "rule-interest", _EPILOG)
     p.add_argument("--principal", required=True, help="amount borrowed, in the borrowed asset")
     p.add_argument("--asset", default="USDT", help="the borrowed asset (default: %(default)s)")
     p.add_argument(
@@ -59,18 +44,18 @@ def add(commands: Any) -> None:  # noqa: ANN401 - argparse's private _SubParsers
         metavar="TIME=RATE",
         help="a new hourly rate in force from TIME on (repeatable)",
     )
-    add_rates(p, required=True)
-    add_common(p, LENDERS, "the interest counting rule")
+    _args.add_rates(p, required=True)
+    _args.add_common(p, _args.LENDERS, "the interest counting rule")
     p.set_defaults(handler=run)
 
 
 @exact
 def run(args: argparse.Namespace) -> Report:
     """Compute the interest and build the report."""
-    venue = LENDERS[args.exchange]
-    start = instant("--from", args.start)
-    end = instant("--to", args.end)
-    base = rate_schedule(args)
+    venue = _args.LENDERS[args.exchange]
+    start = _args.instant("--from", args.start)
+    end = _args.instant("--to", args.end)
+    base = _args.rate_schedule(args)
     schedule = base
     if args.rate_change:
         pairs: list[tuple[datetime, str]] = [(start, str(base.rate_at(start)))]
@@ -78,10 +63,10 @@ def run(args: argparse.Namespace) -> Report:
             when, sep, rate = item.partition("=")
             if not sep:
                 msg = f"--rate-change must look like TIME=HOURLY_RATE, got {item!r}"
-                raise UsageError(msg)
-            pairs.append((instant("--rate-change", when), rate))
+                raise _args.UsageError(msg)
+            pairs.append((_args.instant("--rate-change", when), rate))
         schedule = interest.RateSchedule.from_pairs(pairs)
-    rule = counting(args, venue)
+    rule = _args.counting(args, venue)
     times = interest.accrual_times(start, end, counting=rule)
     amount = interest.accrued_interest(
         args.principal,
@@ -93,7 +78,7 @@ def run(args: argparse.Namespace) -> Report:
     )
     asset = args.asset
     inputs = (
-        Row("principal", "principal", number("--principal", args.principal), asset, None),
+        Row("principal", "principal", _args.number("--principal", args.principal), asset, None),
         Row(
             "hourly_rate",
             "hourly rate at borrowing",
@@ -101,8 +86,8 @@ def run(args: argparse.Namespace) -> Report:
             "",
             None if args.hourly_rate is not None else RATE,
         ),
-        Row("borrowed_at", "borrowed at", start.astimezone(UTC)),
-        Row("until", "until", end.astimezone(UTC)),
+        Row("borrowed_at", "borrowed at", start.astimezone(_args.UTC)),
+        Row("until", "until", end.astimezone(_args.UTC)),
         Row("counting", "counting rule", rule),
         Row("waived_hours", "waived hours", args.waived_hours),
     )
@@ -120,7 +105,7 @@ def run(args: argparse.Namespace) -> Report:
         command="interest",
         title=(
             f"Interest on a spot-margin loan ({venue.name}, counting rule {rule!r}, "
-            f"{rules('rule-interest')})"
+            f"{_render.rules('rule-interest')})"
         ),
         sections=(Section("inputs", "Loan", inputs), Section("results", "Interest", results)),
         notes=tuple(notes),

@@ -9,59 +9,30 @@ from typing import Any
 
 from levrisk import interest, margin, risk
 from levrisk._typing import options
-from levrisk.cli._args import (
-    MARGIN_VENUES,
-    REFERENCE_OPEN,
-    SIDES,
-    UsageError,
-    Venue,
-    add_common,
-    add_rates,
-    after_hours,
-    counting,
-    fraction,
-    instant,
-    number,
-    pair,
-    rate_schedule,
-    wrap,
-)
-from levrisk.cli._render import (
-    AMOUNT,
-    PRICE,
-    RATIO,
-    Report,
-    Row,
-    Section,
-    rules,
-    stop_note,
-    toward_entry,
-)
+from levrisk.cli import _args, _render
+from levrisk.cli._render import AMOUNT, PRICE, RATIO, Report, Row, Section
 from levrisk.interest import InterestCounting
 from levrisk.margin import FeeConvention
 from levrisk.numbers import exact
 
+_SUMMARY = "a spot-margin short or long: open, then close with fees and interest"
+_DESCRIPTION = (
+    "Open a spot-margin trade (borrow and sell, or borrow and buy) and "
+    "optionally close it at an exit price: borrowed amount, margin level, margin-call "
+    "and liquidation prices, and the PnL after fees and interest"
+)
+_EPILOG = (
+    "example:\n  levrisk margin short --borrow 0.1 --price 60000 --leverage 3 "
+    "--exit-price 50000 --hours 24 --daily-rate 0.0002"
+)
+
 
 def add(commands: Any) -> None:  # noqa: ANN401 - argparse's private _SubParsersAction
     """Register the command and its arguments."""
-    p = commands.add_parser(
-        "margin",
-        help="a spot-margin short or long: open, then close with fees and interest",
-        description=wrap(
-            "Open a spot-margin trade (borrow and sell, or borrow and buy) and optionally "
-            "close it at an exit price: borrowed amount, margin level, margin-call and "
-            "liquidation prices, and the PnL after fees and interest "
-            f"({rules('rule-spot-margin')})."
-        ),
-        epilog=(
-            "example:\n  levrisk margin short --borrow 0.1 --price 60000 --leverage 3 "
-            "--exit-price 50000 --hours 24 --daily-rate 0.0002"
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = _args.command(commands, "margin", _SUMMARY, _DESCRIPTION, "rule-spot-margin", _EPILOG)
     p.add_argument(
         "side",
-        choices=SIDES,
+        choices=_args.SIDES,
         help="short: borrow base and sell it; long: borrow quote and buy base",
     )
     p.add_argument("--pair", default="BTC/USDT", help="BASE/QUOTE (default: %(default)s)")
@@ -70,7 +41,7 @@ def add(commands: Any) -> None:  # noqa: ANN401 - argparse's private _SubParsers
     size = p.add_mutually_exclusive_group(required=True)
     size.add_argument("--borrow", help="amount to borrow: base (short) or quote (long)")
     size.add_argument("--collateral", help="own capital in quote; borrows collateral x (L - 1)")
-    accounts = {key for venue in MARGIN_VENUES.values() for key in venue.accounts}
+    accounts = {key for venue in _args.MARGIN_VENUES.values() for key in venue.accounts}
     p.add_argument(
         "--account",
         default="cross-3x",
@@ -101,8 +72,8 @@ def add(commands: Any) -> None:  # noqa: ANN401 - argparse's private _SubParsers
     close.add_argument("--hours", help="whole hours the loan stays open")
     close.add_argument("--opened-at", metavar="TIME", help="when the loan is taken (ISO-8601)")
     close.add_argument("--closed-at", metavar="TIME", help="when the trade is closed (ISO-8601)")
-    add_rates(p, required=False)
-    add_common(p, MARGIN_VENUES, "rules, thresholds and bracket snapshots")
+    _args.add_rates(p, required=False)
+    _args.add_common(p, _args.MARGIN_VENUES, "rules, thresholds and bracket snapshots")
     p.set_defaults(handler=run)
 
 
@@ -110,43 +81,43 @@ def add(commands: Any) -> None:  # noqa: ANN401 - argparse's private _SubParsers
 def _collateral(args: argparse.Namespace) -> Decimal:
     """Own capital from --collateral, or from --borrow: ``C = borrow value / (L − 1)``."""
     if args.collateral is not None:
-        return number("--collateral", args.collateral)
-    borrow = number("--borrow", args.borrow)
-    leverage = number("--leverage", args.leverage)
-    price = number("--price", args.price)
+        return _args.number("--collateral", args.collateral)
+    borrow = _args.number("--borrow", args.borrow)
+    leverage = _args.number("--leverage", args.leverage)
+    price = _args.number("--price", args.price)
     if leverage <= 1:
         msg = f"--leverage must be above 1 (a margin trade borrows), got {args.leverage!r}"
-        raise UsageError(msg)
+        raise _args.UsageError(msg)
     value = borrow * price if args.side == "short" else borrow
     return value / (leverage - 1)
 
 
 def _close_times(args: argparse.Namespace) -> tuple[datetime, datetime] | None:
-    opened = None if args.opened_at is None else instant("--opened-at", args.opened_at)
+    opened = None if args.opened_at is None else _args.instant("--opened-at", args.opened_at)
     if args.closed_at is not None:
         if opened is None:
             msg = "--closed-at needs --opened-at (or give --hours)"
-            raise UsageError(msg)
-        return opened, instant("--closed-at", args.closed_at)
+            raise _args.UsageError(msg)
+        return opened, _args.instant("--closed-at", args.closed_at)
     if args.hours is not None:
-        start = REFERENCE_OPEN if opened is None else opened
-        return start, after_hours(start, args.hours)
+        start = _args.REFERENCE_OPEN if opened is None else opened
+        return start, _args.after_hours(start, args.hours)
     return None if opened is None else (opened, opened)
 
 
 @exact
 def run(args: argparse.Namespace) -> Report:
     """Open (and close) the trade and build the report."""
-    venue = MARGIN_VENUES[args.exchange]
-    base, quote = pair(args.pair)
+    venue = _args.MARGIN_VENUES[args.exchange]
+    base, quote = _args.pair(args.pair)
     account_name, thresholds = venue.accounts[args.account]
     times = _close_times(args)
     closing = args.exit_price is not None or args.stop_loss is not None
     closing = closing or args.take_profit is not None
     if closing and times is None:
         msg = "closing needs a time: --hours N, or --opened-at and --closed-at"
-        raise UsageError(msg)
-    opened_at = REFERENCE_OPEN if times is None else times[0]
+        raise _args.UsageError(msg)
+    opened_at = _args.REFERENCE_OPEN if times is None else times[0]
     opener = margin.open_short if args.side == "short" else margin.open_long
     trade = opener(
         _collateral(args),
@@ -183,7 +154,7 @@ def run(args: argparse.Namespace) -> Report:
             call_price,
             quote,
             PRICE,
-            rounding=toward_entry(trade.side),
+            rounding=_render.toward_entry(trade.side),
         ),
         Row("liquidation_level", "liquidation at level", thresholds.liquidation, "", RATIO),
         Row(
@@ -192,7 +163,7 @@ def run(args: argparse.Namespace) -> Report:
             trade.liquidation_price,
             quote,
             PRICE,
-            rounding=toward_entry(trade.side),
+            rounding=_render.toward_entry(trade.side),
         ),
     )
     sections = [Section("open", "Open", opened)]
@@ -201,10 +172,10 @@ def run(args: argparse.Namespace) -> Report:
         assert times is not None  # noqa: S101 - checked above
         closing_sections, stop = _close(args, trade, times[1], venue)
         sections += closing_sections
-        notes = stop_note(trade.side, trade.entry_price, stop, trade.liquidation_price)
+        notes = _render.stop_note(trade.side, trade.entry_price, stop, trade.liquidation_price)
     title = (
         f"Spot-margin {trade.side}, {base}/{quote}, {venue.name} {account_name}"
-        f" ({rules('rule-spot-margin')})"
+        f" ({_render.rules('rule-spot-margin')})"
     )
     return Report(
         command=f"margin {trade.side}",
@@ -215,13 +186,13 @@ def run(args: argparse.Namespace) -> Report:
 
 
 def _close(
-    args: argparse.Namespace, trade: margin.MarginTrade, closed_at: datetime, venue: Venue
+    args: argparse.Namespace, trade: margin.MarginTrade, closed_at: datetime, venue: _args.Venue
 ) -> tuple[list[Section], Decimal | None]:
     """The close and exit-level sections, and the stop-loss price (for the note)."""
-    rule = counting(args, venue)
+    rule = _args.counting(args, venue)
     terms = {
         "at": closed_at,
-        "schedule": rate_schedule(args),
+        "schedule": _args.rate_schedule(args),
         "counting": rule,
         "waived_hours": args.waived_hours,
     }
@@ -241,13 +212,13 @@ def _close(
             continue
         option = f"--{key.replace('_', '-')}"
         if text.strip().endswith("%"):
-            share = fraction(option, text)
+            share = _args.fraction(option, text)
             price = solve(trade, roe=share, **terms)
             stops.append(
                 Row(f"{key}_roi", f"{label} ROI", sign * share, places=PRICE, percent=True)
             )
         else:
-            price = number(option, text)
+            price = _args.number(option, text)
         stops.append(Row(f"{key}_price", f"{label} price", price, quote, PRICE))
         if price is not None:
             pnl = margin.close(trade, exit_price=price, **terms)
