@@ -26,6 +26,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from levrisk import cli, futures, interest, margin, risk
+from levrisk.cli import _args, _render
 from levrisk.exchanges import binance
 
 UTC = timezone.utc
@@ -843,8 +844,8 @@ class TestHelp:
 
     def test_parser_exit_with_message(self, capsys: pytest.CaptureFixture[str]) -> None:
         """The parser's exit() prints a message to stderr and carries the status."""
-        with pytest.raises(cli._Exit) as info:
-            cli._Parser(prog="levrisk").exit(3, "bye\n")
+        with pytest.raises(_args.Exit) as info:
+            _args.Parser(prog="levrisk").exit(3, "bye\n")
         assert info.value.status == 3
         assert capsys.readouterr().err == "bye\n"
 
@@ -879,14 +880,76 @@ class TestDisplay:
             "exponent",
         ],
     )
-    def test_display(self, value: cli.Value, places: int | None, percent: bool, text: str) -> None:
+    def test_display(
+        self, value: _render.Value, places: int | None, percent: bool, text: str
+    ) -> None:
         """Rounded half-even, grouped thousands, no negative zero."""
-        assert cli._display(value, places, exact_figures=False, percent=percent) == text
+        assert _render.display(value, places, exact_figures=False, percent=percent) == text
 
     def test_datetime(self) -> None:
         """Instants print as ISO-8601."""
         when = datetime(2024, 5, 1, 13, 55, tzinfo=UTC)
-        assert cli._display(when, 2, exact_figures=False) == "2024-05-01T13:55:00+00:00"
+        assert _render.display(when, 2, exact_figures=False) == "2024-05-01T13:55:00+00:00"
+
+
+class TestRulesPointer:
+    """The pointer a report prints to the formula reference resolves in the docs."""
+
+    ROOT = Path(__file__).parents[1]
+
+    def test_pointer(self) -> None:
+        """One helper writes the docs page and the anchor."""
+        assert _render.rules("rule-futures") == "rules: explanation/formulas.html#rule-futures"
+
+    @pytest.mark.parametrize(
+        "argv",
+        [
+            TestInterest.ARGS,
+            SEED,
+            ("futures", "long", "--size", "1", "--entry-price", "60000", "--leverage", "5"),
+            ("target", "long", "--entry-price", "60000", "--leverage", "5"),
+        ],
+        ids=["interest", "margin", "futures", "target"],
+    )
+    def test_every_title_points_to_an_anchor(
+        self, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]
+    ) -> None:
+        """Each title's pointer names a page of docs/ and a label defined on it."""
+        _, out, _ = run(capsys, *argv)
+        page, anchor = re.findall(r"rules: (\S+?)\.html#([\w-]+)\)", out.splitlines()[0])[0]
+        source = (self.ROOT / "docs" / page).with_suffix(".md").read_text(encoding="utf-8")
+        assert f"({anchor})=" in source
+
+
+class TestStopNote:
+    """rule-spot-liquidation: the stop-loss note follows levrisk.risk.check_stop."""
+
+    def test_winning_side_stop_has_no_note(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A short's stop below the entry never meets liquidation: no note, no error."""
+        doc = run_json(
+            capsys,
+            "margin",
+            "short",
+            "--collateral",
+            "3000",
+            "--price",
+            "60000",
+            "--stop-loss",
+            "50000",
+            "--hours",
+            "1",
+            "--hourly-rate",
+            "0",
+        )
+        assert doc["notes"] == []
+
+    def test_note_names_the_liquidation_price(self) -> None:
+        """The note shows check_stop's liquidation price, rounded for display."""
+        notes = _render.stop_note("long", Decimal(60000), Decimal(1000), Decimal("40000.125"))
+        assert notes == (
+            "the stop-loss lies beyond the liquidation price 40,000.12: liquidation comes first",
+        )
+        assert _render.stop_note("long", Decimal(60000), Decimal(50000), None) == ()
 
 
 def test_python_dash_m(tmp_path: Any) -> None:
@@ -1015,7 +1078,7 @@ class TestFuzz:
         def explode(_args: object) -> None:
             raise decimal.Overflow
 
-        monkeypatch.setattr(cli, "_target", explode)
+        monkeypatch.setattr(cli._target, "run", explode)
         monkeypatch.setattr(cli, "_parser", _parser_with(explode))
         code, out, err = run(capsys, "target", "long", "--entry-price", "1", "--leverage", "1")
         assert (code, out) == (2, "")
@@ -1028,7 +1091,7 @@ def _parser_with(handler: object) -> Any:
     """A parser factory whose target command runs ``handler``."""
     original = cli._parser
 
-    def build() -> cli._Parser:
+    def build() -> _args.Parser:
         parser = original()
         parser.set_defaults(handler=handler)
         return parser

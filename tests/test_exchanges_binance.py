@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from levrisk import exchanges, margin, risk
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import (
     BracketError,
@@ -20,7 +21,7 @@ from levrisk.exceptions import (
     LevriskError,
     LevriskWarning,
 )
-from levrisk.exchanges import binance, bybit, okx
+from levrisk.exchanges import binance, bitmex, bybit, okx
 from levrisk.exchanges.binance import (
     IsolatedMarginTierRow,
     PositionRisk,
@@ -32,9 +33,10 @@ from levrisk.exchanges.binance import (
     position_risks_from_payload,
     scale_brackets,
 )
-from levrisk.exchanges.snapshots import Snapshot
+from levrisk.exchanges.snapshots import ContractPreset, Snapshot
 from levrisk.futures import (
     Contract,
+    LiquidationRule,
     Position,
     cross_liquidation_price,
     isolated_liquidation_price,
@@ -886,6 +888,119 @@ class TestSpotMarginPresets:
     def test_pro_level(self) -> None:
         """Cross Margin Pro liquidates at a Pro margin level of 1.0."""
         assert binance.CROSS_MARGIN_PRO_LIQUIDATION_LEVEL == 1
+
+
+class TestContractPresets:
+    """rule-futures [published]: the contract presets over the shipped snapshots."""
+
+    @pytest.mark.parametrize(
+        ("symbol", "contract", "kind", "size"),
+        [
+            ("BTCUSDT", binance.BTCUSDT_CONTRACT, "linear", 1),
+            ("ETHUSDT", binance.ETHUSDT_CONTRACT, "linear", 1),
+            ("BTCUSD_PERP", binance.BTCUSD_PERP_CONTRACT, "inverse", 100),
+        ],
+        ids=["BTCUSDT", "ETHUSDT", "BTCUSD_PERP"],
+    )
+    def test_preset_is_its_snapshot(
+        self, symbol: str, contract: Contract, kind: str, size: int
+    ) -> None:
+        """Each preset equals the contract built from its snapshot, and CONTRACTS holds it."""
+        snapshot = binance.SNAPSHOTS[symbol]
+        built = Contract(
+            symbol=snapshot.symbol,
+            kind="linear" if kind == "linear" else "inverse",
+            contract_size=size,
+            brackets=snapshot.brackets,
+        )
+        assert contract == built
+        preset = binance.CONTRACTS[symbol]
+        assert preset.contract is contract
+        assert preset.snapshot is snapshot
+        assert preset.rule is binance.LIQUIDATION_RULE
+
+    def test_every_snapshot_has_a_preset(self) -> None:
+        """The presets cover exactly the shipped snapshots."""
+        assert set(binance.CONTRACTS) == set(binance.SNAPSHOTS)
+
+    @pytest.mark.parametrize(
+        ("symbol", "units"),
+        [
+            ("BTCUSDT", ("USDT", "USDT", "BTC")),
+            ("ETHUSDT", ("USDT", "USDT", "ETH")),
+            ("BTCUSD_PERP", ("USD", "BTC", "contracts of 100 USD")),
+        ],
+        ids=["BTCUSDT", "ETHUSDT", "BTCUSD_PERP"],
+    )
+    def test_units(self, symbol: str, units: tuple[str, str, str]) -> None:
+        """Linear contracts settle in the quote, the inverse one in the coin."""
+        preset = binance.CONTRACTS[symbol]
+        assert (preset.price_unit, preset.margin_unit, preset.size_unit) == units
+
+    @pytest.mark.parametrize(
+        ("field", "value", "match"),
+        [
+            ("snapshot", binance.ETHUSDT_SNAPSHOT, "snapshot must be the contract's own"),
+            ("contract", "BTCUSDT", "contract must be a Contract"),
+            ("rule", None, "rule must be a LiquidationRule"),
+            ("size_unit", 1, "size_unit must be a string"),
+        ],
+        ids=["other-snapshot", "contract", "rule", "unit"],
+    )
+    def test_validation(self, field: str, value: object, match: str) -> None:
+        """A preset checks its fields, and that the snapshot is its contract's own."""
+        fields: dict[str, Any] = {
+            "contract": binance.BTCUSDT_CONTRACT,
+            "snapshot": binance.BTCUSDT_SNAPSHOT,
+            "rule": binance.LIQUIDATION_RULE,
+            "price_unit": "USDT",
+            "margin_unit": "USDT",
+            "size_unit": "BTC",
+            field: value,
+        }
+        with pytest.raises(InvalidInputError, match=match):
+            ContractPreset(**fields)
+
+
+class TestCanonicalNames:
+    """rule-venues: each Binance preset has one canonical name; the old ones are aliases."""
+
+    def test_rule_aliases(self) -> None:
+        """USDM_RULE and COINM_RULE are LIQUIDATION_RULE, the fee-less rule at mark."""
+        assert binance.USDM_RULE is binance.LIQUIDATION_RULE
+        assert binance.COINM_RULE is binance.LIQUIDATION_RULE
+        assert LiquidationRule() == binance.LIQUIDATION_RULE
+
+    def test_thresholds_are_margins_objects(self) -> None:
+        """binance.CROSS_3X and friends are the objects levrisk.margin names BINANCE_*."""
+        assert binance.CROSS_3X is margin.BINANCE_CROSS_3X
+        assert binance.CROSS_5X is margin.BINANCE_CROSS_5X
+        assert binance.ISOLATED_10X_TIER1 is margin.BINANCE_ISOLATED_10X_TIER1
+
+    def test_margin_accounts(self) -> None:
+        """MARGIN_ACCOUNTS names each shipped threshold preset once."""
+        assert {key: t for key, (_, t) in binance.MARGIN_ACCOUNTS.items()} == {
+            "cross-3x": binance.CROSS_3X,
+            "cross-5x": binance.CROSS_5X,
+            "isolated": binance.ISOLATED_10X_TIER1,
+        }
+
+    def test_fee_constants(self) -> None:
+        """The clearance fees are risk's objects: 2 % classic and isolated, 3 % Pro."""
+        assert binance.SPOT_LIQUIDATION_FEE_RATE is risk.SPOT_LIQUIDATION_FEE_RATE
+        assert binance.PRO_LIQUIDATION_FEE_RATE is risk.PRO_LIQUIDATION_FEE_RATE
+        assert Decimal("0.02") == binance.SPOT_LIQUIDATION_FEE_RATE
+        assert Decimal("0.03") == binance.PRO_LIQUIDATION_FEE_RATE
+
+    def test_every_venue_has_the_same_shape(self) -> None:
+        """Each venue module names itself and ships a rule (a preset or a factory)."""
+        for venue in exchanges.VENUES:
+            assert isinstance(venue.VENUE, str)
+            assert hasattr(venue, "LIQUIDATION_RULE") or hasattr(venue, "liquidation_rule")
+        assert bitmex.RULE is bitmex.LIQUIDATION_RULE
+        assert bybit.classic_rule is bybit.liquidation_rule
+        lenders = {v.VENUE for v in exchanges.VENUES if hasattr(v, "INTEREST_COUNTING")}
+        assert lenders == {"Binance", "Bybit", "OKX"}
 
 
 class TestIsolatedTierTable:

@@ -10,7 +10,7 @@ from typing_extensions import assert_type
 
 from levrisk.brackets import BracketTable
 from levrisk.exchanges import binance, bitget, bitmex, bybit, ccxt, gate, okx
-from levrisk.exchanges.snapshots import Snapshot
+from levrisk.exchanges.snapshots import ContractPreset, Snapshot
 from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position
 from levrisk.margin import IsolatedTierTable, MarginThresholds
 
@@ -29,6 +29,10 @@ def check_binance(payload: object) -> None:
     assert_type(binance.SNAPSHOT_DATE, dt.date)
     assert_type(binance.SNAPSHOTS, Mapping[str, Snapshot])
     assert_type(binance.BTCUSD_PERP_BRACKETS, BracketTable)
+    assert_type(binance.BTCUSD_PERP_CONTRACT, Contract)
+    assert_type(binance.CONTRACTS, Mapping[str, ContractPreset])
+    assert_type(binance.CONTRACTS["BTCUSDT"].contract, Contract)
+    assert_type(binance.CONTRACTS["BTCUSDT"].margin_unit, str)
 
 
 def check_bybit(payload: object) -> None:
@@ -53,17 +57,22 @@ def check_ccxt(tiers: object) -> None:
 
 def check_rules(position: Position, contract: Contract, payload: object) -> None:
     """Presets are LiquidationRules; helpers return Decimals; parsers return value objects."""
+    assert_type(binance.LIQUIDATION_RULE, LiquidationRule)
     assert_type(binance.USDM_RULE, LiquidationRule)
     assert_type(binance.COINM_RULE, LiquidationRule)
     assert_type(bybit.CLASSIC_RULE, LiquidationRule)
     assert_type(bybit.UNIFIED_RULE, LiquidationRule)
     assert_type(bybit.classic_rule(fee_rate="0.00055"), LiquidationRule)
+    assert_type(bybit.liquidation_rule(fee_rate="0.00055"), LiquidationRule)
     assert_type(bybit.unified_margin(position, fee_rate=0, added_margin=1), Decimal)
     assert_type(bybit.fee_to_close(position, margin=1, fee_rate=0), Decimal | None)
     assert_type(okx.liquidation_rule(fee_rate="0.0005"), LiquidationRule)
     assert_type(gate.liquidation_rule(fee_rate="0.0005"), LiquidationRule)
     assert_type(bitget.liquidation_rule(fee_rate="0.0006"), LiquidationRule)
     assert_type(bitmex.RULE, LiquidationRule)
+    assert_type(bitmex.LIQUIDATION_RULE, LiquidationRule)
+    for name in (binance.VENUE, bybit.VENUE, okx.VENUE, gate.VENUE, bitget.VENUE, bitmex.VENUE):
+        assert_type(name, str)
     assert_type(ccxt.position_from_ccxt(payload, contract=contract), Position)
     contracts = {"BTCUSDT": contract}
     assert_type(
@@ -83,6 +92,9 @@ def check_spot_margin(payload: object) -> None:
     assert_type(binance.CROSS_5X, MarginThresholds)
     assert_type(binance.ISOLATED_10X_TIER1, MarginThresholds)
     assert_type(binance.CROSS_MARGIN_PRO_LIQUIDATION_LEVEL, Decimal)
+    assert_type(binance.SPOT_LIQUIDATION_FEE_RATE, Decimal)
+    assert_type(binance.PRO_LIQUIDATION_FEE_RATE, Decimal)
+    assert_type(binance.MARGIN_ACCOUNTS, Mapping[str, tuple[str, MarginThresholds]])
     assert_type(
         binance.isolated_tier_table_from_payload(payload, margin_call="1.09"), IsolatedTierTable
     )

@@ -16,11 +16,32 @@ objects. No venue module contains its own liquidation algebra.
 - :mod:`levrisk.exchanges.bitmex` — inverse XBTUSD, maintenance at entry.
 - :mod:`levrisk.exchanges.ccxt` — ccxt's unified structures (levrisk never imports ccxt).
 - :mod:`levrisk.exchanges.snapshots` — the :class:`~levrisk.exchanges.snapshots.Snapshot`
-  type of the shipped tables.
+  type of the shipped tables and the
+  :class:`~levrisk.exchanges.snapshots.ContractPreset` of a contract over one.
+
+**Every venue module has the same shape** (:data:`VENUES` lists them):
+
+- ``VENUE``: the venue's name, as reports show it;
+- its liquidation rule(s) for ``levrisk.futures``: ``LIQUIDATION_RULE`` where the venue
+  has one fixed rule (Binance, BitMEX), ``<ACCOUNT>_RULE`` where it has one per account
+  type (Bybit ``CLASSIC_RULE`` and ``UNIFIED_RULE``), and ``liquidation_rule(fee_rate=)``
+  where the rule carries the taker fee (Bybit classic, OKX, Gate, Bitget). Older names
+  stay as aliases of these: ``binance.USDM_RULE`` and ``binance.COINM_RULE`` (of
+  ``binance.LIQUIDATION_RULE``), ``bitmex.RULE`` (of ``bitmex.LIQUIDATION_RULE``) and
+  ``bybit.classic_rule`` (of ``bybit.liquidation_rule``);
+- ``INTEREST_COUNTING`` where the venue lends (Binance, Bybit, OKX);
+- its shipped presets where it has any (Binance: ``CONTRACTS``, ``MARGIN_ACCOUNTS``,
+  thresholds, fee constants, snapshots);
+- its tier and payload parsers, ``*_from_payload``.
 """
 
 from __future__ import annotations
 
+from typing import Final
+
 from levrisk.exchanges import binance, bitget, bitmex, bybit, ccxt, gate, okx, snapshots
 
-__all__ = ["binance", "bitget", "bitmex", "bybit", "ccxt", "gate", "okx", "snapshots"]
+__all__ = ["VENUES", "binance", "bitget", "bitmex", "bybit", "ccxt", "gate", "okx", "snapshots"]
+
+VENUES: Final = (binance, bitget, bitmex, bybit, gate, okx)
+"""The venue modules, each of the shape described above."""

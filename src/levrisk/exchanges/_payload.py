@@ -17,21 +17,81 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Literal, TypeAlias
+from typing import Any, TypeAlias
 
 import attrs
 
+from levrisk._fields import require
+from levrisk._typing import OnMismatch, choice
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import BracketError, InvalidInputError, LevriskWarning
 from levrisk.numbers import to_decimal
 
-OnMismatch: TypeAlias = Literal["raise", "warn"]
-"""What a published maintenance amount that breaks the recursion does."""
+__all__ = [
+    "Json",
+    "OnMismatch",
+    "TierRow",
+    "as_list",
+    "as_mapping",
+    "check",
+    "field",
+    "has",
+    "is_a",
+    "number",
+    "objects",
+    "optional_number",
+    "optional_text",
+    "pick_symbol",
+    "string",
+    "table_from_tiers",
+    "text",
+    "tier_row",
+]
 
 Json: TypeAlias = object
 """A value decoded from JSON (checked at runtime, never trusted)."""
+
+Validator: TypeAlias = Callable[[object, "attrs.Attribute[Any]", object], None]
+
+
+# ------------------------------------------------------------------ value objects' fields
+
+
+def check(holds: Callable[[Any], bool], what: str) -> Validator:
+    """An attrs validator: ``holds(value)``, or ``<field> must be <what>, got <value>``."""
+
+    def validate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not holds(value):
+            msg = f"{attribute.name} must be {what}, got {value!r}"
+            raise InvalidInputError(msg)
+
+    return validate
+
+
+string = check(lambda value: isinstance(value, str), "a string")
+"""An attrs validator: the field holds a ``str`` (``symbol must be a string, got 1``)."""
+
+
+def is_a(kind: type) -> Validator:
+    """An attrs validator over :func:`levrisk._fields.require` (``brackets must be a …``)."""
+
+    def validate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        require(value, kind, attribute.name)
+
+    return validate
+
+
+def optional_text(value: object, name: str) -> str | None:
+    """A selector argument (``symbol=``, ``inst_family=``): a string or ``None``."""
+    if value is not None and not isinstance(value, str):
+        msg = f"{name} must be a string or None, got {value!r}"
+        raise InvalidInputError(msg)
+    return value
+
+
+# ------------------------------------------------------------------ JSON values
 
 
 def as_mapping(value: Json, *, where: str) -> Mapping[str, Json]:
@@ -62,6 +122,12 @@ def field(obj: Mapping[str, Json], key: str, *, where: str) -> Json:
         msg = f"{where} is missing the field {key!r}"
         raise InvalidInputError(msg)
     return obj[key]
+
+
+def objects(value: Json, *, where: str) -> list[tuple[str, Mapping[str, Json]]]:
+    """The JSON objects of the array ``value``, each with its path ``where[i]``."""
+    paths = [(f"{where}[{i}]", raw) for i, raw in enumerate(as_list(value, where=where))]
+    return [(at, as_mapping(raw, where=at)) for at, raw in paths]
 
 
 def number(obj: Mapping[str, Json], key: str, *, where: str) -> Decimal:
@@ -107,6 +173,40 @@ class TierRow:
     amount_name: str = "cum"
 
 
+def tier_row(
+    obj: Mapping[str, Json],
+    *,
+    where: str,
+    floor: str | Decimal,
+    cap: str,
+    maintenance_rate: str,
+    max_leverage: str,
+    maintenance_amount: str | None = None,
+    initial_rate: str | None = None,
+) -> TierRow:
+    """Read one tier from the exchange's field names (``floor`` may be a value instead).
+
+    A ``floor`` given as a value (the previous tier's cap, where the payload has no floor
+    column) is named ``(previous <cap>)`` in messages.
+    """
+
+    def optional(key: str | None) -> Decimal | None:
+        return None if key is None else optional_number(obj, key, where=where)
+
+    return TierRow(
+        where=where,
+        floor=number(obj, floor, where=where) if isinstance(floor, str) else floor,
+        cap=number(obj, cap, where=where),
+        maintenance_rate=number(obj, maintenance_rate, where=where),
+        max_leverage=number(obj, max_leverage, where=where),
+        maintenance_amount=optional(maintenance_amount),
+        initial_rate=optional(initial_rate),
+        floor_name=floor if isinstance(floor, str) else f"(previous {cap})",
+        cap_name=cap,
+        amount_name=maintenance_amount or "cum",
+    )
+
+
 def table_from_tiers(
     rows: Sequence[TierRow], *, where: str, on_mismatch: OnMismatch
 ) -> BracketTable:
@@ -118,9 +218,7 @@ def table_from_tiers(
             amount breaks the recursion under ``on_mismatch="raise"``, or a bracket is
             invalid.
     """
-    if on_mismatch not in ("raise", "warn"):
-        msg = f"on_mismatch must be 'raise' or 'warn', got {on_mismatch!r}"
-        raise InvalidInputError(msg)
+    choice(on_mismatch, OnMismatch, "on_mismatch")
     if not rows:
         msg = f"{where} holds no tiers"
         raise BracketError(msg)
@@ -182,16 +280,14 @@ def pick_symbol(
 
     With ``symbol=None`` the list must hold exactly one entry.
     """
-    if symbol is not None and not isinstance(symbol, str):
-        msg = f"symbol must be a string or None, got {symbol!r}"
-        raise InvalidInputError(msg)
-    objects = [as_mapping(entry, where=f"{where}[{i}]") for i, entry in enumerate(entries)]
+    symbol = optional_text(symbol, "symbol")
+    items = [as_mapping(entry, where=f"{where}[{i}]") for i, entry in enumerate(entries)]
     if symbol is None:
-        if len(objects) != 1:
-            msg = f"{where} holds {len(objects)} entries: pass symbol= to choose one"
+        if len(items) != 1:
+            msg = f"{where} holds {len(items)} entries: pass symbol= to choose one"
             raise InvalidInputError(msg)
-        return 0, objects[0]
-    for i, obj in enumerate(objects):
+        return 0, items[0]
+    for i, obj in enumerate(items):
         if text(obj, key, where=f"{where}[{i}]") == symbol:
             return i, obj
     msg = f"{where} has no entry with {key} {symbol!r}"

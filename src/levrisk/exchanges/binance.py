@@ -3,10 +3,19 @@ r"""Binance: USDⓈ-M and COIN-M futures, spot margin — presets, snapshots and
 What is Binance-specific lives here as data; the algebra lives in ``levrisk.brackets``,
 ``levrisk.futures`` and ``levrisk.margin``.
 
-**Rules and thresholds.** :data:`USDM_RULE` and :data:`COINM_RULE` (maintenance at mark,
-no close fee) for ``levrisk.futures``; :data:`CROSS_3X`, :data:`CROSS_5X`,
-:data:`ISOLATED_10X_TIER1` and :data:`CROSS_MARGIN_PRO_LIQUIDATION_LEVEL` for
-``levrisk.margin``; :data:`INTEREST_COUNTING` for ``levrisk.interest``.
+**Rules and thresholds.** :data:`LIQUIDATION_RULE` (maintenance at mark, no close fee;
+``USDM_RULE`` and ``COINM_RULE`` are its aliases) for ``levrisk.futures``;
+:data:`CROSS_3X`, :data:`CROSS_5X`, :data:`ISOLATED_10X_TIER1` (the objects
+``levrisk.margin`` also names ``BINANCE_CROSS_3X``, ...), :data:`MARGIN_ACCOUNTS` and
+:data:`CROSS_MARGIN_PRO_LIQUIDATION_LEVEL` for ``levrisk.margin``;
+:data:`SPOT_LIQUIDATION_FEE_RATE` and :data:`PRO_LIQUIDATION_FEE_RATE` (also importable
+from ``levrisk.risk``); :data:`INTEREST_COUNTING` for ``levrisk.interest``.
+
+**Contracts.** :data:`BTCUSDT_CONTRACT`, :data:`ETHUSDT_CONTRACT` (linear, contract size
+1) and :data:`BTCUSD_PERP_CONTRACT` (inverse, 100 USD contracts) are
+``levrisk.futures.Contract`` presets over the shipped snapshots; :data:`CONTRACTS` holds
+each with its snapshot, rule and units
+(:class:`~levrisk.exchanges.snapshots.ContractPreset`).
 
 **Positions.** :func:`position_risks_from_payload`, :func:`cross_account_from_payload`
 and :func:`mark_prices_from_payload` read ``GET /fapi/v2/positionRisk`` (or the COIN-M
@@ -46,16 +55,25 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, Literal, TypeAlias
+from types import MappingProxyType
+from typing import Final, Literal, TypeAlias
 
 import attrs
 
-from levrisk._fields import number, optional_number, positive
+from levrisk._fields import (
+    non_negative,
+    number,
+    optional_number,
+    positive,
+    positive_number,
+    require,
+)
+from levrisk._typing import choice, one_of
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
-from levrisk.exchanges.snapshots import Snapshot, load
+from levrisk.exchanges.snapshots import ContractPreset, Snapshot, load
 from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position, Side
 from levrisk.interest import InterestCounting
 from levrisk.margin import (
@@ -67,24 +85,35 @@ from levrisk.margin import (
     IsolatedTierTable,
     MarginThresholds,
 )
-from levrisk.numbers import NumberLike, exact, to_decimal
+from levrisk.numbers import NumberLike, exact
+from levrisk.risk import PRO_LIQUIDATION_FEE_RATE as _PRO_FEE
+from levrisk.risk import SPOT_LIQUIDATION_FEE_RATE as _SPOT_FEE
 
 __all__ = [
     "BTCUSDT_BRACKETS",
+    "BTCUSDT_CONTRACT",
     "BTCUSDT_SNAPSHOT",
     "BTCUSD_PERP_BRACKETS",
+    "BTCUSD_PERP_CONTRACT",
     "BTCUSD_PERP_SNAPSHOT",
     "COINM_RULE",
+    "CONTRACTS",
     "CROSS_3X",
     "CROSS_5X",
     "CROSS_MARGIN_PRO_LIQUIDATION_LEVEL",
     "ETHUSDT_BRACKETS",
+    "ETHUSDT_CONTRACT",
     "ETHUSDT_SNAPSHOT",
     "INTEREST_COUNTING",
     "ISOLATED_10X_TIER1",
+    "LIQUIDATION_RULE",
+    "MARGIN_ACCOUNTS",
+    "PRO_LIQUIDATION_FEE_RATE",
     "SNAPSHOTS",
     "SNAPSHOT_DATE",
+    "SPOT_LIQUIDATION_FEE_RATE",
     "USDM_RULE",
+    "VENUE",
     "IsolatedMarginTierRow",
     "MarginType",
     "NotionalCoef",
@@ -108,35 +137,30 @@ used as given. ``"apply"``: the brackets are the standard ones and are scaled by
 coefficient with :func:`scale_brackets` (no coefficient: unchanged).
 """
 
+VENUE: Final = "Binance"
+"""The venue's name, as reports show it."""
+
 _USDM = ("notionalFloor", "notionalCap")
 _COINM = ("qtyFloor", "qtyCap")
 
 
 def _tier_rows(entry: Mapping[str, Json], *, where: str) -> list[TierRow]:
-    brackets = _payload.as_list(
+    brackets = _payload.objects(
         _payload.field(entry, "brackets", where=where), where=f"{where}.brackets"
     )
-    rows: list[TierRow] = []
-    names: tuple[str, str] | None = None
-    for i, raw in enumerate(brackets):
-        at = f"{where}.brackets[{i}]"
-        obj = _payload.as_mapping(raw, where=at)
-        if names is None:
-            names = _COINM if "qtyCap" in obj else _USDM
-        floor_name, cap_name = names
-        rows.append(
-            TierRow(
-                where=at,
-                floor=_payload.number(obj, floor_name, where=at),
-                cap=_payload.number(obj, cap_name, where=at),
-                maintenance_rate=_payload.number(obj, "maintMarginRatio", where=at),
-                max_leverage=_payload.number(obj, "initialLeverage", where=at),
-                maintenance_amount=_payload.optional_number(obj, "cum", where=at),
-                floor_name=floor_name,
-                cap_name=cap_name,
-            )
+    names = _COINM if brackets and "qtyCap" in brackets[0][1] else _USDM
+    return [
+        _payload.tier_row(
+            obj,
+            where=at,
+            floor=names[0],
+            cap=names[1],
+            maintenance_rate="maintMarginRatio",
+            max_leverage="initialLeverage",
+            maintenance_amount="cum",
         )
-    return rows
+        for at, obj in brackets
+    ]
 
 
 def _entry_table(
@@ -146,9 +170,7 @@ def _entry_table(
     notional_coef: NotionalCoef,
     on_mismatch: OnMismatch,
 ) -> BracketTable:
-    if notional_coef not in ("included", "apply"):
-        msg = f"notional_coef must be 'included' or 'apply', got {notional_coef!r}"
-        raise InvalidInputError(msg)
+    choice(notional_coef, NotionalCoef, "notional_coef")
     table = _payload.table_from_tiers(
         _tier_rows(entry, where=where), where=f"{where}.brackets", on_mismatch=on_mismatch
     )
@@ -269,38 +291,15 @@ def bracket_tables_from_payload(
         [published].
 
     Examples:
+        >>> tier = {"initialLeverage": 100, "notionalFloor": 0, "notionalCap": 10000}
         >>> tables = bracket_tables_from_payload(
         ...     [
-        ...         {
-        ...             "symbol": "BTCUSDT",
-        ...             "brackets": [
-        ...                 {
-        ...                     "bracket": 1,
-        ...                     "initialLeverage": 125,
-        ...                     "notionalCap": 50000,
-        ...                     "notionalFloor": 0,
-        ...                     "maintMarginRatio": 0.004,
-        ...                     "cum": 0.0,
-        ...                 }
-        ...             ],
-        ...         },
-        ...         {
-        ...             "symbol": "ETHUSDT",
-        ...             "brackets": [
-        ...                 {
-        ...                     "bracket": 1,
-        ...                     "initialLeverage": 100,
-        ...                     "notionalCap": 10000,
-        ...                     "notionalFloor": 0,
-        ...                     "maintMarginRatio": 0.005,
-        ...                     "cum": 0.0,
-        ...                 }
-        ...             ],
-        ...         },
+        ...         {"symbol": "BTCUSDT", "brackets": [{**tier, "maintMarginRatio": 0.004}]},
+        ...         {"symbol": "ETHUSDT", "brackets": [{**tier, "maintMarginRatio": 0.005}]},
         ...     ]
         ... )
-        >>> sorted(tables)
-        ['BTCUSDT', 'ETHUSDT']
+        >>> sorted(tables), tables["ETHUSDT"].maintenance_margin(10_000)
+        (['BTCUSDT', 'ETHUSDT'], Decimal('50.000'))
 
     .. versionadded:: 0.1.0
     """
@@ -355,13 +354,8 @@ def scale_brackets(table: BracketTable, coef: NumberLike) -> BracketTable:
 
     .. versionadded:: 0.1.0
     """
-    if not isinstance(table, BracketTable):
-        msg = f"table must be a BracketTable, got {table!r}"
-        raise InvalidInputError(msg)
-    k = to_decimal(coef, name="coef")
-    if k <= 0:
-        msg = f"coef must be positive, got {coef!r}"
-        raise InvalidInputError(msg)
+    require(table, BracketTable, "table")
+    k = positive_number(coef, "coef")
     return BracketTable(
         brackets=[
             attrs.evolve(
@@ -385,27 +379,11 @@ def _tier_number(value: Decimal, *, where: str) -> int:
     return int(value)
 
 
-def _isolated_leverage(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
-    positive(instance, attribute, value)
-    if value <= 1:
-        msg = f"{attribute.name} must be above 1, got {value!r}"
-        raise InvalidInputError(msg)
-
-
-def _text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str):
-        msg = f"{attribute.name} must be a string, got {value!r}"
-        raise InvalidInputError(msg)
-
-
-def _whole(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        msg = f"{attribute.name} must be an integer ≥ 1, got {value!r}"
-        raise InvalidInputError(msg)
-
-
-def _non_negative(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
-    positive(instance, attribute, value + 1 if value == 0 else value)
+_ABOVE_ONE = attrs.validators.and_(positive, _payload.check(lambda value: value > 1, "above 1"))
+_WHOLE = _payload.check(
+    lambda value: isinstance(value, int) and not isinstance(value, bool) and value >= 1,
+    "an integer ≥ 1",
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -441,13 +419,13 @@ class IsolatedMarginTierRow:
     .. versionadded:: 0.1.0
     """
 
-    symbol: str = attrs.field(validator=_text)
-    tier: int = attrs.field(validator=_whole)
-    effective_multiple: Decimal = attrs.field(converter=number, validator=_isolated_leverage)
-    initial_risk_ratio: Decimal = attrs.field(converter=number, validator=_isolated_leverage)
-    liquidation_risk_ratio: Decimal = attrs.field(converter=number, validator=_isolated_leverage)
-    base_asset_max_borrowable: Decimal = attrs.field(converter=number, validator=_non_negative)
-    quote_asset_max_borrowable: Decimal = attrs.field(converter=number, validator=_non_negative)
+    symbol: str = attrs.field(validator=_payload.string)
+    tier: int = attrs.field(validator=_WHOLE)
+    effective_multiple: Decimal = attrs.field(converter=number, validator=_ABOVE_ONE)
+    initial_risk_ratio: Decimal = attrs.field(converter=number, validator=_ABOVE_ONE)
+    liquidation_risk_ratio: Decimal = attrs.field(converter=number, validator=_ABOVE_ONE)
+    base_asset_max_borrowable: Decimal = attrs.field(converter=number, validator=non_negative)
+    quote_asset_max_borrowable: Decimal = attrs.field(converter=number, validator=non_negative)
 
     @liquidation_risk_ratio.validator
     def _below_initial(self, _attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
@@ -513,14 +491,9 @@ def isolated_margin_tiers_from_payload(
 
     .. versionadded:: 0.1.0
     """
-    if symbol is not None and not isinstance(symbol, str):
-        msg = f"symbol must be a string or None, got {symbol!r}"
-        raise InvalidInputError(msg)
-    entries = _payload.as_list(payload, where="payload")
+    symbol = _payload.optional_text(symbol, "symbol")
     rows: list[IsolatedMarginTierRow] = []
-    for i, raw in enumerate(entries):
-        where = f"payload[{i}]"
-        obj = _payload.as_mapping(raw, where=where)
+    for where, obj in _payload.objects(payload, where="payload"):
         name = _payload.text(obj, "symbol", where=where)
         if symbol is not None and name != symbol:
             continue
@@ -582,37 +555,67 @@ INTEREST_COUNTING: InterestCounting = "binance"
 
 # ---------------------------------------------------------------- futures rules
 
-USDM_RULE: LiquidationRule = LiquidationRule()
-"""Binance USDⓈ-M: maintenance at mark (bracket at the liquidation price), no close fee.
+LIQUIDATION_RULE: LiquidationRule = LiquidationRule()
+"""Binance futures, USDⓈ-M and COIN-M: maintenance at mark (bracket at the liquidation
+price), no close fee.
 
 The clearance fee Binance charges on liquidation does not move the price
-(:ref:`rule-futures-liquidation-linear` [checked], :ref:`rule-venues` [published]). It is
-``levrisk.futures``' default rule.
+(:ref:`rule-futures-liquidation-linear` and :ref:`rule-futures-liquidation-inverse`
+[checked], :ref:`rule-venues` [published]). It is ``levrisk.futures``' default rule.
 """
 
-COINM_RULE: LiquidationRule = LiquidationRule()
-"""Binance COIN-M: the same rule in coin values.
+USDM_RULE: LiquidationRule = LIQUIDATION_RULE
+"""Alias of :data:`LIQUIDATION_RULE` (the USDⓈ-M name, kept)."""
 
-Rule: :ref:`rule-futures-liquidation-inverse` [checked].
-"""
+COINM_RULE: LiquidationRule = LIQUIDATION_RULE
+"""Alias of :data:`LIQUIDATION_RULE` (the COIN-M name, kept: the same rule in coin values)."""
+
+
+# ---------------------------------------------------------------- contract presets
+
+BTCUSDT_CONTRACT: Contract = Contract(
+    symbol="BTCUSDT", kind="linear", contract_size=1, brackets=BTCUSDT_BRACKETS
+)
+"""USDⓈ-M BTCUSDT perpetual: linear, size in BTC, margin in USDT, brackets of
+:data:`BTCUSDT_SNAPSHOT` (Binance, "Contract Specifications")."""
+
+ETHUSDT_CONTRACT: Contract = Contract(
+    symbol="ETHUSDT", kind="linear", contract_size=1, brackets=ETHUSDT_BRACKETS
+)
+"""USDⓈ-M ETHUSDT perpetual: linear, size in ETH, margin in USDT, brackets of
+:data:`ETHUSDT_SNAPSHOT` (Binance, "Contract Specifications")."""
+
+BTCUSD_PERP_CONTRACT: Contract = Contract(
+    symbol="BTCUSD_PERP", kind="inverse", contract_size=100, brackets=BTCUSD_PERP_BRACKETS
+)
+"""COIN-M BTCUSD_PERP perpetual: inverse, contracts of 100 USD, margin in BTC, brackets of
+:data:`BTCUSD_PERP_SNAPSHOT` (Binance, "Contract Specifications")."""
+
+CONTRACTS: Mapping[str, ContractPreset] = MappingProxyType(
+    {
+        contract.symbol: ContractPreset(
+            contract=contract,
+            snapshot=SNAPSHOTS[contract.symbol],
+            rule=LIQUIDATION_RULE,
+            price_unit=price_unit,
+            margin_unit=margin_unit,
+            size_unit=size_unit,
+        )
+        for contract, price_unit, margin_unit, size_unit in (
+            (BTCUSDT_CONTRACT, "USDT", "USDT", "BTC"),
+            (ETHUSDT_CONTRACT, "USDT", "USDT", "ETH"),
+            (BTCUSD_PERP_CONTRACT, "USD", "BTC", "contracts of 100 USD"),
+        )
+    }
+)
+"""Every contract with a shipped snapshot, by symbol: the contract, its snapshot, its rule
+and the units its figures are in (what the ``levrisk`` command shows)."""
 
 
 # ---------------------------------------------------------------- positionRisk
 
 MarginType: TypeAlias = Literal["isolated", "cross"]
 """Binance's ``marginType`` of a position."""
-
-
-def _margin_type(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value not in ("isolated", "cross"):
-        msg = f"{attribute.name} must be 'isolated' or 'cross', got {value!r}"
-        raise InvalidInputError(msg)
-
-
-def _position(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, Position):
-        msg = f"{attribute.name} must be a Position, got {value!r}"
-        raise InvalidInputError(msg)
 
 
 @attrs.frozen(kw_only=True)
@@ -629,9 +632,9 @@ class PositionRisk:
     .. versionadded:: 0.1.0
     """
 
-    position: Position = attrs.field(validator=_position)
-    margin_type: MarginType = attrs.field(validator=_margin_type)
-    isolated_wallet: Decimal = attrs.field(converter=number, validator=_non_negative)
+    position: Position = attrs.field(validator=_payload.is_a(Position))
+    margin_type: MarginType = attrs.field(validator=one_of(MarginType))
+    isolated_wallet: Decimal = attrs.field(converter=number, validator=non_negative)
     mark_price: Decimal = attrs.field(converter=number, validator=positive)
     liquidation_price: Decimal | None = attrs.field(
         default=None, converter=optional_number, validator=positive
@@ -667,10 +670,7 @@ def _position_risk(
         return None
     contract = _contract_for(contracts, symbol, where=where)
     raw_type = _payload.text(obj, "marginType", where=where).lower()
-    if raw_type not in ("isolated", "cross"):
-        msg = f"{where}.marginType must be 'isolated' or 'cross', got {raw_type!r}"
-        raise InvalidInputError(msg)
-    margin_type: MarginType = "isolated" if raw_type == "isolated" else "cross"
+    margin_type: MarginType = choice(raw_type, MarginType, f"{where}.marginType")
     liquidation = _payload.optional_number(obj, "liquidationPrice", where=where)
     try:
         position = Position(
@@ -751,9 +751,8 @@ def position_risks_from_payload(
         msg = f"contracts must be a mapping of symbol to Contract, got {contracts!r}"
         raise InvalidInputError(msg)
     risks: list[PositionRisk] = []
-    for i, raw in enumerate(_payload.as_list(payload, where="payload")):
-        where = f"payload[{i}]"
-        risk = _position_risk(_payload.as_mapping(raw, where=where), contracts, where=where)
+    for where, obj in _payload.objects(payload, where="payload"):
+        risk = _position_risk(obj, contracts, where=where)
         if risk is not None:
             risks.append(risk)
     return tuple(risks)
@@ -849,9 +848,7 @@ def mark_prices_from_payload(payload: Json) -> dict[str, Decimal]:
     .. versionadded:: 0.1.0
     """
     marks: dict[str, Decimal] = {}
-    for i, raw in enumerate(_payload.as_list(payload, where="payload")):
-        where = f"payload[{i}]"
-        obj = _payload.as_mapping(raw, where=where)
+    for where, obj in _payload.objects(payload, where="payload"):
         price = _payload.number(obj, "markPrice", where=where)
         if price > 0:
             marks[_payload.text(obj, "symbol", where=where)] = price
@@ -885,6 +882,26 @@ CROSS_MARGIN_PRO_LIQUIDATION_LEVEL: Decimal = PRO_LIQUIDATION_LEVEL
 Rule: :ref:`rule-cross-margin-pro` [published].
 """
 
+MARGIN_ACCOUNTS: Mapping[str, tuple[str, MarginThresholds]] = MappingProxyType(
+    {
+        "cross-3x": ("cross margin classic 3x", CROSS_3X),
+        "cross-5x": ("cross margin classic 5x", CROSS_5X),
+        "isolated": ("isolated margin, 10x tier 1", ISOLATED_10X_TIER1),
+    }
+)
+"""The spot-margin accounts of the shipped thresholds: short name → (Binance's name for
+the account, its thresholds). The ``levrisk margin --account`` choices."""
+
+SPOT_LIQUIDATION_FEE_RATE: Final[Decimal] = _SPOT_FEE
+"""The liquidation clearance fee of cross margin classic and isolated margin, 2 % of the
+liabilities (Binance, "Margin Trading Liquidation"; :ref:`rule-spot-liquidation`
+[published]). The same object as ``levrisk.risk.SPOT_LIQUIDATION_FEE_RATE``."""
+
+PRO_LIQUIDATION_FEE_RATE: Final[Decimal] = _PRO_FEE
+"""The liquidation clearance fee of Cross Margin Pro, 3 % (Binance, "Cross Margin Pro";
+:ref:`rule-cross-margin-pro` [published]). The same object as
+``levrisk.risk.PRO_LIQUIDATION_FEE_RATE``."""
+
 
 @exact
 def isolated_tier_table_from_payload(
@@ -917,20 +934,11 @@ def isolated_tier_table_from_payload(
         :ref:`rule-margin-level` [published].
 
     Examples:
-        >>> table = isolated_tier_table_from_payload(
-        ...     [
-        ...         {
-        ...             "symbol": "BTCUSDT",
-        ...             "tier": 1,
-        ...             "effectiveMultiple": "10",
-        ...             "initialRiskRatio": "1.111",
-        ...             "liquidationRiskRatio": "1.05",
-        ...             "baseAssetMaxBorrowable": "9",
-        ...             "quoteAssetMaxBorrowable": "70000",
-        ...         }
-        ...     ],
-        ...     margin_call="1.09",
-        ... )
+        >>> tier = {"symbol": "BTCUSDT", "tier": 1, "effectiveMultiple": "10"}
+        >>> ratios = {"initialRiskRatio": "1.111", "liquidationRiskRatio": "1.05"}
+        >>> limits = {"baseAssetMaxBorrowable": "9", "quoteAssetMaxBorrowable": "70000"}
+        >>> payload = [{**tier, **ratios, **limits}]
+        >>> table = isolated_tier_table_from_payload(payload, margin_call="1.09")
         >>> table.tiers[0].thresholds == ISOLATED_10X_TIER1
         True
 
@@ -1027,29 +1035,22 @@ def pro_tiers_from_payload(
     .. versionadded:: 0.1.0
     """
     tables: dict[str, BracketTable] = {}
-    for i, raw in enumerate(_payload.as_list(payload, where="payload")):
-        where = f"payload[{i}]"
-        group = _payload.as_mapping(raw, where=where)
+    for where, group in _payload.objects(payload, where="payload"):
         names = _payload.as_list(
             _payload.field(group, "assetNames", where=where), where=f"{where}.assetNames"
         )
-        brackets = _payload.as_list(
-            _payload.field(group, "brackets", where=where), where=f"{where}.brackets"
-        )
+        brackets = _payload.field(group, "brackets", where=where)
         rows: list[TierRow] = []
-        for k, item in enumerate(brackets):
-            at = f"{where}.brackets[{k}]"
-            obj = _payload.as_mapping(item, where=at)
+        for at, obj in _payload.objects(brackets, where=f"{where}.brackets"):
             rows.append(
-                TierRow(
+                _payload.tier_row(
+                    obj,
                     where=at,
                     floor=rows[-1].cap if rows else Decimal(0),
-                    cap=_payload.number(obj, "maxDebt", where=at),
-                    maintenance_rate=_payload.number(obj, "maintenanceMarginRate", where=at),
-                    max_leverage=_payload.number(obj, "leverage", where=at),
-                    initial_rate=_payload.optional_number(obj, "initialMarginRate", where=at),
-                    floor_name="(previous maxDebt)",
-                    cap_name="maxDebt",
+                    cap="maxDebt",
+                    maintenance_rate="maintenanceMarginRate",
+                    max_leverage="leverage",
+                    initial_rate="initialMarginRate",
                 )
             )
         table = _payload.table_from_tiers(rows, where=f"{where}.brackets", on_mismatch=on_mismatch)

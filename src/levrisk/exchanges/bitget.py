@@ -1,46 +1,51 @@
-r"""Bitget: perpetual futures with the close fee valued at mark — a rule preset.
+r"""Bitget: USDT-M perpetual futures — a rule preset.
 
-Bitget's liquidation condition values the maintenance margin at mark and reserves the fee
-to close the position at the mark (liquidation) price [derived]:
+Bitget reserves the fee to close at the liquidation price, valued at mark, and values the
+maintenance margin at mark: Gate's condition (:mod:`levrisk.exchanges.gate` states it)
+[derived from Bitget's help pages]. This module holds the venue's name and its rule,
+:func:`liquidation_rule`; the algebra lives in ``levrisk.futures``.
 
-.. math::
-
-    LP_{long} = \frac{Q \cdot EP - M - D}{Q \cdot (1 - m - c)}, \qquad
-    LP_{short} = \frac{Q \cdot EP + M + D}{Q \cdot (1 + m + c)}
-
-The algebra lives in ``levrisk.futures``; this module only holds the rule.
+Source: Bitget Help, "Liquidation price" (USDT-M futures).
 """
 
 from __future__ import annotations
 
-from levrisk.exchanges._rules import close_fee_at_mark
+from typing import Final
+
+from levrisk.exchanges._rules import with_fee
 from levrisk.futures import LiquidationRule
 from levrisk.numbers import NumberLike, exact
 
-__all__ = ["liquidation_rule"]
+__all__ = ["VENUE", "liquidation_rule"]
+
+VENUE: Final = "Bitget"
+"""The venue's name, as reports show it."""
 
 
 @exact
 def liquidation_rule(*, fee_rate: NumberLike) -> LiquidationRule:
-    r"""Bitget's rule: maintenance at mark, the close fee ``c·Q·P`` at mark.
+    r"""Bitget's rule, the taker fee ``c`` to close at mark in the condition.
+
+    .. math::
+
+        M + s \cdot Q \cdot (P - EP) = m \cdot Q \cdot P - D + c \cdot Q \cdot P
 
     Args:
-        fee_rate: the taker fee rate ``c`` in [0, 1) (0 gives Binance's fee-less rule).
+        fee_rate: ``c`` in [0, 1); with 0 the rule is the fee-less one of Binance.
 
     Returns:
-        The rule, for ``levrisk.futures.isolated_liquidation_price`` and
-        ``cross_liquidation_price``.
+        The ``levrisk.futures.LiquidationRule`` for the isolated and cross solvers.
 
     Raises:
-        InvalidInputError: when ``fee_rate`` is not a rate in [0, 1).
+        InvalidInputError: for a ``fee_rate`` outside [0, 1).
 
     References:
         Bitget Help, "Liquidation price" (USDT-M futures); :ref:`rule-venues` [derived].
 
     Examples:
-        >>> liquidation_rule(fee_rate="0.0005")
-        LiquidationRule(maintenance_basis='mark', close_fee='mark', fee_rate=Decimal('0.0005'))
+        >>> liquidation_rule(fee_rate="0.0006").fee_rate
+        Decimal('0.0006')
 
     .. versionadded:: 0.1.0
     """
-    return close_fee_at_mark(fee_rate)
+    return with_fee(fee_rate)

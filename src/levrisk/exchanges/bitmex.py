@@ -10,18 +10,29 @@ bracket iteration:
     M + s \cdot N \cdot \left(\frac{1}{EP} - \frac{1}{P}\right) = m \cdot \frac{N}{EP} - D
 
 Build the contract as ``Contract(symbol="XBTUSD", kind="inverse", contract_size=1,
-brackets=...)`` with BitMEX's risk-limit table in XBT, and solve with :data:`RULE`. The
-algebra lives in ``levrisk.futures``; this module only holds the rule.
+brackets=...)`` with BitMEX's risk-limit table in XBT, and solve with
+:data:`LIQUIDATION_RULE`. The algebra lives in ``levrisk.futures``; this module holds the
+venue's name and its rule.
+
+Sources: BitMEX, "Liquidation" and "Inverse contracts".
 """
 
 from __future__ import annotations
 
+from typing import Final
+
 from levrisk.futures import LiquidationRule
 
-__all__ = ["RULE"]
+__all__ = ["LIQUIDATION_RULE", "RULE", "VENUE"]
 
-RULE: LiquidationRule = LiquidationRule(maintenance_basis="entry")
+VENUE: Final = "BitMEX"
+"""The venue's name, as reports show it."""
+
+LIQUIDATION_RULE: LiquidationRule = LiquidationRule(maintenance_basis="entry")
 """BitMEX: maintenance valued at entry, no close fee in the condition.
 
 References: BitMEX, "Liquidation" and "Inverse contracts"; :ref:`rule-venues` [derived].
 """
+
+RULE: LiquidationRule = LIQUIDATION_RULE
+"""Alias of :data:`LIQUIDATION_RULE` (the name it had first, kept)."""

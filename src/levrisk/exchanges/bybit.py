@@ -2,7 +2,8 @@ r"""Bybit: classic and unified liquidation rules, risk-limit tiers — presets a
 
 **Rules** (:ref:`rule-venues`), for ``levrisk.futures``' one solver: :data:`CLASSIC_RULE`
 (classic USDT perpetuals 2022–2024 and Bybit 2020: maintenance valued at entry;
-:func:`classic_rule` adds the fee to close at the bankruptcy price) and
+:func:`liquidation_rule`, alias ``classic_rule``, adds the fee to close at the
+bankruptcy price) and
 :data:`UNIFIED_RULE` (unified trading account: maintenance at mark, the fee entering only
 through the added margin, :func:`unified_margin`). Both apply to inverse contracts too
 (``Contract(kind="inverse")``). Bybit's bankruptcy price is
@@ -33,14 +34,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Literal, TypeAlias
+from typing import Final, Literal, TypeAlias
 
 import attrs
 
+from levrisk._fields import non_negative_number
+from levrisk._typing import choice, one_of
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
+from levrisk.exchanges._rules import with_fee
 from levrisk.futures import (
     LiquidationRule,
     Position,
@@ -55,13 +59,18 @@ __all__ = [
     "CLASSIC_RULE",
     "INTEREST_COUNTING",
     "UNIFIED_RULE",
+    "VENUE",
     "RateUnits",
     "RiskLimits",
     "classic_rule",
     "fee_to_close",
+    "liquidation_rule",
     "risk_limits_from_payload",
     "unified_margin",
 ]
+
+VENUE: Final = "Bybit"
+"""The venue's name, as reports show it."""
 
 RateUnits: TypeAlias = Literal["percent", "fraction"]
 """How a payload writes its rates: ``"percent"`` (``"0.5"`` is 0.5%) or ``"fraction"``."""
@@ -83,28 +92,6 @@ _V2 = {
 _TOLERANCE = Decimal("0.1")
 
 
-def _units(value: object) -> None:
-    if value not in ("percent", "fraction"):
-        msg = f"units must be 'percent' or 'fraction', got {value!r}"
-        raise InvalidInputError(msg)
-
-
-def _check_units(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
-    _units(value)
-
-
-def _check_symbol(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str):
-        msg = f"{attribute.name} must be a string, got {value!r}"
-        raise InvalidInputError(msg)
-
-
-def _check_table(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, BracketTable):
-        msg = f"{attribute.name} must be a BracketTable, got {value!r}"
-        raise InvalidInputError(msg)
-
-
 @attrs.frozen(kw_only=True)
 class RiskLimits:
     """A parsed risk-limit table and the rate units the payload was read in.
@@ -118,9 +105,9 @@ class RiskLimits:
     .. versionadded:: 0.1.0
     """
 
-    symbol: str = attrs.field(validator=_check_symbol)
-    units: RateUnits = attrs.field(validator=_check_units)
-    brackets: BracketTable = attrs.field(validator=_check_table)
+    symbol: str = attrs.field(validator=_payload.string)
+    units: RateUnits = attrs.field(validator=one_of(RateUnits))
+    brackets: BracketTable = attrs.field(validator=_payload.is_a(BracketTable))
 
 
 def _tiers(payload: Json) -> tuple[Sequence[Json], str]:
@@ -224,7 +211,7 @@ def risk_limits_from_payload(
     .. versionadded:: 0.1.0
     """
     if units != "auto":
-        _units(units)
+        choice(units, RateUnits, "units")
     tiers, where = _tiers(payload)
     chosen, symbol = _select(tiers, symbol, where=where)
     fields = _version_of(chosen[0][1], where=f"{where}[{chosen[0][0]}]")
@@ -251,14 +238,12 @@ def _select(
         raise InvalidInputError(msg)
     objects = [_payload.as_mapping(raw, where=f"{where}[{i}]") for i, raw in enumerate(tiers)]
     names = [_payload.text(obj, "symbol", where=f"{where}[{i}]") for i, obj in enumerate(objects)]
+    symbol = _payload.optional_text(symbol, "symbol")
     if symbol is None:
         if len(set(names)) > 1:
             msg = f"{where} holds tiers of {sorted(set(names))!r}: pass symbol= to choose one"
             raise InvalidInputError(msg)
         symbol = names[0]
-    elif not isinstance(symbol, str):
-        msg = f"symbol must be a string or None, got {symbol!r}"
-        raise InvalidInputError(msg)
     chosen = [
         (i, obj) for i, (obj, name) in enumerate(zip(objects, names, strict=True)) if name == symbol
     ]
@@ -334,7 +319,7 @@ The fee enters only through the margin added: pass ``margin=unified_margin(...)`
 
 
 @exact
-def classic_rule(*, fee_rate: NumberLike) -> LiquidationRule:
+def liquidation_rule(*, fee_rate: NumberLike) -> LiquidationRule:
     r"""Bybit classic with the fee to close at the bankruptcy price in the condition.
 
     .. math::
@@ -359,13 +344,18 @@ def classic_rule(*, fee_rate: NumberLike) -> LiquidationRule:
         [derived].
 
     Examples:
-        >>> classic_rule(fee_rate="0.00055").close_fee
+        >>> liquidation_rule(fee_rate="0.00055").close_fee
         'bankruptcy'
+
+    .. versionadded:: 0.1.0
     """
-    c = to_decimal(fee_rate, name="fee_rate")
-    if c == 0:
-        return CLASSIC_RULE
-    return LiquidationRule(maintenance_basis="entry", close_fee="bankruptcy", fee_rate=c)
+    return with_fee(
+        fee_rate, close_fee="bankruptcy", maintenance_basis="entry", fee_less=CLASSIC_RULE
+    )
+
+
+classic_rule = liquidation_rule
+"""Alias of :func:`liquidation_rule` (the name it had first, kept)."""
 
 
 def _fee_rate(value: NumberLike) -> Decimal:
@@ -408,22 +398,15 @@ def unified_margin(
         [published for linear and the inverse long; derived for the inverse short].
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> from levrisk.futures import Contract, Position
-        >>> table = BracketTable.from_rates(
-        ...     caps=[2_000_000], maintenance_rates=["0.005"], max_leverages=[100]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
+        >>> from levrisk.futures import Position
         >>> pos = Position(contract=btc, side="long", size=1, entry_price=20_000, leverage=10)
         >>> unified_margin(pos, fee_rate="0.0006", added_margin="999.4")
         Decimal('3000')
     """
     im = initial_margin(position)
     c = _fee_rate(fee_rate)
-    added = to_decimal(added_margin, name="added_margin")
-    if added < 0:
-        msg = f"added_margin must not be negative, got {added_margin!r}"
-        raise InvalidInputError(msg)
+    added = non_negative_number(added_margin, "added_margin")
     d = (1 if position.side == "long" else -1) * (1 if position.contract.kind == "linear" else -1)
     return im + added / (1 - d * c)
 
@@ -455,13 +438,13 @@ def fee_to_close(position: Position, *, margin: NumberLike, fee_rate: NumberLike
         :ref:`rule-venues` [published].
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> from levrisk.futures import Contract, Position, initial_margin
-        >>> table = BracketTable.from_rates(
-        ...     caps=[2_000_000], maintenance_rates=["0.005"], max_leverages=[100]
+        A 1 BTC long at 20,000 on 10x (the bankruptcy price is 18,000):
+
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT
+        >>> from levrisk.futures import Position, initial_margin
+        >>> pos = Position(
+        ...     contract=BTCUSDT_CONTRACT, side="long", size=1, entry_price=20_000, leverage=10
         ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
-        >>> pos = Position(contract=btc, side="long", size=1, entry_price=20_000, leverage=10)
         >>> fee_to_close(pos, margin=initial_margin(pos), fee_rate="0.0006")
         Decimal('10.8000')
     """

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from levrisk._fields import require
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
-from levrisk.exchanges._payload import Json, OnMismatch, TierRow
+from levrisk.exchanges._payload import Json, OnMismatch
 from levrisk.futures import Contract, Position
 from levrisk.numbers import exact
 
@@ -92,21 +93,17 @@ def brackets_from_leverage_tiers(
             msg = f"tiers has no market {symbol!r}"
             raise InvalidInputError(msg)
         tiers, where = tiers[symbol], f"tiers[{symbol!r}]"
-    rows: list[TierRow] = []
-    for i, raw in enumerate(_payload.as_list(tiers, where=where)):
-        at = f"{where}[{i}]"
-        obj = _payload.as_mapping(raw, where=at)
-        rows.append(
-            TierRow(
-                where=at,
-                floor=_payload.number(obj, "minNotional", where=at),
-                cap=_payload.number(obj, "maxNotional", where=at),
-                maintenance_rate=_payload.number(obj, "maintenanceMarginRate", where=at),
-                max_leverage=_payload.number(obj, "maxLeverage", where=at),
-                floor_name="minNotional",
-                cap_name="maxNotional",
-            )
+    rows = [
+        _payload.tier_row(
+            obj,
+            where=at,
+            floor="minNotional",
+            cap="maxNotional",
+            maintenance_rate="maintenanceMarginRate",
+            max_leverage="maxLeverage",
         )
+        for at, obj in _payload.objects(tiers, where=where)
+    ]
     return _payload.table_from_tiers(rows, where=where, on_mismatch=on_mismatch)
 
 
@@ -157,9 +154,7 @@ def position_from_ccxt(position: Json, *, contract: Contract) -> Position:
     .. versionadded:: 0.1.0
     """
     where = "position"
-    if not isinstance(contract, Contract):
-        msg = f"contract must be a Contract, got {contract!r}"
-        raise InvalidInputError(msg)
+    require(contract, Contract, "contract")
     obj = _payload.as_mapping(position, where=where)
     side = _payload.field(obj, "side", where=where)
     if side not in ("long", "short"):

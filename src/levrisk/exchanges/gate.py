@@ -8,16 +8,24 @@ to close the position at the mark (liquidation) price [published]:
     LP_{long} = \frac{Q \cdot EP - M - D}{Q \cdot (1 - m - c)}, \qquad
     LP_{short} = \frac{Q \cdot EP + M + D}{Q \cdot (1 + m + c)}
 
-The algebra lives in ``levrisk.futures``; this module only holds the rule.
+Bitget and OKX state the same condition. The algebra lives in ``levrisk.futures``; this
+module holds the venue's name and its rule, :func:`liquidation_rule`.
+
+Source: Gate Help, "Calculation of Liquidation Price" (USDT perpetual contracts).
 """
 
 from __future__ import annotations
 
-from levrisk.exchanges._rules import close_fee_at_mark
+from typing import Final
+
+from levrisk.exchanges._rules import with_fee
 from levrisk.futures import LiquidationRule
 from levrisk.numbers import NumberLike, exact
 
-__all__ = ["liquidation_rule"]
+__all__ = ["VENUE", "liquidation_rule"]
+
+VENUE: Final = "Gate"
+"""The venue's name, as reports show it."""
 
 
 @exact
@@ -44,4 +52,4 @@ def liquidation_rule(*, fee_rate: NumberLike) -> LiquidationRule:
 
     .. versionadded:: 0.1.0
     """
-    return close_fee_at_mark(fee_rate)
+    return with_fee(fee_rate)

@@ -32,11 +32,12 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Final
 
+from levrisk._fields import non_negative_number, positive_number
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import BracketError, InvalidInputError
 from levrisk.exchanges import _payload
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
-from levrisk.exchanges._rules import close_fee_at_mark
+from levrisk.exchanges._rules import with_fee
 from levrisk.futures import LiquidationRule
 from levrisk.interest import InterestCounting
 from levrisk.numbers import NumberLike, exact, to_decimal
@@ -44,10 +45,14 @@ from levrisk.numbers import NumberLike, exact, to_decimal
 __all__ = [
     "INTEREST_COUNTING",
     "LIQUIDATION_RATIO",
+    "VENUE",
     "equity_to_maintenance_ratio",
     "liquidation_rule",
     "position_tiers_from_payload",
 ]
+
+VENUE: Final = "OKX"
+"""The venue's name, as reports show it."""
 
 
 @exact
@@ -81,7 +86,7 @@ def liquidation_rule(*, fee_rate: NumberLike) -> LiquidationRule:
 
     .. versionadded:: 0.1.0
     """
-    return close_fee_at_mark(fee_rate)
+    return with_fee(fee_rate)
 
 
 LIQUIDATION_RATIO: Final = Decimal(1)
@@ -168,20 +173,13 @@ def position_tiers_from_payload(
 
     .. versionadded:: 0.1.0
     """
-    size = to_decimal(ct_val, name="ct_val")
-    if size <= 0:
-        msg = f"ct_val must be positive, got {ct_val!r}"
-        raise InvalidInputError(msg)
-    if inst_family is not None and not isinstance(inst_family, str):
-        msg = f"inst_family must be a string or None, got {inst_family!r}"
-        raise InvalidInputError(msg)
+    size = positive_number(ct_val, "ct_val")
+    inst_family = _payload.optional_text(inst_family, "inst_family")
     entries, where = _data(payload)
-    objects = [_payload.as_mapping(raw, where=f"{where}[{i}]") for i, raw in enumerate(entries)]
+    objects = _payload.objects(entries, where=where)
     families = [
-        _payload.text(
-            obj, "instFamily" if _payload.has(obj, "instFamily") else "uly", where=f"{where}[{i}]"
-        )
-        for i, obj in enumerate(objects)
+        _payload.text(obj, "instFamily" if _payload.has(obj, "instFamily") else "uly", where=at)
+        for at, obj in objects
     ]
     if inst_family is None:
         if len(set(families)) > 1:
@@ -189,10 +187,9 @@ def position_tiers_from_payload(
             raise InvalidInputError(msg)
         inst_family = families[0] if families else None
     rows: list[TierRow] = []
-    for i, (obj, family) in enumerate(zip(objects, families, strict=True)):
+    for (at, obj), family in zip(objects, families, strict=True):
         if family != inst_family:
             continue
-        at = f"{where}[{i}]"
         previous = rows[-1].cap / size if rows else Decimal(0)
         low = _payload.number(obj, "minSz", where=at)
         if not previous <= low <= previous + (1 if rows else 0):
@@ -256,15 +253,8 @@ def equity_to_maintenance_ratio(
         Decimal('10')
     """
     e = to_decimal(equity, name="equity")
-    mm = to_decimal(maintenance_margin, name="maintenance_margin")
-    fee = to_decimal(liquidation_fee, name="liquidation_fee")
-    for name, value, raw in (
-        ("maintenance_margin", mm, maintenance_margin),
-        ("liquidation_fee", fee, liquidation_fee),
-    ):
-        if value < 0:
-            msg = f"{name} must not be negative, got {raw!r}"
-            raise InvalidInputError(msg)
+    mm = non_negative_number(maintenance_margin, "maintenance_margin")
+    fee = non_negative_number(liquidation_fee, "liquidation_fee")
     denominator = mm + fee
     if denominator == 0:
         return None

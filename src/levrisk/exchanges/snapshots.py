@@ -20,33 +20,21 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from importlib import resources
-from typing import Any
 
 import attrs
 
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
-from levrisk.exchanges._payload import Json, as_mapping, text
+from levrisk.exchanges._payload import Json, as_mapping, check, is_a, string, text
+from levrisk.futures import Contract, LiquidationRule
 
-__all__ = ["Snapshot"]
-
-
-def _date(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-        msg = f"{attribute.name} must be a datetime.date, got {value!r}"
-        raise InvalidInputError(msg)
+__all__ = ["ContractPreset", "Snapshot"]
 
 
-def _text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str):
-        msg = f"{attribute.name} must be a string, got {value!r}"
-        raise InvalidInputError(msg)
-
-
-def _table(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, BracketTable):
-        msg = f"{attribute.name} must be a BracketTable, got {value!r}"
-        raise InvalidInputError(msg)
+_date = check(
+    lambda value: isinstance(value, dt.date) and not isinstance(value, dt.datetime),
+    "a datetime.date",
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -71,12 +59,54 @@ class Snapshot:
     .. versionadded:: 0.1.0
     """
 
-    venue: str = attrs.field(validator=_text)
-    symbol: str = attrs.field(validator=_text)
+    venue: str = attrs.field(validator=string)
+    symbol: str = attrs.field(validator=string)
     date: dt.date = attrs.field(validator=_date)
-    source: str = attrs.field(validator=_text)
-    notes: str = attrs.field(validator=_text)
-    brackets: BracketTable = attrs.field(validator=_table)
+    source: str = attrs.field(validator=string)
+    notes: str = attrs.field(validator=string)
+    brackets: BracketTable = attrs.field(validator=is_a(BracketTable))
+
+
+@attrs.frozen(kw_only=True)
+class ContractPreset:
+    """A venue's contract over a shipped snapshot, with its rule and the units of its figures.
+
+    The units travel with the preset so that no caller (the ``levrisk`` command among
+    them) re-derives "quote for a linear contract, coin for an inverse one".
+
+    Attributes:
+        contract: the ``levrisk.futures.Contract`` (kind, contract size, the snapshot's
+            brackets).
+        snapshot: the :class:`Snapshot` its brackets come from.
+        rule: the venue's ``levrisk.futures.LiquidationRule`` for the contract.
+        price_unit: what prices are quoted in (``"USDT"``, ``"USD"``).
+        margin_unit: the settlement asset: margin, PnL and notional (``"USDT"``, ``"BTC"``).
+        size_unit: what a size counts (``"BTC"``, ``"contracts of 100 USD"``).
+
+    Examples:
+        >>> from levrisk.exchanges import binance
+        >>> preset = binance.CONTRACTS["BTCUSD_PERP"]
+        >>> preset.contract.kind, preset.margin_unit, preset.size_unit
+        ('inverse', 'BTC', 'contracts of 100 USD')
+
+    .. versionadded:: 0.1.0
+    """
+
+    contract: Contract = attrs.field(validator=is_a(Contract))
+    snapshot: Snapshot = attrs.field(validator=is_a(Snapshot))
+    rule: LiquidationRule = attrs.field(validator=is_a(LiquidationRule))
+    price_unit: str = attrs.field(validator=string)
+    margin_unit: str = attrs.field(validator=string)
+    size_unit: str = attrs.field(validator=string)
+
+    @snapshot.validator
+    def _same_table(self, _attribute: attrs.Attribute[Snapshot], value: Snapshot) -> None:
+        if value.brackets != self.contract.brackets or value.symbol != self.contract.symbol:
+            msg = (
+                f"snapshot must be the contract's own ({self.contract.symbol!r} and its "
+                f"brackets), got the snapshot of {value.symbol!r}"
+            )
+            raise InvalidInputError(msg)
 
 
 def load(name: str, parse: Callable[[Json], BracketTable]) -> Snapshot:

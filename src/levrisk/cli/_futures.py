@@ -1,0 +1,140 @@
+"""``levrisk futures long|short``: a perpetual position's margin, ratio and prices."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from levrisk import futures
+from levrisk.cli import _args, _render
+from levrisk.cli._render import AMOUNT, PRICE, Report, Row, Section
+from levrisk.numbers import exact
+
+_SUMMARY = "a perpetual futures position: margin, margin ratio, liquidation price"
+_DESCRIPTION = (
+    "A linear (USDⓈ-M) or inverse (COIN-M) perpetual position, isolated "
+    "(with its margin) or cross (with the wallet balance): initial and maintenance "
+    "margin, PnL and ROE at the mark price, margin ratio, liquidation and bankruptcy "
+    "prices"
+)
+_EPILOG = (
+    "examples:\n  levrisk futures short --size 0.1 --entry-price 60000 --leverage 10\n"
+    "  levrisk futures long --size 0.02 --entry-price 50000 --leverage 2 "
+    "--wallet-balance 500\n"
+    "  levrisk futures short --symbol BTCUSD_PERP --size 10 --entry-price 60000 "
+    "--leverage 20"
+)
+
+
+def add(commands: Any) -> None:  # noqa: ANN401 - argparse's private _SubParsersAction
+    """Register the command and its arguments."""
+    p = _args.command(commands, "futures", _SUMMARY, _DESCRIPTION, "rule-futures", _EPILOG)
+    _args.add_position(p)
+    p.add_argument("--mark-price", help="mark price (default: the entry price)")
+    wallet = p.add_mutually_exclusive_group()
+    wallet.add_argument("--margin", help="isolated margin (default: the initial margin)")
+    wallet.add_argument("--wallet-balance", help="cross margin: the cross wallet balance")
+    _args.add_fees(p)
+    _args.add_common(p, _args.FUTURES_VENUES, "rules and bracket snapshots")
+    p.set_defaults(handler=run)
+
+
+def position(args: argparse.Namespace, preset_contract: futures.Contract) -> futures.Position:
+    """The position of ``side``, ``--size``, ``--entry-price`` and ``--leverage``."""
+    return futures.Position(
+        contract=preset_contract,
+        side=args.side,
+        size=args.size,
+        entry_price=args.entry_price,
+        leverage=args.leverage,
+    )
+
+
+def break_even(args: argparse.Namespace, pos: futures.Position, unit: str) -> tuple[Row, ...]:
+    """The break-even row when a fee rate is given (none otherwise)."""
+    if args.open_fee_rate is None and args.close_fee_rate is None:
+        return ()
+    be = futures.break_even_price(
+        pos,
+        open_fee_rate=args.open_fee_rate or "0",
+        close_fee_rate=args.close_fee_rate or "0",
+    )
+    return (Row("break_even_price", "break-even price", be, unit, PRICE),)
+
+
+@exact
+def run(args: argparse.Namespace) -> Report:
+    """Compute the position's figures and build the report."""
+    venue, preset = _args.contract(args)
+    c = preset.contract
+    price_unit, margin_unit = preset.price_unit, preset.margin_unit
+    # Figures in the price's currency (quote-settled) show as money, coin ones as amounts.
+    money = PRICE if margin_unit == price_unit else AMOUNT
+    pos = position(args, c)
+    mark = args.mark_price if args.mark_price is not None else args.entry_price
+    im = futures.initial_margin(pos)
+    mm = futures.maintenance_margin(pos, mark_price=mark)
+    upnl = futures.unrealized_pnl(pos, mark_price=mark)
+    if args.wallet_balance is not None:
+        mode = "cross"
+        wallet = _args.number("--wallet-balance", args.wallet_balance)
+        account = futures.CrossAccount(wallet_balance=wallet, positions=[pos])
+        ratio = futures.cross_margin_ratio(account, mark_prices={c.symbol: mark})
+        liquidation = futures.cross_liquidation_price(
+            account, c.symbol, mark_prices={c.symbol: mark}, rule=preset.rule
+        )
+    else:
+        mode = "isolated"
+        wallet = im if args.margin is None else _args.number("--margin", args.margin)
+        ratio = futures.margin_ratio(pos, margin=wallet, mark_price=mark)
+        liquidation = futures.isolated_liquidation_price(pos, margin=wallet, rule=preset.rule)
+    bankruptcy = futures.bankruptcy_price(pos, margin=wallet)
+    wallet_label = "cross wallet balance" if mode == "cross" else "isolated margin"
+    rows = (
+        Row("symbol", "contract", f"{c.symbol} ({c.kind})"),
+        Row("snapshot_date", f"{venue.name} brackets of", preset.snapshot.date.isoformat()),
+        Row("size", "size", pos.size, preset.size_unit, None),
+        Row("entry_price", "entry price", pos.entry_price, price_unit, None),
+        Row("mark_price", "mark price", _args.number("--mark-price", mark), price_unit, None),
+        Row("leverage", "leverage", pos.leverage, "x", None),
+        Row("margin_mode", "margin mode", mode),
+        Row("wallet", wallet_label, wallet, margin_unit, money),
+    )
+    figures = (
+        Row("notional", "notional at mark", futures.notional(pos, price=mark), margin_unit, money),
+        Row("initial_margin", "initial margin (entry)", im, margin_unit, money),
+        Row("maintenance_margin", "maintenance margin", mm, margin_unit, money),
+        Row("unrealized_pnl", "unrealized PnL", upnl, margin_unit, money),
+        Row("roe", "ROE", futures.roe(pos, mark_price=mark), places=PRICE, percent=True),
+        Row("margin_balance", "margin balance", wallet + upnl, margin_unit, money),
+        Row("margin_ratio", "margin ratio (MM / balance)", ratio, places=PRICE, percent=True),
+        Row(
+            "liquidation_price",
+            "liquidation price",
+            liquidation,
+            price_unit,
+            PRICE,
+            rounding=_render.toward_entry(pos.side),
+        ),
+        Row(
+            "bankruptcy_price",
+            "bankruptcy price",
+            bankruptcy,
+            price_unit,
+            PRICE,
+            rounding=_render.toward_entry(pos.side),
+        ),
+    )
+    sections = [
+        Section("position", "Position", rows),
+        Section("risk", "Margin and prices", figures),
+    ]
+    fees = break_even(args, pos, price_unit)
+    if fees:
+        sections.append(Section("fees", "Fees", fees))
+    return Report(
+        command=f"futures {pos.side}",
+        title=f"Futures {pos.side}, {c.symbol}, {mode} margin ({_render.rules('rule-futures')})",
+        sections=tuple(sections),
+        notes=("margin ratio: MM / margin balance (Binance's convention), liquidation at 100%",),
+    )

@@ -1,0 +1,184 @@
+"""Reports of the ``levrisk`` command, rendered as aligned text or as one JSON object.
+
+A command builds a :class:`Report` (sections of labelled :class:`Row` values) from the
+library's results; this module alone decides how a figure is shown: rounded for display
+(prices to 2 decimals, amounts to 8, ratios to 4), unrounded with ``--exact``, or as exact
+decimal strings with ``--json``. It also holds the short pointer to the formula reference
+that report titles print, and the note on a stop-loss that liquidation would pre-empt.
+"""
+
+from __future__ import annotations
+
+import decimal
+import json
+from datetime import datetime
+from decimal import Decimal
+from typing import Final
+
+import attrs
+
+from levrisk import risk
+from levrisk.exceptions import InvalidInputError
+from levrisk.futures import Side
+
+Value = Decimal | int | str | datetime | None
+"""What a row shows: a figure, a count, a text, an instant, or nothing (``none``/``null``)."""
+
+# Display precision of the human output; --exact and --json show everything.
+PRICE: Final = 2
+AMOUNT: Final = 8
+RATIO: Final = 4
+RATE: Final = 12
+_FIXED_LIMIT: Final = 40  # beyond 10**±40 a figure is shown in scientific notation
+
+FORMULAS_PAGE: Final = "explanation/formulas.html"
+"""The formula reference's page in the built documentation, relative to its root."""
+
+
+def rules(anchor: str) -> str:
+    """The short pointer to a rule of the formula reference: ``rules: <page>#<anchor>``."""
+    return f"rules: {FORMULAS_PAGE}#{anchor}"
+
+
+@attrs.frozen
+class Row:
+    """One labelled figure; ``key`` names it in the JSON output."""
+
+    key: str
+    label: str
+    value: Value
+    unit: str = ""
+    places: int | None = AMOUNT  # None: shown as given (an input echoed back)
+    percent: bool = False  # a fraction shown as a percentage in the human output
+    rounding: str = decimal.ROUND_HALF_EVEN  # how the human output rounds to ``places``
+
+
+@attrs.frozen
+class Section:
+    """A titled group of rows; ``key`` names it in the JSON output."""
+
+    key: str
+    title: str
+    rows: tuple[Row, ...]
+
+
+@attrs.frozen
+class Report:
+    """What a command prints: a title, its sections and notes."""
+
+    command: str
+    title: str
+    sections: tuple[Section, ...]
+    notes: tuple[str, ...] = ()
+
+
+def toward_entry(side: str) -> str:
+    """Show a long's liquidation price rounded up, a short's down.
+
+    The shown price is then reached no later than the real one.
+    """
+    return decimal.ROUND_CEILING if side == "long" else decimal.ROUND_FLOOR
+
+
+def stop_note(
+    side: Side, entry: Decimal, stop: Decimal | None, liquidation: Decimal | None
+) -> tuple[str, ...]:
+    """A note when a stop-loss would only trigger after liquidation (none otherwise).
+
+    The verdict is ``levrisk.risk.check_stop``'s; a stop on the winning side of the entry
+    (which the check refuses) never meets liquidation, so it gets no note.
+    """
+    if stop is None:
+        return ()
+    try:
+        check = risk.check_stop(
+            side, entry_price=entry, stop_price=stop, liquidation_price=liquidation
+        )
+    except InvalidInputError:
+        return ()
+    if check.passed:
+        return ()
+    shown = display(check.liquidation_price, PRICE, exact_figures=False)
+    return (f"the stop-loss lies beyond the liquidation price {shown}: liquidation comes first",)
+
+
+def _json_value(value: Value) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def to_json(report: Report) -> str:
+    """The report as one JSON object: exact decimals as strings, ``null`` for none."""
+    document: dict[str, object] = {"command": report.command}
+    for section in report.sections:
+        document[section.key] = {row.key: _json_value(row.value) for row in section.rows}
+    document["notes"] = list(report.notes)
+    return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def display(
+    value: Value,
+    places: int | None,
+    *,
+    exact_figures: bool,
+    percent: bool = False,
+    rounding: str = decimal.ROUND_HALF_EVEN,
+) -> str:
+    """One value as the human output shows it (rounded unless ``exact_figures``)."""
+    if value is None:
+        return "none"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return f"{value:,}"
+    digits = len(value.as_tuple().digits) + max(value.adjusted(), 0) + (places or 0) + 4
+    context = decimal.Context(
+        prec=digits,
+        rounding=decimal.ROUND_HALF_EVEN,
+        Emax=decimal.MAX_EMAX,
+        Emin=decimal.MIN_EMIN,
+    )
+    with decimal.localcontext(context):
+        shown = value.scaleb(2) if percent else value  # exact: the context holds every digit
+        if shown and abs(shown.adjusted()) > _FIXED_LIMIT:
+            return str(shown)  # absurd magnitudes stay in scientific notation
+        if not exact_figures and places is not None:
+            shown = shown.quantize(Decimal(1).scaleb(-places), rounding=rounding)
+        if shown == 0:
+            shown = abs(shown)  # no "-0.00"
+    return f"{shown:,f}"
+
+
+def to_text(report: Report, *, exact_figures: bool) -> str:
+    """The report as aligned text: labels left, values right-aligned, then units."""
+    lines = [report.title]
+    rows = [row for section in report.sections for row in section.rows]
+    label_width = max(len(row.label) for row in rows)
+    shown = {
+        id(row): display(
+            row.value,
+            row.places,
+            exact_figures=exact_figures,
+            percent=row.percent,
+            rounding=row.rounding,
+        )
+        for row in rows
+    }
+    value_width = max(len(text) for text in shown.values())
+    for section in report.sections:
+        lines += ["", section.title]
+        for row in section.rows:
+            unit = "%" if row.percent else row.unit
+            cell = shown[id(row)].rjust(value_width)
+            lines.append(f"  {row.label.ljust(label_width)}  {cell}  {unit}".rstrip())
+    if report.notes:
+        lines.append("")
+        lines += [f"Note: {note}" for note in report.notes]
+    if not exact_figures:
+        lines += ["", "Figures are rounded for display; --exact or --json give exact values."]
+    return "\n".join(lines)
