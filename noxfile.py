@@ -58,7 +58,7 @@ def typing(session: nox.Session) -> None:
 @nox.session
 def docs(session: nox.Session) -> None:
     """Build the HTML docs; nitpicky, every warning an error."""
-    session.install("-e", ".[docs]")
+    session.install("-e", ".[docs,batch]")  # the reference documents levrisk.batch
     out = session.create_tmp()
     session.run(
         "sphinx-build",
