@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
+from typing import cast
 
 import attrs
 
@@ -475,11 +476,10 @@ def max_leverage_for_stop(
     top = _whole(max(b.max_leverage for b in c.brackets.brackets))
 
     def passes(lev: int) -> bool:
-        if fixed_size is not None:
-            q = fixed_size
+        if fixed_margin is None:
+            q = cast("Decimal", fixed_size)
         else:  # the size whose notional at entry is M·L
-            value = fixed_margin * lev  # type: ignore[operator]
-            top, bottom = _algebra.share(c.kind, value, c.contract_size, entry)
+            top, bottom = _algebra.share(c.kind, fixed_margin * lev, c.contract_size, entry)
             q = top / bottom
         try:
             position = Position(contract=c, side=s_name, size=q, entry_price=entry, leverage=lev)
