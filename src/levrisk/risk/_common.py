@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Final, cast
+from typing import Final, Literal, cast
 
 import attrs
 
@@ -147,7 +147,7 @@ class StopCheck:
     .. versionadded:: 0.1.0
     """
 
-    side: Side = attrs.field(validator=one_of(Side))
+    side: Literal["long", "short"] = attrs.field(validator=one_of(Side))
     entry_price: Decimal = attrs.field(converter=number, validator=positive)
     stop_price: Decimal = attrs.field(converter=number, validator=positive)
     liquidation_price: Decimal | None = attrs.field(converter=optional_number, validator=positive)
@@ -163,7 +163,7 @@ class StopCheck:
 
 @exact
 def check_stop(
-    side: Side,
+    side: Literal["long", "short"],
     *,
     entry_price: NumberLike,
     stop_price: NumberLike,
@@ -262,7 +262,7 @@ def check_stop(
 
 @exact
 def risk_reward_ratio(
-    side: Side,
+    side: Literal["long", "short"],
     *,
     entry_price: NumberLike,
     stop_price: NumberLike,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
-from typing import cast
+from typing import Literal, cast
 
 import attrs
 
@@ -89,7 +89,12 @@ def _status(ratio: Decimal | None) -> FuturesStatus:
 
 
 def _loss_per_unit(
-    contract: Contract, side: Side, entry: Decimal, price: Decimal, *, fees: tuple[Decimal, Decimal]
+    contract: Contract,
+    side: Literal["long", "short"],
+    entry: Decimal,
+    price: Decimal,
+    *,
+    fees: tuple[Decimal, Decimal],
 ) -> Decimal:
     """Loss of one unit of size closed at ``price``, both fees included."""
     one = Decimal(1)
@@ -101,7 +106,7 @@ def _loss_per_unit(
 def position_size(
     contract: Contract,
     *,
-    side: Side,
+    side: Literal["long", "short"],
     entry_price: NumberLike,
     stop_price: NumberLike,
     equity: NumberLike,
@@ -394,7 +399,7 @@ def _whole(value: Decimal) -> int:
 def max_leverage_for_stop(
     contract: Contract,
     *,
-    side: Side,
+    side: Literal["long", "short"],
     entry_price: NumberLike,
     stop_price: NumberLike,
     size: NumberLike | None = None,

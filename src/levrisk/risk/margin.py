@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_FLOOR, Decimal
-from typing import Final
+from typing import Final, Literal
 
 import attrs
 
@@ -106,7 +106,7 @@ def _rate(
 
 @exact
 def position_size(
-    side: Side,
+    side: Literal["long", "short"],
     *,
     entry_price: NumberLike,
     stop_price: NumberLike,
@@ -483,7 +483,7 @@ def check_stop(
 def max_leverage_for_stop(
     collateral: NumberLike,
     *,
-    side: Side,
+    side: Literal["long", "short"],
     entry_price: NumberLike,
     stop_price: NumberLike,
     thresholds: MarginThresholds | IsolatedTierTable,
