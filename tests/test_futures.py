@@ -1600,3 +1600,14 @@ def test_initial_margin_mark_price_needs_mark_basis() -> None:
     with pytest.raises(InvalidInputError, match=r"^mark_price is only used with basis='mark'"):
         initial_margin(position, mark_price=51_000)
     assert initial_margin(position, basis="mark", mark_price=51_000) == Decimal(510)
+
+
+class TestFace:
+    """levrisk.futures is a thin face over its role modules (rule-futures)."""
+
+    def test_dir_lists_the_public_names(self) -> None:
+        """``dir(levrisk.futures)`` is the sorted ``__all__``; each name is documented there."""
+        import levrisk.futures  # noqa: PLC0415 - the face under test
+
+        assert dir(levrisk.futures) == sorted(levrisk.futures.__all__)
+        assert levrisk.futures.isolated_liquidation_price.__module__ == "levrisk.futures"

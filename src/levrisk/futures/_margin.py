@@ -319,17 +319,15 @@ def adjust_isolated_margin(
 def marks_of(
     mark_prices: Mapping[str, NumberLike], positions: Sequence[Position]
 ) -> dict[str, Decimal]:
-    if not isinstance(mark_prices, Mapping):
-        msg = f"mark_prices must be a mapping of symbol to price, got {mark_prices!r}"
-        raise InvalidInputError(msg)
-    marks: dict[str, Decimal] = {}
-    for position in positions:
-        symbol = position.contract.symbol
-        if symbol not in mark_prices:
-            msg = f"mark_prices must hold a mark price for {symbol!r}, got {sorted(mark_prices)!r}"
-            raise InvalidInputError(msg)
-        marks[symbol] = positive_number(mark_prices[symbol], f"mark_prices[{symbol!r}]")
-    return marks
+    """The mark price of each position's symbol."""
+
+    def missing(symbol: str) -> str:
+        return f"mark_prices must hold a mark price for {symbol!r}, got {sorted(mark_prices)!r}"
+
+    symbols = [position.contract.symbol for position in positions]
+    return _algebra.price_map(
+        mark_prices, symbols, argument="mark_prices", of="symbol", missing=missing
+    )
 
 
 @exact

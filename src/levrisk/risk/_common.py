@@ -53,6 +53,17 @@ def stop_side(side: str, entry: Decimal, stop: Decimal, name: str = "stop_price"
         raise InvalidInputError(msg)
 
 
+def entry_and_stop(
+    side: object, entry_price: object, stop_price: object
+) -> tuple[Side, Decimal, Decimal]:
+    """The side, entry and stop of a trade; the stop on the losing side of the entry."""
+    s_name: Side = choice(side, Side, "side")
+    entry = positive_number(entry_price, "entry_price")
+    stop = positive_number(stop_price, "stop_price")
+    stop_side(s_name, entry, stop)
+    return s_name, entry, stop
+
+
 SCAN_LIMIT: Final = 256
 """Leverage ranges up to this many steps are scanned from the top; longer ones bisected."""
 
@@ -223,10 +234,7 @@ def check_stop(
 
     .. versionadded:: 0.1.0
     """
-    s_name: Side = choice(side, Side, "side")
-    entry = positive_number(entry_price, "entry_price")
-    stop = positive_number(stop_price, "stop_price")
-    stop_side(s_name, entry, stop)
+    s_name, entry, stop = entry_and_stop(side, entry_price, stop_price)
     gap_needed = non_negative_number(buffer, "buffer")
     if liquidation_price is None:
         return StopCheck(
@@ -299,11 +307,8 @@ def risk_reward_ratio(
 
     .. versionadded:: 0.1.0
     """
-    s_name: Side = choice(side, Side, "side")
-    entry = positive_number(entry_price, "entry_price")
-    stop = positive_number(stop_price, "stop_price")
+    s_name, entry, stop = entry_and_stop(side, entry_price, stop_price)
     target = positive_number(target_price, "target_price")
-    stop_side(s_name, entry, stop)
     s = side_sign(s_name)
     if s * (target - entry) <= 0:
         where = "above" if s_name == "long" else "below"

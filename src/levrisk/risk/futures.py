@@ -25,7 +25,7 @@ from levrisk._fields import (
     positive_number,
     require,
 )
-from levrisk._typing import FuturesStatus, Side, choice, one_of, side_sign
+from levrisk._typing import FuturesStatus, one_of, side_sign
 from levrisk.exceptions import InvalidInputError, LeverageError
 from levrisk.futures import (
     Contract,
@@ -51,12 +51,12 @@ from levrisk.risk._common import (
     LiquidationOutcome,
     StopCheck,
     amount_or_roe,
+    entry_and_stop,
     frozen_map,
     grid,
     largest_passing,
     outcome,
     round_size,
-    stop_side,
 )
 from levrisk.risk._common import risk_fraction as _risk_fraction
 
@@ -182,10 +182,7 @@ def position_size(
     .. versionadded:: 0.1.0
     """
     c = require(contract, Contract, "contract")
-    s_name: Side = choice(side, Side, "side")
-    entry = positive_number(entry_price, "entry_price")
-    stop = positive_number(stop_price, "stop_price")
-    stop_side(s_name, entry, stop)
+    s_name, entry, stop = entry_and_stop(side, entry_price, stop_price)
     budget = positive_number(equity, "equity") * _risk_fraction(risk_fraction)
     fo = fee_rate(open_fee_rate, "open_fee_rate")
     fc = fee_rate(close_fee_rate, "close_fee_rate")
@@ -467,10 +464,7 @@ def max_leverage_for_stop(
     .. versionadded:: 0.1.0
     """
     c = require(contract, Contract, "contract")
-    s_name: Side = choice(side, Side, "side")
-    entry = positive_number(entry_price, "entry_price")
-    stop = positive_number(stop_price, "stop_price")
-    stop_side(s_name, entry, stop)
+    s_name, entry, stop = entry_and_stop(side, entry_price, stop_price)
     r = require(rule, LiquidationRule, "rule")
     gap = non_negative_number(buffer, "buffer")
     if (size is None) == (margin is None):
@@ -652,17 +646,14 @@ def scenarios(
 
 def _marks(account: CrossAccount, mark_prices: object) -> dict[str, Decimal]:
     """The mark price of every symbol the account holds."""
-    if not isinstance(mark_prices, Mapping):
-        msg = f"mark_prices must be a mapping of symbol to price, got {mark_prices!r}"
-        raise InvalidInputError(msg)
-    result: dict[str, Decimal] = {}
-    for position in account.positions:
-        symbol = position.contract.symbol
-        if symbol not in mark_prices:
-            msg = f"mark_prices has no mark price for {symbol!r}"
-            raise InvalidInputError(msg)
-        result[symbol] = positive_number(mark_prices[symbol], f"mark_prices[{symbol!r}]")
-    return result
+    symbols = [position.contract.symbol for position in account.positions]
+    return _algebra.price_map(
+        mark_prices,
+        symbols,
+        argument="mark_prices",
+        of="symbol",
+        missing=lambda symbol: f"mark_prices has no mark price for {symbol!r}",
+    )
 
 
 @attrs.frozen(kw_only=True)

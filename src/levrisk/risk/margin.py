@@ -12,6 +12,7 @@ from typing import Final, Literal
 
 import attrs
 
+from levrisk._algebra import price_map
 from levrisk._fields import (
     FrozenMap,
     fee_rate,
@@ -25,7 +26,7 @@ from levrisk._fields import (
     positive_number,
     require,
 )
-from levrisk._typing import FeeConvention, MarginStatus, Side, choice, one_of, side_sign
+from levrisk._typing import FeeConvention, MarginStatus, choice, one_of, side_sign
 from levrisk.exceptions import InsufficientMarginError, InvalidInputError, LeverageError
 from levrisk.interest import InterestCounting, RateSchedule
 from levrisk.margin import (
@@ -52,12 +53,12 @@ from levrisk.risk._common import (
     LiquidationOutcome,
     StopCheck,
     amount_or_roe,
+    entry_and_stop,
     frozen_map,
     grid,
     largest_passing,
     outcome,
     round_size,
-    stop_side,
 )
 from levrisk.risk._common import risk_fraction as _risk_fraction
 
@@ -177,10 +178,7 @@ def position_size(
 
     .. versionadded:: 0.1.0
     """
-    s_name: Side = choice(side, Side, "side")
-    entry = positive_number(entry_price, "entry_price")
-    stop = positive_number(stop_price, "stop_price")
-    stop_side(s_name, entry, stop)
+    s_name, entry, stop = entry_and_stop(side, entry_price, stop_price)
     collateral = positive_number(equity, "equity")
     budget = collateral * _risk_fraction(risk_fraction)
     f = _fee_rate(fee_rate, "fee_rate")
@@ -546,10 +544,7 @@ def max_leverage_for_stop(
     .. versionadded:: 0.1.0
     """
     c = positive_number(collateral, "collateral")
-    s_name: Side = choice(side, Side, "side")
-    entry = positive_number(entry_price, "entry_price")
-    stop = positive_number(stop_price, "stop_price")
-    stop_side(s_name, entry, stop)
+    s_name, entry, stop = entry_and_stop(side, entry_price, stop_price)
     gap = non_negative_number(buffer, "buffer")
     if isinstance(thresholds, MarginThresholds):
         top = thresholds.max_leverage
@@ -837,17 +832,12 @@ class StressRow:
 
 def _priced(account: MarginAccount, prices: object) -> dict[str, Decimal]:
     """The prices of every non-quote asset the account holds or owes."""
-    if not isinstance(prices, Mapping):
-        msg = f"prices must be a mapping of asset to price, got {prices!r}"
-        raise InvalidInputError(msg)
     assets = [a for a in (*account.balances, *account.liabilities) if a != account.quote]
-    result: dict[str, Decimal] = {}
-    for asset in assets:
-        if asset not in prices:
-            msg = f"prices has no price for asset {asset!r} (prices are in {account.quote!r})"
-            raise InvalidInputError(msg)
-        result[asset] = positive_number(prices[asset], f"prices[{asset!r}]")
-    return result
+
+    def missing(asset: str) -> str:
+        return f"prices has no price for asset {asset!r} (prices are in {account.quote!r})"
+
+    return price_map(prices, assets, argument="prices", of="asset", missing=missing)
 
 
 @exact
