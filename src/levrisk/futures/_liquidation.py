@@ -67,6 +67,18 @@ def _to_price(kind: ContractKind, x: Fraction | None) -> Decimal | None:
     return _algebra.decimal(_algebra.swap(kind, x))
 
 
+def _isolated(position: Position, wallet: Decimal, condition: _solver.Rule) -> Decimal | None:
+    """The price solving ``condition`` for one position alone with the wallet ``wallet``."""
+    kind = position.contract.kind
+    x = _solver.solve(
+        [leg(position)],
+        _algebra.fraction(wallet, "margin"),
+        condition,
+        _x_at(kind, position.entry_price, "position.entry_price"),
+    )
+    return _to_price(kind, x)
+
+
 @exact
 def isolated_liquidation_price(
     position: Position,
@@ -122,14 +134,7 @@ def isolated_liquidation_price(
     position = require(position, Position, "position")
     wallet = non_negative_number(margin, "margin")
     condition = solver_rule(rule)
-    kind = position.contract.kind
-    x = _solver.solve(
-        [leg(position)],
-        _algebra.fraction(wallet, "margin"),
-        condition,
-        _x_at(kind, position.entry_price, "position.entry_price"),
-    )
-    return _to_price(kind, x)
+    return _isolated(position, wallet, condition)
 
 
 @exact
@@ -174,15 +179,7 @@ def bankruptcy_price(position: Position, *, margin: NumberLike) -> Decimal | Non
     """
     position = require(position, Position, "position")
     wallet = non_negative_number(margin, "margin")
-    kind = position.contract.kind
-    rule = _solver.Rule(None, "none", Fraction(0))
-    x = _solver.solve(
-        [leg(position)],
-        _algebra.fraction(wallet, "margin"),
-        rule,
-        _x_at(kind, position.entry_price, "position.entry_price"),
-    )
-    return _to_price(kind, x)
+    return _isolated(position, wallet, _solver.Rule(None, "none", Fraction(0)))
 
 
 @exact
