@@ -190,6 +190,24 @@ def position_size(
     return round_size(size, lot_step)
 
 
+def _exit(
+    position: Position, pnl: Decimal, open_fee_rate: NumberLike, close_fee_rate: NumberLike
+) -> Decimal | None:
+    """The exit price whose net PnL is ``pnl`` (< 0: a stop, > 0: a take-profit), if any.
+
+    The price must lie on the side of the entry that ``pnl`` needs (below a long's entry
+    for a loss, above it for a profit); otherwise the fees decide and there is none.
+    """
+    fo = fee_rate(open_fee_rate, "open_fee_rate")
+    fc = fee_rate(close_fee_rate, "close_fee_rate")
+    gain, per = _pnl.pnl_share(position, pnl)
+    price = _pnl.exit_price(position, gain=gain, per=per, fees=(fo, fc))
+    if price is None:
+        return None
+    move = side_sign(position.side) * (price - position.entry_price)
+    return price if (move < 0 if pnl < 0 else move > 0) else None
+
+
 @exact
 def stop_price(
     position: Position,
@@ -252,13 +270,7 @@ def stop_price(
     """
     p = require(position, Position, "position")
     amount = amount_or_roe(loss, roe, "loss", capital=lambda: initial_margin(p))
-    fo = fee_rate(open_fee_rate, "open_fee_rate")
-    fc = fee_rate(close_fee_rate, "close_fee_rate")
-    gain, per = _pnl.pnl_share(p, -amount)
-    price = _pnl.exit_price(p, gain=gain, per=per, fees=(fo, fc))
-    if price is None or side_sign(p.side) * (p.entry_price - price) <= 0:
-        return None
-    return price
+    return _exit(p, -amount, open_fee_rate, close_fee_rate)
 
 
 @exact
@@ -309,13 +321,7 @@ def take_profit_price(
     """
     p = require(position, Position, "position")
     amount = amount_or_roe(profit, roe, "profit", capital=lambda: initial_margin(p))
-    fo = fee_rate(open_fee_rate, "open_fee_rate")
-    fc = fee_rate(close_fee_rate, "close_fee_rate")
-    gain, per = _pnl.pnl_share(p, amount)
-    price = _pnl.exit_price(p, gain=gain, per=per, fees=(fo, fc))
-    if price is None or side_sign(p.side) * (price - p.entry_price) <= 0:
-        return None
-    return price
+    return _exit(p, amount, open_fee_rate, close_fee_rate)
 
 
 @exact
