@@ -802,12 +802,13 @@ class TestIsolatedLiquidationProperties:
 
         Rule: rule-futures-liquidation-linear bracket iteration.
         """
-        from levrisk import _futures_solver, futures  # noqa: PLC0415 - private check
+        from levrisk.futures import _liquidation  # noqa: PLC0415 - private check
+        from levrisk.futures import _solver as _futures_solver  # noqa: PLC0415 - private check
 
         margin = initial_margin(position) * (1 + extra)
-        leg = futures._leg(position)
+        leg = _liquidation.leg(position)
         x = _futures_solver.solve(
-            [leg], Fraction(margin), futures._require_rule(BINANCE), leg.x_entry
+            [leg], Fraction(margin), _liquidation.solver_rule(BINANCE), leg.x_entry
         )
         if x is not None:
             n = leg.quantity * x
@@ -821,7 +822,7 @@ class TestIsolatedLiquidationProperties:
                 Fraction(bracket.maintenance_amount),
             )
             a, b = _futures_solver._coefficients(
-                [leg], Fraction(margin), futures._require_rule(BINANCE), x, None
+                [leg], Fraction(margin), _liquidation.solver_rule(BINANCE), x, None
             )
             assert a * x + b == 0
 
@@ -1160,7 +1161,7 @@ class TestSolver:
 
     def test_flat_zero_segment(self) -> None:
         """A segment where f ≡ 0 contributes its ends; from a flat start, the nearest root."""
-        from levrisk._futures_solver import Leg, Rule, solve  # noqa: PLC0415 - private
+        from levrisk.futures._solver import Leg, Rule, solve  # noqa: PLC0415 - private
 
         table = BracketTable.from_rates(
             caps=[100, 10**9], maintenance_rates=["0.01", "0.02"], max_leverages=[50, 25]
@@ -1179,7 +1180,7 @@ class TestSolver:
     )
     def test_flat_start_takes_nearest_root(self, start: int, expected: Fraction) -> None:
         """Flat (f = 10) where the search starts, roots on both sides: the nearer one."""
-        from levrisk._futures_solver import Leg, Rule, solve  # noqa: PLC0415 - private
+        from levrisk.futures._solver import Leg, Rule, solve  # noqa: PLC0415 - private
 
         table = BracketTable.from_rates(
             caps=[100, 1_000, 10**9],
@@ -1205,7 +1206,7 @@ class TestSolver:
         self, rates: tuple[str, str | None], constant: Fraction, start: int, expected: Fraction
     ) -> None:
         """Two roots, the nearer one on the gaining side: the losing side's root is returned."""
-        from levrisk._futures_solver import Leg, Rule, solve  # noqa: PLC0415 - private
+        from levrisk.futures._solver import Leg, Rule, solve  # noqa: PLC0415 - private
 
         caps = [100, 200, 10**9] if rates[1] else [100, 10**9]
         table = BracketTable.from_rates(
@@ -1221,7 +1222,7 @@ class TestSolver:
 
     def test_flat_nonzero_has_no_root(self) -> None:
         """An equal hedge without maintenance never reaches zero balance: None."""
-        from levrisk._futures_solver import Leg, Rule, solve  # noqa: PLC0415 - private
+        from levrisk.futures._solver import Leg, Rule, solve  # noqa: PLC0415 - private
 
         legs = [
             Leg(1, Fraction(1), Fraction(10), WIDE_BRACKET),
@@ -1233,7 +1234,7 @@ class TestSolver:
     @staticmethod
     def _convex(middle_rate: str | None = None) -> list[Any]:
         """A long on a table whose rate FALLS at 10 (valid), hedged by a short: f is convex."""
-        from levrisk._futures_solver import Leg  # noqa: PLC0415 - private
+        from levrisk.futures._solver import Leg  # noqa: PLC0415 - private
 
         rates = ["0.9", *([middle_rate] if middle_rate else []), "0.1"]
         table = BracketTable.from_rates(
@@ -1248,7 +1249,7 @@ class TestSolver:
 
     def test_root_at_the_start_is_on_the_losing_side(self) -> None:
         """A root at x_start itself is taken, not the other root beyond it."""
-        from levrisk._futures_solver import Rule, solve  # noqa: PLC0415 - private
+        from levrisk.futures._solver import Rule, solve  # noqa: PLC0415 - private
 
         legs, rule = self._convex(), Rule("mark", "none", Fraction(0))
         low, high = Fraction(500, 67), Fraction(2_500, 199)
@@ -1257,7 +1258,7 @@ class TestSolver:
 
     def test_direction_follows_the_slope_at_the_start(self) -> None:
         """Falling at x_start (10), the root above is taken; rising (at 11), the root below."""
-        from levrisk._futures_solver import Rule, solve  # noqa: PLC0415 - private
+        from levrisk.futures._solver import Rule, solve  # noqa: PLC0415 - private
 
         legs, rule = self._convex(), Rule("mark", "none", Fraction(0))
         assert solve(legs, Fraction(8), rule, Fraction(10)) == Fraction(2_500, 199)
@@ -1265,7 +1266,7 @@ class TestSolver:
 
     def test_bankruptcy_fee_does_not_tilt_the_direction(self) -> None:
         """A fee on the bankruptcy price is a constant: f rises at x_start, the lower root wins."""
-        from levrisk._futures_solver import Leg, Rule, solve  # noqa: PLC0415 - private
+        from levrisk.futures._solver import Leg, Rule, solve  # noqa: PLC0415 - private
 
         table = BracketTable.from_rates(
             caps=[100, 10**6], maintenance_rates=["0.01", "0.05"], max_leverages=[50, 20]
@@ -1281,7 +1282,7 @@ class TestSolver:
 
     def test_flat_segment_off_zero_has_no_root(self) -> None:
         """A segment where f is constant and non-zero (here f ≡ 1) contributes no root."""
-        from levrisk._futures_solver import Rule, _coefficients, solve  # noqa: PLC0415 - private
+        from levrisk.futures._solver import Rule, _coefficients, solve  # noqa: PLC0415 - private
 
         legs, rule = self._convex("0.498"), Rule("mark", "none", Fraction(0))
         constant = 1 - _coefficients(legs, Fraction(0), rule, Fraction(15), None)[1]
@@ -1599,3 +1600,14 @@ def test_initial_margin_mark_price_needs_mark_basis() -> None:
     with pytest.raises(InvalidInputError, match=r"^mark_price is only used with basis='mark'"):
         initial_margin(position, mark_price=51_000)
     assert initial_margin(position, basis="mark", mark_price=51_000) == Decimal(510)
+
+
+class TestFace:
+    """levrisk.futures is a thin face over its role modules (rule-futures)."""
+
+    def test_dir_lists_the_public_names(self) -> None:
+        """``dir(levrisk.futures)`` is the sorted ``__all__``; each name is documented there."""
+        import levrisk.futures  # noqa: PLC0415 - the face under test
+
+        assert dir(levrisk.futures) == sorted(levrisk.futures.__all__)
+        assert levrisk.futures.isolated_liquidation_price.__module__ == "levrisk.futures"

@@ -2077,3 +2077,56 @@ class TestFuturesStress:
                 status="OK",  # type: ignore[arg-type]
                 liquidated=True,
             )
+
+
+class TestRegularNames:
+    """The risk face keeps every old name as an alias of the regular one (issue 12)."""
+
+    @pytest.mark.parametrize(
+        ("old", "module", "regular"),
+        [
+            ("futures_position_size", "futures", "position_size"),
+            ("futures_stop_price", "futures", "stop_price"),
+            ("futures_take_profit_price", "futures", "take_profit_price"),
+            ("check_futures_stop", "futures", "check_stop"),
+            ("max_futures_leverage_for_stop", "futures", "max_leverage_for_stop"),
+            ("futures_liquidation_outcome", "futures", "liquidation_outcome"),
+            ("FuturesScenario", "futures", "Scenario"),
+            ("futures_scenarios", "futures", "scenarios"),
+            ("FuturesStressRow", "futures", "StressRow"),
+            ("stress_futures_account", "futures", "stress"),
+            ("futures_uniform_move_to_liquidation", "futures", "uniform_move_to_liquidation"),
+            ("symbol_moves_to_liquidation", "futures", "moves_to_liquidation"),
+            ("margin_position_size", "margin", "position_size"),
+            ("margin_stop_price", "margin", "stop_price"),
+            ("margin_take_profit_price", "margin", "take_profit_price"),
+            ("check_margin_stop", "margin", "check_stop"),
+            ("max_margin_leverage_for_stop", "margin", "max_leverage_for_stop"),
+            ("margin_liquidation_outcome", "margin", "liquidation_outcome"),
+            ("MarginScenario", "margin", "Scenario"),
+            ("margin_scenarios", "margin", "scenarios"),
+            ("StressRow", "margin", "StressRow"),
+            ("stress_margin_account", "margin", "stress"),
+            ("uniform_move_to_liquidation", "margin", "uniform_move_to_liquidation"),
+            ("asset_moves_to_liquidation", "margin", "moves_to_liquidation"),
+        ],
+    )
+    def test_old_name_is_the_regular_object(self, old: str, module: str, regular: str) -> None:
+        """``levrisk.risk.<old>`` is ``levrisk.risk.<market>.<regular>`` itself."""
+        import levrisk.risk  # noqa: PLC0415 - the face under test
+
+        market = getattr(levrisk.risk, module)
+        assert getattr(levrisk.risk, old) is getattr(market, regular)
+        assert regular in market.__all__
+        assert old in dir(levrisk.risk)
+
+    def test_markets_share_the_names(self) -> None:
+        """risk.futures and risk.margin publish the same regular names."""
+        from levrisk.risk import futures, margin  # noqa: PLC0415 - the submodules under test
+
+        assert futures.__all__ == margin.__all__
+
+    def test_hourly_rate_is_checked_by_its_name(self) -> None:
+        """A bad ``hourly_rate`` is reported as ``hourly_rate`` (it is passed on as schedule)."""
+        with pytest.raises(InvalidInputError, match="hourly_rate must not be negative"):
+            margin_stop_price(seed_trade(), loss=30, at=T0, hourly_rate="-1")

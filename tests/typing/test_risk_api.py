@@ -41,6 +41,8 @@ from levrisk.risk import (
     symbol_moves_to_liquidation,
     uniform_move_to_liquidation,
 )
+from levrisk.risk import futures as risk_futures
+from levrisk.risk import margin as risk_margin
 
 
 def check_generic() -> None:
@@ -119,3 +121,66 @@ def check_futures_stress(account: CrossAccount) -> None:
     assert_type(rows[0].margin_ratio, Decimal | None)
     assert_type(futures_uniform_move_to_liquidation(account, mark_prices={}), Decimal | None)
     assert_type(symbol_moves_to_liquidation(account, mark_prices={}), tuple[AssetMove, ...])
+
+
+def check_regular_futures(contract: Contract, position: Position, account: CrossAccount) -> None:
+    """levrisk.risk.futures: the regular names, typed like the old ones."""
+    assert_type(
+        risk_futures.position_size(
+            contract, side="long", entry_price=2, stop_price=1, equity=1, risk_fraction="0.01"
+        ),
+        Decimal,
+    )
+    assert_type(risk_futures.stop_price(position, loss=1), Decimal | None)
+    assert_type(risk_futures.take_profit_price(position, roe="0.5"), Decimal | None)
+    assert_type(risk_futures.check_stop(position, stop_price=1), StopCheck)
+    assert_type(
+        risk_futures.max_leverage_for_stop(
+            contract, side="short", entry_price=1, stop_price=2, size=1
+        ),
+        int | None,
+    )
+    assert_type(
+        risk_futures.liquidation_outcome(position, liquidation_fee_rate="0.01"),
+        LiquidationOutcome | None,
+    )
+    assert_type(risk_futures.scenarios(position, prices=[1]), tuple[risk_futures.Scenario, ...])
+    assert_type(
+        risk_futures.stress(account, mark_prices={}, shocks=[-0.1]),
+        tuple[risk_futures.StressRow, ...],
+    )
+    assert_type(risk_futures.uniform_move_to_liquidation(account, mark_prices={}), Decimal | None)
+    assert_type(risk_futures.moves_to_liquidation(account, mark_prices={}), tuple[AssetMove, ...])
+
+
+def check_regular_margin(
+    trade: MarginTrade, account: CrossMarginAccount, thresholds: MarginThresholds, at: datetime
+) -> None:
+    """levrisk.risk.margin: the same regular names for spot margin."""
+    assert_type(
+        risk_margin.position_size("short", entry_price=1, stop_price=2, equity=1, risk_fraction=1),
+        Decimal,
+    )
+    assert_type(risk_margin.stop_price(trade, loss=1, at=at, schedule=0), Decimal | None)
+    assert_type(risk_margin.take_profit_price(trade, profit=1, at=at), Decimal | None)
+    assert_type(risk_margin.check_stop(trade, stop_price=2), StopCheck)
+    assert_type(
+        risk_margin.max_leverage_for_stop(
+            1, side="short", entry_price=1, stop_price=2, thresholds=thresholds
+        ),
+        int | None,
+    )
+    assert_type(risk_margin.liquidation_outcome(trade), LiquidationOutcome | None)
+    assert_type(risk_margin.scenarios(trade, prices=[1]), tuple[risk_margin.Scenario, ...])
+    assert_type(
+        risk_margin.stress(account, prices={}, shocks=["-0.1"], thresholds=thresholds),
+        tuple[risk_margin.StressRow, ...],
+    )
+    assert_type(
+        risk_margin.uniform_move_to_liquidation(account, prices={}, liquidation_level=1),
+        Decimal | None,
+    )
+    assert_type(
+        risk_margin.moves_to_liquidation(account, prices={}, liquidation_level=1),
+        tuple[AssetMove, ...],
+    )

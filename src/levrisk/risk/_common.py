@@ -6,13 +6,14 @@ public is re-exported there.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Final, Literal
+from typing import Final, Literal, cast
 
 import attrs
 
 from levrisk._fields import (
+    FrozenMap,
     finite,
     instance_of,
     non_negative,
@@ -22,6 +23,7 @@ from levrisk._fields import (
     positive,
     positive_number,
 )
+from levrisk._typing import Side, choice, one_of, side_sign
 from levrisk.exceptions import InvalidInputError
 from levrisk.numbers import NumberLike, exact, round_to_step, to_decimal
 
@@ -31,37 +33,12 @@ SPOT_LIQUIDATION_FEE_RATE: Final = Decimal("0.02")
 PRO_LIQUIDATION_FEE_RATE: Final = Decimal("0.03")
 """The liquidation clearance fee of Binance Cross Margin Pro (3 %)."""
 
-_SIDES: Final = ("long", "short")
-
-
 # ----------------------------------------------------------------- small checks
-
-
-def side_of(value: object, name: str = "side") -> Literal["long", "short"]:
-    """Validate a side name."""
-    if not isinstance(value, str) or value not in _SIDES:
-        msg = f"{name} must be one of {_SIDES!r}, got {value!r}"
-        raise InvalidInputError(msg)
-    return "long" if value == "long" else "short"
-
-
-def sign(side: str) -> int:
-    """``+1`` for a long, ``−1`` for a short."""
-    return 1 if side == "long" else -1
-
-
-def fee_rate(value: object, name: str) -> Decimal:
-    """A fee rate in ``[0, 1)``."""
-    result = to_decimal(value, name=name)  # type: ignore[arg-type]
-    if not 0 <= result < 1:
-        msg = f"{name} must be a fraction in [0, 1), got {value!r}"
-        raise InvalidInputError(msg)
-    return result
 
 
 def risk_fraction(value: object) -> Decimal:
     """The share of equity at risk, strictly between 0 and 1."""
-    result = to_decimal(value, name="risk_fraction")  # type: ignore[arg-type]
+    result = to_decimal(cast("NumberLike", value), name="risk_fraction")
     if not 0 < result < 1:
         msg = f"risk_fraction must be strictly between 0 and 1, got {value!r}"
         raise InvalidInputError(msg)
@@ -74,6 +51,17 @@ def stop_side(side: str, entry: Decimal, stop: Decimal, name: str = "stop_price"
         where = "below" if side == "long" else "above"
         msg = f"{name} of a {side} must lie {where} the entry price {entry!r}, got {stop!r}"
         raise InvalidInputError(msg)
+
+
+def entry_and_stop(
+    side: object, entry_price: object, stop_price: object
+) -> tuple[Side, Decimal, Decimal]:
+    """The side, entry and stop of a trade; the stop on the losing side of the entry."""
+    s_name: Side = choice(side, Side, "side")
+    entry = positive_number(entry_price, "entry_price")
+    stop = positive_number(stop_price, "stop_price")
+    stop_side(s_name, entry, stop)
+    return s_name, entry, stop
 
 
 SCAN_LIMIT: Final = 256
@@ -127,42 +115,6 @@ def grid(values: object, name: str) -> tuple[Decimal, ...]:
     return result
 
 
-class FrozenMap(Mapping[str, Decimal]):
-    """A read-only, hashable mapping of asset to number, shown like a ``dict``."""
-
-    __slots__ = ("_data",)
-
-    def __init__(self, data: Mapping[str, Decimal]) -> None:
-        """Copy ``data``."""
-        self._data = dict(data)
-
-    def __getitem__(self, key: str) -> Decimal:
-        """The value of ``key``."""
-        return self._data[key]
-
-    def __iter__(self) -> Iterator[str]:
-        """The keys, in insertion order."""
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        """The number of keys."""
-        return len(self._data)
-
-    def __hash__(self) -> int:
-        """A hash over the sorted items (the mapping never changes)."""
-        return hash(tuple(sorted(self._data.items())))
-
-    def __eq__(self, other: object) -> bool:
-        """Equal to any mapping with the same items."""
-        if isinstance(other, Mapping):
-            return dict(self._data) == dict(other)
-        return NotImplemented
-
-    def __repr__(self) -> str:
-        """The ``dict`` repr."""
-        return repr(self._data)
-
-
 def frozen_map(value: Mapping[str, NumberLike]) -> FrozenMap:
     """Converter for asset → number fields (bad entries raise the documented error)."""
     if not isinstance(value, Mapping):
@@ -175,11 +127,6 @@ def frozen_map(value: Mapping[str, NumberLike]) -> FrozenMap:
             raise InvalidInputError(msg)
         data[key] = to_decimal(raw, name=f"[{key!r}]")
     return FrozenMap(data)
-
-
-def side_validator(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """Validate a ``Side`` field."""
-    side_of(value, attribute.name)
 
 
 # ----------------------------------------------------------------- the stop check
@@ -211,7 +158,7 @@ class StopCheck:
     .. versionadded:: 0.1.0
     """
 
-    side: Literal["long", "short"] = attrs.field(validator=side_validator)
+    side: Literal["long", "short"] = attrs.field(validator=one_of(Side))
     entry_price: Decimal = attrs.field(converter=number, validator=positive)
     stop_price: Decimal = attrs.field(converter=number, validator=positive)
     liquidation_price: Decimal | None = attrs.field(converter=optional_number, validator=positive)
@@ -287,10 +234,7 @@ def check_stop(
 
     .. versionadded:: 0.1.0
     """
-    s_name = side_of(side)
-    entry = positive_number(entry_price, "entry_price")
-    stop = positive_number(stop_price, "stop_price")
-    stop_side(s_name, entry, stop)
+    s_name, entry, stop = entry_and_stop(side, entry_price, stop_price)
     gap_needed = non_negative_number(buffer, "buffer")
     if liquidation_price is None:
         return StopCheck(
@@ -306,7 +250,7 @@ def check_stop(
             passed=True,
         )
     lp = positive_number(liquidation_price, "liquidation_price")
-    s = sign(s_name)
+    s = side_sign(s_name)
     distance = s * (entry - lp)
     gap = s * (stop - lp)
     gap_fraction = gap / stop
@@ -363,12 +307,9 @@ def risk_reward_ratio(
 
     .. versionadded:: 0.1.0
     """
-    s_name = side_of(side)
-    entry = positive_number(entry_price, "entry_price")
-    stop = positive_number(stop_price, "stop_price")
+    s_name, entry, stop = entry_and_stop(side, entry_price, stop_price)
     target = positive_number(target_price, "target_price")
-    stop_side(s_name, entry, stop)
-    s = sign(s_name)
+    s = side_sign(s_name)
     if s * (target - entry) <= 0:
         where = "above" if s_name == "long" else "below"
         msg = (
@@ -453,6 +394,50 @@ class AssetMove:
     price: Decimal = attrs.field(converter=number, validator=positive)
     liquidation_price: Decimal | None = attrs.field(converter=optional_number, validator=positive)
     move: Decimal | None = attrs.field(converter=optional_number, validator=finite)
+
+
+# ----------------------------------------------------------------- stress shocks
+
+
+def move(value: object, name: str) -> Decimal:
+    """A relative price move above −1 (``-0.1`` is a 10 % fall)."""
+    result = to_decimal(cast("NumberLike", value), name=name)
+    if result <= -1:
+        msg = f"{name} must be above -1 (a price cannot fall to 0 or below), got {value!r}"
+        raise InvalidInputError(msg)
+    return result
+
+
+def shocks(
+    value: object, known: Sequence[str], *, key: str, unknown: str
+) -> list[dict[str, Decimal]]:
+    """The stress shocks: each one move for every ``known`` name, or a ``key → move`` map.
+
+    A map may only move the ``known`` names (``unknown`` ends the message that says so);
+    names a map leaves out keep their price.
+    """
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        msg = f"shocks must be a non-empty sequence of moves or {key} → move maps, got {value!r}"
+        raise InvalidInputError(msg)
+    result: list[dict[str, Decimal]] = []
+    for i, shock in enumerate(value):
+        if isinstance(shock, Mapping):
+            moves: dict[str, Decimal] = {}
+            for name, raw in shock.items():
+                if name not in known:
+                    msg = f"shocks[{i}] moves {name!r}, {unknown}"
+                    raise InvalidInputError(msg)
+                moves[name] = move(raw, f"shocks[{i}][{name!r}]")
+            result.append(moves)
+        else:
+            result.append(dict.fromkeys(known, move(shock, f"shocks[{i}]")))
+    if not result:
+        msg = f"shocks must not be empty, got {value!r}"
+        raise InvalidInputError(msg)
+    return result
+
+
+# ----------------------------------------------------------------- targets
 
 
 def amount_or_roe(

@@ -8,12 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
-from typing import Any, Literal, TypeAlias
+from typing import Literal, cast
 
 import attrs
 
-from levrisk import _futures_solver as _solver
+from levrisk import _algebra
 from levrisk._fields import (
+    FrozenMap,
+    fee_rate,
     finite,
     instance_of,
     non_negative_number,
@@ -21,13 +23,17 @@ from levrisk._fields import (
     optional_number,
     positive,
     positive_number,
+    require,
 )
+from levrisk._typing import FuturesStatus, one_of, side_sign
 from levrisk.exceptions import InvalidInputError, LeverageError
 from levrisk.futures import (
     Contract,
     CrossAccount,
     LiquidationRule,
     Position,
+    _pnl,
+    _solver,
     cross_liquidation_price,
     cross_margin_ratio,
     initial_margin,
@@ -38,62 +44,36 @@ from levrisk.futures import (
     roe,
     unrealized_pnl,
 )
-from levrisk.numbers import NumberLike, exact, to_decimal
+from levrisk.numbers import NumberLike, exact
+from levrisk.risk import _common
 from levrisk.risk._common import (
     AssetMove,
-    FrozenMap,
     LiquidationOutcome,
     StopCheck,
     amount_or_roe,
-    check_stop,
-    fee_rate,
+    entry_and_stop,
     frozen_map,
     grid,
     largest_passing,
     outcome,
     round_size,
-    side_of,
-    sign,
-    stop_side,
 )
 from levrisk.risk._common import risk_fraction as _risk_fraction
 
-FuturesStatus: TypeAlias = Literal["NORMAL", "LIQUIDATION", "BANKRUPT"]
-"""The state of a futures position at a price, on Binance's margin-ratio convention.
-
-``NORMAL``: margin ratio below 1 (100 %); ``LIQUIDATION``: margin ratio at or above 1
-while the margin balance is still positive; ``BANKRUPT``: margin balance ≤ 0 (the
-margin is gone, the ratio has no meaning).
-"""
-
-_STATUSES = ("NORMAL", "LIQUIDATION", "BANKRUPT")
-
-
-def _status_validator(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or value not in _STATUSES:
-        msg = f"{attribute.name} must be one of {_STATUSES!r}, got {value!r}"
-        raise InvalidInputError(msg)
-
-
-def _position(value: object) -> Position:
-    if not isinstance(value, Position):
-        msg = f"position must be a Position, got {value!r}"
-        raise InvalidInputError(msg)
-    return value
-
-
-def _contract(value: object) -> Contract:
-    if not isinstance(value, Contract):
-        msg = f"contract must be a Contract, got {value!r}"
-        raise InvalidInputError(msg)
-    return value
-
-
-def _rule(value: object) -> LiquidationRule:
-    if not isinstance(value, LiquidationRule):
-        msg = f"rule must be a LiquidationRule, got {value!r}"
-        raise InvalidInputError(msg)
-    return value
+__all__ = [
+    "Scenario",
+    "StressRow",
+    "check_stop",
+    "liquidation_outcome",
+    "max_leverage_for_stop",
+    "moves_to_liquidation",
+    "position_size",
+    "scenarios",
+    "stop_price",
+    "stress",
+    "take_profit_price",
+    "uniform_move_to_liquidation",
+]
 
 
 def _margin(position: Position, margin: NumberLike | None) -> Decimal:
@@ -109,19 +89,21 @@ def _status(ratio: Decimal | None) -> FuturesStatus:
 
 
 def _loss_per_unit(
-    contract: Contract, side: str, entry: Decimal, price: Decimal, *, fees: tuple[Decimal, Decimal]
+    contract: Contract,
+    side: Literal["long", "short"],
+    entry: Decimal,
+    price: Decimal,
+    *,
+    fees: tuple[Decimal, Decimal],
 ) -> Decimal:
     """Loss of one unit of size closed at ``price``, both fees included."""
-    fo, fc = fees
-    cs = contract.contract_size
-    s = sign(side)
-    if contract.kind == "linear":
-        return cs * (s * (entry - price) + fo * entry + fc * price)
-    return cs * (s * (1 / price - 1 / entry) + fo / entry + fc / price)
+    one = Decimal(1)
+    net = _algebra.net_pnl(contract.kind, side, one, entry, price, fees=fees)
+    return contract.contract_size * -net
 
 
 @exact
-def futures_position_size(
+def position_size(
     contract: Contract,
     *,
     side: Literal["long", "short"],
@@ -151,7 +133,7 @@ def futures_position_size(
     rounded down to ``lot_step`` when one is given (then the loss at the stop is at
     most the budget, and one lot more would exceed it). The leverage does not enter:
     check the margin needed and the liquidation price separately (see
-    :func:`check_futures_stop` and :func:`max_futures_leverage_for_stop`).
+    :func:`check_stop` and :func:`max_leverage_for_stop`).
 
     Args:
         contract: the ``levrisk.futures.Contract``.
@@ -187,7 +169,7 @@ def futures_position_size(
         ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
         ... )
         >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
-        >>> futures_position_size(
+        >>> position_size(
         ...     btc,
         ...     side="short",
         ...     entry_price=60_000,
@@ -199,11 +181,8 @@ def futures_position_size(
 
     .. versionadded:: 0.1.0
     """
-    c = _contract(contract)
-    s_name = side_of(side)
-    entry = positive_number(entry_price, "entry_price")
-    stop = positive_number(stop_price, "stop_price")
-    stop_side(s_name, entry, stop)
+    c = require(contract, Contract, "contract")
+    s_name, entry, stop = entry_and_stop(side, entry_price, stop_price)
     budget = positive_number(equity, "equity") * _risk_fraction(risk_fraction)
     fo = fee_rate(open_fee_rate, "open_fee_rate")
     fc = fee_rate(close_fee_rate, "close_fee_rate")
@@ -211,20 +190,26 @@ def futures_position_size(
     return round_size(size, lot_step)
 
 
-def _exit_price(position: Position, loss: Decimal, fo: Decimal, fc: Decimal) -> Decimal | None:
-    """The exit price at which closing the whole position loses ``loss`` (any sign)."""
-    q = position.size * position.contract.contract_size
-    ep = position.entry_price
-    s = sign(position.side)
-    if position.contract.kind == "linear":
-        price = (loss - q * ep * (s + fo)) / (q * (fc - s))
-        return price if price > 0 else None
-    inverse = (loss + q * (s - fo) / ep) / (q * (s + fc))
-    return 1 / inverse if inverse > 0 else None
+def _exit(
+    position: Position, pnl: Decimal, open_fee_rate: NumberLike, close_fee_rate: NumberLike
+) -> Decimal | None:
+    """The exit price whose net PnL is ``pnl`` (< 0: a stop, > 0: a take-profit), if any.
+
+    The price must lie on the side of the entry that ``pnl`` needs (below a long's entry
+    for a loss, above it for a profit); otherwise the fees decide and there is none.
+    """
+    fo = fee_rate(open_fee_rate, "open_fee_rate")
+    fc = fee_rate(close_fee_rate, "close_fee_rate")
+    gain, per = _pnl.pnl_share(position, pnl)
+    price = _pnl.exit_price(position, gain=gain, per=per, fees=(fo, fc))
+    if price is None:
+        return None
+    move = side_sign(position.side) * (price - position.entry_price)
+    return price if (move < 0 if pnl < 0 else move > 0) else None
 
 
 @exact
-def futures_stop_price(
+def stop_price(
     position: Position,
     *,
     loss: NumberLike | None = None,
@@ -276,25 +261,20 @@ def futures_stop_price(
         ... )
         >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
         >>> pos = Position(contract=btc, side="short", size="0.1", entry_price=60_000, leverage=3)
-        >>> futures_stop_price(pos, loss=30)
+        >>> stop_price(pos, loss=30)
         Decimal('60300')
-        >>> futures_stop_price(pos, roe="0.5")
+        >>> stop_price(pos, roe="0.5")
         Decimal('70000.0')
 
     .. versionadded:: 0.1.0
     """
-    p = _position(position)
+    p = require(position, Position, "position")
     amount = amount_or_roe(loss, roe, "loss", capital=lambda: initial_margin(p))
-    fo = fee_rate(open_fee_rate, "open_fee_rate")
-    fc = fee_rate(close_fee_rate, "close_fee_rate")
-    price = _exit_price(p, amount, fo, fc)
-    if price is None or sign(p.side) * (p.entry_price - price) <= 0:
-        return None
-    return price
+    return _exit(p, -amount, open_fee_rate, close_fee_rate)
 
 
 @exact
-def futures_take_profit_price(
+def take_profit_price(
     position: Position,
     *,
     profit: NumberLike | None = None,
@@ -304,7 +284,7 @@ def futures_take_profit_price(
 ) -> Decimal | None:
     r"""The take-profit price at which closing the position earns ``profit`` after fees.
 
-    The same solve as :func:`futures_stop_price` with ``loss = −profit``; ``roe`` gives
+    The same solve as :func:`stop_price` with ``loss = −profit``; ``roe`` gives
     the profit as a fraction of the initial margin (without fees:
     ``levrisk.futures.target_price`` at ``roe``).
 
@@ -334,23 +314,18 @@ def futures_take_profit_price(
         ... )
         >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
         >>> pos = Position(contract=btc, side="short", size="0.1", entry_price=60_000, leverage=3)
-        >>> futures_take_profit_price(pos, profit=600)
+        >>> take_profit_price(pos, profit=600)
         Decimal('54000')
 
     .. versionadded:: 0.1.0
     """
-    p = _position(position)
+    p = require(position, Position, "position")
     amount = amount_or_roe(profit, roe, "profit", capital=lambda: initial_margin(p))
-    fo = fee_rate(open_fee_rate, "open_fee_rate")
-    fc = fee_rate(close_fee_rate, "close_fee_rate")
-    price = _exit_price(p, -amount, fo, fc)
-    if price is None or sign(p.side) * (price - p.entry_price) <= 0:
-        return None
-    return price
+    return _exit(p, amount, open_fee_rate, close_fee_rate)
 
 
 @exact
-def check_futures_stop(
+def check_stop(
     position: Position,
     *,
     stop_price: NumberLike,
@@ -362,7 +337,7 @@ def check_futures_stop(
 
     The liquidation price is ``levrisk.futures.isolated_liquidation_price(position,
     margin=margin, rule=rule)``; the verdict and distances are those of
-    :func:`check_stop`. Along the adverse path margin balance minus maintenance falls
+    :func:`~levrisk.risk.check_stop`. Along the adverse path margin balance minus maintenance falls
     monotonically, so a stop that passes is never preceded by liquidation.
 
     Args:
@@ -373,7 +348,7 @@ def check_futures_stop(
         buffer: the required gap between stop and liquidation, a fraction of the stop.
 
     Returns:
-        A :class:`StopCheck`.
+        A :class:`~levrisk.risk.StopCheck`.
 
     Raises:
         InvalidInputError: for a bad position, rule or number, or a stop on the wrong
@@ -394,20 +369,22 @@ def check_futures_stop(
         ... )
         >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
         >>> pos = Position(contract=btc, side="short", size="0.1", entry_price=60_000, leverage=18)
-        >>> check = check_futures_stop(pos, stop_price=63_000)
+        >>> check = check_stop(pos, stop_price=63_000)
         >>> check.passed, round(check.liquidation_price, 2)
         (True, Decimal('63081.01'))
         >>> pos19 = Position(
         ...     contract=btc, side="short", size="0.1", entry_price=60_000, leverage=19
         ... )
-        >>> check_futures_stop(pos19, stop_price=63_000).passed
+        >>> check_stop(pos19, stop_price=63_000).passed
         False
 
     .. versionadded:: 0.1.0
     """
-    p = _position(position)
-    lp = isolated_liquidation_price(p, margin=_margin(p, margin), rule=_rule(rule))
-    return check_stop(
+    p = require(position, Position, "position")
+    lp = isolated_liquidation_price(
+        p, margin=_margin(p, margin), rule=require(rule, LiquidationRule, "rule")
+    )
+    return _common.check_stop(
         p.side,
         entry_price=p.entry_price,
         stop_price=stop_price,
@@ -422,7 +399,7 @@ def _whole(value: Decimal) -> int:
 
 
 @exact
-def max_futures_leverage_for_stop(
+def max_leverage_for_stop(
     contract: Contract,
     *,
     side: Literal["long", "short"],
@@ -436,7 +413,7 @@ def max_futures_leverage_for_stop(
     r"""The highest whole leverage whose isolated liquidation price stays beyond the stop.
 
     Exchanges offer whole leverages (1x, 2x, …, 125x), so the result is an ``int``
-    ``L`` such that :func:`check_futures_stop` passes at ``L`` with the initial margin
+    ``L`` such that :func:`check_stop` passes at ``L`` with the initial margin
     as the isolated wallet, and fails — or the bracket table forbids it — at ``L + 1``.
     Give exactly one of:
 
@@ -459,7 +436,8 @@ def max_futures_leverage_for_stop(
         size: the fixed size (> 0), in the contract's unit.
         margin: the fixed margin (> 0), in quote (linear) or coin (inverse).
         rule: the venue's ``levrisk.futures.LiquidationRule`` (default Binance).
-        buffer: the required gap between stop and liquidation (see :func:`check_stop`).
+        buffer: the required gap between stop and liquidation (see
+            :func:`~levrisk.risk.check_stop`).
 
     Returns:
         The leverage, or ``None`` when not even 1x keeps liquidation beyond the stop
@@ -484,19 +462,16 @@ def max_futures_leverage_for_stop(
         ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
         ... )
         >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
-        >>> max_futures_leverage_for_stop(
+        >>> max_leverage_for_stop(
         ...     btc, side="short", entry_price=60_000, stop_price=63_000, size="0.1"
         ... )
         18
 
     .. versionadded:: 0.1.0
     """
-    c = _contract(contract)
-    s_name = side_of(side)
-    entry = positive_number(entry_price, "entry_price")
-    stop = positive_number(stop_price, "stop_price")
-    stop_side(s_name, entry, stop)
-    r = _rule(rule)
+    c = require(contract, Contract, "contract")
+    s_name, entry, stop = entry_and_stop(side, entry_price, stop_price)
+    r = require(rule, LiquidationRule, "rule")
     gap = non_negative_number(buffer, "buffer")
     if (size is None) == (margin is None):
         msg = f"exactly one of size and margin must be given, got size={size!r}, margin={margin!r}"
@@ -506,23 +481,22 @@ def max_futures_leverage_for_stop(
     top = _whole(max(b.max_leverage for b in c.brackets.brackets))
 
     def passes(lev: int) -> bool:
-        if fixed_size is not None:
-            q = fixed_size
-        elif c.kind == "linear":
-            q = fixed_margin * lev / (entry * c.contract_size)  # type: ignore[operator]
-        else:
-            q = fixed_margin * lev * entry / c.contract_size  # type: ignore[operator]
+        if fixed_margin is None:
+            q = cast("Decimal", fixed_size)
+        else:  # the size whose notional at entry is M·L
+            top, bottom = _algebra.share(c.kind, fixed_margin * lev, c.contract_size, entry)
+            q = top / bottom
         try:
             position = Position(contract=c, side=s_name, size=q, entry_price=entry, leverage=lev)
         except (LeverageError, InvalidInputError):
             return False  # this leverage is not allowed for this notional (or the table ends)
-        return check_futures_stop(position, stop_price=stop, rule=r, buffer=gap).passed
+        return check_stop(position, stop_price=stop, rule=r, buffer=gap).passed
 
     return largest_passing(1, top, passes)
 
 
 @exact
-def futures_liquidation_outcome(
+def liquidation_outcome(
     position: Position,
     *,
     liquidation_fee_rate: NumberLike,
@@ -549,7 +523,8 @@ def futures_liquidation_outcome(
         rule: the venue's ``levrisk.futures.LiquidationRule`` (default Binance).
 
     Returns:
-        A :class:`LiquidationOutcome` (quote linear, coin inverse), or ``None`` when the
+        A :class:`~levrisk.risk.LiquidationOutcome` (quote linear, coin inverse), or ``None``
+        when the
         position has no liquidation price.
 
     Raises:
@@ -567,16 +542,16 @@ def futures_liquidation_outcome(
         ... )
         >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
         >>> pos = Position(contract=btc, side="short", size="0.1", entry_price=60_000, leverage=10)
-        >>> result = futures_liquidation_outcome(pos, liquidation_fee_rate="0.0125")
+        >>> result = liquidation_outcome(pos, liquidation_fee_rate="0.0125")
         >>> round(result.liquidation_price, 2), result.anything_remains
         (Decimal('65737.05'), False)
 
     .. versionadded:: 0.1.0
     """
-    p = _position(position)
+    p = require(position, Position, "position")
     rate = fee_rate(liquidation_fee_rate, "liquidation_fee_rate")
     wallet = positive_number(_margin(p, margin), "margin")
-    lp = isolated_liquidation_price(p, margin=wallet, rule=_rule(rule))
+    lp = isolated_liquidation_price(p, margin=wallet, rule=require(rule, LiquidationRule, "rule"))
     if lp is None:
         return None
     equity = wallet + unrealized_pnl(p, mark_price=lp)
@@ -584,8 +559,8 @@ def futures_liquidation_outcome(
 
 
 @attrs.frozen(kw_only=True)
-class FuturesScenario:
-    r"""One row of :func:`futures_scenarios`: an isolated position valued at one price.
+class Scenario:
+    r"""One row of :func:`scenarios`: an isolated position valued at one price.
 
     Attributes:
         price: the mark price of the row.
@@ -594,7 +569,7 @@ class FuturesScenario:
         roe: ``levrisk.futures.roe`` at ``price`` (a fraction).
         margin_ratio: ``levrisk.futures.margin_ratio`` (MM ÷ margin balance; 1 is
             liquidation), or ``None`` when the margin balance is ≤ 0.
-        status: the :data:`FuturesStatus`.
+        status: the :data:`~levrisk.risk.FuturesStatus`.
         liquidated: ``status != "NORMAL"``.
 
     .. versionadded:: 0.1.0
@@ -605,14 +580,14 @@ class FuturesScenario:
     equity: Decimal = attrs.field(converter=number, validator=finite)
     roe: Decimal = attrs.field(converter=number, validator=finite)
     margin_ratio: Decimal | None = attrs.field(converter=optional_number, validator=finite)
-    status: FuturesStatus = attrs.field(validator=_status_validator)
+    status: FuturesStatus = attrs.field(validator=one_of(FuturesStatus))
     liquidated: bool = attrs.field(validator=instance_of(bool))
 
 
 @exact
-def futures_scenarios(
+def scenarios(
     position: Position, *, prices: Iterable[NumberLike], margin: NumberLike | None = None
-) -> tuple[FuturesScenario, ...]:
+) -> tuple[Scenario, ...]:
     r"""A scenario table of an isolated futures position over a grid of mark prices.
 
     Each row is the scalar functions at one price: ``unrealized_pnl``, the margin
@@ -625,7 +600,7 @@ def futures_scenarios(
         margin: the isolated wallet (≥ 0); ``None`` means the initial margin.
 
     Returns:
-        One :class:`FuturesScenario` per price, in grid order (``attrs.asdict`` turns
+        One :class:`Scenario` per price, in grid order (``attrs.asdict`` turns
         each into a row).
 
     Raises:
@@ -643,13 +618,13 @@ def futures_scenarios(
         ... )
         >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
         >>> pos = Position(contract=btc, side="short", size="0.1", entry_price=60_000, leverage=10)
-        >>> rows = futures_scenarios(pos, prices=[60_000, 63_000, 66_000])
+        >>> rows = scenarios(pos, prices=[60_000, 63_000, 66_000])
         >>> [(r.pnl, r.status) for r in rows]
         [(Decimal('0.0'), 'NORMAL'), (Decimal('-300.0'), 'NORMAL'), (Decimal('-600.0'), 'BANKRUPT')]
 
     .. versionadded:: 0.1.0
     """
-    p = _position(position)
+    p = require(position, Position, "position")
     points = grid(prices, "prices")
     wallet = _margin(p, margin)
     rows = []
@@ -659,7 +634,7 @@ def futures_scenarios(
         ratio = margin_ratio(p, margin=wallet, mark_price=price)
         status = _status(ratio)
         rows.append(
-            FuturesScenario(
+            Scenario(
                 price=price,
                 pnl=pnl,
                 equity=equity,
@@ -675,31 +650,21 @@ def futures_scenarios(
 # ----------------------------------------------------------------- cross-account stress
 
 
-def _account(value: object) -> CrossAccount:
-    if not isinstance(value, CrossAccount):
-        msg = f"account must be a CrossAccount, got {value!r}"
-        raise InvalidInputError(msg)
-    return value
-
-
 def _marks(account: CrossAccount, mark_prices: object) -> dict[str, Decimal]:
     """The mark price of every symbol the account holds."""
-    if not isinstance(mark_prices, Mapping):
-        msg = f"mark_prices must be a mapping of symbol to price, got {mark_prices!r}"
-        raise InvalidInputError(msg)
-    result: dict[str, Decimal] = {}
-    for position in account.positions:
-        symbol = position.contract.symbol
-        if symbol not in mark_prices:
-            msg = f"mark_prices has no mark price for {symbol!r}"
-            raise InvalidInputError(msg)
-        result[symbol] = positive_number(mark_prices[symbol], f"mark_prices[{symbol!r}]")
-    return result
+    symbols = [position.contract.symbol for position in account.positions]
+    return _algebra.price_map(
+        mark_prices,
+        symbols,
+        argument="mark_prices",
+        of="symbol",
+        missing=lambda symbol: f"mark_prices has no mark price for {symbol!r}",
+    )
 
 
 @attrs.frozen(kw_only=True)
-class FuturesStressRow:
-    r"""One row of :func:`stress_futures_account`: a cross account after one shock.
+class StressRow:
+    r"""One row of :func:`stress`: a cross account after one shock.
 
     Attributes:
         moves: symbol → the relative move applied to its mark price (``-0.1`` is −10 %).
@@ -708,7 +673,7 @@ class FuturesStressRow:
         maintenance_margin: the sum of the positions' maintenance margins.
         margin_ratio: ``levrisk.futures.cross_margin_ratio`` (1 is liquidation), or
             ``None`` when the margin balance is ≤ 0.
-        status: the :data:`FuturesStatus`.
+        status: the :data:`~levrisk.risk.FuturesStatus`.
         liquidated: ``status != "NORMAL"``.
 
     .. versionadded:: 0.1.0
@@ -719,48 +684,17 @@ class FuturesStressRow:
     margin_balance: Decimal = attrs.field(converter=number, validator=finite)
     maintenance_margin: Decimal = attrs.field(converter=number, validator=finite)
     margin_ratio: Decimal | None = attrs.field(converter=optional_number, validator=finite)
-    status: FuturesStatus = attrs.field(validator=_status_validator)
+    status: FuturesStatus = attrs.field(validator=one_of(FuturesStatus))
     liquidated: bool = attrs.field(validator=instance_of(bool))
 
 
-def _move(value: object, name: str) -> Decimal:
-    result = to_decimal(value, name=name)  # type: ignore[arg-type]
-    if result <= -1:
-        msg = f"{name} must be above -1 (a price cannot fall to 0 or below), got {value!r}"
-        raise InvalidInputError(msg)
-    return result
-
-
-def _shocks(value: object, symbols: Iterable[str]) -> list[dict[str, Decimal]]:
-    known = list(symbols)
-    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
-        msg = f"shocks must be a non-empty sequence of moves or symbol → move maps, got {value!r}"
-        raise InvalidInputError(msg)
-    result: list[dict[str, Decimal]] = []
-    for i, shock in enumerate(value):
-        if isinstance(shock, Mapping):
-            moves: dict[str, Decimal] = {}
-            for symbol, raw in shock.items():
-                if symbol not in known:
-                    msg = f"shocks[{i}] moves {symbol!r}, which the account does not hold {known!r}"
-                    raise InvalidInputError(msg)
-                moves[symbol] = _move(raw, f"shocks[{i}][{symbol!r}]")
-            result.append(moves)
-        else:
-            result.append(dict.fromkeys(known, _move(shock, f"shocks[{i}]")))
-    if not result:
-        msg = f"shocks must not be empty, got {value!r}"
-        raise InvalidInputError(msg)
-    return result
-
-
 @exact
-def stress_futures_account(
+def stress(
     account: CrossAccount,
     *,
     mark_prices: Mapping[str, NumberLike],
     shocks: Iterable[NumberLike | Mapping[str, NumberLike]],
-) -> tuple[FuturesStressRow, ...]:
+) -> tuple[StressRow, ...]:
     r"""Stress a cross-margin futures account: its margin ratio after each mark-price shock.
 
     A shock is one number, a relative move of every symbol's mark price (``-0.1``: all
@@ -768,7 +702,7 @@ def stress_futures_account(
     is ``levrisk.futures.cross_margin_ratio`` at ``MP·(1 + move)``, with maintenance
     margins from the brackets at the shocked notionals. In an ordered grid of ever larger
     shocks the first ``liquidated`` row is the shock that first liquidates the account;
-    :func:`futures_uniform_move_to_liquidation` gives the exact uniform move.
+    :func:`uniform_move_to_liquidation` gives the exact uniform move.
 
     Args:
         account: the ``levrisk.futures.CrossAccount``.
@@ -776,7 +710,7 @@ def stress_futures_account(
         shocks: the shocks (at least one); each move above −1.
 
     Returns:
-        One :class:`FuturesStressRow` per shock, in order.
+        One :class:`StressRow` per shock, in order.
 
     Raises:
         InvalidInputError: for a bad account, price or shock, an empty list of shocks, or
@@ -794,18 +728,18 @@ def stress_futures_account(
         >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
         >>> pos = Position(contract=btc, side="long", size="0.02", entry_price=50_000, leverage=2)
         >>> account = CrossAccount(wallet_balance=500, positions=[pos])
-        >>> rows = stress_futures_account(
-        ...     account, mark_prices={"BTCUSDT": 50_000}, shocks=["-0.4", "-0.5"]
-        ... )
+        >>> rows = stress(account, mark_prices={"BTCUSDT": 50_000}, shocks=["-0.4", "-0.5"])
         >>> [(r.margin_balance, r.status) for r in rows]
         [(Decimal('100.000'), 'NORMAL'), (Decimal('0.000'), 'BANKRUPT')]
 
     .. versionadded:: 0.1.0
     """
-    acct = _account(account)
+    acct = require(account, CrossAccount, "account")
     marks = _marks(acct, mark_prices)
     rows = []
-    for moves in _shocks(shocks, marks):
+    held = list(marks)
+    unknown = f"which the account does not hold {held!r}"
+    for moves in _common.shocks(shocks, held, key="symbol", unknown=unknown):
         shocked = {s: p * (1 + moves.get(s, Decimal(0))) for s, p in marks.items()}
         balance = acct.wallet_balance
         mm = Decimal(0)
@@ -816,7 +750,7 @@ def stress_futures_account(
         ratio = cross_margin_ratio(acct, mark_prices=shocked)
         status = _status(ratio)
         rows.append(
-            FuturesStressRow(
+            StressRow(
                 moves=moves,
                 mark_prices=shocked,
                 margin_balance=balance,
@@ -837,28 +771,27 @@ def _uniform_roots(account: CrossAccount, marks: Mapping[str, Decimal]) -> list[
     ``EP/MP``); an inverse one a leg of quantity ``q/MP`` in ``X = 1/k`` (entry at
     ``MP/EP``). Brackets follow each notional at the shocked price, segment by segment.
     """
+    if not account.positions:
+        return []
     legs = []
     for position in account.positions:
+        kind = position.contract.kind
         q = Fraction(position.size) * Fraction(position.contract.contract_size)
-        mark = Fraction(marks[position.contract.symbol])
-        entry = Fraction(position.entry_price)
-        s = 1 if position.side == "long" else -1
-        if position.contract.kind == "linear":
-            leg = _solver.Leg(s, q * mark, entry / mark, position.contract.brackets)
-        else:
-            leg = _solver.Leg(-s, q / mark, mark / entry, position.contract.brackets)
-        legs.append(leg)
+        mark = _algebra.swap(kind, Fraction(marks[position.contract.symbol]))
+        entry = _algebra.swap(kind, Fraction(position.entry_price))
+        direction = _algebra.direction(kind, position.side)
+        legs.append(_solver.Leg(direction, q * mark, entry / mark, position.contract.brackets))
     wallet = Fraction(account.wallet_balance)
     rule = _solver.Rule("mark", "none", Fraction(0))
-    if legs and _solver.condition_at(legs, wallet, rule, Fraction(1)) == 0:
+    if _solver.condition_at(legs, wallet, rule, Fraction(1)) == 0:
         return [Fraction(1)]  # liquidated already at the current marks: a move of 0
     found = _solver.roots(legs, wallet, rule, None)
-    kind = account.positions[0].contract.kind if account.positions else "linear"
-    return [r if kind == "linear" else 1 / r for r in found]
+    kind = account.positions[0].contract.kind
+    return [_algebra.swap(kind, r) for r in found]
 
 
 @exact
-def futures_uniform_move_to_liquidation(
+def uniform_move_to_liquidation(
     account: CrossAccount, *, mark_prices: Mapping[str, NumberLike]
 ) -> Decimal | None:
     r"""The smallest uniform relative move of all marks at which the cross account is liquidated.
@@ -904,13 +837,13 @@ def futures_uniform_move_to_liquidation(
         >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
         >>> pos = Position(contract=btc, side="long", size="0.02", entry_price=50_000, leverage=2)
         >>> account = CrossAccount(wallet_balance=500, positions=[pos])
-        >>> move = futures_uniform_move_to_liquidation(account, mark_prices={"BTCUSDT": 50_000})
+        >>> move = uniform_move_to_liquidation(account, mark_prices={"BTCUSDT": 50_000})
         >>> round(move, 6)
         Decimal('-0.497992')
 
     .. versionadded:: 0.1.0
     """
-    acct = _account(account)
+    acct = require(account, CrossAccount, "account")
     marks = _marks(acct, mark_prices)
     moves = [k - 1 for k in _uniform_roots(acct, marks)]
     if not moves:
@@ -920,7 +853,7 @@ def futures_uniform_move_to_liquidation(
 
 
 @exact
-def symbol_moves_to_liquidation(
+def moves_to_liquidation(
     account: CrossAccount, *, mark_prices: Mapping[str, NumberLike]
 ) -> tuple[AssetMove, ...]:
     r"""For each symbol alone, the mark move that liquidates the cross account — nearest first.
@@ -935,7 +868,7 @@ def symbol_moves_to_liquidation(
         mark_prices: symbol → mark price of every symbol the account holds.
 
     Returns:
-        One :class:`AssetMove` per symbol (``asset`` holds the symbol).
+        One :class:`~levrisk.risk.AssetMove` per symbol (``asset`` holds the symbol).
 
     Raises:
         InvalidInputError: for a bad account or mark price.
@@ -952,13 +885,13 @@ def symbol_moves_to_liquidation(
         >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
         >>> pos = Position(contract=btc, side="long", size="0.02", entry_price=50_000, leverage=2)
         >>> account = CrossAccount(wallet_balance=500, positions=[pos])
-        >>> (row,) = symbol_moves_to_liquidation(account, mark_prices={"BTCUSDT": 50_000})
+        >>> (row,) = moves_to_liquidation(account, mark_prices={"BTCUSDT": 50_000})
         >>> row.asset, round(row.liquidation_price, 2)
         ('BTCUSDT', Decimal('25100.40'))
 
     .. versionadded:: 0.1.0
     """
-    acct = _account(account)
+    acct = require(account, CrossAccount, "account")
     marks = _marks(acct, mark_prices)
     rows = []
     for symbol, mark in marks.items():

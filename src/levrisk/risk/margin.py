@@ -8,11 +8,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_FLOOR, Decimal
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 import attrs
 
+from levrisk._algebra import price_map
 from levrisk._fields import (
+    FrozenMap,
+    fee_rate,
     finite,
     instance_of,
     non_negative,
@@ -21,17 +24,17 @@ from levrisk._fields import (
     optional_number,
     positive,
     positive_number,
+    require,
 )
+from levrisk._typing import FeeConvention, MarginStatus, choice, one_of, side_sign
 from levrisk.exceptions import InsufficientMarginError, InvalidInputError, LeverageError
 from levrisk.interest import InterestCounting, RateSchedule
 from levrisk.margin import (
     CrossMarginAccount,
-    FeeConvention,
     IsolatedMarginAccount,
     IsolatedTierTable,
     Loan,
     MarginAccount,
-    MarginStatus,
     MarginThresholds,
     MarginTrade,
     PriceMap,
@@ -42,51 +45,42 @@ from levrisk.margin import (
     open_long,
     open_short,
 )
-from levrisk.numbers import NumberLike, exact, to_decimal
+from levrisk.numbers import NumberLike, exact
+from levrisk.risk import _common
 from levrisk.risk._common import (
     SPOT_LIQUIDATION_FEE_RATE,
     AssetMove,
-    FrozenMap,
     LiquidationOutcome,
     StopCheck,
     amount_or_roe,
-    check_stop,
+    entry_and_stop,
     frozen_map,
     grid,
     largest_passing,
     outcome,
     round_size,
-    side_of,
-    sign,
-    stop_side,
 )
-from levrisk.risk._common import fee_rate as _fee_rate
 from levrisk.risk._common import risk_fraction as _risk_fraction
+
+__all__ = [
+    "Scenario",
+    "StressRow",
+    "check_stop",
+    "liquidation_outcome",
+    "max_leverage_for_stop",
+    "moves_to_liquidation",
+    "position_size",
+    "scenarios",
+    "stop_price",
+    "stress",
+    "take_profit_price",
+    "uniform_move_to_liquidation",
+]
+
+_fee_rate = fee_rate  # the functions below take a ``fee_rate`` argument
 
 _OPENED: Final = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 """A fixed instant for trades opened only to read their liquidation price (no clock)."""
-
-_STATUSES: Final = (
-    "EXCESSIVE",
-    "NORMAL",
-    "MARGIN_CALL",
-    "PRE_LIQUIDATION",
-    "FORCE_LIQUIDATION",
-)
-
-
-def _trade(value: object) -> MarginTrade:
-    if not isinstance(value, MarginTrade):
-        msg = f"trade must be a MarginTrade, got {value!r}"
-        raise InvalidInputError(msg)
-    return value
-
-
-def _convention(value: object) -> FeeConvention:
-    if value not in ("quote", "received") or not isinstance(value, str):
-        msg = f"fee_convention must be one of ['quote', 'received'], got {value!r}"
-        raise InvalidInputError(msg)
-    return "quote" if value == "quote" else "received"
 
 
 def _account(value: object) -> MarginAccount:
@@ -96,17 +90,23 @@ def _account(value: object) -> MarginAccount:
     return value
 
 
-def _status_validator(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or value not in _STATUSES:
-        msg = f"{attribute.name} must be one of {_STATUSES!r}, got {value!r}"
+def _rate(
+    schedule: RateSchedule | NumberLike | None, hourly_rate: NumberLike | None
+) -> RateSchedule | NumberLike | None:
+    """The one interest rate, passed on as ``schedule``: ``schedule`` or ``hourly_rate``."""
+    if schedule is not None and hourly_rate is not None:
+        msg = f"give schedule or hourly_rate, not both: got {schedule!r} and {hourly_rate!r}"
         raise InvalidInputError(msg)
+    if hourly_rate is not None:
+        return non_negative_number(hourly_rate, "hourly_rate")
+    return schedule
 
 
 # ----------------------------------------------------------------- sizing
 
 
 @exact
-def margin_position_size(
+def position_size(
     side: Literal["long", "short"],
     *,
     entry_price: NumberLike,
@@ -142,7 +142,7 @@ def margin_position_size(
     Rounded down to ``lot_step`` when one is given. The leverage this implies
     (``1 + Q·EP/C`` for a short, ``Q·k/C`` for a long) must still be allowed by the
     venue: check it with ``levrisk.margin.open_short`` / ``open_long`` and
-    :func:`check_margin_stop`.
+    :func:`check_stop`.
 
     Args:
         side: ``"long"`` or ``"short"``.
@@ -171,21 +171,18 @@ def margin_position_size(
     Examples:
         The seed's 3,000 USDT, 1 % at risk, short at 60,000 with a stop at 60,300:
 
-        >>> margin_position_size(
+        >>> position_size(
         ...     "short", entry_price=60_000, stop_price=60_300, equity=3_000, risk_fraction="0.01"
         ... )
         Decimal('0.10')
 
     .. versionadded:: 0.1.0
     """
-    s_name = side_of(side)
-    entry = positive_number(entry_price, "entry_price")
-    stop = positive_number(stop_price, "stop_price")
-    stop_side(s_name, entry, stop)
+    s_name, entry, stop = entry_and_stop(side, entry_price, stop_price)
     collateral = positive_number(equity, "equity")
     budget = collateral * _risk_fraction(risk_fraction)
     f = _fee_rate(fee_rate, "fee_rate")
-    convention = _convention(fee_convention)
+    convention = choice(fee_convention, FeeConvention, "fee_convention")
     i = non_negative_number(interest_rate, "interest_rate")
     if s_name == "short":
         close_rate = f if convention == "quote" else f / (1 - f)
@@ -208,8 +205,7 @@ def _exit_for(
     loss: Decimal,
     *,
     at: dt.datetime,
-    schedule: RateSchedule | NumberLike | None,
-    hourly_rate: NumberLike | None,
+    rate: RateSchedule | NumberLike | None,
     fee_rate_value: NumberLike | None,
     counting: InterestCounting,
     waived_hours: int,
@@ -220,12 +216,12 @@ def _exit_for(
         trade,
         exit_price=trade.entry_price,
         at=at,
-        schedule=schedule,
-        hourly_rate=hourly_rate,
+        schedule=rate,
         fee_rate=f,
         counting=counting,
         waived_hours=waived_hours,
     ).interest
+    # TODO(lead): use levrisk.margin's exit-price inversion  # noqa: FIX002, TD003 - issue 12
     q = trade.quantity
     if trade.side == "short":
         close_rate = f if trade.fee_convention == "quote" else f / (1 - f)
@@ -237,7 +233,7 @@ def _exit_for(
 
 
 @exact
-def margin_stop_price(
+def stop_price(
     trade: MarginTrade,
     *,
     at: dt.datetime,
@@ -253,7 +249,7 @@ def margin_stop_price(
 
     Solves ``levrisk.margin.close(...).net_pnl = −loss`` for the exit price, with the
     fees and the interest accrued by ``at`` (``I`` in the borrowed asset, ``o`` the
-    opening fee, ``f'`` the closing fee rate as in :func:`margin_position_size`):
+    opening fee, ``f'`` the closing fee rate as in :func:`position_size`):
 
     .. math::
 
@@ -294,32 +290,31 @@ def margin_stop_price(
         >>> trade = open_short(
         ...     3000, leverage=3, price=60_000, thresholds=BINANCE_CROSS_3X, opened_at=opened
         ... )
-        >>> margin_stop_price(trade, loss=30, at=opened)
+        >>> stop_price(trade, loss=30, at=opened)
         Decimal('60300')
-        >>> margin_stop_price(trade, roe="0.01", at=opened)
+        >>> stop_price(trade, roe="0.01", at=opened)
         Decimal('60300.0')
 
     .. versionadded:: 0.1.0
     """
-    t = _trade(trade)
+    t = require(trade, MarginTrade, "trade")
     amount = amount_or_roe(loss, roe, "loss", capital=lambda: t.collateral)
     price = _exit_for(
         t,
         amount,
         at=at,
-        schedule=schedule,
-        hourly_rate=hourly_rate,
+        rate=_rate(schedule, hourly_rate),
         fee_rate_value=fee_rate,
         counting=counting,
         waived_hours=waived_hours,
     )
-    if price is None or sign(t.side) * (t.entry_price - price) <= 0:
+    if price is None or side_sign(t.side) * (t.entry_price - price) <= 0:
         return None
     return price
 
 
 @exact
-def margin_take_profit_price(
+def take_profit_price(
     trade: MarginTrade,
     *,
     at: dt.datetime,
@@ -333,7 +328,7 @@ def margin_take_profit_price(
 ) -> Decimal | None:
     r"""The exit price at which closing a spot-margin trade at ``at`` earns ``profit`` net.
 
-    The solve of :func:`margin_stop_price` with ``loss = −profit``.
+    The solve of :func:`stop_price` with ``loss = −profit``.
 
     Args:
         trade: the ``levrisk.margin.MarginTrade``.
@@ -367,30 +362,29 @@ def margin_take_profit_price(
         >>> trade = open_short(
         ...     3000, leverage=3, price=60_000, thresholds=BINANCE_CROSS_3X, opened_at=opened
         ... )
-        >>> margin_take_profit_price(trade, profit=1000, at=opened)
+        >>> take_profit_price(trade, profit=1000, at=opened)
         Decimal('50000')
 
     .. versionadded:: 0.1.0
     """
-    t = _trade(trade)
+    t = require(trade, MarginTrade, "trade")
     amount = amount_or_roe(profit, roe, "profit", capital=lambda: t.collateral)
     price = _exit_for(
         t,
         -amount,
         at=at,
-        schedule=schedule,
-        hourly_rate=hourly_rate,
+        rate=_rate(schedule, hourly_rate),
         fee_rate_value=fee_rate,
         counting=counting,
         waived_hours=waived_hours,
     )
-    if price is None or sign(t.side) * (price - t.entry_price) <= 0:
+    if price is None or side_sign(t.side) * (price - t.entry_price) <= 0:
         return None
     return price
 
 
 @exact
-def check_margin_stop(
+def check_stop(
     trade: MarginTrade,
     *,
     stop_price: NumberLike,
@@ -408,7 +402,7 @@ def check_margin_stop(
     liquidation price toward the entry; with ``at`` (and a rate) the interest accrued by
     then is added to the loan and the price is ``levrisk.margin.liquidation_price`` of
     that account (:ref:`rule-spot-liquidation`, ``l = quote / (ML*·(Q + I))`` for a short). The
-    verdict and distances are those of :func:`check_stop`.
+    verdict and distances are those of :func:`~levrisk.risk.check_stop`.
 
     Args:
         trade: the ``levrisk.margin.MarginTrade``.
@@ -422,7 +416,7 @@ def check_margin_stop(
         waived_hours: the number of first accruals that are free.
 
     Returns:
-        A :class:`StopCheck`.
+        A :class:`~levrisk.risk.StopCheck`.
 
     Raises:
         InvalidInputError: for a bad trade, number or datetime, a rate without ``at``,
@@ -439,10 +433,10 @@ def check_margin_stop(
         >>> trade = open_short(
         ...     3000, leverage=3, price=60_000, thresholds=BINANCE_CROSS_3X, opened_at=opened
         ... )
-        >>> check = check_margin_stop(trade, stop_price=63_000)
+        >>> check = check_stop(trade, stop_price=63_000)
         >>> check.passed, round(check.stop_gap_fraction, 4)
         (True, Decimal('0.2987'))
-        >>> later = check_margin_stop(
+        >>> later = check_stop(
         ...     trade, stop_price=63_000, at=opened + timedelta(days=30), hourly_rate="0.0001"
         ... )
         >>> round(later.liquidation_price, 2)  # 9,000 / (1.1 × 0.1 × (1 + 721 × 0.0001))
@@ -450,7 +444,7 @@ def check_margin_stop(
 
     .. versionadded:: 0.1.0
     """
-    t = _trade(trade)
+    t = require(trade, MarginTrade, "trade")
     if at is None:
         if schedule is not None or hourly_rate is not None:
             msg = (
@@ -464,8 +458,7 @@ def check_margin_stop(
             t,
             exit_price=t.entry_price,
             at=at,
-            schedule=schedule,
-            hourly_rate=hourly_rate,
+            schedule=_rate(schedule, hourly_rate),
             counting=counting,
             waived_hours=waived_hours,
         ).interest
@@ -475,7 +468,7 @@ def check_margin_stop(
             prices={},
             liquidation_level=t.thresholds.liquidation,
         )
-    return check_stop(
+    return _common.check_stop(
         t.side,
         entry_price=t.entry_price,
         stop_price=stop_price,
@@ -485,7 +478,7 @@ def check_margin_stop(
 
 
 @exact
-def max_margin_leverage_for_stop(
+def max_leverage_for_stop(
     collateral: NumberLike,
     *,
     side: Literal["long", "short"],
@@ -507,7 +500,7 @@ def max_margin_leverage_for_stop(
 
     Each whole ``L`` from the venue's max leverage down to 2 is opened with
     ``levrisk.margin.open_short`` / ``open_long`` (so the initial risk ratio and the
-    isolated tier in force apply) and checked with :func:`check_margin_stop`; the first
+    isolated tier in force apply) and checked with :func:`check_stop`; the first
     that passes is returned, so ``L + 1`` fails or is not allowed. Venues offer whole
     leverages (3x, 5x, 10x); thresholds allowing more than 256 steps are bisected instead
     (the liquidation price moves toward the entry as ``L`` rises).
@@ -520,7 +513,8 @@ def max_margin_leverage_for_stop(
         thresholds: ``levrisk.margin.MarginThresholds`` or an ``IsolatedTierTable``.
         fee_rate: the trading fee rate in ``[0, 1)``.
         fee_convention: ``"quote"`` or ``"received"``.
-        buffer: the required gap between stop and liquidation (see :func:`check_stop`).
+        buffer: the required gap between stop and liquidation (see
+            :func:`~levrisk.risk.check_stop`).
 
     Returns:
         The leverage, or ``None`` when no allowed leverage keeps liquidation beyond the
@@ -542,7 +536,7 @@ def max_margin_leverage_for_stop(
         >>> ten_x = MarginThresholds(
         ...     liquidation="1.1", margin_call="1.3", initial_risk_ratio="1.11", max_leverage=10
         ... )
-        >>> max_margin_leverage_for_stop(
+        >>> max_leverage_for_stop(
         ...     3000, side="short", entry_price=60_000, stop_price=63_000, thresholds=ten_x
         ... )
         7
@@ -550,10 +544,7 @@ def max_margin_leverage_for_stop(
     .. versionadded:: 0.1.0
     """
     c = positive_number(collateral, "collateral")
-    s_name = side_of(side)
-    entry = positive_number(entry_price, "entry_price")
-    stop = positive_number(stop_price, "stop_price")
-    stop_side(s_name, entry, stop)
+    s_name, entry, stop = entry_and_stop(side, entry_price, stop_price)
     gap = non_negative_number(buffer, "buffer")
     if isinstance(thresholds, MarginThresholds):
         top = thresholds.max_leverage
@@ -564,7 +555,7 @@ def max_margin_leverage_for_stop(
         raise InvalidInputError(msg)
     opener = open_short if s_name == "short" else open_long
     f = _fee_rate(fee_rate, "fee_rate")
-    convention = _convention(fee_convention)
+    convention = choice(fee_convention, FeeConvention, "fee_convention")
 
     def passes(lev: int) -> bool:
         try:
@@ -579,7 +570,7 @@ def max_margin_leverage_for_stop(
             )
         except (LeverageError, InsufficientMarginError):
             return False  # not allowed at this leverage (risk ratio or tier limit)
-        return check_margin_stop(trade, stop_price=stop, buffer=gap).passed
+        return check_stop(trade, stop_price=stop, buffer=gap).passed
 
     return largest_passing(2, int(top.to_integral_value(rounding=ROUND_FLOOR)), passes)
 
@@ -605,7 +596,7 @@ def _liabilities_value(account: MarginAccount, prices: Mapping[str, Decimal]) ->
 
 
 @exact
-def margin_liquidation_outcome(
+def liquidation_outcome(
     trade: MarginTrade, *, liquidation_fee_rate: NumberLike = SPOT_LIQUIDATION_FEE_RATE
 ) -> LiquidationOutcome | None:
     r"""What a spot-margin trade loses when it is liquidated.
@@ -624,12 +615,13 @@ def margin_liquidation_outcome(
 
     Args:
         trade: the ``levrisk.margin.MarginTrade`` (as opened, no interest yet).
-        liquidation_fee_rate: ``c`` in ``[0, 1)``: :data:`SPOT_LIQUIDATION_FEE_RATE`
-            (2 %, cross classic and isolated) by default, :data:`PRO_LIQUIDATION_FEE_RATE`
+        liquidation_fee_rate: ``c`` in ``[0, 1)``: :data:`~levrisk.risk.SPOT_LIQUIDATION_FEE_RATE`
+            (2 %, cross classic and isolated) by default,
+            :data:`~levrisk.risk.PRO_LIQUIDATION_FEE_RATE`
             (3 %) for Cross Margin Pro.
 
     Returns:
-        A :class:`LiquidationOutcome` in quote, or ``None`` when the trade has no
+        A :class:`~levrisk.risk.LiquidationOutcome` in quote, or ``None`` when the trade has no
         liquidation price.
 
     Raises:
@@ -651,13 +643,13 @@ def margin_liquidation_outcome(
         ...     thresholds=BINANCE_CROSS_3X,
         ...     opened_at=datetime(2024, 5, 1, 13, 55, tzinfo=timezone.utc),
         ... )
-        >>> result = margin_liquidation_outcome(trade)
+        >>> result = liquidation_outcome(trade)
         >>> round(result.remaining, 2), round(result.loss, 2)
         (Decimal('654.55'), Decimal('2345.45'))
 
     .. versionadded:: 0.1.0
     """
-    t = _trade(trade)
+    t = require(trade, MarginTrade, "trade")
     rate = _fee_rate(liquidation_fee_rate, "liquidation_fee_rate")
     lp = t.liquidation_price
     if lp is None:
@@ -672,8 +664,8 @@ def margin_liquidation_outcome(
 
 
 @attrs.frozen(kw_only=True)
-class MarginScenario:
-    r"""One row of :func:`margin_scenarios`: a spot-margin trade at one price and time.
+class Scenario:
+    r"""One row of :func:`scenarios`: a spot-margin trade at one price and time.
 
     Attributes:
         hours: hours since the trade was opened.
@@ -698,7 +690,7 @@ class MarginScenario:
     pnl: Decimal = attrs.field(converter=number, validator=finite)
     roe: Decimal = attrs.field(converter=number, validator=finite)
     margin_level: Decimal | None = attrs.field(converter=optional_number, validator=finite)
-    status: MarginStatus = attrs.field(validator=_status_validator)
+    status: MarginStatus = attrs.field(validator=one_of(MarginStatus))
     liquidated: bool = attrs.field(validator=instance_of(bool))
 
 
@@ -718,7 +710,7 @@ def _hours(values: object) -> tuple[int, ...]:
 
 
 @exact
-def margin_scenarios(
+def scenarios(
     trade: MarginTrade,
     *,
     prices: Iterable[NumberLike],
@@ -727,7 +719,7 @@ def margin_scenarios(
     hourly_rate: NumberLike | None = None,
     counting: InterestCounting = "binance",
     waived_hours: int = 0,
-) -> tuple[MarginScenario, ...]:
+) -> tuple[Scenario, ...]:
     r"""A scenario table of a spot-margin trade over a price grid and over hours held.
 
     For every hour ``h`` in ``hours`` and every price ``P`` in ``prices`` (hours outer),
@@ -748,7 +740,7 @@ def margin_scenarios(
         waived_hours: the number of first accruals that are free.
 
     Returns:
-        The :class:`MarginScenario` rows (``attrs.asdict`` turns each into a row).
+        The :class:`Scenario` rows (``attrs.asdict`` turns each into a row).
 
     Raises:
         InvalidInputError: for a bad trade, an empty grid, a non-positive price, or a
@@ -767,7 +759,7 @@ def margin_scenarios(
         ...     thresholds=BINANCE_CROSS_3X,
         ...     opened_at=datetime(2024, 5, 1, 13, 55, tzinfo=timezone.utc),
         ... )
-        >>> rows = margin_scenarios(trade, prices=[60_000, 70_000, 82_000])
+        >>> rows = scenarios(trade, prices=[60_000, 70_000, 82_000])
         >>> for row in rows:
         ...     print(row.price, row.pnl, round(row.margin_level, 4), row.status)
         60000 0.0 1.5000 NORMAL
@@ -776,9 +768,10 @@ def margin_scenarios(
 
     .. versionadded:: 0.1.0
     """
-    t = _trade(trade)
+    t = require(trade, MarginTrade, "trade")
     points = grid(prices, "prices")
     offsets = _hours(hours)
+    rate = _rate(schedule, hourly_rate)
     rows = []
     for h in offsets:
         at = t.opened_at + dt.timedelta(hours=h)
@@ -787,8 +780,7 @@ def margin_scenarios(
                 t,
                 exit_price=price,
                 at=at,
-                schedule=schedule,
-                hourly_rate=hourly_rate,
+                schedule=rate,
                 counting=counting,
                 waived_hours=waived_hours,
             )
@@ -796,7 +788,7 @@ def margin_scenarios(
             price_map = {t.base: price}
             level = margin_level(account, price_map)
             rows.append(
-                MarginScenario(
+                Scenario(
                     hours=h,
                     at=at,
                     price=price,
@@ -817,7 +809,7 @@ def margin_scenarios(
 
 @attrs.frozen(kw_only=True)
 class StressRow:
-    r"""One row of :func:`stress_margin_account`: the account after one shock.
+    r"""One row of :func:`stress`: the account after one shock.
 
     Attributes:
         moves: asset → the relative price move applied (``-0.1`` is −10 %).
@@ -834,61 +826,22 @@ class StressRow:
     prices: FrozenMap = attrs.field(converter=frozen_map)
     equity: Decimal = attrs.field(converter=number, validator=finite)
     margin_level: Decimal | None = attrs.field(converter=optional_number, validator=finite)
-    status: MarginStatus = attrs.field(validator=_status_validator)
+    status: MarginStatus = attrs.field(validator=one_of(MarginStatus))
     liquidated: bool = attrs.field(validator=instance_of(bool))
 
 
 def _priced(account: MarginAccount, prices: object) -> dict[str, Decimal]:
     """The prices of every non-quote asset the account holds or owes."""
-    if not isinstance(prices, Mapping):
-        msg = f"prices must be a mapping of asset to price, got {prices!r}"
-        raise InvalidInputError(msg)
     assets = [a for a in (*account.balances, *account.liabilities) if a != account.quote]
-    result: dict[str, Decimal] = {}
-    for asset in assets:
-        if asset not in prices:
-            msg = f"prices has no price for asset {asset!r} (prices are in {account.quote!r})"
-            raise InvalidInputError(msg)
-        result[asset] = positive_number(prices[asset], f"prices[{asset!r}]")
-    return result
 
+    def missing(asset: str) -> str:
+        return f"prices has no price for asset {asset!r} (prices are in {account.quote!r})"
 
-def _move(value: object, name: str) -> Decimal:
-    result = to_decimal(value, name=name)  # type: ignore[arg-type]
-    if result <= -1:
-        msg = f"{name} must be above -1 (a price cannot fall to 0 or below), got {value!r}"
-        raise InvalidInputError(msg)
-    return result
-
-
-def _shocks(value: object, priced: Mapping[str, Decimal]) -> list[dict[str, Decimal]]:
-    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
-        msg = f"shocks must be a non-empty sequence of moves or asset → move maps, got {value!r}"
-        raise InvalidInputError(msg)
-    result: list[dict[str, Decimal]] = []
-    for i, shock in enumerate(value):
-        if isinstance(shock, Mapping):
-            moves: dict[str, Decimal] = {}
-            for asset, raw in shock.items():
-                if asset not in priced:
-                    msg = (
-                        f"shocks[{i}] moves {asset!r}, which is not a priced asset of the "
-                        f"account {sorted(priced)!r}"
-                    )
-                    raise InvalidInputError(msg)
-                moves[asset] = _move(raw, f"shocks[{i}][{asset!r}]")
-            result.append(moves)
-        else:
-            move = _move(shock, f"shocks[{i}]")
-            result.append(dict.fromkeys(priced, move))
-    if not result:
-        msg = f"shocks must not be empty, got {value!r}"
-        raise InvalidInputError(msg)
-    return result
+    return price_map(prices, assets, argument="prices", of="asset", missing=missing)
 
 
 @exact
-def stress_margin_account(
+def stress(
     account: MarginAccount,
     *,
     prices: PriceMap,
@@ -927,7 +880,7 @@ def stress_margin_account(
         >>> acct = CrossMarginAccount(
         ...     balances={"BTC": 1}, loans=[Loan(asset="USDT", principal=20_000)]
         ... )
-        >>> rows = stress_margin_account(
+        >>> rows = stress(
         ...     acct,
         ...     prices={"BTC": 30_000},
         ...     shocks=["-0.1", "-0.2", "-0.3"],
@@ -944,7 +897,8 @@ def stress_margin_account(
         msg = f"thresholds must be MarginThresholds, got {thresholds!r}"
         raise InvalidInputError(msg)
     rows = []
-    for moves in _shocks(shocks, priced):
+    unknown = f"which is not a priced asset of the account {sorted(priced)!r}"
+    for moves in _common.shocks(shocks, list(priced), key="asset", unknown=unknown):
         shocked = {a: p * (1 + moves.get(a, Decimal(0))) for a, p in priced.items()}
         level = margin_level(acct, shocked)
         rows.append(
@@ -1019,7 +973,7 @@ def uniform_move_to_liquidation(
 
 
 @exact
-def asset_moves_to_liquidation(
+def moves_to_liquidation(
     account: MarginAccount, *, prices: PriceMap, liquidation_level: NumberLike
 ) -> tuple[AssetMove, ...]:
     r"""For each asset alone, the price move that liquidates the account — nearest first.
@@ -1035,7 +989,7 @@ def asset_moves_to_liquidation(
         liquidation_level: ``ML*`` (> 0).
 
     Returns:
-        One :class:`AssetMove` per non-quote asset.
+        One :class:`~levrisk.risk.AssetMove` per non-quote asset.
 
     Raises:
         InvalidInputError: for a bad account, price or level.
@@ -1048,7 +1002,7 @@ def asset_moves_to_liquidation(
         >>> acct = CrossMarginAccount(
         ...     balances={"BTC": 1, "ETH": 10}, loans=[Loan(asset="USDT", principal=40_000)]
         ... )
-        >>> moves = asset_moves_to_liquidation(
+        >>> moves = moves_to_liquidation(
         ...     acct, prices={"BTC": 30_000, "ETH": 2_000}, liquidation_level="1.1"
         ... )
         >>> [(m.asset, round(m.move, 4)) for m in moves]

@@ -1,0 +1,195 @@
+r"""The one algebra of linear and inverse contracts (:ref:`rule-futures-margin-pnl`).
+
+Linear and inverse contracts differ by one change of variable. With
+
+.. math::
+
+    X = P \text{ (linear)} \qquad X = 1/P \text{ (inverse)}, \qquad
+    k = +1 \text{ (linear)},\ -1 \text{ (inverse)}, \qquad s = \pm 1 \text{ (long/short)}
+
+and ``Q`` the size times the contract size, both kinds read the same:
+
+.. math::
+
+    notional(P) = Q X, \qquad PnL(P) = k s Q (X - x_e), \qquad
+    net(P) = k s Q (X - x_e) - f_o Q x_e - f_c Q X
+
+with ``x_e`` the variable at the entry price. Every function here branches on the kind
+so that nothing else in ``levrisk.futures`` and ``levrisk.risk`` has to; the batch
+kernels inline the same algebra for speed.
+
+The ``Decimal`` functions keep the operation order of the published formulas (one
+division where the formula has one), so their digits are those of the formulas; the
+``Fraction`` functions are exact. The change of variable is an involution: applied to
+``X`` it gives ``P`` back.
+
+Private: :mod:`levrisk.futures` and :mod:`levrisk.risk` call it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+from fractions import Fraction
+
+from levrisk._fields import positive_number
+from levrisk._typing import ContractKind, Side, side_sign
+from levrisk.exceptions import InvalidInputError
+
+__all__: list[str] = []
+
+_EXPONENT_LIMIT = 1000
+"""Numbers that enter an exact rational solve must lie within 1e±1000 in magnitude."""
+
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+
+
+def kind_sign(kind: ContractKind) -> int:
+    """``k``: +1 for a linear contract, −1 for an inverse one."""
+    return 1 if kind == "linear" else -1
+
+
+def direction(kind: ContractKind, side: Side) -> int:
+    """``k·s``: +1 when the PnL rises with ``X`` (a linear long, an inverse short)."""
+    return kind_sign(kind) * side_sign(side)
+
+
+def _parts(kind: ContractKind, price: Decimal) -> tuple[Decimal, Decimal]:
+    """``X`` at ``price`` as an unevaluated ``(numerator, denominator)``."""
+    return (price, _ONE) if kind == "linear" else (_ONE, price)
+
+
+def notional(kind: ContractKind, quantity: Decimal, price: Decimal) -> Decimal:
+    """``Q·X``: ``Q·P`` (linear, quote) or ``Q/P`` (inverse, coin), one operation."""
+    return quantity * price if kind == "linear" else quantity / price
+
+
+def x(kind: ContractKind, price: Decimal) -> Decimal:
+    """``X`` at ``price``: ``P`` (linear) or ``1/P`` (inverse)."""
+    return notional(kind, _ONE, price)
+
+
+def growth(kind: ContractKind, price: Decimal, entry: Decimal) -> Decimal:
+    """``X / x_e``: ``P/EP`` (linear) or ``EP/P`` (inverse), one division."""
+    return price / entry if kind == "linear" else entry / price
+
+
+def pnl(
+    kind: ContractKind, side: Side, quantity: Decimal, entry: Decimal, price: Decimal
+) -> Decimal:
+    """``k·s·Q·(X − x_e)``: the PnL of ``quantity`` from ``entry`` to ``price`` (before fees)."""
+    return direction(kind, side) * quantity * (x(kind, price) - x(kind, entry))
+
+
+def net_pnl(
+    kind: ContractKind,
+    side: Side,
+    quantity: Decimal,
+    entry: Decimal,
+    price: Decimal,
+    *,
+    fees: tuple[Decimal, Decimal],
+) -> Decimal:
+    """The PnL less the opening fee ``f_o·notional(EP)`` and the closing ``f_c·notional(P)``."""
+    open_fee, close_fee = fees
+    gross = pnl(kind, side, quantity, entry, price)
+    return (
+        gross
+        - notional(kind, open_fee * quantity, entry)
+        - notional(kind, close_fee * quantity, price)
+    )
+
+
+def share(
+    kind: ContractKind, amount: Decimal, quantity: Decimal, price: Decimal
+) -> tuple[Decimal, Decimal]:
+    """``amount / notional(quantity, price)`` as ``(numerator, denominator)``, not divided.
+
+    Linear ``(amount, Q·P)``, inverse ``(amount·P, Q)``: the caller divides once.
+    """
+    top, bottom = _parts(kind, price)
+    return amount * bottom, quantity * top
+
+
+def exit_price(
+    kind: ContractKind,
+    side: Side,
+    entry: Decimal,
+    *,
+    gain: Decimal,
+    per: Decimal = _ONE,
+    fees: tuple[Decimal, Decimal] = (_ZERO, _ZERO),
+) -> Decimal | None:
+    r"""The one exit-price inversion: the price whose net PnL is ``gain/per`` of the entry notional.
+
+    Solving ``net(P) = g·Q·x_e`` (``g = gain/per``) for ``X``:
+
+    .. math::
+
+        X = x_e \, \frac{g + k s + f_o}{k s - f_c}
+
+    so the price is ``EP·(gain + per·(ks + f_o)) / (per·(ks − f_c))`` (linear) or the
+    reciprocal ratio (inverse). A target ROE ``r`` is ``g = r/L``; a break-even ``g = 0``;
+    a PnL amount ``T`` of ``Q`` is ``share(kind, T, Q, EP)``. ``None`` when no positive
+    price gives it.
+    """
+    open_fee, close_fee = fees
+    ks = direction(kind, side)
+    up = gain + per * (ks + open_fee)
+    down = per * (ks - close_fee)
+    top, bottom = (up, down) if kind == "linear" else (down, up)
+    if bottom == 0:
+        return None
+    price = entry * top / bottom
+    return price if price > 0 else None
+
+
+# ------------------------------------------------------------------ exact rationals
+
+
+def fraction(value: Decimal, name: str) -> Fraction:
+    """``value`` as an exact rational, refusing magnitudes an exact solve cannot afford.
+
+    A ``Decimal`` like ``1e999999`` is a million-digit integer as a fraction; no price,
+    size or balance is anywhere near 1e±1000, so such input is refused rather than left
+    to stall the solver.
+    """
+    if value and not -_EXPONENT_LIMIT <= value.adjusted() <= _EXPONENT_LIMIT:
+        msg = f"{name} must lie within 1e-1000 and 1e+1000 in magnitude, got {value!r}"
+        raise InvalidInputError(msg)
+    return Fraction(value)
+
+
+def decimal(value: Fraction) -> Decimal:
+    """An exact rational as a Decimal (exact when it terminates, else rounded once)."""
+    return Decimal(value.numerator) / Decimal(value.denominator)
+
+
+def swap(kind: ContractKind, value: Fraction) -> Fraction:
+    """The change of variable on exact rationals: ``P → X`` and, applied again, ``X → P``."""
+    return value if kind == "linear" else 1 / value
+
+
+# ------------------------------------------------------------------ argument checks
+# Shared by levrisk.futures and levrisk.risk; an argument check, not algebra: it belongs
+# in levrisk._fields (handed to the lead, issue 12).
+
+
+def price_map(
+    value: object, names: Iterable[str], *, argument: str, of: str, missing: Callable[[str], str]
+) -> dict[str, Decimal]:
+    """The positive price of each of ``names`` from the mapping ``value`` (in that order).
+
+    ``argument`` names the mapping, ``of`` what it maps (``"symbol"``, ``"asset"``), and
+    ``missing(name)`` is the message for a name the mapping lacks.
+    """
+    if not isinstance(value, Mapping):
+        msg = f"{argument} must be a mapping of {of} to price, got {value!r}"
+        raise InvalidInputError(msg)
+    result: dict[str, Decimal] = {}
+    for name in names:
+        if name not in value:
+            raise InvalidInputError(missing(name))
+        result[name] = positive_number(value[name], f"{argument}[{name!r}]")
+    return result

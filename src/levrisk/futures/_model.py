@@ -1,0 +1,296 @@
+"""The value objects of perpetual futures: contracts, positions, accounts, rules, costs.
+
+Private: :mod:`levrisk.futures` re-exports every public name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from levrisk import _algebra
+from levrisk._fields import (
+    fraction,
+    instance_of,
+    non_negative,
+    number,
+    optional_number,
+    positive,
+)
+from levrisk._typing import (
+    CloseFeeBasis,
+    ContractKind,
+    MaintenanceBasis,
+    PositionMode,
+    Side,
+    one_of,
+)
+from levrisk.brackets import BracketTable
+from levrisk.exceptions import InvalidInputError, LeverageError
+from levrisk.numbers import exact
+
+
+def _symbol(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        msg = f"{attribute.name} must be a non-empty string, got {value!r}"
+        raise InvalidInputError(msg)
+
+
+@attrs.frozen(kw_only=True)
+class Contract:
+    """A perpetual contract: symbol, kind, contract size and bracket table.
+
+    Args:
+        symbol: the exchange's symbol, e.g. ``"BTCUSDT"`` or ``"BTCUSD_PERP"``.
+        kind: a :data:`ContractKind`. Linear size is in base units × ``contract_size``;
+            inverse size is in contracts of ``contract_size`` quote units each.
+        brackets: the maintenance/leverage table, in quote notional (linear) or coin
+            notional (inverse).
+        contract_size: ``CS`` (> 0); 1 for Binance USDⓈ-M, 100 USD for BTCUSD_PERP.
+        tick_size: the price step, when known (> 0); not used by the formulas, kept for
+            rounding a displayed price with ``round_to_step``.
+
+    Raises:
+        InvalidInputError: when a field is missing its type or out of its domain.
+
+    Examples:
+        >>> from levrisk.brackets import BracketTable
+        >>> table = BracketTable.from_rates(
+        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
+        ... )
+        >>> Contract(symbol="BTCUSDT", kind="linear", brackets=table).contract_size
+        Decimal('1')
+
+    .. versionadded:: 0.1.0
+    """
+
+    symbol: str = attrs.field(validator=_symbol)
+    kind: ContractKind = attrs.field(validator=one_of(ContractKind))
+    brackets: BracketTable = attrs.field(validator=instance_of(BracketTable))
+    contract_size: Decimal = attrs.field(default=Decimal(1), converter=number, validator=positive)
+    tick_size: Decimal | None = attrs.field(
+        default=None, converter=optional_number, validator=positive
+    )
+
+
+@attrs.frozen(kw_only=True)
+class Position:
+    """An open futures position.
+
+    Args:
+        contract: the :class:`Contract`.
+        side: a :data:`Side`.
+        size: > 0; base units (linear, times the contract size) or contracts (inverse).
+        entry_price: > 0, quote per base.
+        leverage: ``L`` ≥ 1, at most the max leverage of the bracket that holds the
+            position's notional at entry.
+
+    Raises:
+        InvalidInputError: when a field is not a number, not positive, or of the wrong
+            type; ``BracketError`` when the notional at entry exceeds the table.
+        LeverageError: when ``leverage`` is below 1 or above the bracket's max leverage.
+
+    Examples:
+        >>> from levrisk.brackets import BracketTable
+        >>> table = BracketTable.from_rates(
+        ...     caps=[50_000, 250_000],
+        ...     maintenance_rates=["0.004", "0.005"],
+        ...     max_leverages=[125, 100],
+        ... )
+        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> Position(
+        ...     contract=btc, side="long", size=2, entry_price=30_000, leverage=125
+        ... )  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        levrisk.exceptions.LeverageError: leverage must be between 1 and 100 (the max ...
+
+    .. versionadded:: 0.1.0
+    """
+
+    contract: Contract = attrs.field(validator=instance_of(Contract))
+    side: Side = attrs.field(validator=one_of(Side))
+    size: Decimal = attrs.field(converter=number, validator=positive)
+    entry_price: Decimal = attrs.field(converter=number, validator=positive)
+    leverage: Decimal = attrs.field(converter=number, validator=positive)
+
+    @leverage.validator
+    def _check_leverage(self, _attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
+        entry_notional = _exact_notional(self.contract, self.size, self.entry_price)
+        bracket = self.contract.brackets.bracket_for(entry_notional)
+        if not 1 <= value <= bracket.max_leverage:
+            msg = (
+                f"leverage must be between 1 and {bracket.max_leverage} (the max leverage of "
+                f"the bracket {bracket.floor} < notional ≤ {bracket.cap} holding the notional "
+                f"{entry_notional} at entry), got {value!r}"
+            )
+            raise LeverageError(msg)
+
+
+@exact
+def _exact_notional(contract: Contract, size: Decimal, price: Decimal) -> Decimal:
+    return _algebra.notional(contract.kind, size * contract.contract_size, price)
+
+
+@attrs.frozen(kw_only=True)
+class OpenCost:
+    """What opening a position costs: initial margin plus the open loss.
+
+    Args:
+        initial_margin: ``notional(order price) / L``.
+        open_loss: the loss of filling away from the mark price (≥ 0).
+
+    Examples:
+        >>> OpenCost(initial_margin="462.665", open_loss="6.54").total
+        Decimal('469.205')
+
+    .. versionadded:: 0.1.0
+    """
+
+    initial_margin: Decimal = attrs.field(converter=number, validator=non_negative)
+    open_loss: Decimal = attrs.field(converter=number, validator=non_negative)
+
+    @property
+    def total(self) -> Decimal:
+        """``initial_margin + open_loss``, the balance the order needs."""
+        return self.initial_margin + self.open_loss
+
+
+@attrs.frozen(kw_only=True)
+class LiquidationRule:
+    r"""How a venue states its liquidation condition (:ref:`rule-venues`).
+
+    Linear, with ``M`` the margin (isolated wallet, or cross wallet plus the other
+    positions' PnL minus their maintenance):
+
+    .. math::
+
+        M + s \cdot Q \cdot (P - EP) = m \cdot Q \cdot V - cum + fee
+
+    ``V`` is ``P`` (``maintenance_basis="mark"``) or ``EP`` (``"entry"``); ``fee`` is 0
+    (``close_fee="none"``), ``c·Q·P`` (``"mark"``) or ``c·Q·BP`` (``"bankruptcy"``,
+    with ``BP`` the bankruptcy price). Inverse: the same in coin values ``N·CS/P``. The
+    bracket of a mark-valued maintenance is chosen by the notional at the liquidation
+    price; of an entry-valued one by the notional at entry.
+
+    The default is Binance USDⓈ-M and COIN-M (mark basis, no close fee: the clearance
+    fee does not move the price). Others: Gate, OKX isolated, Bitget —
+    ``LiquidationRule(close_fee="mark", fee_rate=c)``; Bybit classic and 2020 and
+    BitMEX — ``maintenance_basis="entry"`` (Bybit with ``close_fee="bankruptcy"``).
+
+    Args:
+        maintenance_basis: a :data:`MaintenanceBasis`.
+        close_fee: a :data:`CloseFeeBasis`.
+        fee_rate: ``c`` in [0, 1); must be 0 when ``close_fee="none"``.
+
+    Raises:
+        InvalidInputError: for an unknown basis or fee basis, or a bad fee rate.
+
+    References:
+        :ref:`rule-venues` [published for Binance, Gate, Bybit; derived for OKX].
+
+    Examples:
+        >>> LiquidationRule(close_fee="mark", fee_rate="0.0005").maintenance_basis
+        'mark'
+
+    .. versionadded:: 0.1.0
+    """
+
+    maintenance_basis: MaintenanceBasis = attrs.field(
+        default="mark", validator=one_of(MaintenanceBasis)
+    )
+    close_fee: CloseFeeBasis = attrs.field(default="none", validator=one_of(CloseFeeBasis))
+    fee_rate: Decimal = attrs.field(default=Decimal(0), converter=number, validator=fraction)
+
+    @fee_rate.validator
+    def _fee_needs_basis(self, _attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
+        if self.close_fee == "none" and value != 0:
+            msg = f"fee_rate must be 0 when close_fee is 'none', got {value!r}"
+            raise InvalidInputError(msg)
+
+
+def _to_positions(value: Iterable[Position]) -> tuple[Position, ...]:
+    raw: object = value
+    if isinstance(raw, (str, bytes)) or not isinstance(raw, Iterable):
+        msg = f"positions must be an iterable of Position, got {value!r}"
+        raise InvalidInputError(msg)
+    return tuple(raw)
+
+
+@attrs.frozen(kw_only=True)
+class CrossAccount:
+    """A cross-margin futures wallet and its open positions.
+
+    One wallet in one settlement asset: all contracts are of one kind (USDⓈ-M linear, or
+    COIN-M inverse margined in one coin — an inverse account should hold contracts of
+    that coin only).
+
+    Args:
+        wallet_balance: ``WB``, the cross wallet (quote linear, coin inverse).
+        positions: the open positions, at most one per symbol in ``"one_way"`` mode and
+            one per symbol and side in ``"hedge"`` mode.
+        position_mode: a :data:`PositionMode`.
+
+    Raises:
+        InvalidInputError: for a non-Position, linear and inverse mixed, two positions
+            of one symbol and side, a long and a short of one symbol in one-way mode,
+            or two different contracts under one symbol.
+
+    Examples:
+        >>> from levrisk.brackets import BracketTable
+        >>> table = BracketTable.from_rates(
+        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
+        ... )
+        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> long = Position(contract=btc, side="long", size=1, entry_price=100, leverage=1)
+        >>> short = Position(contract=btc, side="short", size=1, entry_price=100, leverage=1)
+        >>> CrossAccount(
+        ...     wallet_balance=10, positions=[long, short], position_mode="hedge"
+        ... ).position_mode
+        'hedge'
+        >>> CrossAccount(wallet_balance=10, positions=[long, short])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        levrisk.exceptions.InvalidInputError: positions[1] holds a long and a short of ...
+
+    .. versionadded:: 0.1.0
+    """
+
+    wallet_balance: Decimal = attrs.field(converter=number, validator=non_negative)
+    positions: tuple[Position, ...] = attrs.field(converter=_to_positions)
+    position_mode: PositionMode = attrs.field(default="one_way", validator=one_of(PositionMode))
+
+    @positions.validator
+    def _check_positions(
+        self, _attribute: attrs.Attribute[Any], value: tuple[Position, ...]
+    ) -> None:
+        groups: dict[str, list[Position]] = {}
+        for i, position in enumerate(value):
+            if not isinstance(position, Position):
+                msg = f"positions[{i}] must be a Position, got {position!r}"
+                raise InvalidInputError(msg)
+            if position.contract.kind != value[0].contract.kind:
+                msg = (
+                    f"positions[{i}] must be {value[0].contract.kind} like positions[0] "
+                    f"(one cross wallet cannot mix linear and inverse), got "
+                    f"{position.contract.kind!r}"
+                )
+                raise InvalidInputError(msg)
+            symbol = position.contract.symbol
+            group = groups.setdefault(symbol, [])
+            if group and group[0].contract != position.contract:
+                msg = f"positions[{i}] must use the same contract as the other {symbol!r} position"
+                raise InvalidInputError(msg)
+            if any(other.side == position.side for other in group):
+                msg = f"positions[{i}] is a second {position.side} position for {symbol!r}"
+                raise InvalidInputError(msg)
+            if group and self.position_mode == "one_way":
+                msg = (
+                    f"positions[{i}] holds a long and a short of {symbol!r}, which needs "
+                    f"position_mode='hedge', got {self.position_mode!r}"
+                )
+                raise InvalidInputError(msg)
+            group.append(position)
