@@ -6,12 +6,15 @@ import pytest
 
 from levrisk import exceptions
 from levrisk.exceptions import (
+    AlreadyLiquidatedError,
+    AlwaysLiquidatedError,
     BracketError,
     InsufficientMarginError,
     InvalidInputError,
     LeverageError,
     LevriskError,
     LevriskWarning,
+    LiquidationError,
 )
 
 
@@ -24,6 +27,9 @@ from levrisk.exceptions import (
         (BracketError, (InvalidInputError,)),
         (InsufficientMarginError, (LevriskError,)),
         (LevriskWarning, (UserWarning,)),
+        (LiquidationError, (LevriskError,)),
+        (AlwaysLiquidatedError, (LiquidationError,)),
+        (AlreadyLiquidatedError, (LiquidationError,)),
     ],
     ids=lambda v: getattr(v, "__name__", ""),
 )
@@ -39,3 +45,12 @@ def test_docstrings_say_when(name: str) -> None:
     doc = getattr(exceptions, name).__doc__
     assert doc is not None
     assert "aised when" in doc or "arned when" in doc
+
+
+def test_already_liquidated_keeps_the_price() -> None:
+    """AlreadyLiquidatedError carries the crossed liquidation price (or None)."""
+    from decimal import Decimal  # noqa: PLC0415 - only this test needs it
+
+    error = AlreadyLiquidatedError("past it", price=Decimal(60592))
+    assert (str(error), error.price) == ("past it", Decimal(60592))
+    assert AlreadyLiquidatedError("past it").price is None

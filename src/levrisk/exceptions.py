@@ -8,13 +8,18 @@ with ``repr``.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 __all__ = [
+    "AlreadyLiquidatedError",
+    "AlwaysLiquidatedError",
     "BracketError",
     "InsufficientMarginError",
     "InvalidInputError",
     "LeverageError",
     "LevriskError",
     "LevriskWarning",
+    "LiquidationError",
 ]
 
 
@@ -53,6 +58,44 @@ class InsufficientMarginError(LevriskError):
     Examples: borrowing above the maximum borrowable amount, removing more isolated
     margin than may be removed.
     """
+
+
+class LiquidationError(LevriskError):
+    """Raised when a liquidation question has no price for an answer: the position is liquidated.
+
+    A liquidation (or bankruptcy) price function has three outcomes, the same everywhere in
+    levrisk (see the conventions page, "Liquidation outcomes"):
+
+    - a price: the ``Decimal`` at which the position or account is liquidated;
+    - ``None``: no price liquidates it (for example a 1x long);
+    - this error: every price liquidates it (:class:`AlwaysLiquidatedError`), or at the
+      prices given it is already at or past its liquidation point
+      (:class:`AlreadyLiquidatedError`).
+
+    Catch this class to handle both liquidated states at once.
+    """
+
+
+class AlwaysLiquidatedError(LiquidationError):
+    """Raised when every price liquidates the position or account.
+
+    Example: a hedged long and short whose entry-valued maintenance exceeds the wallet —
+    the margin balance is below maintenance whatever the price.
+    """
+
+
+class AlreadyLiquidatedError(LiquidationError):
+    """Raised when, at the prices given, the position or account is at or past liquidation.
+
+    The prices given are the marks passed in (or the entry price where a function has no
+    mark). ``price`` holds the liquidation price that has already been crossed, or
+    ``None`` when the condition holds at those prices but no single price marks it.
+    """
+
+    def __init__(self, message: str, *, price: Decimal | None = None) -> None:
+        """Keep the message and the crossed liquidation price."""
+        super().__init__(message)
+        self.price = price
 
 
 class LevriskWarning(UserWarning):
