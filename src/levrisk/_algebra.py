@@ -28,11 +28,9 @@ Private: :mod:`levrisk.futures` and :mod:`levrisk.risk` call it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 
-from levrisk._fields import positive_number
 from levrisk._typing import ContractKind, Side, side_sign
 from levrisk.exceptions import InvalidInputError
 
@@ -169,27 +167,3 @@ def decimal(value: Fraction) -> Decimal:
 def swap(kind: ContractKind, value: Fraction) -> Fraction:
     """The change of variable on exact rationals: ``P → X`` and, applied again, ``X → P``."""
     return value if kind == "linear" else 1 / value
-
-
-# ------------------------------------------------------------------ argument checks
-# Shared by levrisk.futures and levrisk.risk; an argument check, not algebra: it belongs
-# in levrisk._fields (handed to the lead, issue 12).
-
-
-def price_map(
-    value: object, names: Iterable[str], *, argument: str, of: str, missing: Callable[[str], str]
-) -> dict[str, Decimal]:
-    """The positive price of each of ``names`` from the mapping ``value`` (in that order).
-
-    ``argument`` names the mapping, ``of`` what it maps (``"symbol"``, ``"asset"``), and
-    ``missing(name)`` is the message for a name the mapping lacks.
-    """
-    if not isinstance(value, Mapping):
-        msg = f"{argument} must be a mapping of {of} to price, got {value!r}"
-        raise InvalidInputError(msg)
-    result: dict[str, Decimal] = {}
-    for name in names:
-        if name not in value:
-            raise InvalidInputError(missing(name))
-        result[name] = positive_number(value[name], f"{argument}[{name!r}]")
-    return result

@@ -11,7 +11,7 @@ field's validator (which knows the field's name) raises the documented error. Ev
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar, cast
@@ -189,3 +189,22 @@ class FrozenMap(Mapping[str, Decimal]):
     def __repr__(self) -> str:
         """The ``dict`` repr."""
         return repr(self._data)
+
+
+def price_map(
+    value: object, names: Iterable[str], *, argument: str, of: str, missing: Callable[[str], str]
+) -> dict[str, Decimal]:
+    """The positive price of each of ``names`` from the mapping ``value`` (in that order).
+
+    ``argument`` names the mapping, ``of`` what it maps (``"symbol"``, ``"asset"``), and
+    ``missing(name)`` is the message for a name the mapping lacks.
+    """
+    if not isinstance(value, Mapping):
+        msg = f"{argument} must be a mapping of {of} to price, got {value!r}"
+        raise InvalidInputError(msg)
+    result: dict[str, Decimal] = {}
+    for name in names:
+        if name not in value:
+            raise InvalidInputError(missing(name))
+        result[name] = positive_number(value[name], f"{argument}[{name!r}]")
+    return result

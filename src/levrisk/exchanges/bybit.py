@@ -38,6 +38,7 @@ from typing import Final, Literal, TypeAlias
 
 import attrs
 
+from levrisk import _algebra
 from levrisk._fields import non_negative_number
 from levrisk._typing import choice, one_of
 from levrisk.brackets import BracketTable
@@ -407,7 +408,7 @@ def unified_margin(
     im = initial_margin(position)
     c = _fee_rate(fee_rate)
     added = non_negative_number(added_margin, "added_margin")
-    d = (1 if position.side == "long" else -1) * (1 if position.contract.kind == "linear" else -1)
+    d = _algebra.direction(position.contract.kind, position.side)
     return im + added / (1 - d * c)
 
 

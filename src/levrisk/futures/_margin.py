@@ -11,7 +11,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from levrisk import _algebra
-from levrisk._fields import non_negative_number, positive_number, require
+from levrisk._fields import non_negative_number, positive_number, price_map, require
 from levrisk._typing import ContractKind, MarginBasis, Side, choice
 from levrisk.exceptions import InsufficientMarginError, InvalidInputError
 from levrisk.futures._model import Contract, CrossAccount, OpenCost, Position
@@ -325,9 +325,7 @@ def marks_of(
         return f"mark_prices must hold a mark price for {symbol!r}, got {sorted(mark_prices)!r}"
 
     symbols = [position.contract.symbol for position in positions]
-    return _algebra.price_map(
-        mark_prices, symbols, argument="mark_prices", of="symbol", missing=missing
-    )
+    return price_map(mark_prices, symbols, argument="mark_prices", of="symbol", missing=missing)
 
 
 @exact

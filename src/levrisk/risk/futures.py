@@ -23,6 +23,7 @@ from levrisk._fields import (
     optional_number,
     positive,
     positive_number,
+    price_map,
     require,
 )
 from levrisk._typing import FuturesStatus, one_of, side_sign
@@ -653,7 +654,7 @@ def scenarios(
 def _marks(account: CrossAccount, mark_prices: object) -> dict[str, Decimal]:
     """The mark price of every symbol the account holds."""
     symbols = [position.contract.symbol for position in account.positions]
-    return _algebra.price_map(
+    return price_map(
         mark_prices,
         symbols,
         argument="mark_prices",

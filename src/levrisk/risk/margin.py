@@ -12,7 +12,6 @@ from typing import Final, Literal
 
 import attrs
 
-from levrisk._algebra import price_map
 from levrisk._fields import (
     FrozenMap,
     fee_rate,
@@ -24,11 +23,12 @@ from levrisk._fields import (
     optional_number,
     positive,
     positive_number,
+    price_map,
     require,
 )
 from levrisk._typing import FeeConvention, MarginStatus, choice, one_of, side_sign
 from levrisk.exceptions import InsufficientMarginError, InvalidInputError, LeverageError
-from levrisk.interest import InterestCounting, RateSchedule
+from levrisk.interest import InterestCounting, RateSchedule, _given_rate
 from levrisk.margin import (
     CrossMarginAccount,
     IsolatedMarginAccount,
@@ -45,6 +45,7 @@ from levrisk.margin import (
     open_long,
     open_short,
 )
+from levrisk.margin._pnl import price_for_net_pnl
 from levrisk.numbers import NumberLike, exact
 from levrisk.risk import _common
 from levrisk.risk._common import (
@@ -94,12 +95,8 @@ def _rate(
     schedule: RateSchedule | NumberLike | None, hourly_rate: NumberLike | None
 ) -> RateSchedule | NumberLike | None:
     """The one interest rate, passed on as ``schedule``: ``schedule`` or ``hourly_rate``."""
-    if schedule is not None and hourly_rate is not None:
-        msg = f"give schedule or hourly_rate, not both: got {schedule!r} and {hourly_rate!r}"
-        raise InvalidInputError(msg)
-    if hourly_rate is not None:
-        return non_negative_number(hourly_rate, "hourly_rate")
-    return schedule
+    rate, keyword = _given_rate(schedule, hourly_rate)
+    return non_negative_number(rate, keyword) if keyword == "hourly_rate" else rate
 
 
 # ----------------------------------------------------------------- sizing
@@ -200,38 +197,6 @@ def position_size(
 # ----------------------------------------------------------------- stops and targets
 
 
-def _exit_for(
-    trade: MarginTrade,
-    loss: Decimal,
-    *,
-    at: dt.datetime,
-    rate: RateSchedule | NumberLike | None,
-    fee_rate_value: NumberLike | None,
-    counting: InterestCounting,
-    waived_hours: int,
-) -> Decimal | None:
-    """The exit price at which :func:`close` reports ``net_pnl == −loss`` (any sign)."""
-    f = trade.fee_rate if fee_rate_value is None else _fee_rate(fee_rate_value, "fee_rate")
-    interest = close(  # interest does not depend on the exit price; close validates the rest
-        trade,
-        exit_price=trade.entry_price,
-        at=at,
-        schedule=rate,
-        fee_rate=f,
-        counting=counting,
-        waived_hours=waived_hours,
-    ).interest
-    # TODO(lead): use levrisk.margin's exit-price inversion  # noqa: FIX002, TD003 - issue 12
-    q = trade.quantity
-    if trade.side == "short":
-        close_rate = f if trade.fee_convention == "quote" else f / (1 - f)
-        repay = q + interest
-        price = (q * trade.entry_price - trade.open_fee + loss) / (repay * (1 + close_rate))
-    else:
-        price = (q * trade.entry_price + trade.open_fee + interest - loss) / (q * (1 - f))
-    return price if price > 0 else None
-
-
 @exact
 def stop_price(
     trade: MarginTrade,
@@ -299,12 +264,13 @@ def stop_price(
     """
     t = require(trade, MarginTrade, "trade")
     amount = amount_or_roe(loss, roe, "loss", capital=lambda: t.collateral)
-    price = _exit_for(
+    price = price_for_net_pnl(
         t,
-        amount,
+        net_pnl=-amount,
         at=at,
-        rate=_rate(schedule, hourly_rate),
-        fee_rate_value=fee_rate,
+        schedule=schedule,
+        hourly_rate=hourly_rate,
+        fee_rate=fee_rate,
         counting=counting,
         waived_hours=waived_hours,
     )
@@ -369,12 +335,13 @@ def take_profit_price(
     """
     t = require(trade, MarginTrade, "trade")
     amount = amount_or_roe(profit, roe, "profit", capital=lambda: t.collateral)
-    price = _exit_for(
+    price = price_for_net_pnl(
         t,
-        -amount,
+        net_pnl=amount,
         at=at,
-        rate=_rate(schedule, hourly_rate),
-        fee_rate_value=fee_rate,
+        schedule=schedule,
+        hourly_rate=hourly_rate,
+        fee_rate=fee_rate,
         counting=counting,
         waived_hours=waived_hours,
     )
