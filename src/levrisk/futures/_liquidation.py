@@ -118,13 +118,7 @@ def isolated_liquidation_price(
         :ref:`rule-futures-liquidation-inverse` [checked], :ref:`rule-venues` for other rules.
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000, 250_000],
-        ...     maintenance_rates=["0.004", "0.005"],
-        ...     max_leverages=[125, 100],
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
         >>> pos = Position(contract=btc, side="long", size="0.02", entry_price=50_000, leverage=2)
         >>> isolated_liquidation_price(pos, margin=500)
         Decimal('25100.401606425702811244979919678714859437751004016')
@@ -166,11 +160,7 @@ def bankruptcy_price(position: Position, *, margin: NumberLike) -> Decimal | Non
         :ref:`rule-bankruptcy-price` [derived].
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
         >>> pos = Position(contract=btc, side="short", size=1, entry_price=20_000, leverage=10)
         >>> bankruptcy_price(pos, margin=initial_margin(pos))
         Decimal('22000')

@@ -100,11 +100,7 @@ def initial_margin(
         Binance, "How to Calculate Initial Margin"; :ref:`rule-futures-margin-pnl` [published].
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
         >>> pos = Position(contract=btc, side="short", size=1, entry_price="9253.30", leverage=20)
         >>> initial_margin(pos)
         Decimal('462.665')
@@ -198,11 +194,7 @@ def margin_ratio(
         Binance, "Margin Ratio"; :ref:`rule-futures-margin-pnl` [published].
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
         >>> pos = Position(contract=btc, side="long", size="0.02", entry_price=50_000, leverage=2)
         >>> margin_ratio(pos, margin=500, mark_price=50_000)
         Decimal('0.008')
@@ -249,11 +241,7 @@ def max_removable_margin(
         [derived].
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
         >>> pos = Position(contract=btc, side="long", size="0.1", entry_price=40_000, leverage=10)
         >>> max_removable_margin(pos, margin=500, mark_price=39_000)
         Decimal('10.0')
@@ -297,11 +285,7 @@ def adjust_isolated_margin(
         [derived].
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
         >>> pos = Position(contract=btc, side="long", size="0.1", entry_price=40_000, leverage=10)
         >>> adjust_isolated_margin(pos, margin=400, amount=100, mark_price=40_000)
         Decimal('500')
@@ -354,11 +338,7 @@ def cross_margin_ratio(
         Binance, "Margin Ratio"; :ref:`rule-futures-margin-pnl` [published].
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
         >>> pos = Position(contract=btc, side="long", size="0.02", entry_price=50_000, leverage=2)
         >>> account = CrossAccount(wallet_balance=500, positions=[pos])
         >>> cross_margin_ratio(account, mark_prices={"BTCUSDT": 40_000})
@@ -425,11 +405,7 @@ def cost_to_open(
         (linear) — :ref:`rule-futures-margin-pnl` [published]; inverse [derived].
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
         >>> cost = cost_to_open(
         ...     btc,
         ...     side="short",
@@ -498,13 +474,7 @@ def max_open_quantity(
         :ref:`rule-max-open` [derived].
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000, 250_000],
-        ...     maintenance_rates=["0.004", "0.005"],
-        ...     max_leverages=[125, 100],
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
         >>> max_open_quantity(
         ...     btc,
         ...     side="long",

@@ -94,13 +94,7 @@ class Position:
         LeverageError: when ``leverage`` is below 1 or above the bracket's max leverage.
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000, 250_000],
-        ...     maintenance_rates=["0.004", "0.005"],
-        ...     max_leverages=[125, 100],
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
         >>> Position(
         ...     contract=btc, side="long", size=2, entry_price=30_000, leverage=125
         ... )  # doctest: +ELLIPSIS
@@ -240,11 +234,7 @@ class CrossAccount:
             or two different contracts under one symbol.
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
         >>> long = Position(contract=btc, side="long", size=1, entry_price=100, leverage=1)
         >>> short = Position(contract=btc, side="short", size=1, entry_price=100, leverage=1)
         >>> CrossAccount(

@@ -80,11 +80,7 @@ def unrealized_pnl(position: Position, *, mark_price: NumberLike) -> Decimal:
         Binance, "Unrealized PnL" (USDⓈ-M and COIN-M); :ref:`rule-futures-margin-pnl` [published].
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
         >>> pos = Position(contract=btc, side="short", size="0.5", entry_price=40_000, leverage=10)
         >>> unrealized_pnl(pos, mark_price=38_000)
         Decimal('1000.0')
@@ -123,11 +119,7 @@ def roe(position: Position, *, mark_price: NumberLike) -> Decimal:
         Binance Futures calculator; :ref:`rule-futures-margin-pnl` [published].
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
         >>> pos = Position(contract=btc, side="long", size="0.1", entry_price=40_000, leverage=10)
         >>> roe(pos, mark_price=42_000)
         Decimal('0.50')
@@ -165,11 +157,7 @@ def target_price(position: Position, *, roe: NumberLike) -> Decimal | None:
         Binance Futures calculator, "Target Price"; :ref:`rule-futures-margin-pnl` [published].
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
         >>> pos = Position(contract=btc, side="long", size="0.1", entry_price=40_000, leverage=10)
         >>> target_price(pos, roe="0.5")
         Decimal('42000.00')
@@ -212,11 +200,7 @@ def break_even_price(
         coin-valued fees [derived].
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
         >>> pos = Position(contract=btc, side="long", size="0.1", entry_price=40_000, leverage=10)
         >>> break_even_price(pos, open_fee_rate="0.0005", close_fee_rate="0.0005")
         Decimal('40040.020010005002501250625312656328164082041020510')
@@ -258,11 +242,7 @@ def funding_payment(
         Binance, "Introduction to Funding Rates"; :ref:`rule-futures-margin-pnl` [published].
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
         >>> pos = Position(contract=btc, side="short", size="0.5", entry_price=40_000, leverage=10)
         >>> funding_payment(pos, mark_price=40_000, funding_rate="0.0001")
         Decimal('-2.00000')
@@ -362,11 +342,7 @@ def realized_pnl(position: Position, *, size: NumberLike, exit_price: NumberLike
         Binance, "Realized PnL"; :ref:`rule-futures-margin-pnl` [published].
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
         >>> pos = Position(contract=btc, side="long", size=1, entry_price=40_000, leverage=10)
         >>> realized_pnl(pos, size="0.25", exit_price=44_000)
         Decimal('1000.00')
