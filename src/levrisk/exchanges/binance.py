@@ -73,7 +73,7 @@ from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
-from levrisk.exchanges.snapshots import ContractPreset, Snapshot, load
+from levrisk.exchanges.snapshots import ContractPreset, Snapshot, SnapshotSet, load
 from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position, Side
 from levrisk.interest import InterestCounting
 from levrisk.margin import (
@@ -113,6 +113,7 @@ __all__ = [
     "SNAPSHOT_DATE",
     "SPOT_LIQUIDATION_FEE_RATE",
     "USDM_RULE",
+    "USDM_SNAPSHOTS",
     "VENUE",
     "IsolatedMarginTierRow",
     "MarginType",
@@ -521,14 +522,39 @@ def _parse_snapshot(payload: Json) -> BracketTable:
     return brackets_from_payload(payload)
 
 
+_USDM_COLUMNS = ("bracket", "initialLeverage", "notionalFloor", "notionalCap")
+_USDM_COLUMNS += ("maintMarginRatio", "cum")
+
+
+def _usdm_rows(entry: Json) -> Json:
+    """One stored symbol of the 2024 set as the ``leverageBracket`` entry it came from."""
+    rows = _payload.as_list(_payload.as_mapping(entry, where="entry")["brackets"], where="entry")
+    return {"brackets": [dict(zip(_USDM_COLUMNS, row, strict=True)) for row in rows]}  # type: ignore[call-overload]
+
+
+USDM_SNAPSHOTS: Mapping[str, Snapshot] = SnapshotSet("binance_usdm_2024-10-24.json", _parse_snapshot, _usdm_rows)
+"""Binance USDⓈ-M brackets of 349 symbols as the API returned them on 2024-10-24 (verified).
+
+A read-only mapping symbol → :class:`~levrisk.exchanges.snapshots.Snapshot`
+(``USDM_SNAPSHOTS["BTCUSDT"]``; delivery contracts as ``"BTCUSDT_241227"``), each table
+parsed on first use. Source: "Binance USDⓈ-M leverage brackets, API, 2024-10-24"
+(``GET /fapi/v1/leverageBracket``; the rows kept by freqtrade's
+``binance_leverage_tiers.json`` at commit 3d9514d). Every row is checked against that
+payload in the test suite (:ref:`rule-brackets` [published]).
+"""
+
 BTCUSDT_SNAPSHOT: Snapshot = load("binance_usdm_BTCUSDT.json", _parse_snapshot)
-"""Binance USDⓈ-M BTCUSDT brackets, the 2021–2023 table (dated 2022-01-01; see ``.notes``)."""
+"""UNVERIFIED: Binance USDⓈ-M BTCUSDT brackets dated 2022-01-01, transcribed from Binance's
+page from memory (``verified=False``; see ``.notes``). Kept because the examples of the
+documentation are worked on it; the verified table is ``USDM_SNAPSHOTS["BTCUSDT"]``."""
 
 ETHUSDT_SNAPSHOT: Snapshot = load("binance_usdm_ETHUSDT.json", _parse_snapshot)
-"""Binance USDⓈ-M ETHUSDT brackets (dated 2022-01-01; less certain, see ``.notes``)."""
+"""UNVERIFIED: Binance USDⓈ-M ETHUSDT brackets dated 2022-01-01, transcribed (less certain;
+see ``.notes``); the verified table is ``USDM_SNAPSHOTS["ETHUSDT"]``."""
 
 BTCUSD_PERP_SNAPSHOT: Snapshot = load("binance_coinm_BTCUSD_PERP.json", _parse_snapshot)
-"""Binance COIN-M BTCUSD_PERP brackets in BTC (dated 2022-01-01; see ``.notes``)."""
+"""UNVERIFIED: Binance COIN-M BTCUSD_PERP brackets in BTC dated 2022-01-01, transcribed (no
+COIN-M ``leverageBracket`` payload could be sourced; see ``.notes``)."""
 
 BTCUSDT_BRACKETS: BracketTable = BTCUSDT_SNAPSHOT.brackets
 """The table of :data:`BTCUSDT_SNAPSHOT` (quote notional, USDT)."""
@@ -542,10 +568,12 @@ BTCUSD_PERP_BRACKETS: BracketTable = BTCUSD_PERP_SNAPSHOT.brackets
 SNAPSHOTS: Mapping[str, Snapshot] = {
     s.symbol: s for s in (BTCUSDT_SNAPSHOT, ETHUSDT_SNAPSHOT, BTCUSD_PERP_SNAPSHOT)
 }
-"""The shipped snapshots by symbol."""
+"""The unverified 2022 snapshots of the three contract presets, by symbol
+(:data:`USDM_SNAPSHOTS` holds the verified 2024 tables of every USDⓈ-M symbol)."""
 
 SNAPSHOT_DATE: dt.date = BTCUSDT_SNAPSHOT.date
-"""The date of the shipped snapshots (all three are of the same date)."""
+"""The date of :data:`SNAPSHOTS` (2022-01-01, unverified; :data:`USDM_SNAPSHOTS` is of
+2024-10-24)."""
 
 INTEREST_COUNTING: InterestCounting = "binance"
 """Binance spot margin charges one hour of interest at borrowing, then one at every UTC
