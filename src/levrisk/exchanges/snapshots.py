@@ -15,8 +15,8 @@ Binance USDⓈ-M tables of 2024-10-24 (``binance.USDM_SNAPSHOTS``, 349 symbols) 
 in the test suite; the 2022-01-01 tables shipped first were transcribed from Binance's
 published page from memory and are kept, marked **unverified** (``verified=False``; their
 ``notes`` say which parts are uncertain), because the documentation's worked examples use
-them (``binance.BTCUSDT_BRACKETS``, ``binance.BTCUSDT_CONTRACT``). Do not use any snapshot for live trading
-decisions: fetch the current table and parse it.
+them (``binance.BTCUSDT_BRACKETS``, ``binance.BTCUSDT_CONTRACT``). Do not use any
+snapshot for live trading decisions: fetch the current table and parse it.
 """
 
 from __future__ import annotations
@@ -110,8 +110,7 @@ class SnapshotSet(Mapping[str, Snapshot]):
     def __init__(
         self, name: str, parse: Callable[[Json], BracketTable], rows: Callable[[Json], Json]
     ) -> None:
-        """Read the packaged file ``name``; ``rows`` turns one symbol's entry into the
-        payload ``parse`` reads."""
+        """Read the packaged file ``name`` (``rows``: one entry to its payload)."""
         document = as_mapping(json.loads(_read(name)), where=name)
         self.venue = text(document, "venue", where=name)
         self.date = dt.date.fromisoformat(text(document, "date", where=name))
