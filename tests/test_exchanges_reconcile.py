@@ -139,6 +139,17 @@ class TestBinanceReconcile:
         assert result.agrees
         assert (result.venue, result.symbol, result.side) == ("Binance", "BTCUSDT", "short")
 
+    def test_v2_row_checks_what_it_reports(self) -> None:
+        """A v2 row without v3's margins or a PnL: only the liquidation price is checked."""
+        row = {
+            **v3_row(marginType="isolated", leverage="10"),
+            "maintMargin": None,
+            "positionInitialMargin": None,
+            "unRealizedProfit": None,
+        }
+        risk = binance.position_report_from_payload([row], contracts=BTC).rows[0]
+        assert [c.field for c in binance.reconcile(risk).checks] == ["liquidation_price"]
+
     def test_cross_without_account(self) -> None:
         """A cross position without the account: a missing account-level input."""
         row = v3_row(isolatedWallet="0", breakEvenPrice="59970.0")
@@ -245,7 +256,7 @@ class TestCcxt:
     """rule-brackets: ccxt's OKX-shaped tiers and a position without leverage."""
 
     def test_okx_shape_is_contiguous(self) -> None:
-        """minNotional = previous maxNotional + 1 (whole contracts) reads as contiguous."""
+        """OKX in ccxt: minNotional one contract above the previous max is contiguous."""
         tiers = [
             {"minNotional": 0, "maxNotional": 500, "maintenanceMarginRate": 0.004,
              "maxLeverage": 100},
@@ -256,7 +267,7 @@ class TestCcxt:
         assert table.brackets[1].floor == Decimal(500)
 
     def test_leverage_none(self) -> None:
-        """ccxt's leverage None needs leverage=; the override wins."""
+        """A ccxt leverage of None needs leverage=; the override wins."""
         contract = binance.BTCUSDT_CONTRACT
         position = {"side": "long", "contracts": 0.1, "entryPrice": 60000.0, "leverage": None}
         with pytest.raises(InvalidInputError, match="pass leverage="):

@@ -34,6 +34,7 @@ class TestUsdmSnapshots:
         assert snapshot.verified
         assert snapshot.label.startswith("Binance USDⓈ-M leverage brackets, API, 2024-10-24")
         assert binance.USDM_SNAPSHOTS["BTCUSDT"] is snapshot  # parsed once
+        assert "BTCUSDT_241227" in list(binance.USDM_SNAPSHOTS)
 
     def test_btcusdt_rows(self) -> None:
         """BTCUSDT's first two brackets are Binance's (125x 0.4 %, 100x 0.5 % cum 50)."""
@@ -55,10 +56,12 @@ class TestUsdmSnapshots:
         assert len(payload) == len(binance.USDM_SNAPSHOTS)
         for ccxt_symbol, tiers in payload.items():
             symbol = _binance_id(ccxt_symbol)
-            entry = binance.USDM_SNAPSHOTS._entry(symbol)  # type: ignore[attr-defined]  # noqa: SLF001
+            entry = binance.USDM_SNAPSHOTS._entry(symbol)  # type: ignore[attr-defined]
             assert entry["ccxt"] == ccxt_symbol
-            columns = ("bracket", "initialLeverage", "notionalFloor", "notionalCap")
-            columns += ("maintMarginRatio", "cum")
+            columns = (
+                *("bracket", "initialLeverage", "notionalFloor", "notionalCap"),
+                *("maintMarginRatio", "cum"),
+            )
             assert entry["brackets"] == [[t["info"][c] for c in columns] for t in tiers]
             table = binance.USDM_SNAPSHOTS[symbol].brackets
             for bracket, tier in zip(table.brackets, tiers, strict=True):

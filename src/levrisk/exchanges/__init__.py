@@ -39,13 +39,16 @@ objects. No venue module contains its own liquidation algebra.
 
 Row-by-row parsers return a :class:`Parsed` (the good rows plus one :class:`RowError` per
 bad row; ``strict=True`` raises); ``reconcile`` returns a :class:`Reconciliation` of
-:class:`FieldCheck` values, each with the most likely :data:`Reason` of a disagreement.
+:class:`FieldCheck` values, each with the most likely reason of a disagreement (a
+``Reason``: ``"missing account-level input"``, ``"tick display"``, ``"stale tier table"``,
+``"fee rate"`` or ``"mark vs last price"``).
 """
 
 from __future__ import annotations
 
 from typing import Final
 
+from levrisk._typing import publish
 from levrisk.exchanges import binance, bitget, bitmex, bybit, ccxt, gate, okx, snapshots
 from levrisk.exchanges._reconcile import FieldCheck, Reason, Reconciliation
 from levrisk.exchanges._rows import Parsed, RowError
@@ -66,6 +69,8 @@ __all__ = [
     "okx",
     "snapshots",
 ]
+
+publish(__name__, globals(), ["FieldCheck", "Parsed", "Reconciliation", "RowError"])
 
 VENUES: Final = (binance, bitget, bitmex, bybit, gate, okx)
 """The venue modules, each of the shape described above."""

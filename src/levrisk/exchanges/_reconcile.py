@@ -8,8 +8,8 @@ the exchange's own value at the exchange's precision: the two **agree** when lev
 reported figure, rounded half-even to the decimals the exchange's value is written with,
 equals it.
 
-When they do not agree, :class:`FieldCheck` names the most likely reason (a
-:data:`Reason`), tried in this order:
+When they do not agree, :class:`FieldCheck` names the most likely reason (a ``Reason``,
+one of the strings below), tried in this order:
 
 1. ``"missing account-level input"``: levrisk could not compute the figure from the
    position alone (a cross position without the account payload, a break-even price
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Final, Literal, TypeAlias
+from typing import Any, Final, Literal, TypeAlias
 
 import attrs
 
@@ -56,7 +56,7 @@ _FIELD_REASON: Final[dict[str, Reason]] = {
 }
 
 
-def _optional_reason(_instance: object, attribute: attrs.Attribute[object], value: object) -> None:
+def _optional_reason(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None:
         one_of(Reason)(_instance, attribute, value)
 
@@ -72,7 +72,8 @@ class FieldCheck:
         reported: ``exact`` in the form the exchange displays it.
         exchange: the exchange's value (``None`` where it shows none, e.g. ``0``).
         agrees: whether ``reported`` equals ``exchange`` at the exchange's precision.
-        reason: the most likely :data:`Reason` when they do not agree, else ``None``.
+        reason: the most likely reason (a ``Reason``) when they do not agree, else
+            ``None``.
 
     .. versionadded:: 0.2.0
     """
@@ -82,7 +83,7 @@ class FieldCheck:
     reported: Decimal | None = attrs.field(converter=optional_number)
     exchange: Decimal | None = attrs.field(converter=optional_number)
     agrees: bool = attrs.field(validator=check(lambda v: isinstance(v, bool), "a bool"))
-    reason: Reason | None = attrs.field(default=None, validator=_optional_reason)
+    reason: str | None = attrs.field(default=None, validator=_optional_reason)
 
 
 @attrs.frozen(kw_only=True)
@@ -94,7 +95,6 @@ class Reconciliation:
         symbol: the exchange's symbol.
         side: ``"long"`` or ``"short"``.
         checks: one :class:`FieldCheck` per figure the exchange reports.
-        agrees: whether every check agrees.
 
     .. versionadded:: 0.2.0
     """

@@ -10,7 +10,7 @@ payload. With ``strict=True`` the first bad row raises instead.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
@@ -52,7 +52,7 @@ class RowError:
 
 
 @attrs.frozen(kw_only=True)
-class Parsed(Generic[_T]):
+class Parsed:
     """What a row-by-row parser returns: the rows that parsed and the errors of the rest.
 
     Attributes:
@@ -66,13 +66,13 @@ class Parsed(Generic[_T]):
     .. versionadded:: 0.2.0
     """
 
-    rows: tuple[_T, ...] = attrs.field(validator=_tuple_of(object))
+    rows: tuple[Any, ...] = attrs.field(validator=_tuple_of(object))
     errors: tuple[RowError, ...] = attrs.field(default=(), validator=_tuple_of(RowError))
 
 
 def collect(
     items: Iterable[tuple[str, _S]], build: Callable[[str, _S], _T | None], *, strict: bool
-) -> Parsed[_T]:
+) -> Parsed:
     """Build every row; a ``LevriskError`` becomes a :class:`RowError` (or raises if strict).
 
     ``build`` returns ``None`` for a row that is skipped on purpose (a zero position).

@@ -957,7 +957,7 @@ def mark_prices_from_payload(payload: Json) -> dict[str, Decimal]:
 @exact
 def position_report_from_payload(
     payload: Json, *, contracts: Mapping[str, Contract], strict: bool = False
-) -> Parsed[PositionRisk]:
+) -> Parsed:
     """Parse a ``positionRisk`` response row by row: the good rows and a per-row error report.
 
     Like :func:`position_risks_from_payload` (v2, v3 and COIN-M), but a row that cannot

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Final
+from typing import Final, Literal
 
 from levrisk._fields import non_negative_number, positive_number
 from levrisk._typing import Side, choice, side_sign
@@ -271,7 +271,7 @@ borrowing, none at borrowing (:ref:`rule-interest` [derived]). Pass it as ``coun
 
 @exact
 def reported_liquidation_price(
-    price: NumberLike | None, *, side: Side, tick_size: NumberLike
+    price: NumberLike | None, *, side: Literal["long", "short"], tick_size: NumberLike
 ) -> Decimal | None:
     r"""The exact liquidation price as OKX reports it (``liqPx``): one tick toward entry.
 
