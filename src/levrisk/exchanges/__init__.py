@@ -32,16 +32,45 @@ objects. No venue module contains its own liquidation algebra.
 - ``INTEREST_COUNTING`` where the venue lends (Binance, Bybit, OKX);
 - its shipped presets where it has any (Binance: ``CONTRACTS``, ``MARGIN_ACCOUNTS``,
   thresholds, fee constants, snapshots);
-- its tier and payload parsers, ``*_from_payload``.
+- its tier and payload parsers, ``*_from_payload``;
+- its **reported-figure** rules ``reported_*`` (the exchange's decimals, tick and rounding
+  applied to levrisk's exact figure, which stays the default) and, where its position
+  payloads are parsed, ``reconcile``.
+
+Row-by-row parsers return a :class:`Parsed` (the good rows plus one :class:`RowError` per
+bad row; ``strict=True`` raises); ``reconcile`` returns a :class:`Reconciliation` of
+:class:`FieldCheck` values, each with the most likely reason of a disagreement (a
+``Reason``: ``"missing account-level input"``, ``"tick display"``, ``"stale tier table"``,
+``"fee rate"`` or ``"mark vs last price"``).
 """
 
 from __future__ import annotations
 
 from typing import Final
 
+from levrisk._typing import publish
 from levrisk.exchanges import binance, bitget, bitmex, bybit, ccxt, gate, okx, snapshots
+from levrisk.exchanges._reconcile import FieldCheck, Reason, Reconciliation
+from levrisk.exchanges._rows import Parsed, RowError
 
-__all__ = ["VENUES", "binance", "bitget", "bitmex", "bybit", "ccxt", "gate", "okx", "snapshots"]
+__all__ = [
+    "VENUES",
+    "FieldCheck",
+    "Parsed",
+    "Reason",
+    "Reconciliation",
+    "RowError",
+    "binance",
+    "bitget",
+    "bitmex",
+    "bybit",
+    "ccxt",
+    "gate",
+    "okx",
+    "snapshots",
+]
+
+publish(__name__, globals(), ["FieldCheck", "Parsed", "Reconciliation", "RowError"])
 
 VENUES: Final = (binance, bitget, bitmex, bybit, gate, okx)
 """The venue modules, each of the shape described above."""

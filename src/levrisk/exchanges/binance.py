@@ -70,11 +70,25 @@ from levrisk._fields import (
 )
 from levrisk._typing import choice, one_of
 from levrisk.brackets import BracketTable
-from levrisk.exceptions import InvalidInputError
+from levrisk.exceptions import InvalidInputError, LiquidationError
 from levrisk.exchanges import _payload
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
-from levrisk.exchanges.snapshots import ContractPreset, Snapshot, load
-from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position, Side
+from levrisk.exchanges._reconcile import FieldCheck, Reconciliation, compare
+from levrisk.exchanges._rows import Parsed, collect
+from levrisk.exchanges.snapshots import ContractPreset, Snapshot, SnapshotSet, load
+from levrisk.futures import (
+    Contract,
+    CrossAccount,
+    LiquidationRule,
+    Position,
+    Side,
+    break_even_price,
+    cross_liquidation_price,
+    initial_margin,
+    isolated_liquidation_price,
+    unrealized_pnl,
+)
+from levrisk.futures import maintenance_margin as futures_maintenance_margin
 from levrisk.interest import InterestCounting
 from levrisk.margin import (
     BINANCE_CROSS_3X,
@@ -85,7 +99,7 @@ from levrisk.margin import (
     IsolatedTierTable,
     MarginThresholds,
 )
-from levrisk.numbers import NumberLike, exact
+from levrisk.numbers import NumberLike, exact, round_to_step, to_decimal
 from levrisk.risk import PRO_LIQUIDATION_FEE_RATE as _PRO_FEE
 from levrisk.risk import SPOT_LIQUIDATION_FEE_RATE as _SPOT_FEE
 
@@ -113,6 +127,7 @@ __all__ = [
     "SNAPSHOT_DATE",
     "SPOT_LIQUIDATION_FEE_RATE",
     "USDM_RULE",
+    "USDM_SNAPSHOTS",
     "VENUE",
     "IsolatedMarginTierRow",
     "MarginType",
@@ -121,11 +136,17 @@ __all__ = [
     "bracket_tables_from_payload",
     "brackets_from_payload",
     "cross_account_from_payload",
+    "cross_account_from_payloads",
+    "cross_wallet_balance_from_payload",
     "isolated_margin_tiers_from_payload",
     "isolated_tier_table_from_payload",
     "mark_prices_from_payload",
+    "position_report_from_payload",
     "position_risks_from_payload",
     "pro_tiers_from_payload",
+    "reconcile",
+    "reported_liquidation_price",
+    "reported_unrealized_pnl",
     "scale_brackets",
 ]
 
@@ -521,14 +542,47 @@ def _parse_snapshot(payload: Json) -> BracketTable:
     return brackets_from_payload(payload)
 
 
+_USDM_COLUMNS = (
+    "bracket",
+    "initialLeverage",
+    "notionalFloor",
+    "notionalCap",
+    "maintMarginRatio",
+    "cum",
+)
+
+
+def _usdm_rows(entry: Json) -> Json:
+    """One stored symbol of the 2024 set as the ``leverageBracket`` entry it came from."""
+    rows = _payload.as_list(_payload.as_mapping(entry, where="entry")["brackets"], where="entry")
+    return {"brackets": [dict(zip(_USDM_COLUMNS, row, strict=True)) for row in rows]}  # type: ignore[call-overload]
+
+
+USDM_SNAPSHOTS: Mapping[str, Snapshot] = SnapshotSet(
+    "binance_usdm_2024-10-24.json", _parse_snapshot, _usdm_rows
+)
+"""Binance USDⓈ-M brackets of 349 symbols as the API returned them on 2024-10-24 (verified).
+
+A read-only mapping symbol → :class:`~levrisk.exchanges.snapshots.Snapshot`
+(``USDM_SNAPSHOTS["BTCUSDT"]``; delivery contracts as ``"BTCUSDT_241227"``), each table
+parsed on first use. Source: "Binance USDⓈ-M leverage brackets, API, 2024-10-24"
+(``GET /fapi/v1/leverageBracket``; the rows kept by freqtrade's
+``binance_leverage_tiers.json`` at commit 3d9514d). Every row is checked against that
+payload in the test suite (:ref:`rule-brackets` [published]).
+"""
+
 BTCUSDT_SNAPSHOT: Snapshot = load("binance_usdm_BTCUSDT.json", _parse_snapshot)
-"""Binance USDⓈ-M BTCUSDT brackets, the 2021–2023 table (dated 2022-01-01; see ``.notes``)."""
+"""UNVERIFIED: Binance USDⓈ-M BTCUSDT brackets dated 2022-01-01, transcribed from Binance's
+page from memory (``verified=False``; see ``.notes``). Kept because the examples of the
+documentation are worked on it; the verified table is ``USDM_SNAPSHOTS["BTCUSDT"]``."""
 
 ETHUSDT_SNAPSHOT: Snapshot = load("binance_usdm_ETHUSDT.json", _parse_snapshot)
-"""Binance USDⓈ-M ETHUSDT brackets (dated 2022-01-01; less certain, see ``.notes``)."""
+"""UNVERIFIED: Binance USDⓈ-M ETHUSDT brackets dated 2022-01-01, transcribed (less certain;
+see ``.notes``); the verified table is ``USDM_SNAPSHOTS["ETHUSDT"]``."""
 
 BTCUSD_PERP_SNAPSHOT: Snapshot = load("binance_coinm_BTCUSD_PERP.json", _parse_snapshot)
-"""Binance COIN-M BTCUSD_PERP brackets in BTC (dated 2022-01-01; see ``.notes``)."""
+"""UNVERIFIED: Binance COIN-M BTCUSD_PERP brackets in BTC dated 2022-01-01, transcribed (no
+COIN-M ``leverageBracket`` payload could be sourced; see ``.notes``)."""
 
 BTCUSDT_BRACKETS: BracketTable = BTCUSDT_SNAPSHOT.brackets
 """The table of :data:`BTCUSDT_SNAPSHOT` (quote notional, USDT)."""
@@ -542,10 +596,12 @@ BTCUSD_PERP_BRACKETS: BracketTable = BTCUSD_PERP_SNAPSHOT.brackets
 SNAPSHOTS: Mapping[str, Snapshot] = {
     s.symbol: s for s in (BTCUSDT_SNAPSHOT, ETHUSDT_SNAPSHOT, BTCUSD_PERP_SNAPSHOT)
 }
-"""The shipped snapshots by symbol."""
+"""The unverified 2022 snapshots of the three contract presets, by symbol
+(:data:`USDM_SNAPSHOTS` holds the verified 2024 tables of every USDⓈ-M symbol)."""
 
 SNAPSHOT_DATE: dt.date = BTCUSDT_SNAPSHOT.date
-"""The date of the shipped snapshots (all three are of the same date)."""
+"""The date of :data:`SNAPSHOTS` (2022-01-01, unverified; :data:`USDM_SNAPSHOTS` is of
+2024-10-24)."""
 
 INTEREST_COUNTING: InterestCounting = "binance"
 """Binance spot margin charges one hour of interest at borrowing, then one at every UTC
@@ -628,8 +684,14 @@ class PositionRisk:
         isolated_wallet: the isolated position's margin (``isolatedWallet``; 0 for cross).
         mark_price: the mark price Binance reports (``markPrice``).
         liquidation_price: Binance's own liquidation price, or ``None`` where it shows 0.
+        unrealized_pnl: Binance's ``unRealizedProfit`` (``None`` where absent).
+        break_even_price: Binance's ``breakEvenPrice`` (``None`` where absent or 0).
+        maintenance_margin: Binance's ``maintMargin`` (v3; ``None`` where absent).
+        initial_margin: Binance's ``positionInitialMargin`` (v3; ``None`` where absent).
 
     .. versionadded:: 0.1.0
+    .. versionchanged:: 0.2.0
+       The figures Binance reports (``unrealized_pnl`` and after), for :func:`reconcile`.
     """
 
     position: Position = attrs.field(validator=_payload.is_a(Position))
@@ -638,6 +700,16 @@ class PositionRisk:
     mark_price: Decimal = attrs.field(converter=number, validator=positive)
     liquidation_price: Decimal | None = attrs.field(
         default=None, converter=optional_number, validator=positive
+    )
+    unrealized_pnl: Decimal | None = attrs.field(default=None, converter=optional_number)
+    break_even_price: Decimal | None = attrs.field(
+        default=None, converter=optional_number, validator=positive
+    )
+    maintenance_margin: Decimal | None = attrs.field(
+        default=None, converter=optional_number, validator=non_negative
+    )
+    initial_margin: Decimal | None = attrs.field(
+        default=None, converter=optional_number, validator=non_negative
     )
 
 
@@ -661,6 +733,27 @@ def _side(obj: Mapping[str, Json], amount: Decimal, *, where: str) -> Side:
     return "long" if amount > 0 else "short"
 
 
+def _margin_type(obj: Mapping[str, Json], *, where: str) -> MarginType:
+    """``marginType`` (v2, COIN-M), or from the isolated wallet where v3 dropped it."""
+    if "marginType" in obj:
+        raw = _payload.text(obj, "marginType", where=where).lower()
+        margin_type: MarginType = choice(raw, MarginType, f"{where}.marginType")
+        return margin_type
+    wallet = _payload.optional_number(obj, "isolatedWallet", where=where) or 0
+    return "isolated" if wallet else "cross"
+
+
+def _leverage(obj: Mapping[str, Json], *, where: str) -> Decimal:
+    """``leverage`` (v2, COIN-M), or ``|notional| / positionInitialMargin`` (v3)."""
+    if "leverage" in obj or "positionInitialMargin" not in obj:
+        return _payload.number(obj, "leverage", where=where)
+    margin = _payload.number(obj, "positionInitialMargin", where=where)
+    if margin <= 0:
+        msg = f"{where}.positionInitialMargin must be positive to give the leverage, got {margin!r}"
+        raise InvalidInputError(msg)
+    return abs(_payload.number(obj, "notional", where=where)) / margin
+
+
 def _position_risk(
     obj: Mapping[str, Json], contracts: Mapping[str, Contract], *, where: str
 ) -> PositionRisk | None:
@@ -669,8 +762,7 @@ def _position_risk(
     if amount == 0:
         return None
     contract = _contract_for(contracts, symbol, where=where)
-    raw_type = _payload.text(obj, "marginType", where=where).lower()
-    margin_type: MarginType = choice(raw_type, MarginType, f"{where}.marginType")
+    margin_type = _margin_type(obj, where=where)
     liquidation = _payload.optional_number(obj, "liquidationPrice", where=where)
     try:
         position = Position(
@@ -678,7 +770,7 @@ def _position_risk(
             side=_side(obj, amount, where=where),
             size=abs(amount),
             entry_price=_payload.number(obj, "entryPrice", where=where),
-            leverage=_payload.number(obj, "leverage", where=where),
+            leverage=_leverage(obj, where=where),
         )
         return PositionRisk(
             position=position,
@@ -686,6 +778,10 @@ def _position_risk(
             isolated_wallet=_payload.optional_number(obj, "isolatedWallet", where=where) or 0,
             mark_price=_payload.number(obj, "markPrice", where=where),
             liquidation_price=liquidation or None,
+            unrealized_pnl=_payload.optional_number(obj, "unRealizedProfit", where=where),
+            break_even_price=_payload.optional_number(obj, "breakEvenPrice", where=where) or None,
+            maintenance_margin=_payload.optional_number(obj, "maintMargin", where=where),
+            initial_margin=_payload.optional_number(obj, "positionInitialMargin", where=where),
         )
     except InvalidInputError as error:
         msg = f"{where}: {error}"
@@ -704,8 +800,10 @@ def position_risks_from_payload(
     contracts on COIN-M).
 
     Args:
-        payload: the decoded JSON list of ``GET /fapi/v2/positionRisk`` (or
-            ``/dapi/v1/positionRisk``) entries.
+        payload: the decoded JSON list of ``GET /fapi/v2/positionRisk``,
+            ``/fapi/v3/positionRisk`` (no ``marginType``: isolated where
+            ``isolatedWallet`` is not 0; no ``leverage``: ``|notional| /
+            positionInitialMargin``) or ``/dapi/v1/positionRisk`` entries.
         contracts: the ``levrisk.futures.Contract`` of each symbol (its bracket table from
             :func:`brackets_from_payload`; ``kind="inverse"`` and ``contract_size`` for
             COIN-M).
@@ -719,7 +817,8 @@ def position_risks_from_payload(
             ``LeverageError`` for a leverage above its bracket).
 
     References:
-        Binance API, "Position Information V2 (USER_DATA)"; :ref:`rule-futures-margin-pnl`
+        Binance API, "Position Information V2 (USER_DATA)" and "Position Information V3
+        (USER_DATA)" (``GET /fapi/v3/positionRisk``); :ref:`rule-futures-margin-pnl`
         [published].
 
     Examples:
@@ -853,6 +952,345 @@ def mark_prices_from_payload(payload: Json) -> dict[str, Decimal]:
         if price > 0:
             marks[_payload.text(obj, "symbol", where=where)] = price
     return marks
+
+
+@exact
+def position_report_from_payload(
+    payload: Json, *, contracts: Mapping[str, Contract], strict: bool = False
+) -> Parsed:
+    """Parse a ``positionRisk`` response row by row: the good rows and a per-row error report.
+
+    Like :func:`position_risks_from_payload` (v2, v3 and COIN-M), but a row that cannot
+    be parsed (a missing field, a symbol without a contract, a leverage the table would
+    not allow today) is reported in ``errors`` instead of aborting the whole parse.
+
+    Args:
+        payload: the decoded ``positionRisk`` list.
+        contracts: the contract of each symbol.
+        strict: raise the first row's error instead of reporting it.
+
+    Returns:
+        A :class:`~levrisk.exchanges.Parsed` of :class:`PositionRisk` rows.
+
+    Raises:
+        InvalidInputError: when ``payload`` is not a list of objects or ``contracts`` not
+            a mapping; with ``strict=True``, the first bad row's error.
+
+    References:
+        Binance API, "Position Information V3 (USER_DATA)"; :ref:`rule-futures-margin-pnl`
+        [published].
+
+    Examples:
+        >>> row = {
+        ...     "symbol": "BTCUSDT",
+        ...     "positionSide": "BOTH",
+        ...     "positionAmt": "0.001",
+        ...     "entryPrice": "60000",
+        ...     "markPrice": "60000",
+        ...     "notional": "60",
+        ...     "positionInitialMargin": "3",
+        ...     "isolatedWallet": "0",
+        ... }
+        >>> report = position_report_from_payload(
+        ...     [row, {"symbol": "DOGEUSDT", "positionAmt": "1"}],
+        ...     contracts={"BTCUSDT": BTCUSDT_CONTRACT},
+        ... )
+        >>> report.rows[0].position.leverage, report.errors[0].where
+        (Decimal('20'), 'payload[1]')
+
+    .. versionadded:: 0.2.0
+    """
+    if not isinstance(contracts, Mapping):
+        msg = f"contracts must be a mapping of symbol to Contract, got {contracts!r}"
+        raise InvalidInputError(msg)
+    rows = _payload.objects(payload, where="payload")
+    return collect(
+        rows, lambda where, obj: _position_risk(obj, contracts, where=where), strict=strict
+    )
+
+
+@exact
+def cross_wallet_balance_from_payload(payload: Json, *, asset: str | None = None) -> Decimal:
+    """The cross wallet balance of an ``account`` response (USDⓈ-M v2 or v3).
+
+    Args:
+        payload: the decoded ``GET /fapi/v2/account`` or ``/fapi/v3/account`` object.
+        asset: the margin asset whose ``crossWalletBalance`` to take from ``assets``
+            (single-asset mode); ``None`` takes ``totalCrossWalletBalance`` (multi-assets
+            mode, in USD value).
+
+    Returns:
+        The balance, in the asset (or USD value).
+
+    Raises:
+        InvalidInputError: a missing field or wrong type (the message names its path),
+            or an asset the payload does not list.
+
+    References:
+        Binance API, "Account Information V2 (USER_DATA)" and "Account Information V3
+        (USER_DATA)"; :ref:`rule-futures-liquidation-linear` [published].
+
+    Examples:
+        >>> account = {
+        ...     "totalCrossWalletBalance": "103.12345678",
+        ...     "assets": [{"asset": "USDT", "crossWalletBalance": "23.72469206"}],
+        ... }
+        >>> cross_wallet_balance_from_payload(account, asset="USDT")
+        Decimal('23.72469206')
+
+    .. versionadded:: 0.2.0
+    """
+    obj = _payload.as_mapping(payload, where="payload")
+    asset = _payload.optional_text(asset, "asset")
+    if asset is None:
+        return _payload.number(obj, "totalCrossWalletBalance", where="payload")
+    for where, row in _payload.objects(
+        _payload.field(obj, "assets", where="payload"), where="payload.assets"
+    ):
+        if _payload.text(row, "asset", where=where) == asset:
+            return _payload.number(row, "crossWalletBalance", where=where)
+    msg = f"payload.assets has no asset {asset!r}"
+    raise InvalidInputError(msg)
+
+
+@exact
+def cross_account_from_payloads(
+    positions: Json, account: Json, *, contracts: Mapping[str, Contract], asset: str | None = "USDT"
+) -> CrossAccount:
+    """The cross account of a ``positionRisk`` response and an ``account`` response.
+
+    Args:
+        positions: the decoded ``positionRisk`` list (v2, v3 or COIN-M).
+        account: the decoded ``account`` object (v2 or v3).
+        contracts: the contract of each symbol.
+        asset: as in :func:`cross_wallet_balance_from_payload`.
+
+    Returns:
+        The ``levrisk.futures.CrossAccount`` of the cross positions.
+
+    Raises:
+        InvalidInputError: as :func:`cross_account_from_payload` and
+            :func:`cross_wallet_balance_from_payload`.
+
+    References:
+        Binance API, "Position Information V3" and "Account Information V3";
+        :ref:`rule-futures-liquidation-linear` [published].
+
+    Examples:
+        >>> row = {
+        ...     "symbol": "BTCUSDT",
+        ...     "positionSide": "BOTH",
+        ...     "positionAmt": "0.020",
+        ...     "entryPrice": "50000",
+        ...     "markPrice": "50000",
+        ...     "notional": "1000",
+        ...     "positionInitialMargin": "500",
+        ...     "isolatedWallet": "0",
+        ... }
+        >>> account = {"assets": [{"asset": "USDT", "crossWalletBalance": "500"}]}
+        >>> cross_account_from_payloads(
+        ...     [row], account, contracts={"BTCUSDT": BTCUSDT_CONTRACT}
+        ... ).wallet_balance
+        Decimal('500')
+
+    .. versionadded:: 0.2.0
+    """
+    wallet = cross_wallet_balance_from_payload(account, asset=asset)
+    return cross_account_from_payload(positions, wallet_balance=wallet, contracts=contracts)
+
+
+_EIGHT: Final = Decimal("0.00000001")
+
+
+@exact
+def reported_liquidation_price(price: NumberLike | None) -> Decimal | None:
+    """Levrisk's exact liquidation price as Binance reports it: 8 decimals, half up.
+
+    Args:
+        price: the exact price (``None``: no liquidation price; Binance shows ``"0"``).
+
+    Returns:
+        The price at 8 decimals, rounded half up, or ``None``.
+
+    Raises:
+        InvalidInputError: when ``price`` is not a positive number.
+
+    References:
+        Binance API, "Position Information V3" (``liquidationPrice``), checked on API
+        responses quoted in public issue threads; :ref:`rule-rounding` [checked].
+
+    Examples:
+        >>> reported_liquidation_price("25100.403750005")
+        Decimal('25100.40375001')
+
+    .. versionadded:: 0.2.0
+    """
+    if price is None:
+        return None
+    return round_to_step(positive_number(price, "price"), _EIGHT, "half_up")
+
+
+@exact
+def reported_unrealized_pnl(pnl: NumberLike) -> Decimal:
+    """Levrisk's exact unrealised PnL as Binance reports it: 8 decimals, toward zero.
+
+    Args:
+        pnl: the exact PnL (any sign).
+
+    Returns:
+        The PnL truncated toward zero at 8 decimals.
+
+    Raises:
+        InvalidInputError: when ``pnl`` is not a number.
+
+    References:
+        Binance API, "Position Information V3" (``unRealizedProfit``), checked on API
+        responses quoted in public issue threads; :ref:`rule-rounding` [checked].
+
+    Examples:
+        >>> reported_unrealized_pnl("-0.123456789")
+        Decimal('-0.12345678')
+
+    .. versionadded:: 0.2.0
+    """
+    return round_to_step(to_decimal(pnl, name="pnl"), _EIGHT, "down")
+
+
+def _shown(value: Decimal | None) -> Decimal | None:
+    return None if value is None else round_to_step(value, _EIGHT, "half_up")
+
+
+@exact
+def reconcile(
+    risk: PositionRisk,
+    *,
+    account: CrossAccount | None = None,
+    fee_rate: NumberLike | None = None,
+) -> Reconciliation:
+    """Compare one ``positionRisk`` row with levrisk's figures, field by field.
+
+    Checks the figures the row reports: ``liquidation_price`` (isolated: with its
+    ``isolatedWallet``; cross: over ``account``, at the row's mark for every other
+    position), ``maintenance_margin`` and ``initial_margin`` (v3, at mark),
+    ``unrealized_pnl`` (at mark) and ``break_even_price`` (with ``fee_rate`` as opening
+    and closing fee). Reported forms: :func:`reported_liquidation_price`,
+    :func:`reported_unrealized_pnl`, 8 decimals half up for the others.
+
+    Args:
+        risk: a row of :func:`position_report_from_payload`.
+        account: the cross account (:func:`cross_account_from_payloads`) for a cross
+            position; without it the cross liquidation price is not computed.
+        fee_rate: the taker fee rate of the break-even price (``None``: not computed).
+
+    Returns:
+        The :class:`~levrisk.exchanges.Reconciliation`.
+
+    Raises:
+        InvalidInputError: for a bad row, account or fee rate.
+
+    References:
+        Binance API, "Position Information V3"; :ref:`rule-futures-liquidation-linear`,
+        :ref:`rule-rounding` [checked].
+
+    Examples:
+        >>> row = {
+        ...     "symbol": "BTCUSDT",
+        ...     "positionSide": "BOTH",
+        ...     "positionAmt": "-0.100",
+        ...     "entryPrice": "60000",
+        ...     "markPrice": "59000",
+        ...     "notional": "-5900",
+        ...     "positionInitialMargin": "590",
+        ...     "isolatedWallet": "600",
+        ...     "unRealizedProfit": "100.00000000",
+        ...     "liquidationPrice": "65737.05179283",
+        ...     "maintMargin": "23.6",
+        ... }
+        >>> report = position_report_from_payload([row], contracts={"BTCUSDT": BTCUSDT_CONTRACT})
+        >>> result = reconcile(report.rows[0])
+        >>> [(c.field, c.agrees) for c in result.checks]  # doctest: +NORMALIZE_WHITESPACE
+        [('maintenance_margin', True), ('initial_margin', True), ('unrealized_pnl', True),
+         ('liquidation_price', True)]
+
+    .. versionadded:: 0.2.0
+    """
+    require(risk, PositionRisk, "risk")
+    pos, mark = risk.position, risk.mark_price
+    checks: list[FieldCheck] = []
+    if risk.maintenance_margin is not None:
+        mm = futures_maintenance_margin(pos, mark_price=mark)
+        checks.append(
+            compare(
+                "maintenance_margin",
+                exact_value=mm,
+                reported=_shown(mm),
+                exchange=risk.maintenance_margin,
+            )
+        )
+    if risk.initial_margin is not None:
+        im = initial_margin(pos, basis="mark", mark_price=mark)
+        checks.append(
+            compare(
+                "initial_margin", exact_value=im, reported=_shown(im), exchange=risk.initial_margin
+            )
+        )
+    if risk.unrealized_pnl is not None:
+        pnl = unrealized_pnl(pos, mark_price=mark)
+        checks.append(
+            compare(
+                "unrealized_pnl",
+                exact_value=pnl,
+                reported=reported_unrealized_pnl(pnl),
+                exchange=risk.unrealized_pnl,
+            )
+        )
+    if risk.break_even_price is not None:
+        be = (
+            None
+            if fee_rate is None
+            else break_even_price(pos, open_fee_rate=fee_rate, close_fee_rate=fee_rate)
+        )
+        checks.append(
+            compare(
+                "break_even_price",
+                exact_value=be,
+                reported=_shown(be),
+                exchange=risk.break_even_price,
+                missing=be is None,
+            )
+        )
+    lp, missing = _liquidation(risk, account)
+    checks.append(
+        compare(
+            "liquidation_price",
+            exact_value=lp,
+            reported=reported_liquidation_price(lp),
+            exchange=risk.liquidation_price,
+            missing=missing,
+            related=checks,
+        )
+    )
+    return Reconciliation(
+        venue=VENUE, symbol=pos.contract.symbol, side=pos.side, checks=tuple(checks)
+    )
+
+
+def _liquidation(risk: PositionRisk, account: CrossAccount | None) -> tuple[Decimal | None, bool]:
+    """The exact liquidation price, and whether an account-level input was missing."""
+    symbol = risk.position.contract.symbol
+    try:
+        if risk.margin_type == "isolated":
+            return isolated_liquidation_price(
+                risk.position, margin=risk.isolated_wallet, rule=LIQUIDATION_RULE
+            ), False
+        if account is None:
+            return None, True
+        require(account, CrossAccount, "account")
+        return cross_liquidation_price(
+            account, symbol, mark_prices={symbol: risk.mark_price}, rule=LIQUIDATION_RULE
+        ), False
+    except LiquidationError:
+        return None, False
 
 
 # ---------------------------------------------------------------- spot margin

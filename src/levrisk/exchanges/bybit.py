@@ -54,7 +54,7 @@ from levrisk.futures import (
     notional,
 )
 from levrisk.interest import InterestCounting
-from levrisk.numbers import NumberLike, exact, to_decimal
+from levrisk.numbers import NumberLike, RoundingMode, exact, round_to_step, to_decimal
 
 __all__ = [
     "CLASSIC_RULE",
@@ -66,6 +66,7 @@ __all__ = [
     "classic_rule",
     "fee_to_close",
     "liquidation_rule",
+    "reported_inverse_pnl",
     "risk_limits_from_payload",
     "unified_margin",
 ]
@@ -454,3 +455,33 @@ def fee_to_close(position: Position, *, margin: NumberLike, fee_rate: NumberLike
     if price is None:
         return None
     return c * notional(position, price=price)
+
+
+@exact
+def reported_inverse_pnl(pnl: NumberLike, *, mode: RoundingMode = "half_up") -> Decimal:
+    """The exact coin-margined (inverse) PnL as Bybit shows it: 5 decimals.
+
+    The rounding direction was not established on the responses checked, so it is an
+    argument (default ``"half_up"``) [derived].
+
+    Args:
+        pnl: the exact PnL in coin (any sign).
+        mode: a ``levrisk.numbers.RoundingMode``.
+
+    Returns:
+        The PnL at 5 decimals.
+
+    Raises:
+        InvalidInputError: for a bad PnL or mode.
+
+    References:
+        Bybit API v5, "Get Position Info" (``unrealisedPnl``, inverse); :ref:`rule-rounding`
+        [checked].
+
+    Examples:
+        >>> reported_inverse_pnl("0.000123456")
+        Decimal('0.00012')
+
+    .. versionadded:: 0.2.0
+    """
+    return round_to_step(to_decimal(pnl, name="pnl"), "0.00001", mode)

@@ -16,6 +16,9 @@ COIN-M, contracts for OKX.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
+
+import attrs
 
 from levrisk._fields import require
 from levrisk.brackets import BracketTable
@@ -23,7 +26,7 @@ from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
 from levrisk.exchanges._payload import Json, OnMismatch
 from levrisk.futures import Contract, Position
-from levrisk.numbers import exact
+from levrisk.numbers import NumberLike, exact, to_decimal
 
 __all__ = ["brackets_from_leverage_tiers", "position_from_ccxt"]
 
@@ -45,6 +48,11 @@ def brackets_from_leverage_tiers(
         on_mismatch: accepted for symmetry with the other parsers (ccxt gives no
             amounts, they are always derived).
 
+    OKX's tiers count whole contracts, and ccxt writes them with ``minNotional`` one
+    contract above the previous ``maxNotional``; such a tier is read as contiguous
+    (floor = the previous cap), as :func:`levrisk.exchanges.okx.position_tiers_from_payload`
+    reads OKX's own ``minSz``.
+
     Returns:
         The validated table.
 
@@ -54,7 +62,9 @@ def brackets_from_leverage_tiers(
         BracketError: unsorted, overlapping or gapped tiers, or invalid rates.
 
     References:
-        ccxt Manual, "Leverage Tiers Structure"; :ref:`rule-brackets` [published].
+        ccxt Manual, "Leverage Tiers Structure"; ccxt's OKX class
+        (``parseMarketLeverageTiers``: ``minNotional`` from ``minSz``);
+        :ref:`rule-brackets` [published].
 
     Examples:
         >>> table = brackets_from_leverage_tiers(
@@ -93,8 +103,9 @@ def brackets_from_leverage_tiers(
             msg = f"tiers has no market {symbol!r}"
             raise InvalidInputError(msg)
         tiers, where = tiers[symbol], f"tiers[{symbol!r}]"
-    rows = [
-        _payload.tier_row(
+    rows: list[_payload.TierRow] = []
+    for at, obj in _payload.objects(tiers, where=where):
+        row = _payload.tier_row(
             obj,
             where=at,
             floor="minNotional",
@@ -102,13 +113,21 @@ def brackets_from_leverage_tiers(
             maintenance_rate="maintenanceMarginRate",
             max_leverage="maxLeverage",
         )
-        for at, obj in _payload.objects(tiers, where=where)
-    ]
+        if rows and _one_contract_above(rows[-1].cap, row.floor):
+            row = attrs.evolve(row, floor=rows[-1].cap)
+        rows.append(row)
     return _payload.table_from_tiers(rows, where=where, on_mismatch=on_mismatch)
 
 
+def _one_contract_above(cap: Decimal, floor: Decimal) -> bool:
+    """OKX's shape in ccxt: tiers in whole contracts, ``minNotional = previous max + 1``."""
+    return cap == cap.to_integral_value() and floor == cap + 1
+
+
 @exact
-def position_from_ccxt(position: Json, *, contract: Contract) -> Position:
+def position_from_ccxt(
+    position: Json, *, contract: Contract, leverage: NumberLike | None = None
+) -> Position:
     """Build a ``levrisk.futures.Position`` from ccxt's unified position structure.
 
     Reads ``side`` (``"long"``/``"short"``), ``contracts`` (the size in contracts),
@@ -119,6 +138,8 @@ def position_from_ccxt(position: Json, *, contract: Contract) -> Position:
         position: one ccxt position dict (from ``fetch_positions()``).
         contract: the ``levrisk.futures.Contract`` of its market (kind, contract size,
             bracket table — e.g. from :func:`brackets_from_leverage_tiers`).
+        leverage: the leverage to use instead of the dict's ``leverage`` (which ccxt
+            leaves ``None`` for some venues); required when the dict has none.
 
     Returns:
         The position.
@@ -151,6 +172,15 @@ def position_from_ccxt(position: Json, *, contract: Contract) -> Position:
         >>> pos.side, pos.size, pos.entry_price
         ('short', Decimal('0.1'), Decimal('60000.0'))
 
+        A position whose ``leverage`` ccxt leaves ``None``:
+
+        >>> position_from_ccxt(
+        ...     {"side": "long", "contracts": 0.1, "entryPrice": 60000.0, "leverage": None},
+        ...     contract=btc,
+        ...     leverage=5,
+        ... ).leverage
+        Decimal('5')
+
     .. versionadded:: 0.1.0
     """
     where = "position"
@@ -173,8 +203,17 @@ def position_from_ccxt(position: Json, *, contract: Contract) -> Position:
             side="long" if side == "long" else "short",
             size=_payload.number(obj, "contracts", where=where),
             entry_price=_payload.number(obj, "entryPrice", where=where),
-            leverage=_payload.number(obj, "leverage", where=where),
+            leverage=_leverage(obj, leverage, where=where),
         )
     except InvalidInputError as error:
         msg = f"{where}: {error}"
         raise type(error)(msg) from error
+
+
+def _leverage(obj: Mapping[str, Json], override: NumberLike | None, *, where: str) -> Decimal:
+    if override is not None:
+        return to_decimal(override, name="leverage")
+    if not _payload.has(obj, "leverage"):
+        msg = f"{where}.leverage is missing or None: pass leverage= (the position's leverage)"
+        raise InvalidInputError(msg)
+    return _payload.number(obj, "leverage", where=where)

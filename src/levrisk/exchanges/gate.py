@@ -16,13 +16,15 @@ Source: Gate Help, "Calculation of Liquidation Price" (USDT perpetual contracts)
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Final
 
+from levrisk._fields import positive_number
 from levrisk.exchanges._rules import with_fee
 from levrisk.futures import LiquidationRule
-from levrisk.numbers import NumberLike, exact
+from levrisk.numbers import NumberLike, RoundingMode, exact, round_to_step
 
-__all__ = ["VENUE", "liquidation_rule"]
+__all__ = ["VENUE", "liquidation_rule", "reported_liquidation_price"]
 
 VENUE: Final = "Gate"
 """The venue's name, as reports show it."""
@@ -53,3 +55,40 @@ def liquidation_rule(*, fee_rate: NumberLike) -> LiquidationRule:
     .. versionadded:: 0.1.0
     """
     return with_fee(fee_rate)
+
+
+@exact
+def reported_liquidation_price(
+    price: NumberLike | None, *, tick_size: NumberLike, mode: RoundingMode = "half_up"
+) -> Decimal | None:
+    """The exact liquidation price as Gate shows it (``liq_price``): at its tick.
+
+    Gate shows the price on the contract's ``order_price_round`` tick; the rounding
+    direction was not established on the responses checked, so it is an argument
+    (default ``"half_up"``) [derived].
+
+    Args:
+        price: the exact liquidation price (``None``: none).
+        tick_size: the contract's tick (``order_price_round``), > 0.
+        mode: a ``levrisk.numbers.RoundingMode``.
+
+    Returns:
+        The price on the tick, or ``None``.
+
+    Raises:
+        InvalidInputError: for a bad price, tick or mode.
+
+    References:
+        Gate API v4, "List all positions of a user" (``liq_price``) and "Futures contract"
+        (``order_price_round``); :ref:`rule-rounding` [checked].
+
+    Examples:
+        >>> reported_liquidation_price("25100.4037", tick_size="0.1")
+        Decimal('25100.4')
+
+    .. versionadded:: 0.2.0
+    """
+    tick = positive_number(tick_size, "tick_size")
+    if price is None:
+        return None
+    return round_to_step(positive_number(price, "price"), tick, mode)

@@ -30,9 +30,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Final
+from typing import Final, Literal
 
 from levrisk._fields import non_negative_number, positive_number
+from levrisk._typing import Side, choice, side_sign
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import BracketError, InvalidInputError
 from levrisk.exchanges import _payload
@@ -49,6 +50,7 @@ __all__ = [
     "equity_to_maintenance_ratio",
     "liquidation_rule",
     "position_tiers_from_payload",
+    "reported_liquidation_price",
 ]
 
 VENUE: Final = "OKX"
@@ -265,3 +267,46 @@ INTEREST_COUNTING: InterestCounting = "clock_hour"
 """OKX charges margin interest on the hour: one accrual at every UTC ``HH:00`` after
 borrowing, none at borrowing (:ref:`rule-interest` [derived]). Pass it as ``counting=`` to
 ``levrisk.interest.accrued_interest``."""
+
+
+@exact
+def reported_liquidation_price(
+    price: NumberLike | None, *, side: Literal["long", "short"], tick_size: NumberLike
+) -> Decimal | None:
+    r"""The exact liquidation price as OKX reports it (``liqPx``): one tick toward entry.
+
+    .. math::
+
+        liqPx = LP + s \cdot tick \quad (s = +1 \text{ long}, -1 \text{ short})
+
+    A long's liquidation price lies below its entry and a short's above, so the shift is
+    up for a long and down for a short, linear and inverse alike; the other digits are
+    the formula's.
+
+    Args:
+        price: the exact liquidation price (``None``: none).
+        side: the position's side.
+        tick_size: the instrument's ``tickSz`` (> 0).
+
+    Returns:
+        The reported price, or ``None``.
+
+    Raises:
+        InvalidInputError: for a bad price, side or tick size.
+
+    References:
+        OKX API v5, "Get positions" (``liqPx``); checked on API responses quoted in public
+        issue threads (a linear long, a linear short and an inverse short);
+        :ref:`rule-rounding` [checked].
+
+    Examples:
+        >>> reported_liquidation_price("33950.45454545", side="long", tick_size="0.1")
+        Decimal('33950.55454545')
+
+    .. versionadded:: 0.2.0
+    """
+    s = side_sign(choice(side, Side, "side"))
+    tick = positive_number(tick_size, "tick_size")
+    if price is None:
+        return None
+    return positive_number(price, "price") + s * tick

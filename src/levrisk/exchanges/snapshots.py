@@ -8,17 +8,22 @@ read through the same parser, so a snapshot is validated exactly like a live pay
 (sorted, contiguous tiers; maintenance amounts consistent with the recursion of
 :ref:`rule-brackets`).
 
-A :class:`Snapshot` says which date its table is from and where it was taken from. The
-shipped ones are transcriptions of the exchanges' published tables, not API downloads;
-:attr:`Snapshot.notes` says how certain each one is. Do not use them for live trading
-decisions: fetch the current table and parse it.
+A :class:`Snapshot` says which date its table is from, where it was taken from and
+whether it was **verified** against a real API payload (:attr:`Snapshot.verified`). The
+Binance USDⓈ-M tables of 2024-10-24 (``binance.USDM_SNAPSHOTS``, 349 symbols) are Binance's own
+``leverageBracket`` rows as the API returned them, checked row by row against that payload
+in the test suite; the 2022-01-01 tables shipped first were transcribed from Binance's
+published page from memory and are kept, marked **unverified** (``verified=False``; their
+``notes`` say which parts are uncertain), because the documentation's worked examples use
+them (``binance.BTCUSDT_BRACKETS``, ``binance.BTCUSDT_CONTRACT``). Do not use any
+snapshot for live trading decisions: fetch the current table and parse it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from importlib import resources
 
 import attrs
@@ -48,13 +53,17 @@ class Snapshot:
         source: the page or endpoint the table comes from.
         notes: how the table was obtained and how certain each part is.
         brackets: the validated table.
+        verified: whether the table was checked against a real API payload (``False``:
+            transcribed, unverified).
 
     Examples:
         >>> from levrisk.exchanges import binance
         >>> binance.BTCUSDT_SNAPSHOT.date
         datetime.date(2022, 1, 1)
-        >>> binance.BTCUSDT_SNAPSHOT.brackets.maintenance_margin(500_000)
-        Decimal('3700.000')
+        >>> binance.BTCUSDT_SNAPSHOT.verified, binance.USDM_SNAPSHOTS["BTCUSDT"].verified
+        (False, True)
+        >>> binance.USDM_SNAPSHOTS["BTCUSDT"].brackets.maintenance_margin(500_000)
+        Decimal('2450.000')
 
     .. versionadded:: 0.1.0
     """
@@ -65,6 +74,84 @@ class Snapshot:
     source: str = attrs.field(validator=string)
     notes: str = attrs.field(validator=string)
     brackets: BracketTable = attrs.field(validator=is_a(BracketTable))
+    verified: bool = attrs.field(
+        default=False, validator=check(lambda value: isinstance(value, bool), "a bool")
+    )
+
+    @property
+    def label(self) -> str:
+        """The one line reports print with a figure that used the table: date and source.
+
+        Examples:
+            >>> from levrisk.exchanges import binance
+            >>> binance.USDM_SNAPSHOTS["BTCUSDT"].label[:51]
+            'Binance USDⓈ-M leverage brackets, API, 2024-10-24 ('
+        """
+        mark = "" if self.verified else "UNVERIFIED transcription, "
+        return f"{mark}{self.source}"
+
+
+class SnapshotSet(Mapping[str, Snapshot]):
+    """Many symbols' tables of one dated payload, parsed on first use, symbol by symbol.
+
+    A read-only mapping symbol → :class:`Snapshot`; every snapshot carries the set's
+    date, source, notes and ``verified`` flag.
+
+    Examples:
+        >>> from levrisk.exchanges import binance
+        >>> len(binance.USDM_SNAPSHOTS), binance.USDM_SNAPSHOTS.date
+        (349, datetime.date(2024, 10, 24))
+        >>> binance.USDM_SNAPSHOTS["ETHUSDT"].brackets.brackets[0].max_leverage
+        Decimal('125')
+
+    .. versionadded:: 0.2.0
+    """
+
+    def __init__(
+        self, name: str, parse: Callable[[Json], BracketTable], rows: Callable[[Json], Json]
+    ) -> None:
+        """Read the packaged file ``name`` (``rows``: one entry to its payload)."""
+        document = as_mapping(json.loads(_read(name)), where=name)
+        self.venue = text(document, "venue", where=name)
+        self.date = dt.date.fromisoformat(text(document, "date", where=name))
+        self.source = text(document, "source", where=name)
+        self.notes = text(document, "notes", where=name)
+        self.verified = document.get("verified") is True
+        self._entries = as_mapping(document["symbols"], where=f"{name}.symbols")
+        self._parse = parse
+        self._rows = rows
+        self._tables: dict[str, Snapshot] = {}
+
+    def __getitem__(self, symbol: str) -> Snapshot:
+        """The snapshot of ``symbol`` (parsed and validated on first use)."""
+        if symbol not in self._tables:
+            entry = self._entries[symbol]
+            self._tables[symbol] = Snapshot(
+                venue=self.venue,
+                symbol=symbol,
+                date=self.date,
+                source=self.source,
+                notes=self.notes,
+                brackets=self._parse(self._rows(entry)),
+                verified=self.verified,
+            )
+        return self._tables[symbol]
+
+    def __iter__(self) -> Iterator[str]:
+        """The symbols, sorted."""
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        """The number of symbols."""
+        return len(self._entries)
+
+    def _entry(self, symbol: str) -> Mapping[str, Json]:
+        """The raw stored entry of ``symbol`` (for verification against the payload)."""
+        return as_mapping(self._entries[symbol], where=symbol)
+
+
+def _read(name: str) -> str:
+    return resources.files("levrisk.exchanges").joinpath("data").joinpath(name).read_text("utf-8")
 
 
 @attrs.frozen(kw_only=True)
@@ -111,8 +198,7 @@ class ContractPreset:
 
 def load(name: str, parse: Callable[[Json], BracketTable]) -> Snapshot:
     """Read the packaged snapshot file ``name`` and parse its payload with ``parse``."""
-    raw = resources.files("levrisk.exchanges").joinpath("data").joinpath(name).read_text("utf-8")
-    document = as_mapping(json.loads(raw), where=name)
+    document = as_mapping(json.loads(_read(name)), where=name)
     return Snapshot(
         venue=text(document, "venue", where=name),
         symbol=text(document, "symbol", where=name),
@@ -120,4 +206,5 @@ def load(name: str, parse: Callable[[Json], BracketTable]) -> Snapshot:
         source=text(document, "source", where=name),
         notes=text(document, "notes", where=name),
         brackets=parse(document["payload"]),
+        verified=document.get("verified") is True,
     )
