@@ -72,6 +72,22 @@ from levrisk._typing import choice, one_of
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
+from levrisk.exchanges._binance_portfolio import (
+    MULTI_ASSETS_THRESHOLDS,
+    PORTFOLIO_MARGIN_LOAN_RATES,
+    PORTFOLIO_MARGIN_THRESHOLDS,
+    AccountCheck,
+    AccountReconciliation,
+    AssetIndexRow,
+    MultiAssetsReport,
+    PortfolioMarginReport,
+    asset_index_from_payload,
+    multi_assets_books_from_payload,
+    multi_assets_report_from_payload,
+    portfolio_margin_books_from_payload,
+    portfolio_margin_report_from_payload,
+    reconcile_account,
+)
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
 from levrisk.exchanges.snapshots import ContractPreset, Snapshot, load
 from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position, Side
@@ -108,24 +124,38 @@ __all__ = [
     "ISOLATED_10X_TIER1",
     "LIQUIDATION_RULE",
     "MARGIN_ACCOUNTS",
+    "MULTI_ASSETS_THRESHOLDS",
+    "PORTFOLIO_MARGIN_LOAN_RATES",
+    "PORTFOLIO_MARGIN_THRESHOLDS",
     "PRO_LIQUIDATION_FEE_RATE",
     "SNAPSHOTS",
     "SNAPSHOT_DATE",
     "SPOT_LIQUIDATION_FEE_RATE",
     "USDM_RULE",
     "VENUE",
+    "AccountCheck",
+    "AccountReconciliation",
+    "AssetIndexRow",
     "IsolatedMarginTierRow",
     "MarginType",
+    "MultiAssetsReport",
     "NotionalCoef",
+    "PortfolioMarginReport",
     "PositionRisk",
+    "asset_index_from_payload",
     "bracket_tables_from_payload",
     "brackets_from_payload",
     "cross_account_from_payload",
     "isolated_margin_tiers_from_payload",
     "isolated_tier_table_from_payload",
     "mark_prices_from_payload",
+    "multi_assets_books_from_payload",
+    "multi_assets_report_from_payload",
+    "portfolio_margin_books_from_payload",
+    "portfolio_margin_report_from_payload",
     "position_risks_from_payload",
     "pro_tiers_from_payload",
+    "reconcile_account",
     "scale_brackets",
 ]
 

@@ -82,8 +82,10 @@ def position_pnl(position: Position, mark: Fraction) -> Fraction:
     """``k·s·Q·(X − x_e)``: the unrealised PnL in the settlement asset."""
     kind = position.contract.kind
     entry = _algebra.swap(kind, Fraction(position.entry_price))
-    return _algebra.direction(kind, position.side) * quantity(position) * (
-        _algebra.swap(kind, mark) - entry
+    return (
+        _algebra.direction(kind, position.side)
+        * quantity(position)
+        * (_algebra.swap(kind, mark) - entry)
     )
 
 
@@ -123,7 +125,9 @@ def evaluate(
         rule = account.collateral(book.asset)
         index = indexes[book.asset]
         balance = (
-            Fraction(book.margin_balance) - Fraction(book.margin_loan) + Fraction(book.wallet_balance)
+            Fraction(book.margin_balance)
+            - Fraction(book.margin_loan)
+            + Fraction(book.wallet_balance)
         )
         required = Fraction(0)
         for position in book.positions:

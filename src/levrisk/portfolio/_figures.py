@@ -16,7 +16,7 @@ from levrisk.numbers import NumberLike, exact, to_decimal
 from levrisk.portfolio import _engine
 from levrisk.portfolio._model import (
     AccountFigures,
-    AssetBook,  # noqa: F401 - the doctests' namespace
+    AssetBook,
     Collateral,  # noqa: F401 - the doctests' namespace
     PortfolioAccount,
     PortfolioStatus,
@@ -44,9 +44,7 @@ def prices_of(
         mark_prices, account.symbols, argument="mark_prices", of="symbol", missing=no_mark
     )
     assets = [book.asset for book in account.books]
-    indexes = price_map(
-        index_prices, assets, argument="index_prices", of="asset", missing=no_index
-    )
+    indexes = price_map(index_prices, assets, argument="index_prices", of="asset", missing=no_index)
     return marks, indexes
 
 
@@ -168,9 +166,7 @@ def account_figures(
 
 
 @exact
-def account_status(
-    uni_mmr: NumberLike | None, thresholds: PortfolioThresholds
-) -> PortfolioStatus:
+def account_status(uni_mmr: NumberLike | None, thresholds: PortfolioThresholds) -> PortfolioStatus:
     """The status band of an account ratio ``equity / maintenance`` (uniMMR).
 
     Args:

@@ -55,7 +55,9 @@ def _kinks(account: PortfolioAccount, scene: Scene) -> list[Fraction]:
         slope = two.worths[book.asset] - one.worths[book.asset]
         if slope:
             start = one.worths[book.asset] - slope
-            found.update((edge - start) / slope for edge in _engine.edges(account.collateral(book.asset)))
+            found.update(
+                (edge - start) / slope for edge in _engine.edges(account.collateral(book.asset))
+            )
     for (n1, caps), (n2, _) in zip(one.notionals, two.notionals, strict=True):
         if n2 == 2 * n1:
             found.update(cap / n1 for cap in caps)
@@ -94,7 +96,7 @@ def _solve(account: PortfolioAccount, scene: Scene, level: Fraction) -> Fraction
         a, b = _line(g, low, high)
         ends = [e for e in (low, high) if e is not None]
         positive = positive or b > 0 or any(a * e + b > 0 for e in ends) or (high is None and a > 0)
-        if low <= 1 and (high is None or 1 < high):
+        if low <= 1 and (high is None or high > 1):
             slope_here = a
         if a:
             root = -b / a
@@ -134,7 +136,9 @@ def _outcome(
         u = _solve(account, scene, level)
     except _Crossed as crossed:
         price = None if crossed.factor is None else to_result(crossed.factor)
-        msg = f"the account is already at or past its liquidation level at the given prices ({what})"
+        msg = (
+            f"the account is already at or past its liquidation level at the prices given ({what})"
+        )
         raise AlreadyLiquidatedError(msg, price=price) from None
     return None if u is None else to_result(u)
 
@@ -214,7 +218,8 @@ def symbol_liquidation_price(
     account = require(account, PortfolioAccount, "account")
     raw: object = symbol
     if not isinstance(raw, str) or symbol not in account.symbols:
-        msg = f"symbol must be a symbol the account holds {sorted(account.symbols)!r}, got {symbol!r}"
+        held = sorted(account.symbols)
+        msg = f"symbol must be a symbol the account holds {held!r}, got {symbol!r}"
         raise InvalidInputError(msg)
     level = _level(liquidation_level)
     marks, indexes = prices_of(account, mark_prices, index_prices)

@@ -20,10 +20,12 @@ from levrisk._fields import (
     number,
     optional_number,
     positive,
+    positive_number,
 )
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
 from levrisk.futures import Position
+from levrisk.numbers import NumberLike, exact
 
 PortfolioStatus: TypeAlias = Literal["NORMAL", "MARGIN_CALL", "REDUCE_ONLY", "LIQUIDATION"]
 # Kept here (not in levrisk._typing, which this issue may not edit); the lead may move it.
@@ -112,9 +114,7 @@ class Collateral:
 
     asset: str = attrs.field(validator=_name)
     bid_buffer: Decimal = attrs.field(default=Decimal(0), converter=number, validator=fraction)
-    ask_buffer: Decimal = attrs.field(
-        default=Decimal(0), converter=number, validator=non_negative
-    )
+    ask_buffer: Decimal = attrs.field(default=Decimal(0), converter=number, validator=non_negative)
     ratio: Decimal = attrs.field(default=Decimal(1), converter=number, validator=_ratio)
     tiers: tuple[CollateralTier, ...] = attrs.field(default=(), converter=_tiers)
 
@@ -138,13 +138,15 @@ class Collateral:
             msg = f"ratio must be 1 when tiers are given, got {self.ratio!r}"
             raise InvalidInputError(msg)
 
-    def bid_rate(self, index_price: Decimal | str | int) -> Decimal:
-        """``I·(1 − b)``: what one unit held counts for."""
-        return Decimal(index_price) * (1 - self.bid_buffer)
+    @exact
+    def bid_rate(self, index_price: NumberLike) -> Decimal:
+        """``I·(1 − b)``: what one unit held counts for (``index_price`` > 0)."""
+        return positive_number(index_price, "index_price") * (1 - self.bid_buffer)
 
-    def ask_rate(self, index_price: Decimal | str | int) -> Decimal:
-        """``I·(1 + a)``: what one unit owed counts for."""
-        return Decimal(index_price) * (1 + self.ask_buffer)
+    @exact
+    def ask_rate(self, index_price: NumberLike) -> Decimal:
+        """``I·(1 + a)``: what one unit owed counts for (``index_price`` > 0)."""
+        return positive_number(index_price, "index_price") * (1 + self.ask_buffer)
 
 
 def _positions(value: Iterable[Position]) -> tuple[Position, ...]:
@@ -358,8 +360,10 @@ class PortfolioThresholds:
         :ref:`rule-portfolio-margin` [published].
 
     Examples:
-        >>> PortfolioThresholds(liquidation="1.05", reduce_only="1.2", margin_call="1.5")
-        PortfolioThresholds(liquidation=Decimal('1.05'), reduce_only=Decimal('1.2'), margin_call=Decimal('1.5'))
+        >>> PortfolioThresholds(
+        ...     liquidation="1.05", reduce_only="1.2", margin_call="1.5"
+        ... ).liquidation
+        Decimal('1.05')
 
     .. versionadded:: 0.2.0
     """
@@ -410,4 +414,3 @@ class AccountFigures:
     uni_mmr: Decimal | None
     asset_available: FrozenMap
     max_withdrawable: FrozenMap
-
