@@ -94,7 +94,8 @@ class Collateral:
         ask_buffer: ``a`` ≥ 0.
         ratio: the collateral (value) ratio, in (0, 1]; 1 for no haircut.
         tiers: the tiers of a tiered ratio (then ``ratio`` must stay 1); caps increase and
-            only the last tier may be unbounded.
+            only the last tier may be unbounded (value above a last cap counts at the last
+            tier's ratio, like a bracket table's last bracket).
 
     Raises:
         InvalidInputError: for a field out of its domain or badly ordered tiers.
