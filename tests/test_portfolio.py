@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 
@@ -17,10 +18,11 @@ from levrisk.futures import (
     Contract,
     CrossAccount,
     Position,
+    Side,
     cross_liquidation_price,
     cross_margin_ratio,
 )
-from levrisk.numbers import round_to_step
+from levrisk.numbers import NumberLike, round_to_step
 from levrisk.portfolio import (
     AccountFigures,
     AssetBook,
@@ -28,14 +30,15 @@ from levrisk.portfolio import (
     CollateralTier,
     PortfolioAccount,
     PortfolioThresholds,
+    _engine,
+    _liquidation,
     account_figures,
     account_status,
     asset_liquidation_price,
     liquidation_move,
     symbol_liquidation_price,
 )
-from levrisk.portfolio import _engine, _liquidation
-from tests.strategies import bracket_tables, decimals
+from strategies import bracket_tables, decimals, sides
 
 BTC_TABLE = BracketTable.from_rates(
     caps=[50_000, 1_000_000], maintenance_rates=["0.004", "0.008"], max_leverages=[125, 100]
@@ -52,7 +55,8 @@ USDC = Collateral(asset="USDC")
 
 def _div(top: Decimal | int, bottom: Decimal | int) -> Decimal:
     """``top / bottom`` at levrisk's 50 digits."""
-    with decimal.localcontext(prec=50):
+    with decimal.localcontext() as context:
+        context.prec = 50
         return Decimal(top) / Decimal(bottom)
 
 
@@ -69,8 +73,8 @@ def _example(*, positions: bool) -> PortfolioAccount:
     )
 
 
-EXAMPLE_MARKS = {"BTCUSDT": 20_000, "ETHUSDC": 600}
-EXAMPLE_INDEXES = {"USDT": "0.99", "USDC": 1}
+EXAMPLE_MARKS: dict[str, NumberLike] = {"BTCUSDT": 20_000, "ETHUSDC": 600}
+EXAMPLE_INDEXES: dict[str, NumberLike] = {"USDT": "0.99", "USDC": 1}
 
 
 class TestCollateral:
@@ -217,7 +221,7 @@ class TestModel:
 
 
 class TestMultiAssetsExample:
-    """rule-multi-assets: Binance's worked example, "How to Calculate Margin in Multi-Assets Mode"."""
+    """rule-multi-assets: Binance's example, "How to Calculate Margin in Multi-Assets Mode"."""
 
     def test_no_positions(self) -> None:
         """Equity 416.02; USDT available 418.13, USDC 416.02; margin ratio 0."""
@@ -248,7 +252,7 @@ class TestMultiAssetsExample:
         assert figures.margin_ratio is not None
         assert round_to_step(figures.margin_ratio, "0.00001", "down") == Decimal("0.47977")
         assert round_to_step(figures.margin_ratio, "0.0001", "half_up") == Decimal("0.4798")
-        assert figures.actual_equity == Decimal("418")
+        assert figures.actual_equity == Decimal(418)
 
 
 class TestPortfolioMarginFigures:
@@ -303,7 +307,7 @@ class TestPortfolioMarginFigures:
         assert figures.margin_ratio is None
         assert figures.uni_mmr == _div(equity, mm)
         assert figures.max_withdrawable["BTC"] == 0
-        # IM: positions at mark / leverage (200, and 0.025 BTC · 40000) + the loan's tiered IM (50 %)
+        # IM: positions at mark / leverage (200; 0.025 BTC · 40000) + the loan's IM (50 %)
         assert figures.initial_margin == Decimal(200) + Decimal(1000) + Decimal(4000)
 
     def test_prices_are_checked(self) -> None:
@@ -373,21 +377,22 @@ class TestOneAssetIsCross:
         entry=decimals("1000", "100000", places=2),
         mark=decimals("1000", "100000", places=2),
         wallet=decimals("0", "100000", places=2),
-        side=st.sampled_from(["long", "short"]),
+        side=sides,
     )
     def test_ratio_and_price(
         self,
+        *,
         table: BracketTable,
         size: Decimal,
         entry: Decimal,
         mark: Decimal,
         wallet: Decimal,
-        side: str,
+        side: Side,
     ) -> None:
         """The margin ratio and the liquidation price equal levrisk.futures' cross results."""
         contract = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
         assume(size * entry <= table.max_cap)
-        position = Position(contract=contract, side=side, size=size, entry_price=entry, leverage=1)  # type: ignore[arg-type]
+        position = Position(contract=contract, side=side, size=size, entry_price=entry, leverage=1)
         account = _single([position], wallet)
         cross = CrossAccount(wallet_balance=wallet, positions=[position])
         marks = {"BTCUSDT": mark}
@@ -408,15 +413,15 @@ class TestOneAssetIsCross:
         entry=decimals("1000", "100000", places=1),
         mark=decimals("1000", "100000", places=1),
         wallet=decimals("0.01", "10", places=4),
-        side=st.sampled_from(["long", "short"]),
+        side=sides,
     )
     def test_inverse_price(
-        self, contracts: int, entry: Decimal, mark: Decimal, wallet: Decimal, side: str
+        self, contracts: int, entry: Decimal, mark: Decimal, wallet: Decimal, side: Side
     ) -> None:
         """A COIN-M account valued in its own coin (index 1) has the cross liquidation price."""
         position = Position(
             contract=BTCUSD, side=side, size=contracts, entry_price=entry, leverage=1
-        )  # type: ignore[arg-type]
+        )
         account = _single([position], wallet, asset="BTC")
         cross = CrossAccount(wallet_balance=wallet, positions=[position])
         marks = {"BTCUSD_PERP": mark}
@@ -447,6 +452,7 @@ class TestMonotonicRatio:
     )
     def test_short_against_a_rise(
         self,
+        *,
         size: Decimal,
         entry: Decimal,
         low: Decimal,
@@ -464,7 +470,7 @@ class TestMonotonicRatio:
             ],
             collaterals=[USDT, Collateral(asset="BTC", bid_buffer="0.05", ask_buffer="0.05")],
         )
-        indexes = {"USDT": "0.999", "BTC": 30_000}
+        indexes: dict[str, NumberLike] = {"USDT": "0.999", "BTC": 30_000}
         before = account_figures(account, mark_prices={"BTCUSDT": low}, index_prices=indexes)
         after = account_figures(account, mark_prices={"BTCUSDT": high}, index_prices=indexes)
         assert before.uni_mmr is not None
@@ -502,9 +508,10 @@ class TestMonotonicRatio:
 
 
 def _ratio_at(
-    account: PortfolioAccount, marks: dict[str, object], indexes: dict[str, object]
+    account: PortfolioAccount, marks: Mapping[str, NumberLike], indexes: Mapping[str, NumberLike]
 ) -> Decimal:
-    figures = account_figures(account, mark_prices=marks, index_prices=indexes)  # type: ignore[arg-type]
+    """The uniMMR of ``account`` at the given prices (it must exist)."""
+    figures = account_figures(account, mark_prices=marks, index_prices=indexes)
     assert figures.uni_mmr is not None
     return figures.uni_mmr
 
@@ -524,7 +531,7 @@ class TestLiquidationPoint:
             ],
             collaterals=[USDT, Collateral(asset="BTC", ratio="0.95")],
         )
-        indexes = {"USDT": "0.99", "BTC": 20_000}
+        indexes: dict[str, NumberLike] = {"USDT": "0.99", "BTC": 20_000}
         price = symbol_liquidation_price(
             account,
             "BTCUSDT",
@@ -566,7 +573,8 @@ class TestLiquidationPoint:
         )
         assert move is not None
         assert move < 0
-        with decimal.localcontext(prec=60):
+        with decimal.localcontext() as context:
+            context.prec = 60
             factor = 1 + move
             moved = {s: Decimal(p) * factor for s, p in marks.items()}
             index = 40_000 * factor

@@ -217,7 +217,7 @@ def _books(value: Iterable[AssetBook]) -> tuple[AssetBook, ...]:
     return tuple(raw)
 
 
-def _collaterals(value: Iterable[Collateral]) -> tuple[Collateral, ...]:
+def _collaterals(value: Iterable[Collateral] | Mapping[str, Collateral]) -> tuple[Collateral, ...]:
     raw: object = value
     if isinstance(raw, Mapping):
         raw = raw.values()
