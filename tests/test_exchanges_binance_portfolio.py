@@ -25,7 +25,13 @@ from levrisk.exchanges.binance import (
     reconcile_account,
 )
 from levrisk.futures import Contract, Position
-from levrisk.portfolio import PortfolioAccount, account_figures, account_status
+from levrisk.portfolio import (
+    PortfolioAccount,
+    account_figures,
+    account_status,
+    ask_rate,
+    bid_rate,
+)
 
 # Binance API docs, "Multi-Assets Mode Asset Index" (GET /fapi/v1/assetIndex), response example.
 ADA_INDEX: dict[str, Any] = {
@@ -154,7 +160,7 @@ def _example_account() -> tuple[PortfolioAccount, dict[str, Decimal]]:
         "USDC": [Position(contract=eth, side="short", size=20, entry_price=600, leverage=50)],
     }
     books = multi_assets_books_from_payload(ACCOUNT_V2, positions=positions)
-    account = PortfolioAccount(books=books, collaterals=[row.collateral() for row in rows.values()])
+    account = PortfolioAccount(books=books, collaterals=[row.collateral for row in rows.values()])
     return account, {asset: row.index for asset, row in rows.items()}
 
 
@@ -166,14 +172,14 @@ class TestAssetIndex:
         rows = asset_index_from_payload(ADA_INDEX)
         ada = rows["ADA"]
         assert ada.index == Decimal("1.92957370")
-        assert ada.collateral().bid_rate(ada.index) == ada.bid_rate
-        assert abs(ada.collateral().ask_rate(ada.index) - ada.ask_rate) < Decimal("1e-8")
+        assert bid_rate(ada.collateral, ada.index) == ada.bid_rate
+        assert abs(ask_rate(ada.collateral, ada.index) - ada.ask_rate) < Decimal("1e-8")
 
     def test_list(self) -> None:
         """The list form gives every asset, keyed without the USD suffix."""
         rows = asset_index_from_payload([ADA_INDEX, EXAMPLE_USDT_INDEX])
         assert sorted(rows) == ["ADA", "USDT"]
-        assert rows["USDT"].collateral().ask_rate(rows["USDT"].index) == Decimal("0.99495")
+        assert ask_rate(rows["USDT"].collateral, rows["USDT"].index) == Decimal("0.99495")
 
     @pytest.mark.parametrize(
         ("payload", "match"),
@@ -307,7 +313,7 @@ class TestPortfolioMarginAccount:
             collaterals=[
                 asset_index_from_payload(EXAMPLE_USDC_INDEX | {"symbol": "USDTUSD"})[
                     "USDT"
-                ].collateral()
+                ].collateral
             ],
             loan_tiers={"USDT": table},
         )

@@ -34,7 +34,9 @@ from levrisk.portfolio import (
     _liquidation,
     account_figures,
     account_status,
+    ask_rate,
     asset_liquidation_price,
+    bid_rate,
     liquidation_move,
     symbol_liquidation_price,
 )
@@ -82,13 +84,15 @@ class TestCollateral:
 
     def test_published_rates(self) -> None:
         """USDTUSD index 0.99 with buffers 0.01/0.005: bid 0.9801, ask 0.99495 (Binance)."""
-        assert USDT.bid_rate("0.99") == Decimal("0.9801")
-        assert USDT.ask_rate("0.99") == Decimal("0.99495")
+        assert bid_rate(USDT, "0.99") == Decimal("0.9801")
+        assert ask_rate(USDT, "0.99") == Decimal("0.99495")
 
     def test_rate_needs_a_positive_index(self) -> None:
-        """A zero index price is refused, naming the argument."""
+        """A zero index price or a non-rule is refused, naming the argument."""
         with pytest.raises(InvalidInputError, match="index_price"):
-            USDT.bid_rate(0)
+            bid_rate(USDT, 0)
+        with pytest.raises(InvalidInputError, match="collateral must be a Collateral"):
+            ask_rate(1, 1)  # type: ignore[arg-type]
 
     @pytest.mark.parametrize(
         ("kwargs", "match"),
@@ -209,7 +213,7 @@ class TestModel:
             books=[AssetBook(asset="USDT", positions=[pos, short])], collaterals={"USDT": USDT}
         )
         assert account.symbols == ("BTCUSDT",)
-        assert account.collateral("USDT") is USDT
+        assert account.rules["USDT"] is USDT
         assert hash(account) == hash(account)
 
     def test_thresholds_order(self) -> None:

@@ -31,13 +31,16 @@ from levrisk.portfolio import (
     PortfolioThresholds,
     account_figures,
     account_status,
+    ask_rate,
     asset_liquidation_price,
+    bid_rate,
     liquidation_move,
     symbol_liquidation_price,
 )
 
 rule = Collateral(asset="USDT", bid_buffer="0.01", ask_buffer="0.005")
-assert_type(rule.bid_rate("0.99"), Decimal)
+assert_type(bid_rate(rule, "0.99"), Decimal)
+assert_type(ask_rate(rule, "0.99"), Decimal)
 assert_type(
     Collateral(asset="BNB", tiers=[CollateralTier(ratio="0.95", cap=1000)]).tiers,
     tuple[CollateralTier, ...],

@@ -98,6 +98,7 @@ class AssetIndexRow:
     bid_rate: Decimal
     ask_rate: Decimal
 
+    @property
     def collateral(self) -> Collateral:
         """The asset's :class:`~levrisk.portfolio.Collateral` rule (its buffers)."""
         return Collateral(asset=self.asset, bid_buffer=self.bid_buffer, ask_buffer=self.ask_buffer)
@@ -116,7 +117,7 @@ def asset_index_from_payload(payload: Json) -> dict[str, AssetIndexRow]:
         payload: the decoded JSON.
 
     Returns:
-        Asset → :class:`AssetIndexRow`; pass ``row.collateral()`` to a
+        Asset → :class:`AssetIndexRow`; pass ``row.collateral`` to a
         :class:`~levrisk.portfolio.PortfolioAccount` and ``row.index`` as its index price.
 
     Raises:
@@ -138,7 +139,8 @@ def asset_index_from_payload(payload: Json) -> dict[str, AssetIndexRow]:
         ...         "askRate": "2.12253107",
         ...     }
         ... )
-        >>> rows["ADA"].collateral().bid_rate(rows["ADA"].index) == rows["ADA"].bid_rate
+        >>> from levrisk.portfolio import bid_rate
+        >>> bid_rate(rows["ADA"].collateral, rows["ADA"].index) == rows["ADA"].bid_rate
         True
 
     .. versionadded:: 0.2.0

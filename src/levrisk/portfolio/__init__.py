@@ -37,6 +37,8 @@ from levrisk.portfolio._model import (
     CollateralTier,
     PortfolioAccount,
     PortfolioThresholds,
+    ask_rate,
+    bid_rate,
 )
 
 __all__ = [
@@ -49,7 +51,9 @@ __all__ = [
     "PortfolioThresholds",
     "account_figures",
     "account_status",
+    "ask_rate",
     "asset_liquidation_price",
+    "bid_rate",
     "liquidation_move",
     "symbol_liquidation_price",
 ]

@@ -122,7 +122,7 @@ def evaluate(
     worths: dict[str, Fraction] = {}
     notionals: list[tuple[Fraction, tuple[Fraction, ...]]] = []
     for book in account.books:
-        rule = account.collateral(book.asset)
+        rule = account.rules[book.asset]
         index = indexes[book.asset]
         balance = (
             Fraction(book.margin_balance)

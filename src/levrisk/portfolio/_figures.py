@@ -21,6 +21,7 @@ from levrisk.portfolio._model import (
     PortfolioAccount,
     PortfolioStatus,
     PortfolioThresholds,
+    ask_rate,
 )
 
 _LOAN_QUOTE = "valuation-currency"
@@ -135,7 +136,7 @@ def account_figures(
     state = _engine.evaluate(account, exact_prices(marks), exact_prices(indexes))
     initial = Fraction(0)
     for book in account.books:
-        ask = Fraction(account.collateral(book.asset).ask_rate(indexes[book.asset]))
+        ask = Fraction(ask_rate(account.rules[book.asset], indexes[book.asset]))
         for position in book.positions:
             mark = Fraction(marks[position.contract.symbol])
             notional = _engine.position_notional(position, mark)
@@ -145,7 +146,7 @@ def account_figures(
     asset_available: dict[str, Decimal] = {}
     withdrawable: dict[str, Decimal] = {}
     for book in account.books:
-        ask = Fraction(account.collateral(book.asset).ask_rate(indexes[book.asset]))
+        ask = Fraction(ask_rate(account.rules[book.asset], indexes[book.asset]))
         share = available / ask
         own = Fraction(book.wallet_balance + book.margin_balance - book.margin_loan)
         asset_available[book.asset] = _algebra.decimal(share)

@@ -56,7 +56,7 @@ def _kinks(account: PortfolioAccount, scene: Scene) -> list[Fraction]:
         if slope:
             start = one.worths[book.asset] - slope
             found.update(
-                (edge - start) / slope for edge in _engine.edges(account.collateral(book.asset))
+                (edge - start) / slope for edge in _engine.edges(account.rules[book.asset])
             )
     for (n1, caps), (n2, _) in zip(one.notionals, two.notionals, strict=True):
         if n2 == 2 * n1:

@@ -21,6 +21,7 @@ from levrisk._fields import (
     optional_number,
     positive,
     positive_number,
+    require,
 )
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
@@ -106,9 +107,8 @@ class Collateral:
         (collateral rate); :ref:`rule-multi-assets` [published].
 
     Examples:
-        >>> usdt = Collateral(asset="USDT", bid_buffer="0.01", ask_buffer="0.005")
-        >>> usdt.bid_rate("0.99"), usdt.ask_rate("0.99")
-        (Decimal('0.9801'), Decimal('0.99495'))
+        >>> Collateral(asset="USDT", bid_buffer="0.01", ask_buffer="0.005").ask_buffer
+        Decimal('0.005')
 
     .. versionadded:: 0.2.0
     """
@@ -139,15 +139,69 @@ class Collateral:
             msg = f"ratio must be 1 when tiers are given, got {self.ratio!r}"
             raise InvalidInputError(msg)
 
-    @exact
-    def bid_rate(self, index_price: NumberLike) -> Decimal:
-        """``I·(1 − b)``: what one unit held counts for (``index_price`` > 0)."""
-        return positive_number(index_price, "index_price") * (1 - self.bid_buffer)
 
-    @exact
-    def ask_rate(self, index_price: NumberLike) -> Decimal:
-        """``I·(1 + a)``: what one unit owed counts for (``index_price`` > 0)."""
-        return positive_number(index_price, "index_price") * (1 + self.ask_buffer)
+@exact
+def bid_rate(collateral: Collateral, index_price: NumberLike) -> Decimal:
+    r"""The bid rate of an asset: what one unit held counts for, before any haircut.
+
+    .. math::
+
+        bid = I \cdot (1 - b)
+
+    Args:
+        collateral: the asset's :class:`Collateral` rule.
+        index_price: its index price ``I`` (> 0) in the valuation currency.
+
+    Returns:
+        The bid rate, in the valuation currency per unit.
+
+    Raises:
+        InvalidInputError: for a bad rule or a non-positive index price.
+
+    References:
+        Binance, "How to Calculate Margin in Multi-Assets Mode"; :ref:`rule-multi-assets`
+        [published].
+
+    Examples:
+        >>> bid_rate(Collateral(asset="USDT", bid_buffer="0.01"), "0.99")
+        Decimal('0.9801')
+
+    .. versionadded:: 0.2.0
+    """
+    rule = require(collateral, Collateral, "collateral")
+    return positive_number(index_price, "index_price") * (1 - rule.bid_buffer)
+
+
+@exact
+def ask_rate(collateral: Collateral, index_price: NumberLike) -> Decimal:
+    r"""The ask rate of an asset: what one unit owed, or one unit of requirement, counts for.
+
+    .. math::
+
+        ask = I \cdot (1 + a)
+
+    Args:
+        collateral: the asset's :class:`Collateral` rule.
+        index_price: its index price ``I`` (> 0) in the valuation currency.
+
+    Returns:
+        The ask rate, in the valuation currency per unit.
+
+    Raises:
+        InvalidInputError: for a bad rule or a non-positive index price.
+
+    References:
+        Binance, "How to Calculate Margin in Multi-Assets Mode"; :ref:`rule-multi-assets`
+        [published].
+
+    Examples:
+        >>> ask_rate(Collateral(asset="USDT", ask_buffer="0.005"), "0.99")
+        Decimal('0.99495')
+
+    .. versionadded:: 0.2.0
+    """
+    rule = require(collateral, Collateral, "collateral")
+    return positive_number(index_price, "index_price") * (1 + rule.ask_buffer)
 
 
 def _positions(value: Iterable[Position]) -> tuple[Position, ...]:
@@ -264,7 +318,7 @@ class PortfolioAccount:
         ...     books=[AssetBook(asset="USDT", wallet_balance=200)],
         ...     collaterals=[Collateral(asset="USDT")],
         ... )
-        >>> account.collateral("USDT").ratio
+        >>> account.rules["USDT"].ratio
         Decimal('1')
 
     .. versionadded:: 0.2.0
@@ -322,9 +376,10 @@ class PortfolioAccount:
                 msg = f"loan_tiers must hold the tiers of the {book.asset!r} loan"
                 raise InvalidInputError(msg)
 
-    def collateral(self, asset: str) -> Collateral:
-        """The collateral rule of ``asset``."""
-        return next(rule for rule in self.collaterals if rule.asset == asset)
+    @property
+    def rules(self) -> Mapping[str, Collateral]:
+        """Asset → its collateral rule."""
+        return MappingProxyType({rule.asset: rule for rule in self.collaterals})
 
     @property
     def symbols(self) -> tuple[str, ...]:
