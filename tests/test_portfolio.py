@@ -282,6 +282,24 @@ class TestPortfolioMarginFigures:
         assert both.maintenance_margin == Decimal("1.504")
         assert both.actual_equity == Decimal("5.06")
 
+    @pytest.mark.parametrize(
+        ("symbol", "side", "size", "entry", "mark", "pnl"),
+        [
+            ("BTCUSDT", "short", "0.05", 52_000, 40_000, 600),
+            ("BTCUSDT_220624", "long", "0.04", 52_350, 42_000, -414),
+        ],
+        ids=["perp-short", "quarterly-long"],
+    )
+    def test_published_futures_rows(
+        self, *, symbol: str, side: Side, size: str, entry: int, mark: int, pnl: int
+    ) -> None:
+        """Binance's example: unrealised PnL 600 and −414 USDT count in the USDT equity."""
+        contract = Contract(symbol=symbol, kind="linear", brackets=FLAT_8)
+        position = Position(contract=contract, side=side, size=size, entry_price=entry, leverage=10)
+        account = _single([position], Decimal(0))
+        figures = account_figures(account, mark_prices={symbol: mark}, index_prices={"USDT": 1})
+        assert figures.actual_equity == pnl
+
     def test_uni_mmr_by_hand(self) -> None:
         """Held at index × collateral rate, owed at index, open loss at index, MM at index."""
         short = Position(
@@ -366,6 +384,7 @@ class TestStatus:
 
 
 def _single(positions: list[Position], wallet: Decimal, asset: str = "USDT") -> PortfolioAccount:
+    """One book, one rule with every rate 1: the single-asset cross account."""
     return PortfolioAccount(
         books=[AssetBook(asset=asset, wallet_balance=wallet, positions=positions)],
         collaterals=[Collateral(asset=asset)],

@@ -155,7 +155,7 @@ def futures_roe(path: Path) -> None:
 
 
 def portfolio_ratio(path: Path) -> None:
-    """UniMMR of a Portfolio Margin account against a uniform move of BTC (mark and index)."""
+    """The uniMMR of a Portfolio Margin account against a uniform move of BTC (mark, index)."""
     long = futures.Position(
         contract=binance.BTCUSDT_CONTRACT, side="long", size=5, entry_price=60_000, leverage=10
     )

@@ -65,12 +65,16 @@ class CollateralTier:
     cap: Decimal | None = attrs.field(default=None, converter=optional_number, validator=positive)
 
 
-def _tiers(value: Iterable[CollateralTier]) -> tuple[CollateralTier, ...]:
-    raw: object = value
-    if isinstance(raw, (str, bytes)) or not isinstance(raw, Iterable):
-        msg = f"tiers must be an iterable of CollateralTier, got {value!r}"
+def _items(value: object, name: str, what: str) -> tuple[Any, ...]:
+    """``value`` as a tuple, when it is an iterable (not a string); its items checked later."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        msg = f"{name} must be an iterable of {what}, got {value!r}"
         raise InvalidInputError(msg)
-    return tuple(raw)
+    return tuple(value)
+
+
+def _tiers(value: Iterable[CollateralTier]) -> tuple[CollateralTier, ...]:
+    return _items(value, "tiers", "CollateralTier")
 
 
 @attrs.frozen(kw_only=True)
@@ -205,11 +209,7 @@ def ask_rate(collateral: Collateral, index_price: NumberLike) -> Decimal:
 
 
 def _positions(value: Iterable[Position]) -> tuple[Position, ...]:
-    raw: object = value
-    if isinstance(raw, (str, bytes)) or not isinstance(raw, Iterable):
-        msg = f"positions must be an iterable of Position, got {value!r}"
-        raise InvalidInputError(msg)
-    return tuple(raw)
+    return _items(value, "positions", "Position")
 
 
 @attrs.frozen(kw_only=True)
@@ -264,21 +264,12 @@ class AssetBook:
 
 
 def _books(value: Iterable[AssetBook]) -> tuple[AssetBook, ...]:
-    raw: object = value
-    if isinstance(raw, (str, bytes)) or not isinstance(raw, Iterable):
-        msg = f"books must be an iterable of AssetBook, got {value!r}"
-        raise InvalidInputError(msg)
-    return tuple(raw)
+    return _items(value, "books", "AssetBook")
 
 
 def _collaterals(value: Iterable[Collateral] | Mapping[str, Collateral]) -> tuple[Collateral, ...]:
-    raw: object = value
-    if isinstance(raw, Mapping):
-        raw = raw.values()
-    if isinstance(raw, (str, bytes)) or not isinstance(raw, Iterable):
-        msg = f"collaterals must be an iterable of Collateral, got {value!r}"
-        raise InvalidInputError(msg)
-    return tuple(raw)
+    raw: object = value.values() if isinstance(value, Mapping) else value
+    return _items(raw, "collaterals", "Collateral")
 
 
 def _loan_tiers(value: Mapping[str, BracketTable]) -> Mapping[str, BracketTable]:
