@@ -21,7 +21,7 @@ mpl.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.ticker import StrMethodFormatter
 
-from levrisk import futures, margin
+from levrisk import futures, margin, portfolio
 from levrisk.exchanges import binance
 from levrisk.interest import RateSchedule
 
@@ -154,9 +154,67 @@ def futures_roe(path: Path) -> None:
     plt.close(fig)
 
 
+def portfolio_ratio(path: Path) -> None:
+    """The uniMMR of a Portfolio Margin account against a uniform move of BTC (mark, index)."""
+    long = futures.Position(
+        contract=binance.BTCUSDT_CONTRACT, side="long", size=5, entry_price=60_000, leverage=10
+    )
+    account = portfolio.PortfolioAccount(
+        books=[
+            portfolio.AssetBook(asset="USDT", wallet_balance=0, positions=[long]),
+            portfolio.AssetBook(asset="BTC", wallet_balance="0.5"),
+        ],
+        collaterals=[
+            portfolio.Collateral(asset="USDT"),
+            portfolio.Collateral(asset="BTC", ratio="0.95"),
+        ],
+    )
+    bands = binance.PORTFOLIO_MARGIN_THRESHOLDS
+    moves = [Decimal(x) / 200 for x in range(-30, 31)]
+    shown: list[Decimal] = []
+    ratios: list[Decimal] = []
+    for move in moves:
+        figures = portfolio.account_figures(
+            account,
+            mark_prices={"BTCUSDT": 60_000 * (1 + move)},
+            index_prices={"USDT": 1, "BTC": 60_000 * (1 + move)},
+        )
+        if figures.uni_mmr is not None and figures.uni_mmr > 0:
+            shown.append(move)
+            ratios.append(figures.uni_mmr)
+    liquidation = portfolio.liquidation_move(
+        account,
+        mark_prices={"BTCUSDT": 60_000},
+        index_prices={"USDT": 1, "BTC": 60_000},
+        moving_assets=["BTC"],
+        liquidation_level=bands.liquidation,
+    )
+    assert liquidation is not None  # noqa: S101 - a leveraged long has one
+
+    fig, axis = plt.subplots(figsize=(8, 4.5), dpi=110)
+    axis.plot([float(m) * 100 for m in shown], _f(ratios), color="#1f5fa8", label="uniMMR")
+    for level, label, colour in (
+        (bands.margin_call, "reminders ≤ 150 %", CALL_COLOUR),
+        (bands.reduce_only, "no new orders ≤ 120 %", CALL_COLOUR),
+        (bands.liquidation, "liquidation ≤ 105 %", LIQUIDATION_COLOUR),
+    ):
+        axis.axhline(float(level), color=colour, linestyle="--", linewidth=0.9, label=label)
+    axis.axvline(float(liquidation) * 100, color=LIQUIDATION_COLOUR, linewidth=0.8, linestyle=":")
+    axis.set_xlabel("uniform move of BTC (mark and index), %")
+    axis.set_ylabel("uniMMR (account equity / maintenance)")
+    axis.set_title("Portfolio Margin: 5 BTC long on BTCUSDT at 60,000, 0.5 BTC collateral (95 %)")
+    axis.set_yscale("log")
+    axis.set_ylim(0.5, 100)
+    axis.legend(loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
 PLOTS: dict[str, Callable[[Path], None]] = {
     "spot-short-3x": spot_short,
     "futures-roe": futures_roe,
+    "portfolio-ratio": portfolio_ratio,
 }
 
 

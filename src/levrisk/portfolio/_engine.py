@@ -1,0 +1,149 @@
+r"""The exact evaluation of a portfolio account at given prices.
+
+Private: the figures and the liquidation solve of :mod:`levrisk.portfolio` both run here,
+in exact rationals, so a figure and the liquidation price that makes it reach a level
+are computed by one formula. With ``I_a`` asset ``a``'s index price:
+
+.. math::
+
+    e_a = B_a - D_a + W_a + \sum_{i \in a} PnL_i, \qquad w_a = e_a I_a, \qquad
+    E = \sum_a v_a(w_a) - \sum_a OL_a I_a
+
+    MM = \sum_a I_a (1 + k_a) \sum_{i \in a} MM_i + \sum_a MM^{loan}_a(D_a I_a)
+
+where ``v_a`` is the collateral value of :class:`~levrisk.portfolio.Collateral`, ``B``
+the cross-margin balance, ``D`` the loan, ``W`` the futures wallet and ``OL`` the open
+loss (:ref:`rule-multi-assets`, :ref:`rule-portfolio-margin`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from fractions import Fraction
+
+import attrs
+
+from levrisk import _algebra
+from levrisk.brackets import BracketTable
+from levrisk.futures import Position
+from levrisk.portfolio._model import Collateral, PortfolioAccount
+
+__all__: list[str] = []
+
+
+def tiered(table: BracketTable, value: Fraction) -> Fraction:
+    """``value·m − cum`` of the bracket holding ``value`` (the last one above the top)."""
+    brackets = table.brackets
+    bracket = next((b for b in brackets if value <= b.cap), brackets[-1])
+    return value * Fraction(bracket.maintenance_rate) - Fraction(bracket.maintenance_amount)
+
+
+def haircut(rule: Collateral, value: Fraction) -> Fraction:
+    """The collateral value of ``value ≥ 0`` (after the bid buffer): flat or tier by tier."""
+    if not rule.tiers:
+        return value * Fraction(rule.ratio)
+    total = Fraction(0)
+    floor = Fraction(0)
+    for tier in rule.tiers:
+        top = value if tier.cap is None else min(value, Fraction(tier.cap))
+        if top > floor:
+            total += (top - floor) * Fraction(tier.ratio)
+        floor = floor if tier.cap is None else Fraction(tier.cap)
+    last = rule.tiers[-1]
+    if last.cap is not None and value > floor:
+        total += (value - floor) * Fraction(last.ratio)
+    return total
+
+
+def collateral_value(rule: Collateral, worth: Fraction) -> Fraction:
+    """``v(w)``: a balance worth ``w`` at index, at the bid rate and haircut, or the ask rate."""
+    if worth >= 0:
+        return haircut(rule, worth * (1 - Fraction(rule.bid_buffer)))
+    return worth * (1 + Fraction(rule.ask_buffer))
+
+
+def edges(rule: Collateral) -> list[Fraction]:
+    """The worths ``w`` at which ``v`` changes slope: 0 and each tier cap (before the buffer)."""
+    keep = 1 - Fraction(rule.bid_buffer)
+    return [Fraction(0)] + [Fraction(t.cap) / keep for t in rule.tiers if t.cap is not None]
+
+
+def quantity(position: Position) -> Fraction:
+    """``Q``: size × contract size."""
+    return Fraction(position.size) * Fraction(position.contract.contract_size)
+
+
+def position_notional(position: Position, mark: Fraction) -> Fraction:
+    """``Q·X`` at ``mark``: the notional in the bracket table's unit."""
+    return quantity(position) * _algebra.swap(position.contract.kind, mark)
+
+
+def position_pnl(position: Position, mark: Fraction) -> Fraction:
+    """``k·s·Q·(X − x_e)``: the unrealised PnL in the settlement asset."""
+    kind = position.contract.kind
+    entry = _algebra.swap(kind, Fraction(position.entry_price))
+    return (
+        _algebra.direction(kind, position.side)
+        * quantity(position)
+        * (_algebra.swap(kind, mark) - entry)
+    )
+
+
+@attrs.frozen
+class State:
+    """An account evaluated at one set of prices (exact).
+
+    Attributes:
+        actual_equity: ``Σ w_a``.
+        equity: ``E``, the adjusted equity.
+        maintenance: ``MM`` in the valuation currency.
+        worths: asset → ``w_a`` (the kinks of ``v_a`` lie at its :func:`edges`).
+        notionals: each position's and loan's tiered amount, with its table's inner caps.
+    """
+
+    actual_equity: Fraction
+    equity: Fraction
+    maintenance: Fraction
+    worths: dict[str, Fraction]
+    notionals: list[tuple[Fraction, tuple[Fraction, ...]]]
+
+
+def _caps(table: BracketTable) -> tuple[Fraction, ...]:
+    return tuple(Fraction(b.cap) for b in table.brackets[:-1])
+
+
+def evaluate(
+    account: PortfolioAccount, marks: Mapping[str, Fraction], indexes: Mapping[str, Fraction]
+) -> State:
+    """The account's equity and maintenance at ``marks`` (symbol) and ``indexes`` (asset)."""
+    actual = Fraction(0)
+    equity = Fraction(0)
+    maintenance = Fraction(0)
+    worths: dict[str, Fraction] = {}
+    notionals: list[tuple[Fraction, tuple[Fraction, ...]]] = []
+    for book in account.books:
+        rule = account.rules[book.asset]
+        index = indexes[book.asset]
+        balance = (
+            Fraction(book.margin_balance)
+            - Fraction(book.margin_loan)
+            + Fraction(book.wallet_balance)
+        )
+        required = Fraction(0)
+        for position in book.positions:
+            mark = marks[position.contract.symbol]
+            balance += position_pnl(position, mark)
+            notional = position_notional(position, mark)
+            required += tiered(position.contract.brackets, notional)
+            notionals.append((notional, _caps(position.contract.brackets)))
+        worth = balance * index
+        worths[book.asset] = worth
+        actual += worth
+        equity += collateral_value(rule, worth) - Fraction(book.open_loss) * index
+        maintenance += required * index * (1 + Fraction(rule.ask_buffer))
+        if book.margin_loan:
+            table = account.loan_tiers[book.asset]
+            loan_value = Fraction(book.margin_loan) * index
+            maintenance += tiered(table, loan_value)
+            notionals.append((loan_value, _caps(table)))
+    return State(actual, equity, maintenance, worths, notionals)
