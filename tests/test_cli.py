@@ -769,8 +769,8 @@ class TestErrors:
                 "leverage must be between 1 and 125",
             ),
             (
-                "futures short --size 1 --entry-price 1 --leverage 1 --symbol DOGEUSDT",
-                "invalid choice: 'DOGEUSDT'",
+                "futures short --size 1 --entry-price 1 --leverage 1 --symbol NOSUCHUSDT",
+                "--symbol must be one of BTCUSDT, ETHUSDT, BTCUSD_PERP or a symbol of",
             ),
             (
                 "target long --entry-price 1 --leverage 2 --stop-loss a%",
