@@ -68,9 +68,8 @@ class Table:
 
     key: str
     title: str
-    columns: tuple[tuple[str, str], ...]  # (JSON key, header)
+    columns: tuple[tuple[str, str, int | None], ...]  # (JSON key, header, display places)
     cells: tuple[tuple[Value, ...], ...]
-    places: int | None = None  # figures shown as given, or rounded to ``places``
 
 
 @attrs.frozen
@@ -132,7 +131,7 @@ def to_json(report: Report) -> str:
     document: dict[str, object] = {"command": report.command}
     for section in report.sections:
         if isinstance(section, Table):
-            keys = [key for key, _ in section.columns]
+            keys = [key for key, _, _ in section.columns]
             document[section.key] = [
                 dict(zip(keys, map(_json_value, cells), strict=True)) for cells in section.cells
             ]
@@ -224,11 +223,15 @@ def to_text(report: Report, *, exact_figures: bool) -> str:
 
 def _table(table: Table, *, exact_figures: bool) -> list[str]:
     """A table's lines: headers, then one line per row; text left, figures right-aligned."""
+    places = [p for _, _, p in table.columns]
     shown = [
-        [display(cell, table.places, exact_figures=exact_figures) for cell in cells]
+        [
+            display(cell, p, exact_figures=exact_figures)
+            for cell, p in zip(cells, places, strict=True)
+        ]
         for cells in table.cells
     ]
-    headers = [header for _, header in table.columns]
+    headers = [header for _, header, _ in table.columns]
     widths = [max([len(h)] + [len(r[i]) for r in shown]) for i, h in enumerate(headers)]
     left = [
         all(isinstance(cells[i], str | None) for cells in table.cells) for i in range(len(headers))
