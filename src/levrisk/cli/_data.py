@@ -47,6 +47,11 @@ class Data:
     source: str
 
     @property
+    def iso_date(self) -> str | None:
+        """The date as ISO-8601 text (``None`` when undated)."""
+        return None if self.date is None else self.date.isoformat()
+
+    @property
     def line(self) -> str:
         """``Binance brackets of 2024-10-24: <source>`` (no date: ``... from <source>``)."""
         if self.date is None:

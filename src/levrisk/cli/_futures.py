@@ -64,10 +64,9 @@ def data_row(market: _data.Market) -> Row:
 
 def provenance(market: _data.Market) -> dict[str, Any]:
     """The report's ``data`` and ``warnings``: the table's date and source, and its age."""
-    date = market.data.date
     warning = market.data.warning(_data.today())
     return {
-        "data": ((market.data.line, date and date.isoformat()),),
+        "data": ((market.data.line, market.data.iso_date),),
         "warnings": () if warning is None else (warning,),
     }
 

@@ -182,7 +182,7 @@ def run(args: argparse.Namespace) -> Report:
         f"agree ({_render.rules('rule-rounding')})",
         sections=tuple(sections),
         notes=_notes(outcome),
-        data=tuple((d.line, d.date and d.date.isoformat()) for d in outcome.data),
+        data=tuple((d.line, d.iso_date) for d in outcome.data),
         warnings=warnings,
     )
 
@@ -192,4 +192,3 @@ def _notes(outcome: Outcome) -> tuple[str, ...]:
     if outcome.results:
         return ("agrees: levrisk's reported figure equals the exchange's at its precision",)
     return ("the payload holds no open position levrisk could reconcile",)
-

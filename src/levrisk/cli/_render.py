@@ -160,10 +160,10 @@ def display(
         return "none"
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, bool):
+        value = "yes" if value else "no"
     if isinstance(value, str):
         return value
-    if isinstance(value, bool):
-        return "yes" if value else "no"
     if isinstance(value, int):
         return f"{value:,}"
     digits = len(value.as_tuple().digits) + max(value.adjusted(), 0) + (places or 0) + 4

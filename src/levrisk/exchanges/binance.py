@@ -699,14 +699,16 @@ def usdm_preset(symbol: str) -> ContractPreset:
     """
     symbol = _payload.optional_text(symbol, "symbol") or ""
     if symbol not in USDM_SNAPSHOTS:
-        msg = f"symbol must be a symbol of USDM_SNAPSHOTS (Binance USDⓈ-M, 2024-10-24), got {symbol!r}"
+        msg = f"symbol must be one of USDM_SNAPSHOTS (Binance USDⓈ-M, 2024-10-24), got {symbol!r}"
         raise InvalidInputError(msg)
     snapshot = USDM_SNAPSHOTS[symbol]
     market = _USDM_SET._entry(symbol)["ccxt"]  # noqa: SLF001 - the set's own raw entry
     base, _, rest = str(market).partition("/")
     quote, _, settle = rest.partition(":")  # a delivery contract's settle ends "-241227"
     return ContractPreset(
-        contract=Contract(symbol=symbol, kind="linear", contract_size=1, brackets=snapshot.brackets),
+        contract=Contract(
+            symbol=symbol, kind="linear", contract_size=1, brackets=snapshot.brackets
+        ),
         snapshot=snapshot,
         rule=LIQUIDATION_RULE,
         price_unit=quote,
