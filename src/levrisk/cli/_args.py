@@ -214,7 +214,7 @@ def command(  # noqa: PLR0917 - the parts of a command's help, in the order help
     return parser
 
 
-def add_common(parser: argparse.ArgumentParser, venues: Mapping[str, Venue], what: str) -> None:
+def add_common(parser: argparse.ArgumentParser, venues: Mapping[str, object], what: str) -> None:
     """``--json``, ``--exact`` and ``--exchange`` (the venues that ship ``what``)."""
     out = parser.add_argument_group("output")
     out.add_argument("--json", action="store_true", help="print one JSON object (exact strings)")

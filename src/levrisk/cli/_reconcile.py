@@ -64,15 +64,7 @@ def add(commands: Any) -> None:  # noqa: ANN401 - argparse's private _SubParsers
         "(default: the shipped 2024-10-24 snapshots)",
     )
     p.add_argument("--fee-rate", metavar="RATE", help="taker fee rate (break-even price)")
-    out = p.add_argument_group("output")
-    out.add_argument("--json", action="store_true", help="print one JSON object (exact strings)")
-    out.add_argument("--exact", action="store_true", help="print exact, unrounded figures")
-    p.add_argument(
-        "--exchange",
-        choices=sorted(_VENUES),
-        default="binance",
-        help="the venue the payload comes from (default: %(default)s)",
-    )
+    _args.add_common(p, _VENUES, "the venue the payload comes from")
     p.set_defaults(handler=run)
 
 
