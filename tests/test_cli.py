@@ -16,7 +16,7 @@ import runpy
 import shlex
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, localcontext
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from levrisk import cli, futures, interest, margin, risk
-from levrisk.cli import _args, _render
+from levrisk.cli import _args, _data, _render
 from levrisk.exchanges import binance
 
 UTC = timezone.utc
@@ -769,8 +769,8 @@ class TestErrors:
                 "leverage must be between 1 and 125",
             ),
             (
-                "futures short --size 1 --entry-price 1 --leverage 1 --symbol DOGEUSDT",
-                "invalid choice: 'DOGEUSDT'",
+                "futures short --size 1 --entry-price 1 --leverage 1 --symbol NOSUCHUSDT",
+                "--symbol must be one of BTCUSDT, ETHUSDT, BTCUSD_PERP or a symbol of",
             ),
             (
                 "target long --entry-price 1 --leverage 2 --stop-loss a%",
@@ -828,7 +828,7 @@ class TestHelp:
         for command in ("interest", "margin", "futures", "target"):
             assert command in out
 
-    @pytest.mark.parametrize("command", ["interest", "margin", "futures", "target"])
+    @pytest.mark.parametrize("command", ["interest", "margin", "futures", "target", "reconcile"])
     def test_command_help(self, capsys: pytest.CaptureFixture[str], command: str) -> None:
         """Every command has its own help with an example."""
         code, out, _ = run(capsys, command, "--help")
@@ -1097,3 +1097,158 @@ def _parser_with(handler: object) -> Any:
         return parser
 
     return build
+
+
+USDM = binance.USDM_SNAPSHOTS
+
+
+class TestData:
+    """``--symbol``, ``--brackets FILE``, the data line and its age — rule-brackets."""
+
+    def test_any_usdm_symbol(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A 2024 symbol builds a linear contract over its verified snapshot."""
+        argv = ("futures", "long", "--symbol", "SOLUSDT", "--size", "10")
+        doc = run_json(capsys, *argv, "--entry-price", "150", "--leverage", "5")
+        position = futures.Position(
+            contract=binance.usdm_preset("SOLUSDT").contract,
+            side="long",
+            size=10,
+            entry_price=150,
+            leverage=5,
+        )
+        lp = futures.isolated_liquidation_price(position, margin=futures.initial_margin(position))
+        assert exact(doc["risk"]["liquidation_price"]) == lp
+        assert doc["position"]["snapshot_date"] == "2024-10-24"
+        assert doc["data"] == [
+            {
+                "source": f"Binance brackets of 2024-10-24: {USDM['SOLUSDT'].label}",
+                "date": "2024-10-24",
+            }
+        ]
+
+    @pytest.mark.parametrize(
+        ("on", "warned"),
+        [(date(2025, 1, 22), False), (date(2025, 1, 23), True)],
+        ids=["day-90", "day-91"],
+    )
+    def test_stale_after_ninety_days(
+        self,
+        capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch,
+        on: date,
+        warned: bool,
+    ) -> None:
+        """The warning appears when the data are more than 90 days old on the pinned day."""
+        monkeypatch.setattr(_data, "today", lambda: on)
+        argv = ("target", "long", "--symbol", "ETHUSDT_241227", "--entry-price", "2500")
+        doc = run_json(capsys, *argv, "--leverage", "10")
+        assert ("warnings" in doc) is warned
+        code, out, _ = run(capsys, *argv, "--leverage", "10")
+        assert code == 0
+        assert ("Warning: the Binance brackets of 2024-10-24 are 91 days old" in out) is warned
+        assert "Data: Binance brackets of 2024-10-24: Binance USDⓈ-M" in out
+
+    def test_today_is_the_utc_date(self) -> None:
+        """The one clock: today's date in UTC."""
+        assert _data.today() == datetime.now(UTC).date()
+
+    def test_unverified_preset_says_so(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """The default BTCUSDT preset names its 2022 transcription as unverified."""
+        code, out, _ = run(
+            capsys, "futures", "short", "--size", "1", "--entry-price", "1", "--leverage", "2"
+        )
+        assert code == 0
+        assert "Data: Binance brackets of 2022-01-01: UNVERIFIED transcription" in out
+
+    def test_binance_payload_file(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        """A saved leverageBracket list: the symbol's table, no date, the file named."""
+        payload = [
+            {
+                "symbol": "BTCUSDT",
+                "brackets": [
+                    {
+                        "bracket": 1,
+                        "initialLeverage": 20,
+                        "notionalFloor": 0,
+                        "notionalCap": 1e9,
+                        "maintMarginRatio": 0.01,
+                        "cum": 0,
+                    }
+                ],
+            }
+        ]
+        path = tmp_path / "leverageBracket.json"
+        path.write_text(json.dumps(payload), encoding="utf-8")
+        argv = ("futures", "short", "--size", "1", "--entry-price", "100", "--leverage", "10")
+        doc = run_json(capsys, *argv, "--brackets", str(path))
+        assert exact(doc["risk"]["maintenance_margin"]) == 1
+        assert doc["position"]["brackets_file"] == "leverageBracket.json"
+        assert doc["data"] == [
+            {
+                "source": f"Binance brackets from {path} (Binance leverageBracket payload)",
+                "date": None,
+            }
+        ]
+        assert "warnings" not in doc
+        _, out, _ = run(capsys, *argv, "--brackets", str(path))
+        assert row(out, "Binance brackets from") == "leverageBracket.json"
+
+    @pytest.mark.parametrize("shape", ["list", "dict-by-ccxt-name", "dict-by-symbol"])
+    def test_ccxt_tiers_file(
+        self, capsys: pytest.CaptureFixture[str], tmp_path: Path, shape: str
+    ) -> None:
+        """Tiers of ccxt: one market's list, or the dict by ccxt (or exchange) symbol."""
+        tiers = [
+            {
+                "tier": 1,
+                "currency": "USDT",
+                "minNotional": 0,
+                "maxNotional": 1e9,
+                "maintenanceMarginRate": 0.02,
+                "maxLeverage": 20,
+                "info": {},
+            }
+        ]
+        documents = {
+            "list": tiers,
+            "dict-by-ccxt-name": {"BTC/USDT:USDT-241227": tiers, "ETH/USDT:USDT": []},
+            "dict-by-symbol": {"BTCUSDT_241227": tiers},
+        }
+        path = tmp_path / "tiers.json"
+        path.write_text(json.dumps(documents[shape]), encoding="utf-8")
+        argv = (
+            "futures",
+            "short",
+            "--symbol",
+            "BTCUSDT_241227",
+            "--size",
+            "1",
+            "--entry-price",
+            "100",
+        )
+        doc = run_json(capsys, *argv, "--leverage", "10", "--brackets", str(path))
+        assert exact(doc["risk"]["maintenance_margin"]) == 2
+        assert doc["data"][0]["source"].endswith("(ccxt leverage tiers)")
+
+    def test_ccxt_name_of_a_perpetual(self) -> None:
+        """A perpetual's ccxt name has no expiry; an unknown symbol stays as given."""
+        assert _data._ccxt_name("BTCUSDT") == "BTC/USDT:USDT"
+        assert _data._ccxt_name("FOO") == "FOO"
+
+    @pytest.mark.parametrize(
+        ("text", "message"),
+        [(None, "--brackets cannot read"), ("{", "is not JSON"), ("[]", "")],
+        ids=["missing", "not-json", "empty"],
+    )
+    def test_bad_file(
+        self, capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str | None, message: str
+    ) -> None:
+        """An unreadable, invalid or empty file: one line, exit code 2."""
+        path = tmp_path / "brackets.json"
+        if text is not None:
+            path.write_text(text, encoding="utf-8")
+        argv = ("futures", "short", "--size", "1", "--entry-price", "100", "--leverage", "10")
+        code, _, err = run(capsys, *argv, "--brackets", str(path))
+        assert code == 2
+        assert err.startswith("levrisk: error: ")
+        assert message in err

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import binance
 
 _NAME = "binance_usdm_leverage_tiers_2024-10-24.json"
@@ -67,3 +68,30 @@ class TestUsdmSnapshots:
             for bracket, tier in zip(table.brackets, tiers, strict=True):
                 assert bracket.maintenance_amount == Decimal(tier["info"]["cum"])
                 assert bracket.cap == Decimal(tier["info"]["notionalCap"])
+
+
+class TestUsdmPreset:
+    """rule-venues: a USDⓈ-M symbol's linear contract over its 2024 snapshot."""
+
+    @pytest.mark.parametrize(
+        ("symbol", "units"),
+        [
+            ("SOLUSDT", ("USDT", "USDT", "SOL")),
+            ("ETHBTC", ("BTC", "BTC", "ETH")),
+            ("BTCUSDT_241227", ("USDT", "USDT", "BTC")),
+            ("1000PEPEUSDC", ("USDC", "USDC", "1000PEPE")),
+        ],
+        ids=["usdt", "coin-quoted", "delivery", "usdc"],
+    )
+    def test_units_from_the_market(self, symbol: str, units: tuple[str, str, str]) -> None:
+        """Price, margin and size units come from the stored ccxt market name."""
+        preset = binance.usdm_preset(symbol)
+        assert (preset.price_unit, preset.margin_unit, preset.size_unit) == units
+        assert preset.contract.kind == "linear"
+        assert preset.contract.contract_size == 1
+        assert preset.snapshot is binance.USDM_SNAPSHOTS[symbol]
+
+    def test_unknown_symbol(self) -> None:
+        """A symbol the snapshots do not hold is an error naming it."""
+        with pytest.raises(InvalidInputError, match="got 'BTCUSD_PERP'"):
+            binance.usdm_preset("BTCUSD_PERP")

@@ -9,7 +9,19 @@ from decimal import Decimal
 from typing_extensions import assert_type
 
 from levrisk.brackets import BracketTable
-from levrisk.exchanges import binance, bitget, bitmex, bybit, ccxt, gate, okx
+from levrisk.exchanges import (
+    FieldCheck,
+    Parsed,
+    Reconciliation,
+    RowError,
+    binance,
+    bitget,
+    bitmex,
+    bybit,
+    ccxt,
+    gate,
+    okx,
+)
 from levrisk.exchanges.snapshots import ContractPreset, Snapshot
 from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position
 from levrisk.margin import IsolatedTierTable, MarginThresholds
@@ -33,6 +45,19 @@ def check_binance(payload: object) -> None:
     assert_type(binance.CONTRACTS, Mapping[str, ContractPreset])
     assert_type(binance.CONTRACTS["BTCUSDT"].contract, Contract)
     assert_type(binance.CONTRACTS["BTCUSDT"].margin_unit, str)
+    assert_type(binance.usdm_preset("SOLUSDT"), ContractPreset)
+    assert_type(binance.USDM_SNAPSHOTS, Mapping[str, Snapshot])
+    assert_type(binance.USDM_SNAPSHOTS["BTCUSDT"].label, str)
+    report = binance.position_report_from_payload(payload, contracts={}, strict=True)
+    assert_type(report, Parsed)
+    assert_type(report.errors, tuple[RowError, ...])
+    result = binance.reconcile(report.rows[0], account=None, fee_rate="0.0005")
+    assert_type(result, Reconciliation)
+    assert_type(result.checks, tuple[FieldCheck, ...])
+    assert_type(result.agrees, bool)
+    assert_type(binance.reported_liquidation_price("1"), Decimal | None)
+    assert_type(binance.reported_unrealized_pnl("1"), Decimal)
+    assert_type(binance.cross_wallet_balance_from_payload(payload, asset=None), Decimal)
 
 
 def check_bybit(payload: object) -> None:

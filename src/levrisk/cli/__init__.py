@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from typing import IO, Final
 
 from levrisk import __version__
-from levrisk.cli import _futures, _interest, _margin, _target
+from levrisk.cli import _futures, _interest, _margin, _reconcile, _target
 from levrisk.cli._args import Exit, Parser, UsageError, wrap
 from levrisk.cli._render import to_json, to_text
 from levrisk.exceptions import LevriskError
@@ -78,7 +78,7 @@ def _parser() -> Parser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in (_interest, _margin, _futures, _target):
+    for command in (_interest, _margin, _futures, _target, _reconcile):
         command.add(commands)
     return parser
 

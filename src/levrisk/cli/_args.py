@@ -187,12 +187,6 @@ def counting(args: argparse.Namespace, venue: Venue) -> InterestCounting:
     return rule
 
 
-def contract(args: argparse.Namespace) -> tuple[Venue, ContractPreset]:
-    """The venue and the contract preset that ``--exchange`` and ``--symbol`` select."""
-    venue = FUTURES_VENUES[args.exchange]
-    return venue, venue.contracts[args.symbol]
-
-
 # --------------------------------------------------------------------------- options
 
 
@@ -220,7 +214,7 @@ def command(  # noqa: PLR0917 - the parts of a command's help, in the order help
     return parser
 
 
-def add_common(parser: argparse.ArgumentParser, venues: Mapping[str, Venue], what: str) -> None:
+def add_common(parser: argparse.ArgumentParser, venues: Mapping[str, object], what: str) -> None:
     """``--json``, ``--exact`` and ``--exchange`` (the venues that ship ``what``)."""
     out = parser.add_argument_group("output")
     out.add_argument("--json", action="store_true", help="print one JSON object (exact strings)")
@@ -253,16 +247,22 @@ def add_rates(parser: argparse.ArgumentParser, *, required: bool) -> None:
 
 
 def add_position(parser: argparse.ArgumentParser, *, size_default: str | None = None) -> None:
-    """A futures position: side, ``--symbol`` (a shipped preset), size, entry, leverage."""
+    """A futures position: side, ``--symbol``, ``--brackets``, size, entry, leverage."""
     presets = {s: p for venue in FUTURES_VENUES.values() for s, p in venue.contracts.items()}
     parser.add_argument("side", choices=SIDES, help="position side")
     parser.add_argument(
         "--symbol",
         default="BTCUSDT",
-        choices=sorted(presets),
         help="a contract with a shipped bracket snapshot: "
         + ", ".join(f"{s} ({p.contract.kind}, {p.size_unit})" for s, p in presets.items())
-        + " (default: %(default)s)",
+        + ", or any USDⓈ-M symbol of Binance's brackets of 2024-10-24 (linear, e.g. SOLUSDT)"
+        " (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--brackets",
+        metavar="FILE",
+        help="the symbol's table from a saved Binance leverageBracket response or ccxt "
+        "leverage tiers (JSON) instead of the shipped snapshot",
     )
     size_help = "size: base units (linear) or contracts (inverse)"
     if size_default is None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from levrisk import futures
-from levrisk.cli import _args, _render
+from levrisk.cli import _args, _data, _render
 from levrisk.cli._render import AMOUNT, PRICE, Report, Row, Section
 from levrisk.numbers import exact
 
@@ -22,7 +23,9 @@ _EPILOG = (
     "  levrisk futures long --size 0.02 --entry-price 50000 --leverage 2 "
     "--wallet-balance 500\n"
     "  levrisk futures short --symbol BTCUSD_PERP --size 10 --entry-price 60000 "
-    "--leverage 20"
+    "--leverage 20\n"
+    "  levrisk futures long --symbol SOLUSDT --size 10 --entry-price 150 --leverage 5 "
+    "--brackets leverageBracket.json"
 )
 
 
@@ -50,6 +53,24 @@ def position(args: argparse.Namespace, preset_contract: futures.Contract) -> fut
     )
 
 
+def data_row(market: _data.Market) -> Row:
+    """The row naming the table's date (a snapshot) or its file (``--brackets``)."""
+    if market.brackets_file is not None:
+        name = Path(market.brackets_file).name
+        return Row("brackets_file", f"{market.venue} brackets from", name)
+    assert market.data.date is not None  # noqa: S101 - a shipped snapshot is dated
+    return Row("snapshot_date", f"{market.venue} brackets of", market.data.date.isoformat())
+
+
+def provenance(market: _data.Market) -> dict[str, Any]:
+    """The report's ``data`` and ``warnings``: the table's date and source, and its age."""
+    warning = market.data.warning(_data.today())
+    return {
+        "data": ((market.data.line, market.data.iso_date),),
+        "warnings": () if warning is None else (warning,),
+    }
+
+
 def break_even(args: argparse.Namespace, pos: futures.Position, unit: str) -> tuple[Row, ...]:
     """The break-even row when a fee rate is given (none otherwise)."""
     if args.open_fee_rate is None and args.close_fee_rate is None:
@@ -65,7 +86,7 @@ def break_even(args: argparse.Namespace, pos: futures.Position, unit: str) -> tu
 @exact
 def run(args: argparse.Namespace) -> Report:
     """Compute the position's figures and build the report."""
-    venue, preset = _args.contract(args)
+    preset = _data.market(args)
     c = preset.contract
     price_unit, margin_unit = preset.price_unit, preset.margin_unit
     # Figures in the price's currency (quote-settled) show as money, coin ones as amounts.
@@ -92,7 +113,7 @@ def run(args: argparse.Namespace) -> Report:
     wallet_label = "cross wallet balance" if mode == "cross" else "isolated margin"
     rows = (
         Row("symbol", "contract", f"{c.symbol} ({c.kind})"),
-        Row("snapshot_date", f"{venue.name} brackets of", preset.snapshot.date.isoformat()),
+        data_row(preset),
         Row("size", "size", pos.size, preset.size_unit, None),
         Row("entry_price", "entry price", pos.entry_price, price_unit, None),
         Row("mark_price", "mark price", _args.number("--mark-price", mark), price_unit, None),
@@ -137,4 +158,5 @@ def run(args: argparse.Namespace) -> Report:
         title=f"Futures {pos.side}, {c.symbol}, {mode} margin ({_render.rules('rule-futures')})",
         sections=tuple(sections),
         notes=("margin ratio: MM / margin balance (Binance's convention), liquidation at 100%",),
+        **provenance(preset),
     )

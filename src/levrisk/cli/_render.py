@@ -63,13 +63,29 @@ class Section:
 
 
 @attrs.frozen
+class Table:
+    """A titled table: one header per column, rows of cells; ``key`` names it in the JSON."""
+
+    key: str
+    title: str
+    columns: tuple[tuple[str, str, int | None], ...]  # (JSON key, header, display places)
+    cells: tuple[tuple[Value, ...], ...]
+
+
+@attrs.frozen
 class Report:
-    """What a command prints: a title, its sections and notes."""
+    """What a command prints: a title, its sections, notes, data lines and warnings.
+
+    ``data`` names the dated data the figures used (date and source); ``warnings`` says
+    what the user should know about them (stale data). Both come last in the text.
+    """
 
     command: str
     title: str
-    sections: tuple[Section, ...]
+    sections: tuple[Section | Table, ...]
     notes: tuple[str, ...] = ()
+    data: tuple[tuple[str, Value], ...] = ()  # (line shown, JSON date), one per data set
+    warnings: tuple[str, ...] = ()
 
 
 def toward_entry(side: str) -> str:
@@ -114,8 +130,20 @@ def to_json(report: Report) -> str:
     """The report as one JSON object: exact decimals as strings, ``null`` for none."""
     document: dict[str, object] = {"command": report.command}
     for section in report.sections:
-        document[section.key] = {row.key: _json_value(row.value) for row in section.rows}
+        if isinstance(section, Table):
+            keys = [key for key, _, _ in section.columns]
+            document[section.key] = [
+                dict(zip(keys, map(_json_value, cells), strict=True)) for cells in section.cells
+            ]
+        else:
+            document[section.key] = {row.key: _json_value(row.value) for row in section.rows}
     document["notes"] = list(report.notes)
+    if report.data:
+        document["data"] = [
+            {"source": line, "date": _json_value(date)} for line, date in report.data
+        ]
+    if report.warnings:
+        document["warnings"] = list(report.warnings)
     return json.dumps(document, indent=2, ensure_ascii=False)
 
 
@@ -132,6 +160,8 @@ def display(
         return "none"
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, bool):
+        value = "yes" if value else "no"
     if isinstance(value, str):
         return value
     if isinstance(value, int):
@@ -157,8 +187,8 @@ def display(
 def to_text(report: Report, *, exact_figures: bool) -> str:
     """The report as aligned text: labels left, values right-aligned, then units."""
     lines = [report.title]
-    rows = [row for section in report.sections for row in section.rows]
-    label_width = max(len(row.label) for row in rows)
+    rows = [row for s in report.sections if isinstance(s, Section) for row in s.rows]
+    label_width = max((len(row.label) for row in rows), default=0)
     shown = {
         id(row): display(
             row.value,
@@ -169,9 +199,12 @@ def to_text(report: Report, *, exact_figures: bool) -> str:
         )
         for row in rows
     }
-    value_width = max(len(text) for text in shown.values())
+    value_width = max((len(text) for text in shown.values()), default=0)
     for section in report.sections:
         lines += ["", section.title]
+        if isinstance(section, Table):
+            lines += _table(section, exact_figures=exact_figures)
+            continue
         for row in section.rows:
             unit = "%" if row.percent else row.unit
             cell = shown[id(row)].rjust(value_width)
@@ -179,6 +212,36 @@ def to_text(report: Report, *, exact_figures: bool) -> str:
     if report.notes:
         lines.append("")
         lines += [f"Note: {note}" for note in report.notes]
+    if report.data or report.warnings:
+        lines.append("")
+        lines += [f"Data: {line}" for line, _ in report.data]
+        lines += [f"Warning: {warning}" for warning in report.warnings]
     if not exact_figures:
         lines += ["", "Figures are rounded for display; --exact or --json give exact values."]
     return "\n".join(lines)
+
+
+def _table(table: Table, *, exact_figures: bool) -> list[str]:
+    """A table's lines: headers, then one line per row; text left, figures right-aligned."""
+    places = [p for _, _, p in table.columns]
+    shown = [
+        [
+            display(cell, p, exact_figures=exact_figures)
+            for cell, p in zip(cells, places, strict=True)
+        ]
+        for cells in table.cells
+    ]
+    headers = [header for _, header, _ in table.columns]
+    widths = [max([len(h)] + [len(r[i]) for r in shown]) for i, h in enumerate(headers)]
+    left = [
+        all(isinstance(cells[i], str | None) for cells in table.cells) for i in range(len(headers))
+    ]
+
+    def line(texts: list[str]) -> str:
+        cells = [
+            t.ljust(w) if is_left else t.rjust(w)
+            for t, w, is_left in zip(texts, widths, left, strict=True)
+        ]
+        return ("  " + "  ".join(cells)).rstrip()
+
+    return [line(headers)] + [line(texts) for texts in shown]

@@ -6,8 +6,8 @@ import argparse
 from typing import Any
 
 from levrisk import futures
-from levrisk.cli import _args, _render
-from levrisk.cli._futures import break_even, position
+from levrisk.cli import _args, _data, _render
+from levrisk.cli._futures import break_even, data_row, position, provenance
 from levrisk.cli._render import PRICE, Report, Row, Section
 from levrisk.numbers import exact
 
@@ -38,7 +38,7 @@ def add(commands: Any) -> None:  # noqa: ANN401 - argparse's private _SubParsers
 @exact
 def run(args: argparse.Namespace) -> Report:
     """Solve the target prices and build the report."""
-    venue, preset = _args.contract(args)
+    preset = _data.market(args)
     c, price_unit = preset.contract, preset.price_unit
     pos = position(args, c)
     liquidation = futures.isolated_liquidation_price(
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> Report:
     )
     rows = [
         Row("symbol", "contract", f"{c.symbol} ({c.kind})"),
-        Row("snapshot_date", f"{venue.name} brackets of", preset.snapshot.date.isoformat()),
+        data_row(preset),
         Row("entry_price", "entry price", pos.entry_price, price_unit, None),
         Row("leverage", "leverage", pos.leverage, "x", None),
     ]
@@ -81,4 +81,5 @@ def run(args: argparse.Namespace) -> Report:
         f"({_render.rules('rule-futures-margin-pnl')})",
         sections=(Section("prices", "Prices", tuple(rows)),),
         notes=notes,
+        **provenance(preset),
     )

@@ -25,7 +25,7 @@ one of the strings below), tried in this order:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Final, Literal, TypeAlias
 
@@ -36,7 +36,7 @@ from levrisk._typing import one_of
 from levrisk.exchanges._payload import check, string
 from levrisk.numbers import exact
 
-__all__ = ["FieldCheck", "Reason", "Reconciliation", "compare"]
+__all__ = ["FieldCheck", "Figure", "Reason", "Reconciliation", "check_figures", "compare"]
 
 Reason: TypeAlias = Literal[
     "missing account-level input",
@@ -168,3 +168,42 @@ def _reason(
         margins = [c for c in related if c.field == "maintenance_margin"]
         return "stale tier table" if any(not c.agrees for c in margins) else "fee rate"
     return _FIELD_REASON.get(field, "mark vs last price")
+
+
+@attrs.frozen
+class Figure:
+    """One figure a venue's ``reconcile`` checks: the exchange's value and levrisk's.
+
+    ``compute`` gives levrisk's exact value and whether an account-level input was
+    missing; ``report`` turns an exact value into the exchange's form. A figure the
+    exchange does not report (``exchange`` is ``None``) is skipped unless ``always``
+    (a liquidation price that the exchange shows as 0 is still checked).
+    """
+
+    field: str
+    exchange: Decimal | None
+    compute: Callable[[], tuple[Decimal | None, bool]]
+    report: Callable[[Decimal], Decimal | None]
+    always: bool = False
+    tick: Decimal | None = None
+
+
+def check_figures(figures: Iterable[Figure]) -> tuple[FieldCheck, ...]:
+    """Compare each figure in order; a later figure sees the earlier checks (``related``)."""
+    checks: list[FieldCheck] = []
+    for figure in figures:
+        if figure.exchange is None and not figure.always:
+            continue
+        value, missing = figure.compute()
+        checks.append(
+            compare(
+                figure.field,
+                exact_value=value,
+                reported=None if value is None else figure.report(value),
+                exchange=figure.exchange,
+                tick=figure.tick,
+                missing=missing,
+                related=checks,
+            )
+        )
+    return tuple(checks)

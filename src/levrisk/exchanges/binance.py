@@ -89,7 +89,7 @@ from levrisk.exchanges._binance_portfolio import (
     reconcile_account,
 )
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
-from levrisk.exchanges._reconcile import FieldCheck, Reconciliation, compare
+from levrisk.exchanges._reconcile import Figure, Reconciliation, check_figures
 from levrisk.exchanges._rows import Parsed, collect
 from levrisk.exchanges.snapshots import ContractPreset, Snapshot, SnapshotSet, load
 from levrisk.futures import (
@@ -178,6 +178,7 @@ __all__ = [
     "reported_liquidation_price",
     "reported_unrealized_pnl",
     "scale_brackets",
+    "usdm_preset",
 ]
 
 NotionalCoef: TypeAlias = Literal["included", "apply"]
@@ -588,9 +589,9 @@ def _usdm_rows(entry: Json) -> Json:
     return {"brackets": [dict(zip(_USDM_COLUMNS, row, strict=True)) for row in rows]}  # type: ignore[call-overload]
 
 
-USDM_SNAPSHOTS: Mapping[str, Snapshot] = SnapshotSet(
-    "binance_usdm_2024-10-24.json", _parse_snapshot, _usdm_rows
-)
+_USDM_SET = SnapshotSet("binance_usdm_2024-10-24.json", _parse_snapshot, _usdm_rows)
+
+USDM_SNAPSHOTS: Mapping[str, Snapshot] = _USDM_SET
 """Binance USDⓈ-M brackets of 349 symbols as the API returned them on 2024-10-24 (verified).
 
 A read-only mapping symbol → :class:`~levrisk.exchanges.snapshots.Snapshot`
@@ -696,6 +697,54 @@ CONTRACTS: Mapping[str, ContractPreset] = MappingProxyType(
 )
 """Every contract with a shipped snapshot, by symbol: the contract, its snapshot, its rule
 and the units its figures are in (what the ``levrisk`` command shows)."""
+
+
+def usdm_preset(symbol: str) -> ContractPreset:
+    """The linear USDⓈ-M contract of ``symbol`` over its snapshot of :data:`USDM_SNAPSHOTS`.
+
+    Every USDⓈ-M contract is linear with a contract size of 1 (sizes in base units);
+    the units come from the market's ccxt name stored with the snapshot
+    (``"BTC/USDT:USDT"``: prices and margin in USDT, sizes in BTC).
+
+    Args:
+        symbol: a symbol of :data:`USDM_SNAPSHOTS` (``"SOLUSDT"``, ``"BTCUSDT_241227"``).
+
+    Returns:
+        The :class:`~levrisk.exchanges.snapshots.ContractPreset`, with
+        :data:`LIQUIDATION_RULE`.
+
+    Raises:
+        InvalidInputError: for a symbol the snapshots do not hold.
+
+    References:
+        Binance, "Contract Specifications" (USDⓈ-M: linear, quantity in base units);
+        :ref:`rule-venues` [published].
+
+    Examples:
+        >>> preset = usdm_preset("SOLUSDT")
+        >>> preset.contract.kind, preset.price_unit, preset.size_unit, preset.snapshot.verified
+        ('linear', 'USDT', 'SOL', True)
+
+    .. versionadded:: 0.2.0
+    """
+    symbol = _payload.optional_text(symbol, "symbol") or ""
+    if symbol not in USDM_SNAPSHOTS:
+        msg = f"symbol must be one of USDM_SNAPSHOTS (Binance USDⓈ-M, 2024-10-24), got {symbol!r}"
+        raise InvalidInputError(msg)
+    snapshot = USDM_SNAPSHOTS[symbol]
+    market = _USDM_SET._entry(symbol)["ccxt"]  # noqa: SLF001 - the set's own raw entry
+    base, _, rest = str(market).partition("/")
+    quote, _, settle = rest.partition(":")  # a delivery contract's settle ends "-241227"
+    return ContractPreset(
+        contract=Contract(
+            symbol=symbol, kind="linear", contract_size=1, brackets=snapshot.brackets
+        ),
+        snapshot=snapshot,
+        rule=LIQUIDATION_RULE,
+        price_unit=quote,
+        margin_unit=settle.partition("-")[0],
+        size_unit=base,
+    )
 
 
 # ---------------------------------------------------------------- positionRisk
@@ -1186,8 +1235,8 @@ def reported_unrealized_pnl(pnl: NumberLike) -> Decimal:
     return round_to_step(to_decimal(pnl, name="pnl"), _EIGHT, "down")
 
 
-def _shown(value: Decimal | None) -> Decimal | None:
-    return None if value is None else round_to_step(value, _EIGHT, "half_up")
+def _shown(value: Decimal) -> Decimal:
+    return round_to_step(value, _EIGHT, "half_up")
 
 
 @exact
@@ -1246,63 +1295,49 @@ def reconcile(
     """
     require(risk, PositionRisk, "risk")
     pos, mark = risk.position, risk.mark_price
-    checks: list[FieldCheck] = []
-    if risk.maintenance_margin is not None:
-        mm = futures_maintenance_margin(pos, mark_price=mark)
-        checks.append(
-            compare(
+    checks = check_figures(
+        (
+            Figure(
                 "maintenance_margin",
-                exact_value=mm,
-                reported=_shown(mm),
-                exchange=risk.maintenance_margin,
-            )
-        )
-    if risk.initial_margin is not None:
-        im = initial_margin(pos, basis="mark", mark_price=mark)
-        checks.append(
-            compare(
-                "initial_margin", exact_value=im, reported=_shown(im), exchange=risk.initial_margin
-            )
-        )
-    if risk.unrealized_pnl is not None:
-        pnl = unrealized_pnl(pos, mark_price=mark)
-        checks.append(
-            compare(
+                risk.maintenance_margin,
+                lambda: (futures_maintenance_margin(pos, mark_price=mark), False),
+                _shown,
+            ),
+            Figure(
+                "initial_margin",
+                risk.initial_margin,
+                lambda: (initial_margin(pos, basis="mark", mark_price=mark), False),
+                _shown,
+            ),
+            Figure(
                 "unrealized_pnl",
-                exact_value=pnl,
-                reported=reported_unrealized_pnl(pnl),
-                exchange=risk.unrealized_pnl,
-            )
-        )
-    if risk.break_even_price is not None:
-        be = (
-            None
-            if fee_rate is None
-            else break_even_price(pos, open_fee_rate=fee_rate, close_fee_rate=fee_rate)
-        )
-        checks.append(
-            compare(
+                risk.unrealized_pnl,
+                lambda: (unrealized_pnl(pos, mark_price=mark), False),
+                reported_unrealized_pnl,
+            ),
+            Figure(
                 "break_even_price",
-                exact_value=be,
-                reported=_shown(be),
-                exchange=risk.break_even_price,
-                missing=be is None,
-            )
-        )
-    lp, missing = _liquidation(risk, account)
-    checks.append(
-        compare(
-            "liquidation_price",
-            exact_value=lp,
-            reported=reported_liquidation_price(lp),
-            exchange=risk.liquidation_price,
-            missing=missing,
-            related=checks,
+                risk.break_even_price,
+                lambda: _break_even(pos, fee_rate),
+                _shown,
+            ),
+            Figure(
+                "liquidation_price",
+                risk.liquidation_price,
+                lambda: _liquidation(risk, account),
+                reported_liquidation_price,
+                always=True,
+            ),
         )
     )
-    return Reconciliation(
-        venue=VENUE, symbol=pos.contract.symbol, side=pos.side, checks=tuple(checks)
-    )
+    return Reconciliation(venue=VENUE, symbol=pos.contract.symbol, side=pos.side, checks=checks)
+
+
+def _break_even(pos: Position, fee_rate: NumberLike | None) -> tuple[Decimal | None, bool]:
+    """The break-even price with ``fee_rate`` to open and close (missing without it)."""
+    if fee_rate is None:
+        return None, True
+    return break_even_price(pos, open_fee_rate=fee_rate, close_fee_rate=fee_rate), False
 
 
 def _liquidation(risk: PositionRisk, account: CrossAccount | None) -> tuple[Decimal | None, bool]:
