@@ -141,7 +141,7 @@ class TestReport:
         assert report.coins["USDC"].accrued_interest == 0
 
     def test_ccxt_and_inner_shapes(self) -> None:
-        """ccxt's balance (``info``), the ``result`` and the account object read alike."""
+        """Ccxt's balance (``info``), the ``result`` and the account object read alike."""
         account = WALLET["result"]["list"][0]  # type: ignore[index]
         expected = bybit.uta_report_from_payload(WALLET)
         assert bybit.uta_report_from_payload({"info": WALLET, "USDT": {}}) == expected
@@ -180,7 +180,13 @@ class TestBooksAndPositions:
     def test_positions(self) -> None:
         """Buy is long, Sell short; empty slots are skipped; every shape reads alike."""
         rows = [
-            {"symbol": "BTCUSDT", "side": "Buy", "size": "1", "avgPrice": "20100", "leverage": "10"},
+            {
+                "symbol": "BTCUSDT",
+                "side": "Buy",
+                "size": "1",
+                "avgPrice": "20100",
+                "leverage": "10",
+            },
             {"symbol": "ETHUSDT", "side": "", "size": "0", "avgPrice": "0", "leverage": "10"},
         ]
         contracts = {"BTCUSDT": BTCUSDT}

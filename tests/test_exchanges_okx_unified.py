@@ -92,7 +92,7 @@ class TestBalanceReport:
         assert detail.dis_eq == Decimal("4991.542013297616")
 
     def test_shapes(self) -> None:
-        """ccxt's balance (``info``) and the one account object read alike."""
+        """Ccxt's balance (``info``) and the one account object read alike."""
         expected = okx.balance_report_from_payload(PUBLISHED)
         assert okx.balance_report_from_payload({"info": PUBLISHED, "USDT": {}}) == expected
         assert okx.balance_report_from_payload(PUBLISHED["data"][0]) == expected  # type: ignore[index]
