@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
@@ -104,26 +104,26 @@ class TestInterest:
 
     def test_constant_rate(self) -> None:
         """08:04 → 10:05 is charged at 08:05, 09:05 and 10:05."""
-        start = datetime(2024, 1, 1, 8, 4, tzinfo=UTC)
-        end = datetime(2024, 1, 1, 10, 5, tzinfo=UTC)
+        start = datetime(2024, 1, 1, 8, 4, tzinfo=timezone.utc)
+        end = datetime(2024, 1, 1, 10, 5, tzinfo=timezone.utc)
         assert bybit.uta_interest(1000, "0.0001", start, end) == Decimal("0.3")
 
     def test_schedule_moves_with_the_clock(self) -> None:
         """A rate in force from 09:05 applies to the 09:05 charge."""
         schedule = RateSchedule.from_pairs(
             [
-                (datetime(2024, 1, 1, tzinfo=UTC), "0.0001"),
-                (datetime(2024, 1, 1, 9, 5, tzinfo=UTC), "0.0002"),
+                (datetime(2024, 1, 1, tzinfo=timezone.utc), "0.0001"),
+                (datetime(2024, 1, 1, 9, 5, tzinfo=timezone.utc), "0.0002"),
             ]
         )
-        start = datetime(2024, 1, 1, 8, 30, tzinfo=UTC)
-        end = datetime(2024, 1, 1, 9, 30, tzinfo=UTC)
+        start = datetime(2024, 1, 1, 8, 30, tzinfo=timezone.utc)
+        end = datetime(2024, 1, 1, 9, 30, tzinfo=timezone.utc)
         assert bybit.uta_interest(1000, schedule, start, end) == Decimal("0.2")
 
     def test_refuses(self) -> None:
         """Times must be datetimes."""
         with pytest.raises(InvalidInputError, match="borrowed_at"):
-            bybit.uta_interest(1, "0.1", "2024", datetime(2024, 1, 1, tzinfo=UTC))  # type: ignore[arg-type]
+            bybit.uta_interest(1, "0.1", "2024", datetime(2024, 1, 1, tzinfo=timezone.utc))  # type: ignore[arg-type]
 
 
 class TestReport:

@@ -45,18 +45,19 @@ PUBLISHED = {
     "msg": "",
 }
 
+CROSS: dict[str, str] = {
+    "instId": "BTC-USDT-SWAP",
+    "mgnMode": "cross",
+    "posSide": "net",
+    "pos": "10",
+    "avgPx": "60000",
+    "lever": "10",
+    "ccy": "USDT",
+}
 POSITIONS = {
     "code": "0",
     "data": [
-        {
-            "instId": "BTC-USDT-SWAP",
-            "mgnMode": "cross",
-            "posSide": "net",
-            "pos": "10",
-            "avgPx": "60000",
-            "lever": "10",
-            "ccy": "USDT",
-        },
+        CROSS,
         {
             "instId": "BTC-USDT-SWAP",
             "mgnMode": "isolated",
@@ -87,7 +88,7 @@ class TestBalanceReport:
         report = okx.balance_report_from_payload(PUBLISHED)
         assert report.total_eq == Decimal("55837.43556134779")
         assert report.adj_eq == Decimal("55415.624719833286")
-        assert (report.imr, report.mmr, report.mgn_ratio) == (0, 0, None)
+        assert (report.imr, report.mmr, report.mgn_ratio) == (Decimal(0), Decimal(0), None)
         detail = report.details["USDT"]
         assert detail.dis_eq == Decimal("4991.542013297616")
 
@@ -95,7 +96,7 @@ class TestBalanceReport:
         """Ccxt's balance (``info``) and the one account object read alike."""
         expected = okx.balance_report_from_payload(PUBLISHED)
         assert okx.balance_report_from_payload({"info": PUBLISHED, "USDT": {}}) == expected
-        assert okx.balance_report_from_payload(PUBLISHED["data"][0]) == expected  # type: ignore[index]
+        assert okx.balance_report_from_payload(PUBLISHED["data"][0]) == expected
 
     def test_refuses(self) -> None:
         """Not exactly one account, or a missing field, raises naming the path."""
@@ -133,8 +134,12 @@ class TestBooksAndPositions:
             POSITIONS["data"], contracts={"BTC-USDT-SWAP": SWAP}
         )
         [position] = held["USDT"]
-        assert (position.side, position.size, position.leverage) == ("long", 10, 10)
-        rows = [{**POSITIONS["data"][0], "posSide": "short", "pos": "2"}]  # type: ignore[index, dict-item]
+        assert (position.side, position.size, position.leverage) == (
+            "long",
+            Decimal(10),
+            Decimal(10),
+        )
+        rows = [{**CROSS, "posSide": "short", "pos": "2"}]
         [short] = okx.multi_currency_positions_from_payload(
             rows, contracts={"BTC-USDT-SWAP": SWAP}
         )["USDT"]
@@ -151,7 +156,7 @@ class TestBooksAndPositions:
     )
     def test_positions_refuse(self, change: dict[str, str], contracts: object, match: str) -> None:
         """An unknown posSide, an instrument without a contract or bad contracts raise."""
-        row = {**POSITIONS["data"][0], **change}  # type: ignore[index, dict-item]
+        row = {**CROSS, **change}
         with pytest.raises(InvalidInputError, match=match):
             okx.multi_currency_positions_from_payload([row], contracts=contracts)  # type: ignore[arg-type]
 
