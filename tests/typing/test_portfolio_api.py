@@ -81,3 +81,17 @@ reconciliation = reconcile_account(figures, multi_assets_report_from_payload({})
 assert_type(reconciliation, AccountReconciliation)
 assert_type(reconciliation["equity"], AccountCheck)
 assert_type(reconciliation.agrees, bool)
+
+
+def check_unified_accounts(account: PortfolioAccount, figures: AccountFigures) -> None:
+    """Bybit UTA and OKX multi-currency names keep their documented types."""
+    from levrisk.exchanges import bybit, okx
+    from levrisk.portfolio import asset_equity
+
+    assert_type(figures.initial_margin_ratio, Decimal | None)
+    assert_type(asset_equity(account, mark_prices={}), FrozenMap)
+    assert_type(bybit.auto_borrowed("-1.5"), Decimal)
+    assert_type(bybit.uta_report_from_payload({}), bybit.UtaWalletReport)
+    assert_type(bybit.reconcile_uta(figures, bybit.uta_report_from_payload({})).agrees, bool)
+    assert_type(okx.balance_report_from_payload({}), okx.OkxBalanceReport)
+    assert_type(okx.reconcile_balance(figures, okx.balance_report_from_payload({})).agrees, bool)
