@@ -130,7 +130,7 @@ def uta_interest(
 
     — Bybit's hourly payment ``borrowing × hourly rate`` at each charge instant, the rate
     the one in force then. Counted as levrisk's ``"clock_hour"`` rule on the clock moved
-    back by :data:`UTA_INTEREST_OFFSET`.
+    back by ``UTA_INTEREST_OFFSET``.
 
     Args:
         principal: the amount borrowed (≥ 0), constant over the period.
