@@ -46,7 +46,8 @@ def _ratio(_instance: object, attribute: attrs.Attribute[Any], value: Decimal) -
 
 
 def _tier_ratio(_instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
-    if not 0 <= value <= 1:
+    non_negative(_instance, attribute, value)
+    if value > 1:
         msg = f"{attribute.name} must be a ratio in [0, 1], got {value!r}"
         raise InvalidInputError(msg)
 
