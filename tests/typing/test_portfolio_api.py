@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing_extensions import assert_type
 
 from levrisk._fields import FrozenMap
+from levrisk.exchanges import bybit, okx
 from levrisk.exchanges.binance import (
     PORTFOLIO_MARGIN_THRESHOLDS,
     AccountCheck,
@@ -32,6 +33,7 @@ from levrisk.portfolio import (
     account_figures,
     account_status,
     ask_rate,
+    asset_equity,
     asset_liquidation_price,
     bid_rate,
     liquidation_move,
@@ -81,3 +83,14 @@ reconciliation = reconcile_account(figures, multi_assets_report_from_payload({})
 assert_type(reconciliation, AccountReconciliation)
 assert_type(reconciliation["equity"], AccountCheck)
 assert_type(reconciliation.agrees, bool)
+
+
+def check_unified_accounts(account: PortfolioAccount, figures: AccountFigures) -> None:
+    """Bybit UTA and OKX multi-currency names keep their documented types."""
+    assert_type(figures.initial_margin_ratio, Decimal | None)
+    assert_type(asset_equity(account, mark_prices={}), FrozenMap)
+    assert_type(bybit.auto_borrowed("-1.5"), Decimal)
+    assert_type(bybit.uta_report_from_payload({}), bybit.UtaWalletReport)
+    assert_type(bybit.reconcile_uta(figures, bybit.uta_report_from_payload({})).agrees, bool)
+    assert_type(okx.balance_report_from_payload({}), okx.OkxBalanceReport)
+    assert_type(okx.reconcile_balance(figures, okx.balance_report_from_payload({})).agrees, bool)

@@ -44,6 +44,18 @@ from levrisk._typing import choice, one_of
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
+from levrisk.exchanges._bybit_unified import (
+    UTA_INTEREST_OFFSET,
+    UTA_THRESHOLDS,
+    UtaCoin,
+    UtaWalletReport,
+    auto_borrowed,
+    reconcile_uta,
+    uta_books_from_payload,
+    uta_interest,
+    uta_positions_from_payload,
+    uta_report_from_payload,
+)
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
 from levrisk.exchanges._rules import with_fee
 from levrisk.futures import (
@@ -60,15 +72,25 @@ __all__ = [
     "CLASSIC_RULE",
     "INTEREST_COUNTING",
     "UNIFIED_RULE",
+    "UTA_INTEREST_OFFSET",
+    "UTA_THRESHOLDS",
     "VENUE",
     "RateUnits",
     "RiskLimits",
+    "UtaCoin",
+    "UtaWalletReport",
+    "auto_borrowed",
     "classic_rule",
     "fee_to_close",
     "liquidation_rule",
+    "reconcile_uta",
     "reported_inverse_pnl",
     "risk_limits_from_payload",
     "unified_margin",
+    "uta_books_from_payload",
+    "uta_interest",
+    "uta_positions_from_payload",
+    "uta_report_from_payload",
 ]
 
 VENUE: Final = "Bybit"

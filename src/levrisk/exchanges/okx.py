@@ -37,6 +37,15 @@ from levrisk._typing import Side, choice, side_sign
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import BracketError, InvalidInputError
 from levrisk.exchanges import _payload
+from levrisk.exchanges._okx_unified import (
+    MULTI_CURRENCY_THRESHOLDS,
+    OkxBalanceDetail,
+    OkxBalanceReport,
+    balance_report_from_payload,
+    multi_currency_books_from_payload,
+    multi_currency_positions_from_payload,
+    reconcile_balance,
+)
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
 from levrisk.exchanges._rules import with_fee
 from levrisk.futures import LiquidationRule
@@ -46,10 +55,17 @@ from levrisk.numbers import NumberLike, exact, to_decimal
 __all__ = [
     "INTEREST_COUNTING",
     "LIQUIDATION_RATIO",
+    "MULTI_CURRENCY_THRESHOLDS",
     "VENUE",
+    "OkxBalanceDetail",
+    "OkxBalanceReport",
+    "balance_report_from_payload",
     "equity_to_maintenance_ratio",
     "liquidation_rule",
+    "multi_currency_books_from_payload",
+    "multi_currency_positions_from_payload",
     "position_tiers_from_payload",
+    "reconcile_balance",
     "reported_liquidation_price",
 ]
 

@@ -24,7 +24,7 @@ from typing import TypeAlias
 
 from levrisk._typing import publish
 from levrisk.portfolio import _model
-from levrisk.portfolio._figures import account_figures, account_status
+from levrisk.portfolio._figures import account_figures, account_status, asset_equity
 from levrisk.portfolio._liquidation import (
     asset_liquidation_price,
     liquidation_move,
@@ -52,6 +52,7 @@ __all__ = [
     "account_figures",
     "account_status",
     "ask_rate",
+    "asset_equity",
     "asset_liquidation_price",
     "bid_rate",
     "liquidation_move",

@@ -28,6 +28,10 @@ _LOAN_QUOTE = "valuation-currency"
 """The quote of the one-loan margin accounts built for ``pro_initial_margin`` (never an asset)."""
 
 
+def _no_mark(symbol: str, mark_prices: Mapping[str, NumberLike]) -> str:
+    return f"mark_prices must hold a mark price for {symbol!r}, got {sorted(mark_prices)!r}"
+
+
 def prices_of(
     account: PortfolioAccount,
     mark_prices: Mapping[str, NumberLike],
@@ -36,7 +40,7 @@ def prices_of(
     """The checked mark price of every symbol and index price of every asset of ``account``."""
 
     def no_mark(symbol: str) -> str:
-        return f"mark_prices must hold a mark price for {symbol!r}, got {sorted(mark_prices)!r}"
+        return _no_mark(symbol, mark_prices)
 
     def no_index(asset: str) -> str:
         return f"index_prices must hold an index price for {asset!r}, got {sorted(index_prices)!r}"
@@ -203,3 +207,73 @@ def account_status(uni_mmr: NumberLike | None, thresholds: PortfolioThresholds) 
     if ratio <= bands.margin_call:
         return "MARGIN_CALL"
     return "NORMAL"
+
+
+@exact
+def asset_equity(account: PortfolioAccount, *, mark_prices: Mapping[str, NumberLike]) -> FrozenMap:
+    r"""Each asset's equity in its own unit: what is held less what is owed, with PnL.
+
+    .. math::
+
+        e_a = B_a - D_a + W_a + \sum_{i \in a} PnL_i(MP_i)
+
+    A negative ``e_a`` is what a unified account borrows automatically (Bybit's
+    ``|min(0, equity)|``, OKX's liability from negative equity).
+
+    Args:
+        account: the :class:`PortfolioAccount`.
+        mark_prices: the mark price of every symbol the account holds.
+
+    Returns:
+        Asset → ``e_a`` (a :class:`~levrisk._fields.FrozenMap`, in book order).
+
+    Raises:
+        InvalidInputError: for a bad account or a missing or non-positive mark price.
+
+    References:
+        Bybit, "Borrowing, Interest and Repayment (Unified Trading Account)"
+        (:ref:`rule-bybit-uta`); OKX, "Multi-currency margin mode: cross margin trading"
+        (:ref:`rule-okx-multi-currency`) [published].
+
+    Examples:
+        Bybit's example: 50 USDT and 100 USDC, an unrealised loss of 100 USDT on a USDT
+        perpetual (here a long of 1 BTC from 20,100 to 20,000):
+
+        >>> from levrisk.brackets import BracketTable
+        >>> from levrisk.futures import Contract, Position
+        >>> table = BracketTable.from_rates(
+        ...     caps=[10**6], maintenance_rates=["0.005"], max_leverages=[100]
+        ... )
+        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> long = Position(contract=btc, side="long", size=1, entry_price=20_100, leverage=10)
+        >>> account = PortfolioAccount(
+        ...     books=[
+        ...         AssetBook(asset="USDT", wallet_balance=50, positions=[long]),
+        ...         AssetBook(asset="USDC", wallet_balance=100),
+        ...     ],
+        ...     collaterals=[Collateral(asset="USDT"), Collateral(asset="USDC")],
+        ... )
+        >>> dict(asset_equity(account, mark_prices={"BTCUSDT": 20_000}))
+        {'USDT': Decimal('-50'), 'USDC': Decimal('100')}
+
+    .. versionadded:: 0.3.0
+    """
+    account = require(account, PortfolioAccount, "account")
+
+    def no_mark(symbol: str) -> str:
+        return _no_mark(symbol, mark_prices)
+
+    marks = price_map(
+        mark_prices, account.symbols, argument="mark_prices", of="symbol", missing=no_mark
+    )
+    equities: dict[str, Decimal] = {}
+    for book in account.books:
+        balance = (
+            Fraction(book.margin_balance)
+            - Fraction(book.margin_loan)
+            + Fraction(book.wallet_balance)
+        )
+        for position in book.positions:
+            balance += _engine.position_pnl(position, Fraction(marks[position.contract.symbol]))
+        equities[book.asset] = _algebra.decimal(balance)
+    return FrozenMap(equities)

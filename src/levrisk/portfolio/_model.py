@@ -45,12 +45,20 @@ def _ratio(_instance: object, attribute: attrs.Attribute[Any], value: Decimal) -
         raise InvalidInputError(msg)
 
 
+def _tier_ratio(_instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
+    non_negative(_instance, attribute, value)
+    if value > 1:
+        msg = f"{attribute.name} must be a ratio in [0, 1], got {value!r}"
+        raise InvalidInputError(msg)
+
+
 @attrs.frozen(kw_only=True)
 class CollateralTier:
     """One tier of a tiered collateral ratio: the slice of value up to ``cap`` at ``ratio``.
 
     Args:
-        ratio: the collateral (value) ratio of the slice, in (0, 1].
+        ratio: the collateral (value) ratio of the slice, in [0, 1] (Bybit's and OKX's
+            last tiers count at 0: value above them is no collateral).
         cap: the top of the slice, in the valuation currency (> 0); ``None`` for the last,
             unbounded tier.
 
@@ -61,7 +69,7 @@ class CollateralTier:
     .. versionadded:: 0.2.0
     """
 
-    ratio: Decimal = attrs.field(converter=number, validator=_ratio)
+    ratio: Decimal = attrs.field(converter=number, validator=_tier_ratio)
     cap: Decimal | None = attrs.field(default=None, converter=optional_number, validator=positive)
 
 
@@ -461,3 +469,12 @@ class AccountFigures:
     uni_mmr: Decimal | None
     asset_available: FrozenMap
     max_withdrawable: FrozenMap
+
+    @property
+    @exact
+    def initial_margin_ratio(self) -> Decimal | None:
+        """``initial_margin / equity`` (Bybit's ``accountIMRate``; ``None`` when ``E ≤ 0``).
+
+        .. versionadded:: 0.3.0
+        """
+        return self.initial_margin / self.equity if self.equity > 0 else None

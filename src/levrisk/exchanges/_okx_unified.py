@@ -1,0 +1,411 @@
+r"""OKX's multi-currency and portfolio margin accounts: thresholds, parsers, reconciliation.
+
+Private: :mod:`levrisk.exchanges.okx` re-exports every public name. The mechanics live
+in :mod:`levrisk.portfolio` (:ref:`rule-okx-multi-currency`,
+:ref:`rule-okx-portfolio-margin`): an OKX multi-currency account is a
+:class:`~levrisk.portfolio.PortfolioAccount` whose collateral rules carry OKX's (tiered)
+discount rates and no buffers; its cross positions sit in the book of their margin
+currency, a currency's negative equity is its liability.
+
+Figures, in USD (OKX, "Multi-currency margin mode: cross margin trading"; OKX API v5,
+"Get balance"): ``adjEq`` is ``AccountFigures.equity``, ``imr`` and ``mmr`` are
+``initial_margin`` and ``maintenance_margin``, ``mgnRatio = adjEq / mmr`` is
+``AccountFigures.uni_mmr`` — OKX's ratio points the way uniMMR does (higher is safer) and
+liquidation starts at 100 %.
+
+Payloads: ``GET /api/v5/account/balance`` and ``GET /api/v5/account/positions``,
+passed in decoded (the caller does the I/O), or ccxt's balance structure for OKX (its
+``info`` holds the same response).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Final
+
+import attrs
+
+from levrisk._fields import require
+from levrisk.exceptions import InvalidInputError
+from levrisk.exchanges import _payload
+from levrisk.exchanges._binance_portfolio import AccountReconciliation, _check, _grouped
+from levrisk.exchanges._payload import Json
+from levrisk.futures import Contract, Position
+from levrisk.numbers import exact
+from levrisk.portfolio import AccountFigures, AssetBook, PortfolioThresholds
+
+__all__ = [
+    "MULTI_CURRENCY_THRESHOLDS",
+    "OkxBalanceDetail",
+    "OkxBalanceReport",
+    "balance_report_from_payload",
+    "multi_currency_books_from_payload",
+    "multi_currency_positions_from_payload",
+    "reconcile_balance",
+]
+
+MULTI_CURRENCY_THRESHOLDS: Final = PortfolioThresholds(liquidation=1, reduce_only=1, margin_call=1)
+"""OKX multi-currency and portfolio margin: liquidation when ``mgnRatio = adjEq / mmr``
+reaches 100 % or less (no earlier band is published as a number).
+
+Source: OKX API v5, "Get balance" (``mgnRatio``, ``mmr``); OKX, "Multi-currency margin mode:
+cross margin trading"; :ref:`rule-okx-multi-currency` [published]."""
+
+
+def _account(payload: Json) -> tuple[Mapping[str, Json], str]:
+    """The one account object of a balance response (raw, ``data`` or ccxt's)."""
+    obj = _payload.as_mapping(payload, where="payload")
+    where = "payload"
+    if "info" in obj:
+        obj, where = _payload.as_mapping(obj["info"], where=f"{where}.info"), f"{where}.info"
+    if "data" not in obj:
+        return obj, where
+    rows = _payload.objects(_payload.field(obj, "data", where=where), where=f"{where}.data")
+    if len(rows) != 1:
+        msg = f"{where}.data must hold one account, got {len(rows)}"
+        raise InvalidInputError(msg)
+    return rows[0][1], rows[0][0]
+
+
+def _details(obj: Mapping[str, Json], where: str) -> list[tuple[str, Mapping[str, Json]]]:
+    return _payload.objects(_payload.field(obj, "details", where=where), where=f"{where}.details")
+
+
+def _zero(obj: Mapping[str, Json], key: str, where: str) -> Decimal:
+    """A number that OKX may leave empty (``""``: 0)."""
+    value = _payload.optional_number(obj, key, where=where)
+    return Decimal(0) if value is None else value
+
+
+@attrs.frozen(kw_only=True)
+class OkxBalanceDetail:
+    """One currency of ``GET /api/v5/account/balance``, as OKX reports it.
+
+    Attributes:
+        ccy: the currency.
+        eq: ``eq``, the currency's equity.
+        cash_bal: ``cashBal``.
+        upl: ``upl`` (0 when empty).
+        liab: ``liab`` (0 when empty).
+        interest: ``interest``, accrued (0 when empty).
+        dis_eq: ``disEq``, the discounted equity in USD (``None`` when empty).
+        eq_usd: ``eqUsd`` (``None`` when empty).
+
+    .. versionadded:: 0.3.0
+    """
+
+    ccy: str
+    eq: Decimal
+    cash_bal: Decimal
+    upl: Decimal
+    liab: Decimal
+    interest: Decimal
+    dis_eq: Decimal | None
+    eq_usd: Decimal | None
+
+
+@attrs.frozen(kw_only=True)
+class OkxBalanceReport:
+    """What ``GET /api/v5/account/balance`` reports (USD; ``None`` where OKX sends ``""``).
+
+    Attributes:
+        total_eq: ``totalEq``.
+        adj_eq: ``adjEq``.
+        imr: ``imr``.
+        mmr: ``mmr``.
+        mgn_ratio: ``mgnRatio`` (empty when nothing is required).
+        details: currency → :class:`OkxBalanceDetail`.
+
+    .. versionadded:: 0.3.0
+    """
+
+    total_eq: Decimal
+    adj_eq: Decimal | None
+    imr: Decimal | None
+    mmr: Decimal | None
+    mgn_ratio: Decimal | None
+    details: Mapping[str, OkxBalanceDetail] = attrs.field(hash=False)
+
+
+def balance_report_from_payload(payload: Json) -> OkxBalanceReport:
+    """Read ``GET /api/v5/account/balance`` (the response, one account, or ccxt's balance).
+
+    Args:
+        payload: the decoded JSON.
+
+    Returns:
+        An :class:`OkxBalanceReport`.
+
+    Raises:
+        InvalidInputError: a missing field, a wrong type or not exactly one account,
+            naming its path.
+
+    References:
+        OKX API v5, "Get balance"; :ref:`rule-okx-multi-currency`.
+
+    Examples:
+        OKX's own response example (fields levrisk does not read left out):
+
+        >>> report = balance_report_from_payload(
+        ...     {
+        ...         "code": "0",
+        ...         "data": [
+        ...             {
+        ...                 "adjEq": "55415.624719833286",
+        ...                 "imr": "0",
+        ...                 "mmr": "0",
+        ...                 "mgnRatio": "",
+        ...                 "totalEq": "55837.43556134779",
+        ...                 "details": [
+        ...                     {
+        ...                         "ccy": "USDT",
+        ...                         "eq": "4992.890093622894",
+        ...                         "cashBal": "4850.435693622894",
+        ...                         "upl": "-7.545600000000006",
+        ...                         "liab": "0",
+        ...                         "interest": "0",
+        ...                         "disEq": "4991.542013297616",
+        ...                         "eqUsd": "4991.542013297616",
+        ...                     }
+        ...                 ],
+        ...             }
+        ...         ],
+        ...         "msg": "",
+        ...     }
+        ... )
+        >>> report.adj_eq, report.mgn_ratio, report.details["USDT"].upl
+        (Decimal('55415.624719833286'), None, Decimal('-7.545600000000006'))
+
+    .. versionadded:: 0.3.0
+    """
+    obj, where = _account(payload)
+    details: dict[str, OkxBalanceDetail] = {}
+    for at, row in _details(obj, where):
+        ccy = _payload.text(row, "ccy", where=at)
+        details[ccy] = OkxBalanceDetail(
+            ccy=ccy,
+            eq=_payload.number(row, "eq", where=at),
+            cash_bal=_payload.number(row, "cashBal", where=at),
+            upl=_zero(row, "upl", at),
+            liab=_zero(row, "liab", at),
+            interest=_zero(row, "interest", at),
+            dis_eq=_payload.optional_number(row, "disEq", where=at),
+            eq_usd=_payload.optional_number(row, "eqUsd", where=at),
+        )
+
+    def optional(key: str) -> Decimal | None:
+        return _payload.optional_number(obj, key, where=where)
+
+    return OkxBalanceReport(
+        total_eq=_payload.number(obj, "totalEq", where=where),
+        adj_eq=optional("adjEq"),
+        imr=optional("imr"),
+        mmr=optional("mmr"),
+        mgn_ratio=optional("mgnRatio"),
+        details=MappingProxyType(details),
+    )
+
+
+@exact
+def multi_currency_books_from_payload(
+    payload: Json, *, positions: Mapping[str, Iterable[Position]] | None = None
+) -> tuple[AssetBook, ...]:
+    """The asset books of an OKX multi-currency account from ``GET /api/v5/account/balance``.
+
+    Per currency: ``cashBal − interest`` is the wallet, so the book's equity is OKX's
+    ``eq`` (``Balance + Floating PnL − Accrued interest``) once the cross positions' PnL
+    is added; a negative equity is the currency's liability. Currencies with nothing in
+    them and no positions are left out.
+
+    Args:
+        payload: the decoded JSON (as :func:`balance_report_from_payload` accepts it).
+        positions: currency → the cross positions margined in it (for example from
+            :func:`multi_currency_positions_from_payload`).
+
+    Returns:
+        The :class:`~levrisk.portfolio.AssetBook` values, in payload order.
+
+    Raises:
+        InvalidInputError: a missing field or a wrong type, naming its path.
+
+    References:
+        OKX, "Multi-currency margin mode: cross margin trading"; OKX API v5, "Get
+        balance"; :ref:`rule-okx-multi-currency`.
+
+    Examples:
+        >>> books = multi_currency_books_from_payload(
+        ...     {
+        ...         "totalEq": "0",
+        ...         "details": [
+        ...             {"ccy": "USDT", "eq": "-50", "cashBal": "-49", "interest": "1"},
+        ...             {"ccy": "BTC", "eq": "0", "cashBal": "0", "interest": ""},
+        ...         ],
+        ...     }
+        ... )
+        >>> [(book.asset, book.wallet_balance) for book in books]
+        [('USDT', Decimal('-50'))]
+
+    .. versionadded:: 0.3.0
+    """
+    grouped = _grouped({} if positions is None else positions)
+    obj, where = _account(payload)
+    books: list[AssetBook] = []
+    for at, row in _details(obj, where):
+        ccy = _payload.text(row, "ccy", where=at)
+        wallet = _payload.number(row, "cashBal", where=at) - _zero(row, "interest", at)
+        held = grouped.get(ccy, ())
+        if wallet or held:
+            books.append(AssetBook(asset=ccy, wallet_balance=wallet, positions=held))
+    return tuple(books)
+
+
+def multi_currency_positions_from_payload(
+    payload: Json, *, contracts: Mapping[str, Contract]
+) -> dict[str, tuple[Position, ...]]:
+    """The cross positions of ``GET /api/v5/account/positions``, by margin currency.
+
+    Reads ``instId``, ``mgnMode`` (isolated positions are left out: they are not part of
+    the cross account), ``posSide`` (``"long"``/``"short"``, or ``"net"`` with the sign
+    of ``pos``), ``pos`` (contracts), ``avgPx``, ``lever`` and ``ccy``.
+
+    Args:
+        payload: the decoded JSON (the response or its ``data`` list).
+        contracts: ``instId`` → its :class:`~levrisk.futures.Contract`, with
+            ``contract_size`` OKX's ``ctVal``.
+
+    Returns:
+        Margin currency → its cross positions, in payload order.
+
+    Raises:
+        InvalidInputError: a missing field, a wrong type, an unknown ``posSide`` or an
+            instrument without a contract, naming its path.
+
+    References:
+        OKX API v5, "Get positions"; :ref:`rule-okx-multi-currency`.
+
+    Examples:
+        >>> from levrisk.brackets import BracketTable
+        >>> table = BracketTable.from_rates(
+        ...     caps=[10**7], maintenance_rates=["0.004"], max_leverages=[100]
+        ... )
+        >>> swap = Contract(
+        ...     symbol="BTC-USDT-SWAP", kind="linear", brackets=table, contract_size="0.01"
+        ... )
+        >>> held = multi_currency_positions_from_payload(
+        ...     {
+        ...         "code": "0",
+        ...         "data": [
+        ...             {
+        ...                 "instId": "BTC-USDT-SWAP",
+        ...                 "mgnMode": "cross",
+        ...                 "posSide": "net",
+        ...                 "pos": "-3",
+        ...                 "avgPx": "60000",
+        ...                 "lever": "10",
+        ...                 "ccy": "USDT",
+        ...             }
+        ...         ],
+        ...     },
+        ...     contracts={"BTC-USDT-SWAP": swap},
+        ... )
+        >>> [(p.side, p.size) for p in held["USDT"]]
+        [('short', Decimal('3'))]
+
+    .. versionadded:: 0.3.0
+    """
+    raw: object = contracts
+    if not isinstance(raw, Mapping):
+        msg = f"contracts must be a mapping of instId to Contract, got {contracts!r}"
+        raise InvalidInputError(msg)
+    obj: Json = payload
+    where = "payload"
+    if isinstance(obj, Mapping):
+        obj, where = _payload.field(obj, "data", where=where), f"{where}.data"
+    result: dict[str, list[Position]] = {}
+    for at, row in _payload.objects(obj, where=where):
+        size = _payload.number(row, "pos", where=at)
+        if not size or _payload.text(row, "mgnMode", where=at) != "cross":
+            continue
+        inst = _payload.text(row, "instId", where=at)
+        pos_side = _payload.text(row, "posSide", where=at)
+        if pos_side not in ("long", "short", "net"):
+            msg = f"{at}.posSide must be 'long', 'short' or 'net', got {pos_side!r}"
+            raise InvalidInputError(msg)
+        if inst not in contracts:
+            msg = f"{at}.instId {inst!r} has no contract in contracts {sorted(contracts)!r}"
+            raise InvalidInputError(msg)
+        long = pos_side == "long" or (pos_side == "net" and size > 0)
+        position = Position(
+            contract=require(contracts[inst], Contract, f"contracts[{inst!r}]"),
+            side="long" if long else "short",
+            size=abs(size),
+            entry_price=_payload.number(row, "avgPx", where=at),
+            leverage=_payload.number(row, "lever", where=at),
+        )
+        result.setdefault(_payload.text(row, "ccy", where=at), []).append(position)
+    return {ccy: tuple(group) for ccy, group in result.items()}
+
+
+@exact
+def reconcile_balance(figures: AccountFigures, report: OkxBalanceReport) -> AccountReconciliation:
+    """Compare levrisk's account figures with what OKX reports, figure by figure.
+
+    Checks, named by OKX's fields, each left out when OKX reports it empty: ``mgnRatio``
+    (``uni_mmr``), ``adjEq`` (``equity``), ``imr`` (``initial_margin``) and ``mmr``
+    (``maintenance_margin``). A figure agrees when levrisk's exact value lies within one
+    unit of OKX's last digit. In portfolio margin mode OKX's ``mmr`` comes from its
+    stress scenarios, which levrisk does not model: compare ``adjEq`` there.
+
+    Args:
+        figures: levrisk's :class:`~levrisk.portfolio.AccountFigures`.
+        report: the :class:`OkxBalanceReport` of the same account at the same prices.
+
+    Returns:
+        An ``AccountReconciliation`` (``binance.AccountReconciliation``; index it by name).
+
+    Raises:
+        InvalidInputError: for arguments of the wrong type.
+
+    References:
+        OKX API v5, "Get balance"; :ref:`rule-okx-multi-currency`; :ref:`rule-rounding`.
+
+    Examples:
+        >>> from levrisk._fields import FrozenMap
+        >>> from levrisk.portfolio import AccountFigures
+        >>> figures = AccountFigures(
+        ...     unit="USD",
+        ...     actual_equity=Decimal("1000"),
+        ...     equity=Decimal("990"),
+        ...     maintenance_margin=Decimal("9.9"),
+        ...     initial_margin=Decimal("99"),
+        ...     available=Decimal("891"),
+        ...     margin_ratio=Decimal("0.01"),
+        ...     uni_mmr=Decimal("100"),
+        ...     asset_available=FrozenMap({}),
+        ...     max_withdrawable=FrozenMap({}),
+        ... )
+        >>> report = OkxBalanceReport(
+        ...     total_eq=Decimal("1000"),
+        ...     adj_eq=Decimal("990.0"),
+        ...     imr=Decimal("99"),
+        ...     mmr=Decimal("9.9"),
+        ...     mgn_ratio=Decimal("100.00"),
+        ...     details={},
+        ... )
+        >>> reconcile_balance(figures, report).agrees
+        True
+
+    .. versionadded:: 0.3.0
+    """
+    figures = require(figures, AccountFigures, "figures")
+    report = require(report, OkxBalanceReport, "report")
+    pairs = (
+        ("mgnRatio", figures.uni_mmr, report.mgn_ratio),
+        ("adjEq", figures.equity, report.adj_eq),
+        ("imr", figures.initial_margin, report.imr),
+        ("mmr", figures.maintenance_margin, report.mmr),
+    )
+    checks = [_check(name, ours, theirs) for name, ours, theirs in pairs if theirs is not None]
+    return AccountReconciliation(checks=tuple(checks))

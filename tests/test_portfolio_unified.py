@@ -1,0 +1,203 @@
+"""Tests for levrisk.portfolio on Bybit UTA and OKX multi-currency data: properties and helpers."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import assume, given
+
+from levrisk.brackets import BracketTable
+from levrisk.exceptions import AlreadyLiquidatedError, InvalidInputError
+from levrisk.exchanges import bybit, okx
+from levrisk.futures import (
+    Contract,
+    CrossAccount,
+    Position,
+    Side,
+    cross_liquidation_price,
+    cross_margin_ratio,
+)
+from levrisk.portfolio import (
+    AssetBook,
+    Collateral,
+    CollateralTier,
+    PortfolioAccount,
+    account_figures,
+    asset_equity,
+    symbol_liquidation_price,
+)
+from strategies import bracket_tables, decimals, sides
+
+FLAT = BracketTable.from_rates(caps=[10**7], maintenance_rates=["0.005"], max_leverages=[100])
+BTCUSDT = Contract(symbol="BTCUSDT", kind="linear", brackets=FLAT)
+# Bybit's published illustration of tiered collateral value ratios for BTC (by quantity:
+# 0.98 up to 10 BTC, 0.95 to 20, ..., 0 above 50), here at a BTC index of 50,000 USD.
+BTC_TIERS = Collateral(
+    asset="BTC",
+    tiers=[
+        CollateralTier(ratio="0.98", cap=500_000),
+        CollateralTier(ratio="0.95", cap=1_000_000),
+        CollateralTier(ratio="0.9", cap=1_500_000),
+        CollateralTier(ratio="0.85", cap=2_000_000),
+        CollateralTier(ratio="0.8", cap=2_500_000),
+        CollateralTier(ratio=0),
+    ],
+)
+
+
+class TestTiers:
+    """rule-bybit-uta: tiered collateral value ratios, the last tier at 0."""
+
+    def test_zero_tier(self) -> None:
+        """Value above the last cap counts at 0; a ratio above 1 is refused."""
+        account = PortfolioAccount(
+            books=[AssetBook(asset="BTC", wallet_balance=60)], collaterals=[BTC_TIERS]
+        )
+        figures = account_figures(account, mark_prices={}, index_prices={"BTC": 50_000})
+        expected = 500_000 * Decimal("0.98") + 500_000 * (
+            Decimal("0.95") + Decimal("0.9") + Decimal("0.85") + Decimal("0.8")
+        )
+        assert figures.equity == expected
+        assert figures.actual_equity == 3_000_000
+        with pytest.raises(InvalidInputError, match=r"\[0, 1\]"):
+            CollateralTier(ratio="1.1")
+
+
+class TestAssetEquity:
+    """rule-bybit-uta: a coin's equity, the base of automatic borrowing."""
+
+    def test_published_borrowing(self) -> None:
+        """50 USDT and 100 USDC with a 100 USDT loss: USDT equity −50, 50 USDT borrowed."""
+        long = Position(contract=BTCUSDT, side="long", size="0.1", entry_price=21_000, leverage=10)
+        account = PortfolioAccount(
+            books=[
+                AssetBook(asset="USDT", wallet_balance=50, positions=[long]),
+                AssetBook(asset="USDC", wallet_balance=100, margin_balance=1, margin_loan=1),
+            ],
+            collaterals=[Collateral(asset="USDT"), Collateral(asset="USDC")],
+            loan_tiers={"USDC": FLAT},
+        )
+        equity = asset_equity(account, mark_prices={"BTCUSDT": 20_000})
+        assert dict(equity) == {"USDT": Decimal(-50), "USDC": Decimal(100)}
+        assert bybit.auto_borrowed(equity["USDT"]) == 50
+
+    def test_refuses(self) -> None:
+        """A missing mark or a non-account raises."""
+        long = Position(contract=BTCUSDT, side="long", size=1, entry_price=1, leverage=1)
+        account = PortfolioAccount(
+            books=[AssetBook(asset="USDT", positions=[long])],
+            collaterals=[Collateral(asset="USDT")],
+        )
+        with pytest.raises(InvalidInputError, match="BTCUSDT"):
+            asset_equity(account, mark_prices={})
+        with pytest.raises(InvalidInputError, match="account"):
+            asset_equity(object(), mark_prices={})  # type: ignore[arg-type]
+
+
+class TestOneAssetIsCross:
+    """rule-bybit-uta, rule-okx-multi-currency: one collateral at rate 1 is the cross account."""
+
+    @given(
+        table=bracket_tables(max_brackets=4),
+        size=decimals("0.001", "5", places=3),
+        entry=decimals("1000", "100000", places=2),
+        mark=decimals("1000", "100000", places=2),
+        wallet=decimals("0", "100000", places=2),
+        side=sides,
+    )
+    def test_ratio_and_price(
+        self,
+        *,
+        table: BracketTable,
+        size: Decimal,
+        entry: Decimal,
+        mark: Decimal,
+        wallet: Decimal,
+        side: Side,
+    ) -> None:
+        """AccountMMRate is the cross margin ratio; the venues' level gives the cross price."""
+        contract = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        assume(size * entry <= table.max_cap)
+        position = Position(contract=contract, side=side, size=size, entry_price=entry, leverage=1)
+        account = PortfolioAccount(
+            books=[AssetBook(asset="USDT", wallet_balance=wallet, positions=[position])],
+            collaterals=[Collateral(asset="USDT", tiers=[CollateralTier(ratio=1)])],
+        )
+        cross = CrossAccount(wallet_balance=wallet, positions=[position])
+        marks = {"BTCUSDT": mark}
+        figures = account_figures(account, mark_prices=marks, index_prices={"USDT": 1})
+        assert figures.margin_ratio == cross_margin_ratio(cross, mark_prices=marks)
+        expected = cross_liquidation_price(cross, "BTCUSDT", mark_prices=marks)
+        for level in (bybit.UTA_THRESHOLDS.liquidation, okx.MULTI_CURRENCY_THRESHOLDS.liquidation):
+            try:
+                price = symbol_liquidation_price(
+                    account,
+                    "BTCUSDT",
+                    mark_prices=marks,
+                    index_prices={"USDT": 1},
+                    liquidation_level=level,
+                )
+            except AlreadyLiquidatedError:
+                assert figures.margin_ratio is None or figures.margin_ratio >= 1
+                continue
+            assert price == expected
+
+
+class TestMonotonicRatio:
+    """rule-okx-multi-currency: mgnRatio never rises as the mark moves against the account."""
+
+    @given(
+        low=decimals("1000", "100000", places=2),
+        high=decimals("1000", "100000", places=2),
+        held=decimals("0", "0.5", places=4),
+        side=sides,
+    )
+    def test_move_against(self, low: Decimal, high: Decimal, held: Decimal, side: Side) -> None:
+        """Against a long the mark falls, against a short it rises (collateral below notional)."""
+        low, high = min(low, high), max(low, high)
+        position = Position(contract=BTCUSDT, side=side, size=1, entry_price=30_000, leverage=10)
+        account = PortfolioAccount(
+            books=[
+                AssetBook(asset="USDT", wallet_balance=1000, positions=[position]),
+                AssetBook(asset="BTC", wallet_balance=held),
+            ],
+            collaterals=[Collateral(asset="USDT"), BTC_TIERS],
+        )
+        indexes = {"USDT": 1, "BTC": 50_000}
+        at_low = account_figures(account, mark_prices={"BTCUSDT": low}, index_prices=indexes)
+        at_high = account_figures(account, mark_prices={"BTCUSDT": high}, index_prices=indexes)
+        assert at_low.uni_mmr is not None
+        assert at_high.uni_mmr is not None
+        if side == "long":
+            assert at_low.uni_mmr <= at_high.uni_mmr
+        else:
+            assert at_high.uni_mmr <= at_low.uni_mmr
+
+
+class TestLiquidationPoint:
+    """rule-okx-multi-currency: at the returned price mgnRatio = adjEq / mmr is exactly 1."""
+
+    def test_level_reached(self) -> None:
+        """A BTC-collateral account short BTCUSDT: the price brings adjEq / mmr to 100 %."""
+        short = Position(contract=BTCUSDT, side="short", size=2, entry_price=50_000, leverage=10)
+        account = PortfolioAccount(
+            books=[
+                AssetBook(asset="USDT", wallet_balance=0, positions=[short]),
+                AssetBook(asset="BTC", wallet_balance="0.5"),
+            ],
+            collaterals=[Collateral(asset="USDT"), BTC_TIERS],
+        )
+        indexes = {"USDT": 1, "BTC": 50_000}
+        price = symbol_liquidation_price(
+            account,
+            "BTCUSDT",
+            mark_prices={"BTCUSDT": 50_000},
+            index_prices=indexes,
+            liquidation_level=okx.MULTI_CURRENCY_THRESHOLDS.liquidation,
+        )
+        assert price is not None
+        figures = account_figures(account, mark_prices={"BTCUSDT": price}, index_prices=indexes)
+        assert figures.uni_mmr is not None
+        assert abs(figures.uni_mmr - 1) < Decimal("1e-40")
+        assert figures.initial_margin_ratio is not None
