@@ -538,10 +538,12 @@ class TestKernelSource:
                 np.ones(7),
                 symbol,
                 inverse,
+                False,  # maintenance at mark
+                0.0,  # no close fee at mark
+                0.0,  # nor at the bankruptcy price
                 edges,
                 rates,
                 amounts,
-                arrays.counts,
                 out,
             )
             assert bad == 2
@@ -584,6 +586,9 @@ class TestKernelSource:
             margin,
             cs,
             inverse,
+            False,  # maintenance at mark
+            0.0,  # no close fee at mark
+            0.0,  # nor at the bankruptcy price
             edges[0, 0],
             edges[0, 1],
             rates[0],

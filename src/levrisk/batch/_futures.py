@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import math
-from typing import Any, Literal, TypeAlias
+from typing import Any, Final, Literal, TypeAlias
 
 import array_api_compat
+import attrs
 
 from levrisk.batch import _kernel
-from levrisk.batch._brackets import BracketArrays, TableArrays, check_brackets
+from levrisk.batch._brackets import BracketArrays, check_brackets
 from levrisk.batch._common import (
     Array,
     as_float,
@@ -20,9 +22,10 @@ from levrisk.batch._common import (
     quiet,
     where,
 )
+from levrisk.batch._dask import lazy
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
-from levrisk.futures import ContractKind
+from levrisk.futures import ContractKind, LiquidationRule
 
 Engine: TypeAlias = Literal["auto", "numba", "array_api"]
 """Which implementation computes the isolated liquidation price.
@@ -33,6 +36,9 @@ takes the portable path.
 """
 
 _ENGINES = ("auto", "numba", "array_api")
+
+_BINANCE: Final = LiquidationRule()
+"""The default rule: maintenance at mark, no close fee (Binance USDⓈ-M and COIN-M)."""
 
 
 def _positive(xp: Any, x: Array, *, name: str) -> None:  # noqa: ANN401
@@ -154,6 +160,7 @@ def _prepare(
     return shape, dict(zip(converted, flat, strict=True))
 
 
+@lazy
 @quiet
 def notional(
     *,
@@ -216,13 +223,14 @@ def _maintenance(
     tables: BracketArrays,
     sym: Array | None,
 ) -> Array:
-    arrays = tables.arrays(xp, array_api_compat.device(value))
+    arrays = tables.cached_arrays(xp, array_api_compat.device(value))
     index = _lookup(xp, arrays.caps, value, sym)
     rate = _gather(xp, arrays.rates, index, sym)
     amount = _gather(xp, arrays.amounts, index, sym)
     return value * rate - amount
 
 
+@lazy
 @quiet
 def maintenance_margin(
     *,
@@ -296,6 +304,7 @@ def _upnl(a: dict[str, Array], kind: ContractKind) -> Array:
     return a["side"] * units * (1.0 / a["entry_price"] - 1.0 / a["mark_price"])
 
 
+@lazy
 @quiet
 def unrealized_pnl(
     *,
@@ -358,6 +367,7 @@ def unrealized_pnl(
     return xp.reshape(_upnl(a, contract), shape)
 
 
+@lazy
 @quiet
 def margin_ratio(
     *,
@@ -443,25 +453,16 @@ def margin_ratio(
     return xp.reshape(where(xp, alive, ratio, xp.nan), shape)
 
 
-def _liquidation_target(
-    xp: Any,  # noqa: ANN401
-    a: dict[str, Array],
-    kind: ContractKind,
-) -> tuple[Array, Array, Array]:
-    """``(units, plus, target)``: the solve variable's side and right-hand side.
+def _entry_terms(a: dict[str, Array], kind: ContractKind) -> tuple[Array, Array, Array]:
+    """``(units, entry notional, σ)`` of each row: σ = +1 for a linear long or an inverse short.
 
-    ``plus`` rows solve ``n − MM(n) = T`` (linear long, inverse short), the others
-    ``n + MM(n) = T`` (linear short, inverse long), with ``T = n_entry ∓ margin``.
+    The ``σ = +1`` rows solve ``n − MM(n) = T``, the others ``n + MM(n) = T``, with
+    ``T = n_entry − σ·margin`` (the bankruptcy notional).
     """
     units = a["size"] * a["contract_size"]
     if kind == "inverse":
-        entry_notional = units / a["entry_price"]
-        plus = a["side"] < 0
-    else:
-        entry_notional = units * a["entry_price"]
-        plus = a["side"] > 0
-    target = xp.where(plus, entry_notional - a["margin"], entry_notional + a["margin"])
-    return units, plus, target
+        return units, units / a["entry_price"], -a["side"]
+    return units, units * a["entry_price"], a["side"]
 
 
 def _price_from_notional(
@@ -479,6 +480,41 @@ def _price_from_notional(
 _LIQUIDATION_ARGS = ("side", "size", "entry_price", "margin", "contract_size")
 
 
+@attrs.frozen
+class _Terms:
+    """A :class:`~levrisk.futures.LiquidationRule` as the batch solve's float terms.
+
+    ``fee_mark`` is the close fee rate at mark (0 unless ``close_fee="mark"``),
+    ``fee_bankrupt`` the one at the bankruptcy price (0 unless ``"bankruptcy"``).
+    """
+
+    entry_basis: bool
+    fee_mark: float
+    fee_bankrupt: float
+
+
+def _terms(rule: object, tables: BracketArrays) -> _Terms:
+    """Validate ``rule`` for the batch solve and return its terms."""
+    if not isinstance(rule, LiquidationRule):
+        msg = f"rule must be a LiquidationRule, got {rule!r}"
+        raise InvalidInputError(msg)
+    fee = float(rule.fee_rate)
+    terms = _Terms(
+        entry_basis=rule.maintenance_basis == "entry",
+        fee_mark=fee if rule.close_fee == "mark" else 0.0,
+        fee_bankrupt=fee if rule.close_fee == "bankruptcy" else 0.0,
+    )
+    highest = max(max(row) for row in tables.rates)
+    if not terms.entry_basis and highest + terms.fee_mark + terms.fee_bankrupt >= 1:
+        msg = (
+            "the batch solve needs every maintenance rate plus rule.fee_rate below 1, "
+            f"got {highest!r} + {fee!r}"
+        )
+        raise InvalidInputError(msg)
+    return terms
+
+
+@lazy
 @quiet
 def isolated_liquidation_price(
     *,
@@ -490,6 +526,7 @@ def isolated_liquidation_price(
     kind: ContractKind = "linear",
     contract_size: Array | float = 1.0,
     symbol: Array | None = None,
+    rule: LiquidationRule = _BINANCE,
     engine: Engine = "auto",
     out: Array | None = None,
 ) -> Array:
@@ -529,6 +566,9 @@ def isolated_liquidation_price(
         kind: ``"linear"`` or ``"inverse"`` for the whole call.
         contract_size: base (linear, default 1) or quote (inverse) units per contract.
         symbol: with a stacked ``brackets``, the integer table index of each row.
+        rule: the venue's :class:`~levrisk.futures.LiquidationRule` (default Binance):
+            maintenance at mark or at entry, close fee none, at mark or at the
+            bankruptcy price (Bybit, Gate, OKX, Bitget, BitMEX; :ref:`rule-venues`).
         engine: ``"auto"``, ``"numba"`` or ``"array_api"`` (see :data:`Engine`).
         out: optionally, a float64 array of the result's shape and namespace to write
             the prices into (and return), so that a caller evaluating every tick reuses
@@ -579,12 +619,13 @@ def isolated_liquidation_price(
     if not isinstance(chosen, str) or chosen not in _ENGINES:
         msg = f"engine must be one of {list(_ENGINES)}, got {engine!r}"
         raise InvalidInputError(msg)
+    terms = _terms(rule, tables)
     raw = dict(
         zip(_LIQUIDATION_ARGS, (side, size, entry_price, margin, contract_size), strict=True)
     )
     xp = namespace(*raw.values(), symbol, out)
     if engine != "array_api":
-        qualified, fast = _fast(xp, raw, symbol, tables, contract, out=out)
+        qualified, fast = _fast(xp, raw, symbol, tables, contract, terms, out=out)
         if fast is not None:
             return fast
         if engine == "numba" and not qualified:
@@ -596,16 +637,27 @@ def isolated_liquidation_price(
     shape, a = _prepare(xp, raw, margins=("margin",), side=True)
     _check_out(xp, out, shape)
     sym = _symbol(xp, symbol, tables, shape)
-    arrays = tables.arrays(xp, array_api_compat.device(a["size"]))
+    device = array_api_compat.device(a["size"])
+    low, high = _thresholds(xp, tables, terms, device)
+    arrays = tables.cached_arrays(xp, device)
+    solve = functools.partial(
+        _liquidation,
+        xp,
+        low=low,
+        high=high,
+        rates=arrays.rates,
+        amounts=arrays.amounts,
+        kind=contract,
+        terms=terms,
+    )
     rows = a["size"].shape[0]
     if rows is None or rows <= _CHUNK:
-        result = _liquidation(xp, a, sym, arrays, contract)
+        result = solve(a, sym)
     else:
         parts = []
         for start in range(0, rows, _CHUNK):  # blocks of rows keep temporaries in cache
             part = {key: value[start : start + _CHUNK] for key, value in a.items()}
-            chunk = None if sym is None else sym[start : start + _CHUNK]
-            parts.append(_liquidation(xp, part, chunk, arrays, contract))
+            parts.append(solve(part, None if sym is None else sym[start : start + _CHUNK]))
         result = xp.concat(parts)
     if out is None:
         return xp.reshape(result, shape)
@@ -615,6 +667,26 @@ def isolated_liquidation_price(
         msg = f"out must be a writable array, got {type(out).__name__}: {error}"
         raise InvalidInputError(msg) from error
     return out
+
+
+def _thresholds(
+    xp: Any,  # noqa: ANN401
+    tables: BracketArrays,
+    terms: _Terms,
+    device: Any,  # noqa: ANN401
+) -> tuple[Array, Array]:
+    """``(low, high)``: the bracket thresholds of the σ = −1 and σ = +1 rows, as arrays."""
+    if not terms.entry_basis and terms.fee_mark == 0:
+        arrays = tables.cached_arrays(xp, device)
+        return arrays.edges_plus, arrays.edges_minus
+    if terms.entry_basis:
+        caps = tables.cached_arrays(xp, device).caps
+        return caps, caps
+    high, low = tables.thresholds(entry_basis=False, fee_mark=terms.fee_mark)
+    return (
+        xp.asarray(low, dtype=xp.float64, device=device),
+        xp.asarray(high, dtype=xp.float64, device=device),
+    )
 
 
 def _check_out(xp: Any, out: object, shape: tuple[int, ...]) -> None:  # noqa: ANN401
@@ -644,19 +716,42 @@ def _liquidation(
     xp: Any,  # noqa: ANN401
     a: dict[str, Array],
     sym: Array | None,
-    arrays: TableArrays,
+    *,
+    low: Array,
+    high: Array,
+    rates: Array,
+    amounts: Array,
     kind: ContractKind,
+    terms: _Terms,
 ) -> Array:
-    """The array-API solve over 1-D rows."""
-    units, plus, target = _liquidation_target(xp, a, kind)
-    index = xp.where(
-        plus,
-        _lookup(xp, arrays.edges_minus, target, sym),
-        _lookup(xp, arrays.edges_plus, target, sym),
-    )
-    rate = _gather(xp, arrays.rates, index, sym)
-    amount = _gather(xp, arrays.amounts, index, sym)
-    sign = 2.0 * xp.astype(plus, xp.float64) - 1.0
+    """The array-API solve over 1-D rows: the kernels' expressions, array by array.
+
+    With ``c_b`` the close fee at the bankruptcy price and ``c_m`` the one at mark, the
+    condition reads ``n·(1 − σ·c_m) − σ·MM = T·(1 + σ·c_b)`` (the bankruptcy notional is
+    ``T``; without a bankruptcy price, ``T ≤ 0``, its fee is charged at mark as the
+    scalar path does). Mark-valued maintenance picks the bracket by the thresholds
+    (``high`` for ``σ = +1``, ``low`` otherwise) below ``T·(1 + σ·c_b)``; entry-valued
+    by the caps below the entry notional, and moves ``σ·m·n_entry`` into the target.
+    """
+    units, entry_notional, sign = _entry_terms(a, kind)
+    target = entry_notional - sign * a["margin"]
+    fee: Array | float = terms.fee_mark
+    if terms.fee_bankrupt:
+        alive = target > 0
+        target = xp.where(alive, target * (1.0 + sign * terms.fee_bankrupt), target)
+        fee = where(xp, alive, xp.zeros_like(target), terms.fee_bankrupt) + terms.fee_mark
+    key = entry_notional if terms.entry_basis else target
+    if terms.entry_basis:
+        index = _lookup(xp, low, key, sym)
+    else:
+        index = xp.where(sign > 0, _lookup(xp, high, key, sym), _lookup(xp, low, key, sym))
+    rate = _gather(xp, rates, index, sym)
+    amount = _gather(xp, amounts, index, sym)
+    if terms.entry_basis:
+        target = target + sign * rate * entry_notional
+        rate = fee
+    elif terms.fee_mark or terms.fee_bankrupt:
+        rate = rate + fee
     numerator = target - sign * amount
     denominator = 1.0 - sign * rate
     alive = numerator > 0
@@ -701,14 +796,16 @@ def _fast(
     symbol: object,
     tables: BracketArrays,
     kind: ContractKind,
+    terms: _Terms,
     *,
     out: object,
 ) -> tuple[bool, Array | None]:
     """``(qualified, result)``: whether a Numba kernel applies, and its result.
 
     The result is None when the inputs do not qualify, or when the kernel met invalid
-    or out-of-table rows, or the shared/stacked use is wrong (then the array-API path
-    raises the documented, row-listing error).
+    rows, the symbol index is out of range (checked before the kernel runs), or the
+    shared/stacked use is wrong (then the array-API path raises the documented,
+    row-listing error).
     """
     if not _kernel_inputs(xp, raw, symbol):
         return False, None
@@ -722,15 +819,18 @@ def _fast(
         and out.flags.writeable
     ):
         return True, None  # the array-API path reports a bad ``out``
-    contract_size = np.asarray(raw["contract_size"], dtype=np.float64)
-    arrays = tables.arrays(xp)
-    edges, rates, amounts = _kernel.kernel_tables(
-        arrays.edges_minus, arrays.edges_plus, arrays.rates, arrays.amounts
+    if (symbol is None) == tables.stacked:
+        return True, None  # misuse: let the array-API path report it
+    index: Any = symbol
+    if index is not None and index.size and not (0 <= index.min() and index.max() < tables.symbols):
+        return True, None  # the array-API path lists the rows out of range
+    contract_size: Any = raw["contract_size"]
+    edges, rates, amounts = tables.kernel_tables(
+        entry_basis=terms.entry_basis, fee_mark=terms.fee_mark
     )
     result = np.empty(side.shape, dtype=np.float64) if out is None else out
-    if (symbol is None) == tables.stacked:
-        bad = 1  # misuse: let the array-API path report it
-    elif symbol is None and contract_size.ndim == 0:
+    rule = (kind == "inverse", terms.entry_basis, terms.fee_mark, terms.fee_bankrupt)
+    if symbol is None and np.ndim(contract_size) == 0:
         shared_size = float(contract_size)
         bad = (not 0 < shared_size < math.inf) or _kernel.isolated_liquidation_shared(
             side,
@@ -738,7 +838,7 @@ def _fast(
             raw["entry_price"],
             raw["margin"],
             shared_size,
-            kind == "inverse",
+            *rule,
             edges[0, 0],
             edges[0, 1],
             rates[0],
@@ -751,18 +851,18 @@ def _fast(
             raw["size"],
             raw["entry_price"],
             raw["margin"],
-            np.atleast_1d(contract_size),
-            np.zeros(1, np.int64) if symbol is None else np.asarray(symbol, dtype=np.int64),
-            kind == "inverse",
+            np.atleast_1d(np.asarray(contract_size, dtype=np.float64)),
+            np.zeros(1, np.int64) if index is None else index.astype(np.int64, copy=False),
+            *rule,
             edges,
             rates,
             amounts,
-            arrays.counts,
             result,
         )
     return True, (None if bad else result)
 
 
+@lazy
 @quiet
 def bankruptcy_price(
     *,
@@ -821,5 +921,6 @@ def bankruptcy_price(
     )
     xp = namespace(*raw.values())
     shape, a = _prepare(xp, raw, margins=("margin",), side=True)
-    units, _, target = _liquidation_target(xp, a, contract)
+    units, entry_notional, sign = _entry_terms(a, contract)
+    target = entry_notional - sign * a["margin"]
     return xp.reshape(_price_from_notional(xp, target, units, contract), shape)

@@ -1,10 +1,15 @@
-"""The compiled fast path: a Numba kernel for the isolated liquidation price.
+"""The compiled fast path: Numba kernels for the isolated liquidation price.
 
-Used only for NumPy float64 inputs when Numba is importable; everything else takes the
-array-API path of :mod:`levrisk.batch._futures`. The kernel evaluates exactly the same
+Used only for NumPy inputs when Numba is importable; everything else takes the
+array-API path of :mod:`levrisk.batch._futures`. The kernels evaluate exactly the same
 float64 expressions in the same order as the array-API path, fused into one pass over
-the positions (validation included), so it reads every input once and writes the
-output once.
+the positions (validation included), so they read every input once and write the
+output once. They run on every core (``numba.prange``) and are cached on disk.
+
+One kernel covers every :class:`~levrisk.futures.LiquidationRule`: the caller passes the
+thresholds that pick the bracket (the consistent-bracket edges for a mark-valued
+maintenance, the caps for an entry-valued one) and the two fee rates (see
+:func:`rule_terms`).
 """
 
 from __future__ import annotations
@@ -22,23 +27,30 @@ AVAILABLE: bool = importlib.util.find_spec("numba") is not None
 
 _F64 = npt.NDArray[np.float64]
 
+prange = range
+"""The kernels' parallel loop: ``range`` as Python, ``numba.prange`` once compiled."""
+
 
 def kernel_tables(
-    edges_minus: _F64, edges_plus: _F64, rates: _F64, amounts: _F64
+    thresholds_minus: _F64, thresholds_plus: _F64, rates: _F64, amounts: _F64
 ) -> tuple[_F64, _F64, _F64]:
     """The kernels' layout of a table stack, padded with one more column.
 
-    Edges ``(S, 2, K + 1)`` (``[:, 1]`` the ``σ = +1`` edges) and rates/amounts
-    ``(S, K + 1)``; the extra column repeats the last bracket's rate and amount, so a
-    count that runs past the top cap extrapolates the last bracket (as do the padding
-    columns of a shorter table in a stack).
+    Thresholds ``(S, 2, K + 1)`` (``[:, 1]`` those of the ``σ = +1`` rows) and
+    rates/amounts ``(S, K + 1)``; the extra column repeats the last bracket's rate and
+    amount, so a count that runs past the top cap extrapolates the last bracket (as do
+    the padding columns of a shorter table in a stack). The arrays are read-only.
     """
-    pad = np.full((edges_minus.shape[0], 1), np.inf)
+    pad = np.full((thresholds_minus.shape[0], 1), np.inf)
     edges = np.ascontiguousarray(
-        np.stack([np.hstack([edges_plus, pad]), np.hstack([edges_minus, pad])], axis=1)
+        np.stack(
+            [np.hstack([thresholds_plus, pad]), np.hstack([thresholds_minus, pad])], axis=1
+        )
     )
     rates_padded = np.ascontiguousarray(np.hstack([rates, rates[:, -1:]]))
     amounts_padded = np.ascontiguousarray(np.hstack([amounts, amounts[:, -1:]]))
+    for array in (edges, rates_padded, amounts_padded):
+        array.flags.writeable = False
     return edges, rates_padded, amounts_padded
 
 
@@ -50,25 +62,28 @@ def _isolated_liquidation(  # noqa: PLR0917 - a numba kernel takes positional ar
     contract_size: _F64,
     symbol: npt.NDArray[np.int64],
     inverse: bool,  # noqa: FBT001 - numba kernels take positional flags
+    entry_basis: bool,  # noqa: FBT001 - numba kernels take positional flags
+    fee_mark: float,
+    fee_bankrupt: float,
     edges: _F64,
     rates: _F64,
     amounts: _F64,
-    counts: npt.NDArray[np.int64],
     out: _F64,
 ) -> int:
     """Fill ``out``; return the number of invalid rows (NaN in ``out``).
 
-    Branch-free in the data (side, bracket): the bracket index counts the edges below
-    the target over the whole padded row, so random sides and notionals cost no
-    mispredicted branches; only the (rare) invalid rows branch.
+    The general kernel: per-row contract sizes and table rows (``symbol``, checked
+    against the stack beforehand and again here). Branch-free in the data (side,
+    bracket): the bracket index counts the thresholds below the key over the whole
+    padded row; only the (rare) invalid rows branch.
     """
     n = size.shape[0]
     width = edges.shape[2]
     n_cs = contract_size.shape[0]
     n_sym = symbol.shape[0]
-    n_tables = counts.shape[0]
+    n_tables = edges.shape[0]
     bad = 0
-    for i in range(n):
+    for i in prange(n):
         s = side[i]
         q = size[i]
         e = entry[i]
@@ -92,18 +107,31 @@ def _isolated_liquidation(  # noqa: PLR0917 - a numba kernel takes positional ar
         p = 1 if plus else 0
         sign = 2.0 * p - 1.0
         target = notional - sign * m
+        alive = target > 0  # a bankruptcy price exists: its close fee applies
+        target = target * (1.0 + sign * fee_bankrupt) if alive else target
+        fee = fee_mark if alive else fee_mark + fee_bankrupt
+        key = notional if entry_basis else target
         k = 0
         for j in range(width - 2):  # the last edge leads to the same (extrapolated) bracket
-            k += edges[row, p, j] < target
+            k += edges[row, p, j] < key
+        rate = rates[row, k]
+        if entry_basis:
+            target = target + sign * rate * notional
+            rate = fee
+        else:
+            rate = rate + fee
         numerator = target - sign * amounts[row, k]
-        denominator = 1.0 - sign * rates[row, k]
+        denominator = 1.0 - sign * rate
         price = qc * denominator / numerator if inverse else numerator / (denominator * qc)
         out[i] = price if numerator > 0 else math.nan
     return bad
 
 
-_BLOCK = 512
+_BLOCK = 1024
 """Rows per block of the shared-table kernel (its scratch arrays stay in L1 cache)."""
+
+_BLOCKS_PER_TASK = 64
+"""Blocks per parallel task of the shared-table kernel (scratch allocated once per task)."""
 
 
 def _isolated_liquidation_shared(  # noqa: PLR0917 - a numba kernel takes positional arrays
@@ -113,80 +141,98 @@ def _isolated_liquidation_shared(  # noqa: PLR0917 - a numba kernel takes positi
     margin: _F64,
     contract_size: float,
     inverse: bool,  # noqa: FBT001 - numba kernels take positional flags
-    edges_plus: _F64,
-    edges_minus: _F64,
+    entry_basis: bool,  # noqa: FBT001 - numba kernels take positional flags
+    fee_mark: float,
+    fee_bankrupt: float,
+    low: _F64,
+    high: _F64,
     rates: _F64,
     amounts: _F64,
     out: _F64,
 ) -> int:
     """One shared table and one contract size: the same arithmetic, blocked for SIMD.
 
-    Each block of rows runs three simple loops that the compiler vectorises: targets
-    and validity (an invalid row's target is NaN); the bracket, one pass per edge that
-    moves each row whose target lies above the edge to the next bracket's rate and
-    amount (selects, no gather); the solve. ``edges_*``, ``rates`` and ``amounts`` are
-    one padded table row (see :func:`kernel_tables`). Returns the invalid row count,
-    like :func:`isolated_liquidation`.
+    Each block of rows runs three simple loops that the compiler vectorises: keys,
+    targets and validity (an invalid row's key and target are NaN); the bracket, one
+    counting pass per threshold (``low`` for the ``σ = −1`` rows, ``high`` for the
+    others); the solve, which gathers each row's rate and amount. ``low``, ``high``,
+    ``rates`` and ``amounts`` are one padded table row (see :func:`kernel_tables`).
+    Tasks of blocks run in parallel. Returns the invalid row count, like
+    :func:`_isolated_liquidation`.
     """
     n = size.shape[0]
-    width = edges_plus.shape[0]
-    target = np.empty(_BLOCK)
-    signs = np.empty(_BLOCK)
-    units = np.empty(_BLOCK)
-    rate = np.empty(_BLOCK)
-    amount = np.empty(_BLOCK)
+    width = low.shape[0]
+    span = _BLOCK * _BLOCKS_PER_TASK
+    tasks = (n + span - 1) // span
     bad = 0
-    for start in range(0, n, _BLOCK):
-        rows = min(_BLOCK, n - start)
-        sides = side[start : start + rows]
-        sizes = size[start : start + rows]
-        entries = entry[start : start + rows]
-        margins = margin[start : start + rows]
-        block_bad = 0
-        for t in range(rows):
-            s = sides[t]
-            q = sizes[t]
-            e = entries[t]
-            m = margins[t]
-            good = (
-                ((s == 1) | (s == -1))
-                & (q > 0)
-                & (q < math.inf)
-                & (e > 0)
-                & (e < math.inf)
-                & (m >= 0)
-                & (m < math.inf)
-            )
-            qc = q * contract_size
-            notional = qc / e if inverse else qc * e
-            sign = (-1.0 if s > 0 else 1.0) if inverse else (1.0 if s > 0 else -1.0)
-            block_bad += not good
-            target[t] = (notional - sign * m) if good else math.nan  # NaN: an invalid row
-            signs[t] = sign
-            units[t] = qc
-            rate[t] = rates[0]
-            amount[t] = amounts[0]
-        for j in range(width - 2):  # the last edge leads to the same (extrapolated) bracket
-            low = edges_plus[j]
-            high = edges_minus[j]
-            next_rate = rates[j + 1]
-            next_amount = amounts[j + 1]
+    for task in prange(tasks):
+        key = np.empty(_BLOCK)
+        target = np.empty(_BLOCK)
+        signs = np.empty(_BLOCK)
+        notionals = np.empty(_BLOCK)
+        units = np.empty(_BLOCK)
+        fees = np.empty(_BLOCK)
+        index = np.empty(_BLOCK, dtype=np.int64)
+        task_bad = 0
+        for start in range(task * span, min(n, (task + 1) * span), _BLOCK):
+            rows = min(_BLOCK, n - start)
+            sides = side[start : start + rows]
+            sizes = size[start : start + rows]
+            entries = entry[start : start + rows]
+            margins = margin[start : start + rows]
             for t in range(rows):
-                below = (high if signs[t] > 0 else low) < target[t]
-                rate[t] = next_rate if below else rate[t]
-                amount[t] = next_amount if below else amount[t]
-        block = out[start : start + rows]
-        for t in range(rows):
-            sign = signs[t]
-            numerator = target[t] - sign * amount[t]
-            denominator = 1.0 - sign * rate[t]
-            price = (
-                units[t] * denominator / numerator
-                if inverse
-                else numerator / (denominator * units[t])
-            )
-            block[t] = price if numerator > 0 else math.nan  # also NaN for invalid rows
-        bad += block_bad
+                s = sides[t]
+                q = sizes[t]
+                e = entries[t]
+                m = margins[t]
+                good = (
+                    ((s == 1) | (s == -1))
+                    & (q > 0)
+                    & (q < math.inf)
+                    & (e > 0)
+                    & (e < math.inf)
+                    & (m >= 0)
+                    & (m < math.inf)
+                )
+                qc = q * contract_size
+                notional = qc / e if inverse else qc * e
+                sign = (-1.0 if s > 0 else 1.0) if inverse else (1.0 if s > 0 else -1.0)
+                task_bad += not good
+                value = (notional - sign * m) if good else math.nan  # NaN: an invalid row
+                alive = value > 0
+                value = value * (1.0 + sign * fee_bankrupt) if alive else value
+                fees[t] = fee_mark if alive else fee_mark + fee_bankrupt
+                target[t] = value
+                key[t] = (notional if good else math.nan) if entry_basis else value
+                signs[t] = sign
+                notionals[t] = notional
+                units[t] = qc
+                index[t] = 0
+            for j in range(width - 2):  # the last edge leads to the same (extrapolated) one
+                below_low = low[j]
+                below_high = high[j]
+                for t in range(rows):
+                    index[t] += (below_high if signs[t] > 0 else below_low) < key[t]
+            block = out[start : start + rows]
+            for t in range(rows):
+                sign = signs[t]
+                k = index[t]
+                rate = rates[k]
+                value = target[t]
+                if entry_basis:
+                    value = value + sign * rate * notionals[t]
+                    rate = fees[t]
+                else:
+                    rate = rate + fees[t]
+                numerator = value - sign * amounts[k]
+                denominator = 1.0 - sign * rate
+                price = (
+                    units[t] * denominator / numerator
+                    if inverse
+                    else numerator / (denominator * units[t])
+                )
+                block[t] = price if numerator > 0 else math.nan  # also NaN for invalid rows
+        bad += task_bad
     return bad
 
 
@@ -199,7 +245,8 @@ def _compiled(func: Callable[..., int]) -> Callable[..., int]:
     if kernel is None:
         import numba  # noqa: PLC0415 - imported lazily: it takes a while
 
-        kernel = numba.njit(cache=True, nogil=True, error_model="numpy")(func)
+        globals()["prange"] = numba.prange  # the kernels' loop over rows runs in parallel
+        kernel = numba.njit(cache=True, nogil=True, parallel=True, error_model="numpy")(func)
         _COMPILED[func.__name__] = kernel
     return kernel
 
