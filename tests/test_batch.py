@@ -589,8 +589,7 @@ class TestKernelSource:
             False,  # maintenance at mark
             0.0,  # no close fee at mark
             0.0,  # nor at the bankruptcy price
-            edges[0, 0],
-            edges[0, 1],
+            edges[0],
             rates[0],
             amounts[0],
             out,

@@ -23,6 +23,10 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 
+_PLAIN: frozenset[type] = frozenset({np.ndarray, type(None), int, float, str, bool})
+"""Argument types that are never Dask arrays (checked first, for speed)."""
+
+
 def is_dask(value: object) -> bool:
     """Whether ``value`` is a Dask array (without importing Dask)."""
     return type(value).__module__.startswith("dask.") and array_api_compat.is_dask_array(value)
@@ -33,7 +37,7 @@ def lazy(func: Callable[_P, _R]) -> Callable[_P, _R]:
 
     @functools.wraps(func)
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        if any(is_dask(value) for value in kwargs.values()):
+        if any(type(value) not in _PLAIN and is_dask(value) for value in kwargs.values()):
             return _blockwise(func, dict(kwargs))  # type: ignore[return-value]
         return func(*args, **kwargs)
 

@@ -8,6 +8,7 @@ from typing import Any, Final, Literal, TypeAlias
 
 import array_api_compat
 import attrs
+import numpy as np
 
 from levrisk.batch import _kernel
 from levrisk.batch._brackets import BracketArrays, check_brackets
@@ -619,11 +620,12 @@ def isolated_liquidation_price(
     if not isinstance(chosen, str) or chosen not in _ENGINES:
         msg = f"engine must be one of {list(_ENGINES)}, got {engine!r}"
         raise InvalidInputError(msg)
-    terms = _terms(rule, tables)
+    terms = _BINANCE_TERMS if rule is _BINANCE else _terms(rule, tables)
     raw = dict(
         zip(_LIQUIDATION_ARGS, (side, size, entry_price, margin, contract_size), strict=True)
     )
-    xp = namespace(*raw.values(), symbol, out)
+    xp = _NUMPY if _all_numpy(side, size, entry_price, margin, contract_size, symbol, out) else None
+    xp = xp or namespace(*raw.values(), symbol, out)
     if engine != "array_api":
         qualified, fast = _fast(xp, raw, symbol, tables, contract, terms, out=out)
         if fast is not None:
@@ -667,6 +669,22 @@ def isolated_liquidation_price(
         msg = f"out must be a writable array, got {type(out).__name__}: {error}"
         raise InvalidInputError(msg) from error
     return out
+
+
+_BINANCE_TERMS: Final = _Terms(entry_basis=False, fee_mark=0.0, fee_bankrupt=0.0)
+
+_NUMPY: Final = array_api_compat.array_namespace(np.empty(0))
+"""The array-API namespace of NumPy arrays."""
+
+
+def _all_numpy(*values: object) -> bool:
+    """Whether the arguments are NumPy arrays, or for the last three also plain scalars."""
+    return all(type(value) is np.ndarray for value in values[:4]) and all(
+        type(value) in _PLAIN for value in values[4:]
+    )
+
+
+_PLAIN: Final = frozenset({np.ndarray, type(None), int, float})
 
 
 def _thresholds(
@@ -764,8 +782,6 @@ def _kernel_inputs(xp: Any, raw: dict[str, object], symbol: object) -> bool:  # 
     """Whether the arguments are NumPy arrays of the kinds the Numba kernels take."""
     if not _kernel.AVAILABLE or not array_api_compat.is_numpy_namespace(xp):
         return False
-    import numpy as np  # noqa: PLC0415 - NumPy namespace confirmed above
-
     side: Any = raw["side"]
     columns = (raw["size"], raw["entry_price"], raw["margin"])
     contract_size = np.asarray(raw["contract_size"])
@@ -809,8 +825,6 @@ def _fast(
     """
     if not _kernel_inputs(xp, raw, symbol):
         return False, None
-    import numpy as np  # noqa: PLC0415 - NumPy namespace confirmed above
-
     side: Any = raw["side"]
     if out is not None and not (
         isinstance(out, np.ndarray)
@@ -839,8 +853,7 @@ def _fast(
             raw["margin"],
             shared_size,
             *rule,
-            edges[0, 0],
-            edges[0, 1],
+            edges[0],
             rates[0],
             amounts[0],
             result,

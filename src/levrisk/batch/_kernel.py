@@ -144,34 +144,30 @@ def _isolated_liquidation_shared(  # noqa: PLR0917 - a numba kernel takes positi
     entry_basis: bool,  # noqa: FBT001 - numba kernels take positional flags
     fee_mark: float,
     fee_bankrupt: float,
-    low: _F64,
-    high: _F64,
+    edges: _F64,
     rates: _F64,
     amounts: _F64,
     out: _F64,
 ) -> int:
     """One shared table and one contract size: the same arithmetic, blocked for SIMD.
 
-    Each block of rows runs three simple loops that the compiler vectorises: keys,
-    targets and validity (an invalid row's key and target are NaN); the bracket, one
-    counting pass per threshold (``low`` for the ``σ = −1`` rows, ``high`` for the
-    others); the solve, which gathers each row's rate and amount. ``low``, ``high``,
-    ``rates`` and ``amounts`` are one padded table row (see :func:`kernel_tables`).
-    Tasks of blocks run in parallel. Returns the invalid row count, like
-    :func:`_isolated_liquidation`.
+    Each block of rows runs three loops: targets and validity (an invalid row's target
+    is NaN); the bracket, one counting pass per threshold (``edges[1]`` for the
+    ``σ = +1`` rows, ``edges[0]`` for the others); the solve. The first two vectorise;
+    the solve gathers each row's rate and amount. ``edges``, ``rates`` and
+    ``amounts`` are one padded table (see :func:`kernel_tables`). Tasks of blocks run
+    in parallel. Returns the invalid row count, like :func:`_isolated_liquidation`.
     """
     n = size.shape[0]
-    width = low.shape[0]
+    width = edges.shape[1]
+    searched = width - 2  # the last edge leads to the same (extrapolated) bracket
     span = _BLOCK * _BLOCKS_PER_TASK
     tasks = (n + span - 1) // span
     bad = 0
     for task in prange(tasks):
-        key = np.empty(_BLOCK)
         target = np.empty(_BLOCK)
+        keys = np.empty(_BLOCK) if entry_basis else target  # the values searched
         signs = np.empty(_BLOCK)
-        notionals = np.empty(_BLOCK)
-        units = np.empty(_BLOCK)
-        fees = np.empty(_BLOCK)
         index = np.empty(_BLOCK, dtype=np.int64)
         task_bad = 0
         for start in range(task * span, min(n, (task + 1) * span), _BLOCK):
@@ -199,63 +195,65 @@ def _isolated_liquidation_shared(  # noqa: PLR0917 - a numba kernel takes positi
                 sign = (-1.0 if s > 0 else 1.0) if inverse else (1.0 if s > 0 else -1.0)
                 task_bad += not good
                 value = (notional - sign * m) if good else math.nan  # NaN: an invalid row
-                alive = value > 0
-                value = value * (1.0 + sign * fee_bankrupt) if alive else value
-                fees[t] = fee_mark if alive else fee_mark + fee_bankrupt
-                target[t] = value
-                key[t] = (notional if good else math.nan) if entry_basis else value
+                target[t] = value * (1.0 + sign * fee_bankrupt) if value > 0 else value
                 signs[t] = sign
-                notionals[t] = notional
-                units[t] = qc
                 index[t] = 0
-            for j in range(width - 2):  # the last edge leads to the same (extrapolated) one
-                below_low = low[j]
-                below_high = high[j]
+                if entry_basis:
+                    keys[t] = notional
+            for j in range(searched):
+                below_low = edges[0, j]
+                below_high = edges[1, j]
                 for t in range(rows):
-                    index[t] += (below_high if signs[t] > 0 else below_low) < key[t]
+                    index[t] += (below_high if signs[t] > 0 else below_low) < keys[t]
             block = out[start : start + rows]
             for t in range(rows):
                 sign = signs[t]
                 k = index[t]
                 rate = rates[k]
                 value = target[t]
+                fee = fee_mark if value > 0 else fee_mark + fee_bankrupt
+                qc = sizes[t] * contract_size
                 if entry_basis:
-                    value = value + sign * rate * notionals[t]
-                    rate = fees[t]
+                    notional = qc / entries[t] if inverse else qc * entries[t]
+                    value = value + sign * rate * notional
+                    rate = fee
                 else:
-                    rate = rate + fees[t]
+                    rate = rate + fee
                 numerator = value - sign * amounts[k]
                 denominator = 1.0 - sign * rate
-                price = (
-                    units[t] * denominator / numerator
-                    if inverse
-                    else numerator / (denominator * units[t])
-                )
+                price = qc * denominator / numerator if inverse else numerator / (denominator * qc)
                 block[t] = price if numerator > 0 else math.nan  # also NaN for invalid rows
         bad += task_bad
     return bad
 
 
-_COMPILED: dict[str, Callable[..., int]] = {}
+PARALLEL_ROWS = 1 << 15
+"""From this many rows on, the kernels run on every core; below, on one (no thread start)."""
+
+_COMPILED: dict[tuple[str, bool], Callable[..., int]] = {}
 
 
-def _compiled(func: Callable[..., int]) -> Callable[..., int]:
+def _compiled(func: Callable[..., int], *, parallel: bool) -> Callable[..., int]:
     """``func`` compiled by Numba (imported and jitted on first use, cached on disk)."""
-    kernel = _COMPILED.get(func.__name__)
+    kernel = _COMPILED.get((func.__name__, parallel))
     if kernel is None:
         import numba  # noqa: PLC0415 - imported lazily: it takes a while
 
         globals()["prange"] = numba.prange  # the kernels' loop over rows runs in parallel
-        kernel = numba.njit(cache=True, nogil=True, parallel=True, error_model="numpy")(func)
-        _COMPILED[func.__name__] = kernel
+        kernel = numba.njit(cache=True, nogil=True, parallel=parallel, error_model="numpy")(
+            func
+        )
+        _COMPILED[func.__name__, parallel] = kernel
     return kernel
 
 
 def isolated_liquidation(*args: Any) -> int:  # noqa: ANN401 - the kernel's arrays
     """Run the general kernel (:func:`_isolated_liquidation`) compiled."""
-    return _compiled(_isolated_liquidation)(*args)
+    parallel = args[1].shape[0] >= PARALLEL_ROWS
+    return _compiled(_isolated_liquidation, parallel=parallel)(*args)
 
 
 def isolated_liquidation_shared(*args: Any) -> int:  # noqa: ANN401 - the kernel's arrays
     """Run the shared-table kernel (:func:`_isolated_liquidation_shared`) compiled."""
-    return _compiled(_isolated_liquidation_shared)(*args)
+    parallel = args[1].shape[0] >= PARALLEL_ROWS
+    return _compiled(_isolated_liquidation_shared, parallel=parallel)(*args)
