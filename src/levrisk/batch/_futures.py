@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
-from typing import Any, Final, Literal, TypeAlias
+from typing import Any, Final, Literal, NamedTuple, TypeAlias
 
 import array_api_compat
 import attrs
@@ -640,26 +641,33 @@ def isolated_liquidation_price(
     _check_out(xp, out, shape)
     sym = _symbol(xp, symbol, tables, shape)
     device = array_api_compat.device(a["size"])
-    low, high = _thresholds(xp, tables, terms, device)
-    arrays = tables.cached_arrays(xp, device)
-    solve = functools.partial(
-        _liquidation,
-        xp,
-        low=low,
-        high=high,
-        rates=arrays.rates,
-        amounts=arrays.amounts,
-        kind=contract,
-        terms=terms,
-    )
+    if sym is None:
+        merged = _merged(xp, tables, terms, device)
+        solve = functools.partial(_liquidation_shared, xp, merged=merged, kind=contract, terms=terms)
+    else:
+        low, high = _thresholds(xp, tables, terms, device)
+        arrays = tables.cached_arrays(xp, device)
+        solve = functools.partial(
+            _liquidation,
+            xp,
+            sym=sym,
+            low=low,
+            high=high,
+            rates=arrays.rates,
+            amounts=arrays.amounts,
+            kind=contract,
+            terms=terms,
+        )
     rows = a["size"].shape[0]
     if rows is None or rows <= _CHUNK:
-        result = solve(a, sym)
+        result = solve(a)
     else:
         parts = []
         for start in range(0, rows, _CHUNK):  # blocks of rows keep temporaries in cache
             part = {key: value[start : start + _CHUNK] for key, value in a.items()}
-            parts.append(solve(part, None if sym is None else sym[start : start + _CHUNK]))
+            if sym is not None:
+                solve.keywords["sym"] = sym[start : start + _CHUNK]
+            parts.append(solve(part))
         result = xp.concat(parts)
     if out is None:
         return xp.reshape(result, shape)
@@ -730,11 +738,120 @@ _CHUNK = 1 << 16
 """Rows per block of the array-API liquidation solve (bounds its temporaries)."""
 
 
+class _Merged(NamedTuple):
+    """One shared table's bracket search as a single ``searchsorted`` (array-API path).
+
+    ``thresholds`` holds the σ = −1 and σ = +1 thresholds merged in one sorted array;
+    for each insertion position ``p`` (0 to ``2K``), ``rates[p]``/``amounts[p]`` are
+    the bracket's terms for a σ = −1 row and ``rates[p + offset]``/``amounts[p + offset]``
+    for a σ = +1 row: the bracket counts the thresholds of the row's own kind below the
+    key, as the kernels do.
+    """
+
+    thresholds: Array
+    rates: Array
+    amounts: Array
+    offset: int
+    values: tuple[float, ...]
+    """The merged thresholds as floats (counted pass by pass when there are few)."""
+
+
+def _merged(
+    xp: Any,  # noqa: ANN401
+    tables: BracketArrays,
+    terms: _Terms,
+    device: Any,  # noqa: ANN401
+) -> _Merged:
+    """The :class:`_Merged` search of a shared table under a rule (built once, cached)."""
+    key = ("merged", xp.__name__, repr(device), terms.entry_basis, terms.fee_mark)
+    cached = tables._cache.get(key)  # noqa: SLF001 - the tables' own per-rule cache
+    if cached is None:
+        high, low = tables.thresholds(entry_basis=terms.entry_basis, fee_mark=terms.fee_mark)
+        top = tables.counts[0] - 1
+        merged = sorted([*low[0], *high[0]])
+        rates, amounts = tables.rates[0], tables.amounts[0]
+        terms_by_position: list[tuple[float, float]] = []
+        for row in (low[0], high[0]):
+            for p in range(len(merged) + 1):
+                k = min(top, bisect.bisect_right(row, merged[p - 1])) if p else 0
+                terms_by_position.append((rates[k], amounts[k]))
+        cached = _Merged(
+            thresholds=xp.asarray(merged, dtype=xp.float64, device=device),
+            rates=xp.asarray([r for r, _ in terms_by_position], dtype=xp.float64, device=device),
+            amounts=xp.asarray([a for _, a in terms_by_position], dtype=xp.float64, device=device),
+            offset=len(merged) + 1,
+            values=tuple(merged),
+        )
+        tables._cache[key] = cached  # noqa: SLF001 - the tables' own per-rule cache
+    return cached  # type: ignore[return-value]
+
+
+_COUNTED = 32
+"""Up to this many merged thresholds, passes of comparisons beat ``searchsorted``."""
+
+
+def _liquidation_shared(
+    xp: Any,  # noqa: ANN401
+    a: dict[str, Array],
+    *,
+    merged: _Merged,
+    kind: ContractKind,
+    terms: _Terms,
+) -> Array:
+    """The array-API solve with one shared table: :func:`_liquidation`, one search."""
+    units, entry_notional, sign = _entry_terms(a, kind)
+    target = entry_notional - sign * a["margin"]
+    fee: Array | float = terms.fee_mark
+    if terms.fee_bankrupt:
+        alive = target > 0
+        target = xp.where(alive, target * (1.0 + sign * terms.fee_bankrupt), target)
+        fee = where(xp, alive, xp.zeros_like(target), terms.fee_bankrupt) + terms.fee_mark
+    key = entry_notional if terms.entry_basis else target
+    if len(merged.values) <= _COUNTED:
+        position = xp.zeros(key.shape, dtype=xp.int64, device=array_api_compat.device(key))
+        numpy = array_api_compat.is_numpy_namespace(xp)
+        for value in merged.values:  # NumPy adds the comparison in place, without a cast
+            above = key > value
+            position += above if numpy else xp.astype(above, xp.int64)
+    else:
+        position = xp.searchsorted(merged.thresholds, key, side="left")
+    position = position + xp.astype(sign > 0, position.dtype) * merged.offset
+    rate = xp.take(merged.rates, position)
+    amount = xp.take(merged.amounts, position)
+    return _solved(xp, units, entry_notional, sign, target, rate, amount, fee, kind, terms)
+
+
+def _solved(  # noqa: PLR0917 - the solve's terms, positionally
+    xp: Any,  # noqa: ANN401
+    units: Array,
+    entry_notional: Array,
+    sign: Array,
+    target: Array,
+    rate: Array,
+    amount: Array,
+    fee: Array | float,
+    kind: ContractKind,
+    terms: _Terms,
+) -> Array:
+    """The price from each row's bracket terms (the kernels' expressions and order)."""
+    if terms.entry_basis:
+        target = target + sign * rate * entry_notional
+        rate = fee
+    elif terms.fee_mark or terms.fee_bankrupt:
+        rate = rate + fee
+    numerator = target - sign * amount
+    denominator = 1.0 - sign * rate
+    alive = numerator > 0
+    safe = where(xp, alive, numerator, 1.0)
+    price = units * denominator / safe if kind == "inverse" else safe / (denominator * units)
+    return where(xp, alive, price, xp.nan)
+
+
 def _liquidation(
     xp: Any,  # noqa: ANN401
     a: dict[str, Array],
-    sym: Array | None,
     *,
+    sym: Array,
     low: Array,
     high: Array,
     rates: Array,
@@ -765,17 +882,7 @@ def _liquidation(
         index = xp.where(sign > 0, _lookup(xp, high, key, sym), _lookup(xp, low, key, sym))
     rate = _gather(xp, rates, index, sym)
     amount = _gather(xp, amounts, index, sym)
-    if terms.entry_basis:
-        target = target + sign * rate * entry_notional
-        rate = fee
-    elif terms.fee_mark or terms.fee_bankrupt:
-        rate = rate + fee
-    numerator = target - sign * amount
-    denominator = 1.0 - sign * rate
-    alive = numerator > 0
-    safe = where(xp, alive, numerator, 1.0)
-    price = units * denominator / safe if kind == "inverse" else safe / (denominator * units)
-    return where(xp, alive, price, xp.nan)
+    return _solved(xp, units, entry_notional, sign, target, rate, amount, fee, kind, terms)
 
 
 def _kernel_inputs(xp: Any, raw: dict[str, object], symbol: object) -> bool:  # noqa: ANN401
