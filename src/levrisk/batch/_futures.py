@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import functools
 import math
 from typing import Any, Final, Literal, NamedTuple, TypeAlias
 
@@ -628,7 +627,7 @@ def isolated_liquidation_price(
     xp = _NUMPY if _all_numpy(side, size, entry_price, margin, contract_size, symbol, out) else None
     xp = xp or namespace(*raw.values(), symbol, out)
     if engine != "array_api":
-        qualified, fast = _fast(xp, raw, symbol, tables, contract, terms, out=out)
+        qualified, fast = _fast(xp, raw, symbol, tables, contract, terms=terms, out=out)
         if fast is not None:
             return fast
         if engine == "numba" and not qualified:
@@ -637,20 +636,37 @@ def isolated_liquidation_price(
                 "entry_price and margin of one length, a real 1-D side of that length"
             )
             raise InvalidInputError(msg)
+    return _array_api(xp, raw, symbol, tables, contract, terms=terms, out=out)
+
+
+def _array_api(
+    xp: Any,  # noqa: ANN401
+    raw: dict[str, object],
+    symbol: object,
+    tables: BracketArrays,
+    contract: ContractKind,
+    *,
+    terms: _Terms,
+    out: Any,  # noqa: ANN401
+) -> Array:
+    """The portable path of :func:`isolated_liquidation_price`: validate, solve in blocks."""
     shape, a = _prepare(xp, raw, margins=("margin",), side=True)
     _check_out(xp, out, shape)
     sym = _symbol(xp, symbol, tables, shape)
     device = array_api_compat.device(a["size"])
     if sym is None:
         merged = _merged(xp, tables, terms, device)
-        solve = functools.partial(_liquidation_shared, xp, merged=merged, kind=contract, terms=terms)
     else:
         low, high = _thresholds(xp, tables, terms, device)
         arrays = tables.cached_arrays(xp, device)
-        solve = functools.partial(
-            _liquidation,
+
+    def solve(part: dict[str, Array], chunk: Array | None) -> Array:
+        if chunk is None:
+            return _liquidation_shared(xp, part, merged=merged, kind=contract, terms=terms)
+        return _liquidation(
             xp,
-            sym=sym,
+            part,
+            sym=chunk,
             low=low,
             high=high,
             rates=arrays.rates,
@@ -658,16 +674,15 @@ def isolated_liquidation_price(
             kind=contract,
             terms=terms,
         )
+
     rows = a["size"].shape[0]
     if rows is None or rows <= _CHUNK:
-        result = solve(a)
+        result = solve(a, sym)
     else:
         parts = []
         for start in range(0, rows, _CHUNK):  # blocks of rows keep temporaries in cache
             part = {key: value[start : start + _CHUNK] for key, value in a.items()}
-            if sym is not None:
-                solve.keywords["sym"] = sym[start : start + _CHUNK]
-            parts.append(solve(part))
+            parts.append(solve(part, None if sym is None else sym[start : start + _CHUNK]))
         result = xp.concat(parts)
     if out is None:
         return xp.reshape(result, shape)
@@ -919,8 +934,8 @@ def _fast(
     symbol: object,
     tables: BracketArrays,
     kind: ContractKind,
-    terms: _Terms,
     *,
+    terms: _Terms,
     out: object,
 ) -> tuple[bool, Array | None]:
     """``(qualified, result)``: whether a Numba kernel applies, and its result.
@@ -943,7 +958,7 @@ def _fast(
     if (symbol is None) == tables.stacked:
         return True, None  # misuse: let the array-API path report it
     index: Any = symbol
-    if index is not None and index.size and not (0 <= index.min() and index.max() < tables.symbols):
+    if index is not None and index.size and not (index.min() >= 0 and index.max() < tables.symbols):
         return True, None  # the array-API path lists the rows out of range
     contract_size: Any = raw["contract_size"]
     edges, rates, amounts = tables.kernel_tables(

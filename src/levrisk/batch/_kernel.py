@@ -43,9 +43,7 @@ def kernel_tables(
     """
     pad = np.full((thresholds_minus.shape[0], 1), np.inf)
     edges = np.ascontiguousarray(
-        np.stack(
-            [np.hstack([thresholds_plus, pad]), np.hstack([thresholds_minus, pad])], axis=1
-        )
+        np.stack([np.hstack([thresholds_plus, pad]), np.hstack([thresholds_minus, pad])], axis=1)
     )
     rates_padded = np.ascontiguousarray(np.hstack([rates, rates[:, -1:]]))
     amounts_padded = np.ascontiguousarray(np.hstack([amounts, amounts[:, -1:]]))
@@ -134,7 +132,7 @@ _BLOCKS_PER_TASK = 64
 """Blocks per parallel task of the shared-table kernel (scratch allocated once per task)."""
 
 
-def _isolated_liquidation_shared(  # noqa: PLR0917 - a numba kernel takes positional arrays
+def _isolated_liquidation_shared(  # noqa: PLR0915, PLR0917 - one fused kernel, positional arrays
     side: npt.NDArray[Any],
     size: _F64,
     entry: _F64,
@@ -240,9 +238,7 @@ def _compiled(func: Callable[..., int], *, parallel: bool) -> Callable[..., int]
         import numba  # noqa: PLC0415 - imported lazily: it takes a while
 
         globals()["prange"] = numba.prange  # the kernels' loop over rows runs in parallel
-        kernel = numba.njit(cache=True, nogil=True, parallel=parallel, error_model="numpy")(
-            func
-        )
+        kernel = numba.njit(cache=True, nogil=True, parallel=parallel, error_model="numpy")(func)
         _COMPILED[func.__name__, parallel] = kernel
     return kernel
 
