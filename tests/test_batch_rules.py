@@ -263,7 +263,9 @@ class TestEveryRule:
             maintenance_rates=[f"{0.004 + 0.004 * k:.3f}" for k in range(20)],
             max_leverages=[max(1, 125 - 6 * k) for k in range(20)],
         )
-        head = {k: v[:3_000] if isinstance(v, np.ndarray) else v for k, v in args.items()}
+        head: dict[str, Any] = {
+            k: v[:3_000] if isinstance(v, np.ndarray) else v for k, v in args.items()
+        }
         np.testing.assert_array_equal(
             isolated_liquidation_price(**head, brackets=wide, engine="numba"),
             isolated_liquidation_price(**head, brackets=wide, engine="array_api"),
