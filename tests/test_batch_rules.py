@@ -250,7 +250,7 @@ class TestEveryRule:
             "margin": size * entry / rng.uniform(1, 125, n),
             "rule": rule,
         }
-        stack = {
+        stack: dict[str, Any] = {
             "brackets": BracketArrays.from_tables([ONE, BTCUSDT]),
             "symbol": rng.integers(0, 2, n),
         }
