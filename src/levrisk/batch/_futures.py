@@ -531,9 +531,10 @@ def isolated_liquidation_price(
     engine: Engine = "auto",
     out: Array | None = None,
 ) -> Array:
-    r"""Isolated liquidation price of each position, Binance rule (mark basis, no fee).
+    r"""Isolated liquidation price of each position under a venue's liquidation rule.
 
-    Solves ``margin + UPNL(P) = MM(n(P))`` with the maintenance margin evaluated at the
+    With the default rule (Binance: maintenance at mark, no close fee), solves
+    ``margin + UPNL(P) = MM(n(P))`` with the maintenance margin evaluated at the
     liquidation price itself (the consistent-bracket rule). With ``σ = +1`` for a
     linear long or an inverse short and ``σ = −1`` otherwise, the condition reads
     ``n − σ·MM(n) = T`` in the notional ``n`` at the liquidation price, with
@@ -548,7 +549,12 @@ def isolated_liquidation_price(
 
     which is the closed form of
     :ref:`rule-futures-liquidation-linear`/:ref:`rule-futures-liquidation-inverse`, e.g. linear long
-    ``(Q·EP − M − cum)/(Q·(1 − m))``.
+    ``(Q·EP − M − cum)/(Q·(1 − m))``. Other rules (:ref:`rule-venues`) shift three
+    terms: a close fee ``c_m`` at mark gives the denominator ``1 − σ·(m_k + c_m)`` and
+    edges ``cap_k·(1 − σ·c_m) − σ·MM(cap_k)``; a close fee ``c_b`` at the bankruptcy
+    price (whose notional is ``T``) gives the target ``T·(1 + σ·c_b)``; maintenance at
+    entry is the constant ``MM(n_entry)``, moved into the target, with denominator
+    ``1 − σ·c_m``.
 
     A position that cannot be liquidated (``n ≤ 0``: a linear long or an inverse
     short with margin ≥ its entry notional) gets NaN, where the scalar path returns
