@@ -532,6 +532,16 @@ class TestBracketArraysImmutable:
         assert again.arrays(np).caps.tolist() == tables.arrays(np).caps.tolist()
 
 
+class TestFace:
+    """rule-notation: levrisk.batch shows its public names only."""
+
+    def test_dir_is_the_public_api(self) -> None:
+        """dir(levrisk.batch) is __all__, sorted."""
+        import levrisk.batch  # noqa: PLC0415 - the face itself
+
+        assert dir(levrisk.batch) == sorted(levrisk.batch.__all__)
+
+
 class TestOnlyLevriskErrors:
     """Huge Python ints and huge broadcasts are InvalidInputError (DESIGN.md principle 3)."""
 
