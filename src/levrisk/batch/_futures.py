@@ -820,13 +820,7 @@ def _liquidation_shared(
     terms: _Terms,
 ) -> Array:
     """The array-API solve with one shared table: :func:`_liquidation`, one search."""
-    units, entry_notional, sign = _entry_terms(a, kind)
-    target = entry_notional - sign * a["margin"]
-    fee: Array | float = terms.fee_mark
-    if terms.fee_bankrupt:
-        alive = target > 0
-        target = xp.where(alive, target * (1.0 + sign * terms.fee_bankrupt), target)
-        fee = where(xp, alive, xp.zeros_like(target), terms.fee_bankrupt) + terms.fee_mark
+    units, entry_notional, sign, target, fee = _targets(xp, a, kind, terms)
     key = entry_notional if terms.entry_basis else target
     if len(merged.values) <= _COUNTED:
         position = xp.zeros(key.shape, dtype=xp.int64, device=array_api_compat.device(key))
@@ -840,6 +834,26 @@ def _liquidation_shared(
     rate = xp.take(merged.rates, position)
     amount = xp.take(merged.amounts, position)
     return _solved(xp, units, entry_notional, sign, target, rate, amount, fee, kind, terms)
+
+
+def _targets(
+    xp: Any,  # noqa: ANN401
+    a: dict[str, Array],
+    kind: ContractKind,
+    terms: _Terms,
+) -> tuple[Array, Array, Array, Array, Array | float]:
+    """``(units, n_entry, σ, T·(1 + σ·c_b), close fee rate at mark)`` of each row.
+
+    Without a bankruptcy price (``T ≤ 0``) the bankruptcy fee is charged at mark.
+    """
+    units, entry_notional, sign = _entry_terms(a, kind)
+    target = entry_notional - sign * a["margin"]
+    fee: Array | float = terms.fee_mark
+    if terms.fee_bankrupt:
+        alive = target > 0
+        target = xp.where(alive, target * (1.0 + sign * terms.fee_bankrupt), target)
+        fee = where(xp, alive, xp.zeros_like(target), terms.fee_bankrupt) + terms.fee_mark
+    return units, entry_notional, sign, target, fee
 
 
 def _solved(  # noqa: PLR0917 - the solve's terms, positionally
@@ -889,13 +903,7 @@ def _liquidation(
     (``high`` for ``σ = +1``, ``low`` otherwise) below ``T·(1 + σ·c_b)``; entry-valued
     by the caps below the entry notional, and moves ``σ·m·n_entry`` into the target.
     """
-    units, entry_notional, sign = _entry_terms(a, kind)
-    target = entry_notional - sign * a["margin"]
-    fee: Array | float = terms.fee_mark
-    if terms.fee_bankrupt:
-        alive = target > 0
-        target = xp.where(alive, target * (1.0 + sign * terms.fee_bankrupt), target)
-        fee = where(xp, alive, xp.zeros_like(target), terms.fee_bankrupt) + terms.fee_mark
+    units, entry_notional, sign, target, fee = _targets(xp, a, kind, terms)
     key = entry_notional if terms.entry_basis else target
     if terms.entry_basis:
         index = _lookup(xp, low, key, sym)
