@@ -132,7 +132,7 @@ _BLOCKS_PER_TASK = 64
 """Blocks per parallel task of the shared-table kernel (scratch allocated once per task)."""
 
 
-def _isolated_liquidation_shared(  # noqa: PLR0915, PLR0917 - one fused kernel, positional arrays
+def _isolated_liquidation_shared(  # noqa: C901, PLR0915, PLR0917 - one fused kernel
     side: npt.NDArray[Any],
     size: _F64,
     entry: _F64,
@@ -164,9 +164,11 @@ def _isolated_liquidation_shared(  # noqa: PLR0915, PLR0917 - one fused kernel, 
     bad = 0
     for task in prange(tasks):
         target = np.empty(_BLOCK)
-        keys = np.empty(_BLOCK) if entry_basis else target  # the values searched
+        keys = np.empty(_BLOCK)  # the values searched
         signs = np.empty(_BLOCK)
         index = np.empty(_BLOCK, dtype=np.int64)
+        rate = np.empty(_BLOCK)
+        amount = np.empty(_BLOCK)
         task_bad = 0
         for start in range(task * span, min(n, (task + 1) * span), _BLOCK):
             rows = min(_BLOCK, n - start)
@@ -196,29 +198,33 @@ def _isolated_liquidation_shared(  # noqa: PLR0915, PLR0917 - one fused kernel, 
                 target[t] = value * (1.0 + sign * fee_bankrupt) if value > 0 else value
                 signs[t] = sign
                 index[t] = 0
-                if entry_basis:
-                    keys[t] = notional
+                keys[t] = notional if entry_basis else target[t]
             for j in range(searched):
                 below_low = edges[0, j]
                 below_high = edges[1, j]
                 for t in range(rows):
                     index[t] += (below_high if signs[t] > 0 else below_low) < keys[t]
+            for t in range(rows):  # the gathers, apart: the solve below then vectorises
+                k = index[t]
+                rate[t] = rates[k]
+                amount[t] = amounts[k]
             block = out[start : start + rows]
+            if entry_basis:  # maintenance at entry: a constant, moved into the target
+                for t in range(rows):
+                    sign = signs[t]
+                    fee = fee_mark if target[t] > 0 else fee_mark + fee_bankrupt
+                    value = target[t] + sign * rate[t] * keys[t]
+                    rate[t] = fee
+                    target[t] = value
+            elif fee_mark != 0 or fee_bankrupt != 0:  # a close fee at mark
+                for t in range(rows):
+                    fee = fee_mark if target[t] > 0 else fee_mark + fee_bankrupt
+                    rate[t] = rate[t] + fee
             for t in range(rows):
                 sign = signs[t]
-                k = index[t]
-                rate = rates[k]
-                value = target[t]
-                fee = fee_mark if value > 0 else fee_mark + fee_bankrupt
                 qc = sizes[t] * contract_size
-                if entry_basis:
-                    notional = qc / entries[t] if inverse else qc * entries[t]
-                    value = value + sign * rate * notional
-                    rate = fee
-                else:
-                    rate = rate + fee
-                numerator = value - sign * amounts[k]
-                denominator = 1.0 - sign * rate
+                numerator = target[t] - sign * amount[t]
+                denominator = 1.0 - sign * rate[t]
                 price = qc * denominator / numerator if inverse else numerator / (denominator * qc)
                 block[t] = price if numerator > 0 else math.nan  # also NaN for invalid rows
         bad += task_bad
