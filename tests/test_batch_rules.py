@@ -532,6 +532,47 @@ class TestBracketArraysImmutable:
         assert again.arrays(np).caps.tolist() == tables.arrays(np).caps.tolist()
 
 
+class TestFastLane:
+    """rule-futures-liquidation-linear: the few-microsecond lane gives the full path's answers."""
+
+    def _args(self) -> dict[str, Any]:
+        return {
+            "side": np.array([LONG, SHORT]),
+            "size": np.array([0.02, 0.02]),
+            "entry_price": np.array([50_000.0, 50_000.0]),
+            "margin": np.array([500.0, 500.0]),
+            "brackets": BracketArrays.from_table(ONE),
+        }
+
+    def test_out_and_rules(self) -> None:
+        """out= is filled and returned; any rule; the same floats as the array-API path."""
+        args = self._args()
+        buffer = np.zeros(2)
+        assert isolated_liquidation_price(**args, out=buffer) is buffer
+        assert round(float(buffer[0]), 2) == 25100.4
+        for rule in RULES:
+            np.testing.assert_array_equal(
+                isolated_liquidation_price(**args, rule=rule, contract_size=1),
+                isolated_liquidation_price(**args, rule=rule, engine="array_api"),
+            )
+
+    def test_declines_to_the_full_path(self) -> None:
+        """Odd arguments leave the lane; the full path answers or raises as documented."""
+        args = self._args()
+        read_only = np.zeros(2)
+        read_only.flags.writeable = False
+        with pytest.raises(InvalidInputError, match="out must be a writable array"):
+            isolated_liquidation_price(**args, out=read_only)
+        with pytest.raises(InvalidInputError, match="contract_size must be positive"):
+            isolated_liquidation_price(**args, contract_size=0.0)
+        with pytest.raises(InvalidInputError, match="within float64 range"):
+            isolated_liquidation_price(**args, contract_size=10**400)
+        with pytest.raises(InvalidInputError, match="rule must be a LiquidationRule"):
+            isolated_liquidation_price(**args, rule=None)  # type: ignore[arg-type]
+        with pytest.raises(InvalidInputError, match="kind must be"):
+            isolated_liquidation_price(**args, kind="quanto")  # type: ignore[arg-type]
+
+
 class TestFace:
     """rule-notation: levrisk.batch shows its public names only."""
 

@@ -515,8 +515,6 @@ def _terms(rule: object, tables: BracketArrays) -> _Terms:
     return terms
 
 
-@lazy
-@quiet
 def isolated_liquidation_price(
     *,
     side: Array,
@@ -620,6 +618,129 @@ def isolated_liquidation_price(
 
     .. versionadded:: 0.1.0
     """
+    if (  # the common case first, in a few microseconds: NumPy rows, one table, the kernel
+        type(side) is np.ndarray
+        and type(size) is np.ndarray
+        and type(entry_price) is np.ndarray
+        and type(margin) is np.ndarray
+        and type(brackets) is BracketArrays
+        and symbol is None
+        and type(engine) is str
+        and engine in _KERNEL_ENGINES
+        and _kernel.AVAILABLE
+    ):
+        fast = _fast_shared(
+            side, size, entry_price, margin, brackets, kind, contract_size, rule, out
+        )
+        if fast is not None:
+            return fast
+    return _liquidation_price(
+        side=side,
+        size=size,
+        entry_price=entry_price,
+        margin=margin,
+        brackets=brackets,
+        kind=kind,
+        contract_size=contract_size,
+        symbol=symbol,
+        rule=rule,
+        engine=engine,
+        out=out,
+    )
+
+
+_KERNEL_ENGINES: Final = ("auto", "numba")
+
+
+def _fast_shared(  # noqa: PLR0917 - the public function's arguments, positionally
+    side: Any,  # noqa: ANN401
+    size: Any,  # noqa: ANN401
+    entry_price: Any,  # noqa: ANN401
+    margin: Any,  # noqa: ANN401
+    tables: BracketArrays,
+    kind: object,
+    contract_size: object,
+    rule: object,
+    out: object,
+) -> Array | None:
+    """The shared-table kernel on NumPy rows, or None (then the full path decides)."""
+    rows = side.shape
+    if not (
+        side.ndim == 1
+        and side.dtype.kind in "if"
+        and size.dtype == np.float64
+        and entry_price.dtype == np.float64
+        and margin.dtype == np.float64
+        and size.shape == rows
+        and entry_price.shape == rows
+        and margin.shape == rows
+        and type(contract_size) in {float, int}
+        and type(kind) is str
+        and kind in {"linear", "inverse"}
+        and not tables.stacked
+    ):
+        return None
+    try:
+        shared_size = float(contract_size)  # type: ignore[arg-type]
+    except OverflowError:  # an int beyond float64: the full path reports it
+        return None
+    if not 0 < shared_size < math.inf:
+        return None
+    if out is None:
+        result = np.empty(rows)
+    elif (
+        type(out) is np.ndarray
+        and out.dtype == np.float64
+        and out.shape == rows
+        and out.flags.writeable
+    ):
+        result = out
+    else:
+        return None
+    if rule is _BINANCE:
+        terms = _BINANCE_TERMS
+    elif type(rule) is LiquidationRule:
+        terms = _terms(rule, tables)
+    else:
+        return None
+    edges, rates, amounts = tables.kernel_tables(
+        entry_basis=terms.entry_basis, fee_mark=terms.fee_mark
+    )
+    bad = _kernel.isolated_liquidation_shared(
+        side,
+        size,
+        entry_price,
+        margin,
+        shared_size,
+        kind == "inverse",
+        terms.entry_basis,
+        terms.fee_mark,
+        terms.fee_bankrupt,
+        edges[0],
+        rates[0],
+        amounts[0],
+        result,
+    )
+    return None if bad else result
+
+
+@lazy
+@quiet
+def _liquidation_price(
+    *,
+    side: Array,
+    size: Array,
+    entry_price: Array,
+    margin: Array,
+    brackets: BracketArrays | BracketTable,
+    kind: ContractKind,
+    contract_size: Array | float,
+    symbol: Array | None,
+    rule: LiquidationRule,
+    engine: Engine,
+    out: Array | None,
+) -> Array:
+    """:func:`isolated_liquidation_price` in full: checks, kernels, array API, Dask."""
     contract = check_kind(kind)
     tables = check_brackets(brackets)
     chosen: object = engine
