@@ -193,7 +193,7 @@ def _dask_rate(n: int, seed: int, brackets: BracketArrays) -> float:
     from distributed import Client, LocalCluster, wait  # noqa: PLC0415 - optional
 
     os.environ["NUMBA_NUM_THREADS"] = "1"  # one thread per worker process: 2 cores in all
-    chunk = max(1, n // 8)
+    chunk = max(1, n // 4)  # two blocks per worker: little scheduling per row
     with (
         LocalCluster(
             n_workers=2,

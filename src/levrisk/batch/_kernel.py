@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -244,7 +245,13 @@ def _compiled(func: Callable[..., int], *, parallel: bool) -> Callable[..., int]
         import numba  # noqa: PLC0415 - imported lazily: it takes a while
 
         globals()["prange"] = numba.prange  # the kernels' loop over rows runs in parallel
-        kernel = numba.njit(cache=True, nogil=True, parallel=parallel, error_model="numpy")(func)
+        source = func
+        if not parallel:  # its own name, so Numba's disk cache keeps the two builds apart
+            source = types.FunctionType(func.__code__, func.__globals__, func.__name__)
+            source.__qualname__ = f"{func.__qualname__}_serial"
+        kernel = numba.njit(cache=True, nogil=True, parallel=parallel, error_model="numpy")(
+            source
+        )
         _COMPILED[func.__name__, parallel] = kernel
     return kernel
 
