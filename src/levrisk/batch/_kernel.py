@@ -249,9 +249,7 @@ def _compiled(func: Callable[..., int], *, parallel: bool) -> Callable[..., int]
         if not parallel:  # its own name, so Numba's disk cache keeps the two builds apart
             source = types.FunctionType(func.__code__, func.__globals__, func.__name__)
             source.__qualname__ = f"{func.__qualname__}_serial"
-        kernel = numba.njit(cache=True, nogil=True, parallel=parallel, error_model="numpy")(
-            source
-        )
+        kernel = numba.njit(cache=True, nogil=True, parallel=parallel, error_model="numpy")(source)
         _COMPILED[func.__name__, parallel] = kernel
     return kernel
 
