@@ -422,7 +422,12 @@ class TestIsolatedLiquidationPrice:
         for kind in ("linear", "inverse"):
             cs = 1.0 if kind == "linear" else 100.0
             margin = size * entry / leverage if kind == "linear" else size * cs / entry / leverage
-            args = {"side": side, "size": size, "entry_price": entry, "margin": margin}
+            args: dict[str, Any] = {
+                "side": side,
+                "size": size,
+                "entry_price": entry,
+                "margin": margin,
+            }
             table = BracketArrays.from_table(TIERED if kind == "inverse" else BTCUSDT)
             fast = isolated_liquidation_price(
                 **args, brackets=table, kind=kind, contract_size=cs, engine="numba"
@@ -513,6 +518,10 @@ class TestIsolatedLiquidationPrice:
         assert round(float(out[0, 0]), 2) == 25100.4
 
 
+_MARK_BASIS = False
+"""The kernels' ``entry_basis`` flag for the default rule (maintenance at mark)."""
+
+
 class TestKernelSource:
     """The Numba kernel's Python source gives the compiled results (and covers its lines)."""
 
@@ -538,10 +547,12 @@ class TestKernelSource:
                 np.ones(7),
                 symbol,
                 inverse,
+                _MARK_BASIS,
+                0.0,  # no close fee at mark
+                0.0,  # nor at the bankruptcy price
                 edges,
                 rates,
                 amounts,
-                arrays.counts,
                 out,
             )
             assert bad == 2
@@ -584,8 +595,10 @@ class TestKernelSource:
             margin,
             cs,
             inverse,
-            edges[0, 0],
-            edges[0, 1],
+            _MARK_BASIS,
+            0.0,  # no close fee at mark
+            0.0,  # nor at the bankruptcy price
+            edges[0],
             rates[0],
             amounts[0],
             out,
@@ -749,8 +762,11 @@ class TestBankruptcyPrice:
         n_entry = exact(lambda: units * ep if p["kind"] == "linear" else units / ep)()
         target = exact(lambda: n_entry - sigma * margin)()
         kappa = exact(lambda: (n_entry + margin) / max(abs(target), U))()
+        if target <= 0:  # no bankruptcy price (and no division by a zero target)
+            _check_against_reference(got, None, kappa)
+            return
         want = exact(lambda: target / units if p["kind"] == "linear" else units / target)()
-        _check_against_reference(got, want if target > 0 else None, kappa)
+        _check_against_reference(got, want, kappa)
 
     @pytest.mark.parametrize(
         ("kind", "side", "expected"),

@@ -23,6 +23,7 @@ from levrisk.batch import (
     unrealized_pnl,
 )
 from levrisk.brackets import BracketTable
+from levrisk.futures import LiquidationRule
 
 
 def check_brackets(table: BracketTable) -> None:
@@ -46,6 +47,17 @@ def check_functions(table: BracketTable) -> None:
     assert_type(
         isolated_liquidation_price(
             side=side, size=x, entry_price=x, margin=x, brackets=table, engine="numba", out=x
+        ),
+        Any,
+    )
+    assert_type(
+        isolated_liquidation_price(
+            side=side,
+            size=x,
+            entry_price=x,
+            margin=x,
+            brackets=BracketArrays.from_table(table),
+            rule=LiquidationRule(maintenance_basis="entry", close_fee="bankruptcy"),
         ),
         Any,
     )

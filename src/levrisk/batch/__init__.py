@@ -4,7 +4,9 @@ Install with the ``batch`` extra (``pip install 'levrisk[batch]'``: NumPy,
 array-api-compat, Numba). The functions take arrays of any library that implements the
 Python array API standard (NumPy by default; CuPy, PyTorch, JAX, array-api-strict) and
 compute in float64 in that library, on its device. For NumPy inputs the isolated
-liquidation price runs in a compiled Numba kernel when Numba is installed.
+liquidation price runs in a compiled Numba kernel on every core when Numba is
+installed. Dask arrays (the ``dask`` extra) give lazy Dask arrays, computed block by
+block.
 
 Conventions shared by every function:
 
@@ -24,9 +26,9 @@ The scalar ``Decimal`` path is the reference; the tests pin every function here 
 
 from __future__ import annotations
 
-from types import FunctionType
 from typing import Final, TypeAlias
 
+from levrisk._typing import publish
 from levrisk.batch import _common, _futures
 from levrisk.batch._brackets import BracketArrays, TableArrays
 from levrisk.batch._futures import (
@@ -79,7 +81,9 @@ __all__ = [
     "unrealized_pnl",
 ]
 
-for _name in __all__:
-    _obj = globals()[_name]
-    if isinstance(_obj, (type, FunctionType)):
-        _obj.__module__ = __name__  # document and cross-reference as levrisk.batch.<name>
+_PUBLIC = publish(__name__, globals(), __all__)  # document as levrisk.batch.<name>
+
+
+def __dir__() -> list[str]:
+    """The public names (the private modules stay out of ``dir()``)."""
+    return _PUBLIC

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+import operator
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 import attrs
 
+from levrisk.batch import _kernel
 from levrisk.batch._common import Array
 from levrisk.brackets import BracketTable
-from levrisk.exceptions import BracketError
+from levrisk.exceptions import BracketError, InvalidInputError
 from levrisk.numbers import exact
 
 __all__ = ["BracketArrays", "TableArrays"]
@@ -42,11 +45,21 @@ class TableArrays(NamedTuple):
 
 
 def _rows(value: Iterable[Iterable[float]]) -> _Rows:
-    return tuple(tuple(float(x) for x in row) for row in value)
+    """A copy of the rows as float tuples (the arrays handed out are built from it)."""
+    try:
+        return tuple(tuple(float(x) for x in row) for row in value)
+    except (TypeError, ValueError, OverflowError) as error:
+        msg = f"bracket arrays must be rows of real numbers, got {value!r}"
+        raise BracketError(msg) from error
 
 
 def _counts(value: Iterable[int]) -> tuple[int, ...]:
-    return tuple(int(x) for x in value)
+    try:
+        counts = tuple(operator.index(x) for x in value)
+    except TypeError as error:
+        msg = f"counts must be integers, got {value!r}"
+        raise BracketError(msg) from error
+    return counts
 
 
 @attrs.frozen(kw_only=True)
@@ -104,9 +117,21 @@ class BracketArrays:
     edges_plus: _Rows = attrs.field(converter=_rows)
     counts: tuple[int, ...] = attrs.field(converter=_counts)
     stacked: bool = attrs.field(default=False)
-    _cache: dict[tuple[int, str], TableArrays] = attrs.field(
-        init=False, factory=dict, repr=False, eq=False
-    )
+    _cache: dict[object, object] = attrs.field(init=False, factory=dict, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        """Check shapes, sortedness, counts and finiteness (:ref:`rule-brackets`)."""
+        _check_layout(self)
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickle the tables, not the per-namespace cache (e.g. for Dask workers)."""
+        return {field.name: getattr(self, field.name) for field in _FIELDS}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        """Restore a pickled table stack with an empty cache."""
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "_cache", {})
 
     @classmethod
     def from_table(cls, table: BracketTable) -> BracketArrays:
@@ -200,30 +225,135 @@ class BracketArrays:
     def arrays(self, xp: Any, device: Any = None) -> TableArrays:  # noqa: ANN401 - namespace, device
         """The tables as arrays of namespace ``xp`` on ``device`` (built once, then cached).
 
+        NumPy arrays are read-only views of the cache; other libraries get fresh copies
+        (most have no read-only arrays), so writing into what this returns never
+        changes a later result.
+
         Args:
             xp: an array-API namespace (e.g. from ``array_api_compat.array_namespace``).
             device: the device to create the arrays on (None: the namespace's default).
 
         Returns:
             The :class:`TableArrays`.
+
+        Raises:
+            InvalidInputError: when ``xp`` is not an array namespace, or ``device`` is
+                not one of its devices.
         """
-        key = (id(xp), repr(device))
+        cached = self.cached_arrays(xp, device)
+        if _is_numpy(xp):
+            return cached
+        return TableArrays(*(xp.asarray(a, copy=True) for a in cached))
+
+    def cached_arrays(self, xp: Any, device: Any = None) -> TableArrays:  # noqa: ANN401
+        """:meth:`arrays` without the copies (private to the batch functions)."""
+        name = getattr(xp, "__name__", None)
+        if not isinstance(name, str) or not all(
+            hasattr(xp, attr) for attr in ("asarray", "float64", "int64")
+        ):
+            msg = f"xp must be an array-API namespace, got {xp!r}"
+            raise InvalidInputError(msg)
+        key = ("arrays", name, repr(device))
         cached = self._cache.get(key)
         if cached is None:
+            try:
+                cached = TableArrays(
+                    caps=_make(xp, self.caps, xp.float64, device),
+                    rates=_make(xp, self.rates, xp.float64, device),
+                    amounts=_make(xp, self.amounts, xp.float64, device),
+                    edges_minus=_make(xp, self.edges_minus, xp.float64, device),
+                    edges_plus=_make(xp, self.edges_plus, xp.float64, device),
+                    counts=_make(xp, self.counts, xp.int64, device),
+                )
+            except (TypeError, ValueError, RuntimeError, AttributeError) as error:
+                msg = f"cannot build the bracket arrays in {name} on device {device!r}: {error}"
+                raise InvalidInputError(msg) from error
+            self._cache[key] = cached
+        return cached  # type: ignore[return-value]
 
-            def make(rows: object, dtype: Any) -> Array:  # noqa: ANN401 - a dtype
-                return xp.asarray(rows, dtype=dtype, device=device)
+    def thresholds(self, *, entry_basis: bool, fee_mark: float) -> tuple[_Rows, _Rows]:
+        """``(σ = +1, σ = −1)`` thresholds that pick the bracket under a liquidation rule.
 
-            cached = TableArrays(
-                caps=make(self.caps, xp.float64),
-                rates=make(self.rates, xp.float64),
-                amounts=make(self.amounts, xp.float64),
-                edges_minus=make(self.edges_minus, xp.float64),
-                edges_plus=make(self.edges_plus, xp.float64),
-                counts=make(self.counts, xp.int64),
+        Entry-valued maintenance: the caps (the bracket holds the entry notional).
+        Mark-valued: the consistent-bracket edges of the condition with a close fee
+        ``c`` at mark, ``cap·(1 − σc) − σ·MM(cap)`` (``edges_minus``/``edges_plus``
+        when ``c = 0``); padding stays ``inf``.
+        """
+        if entry_basis:
+            return self.caps, self.caps
+        return (
+            _shifted(self.edges_minus, self.caps, -fee_mark),
+            _shifted(self.edges_plus, self.caps, fee_mark),
+        )
+
+    def kernel_tables(self, *, entry_basis: bool, fee_mark: float) -> tuple[Any, Any, Any]:
+        """The Numba kernels' read-only tables for a rule (built once, then cached)."""
+        key = ("kernel", entry_basis, fee_mark)
+        cached = self._cache.get(key)
+        if cached is None:
+            import numpy as np  # noqa: PLC0415 - the kernels run on NumPy only
+
+            minus, plus = self.thresholds(entry_basis=entry_basis, fee_mark=fee_mark)
+            cached = _kernel.kernel_tables(
+                np.array(minus), np.array(plus), np.array(self.rates), np.array(self.amounts)
             )
             self._cache[key] = cached
-        return cached
+        return cached  # type: ignore[return-value]
+
+
+_FIELDS = [f for f in attrs.fields(BracketArrays) if f.init]
+
+
+def _shifted(edges: _Rows, caps: _Rows, fee: float) -> _Rows:
+    """``edge + fee·cap`` where the edge is finite (the padding stays ``inf``)."""
+    if fee == 0:
+        return edges
+    return tuple(
+        tuple(e + fee * c if math.isfinite(e) else math.inf for e, c in zip(row, cap, strict=True))
+        for row, cap in zip(edges, caps, strict=True)
+    )
+
+
+def _is_numpy(xp: Any) -> bool:  # noqa: ANN401 - a namespace
+    return getattr(xp, "__name__", None) in {"numpy", "array_api_compat.numpy"}
+
+
+def _make(xp: Any, rows: object, dtype: Any, device: Any) -> Array:  # noqa: ANN401
+    """An array of the rows, read-only where the library allows it (NumPy)."""
+    array = xp.asarray(rows, dtype=dtype, device=device)
+    flags = getattr(array, "flags", None)
+    if flags is not None and _is_numpy(xp):
+        flags.writeable = False
+    return array
+
+
+def _increasing(row: tuple[float, ...]) -> bool:
+    return all(a < b for a, b in itertools.pairwise(row))
+
+
+def _check_layout(arrays: BracketArrays) -> None:
+    """Raise :class:`BracketError` unless ``arrays`` is a well-formed padded stack."""
+    rows = len(arrays.counts)
+    named = {
+        "caps": arrays.caps,
+        "rates": arrays.rates,
+        "amounts": arrays.amounts,
+        "edges_minus": arrays.edges_minus,
+        "edges_plus": arrays.edges_plus,
+    }
+    if not isinstance(arrays.stacked, bool):
+        msg = f"stacked must be a bool, got {arrays.stacked!r}"
+        raise BracketError(msg)
+    if rows == 0 or (not arrays.stacked and rows != 1):
+        msg = f"counts must hold one count per table (1 unless stacked), got {arrays.counts!r}"
+        raise BracketError(msg)
+    width = len(arrays.caps[0]) if arrays.caps else 0
+    for name, value in named.items():
+        if len(value) != rows or any(len(row) != width for row in value):
+            msg = f"{name} must have {rows} row(s) of {width} value(s), got {value!r}"
+            raise BracketError(msg)
+    for i, count in enumerate(arrays.counts):
+        _check_table(arrays, named, i, count, width)
 
 
 def check_brackets(brackets: object) -> BracketArrays:
@@ -234,3 +364,34 @@ def check_brackets(brackets: object) -> BracketArrays:
         msg = f"brackets must be a BracketArrays or a BracketTable, got {brackets!r}"
         raise BracketError(msg)
     return brackets
+
+
+def _check_table(
+    arrays: BracketArrays, named: dict[str, _Rows], i: int, count: int, width: int
+) -> None:
+    """Raise :class:`BracketError` unless table ``i`` of the stack is well formed."""
+    if not 1 <= count <= width:
+        msg = f"counts[{i}] must be between 1 and {width}, got {count!r}"
+        raise BracketError(msg)
+    for name in ("caps", "edges_minus", "edges_plus"):
+        row = named[name][i]
+        real, pad = row[:count], row[count:]
+        if not (
+            all(math.isfinite(x) for x in real)
+            and _increasing(real)
+            and all(x == math.inf for x in pad)
+        ):
+            msg = (
+                f"{name}[{i}] must be finite and strictly increasing over its {count} "
+                f"bracket(s), then inf, got {row!r}"
+            )
+            raise BracketError(msg)
+    if arrays.caps[i][0] <= 0:
+        msg = f"caps[{i}] must be positive, got {arrays.caps[i]!r}"
+        raise BracketError(msg)
+    if not all(0 <= r < 1 for r in arrays.rates[i]):
+        msg = f"rates[{i}] must be in [0, 1), got {arrays.rates[i]!r}"
+        raise BracketError(msg)
+    if not all(math.isfinite(a) for a in arrays.amounts[i]):
+        msg = f"amounts[{i}] must be finite, got {arrays.amounts[i]!r}"
+        raise BracketError(msg)

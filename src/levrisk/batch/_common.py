@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, Final, ParamSpec, TypeAlias, TypeVar
 
@@ -26,6 +27,11 @@ SHORT: Final = -1
 _SHOWN: Final = 5
 """How many offending rows an error message lists."""
 
+
+ROWS: contextvars.ContextVar[Callable[[Sequence[int]], list[int]] | None] = contextvars.ContextVar(
+    "levrisk_batch_rows", default=None
+)
+"""Maps a block's flat row indices to the whole array's (set by the Dask path)."""
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -100,7 +106,12 @@ def as_float(xp: Any, value: object, *, name: str) -> Array:  # noqa: ANN401
     ):
         msg = f"{name} must be a real number or an array of real numbers, got {value!r}"
         raise InvalidInputError(msg)
-    return xp.asarray(float(value), dtype=xp.float64)
+    try:
+        converted = float(value)
+    except OverflowError as error:
+        msg = f"{name} must be a real number within float64 range, got {value!r}"
+        raise InvalidInputError(msg) from error
+    return xp.asarray(converted, dtype=xp.float64)
 
 
 def as_index(xp: Any, value: object, *, name: str, bound: int) -> Array:  # noqa: ANN401
@@ -134,6 +145,9 @@ def check_rows(xp: Any, bad: Array, *, name: str, rule: str, values: Array) -> N
     first = rows[: min(count, _SHOWN)]
     shown = xp.take(xp.reshape(xp.broadcast_to(values, bad.shape), (-1,)), first)
     indices = [int(first[i]) for i in range(int(first.shape[0]))]
+    mapping = ROWS.get()
+    if mapping is not None:
+        indices = mapping(indices)
     got = [float(shown[i]) for i in range(int(shown.shape[0]))]
     msg = f"{name} must be {rule}: {count} bad row(s), first at {indices}, got {got}"
     raise InvalidInputError(msg)
@@ -147,4 +161,8 @@ def broadcast_flat(xp: Any, *arrays: Array) -> tuple[tuple[int, ...], list[Array
         msg = f"the position arrays must have broadcastable shapes: {error}"
         raise InvalidInputError(msg) from error
     shape = tuple(broadcast[0].shape)
-    return shape, [xp.reshape(a, (-1,)) for a in broadcast]
+    try:
+        return shape, [xp.reshape(a, (-1,)) for a in broadcast]
+    except MemoryError as error:  # NumPy's ArrayMemoryError: the broadcast is too large
+        msg = f"the position arrays broadcast to shape {shape}, too large to compute: {error}"
+        raise InvalidInputError(msg) from error

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import bisect
 import math
-from typing import Any, Literal, TypeAlias
+from typing import Any, Final, Literal, NamedTuple, TypeAlias
 
 import array_api_compat
+import attrs
+import numpy as np
 
 from levrisk.batch import _kernel
-from levrisk.batch._brackets import BracketArrays, TableArrays, check_brackets
+from levrisk.batch._brackets import BracketArrays, check_brackets
 from levrisk.batch._common import (
     Array,
     as_float,
@@ -20,9 +23,10 @@ from levrisk.batch._common import (
     quiet,
     where,
 )
+from levrisk.batch._dask import lazy
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
-from levrisk.futures import ContractKind
+from levrisk.futures import ContractKind, LiquidationRule
 
 Engine: TypeAlias = Literal["auto", "numba", "array_api"]
 """Which implementation computes the isolated liquidation price.
@@ -33,6 +37,9 @@ takes the portable path.
 """
 
 _ENGINES = ("auto", "numba", "array_api")
+
+_BINANCE: Final = LiquidationRule()
+"""The default rule: maintenance at mark, no close fee (Binance USDⓈ-M and COIN-M)."""
 
 
 def _positive(xp: Any, x: Array, *, name: str) -> None:  # noqa: ANN401
@@ -154,6 +161,7 @@ def _prepare(
     return shape, dict(zip(converted, flat, strict=True))
 
 
+@lazy
 @quiet
 def notional(
     *,
@@ -216,13 +224,14 @@ def _maintenance(
     tables: BracketArrays,
     sym: Array | None,
 ) -> Array:
-    arrays = tables.arrays(xp, array_api_compat.device(value))
+    arrays = tables.cached_arrays(xp, array_api_compat.device(value))
     index = _lookup(xp, arrays.caps, value, sym)
     rate = _gather(xp, arrays.rates, index, sym)
     amount = _gather(xp, arrays.amounts, index, sym)
     return value * rate - amount
 
 
+@lazy
 @quiet
 def maintenance_margin(
     *,
@@ -296,6 +305,7 @@ def _upnl(a: dict[str, Array], kind: ContractKind) -> Array:
     return a["side"] * units * (1.0 / a["entry_price"] - 1.0 / a["mark_price"])
 
 
+@lazy
 @quiet
 def unrealized_pnl(
     *,
@@ -358,6 +368,7 @@ def unrealized_pnl(
     return xp.reshape(_upnl(a, contract), shape)
 
 
+@lazy
 @quiet
 def margin_ratio(
     *,
@@ -443,25 +454,16 @@ def margin_ratio(
     return xp.reshape(where(xp, alive, ratio, xp.nan), shape)
 
 
-def _liquidation_target(
-    xp: Any,  # noqa: ANN401
-    a: dict[str, Array],
-    kind: ContractKind,
-) -> tuple[Array, Array, Array]:
-    """``(units, plus, target)``: the solve variable's side and right-hand side.
+def _entry_terms(a: dict[str, Array], kind: ContractKind) -> tuple[Array, Array, Array]:
+    """``(units, entry notional, σ)`` of each row: σ = +1 for a linear long or an inverse short.
 
-    ``plus`` rows solve ``n − MM(n) = T`` (linear long, inverse short), the others
-    ``n + MM(n) = T`` (linear short, inverse long), with ``T = n_entry ∓ margin``.
+    The ``σ = +1`` rows solve ``n − MM(n) = T``, the others ``n + MM(n) = T``, with
+    ``T = n_entry − σ·margin`` (the bankruptcy notional).
     """
     units = a["size"] * a["contract_size"]
     if kind == "inverse":
-        entry_notional = units / a["entry_price"]
-        plus = a["side"] < 0
-    else:
-        entry_notional = units * a["entry_price"]
-        plus = a["side"] > 0
-    target = xp.where(plus, entry_notional - a["margin"], entry_notional + a["margin"])
-    return units, plus, target
+        return units, units / a["entry_price"], -a["side"]
+    return units, units * a["entry_price"], a["side"]
 
 
 def _price_from_notional(
@@ -479,7 +481,40 @@ def _price_from_notional(
 _LIQUIDATION_ARGS = ("side", "size", "entry_price", "margin", "contract_size")
 
 
-@quiet
+@attrs.frozen
+class _Terms:
+    """A :class:`~levrisk.futures.LiquidationRule` as the batch solve's float terms.
+
+    ``fee_mark`` is the close fee rate at mark (0 unless ``close_fee="mark"``),
+    ``fee_bankrupt`` the one at the bankruptcy price (0 unless ``"bankruptcy"``).
+    """
+
+    entry_basis: bool
+    fee_mark: float
+    fee_bankrupt: float
+
+
+def _terms(rule: object, tables: BracketArrays) -> _Terms:
+    """Validate ``rule`` for the batch solve and return its terms."""
+    if not isinstance(rule, LiquidationRule):
+        msg = f"rule must be a LiquidationRule, got {rule!r}"
+        raise InvalidInputError(msg)
+    fee = float(rule.fee_rate)
+    terms = _Terms(
+        entry_basis=rule.maintenance_basis == "entry",
+        fee_mark=fee if rule.close_fee == "mark" else 0.0,
+        fee_bankrupt=fee if rule.close_fee == "bankruptcy" else 0.0,
+    )
+    highest = max(max(row) for row in tables.rates)
+    if not terms.entry_basis and highest + terms.fee_mark + terms.fee_bankrupt >= 1:
+        msg = (
+            "the batch solve needs every maintenance rate plus rule.fee_rate below 1, "
+            f"got {highest!r} + {fee!r}"
+        )
+        raise InvalidInputError(msg)
+    return terms
+
+
 def isolated_liquidation_price(
     *,
     side: Array,
@@ -490,12 +525,14 @@ def isolated_liquidation_price(
     kind: ContractKind = "linear",
     contract_size: Array | float = 1.0,
     symbol: Array | None = None,
+    rule: LiquidationRule = _BINANCE,
     engine: Engine = "auto",
     out: Array | None = None,
 ) -> Array:
-    r"""Isolated liquidation price of each position, Binance rule (mark basis, no fee).
+    r"""Isolated liquidation price of each position under a venue's liquidation rule.
 
-    Solves ``margin + UPNL(P) = MM(n(P))`` with the maintenance margin evaluated at the
+    With the default rule (Binance: maintenance at mark, no close fee), solves
+    ``margin + UPNL(P) = MM(n(P))`` with the maintenance margin evaluated at the
     liquidation price itself (the consistent-bracket rule). With ``σ = +1`` for a
     linear long or an inverse short and ``σ = −1`` otherwise, the condition reads
     ``n − σ·MM(n) = T`` in the notional ``n`` at the liquidation price, with
@@ -510,7 +547,12 @@ def isolated_liquidation_price(
 
     which is the closed form of
     :ref:`rule-futures-liquidation-linear`/:ref:`rule-futures-liquidation-inverse`, e.g. linear long
-    ``(Q·EP − M − cum)/(Q·(1 − m))``.
+    ``(Q·EP − M − cum)/(Q·(1 − m))``. Other rules (:ref:`rule-venues`) shift three
+    terms: a close fee ``c_m`` at mark gives the denominator ``1 − σ·(m_k + c_m)`` and
+    edges ``cap_k·(1 − σ·c_m) − σ·MM(cap_k)``; a close fee ``c_b`` at the bankruptcy
+    price (whose notional is ``T``) gives the target ``T·(1 + σ·c_b)``; maintenance at
+    entry is the constant ``MM(n_entry)``, moved into the target, with denominator
+    ``1 − σ·c_m``.
 
     A position that cannot be liquidated (``n ≤ 0``: a linear long or an inverse
     short with margin ≥ its entry notional) gets NaN, where the scalar path returns
@@ -529,6 +571,9 @@ def isolated_liquidation_price(
         kind: ``"linear"`` or ``"inverse"`` for the whole call.
         contract_size: base (linear, default 1) or quote (inverse) units per contract.
         symbol: with a stacked ``brackets``, the integer table index of each row.
+        rule: the venue's :class:`~levrisk.futures.LiquidationRule` (default Binance):
+            maintenance at mark or at entry, close fee none, at mark or at the
+            bankruptcy price (Bybit, Gate, OKX, Bitget, BitMEX; :ref:`rule-venues`).
         engine: ``"auto"``, ``"numba"`` or ``"array_api"`` (see :data:`Engine`).
         out: optionally, a float64 array of the result's shape and namespace to write
             the prices into (and return), so that a caller evaluating every tick reuses
@@ -573,18 +618,143 @@ def isolated_liquidation_price(
 
     .. versionadded:: 0.1.0
     """
+    if (  # the common case first, in a few microseconds: NumPy rows, one table, the kernel
+        type(side) is np.ndarray
+        and type(size) is np.ndarray
+        and type(entry_price) is np.ndarray
+        and type(margin) is np.ndarray
+        and type(brackets) is BracketArrays
+        and symbol is None
+        and type(engine) is str
+        and engine in _KERNEL_ENGINES
+        and _kernel.AVAILABLE
+    ):
+        fast = _fast_shared(
+            side, size, entry_price, margin, brackets, kind, contract_size, rule, out
+        )
+        if fast is not None:
+            return fast
+    return _liquidation_price(
+        side=side,
+        size=size,
+        entry_price=entry_price,
+        margin=margin,
+        brackets=brackets,
+        kind=kind,
+        contract_size=contract_size,
+        symbol=symbol,
+        rule=rule,
+        engine=engine,
+        out=out,
+    )
+
+
+_KERNEL_ENGINES: Final = ("auto", "numba")
+
+
+def _fast_shared(  # noqa: PLR0917 - the public function's arguments, positionally
+    side: Any,  # noqa: ANN401
+    size: Any,  # noqa: ANN401
+    entry_price: Any,  # noqa: ANN401
+    margin: Any,  # noqa: ANN401
+    tables: BracketArrays,
+    kind: object,
+    contract_size: object,
+    rule: object,
+    out: object,
+) -> Array | None:
+    """The shared-table kernel on NumPy rows, or None (then the full path decides)."""
+    rows = side.shape
+    if not (
+        side.ndim == 1
+        and side.dtype.kind in "if"
+        and size.dtype == np.float64
+        and entry_price.dtype == np.float64
+        and margin.dtype == np.float64
+        and size.shape == rows
+        and entry_price.shape == rows
+        and margin.shape == rows
+        and type(contract_size) in {float, int}
+        and type(kind) is str
+        and kind in {"linear", "inverse"}
+        and not tables.stacked
+    ):
+        return None
+    try:
+        shared_size = float(contract_size)  # type: ignore[arg-type]
+    except OverflowError:  # an int beyond float64: the full path reports it
+        return None
+    if not 0 < shared_size < math.inf:
+        return None
+    if out is None:
+        result = np.empty(rows)
+    elif (
+        type(out) is np.ndarray
+        and out.dtype == np.float64
+        and out.shape == rows
+        and out.flags.writeable
+    ):
+        result = out
+    else:
+        return None
+    if rule is _BINANCE:
+        terms = _BINANCE_TERMS
+    elif type(rule) is LiquidationRule:
+        terms = _terms(rule, tables)
+    else:
+        return None
+    edges, rates, amounts = tables.kernel_tables(
+        entry_basis=terms.entry_basis, fee_mark=terms.fee_mark
+    )
+    bad = _kernel.isolated_liquidation_shared(
+        side,
+        size,
+        entry_price,
+        margin,
+        shared_size,
+        kind == "inverse",
+        terms.entry_basis,
+        terms.fee_mark,
+        terms.fee_bankrupt,
+        edges[0],
+        rates[0],
+        amounts[0],
+        result,
+    )
+    return None if bad else result
+
+
+@lazy
+@quiet
+def _liquidation_price(
+    *,
+    side: Array,
+    size: Array,
+    entry_price: Array,
+    margin: Array,
+    brackets: BracketArrays | BracketTable,
+    kind: ContractKind,
+    contract_size: Array | float,
+    symbol: Array | None,
+    rule: LiquidationRule,
+    engine: Engine,
+    out: Array | None,
+) -> Array:
+    """:func:`isolated_liquidation_price` in full: checks, kernels, array API, Dask."""
     contract = check_kind(kind)
     tables = check_brackets(brackets)
     chosen: object = engine
     if not isinstance(chosen, str) or chosen not in _ENGINES:
         msg = f"engine must be one of {list(_ENGINES)}, got {engine!r}"
         raise InvalidInputError(msg)
+    terms = _BINANCE_TERMS if rule is _BINANCE else _terms(rule, tables)
     raw = dict(
         zip(_LIQUIDATION_ARGS, (side, size, entry_price, margin, contract_size), strict=True)
     )
-    xp = namespace(*raw.values(), symbol, out)
+    xp = _NUMPY if _all_numpy(side, size, entry_price, margin, contract_size, symbol, out) else None
+    xp = xp or namespace(*raw.values(), symbol, out)
     if engine != "array_api":
-        qualified, fast = _fast(xp, raw, symbol, tables, contract, out=out)
+        qualified, fast = _fast(xp, raw, symbol, tables, contract, terms=terms, out=out)
         if fast is not None:
             return fast
         if engine == "numba" and not qualified:
@@ -593,19 +763,53 @@ def isolated_liquidation_price(
                 "entry_price and margin of one length, a real 1-D side of that length"
             )
             raise InvalidInputError(msg)
+    return _array_api(xp, raw, symbol, tables, contract, terms=terms, out=out)
+
+
+def _array_api(
+    xp: Any,  # noqa: ANN401
+    raw: dict[str, object],
+    symbol: object,
+    tables: BracketArrays,
+    contract: ContractKind,
+    *,
+    terms: _Terms,
+    out: Any,  # noqa: ANN401
+) -> Array:
+    """The portable path of :func:`isolated_liquidation_price`: validate, solve in blocks."""
     shape, a = _prepare(xp, raw, margins=("margin",), side=True)
     _check_out(xp, out, shape)
     sym = _symbol(xp, symbol, tables, shape)
-    arrays = tables.arrays(xp, array_api_compat.device(a["size"]))
+    device = array_api_compat.device(a["size"])
+    if sym is None:
+        merged = _merged(xp, tables, terms, device)
+    else:
+        low, high = _thresholds(xp, tables, terms, device)
+        arrays = tables.cached_arrays(xp, device)
+
+    def solve(part: dict[str, Array], chunk: Array | None) -> Array:
+        if chunk is None:
+            return _liquidation_shared(xp, part, merged=merged, kind=contract, terms=terms)
+        return _liquidation(
+            xp,
+            part,
+            sym=chunk,
+            low=low,
+            high=high,
+            rates=arrays.rates,
+            amounts=arrays.amounts,
+            kind=contract,
+            terms=terms,
+        )
+
     rows = a["size"].shape[0]
     if rows is None or rows <= _CHUNK:
-        result = _liquidation(xp, a, sym, arrays, contract)
+        result = solve(a, sym)
     else:
         parts = []
         for start in range(0, rows, _CHUNK):  # blocks of rows keep temporaries in cache
             part = {key: value[start : start + _CHUNK] for key, value in a.items()}
-            chunk = None if sym is None else sym[start : start + _CHUNK]
-            parts.append(_liquidation(xp, part, chunk, arrays, contract))
+            parts.append(solve(part, None if sym is None else sym[start : start + _CHUNK]))
         result = xp.concat(parts)
     if out is None:
         return xp.reshape(result, shape)
@@ -615,6 +819,42 @@ def isolated_liquidation_price(
         msg = f"out must be a writable array, got {type(out).__name__}: {error}"
         raise InvalidInputError(msg) from error
     return out
+
+
+_BINANCE_TERMS: Final = _Terms(entry_basis=False, fee_mark=0.0, fee_bankrupt=0.0)
+
+_NUMPY: Final = array_api_compat.array_namespace(np.empty(0))
+"""The array-API namespace of NumPy arrays."""
+
+
+def _all_numpy(*values: object) -> bool:
+    """Whether the arguments are NumPy arrays, or for the last three also plain scalars."""
+    return all(type(value) is np.ndarray for value in values[:4]) and all(
+        type(value) in _PLAIN for value in values[4:]
+    )
+
+
+_PLAIN: Final = frozenset({np.ndarray, type(None), int, float})
+
+
+def _thresholds(
+    xp: Any,  # noqa: ANN401
+    tables: BracketArrays,
+    terms: _Terms,
+    device: Any,  # noqa: ANN401
+) -> tuple[Array, Array]:
+    """``(low, high)``: the bracket thresholds of the σ = −1 and σ = +1 rows, as arrays."""
+    if not terms.entry_basis and terms.fee_mark == 0:
+        arrays = tables.cached_arrays(xp, device)
+        return arrays.edges_plus, arrays.edges_minus
+    if terms.entry_basis:
+        caps = tables.cached_arrays(xp, device).caps
+        return caps, caps
+    high, low = tables.thresholds(entry_basis=False, fee_mark=terms.fee_mark)
+    return (
+        xp.asarray(low, dtype=xp.float64, device=device),
+        xp.asarray(high, dtype=xp.float64, device=device),
+    )
 
 
 def _check_out(xp: Any, out: object, shape: tuple[int, ...]) -> None:  # noqa: ANN401
@@ -640,23 +880,121 @@ _CHUNK = 1 << 16
 """Rows per block of the array-API liquidation solve (bounds its temporaries)."""
 
 
-def _liquidation(
+class _Merged(NamedTuple):
+    """One shared table's bracket search as a single ``searchsorted`` (array-API path).
+
+    ``thresholds`` holds the σ = −1 and σ = +1 thresholds merged in one sorted array;
+    for each insertion position ``p`` (0 to ``2K``), ``rates[p]``/``amounts[p]`` are
+    the bracket's terms for a σ = −1 row and ``rates[p + offset]``/``amounts[p + offset]``
+    for a σ = +1 row: the bracket counts the thresholds of the row's own kind below the
+    key, as the kernels do.
+    """
+
+    thresholds: Array
+    rates: Array
+    amounts: Array
+    offset: int
+    values: tuple[float, ...]
+    """The merged thresholds as floats (counted pass by pass when there are few)."""
+
+
+def _merged(
+    xp: Any,  # noqa: ANN401
+    tables: BracketArrays,
+    terms: _Terms,
+    device: Any,  # noqa: ANN401
+) -> _Merged:
+    """The :class:`_Merged` search of a shared table under a rule (built once, cached)."""
+    key = ("merged", xp.__name__, repr(device), terms.entry_basis, terms.fee_mark)
+    cached = tables._cache.get(key)  # noqa: SLF001 - the tables' own per-rule cache
+    if cached is None:
+        high, low = tables.thresholds(entry_basis=terms.entry_basis, fee_mark=terms.fee_mark)
+        top = tables.counts[0] - 1
+        merged = sorted([*low[0], *high[0]])
+        rates, amounts = tables.rates[0], tables.amounts[0]
+        terms_by_position: list[tuple[float, float]] = []
+        for row in (low[0], high[0]):
+            for p in range(len(merged) + 1):
+                k = min(top, bisect.bisect_right(row, merged[p - 1])) if p else 0
+                terms_by_position.append((rates[k], amounts[k]))
+        cached = _Merged(
+            thresholds=xp.asarray(merged, dtype=xp.float64, device=device),
+            rates=xp.asarray([r for r, _ in terms_by_position], dtype=xp.float64, device=device),
+            amounts=xp.asarray([a for _, a in terms_by_position], dtype=xp.float64, device=device),
+            offset=len(merged) + 1,
+            values=tuple(merged),
+        )
+        tables._cache[key] = cached  # noqa: SLF001 - the tables' own per-rule cache
+    return cached  # type: ignore[return-value]
+
+
+_COUNTED = 32
+"""Up to this many merged thresholds, passes of comparisons beat ``searchsorted``."""
+
+
+def _liquidation_shared(
     xp: Any,  # noqa: ANN401
     a: dict[str, Array],
-    sym: Array | None,
-    arrays: TableArrays,
+    *,
+    merged: _Merged,
     kind: ContractKind,
+    terms: _Terms,
 ) -> Array:
-    """The array-API solve over 1-D rows."""
-    units, plus, target = _liquidation_target(xp, a, kind)
-    index = xp.where(
-        plus,
-        _lookup(xp, arrays.edges_minus, target, sym),
-        _lookup(xp, arrays.edges_plus, target, sym),
-    )
-    rate = _gather(xp, arrays.rates, index, sym)
-    amount = _gather(xp, arrays.amounts, index, sym)
-    sign = 2.0 * xp.astype(plus, xp.float64) - 1.0
+    """The array-API solve with one shared table: :func:`_liquidation`, one search."""
+    units, entry_notional, sign, target, fee = _targets(xp, a, kind, terms)
+    key = entry_notional if terms.entry_basis else target
+    if len(merged.values) <= _COUNTED:
+        position = xp.zeros(key.shape, dtype=xp.int64, device=array_api_compat.device(key))
+        numpy = array_api_compat.is_numpy_namespace(xp)
+        for value in merged.values:  # NumPy adds the comparison in place, without a cast
+            above = key > value
+            position += above if numpy else xp.astype(above, xp.int64)
+    else:
+        position = xp.searchsorted(merged.thresholds, key, side="left")
+    position = position + xp.astype(sign > 0, position.dtype) * merged.offset
+    rate = xp.take(merged.rates, position)
+    amount = xp.take(merged.amounts, position)
+    return _solved(xp, units, entry_notional, sign, target, rate, amount, fee, kind, terms)
+
+
+def _targets(
+    xp: Any,  # noqa: ANN401
+    a: dict[str, Array],
+    kind: ContractKind,
+    terms: _Terms,
+) -> tuple[Array, Array, Array, Array, Array | float]:
+    """``(units, n_entry, σ, T·(1 + σ·c_b), close fee rate at mark)`` of each row.
+
+    Without a bankruptcy price (``T ≤ 0``) the bankruptcy fee is charged at mark.
+    """
+    units, entry_notional, sign = _entry_terms(a, kind)
+    target = entry_notional - sign * a["margin"]
+    fee: Array | float = terms.fee_mark
+    if terms.fee_bankrupt:
+        alive = target > 0
+        target = xp.where(alive, target * (1.0 + sign * terms.fee_bankrupt), target)
+        fee = where(xp, alive, xp.zeros_like(target), terms.fee_bankrupt) + terms.fee_mark
+    return units, entry_notional, sign, target, fee
+
+
+def _solved(  # noqa: PLR0917 - the solve's terms, positionally
+    xp: Any,  # noqa: ANN401
+    units: Array,
+    entry_notional: Array,
+    sign: Array,
+    target: Array,
+    rate: Array,
+    amount: Array,
+    fee: Array | float,
+    kind: ContractKind,
+    terms: _Terms,
+) -> Array:
+    """The price from each row's bracket terms (the kernels' expressions and order)."""
+    if terms.entry_basis:
+        target = target + sign * rate * entry_notional
+        rate = fee
+    elif terms.fee_mark or terms.fee_bankrupt:
+        rate = rate + fee
     numerator = target - sign * amount
     denominator = 1.0 - sign * rate
     alive = numerator > 0
@@ -665,12 +1003,42 @@ def _liquidation(
     return where(xp, alive, price, xp.nan)
 
 
+def _liquidation(
+    xp: Any,  # noqa: ANN401
+    a: dict[str, Array],
+    *,
+    sym: Array,
+    low: Array,
+    high: Array,
+    rates: Array,
+    amounts: Array,
+    kind: ContractKind,
+    terms: _Terms,
+) -> Array:
+    """The array-API solve over 1-D rows: the kernels' expressions, array by array.
+
+    With ``c_b`` the close fee at the bankruptcy price and ``c_m`` the one at mark, the
+    condition reads ``n·(1 − σ·c_m) − σ·MM = T·(1 + σ·c_b)`` (the bankruptcy notional is
+    ``T``; without a bankruptcy price, ``T ≤ 0``, its fee is charged at mark as the
+    scalar path does). Mark-valued maintenance picks the bracket by the thresholds
+    (``high`` for ``σ = +1``, ``low`` otherwise) below ``T·(1 + σ·c_b)``; entry-valued
+    by the caps below the entry notional, and moves ``σ·m·n_entry`` into the target.
+    """
+    units, entry_notional, sign, target, fee = _targets(xp, a, kind, terms)
+    key = entry_notional if terms.entry_basis else target
+    if terms.entry_basis:
+        index = _lookup(xp, low, key, sym)
+    else:
+        index = xp.where(sign > 0, _lookup(xp, high, key, sym), _lookup(xp, low, key, sym))
+    rate = _gather(xp, rates, index, sym)
+    amount = _gather(xp, amounts, index, sym)
+    return _solved(xp, units, entry_notional, sign, target, rate, amount, fee, kind, terms)
+
+
 def _kernel_inputs(xp: Any, raw: dict[str, object], symbol: object) -> bool:  # noqa: ANN401
     """Whether the arguments are NumPy arrays of the kinds the Numba kernels take."""
     if not _kernel.AVAILABLE or not array_api_compat.is_numpy_namespace(xp):
         return False
-    import numpy as np  # noqa: PLC0415 - NumPy namespace confirmed above
-
     side: Any = raw["side"]
     columns = (raw["size"], raw["entry_price"], raw["margin"])
     contract_size = np.asarray(raw["contract_size"])
@@ -702,18 +1070,18 @@ def _fast(
     tables: BracketArrays,
     kind: ContractKind,
     *,
+    terms: _Terms,
     out: object,
 ) -> tuple[bool, Array | None]:
     """``(qualified, result)``: whether a Numba kernel applies, and its result.
 
     The result is None when the inputs do not qualify, or when the kernel met invalid
-    or out-of-table rows, or the shared/stacked use is wrong (then the array-API path
-    raises the documented, row-listing error).
+    rows, the symbol index is out of range (checked before the kernel runs), or the
+    shared/stacked use is wrong (then the array-API path raises the documented,
+    row-listing error).
     """
     if not _kernel_inputs(xp, raw, symbol):
         return False, None
-    import numpy as np  # noqa: PLC0415 - NumPy namespace confirmed above
-
     side: Any = raw["side"]
     if out is not None and not (
         isinstance(out, np.ndarray)
@@ -722,15 +1090,18 @@ def _fast(
         and out.flags.writeable
     ):
         return True, None  # the array-API path reports a bad ``out``
-    contract_size = np.asarray(raw["contract_size"], dtype=np.float64)
-    arrays = tables.arrays(xp)
-    edges, rates, amounts = _kernel.kernel_tables(
-        arrays.edges_minus, arrays.edges_plus, arrays.rates, arrays.amounts
+    if (symbol is None) == tables.stacked:
+        return True, None  # misuse: let the array-API path report it
+    index: Any = symbol
+    if index is not None and index.size and not (index.min() >= 0 and index.max() < tables.symbols):
+        return True, None  # the array-API path lists the rows out of range
+    contract_size: Any = raw["contract_size"]
+    edges, rates, amounts = tables.kernel_tables(
+        entry_basis=terms.entry_basis, fee_mark=terms.fee_mark
     )
     result = np.empty(side.shape, dtype=np.float64) if out is None else out
-    if (symbol is None) == tables.stacked:
-        bad = 1  # misuse: let the array-API path report it
-    elif symbol is None and contract_size.ndim == 0:
+    rule = (kind == "inverse", terms.entry_basis, terms.fee_mark, terms.fee_bankrupt)
+    if symbol is None and np.ndim(contract_size) == 0:
         shared_size = float(contract_size)
         bad = (not 0 < shared_size < math.inf) or _kernel.isolated_liquidation_shared(
             side,
@@ -738,9 +1109,8 @@ def _fast(
             raw["entry_price"],
             raw["margin"],
             shared_size,
-            kind == "inverse",
-            edges[0, 0],
-            edges[0, 1],
+            *rule,
+            edges[0],
             rates[0],
             amounts[0],
             result,
@@ -751,18 +1121,18 @@ def _fast(
             raw["size"],
             raw["entry_price"],
             raw["margin"],
-            np.atleast_1d(contract_size),
-            np.zeros(1, np.int64) if symbol is None else np.asarray(symbol, dtype=np.int64),
-            kind == "inverse",
+            np.atleast_1d(np.asarray(contract_size, dtype=np.float64)),
+            np.zeros(1, np.int64) if index is None else index.astype(np.int64, copy=False),
+            *rule,
             edges,
             rates,
             amounts,
-            arrays.counts,
             result,
         )
     return True, (None if bad else result)
 
 
+@lazy
 @quiet
 def bankruptcy_price(
     *,
@@ -821,5 +1191,6 @@ def bankruptcy_price(
     )
     xp = namespace(*raw.values())
     shape, a = _prepare(xp, raw, margins=("margin",), side=True)
-    units, _, target = _liquidation_target(xp, a, contract)
+    units, entry_notional, sign = _entry_terms(a, contract)
+    target = entry_notional - sign * a["margin"]
     return xp.reshape(_price_from_notional(xp, target, units, contract), shape)

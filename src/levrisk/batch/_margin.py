@@ -16,6 +16,7 @@ from levrisk.batch._common import (
     quiet,
     where,
 )
+from levrisk.batch._dask import lazy
 
 
 def _non_negative(xp: Any, values: dict[str, object]) -> dict[str, Array]:  # noqa: ANN401
@@ -33,6 +34,7 @@ def _non_negative(xp: Any, values: dict[str, object]) -> dict[str, Array]:  # no
     return converted
 
 
+@lazy
 @quiet
 def margin_level(*, asset_value: Array, liability_value: Array) -> Array:
     r"""Spot margin level of each account: total asset value ÷ total liabilities.
@@ -77,6 +79,7 @@ def margin_level(*, asset_value: Array, liability_value: Array) -> Array:
     return xp.reshape(where(xp, owed, level, xp.nan), shape)
 
 
+@lazy
 @quiet
 def spot_liquidation_price(
     *,
