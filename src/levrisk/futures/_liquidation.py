@@ -7,8 +7,9 @@ solves the liquidation condition in ``X`` (``P`` linear, ``1/P`` inverse).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
+from typing import Literal, cast
 
 from levrisk import _algebra
 from levrisk._fields import non_negative_number, positive_number, require
@@ -31,20 +32,46 @@ from levrisk.futures._pnl import position_pnl
 from levrisk.numbers import NumberLike, exact
 
 
-def solver_rule(rule: object) -> _solver.Rule:
-    """A :class:`LiquidationRule` in the solver's terms (the argument checked)."""
+def checked_rule(rule: object) -> LiquidationRule:
+    """The rule argument checked: a :class:`LiquidationRule` whose fee rate an exact solve affords."""
     checked = require(rule, LiquidationRule, "rule")
-    fee_rate = _algebra.fraction(checked.fee_rate, "rule.fee_rate")
-    return _solver.Rule(checked.maintenance_basis, checked.close_fee, fee_rate)
+    _algebra.bounded(checked.fee_rate, "rule.fee_rate")
+    return checked
+
+
+def solver_rule(rule: object) -> _solver.Rule:
+    """A :class:`LiquidationRule` in the general solver's terms (the argument checked)."""
+    checked = checked_rule(rule)
+    return _solver.Rule(checked.maintenance_basis, checked.close_fee, Fraction(checked.fee_rate))
+
+
+def _terms(rule: LiquidationRule) -> _Terms:
+    """The rule as the fast core takes it: ``(maintenance, close fee, fee rate)``."""
+    return rule.maintenance_basis, rule.close_fee, rule.fee_rate
+
+
+_Terms = tuple[Literal["mark", "entry"] | None, Literal["none", "mark", "bankruptcy"], Decimal]
+_BANKRUPTCY: _Terms = (None, "none", Decimal(0))
+
+
+def one(position: Position) -> _solver.One:
+    """A position alone on its symbol, for the fast core (magnitudes checked as by :func:`leg`)."""
+    contract = position.contract
+    tiers = _solver.tiers(contract.brackets)
+    tiers.check()
+    size = _algebra.bounded(position.size, "position.size")
+    contract_size = _algebra.bounded(contract.contract_size, "contract_size")
+    entry = _algebra.bounded(position.entry_price, "position.entry_price")
+    with localcontext(_algebra.EXACT):
+        quantity = size * contract_size
+    direction = _algebra.direction(contract.kind, position.side)
+    return _solver.One(contract.kind, direction, quantity, entry, tiers)
 
 
 def leg(position: Position) -> _solver.Leg:
-    """A position as one leg of the solver, in ``X`` (exact rationals, magnitudes checked)."""
+    """A position as one leg of the general solver, in ``X`` (exact rationals, checked)."""
     kind = position.contract.kind
-    for i, b in enumerate(position.contract.brackets.brackets):
-        _algebra.fraction(b.cap, f"brackets[{i}].cap")
-        _algebra.fraction(b.maintenance_rate, f"brackets[{i}].maintenance_rate")
-        _algebra.fraction(b.maintenance_amount, f"brackets[{i}].maintenance_amount")
+    _solver.tiers(position.contract.brackets).check()
     size = _algebra.fraction(position.size, "position.size")
     quantity = size * _algebra.fraction(position.contract.contract_size, "contract_size")
     return _solver.Leg(
@@ -67,15 +94,32 @@ def _to_price(kind: ContractKind, x: Fraction | None) -> Decimal | None:
     return _algebra.decimal(_algebra.swap(kind, x))
 
 
-def _isolated(position: Position, wallet: Decimal, condition: _solver.Rule) -> Decimal | None:
-    """The price solving ``condition`` for one position alone with the wallet ``wallet``."""
-    kind = position.contract.kind
-    x = _solver.solve(
-        [leg(position)],
-        _algebra.fraction(wallet, "margin"),
-        condition,
-        _x_at(kind, position.entry_price, "position.entry_price"),
-    )
+def _solve(
+    positions: list[Position],
+    wallet: Decimal,
+    rule: _Terms,
+    start: Decimal,
+    *,
+    wallet_name: str | None = None,
+) -> Decimal | None:
+    """The liquidation price of ``positions`` (one symbol) with the wallet ``wallet``.
+
+    One position: the fast core's closed form; two (hedge legs), or a condition that is
+    not monotone: the general exact solve. ``wallet_name``: check the wallet's magnitude
+    after the positions' (the order of the checks is the order of the arguments).
+    """
+    kind = positions[0].contract.kind
+    if len(positions) == 1:
+        single = one(positions[0])
+        if wallet_name is not None:
+            _algebra.bounded(wallet, wallet_name)
+        found = _solver.solve_one(single, wallet, rule, start)
+        if found is not _solver.SKIP:
+            return cast("Decimal | None", found)
+    legs = [leg(p) for p in positions]
+    maintenance, close_fee, fee_rate = rule
+    condition = _solver.Rule(maintenance, close_fee, Fraction(fee_rate))
+    x = _solver.solve(legs, Fraction(wallet), condition, _x_at(kind, start, "the start price"))
     return _to_price(kind, x)
 
 
@@ -127,8 +171,8 @@ def isolated_liquidation_price(
     """
     position = require(position, Position, "position")
     wallet = non_negative_number(margin, "margin")
-    condition = solver_rule(rule)
-    return _isolated(position, wallet, condition)
+    checked = checked_rule(rule)
+    return _solve([position], wallet, _terms(checked), position.entry_price, wallet_name="margin")
 
 
 @exact
@@ -169,7 +213,7 @@ def bankruptcy_price(position: Position, *, margin: NumberLike) -> Decimal | Non
     """
     position = require(position, Position, "position")
     wallet = non_negative_number(margin, "margin")
-    return _isolated(position, wallet, _solver.Rule(None, "none", Fraction(0)))
+    return _solve([position], wallet, _BANKRUPTCY, position.entry_price, wallet_name="margin")
 
 
 @exact
@@ -235,7 +279,7 @@ def cross_liquidation_price(
     .. versionadded:: 0.1.0
     """
     account = require(account, CrossAccount, "account")
-    condition = solver_rule(rule)
+    checked = checked_rule(rule)
     own = [p for p in account.positions if p.contract.symbol == symbol]
     raw: object = symbol
     if not isinstance(raw, str) or not own:
@@ -244,19 +288,17 @@ def cross_liquidation_price(
         raise InvalidInputError(msg)
     others = [p for p in account.positions if p.contract.symbol != symbol]
     marks = marks_of(mark_prices, others)
-    constant = _algebra.fraction(account.wallet_balance, "account.wallet_balance")
+    margins = [_algebra.bounded(account.wallet_balance, "account.wallet_balance")]
     for position in others:
         price = marks[position.contract.symbol]
-        basis = price if rule.maintenance_basis == "mark" else position.entry_price
+        basis = price if checked.maintenance_basis == "mark" else position.entry_price
         value = value_at(position, basis)
-        fee = rule.fee_rate * value_at(position, price)
+        fee = checked.fee_rate * value_at(position, price)
         others_margin = position_pnl(position, price) - maintenance(position.contract, value) - fee
-        constant += _algebra.fraction(others_margin, f"the margin of {position.contract.symbol!r}")
-    kind = own[0].contract.kind
+        margins.append(_algebra.bounded(others_margin, f"the margin of {position.contract.symbol!r}"))
+    with localcontext(_algebra.EXACT):
+        constant = sum(margins, Decimal(0))
     start = own[0].entry_price
     if symbol in mark_prices:
         start = positive_number(mark_prices[symbol], f"mark_prices[{symbol!r}]")
-    x = _solver.solve(
-        [leg(p) for p in own], constant, condition, _x_at(kind, start, "the start price")
-    )
-    return _to_price(kind, x)
+    return _solve(own, constant, _terms(checked), _algebra.bounded(start, "the start price"))
