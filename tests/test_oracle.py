@@ -13,10 +13,10 @@ import random
 from decimal import Decimal
 from typing import Literal
 
-import oracle
 import pytest
 
-from levrisk import futures, interest, risk
+import oracle
+from levrisk import futures, interest, margin, risk
 from levrisk.brackets import BracketTable
 from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position
 
@@ -88,13 +88,14 @@ def _same(ours: Decimal | None, theirs: Decimal | None) -> bool:
 
 @pytest.mark.parametrize("seed", range(10))
 class TestAgainstOracle:
-    """rule-futures-liquidation-linear, rule-futures-liquidation-inverse, rule-bankruptcy-price:
-    the fast core returns what the general exact solve returned, digit for digit.
+    """rule-futures-liquidation-linear/-inverse, rule-bankruptcy-price: as the general solve.
+
+    The fast core returns what the general exact solve returned, digit for digit.
     """
 
     def test_isolated_and_bankruptcy(self, seed: int) -> None:
         """Isolated liquidation (every rule) and bankruptcy prices, linear and inverse."""
-        rng = random.Random(seed)
+        rng = random.Random(seed)  # noqa: S311 - seeded test data
         for _ in range(CASES // 10 // 2 // 4):
             kind = rng.choice(["linear", "inverse"])
             position = _position(rng, "X", kind, _table(rng))
@@ -109,14 +110,14 @@ class TestAgainstOracle:
 
     def test_cross(self, seed: int) -> None:
         """Cross liquidation, one-way and hedge, with other symbols at their marks."""
-        rng = random.Random(1000 + seed)
+        rng = random.Random(1000 + seed)  # noqa: S311 - seeded test data
         for _ in range(CASES // 10 // 2 // 2):
             kind = rng.choice(["linear", "inverse"])
             table = _table(rng)
             own = _position(rng, "X", kind, table)
             positions = [own]
             mode = rng.choice(["one_way", "hedge"])
-            if mode == "hedge" and rng.random() < 0.8:  # noqa: PLR2004 - most hedges hold both
+            if mode == "hedge" and rng.random() < 0.8:  # most hedges hold both legs
                 other_side = "short" if own.side == "long" else "long"
                 positions.append(
                     Position(
@@ -131,7 +132,9 @@ class TestAgainstOracle:
             for i in range(rng.randint(0, 3)):
                 other = _position(rng, f"O{i}", kind, table)
                 positions.append(other)
-                marks[other.contract.symbol] = other.entry_price * Decimal(rng.randint(70, 130)) / 100
+                marks[other.contract.symbol] = (
+                    other.entry_price * Decimal(rng.randint(70, 130)) / 100
+                )
             wallet = _wallet(rng, own)
             account = CrossAccount(wallet_balance=wallet, positions=positions, position_mode=mode)
             for rule in rng.sample(_RULES, 2):
@@ -146,7 +149,7 @@ class TestUniformMoveAgainstOracle:
     @pytest.mark.parametrize("seed", range(5))
     def test_uniform_move(self, seed: int) -> None:
         """Random cross books of 1 to 12 positions, linear or inverse."""
-        rng = random.Random(2000 + seed)
+        rng = random.Random(2000 + seed)  # noqa: S311 - seeded test data
         for _ in range(100):
             kind = rng.choice(["linear", "inverse"])
             positions = [
@@ -171,10 +174,67 @@ class TestAccrualCountAgainstTimes:
         """Random periods up to two weeks, for every counting rule."""
         from datetime import datetime, timedelta, timezone  # noqa: PLC0415 - local to the check
 
-        rng = random.Random(3000)
+        rng = random.Random(3000)  # noqa: S311 - seeded test data
         base = datetime(2024, 5, 1, tzinfo=timezone.utc)
         for _ in range(2000):
             start = base + timedelta(microseconds=rng.randint(0, 10**11))
-            end = start + timedelta(microseconds=rng.choice([0, rng.randint(0, 14 * 86_400 * 10**6)]))
+            end = start + timedelta(
+                microseconds=rng.choice([0, rng.randint(0, 14 * 86_400 * 10**6)])
+            )
             listed = len(interest.accrual_times(start, end, counting=counting))
             assert interest.accrual_count(start, end, counting=counting) == listed
+
+
+class TestMovesAgainstOneByOne:
+    """rule-futures-liquidation-linear, rule-spot-liquidation: the O(N) moves equal one call each."""
+
+    @pytest.mark.parametrize("seed", range(3))
+    def test_futures_moves(self, seed: int) -> None:
+        """Each symbol's row holds the cross liquidation price of the oracle."""
+        rng = random.Random(4000 + seed)  # noqa: S311 - seeded test data
+        for _ in range(60):
+            kind = rng.choice(["linear", "inverse"])
+            positions = [
+                _position(rng, f"S{i}", kind, _table(rng)) for i in range(rng.randint(1, 8))
+            ]
+            marks = {
+                p.contract.symbol: p.entry_price * Decimal(rng.randint(70, 130)) / 100
+                for p in positions
+            }
+            wallet = sum((_wallet(rng, p) for p in positions), Decimal(0)) / 3
+            account = CrossAccount(wallet_balance=wallet, positions=positions)
+            rows = risk.futures.moves_to_liquidation(account, mark_prices=marks)
+            for row in rows:
+                theirs = oracle.cross_liquidation_price(account, row.asset, mark_prices=marks)
+                assert _same(row.liquidation_price, theirs), (account, marks, row, theirs)
+
+    @pytest.mark.parametrize("digits", [3, 30])
+    def test_margin_moves(self, digits: int) -> None:
+        """Each asset's row holds margin.liquidation_price (sums exact, and sums that round)."""
+        rng = random.Random(5000 + digits)  # noqa: S311 - seeded test data
+        for _ in range(200):
+            n = rng.randint(1, 8)
+            balances = {
+                f"A{i}": Decimal(rng.randint(0, 10**digits)).scaleb(-rng.randint(0, 6))
+                for i in range(n)
+            }
+            balances["USDT"] = Decimal(rng.randint(0, 10**6))
+            prices = {
+                f"A{i}": Decimal(rng.randint(1, 10**digits)).scaleb(-rng.randint(0, 4))
+                for i in range(n)
+            }
+            loans = [
+                margin.Loan(
+                    asset=rng.choice([*balances]),
+                    principal=Decimal(rng.randint(1, 10**digits)).scaleb(-3),
+                )
+                for _ in range(rng.randint(1, 3))
+            ]
+            account = margin.CrossMarginAccount(balances=balances, loans=loans)
+            level = Decimal(rng.choice(["1.05", "1.1", "1.3"]))
+            rows = risk.margin.moves_to_liquidation(account, prices=prices, liquidation_level=level)
+            for row in rows:
+                theirs = margin.liquidation_price(
+                    account, asset=row.asset, prices=prices, liquidation_level=level
+                )
+                assert _same(row.liquidation_price, theirs), (account, prices, row, theirs)

@@ -179,6 +179,50 @@ def roots(
     return roots
 
 
+def swept_roots(legs: Sequence[Leg], constant: Fraction) -> list[Fraction]:
+    """:func:`roots` for a mark-valued maintenance and no fee, in one sweep (``O(E log E)``).
+
+    The breakpoints ``cap/Q`` of every leg are sorted once (by ``(float, exact)``: the
+    float is correctly rounded, so it never inverts two values); the line ``a·X + b``
+    of the first segment is built once and each breakpoint then moves one leg up one
+    bracket (``Δa = (m_i − m_{i+1})·Q``, ``Δb = cum_{i+1} − cum_i``). The segments,
+    their order and their roots are those of :func:`roots`.
+    """
+    a = Fraction(0)
+    b = constant
+    events: list[tuple[float, Fraction, int, int]] = []
+    for n, leg in enumerate(legs):
+        _, rate, amount = leg.terms[0]
+        a += (leg.direction - rate) * leg.quantity
+        b += amount - leg.direction * leg.quantity * leg.x_entry
+        for i, (cap, _, _) in enumerate(leg.terms[:-1]):
+            edge = cap / leg.quantity
+            events.append((float(edge), edge, n, i))
+    events.sort(key=lambda event: (event[0], event[1]))
+    found: list[Fraction] = []
+    low = Fraction(0)
+    k = 0
+    while True:
+        high = events[k][1] if k < len(events) else None
+        if a != 0:
+            root = -b / a
+            if root > 0 and low <= root and (high is None or root <= high):
+                found.append(root)
+        elif b == 0:
+            found.extend(end for end in (low, high) if end is not None and end > 0)
+        if high is None:
+            return found
+        while k < len(events) and events[k][1] == high:
+            _, _, n, i = events[k]
+            leg = legs[n]
+            _, below_rate, below_amount = leg.terms[i]
+            _, above_rate, above_amount = leg.terms[i + 1]
+            a += (below_rate - above_rate) * leg.quantity
+            b += above_amount - below_amount
+            k += 1
+        low = high
+
+
 def condition_at(legs: Sequence[Leg], constant: Fraction, rule: Rule, x: Fraction) -> Fraction:
     """``f(x)``: margin balance minus maintenance (and fee) at ``x`` (0: at liquidation)."""
     a, b = _coefficients(legs, constant, rule, x, None)
@@ -248,7 +292,7 @@ def solve_one(
     wallet: Decimal,
     rule: tuple[Literal["mark", "entry"] | None, Literal["none", "mark", "bankruptcy"], Decimal],
     start: Decimal,
-) -> Decimal | None | object:
+) -> Decimal | object | None:
     r"""The price that :func:`solve` finds for one position, in closed form (exact).
 
     Multiplying the condition by ``E`` (1 linear, ``EP`` inverse) keeps every figure a
