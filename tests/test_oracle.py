@@ -186,7 +186,7 @@ class TestAccrualCountAgainstTimes:
 
 
 class TestMovesAgainstOneByOne:
-    """rule-futures-liquidation-linear, rule-spot-liquidation: the O(N) moves equal one call each."""
+    """rule-futures-liquidation-linear, rule-spot-liquidation: O(N) moves equal one call each."""
 
     @pytest.mark.parametrize("seed", range(3))
     def test_futures_moves(self, seed: int) -> None:
