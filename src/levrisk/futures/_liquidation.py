@@ -62,8 +62,7 @@ def one(position: Position) -> _solver.One:
     size = _algebra.bounded(position.size, "position.size")
     contract_size = _algebra.bounded(contract.contract_size, "contract_size")
     entry = _algebra.bounded(position.entry_price, "position.entry_price")
-    with localcontext(_algebra.EXACT):
-        quantity = size * contract_size
+    quantity = _algebra.EXACT.multiply(size, contract_size)  # exact: sets no flag
     direction = _algebra.direction(contract.kind, position.side)
     return _solver.One(contract.kind, direction, quantity, entry, tiers)
 

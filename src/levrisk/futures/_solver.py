@@ -249,6 +249,8 @@ class One(NamedTuple):
 SKIP: Final = object()
 """The fast core's answer when the condition is not monotone: solve it generally."""
 
+_UNIT: Final = Decimal(1)
+
 _WIDE: Final = 40
 """``_NOISE`` as a power of ten: roots beyond ``1e±40`` of the start are rounding noise."""
 
@@ -275,7 +277,12 @@ def _price(
     quotient = rounding.divide(top, bottom)
     if quotient * bottom != top:
         return quotient
-    # Exact: spelled as the general solver spells it, Decimal(n) / Decimal(d) reduced.
+    # Exact: spelled as the general solver's Decimal(n) / Decimal(d) spells it (the ideal
+    # exponent 0: an integer without exponent, a fraction without trailing zeros).
+    if quotient != quotient.to_integral_value():
+        return quotient.normalize(rounding)
+    if quotient.adjusted() < PRECISION:
+        return quotient.quantize(_UNIT, context=rounding)
     ratio = Fraction(top) / Fraction(bottom)
     return rounding.divide(Decimal(ratio.numerator), Decimal(ratio.denominator))
 
