@@ -308,6 +308,7 @@ def solve_one(
     ``E·f = R_j + s_j·Q·E·X``, monotone when every ``s_j`` has the sign of ``k s``; its
     one root lies in the first bracket whose upper edge is past it, found by a bisect
     over the table's precomputed ``±cap − MM(cap)`` (:class:`levrisk._algebra.Tiers`).
+    Without a mark-valued maintenance the slope ``k s − f_m`` is never 0 (``f_m < 1``).
     Returns ``SKIP`` when the condition is not monotone (the caller solves generally).
     """
     maintenance, close_fee, fee_rate = rule
@@ -337,8 +338,6 @@ def solve_one(
                 j = _entry_bracket(one)
                 rate, amount = one.tiers.rates[j], one.tiers.amounts[j]
                 constant -= rate * q * (ep if linear else 1) - scale * amount
-            if slope == 0:
-                return SKIP
         return _price(one, -constant, slope * q, start, rounding)
 
 
