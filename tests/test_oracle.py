@@ -20,6 +20,10 @@ from levrisk import futures, interest, margin, risk
 from levrisk.brackets import BracketTable
 from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position
 
+_KINDS: tuple[Literal["linear", "inverse"], ...] = ("linear", "inverse")
+_SIDES: tuple[Literal["long", "short"], ...] = ("long", "short")
+_MODES: tuple[Literal["one_way", "hedge"], ...] = ("one_way", "hedge")
+
 CASES = 100_000
 """How many random cases the comparison runs in all (issue 13: at least 10⁵)."""
 
@@ -68,7 +72,7 @@ def _position(
     )
     return Position(
         contract=contract,
-        side=rng.choice(["long", "short"]),
+        side=rng.choice(_SIDES),
         size=_number(rng, -5, 0) if kind == "linear" else Decimal(rng.randint(1, 5000)),
         entry_price=_number(rng, -3, 1),
         leverage=1,
@@ -97,7 +101,7 @@ class TestAgainstOracle:
         """Isolated liquidation (every rule) and bankruptcy prices, linear and inverse."""
         rng = random.Random(seed)  # noqa: S311 - seeded test data
         for _ in range(CASES // 10 // 2 // 4):
-            kind = rng.choice(["linear", "inverse"])
+            kind = rng.choice(_KINDS)
             position = _position(rng, "X", kind, _table(rng))
             wallet = _wallet(rng, position)
             for rule in rng.sample(_RULES, 3):
@@ -112,13 +116,13 @@ class TestAgainstOracle:
         """Cross liquidation, one-way and hedge, with other symbols at their marks."""
         rng = random.Random(1000 + seed)  # noqa: S311 - seeded test data
         for _ in range(CASES // 10 // 2 // 2):
-            kind = rng.choice(["linear", "inverse"])
+            kind = rng.choice(_KINDS)
             table = _table(rng)
             own = _position(rng, "X", kind, table)
             positions = [own]
-            mode = rng.choice(["one_way", "hedge"])
+            mode = rng.choice(_MODES)
             if mode == "hedge" and rng.random() < 0.8:  # most hedges hold both legs
-                other_side = "short" if own.side == "long" else "long"
+                other_side: Literal["long", "short"] = "short" if own.side == "long" else "long"
                 positions.append(
                     Position(
                         contract=own.contract,
@@ -151,7 +155,7 @@ class TestUniformMoveAgainstOracle:
         """Random cross books of 1 to 12 positions, linear or inverse."""
         rng = random.Random(2000 + seed)  # noqa: S311 - seeded test data
         for _ in range(100):
-            kind = rng.choice(["linear", "inverse"])
+            kind = rng.choice(_KINDS)
             positions = [
                 _position(rng, f"S{i}", kind, _table(rng)) for i in range(rng.randint(1, 12))
             ]
@@ -193,7 +197,7 @@ class TestMovesAgainstOneByOne:
         """Each symbol's row holds the cross liquidation price of the oracle."""
         rng = random.Random(4000 + seed)  # noqa: S311 - seeded test data
         for _ in range(60):
-            kind = rng.choice(["linear", "inverse"])
+            kind = rng.choice(_KINDS)
             positions = [
                 _position(rng, f"S{i}", kind, _table(rng)) for i in range(rng.randint(1, 8))
             ]

@@ -178,7 +178,8 @@ def close(
     net = gross - fees - interest_value
     # Every value is checked or computed from checked ones; without ``at`` the validated
     # constructor reports the missing closing time.
-    build = MarginPnL if at is None else functools.partial(trusted, MarginPnL)
+    closing: object = at  # typed as a datetime, but callers may pass None
+    build = MarginPnL if closing is None else functools.partial(trusted, MarginPnL)
     return build(
         trade=t,
         exit_price=p1,
