@@ -1657,3 +1657,24 @@ class TestFastCoreSpelling:
     def test_no_price(self, top: str, bottom: str, start: str) -> None:
         """Non-positive roots and roots 1e40 times away from the start are no price."""
         assert self._price(top, bottom, start) is None
+
+
+class TestSweptRoots:
+    """rule-futures-liquidation-linear: the one-sweep roots equal the segment-by-segment ones."""
+
+    def test_interval_of_roots(self) -> None:
+        """A segment on which the condition is identically 0 gives its ends, as before."""
+        from levrisk.futures import _solver  # noqa: PLC0415 - private check
+
+        table = BracketTable.from_rates(
+            caps=[1000, 10**6], maintenance_rates=["0.01", "0.02"], max_leverages=[10, 5]
+        )
+        # a = 101·(1 − 0.01) − 99·(1 + 0.01) = 0 and b = 2 − 101 + 99 = 0 below 1000/101
+        legs = [
+            _solver.Leg(1, Fraction(101), Fraction(1), table),
+            _solver.Leg(-1, Fraction(99), Fraction(1), table),
+        ]
+        rule = _solver.Rule("mark", "none", Fraction(0))
+        expected = _solver.roots(legs, Fraction(2), rule, None)
+        assert Fraction(1000, 101) in expected
+        assert _solver.swept_roots(legs, Fraction(2)) == expected
