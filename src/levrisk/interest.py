@@ -44,6 +44,7 @@ from levrisk._fields import (
     number,
     positive,
     require,
+    trusted,
 )
 from levrisk._typing import choice
 from levrisk.exceptions import InvalidInputError
@@ -768,7 +769,8 @@ def loan_state(
             interest -= to_interest
             outstanding -= item.amount - to_interest
             queue += 1
-    return LoanState(
+    return trusted(  # every value is checked or computed from checked ones
+        LoanState,
         principal=outstanding,
         interest_outstanding=interest,
         interest_accrued=accrued,
