@@ -1678,3 +1678,7 @@ class TestSweptRoots:
         expected = _solver.roots(legs, Fraction(2), rule, None)
         assert Fraction(1000, 101) in expected
         assert _solver.swept_roots(legs, Fraction(2)) == expected
+        # the same flat segment 1 above 0: no root there
+        shifted = _solver.roots(legs, Fraction(3), rule, None)
+        assert Fraction(1000, 101) not in shifted
+        assert _solver.swept_roots(legs, Fraction(3)) == shifted
