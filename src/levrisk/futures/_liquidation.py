@@ -18,9 +18,7 @@ from levrisk.exceptions import InvalidInputError
 from levrisk.futures import _solver
 from levrisk.futures._margin import (
     initial_margin,  # noqa: F401 - the doctests' namespace
-    maintenance,
     marks_of,
-    value_at,
 )
 from levrisk.futures._model import (
     Contract,  # noqa: F401 - the doctests' namespace
@@ -28,7 +26,6 @@ from levrisk.futures._model import (
     LiquidationRule,
     Position,
 )
-from levrisk.futures._pnl import position_pnl
 from levrisk.numbers import NumberLike, exact
 
 
@@ -49,6 +46,8 @@ def _terms(rule: LiquidationRule) -> _Terms:
     """The rule as the fast core takes it: ``(maintenance, close fee, fee rate)``."""
     return rule.maintenance_basis, rule.close_fee, rule.fee_rate
 
+
+_ONE = Decimal(1)
 
 _Terms = tuple[Literal["mark", "entry"] | None, Literal["none", "mark", "bankruptcy"], Decimal]
 _BANKRUPTCY: _Terms = (None, "none", Decimal(0))
@@ -298,12 +297,27 @@ def cross_liquidation_price(
 
 
 def _margin_at(position: Position, price: Decimal, rule: LiquidationRule) -> Decimal:
-    """A position's margin at its mark: PnL less maintenance less the close fee (checked)."""
-    basis = price if rule.maintenance_basis == "mark" else position.entry_price
-    value = value_at(position, basis)
-    fee = rule.fee_rate * value_at(position, price)
-    margin = position_pnl(position, price) - maintenance(position.contract, value) - fee
-    return _algebra.bounded(margin, f"the margin of {position.contract.symbol!r}")
+    """A position's margin at its mark: PnL less maintenance less the close fee (checked).
+
+    The operations of ``position_pnl``, ``value_at`` and ``maintenance``, inlined in the
+    same order (so every rounding is the same): ``k·s·Q·(X − x_e) − MM(basis) − c·Q·X``.
+    """
+    contract = position.contract
+    entry = position.entry_price
+    q = position.size * contract.contract_size
+    linear = contract.kind == "linear"
+    value = q * price if linear else q / price
+    at_entry = q * entry if linear else q / entry
+    basis = value if rule.maintenance_basis == "mark" else at_entry
+    tiers = _solver.tiers(contract.brackets)
+    j = tiers.index(basis)
+    delta = price - entry if linear else _ONE / price - _ONE / entry
+    gain = q * delta  # k·s·Q·Δ: the sign flip is exact and rounding is symmetric
+    pnl = gain if (position.side == "long") == linear else -gain
+    margin = pnl - (basis * tiers.rates[j] - tiers.amounts[j])
+    if rule.fee_rate:
+        margin -= rule.fee_rate * value
+    return _algebra.bounded(margin, f"the margin of {contract.symbol!r}")
 
 
 def cross_prices(account: CrossAccount, marks: Mapping[str, Decimal]) -> dict[str, Decimal | None]:
