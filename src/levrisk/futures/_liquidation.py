@@ -57,13 +57,15 @@ def one(position: Position) -> _solver.One:
     """A position alone on its symbol, for the fast core (magnitudes checked as by :func:`leg`)."""
     contract = position.contract
     tiers = _solver.tiers(contract.brackets)
-    tiers.check()
+    if tiers.oversize is not None:
+        tiers.check()
     size = _algebra.bounded(position.size, "position.size")
     contract_size = _algebra.bounded(contract.contract_size, "contract_size")
     entry = _algebra.bounded(position.entry_price, "position.entry_price")
     quantity = _algebra.EXACT.multiply(size, contract_size)  # exact: sets no flag
-    direction = _algebra.direction(contract.kind, position.side)
-    return _solver.One(contract.kind, direction, quantity, entry, tiers)
+    kind = contract.kind
+    direction = 1 if (position.side == "long") == (kind == "linear") else -1  # k·s
+    return _solver.One(kind, direction, quantity, entry, tiers)
 
 
 def leg(position: Position) -> _solver.Leg:
