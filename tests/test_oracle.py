@@ -85,6 +85,17 @@ def _wallet(rng: random.Random, position: Position) -> Decimal:
     return (notional * Decimal(rng.randint(0, 2000)) / 1000).quantize(Decimal("1e-8"))
 
 
+def _book(rng: random.Random, most: int) -> tuple[CrossAccount, dict[str, Decimal]]:
+    """A random cross book of 1 to ``most`` symbols of one kind, and its marks."""
+    kind = rng.choice(_KINDS)
+    positions = [_position(rng, f"S{i}", kind, _table(rng)) for i in range(rng.randint(1, most))]
+    marks = {
+        p.contract.symbol: p.entry_price * Decimal(rng.randint(70, 130)) / 100 for p in positions
+    }
+    wallet = sum((_wallet(rng, p) for p in positions), Decimal(0)) / 3
+    return CrossAccount(wallet_balance=wallet, positions=positions), marks
+
+
 def _same(ours: Decimal | None, theirs: Decimal | None) -> bool:
     """Equal and spelled the same (or both ``None``)."""
     return repr(ours) == repr(theirs)
@@ -155,16 +166,7 @@ class TestUniformMoveAgainstOracle:
         """Random cross books of 1 to 12 positions, linear or inverse."""
         rng = random.Random(2000 + seed)  # noqa: S311 - seeded test data
         for _ in range(100):
-            kind = rng.choice(_KINDS)
-            positions = [
-                _position(rng, f"S{i}", kind, _table(rng)) for i in range(rng.randint(1, 12))
-            ]
-            marks = {
-                p.contract.symbol: p.entry_price * Decimal(rng.randint(70, 130)) / 100
-                for p in positions
-            }
-            wallet = sum((_wallet(rng, p) for p in positions), Decimal(0)) / 3
-            account = CrossAccount(wallet_balance=wallet, positions=positions)
+            account, marks = _book(rng, 12)
             ours = risk.futures.uniform_move_to_liquidation(account, mark_prices=marks)
             theirs = oracle.uniform_move_to_liquidation(account, mark_prices=marks)
             assert _same(ours, theirs), (account, marks, ours, theirs)
@@ -197,16 +199,7 @@ class TestMovesAgainstOneByOne:
         """Each symbol's row holds the cross liquidation price of the oracle."""
         rng = random.Random(4000 + seed)  # noqa: S311 - seeded test data
         for _ in range(60):
-            kind = rng.choice(_KINDS)
-            positions = [
-                _position(rng, f"S{i}", kind, _table(rng)) for i in range(rng.randint(1, 8))
-            ]
-            marks = {
-                p.contract.symbol: p.entry_price * Decimal(rng.randint(70, 130)) / 100
-                for p in positions
-            }
-            wallet = sum((_wallet(rng, p) for p in positions), Decimal(0)) / 3
-            account = CrossAccount(wallet_balance=wallet, positions=positions)
+            account, marks = _book(rng, 8)
             rows = risk.futures.moves_to_liquidation(account, mark_prices=marks)
             for row in rows:
                 theirs = oracle.cross_liquidation_price(account, row.asset, mark_prices=marks)

@@ -170,13 +170,20 @@ def roots(
     roots: list[Fraction] = []
     for low, high in zip(lows, highs, strict=True):
         a, b = _coefficients(legs, constant, rule, low + 1 if high is None else high, x_bp)
-        if a != 0:
-            root = -b / a
-            if root > 0 and low <= root and (high is None or root <= high):
-                roots.append(root)
-        elif b == 0:
-            roots.extend(end for end in (low, high) if end is not None and end > 0)
+        roots.extend(_segment_roots(a, b, low, high))
     return roots
+
+
+def _segment_roots(
+    a: Fraction, b: Fraction, low: Fraction, high: Fraction | None
+) -> list[Fraction]:
+    """The roots ``X > 0`` of ``a·X + b`` in ``[low, high]`` (the ends when it is 0 there)."""
+    if a != 0:
+        root = -b / a
+        return [root] if root > 0 and low <= root and (high is None or root <= high) else []
+    if b == 0:
+        return [end for end in (low, high) if end is not None and end > 0]
+    return []
 
 
 def swept_roots(legs: Sequence[Leg], constant: Fraction) -> list[Fraction]:
@@ -204,12 +211,7 @@ def swept_roots(legs: Sequence[Leg], constant: Fraction) -> list[Fraction]:
     k = 0
     while True:
         high = events[k][1] if k < len(events) else None
-        if a != 0:
-            root = -b / a
-            if root > 0 and low <= root and (high is None or root <= high):
-                found.append(root)
-        elif b == 0:
-            found.extend(end for end in (low, high) if end is not None and end > 0)
+        found.extend(_segment_roots(a, b, low, high))
         if high is None:
             return found
         while k < len(events) and events[k][1] == high:
