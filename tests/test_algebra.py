@@ -209,3 +209,54 @@ class TestExactRationals:
             context.prec = PRECISION
             assert _algebra.decimal(Fraction(5, 4)) == Decimal("1.25")
             assert _algebra.decimal(Fraction(1, 3)) == Decimal("0." + "3" * PRECISION)
+
+
+class TestTiers:
+    """rule-brackets: a table's precomputed figures, as the solver reads them."""
+
+    ROWS = (
+        (Decimal(50_000), Decimal("0.004"), Decimal(0)),
+        (Decimal(250_000), Decimal("0.005"), Decimal(50)),
+        (Decimal(1_000_000), Decimal("0.01"), Decimal(1300)),
+    )
+
+    def test_edges(self) -> None:
+        """The edges cap ∓ MM(cap) at every inner edge, exactly."""
+        tiers = _algebra.Tiers(self.ROWS)
+        assert tiers.minus == (Decimal("49800.000"), Decimal("248800.000"))
+        assert tiers.plus == (Decimal("50200.000"), Decimal("251200.000"))
+        assert tiers.top_rate == Decimal("0.01")
+
+    @pytest.mark.parametrize(
+        ("notional", "row"),
+        [(Decimal(0), 0), (Decimal(50_000), 0), (Decimal("50000.01"), 1), (Decimal(10**9), 2)],
+        ids=["zero", "cap inclusive", "above cap", "above the top"],
+    )
+    def test_index(self, notional: Decimal, row: int) -> None:
+        """The row holding a notional (cap inclusive, the last above the top)."""
+        assert _algebra.Tiers(self.ROWS).index(notional) == row
+
+    def test_terms_made_once(self) -> None:
+        """The rational rows are made on first use and kept."""
+        tiers = _algebra.Tiers(self.ROWS)
+        first = tiers.terms()
+        assert first[1] == (Fraction(250_000), Fraction(1, 200), Fraction(50))
+        assert tiers.terms() is first
+
+    def test_oversize(self) -> None:
+        """The first figure beyond 1e±1000 is reported by check() and terms()."""
+        rows = [*self.ROWS[:2], (Decimal("1e1001"), Decimal("0.01"), Decimal("1e1001"))]
+        tiers = _algebra.Tiers(rows)
+        assert tiers.oversize == ("brackets[2].cap", Decimal("1e1001"))
+        with pytest.raises(InvalidInputError, match=r"brackets\[2\]\.cap must lie within"):
+            tiers.check()
+        with pytest.raises(InvalidInputError, match=r"brackets\[2\]\.cap must lie within"):
+            tiers.terms()
+        _algebra.Tiers(self.ROWS).check()  # nothing oversized: no error
+
+    def test_bounded(self) -> None:
+        """A bounded value comes back itself; one beyond 1e±1000 is refused by name."""
+        assert _algebra.bounded(Decimal("1e1000"), "x") == Decimal("1e1000")
+        assert _algebra.bounded(Decimal(0), "x") == 0
+        with pytest.raises(InvalidInputError, match="x must lie within"):
+            _algebra.bounded(Decimal("1e-1001"), "x")

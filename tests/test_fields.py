@@ -15,6 +15,7 @@ from levrisk._fields import (
     number,
     optional_number,
     positive,
+    trusted,
 )
 from levrisk.exceptions import InvalidInputError
 
@@ -72,3 +73,33 @@ class TestFields:
         """Out-of-domain values raise InvalidInputError naming the field."""
         with pytest.raises(InvalidInputError, match=match):
             _Sample(**fields)  # type: ignore[arg-type]
+
+
+class TestTrusted:
+    """The internal constructor: a result object from values already checked."""
+
+    def test_equals_the_validated_object(self) -> None:
+        """The same fields give an equal object, with the same hash and repr."""
+        values = {
+            "any_sign": Decimal("-1.5"),
+            "price": Decimal(2),
+            "amount": Decimal(0),
+            "rate": None,
+            "count": 3,
+        }
+        built = trusted(_Sample, **values)
+        checked = _Sample(**values)  # type: ignore[arg-type]
+        assert built == checked
+        assert hash(built) == hash(checked)
+        assert repr(built) == repr(checked)
+
+    def test_zero_is_stored_as_the_converter_stores_it(self) -> None:
+        """A negative zero is stored as 0 (what the number converter returns)."""
+        built = trusted(_Sample, any_sign=Decimal("-0"), price=Decimal(1), amount=Decimal(0))
+        assert str(built.any_sign) == "0"
+
+    def test_frozen(self) -> None:
+        """The object is as frozen as one built by its constructor."""
+        built = trusted(_Sample, any_sign=Decimal(1), price=Decimal(1), amount=Decimal(0))
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            built.price = Decimal(2)  # type: ignore[misc]

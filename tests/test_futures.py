@@ -1611,3 +1611,74 @@ class TestFace:
 
         assert dir(levrisk.futures) == sorted(levrisk.futures.__all__)
         assert levrisk.futures.isolated_liquidation_price.__module__ == "levrisk.futures"
+
+
+class TestFastCoreSpelling:
+    """rule-rounding: the fast core spells an exact quotient as the rational path does."""
+
+    @staticmethod
+    def _price(top: str, bottom: str, start: str) -> Decimal | None:
+        from levrisk import _algebra  # noqa: PLC0415 - private check
+        from levrisk.futures import _solver  # noqa: PLC0415 - private check
+
+        tiers = _solver.tiers(
+            BracketTable.from_rates(caps=[10], maintenance_rates=["0.01"], max_leverages=[10])
+        )
+        one = _solver.One("linear", 1, Decimal(1), Decimal(1), tiers)
+        with decimal.localcontext() as rounding:
+            rounding.prec = 50
+            with decimal.localcontext(_algebra.EXACT):
+                return _solver._price(one, Decimal(top), Decimal(bottom), Decimal(start), rounding)
+
+    @pytest.mark.parametrize(
+        ("top", "bottom", "spelled"),
+        [
+            ("44000.00", "2", "22000"),
+            ("3.000", "2", "1.5"),
+            ("1", "3", "0.33333333333333333333333333333333333333333333333333"),
+            ("1E+60", "1", "1.0000000000000000000000000000000000000000000000000E+60"),
+        ],
+        ids=["integer", "fraction", "inexact", "integer of 61 digits"],
+    )
+    def test_spelling(self, top: str, bottom: str, spelled: str) -> None:
+        """Integers without exponent, fractions without trailing zeros, long integers rounded."""
+        start = "1e25" if "E+60" in top else "1"
+        assert str(self._price(top, bottom, start)) == spelled
+        exact = Fraction(Decimal(top)) / Fraction(Decimal(bottom))
+        with decimal.localcontext() as ctx:
+            ctx.prec = 50
+            assert str(Decimal(exact.numerator) / Decimal(exact.denominator)) == spelled
+
+    @pytest.mark.parametrize(
+        ("top", "bottom", "start"),
+        [("-1", "1", "1"), ("0", "1", "1"), ("1", "1", "1e40"), ("1e40", "1", "1")],
+        ids=["negative", "zero", "below the noise bound", "above the noise bound"],
+    )
+    def test_no_price(self, top: str, bottom: str, start: str) -> None:
+        """Non-positive roots and roots 1e40 times away from the start are no price."""
+        assert self._price(top, bottom, start) is None
+
+
+class TestSweptRoots:
+    """rule-futures-liquidation-linear: the one-sweep roots equal the segment-by-segment ones."""
+
+    def test_interval_of_roots(self) -> None:
+        """A segment on which the condition is identically 0 gives its ends, as before."""
+        from levrisk.futures import _solver  # noqa: PLC0415 - private check
+
+        table = BracketTable.from_rates(
+            caps=[1000, 10**6], maintenance_rates=["0.01", "0.02"], max_leverages=[10, 5]
+        )
+        # a = 101·(1 − 0.01) − 99·(1 + 0.01) = 0 and b = 2 − 101 + 99 = 0 below 1000/101
+        legs = [
+            _solver.Leg(1, Fraction(101), Fraction(1), table),
+            _solver.Leg(-1, Fraction(99), Fraction(1), table),
+        ]
+        rule = _solver.Rule("mark", "none", Fraction(0))
+        expected = _solver.roots(legs, Fraction(2), rule, None)
+        assert Fraction(1000, 101) in expected
+        assert _solver.swept_roots(legs, Fraction(2)) == expected
+        # the same flat segment 1 above 0: no root there
+        shifted = _solver.roots(legs, Fraction(3), rule, None)
+        assert Fraction(1000, 101) not in shifted
+        assert _solver.swept_roots(legs, Fraction(3)) == shifted

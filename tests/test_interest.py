@@ -25,6 +25,7 @@ from levrisk.interest import (
     _given_rate,
     _hourly,
     _schedule,
+    accrual_count,
     accrual_times,
     accrued_interest,
     hourly_from_daily,
@@ -1073,3 +1074,36 @@ class TestFuzz:
         for call in calls:
             with contextlib.suppress(LevriskError):
                 call()
+
+
+class TestAccrualCount:
+    """rule-interest: the number of accruals, counted without listing them."""
+
+    @pytest.mark.parametrize("counting", ["binance", "started_hour", "clock_hour"])
+    @given(start=instants, hours=st.integers(min_value=0, max_value=400))
+    def test_equals_the_listed_instants(
+        self, counting: InterestCounting, start: datetime, hours: int
+    ) -> None:
+        """accrual_count is len(accrual_times) for every counting rule."""
+        end = start + timedelta(hours=hours, minutes=hours % 7 * 11)
+        listed = accrual_times(start, end, counting=counting)
+        assert accrual_count(start, end, counting=counting) == len(listed)
+
+    def test_two_centuries_without_listing(self) -> None:
+        """A 200-year loan is counted by arithmetic: one at borrowing plus every HH:00."""
+        start = datetime(1824, 5, 1, 0, 30, tzinfo=UTC)
+        end = datetime(2024, 5, 1, 0, 30, tzinfo=UTC)
+        hours = (end - start) // timedelta(hours=1)
+        assert accrual_count(start, end) == 1 + hours
+        assert accrual_count(start, end, counting="clock_hour") == hours
+        assert accrual_count(start, end, counting="started_hour") == hours
+
+    def test_checks_its_arguments(self) -> None:
+        """Naive datetimes, a reversed period and an unknown rule raise InvalidInputError."""
+        start = datetime(2024, 5, 1, tzinfo=UTC)
+        with pytest.raises(InvalidInputError, match="borrowed_at"):
+            accrual_count(datetime(2024, 5, 1), start)  # noqa: DTZ001 - naive on purpose
+        with pytest.raises(InvalidInputError, match="until must not be before"):
+            accrual_count(start, start - timedelta(hours=1))
+        with pytest.raises(InvalidInputError, match="counting must be one of"):
+            accrual_count(start, start, counting="daily")  # type: ignore[arg-type]

@@ -181,6 +181,56 @@ class TestContext:
         assert results == [expected] * len(threads)
 
 
+class TestOneContextPerCall:
+    """rule-rounding: only the outermost public call enters levrisk's context."""
+
+    def test_nested_calls_share_the_outer_context(self) -> None:
+        """An inner decorated call runs in the context the outer call entered."""
+        seen: list[decimal.Context] = []
+
+        @exact
+        def inner() -> None:
+            seen.append(decimal.getcontext())
+
+        @exact
+        def outer() -> None:
+            seen.append(decimal.getcontext())
+            inner()
+
+        outer()
+        assert seen[0] is seen[1]
+        assert seen[0].prec == PRECISION
+
+    def test_a_context_switched_inside_is_not_trusted(self) -> None:
+        """A call made under another context (set inside a call) enters levrisk's again."""
+        seen: list[int] = []
+
+        @exact
+        def inner() -> None:
+            seen.append(decimal.getcontext().prec)
+
+        @exact
+        def outer() -> None:
+            with decimal.localcontext() as other:
+                other.prec = 5
+                inner()
+
+        outer()
+        assert seen == [PRECISION]
+
+    def test_each_call_gets_a_fresh_context(self) -> None:
+        """Two calls in a row do not share a context (flags never leak between calls)."""
+        seen: list[decimal.Context] = []
+
+        @exact
+        def call() -> None:
+            seen.append(decimal.getcontext())
+
+        call()
+        call()
+        assert seen[0] is not seen[1]
+
+
 ROUNDING_TABLE: list[tuple[str, RoundingMode, str]] = [
     # value, mode, result for step 0.1
     ("1.25", "down", "1.2"),

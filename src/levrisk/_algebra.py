@@ -28,8 +28,12 @@ Private: :mod:`levrisk.futures` and :mod:`levrisk.risk` call it.
 
 from __future__ import annotations
 
+import decimal as _decimal
+from bisect import bisect_left
+from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
+from typing import Final
 
 from levrisk._typing import ContractKind, Side, side_sign
 from levrisk.exceptions import InvalidInputError
@@ -38,6 +42,24 @@ __all__: list[str] = []
 
 _EXPONENT_LIMIT = 1000
 """Numbers that enter an exact rational solve must lie within 1e±1000 in magnitude."""
+
+EXACT: Final = _decimal.Context(
+    prec=_decimal.MAX_PREC,
+    rounding=_decimal.ROUND_HALF_EVEN,
+    Emax=_decimal.MAX_EMAX,
+    Emin=_decimal.MIN_EMIN,
+    traps=[
+        _decimal.InvalidOperation,
+        _decimal.DivisionByZero,
+        _decimal.Overflow,
+        _decimal.Inexact,
+    ],
+)
+"""Exact ``Decimal`` arithmetic: sums, differences and products never round.
+
+Only those three operations run in it (a division would expand to the maximum
+precision); a result that would round raises instead (``Inexact`` traps).
+"""
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
@@ -146,8 +168,8 @@ def exit_price(
 # ------------------------------------------------------------------ exact rationals
 
 
-def fraction(value: Decimal, name: str) -> Fraction:
-    """``value`` as an exact rational, refusing magnitudes an exact solve cannot afford.
+def bounded(value: Decimal, name: str) -> Decimal:
+    """``value`` itself, refusing magnitudes an exact solve cannot afford.
 
     A ``Decimal`` like ``1e999999`` is a million-digit integer as a fraction; no price,
     size or balance is anywhere near 1e±1000, so such input is refused rather than left
@@ -156,7 +178,12 @@ def fraction(value: Decimal, name: str) -> Fraction:
     if value and not -_EXPONENT_LIMIT <= value.adjusted() <= _EXPONENT_LIMIT:
         msg = f"{name} must lie within 1e-1000 and 1e+1000 in magnitude, got {value!r}"
         raise InvalidInputError(msg)
-    return Fraction(value)
+    return value
+
+
+def fraction(value: Decimal, name: str) -> Fraction:
+    """``value`` as an exact rational, refusing magnitudes (see :func:`bounded`)."""
+    return Fraction(bounded(value, name))
 
 
 def decimal(value: Fraction) -> Decimal:
@@ -167,3 +194,74 @@ def decimal(value: Fraction) -> Decimal:
 def swap(kind: ContractKind, value: Fraction) -> Fraction:
     """The change of variable on exact rationals: ``P → X`` and, applied again, ``X → P``."""
     return value if kind == "linear" else 1 / value
+
+
+# ------------------------------------------------------------------ a table, precomputed
+
+
+class Tiers:
+    """A bracket table's figures as every solve needs them, computed once per table.
+
+    Built by :class:`levrisk.brackets.BracketTable` on construction (the table is
+    immutable, so the figures never go stale) from each bracket's ``(cap, m, cum)``:
+
+    - ``caps``, ``rates``, ``amounts``: the columns, as the table holds them;
+    - ``minus`` and ``plus``: at each inner edge ``cap`` (every cap but the last),
+      ``cap − MM(cap)`` and ``cap + MM(cap)``, both increasing: where the liquidation
+      condition of one position crosses an edge (``MM(cap) = cap·m − cum``, exact);
+    - ``top_rate``: the highest maintenance rate (it decides whether the condition is
+      monotone);
+    - ``oversize``: the first ``(name, value)`` beyond 1e±1000 (see :func:`bounded`), or
+      ``None``;
+    - :meth:`terms`: the rows as exact rationals for the general solver, made on first
+      use.
+    """
+
+    __slots__ = (
+        "_terms",
+        "amounts",
+        "caps",
+        "minus",
+        "oversize",
+        "plus",
+        "rates",
+        "top_rate",
+    )
+
+    def __init__(self, rows: Sequence[tuple[Decimal, Decimal, Decimal]]) -> None:
+        """Precompute from ``(cap, m, cum)`` rows, lowest notional first."""
+        self.caps = tuple(cap for cap, _, _ in rows)
+        self.rates = tuple(rate for _, rate, _ in rows)
+        self.amounts = tuple(amount for _, _, amount in rows)
+        self.top_rate = max(self.rates)
+        self.oversize: tuple[str, Decimal] | None = None
+        names = ("cap", "maintenance_rate", "maintenance_amount")
+        for i, row in enumerate(rows):
+            for name, value in zip(names, row, strict=True):
+                too_big = value and not -_EXPONENT_LIMIT <= value.adjusted() <= _EXPONENT_LIMIT
+                if too_big and self.oversize is None:
+                    self.oversize = (f"brackets[{i}].{name}", value)
+        with _decimal.localcontext(EXACT):
+            inner = [cap * rate - amount for cap, rate, amount in rows[:-1]]
+            self.minus = tuple(cap - mm for cap, mm in zip(self.caps, inner, strict=False))
+            self.plus = tuple(cap + mm for cap, mm in zip(self.caps, inner, strict=False))
+        self._terms: tuple[tuple[Fraction, Fraction, Fraction], ...] | None = None
+
+    def check(self) -> None:
+        """Raise the magnitude error of the first oversized figure, if any."""
+        if self.oversize is not None:
+            bounded(self.oversize[1], self.oversize[0])
+
+    def terms(self) -> tuple[tuple[Fraction, Fraction, Fraction], ...]:
+        """Each row's ``(cap, m, cum)`` as exact rationals (checked, made once)."""
+        if self._terms is None:
+            self.check()
+            self._terms = tuple(
+                (Fraction(cap), Fraction(rate), Fraction(amount))
+                for cap, rate, amount in zip(self.caps, self.rates, self.amounts, strict=True)
+            )
+        return self._terms
+
+    def index(self, notional: Decimal) -> int:
+        """The row holding ``notional`` (cap inclusive; the last row above the top)."""
+        return min(bisect_left(self.caps, notional), len(self.caps) - 1)

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 import attrs
 
+from levrisk import _algebra
 from levrisk._fields import finite, non_negative, number, optional_number, positive
 from levrisk._typing import OnMismatch, choice
 from levrisk.exceptions import BracketError, InvalidInputError, LeverageError, LevriskWarning
@@ -177,6 +178,13 @@ class BracketTable:
     """
 
     brackets: tuple[Bracket, ...] = attrs.field(converter=_to_brackets)
+    _tiers: _algebra.Tiers = attrs.field(init=False, eq=False, repr=False)
+    """The figures every solve needs, computed once (see ``levrisk._algebra.Tiers``)."""
+
+    def __attrs_post_init__(self) -> None:
+        """Precompute the solver's figures (the table is immutable: they never go stale)."""
+        rows = [(b.cap, b.maintenance_rate, b.maintenance_amount) for b in self.brackets]
+        object.__setattr__(self, "_tiers", _algebra.Tiers(rows))
 
     @brackets.validator
     def _check(self, _attribute: attrs.Attribute[Any], value: tuple[Bracket, ...]) -> None:

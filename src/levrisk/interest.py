@@ -44,6 +44,7 @@ from levrisk._fields import (
     number,
     positive,
     require,
+    trusted,
 )
 from levrisk._typing import choice
 from levrisk.exceptions import InvalidInputError
@@ -55,6 +56,7 @@ __all__ = [
     "RateChange",
     "RateSchedule",
     "Repayment",
+    "accrual_count",
     "accrual_times",
     "accrued_interest",
     "hourly_from_daily",
@@ -552,6 +554,53 @@ def accrual_times(
     return tuple(_instant(accruals.at(i)) for i in range(accruals.total))
 
 
+def accrual_count(
+    borrowed_at: datetime, until: datetime, *, counting: InterestCounting = "binance"
+) -> int:
+    r"""How many times a loan open from ``borrowed_at`` to ``until`` accrues interest.
+
+    ``len(accrual_times(borrowed_at, until, counting=counting))``, counted in constant
+    time (nothing is listed: a loan of two centuries costs what a loan of a day costs).
+    With ``counting="binance"``:
+
+    .. math::
+
+        |A| = 1 + \#\{ t : t \text{ a UTC } HH{:}00,\; t_0 < t \le t_1 \}
+
+    ``"started_hour"`` gives ``max(1, ceil((t_1 - t_0) / 1h))``; ``"clock_hour"`` the
+    number of ``HH:00`` boundaries in ``(t_0, t_1]``.
+
+    Args:
+        borrowed_at: when the loan was taken, timezone-aware (any zone).
+        until: the end of the period (now, or the repayment), aware, ≥ ``borrowed_at``.
+        counting: the venue's :data:`InterestCounting` rule.
+
+    Returns:
+        The number of accrual instants (an ``int`` ≥ 0).
+
+    Raises:
+        InvalidInputError: as :func:`accrual_times`.
+
+    References:
+        Binance margin FAQ on interest (hourly, charged at borrowing and at every
+        full UTC hour); Bybit classic spot-margin FAQ on interest (per started hour);
+        :ref:`rule-interest` [published]; ``"clock_hour"`` [derived].
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> utc = timezone.utc
+        >>> accrual_count(
+        ...     datetime(2024, 5, 1, 13, 20, tzinfo=utc), datetime(2024, 5, 1, 14, 15, tzinfo=utc)
+        ... )
+        2
+        >>> accrual_count(datetime(1824, 5, 1, tzinfo=utc), datetime(2024, 5, 1, tzinfo=utc))
+        1753177
+
+    .. versionadded:: 0.1.0
+    """
+    return _period(borrowed_at, until, counting).total
+
+
 def _schedule(schedule: RateSchedule | NumberLike, name: str = "schedule") -> RateSchedule:
     """``schedule`` as a :class:`RateSchedule` (a number is a constant hourly rate ≥ 0).
 
@@ -720,7 +769,8 @@ def loan_state(
             interest -= to_interest
             outstanding -= item.amount - to_interest
             queue += 1
-    return LoanState(
+    return trusted(  # every value is checked or computed from checked ones
+        LoanState,
         principal=outstanding,
         interest_outstanding=interest,
         interest_accrued=accrued,

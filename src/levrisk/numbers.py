@@ -8,6 +8,7 @@ caller's :func:`decimal.getcontext` and never change it.
 
 from __future__ import annotations
 
+import contextvars
 import decimal
 import functools
 import math
@@ -69,18 +70,32 @@ _CONTEXT: Final = decimal.Context(
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
+_ACTIVE: Final[contextvars.ContextVar[decimal.Context | None]] = contextvars.ContextVar(
+    "levrisk_context", default=None
+)
+"""The library context the outermost :func:`exact` call entered (per thread and task)."""
+
 
 def exact(func: Callable[_P, _R]) -> Callable[_P, _R]:
     """Run ``func`` in levrisk's own decimal context (the private helper of the contract).
 
     The caller's context is neither read nor changed. Decorate every public function
-    and method that does arithmetic.
+    and method that does arithmetic. Only the outermost call enters a context: a call
+    made while the current context is the one an outer call entered runs in it as it
+    is (one ``decimal.localcontext`` per public call, however deep the calls nest).
+    The marker is a :class:`contextvars.ContextVar`, so threads and tasks never share it.
     """
 
     @functools.wraps(func)
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with decimal.localcontext(_CONTEXT):
+        if _ACTIVE.get() is decimal.getcontext():
             return func(*args, **kwargs)
+        with decimal.localcontext(_CONTEXT) as context:
+            token = _ACTIVE.set(context)
+            try:
+                return func(*args, **kwargs)
+            finally:
+                _ACTIVE.reset(token)
 
     return wrapper
 

@@ -7,8 +7,9 @@ solves the liquidation condition in ``X`` (``P`` linear, ``1/P`` inverse).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
+from typing import Literal, cast
 
 from levrisk import _algebra
 from levrisk._fields import non_negative_number, positive_number, require
@@ -17,9 +18,7 @@ from levrisk.exceptions import InvalidInputError
 from levrisk.futures import _solver
 from levrisk.futures._margin import (
     initial_margin,  # noqa: F401 - the doctests' namespace
-    maintenance,
     marks_of,
-    value_at,
 )
 from levrisk.futures._model import (
     Contract,  # noqa: F401 - the doctests' namespace
@@ -27,24 +26,52 @@ from levrisk.futures._model import (
     LiquidationRule,
     Position,
 )
-from levrisk.futures._pnl import position_pnl
 from levrisk.numbers import NumberLike, exact
 
 
-def solver_rule(rule: object) -> _solver.Rule:
-    """A :class:`LiquidationRule` in the solver's terms (the argument checked)."""
+def checked_rule(rule: object) -> LiquidationRule:
+    """The rule argument checked: a :class:`LiquidationRule` with a fee rate in range."""
     checked = require(rule, LiquidationRule, "rule")
-    fee_rate = _algebra.fraction(checked.fee_rate, "rule.fee_rate")
-    return _solver.Rule(checked.maintenance_basis, checked.close_fee, fee_rate)
+    _algebra.bounded(checked.fee_rate, "rule.fee_rate")
+    return checked
+
+
+def solver_rule(rule: object) -> _solver.Rule:
+    """A :class:`LiquidationRule` in the general solver's terms (the argument checked)."""
+    checked = checked_rule(rule)
+    return _solver.Rule(checked.maintenance_basis, checked.close_fee, Fraction(checked.fee_rate))
+
+
+def _terms(rule: LiquidationRule) -> _Terms:
+    """The rule as the fast core takes it: ``(maintenance, close fee, fee rate)``."""
+    return rule.maintenance_basis, rule.close_fee, rule.fee_rate
+
+
+_ONE = Decimal(1)
+
+_Terms = tuple[Literal["mark", "entry"] | None, Literal["none", "mark", "bankruptcy"], Decimal]
+_BANKRUPTCY: _Terms = (None, "none", Decimal(0))
+
+
+def one(position: Position) -> _solver.One:
+    """A position alone on its symbol, for the fast core (magnitudes checked as by :func:`leg`)."""
+    contract = position.contract
+    tiers = _solver.tiers(contract.brackets)
+    if tiers.oversize is not None:
+        tiers.check()
+    size = _algebra.bounded(position.size, "position.size")
+    contract_size = _algebra.bounded(contract.contract_size, "contract_size")
+    entry = _algebra.bounded(position.entry_price, "position.entry_price")
+    quantity = _algebra.EXACT.multiply(size, contract_size)  # exact: sets no flag
+    kind = contract.kind
+    direction = 1 if (position.side == "long") == (kind == "linear") else -1  # k·s
+    return _solver.One(kind, direction, quantity, entry, tiers)
 
 
 def leg(position: Position) -> _solver.Leg:
-    """A position as one leg of the solver, in ``X`` (exact rationals, magnitudes checked)."""
+    """A position as one leg of the general solver, in ``X`` (exact rationals, checked)."""
     kind = position.contract.kind
-    for i, b in enumerate(position.contract.brackets.brackets):
-        _algebra.fraction(b.cap, f"brackets[{i}].cap")
-        _algebra.fraction(b.maintenance_rate, f"brackets[{i}].maintenance_rate")
-        _algebra.fraction(b.maintenance_amount, f"brackets[{i}].maintenance_amount")
+    _solver.tiers(position.contract.brackets).check()
     size = _algebra.fraction(position.size, "position.size")
     quantity = size * _algebra.fraction(position.contract.contract_size, "contract_size")
     return _solver.Leg(
@@ -67,15 +94,32 @@ def _to_price(kind: ContractKind, x: Fraction | None) -> Decimal | None:
     return _algebra.decimal(_algebra.swap(kind, x))
 
 
-def _isolated(position: Position, wallet: Decimal, condition: _solver.Rule) -> Decimal | None:
-    """The price solving ``condition`` for one position alone with the wallet ``wallet``."""
-    kind = position.contract.kind
-    x = _solver.solve(
-        [leg(position)],
-        _algebra.fraction(wallet, "margin"),
-        condition,
-        _x_at(kind, position.entry_price, "position.entry_price"),
-    )
+def _solve(
+    positions: list[Position],
+    wallet: Decimal,
+    rule: _Terms,
+    start: Decimal,
+    *,
+    wallet_name: str | None = None,
+) -> Decimal | None:
+    """The liquidation price of ``positions`` (one symbol) with the wallet ``wallet``.
+
+    One position: the fast core's closed form; two (hedge legs), or a condition that is
+    not monotone: the general exact solve. ``wallet_name``: check the wallet's magnitude
+    after the positions' (the order of the checks is the order of the arguments).
+    """
+    kind = positions[0].contract.kind
+    if len(positions) == 1:
+        single = one(positions[0])
+        if wallet_name is not None:
+            _algebra.bounded(wallet, wallet_name)
+        found = _solver.solve_one(single, wallet, rule, start)
+        if found is not _solver.SKIP:
+            return cast("Decimal | None", found)
+    legs = [leg(p) for p in positions]
+    maintenance, close_fee, fee_rate = rule
+    condition = _solver.Rule(maintenance, close_fee, Fraction(fee_rate))
+    x = _solver.solve(legs, Fraction(wallet), condition, _x_at(kind, start, "the start price"))
     return _to_price(kind, x)
 
 
@@ -127,8 +171,8 @@ def isolated_liquidation_price(
     """
     position = require(position, Position, "position")
     wallet = non_negative_number(margin, "margin")
-    condition = solver_rule(rule)
-    return _isolated(position, wallet, condition)
+    checked = checked_rule(rule)
+    return _solve([position], wallet, _terms(checked), position.entry_price, wallet_name="margin")
 
 
 @exact
@@ -169,7 +213,7 @@ def bankruptcy_price(position: Position, *, margin: NumberLike) -> Decimal | Non
     """
     position = require(position, Position, "position")
     wallet = non_negative_number(margin, "margin")
-    return _isolated(position, wallet, _solver.Rule(None, "none", Fraction(0)))
+    return _solve([position], wallet, _BANKRUPTCY, position.entry_price, wallet_name="margin")
 
 
 @exact
@@ -235,7 +279,7 @@ def cross_liquidation_price(
     .. versionadded:: 0.1.0
     """
     account = require(account, CrossAccount, "account")
-    condition = solver_rule(rule)
+    checked = checked_rule(rule)
     own = [p for p in account.positions if p.contract.symbol == symbol]
     raw: object = symbol
     if not isinstance(raw, str) or not own:
@@ -244,19 +288,62 @@ def cross_liquidation_price(
         raise InvalidInputError(msg)
     others = [p for p in account.positions if p.contract.symbol != symbol]
     marks = marks_of(mark_prices, others)
-    constant = _algebra.fraction(account.wallet_balance, "account.wallet_balance")
-    for position in others:
-        price = marks[position.contract.symbol]
-        basis = price if rule.maintenance_basis == "mark" else position.entry_price
-        value = value_at(position, basis)
-        fee = rule.fee_rate * value_at(position, price)
-        others_margin = position_pnl(position, price) - maintenance(position.contract, value) - fee
-        constant += _algebra.fraction(others_margin, f"the margin of {position.contract.symbol!r}")
-    kind = own[0].contract.kind
+    margins = [_algebra.bounded(account.wallet_balance, "account.wallet_balance")]
+    margins.extend(_margin_at(p, marks[p.contract.symbol], checked) for p in others)
+    with localcontext(_algebra.EXACT):
+        constant = sum(margins, Decimal(0))
     start = own[0].entry_price
     if symbol in mark_prices:
         start = positive_number(mark_prices[symbol], f"mark_prices[{symbol!r}]")
-    x = _solver.solve(
-        [leg(p) for p in own], constant, condition, _x_at(kind, start, "the start price")
-    )
-    return _to_price(kind, x)
+    return _solve(own, constant, _terms(checked), _algebra.bounded(start, "the start price"))
+
+
+def _margin_at(position: Position, price: Decimal, rule: LiquidationRule) -> Decimal:
+    """A position's margin at its mark: PnL less maintenance less the close fee (checked).
+
+    The operations of ``position_pnl``, ``value_at`` and ``maintenance``, inlined in the
+    same order (so every rounding is the same): ``k·s·Q·(X − x_e) − MM(basis) − c·Q·X``.
+    """
+    contract = position.contract
+    entry = position.entry_price
+    q = position.size * contract.contract_size
+    linear = contract.kind == "linear"
+    value = q * price if linear else q / price
+    at_entry = q * entry if linear else q / entry
+    basis = value if rule.maintenance_basis == "mark" else at_entry
+    tiers = _solver.tiers(contract.brackets)
+    j = tiers.index(basis)
+    delta = price - entry if linear else _ONE / price - _ONE / entry
+    gain = q * delta  # k·s·Q·Δ: the sign flip is exact and rounding is symmetric
+    pnl = gain if (position.side == "long") == linear else -gain
+    margin = pnl - (basis * tiers.rates[j] - tiers.amounts[j])
+    if rule.fee_rate:
+        margin -= rule.fee_rate * value
+    return _algebra.bounded(margin, f"the margin of {contract.symbol!r}")
+
+
+def cross_prices(account: CrossAccount, marks: Mapping[str, Decimal]) -> dict[str, Decimal | None]:
+    """:func:`cross_liquidation_price` of every symbol at once (default rule), in ``O(N)``.
+
+    ``marks``: the checked mark of every symbol the account holds. Each position's
+    margin at its mark is computed once; a symbol's constant is the exact total less
+    its own positions' margins — the exact sum of the others', as one call would make it.
+    """
+    rule = LiquidationRule()
+    terms = _terms(rule)
+    wallet = _algebra.bounded(account.wallet_balance, "account.wallet_balance")
+    own: dict[str, list[Position]] = {}
+    margins: dict[str, list[Decimal]] = {}
+    for position in account.positions:
+        symbol = position.contract.symbol
+        own.setdefault(symbol, []).append(position)
+        margins.setdefault(symbol, []).append(_margin_at(position, marks[symbol], rule))
+    with localcontext(_algebra.EXACT):
+        total = wallet + sum((m for ms in margins.values() for m in ms), Decimal(0))
+        constants = {symbol: total - sum(ms, Decimal(0)) for symbol, ms in margins.items()}
+    return {
+        symbol: _solve(
+            own[symbol], constants[symbol], terms, _algebra.bounded(mark, "the start price")
+        )
+        for symbol, mark in marks.items()
+    }

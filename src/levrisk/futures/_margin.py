@@ -14,6 +14,7 @@ from levrisk import _algebra
 from levrisk._fields import non_negative_number, positive_number, price_map, require
 from levrisk._typing import ContractKind, MarginBasis, Side, choice
 from levrisk.exceptions import InsufficientMarginError, InvalidInputError
+from levrisk.futures import _solver
 from levrisk.futures._model import Contract, CrossAccount, OpenCost, Position
 from levrisk.futures._pnl import position_pnl
 from levrisk.numbers import NumberLike, exact, to_decimal
@@ -26,10 +27,13 @@ def value_at(position: Position, price: Decimal) -> Decimal:
 
 
 def maintenance(contract: Contract, notional_value: Decimal) -> Decimal:
-    """The maintenance margin of a notional (the last bracket extrapolated above the top)."""
-    brackets = contract.brackets.brackets
-    bracket = next((b for b in brackets if notional_value <= b.cap), brackets[-1])
-    return bracket.maintenance_margin(notional_value)
+    """The maintenance margin of a notional (the last bracket extrapolated above the top).
+
+    ``n·m − cum`` of the bracket found by a bisect over the table's precomputed caps.
+    """
+    tiers = _solver.tiers(contract.brackets)
+    j = tiers.index(notional_value)
+    return notional_value * tiers.rates[j] - tiers.amounts[j]
 
 
 @exact

@@ -25,16 +25,25 @@ never lost to rounding.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
+from decimal import Context, Decimal, getcontext, localcontext
 from fractions import Fraction
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 
 import attrs
 
+from levrisk import _algebra
+from levrisk._typing import ContractKind
 from levrisk.brackets import BracketTable
 from levrisk.numbers import PRECISION
 
 __all__: list[str] = []
+
+
+def tiers(table: BracketTable) -> _algebra.Tiers:
+    """The table's precomputed figures (made once, when the table was built)."""
+    return table._tiers  # noqa: SLF001 - the table's own cache, read by its one solver
 
 
 @attrs.frozen
@@ -55,13 +64,7 @@ class Leg:
     table: BracketTable
     terms: tuple[tuple[Fraction, Fraction, Fraction], ...] = attrs.field(
         init=False,
-        default=attrs.Factory(
-            lambda self: tuple(
-                (Fraction(b.cap), Fraction(b.maintenance_rate), Fraction(b.maintenance_amount))
-                for b in self.table.brackets
-            ),
-            takes_self=True,
-        ),
+        default=attrs.Factory(lambda self: tiers(self.table).terms(), takes_self=True),
     )
 
     def at(self, x: Fraction) -> tuple[Fraction, Fraction]:
@@ -167,16 +170,214 @@ def roots(
     roots: list[Fraction] = []
     for low, high in zip(lows, highs, strict=True):
         a, b = _coefficients(legs, constant, rule, low + 1 if high is None else high, x_bp)
-        if a != 0:
-            root = -b / a
-            if root > 0 and low <= root and (high is None or root <= high):
-                roots.append(root)
-        elif b == 0:
-            roots.extend(end for end in (low, high) if end is not None and end > 0)
+        roots.extend(_segment_roots(a, b, low, high))
     return roots
+
+
+def _segment_roots(
+    a: Fraction, b: Fraction, low: Fraction, high: Fraction | None
+) -> list[Fraction]:
+    """The roots ``X > 0`` of ``a·X + b`` in ``[low, high]`` (the ends when it is 0 there)."""
+    if a != 0:
+        root = -b / a
+        return [root] if root > 0 and low <= root and (high is None or root <= high) else []
+    if b == 0:
+        return [end for end in (low, high) if end is not None and end > 0]
+    return []
+
+
+def swept_roots(legs: Sequence[Leg], constant: Fraction) -> list[Fraction]:
+    """:func:`roots` for a mark-valued maintenance and no fee, in one sweep (``O(E log E)``).
+
+    The breakpoints ``cap/Q`` of every leg are sorted once (by ``(float, exact)``: the
+    float is correctly rounded, so it never inverts two values); the line ``a·X + b``
+    of the first segment is built once and each breakpoint then moves one leg up one
+    bracket (``Δa = (m_i − m_{i+1})·Q``, ``Δb = cum_{i+1} − cum_i``). The segments,
+    their order and their roots are those of :func:`roots`.
+    """
+    a = Fraction(0)
+    b = constant
+    events: list[tuple[float, Fraction, int, int]] = []
+    for n, leg in enumerate(legs):
+        _, rate, amount = leg.terms[0]
+        a += (leg.direction - rate) * leg.quantity
+        b += amount - leg.direction * leg.quantity * leg.x_entry
+        for i, (cap, _, _) in enumerate(leg.terms[:-1]):
+            edge = cap / leg.quantity
+            events.append((float(edge), edge, n, i))
+    events.sort(key=lambda event: (event[0], event[1]))
+    found: list[Fraction] = []
+    low = Fraction(0)
+    k = 0
+    while True:
+        high = events[k][1] if k < len(events) else None
+        found.extend(_segment_roots(a, b, low, high))
+        if high is None:
+            return found
+        while k < len(events) and events[k][1] == high:
+            _, _, n, i = events[k]
+            leg = legs[n]
+            _, below_rate, below_amount = leg.terms[i]
+            _, above_rate, above_amount = leg.terms[i + 1]
+            a += (below_rate - above_rate) * leg.quantity
+            b += above_amount - below_amount
+            k += 1
+        low = high
 
 
 def condition_at(legs: Sequence[Leg], constant: Fraction, rule: Rule, x: Fraction) -> Fraction:
     """``f(x)``: margin balance minus maintenance (and fee) at ``x`` (0: at liquidation)."""
     a, b = _coefficients(legs, constant, rule, x, None)
     return a * x + b
+
+
+# ------------------------------------------------------------------ the fast core
+
+
+class One(NamedTuple):
+    """One position alone on its symbol, in ``Decimal`` (the fast core's input).
+
+    ``kind`` and ``direction`` (``k·s``) as in :class:`Leg`; ``quantity`` ``Q``; ``entry``
+    the entry price ``EP``; ``tiers`` the table's precomputed figures.
+    """
+
+    kind: ContractKind
+    direction: int
+    quantity: Decimal
+    entry: Decimal
+    tiers: _algebra.Tiers
+
+
+SKIP: Final = object()
+"""The fast core's answer when the condition is not monotone: solve it generally."""
+
+_UNIT: Final = Decimal(1)
+
+_WIDE: Final = 40
+"""``_NOISE`` as a power of ten: roots beyond ``1e±40`` of the start are rounding noise."""
+
+
+def _price(
+    one: One, top: Decimal, bottom: Decimal, start: Decimal, rounding: Context
+) -> Decimal | None:
+    """The exact root ``E·X = top / bottom`` as a price, or ``None`` (the noise rule of ``solve``).
+
+    ``E`` is 1 (linear) or ``EP`` (inverse), so the price is ``top/bottom`` (linear) or
+    ``EP·bottom/top`` (inverse); it is kept only when ``0 < price`` and
+    ``1e-40 < price/start < 1e40`` (the same as ``X/x_start``: the bounds are reciprocal),
+    compared exactly. Runs in the exact context; ``rounding`` is the library's.
+    """
+    if one.kind == "inverse":
+        top, bottom = one.entry * bottom, top
+    if bottom < 0:
+        top, bottom = -top, -bottom
+    if top <= 0 or bottom == 0:
+        return None
+    scale = bottom * start
+    if not scale.scaleb(-_WIDE) < top < scale.scaleb(_WIDE):
+        return None
+    quotient = rounding.divide(top, bottom)
+    if quotient * bottom != top:
+        return quotient
+    # Exact: spelled as the general solver's Decimal(n) / Decimal(d) spells it (the ideal
+    # exponent 0: an integer without exponent, a fraction without trailing zeros).
+    if quotient != quotient.to_integral_value():
+        return quotient.normalize(rounding)
+    if quotient.adjusted() < PRECISION:
+        return quotient.quantize(_UNIT, context=rounding)
+    ratio = Fraction(top) / Fraction(bottom)
+    return rounding.divide(Decimal(ratio.numerator), Decimal(ratio.denominator))
+
+
+def _bankruptcy(one: One, wallet: Decimal, start: Decimal, rounding: Context) -> Decimal | None:
+    """The bankruptcy price of ``one`` with the wallet ``wallet`` (no maintenance, no fee)."""
+    d, q = one.direction, one.quantity
+    scaled = (wallet - d * q * one.entry) if one.kind == "linear" else (one.entry * wallet - d * q)
+    return _price(one, -scaled, d * q, start, rounding)
+
+
+def solve_one(
+    one: One,
+    wallet: Decimal,
+    rule: tuple[Literal["mark", "entry"] | None, Literal["none", "mark", "bankruptcy"], Decimal],
+    start: Decimal,
+) -> Decimal | object | None:
+    r"""The price that :func:`solve` finds for one position, in closed form (exact).
+
+    Multiplying the condition by ``E`` (1 linear, ``EP`` inverse) keeps every figure a
+    finite ``Decimal``. With ``s_j = k s − f_m − m_j`` (``f_m`` the fee rate when the
+    close fee is charged at the mark) the condition on bracket ``j`` is
+    ``E·f = R_j + s_j·Q·E·X``, monotone when every ``s_j`` has the sign of ``k s``; its
+    one root lies in the first bracket whose upper edge is past it, found by a bisect
+    over the table's precomputed ``±cap − MM(cap)`` (:class:`levrisk._algebra.Tiers`).
+    Without a mark-valued maintenance the slope ``k s − f_m`` is never 0 (``f_m < 1``).
+    Returns ``SKIP`` when the condition is not monotone (the caller solves generally).
+    """
+    maintenance, close_fee, fee_rate = rule
+    linear = one.kind == "linear"
+    d, q, ep = one.direction, one.quantity, one.entry
+    scale = Decimal(1) if linear else ep
+    rounding = getcontext()
+    with localcontext(_algebra.EXACT):
+        fee_mark = fee_rate if close_fee == "mark" else Decimal(0)
+        paid = Decimal(0)  # E · the close fee at the bankruptcy price
+        if close_fee == "bankruptcy":
+            if _bankruptcy(one, wallet, start, rounding) is None:
+                fee_mark = fee_rate  # as the general solver: no bankruptcy price, fee at mark
+            else:
+                paid = fee_rate * ((q * ep - d * wallet) if linear else (q - d * wallet * ep))
+        base = scale * wallet - paid - d * q * (ep if linear else 1)
+        if maintenance == "mark":
+            if d > 0 and 1 - fee_mark - one.tiers.top_rate <= 0:
+                return SKIP
+            j = _bracket(one, base, fee_mark, scale)
+            slope = d - fee_mark - one.tiers.rates[j]
+            constant = base + scale * one.tiers.amounts[j]
+        else:
+            slope = d - fee_mark
+            constant = base
+            if maintenance == "entry":
+                j = _entry_bracket(one)
+                rate, amount = one.tiers.rates[j], one.tiers.amounts[j]
+                constant -= rate * q * (ep if linear else 1) - scale * amount
+        return _price(one, -constant, slope * q, start, rounding)
+
+
+def _bracket(one: One, base: Decimal, fee_mark: Decimal, scale: Decimal) -> int:
+    """The bracket holding the root: the first whose upper edge lies past it (a bisect).
+
+    ``E·f`` at the edge ``cap_i`` is ``base + E·(±cap_i − MM(cap_i) − f_m·cap_i)``; it is
+    increasing (``k s = +1``) or decreasing (``−1``) in ``i``.
+    """
+    t = one.tiers
+    if fee_mark == 0 and one.kind == "linear":
+        if one.direction > 0:
+            return bisect_left(t.minus, -base)
+        return bisect_left(t.plus, base)
+    low, high = 0, len(t.minus)
+    while low < high:
+        mid = (low + high) // 2
+        if one.direction > 0:
+            crossed = base + scale * (t.minus[mid] - fee_mark * t.caps[mid]) >= 0
+        else:
+            crossed = base - scale * (t.plus[mid] + fee_mark * t.caps[mid]) <= 0
+        if crossed:
+            high = mid
+        else:
+            low = mid + 1
+    return low
+
+
+def _entry_bracket(one: One) -> int:
+    """The bracket holding the notional at entry (``Q·EP`` linear, ``Q/EP`` inverse)."""
+    t = one.tiers
+    if one.kind == "linear":
+        return t.index(one.quantity * one.entry)
+    low, high = 0, len(t.caps) - 1
+    while low < high:
+        mid = (low + high) // 2
+        if one.quantity <= t.caps[mid] * one.entry:
+            high = mid
+        else:
+            low = mid + 1
+    return low

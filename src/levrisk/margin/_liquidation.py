@@ -5,8 +5,10 @@ The private part of :mod:`levrisk.margin` for liquidation; re-exported there.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from collections.abc import Mapping
+from decimal import Decimal, localcontext
 
+from levrisk import _algebra
 from levrisk._fields import positive_number
 from levrisk.exceptions import InvalidInputError
 from levrisk.margin._model import (
@@ -18,7 +20,7 @@ from levrisk.margin._model import (
     _prices,
     _value_of,
 )
-from levrisk.numbers import NumberLike, exact
+from levrisk.numbers import PRECISION, NumberLike, exact
 
 # ----------------------------------------------------------------- liquidation price
 
@@ -94,3 +96,64 @@ def liquidation_price(
         return None
     result = (level * others_owed - others_held) / denominator
     return result if result > 0 else None
+
+
+def _sums_without(
+    amounts: Mapping[str, Decimal], prices: Mapping[str, Decimal], quote: str
+) -> tuple[dict[str, Decimal], Decimal] | None:
+    """For each asset ``x``, the value of ``amounts`` without ``x`` — as ``_value_of`` sums it.
+
+    Returns the sums by asset of ``amounts`` and the total (the sum without any other
+    asset).
+
+    ``_value_of`` adds the (rounded) values in order at ``PRECISION`` digits, starting
+    from ``Decimal(0)``. The values are ≥ 0, so when the exact total has at most
+    ``PRECISION`` digits above the smallest exponent every partial sum is exact: then
+    the sum without ``x`` is the exact total less ``x``'s value, spelled with the
+    exponent the additions give (the smallest exponent of the other terms and 0). ``None``
+    when a partial sum could round (the caller then sums asset by asset).
+    """
+    values = {a: v * _price_of(prices, a, quote) for a, v in amounts.items() if v}
+    exponents = sorted((int(v.as_tuple().exponent), a) for a, v in values.items())
+    with localcontext(_algebra.EXACT):
+        total = sum(values.values(), Decimal(0))
+        lowest = min(0, exponents[0][0]) if exponents else 0
+        if total and total.adjusted() - lowest >= PRECISION:
+            return None
+        sums = {}
+        for asset in amounts:
+            rest = [e for e, a in exponents[:2] if a != asset]
+            exponent = min(0, rest[0]) if rest else 0
+            without = total - values.get(asset, Decimal(0))
+            sums[asset] = without.quantize(Decimal(1).scaleb(exponent))
+    return sums, total
+
+
+def liquidation_prices(
+    account: MarginAccount, prices: Mapping[str, Decimal], level: Decimal
+) -> dict[str, Decimal | None]:
+    """:func:`liquidation_price` of each asset of ``prices`` (checked), in ``O(N)``.
+
+    ``prices``: every non-quote asset the account holds or owes, priced. The values of
+    the other assets are summed once (:func:`_sums_without`); when that cannot be exact
+    each asset is solved on its own, as :func:`liquidation_price` does.
+    """
+    balances, liabilities = account.balances, account.liabilities
+    held = _sums_without(balances, prices, account.quote)
+    owed = _sums_without(liabilities, prices, account.quote)
+    if held is None or owed is None:
+        return {
+            asset: liquidation_price(account, asset=asset, prices=prices, liquidation_level=level)
+            for asset in prices
+        }
+    found: dict[str, Decimal | None] = {}
+    for asset in prices:
+        denominator = balances.get(asset, Decimal(0)) - level * liabilities.get(asset, Decimal(0))
+        if denominator == 0:
+            found[asset] = None
+            continue
+        others_held = held[0].get(asset, held[1])
+        others_owed = owed[0].get(asset, owed[1])
+        result = (level * others_owed - others_held) / denominator
+        found[asset] = result if result > 0 else None
+    return found

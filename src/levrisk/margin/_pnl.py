@@ -9,9 +9,10 @@ of the interest (:func:`_closing_terms`) and of the buy-back fee (:func:`_buybac
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 
-from levrisk._fields import aware_datetime, positive_number, require
+from levrisk._fields import aware_datetime, positive_number, require, trusted
 from levrisk._fields import fee_rate as fee_rate_check
 from levrisk._typing import FeeConvention, InterestCounting
 from levrisk.exceptions import InvalidInputError
@@ -175,7 +176,11 @@ def close(
         close_fee = t.quantity * p1 * f1
     fees = t.open_fee + close_fee
     net = gross - fees - interest_value
-    return MarginPnL(
+    # Every value is checked or computed from checked ones; without ``at`` the validated
+    # constructor reports the missing closing time.
+    closing: object = at  # typed as a datetime, but callers may pass None
+    build = MarginPnL if closing is None else functools.partial(trusted, MarginPnL)
+    return build(
         trade=t,
         exit_price=p1,
         closed_at=at,

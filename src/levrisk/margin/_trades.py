@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from levrisk._fields import aware_datetime, positive_number
+from levrisk._fields import aware_datetime, positive_number, trusted
 from levrisk._fields import fee_rate as fee_rate_check
 from levrisk._typing import FeeConvention, Side, choice
 from levrisk.exceptions import InvalidInputError, LeverageError
@@ -94,7 +94,8 @@ def _open(
         )
     prices = {base_name: p0}
     level = margin_level(account, prices)
-    return MarginTrade(
+    return trusted(  # every value is checked or computed from checked ones
+        MarginTrade,
         side=side,
         base=base_name,
         quote=quote_name,
@@ -109,7 +110,7 @@ def _open(
         fee_convention=convention,
         account=account,
         thresholds=t,
-        margin_level=level,  # type: ignore[arg-type]  # a trade always owes its loan
+        margin_level=level,  # never None: a trade always owes its loan
         liquidation_price=liquidation_price(
             account, asset=base_name, prices=prices, liquidation_level=t.liquidation
         ),

@@ -33,9 +33,9 @@ from levrisk.futures import (
     CrossAccount,
     LiquidationRule,
     Position,
+    _liquidation,
     _pnl,
     _solver,
-    cross_liquidation_price,
     cross_margin_ratio,
     initial_margin,
     isolated_liquidation_price,
@@ -786,7 +786,7 @@ def _uniform_roots(account: CrossAccount, marks: Mapping[str, Decimal]) -> list[
     rule = _solver.Rule("mark", "none", Fraction(0))
     if _solver.condition_at(legs, wallet, rule, Fraction(1)) == 0:
         return [Fraction(1)]  # liquidated already at the current marks: a move of 0
-    found = _solver.roots(legs, wallet, rule, None)
+    found = _solver.swept_roots(legs, wallet)
     kind = account.positions[0].contract.kind
     return [_algebra.swap(kind, r) for r in found]
 
@@ -895,8 +895,9 @@ def moves_to_liquidation(
     acct = require(account, CrossAccount, "account")
     marks = _marks(acct, mark_prices)
     rows = []
+    prices = _liquidation.cross_prices(acct, marks)
     for symbol, mark in marks.items():
-        lp = cross_liquidation_price(acct, symbol, mark_prices=marks)
+        lp = prices[symbol]
         rows.append(
             AssetMove(
                 asset=symbol,

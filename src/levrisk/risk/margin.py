@@ -38,6 +38,7 @@ from levrisk.margin import (
     MarginThresholds,
     MarginTrade,
     PriceMap,
+    _liquidation,
     close,
     liquidation_price,
     margin_level,
@@ -981,8 +982,9 @@ def moves_to_liquidation(
     priced = _priced(acct, prices)
     level = positive_number(liquidation_level, "liquidation_level")
     rows = []
+    found = _liquidation.liquidation_prices(acct, priced, level)
     for asset, price in priced.items():
-        lp = liquidation_price(acct, asset=asset, prices=priced, liquidation_level=level)
+        lp = found[asset]
         rows.append(
             AssetMove(
                 asset=asset,

@@ -1,0 +1,287 @@
+"""The test oracle of issue 13: levrisk's futures liquidation solver as it was before the fast core.
+
+A verbatim copy of ``levrisk/futures/_solver.py`` and of the glue of
+``levrisk/futures/_liquidation.py`` (at the commit that landed the one-house re-layout):
+the generic segment-by-segment solve in exact rationals, every bracket walked for every
+segment. ``tests/test_oracle.py`` compares the fast core with it digit for digit.
+Not a test module (no ``test_`` prefix): a helper the tests import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import Final, Literal
+
+import attrs
+
+from levrisk import _algebra
+from levrisk._typing import ContractKind
+from levrisk.brackets import BracketTable
+from levrisk.futures import CrossAccount, LiquidationRule, Position
+from levrisk.futures._margin import maintenance, value_at
+from levrisk.futures._pnl import position_pnl
+from levrisk.numbers import PRECISION, exact
+
+
+@attrs.frozen
+class Leg:
+    """One position of the solved symbol, in the solver's algebra.
+
+    Attributes:
+        direction: ``k · s``: +1 for a linear long or an inverse short, −1 otherwise.
+        quantity: ``Q``: size × contract size (base units linear, quote units inverse).
+        x_entry: ``X`` at the entry price (``EP`` linear, ``1/EP`` inverse).
+        table: the contract's bracket table.
+        terms: each bracket's ``(cap, m, cum)`` as exact rationals (derived from ``table``).
+    """
+
+    direction: int
+    quantity: Fraction
+    x_entry: Fraction
+    table: BracketTable
+    terms: tuple[tuple[Fraction, Fraction, Fraction], ...] = attrs.field(
+        init=False,
+        default=attrs.Factory(
+            lambda self: tuple(
+                (Fraction(b.cap), Fraction(b.maintenance_rate), Fraction(b.maintenance_amount))
+                for b in self.table.brackets
+            ),
+            takes_self=True,
+        ),
+    )
+
+    def at(self, x: Fraction) -> tuple[Fraction, Fraction]:
+        """``(m, cum)`` of the bracket holding the notional ``Q·x`` (last one above the top)."""
+        notional = self.quantity * x
+        for cap, rate, amount in self.terms:
+            if notional <= cap:
+                return rate, amount
+        return self.terms[-1][1], self.terms[-1][2]
+
+
+@attrs.frozen
+class Rule:
+    """The liquidation condition in the solver's terms (see ``LiquidationRule``).
+
+    ``maintenance`` is ``None`` for the bankruptcy solve (no maintenance, no fee).
+    """
+
+    maintenance: Literal["mark", "entry"] | None
+    close_fee: Literal["none", "mark", "bankruptcy"]
+    fee_rate: Fraction
+
+
+def _coefficients(
+    legs: Sequence[Leg], constant: Fraction, rule: Rule, x_rep: Fraction, x_bp: Fraction | None
+) -> tuple[Fraction, Fraction]:
+    """``(a, b)`` with ``f(X) = a·X + b`` on the segment holding ``x_rep``."""
+    a = Fraction(0)
+    b = constant
+    for leg in legs:
+        a += leg.direction * leg.quantity
+        b -= leg.direction * leg.quantity * leg.x_entry
+        if rule.maintenance == "mark":
+            rate, amount = leg.at(x_rep)
+            a -= rate * leg.quantity
+            b += amount
+        elif rule.maintenance == "entry":
+            rate, amount = leg.at(leg.x_entry)
+            b -= rate * leg.quantity * leg.x_entry
+            b += amount
+        if rule.close_fee == "bankruptcy" and x_bp is not None:
+            b -= rule.fee_rate * leg.quantity * x_bp
+        elif rule.close_fee != "none":
+            a -= rule.fee_rate * leg.quantity
+    return a, b
+
+
+_NOISE: Final = Fraction(1, 10 ** (PRECISION - 10))
+"""Roots this close to 0 or this far beyond ``x_start`` (relatively) are rounding noise."""
+
+
+def solve(
+    legs: Sequence[Leg], constant: Fraction, rule: Rule, x_start: Fraction
+) -> Fraction | None:
+    """The root ``X > 0`` of the liquidation condition nearest ``x_start`` on the losing side.
+
+    ``f`` is continuous and piecewise linear in ``X``; each segment between breakpoints
+    is solved and its root kept only when it lies inside the segment, so the bracket
+    used for each position is the bracket that holds its notional at the root. Among
+    the roots, the one returned is the nearest to ``x_start`` in the direction in which
+    ``f`` decreases from ``x_start`` (the direction that loses margin); when there is
+    none on that side, the nearest on the other side. ``None`` when no root ``X > 0``
+    exists.
+
+    Roots more than ``10**40`` times away from ``x_start`` (either way) are discarded:
+    inputs carry at most ``PRECISION`` (50) significant digits, and such a root is the
+    rounding of an input, not a price — an inverse 1x short whose margin is its coin
+    notional rounded down at the 50th digit would otherwise "go bankrupt" near 10**54.
+    """
+    x_bp: Fraction | None = None
+    if rule.close_fee == "bankruptcy":
+        x_bp = solve(legs, constant, Rule(None, "none", Fraction(0)), x_start)
+    found = [r for r in roots(legs, constant, rule, x_bp) if _NOISE < r / x_start < 1 / _NOISE]
+    if not found:
+        return None
+    slope, _ = _coefficients(legs, constant, rule, x_start, x_bp)
+    if slope > 0:
+        losing = [r for r in found if r <= x_start]
+        if losing:
+            return max(losing)
+    elif slope < 0:
+        losing = [r for r in found if r >= x_start]
+        if losing:
+            return min(losing)
+    return min(found, key=lambda r: (abs(r - x_start), r))
+
+
+def roots(
+    legs: Sequence[Leg], constant: Fraction, rule: Rule, x_bp: Fraction | None
+) -> list[Fraction]:
+    """Every root ``X > 0``, segment by segment (an interval of roots gives its ends).
+
+    ``levrisk.risk`` uses it directly for a uniform shock of every mark (all roots, not
+    only the nearest on the losing side).
+    """
+    edges: set[Fraction] = set()
+    if rule.maintenance == "mark":
+        for leg in legs:
+            edges.update(cap / leg.quantity for cap, _, _ in leg.terms[:-1])
+    bounds = sorted(edges)
+    lows = [Fraction(0), *bounds]
+    highs: list[Fraction | None] = [*bounds, None]
+    roots: list[Fraction] = []
+    for low, high in zip(lows, highs, strict=True):
+        a, b = _coefficients(legs, constant, rule, low + 1 if high is None else high, x_bp)
+        if a != 0:
+            root = -b / a
+            if root > 0 and low <= root and (high is None or root <= high):
+                roots.append(root)
+        elif b == 0:
+            roots.extend(end for end in (low, high) if end is not None and end > 0)
+    return roots
+
+
+def condition_at(legs: Sequence[Leg], constant: Fraction, rule: Rule, x: Fraction) -> Fraction:
+    """``f(x)``: margin balance minus maintenance (and fee) at ``x`` (0: at liquidation)."""
+    a, b = _coefficients(legs, constant, rule, x, None)
+    return a * x + b
+
+
+# ------------------------------------------------------------------ the glue of _liquidation
+
+
+def solver_rule(rule: LiquidationRule) -> Rule:
+    """A :class:`LiquidationRule` in the solver's terms."""
+    return Rule(rule.maintenance_basis, rule.close_fee, Fraction(rule.fee_rate))
+
+
+def leg(position: Position) -> Leg:
+    """A position as one leg of the solver, in ``X``."""
+    kind = position.contract.kind
+    quantity = Fraction(position.size) * Fraction(position.contract.contract_size)
+    return Leg(
+        _algebra.direction(kind, position.side),
+        quantity,
+        _algebra.swap(kind, Fraction(position.entry_price)),
+        position.contract.brackets,
+    )
+
+
+def _to_price(kind: ContractKind, x: Fraction | None) -> Decimal | None:
+    if x is None:
+        return None
+    return _algebra.decimal(_algebra.swap(kind, x))
+
+
+@exact
+def isolated_liquidation_price(
+    position: Position,
+    *,
+    margin: Decimal,
+    rule: LiquidationRule = LiquidationRule(),  # noqa: B008 - frozen
+) -> Decimal | None:
+    """The oracle's isolated liquidation price."""
+    kind = position.contract.kind
+    x = solve(
+        [leg(position)],
+        Fraction(margin),
+        solver_rule(rule),
+        _algebra.swap(kind, Fraction(position.entry_price)),
+    )
+    return _to_price(kind, x)
+
+
+@exact
+def bankruptcy_price(position: Position, *, margin: Decimal) -> Decimal | None:
+    """The oracle's bankruptcy price."""
+    kind = position.contract.kind
+    x = solve(
+        [leg(position)],
+        Fraction(margin),
+        Rule(None, "none", Fraction(0)),
+        _algebra.swap(kind, Fraction(position.entry_price)),
+    )
+    return _to_price(kind, x)
+
+
+@exact
+def cross_liquidation_price(
+    account: CrossAccount,
+    symbol: str,
+    *,
+    mark_prices: Mapping[str, Decimal],
+    rule: LiquidationRule = LiquidationRule(),  # noqa: B008 - frozen
+) -> Decimal | None:
+    """The oracle's cross liquidation price (marks given as Decimals)."""
+    own = [p for p in account.positions if p.contract.symbol == symbol]
+    others = [p for p in account.positions if p.contract.symbol != symbol]
+    constant = Fraction(account.wallet_balance)
+    for position in others:
+        price = mark_prices[position.contract.symbol]
+        basis = price if rule.maintenance_basis == "mark" else position.entry_price
+        value = value_at(position, basis)
+        fee = rule.fee_rate * value_at(position, price)
+        others_margin = position_pnl(position, price) - maintenance(position.contract, value) - fee
+        constant += Fraction(others_margin)
+    kind = own[0].contract.kind
+    start = mark_prices.get(symbol, own[0].entry_price)
+    x = solve(
+        [leg(p) for p in own], constant, solver_rule(rule), _algebra.swap(kind, Fraction(start))
+    )
+    return _to_price(kind, x)
+
+
+def uniform_roots(account: CrossAccount, marks: Mapping[str, Decimal]) -> list[Fraction]:
+    """Every factor ``k > 0`` on all marks at which margin balance equals maintenance."""
+    if not account.positions:
+        return []
+    legs = []
+    for position in account.positions:
+        kind = position.contract.kind
+        q = Fraction(position.size) * Fraction(position.contract.contract_size)
+        mark = _algebra.swap(kind, Fraction(marks[position.contract.symbol]))
+        entry = _algebra.swap(kind, Fraction(position.entry_price))
+        direction = _algebra.direction(kind, position.side)
+        legs.append(Leg(direction, q * mark, entry / mark, position.contract.brackets))
+    wallet = Fraction(account.wallet_balance)
+    rule = Rule("mark", "none", Fraction(0))
+    if condition_at(legs, wallet, rule, Fraction(1)) == 0:
+        return [Fraction(1)]
+    found = roots(legs, wallet, rule, None)
+    kind = account.positions[0].contract.kind
+    return [_algebra.swap(kind, r) for r in found]
+
+
+@exact
+def uniform_move_to_liquidation(
+    account: CrossAccount, *, mark_prices: Mapping[str, Decimal]
+) -> Decimal | None:
+    """The oracle's smallest uniform move of every mark that liquidates the account."""
+    moves = [k - 1 for k in uniform_roots(account, mark_prices)]
+    if not moves:
+        return None
+    best = min(moves, key=lambda m: (abs(m), m))
+    return Decimal(best.numerator) / Decimal(best.denominator)
