@@ -256,6 +256,7 @@ def preview_isolated(
     if position is not None:
         book.legs[position.side] = (position.size, position.entry_price, wallet)
     leg, needed, fee, realized, reasons = _trade(book, order, mode, mark)
+    leg = leg if leg in book.legs else order.side  # a one-way flip trades into the other side
     if needed + fee > balance:
         reasons.append(f"available must cover {needed + fee} (margin and fee), got {balance}")
     try:
