@@ -157,27 +157,31 @@ def _exact(
     bars: np.ndarray, funding: np.ndarray, intrabar: str, contract: Contract,
 ) -> tuple[int, int, float]:
     """The exact walker on float inputs read from their shortest repr."""
+
+    def text(value: Any) -> str:
+        return repr(float(value))
+
     pos = Position(
         contract=contract,
         side="long" if side > 0 else "short",
-        size=repr(size),
-        entry_price=repr(entry),
+        size=text(size),
+        entry_price=text(entry),
         leverage=1,
     )
     objs = [
         Bar(
-            open=repr(bars[0, b]), high=repr(bars[1, b]), low=repr(bars[2, b]), close=repr(bars[0, b]),
-            mark_high=repr(bars[3, b]), mark_low=repr(bars[4, b]),
+            open=text(bars[0, b]), high=text(bars[1, b]), low=text(bars[2, b]), close=text(bars[0, b]),
+            mark_high=text(bars[3, b]), mark_low=text(bars[4, b]),
         )
         for b in range(bars.shape[1])
     ]
     result = walk(
         pos,
-        margin=repr(margin),
+        margin=text(margin),
         bars=objs,
-        stop=None if np.isnan(stop) else repr(stop),
-        take_profit=None if np.isnan(tp) else repr(tp),
-        funding={b: repr(r) for b, r in enumerate(funding) if r != 0},
+        stop=None if np.isnan(stop) else text(stop),
+        take_profit=None if np.isnan(tp) else text(tp),
+        funding={b: text(r) for b, r in enumerate(funding) if r != 0},
         intrabar=intrabar,  # type: ignore[arg-type]
     )
     if result is None:
@@ -261,8 +265,9 @@ class TestBatchWalker:
     def test_stacked_tables(self) -> None:
         """A stack of tables with a symbol index per position."""
         stack = BracketArrays.from_tables([TABLE, COIN_TABLE])
-        result = walk_bars(**{**self.BASE, "brackets": stack, "symbol": np.array([1])})
-        assert int(result.event[0]) == LIQUIDATION
+        low = np.array([99.0, 85.0])
+        result = walk_bars(**{**self.BASE, "brackets": stack, "symbol": np.array([1]), "low": low})
+        assert (int(result.bar[0]), int(result.event[0])) == (1, LIQUIDATION)
 
     def test_auto_without_numba_takes_numpy(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Without Numba, "auto" runs the NumPy path and "numba" is refused."""
