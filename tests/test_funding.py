@@ -28,6 +28,7 @@ from levrisk.futures._funding import (
 
 UTC = timezone.utc
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
+NAIVE = datetime(2024, 1, 1)  # noqa: DTZ001 - a naive datetime on purpose
 EIGHT = FundingSchedule(interval=timedelta(hours=8))
 COIN = Contract(
     symbol="BTCUSD_PERP",
@@ -81,7 +82,7 @@ class TestSchedule:
             ({"interval": timedelta(0)}, "interval must be a positive timedelta"),
             ({"interval": 8}, "interval must be a positive timedelta"),
             ({"interval": timedelta(hours=8), "cap": "0.01", "floor": "0.02"}, "floor must not"),
-            ({"interval": timedelta(hours=8), "anchor": datetime(2024, 1, 1)}, "anchor must be"),
+            ({"interval": timedelta(hours=8), "anchor": NAIVE}, "anchor must be"),
             ({"interval": timedelta(hours=8), "at_settlement": "never"}, "at_settlement must"),
         ],
         ids=["zero", "not-timedelta", "floor-above-cap", "naive-anchor", "order"],
@@ -151,9 +152,7 @@ class TestFundingOverLife:
             fill(-1, "short", 1, position_side="short"),
             fill(-1, "long", "0.5", position_side="short"),
         ]
-        life = funding_over_life(
-            BTC, fills, [event(0)], schedule=EIGHT, position_mode="hedge"
-        )
+        life = funding_over_life(BTC, fills, [event(0)], schedule=EIGHT, position_mode="hedge")
         assert [(c.side, c.payment) for c in life.charges] == [
             ("long", Decimal(8)),
             ("short", Decimal(-2)),
@@ -178,7 +177,16 @@ class TestFundingOverLife:
             ([fill(-1, "long", 1, position_side="long")], [], {}, "must name no position_side"),
             ([], [], {"position_mode": "both"}, "position_mode must be one of"),
         ],
-        ids=["fills-str", "fill-type", "events-int", "event-type", "off-grid", "hedge", "one-way", "mode"],
+        ids=[
+            "fills-str",
+            "fill-type",
+            "events-int",
+            "event-type",
+            "off-grid",
+            "hedge",
+            "one-way",
+            "mode",
+        ],
     )
     def test_rejects(self, fills: Any, events: Any, kwargs: dict[str, Any], match: str) -> None:
         """Bad fills, events or modes raise InvalidInputError naming them."""
@@ -219,12 +227,16 @@ class TestFundingBreakEven:
         """With no funding it equals break_even_price."""
         pos = Position(contract=BTC, side="short", size=1, entry_price=40_000, leverage=10)
         fees = {"open_fee_rate": "0.0004", "close_fee_rate": "0.0005"}
-        assert funding_break_even_price(pos, funding_paid=0, **fees) == break_even_price(pos, **fees)
+        assert funding_break_even_price(pos, funding_paid=0, **fees) == break_even_price(
+            pos, **fees
+        )
 
     def test_inverse_short_received(self) -> None:
         """Inverse short that received 0.0002 BTC: it may exit at a coin PnL of −0.0002."""
         pos = Position(contract=COIN, side="short", size=100, entry_price=50_000, leverage=10)
-        price = funding_break_even_price(pos, open_fee_rate=0, close_fee_rate=0, funding_paid="-0.0002")
+        price = funding_break_even_price(
+            pos, open_fee_rate=0, close_fee_rate=0, funding_paid="-0.0002"
+        )
         assert price is not None
         # Q·(1/P − 1/EP) = −0.0002 with Q = 10,000 USD: 1/P = 1/50,000 − 0.00000002
         assert abs(price - 1 / Decimal("0.00001998")) < Decimal("1e-20")
@@ -232,7 +244,10 @@ class TestFundingBreakEven:
     def test_none_when_unrecoverable(self) -> None:
         """A short that paid its whole entry notional would need a price of 0: None."""
         pos = Position(contract=BTC, side="short", size=1, entry_price=40_000, leverage=10)
-        assert funding_break_even_price(pos, open_fee_rate=0, close_fee_rate=0, funding_paid=40_000) is None
+        assert (
+            funding_break_even_price(pos, open_fee_rate=0, close_fee_rate=0, funding_paid=40_000)
+            is None
+        )
 
 
 class TestVenueRules:

@@ -214,7 +214,10 @@ class TestTransfers:
         [
             ([MarginTransfer(at=at(0), amount=1)], "one_way", "which is not open"),
             (
-                [Fill(at=at(0), side="long", size=1, price=100), MarginTransfer(at=at(1), amount=-11)],
+                [
+                    Fill(at=at(0), side="long", size=1, price=100),
+                    MarginTransfer(at=at(1), amount=-11),
+                ],
                 "one_way",
                 "must not remove more than the margin",
             ),

@@ -1,4 +1,4 @@
-"""Tests of a spot-margin loan's life: borrows, repayments, accruals (rule-ledger, rule-interest)."""
+"""Tests of a spot-margin loan's life: borrows, repayments, accruals (rule-ledger)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from levrisk.interest import Repayment, loan_state
 from levrisk.margin._ledger import Borrow, loan_ledger
 
 UTC = timezone.utc
+NAIVE = datetime(2024, 5, 1)  # noqa: DTZ001 - a naive datetime on purpose
 
 
 def at(hour: int, minute: int = 0) -> datetime:
@@ -25,9 +26,12 @@ class TestLoanLedger:
 
     def test_one_borrow_is_loan_state(self) -> None:
         """One borrow and one repayment replay exactly as loan_state."""
-        events = [Borrow(at=at(13, 55), amount=1000), Repayment(at=at(14, 30), amount="500.02")]
+        events: list[Borrow | Repayment] = [
+            Borrow(at=at(13, 55), amount=1000),
+            Repayment(at=at(14, 30), amount="500.02"),
+        ]
         states = loan_ledger(events, "0.00001", observe=[at(16, 30)])
-        expected = loan_state(1000, "0.00001", at(13, 55), at(16, 30), repayments=[events[1]])
+        expected = loan_state(1000, "0.00001", at(13, 55), at(16, 30), repayments=[events[1]])  # type: ignore[list-item]
         last = states[-1]
         assert (last.principal, last.interest_outstanding, last.interest_accrued) == (
             expected.principal,
@@ -53,7 +57,10 @@ class TestLoanLedger:
             observe=[at(14)],
         )
         repaid = states[2]
-        assert (repaid.principal, repaid.interest_outstanding) == (Decimal("1000.1"), Decimal("0.2"))
+        assert (repaid.principal, repaid.interest_outstanding) == (
+            Decimal("1000.1"),
+            Decimal("0.2"),
+        )
         last = states[3]
         assert last.principal == Decimal("1000.1")
         assert last.interest_outstanding == Decimal("0.30001")
@@ -95,7 +102,7 @@ class TestLoanLedger:
                 r"events\[1\] must not be before",
             ),
             ([Borrow(at=at(2), amount=1)], {"observe": [at(1)]}, "observe must not be before"),
-            ([Borrow(at=at(2), amount=1)], {"observe": [datetime(2024, 5, 1)]}, "observe"),
+            ([Borrow(at=at(2), amount=1)], {"observe": [NAIVE]}, "observe"),
             (
                 [Borrow(at=at(2), amount=1), Repayment(at=at(3), amount=5)],
                 {},
@@ -104,8 +111,15 @@ class TestLoanLedger:
             ([Borrow(at=at(2), amount=1)], {"counting": "daily"}, "counting must be one of"),
         ],
         ids=[
-            "string", "type", "empty", "repay-first", "order", "observe-early", "observe-naive",
-            "over-repay", "counting",
+            "string",
+            "type",
+            "empty",
+            "repay-first",
+            "order",
+            "observe-early",
+            "observe-naive",
+            "over-repay",
+            "counting",
         ],
     )
     def test_rejects(self, events: Any, kwargs: dict[str, Any], match: str) -> None:

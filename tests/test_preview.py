@@ -169,7 +169,14 @@ class TestPreviewIsolated:
         ("kwargs", "match"),
         [
             ({}, "leverage is required"),
-            ({"position": Position(contract=ETH, side="long", size=1, entry_price=1, leverage=1)}, "position must be on"),
+            (
+                {
+                    "position": Position(
+                        contract=ETH, side="long", size=1, entry_price=1, leverage=1
+                    )
+                },
+                "position must be on",
+            ),
             ({"position": 1}, "position must be a Position"),
             ({"leverage": 10, "position_mode": "hedge"}, "order must name a position_side"),
             ({"leverage": 10, "mark_price": 0}, "mark_price must be positive"),
@@ -208,7 +215,10 @@ class TestPreviewCross:
         """Selling half of a 1@100 long at 110 realises 5 into the wallet."""
         account = CrossAccount(wallet_balance=20, positions=[long_at()])
         preview = preview_cross(
-            account, Order(side="short", size="0.5", price=110), contract=LIN, mark_prices={"LIN": 110}
+            account,
+            Order(side="short", size="0.5", price=110),
+            contract=LIN,
+            mark_prices={"LIN": 110},
         )
         assert preview.allowed
         assert preview.account is not None
@@ -268,10 +278,17 @@ class TestPreviewCross:
         ("kwargs", "match"),
         [
             ({"mark_prices": {}}, "mark_prices must hold a mark price for 'LIN'"),
-            ({"contract": ETH, "mark_prices": {"LIN": 1}}, "mark_prices must hold a mark price for 'ETH'"),
+            (
+                {"contract": ETH, "mark_prices": {"LIN": 1}},
+                "mark_prices must hold a mark price for 'ETH'",
+            ),
             ({"contract": ETH, "mark_prices": {"LIN": 1, "ETH": 1}}, "leverage is required"),
             (
-                {"contract": Contract(symbol="LIN", kind="linear", brackets=TABLE, tick_size="0.1")},
+                {
+                    "contract": Contract(
+                        symbol="LIN", kind="linear", brackets=TABLE, tick_size="0.1"
+                    )
+                },
                 "position must be on the contract",
             ),
         ],

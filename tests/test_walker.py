@@ -1,4 +1,4 @@
-"""Tests of the bar walker: the exact reference by hand, the batch kernel against it (rule-bar-walker)."""
+"""Tests of the bar walker: the exact walker by hand, the batch engines against it."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from levrisk.batch import BracketArrays
-from levrisk.batch import _walker
+from levrisk.batch import BracketArrays, _walker
 from levrisk.batch._walker import LIQUIDATION, NONE, STOP, TAKE_PROFIT, walk_bars
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
@@ -56,7 +55,7 @@ class TestExactWalker:
         assert (result.index, result.event, result.price) == (1, "liquidation", Decimal(88))
 
     def test_funding_moves_the_liquidation_across_the_low(self) -> None:
-        """Low 91 holds at LP 90.36; paying 1 % funding at the bar's open (100) lifts LP to 91/0.996."""
+        """A low of 91 holds at LP 90.36; 1 % funding at the bar's open lifts LP to 91/0.996."""
         bars = [bar(100, 101, 99), bar(100, 101, 91)]
         assert walk(LONG, margin=10, bars=bars) is None
         result = walk(LONG, margin=10, bars=bars, funding={1: "0.01"})
@@ -74,10 +73,17 @@ class TestExactWalker:
         [("worst", "stop", Decimal(95)), ("best", "take_profit", Decimal(105))],
         ids=["worst", "best"],
     )
-    def test_stop_and_take_profit_in_one_bar(self, intrabar: str, event: str, price: Decimal) -> None:
+    def test_stop_and_take_profit_in_one_bar(
+        self, intrabar: str, event: str, price: Decimal
+    ) -> None:
         """Both levels inside one bar: the worst case takes the stop, the best the target."""
         result = walk(
-            LONG, margin=10, bars=[bar(100, 106, 94)], stop=95, take_profit=105, intrabar=intrabar  # type: ignore[arg-type]
+            LONG,
+            margin=10,
+            bars=[bar(100, 106, 94)],
+            stop=95,
+            take_profit=105,
+            intrabar=intrabar,  # type: ignore[arg-type]
         )
         assert result is not None
         assert (result.event, result.price) == (event, price)
@@ -152,9 +158,17 @@ class TestExactWalker:
             Bar(**kwargs)
 
 
-def _exact(
-    side: int, size: float, entry: float, margin: float, stop: float, tp: float,
-    bars: np.ndarray, funding: np.ndarray, intrabar: str, contract: Contract,
+def _exact(  # noqa: PLR0917 - one row of the random inputs
+    side: int,
+    size: float,
+    entry: float,
+    margin: float,
+    stop: float,
+    tp: float,
+    bars: np.ndarray,
+    funding: np.ndarray,
+    intrabar: str,
+    contract: Contract,
 ) -> tuple[int, int, float]:
     """The exact walker on float inputs read from their shortest repr."""
 
@@ -170,8 +184,12 @@ def _exact(
     )
     objs = [
         Bar(
-            open=text(bars[0, b]), high=text(bars[1, b]), low=text(bars[2, b]), close=text(bars[0, b]),
-            mark_high=text(bars[3, b]), mark_low=text(bars[4, b]),
+            open=text(bars[0, b]),
+            high=text(bars[1, b]),
+            low=text(bars[2, b]),
+            close=text(bars[0, b]),
+            mark_high=text(bars[3, b]),
+            mark_low=text(bars[4, b]),
         )
         for b in range(bars.shape[1])
     ]
@@ -212,10 +230,16 @@ class TestKernelAgainstReference:
         rng = np.random.default_rng(seed)
         n, count = 12, 60
         bars = _series(rng, count)
-        funding = np.where(rng.uniform(size=count) < 0.2, np.round(rng.normal(0, 0.01, count), 4), 0.0)
+        funding = np.where(
+            rng.uniform(size=count) < 0.2, np.round(rng.normal(0, 0.01, count), 4), 0.0
+        )
         side = rng.choice([-1, 1], n)
         entry = np.round(100 * (1 + rng.normal(0, 0.01, n)), 2)
-        size = np.round(rng.uniform(1, 20, n), 1) if contract is LIN else np.round(rng.uniform(1, 20, n))
+        size = (
+            np.round(rng.uniform(1, 20, n), 1)
+            if contract is LIN
+            else np.round(rng.uniform(1, 20, n))
+        )
         unit = size * float(contract.contract_size)
         notional = unit * entry if contract is LIN else unit / entry
         margin = np.round(notional / rng.uniform(2, 40, n), 6)
@@ -223,15 +247,36 @@ class TestKernelAgainstReference:
         tp = np.where(rng.uniform(size=n) < 0.5, np.round(entry * (1 + side * 0.06), 2), np.nan)
         intrabar = "worst" if seed % 2 else "best"
         got = walk_bars(
-            side=side, size=size, entry_price=entry, margin=margin, brackets=contract.brackets,
-            open=bars[0], high=bars[1], low=bars[2], mark_high=bars[3], mark_low=bars[4],
-            stop=stop, take_profit=tp, funding=funding, kind=contract.kind,
-            contract_size=float(contract.contract_size), intrabar=intrabar, engine=engine,  # type: ignore[arg-type]
+            side=side,
+            size=size,
+            entry_price=entry,
+            margin=margin,
+            brackets=contract.brackets,
+            open=bars[0],
+            high=bars[1],
+            low=bars[2],
+            mark_high=bars[3],
+            mark_low=bars[4],
+            stop=stop,
+            take_profit=tp,
+            funding=funding,
+            kind=contract.kind,
+            contract_size=float(contract.contract_size),
+            intrabar=intrabar,
+            engine=engine,  # type: ignore[arg-type]
         )
         for i in range(n):
             index, code, price = _exact(
-                int(side[i]), float(size[i]), float(entry[i]), float(margin[i]),
-                float(stop[i]), float(tp[i]), bars, funding, intrabar, contract,
+                int(side[i]),
+                float(size[i]),
+                float(entry[i]),
+                float(margin[i]),
+                float(stop[i]),
+                float(tp[i]),
+                bars,
+                funding,
+                intrabar,
+                contract,
             )
             assert (int(got.bar[i]), int(got.event[i])) == (index, code), i
             if index >= 0:
@@ -306,8 +351,21 @@ class TestBatchWalker:
             ),
         ],
         ids=[
-            "kind", "intrabar", "engine", "side-2d", "side-value", "size", "margin", "dtype",
-            "bool", "shape", "stop", "bars", "funding", "symbol-shared", "symbol-missing",
+            "kind",
+            "intrabar",
+            "engine",
+            "side-2d",
+            "side-value",
+            "size",
+            "margin",
+            "dtype",
+            "bool",
+            "shape",
+            "stop",
+            "bars",
+            "funding",
+            "symbol-shared",
+            "symbol-missing",
             "symbol-range",
         ],
     )
