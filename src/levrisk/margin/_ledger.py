@@ -111,7 +111,7 @@ def loan_ledger(
         schedule: a :class:`~levrisk.interest.RateSchedule` or a constant hourly rate.
         observe: extra instants to report (e.g. every accrual hour), each after the
             first borrow.
-        counting: the venue's :data:`~levrisk.margin.InterestCounting` rule.
+        counting: the venue's :data:`~levrisk.interest.InterestCounting` rule.
 
     Returns:
         One :class:`LoanLedgerState` per event and observation, in time order (an
