@@ -50,6 +50,12 @@ def aware(_instance: object, attribute: attrs.Attribute[Any], value: object) -> 
     aware_datetime(value, attribute.name)
 
 
+def leg_side(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Validate (for attrs) a hedge leg: ``None`` (one-way) or a :data:`Side`."""
+    if value is not None:
+        choice(value, Side, attribute.name)
+
+
 def _interval(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, timedelta) or value <= timedelta(0):
         msg = f"{attribute.name} must be a positive timedelta, got {value!r}"
@@ -167,16 +173,11 @@ class Fill:
     size: Decimal = attrs.field(converter=number, validator=positive)
     price: Decimal = attrs.field(converter=number, validator=positive)
     fee_rate: Decimal = attrs.field(default=Decimal(0), converter=number, validator=finite)
-    position_side: Side | None = attrs.field(default=None)
+    position_side: Side | None = attrs.field(default=None, validator=leg_side)
 
     @fee_rate.validator
     def _check_fee(self, attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
         fee_rate(value, attribute.name)
-
-    @position_side.validator
-    def _check_leg(self, _attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is not None:
-            choice(value, Side, "position_side")
 
 
 @attrs.frozen(kw_only=True)

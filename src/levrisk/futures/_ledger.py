@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 import attrs
 
@@ -19,7 +19,15 @@ from levrisk import _algebra
 from levrisk._fields import finite, number, require
 from levrisk._typing import PositionMode, Side, choice
 from levrisk.exceptions import InvalidInputError
-from levrisk.futures._funding import SIDES, Fill, FundingEvent, aware, check_fills, payment
+from levrisk.futures._funding import (
+    SIDES,
+    Fill,
+    FundingEvent,
+    aware,
+    check_fills,
+    leg_side,
+    payment,
+)
 from levrisk.futures._liquidation import _isolated, solver_rule
 from levrisk.futures._model import Contract, LiquidationRule, Position
 from levrisk.futures._pnl import average_entry_price
@@ -51,18 +59,13 @@ class MarginTransfer:
 
     at: datetime = attrs.field(validator=aware)
     amount: Decimal = attrs.field(converter=number, validator=finite)
-    position_side: Side | None = attrs.field(default=None)
+    position_side: Side | None = attrs.field(default=None, validator=leg_side)
 
     @amount.validator
     def _nonzero(self, _attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
         if value == 0:
             msg = f"amount must not be 0, got {value!r}"
             raise InvalidInputError(msg)
-
-    @position_side.validator
-    def _check_leg(self, _attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is not None:
-            choice(value, Side, "position_side")
 
 
 LedgerEvent: TypeAlias = Fill | FundingEvent | MarginTransfer

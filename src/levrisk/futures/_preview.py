@@ -27,7 +27,7 @@ from levrisk._fields import (
 )
 from levrisk._typing import PositionMode, Side, choice, one_of
 from levrisk.exceptions import InvalidInputError, LevriskError
-from levrisk.futures._funding import SIDES
+from levrisk.futures._funding import SIDES, leg_side
 from levrisk.futures._ledger import Book, LegState, leg_of
 from levrisk.futures._liquidation import cross_liquidation_price
 from levrisk.futures._margin import cross_margin_ratio, margin_ratio, marks_of, value_at
@@ -64,7 +64,7 @@ class Order:
     size: Decimal = attrs.field(converter=number, validator=positive)
     price: Decimal = attrs.field(converter=number, validator=positive)
     reduce_only: bool = attrs.field(default=False)
-    position_side: Side | None = attrs.field(default=None)
+    position_side: Side | None = attrs.field(default=None, validator=leg_side)
     fee_rate: Decimal = attrs.field(default=Decimal(0), converter=number, validator=finite)
 
     @reduce_only.validator
@@ -72,11 +72,6 @@ class Order:
         if not isinstance(value, bool):
             msg = f"{attribute.name} must be a bool, got {value!r}"
             raise InvalidInputError(msg)
-
-    @position_side.validator
-    def _check_leg(self, _attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is not None:
-            choice(value, Side, "position_side")
 
     @fee_rate.validator
     def _check_fee(self, attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
@@ -143,6 +138,12 @@ class CrossOrderPreview:
     reasons: tuple[str, ...]
     liquidation_price: Decimal | None
     margin_ratio: Decimal | None
+
+
+def _afford(reasons: list[str], cost: Decimal, balance: Decimal) -> None:
+    """Add a reason when the available ``balance`` does not cover ``cost``."""
+    if cost > balance:
+        reasons.append(f"available must cover {cost} (margin and fee), got {balance}")
 
 
 def _check_order(order: Order, mode: PositionMode) -> Order:
@@ -257,8 +258,7 @@ def preview_isolated(
         book.legs[position.side] = (position.size, position.entry_price, wallet)
     leg, needed, fee, realized, reasons = _trade(book, order, mode, mark)
     leg = leg if leg in book.legs else order.side  # a one-way flip trades into the other side
-    if needed + fee > balance:
-        reasons.append(f"available must cover {needed + fee} (margin and fee), got {balance}")
+    _afford(reasons, needed + fee, balance)
     try:
         legs = book.states(rule)
     except LevriskError as error:
@@ -388,8 +388,7 @@ def preview_cross(
         at = marks[p.contract.symbol]
         balance += position_pnl(p, at) - value_at(p, at) / p.leverage
     _leg, needed, fee, realized, reasons = _trade(book, order, mode, mark)
-    if needed + fee > balance:
-        reasons.append(f"available must cover {needed + fee} (margin and fee), got {balance}")
+    _afford(reasons, needed + fee, balance)
     result: CrossAccount | None = None
     price: Decimal | None = None
     ratio: Decimal | None = None
