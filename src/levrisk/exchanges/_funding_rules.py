@@ -72,6 +72,21 @@ def binance_funding_schedule(payload: Mapping[str, Any] | None = None) -> Fundin
     References: Binance, "Get Funding Rate Info"
     (https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Get-Funding-Rate-Info);
     :ref:`rule-funding` [published].
+
+    Examples:
+        The endpoint's published response example:
+
+        >>> schedule = binance_funding_schedule(
+        ...     {
+        ...         "symbol": "BLZUSDT",
+        ...         "adjustedFundingRateCap": "0.02500000",
+        ...         "adjustedFundingRateFloor": "-0.02500000",
+        ...         "fundingIntervalHours": 8,
+        ...         "disclaimer": False,
+        ...     }
+        ... )
+        >>> schedule.interval, schedule.clamp("0.03")
+        (datetime.timedelta(seconds=28800), Decimal('0.02500000'))
     """
     if payload is None:
         return FundingSchedule(
@@ -104,6 +119,10 @@ def bybit_funding_schedule(instrument: Mapping[str, Any]) -> FundingSchedule:
     References: Bybit V5 API, "Get Instruments Info"
     (https://bybit-exchange.github.io/docs/v5/market/instrument); :ref:`rule-funding`
     [published].
+
+    Examples:
+        >>> bybit_funding_schedule({"fundingInterval": 240, "upperFundingRate": "0.005"}).interval
+        datetime.timedelta(seconds=14400)
     """
     minutes = _count(_field(instrument, "fundingInterval", "Bybit"), "fundingInterval")
     return FundingSchedule(
@@ -131,6 +150,12 @@ def okx_funding_schedule(item: Mapping[str, Any]) -> FundingSchedule:
     References: OKX API v5, "Get funding rate"
     (https://www.okx.com/docs-v5/en/#public-data-rest-api-get-funding-rate);
     :ref:`rule-funding` [published].
+
+    Examples:
+        >>> okx_funding_schedule(
+        ...     {"fundingTime": "1704096000000", "nextFundingTime": "1704124800000"}
+        ... ).interval
+        datetime.timedelta(seconds=28800)
     """
     at = _count(_field(item, "fundingTime", "OKX"), "fundingTime")
     following = _count(_field(item, "nextFundingTime", "OKX"), "nextFundingTime")
