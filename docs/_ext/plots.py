@@ -211,10 +211,80 @@ def portfolio_ratio(path: Path) -> None:
     plt.close(fig)
 
 
+def funding_drift(path: Path) -> None:
+    """The liquidation price of an isolated long drifting up as funding is paid (bar walker)."""
+    from levrisk.futures._walk import Bar, walk  # noqa: PLC0415 - re-exported at merge
+
+    contract = futures.Contract(symbol="BTCUSDT", kind="linear", brackets=binance.BTCUSDT_BRACKETS)
+    position = futures.Position(
+        contract=contract, side="long", size="0.1", entry_price=60_000, leverage=20
+    )
+    margin = futures.initial_margin(position)
+    hours = 24 * 12
+    opens = [
+        Decimal(60_000) - Decimal(8) * h + Decimal(700) * Decimal(h % 48 < 24) for h in range(hours)
+    ]
+    bars = [Bar(open=o, high=o + 150, low=o - 150, close=o) for o in opens]
+    funding = {h: Decimal("0.001") for h in range(8, hours, 8)}
+    wallet = margin
+    levels: list[Decimal] = []
+    for h, bar in enumerate(bars):
+        if h in funding:
+            wallet -= futures.funding_payment(
+                position, mark_price=bar.open, funding_rate=funding[h]
+            )
+        lp = futures.isolated_liquidation_price(position, margin=wallet)
+        assert lp is not None  # noqa: S101 - a 20x long has one
+        levels.append(lp)
+    hit = walk(position, margin=margin, bars=bars, funding=funding)
+    still = futures.isolated_liquidation_price(position, margin=margin)
+    assert hit is not None  # noqa: S101 - the series is built to reach it
+    assert still is not None  # noqa: S101 - a 20x long has one
+    end = hit.index + 1
+    fig, axis = plt.subplots(figsize=(8, 5), dpi=110)
+    axis.plot(range(end), _f(opens[:end]), color="#1f5fa8", label="BTC price (bar open)")
+    axis.fill_between(
+        range(end),
+        _f([b.low for b in bars[:end]]),
+        _f([b.high for b in bars[:end]]),
+        color="#1f5fa8",
+        alpha=0.2,
+        label="bar range",
+    )
+    axis.step(
+        range(end),
+        _f(levels[:end]),
+        where="post",
+        color=LIQUIDATION_COLOUR,
+        label="liquidation price (funding paid 0.1 % / 8 h)",
+    )
+    axis.axhline(
+        float(still), color="grey", linestyle=":", label="liquidation price without funding"
+    )
+    axis.plot([hit.index], [float(hit.price)], "o", color=LIQUIDATION_COLOUR)
+    axis.annotate(
+        f"liquidated at bar {hit.index}: {hit.price:,.0f}",
+        (hit.index, float(hit.price)),
+        xytext=(-160, -25),
+        textcoords="offset points",
+        color=LIQUIDATION_COLOUR,
+    )
+    axis.set_xlabel("hourly bar")
+    axis.set_ylabel("USDT")
+    axis.set_title("BTCUSDT long 0.1 at 60,000, 20x isolated: funding lifts the liquidation price")
+    axis.grid(alpha=0.3)
+    axis.legend(loc="upper right", fontsize="small")
+    axis.yaxis.set_major_formatter(_THOUSANDS)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
 PLOTS: dict[str, Callable[[Path], None]] = {
     "spot-short-3x": spot_short,
     "futures-roe": futures_roe,
     "portfolio-ratio": portfolio_ratio,
+    "funding-drift": funding_drift,
 }
 
 

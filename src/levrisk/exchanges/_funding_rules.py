@@ -1,0 +1,171 @@
+"""Venue funding rules: interval, rate cap and floor, and the order at the settlement instant.
+
+Rules: :ref:`rule-funding`. One section per venue; each builds a
+:class:`~levrisk.futures._funding.FundingSchedule` from the venue's own API payload
+(passed in as a dict: the caller does the I/O).
+
+Private: the venue modules will re-export ``binance.funding_schedule``,
+``bybit.funding_schedule``, ``okx.funding_schedule`` and the ``*_AT_SETTLEMENT`` rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+from levrisk.exceptions import InvalidInputError
+from levrisk.futures._funding import FundingSchedule, SettlementOrder
+from levrisk.numbers import to_decimal
+
+__all__: list[str] = []
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _field(payload: Mapping[str, Any], key: str, venue: str) -> object:
+    """``payload[key]``, or InvalidInputError naming the venue's field."""
+    raw: object = payload
+    if not isinstance(raw, Mapping) or key not in raw:
+        msg = f"a {venue} funding payload must hold {key!r}, got {payload!r}"
+        raise InvalidInputError(msg)
+    return raw[key]
+
+
+def _count(value: object, name: str) -> int:
+    """A positive whole count (hours, minutes, milliseconds) from a number or a string."""
+    number = to_decimal(value, name=name)  # type: ignore[arg-type]  # checked by to_decimal
+    if number <= 0 or number != number.to_integral_value():
+        msg = f"{name} must be a positive whole number, got {value!r}"
+        raise InvalidInputError(msg)
+    return int(number)
+
+
+def _rate(value: object, name: str) -> Decimal | None:
+    """A cap or floor (``None`` or ``""``: not set)."""
+    if value is None or value == "":
+        return None
+    return to_decimal(value, name=name)  # type: ignore[arg-type]  # checked by to_decimal
+
+
+# ---------------------------------------------------------------------------- Binance
+
+BINANCE_AT_SETTLEMENT: SettlementOrder = "funding_first"
+"""Binance: a position pays or receives funding only if open at the funding time
+("Introduction to Binance Futures Funding Rates"); the order of a fill at the very
+instant is not published (the developer forum thread "Add clear rules for funding",
+https://dev.binance.vision/t/add-clear-rules-for-funding/2335, asks for one), so the
+position held just before the instant is charged [derived]."""
+
+BINANCE_DEFAULT_INTERVAL = timedelta(hours=8)
+"""Binance: funding at 00:00, 08:00 and 16:00 UTC unless ``fundingInfo`` lists the symbol."""
+
+
+def binance_funding_schedule(payload: Mapping[str, Any] | None = None) -> FundingSchedule:
+    """A schedule from one item of Binance ``GET /fapi/v1/fundingInfo`` (or ``/dapi/v1``).
+
+    The endpoint lists only symbols whose cap, floor or interval was adjusted
+    (``adjustedFundingRateCap``, ``adjustedFundingRateFloor``, ``fundingIntervalHours``);
+    ``None`` gives the default 8-hour schedule without a cap.
+
+    References: Binance, "Get Funding Rate Info"
+    (https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Get-Funding-Rate-Info);
+    :ref:`rule-funding` [published].
+
+    Examples:
+        The endpoint's published response example:
+
+        >>> schedule = binance_funding_schedule(
+        ...     {
+        ...         "symbol": "BLZUSDT",
+        ...         "adjustedFundingRateCap": "0.02500000",
+        ...         "adjustedFundingRateFloor": "-0.02500000",
+        ...         "fundingIntervalHours": 8,
+        ...         "disclaimer": False,
+        ...     }
+        ... )
+        >>> schedule.interval, schedule.clamp("0.03")
+        (datetime.timedelta(seconds=28800), Decimal('0.02500000'))
+    """
+    if payload is None:
+        return FundingSchedule(
+            interval=BINANCE_DEFAULT_INTERVAL, at_settlement=BINANCE_AT_SETTLEMENT
+        )
+    hours = _count(_field(payload, "fundingIntervalHours", "Binance"), "fundingIntervalHours")
+    return FundingSchedule(
+        interval=timedelta(hours=hours),
+        cap=_rate(payload.get("adjustedFundingRateCap"), "adjustedFundingRateCap"),
+        floor=_rate(payload.get("adjustedFundingRateFloor"), "adjustedFundingRateFloor"),
+        at_settlement=BINANCE_AT_SETTLEMENT,
+    )
+
+
+# ------------------------------------------------------------------------------ Bybit
+
+BYBIT_AT_SETTLEMENT: SettlementOrder = "funding_first"
+"""Bybit: a position entirely closed before the funding time neither pays nor receives
+(Bybit Help Center, "Introduction to Funding Rate", not retrievable from this build; the
+rule as quoted by third-party guides); the instant's order is not published, so the
+position held just before it is charged [derived]."""
+
+
+def bybit_funding_schedule(instrument: Mapping[str, Any]) -> FundingSchedule:
+    """A schedule from one item of Bybit ``GET /v5/market/instruments-info`` (linear, inverse).
+
+    ``fundingInterval`` is in minutes; ``upperFundingRate`` and ``lowerFundingRate`` are
+    the cap and floor.
+
+    References: Bybit V5 API, "Get Instruments Info"
+    (https://bybit-exchange.github.io/docs/v5/market/instrument); :ref:`rule-funding`
+    [published].
+
+    Examples:
+        >>> bybit_funding_schedule({"fundingInterval": 240, "upperFundingRate": "0.005"}).interval
+        datetime.timedelta(seconds=14400)
+    """
+    minutes = _count(_field(instrument, "fundingInterval", "Bybit"), "fundingInterval")
+    return FundingSchedule(
+        interval=timedelta(minutes=minutes),
+        cap=_rate(instrument.get("upperFundingRate"), "upperFundingRate"),
+        floor=_rate(instrument.get("lowerFundingRate"), "lowerFundingRate"),
+        at_settlement=BYBIT_AT_SETTLEMENT,
+    )
+
+
+# -------------------------------------------------------------------------------- OKX
+
+OKX_AT_SETTLEMENT: SettlementOrder = "funding_first"
+"""OKX: funding is charged on positions held at the funding time (OKX Help, "Funding
+rate", not retrievable from this build); the instant's order is not published, so the
+position held just before it is charged [derived]."""
+
+
+def okx_funding_schedule(item: Mapping[str, Any]) -> FundingSchedule:
+    """A schedule from one item of OKX ``GET /api/v5/public/funding-rate``.
+
+    The interval is ``nextFundingTime − fundingTime`` (milliseconds), anchored at
+    ``fundingTime``; ``maxFundingRate`` and ``minFundingRate`` are the cap and floor.
+
+    References: OKX API v5, "Get funding rate"
+    (https://www.okx.com/docs-v5/en/#public-data-rest-api-get-funding-rate);
+    :ref:`rule-funding` [published].
+
+    Examples:
+        >>> okx_funding_schedule(
+        ...     {"fundingTime": "1704096000000", "nextFundingTime": "1704124800000"}
+        ... ).interval
+        datetime.timedelta(seconds=28800)
+    """
+    at = _count(_field(item, "fundingTime", "OKX"), "fundingTime")
+    following = _count(_field(item, "nextFundingTime", "OKX"), "nextFundingTime")
+    if following <= at:
+        msg = f"nextFundingTime must be after fundingTime {at!r}, got {following!r}"
+        raise InvalidInputError(msg)
+    return FundingSchedule(
+        interval=timedelta(milliseconds=following - at),
+        anchor=_EPOCH + timedelta(milliseconds=at),
+        cap=_rate(item.get("maxFundingRate"), "maxFundingRate"),
+        floor=_rate(item.get("minFundingRate"), "minFundingRate"),
+        at_settlement=OKX_AT_SETTLEMENT,
+    )
