@@ -50,15 +50,18 @@ from typing import Final
 
 from levrisk._typing import publish
 from levrisk.exchanges import binance, bitget, bitmex, bybit, ccxt, gate, okx, snapshots
+from levrisk.exchanges._positions import MarginMode, ReportedPosition
 from levrisk.exchanges._reconcile import FieldCheck, Reason, Reconciliation
 from levrisk.exchanges._rows import Parsed, RowError
 
 __all__ = [
     "VENUES",
     "FieldCheck",
+    "MarginMode",
     "Parsed",
     "Reason",
     "Reconciliation",
+    "ReportedPosition",
     "RowError",
     "binance",
     "bitget",
@@ -70,7 +73,9 @@ __all__ = [
     "snapshots",
 ]
 
-publish(__name__, globals(), ["FieldCheck", "Parsed", "Reconciliation", "RowError"])
+publish(
+    __name__, globals(), ["FieldCheck", "Parsed", "Reconciliation", "ReportedPosition", "RowError"]
+)
 
 VENUES: Final = (binance, bitget, bitmex, bybit, gate, okx)
 """The venue modules, each of the shape described above."""
