@@ -505,7 +505,7 @@ def reported_inverse_pnl(pnl: NumberLike, *, mode: RoundingMode = "half_up") -> 
 
 # ---------------------------------------------------------------- positions and wallet
 
-_SIDES: Final = {"Buy": "long", "Sell": "short"}
+_SIDES: Final = ("Buy", "Sell")
 
 
 def _figure(obj: Mapping[str, Json], keys: Sequence[str], *, where: str) -> Decimal | None:
