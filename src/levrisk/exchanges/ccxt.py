@@ -43,6 +43,7 @@ from levrisk.numbers import NumberLike, exact, to_decimal
 __all__ = [
     "VENUE",
     "BalanceTotal",
+    "balance_total",
     "brackets_from_leverage_tiers",
     "cross_account_from_balance",
     "position_from_ccxt",
@@ -430,11 +431,10 @@ def cross_account_from_balance(
     .. versionadded:: 0.2.0
     """
     choice(total_is, BalanceTotal, "total_is")
-    require(currency, str, "currency")
+    total = balance_total(balance, currency=currency)
     report = position_report_from_positions(
         positions, contracts=contracts, leverage=leverage, strict=True
     )
-    total = _total(_payload.as_mapping(balance, where="balance"), currency)
     cross = [r for r in report.rows if r.margin_mode == "cross"]
     if total_is == "margin_balance":
         total -= sum((r.unrealized_pnl or 0 for r in cross), Decimal(0))
@@ -445,12 +445,35 @@ def cross_account_from_balance(
     return cross_account(cross, wallet_balance=total, hedge=hedged)
 
 
-def _total(balance: Mapping[str, Json], currency: str) -> Decimal:
-    """``balance[currency]["total"]``, or ``balance["total"][currency]``."""
-    entry = balance.get(currency)
+@exact
+def balance_total(balance: Json, *, currency: str) -> Decimal:
+    """ccxt's ``total`` of one currency in a ``fetch_balance()`` result.
+
+    Args:
+        balance: the dict ``fetch_balance()`` returned.
+        currency: the currency (``"USDT"``).
+
+    Returns:
+        ``balance[currency]["total"]``, or ``balance["total"][currency]``.
+
+    Raises:
+        InvalidInputError: when the balance holds neither, or not a number.
+
+    References:
+        ccxt Manual, "Balance Structure" [published].
+
+    Examples:
+        >>> balance_total({"USDT": {"free": 10.0, "used": 510.0, "total": 520.0}}, currency="USDT")
+        Decimal('520.0')
+
+    .. versionadded:: 0.2.0
+    """
+    require(currency, str, "currency")
+    obj = _payload.as_mapping(balance, where="balance")
+    entry = obj.get(currency)
     if isinstance(entry, Mapping):
         return _payload.number(entry, "total", where=f"balance[{currency!r}]")
-    totals = balance.get("total")
+    totals = obj.get("total")
     if isinstance(totals, Mapping):
         return _payload.number(totals, currency, where="balance['total']")
     msg = f"balance has no {currency!r} entry and no 'total' mapping"
