@@ -70,7 +70,9 @@ class TestIsolatedMarginAccounts:
             load("binance_isolated_margin_account.json")
         )
         btc = accounts["BTCUSDT"]
-        assert (btc.base, btc.quote, btc.base_balance, btc.loans) == ("BTC", "USDT", 0, ())
+        assert (btc.base, btc.quote) == ("BTC", "USDT")
+        assert btc.base_balance == 0
+        assert btc.loans == ()
 
     def test_a_short(self) -> None:
         """A borrowed base with interest is a loan of the pair's base asset."""

@@ -210,7 +210,8 @@ class TestBybitWallet:
         row.update(tradeMode=0)
         wallet = {"result": {"list": [CLASSIC]}}
         account = bybit.cross_account_from_payloads([row], wallet, contracts=BYBIT)
-        assert (account.wallet_balance, account.position_mode) == (500, "one_way")
+        assert account.wallet_balance == 500
+        assert account.position_mode == "one_way"
         hedged = bybit.cross_account_from_payloads(
             [{**row, "positionIdx": 1}], wallet, contracts=BYBIT
         )
@@ -241,6 +242,7 @@ class TestBybitReconcile:
         parsed = bybit.position_report_from_payload([row], contracts=BYBIT).rows[0]
         pnl = bybit.reconcile(parsed).checks[2]
         assert pnl.field == "unrealized_pnl"
+        assert pnl.exact is not None
         assert pnl.reported == bybit.reported_inverse_pnl(pnl.exact)
 
     def test_cross_with_account(self) -> None:
@@ -343,7 +345,9 @@ class TestOkxReconcile:
         result = okx.reconcile(row)
         assert result.agrees
         check = result.checks[-1]
-        assert (check.exact, check.reported - check.exact) == (LIQUIDATION, Decimal("0.1"))
+        assert check.exact == LIQUIDATION
+        assert check.reported is not None
+        assert check.reported - LIQUIDATION == Decimal("0.1")
 
     def test_without_tick_and_with_fees(self) -> None:
         """Without a tick the exact price is compared (one tick off); bePx needs a fee."""
