@@ -20,7 +20,7 @@ from levrisk.margin import Loan, margin_level
 DATA = Path(__file__).parent / "data"
 
 
-def load(name: str) -> Any:  # noqa: ANN401 - decoded JSON
+def load(name: str) -> Any:
     """A fresh copy of a saved payload."""
     return json.loads((DATA / name).read_text(encoding="utf-8"))
 

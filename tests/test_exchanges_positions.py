@@ -26,7 +26,7 @@ LIQUIDATION = Decimal("25100.401606425702811244979919678714859437751004016")
 """(0.02 · 50,000 − 500) / (0.02 · (1 − 0.004)), at levrisk's 50 digits."""
 
 
-def load(name: str) -> Any:  # noqa: ANN401 - decoded JSON
+def load(name: str) -> Any:
     """A fresh copy of a saved payload."""
     return json.loads((DATA / name).read_text(encoding="utf-8"))
 
@@ -74,7 +74,7 @@ class TestBybitPositions:
         assert report.errors == ()
 
     def test_by_mark_figures_first(self) -> None:
-        """positionMMByMp is read before positionMM; the bare list and result work too."""
+        """PositionMMByMp is read before positionMM; the bare list and result work too."""
         payload = load("bybit_position_list.json")
         row = payload["result"]["list"][0]
         row["positionMMByMp"] = "5"
@@ -118,7 +118,7 @@ class TestBybitPositions:
             bybit.position_report_from_payload(rows[2:], contracts=BYBIT, strict=True)
 
     def test_contracts_must_be_a_mapping(self) -> None:
-        """contracts is checked before any row."""
+        """Contracts is checked before any row."""
         with pytest.raises(InvalidInputError, match="contracts must be a mapping"):
             bybit.position_report_from_payload([], contracts=[])  # type: ignore[arg-type]
 
@@ -328,7 +328,7 @@ class TestOkxPositions:
         assert "instType must be 'SWAP' or 'FUTURES'" in report.errors[0].message
 
     def test_balance(self) -> None:
-        """cashBal is the cross wallet; an unknown currency or empty data is an error."""
+        """CashBal is the cross wallet; an unknown currency or empty data is an error."""
         assert okx.cross_wallet_balance_from_payload(OKX_BALANCE) == Decimal("4850.435693622894")
         with pytest.raises(InvalidInputError, match="has no currency 'BTC'"):
             okx.cross_wallet_balance_from_payload(OKX_BALANCE, ccy="BTC")
@@ -438,7 +438,7 @@ class TestCcxtPositions:
         assert [r.margin for r in report.rows] == [Decimal("500.0")]
 
     def test_leverage_none_and_bad_mode(self) -> None:
-        """leverage None needs the override; a missing marginMode is reported."""
+        """Leverage None needs the override; a missing marginMode is reported."""
         row = load("ccxt_positions.json")[0]
         rows = [{**row, "leverage": None}, {**row, "marginMode": None}]
         report = ccxt.position_report_from_positions(rows, contracts=CCXT)
@@ -447,7 +447,7 @@ class TestCcxtPositions:
         assert fixed.rows[0].position.leverage == 2
 
     def test_cross_account(self) -> None:
-        """ccxt's total is a margin balance or a wallet: the caller says which."""
+        """Ccxt's total is a margin balance or a wallet: the caller says which."""
         row = load("ccxt_positions.json")[0]
         row.update(marginMode="cross", markPrice=51000.0, unrealizedPnl=20.0, hedged=True)
         nested = {"USDT": {"total": 520.0}}
@@ -505,7 +505,8 @@ class TestReconcilePosition:
         """A liquidation error is no price, and not a missing input."""
 
         def always(*_args: object, **_kwargs: object) -> None:
-            raise AlwaysLiquidatedError("liquidated at every price")
+            msg = "liquidated at every price"
+            raise AlwaysLiquidatedError(msg)
 
         monkeypatch.setattr(_positions, "isolated_liquidation_price", always)
         row = self.row(liquidation_price=None)

@@ -44,6 +44,11 @@ multiplier, only appears when user's symbol bracket is adjusted".]
 published tables (see :class:`~levrisk.exchanges.snapshots.Snapshot`); the ``*_BRACKETS``
 names are their tables, :data:`SNAPSHOT_DATE` their date.
 
+**Spot-margin accounts.** :func:`cross_margin_account_from_payload` reads
+``GET /sapi/v1/margin/account`` into a ``levrisk.margin.CrossMarginAccount`` and
+:func:`isolated_margin_accounts_from_payload` reads ``GET /sapi/v1/margin/isolated/account``
+into one ``IsolatedMarginAccount`` per pair (balances, loans with their interest).
+
 **Spot-margin tiers.** :func:`isolated_margin_tiers_from_payload` reads
 ``GET /sapi/v1/margin/isolatedMarginTier`` into :class:`IsolatedMarginTierRow` values and
 :func:`isolated_tier_table_from_payload` into ``levrisk.margin``'s tier table;

@@ -28,6 +28,12 @@ caller can see which reading was used. Where a tier gives both an initial rate a
 leverage, ``initial rate × max leverage`` must be close to 1 in the chosen units; if it is
 not (say ``units="percent"`` on a v5 payload), the reading is ambiguous and the parser
 raises instead of returning a table off by a factor of 100.
+
+**Positions and wallet.** :func:`position_report_from_payload` reads v5
+``position/list`` row by row, :func:`cross_wallet_balance_from_payload` and
+:func:`cross_account_from_payloads` the cross wallet of ``account/wallet-balance``
+(classic and unified shapes), and :func:`reconcile` compares a row with levrisk's
+figures (an inverse contract's PnL in Bybit's form, :func:`reported_inverse_pnl`).
 """
 
 from __future__ import annotations

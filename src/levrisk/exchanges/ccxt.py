@@ -11,6 +11,13 @@ from ``fetch_leverage_tiers()``): a list of
 of :ref:`rule-brackets` (ccxt drops the exchange's amount column). The unit of the notional is
 whatever ccxt reports for the venue (``currency``): quote for Binance USDⓈ-M, coin for
 COIN-M, contracts for OKX.
+
+**Positions and balance** (``fetch_positions()``, ``fetch_balance()``):
+:func:`position_from_ccxt` builds one position; :func:`position_report_from_positions`
+reads the list row by row with the figures ccxt reports; :func:`cross_account_from_balance`
+builds the cross account (the caller says what ccxt's ``total`` holds, a
+:data:`BalanceTotal`); :func:`reconcile` compares a row with levrisk's figures under the
+rule the caller names.
 """
 
 from __future__ import annotations
@@ -447,7 +454,7 @@ def cross_account_from_balance(
 
 @exact
 def balance_total(balance: Json, *, currency: str) -> Decimal:
-    """ccxt's ``total`` of one currency in a ``fetch_balance()`` result.
+    """Ccxt's ``total`` of one currency in a ``fetch_balance()`` result.
 
     Args:
         balance: the dict ``fetch_balance()`` returned.

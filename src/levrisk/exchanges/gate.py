@@ -1,4 +1,4 @@
-r"""Gate: perpetual futures with the close fee valued at mark — a rule preset.
+r"""Gate: perpetual futures with the close fee valued at mark — its rule, positions, reconcile.
 
 Gate's liquidation condition values the maintenance margin at mark and reserves the fee
 to close the position at the mark (liquidation) price [published]:
@@ -9,7 +9,9 @@ to close the position at the mark (liquidation) price [published]:
     LP_{short} = \frac{Q \cdot EP + M + D}{Q \cdot (1 + m + c)}
 
 Bitget and OKX state the same condition. The algebra lives in ``levrisk.futures``; this
-module holds the venue's name and its rule, :func:`liquidation_rule`.
+module holds the venue's name and its rule, :func:`liquidation_rule`, the reader of its
+futures ``positions`` payload (:func:`position_report_from_payload`), the price as Gate
+shows it (:func:`reported_liquidation_price`) and :func:`reconcile`.
 
 Source: Gate Help, "Calculation of Liquidation Price" (USDT perpetual contracts).
 """

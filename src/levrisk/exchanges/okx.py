@@ -24,6 +24,12 @@ tier's rate. A solver that tiers by size directly is not part of levrisk yet.
 ``equity ÷ (MM + liquidation fee)`` (liquidation at or below 100%, **higher is safer**).
 :func:`equity_to_maintenance_ratio` computes OKX's figure under a name that cannot be
 mistaken for Binance's.
+
+**Positions and balance.** :func:`position_report_from_payload` reads
+``GET /api/v5/account/positions`` row by row, :func:`cross_wallet_balance_from_payload`
+and :func:`cross_account_from_payloads` the cross wallet of ``GET /api/v5/account/balance``,
+and :func:`reconcile` compares a row with levrisk's figures, ``liqPx`` in OKX's form
+(:func:`reported_liquidation_price`, one tick toward the entry).
 """
 
 from __future__ import annotations
