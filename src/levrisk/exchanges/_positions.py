@@ -50,6 +50,7 @@ MarginMode: TypeAlias = Literal["isolated", "cross"]
 """How a position is margined: on its own margin, or on the account's cross wallet."""
 
 Report: TypeAlias = Callable[[Decimal], Decimal | None]
+AtTick: TypeAlias = Callable[[Decimal, Decimal], Decimal | None]
 
 
 @attrs.frozen(kw_only=True)
@@ -138,21 +139,25 @@ def reconcile_position(
     rule: LiquidationRule,
     account: CrossAccount | None,
     fee_rate: NumberLike | None,
-    liquidation: Report | None = None,
+    liquidation: AtTick | None = None,
     pnl: Report | None = None,
-    tick: Decimal | None = None,
 ) -> Reconciliation:
     """Check the figures ``row`` reports against levrisk's, in the venue's reported forms.
 
-    ``liquidation`` and ``pnl`` turn the exact liquidation price and PnL into the venue's
-    form (``None``: as exact); every other figure is compared as exact, at the decimals
-    the venue writes.
+    ``liquidation(price, tick)`` turns the exact liquidation price into the venue's form
+    on the contract's ``tick_size`` (a contract without one, or no ``liquidation``: the
+    exact price); ``pnl`` does the same for the PnL; every other figure is compared as
+    exact, at the decimals the venue writes.
     """
     require(row, ReportedPosition, "row")
     require(rule, LiquidationRule, "rule")
     if account is not None:
         require(account, CrossAccount, "account")
     pos, mark = row.position, row.mark_price
+    tick = pos.contract.tick_size
+
+    def shown(price: Decimal) -> Decimal | None:
+        return price if liquidation is None or tick is None else liquidation(price, tick)
 
     def liquidation_price() -> tuple[Decimal | None, bool]:
         symbol = pos.contract.symbol
@@ -197,7 +202,7 @@ def reconcile_position(
                 "liquidation_price",
                 row.liquidation_price,
                 liquidation_price,
-                liquidation or _same,
+                shown,
                 always=True,
                 tick=tick,
             ),

@@ -826,5 +826,4 @@ def reconcile(
         account=account,
         fee_rate=fee_rate,
         pnl=reported_inverse_pnl if inverse else None,
-        tick=row.position.contract.tick_size,
     )

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Final
 
-from levrisk._fields import positive_number, require
+from levrisk._fields import positive_number
 from levrisk._typing import Side, choice
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
@@ -315,20 +315,13 @@ def reconcile(
 
     .. versionadded:: 0.2.0
     """
-    require(row, ReportedPosition, "row")
-    tick = row.position.contract.tick_size
     choice(mode, RoundingMode, "mode")
-
-    def shown(price: Decimal) -> Decimal | None:
-        if tick is None:
-            return price
-        return reported_liquidation_price(price, tick_size=tick, mode=mode)
-
     return reconcile_position(
         row,
         rule=liquidation_rule(fee_rate=fee_rate),
         account=account,
         fee_rate=None,
-        liquidation=shown,
-        tick=tick,
+        liquidation=lambda price, tick: reported_liquidation_price(
+            price, tick_size=tick, mode=mode
+        ),
     )

@@ -658,19 +658,13 @@ def reconcile(
     .. versionadded:: 0.2.0
     """
     require(row, ReportedPosition, "row")
-    tick = row.position.contract.tick_size
     side = row.position.side
-
-    def shown(price: Decimal) -> Decimal | None:
-        if tick is None:
-            return price
-        return reported_liquidation_price(price, side=side, tick_size=tick)
-
     return reconcile_position(
         row,
         rule=liquidation_rule(fee_rate=fee_rate),
         account=account,
         fee_rate=break_even_fee_rate,
-        liquidation=shown,
-        tick=tick,
+        liquidation=lambda price, tick: reported_liquidation_price(
+            price, side=side, tick_size=tick
+        ),
     )
