@@ -213,3 +213,112 @@ class TestReconcile:
         assert (code, out) == (2, "")
         assert err.startswith("levrisk: error: ")
         assert message in err
+
+
+TIERS = str(DATA / "ccxt_tiers_btcusdt.json")
+
+
+class TestOtherVenues:
+    """rule-rounding: Bybit, OKX, Gate and ccxt payloads, with a ccxt tiers file."""
+
+    def test_bybit(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """The resized row agrees; Bybit's inverse example row is reported, not fatal."""
+        doc = document(
+            capsys,
+            str(DATA / "bybit_position_list.json"),
+            "--exchange",
+            "bybit",
+            "--brackets",
+            TIERS,
+        )
+        assert all(c["agrees"] for c in doc["BTCUSDT_long"])
+        assert doc["errors"][0]["error"] == "BracketError"
+        assert doc["data"][0]["date"] is None
+
+    def test_okx(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """OKX's liqPx is levrisk's price plus one tick: it agrees with --tick-size."""
+        argv = (str(DATA / "okx_positions.json"), "--exchange", "okx", "--brackets", TIERS)
+        doc = document(capsys, *argv, "--contract-size", "0.01", "--tick-size", "0.1")
+        assert all(c["agrees"] for c in doc["BTC-USDT-SWAP_long"])
+        code, out, err = run(capsys, *argv, "--contract-size", "0.01")
+        assert (code, err) == (0, "")
+        assert "BTC-USDT-SWAP long: differs" in out
+
+    def test_gate(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """The resized row agrees at Gate's tick; the fee rate enters the condition."""
+        argv = (str(DATA / "gate_positions.json"), "--exchange", "gate", "--brackets", TIERS)
+        doc = document(capsys, *argv, "--contract-size", "0.0001", "--tick-size", "0.1")
+        assert all(c["agrees"] for c in doc["BTC_USDT_long"])
+        doc = document(capsys, *argv, "--contract-size", "0.0001", "--fee-rate", "0.0005")
+        assert not doc["BTC_USDT_long"][-1]["agrees"]
+
+    def test_ccxt(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        """The saved ccxt row agrees; a cross row needs --account and --balance-total."""
+        doc = document(
+            capsys, str(DATA / "ccxt_positions.json"), "--exchange", "ccxt", "--brackets", TIERS
+        )
+        assert all(c["agrees"] for c in doc["BTC/USDT:USDT_long"])
+        row = json.loads((DATA / "ccxt_positions.json").read_text(encoding="utf-8"))[0]
+        row.update(marginMode="cross", liquidationPrice=25100.40160643, unrealizedPnl=0.0)
+        positions = save(tmp_path, "positions.json", [row])
+        account = save(tmp_path, "balance.json", {"USDT": {"total": 500.0}})
+        argv = (positions, "--exchange", "ccxt", "--brackets", TIERS, "--account", account)
+        code, _, err = run(capsys, *argv)
+        assert code == 2
+        assert "needs --balance-total" in err
+        for total in ("margin_balance", "wallet_balance"):
+            doc = document(capsys, *argv, "--balance-total", total)
+            assert all(c["agrees"] for c in doc["BTC/USDT:USDT_long"])
+        doc = document(capsys, *argv, "--balance-total", "wallet_balance", "--fee-rate", "0.0005")
+        assert not doc["BTC/USDT:USDT_long"][-1]["agrees"]
+
+    def test_cross_accounts(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        """Bybit's and OKX's cross rows over their wallet payloads agree."""
+        bybit_row = json.loads((DATA / "bybit_position_list.json").read_text(encoding="utf-8"))
+        bybit_row["result"]["list"] = [{**bybit_row["result"]["list"][0], "tradeMode": 0}]
+        wallet = {
+            "result": {
+                "list": [
+                    {"accountType": "UNIFIED", "coin": [{"coin": "USDT", "walletBalance": "500"}]}
+                ]
+            }
+        }
+        argv = ("--brackets", TIERS, "--account", save(tmp_path, "wallet.json", wallet))
+        doc = document(
+            capsys, save(tmp_path, "bybit.json", bybit_row), "--exchange", "bybit", *argv
+        )
+        assert all(c["agrees"] for c in doc["BTCUSDT_long"])
+        okx_rows = json.loads((DATA / "okx_positions.json").read_text(encoding="utf-8"))
+        okx_rows["data"] = [{**okx_rows["data"][0], "mgnMode": "cross", "margin": ""}]
+        balance = {"data": [{"details": [{"ccy": "USDT", "cashBal": "500"}]}]}
+        argv = ("--brackets", TIERS, "--account", save(tmp_path, "balance.json", balance))
+        doc = document(
+            capsys,
+            save(tmp_path, "okx.json", okx_rows),
+            "--exchange",
+            "okx",
+            *argv,
+            "--contract-size",
+            "0.01",
+            "--tick-size",
+            "0.1",
+        )
+        assert all(c["agrees"] for c in doc["BTC-USDT-SWAP_long"])
+
+    def test_usage_errors(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """Other venues need --brackets; Gate takes no --account."""
+        code, _, err = run(capsys, str(DATA / "gate_positions.json"), "--exchange", "gate")
+        assert code == 2
+        assert "--exchange gate needs --brackets FILE" in err
+        code, _, err = run(
+            capsys,
+            str(DATA / "gate_positions.json"),
+            "--exchange",
+            "gate",
+            "--brackets",
+            TIERS,
+            "--account",
+            TIERS,
+        )
+        assert code == 2
+        assert "--account is not read for --exchange gate" in err

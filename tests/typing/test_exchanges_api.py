@@ -11,8 +11,10 @@ from typing_extensions import assert_type
 from levrisk.brackets import BracketTable
 from levrisk.exchanges import (
     FieldCheck,
+    MarginMode,
     Parsed,
     Reconciliation,
+    ReportedPosition,
     RowError,
     binance,
     bitget,
@@ -24,7 +26,12 @@ from levrisk.exchanges import (
 )
 from levrisk.exchanges.snapshots import ContractPreset, Snapshot
 from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position
-from levrisk.margin import IsolatedTierTable, MarginThresholds
+from levrisk.margin import (
+    CrossMarginAccount,
+    IsolatedMarginAccount,
+    IsolatedTierTable,
+    MarginThresholds,
+)
 
 
 def check_binance(payload: object) -> None:
@@ -124,3 +131,35 @@ def check_spot_margin(payload: object) -> None:
         binance.isolated_tier_table_from_payload(payload, margin_call="1.09"), IsolatedTierTable
     )
     assert_type(binance.pro_tiers_from_payload(payload), dict[str, BracketTable])
+
+
+def check_live_positions(payload: object, row: ReportedPosition) -> None:
+    """Bybit, OKX, Gate and ccxt position reports, cross accounts and reconciliations."""
+    assert_type(bybit.position_report_from_payload(payload, contracts={}), Parsed)
+    assert_type(bybit.cross_wallet_balance_from_payload(payload, coin="USDT"), Decimal)
+    assert_type(bybit.cross_account_from_payloads(payload, payload, contracts={}), CrossAccount)
+    assert_type(bybit.reconcile(row, rule=bybit.CLASSIC_RULE, fee_rate=None), Reconciliation)
+    assert_type(okx.position_report_from_payload(payload, contracts={}, strict=True), Parsed)
+    assert_type(okx.cross_wallet_balance_from_payload(payload, ccy="USDT"), Decimal)
+    assert_type(okx.cross_account_from_payloads(payload, payload, contracts={}), CrossAccount)
+    assert_type(okx.reconcile(row, fee_rate="0.0005", break_even_fee_rate=None), Reconciliation)
+    assert_type(gate.position_report_from_payload(payload, contracts={}), Parsed)
+    assert_type(gate.reconcile(row, fee_rate=0, mode="half_up"), Reconciliation)
+    assert_type(ccxt.position_report_from_positions(payload, contracts={}, leverage=5), Parsed)
+    assert_type(ccxt.balance_total(payload, currency="USDT"), Decimal)
+    account = ccxt.cross_account_from_balance(
+        payload, payload, contracts={}, currency="USDT", total_is="margin_balance"
+    )
+    assert_type(account, CrossAccount)
+    assert_type(ccxt.reconcile(row, rule=LiquidationRule(), account=account), Reconciliation)
+    assert_type(row.margin_mode, MarginMode)
+    assert_type(row.position, Position)
+    assert_type(row.liquidation_price, Decimal | None)
+
+
+def check_spot_margin_accounts(payload: object) -> None:
+    """Binance spot-margin account payloads give levrisk.margin accounts."""
+    assert_type(binance.cross_margin_account_from_payload(payload), CrossMarginAccount)
+    assert_type(
+        binance.isolated_margin_accounts_from_payload(payload), dict[str, IsolatedMarginAccount]
+    )

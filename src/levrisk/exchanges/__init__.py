@@ -12,7 +12,8 @@ objects. No venue module contains its own liquidation algebra.
   fee to close at the bankruptcy price, risk-limit tiers (percent or fraction).
 - :mod:`levrisk.exchanges.okx` — close fee at mark, OKX's own margin ratio, position
   tiers counted in contracts.
-- :mod:`levrisk.exchanges.gate`, :mod:`levrisk.exchanges.bitget` — close fee at mark.
+- :mod:`levrisk.exchanges.gate` — close fee at mark, futures positions.
+- :mod:`levrisk.exchanges.bitget` — close fee at mark.
 - :mod:`levrisk.exchanges.bitmex` — inverse XBTUSD, maintenance at entry.
 - :mod:`levrisk.exchanges.ccxt` — ccxt's unified structures (levrisk never imports ccxt).
 - :mod:`levrisk.exchanges.snapshots` — the :class:`~levrisk.exchanges.snapshots.Snapshot`
@@ -38,7 +39,9 @@ objects. No venue module contains its own liquidation algebra.
   payloads are parsed, ``reconcile``.
 
 Row-by-row parsers return a :class:`Parsed` (the good rows plus one :class:`RowError` per
-bad row; ``strict=True`` raises); ``reconcile`` returns a :class:`Reconciliation` of
+bad row; ``strict=True`` raises) — Binance's rows are its ``PositionRisk``, Bybit's,
+OKX's, Gate's and ccxt's a :class:`ReportedPosition` (a ``MarginMode`` tells isolated
+from cross); ``reconcile`` returns a :class:`Reconciliation` of
 :class:`FieldCheck` values, each with the most likely reason of a disagreement (a
 ``Reason``: ``"missing account-level input"``, ``"tick display"``, ``"stale tier table"``,
 ``"fee rate"`` or ``"mark vs last price"``).
@@ -46,19 +49,22 @@ bad row; ``strict=True`` raises); ``reconcile`` returns a :class:`Reconciliation
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, TypeAlias
 
 from levrisk._typing import publish
-from levrisk.exchanges import binance, bitget, bitmex, bybit, ccxt, gate, okx, snapshots
+from levrisk.exchanges import _positions, binance, bitget, bitmex, bybit, ccxt, gate, okx, snapshots
+from levrisk.exchanges._positions import ReportedPosition
 from levrisk.exchanges._reconcile import FieldCheck, Reason, Reconciliation
 from levrisk.exchanges._rows import Parsed, RowError
 
 __all__ = [
     "VENUES",
     "FieldCheck",
+    "MarginMode",
     "Parsed",
     "Reason",
     "Reconciliation",
+    "ReportedPosition",
     "RowError",
     "binance",
     "bitget",
@@ -70,7 +76,13 @@ __all__ = [
     "snapshots",
 ]
 
-publish(__name__, globals(), ["FieldCheck", "Parsed", "Reconciliation", "RowError"])
+publish(
+    __name__, globals(), ["FieldCheck", "Parsed", "Reconciliation", "ReportedPosition", "RowError"]
+)
 
 VENUES: Final = (binance, bitget, bitmex, bybit, gate, okx)
 """The venue modules, each of the shape described above."""
+
+MarginMode: TypeAlias = _positions.MarginMode
+"""How a :class:`ReportedPosition` is margined: ``"isolated"`` (on its own margin) or
+``"cross"`` (on the account's cross wallet)."""

@@ -44,6 +44,11 @@ multiplier, only appears when user's symbol bracket is adjusted".]
 published tables (see :class:`~levrisk.exchanges.snapshots.Snapshot`); the ``*_BRACKETS``
 names are their tables, :data:`SNAPSHOT_DATE` their date.
 
+**Spot-margin accounts.** :func:`cross_margin_account_from_payload` reads
+``GET /sapi/v1/margin/account`` into a ``levrisk.margin.CrossMarginAccount`` and
+:func:`isolated_margin_accounts_from_payload` reads ``GET /sapi/v1/margin/isolated/account``
+into one ``IsolatedMarginAccount`` per pair (balances, loans with their interest).
+
 **Spot-margin tiers.** :func:`isolated_margin_tiers_from_payload` reads
 ``GET /sapi/v1/margin/isolatedMarginTier`` into :class:`IsolatedMarginTierRow` values and
 :func:`isolated_tier_table_from_payload` into ``levrisk.margin``'s tier table;
@@ -62,6 +67,7 @@ import attrs
 
 from levrisk._fields import (
     non_negative,
+    non_negative_number,
     number,
     optional_number,
     positive,
@@ -111,8 +117,11 @@ from levrisk.margin import (
     BINANCE_CROSS_5X,
     BINANCE_ISOLATED_10X_TIER1,
     PRO_LIQUIDATION_LEVEL,
+    CrossMarginAccount,
+    IsolatedMarginAccount,
     IsolatedTier,
     IsolatedTierTable,
+    Loan,
     MarginThresholds,
 )
 from levrisk.numbers import NumberLike, exact, round_to_step, to_decimal
@@ -162,7 +171,9 @@ __all__ = [
     "brackets_from_payload",
     "cross_account_from_payload",
     "cross_account_from_payloads",
+    "cross_margin_account_from_payload",
     "cross_wallet_balance_from_payload",
+    "isolated_margin_accounts_from_payload",
     "isolated_margin_tiers_from_payload",
     "isolated_tier_table_from_payload",
     "mark_prices_from_payload",
@@ -1404,6 +1415,195 @@ PRO_LIQUIDATION_FEE_RATE: Final[Decimal] = _PRO_FEE
 """The liquidation clearance fee of Cross Margin Pro, 3 % (Binance, "Cross Margin Pro";
 :ref:`rule-cross-margin-pro` [published]). The same object as
 ``levrisk.risk.PRO_LIQUIDATION_FEE_RATE``."""
+
+
+def _asset(obj: Mapping[str, Json], *, where: str) -> tuple[str, Decimal, Loan | None]:
+    """One ``userAssets`` (or ``baseAsset``/``quoteAsset``) entry: held, and what is owed.
+
+    Held is ``free + locked``; owed is ``borrowed`` with its ``interest`` (no loan when
+    both are 0).
+    """
+    asset = _payload.text(obj, "asset", where=where)
+    held = _payload.number(obj, "free", where=where) + _payload.number(obj, "locked", where=where)
+    borrowed = _payload.number(obj, "borrowed", where=where)
+    interest = _payload.number(obj, "interest", where=where)
+    try:
+        loan = (
+            Loan(asset=asset, principal=borrowed, interest=interest)
+            if borrowed or interest
+            else None
+        )
+        return asset, non_negative_number(held, f"{where}.free + locked"), loan
+    except InvalidInputError as error:
+        msg = f"{where}: {error}"
+        raise type(error)(msg) from error
+
+
+@exact
+def cross_margin_account_from_payload(payload: Json, *, quote: str = "USDT") -> CrossMarginAccount:
+    r"""Build a ``levrisk.margin.CrossMarginAccount`` from ``GET /sapi/v1/margin/account``.
+
+    .. math::
+
+        balance_a = free_a + locked_a, \qquad loan_a = (borrowed_a,\; interest_a)
+
+    Every ``userAssets`` entry gives its balance; an asset with ``borrowed`` or
+    ``interest`` above 0 gives a ``Loan``. ``netAsset`` (``balance − borrowed −
+    interest``) and the account's own ``marginLevel`` are Binance's figures, not inputs.
+
+    Args:
+        payload: the decoded response object.
+        quote: the asset prices will be quoted in (``"USDT"``).
+
+    Returns:
+        The account.
+
+    Raises:
+        InvalidInputError: a missing field or wrong type (the message names its path),
+            or a negative amount.
+
+    References:
+        Binance API, "Query Cross Margin Account Details (USER_DATA)"
+        (https://developers.binance.com/docs/margin_trading/account/Query-Cross-Margin-Account-Details);
+        :ref:`rule-spot-margin` [published].
+
+    Examples:
+        Binance's documented example response (BNB borrowed):
+
+        >>> account = cross_margin_account_from_payload(
+        ...     {
+        ...         "created": True,
+        ...         "marginLevel": "11.64405625",
+        ...         "accountType": "MARGIN_1",
+        ...         "userAssets": [
+        ...             {
+        ...                 "asset": "BTC",
+        ...                 "borrowed": "0.00000000",
+        ...                 "free": "0.00499500",
+        ...                 "interest": "0.00000000",
+        ...                 "locked": "0.00000000",
+        ...                 "netAsset": "0.00499500",
+        ...             },
+        ...             {
+        ...                 "asset": "BNB",
+        ...                 "borrowed": "201.66666672",
+        ...                 "free": "2346.50000000",
+        ...                 "interest": "0.00000000",
+        ...                 "locked": "0.00000000",
+        ...                 "netAsset": "2144.83333328",
+        ...             },
+        ...         ],
+        ...     }
+        ... )
+        >>> account.balances["BNB"], account.liabilities
+        (Decimal('2346.50000000'), {'BNB': Decimal('201.66666672')})
+
+    .. versionadded:: 0.2.0
+    """
+    obj = _payload.as_mapping(payload, where="payload")
+    balances: dict[str, Decimal] = {}
+    loans: list[Loan] = []
+    for where, entry in _payload.objects(
+        _payload.field(obj, "userAssets", where="payload"), where="payload.userAssets"
+    ):
+        asset, held, loan = _asset(entry, where=where)
+        balances[asset] = held
+        loans += [] if loan is None else [loan]
+    return CrossMarginAccount(balances=balances, loans=loans, quote=quote)
+
+
+@exact
+def isolated_margin_accounts_from_payload(payload: Json) -> dict[str, IsolatedMarginAccount]:
+    r"""Build each pair's ``IsolatedMarginAccount`` from ``GET /sapi/v1/margin/isolated/account``.
+
+    .. math::
+
+        balance = free + locked, \qquad loan = (borrowed,\; interest)
+
+    for the pair's ``baseAsset`` and ``quoteAsset``; ``marginLevel``,
+    ``liquidatePrice`` and ``marginLevelStatus`` are Binance's figures, not inputs.
+
+    Args:
+        payload: the decoded response object (``{"assets": [...], ...}``).
+
+    Returns:
+        The account of each ``symbol``, in payload order.
+
+    Raises:
+        InvalidInputError: a missing field or wrong type (the message names its path),
+            a negative amount, or a symbol listed twice.
+
+    References:
+        Binance API, "Query Isolated Margin Account Info (USER_DATA)"
+        (https://developers.binance.com/docs/margin_trading/account/Query-Isolated-Margin-Account-Info);
+        :ref:`rule-spot-margin` [published].
+
+    Examples:
+        >>> base = {
+        ...     "asset": "BTC",
+        ...     "borrowed": "0.1",
+        ...     "free": "0.1",
+        ...     "interest": "0.0001",
+        ...     "locked": "0",
+        ...     "netAsset": "-0.0001",
+        ... }
+        >>> quote = {
+        ...     "asset": "USDT",
+        ...     "borrowed": "0",
+        ...     "free": "9000",
+        ...     "interest": "0",
+        ...     "locked": "0",
+        ...     "netAsset": "9000",
+        ... }
+        >>> accounts = isolated_margin_accounts_from_payload(
+        ...     {
+        ...         "assets": [
+        ...             {
+        ...                 "symbol": "BTCUSDT",
+        ...                 "baseAsset": base,
+        ...                 "quoteAsset": quote,
+        ...                 "marginLevel": "1.5",
+        ...                 "liquidatePrice": "0",
+        ...             }
+        ...         ]
+        ...     }
+        ... )
+        >>> accounts["BTCUSDT"].liabilities
+        {'BTC': Decimal('0.1001')}
+
+    .. versionadded:: 0.2.0
+    """
+    obj = _payload.as_mapping(payload, where="payload")
+    accounts: dict[str, IsolatedMarginAccount] = {}
+    for where, entry in _payload.objects(
+        _payload.field(obj, "assets", where="payload"), where="payload.assets"
+    ):
+        symbol = _payload.text(entry, "symbol", where=where)
+        if symbol in accounts:
+            msg = f"{where}.symbol {symbol!r} is listed twice"
+            raise InvalidInputError(msg)
+        sides = [
+            _asset(
+                _payload.as_mapping(
+                    _payload.field(entry, key, where=where), where=f"{where}.{key}"
+                ),
+                where=f"{where}.{key}",
+            )
+            for key in ("baseAsset", "quoteAsset")
+        ]
+        (base, base_held, base_loan), (quote, quote_held, quote_loan) = sides
+        try:
+            accounts[symbol] = IsolatedMarginAccount(
+                base=base,
+                quote=quote,
+                base_balance=base_held,
+                quote_balance=quote_held,
+                loans=[loan for loan in (base_loan, quote_loan) if loan is not None],
+            )
+        except InvalidInputError as error:
+            msg = f"{where}: {error}"
+            raise type(error)(msg) from error
+    return accounts
 
 
 @exact

@@ -28,6 +28,12 @@ caller can see which reading was used. Where a tier gives both an initial rate a
 leverage, ``initial rate × max leverage`` must be close to 1 in the chosen units; if it is
 not (say ``units="percent"`` on a v5 payload), the reading is ambiguous and the parser
 raises instead of returning a table off by a factor of 100.
+
+**Positions and wallet.** :func:`position_report_from_payload` reads v5
+``position/list`` row by row, :func:`cross_wallet_balance_from_payload` and
+:func:`cross_account_from_payloads` the cross wallet of ``account/wallet-balance``
+(classic and unified shapes), and :func:`reconcile` compares a row with levrisk's
+figures (an inverse contract's PnL in Bybit's form, :func:`reported_inverse_pnl`).
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ from typing import Final, Literal, TypeAlias
 import attrs
 
 from levrisk import _algebra
-from levrisk._fields import non_negative_number
+from levrisk._fields import non_negative_number, require
 from levrisk._typing import choice, one_of
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
@@ -57,8 +63,20 @@ from levrisk.exchanges._bybit_unified import (
     uta_report_from_payload,
 )
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
+from levrisk.exchanges._positions import (
+    ReportedPosition,
+    check_contracts,
+    contract_for,
+    cross_account,
+    located,
+    reconcile_position,
+)
+from levrisk.exchanges._reconcile import Reconciliation
+from levrisk.exchanges._rows import Parsed, collect
 from levrisk.exchanges._rules import with_fee
 from levrisk.futures import (
+    Contract,
+    CrossAccount,
     LiquidationRule,
     Position,
     bankruptcy_price,
@@ -81,8 +99,12 @@ __all__ = [
     "UtaWalletReport",
     "auto_borrowed",
     "classic_rule",
+    "cross_account_from_payloads",
+    "cross_wallet_balance_from_payload",
     "fee_to_close",
     "liquidation_rule",
+    "position_report_from_payload",
+    "reconcile",
     "reconcile_uta",
     "reported_inverse_pnl",
     "risk_limits_from_payload",
@@ -507,3 +529,323 @@ def reported_inverse_pnl(pnl: NumberLike, *, mode: RoundingMode = "half_up") -> 
     .. versionadded:: 0.2.0
     """
     return round_to_step(to_decimal(pnl, name="pnl"), "0.00001", mode)
+
+
+# ---------------------------------------------------------------- positions and wallet
+
+_SIDES: Final = ("Buy", "Sell")
+
+
+def _figure(obj: Mapping[str, Json], keys: Sequence[str], *, where: str) -> Decimal | None:
+    """The first of ``keys`` the row carries (``positionMMByMp`` before ``positionMM``)."""
+    for key in keys:
+        if _payload.has(obj, key):
+            return _payload.number(obj, key, where=where)
+    return None
+
+
+def _position_row(
+    obj: Mapping[str, Json], contracts: Mapping[str, Contract], *, where: str
+) -> ReportedPosition | None:
+    symbol = _payload.text(obj, "symbol", where=where)
+    size = _payload.number(obj, "size", where=where)
+    side = obj.get("side")
+    if size == 0 or side in ("", "None", None):
+        return None
+    if side not in _SIDES:
+        msg = f"{where}.side must be 'Buy' or 'Sell', got {side!r}"
+        raise InvalidInputError(msg)
+    contract = contract_for(contracts, symbol, where=where)
+    isolated = obj.get("tradeMode") == 1
+
+    def build() -> ReportedPosition:
+        return ReportedPosition(
+            venue=VENUE,
+            position=Position(
+                contract=contract,
+                side="long" if side == "Buy" else "short",
+                size=size,
+                entry_price=_payload.number(obj, "avgPrice", where=where),
+                leverage=_payload.number(obj, "leverage", where=where),
+            ),
+            margin_mode="isolated" if isolated else "cross",
+            margin=_payload.number(obj, "positionBalance", where=where) if isolated else 0,
+            mark_price=_payload.number(obj, "markPrice", where=where),
+            liquidation_price=_payload.optional_number(obj, "liqPrice", where=where) or None,
+            unrealized_pnl=_payload.optional_number(obj, "unrealisedPnl", where=where),
+            maintenance_margin=_figure(obj, ("positionMMByMp", "positionMM"), where=where),
+            initial_margin=_figure(obj, ("positionIMByMp", "positionIM"), where=where),
+            break_even_price=_payload.optional_number(obj, "breakEvenPrice", where=where) or None,
+        )
+
+    return located(where, build)
+
+
+@exact
+def position_report_from_payload(
+    payload: Json, *, contracts: Mapping[str, Contract], strict: bool = False
+) -> Parsed:
+    """Parse a v5 ``position/list`` response row by row: the good rows and a per-row report.
+
+    A row is long for ``side`` ``"Buy"``, short for ``"Sell"``; rows of size 0 (or
+    ``side`` ``""``/``"None"``, an empty position) are skipped. ``tradeMode`` 1 is
+    isolated, with ``positionBalance`` as its margin; anything else is cross. The
+    maintenance and initial margins are ``positionMMByMp``/``positionIMByMp`` (by mark
+    price) where given, else ``positionMM``/``positionIM``. Sizes are in the contract's
+    units (base coin for USDT perpetuals, USD for inverse contracts: give those a
+    ``Contract(kind="inverse")``).
+
+    Args:
+        payload: the decoded response (``{"result": {"list": [...]}}``), its ``result``,
+            or the list of positions.
+        contracts: the ``levrisk.futures.Contract`` of each symbol.
+        strict: raise the first bad row's error instead of reporting it.
+
+    Returns:
+        A :class:`~levrisk.exchanges.Parsed` of ``ReportedPosition`` rows.
+
+    Raises:
+        InvalidInputError: when the payload holds no list of objects or ``contracts`` is
+            not a mapping; with ``strict=True``, the first bad row's error.
+
+    References:
+        Bybit API v5, "Get Position Info" (``GET /v5/position/list``,
+        https://bybit-exchange.github.io/docs/v5/position); :ref:`rule-futures-margin-pnl`
+        [published].
+
+    Examples:
+        Bybit's documented example row, an inverse BTCUSD short of 300 USD:
+
+        >>> from levrisk.exchanges.binance import BTCUSD_PERP_BRACKETS
+        >>> from levrisk.futures import Contract
+        >>> btcusd = Contract(symbol="BTCUSD", kind="inverse", brackets=BTCUSD_PERP_BRACKETS)
+        >>> row = {
+        ...     "positionIdx": 0,
+        ...     "symbol": "BTCUSD",
+        ...     "side": "Sell",
+        ...     "size": "300",
+        ...     "avgPrice": "27464.50441675",
+        ...     "tradeMode": 0,
+        ...     "leverage": "10",
+        ...     "positionBalance": "0.00139186",
+        ...     "markPrice": "28224.50",
+        ...     "liqPrice": "",
+        ...     "positionMM": "0.0000015",
+        ...     "positionIM": "0.00010923",
+        ...     "unrealisedPnl": "-0.00029413",
+        ... }
+        >>> report = position_report_from_payload(
+        ...     {"retCode": 0, "result": {"list": [row], "category": "inverse"}},
+        ...     contracts={"BTCUSD": btcusd},
+        ... )
+        >>> r = report.rows[0]
+        >>> r.position.side, r.position.size, r.margin_mode, r.liquidation_price
+        ('short', Decimal('300'), 'cross', None)
+
+    .. versionadded:: 0.2.0
+    """
+    contracts = check_contracts(contracts)
+    rows, where = _tiers(payload)
+    return collect(
+        _payload.objects(rows, where=where),
+        lambda at, obj: _position_row(obj, contracts, where=at),
+        strict=strict,
+    )
+
+
+@exact
+def cross_wallet_balance_from_payload(
+    payload: Json, *, coin: str = "USDT", account_type: str | None = None
+) -> Decimal:
+    """The ``walletBalance`` of one coin in a v5 ``account/wallet-balance`` response.
+
+    The classic (``accountType`` ``"CONTRACT"``) and unified (``"UNIFIED"``) shapes both
+    list ``coin`` entries with a ``walletBalance``: for a USDT-settled cross account that
+    is the cross wallet. Account-level unified figures (``totalEquity``,
+    ``accountMMRate``, collateral across coins) are not read here.
+
+    Args:
+        payload: the decoded response, its ``result``, or the list of accounts.
+        coin: the settlement coin (``"USDT"``).
+        account_type: the ``accountType`` to read when the list holds several.
+
+    Returns:
+        The coin's wallet balance.
+
+    Raises:
+        InvalidInputError: a missing field or wrong type (the message names its path),
+            no account or several accounts holding ``coin``, or no such coin.
+
+    References:
+        Bybit API v5, "Get Wallet Balance" (``GET /v5/account/wallet-balance``,
+        https://bybit-exchange.github.io/docs/v5/account/wallet-balance);
+        :ref:`rule-futures-liquidation-linear` [published].
+
+    Examples:
+        >>> cross_wallet_balance_from_payload(
+        ...     {
+        ...         "result": {
+        ...             "list": [
+        ...                 {
+        ...                     "accountType": "UNIFIED",
+        ...                     "coin": [
+        ...                         {
+        ...                             "coin": "USDT",
+        ...                             "walletBalance": "500.25",
+        ...                             "unrealisedPnl": "0",
+        ...                         }
+        ...                     ],
+        ...                 }
+        ...             ]
+        ...         }
+        ...     }
+        ... )
+        Decimal('500.25')
+
+    .. versionadded:: 0.2.0
+    """
+    require(coin, str, "coin")
+    account_type = _payload.optional_text(account_type, "account_type")
+    accounts, where = _tiers(payload)
+    found: list[tuple[str, Mapping[str, Json]]] = []
+    for at, account in _payload.objects(accounts, where=where):
+        if account_type is not None and account.get("accountType") != account_type:
+            continue
+        entries = _payload.objects(_payload.field(account, "coin", where=at), where=f"{at}.coin")
+        found += [(c, e) for c, e in entries if _payload.text(e, "coin", where=c) == coin]
+    if len(found) != 1:
+        chosen = "" if account_type is None else f" of accountType {account_type!r}"
+        msg = f"{where} must hold one account{chosen} with coin {coin!r}, found {len(found)}"
+        if len(found) > 1:
+            msg += ": pass account_type="
+        raise InvalidInputError(msg)
+    at, entry = found[0]
+    return _payload.number(entry, "walletBalance", where=at)
+
+
+def _hedged(payload: Json) -> bool:
+    rows, _ = _tiers(payload)
+    return any(isinstance(r, Mapping) and r.get("positionIdx") in (1, 2) for r in rows)
+
+
+@exact
+def cross_account_from_payloads(
+    positions: Json,
+    wallet: Json,
+    *,
+    contracts: Mapping[str, Contract],
+    coin: str = "USDT",
+    account_type: str | None = None,
+) -> CrossAccount:
+    """The cross account of a ``position/list`` response and a ``wallet-balance`` response.
+
+    Every row must parse (a cross account without one of its positions would be wrong);
+    isolated rows are left out; ``positionIdx`` 1 or 2 on any row means hedge mode.
+
+    Args:
+        positions: the decoded ``position/list`` response.
+        wallet: the decoded ``wallet-balance`` response.
+        contracts: the contract of each symbol.
+        coin: the settlement coin whose ``walletBalance`` is the cross wallet.
+        account_type: as in :func:`cross_wallet_balance_from_payload`.
+
+    Returns:
+        The ``levrisk.futures.CrossAccount`` of the cross positions.
+
+    Raises:
+        InvalidInputError: as :func:`position_report_from_payload` with ``strict=True``
+            and :func:`cross_wallet_balance_from_payload`.
+
+    References:
+        Bybit API v5, "Get Position Info" and "Get Wallet Balance";
+        :ref:`rule-futures-liquidation-linear` [published].
+
+    Examples:
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT
+        >>> row = {
+        ...     "positionIdx": 0,
+        ...     "symbol": "BTCUSDT",
+        ...     "side": "Buy",
+        ...     "size": "0.02",
+        ...     "avgPrice": "50000",
+        ...     "tradeMode": 0,
+        ...     "leverage": "2",
+        ...     "markPrice": "50000",
+        ... }
+        >>> wallet = {"result": {"list": [{"coin": [{"coin": "USDT", "walletBalance": "500"}]}]}}
+        >>> cross_account_from_payloads(
+        ...     {"result": {"list": [row]}}, wallet, contracts={"BTCUSDT": BTCUSDT_CONTRACT}
+        ... ).wallet_balance
+        Decimal('500')
+
+    .. versionadded:: 0.2.0
+    """
+    balance = cross_wallet_balance_from_payload(wallet, coin=coin, account_type=account_type)
+    report = position_report_from_payload(positions, contracts=contracts, strict=True)
+    return cross_account(report.rows, wallet_balance=balance, hedge=_hedged(positions))
+
+
+@exact
+def reconcile(
+    row: ReportedPosition,
+    *,
+    account: CrossAccount | None = None,
+    rule: LiquidationRule = UNIFIED_RULE,
+    fee_rate: NumberLike | None = None,
+) -> Reconciliation:
+    """Compare one ``position/list`` row with levrisk's figures, field by field.
+
+    Checks what the row reports: ``maintenance_margin`` and ``initial_margin`` (at
+    mark), ``unrealized_pnl`` (at mark; an inverse contract's in Bybit's form,
+    :func:`reported_inverse_pnl`), ``break_even_price`` (with ``fee_rate`` to open and
+    close) and ``liquidation_price`` (isolated: on ``positionBalance``; cross: over
+    ``account``). The other figures are compared exact, at the decimals Bybit writes.
+
+    Args:
+        row: a row of :func:`position_report_from_payload`.
+        account: the cross account (:func:`cross_account_from_payloads`) of a cross row.
+        rule: :data:`UNIFIED_RULE` (the default, unified trading account) or
+            :data:`CLASSIC_RULE` / :func:`liquidation_rule` for a classic account.
+        fee_rate: the taker fee rate of the break-even price (``None``: not computed).
+
+    Returns:
+        The :class:`~levrisk.exchanges.Reconciliation`.
+
+    Raises:
+        InvalidInputError: for a bad row, account, rule or fee rate.
+
+    References:
+        Bybit API v5, "Get Position Info"; :ref:`rule-venues`, :ref:`rule-rounding`
+        [checked].
+
+    Examples:
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT
+        >>> row = {
+        ...     "positionIdx": 0,
+        ...     "symbol": "BTCUSDT",
+        ...     "side": "Buy",
+        ...     "size": "0.02",
+        ...     "avgPrice": "50000",
+        ...     "tradeMode": 1,
+        ...     "leverage": "2",
+        ...     "markPrice": "50000",
+        ...     "positionBalance": "500",
+        ...     "liqPrice": "25100.4",
+        ...     "unrealisedPnl": "0",
+        ...     "positionMM": "4",
+        ... }
+        >>> report = position_report_from_payload([row], contracts={"BTCUSDT": BTCUSDT_CONTRACT})
+        >>> [(c.field, c.agrees) for c in reconcile(report.rows[0]).checks]
+        [('maintenance_margin', True), ('unrealized_pnl', True), ('liquidation_price', True)]
+
+    .. versionadded:: 0.2.0
+    """
+    require(row, ReportedPosition, "row")
+    inverse = row.position.contract.kind == "inverse"
+    return reconcile_position(
+        row,
+        rule=rule,
+        account=account,
+        fee_rate=fee_rate,
+        pnl=reported_inverse_pnl if inverse else None,
+    )

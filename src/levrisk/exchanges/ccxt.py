@@ -11,24 +11,52 @@ from ``fetch_leverage_tiers()``): a list of
 of :ref:`rule-brackets` (ccxt drops the exchange's amount column). The unit of the notional is
 whatever ccxt reports for the venue (``currency``): quote for Binance USDⓈ-M, coin for
 COIN-M, contracts for OKX.
+
+**Positions and balance** (``fetch_positions()``, ``fetch_balance()``):
+:func:`position_from_ccxt` builds one position; :func:`position_report_from_positions`
+reads the list row by row with the figures ccxt reports; :func:`cross_account_from_balance`
+builds the cross account (the caller says what ccxt's ``total`` holds, a
+:data:`BalanceTotal`); :func:`reconcile` compares a row with levrisk's figures under the
+rule the caller names.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import Final, Literal, TypeAlias
 
 import attrs
 
 from levrisk._fields import require
+from levrisk._typing import choice
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
 from levrisk.exchanges._payload import Json, OnMismatch
-from levrisk.futures import Contract, Position
+from levrisk.exchanges._positions import (
+    ReportedPosition,
+    check_contracts,
+    contract_for,
+    cross_account,
+    located,
+    reconcile_position,
+)
+from levrisk.exchanges._reconcile import Reconciliation
+from levrisk.exchanges._rows import Parsed, collect
+from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position
 from levrisk.numbers import NumberLike, exact, to_decimal
 
-__all__ = ["brackets_from_leverage_tiers", "position_from_ccxt"]
+__all__ = [
+    "VENUE",
+    "BalanceTotal",
+    "balance_total",
+    "brackets_from_leverage_tiers",
+    "cross_account_from_balance",
+    "position_from_ccxt",
+    "position_report_from_positions",
+    "reconcile",
+]
 
 
 @exact
@@ -217,3 +245,299 @@ def _leverage(obj: Mapping[str, Json], override: NumberLike | None, *, where: st
         msg = f"{where}.leverage is missing or None: pass leverage= (the position's leverage)"
         raise InvalidInputError(msg)
     return _payload.number(obj, "leverage", where=where)
+
+
+# ---------------------------------------------------------------- positions and balance
+
+VENUE: Final = "ccxt"
+"""The name reports show for figures read from ccxt's structures."""
+
+BalanceTotal: TypeAlias = Literal["margin_balance", "wallet_balance"]
+"""What ccxt's ``total`` of the settlement currency holds for the venue.
+
+``"margin_balance"``: the wallet plus the unrealised PnL (ccxt's Binance and BitMEX
+classes take the venue's ``marginBalance``); ``"wallet_balance"``: the wallet alone."""
+
+
+def _row(
+    obj: Mapping[str, Json],
+    contracts: Mapping[str, Contract],
+    leverage: NumberLike | None,
+    *,
+    where: str,
+) -> ReportedPosition | None:
+    symbol = _payload.text(obj, "symbol", where=where)
+    if _payload.optional_number(obj, "contracts", where=where) in (None, 0):
+        return None
+    contract = contract_for(contracts, symbol, where=where)
+    mode = obj.get("marginMode")
+    if mode not in ("isolated", "cross"):
+        msg = f"{where}.marginMode must be 'isolated' or 'cross', got {mode!r}"
+        raise InvalidInputError(msg)
+
+    def optional(key: str) -> Decimal | None:
+        return _payload.optional_number(obj, key, where=where)
+
+    def build() -> ReportedPosition:
+        pnl = optional("unrealizedPnl")
+        margin = Decimal(0)
+        if mode == "isolated":
+            margin = _payload.number(obj, "collateral", where=where) - (pnl or 0)
+        return ReportedPosition(
+            venue=VENUE,
+            position=position_from_ccxt(obj, contract=contract, leverage=leverage),
+            margin_mode="isolated" if mode == "isolated" else "cross",
+            margin=margin,
+            mark_price=_payload.number(obj, "markPrice", where=where),
+            liquidation_price=optional("liquidationPrice") or None,
+            unrealized_pnl=pnl,
+            maintenance_margin=optional("maintenanceMargin"),
+            initial_margin=optional("initialMargin"),
+        )
+
+    return located(where, build)
+
+
+@exact
+def position_report_from_positions(
+    positions: Json,
+    *,
+    contracts: Mapping[str, Contract],
+    leverage: NumberLike | None = None,
+    strict: bool = False,
+) -> Parsed:
+    """Read ccxt's ``fetch_positions()`` list row by row: the good rows and a per-row report.
+
+    Each row becomes a :func:`position_from_ccxt` position (``leverage`` overrides the
+    rows' ``leverage``, which ccxt leaves ``None`` for some venues) with ``marginMode``,
+    ``markPrice`` and the figures ccxt reports: ``liquidationPrice``, ``unrealizedPnl``,
+    ``maintenanceMargin``, ``initialMargin``. An isolated row's margin is
+    ``collateral − unrealizedPnl``: ccxt's ``collateral`` is "affected by pnl" (its
+    Binance class adds ``unRealizedProfit`` to ``isolatedWallet``). Rows with 0
+    ``contracts`` are skipped.
+
+    Args:
+        positions: the list ``fetch_positions()`` returned.
+        contracts: the ``levrisk.futures.Contract`` of each ccxt symbol.
+        leverage: the leverage of every row, instead of the rows' ``leverage``.
+        strict: raise the first bad row's error instead of reporting it.
+
+    Returns:
+        A :class:`~levrisk.exchanges.Parsed` of ``ReportedPosition`` rows.
+
+    Raises:
+        InvalidInputError: when ``positions`` is not a list of objects or ``contracts``
+            not a mapping; with ``strict=True``, the first bad row's error.
+
+    References:
+        ccxt Manual, "Position Structure"; ccxt's Binance class (``parsePositionRisk``:
+        ``collateral``); :ref:`rule-futures-margin-pnl` [published].
+
+    Examples:
+        >>> from levrisk.exchanges.binance import BTCUSDT_BRACKETS
+        >>> from levrisk.futures import Contract
+        >>> btc = Contract(symbol="BTC/USDT:USDT", kind="linear", brackets=BTCUSDT_BRACKETS)
+        >>> row = {
+        ...     "symbol": "BTC/USDT:USDT",
+        ...     "side": "long",
+        ...     "contracts": 0.02,
+        ...     "contractSize": 1.0,
+        ...     "entryPrice": 50000.0,
+        ...     "markPrice": 50000.0,
+        ...     "leverage": None,
+        ...     "marginMode": "isolated",
+        ...     "collateral": 500.0,
+        ...     "unrealizedPnl": 0.0,
+        ...     "liquidationPrice": 25100.40160643,
+        ...     "info": {},
+        ... }
+        >>> report = position_report_from_positions(
+        ...     [row], contracts={"BTC/USDT:USDT": btc}, leverage=2
+        ... )
+        >>> report.rows[0].margin, report.rows[0].position.leverage
+        (Decimal('500.0'), Decimal('2'))
+
+    .. versionadded:: 0.2.0
+    """
+    contracts = check_contracts(contracts)
+    return collect(
+        _payload.objects(positions, where="positions"),
+        lambda at, obj: _row(obj, contracts, leverage, where=at),
+        strict=strict,
+    )
+
+
+@exact
+def cross_account_from_balance(
+    positions: Json,
+    balance: Json,
+    *,
+    contracts: Mapping[str, Contract],
+    currency: str,
+    total_is: BalanceTotal,
+    leverage: NumberLike | None = None,
+) -> CrossAccount:
+    r"""The cross account of ccxt's ``fetch_positions()`` and ``fetch_balance()`` results.
+
+    .. math::
+
+        wallet = total_{currency} - \sum_{cross} unrealizedPnl \quad
+        \text{(margin balance)}, \qquad wallet = total_{currency} \quad
+        \text{(wallet balance)}
+
+    ccxt's ``total`` means different things per venue, so ``total_is`` has no default.
+    Every row must parse; isolated rows are left out; a row with ``hedged`` true means
+    hedge mode.
+
+    Args:
+        positions: the list ``fetch_positions()`` returned.
+        balance: the dict ``fetch_balance()`` returned (``balance[currency]["total"]``, or
+            ``balance["total"][currency]``).
+        contracts: the contract of each ccxt symbol.
+        currency: the settlement currency of the cross positions (``"USDT"``).
+        total_is: a ``BalanceTotal``: what ccxt's ``total`` holds for this venue.
+        leverage: as in :func:`position_report_from_positions`.
+
+    Returns:
+        The ``levrisk.futures.CrossAccount`` of the cross positions.
+
+    Raises:
+        InvalidInputError: as :func:`position_report_from_positions` with
+            ``strict=True``; a balance without ``currency``; a bad ``total_is``.
+
+    References:
+        ccxt Manual, "Balance Structure" and "Position Structure"; ccxt's Binance class
+        (``parseBalance``: ``total`` from ``marginBalance``);
+        :ref:`rule-futures-liquidation-linear` [published].
+
+    Examples:
+        >>> from levrisk.exchanges.binance import BTCUSDT_BRACKETS
+        >>> from levrisk.futures import Contract
+        >>> btc = Contract(symbol="BTC/USDT:USDT", kind="linear", brackets=BTCUSDT_BRACKETS)
+        >>> row = {
+        ...     "symbol": "BTC/USDT:USDT",
+        ...     "side": "long",
+        ...     "contracts": 0.02,
+        ...     "entryPrice": 50000.0,
+        ...     "markPrice": 51000.0,
+        ...     "leverage": 2.0,
+        ...     "marginMode": "cross",
+        ...     "unrealizedPnl": 20.0,
+        ...     "hedged": False,
+        ... }
+        >>> balance = {"USDT": {"free": 0.0, "used": 510.0, "total": 520.0}, "info": {}}
+        >>> cross_account_from_balance(
+        ...     [row],
+        ...     balance,
+        ...     contracts={"BTC/USDT:USDT": btc},
+        ...     currency="USDT",
+        ...     total_is="margin_balance",
+        ... ).wallet_balance
+        Decimal('500.0')
+
+    .. versionadded:: 0.2.0
+    """
+    choice(total_is, BalanceTotal, "total_is")
+    total = balance_total(balance, currency=currency)
+    report = position_report_from_positions(
+        positions, contracts=contracts, leverage=leverage, strict=True
+    )
+    cross = [r for r in report.rows if r.margin_mode == "cross"]
+    if total_is == "margin_balance":
+        total -= sum((r.unrealized_pnl or 0 for r in cross), Decimal(0))
+    hedged = any(
+        isinstance(raw, Mapping) and raw.get("hedged") is True
+        for raw in _payload.as_list(positions, where="positions")
+    )
+    return cross_account(cross, wallet_balance=total, hedge=hedged)
+
+
+@exact
+def balance_total(balance: Json, *, currency: str) -> Decimal:
+    """Ccxt's ``total`` of one currency in a ``fetch_balance()`` result.
+
+    Args:
+        balance: the dict ``fetch_balance()`` returned.
+        currency: the currency (``"USDT"``).
+
+    Returns:
+        ``balance[currency]["total"]``, or ``balance["total"][currency]``.
+
+    Raises:
+        InvalidInputError: when the balance holds neither, or not a number.
+
+    References:
+        ccxt Manual, "Balance Structure" [published].
+
+    Examples:
+        >>> balance_total({"USDT": {"free": 10.0, "used": 510.0, "total": 520.0}}, currency="USDT")
+        Decimal('520.0')
+
+    .. versionadded:: 0.2.0
+    """
+    require(currency, str, "currency")
+    obj = _payload.as_mapping(balance, where="balance")
+    entry = obj.get(currency)
+    if isinstance(entry, Mapping):
+        return _payload.number(entry, "total", where=f"balance[{currency!r}]")
+    totals = obj.get("total")
+    if isinstance(totals, Mapping):
+        return _payload.number(totals, currency, where="balance['total']")
+    msg = f"balance has no {currency!r} entry and no 'total' mapping"
+    raise InvalidInputError(msg)
+
+
+@exact
+def reconcile(
+    row: ReportedPosition,
+    *,
+    rule: LiquidationRule,
+    account: CrossAccount | None = None,
+) -> Reconciliation:
+    """Compare one ccxt position with levrisk's figures, field by field.
+
+    ccxt carries no venue's display rule, so the figures are compared exact at the
+    decimals of ccxt's numbers (the venue's own ``reconcile`` applies its reported
+    forms): ``maintenanceMargin`` and ``initialMargin`` (at mark), ``unrealizedPnl``
+    (at mark), and ``liquidationPrice`` under ``rule`` (isolated: on the row's margin;
+    cross: over ``account``).
+
+    Args:
+        row: a row of :func:`position_report_from_positions`.
+        rule: the venue's ``levrisk.futures.LiquidationRule`` (ccxt does not say which).
+        account: the cross account (:func:`cross_account_from_balance`) of a cross row.
+
+    Returns:
+        The :class:`~levrisk.exchanges.Reconciliation`.
+
+    Raises:
+        InvalidInputError: for a bad row, rule or account.
+
+    References:
+        ccxt Manual, "Position Structure"; :ref:`rule-futures-liquidation-linear`,
+        :ref:`rule-rounding` [checked].
+
+    Examples:
+        >>> from levrisk.exchanges.binance import BTCUSDT_BRACKETS, LIQUIDATION_RULE
+        >>> from levrisk.futures import Contract
+        >>> btc = Contract(symbol="BTC/USDT:USDT", kind="linear", brackets=BTCUSDT_BRACKETS)
+        >>> row = {
+        ...     "symbol": "BTC/USDT:USDT",
+        ...     "side": "long",
+        ...     "contracts": 0.02,
+        ...     "entryPrice": 50000.0,
+        ...     "markPrice": 50000.0,
+        ...     "leverage": 2.0,
+        ...     "marginMode": "isolated",
+        ...     "collateral": 500.0,
+        ...     "unrealizedPnl": 0.0,
+        ...     "liquidationPrice": 25100.40160643,
+        ...     "maintenanceMargin": 4.0,
+        ... }
+        >>> report = position_report_from_positions([row], contracts={"BTC/USDT:USDT": btc})
+        >>> reconcile(report.rows[0], rule=LIQUIDATION_RULE).agrees
+        True
+
+    .. versionadded:: 0.2.0
+    """
+    return reconcile_position(row, rule=rule, account=account, fee_rate=None)

@@ -1,4 +1,4 @@
-r"""Gate: perpetual futures with the close fee valued at mark — a rule preset.
+r"""Gate: perpetual futures with the close fee valued at mark — its rule, positions, reconcile.
 
 Gate's liquidation condition values the maintenance margin at mark and reserves the fee
 to close the position at the mark (liquidation) price [published]:
@@ -9,22 +9,45 @@ to close the position at the mark (liquidation) price [published]:
     LP_{short} = \frac{Q \cdot EP + M + D}{Q \cdot (1 + m + c)}
 
 Bitget and OKX state the same condition. The algebra lives in ``levrisk.futures``; this
-module holds the venue's name and its rule, :func:`liquidation_rule`.
+module holds the venue's name and its rule, :func:`liquidation_rule`, the reader of its
+futures ``positions`` payload (:func:`position_report_from_payload`), the price as Gate
+shows it (:func:`reported_liquidation_price`) and :func:`reconcile`.
 
 Source: Gate Help, "Calculation of Liquidation Price" (USDT perpetual contracts).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Final
 
 from levrisk._fields import positive_number
+from levrisk._typing import Side, choice
+from levrisk.exceptions import InvalidInputError
+from levrisk.exchanges import _payload
+from levrisk.exchanges._payload import Json
+from levrisk.exchanges._positions import (
+    MarginMode,
+    ReportedPosition,
+    check_contracts,
+    contract_for,
+    located,
+    reconcile_position,
+)
+from levrisk.exchanges._reconcile import Reconciliation
+from levrisk.exchanges._rows import Parsed, collect
 from levrisk.exchanges._rules import with_fee
-from levrisk.futures import LiquidationRule
+from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position
 from levrisk.numbers import NumberLike, RoundingMode, exact, round_to_step
 
-__all__ = ["VENUE", "liquidation_rule", "reported_liquidation_price"]
+__all__ = [
+    "VENUE",
+    "liquidation_rule",
+    "position_report_from_payload",
+    "reconcile",
+    "reported_liquidation_price",
+]
 
 VENUE: Final = "Gate"
 """The venue's name, as reports show it."""
@@ -92,3 +115,213 @@ def reported_liquidation_price(
     if price is None:
         return None
     return round_to_step(positive_number(price, "price"), tick, mode)
+
+
+# ---------------------------------------------------------------- positions
+
+_MODES: Final = ("single", "dual_long", "dual_short")
+
+
+def _leverage(obj: Mapping[str, Json], *, where: str) -> Decimal:
+    """``lever``, else ``leverage`` (0 means cross), else ``cross_leverage_limit``."""
+    for key in ("lever", "leverage", "cross_leverage_limit"):
+        value = _payload.optional_number(obj, key, where=where)
+        if value:
+            return value
+    msg = (
+        f"{where} gives no leverage ('lever', and 'leverage' and 'cross_leverage_limit' "
+        f"are 0 or absent)"
+    )
+    raise InvalidInputError(msg)
+
+
+def _margin_mode(obj: Mapping[str, Json], *, where: str) -> MarginMode:
+    """``pos_margin_mode``, else cross where ``leverage`` is 0 (Gate's older convention)."""
+    if _payload.has(obj, "pos_margin_mode"):
+        mode = _payload.text(obj, "pos_margin_mode", where=where)
+        margin_mode: MarginMode = choice(mode, MarginMode, f"{where}.pos_margin_mode")
+        return margin_mode
+    return "cross" if not _payload.optional_number(obj, "leverage", where=where) else "isolated"
+
+
+def _position_row(
+    obj: Mapping[str, Json], contracts: Mapping[str, Contract], *, where: str
+) -> ReportedPosition | None:
+    name = _payload.text(obj, "contract", where=where)
+    size = _payload.number(obj, "size", where=where)
+    if size == 0:
+        return None
+    mode = obj.get("mode", "single")
+    if mode not in _MODES:
+        msg = f"{where}.mode must be 'single', 'dual_long' or 'dual_short', got {mode!r}"
+        raise InvalidInputError(msg)
+    long = mode == "dual_long" or (mode == "single" and size > 0)
+    side: Side = "long" if long else "short"
+    contract = contract_for(contracts, name, where=where)
+    margin_mode = _margin_mode(obj, where=where)
+
+    def optional(key: str) -> Decimal | None:
+        return _payload.optional_number(obj, key, where=where)
+
+    def build() -> ReportedPosition:
+        return ReportedPosition(
+            venue=VENUE,
+            position=Position(
+                contract=contract,
+                side=side,
+                size=abs(size),
+                entry_price=_payload.number(obj, "entry_price", where=where),
+                leverage=_leverage(obj, where=where),
+            ),
+            margin_mode=margin_mode,
+            margin=_payload.number(obj, "margin", where=where) if margin_mode == "isolated" else 0,
+            mark_price=_payload.number(obj, "mark_price", where=where),
+            liquidation_price=optional("liq_price") or None,
+            unrealized_pnl=optional("unrealised_pnl"),
+            maintenance_margin=optional("maintenance_margin"),
+            initial_margin=optional("initial_margin"),
+        )
+
+    return located(where, build)
+
+
+@exact
+def position_report_from_payload(
+    payload: Json, *, contracts: Mapping[str, Contract], strict: bool = False
+) -> Parsed:
+    """Parse a futures ``positions`` response row by row: the good rows and a per-row report.
+
+    ``size`` counts contracts, negative for a short (give each contract a ``Contract``
+    with ``contract_size`` its ``quanto_multiplier`` and ``tick_size`` its
+    ``order_price_round``); in dual mode the side is ``mode`` (``dual_long``,
+    ``dual_short``); rows of size 0 are skipped. The margin mode is
+    ``pos_margin_mode``, or cross where ``leverage`` is ``"0"`` (Gate's older
+    convention); the leverage is ``lever``, else a non-zero ``leverage``, else
+    ``cross_leverage_limit``. An isolated position carries its ``margin``.
+
+    Args:
+        payload: the decoded JSON list of ``GET /futures/{settle}/positions``.
+        contracts: the ``levrisk.futures.Contract`` of each ``contract`` name.
+        strict: raise the first bad row's error instead of reporting it.
+
+    Returns:
+        A :class:`~levrisk.exchanges.Parsed` of ``ReportedPosition`` rows.
+
+    Raises:
+        InvalidInputError: when the payload is not a list of objects or ``contracts`` is
+            not a mapping; with ``strict=True``, the first bad row's error.
+
+    References:
+        Gate API v4, "List all positions of a user" (``GET /futures/{settle}/positions``,
+        https://www.gate.io/docs/developers/apiv4/en/#list-all-positions-of-a-user);
+        :ref:`rule-futures-margin-pnl` [published].
+
+    Examples:
+        Gate's documented example row (a BTC_USDT short of 9,440 contracts):
+
+        >>> from levrisk.exchanges.binance import BTCUSDT_BRACKETS
+        >>> from levrisk.futures import Contract
+        >>> btc = Contract(
+        ...     symbol="BTC_USDT",
+        ...     kind="linear",
+        ...     contract_size="0.0001",
+        ...     brackets=BTCUSDT_BRACKETS,
+        ... )
+        >>> row = {
+        ...     "user": 10000,
+        ...     "contract": "BTC_USDT",
+        ...     "size": "-9440",
+        ...     "leverage": "0",
+        ...     "margin": "4.431548146258",
+        ...     "entry_price": "3779.55",
+        ...     "liq_price": "99999999",
+        ...     "mark_price": "3780.32",
+        ...     "unrealised_pnl": "-0.000507486844",
+        ...     "mode": "single",
+        ...     "cross_leverage_limit": "0",
+        ...     "pos_margin_mode": "isolated",
+        ...     "lever": "30",
+        ... }
+        >>> r = position_report_from_payload([row], contracts={"BTC_USDT": btc}).rows[0]
+        >>> r.position.side, r.position.size, r.position.leverage, r.margin_mode
+        ('short', Decimal('9440'), Decimal('30'), 'isolated')
+
+    .. versionadded:: 0.2.0
+    """
+    contracts = check_contracts(contracts)
+    return collect(
+        _payload.objects(payload, where="payload"),
+        lambda at, obj: _position_row(obj, contracts, where=at),
+        strict=strict,
+    )
+
+
+@exact
+def reconcile(
+    row: ReportedPosition,
+    *,
+    account: CrossAccount | None = None,
+    fee_rate: NumberLike = 0,
+    mode: RoundingMode = "half_up",
+) -> Reconciliation:
+    """Compare one futures ``positions`` row with levrisk's figures, field by field.
+
+    The liquidation price is solved with :func:`liquidation_rule` at ``fee_rate`` (on
+    ``margin`` when isolated, over ``account`` when cross) and compared in Gate's form,
+    :func:`reported_liquidation_price` on the row's contract ``tick_size`` (a contract
+    without one: the exact price); the unrealised PnL and the margins Gate reports are
+    compared exact at Gate's decimals.
+
+    Args:
+        row: a row of :func:`position_report_from_payload`.
+        account: the cross account of a cross row (``levrisk.futures.CrossAccount``).
+        fee_rate: the taker fee rate of the liquidation condition, in [0, 1).
+        mode: the rounding of the reported price (a ``levrisk.numbers.RoundingMode``).
+
+    Returns:
+        The :class:`~levrisk.exchanges.Reconciliation`.
+
+    Raises:
+        InvalidInputError: for a bad row, account, fee rate or mode.
+
+    References:
+        Gate API v4, "List all positions of a user" (``liq_price``); :ref:`rule-venues`,
+        :ref:`rule-rounding` [checked].
+
+    Examples:
+        >>> from levrisk.exchanges.binance import BTCUSDT_BRACKETS
+        >>> from levrisk.futures import Contract
+        >>> btc = Contract(
+        ...     symbol="BTC_USDT",
+        ...     kind="linear",
+        ...     contract_size="0.0001",
+        ...     brackets=BTCUSDT_BRACKETS,
+        ...     tick_size="0.1",
+        ... )
+        >>> row = {
+        ...     "contract": "BTC_USDT",
+        ...     "size": "200",
+        ...     "lever": "2",
+        ...     "margin": "500",
+        ...     "entry_price": "50000",
+        ...     "mark_price": "50000",
+        ...     "liq_price": "25100.4",
+        ...     "pos_margin_mode": "isolated",
+        ...     "unrealised_pnl": "0",
+        ... }
+        >>> report = position_report_from_payload([row], contracts={"BTC_USDT": btc})
+        >>> reconcile(report.rows[0]).agrees
+        True
+
+    .. versionadded:: 0.2.0
+    """
+    choice(mode, RoundingMode, "mode")
+    return reconcile_position(
+        row,
+        rule=liquidation_rule(fee_rate=fee_rate),
+        account=account,
+        fee_rate=None,
+        liquidation=lambda price, tick: reported_liquidation_price(
+            price, tick_size=tick, mode=mode
+        ),
+    )

@@ -24,6 +24,12 @@ tier's rate. A solver that tiers by size directly is not part of levrisk yet.
 ``equity ÷ (MM + liquidation fee)`` (liquidation at or below 100%, **higher is safer**).
 :func:`equity_to_maintenance_ratio` computes OKX's figure under a name that cannot be
 mistaken for Binance's.
+
+**Positions and balance.** :func:`position_report_from_payload` reads
+``GET /api/v5/account/positions`` row by row, :func:`cross_wallet_balance_from_payload`
+and :func:`cross_account_from_payloads` the cross wallet of ``GET /api/v5/account/balance``,
+and :func:`reconcile` compares a row with levrisk's figures, ``liqPx`` in OKX's form
+(:func:`reported_liquidation_price`, one tick toward the entry).
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Final, Literal
 
-from levrisk._fields import non_negative_number, positive_number
+from levrisk._fields import non_negative_number, positive_number, require
 from levrisk._typing import Side, choice, side_sign
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import BracketError, InvalidInputError
@@ -47,8 +53,18 @@ from levrisk.exchanges._okx_unified import (
     reconcile_balance,
 )
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
+from levrisk.exchanges._positions import (
+    ReportedPosition,
+    check_contracts,
+    contract_for,
+    cross_account,
+    located,
+    reconcile_position,
+)
+from levrisk.exchanges._reconcile import Reconciliation
+from levrisk.exchanges._rows import Parsed, collect
 from levrisk.exchanges._rules import with_fee
-from levrisk.futures import LiquidationRule
+from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position
 from levrisk.interest import InterestCounting
 from levrisk.numbers import NumberLike, exact, to_decimal
 
@@ -60,11 +76,15 @@ __all__ = [
     "OkxBalanceDetail",
     "OkxBalanceReport",
     "balance_report_from_payload",
+    "cross_account_from_payloads",
+    "cross_wallet_balance_from_payload",
     "equity_to_maintenance_ratio",
     "liquidation_rule",
     "multi_currency_books_from_payload",
     "multi_currency_positions_from_payload",
+    "position_report_from_payload",
     "position_tiers_from_payload",
+    "reconcile",
     "reconcile_balance",
     "reported_liquidation_price",
 ]
@@ -326,3 +346,341 @@ def reported_liquidation_price(
     if price is None:
         return None
     return positive_number(price, "price") + s * tick
+
+
+# ---------------------------------------------------------------- positions and balance
+
+_DERIVATIVES: Final = ("SWAP", "FUTURES")
+
+
+def _position_row(
+    obj: Mapping[str, Json], contracts: Mapping[str, Contract], *, where: str
+) -> ReportedPosition | None:
+    inst_id = _payload.text(obj, "instId", where=where)
+    kind = obj.get("instType", "SWAP")
+    if kind not in _DERIVATIVES:
+        msg = f"{where}.instType must be 'SWAP' or 'FUTURES' (a futures position), got {kind!r}"
+        raise InvalidInputError(msg)
+    pos = _payload.number(obj, "pos", where=where)
+    if pos == 0:
+        return None
+    pos_side = obj.get("posSide", "net")
+    if pos_side not in ("long", "short", "net"):
+        msg = f"{where}.posSide must be 'long', 'short' or 'net', got {pos_side!r}"
+        raise InvalidInputError(msg)
+    side: Side = "long" if pos_side == "long" or (pos_side == "net" and pos > 0) else "short"
+    mode = _payload.text(obj, "mgnMode", where=where)
+    if mode not in ("isolated", "cross"):
+        msg = f"{where}.mgnMode must be 'isolated' or 'cross', got {mode!r}"
+        raise InvalidInputError(msg)
+    contract = contract_for(contracts, inst_id, where=where)
+
+    def optional(key: str) -> Decimal | None:
+        return _payload.optional_number(obj, key, where=where)
+
+    def build() -> ReportedPosition:
+        return ReportedPosition(
+            venue=VENUE,
+            position=Position(
+                contract=contract,
+                side=side,
+                size=abs(pos),
+                entry_price=_payload.number(obj, "avgPx", where=where),
+                leverage=_payload.number(obj, "lever", where=where),
+            ),
+            margin_mode="isolated" if mode == "isolated" else "cross",
+            margin=_payload.number(obj, "margin", where=where) if mode == "isolated" else 0,
+            mark_price=_payload.number(obj, "markPx", where=where),
+            liquidation_price=optional("liqPx") or None,
+            unrealized_pnl=optional("upl"),
+            maintenance_margin=optional("mmr"),
+            initial_margin=optional("imr"),
+            break_even_price=optional("bePx") or None,
+        )
+
+    return located(where, build)
+
+
+@exact
+def position_report_from_payload(
+    payload: Json, *, contracts: Mapping[str, Contract], strict: bool = False
+) -> Parsed:
+    """Parse an ``account/positions`` response row by row: the good rows and a per-row report.
+
+    ``pos`` counts contracts: the size is ``|pos|`` (give each instrument a ``Contract``
+    with ``contract_size`` its ``ctVal``, ``kind="inverse"`` for the coin-margined
+    ``-USD-`` instruments and ``tick_size`` its ``tickSz``); the side is ``posSide`` in
+    long/short mode and the sign of ``pos`` in net mode; rows with ``pos`` 0 are skipped.
+    ``mgnMode`` ``isolated`` positions carry their ``margin``; ``mmr`` and ``imr`` are
+    the position's maintenance and initial margin (OKX's names), ``bePx`` its
+    break-even price. A ``MARGIN`` or ``OPTION`` row is reported as an error.
+
+    Args:
+        payload: the decoded response (``{"code": "0", "data": [...]}``) or its ``data``.
+        contracts: the ``levrisk.futures.Contract`` of each ``instId``.
+        strict: raise the first bad row's error instead of reporting it.
+
+    Returns:
+        A :class:`~levrisk.exchanges.Parsed` of ``ReportedPosition`` rows.
+
+    Raises:
+        InvalidInputError: when the payload holds no list of objects or ``contracts`` is
+            not a mapping; with ``strict=True``, the first bad row's error.
+
+    References:
+        OKX API v5, "Get positions" (``GET /api/v5/account/positions``,
+        https://www.okx.com/docs-v5/en/#trading-account-rest-api-get-positions);
+        :ref:`rule-futures-margin-pnl` [published].
+
+    Examples:
+        OKX's documented example row (an inverse ETH-USD future, 1 contract of 10 USD):
+
+        >>> from levrisk.exchanges.binance import BTCUSD_PERP_BRACKETS
+        >>> from levrisk.futures import Contract
+        >>> eth = Contract(
+        ...     symbol="ETH-USD-210430",
+        ...     kind="inverse",
+        ...     contract_size=10,
+        ...     brackets=BTCUSD_PERP_BRACKETS,
+        ... )
+        >>> row = {
+        ...     "instId": "ETH-USD-210430",
+        ...     "instType": "FUTURES",
+        ...     "mgnMode": "isolated",
+        ...     "posSide": "long",
+        ...     "pos": "1",
+        ...     "avgPx": "2566.31",
+        ...     "lever": "10",
+        ...     "margin": "0.0003896645377994",
+        ...     "markPx": "2353.849",
+        ...     "liqPx": "2352.8496681818233",
+        ...     "mmr": "0.0000311811092368",
+        ...     "imr": "",
+        ...     "upl": "-0.0000009932766034",
+        ...     "bePx": "2353.949",
+        ... }
+        >>> r = position_report_from_payload(
+        ...     {"code": "0", "data": [row], "msg": ""}, contracts={"ETH-USD-210430": eth}
+        ... ).rows[0]
+        >>> r.position.side, r.margin, r.liquidation_price
+        ('long', Decimal('0.0003896645377994'), Decimal('2352.8496681818233'))
+
+    .. versionadded:: 0.2.0
+    """
+    contracts = check_contracts(contracts)
+    rows, where = _data(payload)
+    return collect(
+        _payload.objects(rows, where=where),
+        lambda at, obj: _position_row(obj, contracts, where=at),
+        strict=strict,
+    )
+
+
+@exact
+def cross_wallet_balance_from_payload(payload: Json, *, ccy: str = "USDT") -> Decimal:
+    """The cash balance of one currency in an ``account/balance`` response.
+
+    In single-currency margin the cross positions of ``ccy`` are margined on that
+    currency: its ``cashBal`` (the balance before unrealised PnL; ``eq`` adds the PnL
+    and the bots' ``stgyEq``) is the cross wallet.
+
+    Args:
+        payload: the decoded response (``{"code": "0", "data": [...]}``) or its ``data``.
+        ccy: the margin currency (``"USDT"``).
+
+    Returns:
+        The currency's ``cashBal``.
+
+    Raises:
+        InvalidInputError: a missing field or wrong type (the message names its path),
+            an empty ``data``, or no such currency.
+
+    References:
+        OKX API v5, "Get balance" (``GET /api/v5/account/balance``,
+        https://www.okx.com/docs-v5/en/#trading-account-rest-api-get-balance);
+        :ref:`rule-futures-liquidation-linear` [published].
+
+    Examples:
+        From OKX's documented example response:
+
+        >>> cross_wallet_balance_from_payload(
+        ...     {
+        ...         "code": "0",
+        ...         "data": [
+        ...             {
+        ...                 "totalEq": "55837.43556134779",
+        ...                 "details": [
+        ...                     {
+        ...                         "ccy": "USDT",
+        ...                         "cashBal": "4850.435693622894",
+        ...                         "eq": "4992.890093622894",
+        ...                         "upl": "-7.545600000000006",
+        ...                         "stgyEq": "150",
+        ...                     }
+        ...                 ],
+        ...             }
+        ...         ],
+        ...         "msg": "",
+        ...     }
+        ... )
+        Decimal('4850.435693622894')
+
+    .. versionadded:: 0.2.0
+    """
+    require(ccy, str, "ccy")
+    accounts, where = _data(payload)
+    if not accounts:
+        msg = f"{where} holds no account"
+        raise InvalidInputError(msg)
+    at = f"{where}[0]"
+    account = _payload.as_mapping(accounts[0], where=at)
+    for place, entry in _payload.objects(
+        _payload.field(account, "details", where=at), where=f"{at}.details"
+    ):
+        if _payload.text(entry, "ccy", where=place) == ccy:
+            return _payload.number(entry, "cashBal", where=place)
+    msg = f"{at}.details has no currency {ccy!r}"
+    raise InvalidInputError(msg)
+
+
+def _hedged(payload: Json) -> bool:
+    rows, _ = _data(payload)
+    return any(isinstance(r, Mapping) and r.get("posSide") in ("long", "short") for r in rows)
+
+
+@exact
+def cross_account_from_payloads(
+    positions: Json, balance: Json, *, contracts: Mapping[str, Contract], ccy: str = "USDT"
+) -> CrossAccount:
+    """The cross account of an ``account/positions`` and an ``account/balance`` response.
+
+    Every row must parse; isolated rows are left out; ``posSide`` long/short on any row
+    means hedge (long/short) mode.
+
+    Args:
+        positions: the decoded ``account/positions`` response.
+        balance: the decoded ``account/balance`` response.
+        contracts: the contract of each ``instId``.
+        ccy: the margin currency whose ``cashBal`` is the cross wallet.
+
+    Returns:
+        The ``levrisk.futures.CrossAccount`` of the cross positions.
+
+    Raises:
+        InvalidInputError: as :func:`position_report_from_payload` with ``strict=True``
+            and :func:`cross_wallet_balance_from_payload`.
+
+    References:
+        OKX API v5, "Get positions" and "Get balance";
+        :ref:`rule-futures-liquidation-linear` [published].
+
+    Examples:
+        >>> from levrisk.exchanges.binance import BTCUSDT_BRACKETS
+        >>> from levrisk.futures import Contract
+        >>> swap = Contract(
+        ...     symbol="BTC-USDT-SWAP",
+        ...     kind="linear",
+        ...     contract_size="0.01",
+        ...     brackets=BTCUSDT_BRACKETS,
+        ... )
+        >>> row = {
+        ...     "instId": "BTC-USDT-SWAP",
+        ...     "instType": "SWAP",
+        ...     "mgnMode": "cross",
+        ...     "posSide": "net",
+        ...     "pos": "2",
+        ...     "avgPx": "50000",
+        ...     "lever": "2",
+        ...     "markPx": "50000",
+        ... }
+        >>> balance = {"data": [{"details": [{"ccy": "USDT", "cashBal": "500"}]}]}
+        >>> cross_account_from_payloads(
+        ...     {"data": [row]}, balance, contracts={"BTC-USDT-SWAP": swap}
+        ... ).positions[0].size
+        Decimal('2')
+
+    .. versionadded:: 0.2.0
+    """
+    wallet = cross_wallet_balance_from_payload(balance, ccy=ccy)
+    report = position_report_from_payload(positions, contracts=contracts, strict=True)
+    return cross_account(report.rows, wallet_balance=wallet, hedge=_hedged(positions))
+
+
+@exact
+def reconcile(
+    row: ReportedPosition,
+    *,
+    account: CrossAccount | None = None,
+    fee_rate: NumberLike = 0,
+    break_even_fee_rate: NumberLike | None = None,
+) -> Reconciliation:
+    """Compare one ``account/positions`` row with levrisk's figures, field by field.
+
+    The liquidation price is solved with :func:`liquidation_rule` at ``fee_rate`` (on
+    ``margin`` when isolated, over ``account`` when cross) and compared in OKX's form,
+    :func:`reported_liquidation_price`: one ``tick_size`` of the row's contract toward
+    the entry (a contract without ``tick_size``: the exact price). ``mmr``, ``imr`` and
+    ``upl`` are compared with levrisk's maintenance and initial margin and unrealised
+    PnL at mark, ``bePx`` with the break-even price at ``break_even_fee_rate``.
+
+    Args:
+        row: a row of :func:`position_report_from_payload`.
+        account: the cross account (:func:`cross_account_from_payloads`) of a cross row.
+        fee_rate: the taker fee rate of the liquidation condition, in [0, 1).
+        break_even_fee_rate: the fee rate to open and close of the break-even price
+            (``None``: not computed).
+
+    Returns:
+        The :class:`~levrisk.exchanges.Reconciliation`.
+
+    Raises:
+        InvalidInputError: for a bad row, account or fee rate.
+
+    References:
+        OKX API v5, "Get positions" (``liqPx``, ``mmr``, ``imr``, ``upl``, ``bePx``);
+        :ref:`rule-venues`, :ref:`rule-rounding` [checked].
+
+    Examples:
+        A 0.02 BTC isolated long (2 contracts of 0.01 BTC) at 50,000 on 500 USDT:
+
+        >>> from levrisk.exchanges.binance import BTCUSDT_BRACKETS
+        >>> from levrisk.futures import Contract
+        >>> swap = Contract(
+        ...     symbol="BTC-USDT-SWAP",
+        ...     kind="linear",
+        ...     contract_size="0.01",
+        ...     brackets=BTCUSDT_BRACKETS,
+        ...     tick_size="0.1",
+        ... )
+        >>> row = {
+        ...     "instId": "BTC-USDT-SWAP",
+        ...     "instType": "SWAP",
+        ...     "mgnMode": "isolated",
+        ...     "posSide": "long",
+        ...     "pos": "2",
+        ...     "avgPx": "50000",
+        ...     "lever": "2",
+        ...     "margin": "500",
+        ...     "markPx": "50000",
+        ...     "liqPx": "25100.5016064257",
+        ...     "upl": "0",
+        ...     "mmr": "4",
+        ... }
+        >>> report = position_report_from_payload([row], contracts={"BTC-USDT-SWAP": swap})
+        >>> check = reconcile(report.rows[0]).checks[-1]
+        >>> check.field, round(check.exact, 4), check.exchange, check.agrees
+        ('liquidation_price', Decimal('25100.4016'), Decimal('25100.5016064257'), True)
+
+    .. versionadded:: 0.2.0
+    """
+    require(row, ReportedPosition, "row")
+    side = row.position.side
+    return reconcile_position(
+        row,
+        rule=liquidation_rule(fee_rate=fee_rate),
+        account=account,
+        fee_rate=break_even_fee_rate,
+        liquidation=lambda price, tick: reported_liquidation_price(
+            price, side=side, tick_size=tick
+        ),
+    )

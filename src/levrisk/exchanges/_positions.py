@@ -1,0 +1,211 @@
+"""What the venues' position parsers share: the parsed row, the cross account, ``reconcile``.
+
+Bybit's ``position/list``, OKX's ``account/positions``, Gate's futures positions and
+ccxt's ``fetch_positions`` all describe one open position the same way once read: a
+``levrisk.futures.Position``, its margin mode (and isolated margin), the mark price, and
+the figures the exchange reports on it. :class:`ReportedPosition` holds that, each
+venue's parser fills it from its own field names, and :func:`reconcile_position` checks
+the reported figures against levrisk's with :func:`~levrisk.exchanges._reconcile.check_figures`
+(Binance keeps its own ``PositionRisk``, which predates this type).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+from typing import Literal, TypeAlias
+
+import attrs
+
+from levrisk._fields import non_negative, number, optional_number, positive, require
+from levrisk._typing import one_of
+from levrisk.exceptions import InvalidInputError, LiquidationError
+from levrisk.exchanges import _payload
+from levrisk.exchanges._reconcile import Figure, Reconciliation, check_figures
+from levrisk.futures import (
+    Contract,
+    CrossAccount,
+    LiquidationRule,
+    Position,
+    break_even_price,
+    cross_liquidation_price,
+    initial_margin,
+    isolated_liquidation_price,
+    maintenance_margin,
+    unrealized_pnl,
+)
+from levrisk.numbers import NumberLike
+
+__all__ = [
+    "MarginMode",
+    "ReportedPosition",
+    "check_contracts",
+    "contract_for",
+    "cross_account",
+    "located",
+    "reconcile_position",
+]
+
+MarginMode: TypeAlias = Literal["isolated", "cross"]
+"""How a position is margined: on its own margin, or on the account's cross wallet."""
+
+Report: TypeAlias = Callable[[Decimal], Decimal | None]
+AtTick: TypeAlias = Callable[[Decimal, Decimal], Decimal | None]
+
+
+@attrs.frozen(kw_only=True)
+class ReportedPosition:
+    """One open position of a venue's position payload, with the figures the venue reports.
+
+    Attributes:
+        venue: the exchange (``"Bybit"``, ``"OKX"``, ``"Gate"``, ``"ccxt"``).
+        position: the ``levrisk.futures.Position``.
+        margin_mode: ``"isolated"`` or ``"cross"`` (a ``MarginMode``).
+        margin: the isolated position's margin, in the settlement asset (0 for cross).
+        mark_price: the mark price the venue reports.
+        liquidation_price: the venue's liquidation price, or ``None`` where it shows none.
+        unrealized_pnl: the venue's unrealised PnL (``None`` where absent).
+        maintenance_margin: the venue's maintenance margin (``None`` where absent).
+        initial_margin: the venue's initial margin (``None`` where absent).
+        break_even_price: the venue's break-even price (``None`` where absent or 0).
+
+    .. versionadded:: 0.2.0
+    """
+
+    venue: str = attrs.field(validator=_payload.string)
+    position: Position = attrs.field(validator=_payload.is_a(Position))
+    margin_mode: MarginMode = attrs.field(validator=one_of(MarginMode))
+    margin: Decimal = attrs.field(converter=number, validator=non_negative)
+    mark_price: Decimal = attrs.field(converter=number, validator=positive)
+    liquidation_price: Decimal | None = attrs.field(
+        default=None, converter=optional_number, validator=positive
+    )
+    unrealized_pnl: Decimal | None = attrs.field(default=None, converter=optional_number)
+    maintenance_margin: Decimal | None = attrs.field(
+        default=None, converter=optional_number, validator=non_negative
+    )
+    initial_margin: Decimal | None = attrs.field(
+        default=None, converter=optional_number, validator=non_negative
+    )
+    break_even_price: Decimal | None = attrs.field(
+        default=None, converter=optional_number, validator=positive
+    )
+
+
+def contract_for(contracts: Mapping[str, Contract], symbol: str, *, where: str) -> Contract:
+    """The contract of ``symbol``, or an error naming the row."""
+    contract = contracts.get(symbol)
+    if not isinstance(contract, Contract):
+        msg = f"{where} symbol {symbol!r} has no Contract in contracts (got {contract!r})"
+        raise InvalidInputError(msg)
+    return contract
+
+
+def check_contracts(contracts: object) -> Mapping[str, Contract]:
+    """``contracts`` as a mapping (each value is checked when its symbol is read)."""
+    if not isinstance(contracts, Mapping):
+        msg = f"contracts must be a mapping of symbol to Contract, got {contracts!r}"
+        raise InvalidInputError(msg)
+    return contracts
+
+
+def located(where: str, build: Callable[[], ReportedPosition]) -> ReportedPosition:
+    """``build()``, with the row's path put in front of an error's message."""
+    try:
+        return build()
+    except InvalidInputError as error:
+        msg = f"{where}: {error}"
+        raise type(error)(msg) from error
+
+
+def cross_account(
+    rows: Iterable[ReportedPosition], *, wallet_balance: NumberLike, hedge: bool
+) -> CrossAccount:
+    """The ``CrossAccount`` of the cross rows, on ``wallet_balance``."""
+    return CrossAccount(
+        wallet_balance=wallet_balance,
+        positions=[r.position for r in rows if r.margin_mode == "cross"],
+        position_mode="hedge" if hedge else "one_way",
+    )
+
+
+def _same(value: Decimal) -> Decimal:
+    return value
+
+
+def reconcile_position(
+    row: ReportedPosition,
+    *,
+    rule: LiquidationRule,
+    account: CrossAccount | None,
+    fee_rate: NumberLike | None,
+    liquidation: AtTick | None = None,
+    pnl: Report | None = None,
+) -> Reconciliation:
+    """Check the figures ``row`` reports against levrisk's, in the venue's reported forms.
+
+    ``liquidation(price, tick)`` turns the exact liquidation price into the venue's form
+    on the contract's ``tick_size`` (a contract without one, or no ``liquidation``: the
+    exact price); ``pnl`` does the same for the PnL; every other figure is compared as
+    exact, at the decimals the venue writes.
+    """
+    require(row, ReportedPosition, "row")
+    require(rule, LiquidationRule, "rule")
+    if account is not None:
+        require(account, CrossAccount, "account")
+    pos, mark = row.position, row.mark_price
+    tick = pos.contract.tick_size
+
+    def shown(price: Decimal) -> Decimal | None:
+        return price if liquidation is None or tick is None else liquidation(price, tick)
+
+    def liquidation_price() -> tuple[Decimal | None, bool]:
+        symbol = pos.contract.symbol
+        try:
+            if row.margin_mode == "isolated":
+                return isolated_liquidation_price(pos, margin=row.margin, rule=rule), False
+            if account is None:
+                return None, True
+            return cross_liquidation_price(
+                account, symbol, mark_prices={symbol: mark}, rule=rule
+            ), False
+        except LiquidationError:
+            return None, False
+
+    def break_even() -> tuple[Decimal | None, bool]:
+        if fee_rate is None:
+            return None, True
+        return break_even_price(pos, open_fee_rate=fee_rate, close_fee_rate=fee_rate), False
+
+    checks = check_figures(
+        (
+            Figure(
+                "maintenance_margin",
+                row.maintenance_margin,
+                lambda: (maintenance_margin(pos, mark_price=mark), False),
+                _same,
+            ),
+            Figure(
+                "initial_margin",
+                row.initial_margin,
+                lambda: (initial_margin(pos, basis="mark", mark_price=mark), False),
+                _same,
+            ),
+            Figure(
+                "unrealized_pnl",
+                row.unrealized_pnl,
+                lambda: (unrealized_pnl(pos, mark_price=mark), False),
+                pnl or _same,
+            ),
+            Figure("break_even_price", row.break_even_price, break_even, _same),
+            Figure(
+                "liquidation_price",
+                row.liquidation_price,
+                liquidation_price,
+                shown,
+                always=True,
+                tick=tick,
+            ),
+        )
+    )
+    return Reconciliation(venue=row.venue, symbol=pos.contract.symbol, side=pos.side, checks=checks)
