@@ -94,6 +94,9 @@ from levrisk.exchanges._binance_portfolio import (
     portfolio_margin_report_from_payload,
     reconcile_account,
 )
+from levrisk.exchanges._funding_rules import BINANCE_AT_SETTLEMENT as AT_SETTLEMENT
+from levrisk.exchanges._funding_rules import BINANCE_DEFAULT_INTERVAL as DEFAULT_FUNDING_INTERVAL
+from levrisk.exchanges._funding_rules import binance_funding_schedule as funding_schedule
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
 from levrisk.exchanges._reconcile import Figure, Reconciliation, check_figures
 from levrisk.exchanges._rows import Parsed, collect
@@ -129,6 +132,7 @@ from levrisk.risk import PRO_LIQUIDATION_FEE_RATE as _PRO_FEE
 from levrisk.risk import SPOT_LIQUIDATION_FEE_RATE as _SPOT_FEE
 
 __all__ = [
+    "AT_SETTLEMENT",
     "BTCUSDT_BRACKETS",
     "BTCUSDT_CONTRACT",
     "BTCUSDT_SNAPSHOT",
@@ -140,6 +144,7 @@ __all__ = [
     "CROSS_3X",
     "CROSS_5X",
     "CROSS_MARGIN_PRO_LIQUIDATION_LEVEL",
+    "DEFAULT_FUNDING_INTERVAL",
     "ETHUSDT_BRACKETS",
     "ETHUSDT_CONTRACT",
     "ETHUSDT_SNAPSHOT",
@@ -173,6 +178,7 @@ __all__ = [
     "cross_account_from_payloads",
     "cross_margin_account_from_payload",
     "cross_wallet_balance_from_payload",
+    "funding_schedule",
     "isolated_margin_accounts_from_payload",
     "isolated_margin_tiers_from_payload",
     "isolated_tier_table_from_payload",

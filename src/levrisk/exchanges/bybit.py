@@ -62,6 +62,8 @@ from levrisk.exchanges._bybit_unified import (
     uta_positions_from_payload,
     uta_report_from_payload,
 )
+from levrisk.exchanges._funding_rules import BYBIT_AT_SETTLEMENT as AT_SETTLEMENT
+from levrisk.exchanges._funding_rules import bybit_funding_schedule as funding_schedule
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
 from levrisk.exchanges._positions import (
     ReportedPosition,
@@ -87,6 +89,7 @@ from levrisk.interest import InterestCounting
 from levrisk.numbers import NumberLike, RoundingMode, exact, round_to_step, to_decimal
 
 __all__ = [
+    "AT_SETTLEMENT",
     "CLASSIC_RULE",
     "INTEREST_COUNTING",
     "UNIFIED_RULE",
@@ -102,6 +105,7 @@ __all__ = [
     "cross_account_from_payloads",
     "cross_wallet_balance_from_payload",
     "fee_to_close",
+    "funding_schedule",
     "liquidation_rule",
     "position_report_from_payload",
     "reconcile",

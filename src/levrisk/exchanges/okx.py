@@ -43,6 +43,8 @@ from levrisk._typing import Side, choice, side_sign
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import BracketError, InvalidInputError
 from levrisk.exchanges import _payload
+from levrisk.exchanges._funding_rules import OKX_AT_SETTLEMENT as AT_SETTLEMENT
+from levrisk.exchanges._funding_rules import okx_funding_schedule as funding_schedule
 from levrisk.exchanges._okx_unified import (
     MULTI_CURRENCY_THRESHOLDS,
     OkxBalanceDetail,
@@ -69,6 +71,7 @@ from levrisk.interest import InterestCounting
 from levrisk.numbers import NumberLike, exact, to_decimal
 
 __all__ = [
+    "AT_SETTLEMENT",
     "INTEREST_COUNTING",
     "LIQUIDATION_RATIO",
     "MULTI_CURRENCY_THRESHOLDS",
@@ -79,6 +82,7 @@ __all__ = [
     "cross_account_from_payloads",
     "cross_wallet_balance_from_payload",
     "equity_to_maintenance_ratio",
+    "funding_schedule",
     "liquidation_rule",
     "multi_currency_books_from_payload",
     "multi_currency_positions_from_payload",

@@ -28,7 +28,7 @@ from levrisk.futures._funding import (
     leg_side,
     payment,
 )
-from levrisk.futures._liquidation import _isolated, solver_rule
+from levrisk.futures._liquidation import _solve, _terms, checked_rule
 from levrisk.futures._model import Contract, LiquidationRule, Position
 from levrisk.futures._pnl import average_entry_price
 from levrisk.numbers import NumberLike, exact, to_decimal
@@ -165,7 +165,7 @@ class Book:
 
     def states(self, rule: LiquidationRule) -> tuple[LegState, ...]:
         """The legs as :class:`LegState`, longs first, each with its liquidation price."""
-        condition = solver_rule(rule)
+        condition = _terms(checked_rule(rule))
         out = []
         for side in SIDES:
             if side in self.legs:
@@ -183,7 +183,9 @@ class Book:
                         size=size,
                         entry_price=entry,
                         margin=margin,
-                        liquidation_price=_isolated(position, margin, condition),
+                        liquidation_price=_solve(
+                            [position], margin, condition, position.entry_price
+                        ),
                     )
                 )
         return tuple(out)

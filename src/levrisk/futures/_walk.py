@@ -26,7 +26,7 @@ from levrisk._fields import (
 from levrisk._typing import Side, choice
 from levrisk.exceptions import InvalidInputError
 from levrisk.futures._funding import payment
-from levrisk.futures._liquidation import _isolated, solver_rule
+from levrisk.futures._liquidation import _solve, _terms, checked_rule
 from levrisk.futures._model import LiquidationRule, Position
 from levrisk.numbers import NumberLike, exact, to_decimal
 
@@ -207,18 +207,18 @@ def walk(
     position = require(position, Position, "position")
     wallet = non_negative_number(margin, "margin")
     order = _ORDER[choice(intrabar, Intrabar, "intrabar")]
-    condition = solver_rule(rule)
+    condition = _terms(checked_rule(rule))
     levels: dict[WalkEvent, Decimal | None] = {
         "stop": None if stop is None else positive_number(stop, "stop"),
         "take_profit": None if take_profit is None else positive_number(take_profit, "take_profit"),
     }
     rates = _funding_rates(funding, len(bars))
-    liquidation = _isolated(position, wallet, condition)
+    liquidation = _solve([position], wallet, condition, position.entry_price)
     for i, raw in enumerate(bars):
         bar = require(raw, Bar, f"bars[{i}]")
         if i in rates:
             wallet -= payment(position.contract, position.side, position.size, bar.open, rates[i])
-            liquidation = _isolated(position, wallet, condition)
+            liquidation = _solve([position], wallet, condition, position.entry_price)
         levels["liquidation"] = liquidation
         found = first_event(position.side, bar, levels, order)
         if found is not None:
