@@ -247,10 +247,13 @@ html_theme_options = {
     },
 }
 # Everything the pages load is served from the site: no CDN (offline_assets.py).
-mathjax_path = MATHJAX_FILE
-html_static_path = [
-    "_static",
-    str(mathjax_script()),
-    str(enclosed_fonts(_HERE / "_build" / "fonts")),
-]
+html_static_path = ["_static", str(enclosed_fonts(_HERE / "_build" / "fonts"))]
 html_css_files = ["levrisk.css"]
+if (_mathjax := mathjax_script()) is not None:
+    mathjax_path = MATHJAX_FILE
+    html_static_path.append(str(_mathjax))
+else:
+    print(  # noqa: T201 - a hint at configuration time, where Sphinx has no logger yet
+        "levrisk docs: sphinx-mathjax-offline is not installed (pip install -e '.[docs]'); "
+        "the pages will load MathJax from the network"
+    )
