@@ -62,9 +62,9 @@ def enclosed_fonts(folder: Path) -> Path:
         options = subset.Options()
         options.name_IDs = ["*"]  # keep the name table: the licence and the copyright
         options.drop_tables += ["FFTM"]  # FontForge's timestamps: not needed, not subsettable
-        font = subset.load_font(str(source / stix), options)
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=range(0x2460, 0x2500))
-        subsetter.subset(font)
-        subset.save_font(font, str(target), options)
+        with subset.load_font(str(source / stix), options) as font:
+            subsetter = subset.Subsetter(options)
+            subsetter.populate(unicodes=range(0x2460, 0x2500))
+            subsetter.subset(font)
+            subset.save_font(font, str(target), options)
     return folder
