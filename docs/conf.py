@@ -9,12 +9,11 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import sphinx.util.typing as sphinx_typing
 from sphinx.ext import intersphinx
 from sphinx.ext.napoleon.docstring import GoogleDocstring
 from sphinx.util.inspect import TypeAliasForwardRef
-
-import attrs
 
 if TYPE_CHECKING:
     from docutils.nodes import Element
@@ -199,7 +198,7 @@ def _plain_attribute_docstrings() -> None:
 _ATTRS_DEFAULT = re.compile(r"attr_dict\['(\w+)'\]\.default")
 
 
-def _attrs_defaults(  # noqa: PLR0913, PLR0917 - the signature of Sphinx's event
+def _attrs_defaults(  # noqa: PLR0917 - the signature of Sphinx's event
     app: Sphinx,  # noqa: ARG001 - the event's signature
     what: str,  # noqa: ARG001 - the event's signature
     name: str,  # noqa: ARG001 - the event's signature

@@ -90,7 +90,8 @@ class TestRemoteResources:
         """A stylesheet's remote url() and @import are reported, its data: URIs are not."""
         css = (
             '@font-face { src: url("levrisk-enclosed.ttf"); }\n'
-            "a { background: url(\"data:image/svg+xml;charset=utf-8,<svg xmlns='http://www.w3.org/2000/svg'/>\"); }\n"
+            'a { background: url("data:image/svg+xml;charset=utf-8,'
+            "<svg xmlns='http://www.w3.org/2000/svg'/>\"); }\n"
             "b { background: url(https://example.com/x.png); }\n"
             '@import "//example.com/y.css";\n'
         )
@@ -249,13 +250,17 @@ class TestAttrsDefaults:
             size: int = 1
             names: list[str] = attrs.field(factory=list)
 
-        signature = "(*, size: int = attr_dict['size'].default, names: list = attr_dict['names'].default)"
+        signature = (
+            "(*, size: int = attr_dict['size'].default, names: list = attr_dict['names'].default)"
+        )
         result = conf._attrs_defaults(None, "class", "Example", Example, None, signature, None)
         assert result == ("(*, size: int = 1, names: list = list())", None)
 
     @pytest.mark.parametrize(
         ("obj", "signature"), [(int, "(x)"), (attrs.make_class("C", ["x"])(1), "(x)"), (int, None)]
     )
-    def test_other_objects_untouched(self, conf: ModuleType, obj: object, signature: str | None) -> None:
+    def test_other_objects_untouched(
+        self, conf: ModuleType, obj: object, signature: str | None
+    ) -> None:
         """Other classes, instances and objects without a signature are left alone."""
         assert conf._attrs_defaults(None, "class", "x", obj, None, signature, None) is None

@@ -1,6 +1,6 @@
-"""Check a built HTML site: it loads nothing remote, its images exist, its math is typeset.
+r"""Check a built HTML site: it loads nothing remote, its images exist, its math is typeset.
 
-Usage: ``python docs/_ext/check_html.py BUILD_DIR [--browser CHROMIUM] [--page PAGE ...]``
+Usage: ``python docs/_ext/check_html.py BUILD_DIR [--browser CHROMIUM]``
 
 1. **Offline**: no page or stylesheet loads a script, style, font, image or frame from
    the network (``http://``, ``https://`` or ``//`` in ``src``, ``srcset``, ``data``,
@@ -8,7 +8,7 @@ Usage: ``python docs/_ext/check_html.py BUILD_DIR [--browser CHROMIUM] [--page P
    Plain links (``<a href>``) are fine: a reader follows them on purpose.
 2. **No missing image**: every local ``<img src>`` names a file of the site.
 3. **No raw TeX as text**: outside math, code and scripts, no page shows ``$$``,
-   ``\\frac``, ``\\[`` or ``\\(`` (math MyST or reST failed to parse); every page with
+   ``\frac``, ``\[`` or ``\(`` (math MyST or reST failed to parse); every page with
    math loads a local MathJax that exists.
 4. With ``--browser``, the key pages are opened in headless Chromium (no network) and
    their rendered DOM is read back: each page with math must hold typeset math
@@ -122,6 +122,11 @@ def css_urls(css: str) -> list[str]:
     return [url for url in found if url and not url.lower().startswith("data:")]
 
 
+def _excerpt(text: str, match: re.Match[str]) -> str:
+    """The matched text with 30 characters of context on each side."""
+    return text[max(match.start() - 30, 0) : match.end() + 30]
+
+
 def parse(html: str) -> _Page:
     """Parse one page."""
     page = _Page()
@@ -141,14 +146,16 @@ def _local(base: Path, ref: str) -> Path | None:
 def check_page(path: Path, html: str) -> list[str]:
     """The problems of one built page (the static checks 1 to 3)."""
     page = parse(html)
-    problems = [f"{path}: loads a remote resource {ref}" for ref in page.resources if REMOTE.match(ref)]
+    problems = [
+        f"{path}: loads a remote resource {ref}" for ref in page.resources if REMOTE.match(ref)
+    ]
     for src in page.images:
         local = _local(path.parent, src)
         if local is not None and not local.is_file():
             problems.append(f"{path}: missing image {src}")
     text = "".join(page.text)
     if match := RAW_TEX.search(text):
-        problems.append(f"{path}: raw TeX in the text: {text[max(match.start() - 30, 0): match.end() + 30]!r}")
+        problems.append(f"{path}: raw TeX in the text: {_excerpt(text, match)!r}")
     if page.math:
         mathjax = [src for src in page.scripts if "tex-" in src or "mathjax" in src.lower()]
         local = [_local(path.parent, src) for src in mathjax]
@@ -180,7 +187,7 @@ def check_rendered(path: Path, dom: str) -> list[str]:
         problems.append(f"{path}: math was not typeset (no mjx-container in the rendered page)")
     text = "".join(page.text)
     if match := RAW_TEX.search(text):
-        problems.append(f"{path}: raw TeX left after rendering: {text[max(match.start() - 30, 0): match.end() + 30]!r}")
+        problems.append(f"{path}: raw TeX left after rendering: {_excerpt(text, match)!r}")
     return problems
 
 

@@ -25,7 +25,10 @@ MATHJAX_FILE = "tex-svg-full.js"
 ENCLOSED = "U+2460-24FF"
 """The Enclosed Alphanumerics block: ①, Ⓐ … Ⓩ, ⓐ … ⓩ (Ⓢ is U+24C8)."""
 
-_FONTS = {"levrisk-enclosed.ttf": "STIXGeneral.ttf", "levrisk-enclosed-bold.ttf": "STIXGeneralBol.ttf"}
+_FONTS = {
+    "levrisk-enclosed.ttf": "STIXGeneral.ttf",
+    "levrisk-enclosed-bold.ttf": "STIXGeneralBol.ttf",
+}
 
 
 def mathjax_script() -> Path | None:
