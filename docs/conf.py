@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from importlib.metadata import version as _version
+from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import sphinx.util.typing as sphinx_typing
 from sphinx.ext import intersphinx
 from sphinx.ext.napoleon.docstring import GoogleDocstring
@@ -20,6 +23,11 @@ if TYPE_CHECKING:
 _HERE = Path(__file__).parent
 sys.path.insert(0, str(_HERE / "_ext"))
 
+from offline_assets import (  # noqa: E402 - needs the path above
+    MATHJAX_FILE,
+    enclosed_fonts,
+    mathjax_script,
+)
 from offline_inventory import write_python_inventory  # noqa: E402 - needs the path above
 
 project = "levrisk"
@@ -48,6 +56,7 @@ nitpick_ignore_regex = [
     # attrs' generated classes and the private converter/validator helpers are not API.
     ("py:class", r"attr(s)?\..*"),
     ("py:class", r"levrisk\._.*"),
+    ("py:class", r"levrisk\.(\w+\.)+_.*"),  # private modules inside the packages
     # exchanges' private alias for "a value decoded from JSON" (it is plain ``object``).
     ("py:class", r"Json"),
     # risk's private read-only Mapping[str, Decimal] behind the stress rows' fields.
@@ -56,6 +65,12 @@ nitpick_ignore_regex = [
     ("py:class", r"_\w+"),
 ]
 
+# levrisk.batch imports array_api_compat (the ``batch`` extra) at import time. The docs
+# extra does not carry it (with Numba it is ~250 MB, and the reference only needs the
+# signatures and docstrings): autodoc mocks it where it is not installed. The rendered
+# batch reference is the same either way: no documented signature or default involves
+# array_api_compat's objects (Numba is imported lazily, on a kernel's first call).
+autodoc_mock_imports = [name for name in ("array_api_compat", "numba") if find_spec(name) is None]
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
 autodoc_typehints_format = "short"
@@ -181,13 +196,64 @@ def _plain_attribute_docstrings() -> None:
     GoogleDocstring._parse_attribute_docstring = parse  # type: ignore[method-assign] # noqa: SLF001
 
 
+_ATTRS_DEFAULT = re.compile(r"attr_dict\['(\w+)'\]\.default")
+
+
+def _attrs_defaults(  # noqa: PLR0917 - the signature of Sphinx's event
+    app: Sphinx,  # noqa: ARG001 - the event's signature
+    what: str,  # noqa: ARG001 - the event's signature
+    name: str,  # noqa: ARG001 - the event's signature
+    obj: object,
+    options: object,  # noqa: ARG001 - the event's signature
+    signature: str | None,
+    return_annotation: str | None,
+) -> tuple[str | None, str | None] | None:
+    """Show an attrs class's real defaults in its signature.
+
+    With ``autodoc_preserve_defaults`` (kept: functions show ``"half_even"``, not a
+    repr of it), an attrs ``__init__`` shows the source of its generated defaults,
+    ``attr_dict['contract_size'].default``. Put the field's default back in.
+    """
+    if signature is None or not (isinstance(obj, type) and attrs.has(obj)):
+        return None
+    fields = attrs.fields_dict(obj)
+
+    def default(match: re.Match[str]) -> str:
+        value = fields[match.group(1)].default
+        if isinstance(value, attrs.Factory):  # type: ignore[arg-type]
+            return f"{value.factory.__name__}()"  # type: ignore[attr-defined]
+        return repr(value)
+
+    return _ATTRS_DEFAULT.sub(default, signature), return_annotation
+
+
 def setup(app: Sphinx) -> None:
-    """Register the alias handling."""
+    """Register the alias handling and the attrs defaults."""
     _restify_aliases()
     _plain_attribute_docstrings()
     app.connect("missing-reference", _resolve_alias_refs)
+    app.connect("autodoc-process-signature", _attrs_defaults)
 
 
 html_theme = "furo"
 html_title = f"levrisk {release}"
-html_static_path: list[str] = []
+html_theme_options = {
+    # The enclosed-letters font first: it draws only U+2460-24FF (docs/_static/levrisk.css).
+    "light_css_variables": {
+        "font-stack": '"levrisk-enclosed", -apple-system, BlinkMacSystemFont, "Segoe UI", '
+        "Helvetica, Arial, sans-serif, Apple Color Emoji, Segoe UI Emoji",
+        "font-stack--monospace": '"levrisk-enclosed", SFMono-Regular, Menlo, Consolas, Monaco, '
+        "Liberation Mono, Lucida Console, monospace",
+    },
+}
+# Everything the pages load is served from the site: no CDN (offline_assets.py).
+html_static_path = ["_static", str(enclosed_fonts(_HERE / "_build" / "fonts"))]
+html_css_files = ["levrisk.css"]
+if (_mathjax := mathjax_script()) is not None:
+    mathjax_path = MATHJAX_FILE
+    html_static_path.append(str(_mathjax))
+else:
+    print(  # noqa: T201 - a hint at configuration time, where Sphinx has no logger yet
+        "levrisk docs: sphinx-mathjax-offline is not installed (pip install -e '.[docs]'); "
+        "the pages will load MathJax from the network"
+    )
