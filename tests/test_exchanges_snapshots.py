@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,8 +13,16 @@ from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import binance
 
 _NAME = "binance_usdm_leverage_tiers_2024-10-24.json"
-# ../shared beside the clone (CI), or beside the worktrees' folder (a local worktree).
-_CANDIDATES = [Path(__file__).parents[n] / "shared" / "data" / _NAME for n in (2, 3)]
+# LEVRISK_SHARED_DATA (.ci/run sets it: its tests run in a copy of the tree), else
+# ../shared beside the clone, or beside the worktrees' folder (a local worktree).
+_CANDIDATES = [
+    *(
+        [Path(os.environ["LEVRISK_SHARED_DATA"]) / _NAME]
+        if "LEVRISK_SHARED_DATA" in os.environ
+        else []
+    ),
+    *(Path(__file__).parents[n] / "shared" / "data" / _NAME for n in (2, 3)),
+]
 SHARED = next((path for path in _CANDIDATES if path.exists()), _CANDIDATES[0])
 
 
