@@ -46,8 +46,7 @@ from levrisk.exchanges._positions import (
     located,
 )
 from levrisk.exchanges._rows import Parsed, collect
-from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position
-from levrisk.futures._funding import FundingSchedule
+from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position, _funding
 from levrisk.numbers import NumberLike, exact, to_decimal
 
 __all__ = [
@@ -87,7 +86,7 @@ FUNDING_CAP: Final = Decimal("0.04")
 FUNDING_INTEREST_RATE: Final = Decimal("0.0001")
 """The interest component of the 8-hour funding rate, 0.01% [published]."""
 
-FUNDING_SCHEDULE: FundingSchedule = FundingSchedule(
+FUNDING_SCHEDULE: _funding.FundingSchedule = _funding.FundingSchedule(
     interval=FUNDING_INTERVAL,
     cap=FUNDING_CAP,
     floor=-FUNDING_CAP,
