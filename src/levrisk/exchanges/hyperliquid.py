@@ -86,7 +86,7 @@ FUNDING_CAP: Final = Decimal("0.04")
 FUNDING_INTEREST_RATE: Final = Decimal("0.0001")
 """The interest component of the 8-hour funding rate, 0.01% [published]."""
 
-FUNDING_SCHEDULE: _funding.FundingSchedule = _funding.FundingSchedule(
+FUNDING_SCHEDULE: Final = _funding.FundingSchedule(
     interval=FUNDING_INTERVAL,
     cap=FUNDING_CAP,
     floor=-FUNDING_CAP,
