@@ -13,8 +13,8 @@ objects. No venue module contains its own liquidation algebra.
 - :mod:`levrisk.exchanges.okx` — close fee at mark, OKX's own margin ratio, position
   tiers counted in contracts.
 - :mod:`levrisk.exchanges.gate` — close fee at mark, futures positions.
-- :mod:`levrisk.exchanges.bitget` — close fee at mark.
-- :mod:`levrisk.exchanges.bitmex` — inverse XBTUSD, maintenance at entry.
+- :mod:`levrisk.exchanges.bitget` — close fee at mark, position tiers.
+- :mod:`levrisk.exchanges.bitmex` — inverse XBTUSD, maintenance at entry, risk-limit steps.
 - :mod:`levrisk.exchanges.hyperliquid` — maintenance at half the initial margin at the
   maximum leverage, margin tiers, hourly funding, ``meta`` and ``clearinghouseState``.
 - :mod:`levrisk.exchanges.kraken` — spot margin fees: the opening fee and the rollover
