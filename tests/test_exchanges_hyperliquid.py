@@ -84,8 +84,13 @@ class TestBracketsFromTiers:
 
     def test_rejects_no_tiers(self) -> None:
         """An empty list is an error."""
-        with pytest.raises(InvalidInputError, match="at least one"):
+        with pytest.raises(InvalidInputError, match="non-empty list"):
             hyperliquid.brackets_from_tiers([])
+
+    def test_rejects_a_tier_that_is_not_a_pair(self) -> None:
+        """Each tier is a (lower bound, max leverage) pair."""
+        with pytest.raises(InvalidInputError, match=r"tiers\[0\] must be"):
+            hyperliquid.brackets_from_tiers([(0,)])  # type: ignore[list-item]  # the bad input tested
 
     def test_rejects_nonzero_first_bound(self) -> None:
         """The first tier starts at 0."""

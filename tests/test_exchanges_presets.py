@@ -393,7 +393,7 @@ class TestBitgetTiers:
     def test_data_list(self) -> None:
         """The ``data`` list alone parses the same."""
         data = BITGET_EXAMPLE["data"]
-        assert bitget.position_tiers_from_payload(data) == bitget.BTCUSDT_TIERS  # type: ignore[arg-type]  # a JSON list
+        assert bitget.position_tiers_from_payload(data) == bitget.BTCUSDT_TIERS
 
     def test_gap(self) -> None:
         """A gap between tiers is a bracket error."""
@@ -445,3 +445,8 @@ class TestBitmexRiskLimits:
         """A negative value is named."""
         with pytest.raises(InvalidInputError, match="position_value"):
             bitmex.risk_limit_steps(-1)
+
+    def test_rejects_beyond_any_limit(self) -> None:
+        """A value beyond a billion steps is an input error, not an arithmetic one."""
+        with pytest.raises(InvalidInputError, match="beyond any risk limit"):
+            bitmex.risk_limit_steps("1E+999999")

@@ -25,11 +25,12 @@ Sources: BitMEX, "Liquidation", "Inverse contracts" and "Risk Limits Examples"
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Final
 
 from levrisk._fields import non_negative_number, positive_number
 from levrisk.brackets import BracketTable
+from levrisk.exceptions import InvalidInputError
 from levrisk.futures import LiquidationRule
 from levrisk.numbers import NumberLike, exact
 
@@ -78,6 +79,9 @@ XBTUSD_BASE_RISK_LIMIT: Final = Decimal(200)
 XBTUSD_RISK_STEP: Final = Decimal(150)
 """XBTUSD's risk step in the example, 150 XBT."""
 
+_MAX_STEPS: Final = 10**9
+"""More risk steps than any contract lists: a value that needs them is an input error."""
+
 
 @exact
 def risk_limit_steps(
@@ -102,7 +106,8 @@ def risk_limit_steps(
         ``n ≥ 0``.
 
     Raises:
-        InvalidInputError: for a negative value or a non-positive limit or step.
+        InvalidInputError: for a negative value, a non-positive limit or step, or a value
+            beyond a billion steps.
 
     References:
         BitMEX, "Risk Limits Examples" (its table: < 200, < 350, < 500, < 650 XBT);
@@ -121,7 +126,11 @@ def risk_limit_steps(
     step = positive_number(risk_step, "risk_step")
     if value < base:
         return 0
-    return int((value - base) // step) + 1
+    steps = ((value - base) / step).to_integral_value(rounding=ROUND_FLOOR) + 1
+    if steps > _MAX_STEPS:
+        msg = f"position_value is beyond any risk limit ({steps!r} steps), got {value!r}"
+        raise InvalidInputError(msg)
+    return int(steps)
 
 
 @exact

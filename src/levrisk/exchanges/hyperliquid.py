@@ -155,7 +155,7 @@ def brackets_from_tiers(tiers: Sequence[tuple[NumberLike, NumberLike]]) -> Brack
         The validated ``levrisk.brackets.BracketTable``.
 
     Raises:
-        InvalidInputError: for no tiers or a bad number.
+        InvalidInputError: for no tiers, a tier that is not a pair, or a bad number.
         BracketError: for unsorted tiers or a first bound that is not 0.
 
     References:
@@ -171,9 +171,13 @@ def brackets_from_tiers(tiers: Sequence[tuple[NumberLike, NumberLike]]) -> Brack
 
     .. versionadded:: 0.3.0
     """
-    if not tiers:
-        msg = "tiers must hold at least one (lower bound, max leverage) pair, got none"
+    if not isinstance(tiers, (list, tuple)) or not tiers:
+        msg = f"tiers must be a non-empty list of (lower bound, max leverage) pairs, got {tiers!r}"
         raise InvalidInputError(msg)
+    for i, tier in enumerate(tiers):
+        if not isinstance(tier, (list, tuple)) or len(tier) != 2:
+            msg = f"tiers[{i}] must be a (lower bound, max leverage) pair, got {tier!r}"
+            raise InvalidInputError(msg)
     lows = [to_decimal(low, name=f"tiers[{i}] lower bound") for i, (low, _) in enumerate(tiers)]
     if lows[0] != 0:
         msg = f"tiers[0] lower bound must be 0, got {lows[0]!r}"
