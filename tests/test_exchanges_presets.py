@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from levrisk.brackets import BracketTable
+from levrisk.exceptions import BracketError, InvalidInputError
 from levrisk.exchanges import binance, bitget, bitmex, bybit, gate, okx
 from levrisk.futures import (
     Contract,
@@ -350,3 +351,102 @@ class TestBitmex:
     def test_same_rule_as_bybit_classic(self) -> None:
         """BitMEX and Bybit classic state the same condition (entry basis, no fee)."""
         assert bitmex.RULE == bybit.CLASSIC_RULE
+
+
+BITGET_EXAMPLE: dict[str, object] = {
+    "code": "00000",
+    "msg": "success",
+    "requestTime": 1695796884470,
+    "data": [
+        {
+            "symbol": "BTCUSDT",
+            "level": "1",
+            "startUnit": "0",
+            "endUnit": "50000",
+            "leverage": "125",
+            "keepMarginRate": "0.004",
+        },
+        {
+            "symbol": "BTCUSDT",
+            "level": "2",
+            "startUnit": "50000",
+            "endUnit": "200000",
+            "leverage": "100",
+            "keepMarginRate": "0.005",
+        },
+    ],
+}
+"""Bitget API v2, "Get Position Tier": the documented response example."""
+
+
+class TestBitgetTiers:
+    """rule-brackets [published tiers; derived amounts]: Bitget's ``query-position-lever``."""
+
+    def test_documented_example(self) -> None:
+        """The API's example: 125x at 0.4% to 50,000, 100x at 0.5% to 200,000, D = 50."""
+        table = bitget.position_tiers_from_payload(BITGET_EXAMPLE)
+        assert table == bitget.BTCUSDT_TIERS
+        assert table.brackets[1].maintenance_amount == Decimal(50)
+        assert table.maintenance_margin(50_000) == Decimal(200)
+        assert "2023-09-27" in bitget.BTCUSDT_TIERS_SOURCE
+
+    def test_data_list(self) -> None:
+        """The ``data`` list alone parses the same."""
+        data = BITGET_EXAMPLE["data"]
+        assert bitget.position_tiers_from_payload(data) == bitget.BTCUSDT_TIERS
+
+    def test_gap(self) -> None:
+        """A gap between tiers is a bracket error."""
+        rows = [
+            {"startUnit": "0", "endUnit": "10", "leverage": "50", "keepMarginRate": "0.01"},
+            {"startUnit": "20", "endUnit": "30", "leverage": "20", "keepMarginRate": "0.02"},
+        ]
+        with pytest.raises(BracketError, match="gap"):
+            bitget.position_tiers_from_payload(rows)
+
+    def test_solves_with_the_rule(self) -> None:
+        """A contract on the snapshot solves with Bitget's rule."""
+        contract = Contract(symbol="BTCUSDT", kind="linear", brackets=bitget.BTCUSDT_TIERS)
+        pos = Position(contract=contract, side="long", size="0.5", entry_price=60_000, leverage=10)
+        price = isolated_liquidation_price(
+            pos, margin=initial_margin(pos), rule=bitget.liquidation_rule(fee_rate="0.0006")
+        )
+        assert price is not None
+        assert price < 60_000
+
+
+class TestBitmexRiskLimits:
+    """rule-venues [published]: BitMEX's risk-limit steps (the XBTUSD example)."""
+
+    @pytest.mark.parametrize(
+        ("value", "steps", "maintenance", "initial"),
+        [
+            (180, 0, Decimal("0.005"), Decimal("0.01")),
+            (199, 0, Decimal("0.005"), Decimal("0.01")),
+            (230, 1, Decimal("0.01"), Decimal("0.015")),
+            (349, 1, Decimal("0.01"), Decimal("0.015")),
+            (400, 2, Decimal("0.015"), Decimal("0.02")),
+            (600, 3, Decimal("0.02"), Decimal("0.025")),
+        ],
+        ids=["trade-180", "below-200", "trade-230", "below-350", "below-500", "below-650"],
+    )
+    def test_table(self, value: int, steps: int, maintenance: Decimal, initial: Decimal) -> None:
+        """The page's table: < 200, < 350, < 500, < 650 XBT."""
+        assert bitmex.risk_limit_steps(value) == steps
+        assert bitmex.risk_limit_rates(value) == (maintenance, initial)
+
+    def test_trade_example_maintenance(self) -> None:
+        """180 XBT at 0.50% is 0.90 XBT of maintenance."""
+        table = bitmex.risk_limit_brackets(180)
+        assert table.maintenance_margin(180) == Decimal("0.9")
+        assert table.brackets[0].cap == bitmex.XBTUSD_BASE_RISK_LIMIT
+
+    def test_rejects_negative(self) -> None:
+        """A negative value is named."""
+        with pytest.raises(InvalidInputError, match="position_value"):
+            bitmex.risk_limit_steps(-1)
+
+    def test_rejects_beyond_any_limit(self) -> None:
+        """A value beyond a billion steps is an input error, not an arithmetic one."""
+        with pytest.raises(InvalidInputError, match="beyond any risk limit"):
+            bitmex.risk_limit_steps("1E+999999")

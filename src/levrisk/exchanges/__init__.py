@@ -13,8 +13,12 @@ objects. No venue module contains its own liquidation algebra.
 - :mod:`levrisk.exchanges.okx` — close fee at mark, OKX's own margin ratio, position
   tiers counted in contracts.
 - :mod:`levrisk.exchanges.gate` — close fee at mark, futures positions.
-- :mod:`levrisk.exchanges.bitget` — close fee at mark.
-- :mod:`levrisk.exchanges.bitmex` — inverse XBTUSD, maintenance at entry.
+- :mod:`levrisk.exchanges.bitget` — close fee at mark, position tiers.
+- :mod:`levrisk.exchanges.bitmex` — inverse XBTUSD, maintenance at entry, risk-limit steps.
+- :mod:`levrisk.exchanges.hyperliquid` — maintenance at half the initial margin at the
+  maximum leverage, margin tiers, hourly funding, ``meta`` and ``clearinghouseState``.
+- :mod:`levrisk.exchanges.kraken` — spot margin fees: the opening fee and the rollover
+  fee per 4 hours (no futures rule, so it is not in :data:`VENUES`).
 - :mod:`levrisk.exchanges.ccxt` — ccxt's unified structures (levrisk never imports ccxt).
 - :mod:`levrisk.exchanges.snapshots` — the :class:`~levrisk.exchanges.snapshots.Snapshot`
   type of the shipped tables and the
@@ -24,7 +28,7 @@ objects. No venue module contains its own liquidation algebra.
 
 - ``VENUE``: the venue's name, as reports show it;
 - its liquidation rule(s) for ``levrisk.futures``: ``LIQUIDATION_RULE`` where the venue
-  has one fixed rule (Binance, BitMEX), ``<ACCOUNT>_RULE`` where it has one per account
+  has one fixed rule (Binance, BitMEX, Hyperliquid), ``<ACCOUNT>_RULE`` where it has one per account
   type (Bybit ``CLASSIC_RULE`` and ``UNIFIED_RULE``), and ``liquidation_rule(fee_rate=)``
   where the rule carries the taker fee (Bybit classic, OKX, Gate, Bitget). Older names
   stay as aliases of these: ``binance.USDM_RULE`` and ``binance.COINM_RULE`` (of
@@ -52,7 +56,19 @@ from __future__ import annotations
 from typing import Final, TypeAlias
 
 from levrisk._typing import publish
-from levrisk.exchanges import _positions, binance, bitget, bitmex, bybit, ccxt, gate, okx, snapshots
+from levrisk.exchanges import (
+    _positions,
+    binance,
+    bitget,
+    bitmex,
+    bybit,
+    ccxt,
+    gate,
+    hyperliquid,
+    kraken,
+    okx,
+    snapshots,
+)
 from levrisk.exchanges._positions import ReportedPosition
 from levrisk.exchanges._reconcile import FieldCheck, Reason, Reconciliation
 from levrisk.exchanges._rows import Parsed, RowError
@@ -72,6 +88,8 @@ __all__ = [
     "bybit",
     "ccxt",
     "gate",
+    "hyperliquid",
+    "kraken",
     "okx",
     "snapshots",
 ]
@@ -80,7 +98,7 @@ publish(
     __name__, globals(), ["FieldCheck", "Parsed", "Reconciliation", "ReportedPosition", "RowError"]
 )
 
-VENUES: Final = (binance, bitget, bitmex, bybit, gate, okx)
+VENUES: Final = (binance, bitget, bitmex, bybit, gate, hyperliquid, okx)
 """The venue modules, each of the shape described above."""
 
 MarginMode: TypeAlias = _positions.MarginMode

@@ -1,22 +1,37 @@
-r"""Bitget: USDT-M perpetual futures — a rule preset.
+r"""Bitget: USDT-M perpetual futures — its rule, position tiers and a dated tier snapshot.
 
 Bitget reserves the fee to close at the liquidation price, valued at mark, and values the
 maintenance margin at mark: Gate's condition (:mod:`levrisk.exchanges.gate` states it)
-[derived from Bitget's help pages]. This module holds the venue's name and its rule,
-:func:`liquidation_rule`; the algebra lives in ``levrisk.futures``.
+[derived from Bitget's help pages]. This module holds the venue's name, its rule
+(:func:`liquidation_rule`), the reader of its ``query-position-lever`` tiers
+(:func:`position_tiers_from_payload`) and the tiers of the API's own example
+(:data:`BTCUSDT_TIERS`); the algebra lives in ``levrisk.futures``.
 
-Source: Bitget Help, "Liquidation price" (USDT-M futures).
+Sources: Bitget Help, "Liquidation price" (USDT-M futures); Bitget API v2, "Get Position
+Tier" (``GET /api/v2/mix/market/query-position-lever``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import Final
 
+from levrisk._typing import OnMismatch
+from levrisk.brackets import BracketTable
+from levrisk.exchanges import _payload
+from levrisk.exchanges._payload import Json
 from levrisk.exchanges._rules import with_fee
 from levrisk.futures import LiquidationRule
 from levrisk.numbers import NumberLike, exact
 
-__all__ = ["VENUE", "liquidation_rule"]
+__all__ = [
+    "BTCUSDT_TIERS",
+    "BTCUSDT_TIERS_SOURCE",
+    "VENUE",
+    "liquidation_rule",
+    "position_tiers_from_payload",
+]
 
 VENUE: Final = "Bitget"
 """The venue's name, as reports show it."""
@@ -49,3 +64,104 @@ def liquidation_rule(*, fee_rate: NumberLike) -> LiquidationRule:
     .. versionadded:: 0.1.0
     """
     return with_fee(fee_rate)
+
+
+def _entries(payload: Json) -> tuple[list[tuple[str, Mapping[str, Json]]], str]:
+    """The tier objects of the response (``{"data": [...]}``) or of its ``data`` list."""
+    if isinstance(payload, Mapping) and "data" in payload:
+        return _payload.objects(payload["data"], where="payload.data"), "payload.data"
+    return _payload.objects(payload, where="payload"), "payload"
+
+
+@exact
+def position_tiers_from_payload(
+    payload: Json, *, on_mismatch: OnMismatch = "raise"
+) -> BracketTable:
+    r"""Parse Bitget's position tiers (``query-position-lever``) into a bracket table.
+
+    Each tier gives ``startUnit``/``endUnit`` (the position value, quote for USDT-M),
+    ``leverage`` (the tier's maximum) and ``keepMarginRate`` (the maintenance rate).
+    Bitget publishes no deduction: the amounts are derived by the recursion of
+    :ref:`rule-brackets`, so MM is continuous at the edges [derived].
+
+    .. math::
+
+        D_k = D_{k-1} + \text{startUnit}_k \cdot (m_k - m_{k-1})
+
+    Args:
+        payload: the decoded response, or its ``data`` list (one symbol's tiers).
+        on_mismatch: kept for the shape of the other parsers (Bitget sends no amounts).
+
+    Returns:
+        The ``levrisk.brackets.BracketTable``.
+
+    Raises:
+        InvalidInputError: for a payload of another shape or a bad number.
+        BracketError: for tiers that are unsorted, overlap or leave a gap.
+
+    References:
+        Bitget API v2, "Get Position Tier"
+        (https://www.bitget.com/api-doc/contract/position/Get-Query-Position-Lever);
+        :ref:`rule-brackets` [published tiers; derived amounts].
+
+    Examples:
+        The endpoint's documented response:
+
+        >>> table = position_tiers_from_payload(
+        ...     {
+        ...         "code": "00000",
+        ...         "msg": "success",
+        ...         "requestTime": 1695796884470,
+        ...         "data": [
+        ...             {
+        ...                 "symbol": "BTCUSDT",
+        ...                 "level": "1",
+        ...                 "startUnit": "0",
+        ...                 "endUnit": "50000",
+        ...                 "leverage": "125",
+        ...                 "keepMarginRate": "0.004",
+        ...             },
+        ...             {
+        ...                 "symbol": "BTCUSDT",
+        ...                 "level": "2",
+        ...                 "startUnit": "50000",
+        ...                 "endUnit": "200000",
+        ...                 "leverage": "100",
+        ...                 "keepMarginRate": "0.005",
+        ...             },
+        ...         ],
+        ...     }
+        ... )
+        >>> table.brackets[1].maintenance_amount, table.max_leverage(60000)
+        (Decimal('50.000'), Decimal('100'))
+
+    .. versionadded:: 0.3.0
+    """
+    entries, where = _entries(payload)
+    rows = [
+        _payload.tier_row(
+            obj,
+            where=at,
+            floor="startUnit",
+            cap="endUnit",
+            maintenance_rate="keepMarginRate",
+            max_leverage="leverage",
+        )
+        for at, obj in entries
+    ]
+    return _payload.table_from_tiers(rows, where=where, on_mismatch=on_mismatch)
+
+
+BTCUSDT_TIERS_SOURCE: Final = (
+    'Bitget API v2, "Get Position Tier" — the documented response example '
+    "(requestTime 1695796884470, 2023-09-27); its first two tiers only"
+)
+"""Where :data:`BTCUSDT_TIERS` comes from, and its date."""
+
+BTCUSDT_TIERS: Final[BracketTable] = BracketTable.from_rates(
+    caps=[Decimal(50_000), Decimal(200_000)],
+    maintenance_rates=[Decimal("0.004"), Decimal("0.005")],
+    max_leverages=[Decimal(125), Decimal(100)],
+)
+"""BTCUSDT's first two tiers as Bitget's API documentation shows them (a dated snapshot,
+:data:`BTCUSDT_TIERS_SOURCE`; positions above 200,000 USDT need the live table)."""

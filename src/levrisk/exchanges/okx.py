@@ -30,6 +30,11 @@ mistaken for Binance's.
 and :func:`cross_account_from_payloads` the cross wallet of ``GET /api/v5/account/balance``,
 and :func:`reconcile` compares a row with levrisk's figures, ``liqPx`` in OKX's form
 (:func:`reported_liquidation_price`, one tick toward the entry).
+
+**Spot margin** (one pair, isolated or cross; :ref:`rule-okx-spot-margin`):
+:func:`spot_margin_ratio` and :func:`spot_liquidation_price` in the current (quick margin)
+mode, :func:`legacy_isolated_liquidation_price` in the legacy isolated mode, and
+:func:`spot_available_to_borrow`.
 """
 
 from __future__ import annotations
@@ -39,12 +44,18 @@ from decimal import Decimal
 from typing import Final, Literal
 
 from levrisk._fields import non_negative_number, positive_number, require
-from levrisk._typing import Side, choice, side_sign
+from levrisk._typing import Side, choice, publish, side_sign
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import BracketError, InvalidInputError
 from levrisk.exchanges import _payload
 from levrisk.exchanges._funding_rules import OKX_AT_SETTLEMENT as AT_SETTLEMENT
 from levrisk.exchanges._funding_rules import okx_funding_schedule as funding_schedule
+from levrisk.exchanges._okx_spot import (
+    legacy_isolated_liquidation_price,
+    spot_available_to_borrow,
+    spot_liquidation_price,
+    spot_margin_ratio,
+)
 from levrisk.exchanges._okx_unified import (
     MULTI_CURRENCY_THRESHOLDS,
     OkxBalanceDetail,
@@ -83,6 +94,7 @@ __all__ = [
     "cross_wallet_balance_from_payload",
     "equity_to_maintenance_ratio",
     "funding_schedule",
+    "legacy_isolated_liquidation_price",
     "liquidation_rule",
     "multi_currency_books_from_payload",
     "multi_currency_positions_from_payload",
@@ -91,7 +103,21 @@ __all__ = [
     "reconcile",
     "reconcile_balance",
     "reported_liquidation_price",
+    "spot_available_to_borrow",
+    "spot_liquidation_price",
+    "spot_margin_ratio",
 ]
+
+publish(
+    __name__,
+    globals(),
+    [
+        "legacy_isolated_liquidation_price",
+        "spot_available_to_borrow",
+        "spot_liquidation_price",
+        "spot_margin_ratio",
+    ],
+)
 
 VENUE: Final = "OKX"
 """The venue's name, as reports show it."""
@@ -305,7 +331,9 @@ def equity_to_maintenance_ratio(
 
 INTEREST_COUNTING: InterestCounting = "clock_hour"
 """OKX charges margin interest on the hour: one accrual at every UTC ``HH:00`` after
-borrowing, none at borrowing (:ref:`rule-interest` [derived]). Pass it as ``counting=`` to
+borrowing, none at borrowing — OKX Help, "VI. Interest Calculation" (updated 2024-09-13):
+borrowed at 14:55, interest is first recorded at 15:00; repaid at 14:57, none
+(:ref:`rule-interest`, :ref:`rule-okx-spot-margin` [published]). Pass it as ``counting=`` to
 ``levrisk.interest.accrued_interest``."""
 
 
