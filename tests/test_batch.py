@@ -583,10 +583,7 @@ class TestKernelSource:
         margin = n_entry / rng.uniform(0.8, 125, n)
         side[3], size[700], margin[1299] = 0, -1.0, np.nan  # three invalid rows
         table = BracketArrays.from_table(TIERED if inverse else BTCUSDT)
-        arrays = table.arrays(np)
-        edges, rates, amounts = _kernel.kernel_tables(
-            arrays.edges_minus, arrays.edges_plus, arrays.rates, arrays.amounts
-        )
+        search = table.kernel_search(entry_basis=_MARK_BASIS, fee_mark=0.0)
         out = np.empty(n)
         bad = _kernel._isolated_liquidation_shared(
             side,
@@ -598,9 +595,7 @@ class TestKernelSource:
             _MARK_BASIS,
             0.0,  # no close fee at mark
             0.0,  # nor at the bankruptcy price
-            edges[0],
-            rates[0],
-            amounts[0],
+            *search,
             out,
         )
         ok = np.ones(n, dtype=bool)

@@ -325,11 +325,12 @@ class TestKernelSourceRules:
             fee if rule.close_fee == "bankruptcy" else 0.0,
         )
         edges, rates, amounts = table.kernel_tables(entry_basis=entry_basis, fee_mark=fees[0])
+        search = table.kernel_search(entry_basis=entry_basis, fee_mark=fees[0])
         flags = (inverse, entry_basis, *fees)
         shared = np.empty(n)
         assert (
             _kernel._isolated_liquidation_shared(
-                side, size, entry, margin, cs, *flags, edges[0], rates[0], amounts[0], shared
+                side, size, entry, margin, cs, *flags, *search, shared
             )
             == 2
         )

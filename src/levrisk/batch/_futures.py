@@ -703,9 +703,7 @@ def _fast_shared(  # noqa: PLR0917 - the public function's arguments, positional
         terms = _terms(rule, tables)
     else:
         return None
-    edges, rates, amounts = tables.kernel_tables(
-        entry_basis=terms.entry_basis, fee_mark=terms.fee_mark
-    )
+    search = tables.kernel_search(entry_basis=terms.entry_basis, fee_mark=terms.fee_mark)
     bad = _kernel.isolated_liquidation_shared(
         side,
         size,
@@ -716,9 +714,7 @@ def _fast_shared(  # noqa: PLR0917 - the public function's arguments, positional
         terms.entry_basis,
         terms.fee_mark,
         terms.fee_bankrupt,
-        edges[0],
-        rates[0],
-        amounts[0],
+        *search,
         result,
     )
     return None if bad else result
@@ -1096,13 +1092,11 @@ def _fast(
     if index is not None and index.size and not (index.min() >= 0 and index.max() < tables.symbols):
         return True, None  # the array-API path lists the rows out of range
     contract_size: Any = raw["contract_size"]
-    edges, rates, amounts = tables.kernel_tables(
-        entry_basis=terms.entry_basis, fee_mark=terms.fee_mark
-    )
     result = np.empty(side.shape, dtype=np.float64) if out is None else out
     rule = (kind == "inverse", terms.entry_basis, terms.fee_mark, terms.fee_bankrupt)
     if symbol is None and np.ndim(contract_size) == 0:
         shared_size = float(contract_size)
+        search = tables.kernel_search(entry_basis=terms.entry_basis, fee_mark=terms.fee_mark)
         bad = (not 0 < shared_size < math.inf) or _kernel.isolated_liquidation_shared(
             side,
             raw["size"],
@@ -1110,12 +1104,13 @@ def _fast(
             raw["margin"],
             shared_size,
             *rule,
-            edges[0],
-            rates[0],
-            amounts[0],
+            *search,
             result,
         )
     else:
+        edges, rates, amounts = tables.kernel_tables(
+            entry_basis=terms.entry_basis, fee_mark=terms.fee_mark
+        )
         bad = _kernel.isolated_liquidation(
             side,
             raw["size"],
