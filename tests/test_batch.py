@@ -595,7 +595,7 @@ class TestKernelSource:
             _MARK_BASIS,
             0.0,  # no close fee at mark
             0.0,  # nor at the bankruptcy price
-            *search,
+            *search.kernel,
             out,
         )
         ok = np.ones(n, dtype=bool)

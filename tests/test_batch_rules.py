@@ -330,7 +330,7 @@ class TestKernelSourceRules:
         shared = np.empty(n)
         assert (
             _kernel._isolated_liquidation_shared(
-                side, size, entry, margin, cs, *flags, *search, shared
+                side, size, entry, margin, cs, *flags, *search.kernel, shared
             )
             == 2
         )

@@ -10,7 +10,7 @@ import array_api_compat
 import attrs
 import numpy as np
 
-from levrisk.batch import _kernel
+from levrisk.batch import _kernel, _numpy
 from levrisk.batch._brackets import BracketArrays, check_brackets
 from levrisk.batch._common import (
     Array,
@@ -714,7 +714,7 @@ def _fast_shared(  # noqa: PLR0917 - the public function's arguments, positional
         terms.entry_basis,
         terms.fee_mark,
         terms.fee_bankrupt,
-        *search,
+        *search.kernel,
         result,
     )
     return None if bad else result
@@ -762,6 +762,46 @@ def _liquidation_price(
     return _array_api(xp, raw, symbol, tables, contract, terms=terms, out=out)
 
 
+def _numpy_lane(
+    raw: dict[str, Any],
+    tables: BracketArrays,
+    contract: ContractKind,
+    *,
+    terms: _Terms,
+    out: Any,  # noqa: ANN401
+) -> Array | None:
+    """The portable path's NumPy lane (:mod:`levrisk.batch._numpy`), or None.
+
+    None when the arguments do not fit it or a row is invalid (the portable path then
+    reports it).
+    """
+    side, size, entry, margin, contract_size = (raw[name] for name in _LIQUIDATION_ARGS)
+    scalar = type(contract_size) in {int, float}
+    columns = (side, size, entry, margin, None if scalar else contract_size)
+    if tables.stacked or not _numpy.qualifies(columns, out):
+        return None
+    if scalar:
+        try:
+            contract_size = float(contract_size)
+        except OverflowError:  # an int beyond float64: the portable path reports it
+            return None
+    result = np.empty(side.shape) if out is None else out
+    solved = _numpy.liquidation(
+        side,
+        size,
+        entry,
+        margin,
+        contract_size=contract_size,
+        inverse=contract == "inverse",
+        entry_basis=terms.entry_basis,
+        fee_mark=terms.fee_mark,
+        fee_bankrupt=terms.fee_bankrupt,
+        search=tables.kernel_search(entry_basis=terms.entry_basis, fee_mark=terms.fee_mark),
+        out=result,
+    )
+    return result if solved else None
+
+
 def _array_api(
     xp: Any,  # noqa: ANN401
     raw: dict[str, object],
@@ -773,6 +813,10 @@ def _array_api(
     out: Any,  # noqa: ANN401
 ) -> Array:
     """The portable path of :func:`isolated_liquidation_price`: validate, solve in blocks."""
+    if symbol is None and array_api_compat.is_numpy_namespace(xp):
+        lane = _numpy_lane(raw, tables, contract, terms=terms, out=out)
+        if lane is not None:
+            return lane
     shape, a = _prepare(xp, raw, margins=("margin",), side=True)
     _check_out(xp, out, shape)
     sym = _symbol(xp, symbol, tables, shape)
@@ -1104,7 +1148,7 @@ def _fast(
             raw["margin"],
             shared_size,
             *rule,
-            *search,
+            *search.kernel,
             result,
         )
     else:

@@ -131,13 +131,16 @@ class SearchTable(NamedTuple):
 
     A key's cell is read off its float64 bits: ``(bits >> shift) − base``, clamped to
     ``[0, cells − 1]`` (bits are ordered like positive floats; a key ≤ 0 lands in cell
-    0, ``+inf`` and NaN in the last). Row ``c`` of ``table`` (``stride`` floats; the
-    ``σ = −1`` cells first, then the ``σ = +1`` ones) holds the thresholds that fall in
+    0, ``+inf`` and NaN in the last). Row ``2c + p`` of ``table`` (``stride`` floats;
+    ``p = 1`` for the ``σ = +1`` rows) holds the thresholds of that side that fall in
     cell ``c`` (``candidates`` of them, padded with ``inf``), then the rate and amount of
     the bracket ``k0 + u`` for ``u = 0 … candidates``, ``k0`` counting the thresholds of
     the cells below. The bracket of a key is then ``k0`` plus its count of candidates
     below it: exactly the count of every threshold below it, in one or two loads
-    instead of one comparison per threshold. Built by :func:`search_table`.
+    instead of one comparison per threshold. The NumPy lane reads the same terms from
+    ``firsts`` (each row's first candidate), ``rates`` and ``amounts`` (row
+    ``r``'s bracket ``k0 + u`` at ``r·(candidates + 1) + u``). Built by
+    :func:`search_table`.
     """
 
     shift: int
@@ -146,6 +149,14 @@ class SearchTable(NamedTuple):
     candidates: int
     stride: int
     table: _F64
+    firsts: _F64
+    rates: _F64
+    amounts: _F64
+
+    @property
+    def kernel(self) -> tuple[int, int, int, int, int, _F64]:
+        """The shared-table kernel's arguments: ``shift`` … ``table``."""
+        return self.shift, self.base, self.cells, self.candidates, self.stride, self.table
 
 
 _MAX_CELLS = 2048
@@ -153,6 +164,32 @@ _MAX_CELLS = 2048
 
 _MAX_CANDIDATES = 4
 """Most thresholds per cell before the search falls back to one cell (a linear count)."""
+
+
+def _grid(low: _F64, high: _F64) -> tuple[int, int, int, int] | None:
+    """``(shift, base, cells, candidates)`` of the coarsest fitting bit grid, or None.
+
+    The grid with the fewest mantissa bits that puts at most one threshold of a side in
+    a cell; failing that (no grid of at most :data:`_MAX_CELLS` cells does), the least
+    crowded one if it holds at most :data:`_MAX_CANDIDATES` per cell. None when a side
+    has a threshold ≤ 0 (the bits order only positive floats) or none at all.
+    """
+    if not (low.size and low[0] > 0 and high[0] > 0):
+        return None
+    best: tuple[int, int, int, int] | None = None
+    for mantissa_bits in range(53):
+        shift = 52 - mantissa_bits
+        lows, highs = low.view(np.int64) >> shift, high.view(np.int64) >> shift
+        base = int(min(lows[0], highs[0]))
+        cells = int(max(lows[-1], highs[-1])) - base + 2  # the last cell: above them all
+        if cells > _MAX_CELLS:
+            break
+        crowd = int(max(np.bincount(lows - base).max(), np.bincount(highs - base).max()))
+        if best is None or crowd < best[3]:
+            best = (shift, base, cells, crowd)
+        if crowd == 1:
+            break
+    return best if best is not None and best[3] <= _MAX_CANDIDATES else None
 
 
 def search_table(
@@ -165,51 +202,40 @@ def search_table(
 
     ``sigma_minus`` are the thresholds of the ``σ = −1`` rows, ``sigma_plus`` those of
     the ``σ = +1`` rows (each strictly increasing); ``rates``/``amounts`` the ``K``
-    brackets'. The cells are the coarsest bit grid (fewest mantissa bits) that puts at
-    most one threshold of a side in a cell; when no grid of at most
-    :data:`_MAX_CELLS` cells does (thresholds too close), or a threshold is not
-    positive, one cell holds them all and the search counts them one by one.
+    brackets'. The cells are the coarsest bit grid that puts at most one threshold of a
+    side in a cell (see :func:`_grid`); when there is none, one cell holds every
+    threshold and the search counts them one by one.
     """
-    low = np.asarray(sigma_minus, dtype=np.float64) + 0.0  # + 0.0: no -0.0
+    low = np.asarray(sigma_minus, dtype=np.float64) + 0.0  # + 0.0: no -0.0 (bits order)
     high = np.asarray(sigma_plus, dtype=np.float64) + 0.0
-    shift, base, cells = 63, 0, 1
-    low_cells = np.zeros(low.shape, np.int64)
-    high_cells = np.zeros(high.shape, np.int64)
-    candidates = low.size
-    if low.size and low[0] > 0 and high[0] > 0:
-        for mantissa_bits in range(53):
-            grid = 52 - mantissa_bits
-            lows, highs = low.view(np.int64) >> grid, high.view(np.int64) >> grid
-            first = int(min(lows[0], highs[0]))
-            width = int(max(lows[-1], highs[-1])) - first + 2  # the last cell: above all
-            if width > _MAX_CELLS:
-                break
-            crowd = int(max(np.bincount(lows - first).max(), np.bincount(highs - first).max()))
-            if crowd < candidates:
-                shift, base, cells, candidates = grid, first, width, crowd
-                low_cells, high_cells = lows - first, highs - first
-            if crowd == 1:
-                break
-        if candidates > _MAX_CANDIDATES:  # thresholds too close: one cell, counted
-            shift, base, cells, candidates = 63, 0, 1, low.size
-            low_cells, high_cells = np.zeros(low.shape, np.int64), np.zeros(high.shape, np.int64)
+    grid = _grid(low, high)
+    shift, base, cells, candidates = (63, 0, 1, low.size) if grid is None else grid
     rates = np.asarray(rates, dtype=np.float64)
     amounts = np.asarray(amounts, dtype=np.float64)
     top = rates.shape[0] - 1
     stride = 3 * candidates + 2
-    table = np.full((2, cells, stride), np.inf)
-    for row, (values, where) in enumerate(((low, low_cells), (high, high_cells))):
+    table = np.full((cells, 2, stride), np.inf)
+    for side, values in enumerate((low, high)):
+        where = np.clip((values.view(np.int64) >> shift) - base, 0, cells - 1)
         for cell in range(cells):
             inside = values[where == cell]
-            table[row, cell, : inside.size] = inside
+            table[cell, side, : inside.size] = inside
             below = int(np.count_nonzero(where < cell))
             for extra in range(candidates + 1):
                 k = min(below + extra, top)
-                table[row, cell, candidates + 2 * extra] = rates[k]
-                table[row, cell, candidates + 2 * extra + 1] = amounts[k]
-    flat = table.reshape(-1)
-    flat.flags.writeable = False
-    return SearchTable(shift, base, cells, candidates, stride, flat)
+                table[cell, side, candidates + 2 * extra] = rates[k]
+                table[cell, side, candidates + 2 * extra + 1] = amounts[k]
+    rows = table.reshape(2 * cells, stride)
+    parts = (
+        rows.reshape(-1),
+        rows[:, 0] if candidates else np.full(2 * cells, np.inf),
+        rows[:, candidates::2].reshape(-1),
+        rows[:, candidates + 1 :: 2].reshape(-1),
+    )
+    arrays = [np.ascontiguousarray(part) for part in parts]
+    for array in arrays:
+        array.flags.writeable = False
+    return SearchTable(shift, base, cells, candidates, stride, *arrays)
 
 
 _BLOCK = 512
@@ -287,7 +313,7 @@ def _isolated_liquidation_shared(  # noqa: C901, PLR0912, PLR0915, PLR0917 - one
                 target[t] = value
                 signs[t] = sign
                 keys[t] = notional if entry_basis else value
-                cell = min(max((bits[t] >> shift) - base, 0), top) + (cells if sign > 0 else 0)
+                cell = 2 * min(max((bits[t] >> shift) - base, 0), top) + (sign > 0)
                 where[t] = np.uint64(cell * stride)
             if candidates == 1:  # the usual table: at most one threshold per cell
                 for t in range(rows):
