@@ -176,20 +176,19 @@ def _grid(low: _F64, high: _F64) -> tuple[int, int, int, int] | None:
     """
     if not (low.size and low[0] > 0 and high[0] > 0):
         return None
-    best: tuple[int, int, int, int] | None = None
-    for mantissa_bits in range(53):
-        shift = 52 - mantissa_bits
+    best = (63, 0, 1, low.size)  # one cell
+    shift = 53  # from the exponent alone (52) to every bit (0), while cells are crowded
+    while best[3] > 1 and shift > 0:
+        shift -= 1
         lows, highs = low.view(np.int64) >> shift, high.view(np.int64) >> shift
         base = int(min(lows[0], highs[0]))
         cells = int(max(lows[-1], highs[-1])) - base + 2  # the last cell: above them all
         if cells > _MAX_CELLS:
             break
         crowd = int(max(np.bincount(lows - base).max(), np.bincount(highs - base).max()))
-        if best is None or crowd < best[3]:
+        if crowd < best[3]:
             best = (shift, base, cells, crowd)
-        if crowd == 1:
-            break
-    return best if best is not None and best[3] <= _MAX_CANDIDATES else None
+    return best if best[3] <= _MAX_CANDIDATES else None
 
 
 def search_table(
