@@ -572,7 +572,7 @@ class TestKernelSource:
 
     @pytest.mark.parametrize("inverse", [False, True], ids=["linear", "inverse"])
     def test_shared_kernel_source_matches(self, inverse: bool) -> None:
-        """The blocked shared-table loop, run as Python over 1,300 rows (3 blocks)."""
+        """The blocked shared-table loop, run as Python over 1,300 rows (21 blocks)."""
         rng = np.random.default_rng(11)
         n = 1_300
         side = rng.choice(np.array([LONG, SHORT]), n)
