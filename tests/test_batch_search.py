@@ -78,6 +78,7 @@ def _searched(arrays: BracketArrays, keys: np.ndarray, sign: np.ndarray) -> tupl
     search = arrays.kernel_search(entry_basis=False, fee_mark=0.0)
     scratch = _numpy._Scratch(keys.shape[0])
     scratch.sign[:] = sign
+    scratch.plus[:] = sign > 0
     _numpy._search(keys, scratch, search)
     return scratch.rate, scratch.amount
 

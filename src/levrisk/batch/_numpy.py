@@ -88,6 +88,7 @@ class _Scratch:
         self.amount = np.empty(rows)
         self.cell = np.empty(rows, dtype=np.int64)
         self.mask = np.empty(rows, dtype=bool)
+        self.plus = np.empty(rows, dtype=bool)
 
     def trimmed(self, rows: int) -> _Scratch:
         """The same arrays cut to a shorter last chunk."""
@@ -158,7 +159,12 @@ def _solve(
 ) -> None:
     """One valid chunk: the portable path's expressions, in place."""
     s = scratch
-    np.multiply(side, -1.0 if inverse else 1.0, out=s.sign)  # σ, exact
+    if inverse:  # σ = −side
+        np.negative(side, out=s.sign, casting="unsafe")
+        np.less(side, 0, out=s.plus)  # σ = +1
+    else:  # σ = side
+        np.copyto(s.sign, side)
+        np.greater(side, 0, out=s.plus)
     one = isinstance(contract_size, float) and contract_size == 1  # Q·1 is Q, exactly
     units = size if one else np.multiply(size, contract_size, out=s.units)
     (np.divide if inverse else np.multiply)(units, entry, out=s.notional)
@@ -202,8 +208,7 @@ def _search(key: _F64, s: _Scratch, search: SearchTable) -> None:
     np.subtract(cell, search.base, out=cell)
     np.clip(cell, 0, search.cells - 1, out=cell)
     np.left_shift(cell, 1, out=cell)
-    np.greater(s.sign, 0.0, out=s.mask)  # σ = +1: the odd rows
-    np.add(cell, s.mask, out=cell)
+    np.add(cell, s.plus, out=cell)  # σ = +1: the odd rows
     if search.candidates == 1:  # the usual table: at most one threshold per cell
         np.take(search.firsts, cell, out=s.work, mode="clip")  # in range: no check
         np.less(s.work, key, out=s.mask)
