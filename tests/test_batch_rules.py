@@ -328,12 +328,8 @@ class TestKernelSourceRules:
         search = table.kernel_search(entry_basis=entry_basis, fee_mark=fees[0])
         flags = (inverse, entry_basis, *fees)
         shared = np.empty(n)
-        assert (
-            _kernel._isolated_liquidation_shared(
-                side, size, entry, margin, cs, *flags, *search.kernel, shared
-            )
-            == 2
-        )
+        args: tuple[Any, ...] = (side, size, entry, margin, cs, *flags, *search.kernel, shared)
+        assert _kernel._isolated_liquidation_shared(*args) == 2
         general = np.empty(n)
         assert (
             _kernel._isolated_liquidation(

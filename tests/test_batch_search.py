@@ -190,7 +190,7 @@ class TestEnginesAgree:
         common: dict[str, Any] = {"brackets": arrays, "kind": kind, "rule": rule}
         lane = isolated_liquidation_price(**rows, **common, engine="array_api")
         compiled = isolated_liquidation_price(**rows, **common, engine="numba")
-        strict = {
+        strict: dict[str, Any] = {
             k: array_api_strict.asarray(v) if isinstance(v, np.ndarray) else v
             for k, v in rows.items()
         }
@@ -206,9 +206,8 @@ class TestEnginesAgree:
         search = arrays.kernel_search(entry_basis=terms[1], fee_mark=terms[2])
         source = np.empty(lane.shape)
         columns = (rows["side"], rows["size"], rows["entry_price"], rows["margin"])
-        bad = _kernel._isolated_liquidation_shared(
-            *columns, rows["contract_size"], *terms, *search.kernel, source
-        )
+        args: tuple[Any, ...] = (*columns, rows["contract_size"], *terms, *search.kernel, source)
+        bad = _kernel._isolated_liquidation_shared(*args)
         assert bad == 0
         np.testing.assert_array_equal(source, lane)
 
@@ -233,7 +232,9 @@ class TestEnginesAgree:
         rows = _rows(2_000, 3, inverse=False)
         arrays = BracketArrays.from_table(WIDE)
         lane = isolated_liquidation_price(**rows, brackets=arrays, engine="array_api")
-        grid = {k: v.reshape(40, 50) if isinstance(v, np.ndarray) else v for k, v in rows.items()}
+        grid: dict[str, Any] = {
+            k: v.reshape(40, 50) if isinstance(v, np.ndarray) else v for k, v in rows.items()
+        }
         for _ in range(2):  # the second call reuses the cached merged search
             portable = isolated_liquidation_price(**grid, brackets=arrays, engine="array_api")
             np.testing.assert_array_equal(portable.reshape(-1), lane)

@@ -787,15 +787,11 @@ def _numpy_lane(
             return None
     result = np.empty(side.shape) if out is None else out
     solved = _numpy.liquidation(
-        side,
-        size,
-        entry,
-        margin,
+        (side, size, entry, margin),
         contract_size=contract_size,
-        inverse=contract == "inverse",
-        entry_basis=terms.entry_basis,
-        fee_mark=terms.fee_mark,
-        fee_bankrupt=terms.fee_bankrupt,
+        rule=_numpy.Rule(
+            contract == "inverse", terms.entry_basis, terms.fee_mark, terms.fee_bankrupt
+        ),
         search=tables.kernel_search(entry_basis=terms.entry_basis, fee_mark=terms.fee_mark),
         out=result,
     )

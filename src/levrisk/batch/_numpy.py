@@ -14,7 +14,7 @@ portable path, which lists the bad rows.
 from __future__ import annotations
 
 import math
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -98,66 +98,59 @@ class _Scratch:
         return short
 
 
+class Rule(NamedTuple):
+    """The solve's terms: the contract kind and the liquidation rule's floats."""
+
+    inverse: bool
+    entry_basis: bool
+    fee_mark: float
+    fee_bankrupt: float
+
+
 def liquidation(
-    side: npt.NDArray[Any],
-    size: _F64,
-    entry: _F64,
-    margin: _F64,
+    columns: tuple[npt.NDArray[Any], _F64, _F64, _F64],
     *,
     contract_size: float | _F64,
-    inverse: bool,
-    entry_basis: bool,
-    fee_mark: float,
-    fee_bankrupt: float,
+    rule: Rule,
     search: SearchTable,
     out: _F64,
 ) -> bool:
     """Fill ``out`` chunk by chunk; False (``out`` unspecified) when a row is invalid.
 
+    ``columns`` are ``side``, ``size``, ``entry_price`` and ``margin``;
     ``contract_size`` is a float or a float64 array of one per row.
     """
-    rows = size.shape[0]
+    rows = columns[1].shape[0]
     scratch = _Scratch(min(rows, CHUNK))
     per_row = isinstance(contract_size, np.ndarray)
     for start in range(0, rows, CHUNK):
         stop = min(rows, start + CHUNK)
-        part = slice(start, stop)
-        units = contract_size[part] if per_row else contract_size  # type: ignore[index]
-        if not _valid(side[part], size[part], entry[part], margin[part], units):
+        side, size, entry, margin = (column[start:stop] for column in columns)
+        units = contract_size[start:stop] if per_row else contract_size  # type: ignore[index]
+        if not _valid(side, size, entry, margin, units):
             return False
         _solve(
-            side[part],
-            size[part],
-            entry[part],
-            margin[part],
-            contract_size=units,
-            inverse=inverse,
-            entry_basis=entry_basis,
-            fee_mark=fee_mark,
-            fee_bankrupt=fee_bankrupt,
-            search=search,
-            out=out[part],
-            scratch=scratch if stop - start == CHUNK else scratch.trimmed(stop - start),
+            (side, size, entry, margin),
+            units,
+            rule,
+            search,
+            out[start:stop],
+            scratch if stop - start == CHUNK else scratch.trimmed(stop - start),
         )
     return True
 
 
-def _solve(
-    side: npt.NDArray[Any],
-    size: _F64,
-    entry: _F64,
-    margin: _F64,
-    *,
+def _solve(  # noqa: PLR0917 - one chunk's parts, positionally
+    columns: tuple[npt.NDArray[Any], _F64, _F64, _F64],
     contract_size: float | _F64,
-    inverse: bool,
-    entry_basis: bool,
-    fee_mark: float,
-    fee_bankrupt: float,
+    rule: Rule,
     search: SearchTable,
     out: _F64,
     scratch: _Scratch,
 ) -> None:
     """One valid chunk: the portable path's expressions, in place."""
+    side, size, entry, margin = columns
+    inverse, entry_basis, fee_mark, fee_bankrupt = rule
     s = scratch
     if inverse:  # σ = −side
         np.negative(side, out=s.sign, casting="unsafe")
