@@ -585,19 +585,9 @@ class TestKernelSource:
         table = BracketArrays.from_table(TIERED if inverse else BTCUSDT)
         search = table.kernel_search(entry_basis=_MARK_BASIS, fee_mark=0.0)
         out = np.empty(n)
-        bad = _kernel._isolated_liquidation_shared(
-            side,
-            size,
-            entry,
-            margin,
-            cs,
-            inverse,
-            _MARK_BASIS,
-            0.0,  # no close fee at mark
-            0.0,  # nor at the bankruptcy price
-            *search.kernel,
-            out,
-        )
+        fees = (0.0, 0.0)  # no close fee at mark, nor at the bankruptcy price
+        args: tuple[Any, ...] = (side, size, entry, margin, cs, inverse, _MARK_BASIS, *fees)
+        bad = _kernel._isolated_liquidation_shared(*(*args, *search.kernel, out))
         ok = np.ones(n, dtype=bool)
         ok[[3, 700, 1299]] = False
         assert bad == 3

@@ -300,8 +300,8 @@ class BracketArrays:
             self._cache[key] = cached
         return cached  # type: ignore[return-value]
 
-    def kernel_search(self, *, entry_basis: bool, fee_mark: float) -> _kernel.SearchTable:
-        """The shared-table kernel's :class:`~levrisk.batch._kernel.SearchTable` for a rule.
+    def kernel_search(self, *, entry_basis: bool, fee_mark: float) -> Any:  # noqa: ANN401
+        """The shared-table kernel's bracket search in cells (a ``SearchTable``) for a rule.
 
         Of the first table (the shared one); built once per rule, then cached.
         """
@@ -317,7 +317,7 @@ class BracketArrays:
                 self.amounts[0][: self.counts[0]],
             )
             self._cache[key] = cached
-        return cached  # type: ignore[return-value]
+        return cached
 
 
 _FIELDS = [f for f in attrs.fields(BracketArrays) if f.init]
