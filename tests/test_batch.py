@@ -572,7 +572,7 @@ class TestKernelSource:
 
     @pytest.mark.parametrize("inverse", [False, True], ids=["linear", "inverse"])
     def test_shared_kernel_source_matches(self, inverse: bool) -> None:
-        """The blocked shared-table loop, run as Python over 1,300 rows (3 blocks)."""
+        """The blocked shared-table loop, run as Python over 1,300 rows (21 blocks)."""
         rng = np.random.default_rng(11)
         n = 1_300
         side = rng.choice(np.array([LONG, SHORT]), n)
@@ -583,26 +583,11 @@ class TestKernelSource:
         margin = n_entry / rng.uniform(0.8, 125, n)
         side[3], size[700], margin[1299] = 0, -1.0, np.nan  # three invalid rows
         table = BracketArrays.from_table(TIERED if inverse else BTCUSDT)
-        arrays = table.arrays(np)
-        edges, rates, amounts = _kernel.kernel_tables(
-            arrays.edges_minus, arrays.edges_plus, arrays.rates, arrays.amounts
-        )
+        search = table.kernel_search(entry_basis=_MARK_BASIS, fee_mark=0.0)
         out = np.empty(n)
-        bad = _kernel._isolated_liquidation_shared(
-            side,
-            size,
-            entry,
-            margin,
-            cs,
-            inverse,
-            _MARK_BASIS,
-            0.0,  # no close fee at mark
-            0.0,  # nor at the bankruptcy price
-            edges[0],
-            rates[0],
-            amounts[0],
-            out,
-        )
+        fees = (0.0, 0.0)  # no close fee at mark, nor at the bankruptcy price
+        args: tuple[Any, ...] = (side, size, entry, margin, cs, inverse, _MARK_BASIS, *fees)
+        bad = _kernel._isolated_liquidation_shared(*(*args, *search.kernel, out))
         ok = np.ones(n, dtype=bool)
         ok[[3, 700, 1299]] = False
         assert bad == 3

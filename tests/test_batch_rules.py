@@ -325,14 +325,11 @@ class TestKernelSourceRules:
             fee if rule.close_fee == "bankruptcy" else 0.0,
         )
         edges, rates, amounts = table.kernel_tables(entry_basis=entry_basis, fee_mark=fees[0])
+        search = table.kernel_search(entry_basis=entry_basis, fee_mark=fees[0])
         flags = (inverse, entry_basis, *fees)
         shared = np.empty(n)
-        assert (
-            _kernel._isolated_liquidation_shared(
-                side, size, entry, margin, cs, *flags, edges[0], rates[0], amounts[0], shared
-            )
-            == 2
-        )
+        args: tuple[Any, ...] = (side, size, entry, margin, cs, *flags, *search.kernel, shared)
+        assert _kernel._isolated_liquidation_shared(*args) == 2
         general = np.empty(n)
         assert (
             _kernel._isolated_liquidation(

@@ -300,6 +300,25 @@ class BracketArrays:
             self._cache[key] = cached
         return cached  # type: ignore[return-value]
 
+    def kernel_search(self, *, entry_basis: bool, fee_mark: float) -> Any:  # noqa: ANN401
+        """The shared-table kernel's bracket search in cells (a ``SearchTable``) for a rule.
+
+        Of the first table (the shared one); built once per rule, then cached.
+        """
+        key = ("search", entry_basis, fee_mark)
+        cached = self._cache.get(key)
+        if cached is None:
+            minus, plus = self.thresholds(entry_basis=entry_basis, fee_mark=fee_mark)
+            searched = self.counts[0] - 1  # the last edge leads to the same bracket
+            cached = _kernel.search_table(
+                plus[0][:searched],
+                minus[0][:searched],
+                self.rates[0][: self.counts[0]],
+                self.amounts[0][: self.counts[0]],
+            )
+            self._cache[key] = cached
+        return cached
+
 
 _FIELDS = [f for f in attrs.fields(BracketArrays) if f.init]
 

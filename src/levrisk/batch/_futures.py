@@ -10,7 +10,7 @@ import array_api_compat
 import attrs
 import numpy as np
 
-from levrisk.batch import _kernel
+from levrisk.batch import _kernel, _numpy
 from levrisk.batch._brackets import BracketArrays, check_brackets
 from levrisk.batch._common import (
     Array,
@@ -703,9 +703,7 @@ def _fast_shared(  # noqa: PLR0917 - the public function's arguments, positional
         terms = _terms(rule, tables)
     else:
         return None
-    edges, rates, amounts = tables.kernel_tables(
-        entry_basis=terms.entry_basis, fee_mark=terms.fee_mark
-    )
+    search = tables.kernel_search(entry_basis=terms.entry_basis, fee_mark=terms.fee_mark)
     bad = _kernel.isolated_liquidation_shared(
         side,
         size,
@@ -716,9 +714,7 @@ def _fast_shared(  # noqa: PLR0917 - the public function's arguments, positional
         terms.entry_basis,
         terms.fee_mark,
         terms.fee_bankrupt,
-        edges[0],
-        rates[0],
-        amounts[0],
+        *search.kernel,
         result,
     )
     return None if bad else result
@@ -766,6 +762,42 @@ def _liquidation_price(
     return _array_api(xp, raw, symbol, tables, contract, terms=terms, out=out)
 
 
+def _numpy_lane(
+    raw: dict[str, Any],
+    tables: BracketArrays,
+    contract: ContractKind,
+    *,
+    terms: _Terms,
+    out: Any,  # noqa: ANN401
+) -> Array | None:
+    """The portable path's NumPy lane (:mod:`levrisk.batch._numpy`), or None.
+
+    None when the arguments do not fit it or a row is invalid (the portable path then
+    reports it).
+    """
+    side, size, entry, margin, contract_size = (raw[name] for name in _LIQUIDATION_ARGS)
+    scalar = type(contract_size) in {int, float}
+    columns = (side, size, entry, margin, None if scalar else contract_size)
+    if tables.stacked or not _numpy.qualifies(columns, out):
+        return None
+    if scalar:
+        try:
+            contract_size = float(contract_size)
+        except OverflowError:  # an int beyond float64: the portable path reports it
+            return None
+    result = np.empty(side.shape) if out is None else out
+    solved = _numpy.liquidation(
+        (side, size, entry, margin),
+        contract_size=contract_size,
+        rule=_numpy.Rule(
+            contract == "inverse", terms.entry_basis, terms.fee_mark, terms.fee_bankrupt
+        ),
+        search=tables.kernel_search(entry_basis=terms.entry_basis, fee_mark=terms.fee_mark),
+        out=result,
+    )
+    return result if solved else None
+
+
 def _array_api(
     xp: Any,  # noqa: ANN401
     raw: dict[str, object],
@@ -777,6 +809,10 @@ def _array_api(
     out: Any,  # noqa: ANN401
 ) -> Array:
     """The portable path of :func:`isolated_liquidation_price`: validate, solve in blocks."""
+    if symbol is None and array_api_compat.is_numpy_namespace(xp):
+        lane = _numpy_lane(raw, tables, contract, terms=terms, out=out)
+        if lane is not None:
+            return lane
     shape, a = _prepare(xp, raw, margins=("margin",), side=True)
     _check_out(xp, out, shape)
     sym = _symbol(xp, symbol, tables, shape)
@@ -1096,13 +1132,11 @@ def _fast(
     if index is not None and index.size and not (index.min() >= 0 and index.max() < tables.symbols):
         return True, None  # the array-API path lists the rows out of range
     contract_size: Any = raw["contract_size"]
-    edges, rates, amounts = tables.kernel_tables(
-        entry_basis=terms.entry_basis, fee_mark=terms.fee_mark
-    )
     result = np.empty(side.shape, dtype=np.float64) if out is None else out
     rule = (kind == "inverse", terms.entry_basis, terms.fee_mark, terms.fee_bankrupt)
     if symbol is None and np.ndim(contract_size) == 0:
         shared_size = float(contract_size)
+        search = tables.kernel_search(entry_basis=terms.entry_basis, fee_mark=terms.fee_mark)
         bad = (not 0 < shared_size < math.inf) or _kernel.isolated_liquidation_shared(
             side,
             raw["size"],
@@ -1110,12 +1144,13 @@ def _fast(
             raw["margin"],
             shared_size,
             *rule,
-            edges[0],
-            rates[0],
-            amounts[0],
+            *search.kernel,
             result,
         )
     else:
+        edges, rates, amounts = tables.kernel_tables(
+            entry_basis=terms.entry_basis, fee_mark=terms.fee_mark
+        )
         bad = _kernel.isolated_liquidation(
             side,
             raw["size"],
