@@ -10,6 +10,7 @@ that levrisk returns the very same ``Decimal`` (value and spelling) or the same 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Literal
 
@@ -18,6 +19,7 @@ import pytest
 import oracle
 from levrisk import futures, interest, margin, risk
 from levrisk.brackets import BracketTable
+from levrisk.exceptions import AlreadyLiquidatedError, AlwaysLiquidatedError
 from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position
 
 _KINDS: tuple[Literal["linear", "inverse"], ...] = ("linear", "inverse")
@@ -96,9 +98,19 @@ def _book(rng: random.Random, most: int) -> tuple[CrossAccount, dict[str, Decima
     return CrossAccount(wallet_balance=wallet, positions=positions), marks
 
 
-def _same(ours: Decimal | None, theirs: Decimal | None) -> bool:
+def _same(ours: object, theirs: object) -> bool:
     """Equal and spelled the same (or both ``None``)."""
     return repr(ours) == repr(theirs)
+
+
+def _ours(call: Callable[[], Decimal | None]) -> oracle.Outcome:
+    """A liquidation function's outcome as the oracle states it (conventions: three states)."""
+    try:
+        return "price", call()
+    except AlreadyLiquidatedError as crossed:
+        return "crossed", crossed.price
+    except AlwaysLiquidatedError:
+        return "always", None
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -116,10 +128,14 @@ class TestAgainstOracle:
             position = _position(rng, "X", kind, _table(rng))
             wallet = _wallet(rng, position)
             for rule in rng.sample(_RULES, 3):
-                ours = futures.isolated_liquidation_price(position, margin=wallet, rule=rule)
+                ours = _ours(
+                    lambda r=rule: futures.isolated_liquidation_price(
+                        position, margin=wallet, rule=r
+                    )
+                )
                 theirs = oracle.isolated_liquidation_price(position, margin=wallet, rule=rule)
                 assert _same(ours, theirs), (position, wallet, rule, ours, theirs)
-            ours = futures.bankruptcy_price(position, margin=wallet)
+            ours = _ours(lambda: futures.bankruptcy_price(position, margin=wallet))
             theirs = oracle.bankruptcy_price(position, margin=wallet)
             assert _same(ours, theirs), (position, wallet, ours, theirs)
 
@@ -153,7 +169,11 @@ class TestAgainstOracle:
             wallet = _wallet(rng, own)
             account = CrossAccount(wallet_balance=wallet, positions=positions, position_mode=mode)
             for rule in rng.sample(_RULES, 2):
-                ours = futures.cross_liquidation_price(account, "X", mark_prices=marks, rule=rule)
+                ours = _ours(
+                    lambda r=rule: futures.cross_liquidation_price(
+                        account, "X", mark_prices=marks, rule=r
+                    )
+                )
                 theirs = oracle.cross_liquidation_price(account, "X", mark_prices=marks, rule=rule)
                 assert _same(ours, theirs), (account, marks, rule, ours, theirs)
 
@@ -200,9 +220,17 @@ class TestMovesAgainstOneByOne:
         rng = random.Random(4000 + seed)  # noqa: S311 - seeded test data
         for _ in range(60):
             account, marks = _book(rng, 8)
+            states = {
+                symbol: oracle.cross_liquidation_price(account, symbol, mark_prices=marks)
+                for symbol in marks
+            }
+            if any(state != "price" for state, _ in states.values()):
+                with pytest.raises(AlreadyLiquidatedError):
+                    risk.futures.moves_to_liquidation(account, mark_prices=marks)
+                continue
             rows = risk.futures.moves_to_liquidation(account, mark_prices=marks)
             for row in rows:
-                theirs = oracle.cross_liquidation_price(account, row.asset, mark_prices=marks)
+                theirs = states[row.asset][1]
                 assert _same(row.liquidation_price, theirs), (account, marks, row, theirs)
 
     @pytest.mark.parametrize("digits", [3, 30])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 from typing import Final, Literal
 
 import attrs
@@ -59,6 +59,7 @@ from levrisk.risk._common import (
     frozen_map,
     grid,
     largest_passing,
+    stop_cap,
     outcome,
     round_size,
 )
@@ -540,7 +541,7 @@ def max_leverage_for_stop(
             return False  # not allowed at this leverage (risk ratio or tier limit)
         return check_stop(trade, stop_price=stop, buffer=gap).passed
 
-    return largest_passing(2, int(top.to_integral_value(rounding=ROUND_FLOOR)), passes)
+    return largest_passing(2, stop_cap(entry, stop, top), passes)
 
 
 # ----------------------------------------------------------------- liquidation outcome
