@@ -272,10 +272,8 @@ def cross_liquidation_price(
     return _outcome(kind, x)
 
 
-def uniform_roots(account: CrossAccount, marks: Mapping[str, Decimal]) -> list[Fraction]:
-    """Every factor ``k > 0`` on all marks at which margin balance equals maintenance."""
-    if not account.positions:
-        return []
+def _uniform(account: CrossAccount, marks: Mapping[str, Decimal]) -> tuple[list[Leg], Fraction]:
+    """The book as solver legs in the uniform factor, and the wallet."""
     legs = []
     for position in account.positions:
         kind = position.contract.kind
@@ -284,7 +282,14 @@ def uniform_roots(account: CrossAccount, marks: Mapping[str, Decimal]) -> list[F
         entry = _algebra.swap(kind, Fraction(position.entry_price))
         direction = _algebra.direction(kind, position.side)
         legs.append(Leg(direction, q * mark, entry / mark, position.contract.brackets))
-    wallet = Fraction(account.wallet_balance)
+    return legs, Fraction(account.wallet_balance)
+
+
+def uniform_roots(account: CrossAccount, marks: Mapping[str, Decimal]) -> list[Fraction]:
+    """Every factor ``k > 0`` on all marks at which margin balance equals maintenance."""
+    if not account.positions:
+        return []
+    legs, wallet = _uniform(account, marks)
     rule = Rule("mark", "none", Fraction(0))
     if condition_at(legs, wallet, rule, Fraction(1)) == 0:
         return [Fraction(1)]
@@ -296,10 +301,15 @@ def uniform_roots(account: CrossAccount, marks: Mapping[str, Decimal]) -> list[F
 @exact
 def uniform_move_to_liquidation(
     account: CrossAccount, *, mark_prices: Mapping[str, Decimal]
-) -> Decimal | None:
-    """The oracle's smallest uniform move of every mark that liquidates the account."""
+) -> Outcome:
+    """The oracle's smallest uniform move that liquidates the account, with its state."""
     moves = [k - 1 for k in uniform_roots(account, mark_prices)]
-    if not moves:
-        return None
-    best = min(moves, key=lambda m: (abs(m), m))
-    return Decimal(best.numerator) / Decimal(best.denominator)
+    best = None
+    if moves:
+        nearest = min(moves, key=lambda m: (abs(m), m))
+        best = Decimal(nearest.numerator) / Decimal(nearest.denominator)
+    if not account.positions:
+        return "price", best
+    legs, wallet = _uniform(account, mark_prices)
+    state, _ = solve(legs, wallet, Rule("mark", "none", Fraction(0)), Fraction(1))
+    return state, None if state == "always" else best

@@ -187,7 +187,11 @@ class TestUniformMoveAgainstOracle:
         rng = random.Random(2000 + seed)  # noqa: S311 - seeded test data
         for _ in range(100):
             account, marks = _book(rng, 12)
-            ours = risk.futures.uniform_move_to_liquidation(account, mark_prices=marks)
+            ours = _ours(
+                lambda a=account, m=marks: risk.futures.uniform_move_to_liquidation(
+                    a, mark_prices=m
+                )
+            )
             theirs = oracle.uniform_move_to_liquidation(account, mark_prices=marks)
             assert _same(ours, theirs), (account, marks, ours, theirs)
 
