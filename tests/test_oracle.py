@@ -261,9 +261,21 @@ class TestMovesAgainstOneByOne:
             ]
             account = margin.CrossMarginAccount(balances=balances, loans=loans)
             level = Decimal(rng.choice(["1.05", "1.1", "1.3"]))
+            states = {
+                asset: _ours(
+                    lambda x=asset: margin.liquidation_price(
+                        account, asset=x, prices=prices, liquidation_level=level
+                    )
+                )
+                for asset in prices
+            }
+            if any(state != "price" for state, _ in states.values()):
+                with pytest.raises(AlreadyLiquidatedError):
+                    risk.margin.moves_to_liquidation(
+                        account, prices=prices, liquidation_level=level
+                    )
+                continue
             rows = risk.margin.moves_to_liquidation(account, prices=prices, liquidation_level=level)
             for row in rows:
-                theirs = margin.liquidation_price(
-                    account, asset=row.asset, prices=prices, liquidation_level=level
-                )
+                theirs = states[row.asset][1]
                 assert _same(row.liquidation_price, theirs), (account, prices, row, theirs)

@@ -27,7 +27,13 @@ from levrisk._fields import (
     require,
 )
 from levrisk._typing import FeeConvention, MarginStatus, choice, one_of, side_sign
-from levrisk.exceptions import InsufficientMarginError, InvalidInputError, LeverageError
+from levrisk.exceptions import (
+    AlreadyLiquidatedError,
+    InsufficientMarginError,
+    InvalidInputError,
+    LeverageError,
+    LiquidationError,
+)
 from levrisk.interest import InterestCounting, RateSchedule, _given_rate
 from levrisk.margin import (
     CrossMarginAccount,
@@ -934,11 +940,18 @@ def uniform_move_to_liquidation(
     owed_q = acct.liabilities.get(quote, Decimal(0))
     held_n = sum((v * priced[a] for a, v in acct.balances.items() if a != quote), Decimal(0))
     owed_n = sum((v * priced[a] for a, v in acct.liabilities.items() if a != quote), Decimal(0))
-    denominator = held_n - level * owed_n
-    if denominator == 0:
-        return None
-    k = (level * owed_q - held_q) / denominator
-    return k - 1 if k > 0 else None
+    try:
+        k = _liquidation.level_outcome(
+            (held_n, owed_n, held_q, owed_q), level, "every non-quote asset (a factor)", Decimal(1)
+        )
+    except AlreadyLiquidatedError as crossed:
+        move = None if crossed.price is None else crossed.price - 1
+        msg = (
+            f"the account is already at or past the liquidation level {level} at the prices"
+            f" given (the liquidating move is {move})"
+        )
+        raise AlreadyLiquidatedError(msg, price=move) from None
+    return None if k is None else k - 1
 
 
 @exact
@@ -983,7 +996,11 @@ def moves_to_liquidation(
     priced = _priced(acct, prices)
     level = positive_number(liquidation_level, "liquidation_level")
     rows = []
-    found = _liquidation.liquidation_prices(acct, priced, level)
+    try:
+        found = _liquidation.liquidation_prices(acct, priced, level)
+    except LiquidationError:  # the margin level at the prices is the account's, whatever moves
+        msg = f"the account is already at or past the liquidation level {level} at the prices given"
+        raise AlreadyLiquidatedError(msg) from None
     for asset, price in priced.items():
         lp = found[asset]
         rows.append(
