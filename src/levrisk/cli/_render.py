@@ -81,7 +81,7 @@ class Report:
     what the user should know about them (stale data). Both come last in the text.
     ``liquidated``: for a position's report, whether it is liquidated at the prices shown
     (``None``: the command has no position); ``liquidation`` is then the line that says
-    so — shown right under the title, and carried as ``"liquidated"`` in the JSON.
+    so — shown right under the title, and carried as ``"liquidated"`` (and ``"liquidation_line"``) in the JSON.
     """
 
     command: str
@@ -159,7 +159,7 @@ def to_json(report: Report) -> str:
     if report.liquidated is not None:
         document["liquidated"] = report.liquidated
         if report.liquidated:
-            document["liquidation"] = report.liquidation
+            document["liquidation_line"] = report.liquidation
     for section in report.sections:
         if isinstance(section, Table):
             keys = [key for key, _, _ in section.columns]
