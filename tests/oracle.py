@@ -9,6 +9,7 @@ Not a test module (no ``test_`` prefix): a helper the tests import.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -98,7 +99,7 @@ def _coefficients(
 
 
 Outcome = tuple[str, Decimal | None]
-"""``("price", p)`` (``p`` may be ``None``: no price), ``("crossed", p)`` or ``("always", None)``."""
+"""``("price", p)`` (``p`` may be ``None``), ``("crossed", p)`` or ``("always", None)``."""
 
 
 def _nearest(
@@ -144,7 +145,7 @@ def solve(
     edges = {cap / leg.quantity for leg in legs for cap, _, _ in leg.terms[:-1]}
     points = sorted(edges | set(roots(legs, constant, rule, x_bp)) | {x_start})
     samples = [points[0] / 2, points[-1] * 2 + 1]
-    samples += [(lo + hi) / 2 for lo, hi in zip(points, points[1:], strict=False)]
+    samples += [(lo + hi) / 2 for lo, hi in itertools.pairwise(points)]
     samples += points
     if any(_value(legs, constant, rule, x, x_bp) > 0 for x in samples):
         return "crossed", nearest

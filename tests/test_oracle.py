@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 
@@ -103,10 +103,10 @@ def _same(ours: object, theirs: object) -> bool:
     return repr(ours) == repr(theirs)
 
 
-def _ours(call: Callable[[], Decimal | None]) -> oracle.Outcome:
+def _ours(call: Callable[..., Decimal | None], *args: Any, **kwargs: Any) -> oracle.Outcome:
     """A liquidation function's outcome as the oracle states it (conventions: three states)."""
     try:
-        return "price", call()
+        return "price", call(*args, **kwargs)
     except AlreadyLiquidatedError as crossed:
         return "crossed", crossed.price
     except AlwaysLiquidatedError:
@@ -128,14 +128,10 @@ class TestAgainstOracle:
             position = _position(rng, "X", kind, _table(rng))
             wallet = _wallet(rng, position)
             for rule in rng.sample(_RULES, 3):
-                ours = _ours(
-                    lambda r=rule: futures.isolated_liquidation_price(
-                        position, margin=wallet, rule=r
-                    )
-                )
+                ours = _ours(futures.isolated_liquidation_price, position, margin=wallet, rule=rule)
                 theirs = oracle.isolated_liquidation_price(position, margin=wallet, rule=rule)
                 assert _same(ours, theirs), (position, wallet, rule, ours, theirs)
-            ours = _ours(lambda: futures.bankruptcy_price(position, margin=wallet))
+            ours = _ours(futures.bankruptcy_price, position, margin=wallet)
             theirs = oracle.bankruptcy_price(position, margin=wallet)
             assert _same(ours, theirs), (position, wallet, ours, theirs)
 
@@ -170,9 +166,7 @@ class TestAgainstOracle:
             account = CrossAccount(wallet_balance=wallet, positions=positions, position_mode=mode)
             for rule in rng.sample(_RULES, 2):
                 ours = _ours(
-                    lambda r=rule: futures.cross_liquidation_price(
-                        account, "X", mark_prices=marks, rule=r
-                    )
+                    futures.cross_liquidation_price, account, "X", mark_prices=marks, rule=rule
                 )
                 theirs = oracle.cross_liquidation_price(account, "X", mark_prices=marks, rule=rule)
                 assert _same(ours, theirs), (account, marks, rule, ours, theirs)
@@ -187,11 +181,7 @@ class TestUniformMoveAgainstOracle:
         rng = random.Random(2000 + seed)  # noqa: S311 - seeded test data
         for _ in range(100):
             account, marks = _book(rng, 12)
-            ours = _ours(
-                lambda a=account, m=marks: risk.futures.uniform_move_to_liquidation(
-                    a, mark_prices=m
-                )
-            )
+            ours = _ours(risk.futures.uniform_move_to_liquidation, account, mark_prices=marks)
             theirs = oracle.uniform_move_to_liquidation(account, mark_prices=marks)
             assert _same(ours, theirs), (account, marks, ours, theirs)
 
@@ -263,9 +253,11 @@ class TestMovesAgainstOneByOne:
             level = Decimal(rng.choice(["1.05", "1.1", "1.3"]))
             states = {
                 asset: _ours(
-                    lambda x=asset: margin.liquidation_price(
-                        account, asset=x, prices=prices, liquidation_level=level
-                    )
+                    margin.liquidation_price,
+                    account,
+                    asset=asset,
+                    prices=prices,
+                    liquidation_level=level,
                 )
                 for asset in prices
             }

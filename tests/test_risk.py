@@ -20,7 +20,6 @@ from levrisk.exceptions import (
     InvalidInputError,
     LeverageError,
     LevriskError,
-    LiquidationError,
 )
 from levrisk.futures import (
     Contract,

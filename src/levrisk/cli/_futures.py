@@ -188,9 +188,7 @@ def _liquidation_line(
     loss = f"it loses its {label} of {lost} {margin_unit} (less any remainder the venue returns)"
     if state == "always":
         return f"the position is liquidated at every price; {loss}"
-    shown = _render.display(
-        price, PRICE, exact_figures=False, rounding=_render.toward_entry(side)
-    )
+    shown = _render.display(price, PRICE, exact_figures=False, rounding=_render.toward_entry(side))
     where = "its entry price" if mode == "isolated" else "the mark price"
     when = f"already at {where}" if state == "crossed" else "the mark price is at or beyond it"
     return f"the position is liquidated ({when}): liquidation price {shown} {unit}; {loss}"

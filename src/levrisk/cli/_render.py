@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import decimal
 import json
-from datetime import datetime
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from typing import Final
 
@@ -81,7 +81,8 @@ class Report:
     what the user should know about them (stale data). Both come last in the text.
     ``liquidated``: for a position's report, whether it is liquidated at the prices shown
     (``None``: the command has no position); ``liquidation`` is then the line that says
-    so — shown right under the title, and carried as ``"liquidated"`` (and ``"liquidation_line"``) in the JSON.
+    so — shown right under the title, and carried in the JSON as ``"liquidated"`` (and
+    ``"liquidation_line"``).
     """
 
     command: str

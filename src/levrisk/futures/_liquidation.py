@@ -94,7 +94,7 @@ def _to_price(kind: ContractKind, x: Fraction | None) -> Decimal | None:
     return _algebra.decimal(_algebra.swap(kind, x))
 
 
-def _solve(  # noqa: PLR0913 - the solve's inputs and the words of its outcome
+def _solve(
     positions: list[Position],
     wallet: Decimal,
     rule: _Terms,

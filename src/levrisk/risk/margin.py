@@ -65,9 +65,9 @@ from levrisk.risk._common import (
     frozen_map,
     grid,
     largest_passing,
-    stop_cap,
     outcome,
     round_size,
+    stop_cap,
 )
 from levrisk.risk._common import risk_fraction as _risk_fraction
 
