@@ -176,11 +176,15 @@ def isolated_liquidation_price(
         rule: the venue's :class:`LiquidationRule` (default Binance).
 
     Returns:
-        The liquidation price, or ``None`` when there is none (e.g. a linear long at 1x:
-        the solved price is ≤ 0).
+        The liquidation price, or ``None`` when no price liquidates the position (e.g. a
+        linear long at 1x).
 
     Raises:
         InvalidInputError: for a bad position, margin or rule.
+        AlreadyLiquidatedError: when the margin is at or below the maintenance margin at
+            the entry price (``.price``: the crossed liquidation price).
+        AlwaysLiquidatedError: when every price liquidates it. Both are the
+            :ref:`liquidation-outcomes` of the conventions page.
 
     References:
         Binance, "How to Calculate Liquidation Price of USDⓈ-M Contracts" and "... of
@@ -228,6 +232,10 @@ def bankruptcy_price(position: Position, *, margin: NumberLike) -> Decimal | Non
 
     Raises:
         InvalidInputError: for a bad position or margin.
+        AlreadyLiquidatedError: when the margin balance is already ≤ 0 at the entry price
+            (a zero margin), ``.price`` the crossed price.
+        AlwaysLiquidatedError: when it is ≤ 0 at every price (see
+            :ref:`liquidation-outcomes`).
 
     References:
         :ref:`rule-bankruptcy-price` [derived].
@@ -284,11 +292,18 @@ def cross_liquidation_price(
             maintenance follows the rule's basis and their close fee is valued at mark.
 
     Returns:
-        The liquidation price, or ``None`` when there is none.
+        The liquidation price, or ``None`` when no price of ``symbol`` liquidates the
+        account.
 
     Raises:
         InvalidInputError: for a bad account, rule, an unknown symbol, or a missing or
             non-positive mark price of another symbol (the message names it).
+        AlreadyLiquidatedError: when the account is at or past liquidation at the marks
+            (the symbol's own mark, or its entry price when none is given); ``.price``
+            is the crossed liquidation price.
+        AlwaysLiquidatedError: when every price of ``symbol`` liquidates the account
+            (e.g. a hedge whose entry-valued maintenance exceeds the wallet). See
+            :ref:`liquidation-outcomes`.
 
     References:
         Binance, "How to Calculate Liquidation Price of USDⓈ-M Contracts" and "... of

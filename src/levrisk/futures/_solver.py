@@ -162,7 +162,9 @@ def _positive_somewhere(
             edges.update(cap / leg.quantity for cap, _, _ in leg.terms[:-1])
     bounds = sorted(edges)
     _, first = _coefficients(legs, constant, rule, bounds[0] if bounds else Fraction(1), x_bp)
-    slope, last = _coefficients(legs, constant, rule, (bounds[-1] if bounds else 0) + 1, x_bp)
+    slope, last = _coefficients(
+        legs, constant, rule, (bounds[-1] if bounds else Fraction(0)) + 1, x_bp
+    )
     if first > 0 or slope > 0 or (slope == 0 and last > 0):
         return True
     for edge in bounds:

@@ -41,9 +41,11 @@ def liquidation_price(
         \quad\Longrightarrow\quad
         l = \frac{ML^* D_o - A_o}{A_x - ML^* D_x}
 
-    A zero denominator or a result ≤ 0 means the level never reaches ``ML*`` by moving
-    this asset: the function returns ``None``. An isolated short holding only quote
-    gives ``l = quote_balance / (ML* · (Q + I))``.
+    The margin level is at or below ``ML*`` where ``(A_o − ML*·D_o) + l·(A_x − ML*·D_x) ≤ 0``,
+    a line in ``l``: when both terms are ``≥ 0`` no price liquidates (``None``); when both
+    are ``≤ 0`` every price does (:class:`~levrisk.exceptions.AlwaysLiquidatedError`);
+    otherwise ``l`` above is the one price. An isolated short holding only quote gives
+    ``l = quote_balance / (ML* · (Q + I))``.
 
     Args:
         account: an :class:`IsolatedMarginAccount` or a :class:`CrossMarginAccount`.
@@ -52,12 +54,17 @@ def liquidation_price(
         liquidation_level: ``ML*``, e.g. ``thresholds.liquidation``.
 
     Returns:
-        The liquidation price of ``asset`` in the account's quote, or ``None``.
+        The liquidation price of ``asset`` in the account's quote, or ``None`` when no
+        price of it liquidates the account (or the account owes nothing).
 
     Raises:
         InvalidInputError: for a bad account, price or level, an asset the account
             neither holds nor owes, the quote asset itself (its price is 1 by definition,
             and a price given for it must be 1), or a missing price of another asset.
+        AlreadyLiquidatedError: when ``prices`` gives ``asset`` a price at which the
+            margin level is already at or below ``ML*`` (``.price``: the crossed price).
+        AlwaysLiquidatedError: when every price of ``asset`` liquidates the account.
+            See :ref:`liquidation-outcomes`.
 
     References:
         Binance, "Margin Level" (liquidation at ``ML ≤ 1.1``); :ref:`rule-spot-liquidation`

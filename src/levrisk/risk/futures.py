@@ -361,6 +361,8 @@ def check_stop(
     Raises:
         InvalidInputError: for a bad position, rule or number, or a stop on the wrong
             side of the entry.
+        LiquidationError: when the position is liquidated at its entry price or at every
+            price (:ref:`liquidation-outcomes`).
 
     References:
         :ref:`rule-futures-liquidation-linear`–:ref:`rule-futures-liquidation-inverse` (liquidation
@@ -426,7 +428,10 @@ def max_leverage_for_stop(
       (``q = M·L / (EP·CS)`` linear, ``N = M·L·EP / CS`` inverse); each ``L`` must be
       allowed by the bracket holding its own notional ``M·L``.
 
-    Every whole ``L`` from the table's highest max leverage down to 1 is tried, so the
+    A leverage liquidated at entry fails. Leverages above ``max(EP, SP)/|EP − SP| + 2``
+    are never tried (the loss at the stop exceeds the margin there), so a table with an
+    absurd top leverage does not stall the search. Every whole ``L`` from the table's
+    highest max leverage (within that bound) down to 1 is tried, so the
     answer is the largest that passes even where tiers interact (a table offering more
     than 256 steps is bisected instead: the liquidation price moves toward the entry as
     ``L`` rises, so the passing leverages form a prefix).
@@ -534,6 +539,8 @@ def liquidation_outcome(
 
     Raises:
         InvalidInputError: for a bad position, rule or number, or a zero margin.
+        LiquidationError: when the position is liquidated at its entry price or at every
+            price (:ref:`liquidation-outcomes`).
 
     References:
         Binance, "Liquidation Protocols" (clearance fee on the liquidated notional);
@@ -842,6 +849,10 @@ def uniform_move_to_liquidation(
 
     Raises:
         InvalidInputError: for a bad account or mark price.
+        AlreadyLiquidatedError: when the account is at or past liquidation at the marks
+            (``.price``: the nearest liquidating move).
+        AlwaysLiquidatedError: when every uniform move liquidates it
+            (:ref:`liquidation-outcomes`).
 
     References:
         :ref:`rule-futures-margin-pnl`–:ref:`rule-futures-liquidation-inverse` (margin balance,
@@ -891,6 +902,8 @@ def moves_to_liquidation(
 
     Raises:
         InvalidInputError: for a bad account or mark price.
+        AlreadyLiquidatedError: when the account is at or past liquidation at the marks
+            (:ref:`liquidation-outcomes`).
 
     References:
         :ref:`rule-futures-liquidation-linear`–:ref:`rule-futures-liquidation-inverse` [checked].

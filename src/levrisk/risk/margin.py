@@ -915,6 +915,10 @@ def uniform_move_to_liquidation(
 
     Raises:
         InvalidInputError: for a bad account, price or level.
+        AlreadyLiquidatedError: when the account is at or past the level at the prices
+            given (``.price``: the liquidating move).
+        AlwaysLiquidatedError: when every uniform move liquidates it
+            (:ref:`liquidation-outcomes`).
 
     References:
         :ref:`rule-spot-liquidation` (the same solve with every asset moving together) [derived].
@@ -975,6 +979,8 @@ def moves_to_liquidation(
 
     Raises:
         InvalidInputError: for a bad account, price or level.
+        AlreadyLiquidatedError: when the account is at or past the level at the prices
+            given (:ref:`liquidation-outcomes`).
 
     References:
         :ref:`rule-spot-liquidation` [published definition, derived closed form].
