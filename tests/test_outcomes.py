@@ -27,6 +27,7 @@ from levrisk.futures import (
     CrossAccount,
     LiquidationRule,
     Position,
+    Side,
     bankruptcy_price,
     cross_liquidation_price,
     cross_margin_ratio,
@@ -50,7 +51,7 @@ ETH = Contract(symbol="ETHUSDT", kind="linear", brackets=TABLE)
 BTCUSD = Contract(symbol="BTCUSD_PERP", kind="inverse", contract_size=100, brackets=TABLE)
 ENTRY = LiquidationRule(maintenance_basis="entry")
 
-sides = st.sampled_from(["long", "short"])
+sides: st.SearchStrategy[Side] = st.sampled_from(["long", "short"])
 sizes = decimals("0.001", "10", 3)
 prices = decimals("100", "100000", 2)
 leverages = st.integers(2, 100)
@@ -76,7 +77,7 @@ class TestIsolated:
     """rule-futures-liquidation-linear: isolated_liquidation_price's three states."""
 
     @given(side=sides, size=sizes, entry=prices, leverage=leverages)
-    def test_price(self, side: str, size: Decimal, entry: Decimal, leverage: int) -> None:
+    def test_price(self, side: Side, size: Decimal, entry: Decimal, leverage: int) -> None:
         """The initial margin above maintenance: a price on the losing side of the entry."""
         position = Position(
             contract=BTC, side=side, size=size, entry_price=entry, leverage=leverage
@@ -95,7 +96,7 @@ class TestIsolated:
         )
 
     @given(side=sides, size=sizes, entry=prices, share=decimals("0", "1", 3))
-    def test_crossed(self, side: str, size: Decimal, entry: Decimal, share: Decimal) -> None:
+    def test_crossed(self, side: Side, size: Decimal, entry: Decimal, share: Decimal) -> None:
         """A margin at or below maintenance at entry: already liquidated, beyond the entry."""
         position = Position(contract=BTC, side=side, size=size, entry_price=entry, leverage=1)
         margin = maintenance_margin(position, mark_price=entry) * share
@@ -107,7 +108,7 @@ class TestIsolated:
         assert ratio is None or ratio >= 1
 
     @given(side=sides, size=sizes, entry=prices, margin=decimals("0", "1000000", 2))
-    def test_never_always(self, side: str, size: Decimal, entry: Decimal, margin: Decimal) -> None:
+    def test_never_always(self, side: Side, size: Decimal, entry: Decimal, margin: Decimal) -> None:
         """One isolated position is never liquidated at every price (its entry is safe enough)."""
         position = Position(contract=BTC, side=side, size=size, entry_price=entry, leverage=1)
         assert state(isolated_liquidation_price, position, margin=margin)[0] != "always"
@@ -124,7 +125,7 @@ class TestBankruptcy:
     """rule-bankruptcy-price: bankruptcy_price's three states."""
 
     @given(side=sides, size=sizes, entry=prices, leverage=leverages)
-    def test_price(self, side: str, size: Decimal, entry: Decimal, leverage: int) -> None:
+    def test_price(self, side: Side, size: Decimal, entry: Decimal, leverage: int) -> None:
         """With the initial margin: ``EP·(1 − s/L)``."""
         position = Position(
             contract=BTC, side=side, size=size, entry_price=entry, leverage=leverage
@@ -139,18 +140,19 @@ class TestBankruptcy:
     def test_none(self, size: int, entry: Decimal) -> None:
         """A 1x inverse short (a hair more than its coin notional) never goes bankrupt."""
         position = Position(contract=BTCUSD, side="short", size=size, entry_price=entry, leverage=1)
-        with decimal.localcontext(prec=60, rounding=decimal.ROUND_CEILING):
+        with decimal.localcontext() as ctx:
+            ctx.prec, ctx.rounding = 60, decimal.ROUND_CEILING
             margin = Decimal(size * 100) / entry
         assert state(bankruptcy_price, position, margin=margin) == ("none", None)
 
     @given(side=sides, size=sizes, entry=prices)
-    def test_crossed(self, side: str, size: Decimal, entry: Decimal) -> None:
+    def test_crossed(self, side: Side, size: Decimal, entry: Decimal) -> None:
         """No margin at all: bankrupt already at the entry price."""
         position = Position(contract=BTC, side=side, size=size, entry_price=entry, leverage=1)
         assert state(bankruptcy_price, position, margin=0) == ("crossed", entry)
 
     @given(side=sides, size=sizes, entry=prices, margin=decimals("0", "1000000", 2))
-    def test_never_always(self, side: str, size: Decimal, entry: Decimal, margin: Decimal) -> None:
+    def test_never_always(self, side: Side, size: Decimal, entry: Decimal, margin: Decimal) -> None:
         """A margin ≥ 0 is never below 0 at every price."""
         position = Position(contract=BTC, side=side, size=size, entry_price=entry, leverage=1)
         assert state(bankruptcy_price, position, margin=margin)[0] != "always"
@@ -161,7 +163,7 @@ class TestCross:
 
     @given(side=sides, size=sizes, entry=prices, leverage=leverages, move=decimals("-0.5", "1", 3))
     def test_price_or_crossed(
-        self, side: str, size: Decimal, entry: Decimal, leverage: int, move: Decimal
+        self, side: Side, size: Decimal, entry: Decimal, leverage: int, move: Decimal
     ) -> None:
         """Crossed exactly when the margin ratio at the mark is ≥ 100 %, else the price."""
         position = Position(
