@@ -1349,3 +1349,29 @@ class TestLiquidatedAloud:
             run_json(capsys, *low, "--take-profit", "10%", "--brackets", str(path))["liquidated"]
             is False
         )
+
+
+class TestRenderOutcome:
+    """rule-futures-liquidation-linear: the CLI's reading of the three outcomes."""
+
+    def test_states(self) -> None:
+        """A price is safe; the two errors are crossed (with its price) and always."""
+        from levrisk.cli import _render  # noqa: PLC0415 - the private helper
+        from levrisk.exceptions import (  # noqa: PLC0415 - local to the check
+            AlreadyLiquidatedError,
+            AlwaysLiquidatedError,
+        )
+
+        msg = "liquidated"
+
+        def crossed() -> Decimal:
+            raise AlreadyLiquidatedError(msg, price=Decimal(5))
+
+        def always() -> Decimal:
+            raise AlwaysLiquidatedError(msg)
+
+        assert _render.outcome(lambda: Decimal(3)) == (Decimal(3), "safe")
+        assert _render.outcome(crossed) == (Decimal(5), "crossed")
+        assert _render.outcome(always) == (None, "always")
+        assert _render.liquidated_at("long", Decimal(1), None) is False
+        assert _render.liquidated_at("short", Decimal(6), Decimal(5)) is True

@@ -440,3 +440,30 @@ class TestLeverageForStopHangs:
         )
         assert time.perf_counter() - start < 5
         assert found == 7
+
+    def test_bisected_range_where_nothing_passes(self) -> None:
+        """A long leverage range (bisected) where not even 1x passes: None."""
+        table = BracketTable.from_rates(
+            caps=[10**9], maintenance_rates=["0.004"], max_leverages=[1000]
+        )
+        contract = Contract(symbol="XUSDT", kind="linear", brackets=table)
+        found = risk.max_futures_leverage_for_stop(
+            contract, side="short", entry_price=60_000, stop_price=60_001, size="0.1", buffer=5
+        )
+        assert found is None
+
+
+class TestFastCoreFlatSegment:
+    """rule-venues: a condition that can be flat (slope 0) is left to the general solve."""
+
+    @given(margin=decimals("0", "20", 2))
+    def test_falling_rate_and_fee_at_mark(self, margin: Decimal) -> None:
+        """Rate 0.9 then 0.1 and a 10 % fee at mark: 1 − 0.1 − 0.9 = 0 in the first bracket."""
+        table = BracketTable.from_rates(
+            caps=[10, 10**6], maintenance_rates=["0.9", "0.1"], max_leverages=[1, 1]
+        )
+        contract = Contract(symbol="X", kind="linear", brackets=table)
+        position = Position(contract=contract, side="long", size=1, entry_price=10, leverage=1)
+        rule = LiquidationRule(close_fee="mark", fee_rate="0.1")
+        kind, _ = state(isolated_liquidation_price, position, margin=margin, rule=rule)
+        assert kind in {"price", "none", "crossed"}

@@ -399,9 +399,7 @@ def solve_one(
             if d > 0 and 1 - fee_mark - one.tiers.top_rate <= 0:
                 return SKIP
             j = _bracket(one, base, fee_mark, scale)
-            slope = d - fee_mark - one.tiers.rates[j]
-            if slope == 0:
-                return SKIP
+            slope = d - fee_mark - one.tiers.rates[j]  # never 0: top_rate is the highest
             constant = base + scale * one.tiers.amounts[j]
         else:
             slope = d - fee_mark
