@@ -9,10 +9,11 @@ Not a test module (no ``test_`` prefix): a helper the tests import.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import Final, Literal
+from typing import Literal
 
 import attrs
 
@@ -22,7 +23,7 @@ from levrisk.brackets import BracketTable
 from levrisk.futures import CrossAccount, LiquidationRule, Position
 from levrisk.futures._margin import maintenance, value_at
 from levrisk.futures._pnl import position_pnl
-from levrisk.numbers import PRECISION, exact
+from levrisk.numbers import exact
 
 
 @attrs.frozen
@@ -97,32 +98,15 @@ def _coefficients(
     return a, b
 
 
-_NOISE: Final = Fraction(1, 10 ** (PRECISION - 10))
-"""Roots this close to 0 or this far beyond ``x_start`` (relatively) are rounding noise."""
+Outcome = tuple[str, Decimal | None]
+"""``("price", p)`` (``p`` may be ``None``), ``("crossed", p)`` or ``("always", None)``."""
 
 
-def solve(
-    legs: Sequence[Leg], constant: Fraction, rule: Rule, x_start: Fraction
+def _nearest(
+    legs: Sequence[Leg], constant: Fraction, rule: Rule, x_start: Fraction, x_bp: Fraction | None
 ) -> Fraction | None:
-    """The root ``X > 0`` of the liquidation condition nearest ``x_start`` on the losing side.
-
-    ``f`` is continuous and piecewise linear in ``X``; each segment between breakpoints
-    is solved and its root kept only when it lies inside the segment, so the bracket
-    used for each position is the bracket that holds its notional at the root. Among
-    the roots, the one returned is the nearest to ``x_start`` in the direction in which
-    ``f`` decreases from ``x_start`` (the direction that loses margin); when there is
-    none on that side, the nearest on the other side. ``None`` when no root ``X > 0``
-    exists.
-
-    Roots more than ``10**40`` times away from ``x_start`` (either way) are discarded:
-    inputs carry at most ``PRECISION`` (50) significant digits, and such a root is the
-    rounding of an input, not a price — an inverse 1x short whose margin is its coin
-    notional rounded down at the 50th digit would otherwise "go bankrupt" near 10**54.
-    """
-    x_bp: Fraction | None = None
-    if rule.close_fee == "bankruptcy":
-        x_bp = solve(legs, constant, Rule(None, "none", Fraction(0)), x_start)
-    found = [r for r in roots(legs, constant, rule, x_bp) if _NOISE < r / x_start < 1 / _NOISE]
+    """The root nearest ``x_start`` on the losing side (else the other side), or ``None``."""
+    found = roots(legs, constant, rule, x_bp)
     if not found:
         return None
     slope, _ = _coefficients(legs, constant, rule, x_start, x_bp)
@@ -135,6 +119,37 @@ def solve(
         if losing:
             return min(losing)
     return min(found, key=lambda r: (abs(r - x_start), r))
+
+
+def _value(
+    legs: Sequence[Leg], constant: Fraction, rule: Rule, x: Fraction, x_bp: Fraction | None
+) -> Fraction:
+    a, b = _coefficients(legs, constant, rule, x, x_bp)
+    return a * x + b
+
+
+def solve(
+    legs: Sequence[Leg], constant: Fraction, rule: Rule, x_start: Fraction
+) -> tuple[str, Fraction | None]:
+    """The outcome at ``x_start``: the losing-side root, crossed, or always (no cut-off).
+
+    "Always" is told apart by sampling ``f`` between consecutive candidates (roots and
+    breakpoints, where ``f`` keeps one sign), below the first and beyond the last.
+    """
+    x_bp: Fraction | None = None
+    if rule.close_fee == "bankruptcy":
+        x_bp = _nearest(legs, constant, Rule(None, "none", Fraction(0)), x_start, None)
+    nearest = _nearest(legs, constant, rule, x_start, x_bp)
+    if _value(legs, constant, rule, x_start, x_bp) > 0:
+        return "price", nearest
+    edges = {cap / leg.quantity for leg in legs for cap, _, _ in leg.terms[:-1]}
+    points = sorted(edges | set(roots(legs, constant, rule, x_bp)) | {x_start})
+    samples = [points[0] / 2, points[-1] * 2 + 1]
+    samples += [(lo + hi) / 2 for lo, hi in itertools.pairwise(points)]
+    samples += points
+    if any(_value(legs, constant, rule, x, x_bp) > 0 for x in samples):
+        return "crossed", nearest
+    return "always", None
 
 
 def roots(
@@ -196,14 +211,18 @@ def _to_price(kind: ContractKind, x: Fraction | None) -> Decimal | None:
     return _algebra.decimal(_algebra.swap(kind, x))
 
 
+def _outcome(kind: ContractKind, found: tuple[str, Fraction | None]) -> Outcome:
+    return found[0], _to_price(kind, found[1])
+
+
 @exact
 def isolated_liquidation_price(
     position: Position,
     *,
     margin: Decimal,
     rule: LiquidationRule = LiquidationRule(),  # noqa: B008 - frozen
-) -> Decimal | None:
-    """The oracle's isolated liquidation price."""
+) -> Outcome:
+    """The oracle's isolated liquidation outcome."""
     kind = position.contract.kind
     x = solve(
         [leg(position)],
@@ -211,12 +230,12 @@ def isolated_liquidation_price(
         solver_rule(rule),
         _algebra.swap(kind, Fraction(position.entry_price)),
     )
-    return _to_price(kind, x)
+    return _outcome(kind, x)
 
 
 @exact
-def bankruptcy_price(position: Position, *, margin: Decimal) -> Decimal | None:
-    """The oracle's bankruptcy price."""
+def bankruptcy_price(position: Position, *, margin: Decimal) -> Outcome:
+    """The oracle's bankruptcy outcome."""
     kind = position.contract.kind
     x = solve(
         [leg(position)],
@@ -224,7 +243,7 @@ def bankruptcy_price(position: Position, *, margin: Decimal) -> Decimal | None:
         Rule(None, "none", Fraction(0)),
         _algebra.swap(kind, Fraction(position.entry_price)),
     )
-    return _to_price(kind, x)
+    return _outcome(kind, x)
 
 
 @exact
@@ -234,8 +253,8 @@ def cross_liquidation_price(
     *,
     mark_prices: Mapping[str, Decimal],
     rule: LiquidationRule = LiquidationRule(),  # noqa: B008 - frozen
-) -> Decimal | None:
-    """The oracle's cross liquidation price (marks given as Decimals)."""
+) -> Outcome:
+    """The oracle's cross liquidation outcome (marks given as Decimals)."""
     own = [p for p in account.positions if p.contract.symbol == symbol]
     others = [p for p in account.positions if p.contract.symbol != symbol]
     constant = Fraction(account.wallet_balance)
@@ -251,13 +270,11 @@ def cross_liquidation_price(
     x = solve(
         [leg(p) for p in own], constant, solver_rule(rule), _algebra.swap(kind, Fraction(start))
     )
-    return _to_price(kind, x)
+    return _outcome(kind, x)
 
 
-def uniform_roots(account: CrossAccount, marks: Mapping[str, Decimal]) -> list[Fraction]:
-    """Every factor ``k > 0`` on all marks at which margin balance equals maintenance."""
-    if not account.positions:
-        return []
+def _uniform(account: CrossAccount, marks: Mapping[str, Decimal]) -> tuple[list[Leg], Fraction]:
+    """The book as solver legs in the uniform factor, and the wallet."""
     legs = []
     for position in account.positions:
         kind = position.contract.kind
@@ -266,7 +283,14 @@ def uniform_roots(account: CrossAccount, marks: Mapping[str, Decimal]) -> list[F
         entry = _algebra.swap(kind, Fraction(position.entry_price))
         direction = _algebra.direction(kind, position.side)
         legs.append(Leg(direction, q * mark, entry / mark, position.contract.brackets))
-    wallet = Fraction(account.wallet_balance)
+    return legs, Fraction(account.wallet_balance)
+
+
+def uniform_roots(account: CrossAccount, marks: Mapping[str, Decimal]) -> list[Fraction]:
+    """Every factor ``k > 0`` on all marks at which margin balance equals maintenance."""
+    if not account.positions:
+        return []
+    legs, wallet = _uniform(account, marks)
     rule = Rule("mark", "none", Fraction(0))
     if condition_at(legs, wallet, rule, Fraction(1)) == 0:
         return [Fraction(1)]
@@ -278,10 +302,15 @@ def uniform_roots(account: CrossAccount, marks: Mapping[str, Decimal]) -> list[F
 @exact
 def uniform_move_to_liquidation(
     account: CrossAccount, *, mark_prices: Mapping[str, Decimal]
-) -> Decimal | None:
-    """The oracle's smallest uniform move of every mark that liquidates the account."""
+) -> Outcome:
+    """The oracle's smallest uniform move that liquidates the account, with its state."""
     moves = [k - 1 for k in uniform_roots(account, mark_prices)]
-    if not moves:
-        return None
-    best = min(moves, key=lambda m: (abs(m), m))
-    return Decimal(best.numerator) / Decimal(best.denominator)
+    best = None
+    if moves:
+        nearest = min(moves, key=lambda m: (abs(m), m))
+        best = Decimal(nearest.numerator) / Decimal(nearest.denominator)
+    if not account.positions:
+        return "price", best
+    legs, wallet = _uniform(account, mark_prices)
+    state, _ = solve(legs, wallet, Rule("mark", "none", Fraction(0)), Fraction(1))
+    return state, None if state == "always" else best

@@ -28,7 +28,7 @@ from levrisk.batch import (
     notional,
 )
 from levrisk.brackets import BracketTable
-from levrisk.exceptions import BracketError, InvalidInputError
+from levrisk.exceptions import AlreadyLiquidatedError, BracketError, InvalidInputError
 from levrisk.futures import ContractKind, LiquidationRule
 from levrisk.numbers import exact
 from strategies import bracket_tables, decimals
@@ -97,7 +97,10 @@ def _exact(p: dict[str, Any], table: BracketTable, margin: Decimal, rule: Liquid
         entry_price=p["entry"],
         leverage=1,
     )
-    return futures.isolated_liquidation_price(position, margin=margin, rule=rule)
+    try:  # the scalar path states the liquidated outcomes; batch gives the root (NaN: none)
+        return futures.isolated_liquidation_price(position, margin=margin, rule=rule)
+    except AlreadyLiquidatedError as crossed:
+        return crossed.price
 
 
 def _batch(

@@ -1252,3 +1252,126 @@ class TestData:
         assert code == 2
         assert err.startswith("levrisk: error: ")
         assert message in err
+
+
+class TestLiquidatedAloud:
+    """rule-futures-liquidation-linear, rule-spot-liquidation: the CLI says "liquidated" (14.3)."""
+
+    FUTURES = ("futures", "short", "--size", "0.1", "--entry-price", "60000", "--leverage", "10")
+    MARGIN = (
+        "margin",
+        "short",
+        "--borrow",
+        "0.1",
+        "--price",
+        "60000",
+        "--leverage",
+        "3",
+        "--hours",
+        "24",
+        "--daily-rate",
+        "0.0002",
+    )
+
+    def test_futures_margin_below_maintenance(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A margin of 10 under a maintenance of 24: a LIQUIDATED line, liquidated in the JSON."""
+        code, out, _ = run(capsys, *self.FUTURES, "--margin", "10")
+        assert code == 0
+        assert "LIQUIDATED: the position is liquidated (already at its entry price)" in out
+        assert "59,860.55" in out
+        doc = run_json(capsys, *self.FUTURES, "--margin", "10")
+        assert doc["liquidated"] is True
+        assert "liquidated" in doc["liquidation_line"]
+
+    def test_futures_mark_beyond(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A mark past the liquidation price: liquidated; the default mark: not."""
+        doc = run_json(capsys, *self.FUTURES, "--mark-price", "70000")
+        assert doc["liquidated"] is True
+        assert run_json(capsys, *self.FUTURES)["liquidated"] is False
+        code, out, _ = run(capsys, *self.FUTURES)
+        assert code == 0
+        assert "LIQUIDATED" not in out
+
+    def test_futures_cross_and_always(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A cross wallet of 0: liquidated at the mark; the line says what is lost."""
+        code, out, _ = run(capsys, *self.FUTURES, "--wallet-balance", "0")
+        assert code == 0
+        assert "LIQUIDATED: the position is liquidated (already at the mark price)" in out
+        assert "cross wallet balance of 0.00 USDT" in out
+
+    def test_futures_line_text(self) -> None:
+        """Every price liquidates: the line says so (no single price)."""
+        from levrisk.cli import _futures  # noqa: PLC0415 - the private wording
+
+        line = _futures._liquidation_line(
+            ("always", "cross", "long"), None, (Decimal(5), "USDT", "wallet"), "USDT"
+        )
+        assert line.startswith("the position is liquidated at every price;")
+
+    def test_margin_exit_beyond(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """The issue's short exiting at 90,000: liquidated at 81,818.18 first, no net PnL shown."""
+        code, out, _ = run(capsys, *self.MARGIN, "--exit-price", "90000")
+        assert code == 0
+        assert "LIQUIDATED: the trade is liquidated at 81,818.18 USDT" in out
+        assert "net PnL" not in out
+        doc = run_json(capsys, *self.MARGIN, "--exit-price", "90000")
+        assert doc["liquidated"] is True
+        assert "close" not in doc
+        assert doc["liquidation"]["liquidation_price"].startswith("81818.18")
+        assert run_json(capsys, *self.MARGIN, "--exit-price", "50000")["liquidated"] is False
+
+    def test_margin_stop_beyond(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A stop-loss past liquidation shows no net PnL at it."""
+        doc = run_json(capsys, *self.MARGIN, "--stop-loss", "95000")
+        assert doc["exits"]["stop_loss_net_pnl"] is None
+        assert doc["liquidated"] is False
+
+    def test_target_liquidated_at_entry(
+        self, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    ) -> None:
+        """A table whose maintenance (2 %) exceeds the initial margin at 100x: liquidated."""
+        bracket = {
+            "bracket": 1,
+            "initialLeverage": 100,
+            "notionalFloor": 0,
+            "notionalCap": 1e9,
+            "maintMarginRatio": 0.02,
+            "cum": 0,
+        }
+        path = tmp_path / "leverageBracket.json"
+        path.write_text(json.dumps([{"symbol": "BTCUSDT", "brackets": [bracket]}]), "utf-8")
+        argv = ("target", "long", "--size", "1", "--entry-price", "100", "--leverage", "100")
+        doc = run_json(capsys, *argv, "--take-profit", "10%", "--brackets", str(path))
+        assert doc["liquidated"] is True
+        assert "already at its entry price" in doc["liquidation_line"]
+        low = ("target", "long", "--size", "1", "--entry-price", "100", "--leverage", "10")
+        assert (
+            run_json(capsys, *low, "--take-profit", "10%", "--brackets", str(path))["liquidated"]
+            is False
+        )
+
+
+class TestRenderOutcome:
+    """rule-futures-liquidation-linear: the CLI's reading of the three outcomes."""
+
+    def test_states(self) -> None:
+        """A price is safe; the two errors are crossed (with its price) and always."""
+        from levrisk.cli import _render  # noqa: PLC0415 - the private helper
+        from levrisk.exceptions import (  # noqa: PLC0415 - local to the check
+            AlreadyLiquidatedError,
+            AlwaysLiquidatedError,
+        )
+
+        msg = "liquidated"
+
+        def crossed() -> Decimal:
+            raise AlreadyLiquidatedError(msg, price=Decimal(5))
+
+        def always() -> Decimal:
+            raise AlwaysLiquidatedError(msg)
+
+        assert _render.outcome(lambda: Decimal(3)) == (Decimal(3), "safe")
+        assert _render.outcome(crossed) == (Decimal(5), "crossed")
+        assert _render.outcome(always) == (None, "always")
+        assert _render.liquidated_at("long", Decimal(1), None) is False
+        assert _render.liquidated_at("short", Decimal(6), Decimal(5)) is True

@@ -14,11 +14,14 @@ from hypothesis import strategies as st
 
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import (
+    AlreadyLiquidatedError,
+    AlwaysLiquidatedError,
     BracketError,
     InsufficientMarginError,
     InvalidInputError,
     LeverageError,
     LevriskError,
+    LiquidationError,
 )
 from levrisk.futures import (
     Contract,
@@ -715,11 +718,12 @@ class TestIsolatedLiquidationExamples:
         ("side", "above"), [("long", True), ("short", False)], ids=["long", "short"]
     )
     def test_no_margin_liquidates_beyond_entry(self, side: Side, above: bool) -> None:
-        """Margin below MM: the solved price lies on the far side of entry (liquidated now)."""
+        """Margin below MM at entry: already liquidated, the crossed price beyond entry."""
         position = pos(BTCUSDT, side, 1, 20_000, 10)
-        lp = isolated_liquidation_price(position, margin=0)
-        assert lp is not None
-        assert (lp > 20_000) is above
+        with pytest.raises(AlreadyLiquidatedError, match="already at or past") as info:
+            isolated_liquidation_price(position, margin=0)
+        assert info.value.price is not None
+        assert (info.value.price > 20_000) is above
 
     @given(position=positions(kind="inverse"))
     def test_coin_m_closed_form(self, position: Position) -> None:
@@ -1055,13 +1059,16 @@ class TestCrossLiquidation:
             wallet_balance=wallet, positions=[long, short], position_mode="hedge"
         )
         marks = {"BTCUSDT": entry}
+        if wallet + locked <= mms:
+            with pytest.raises(LiquidationError):
+                cross_liquidation_price(account, "BTCUSDT", mark_prices=marks)
+            return
         lp = cross_liquidation_price(account, "BTCUSDT", mark_prices=marks)
-        if wallet + locked > mms:
-            assert lp is not None
-            assert lp > entry
-            ratio = cross_margin_ratio(account, mark_prices={"BTCUSDT": lp})
-            assert ratio is not None
-            assert close(ratio, Decimal(1))
+        assert lp is not None
+        assert lp > entry
+        ratio = cross_margin_ratio(account, mark_prices={"BTCUSDT": lp})
+        assert ratio is not None
+        assert close(ratio, Decimal(1))
 
     def test_two_roots_returns_losing_side(self) -> None:
         """Tiered rates can give a net-long hedge two roots: the one below the mark is returned."""
@@ -1117,7 +1124,14 @@ class TestCrossLiquidation:
         btc = pos(BTCUSD, side, contracts, entry, 1)
         other = pos(ETHUSD, "long", eth, 1_000, 1)
         account = CrossAccount(wallet_balance=wallet, positions=[btc, other])
-        lp = cross_liquidation_price(account, "BTCUSD_PERP", mark_prices={"ETHUSD_PERP": eth_mark})
+        try:
+            lp = cross_liquidation_price(
+                account, "BTCUSD_PERP", mark_prices={"ETHUSD_PERP": eth_mark}
+            )
+        except AlreadyLiquidatedError as crossed:  # liquidated at entry: the crossed price
+            lp = crossed.price
+        except AlwaysLiquidatedError:
+            return
         wb = Fraction(wallet) + Fraction(unrealized_pnl(other, mark_price=eth_mark))
         wb -= Fraction(maintenance_margin(other, mark_price=eth_mark))
         s = 1 if side == "long" else -1
@@ -1136,10 +1150,12 @@ class TestCrossLiquidation:
         account = CrossAccount(
             wallet_balance=1_000, positions=[pos(BTCUSDT, "short", 1, 20_000, 20), eth]
         )
-        lp = cross_liquidation_price(account, "BTCUSDT", mark_prices={"ETHUSDT": 2_000}, rule=rule)
         wb = Fraction(1_000) - 1_000 - 12 - 2
         expected = (Fraction(20_000) + wb - Fraction(80)) / (1 + Fraction("0.001"))
-        assert lp == dec(expected)
+        # Below the short's entry: at its entry (the default start) it is already liquidated.
+        with pytest.raises(AlreadyLiquidatedError) as info:
+            cross_liquidation_price(account, "BTCUSDT", mark_prices={"ETHUSDT": 2_000}, rule=rule)
+        assert info.value.price == dec(expected)
 
     def test_bad_arguments(self) -> None:
         """A non-account, non-mapping marks, a bad rule or mark are errors."""
@@ -1160,8 +1176,14 @@ class TestSolver:
     """The private generic solver's degenerate segments (rule-venues)."""
 
     def test_flat_zero_segment(self) -> None:
-        """A segment where f ≡ 0 contributes its ends; from a flat start, the nearest root."""
-        from levrisk.futures._solver import Leg, Rule, solve  # noqa: PLC0415 - private
+        """A segment where f ≡ 0 contributes its ends; f never > 0: liquidated at every price."""
+        from levrisk.futures._solver import (  # noqa: PLC0415 - private
+            Always,
+            Leg,
+            Rule,
+            _nearest,
+            solve,
+        )
 
         table = BracketTable.from_rates(
             caps=[100, 10**9], maintenance_rates=["0.01", "0.02"], max_leverages=[50, 25]
@@ -1170,8 +1192,10 @@ class TestSolver:
             Leg(1, Fraction(101, 99), Fraction(99), table),
             Leg(-1, Fraction(1), Fraction(101), table),
         ]
-        root = solve(legs, Fraction(0), Rule("mark", "none", Fraction(0)), Fraction(50))
-        assert root == Fraction(9_900, 101)
+        rule = Rule("mark", "none", Fraction(0))
+        assert _nearest(legs, Fraction(0), rule, Fraction(50), None) == Fraction(9_900, 101)
+        with pytest.raises(Always):  # f ≤ 0 everywhere (0 on the segment): always at or past
+            solve(legs, Fraction(0), rule, Fraction(50))
 
     @pytest.mark.parametrize(
         ("start", "expected"),
@@ -1221,15 +1245,16 @@ class TestSolver:
         assert solve(legs, constant, Rule("mark", "none", Fraction(0)), Fraction(start)) == expected
 
     def test_flat_nonzero_has_no_root(self) -> None:
-        """An equal hedge without maintenance never reaches zero balance: None."""
-        from levrisk.futures._solver import Leg, Rule, solve  # noqa: PLC0415 - private
+        """An equal hedge without maintenance: balance 5 never reaches 0; balance 0 always is."""
+        from levrisk.futures._solver import Always, Leg, Rule, solve  # noqa: PLC0415 - private
 
         legs = [
             Leg(1, Fraction(1), Fraction(10), WIDE_BRACKET),
             Leg(-1, Fraction(1), Fraction(10), WIDE_BRACKET),
         ]
         assert solve(legs, Fraction(5), Rule(None, "none", Fraction(0)), Fraction(10)) is None
-        assert solve(legs, Fraction(0), Rule(None, "none", Fraction(0)), Fraction(10)) is None
+        with pytest.raises(Always):
+            solve(legs, Fraction(0), Rule(None, "none", Fraction(0)), Fraction(10))
 
     @staticmethod
     def _convex(middle_rate: str | None = None) -> list[Any]:
@@ -1248,21 +1273,28 @@ class TestSolver:
         ]
 
     def test_root_at_the_start_is_on_the_losing_side(self) -> None:
-        """A root at x_start itself is taken, not the other root beyond it."""
-        from levrisk.futures._solver import Rule, solve  # noqa: PLC0415 - private
+        """A root at x_start itself is taken (crossed: at the liquidation point), not the other."""
+        from levrisk.futures._solver import Crossed, Rule, _nearest, solve  # noqa: PLC0415
 
         legs, rule = self._convex(), Rule("mark", "none", Fraction(0))
         low, high = Fraction(500, 67), Fraction(2_500, 199)
-        assert solve(legs, Fraction(8), rule, high) == high
-        assert solve(legs, Fraction(8), rule, low) == low
+        assert _nearest(legs, Fraction(8), rule, high, None) == high
+        assert _nearest(legs, Fraction(8), rule, low, None) == low
+        for root in (low, high):
+            with pytest.raises(Crossed) as info:
+                solve(legs, Fraction(8), rule, root)
+            assert info.value.x == root
 
     def test_direction_follows_the_slope_at_the_start(self) -> None:
         """Falling at x_start (10), the root above is taken; rising (at 11), the root below."""
-        from levrisk.futures._solver import Rule, solve  # noqa: PLC0415 - private
+        from levrisk.futures._solver import Crossed, Rule, _nearest, solve  # noqa: PLC0415
 
         legs, rule = self._convex(), Rule("mark", "none", Fraction(0))
-        assert solve(legs, Fraction(8), rule, Fraction(10)) == Fraction(2_500, 199)
-        assert solve(legs, Fraction(8), rule, Fraction(11)) == Fraction(500, 67)
+        for start, root in ((10, Fraction(2_500, 199)), (11, Fraction(500, 67))):
+            assert _nearest(legs, Fraction(8), rule, Fraction(start), None) == root
+            with pytest.raises(Crossed) as info:  # f < 0 at both starts: the crossed root
+                solve(legs, Fraction(8), rule, Fraction(start))
+            assert info.value.x == root
 
     def test_bankruptcy_fee_does_not_tilt_the_direction(self) -> None:
         """A fee on the bankruptcy price is a constant: f rises at x_start, the lower root wins."""
@@ -1542,7 +1574,11 @@ class TestErrorsNameTheArgument:
 
     @pytest.mark.parametrize("margin", ["1e1000", "1e-1000"], ids=["1e1000", "1e-1000"])
     def test_magnitude_limit_is_inclusive(self, margin: str) -> None:
-        """1e±1000 itself is accepted by the exact solve."""
+        """1e±1000 itself is accepted by the exact solve (1e-1000: already liquidated)."""
+        if margin == "1e-1000":
+            with pytest.raises(AlreadyLiquidatedError):
+                isolated_liquidation_price(LONG, margin=Decimal(margin))
+            return
         assert isolated_liquidation_price(LONG, margin=Decimal(margin)) != Decimal(0)
 
 
@@ -1562,11 +1598,11 @@ class TestFuzz:
             isolated_liquidation_price(LONG, margin=Decimal("1e999999"))
 
 
-class TestRoundingNoiseRoots:
-    """A root 10**40 times away from the start is input rounding, not a price (solver)."""
+class TestNoMagnitudeCutOff:
+    """rule-bankruptcy-price: every root is a price, however far from the entry (issue 14.4)."""
 
-    def test_inverse_short_at_1x_has_no_price(self) -> None:
-        """1x inverse short: the margin is the coin notional (rounded): no bankruptcy, no LP."""
+    def test_inverse_short_at_1x_is_exact(self) -> None:
+        """1x inverse short: the margin is the coin notional rounded; the exact root or None."""
         table = BracketTable.from_rates(caps=[5], maintenance_rates=["0.004"], max_leverages=[125])
         contract = Contract(symbol="BTCUSD_PERP", kind="inverse", contract_size=100, brackets=table)
         for entry in ("30000", "70000", "25000"):
@@ -1574,8 +1610,21 @@ class TestRoundingNoiseRoots:
                 contract=contract, side="short", size=1, entry_price=entry, leverage=1
             )
             margin = initial_margin(position)
-            assert bankruptcy_price(position, margin=margin) is None
-            assert isolated_liquidation_price(position, margin=margin) is None
+            # Bankrupt where M + Q·(1/P − 1/EP) = 0: P = 1 / (1/EP − M/Q), when > 0.
+            x = 1 / Fraction(entry) - Fraction(margin) / 100
+            expected = None if x <= 0 else dec(1 / x)
+            assert bankruptcy_price(position, margin=margin) == expected
+
+    def test_short_at_1x_huge_margin(self) -> None:
+        """A 1x short of size 1 at price 1 has a price with margin 1E+40 and 1E+41 (no cut-off)."""
+        table = BracketTable.from_rates(
+            caps=[10**60], maintenance_rates=["0.004"], max_leverages=[125]
+        )
+        contract = Contract(symbol="XUSDT", kind="linear", brackets=table)
+        position = Position(contract=contract, side="short", size=1, entry_price=1, leverage=1)
+        for margin in ("1E+40", "1E+41", "1E+55"):
+            lp = isolated_liquidation_price(position, margin=margin)
+            assert lp == dec((1 + Fraction(Decimal(margin))) / Fraction("1.004"))
 
     def test_far_but_real_root_is_kept(self) -> None:
         """A bankruptcy price 1e-30 of the entry (leverage 1 + 1e-30) is still a price."""
@@ -1617,7 +1666,7 @@ class TestFastCoreSpelling:
     """rule-rounding: the fast core spells an exact quotient as the rational path does."""
 
     @staticmethod
-    def _price(top: str, bottom: str, start: str) -> Decimal | None:
+    def _price(top: str, bottom: str, start: str) -> Decimal | None:  # noqa: ARG004 - kept
         from levrisk import _algebra  # noqa: PLC0415 - private check
         from levrisk.futures import _solver  # noqa: PLC0415 - private check
 
@@ -1628,7 +1677,7 @@ class TestFastCoreSpelling:
         with decimal.localcontext() as rounding:
             rounding.prec = 50
             with decimal.localcontext(_algebra.EXACT):
-                return _solver._price(one, Decimal(top), Decimal(bottom), Decimal(start), rounding)
+                return _solver._price(one, Decimal(top), Decimal(bottom), rounding)
 
     @pytest.mark.parametrize(
         ("top", "bottom", "spelled"),
@@ -1649,14 +1698,17 @@ class TestFastCoreSpelling:
             ctx.prec = 50
             assert str(Decimal(exact.numerator) / Decimal(exact.denominator)) == spelled
 
+    @pytest.mark.parametrize(("top", "bottom"), [("-1", "1"), ("0", "1")], ids=["negative", "zero"])
+    def test_no_price(self, top: str, bottom: str) -> None:
+        """Non-positive roots are no price."""
+        assert self._price(top, bottom, "1") is None
+
     @pytest.mark.parametrize(
-        ("top", "bottom", "start"),
-        [("-1", "1", "1"), ("0", "1", "1"), ("1", "1", "1e40"), ("1e40", "1", "1")],
-        ids=["negative", "zero", "below the noise bound", "above the noise bound"],
+        ("top", "start"), [("1", "1e40"), ("1e40", "1")], ids=["far below", "far above"]
     )
-    def test_no_price(self, top: str, bottom: str, start: str) -> None:
-        """Non-positive roots and roots 1e40 times away from the start are no price."""
-        assert self._price(top, bottom, start) is None
+    def test_far_roots_are_prices(self, top: str, start: str) -> None:
+        """Roots 1e40 times away from the start are prices too: no magnitude cut-off."""
+        assert self._price(top, "1", start) == Decimal(top)
 
 
 class TestSweptRoots:

@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 
 from levrisk.brackets import Bracket, BracketTable
 from levrisk.exceptions import (
+    AlreadyLiquidatedError,
+    AlwaysLiquidatedError,
     BracketError,
     InsufficientMarginError,
     InvalidInputError,
@@ -744,12 +746,22 @@ class TestLiquidationPrice:
         )
         p = {"BTC": price}
         assert margin_level(iso, p) == margin_level(cross, p)
-        assert liquidation_price(
-            iso, asset="BTC", prices=p, liquidation_level=level
-        ) == liquidation_price(cross, asset="BTC", prices=p, liquidation_level=level)
+        assert _outcome(
+            liquidation_price, iso, asset="BTC", prices=p, liquidation_level=level
+        ) == _outcome(liquidation_price, cross, asset="BTC", prices=p, liquidation_level=level)
         assert max_borrowable(
             iso, asset="BTC", prices=p, thresholds=BINANCE_CROSS_3X
         ) == max_borrowable(cross, asset="BTC", prices=p, thresholds=BINANCE_CROSS_3X)
+
+
+def _outcome(call: Callable[..., Decimal | None], *args: Any, **kwargs: Any) -> tuple[str, Any]:
+    """A liquidation function's outcome: its price, or the liquidated state and price."""
+    try:
+        return "price", call(*args, **kwargs)
+    except AlreadyLiquidatedError as crossed:
+        return "crossed", crossed.price
+    except AlwaysLiquidatedError:
+        return "always", None
 
 
 class TestTradeLiquidation:

@@ -10,14 +10,16 @@ that levrisk returns the very same ``Decimal`` (value and spelling) or the same 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 
 import oracle
 from levrisk import futures, interest, margin, risk
 from levrisk.brackets import BracketTable
+from levrisk.exceptions import AlreadyLiquidatedError, AlwaysLiquidatedError
 from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position
 
 _KINDS: tuple[Literal["linear", "inverse"], ...] = ("linear", "inverse")
@@ -96,9 +98,19 @@ def _book(rng: random.Random, most: int) -> tuple[CrossAccount, dict[str, Decima
     return CrossAccount(wallet_balance=wallet, positions=positions), marks
 
 
-def _same(ours: Decimal | None, theirs: Decimal | None) -> bool:
+def _same(ours: object, theirs: object) -> bool:
     """Equal and spelled the same (or both ``None``)."""
     return repr(ours) == repr(theirs)
+
+
+def _ours(call: Callable[..., Decimal | None], *args: Any, **kwargs: Any) -> oracle.Outcome:
+    """A liquidation function's outcome as the oracle states it (conventions: three states)."""
+    try:
+        return "price", call(*args, **kwargs)
+    except AlreadyLiquidatedError as crossed:
+        return "crossed", crossed.price
+    except AlwaysLiquidatedError:
+        return "always", None
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -116,10 +128,10 @@ class TestAgainstOracle:
             position = _position(rng, "X", kind, _table(rng))
             wallet = _wallet(rng, position)
             for rule in rng.sample(_RULES, 3):
-                ours = futures.isolated_liquidation_price(position, margin=wallet, rule=rule)
+                ours = _ours(futures.isolated_liquidation_price, position, margin=wallet, rule=rule)
                 theirs = oracle.isolated_liquidation_price(position, margin=wallet, rule=rule)
                 assert _same(ours, theirs), (position, wallet, rule, ours, theirs)
-            ours = futures.bankruptcy_price(position, margin=wallet)
+            ours = _ours(futures.bankruptcy_price, position, margin=wallet)
             theirs = oracle.bankruptcy_price(position, margin=wallet)
             assert _same(ours, theirs), (position, wallet, ours, theirs)
 
@@ -153,7 +165,9 @@ class TestAgainstOracle:
             wallet = _wallet(rng, own)
             account = CrossAccount(wallet_balance=wallet, positions=positions, position_mode=mode)
             for rule in rng.sample(_RULES, 2):
-                ours = futures.cross_liquidation_price(account, "X", mark_prices=marks, rule=rule)
+                ours = _ours(
+                    futures.cross_liquidation_price, account, "X", mark_prices=marks, rule=rule
+                )
                 theirs = oracle.cross_liquidation_price(account, "X", mark_prices=marks, rule=rule)
                 assert _same(ours, theirs), (account, marks, rule, ours, theirs)
 
@@ -167,7 +181,7 @@ class TestUniformMoveAgainstOracle:
         rng = random.Random(2000 + seed)  # noqa: S311 - seeded test data
         for _ in range(100):
             account, marks = _book(rng, 12)
-            ours = risk.futures.uniform_move_to_liquidation(account, mark_prices=marks)
+            ours = _ours(risk.futures.uniform_move_to_liquidation, account, mark_prices=marks)
             theirs = oracle.uniform_move_to_liquidation(account, mark_prices=marks)
             assert _same(ours, theirs), (account, marks, ours, theirs)
 
@@ -200,9 +214,17 @@ class TestMovesAgainstOneByOne:
         rng = random.Random(4000 + seed)  # noqa: S311 - seeded test data
         for _ in range(60):
             account, marks = _book(rng, 8)
+            states = {
+                symbol: oracle.cross_liquidation_price(account, symbol, mark_prices=marks)
+                for symbol in marks
+            }
+            if any(state != "price" for state, _ in states.values()):
+                with pytest.raises(AlreadyLiquidatedError):
+                    risk.futures.moves_to_liquidation(account, mark_prices=marks)
+                continue
             rows = risk.futures.moves_to_liquidation(account, mark_prices=marks)
             for row in rows:
-                theirs = oracle.cross_liquidation_price(account, row.asset, mark_prices=marks)
+                theirs = states[row.asset][1]
                 assert _same(row.liquidation_price, theirs), (account, marks, row, theirs)
 
     @pytest.mark.parametrize("digits", [3, 30])
@@ -229,9 +251,23 @@ class TestMovesAgainstOneByOne:
             ]
             account = margin.CrossMarginAccount(balances=balances, loans=loans)
             level = Decimal(rng.choice(["1.05", "1.1", "1.3"]))
+            states = {
+                asset: _ours(
+                    margin.liquidation_price,
+                    account,
+                    asset=asset,
+                    prices=prices,
+                    liquidation_level=level,
+                )
+                for asset in prices
+            }
+            if any(state != "price" for state, _ in states.values()):
+                with pytest.raises(AlreadyLiquidatedError):
+                    risk.margin.moves_to_liquidation(
+                        account, prices=prices, liquidation_level=level
+                    )
+                continue
             rows = risk.margin.moves_to_liquidation(account, prices=prices, liquidation_level=level)
             for row in rows:
-                theirs = margin.liquidation_price(
-                    account, asset=row.asset, prices=prices, liquidation_level=level
-                )
+                theirs = states[row.asset][1]
                 assert _same(row.liquidation_price, theirs), (account, prices, row, theirs)

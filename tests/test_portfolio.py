@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import decimal
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 
@@ -421,15 +421,13 @@ class TestOneAssetIsCross:
         marks = {"BTCUSDT": mark}
         figures = account_figures(account, mark_prices=marks, index_prices={"USDT": 1})
         assert figures.margin_ratio == cross_margin_ratio(cross, mark_prices=marks)
-        expected = cross_liquidation_price(cross, "BTCUSDT", mark_prices=marks)
-        try:
-            price = symbol_liquidation_price(
+        expected = _outcome(lambda: cross_liquidation_price(cross, "BTCUSDT", mark_prices=marks))
+        found = _outcome(
+            lambda: symbol_liquidation_price(
                 account, "BTCUSDT", mark_prices=marks, index_prices={"USDT": 1}, liquidation_level=1
             )
-        except AlreadyLiquidatedError:
-            assert figures.margin_ratio is None or figures.margin_ratio >= 1
-            return
-        assert price == expected
+        )
+        assert found == expected
 
     @given(
         contracts=st.integers(min_value=1, max_value=10_000),
@@ -448,18 +446,29 @@ class TestOneAssetIsCross:
         account = _single([position], wallet, asset="BTC")
         cross = CrossAccount(wallet_balance=wallet, positions=[position])
         marks = {"BTCUSD_PERP": mark}
-        expected = cross_liquidation_price(cross, "BTCUSD_PERP", mark_prices=marks)
-        try:
-            price = symbol_liquidation_price(
+        expected = _outcome(
+            lambda: cross_liquidation_price(cross, "BTCUSD_PERP", mark_prices=marks)
+        )
+        found = _outcome(
+            lambda: symbol_liquidation_price(
                 account,
                 "BTCUSD_PERP",
                 mark_prices=marks,
                 index_prices={"BTC": 1},
                 liquidation_level=1,
             )
-        except AlreadyLiquidatedError:
-            return
-        assert price == expected
+        )
+        assert found == expected
+
+
+def _outcome(call: Callable[[], Decimal | None]) -> tuple[str, Decimal | None]:
+    """A liquidation function's outcome: its price, or the liquidated state and price."""
+    try:
+        return "price", call()
+    except AlreadyLiquidatedError as crossed:
+        return "crossed", crossed.price
+    except AlwaysLiquidatedError:
+        return "always", None
 
 
 class TestMonotonicRatio:

@@ -14,7 +14,13 @@ from hypothesis import assume, given, reject
 from hypothesis import strategies as st
 
 from levrisk.brackets import BracketTable
-from levrisk.exceptions import InvalidInputError, LeverageError, LevriskError
+from levrisk.exceptions import (
+    AlreadyLiquidatedError,
+    AlwaysLiquidatedError,
+    InvalidInputError,
+    LeverageError,
+    LevriskError,
+)
 from levrisk.futures import (
     Contract,
     CrossAccount,
@@ -1610,7 +1616,15 @@ class TestStress:
         loans = [Loan(asset="USDT", principal=debt_usdt), Loan(asset="BTC", principal=debt_btc)]
         acct = CrossMarginAccount(balances={"BTC": btc, "ETH": eth, "USDT": usdt}, loans=loans)
         prices = {"BTC": p_btc, "ETH": p_eth}
-        move = uniform_move_to_liquidation(acct, prices=prices, liquidation_level="1.1")
+        try:
+            move = uniform_move_to_liquidation(acct, prices=prices, liquidation_level="1.1")
+        except AlreadyLiquidatedError as crossed:  # at or below the level now: said aloud
+            now = margin_level(acct, prices)
+            assert now is not None
+            assert now <= Decimal("1.1")
+            move = crossed.price
+        except AlwaysLiquidatedError:
+            return
         if move is None:
             return
         assert move > -1
@@ -1972,17 +1986,20 @@ class TestFuturesStress:
         assert row.move is None
 
     def test_flat_segment(self) -> None:
-        """Balance ≡ maintenance on a whole segment: the nearest point of it is returned."""
+        """Balance ≡ maintenance on a segment, below beyond: liquidated at every move."""
         btc = Position(contract=BTC, side="long", size=1, entry_price=1_005, leverage=1)
         eth = Position(contract=ETHUSDT, side="short", size=1, entry_price=996, leverage=1)
         marks = {"BTCUSDT": 1_005, "ETHUSDT": 996}
         # slope 1,005·(1 − 0.004) − 996·(1 + 0.005) = 0 and intercept 9 − 1,005 + 996 = 0
         on_edge = CrossAccount(wallet_balance=9, positions=[btc, eth])
-        assert futures_uniform_move_to_liquidation(on_edge, mark_prices=marks) == 0
-        far = {"BTCUSDT": Decimal(20_100), "ETHUSDT": Decimal(19_920)}  # flat for k ≤ 0.502
-        move = futures_uniform_move_to_liquidation(on_edge, mark_prices=far)
+        # The margin ratio is 100 % on the flat segment and above it beyond: never below.
+        for at in (marks, {"BTCUSDT": Decimal(20_100), "ETHUSDT": Decimal(19_920)}):
+            with pytest.raises(AlwaysLiquidatedError):
+                futures_uniform_move_to_liquidation(on_edge, mark_prices=at)
+        richer = CrossAccount(wallet_balance=10, positions=[btc, eth])
+        move = futures_uniform_move_to_liquidation(richer, mark_prices=marks)
         assert move is not None
-        assert move < 0
+        assert move > 0
 
     @given(data=cross_accounts())
     def test_uniform_move_is_the_nearest_crossing(
@@ -2024,6 +2041,11 @@ class TestFuturesStress:
     def test_symbol_moves_agree(self, data: tuple[Any, dict[str, Decimal]]) -> None:
         """Each symbol's move is its cross liquidation price over its mark, nearest first."""
         account, marks = data
+        ratio = cross_margin_ratio(account, mark_prices=marks)
+        if ratio is None or ratio >= 1:  # at or past liquidation at the marks: said aloud
+            with pytest.raises(AlreadyLiquidatedError, match="at the marks given"):
+                symbol_moves_to_liquidation(account, mark_prices=marks)
+            return
         rows = symbol_moves_to_liquidation(account, mark_prices=marks)
         assert sorted(r.asset for r in rows) == sorted(marks)
         for row in rows:

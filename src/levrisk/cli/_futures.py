@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -101,22 +102,31 @@ def run(args: argparse.Namespace) -> Report:
         wallet = _args.number("--wallet-balance", args.wallet_balance)
         account = futures.CrossAccount(wallet_balance=wallet, positions=[pos])
         ratio = futures.cross_margin_ratio(account, mark_prices={c.symbol: mark})
-        liquidation = futures.cross_liquidation_price(
-            account, c.symbol, mark_prices={c.symbol: mark}, rule=preset.rule
+        liquidation, state = _render.outcome(
+            lambda: futures.cross_liquidation_price(
+                account, c.symbol, mark_prices={c.symbol: mark}, rule=preset.rule
+            )
         )
     else:
         mode = "isolated"
         wallet = im if args.margin is None else _args.number("--margin", args.margin)
         ratio = futures.margin_ratio(pos, margin=wallet, mark_price=mark)
-        liquidation = futures.isolated_liquidation_price(pos, margin=wallet, rule=preset.rule)
-    bankruptcy = futures.bankruptcy_price(pos, margin=wallet)
+        liquidation, state = _render.outcome(
+            lambda: futures.isolated_liquidation_price(pos, margin=wallet, rule=preset.rule)
+        )
+    bankruptcy, _ = _render.outcome(lambda: futures.bankruptcy_price(pos, margin=wallet))
     wallet_label = "cross wallet balance" if mode == "cross" else "isolated margin"
+    mark_shown = _args.number("--mark-price", mark)
+    liquidated = state != "safe" or _render.liquidated_at(pos.side, mark_shown, liquidation)
+    line = _liquidation_line(
+        (state, mode, pos.side), liquidation, (wallet, margin_unit, wallet_label), price_unit
+    )
     rows = (
         Row("symbol", "contract", f"{c.symbol} ({c.kind})"),
         data_row(preset),
         Row("size", "size", pos.size, preset.size_unit, None),
         Row("entry_price", "entry price", pos.entry_price, price_unit, None),
-        Row("mark_price", "mark price", _args.number("--mark-price", mark), price_unit, None),
+        Row("mark_price", "mark price", mark_shown, price_unit, None),
         Row("leverage", "leverage", pos.leverage, "x", None),
         Row("margin_mode", "margin mode", mode),
         Row("wallet", wallet_label, wallet, margin_unit, money),
@@ -158,5 +168,27 @@ def run(args: argparse.Namespace) -> Report:
         title=f"Futures {pos.side}, {c.symbol}, {mode} margin ({_render.rules('rule-futures')})",
         sections=tuple(sections),
         notes=("margin ratio: MM / margin balance (Binance's convention), liquidation at 100%",),
+        liquidated=liquidated,
+        liquidation=line if liquidated else "",
         **provenance(preset),
     )
+
+
+def _liquidation_line(
+    how: tuple[str, str, str], price: Decimal | None, wallet: tuple[Decimal, str, str], unit: str
+) -> str:
+    """The report's "liquidated" line: at which price, and what is lost.
+
+    ``how``: the outcome's state, the margin mode and the side; ``wallet``: the margin,
+    its unit and its label.
+    """
+    state, mode, side = how
+    amount, margin_unit, label = wallet
+    lost = _render.display(amount, AMOUNT if margin_unit != unit else PRICE, exact_figures=False)
+    loss = f"it loses its {label} of {lost} {margin_unit} (less any remainder the venue returns)"
+    if state == "always":
+        return f"the position is liquidated at every price; {loss}"
+    shown = _render.display(price, PRICE, exact_figures=False, rounding=_render.toward_entry(side))
+    where = "its entry price" if mode == "isolated" else "the mark price"
+    when = f"already at {where}" if state == "crossed" else "the mark price is at or beyond it"
+    return f"the position is liquidated ({when}): liquidation price {shown} {unit}; {loss}"

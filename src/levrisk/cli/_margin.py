@@ -168,9 +168,10 @@ def run(args: argparse.Namespace) -> Report:
     )
     sections = [Section("open", "Open", opened)]
     notes: tuple[str, ...] = ()
+    line = ""
     if closing:
         assert times is not None  # noqa: S101 - checked above
-        closing_sections, stop = _close(args, trade, times[1], venue)
+        closing_sections, stop, line = _close(args, trade, times[1], venue)
         sections += closing_sections
         notes = _render.stop_note(trade.side, trade.entry_price, stop, trade.liquidation_price)
     title = (
@@ -182,13 +183,20 @@ def run(args: argparse.Namespace) -> Report:
         title=title,
         sections=tuple(sections),
         notes=notes,
+        liquidated=bool(line),
+        liquidation=line,
     )
 
 
 def _close(
     args: argparse.Namespace, trade: margin.MarginTrade, closed_at: datetime, venue: _args.Venue
-) -> tuple[list[Section], Decimal | None]:
-    """The close and exit-level sections, and the stop-loss price (for the note)."""
+) -> tuple[list[Section], Decimal | None, str]:
+    """The close and exit-level sections, the stop-loss price (for the note), the liquidation.
+
+    An exit price at or beyond the liquidation price is never reached as a close: the
+    close section is then the liquidation's outcome, and the third item is the report's
+    "liquidated" line (empty otherwise). A stop or target beyond it shows no net PnL.
+    """
     rule = _args.counting(args, venue)
     terms = {
         "at": closed_at,
@@ -198,9 +206,16 @@ def _close(
     }
     quote = trade.quote
     sections = []
+    line = ""
+    lp = trade.liquidation_price
     if args.exit_price is not None:
-        pnl = margin.close(trade, exit_price=args.exit_price, **terms)
-        sections.append(Section("close", "Close", _pnl_rows(pnl, trade, closed_at, rule)))
+        exit_price = _args.number("--exit-price", args.exit_price)
+        if _render.liquidated_at(trade.side, exit_price, lp):
+            line, rows = _liquidation(trade, exit_price)
+            sections.append(Section("liquidation", "Liquidation (before the exit)", rows))
+        else:
+            pnl = margin.close(trade, exit_price=exit_price, **terms)
+            sections.append(Section("close", "Close", _pnl_rows(pnl, trade, closed_at, rule)))
     be = margin.break_even_price(trade, **terms)
     stops: list[Row] = [Row("break_even_price", "break-even price", be, quote, PRICE)]
     stop_price = None
@@ -220,13 +235,52 @@ def _close(
         else:
             price = _args.number(option, text)
         stops.append(Row(f"{key}_price", f"{label} price", price, quote, PRICE))
-        if price is not None:
+        if price is not None and not _render.liquidated_at(trade.side, price, lp):
             pnl = margin.close(trade, exit_price=price, **terms)
             stops.append(Row(f"{key}_net_pnl", f"net PnL at {label}", pnl.net_pnl, quote, PRICE))
+        elif price is not None:  # liquidation comes first: no close at that price
+            stops.append(Row(f"{key}_net_pnl", f"net PnL at {label} (liquidated first)", None))
         if sign < 0:
             stop_price = price
     sections.append(Section("exits", "Exit levels", tuple(stops)))
-    return sections, stop_price
+    return sections, stop_price, line
+
+
+def _liquidation(trade: margin.MarginTrade, exit_price: Decimal) -> tuple[str, tuple[Row, ...]]:
+    """The "liquidated" line and the liquidation's rows, for an exit beyond liquidation."""
+    quote = trade.quote
+    result = risk.margin_liquidation_outcome(trade)
+    assert result is not None  # noqa: S101 - an exit beyond it: the price exists
+    price = _render.display(
+        result.liquidation_price,
+        PRICE,
+        exact_figures=False,
+        rounding=_render.toward_entry(trade.side),
+    )
+    loss = _render.display(result.loss, PRICE, exact_figures=False)
+    shown = _render.display(exit_price, None, exact_figures=False)
+    line = (
+        f"the trade is liquidated at {price} {quote}, before the exit at {shown} {quote}; "
+        f"it loses {loss} {quote} of its collateral"
+    )
+    rows = (
+        Row("exit_price", "exit price asked", exit_price, quote, None),
+        Row(
+            "liquidation_price",
+            "liquidated at",
+            result.liquidation_price,
+            quote,
+            PRICE,
+            rounding=_render.toward_entry(trade.side),
+        ),
+        Row("liquidation_fee", "liquidation fee", result.liquidation_fee, quote, PRICE),
+        Row("remaining", "returned", result.remaining, quote, PRICE),
+        Row("loss", "loss", result.loss, quote, PRICE),
+        Row(
+            "loss_fraction", "loss of collateral", result.loss_fraction, places=PRICE, percent=True
+        ),
+    )
+    return line, rows
 
 
 def _pnl_rows(
@@ -236,7 +290,7 @@ def _pnl_rows(
     counting: InterestCounting,
 ) -> tuple[Row, ...]:
     quote = trade.quote
-    accruals = len(interest.accrual_times(trade.opened_at, closed_at, counting=counting))
+    accruals = interest.accrual_count(trade.opened_at, closed_at, counting=counting)
     return (
         Row("exit_price", "exit price", pnl.exit_price, quote, None),
         Row("hours", "hours open", _whole_hours(trade.opened_at, closed_at), "h", PRICE),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import decimal
 import json
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Final
@@ -18,7 +19,7 @@ from typing import Final
 import attrs
 
 from levrisk import risk
-from levrisk.exceptions import InvalidInputError
+from levrisk.exceptions import AlreadyLiquidatedError, AlwaysLiquidatedError, InvalidInputError
 from levrisk.futures import Side
 
 Value = Decimal | int | str | datetime | None
@@ -78,6 +79,10 @@ class Report:
 
     ``data`` names the dated data the figures used (date and source); ``warnings`` says
     what the user should know about them (stale data). Both come last in the text.
+    ``liquidated``: for a position's report, whether it is liquidated at the prices shown
+    (``None``: the command has no position); ``liquidation`` is then the line that says
+    so — shown right under the title, and carried in the JSON as ``"liquidated"`` (and
+    ``"liquidation_line"``).
     """
 
     command: str
@@ -86,6 +91,8 @@ class Report:
     notes: tuple[str, ...] = ()
     data: tuple[tuple[str, Value], ...] = ()  # (line shown, JSON date), one per data set
     warnings: tuple[str, ...] = ()
+    liquidated: bool | None = None
+    liquidation: str = ""
 
 
 def toward_entry(side: str) -> str:
@@ -118,6 +125,27 @@ def stop_note(
     return (f"the stop-loss lies beyond the liquidation price {shown}: liquidation comes first",)
 
 
+def outcome(call: Callable[[], Decimal | None]) -> tuple[Decimal | None, str]:
+    """A liquidation function's result and state: ``safe``, ``crossed`` or ``always``.
+
+    ``crossed`` (already at or past liquidation at the prices given) carries the crossed
+    price; ``always`` none (see the conventions page, "Liquidation outcomes").
+    """
+    try:
+        return call(), "safe"
+    except AlreadyLiquidatedError as crossed:
+        return crossed.price, "crossed"
+    except AlwaysLiquidatedError:
+        return None, "always"
+
+
+def liquidated_at(side: Side, price: Decimal, liquidation: Decimal | None) -> bool:
+    """Whether ``price`` is at or beyond ``liquidation`` on the losing side of the entry."""
+    if liquidation is None:
+        return False
+    return price <= liquidation if side == "long" else price >= liquidation
+
+
 def _json_value(value: Value) -> object:
     if isinstance(value, Decimal):
         return str(value)
@@ -129,6 +157,10 @@ def _json_value(value: Value) -> object:
 def to_json(report: Report) -> str:
     """The report as one JSON object: exact decimals as strings, ``null`` for none."""
     document: dict[str, object] = {"command": report.command}
+    if report.liquidated is not None:
+        document["liquidated"] = report.liquidated
+        if report.liquidated:
+            document["liquidation_line"] = report.liquidation
     for section in report.sections:
         if isinstance(section, Table):
             keys = [key for key, _, _ in section.columns]
@@ -200,6 +232,8 @@ def to_text(report: Report, *, exact_figures: bool) -> str:
         for row in rows
     }
     value_width = max((len(text) for text in shown.values()), default=0)
+    if report.liquidated:
+        lines += ["", f"LIQUIDATED: {report.liquidation}"]
     for section in report.sections:
         lines += ["", section.title]
         if isinstance(section, Table):

@@ -41,9 +41,14 @@ def run(args: argparse.Namespace) -> Report:
     preset = _data.market(args)
     c, price_unit = preset.contract, preset.price_unit
     pos = position(args, c)
-    liquidation = futures.isolated_liquidation_price(
-        pos, margin=futures.initial_margin(pos), rule=preset.rule
+    liquidation, state = _render.outcome(
+        lambda: futures.isolated_liquidation_price(
+            pos, margin=futures.initial_margin(pos), rule=preset.rule
+        )
     )
+    line = ""
+    if state != "safe":  # the initial margin is below maintenance at entry
+        line = "the position is liquidated already at its entry price: its initial margin is lost"
     rows = [
         Row("symbol", "contract", f"{c.symbol} ({c.kind})"),
         data_row(preset),
@@ -81,5 +86,7 @@ def run(args: argparse.Namespace) -> Report:
         f"({_render.rules('rule-futures-margin-pnl')})",
         sections=(Section("prices", "Prices", tuple(rows)),),
         notes=notes,
+        liquidated=bool(line),
+        liquidation=line,
         **provenance(preset),
     )

@@ -14,7 +14,7 @@ from typing import Literal, cast
 from levrisk import _algebra
 from levrisk._fields import non_negative_number, positive_number, require
 from levrisk._typing import ContractKind
-from levrisk.exceptions import InvalidInputError
+from levrisk.exceptions import AlreadyLiquidatedError, AlwaysLiquidatedError, InvalidInputError
 from levrisk.futures import _solver
 from levrisk.futures._margin import (
     initial_margin,  # noqa: F401 - the doctests' namespace
@@ -100,6 +100,7 @@ def _solve(
     rule: _Terms,
     start: Decimal,
     *,
+    what: str,
     wallet_name: str | None = None,
 ) -> Decimal | None:
     """The liquidation price of ``positions`` (one symbol) with the wallet ``wallet``.
@@ -107,6 +108,8 @@ def _solve(
     One position: the fast core's closed form; two (hedge legs), or a condition that is
     not monotone: the general exact solve. ``wallet_name``: check the wallet's magnitude
     after the positions' (the order of the checks is the order of the arguments).
+    ``what`` names the position and the price ``start`` in the errors of the
+    liquidation outcomes (see the conventions page).
     """
     kind = positions[0].contract.kind
     if len(positions) == 1:
@@ -115,12 +118,35 @@ def _solve(
             _algebra.bounded(wallet, wallet_name)
         found = _solver.solve_one(single, wallet, rule, start)
         if found is not _solver.SKIP:
-            return cast("Decimal | None", found)
+            price, state = cast("tuple[Decimal | None, _solver.State]", found)
+            return outcome(price, state, what)
     legs = [leg(p) for p in positions]
     maintenance, close_fee, fee_rate = rule
     condition = _solver.Rule(maintenance, close_fee, Fraction(fee_rate))
-    x = _solver.solve(legs, Fraction(wallet), condition, _x_at(kind, start, "the start price"))
+    x_start = _x_at(kind, start, "the start price")
+    try:
+        x = _solver.solve(legs, Fraction(wallet), condition, x_start)
+    except _solver.Always:
+        return outcome(None, "always", what)
+    except _solver.Crossed as crossed:
+        return outcome(_to_price(kind, crossed.x), "crossed", what)
     return _to_price(kind, x)
+
+
+def outcome(price: Decimal | None, state: _solver.State, what: str) -> Decimal | None:
+    """The public outcome: the price (or ``None``), or the liquidated state's error.
+
+    ``what`` names the position and the price it was looked at (e.g. ``"the position at
+    its entry price 60000"``).
+    """
+    if state == "always":
+        msg = f"{what}: every price liquidates it (its margin never covers maintenance)"
+        raise AlwaysLiquidatedError(msg)
+    if state == "crossed":
+        at = "" if price is None else f", liquidation price {price}"
+        msg = f"{what}: already at or past its liquidation point{at}"
+        raise AlreadyLiquidatedError(msg, price=price)
+    return price
 
 
 @exact
@@ -150,11 +176,15 @@ def isolated_liquidation_price(
         rule: the venue's :class:`LiquidationRule` (default Binance).
 
     Returns:
-        The liquidation price, or ``None`` when there is none (e.g. a linear long at 1x:
-        the solved price is ≤ 0).
+        The liquidation price, or ``None`` when no price liquidates the position (e.g. a
+        linear long at 1x).
 
     Raises:
         InvalidInputError: for a bad position, margin or rule.
+        AlreadyLiquidatedError: when the margin is at or below the maintenance margin at
+            the entry price (``.price``: the crossed liquidation price).
+        AlwaysLiquidatedError: when every price liquidates it. Both are the
+            :ref:`liquidation-outcomes` of the conventions page.
 
     References:
         Binance, "How to Calculate Liquidation Price of USDⓈ-M Contracts" and "... of
@@ -172,7 +202,10 @@ def isolated_liquidation_price(
     position = require(position, Position, "position")
     wallet = non_negative_number(margin, "margin")
     checked = checked_rule(rule)
-    return _solve([position], wallet, _terms(checked), position.entry_price, wallet_name="margin")
+    what = f"the isolated {position.side} at its entry price {position.entry_price}"
+    return _solve(
+        [position], wallet, _terms(checked), position.entry_price, what=what, wallet_name="margin"
+    )
 
 
 @exact
@@ -199,6 +232,10 @@ def bankruptcy_price(position: Position, *, margin: NumberLike) -> Decimal | Non
 
     Raises:
         InvalidInputError: for a bad position or margin.
+        AlreadyLiquidatedError: when the margin balance is already ≤ 0 at the entry price
+            (a zero margin), ``.price`` the crossed price.
+        AlwaysLiquidatedError: when it is ≤ 0 at every price (see
+            :ref:`liquidation-outcomes`).
 
     References:
         :ref:`rule-bankruptcy-price` [derived].
@@ -213,7 +250,10 @@ def bankruptcy_price(position: Position, *, margin: NumberLike) -> Decimal | Non
     """
     position = require(position, Position, "position")
     wallet = non_negative_number(margin, "margin")
-    return _solve([position], wallet, _BANKRUPTCY, position.entry_price, wallet_name="margin")
+    what = f"the isolated {position.side} at its entry price {position.entry_price} (bankruptcy)"
+    return _solve(
+        [position], wallet, _BANKRUPTCY, position.entry_price, what=what, wallet_name="margin"
+    )
 
 
 @exact
@@ -252,11 +292,18 @@ def cross_liquidation_price(
             maintenance follows the rule's basis and their close fee is valued at mark.
 
     Returns:
-        The liquidation price, or ``None`` when there is none.
+        The liquidation price, or ``None`` when no price of ``symbol`` liquidates the
+        account.
 
     Raises:
         InvalidInputError: for a bad account, rule, an unknown symbol, or a missing or
             non-positive mark price of another symbol (the message names it).
+        AlreadyLiquidatedError: when the account is at or past liquidation at the marks
+            (the symbol's own mark, or its entry price when none is given); ``.price``
+            is the crossed liquidation price.
+        AlwaysLiquidatedError: when every price of ``symbol`` liquidates the account
+            (e.g. a hedge whose entry-valued maintenance exceeds the wallet). See
+            :ref:`liquidation-outcomes`.
 
     References:
         Binance, "How to Calculate Liquidation Price of USDⓈ-M Contracts" and "... of
@@ -295,7 +342,9 @@ def cross_liquidation_price(
     start = own[0].entry_price
     if symbol in mark_prices:
         start = positive_number(mark_prices[symbol], f"mark_prices[{symbol!r}]")
-    return _solve(own, constant, _terms(checked), _algebra.bounded(start, "the start price"))
+    start = _algebra.bounded(start, "the start price")
+    what = f"the cross account at {symbol} {start}"
+    return _solve(own, constant, _terms(checked), start, what=what)
 
 
 def _margin_at(position: Position, price: Decimal, rule: LiquidationRule) -> Decimal:
@@ -343,7 +392,11 @@ def cross_prices(account: CrossAccount, marks: Mapping[str, Decimal]) -> dict[st
         constants = {symbol: total - sum(ms, Decimal(0)) for symbol, ms in margins.items()}
     return {
         symbol: _solve(
-            own[symbol], constants[symbol], terms, _algebra.bounded(mark, "the start price")
+            own[symbol],
+            constants[symbol],
+            terms,
+            _algebra.bounded(mark, "the start price"),
+            what=f"the cross account at {symbol} {mark}",
         )
         for symbol, mark in marks.items()
     }

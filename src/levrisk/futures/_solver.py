@@ -112,32 +112,28 @@ def _coefficients(
     return a, b
 
 
-_NOISE: Final = Fraction(1, 10 ** (PRECISION - 10))
-"""Roots this close to 0 or this far beyond ``x_start`` (relatively) are rounding noise."""
+class Crossed(Exception):  # noqa: N818 - an internal signal, never escapes the package
+    """Raised by :func:`solve` when ``f(x_start) ≤ 0``; the caller words the public error.
 
-
-def solve(
-    legs: Sequence[Leg], constant: Fraction, rule: Rule, x_start: Fraction
-) -> Fraction | None:
-    """The root ``X > 0`` of the liquidation condition nearest ``x_start`` on the losing side.
-
-    ``f`` is continuous and piecewise linear in ``X``; each segment between breakpoints
-    is solved and its root kept only when it lies inside the segment, so the bracket
-    used for each position is the bracket that holds its notional at the root. Among
-    the roots, the one returned is the nearest to ``x_start`` in the direction in which
-    ``f`` decreases from ``x_start`` (the direction that loses margin); when there is
-    none on that side, the nearest on the other side. ``None`` when no root ``X > 0``
-    exists.
-
-    Roots more than ``10**40`` times away from ``x_start`` (either way) are discarded:
-    inputs carry at most ``PRECISION`` (50) significant digits, and such a root is the
-    rounding of an input, not a price — an inverse 1x short whose margin is its coin
-    notional rounded down at the 50th digit would otherwise "go bankrupt" near 10**54.
+    ``x`` is the root nearest ``x_start`` (the liquidation point already crossed), or
+    ``None``.
     """
-    x_bp: Fraction | None = None
-    if rule.close_fee == "bankruptcy":
-        x_bp = solve(legs, constant, Rule(None, "none", Fraction(0)), x_start)
-    found = [r for r in roots(legs, constant, rule, x_bp) if _NOISE < r / x_start < 1 / _NOISE]
+
+    def __init__(self, x: Fraction | None) -> None:
+        """Keep the crossed root."""
+        super().__init__()
+        self.x = x
+
+
+class Always(Exception):  # noqa: N818 - an internal signal, never escapes the package
+    """Raised by :func:`solve` when ``f(X) ≤ 0`` at every ``X > 0``."""
+
+
+def _nearest(
+    legs: Sequence[Leg], constant: Fraction, rule: Rule, x_start: Fraction, x_bp: Fraction | None
+) -> Fraction | None:
+    """The root nearest ``x_start`` on the losing side (else the other side), or ``None``."""
+    found = roots(legs, constant, rule, x_bp)
     if not found:
         return None
     slope, _ = _coefficients(legs, constant, rule, x_start, x_bp)
@@ -150,6 +146,61 @@ def solve(
         if losing:
             return min(losing)
     return min(found, key=lambda r: (abs(r - x_start), r))
+
+
+def _positive_somewhere(
+    legs: Sequence[Leg], constant: Fraction, rule: Rule, x_bp: Fraction | None
+) -> bool:
+    """Whether ``f(X) > 0`` for some ``X > 0`` (``f`` is continuous and piecewise linear).
+
+    Its supremum is at a breakpoint or a limit: ``X → 0`` (``f → b`` of the first
+    segment) or ``X → ∞`` (the last segment rising, or flat above 0).
+    """
+    edges: set[Fraction] = set()
+    if rule.maintenance == "mark":
+        for leg in legs:
+            edges.update(cap / leg.quantity for cap, _, _ in leg.terms[:-1])
+    bounds = sorted(edges)
+    _, first = _coefficients(legs, constant, rule, bounds[0] if bounds else Fraction(1), x_bp)
+    slope, last = _coefficients(
+        legs, constant, rule, (bounds[-1] if bounds else Fraction(0)) + 1, x_bp
+    )
+    if first > 0 or slope > 0 or (slope == 0 and last > 0):
+        return True
+    for edge in bounds:
+        a, b = _coefficients(legs, constant, rule, edge, x_bp)
+        if a * edge + b > 0:
+            return True
+    return False
+
+
+def solve(
+    legs: Sequence[Leg], constant: Fraction, rule: Rule, x_start: Fraction
+) -> Fraction | None:
+    """The root ``X > 0`` of the liquidation condition nearest ``x_start`` on the losing side.
+
+    ``f`` is continuous and piecewise linear in ``X``; each segment between breakpoints
+    is solved and its root kept only when it lies inside the segment, so the bracket
+    used for each position is the bracket that holds its notional at the root. Among
+    the roots, the one returned is the nearest to ``x_start`` in the direction in which
+    ``f`` decreases from ``x_start`` (the direction that loses margin); when there is
+    none on that side, the nearest on the other side. ``None`` when ``f > 0`` at
+    ``x_start`` and no root ``X > 0`` exists (no price liquidates). Every root is kept,
+    however far from ``x_start``: the solve is exact at any magnitude the inputs allow
+    (each within ``1e±1000``, checked by the caller).
+
+    Raises:
+        Always: ``f ≤ 0`` at every ``X > 0`` (every price liquidates).
+        Crossed: ``f(x_start) ≤ 0`` but not everywhere (already at or past liquidation).
+    """
+    x_bp: Fraction | None = None
+    if rule.close_fee == "bankruptcy":
+        x_bp = _nearest(legs, constant, Rule(None, "none", Fraction(0)), x_start, None)
+    if condition_at(legs, constant, rule, x_start, x_bp) <= 0:
+        if not _positive_somewhere(legs, constant, rule, x_bp):
+            raise Always
+        raise Crossed(_nearest(legs, constant, rule, x_start, x_bp))
+    return _nearest(legs, constant, rule, x_start, x_bp)
 
 
 def roots(
@@ -225,9 +276,11 @@ def swept_roots(legs: Sequence[Leg], constant: Fraction) -> list[Fraction]:
         low = high
 
 
-def condition_at(legs: Sequence[Leg], constant: Fraction, rule: Rule, x: Fraction) -> Fraction:
+def condition_at(
+    legs: Sequence[Leg], constant: Fraction, rule: Rule, x: Fraction, x_bp: Fraction | None = None
+) -> Fraction:
     """``f(x)``: margin balance minus maintenance (and fee) at ``x`` (0: at liquidation)."""
-    a, b = _coefficients(legs, constant, rule, x, None)
+    a, b = _coefficients(legs, constant, rule, x, x_bp)
     return a * x + b
 
 
@@ -253,28 +306,41 @@ SKIP: Final = object()
 
 _UNIT: Final = Decimal(1)
 
-_WIDE: Final = 40
-"""``_NOISE`` as a power of ten: roots beyond ``1e±40`` of the start are rounding noise."""
+State = Literal["safe", "crossed", "always"]
+"""The fast core's outcome: a price or none (``safe``), ``f(start) ≤ 0``, ``f ≤ 0`` everywhere."""
 
 
-def _price(
-    one: One, top: Decimal, bottom: Decimal, start: Decimal, rounding: Context
-) -> Decimal | None:
-    """The exact root ``E·X = top / bottom`` as a price, or ``None`` (the noise rule of ``solve``).
+def _state(one: One, top: Decimal, bottom: Decimal, start: Decimal) -> State:
+    """Where ``start`` lies against the root ``E·X = top / bottom`` of a monotone condition.
 
-    ``E`` is 1 (linear) or ``EP`` (inverse), so the price is ``top/bottom`` (linear) or
-    ``EP·bottom/top`` (inverse); it is kept only when ``0 < price`` and
-    ``1e-40 < price/start < 1e40`` (the same as ``X/x_start``: the bounds are reciprocal),
-    compared exactly. Runs in the exact context; ``rounding`` is the library's.
+    Exact (a product, no quotient): the condition at ``start`` is ``≤ 0`` when ``start``
+    is at or beyond the root on the losing side — at or below it for a long, at or above
+    it for a short. Without a root ``> 0`` the condition keeps one sign: ``> 0`` when it
+    rises with ``X`` (``k s = +1``), ``≤ 0`` when it falls.
     """
     if one.kind == "inverse":
         top, bottom = one.entry * bottom, top
     if bottom < 0:
         top, bottom = -top, -bottom
     if top <= 0 or bottom == 0:
-        return None
-    scale = bottom * start
-    if not scale.scaleb(-_WIDE) < top < scale.scaleb(_WIDE):
+        return "safe" if one.direction > 0 else "always"
+    gap = top - bottom * start  # the sign of price - start
+    long = (one.direction > 0) == (one.kind == "linear")
+    return "crossed" if (gap >= 0 if long else gap <= 0) else "safe"
+
+
+def _price(one: One, top: Decimal, bottom: Decimal, rounding: Context) -> Decimal | None:
+    """The exact root ``E·X = top / bottom`` as a price, or ``None`` when it is not ``> 0``.
+
+    ``E`` is 1 (linear) or ``EP`` (inverse), so the price is ``top/bottom`` (linear) or
+    ``EP·bottom/top`` (inverse), at any magnitude. Runs in the exact context;
+    ``rounding`` is the library's.
+    """
+    if one.kind == "inverse":
+        top, bottom = one.entry * bottom, top
+    if bottom < 0:
+        top, bottom = -top, -bottom
+    if top <= 0 or bottom == 0:
         return None
     quotient = rounding.divide(top, bottom)
     if quotient * bottom != top:
@@ -289,11 +355,11 @@ def _price(
     return rounding.divide(Decimal(ratio.numerator), Decimal(ratio.denominator))
 
 
-def _bankruptcy(one: One, wallet: Decimal, start: Decimal, rounding: Context) -> Decimal | None:
+def _bankruptcy(one: One, wallet: Decimal, rounding: Context) -> Decimal | None:
     """The bankruptcy price of ``one`` with the wallet ``wallet`` (no maintenance, no fee)."""
     d, q = one.direction, one.quantity
     scaled = (wallet - d * q * one.entry) if one.kind == "linear" else (one.entry * wallet - d * q)
-    return _price(one, -scaled, d * q, start, rounding)
+    return _price(one, -scaled, d * q, rounding)
 
 
 def solve_one(
@@ -301,7 +367,7 @@ def solve_one(
     wallet: Decimal,
     rule: tuple[Literal["mark", "entry"] | None, Literal["none", "mark", "bankruptcy"], Decimal],
     start: Decimal,
-) -> Decimal | object | None:
+) -> tuple[Decimal | None, State] | object:
     r"""The price that :func:`solve` finds for one position, in closed form (exact).
 
     Multiplying the condition by ``E`` (1 linear, ``EP`` inverse) keeps every figure a
@@ -311,7 +377,9 @@ def solve_one(
     one root lies in the first bracket whose upper edge is past it, found by a bisect
     over the table's precomputed ``±cap − MM(cap)`` (:class:`levrisk._algebra.Tiers`).
     Without a mark-valued maintenance the slope ``k s − f_m`` is never 0 (``f_m < 1``).
-    Returns ``SKIP`` when the condition is not monotone (the caller solves generally).
+    Returns ``SKIP`` when the condition is not strictly monotone (the caller solves
+    generally); otherwise the root as a price (``None`` when it is not ``> 0``) and the
+    :data:`State` at ``start`` (exact).
     """
     maintenance, close_fee, fee_rate = rule
     linear = one.kind == "linear"
@@ -322,7 +390,7 @@ def solve_one(
         fee_mark = fee_rate if close_fee == "mark" else Decimal(0)
         paid = Decimal(0)  # E · the close fee at the bankruptcy price
         if close_fee == "bankruptcy":
-            if _bankruptcy(one, wallet, start, rounding) is None:
+            if _bankruptcy(one, wallet, rounding) is None:
                 fee_mark = fee_rate  # as the general solver: no bankruptcy price, fee at mark
             else:
                 paid = fee_rate * ((q * ep - d * wallet) if linear else (q - d * wallet * ep))
@@ -331,7 +399,7 @@ def solve_one(
             if d > 0 and 1 - fee_mark - one.tiers.top_rate <= 0:
                 return SKIP
             j = _bracket(one, base, fee_mark, scale)
-            slope = d - fee_mark - one.tiers.rates[j]
+            slope = d - fee_mark - one.tiers.rates[j]  # never 0: top_rate is the highest
             constant = base + scale * one.tiers.amounts[j]
         else:
             slope = d - fee_mark
@@ -340,7 +408,8 @@ def solve_one(
                 j = _entry_bracket(one)
                 rate, amount = one.tiers.rates[j], one.tiers.amounts[j]
                 constant -= rate * q * (ep if linear else 1) - scale * amount
-        return _price(one, -constant, slope * q, start, rounding)
+        top, bottom = -constant, slope * q
+        return _price(one, top, bottom, rounding), _state(one, top, bottom, start)
 
 
 def _bracket(one: One, base: Decimal, fee_mark: Decimal, scale: Decimal) -> int:

@@ -10,7 +10,7 @@ from decimal import Decimal, localcontext
 
 from levrisk import _algebra
 from levrisk._fields import positive_number
-from levrisk.exceptions import InvalidInputError
+from levrisk.exceptions import AlreadyLiquidatedError, AlwaysLiquidatedError, InvalidInputError
 from levrisk.margin._model import (
     MarginAccount,
     PriceMap,
@@ -41,9 +41,11 @@ def liquidation_price(
         \quad\Longrightarrow\quad
         l = \frac{ML^* D_o - A_o}{A_x - ML^* D_x}
 
-    A zero denominator or a result ≤ 0 means the level never reaches ``ML*`` by moving
-    this asset: the function returns ``None``. An isolated short holding only quote
-    gives ``l = quote_balance / (ML* · (Q + I))``.
+    The margin level is at or below ``ML*`` where ``(A_o − ML*·D_o) + l·(A_x − ML*·D_x) ≤ 0``,
+    a line in ``l``: when both terms are ``≥ 0`` no price liquidates (``None``); when both
+    are ``≤ 0`` every price does (:class:`~levrisk.exceptions.AlwaysLiquidatedError`);
+    otherwise ``l`` above is the one price. An isolated short holding only quote gives
+    ``l = quote_balance / (ML* · (Q + I))``.
 
     Args:
         account: an :class:`IsolatedMarginAccount` or a :class:`CrossMarginAccount`.
@@ -52,12 +54,17 @@ def liquidation_price(
         liquidation_level: ``ML*``, e.g. ``thresholds.liquidation``.
 
     Returns:
-        The liquidation price of ``asset`` in the account's quote, or ``None``.
+        The liquidation price of ``asset`` in the account's quote, or ``None`` when no
+        price of it liquidates the account (or the account owes nothing).
 
     Raises:
         InvalidInputError: for a bad account, price or level, an asset the account
             neither holds nor owes, the quote asset itself (its price is 1 by definition,
             and a price given for it must be 1), or a missing price of another asset.
+        AlreadyLiquidatedError: when ``prices`` gives ``asset`` a price at which the
+            margin level is already at or below ``ML*`` (``.price``: the crossed price).
+        AlwaysLiquidatedError: when every price of ``asset`` liquidates the account.
+            See :ref:`liquidation-outcomes`.
 
     References:
         Binance, "Margin Level" (liquidation at ``ML ≤ 1.1``); :ref:`rule-spot-liquidation`
@@ -91,11 +98,46 @@ def liquidation_price(
     owed = liabilities.get(x, Decimal(0))
     others_held = _value_of({a: v for a, v in balances.items() if a != x}, p, acct.quote)
     others_owed = _value_of({a: v for a, v in liabilities.items() if a != x}, p, acct.quote)
-    denominator = held - level * owed
-    if denominator == 0:
+    return level_outcome((held, owed, others_held, others_owed), level, repr(x), p.get(x))
+
+
+def level_outcome(
+    amounts: tuple[Decimal, Decimal, Decimal, Decimal],
+    level: Decimal,
+    what: str,
+    current: Decimal | None,
+) -> Decimal | None:
+    r"""The liquidation price of one asset, or the liquidated state (the conventions' outcomes).
+
+    ``amounts``: ``(A_x, D_x, A_o, D_o)``. The account is liquidated where
+    ``g(l) = (A_o − ML*·D_o) + l·(A_x − ML*·D_x) ≤ 0``: ``g`` is linear in the price ``l``,
+    so it is ``≤ 0`` at every price when both terms are ``≤ 0``, never when both are
+    ``≥ 0``, and on one side of its root otherwise. ``current``: the asset's price now
+    (``None`` when not given); ``g(current) ≤ 0`` is "already at or past". No
+    liabilities at all: no margin level, never liquidated (``None``). ``what`` names
+    what moves in the messages (``"'BTC'"``).
+    """
+    held, owed, others_held, others_owed = amounts
+    if not owed and not others_owed:
         return None
-    result = (level * others_owed - others_held) / denominator
-    return result if result > 0 else None
+    with localcontext(_algebra.EXACT):
+        c = others_held - level * others_owed
+        d = held - level * owed
+        crossed = current is not None and c + d * current <= 0
+    if c <= 0 and d <= 0:
+        msg = (
+            f"the account is liquidated at every price of {what}: its margin level"
+            f" never exceeds the liquidation level {level}"
+        )
+        raise AlwaysLiquidatedError(msg)
+    root = (level * others_owed - others_held) / (held - level * owed) if c * d < 0 else None
+    if crossed:
+        msg = (
+            f"the account is already at or past the liquidation level {level} with"
+            f" {what} at {current} (liquidation price {root})"
+        )
+        raise AlreadyLiquidatedError(msg, price=root)
+    return root
 
 
 def _sums_without(
@@ -147,13 +189,12 @@ def liquidation_prices(
             for asset in prices
         }
     found: dict[str, Decimal | None] = {}
-    for asset in prices:
-        denominator = balances.get(asset, Decimal(0)) - level * liabilities.get(asset, Decimal(0))
-        if denominator == 0:
-            found[asset] = None
-            continue
-        others_held = held[0].get(asset, held[1])
-        others_owed = owed[0].get(asset, owed[1])
-        result = (level * others_owed - others_held) / denominator
-        found[asset] = result if result > 0 else None
+    for asset, price in prices.items():
+        amounts = (
+            balances.get(asset, Decimal(0)),
+            liabilities.get(asset, Decimal(0)),
+            held[0].get(asset, held[1]),
+            owed[0].get(asset, owed[1]),
+        )
+        found[asset] = level_outcome(amounts, level, repr(asset), price)
     return found

@@ -7,7 +7,7 @@ public is re-exported there.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Final, Literal, cast
 
 import attrs
@@ -93,6 +93,21 @@ def largest_passing(low: int, high: int, passes: Callable[[int], bool]) -> int |
         else:
             hi = mid
     return lo
+
+
+def stop_cap(entry: Decimal, stop: Decimal, top: Decimal) -> int:
+    """The highest leverage worth trying for a stop: ``min(top, max(EP, SP)/|EP − SP| + 2)``.
+
+    At leverage ``L`` the own margin is the notional at entry divided by ``L`` (futures:
+    the initial margin; spot margin: the equity), and the loss at the stop is the
+    notional times ``|EP − SP|/EP`` (linear) or ``|EP − SP|/SP`` (inverse). Above
+    ``max(EP, SP)/|EP − SP|`` that loss exceeds the margin, so liquidation precedes the
+    stop whatever the maintenance: no leverage above passes. Capping the search there
+    keeps it short for a table whose top leverage is absurd (``1E+999999``) — the
+    ``+ 2`` absorbs the rounding of the quotient. Runs in the library's context.
+    """
+    bound = max(entry, stop) / abs(entry - stop) + 2
+    return int(min(top, bound).to_integral_value(rounding=ROUND_FLOOR))
 
 
 def round_size(size: Decimal, lot_step: NumberLike | None) -> Decimal:

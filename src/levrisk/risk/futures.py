@@ -6,7 +6,7 @@ The private part of :mod:`levrisk.risk` for ``levrisk.futures``; re-exported the
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from typing import Literal, cast
 
@@ -27,7 +27,13 @@ from levrisk._fields import (
     require,
 )
 from levrisk._typing import FuturesStatus, one_of, side_sign
-from levrisk.exceptions import InvalidInputError, LeverageError
+from levrisk.exceptions import (
+    AlreadyLiquidatedError,
+    AlwaysLiquidatedError,
+    InvalidInputError,
+    LeverageError,
+    LiquidationError,
+)
 from levrisk.futures import (
     Contract,
     CrossAccount,
@@ -58,6 +64,7 @@ from levrisk.risk._common import (
     largest_passing,
     outcome,
     round_size,
+    stop_cap,
 )
 from levrisk.risk._common import risk_fraction as _risk_fraction
 
@@ -354,6 +361,8 @@ def check_stop(
     Raises:
         InvalidInputError: for a bad position, rule or number, or a stop on the wrong
             side of the entry.
+        LiquidationError: when the position is liquidated at its entry price or at every
+            price (:ref:`liquidation-outcomes`).
 
     References:
         :ref:`rule-futures-liquidation-linear`–:ref:`rule-futures-liquidation-inverse` (liquidation
@@ -394,11 +403,6 @@ def check_stop(
     )
 
 
-def _whole(value: Decimal) -> int:
-    """The largest integer ≤ ``value`` (a leverage cap)."""
-    return int(value.to_integral_value(rounding=ROUND_FLOOR))
-
-
 @exact
 def max_leverage_for_stop(
     contract: Contract,
@@ -424,7 +428,10 @@ def max_leverage_for_stop(
       (``q = M·L / (EP·CS)`` linear, ``N = M·L·EP / CS`` inverse); each ``L`` must be
       allowed by the bracket holding its own notional ``M·L``.
 
-    Every whole ``L`` from the table's highest max leverage down to 1 is tried, so the
+    A leverage liquidated at entry fails. Leverages above ``max(EP, SP)/|EP − SP| + 2``
+    are never tried (the loss at the stop exceeds the margin there), so a table with an
+    absurd top leverage does not stall the search. Every whole ``L`` from the table's
+    highest max leverage (within that bound) down to 1 is tried, so the
     answer is the largest that passes even where tiers interact (a table offering more
     than 256 steps is bisected instead: the liquidation price moves toward the entry as
     ``L`` rises, so the passing leverages form a prefix).
@@ -479,7 +486,7 @@ def max_leverage_for_stop(
         raise InvalidInputError(msg)
     fixed_size = None if size is None else positive_number(size, "size")
     fixed_margin = None if margin is None else positive_number(margin, "margin")
-    top = _whole(max(b.max_leverage for b in c.brackets.brackets))
+    top = stop_cap(entry, stop, max(b.max_leverage for b in c.brackets.brackets))
 
     def passes(lev: int) -> bool:
         if fixed_margin is None:
@@ -489,9 +496,11 @@ def max_leverage_for_stop(
             q = top / bottom
         try:
             position = Position(contract=c, side=s_name, size=q, entry_price=entry, leverage=lev)
+            return check_stop(position, stop_price=stop, rule=r, buffer=gap).passed
         except (LeverageError, InvalidInputError):
             return False  # this leverage is not allowed for this notional (or the table ends)
-        return check_stop(position, stop_price=stop, rule=r, buffer=gap).passed
+        except LiquidationError:
+            return False  # liquidated at entry at this leverage: liquidation precedes the stop
 
     return largest_passing(1, top, passes)
 
@@ -530,6 +539,8 @@ def liquidation_outcome(
 
     Raises:
         InvalidInputError: for a bad position, rule or number, or a zero margin.
+        LiquidationError: when the position is liquidated at its entry price or at every
+            price (:ref:`liquidation-outcomes`).
 
     References:
         Binance, "Liquidation Protocols" (clearance fee on the liquidated notional);
@@ -784,11 +795,29 @@ def _uniform_roots(account: CrossAccount, marks: Mapping[str, Decimal]) -> list[
         legs.append(_solver.Leg(direction, q * mark, entry / mark, position.contract.brackets))
     wallet = Fraction(account.wallet_balance)
     rule = _solver.Rule("mark", "none", Fraction(0))
-    if _solver.condition_at(legs, wallet, rule, Fraction(1)) == 0:
-        return [Fraction(1)]  # liquidated already at the current marks: a move of 0
     found = _solver.swept_roots(legs, wallet)
     kind = account.positions[0].contract.kind
-    return [_algebra.swap(kind, r) for r in found]
+    factors = [_algebra.swap(kind, r) for r in found]
+    if _solver.condition_at(legs, wallet, rule, Fraction(1)) <= 0:
+        if not _solver._positive_somewhere(legs, wallet, rule, None):  # noqa: SLF001 - its solver
+            msg = "the cross account is liquidated at every uniform move of its marks"
+            raise AlwaysLiquidatedError(msg)
+        crossed = _nearest_move(factors)
+        msg = (
+            "the cross account is already at or past its liquidation point at the marks"
+            f" given (nearest liquidating move {crossed})"
+        )
+        raise AlreadyLiquidatedError(msg, price=crossed)
+    return factors
+
+
+def _nearest_move(factors: list[Fraction]) -> Decimal | None:
+    """The move ``k − 1`` of smallest ``|k − 1|`` (the lower on a tie), or ``None``."""
+    moves = [k - 1 for k in factors]
+    if not moves:
+        return None
+    best = min(moves, key=lambda m: (abs(m), m))
+    return Decimal(best.numerator) / Decimal(best.denominator)
 
 
 @exact
@@ -820,6 +849,10 @@ def uniform_move_to_liquidation(
 
     Raises:
         InvalidInputError: for a bad account or mark price.
+        AlreadyLiquidatedError: when the account is at or past liquidation at the marks
+            (``.price``: the nearest liquidating move).
+        AlwaysLiquidatedError: when every uniform move liquidates it
+            (:ref:`liquidation-outcomes`).
 
     References:
         :ref:`rule-futures-margin-pnl`–:ref:`rule-futures-liquidation-inverse` (margin balance,
@@ -846,11 +879,7 @@ def uniform_move_to_liquidation(
     """
     acct = require(account, CrossAccount, "account")
     marks = _marks(acct, mark_prices)
-    moves = [k - 1 for k in _uniform_roots(acct, marks)]
-    if not moves:
-        return None
-    best = min(moves, key=lambda m: (abs(m), m))
-    return Decimal(best.numerator) / Decimal(best.denominator)
+    return _nearest_move(_uniform_roots(acct, marks))
 
 
 @exact
@@ -873,6 +902,8 @@ def moves_to_liquidation(
 
     Raises:
         InvalidInputError: for a bad account or mark price.
+        AlreadyLiquidatedError: when the account is at or past liquidation at the marks
+            (:ref:`liquidation-outcomes`).
 
     References:
         :ref:`rule-futures-liquidation-linear`–:ref:`rule-futures-liquidation-inverse` [checked].
@@ -895,7 +926,11 @@ def moves_to_liquidation(
     acct = require(account, CrossAccount, "account")
     marks = _marks(acct, mark_prices)
     rows = []
-    prices = _liquidation.cross_prices(acct, marks)
+    try:
+        prices = _liquidation.cross_prices(acct, marks)
+    except LiquidationError:  # the condition at the marks is the account's, whatever the symbol
+        msg = "the cross account is already at or past its liquidation point at the marks given"
+        raise AlreadyLiquidatedError(msg) from None
     for symbol, mark in marks.items():
         lp = prices[symbol]
         rows.append(

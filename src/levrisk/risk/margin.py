@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 from typing import Final, Literal
 
 import attrs
@@ -27,7 +27,13 @@ from levrisk._fields import (
     require,
 )
 from levrisk._typing import FeeConvention, MarginStatus, choice, one_of, side_sign
-from levrisk.exceptions import InsufficientMarginError, InvalidInputError, LeverageError
+from levrisk.exceptions import (
+    AlreadyLiquidatedError,
+    InsufficientMarginError,
+    InvalidInputError,
+    LeverageError,
+    LiquidationError,
+)
 from levrisk.interest import InterestCounting, RateSchedule, _given_rate
 from levrisk.margin import (
     CrossMarginAccount,
@@ -61,6 +67,7 @@ from levrisk.risk._common import (
     largest_passing,
     outcome,
     round_size,
+    stop_cap,
 )
 from levrisk.risk._common import risk_fraction as _risk_fraction
 
@@ -540,7 +547,7 @@ def max_leverage_for_stop(
             return False  # not allowed at this leverage (risk ratio or tier limit)
         return check_stop(trade, stop_price=stop, buffer=gap).passed
 
-    return largest_passing(2, int(top.to_integral_value(rounding=ROUND_FLOOR)), passes)
+    return largest_passing(2, stop_cap(entry, stop, top), passes)
 
 
 # ----------------------------------------------------------------- liquidation outcome
@@ -908,6 +915,10 @@ def uniform_move_to_liquidation(
 
     Raises:
         InvalidInputError: for a bad account, price or level.
+        AlreadyLiquidatedError: when the account is at or past the level at the prices
+            given (``.price``: the liquidating move).
+        AlwaysLiquidatedError: when every uniform move liquidates it
+            (:ref:`liquidation-outcomes`).
 
     References:
         :ref:`rule-spot-liquidation` (the same solve with every asset moving together) [derived].
@@ -933,11 +944,18 @@ def uniform_move_to_liquidation(
     owed_q = acct.liabilities.get(quote, Decimal(0))
     held_n = sum((v * priced[a] for a, v in acct.balances.items() if a != quote), Decimal(0))
     owed_n = sum((v * priced[a] for a, v in acct.liabilities.items() if a != quote), Decimal(0))
-    denominator = held_n - level * owed_n
-    if denominator == 0:
-        return None
-    k = (level * owed_q - held_q) / denominator
-    return k - 1 if k > 0 else None
+    try:
+        k = _liquidation.level_outcome(
+            (held_n, owed_n, held_q, owed_q), level, "every non-quote asset (a factor)", Decimal(1)
+        )
+    except AlreadyLiquidatedError as crossed:
+        move = None if crossed.price is None else crossed.price - 1
+        msg = (
+            f"the account is already at or past the liquidation level {level} at the prices"
+            f" given (the liquidating move is {move})"
+        )
+        raise AlreadyLiquidatedError(msg, price=move) from None
+    return None if k is None else k - 1
 
 
 @exact
@@ -961,6 +979,8 @@ def moves_to_liquidation(
 
     Raises:
         InvalidInputError: for a bad account, price or level.
+        AlreadyLiquidatedError: when the account is at or past the level at the prices
+            given (:ref:`liquidation-outcomes`).
 
     References:
         :ref:`rule-spot-liquidation` [published definition, derived closed form].
@@ -982,7 +1002,11 @@ def moves_to_liquidation(
     priced = _priced(acct, prices)
     level = positive_number(liquidation_level, "liquidation_level")
     rows = []
-    found = _liquidation.liquidation_prices(acct, priced, level)
+    try:
+        found = _liquidation.liquidation_prices(acct, priced, level)
+    except LiquidationError:  # the margin level at the prices is the account's, whatever moves
+        msg = f"the account is already at or past the liquidation level {level} at the prices given"
+        raise AlreadyLiquidatedError(msg) from None
     for asset, price in priced.items():
         lp = found[asset]
         rows.append(
