@@ -28,9 +28,10 @@ from levrisk.futures._funding import (
     leg_side,
     payment,
 )
-from levrisk.futures._liquidation import _solve, _terms, checked_rule
+from levrisk.futures._liquidation import _terms, checked_rule
 from levrisk.futures._model import Contract, LiquidationRule, Position
 from levrisk.futures._pnl import average_entry_price
+from levrisk.futures._walk import solved_price
 from levrisk.numbers import NumberLike, exact, to_decimal
 
 _ZERO = Decimal(0)
@@ -183,9 +184,7 @@ class Book:
                         size=size,
                         entry_price=entry,
                         margin=margin,
-                        liquidation_price=_solve(
-                            [position], margin, condition, position.entry_price
-                        ),
+                        liquidation_price=solved_price(position, margin, condition),
                     )
                 )
         return tuple(out)

@@ -24,9 +24,9 @@ from levrisk._fields import (
     require,
 )
 from levrisk._typing import Side, choice
-from levrisk.exceptions import InvalidInputError
+from levrisk.exceptions import AlreadyLiquidatedError, InvalidInputError
 from levrisk.futures._funding import payment
-from levrisk.futures._liquidation import _solve, _terms, checked_rule
+from levrisk.futures._liquidation import _solve, _Terms, _terms, checked_rule
 from levrisk.futures._model import LiquidationRule, Position
 from levrisk.numbers import NumberLike, exact, to_decimal
 
@@ -213,12 +213,12 @@ def walk(
         "take_profit": None if take_profit is None else positive_number(take_profit, "take_profit"),
     }
     rates = _funding_rates(funding, len(bars))
-    liquidation = _solve([position], wallet, condition, position.entry_price)
+    liquidation = solved_price(position, wallet, condition)
     for i, raw in enumerate(bars):
         bar = require(raw, Bar, f"bars[{i}]")
         if i in rates:
             wallet -= payment(position.contract, position.side, position.size, bar.open, rates[i])
-            liquidation = _solve([position], wallet, condition, position.entry_price)
+            liquidation = solved_price(position, wallet, condition)
         levels["liquidation"] = liquidation
         found = first_event(position.side, bar, levels, order)
         if found is not None:
@@ -230,6 +230,19 @@ def walk(
                 liquidation_price=liquidation,
             )
     return None
+
+
+def solved_price(position: Position, wallet: Decimal, condition: _Terms) -> Decimal | None:
+    """The isolated liquidation price, also when the position is already past it.
+
+    A walk or a ledger acts on the price itself: a position already past its liquidation
+    price at entry is liquidated at the first bar's open. A position that every price
+    liquidates raises :class:`~levrisk.exceptions.AlwaysLiquidatedError`.
+    """
+    try:
+        return _solve([position], wallet, condition, position.entry_price, what="the position")
+    except AlreadyLiquidatedError as error:
+        return error.price
 
 
 def _funding_rates(funding: Mapping[int, NumberLike] | None, count: int) -> dict[int, Decimal]:
