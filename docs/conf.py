@@ -57,6 +57,8 @@ nitpick_ignore_regex = [
     ("py:class", r"attr(s)?\..*"),
     ("py:class", r"levrisk\._.*"),
     ("py:class", r"levrisk\.(\w+\.)+_.*"),  # private modules inside the packages
+    # NumPy's own annotations of the batch result arrays (NumPy is not documented here).
+    ("py:class", r"np(t)?\..*"),
     # exchanges' private alias for "a value decoded from JSON" (it is plain ``object``).
     ("py:class", r"Json"),
     # risk's private read-only Mapping[str, Decimal] behind the stress rows' fields.
@@ -94,6 +96,10 @@ autodoc_type_aliases = {
     "MarginType": "levrisk.exchanges.binance.MarginType",
     "RateUnits": "levrisk.exchanges.bybit.RateUnits",
     "FuturesStatus": "levrisk.risk.FuturesStatus",
+    "SettlementOrder": "levrisk.futures.SettlementOrder",
+    "WalkEvent": "levrisk.futures.WalkEvent",
+    "Intrabar": "levrisk.futures.Intrabar",
+    "WalkEngine": "levrisk.batch.WalkEngine",
 }
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False

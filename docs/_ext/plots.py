@@ -213,7 +213,7 @@ def portfolio_ratio(path: Path) -> None:
 
 def funding_drift(path: Path) -> None:
     """The liquidation price of an isolated long drifting up as funding is paid (bar walker)."""
-    from levrisk.futures._walk import Bar, walk  # noqa: PLC0415 - re-exported at merge
+    from levrisk.futures import Bar, walk  # noqa: PLC0415 - matplotlib-only helper
 
     contract = futures.Contract(symbol="BTCUSDT", kind="linear", brackets=binance.BTCUSDT_BRACKETS)
     position = futures.Position(

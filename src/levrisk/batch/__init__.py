@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import Final, TypeAlias
 
 from levrisk._typing import publish
-from levrisk.batch import _common, _futures
+from levrisk.batch import _common, _futures, _walker
 from levrisk.batch._brackets import BracketArrays, TableArrays
 from levrisk.batch._futures import (
     bankruptcy_price,
@@ -41,6 +41,11 @@ from levrisk.batch._futures import (
 )
 from levrisk.batch._interest import accrual_counts
 from levrisk.batch._margin import margin_level, spot_liquidation_price
+from levrisk.batch._walker import LIQUIDATION as WALK_LIQUIDATION
+from levrisk.batch._walker import NONE as WALK_NONE
+from levrisk.batch._walker import STOP as WALK_STOP
+from levrisk.batch._walker import TAKE_PROFIT as WALK_TAKE_PROFIT
+from levrisk.batch._walker import WalkArrays, walk_bars
 
 LONG: Final = _common.LONG
 """The ``side`` code of a long position: ``1``."""
@@ -63,13 +68,24 @@ array-API path otherwise; ``"numba"`` insists on the kernel (and raises
 not allow it); ``"array_api"`` always takes the portable path.
 """
 
+
+WalkEngine: TypeAlias = _walker.WalkEngine
+"""The engine of :func:`walk_bars`: ``"auto"`` (the Numba kernel when Numba is installed,
+else NumPy), ``"numba"``, ``"numpy"`` or ``"python"`` (a per-bar loop, the reference)."""
+
 __all__ = [
     "LONG",
     "SHORT",
+    "WALK_LIQUIDATION",
+    "WALK_NONE",
+    "WALK_STOP",
+    "WALK_TAKE_PROFIT",
     "Array",
     "BracketArrays",
     "Engine",
     "TableArrays",
+    "WalkArrays",
+    "WalkEngine",
     "accrual_counts",
     "bankruptcy_price",
     "isolated_liquidation_price",
@@ -79,6 +95,7 @@ __all__ = [
     "notional",
     "spot_liquidation_price",
     "unrealized_pnl",
+    "walk_bars",
 ]
 
 _PUBLIC = publish(__name__, globals(), __all__)  # document as levrisk.batch.<name>

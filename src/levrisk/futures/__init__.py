@@ -23,6 +23,23 @@ from typing import TypeAlias
 
 from levrisk import _typing
 from levrisk._typing import publish
+from levrisk.futures import _funding, _walk
+from levrisk.futures._funding import (
+    Fill,
+    FundingCharge,
+    FundingEvent,
+    FundingLife,
+    FundingSchedule,
+    funding_break_even_price,
+    funding_over_life,
+)
+from levrisk.futures._ledger import (
+    LedgerEvent,
+    LedgerState,
+    LegState,
+    MarginTransfer,
+    replay,
+)
 from levrisk.futures._liquidation import (
     bankruptcy_price,
     cross_liquidation_price,
@@ -49,19 +66,60 @@ from levrisk.futures._pnl import (
     target_price,
     unrealized_pnl,
 )
+from levrisk.futures._preview import (
+    CrossOrderPreview,
+    Order,
+    OrderPreview,
+    preview_cross,
+    preview_isolated,
+)
+from levrisk.futures._walk import (
+    Bar,
+    WalkResult,
+    walk,
+)
+
+SettlementOrder: TypeAlias = _funding.SettlementOrder
+"""Which comes first at a funding settlement instant: ``"funding_first"`` (the position held
+just before the instant pays or receives; a fill at the instant comes after) or
+``"fills_first"``."""
+
+WalkEvent: TypeAlias = _walk.WalkEvent
+"""What ends a walk over bars: ``"liquidation"``, ``"stop"`` or ``"take_profit"``."""
+
+Intrabar: TypeAlias = _walk.Intrabar
+"""Which level a bar reaches first when several lie inside it: ``"worst"`` (liquidation or
+stop before take-profit, the default) or ``"best"``."""
 
 __all__ = [
+    "Bar",
     "CloseFeeBasis",
     "Contract",
     "ContractKind",
     "CrossAccount",
+    "CrossOrderPreview",
+    "Fill",
+    "FundingCharge",
+    "FundingEvent",
+    "FundingLife",
+    "FundingSchedule",
+    "Intrabar",
+    "LedgerEvent",
+    "LedgerState",
+    "LegState",
     "LiquidationRule",
     "MaintenanceBasis",
     "MarginBasis",
+    "MarginTransfer",
     "OpenCost",
+    "Order",
+    "OrderPreview",
     "Position",
     "PositionMode",
+    "SettlementOrder",
     "Side",
+    "WalkEvent",
+    "WalkResult",
     "adjust_isolated_margin",
     "average_entry_price",
     "bankruptcy_price",
@@ -69,6 +127,8 @@ __all__ = [
     "cost_to_open",
     "cross_liquidation_price",
     "cross_margin_ratio",
+    "funding_break_even_price",
+    "funding_over_life",
     "funding_payment",
     "initial_margin",
     "isolated_liquidation_price",
@@ -77,10 +137,14 @@ __all__ = [
     "max_open_quantity",
     "max_removable_margin",
     "notional",
+    "preview_cross",
+    "preview_isolated",
     "realized_pnl",
+    "replay",
     "roe",
     "target_price",
     "unrealized_pnl",
+    "walk",
 ]
 
 Side: TypeAlias = _typing.Side

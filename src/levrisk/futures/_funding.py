@@ -397,7 +397,7 @@ def funding_break_even_price(
         open_fee_rate: ``f_o`` in [0, 1).
         close_fee_rate: ``f_c`` in [0, 1).
         funding_paid: ``F``, the funding paid over the position's life (quote linear,
-            coin inverse; negative: received), e.g. :attr:`FundingLife.total`.
+            coin inverse; negative: received), e.g. ``FundingLife.total``.
 
     Returns:
         The price, or ``None`` when no positive price recovers it (a short that received

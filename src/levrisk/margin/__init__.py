@@ -20,6 +20,7 @@ from typing import Final, TypeAlias
 from levrisk import _typing
 from levrisk._typing import publish
 from levrisk.margin import _model, _pro
+from levrisk.margin._ledger import Borrow, LoanLedgerState, loan_ledger
 from levrisk.margin._liquidation import liquidation_price
 from levrisk.margin._margin import (
     borrow,
@@ -104,17 +105,20 @@ PRO_LIQUIDATION_LEVEL: Final = _pro.PRO_LIQUIDATION_LEVEL
 
 Rule: :ref:`rule-cross-margin-pro` [published]."""
 
+
 __all__ = [
     "BINANCE_CROSS_3X",
     "BINANCE_CROSS_5X",
     "BINANCE_ISOLATED_10X_TIER1",
     "PRO_LIQUIDATION_LEVEL",
+    "Borrow",
     "CrossMarginAccount",
     "FeeConvention",
     "IsolatedMarginAccount",
     "IsolatedTier",
     "IsolatedTierTable",
     "Loan",
+    "LoanLedgerState",
     "MarginAccount",
     "MarginPnL",
     "MarginStatus",
@@ -127,6 +131,7 @@ __all__ = [
     "close",
     "collateral_margin_level",
     "liquidation_price",
+    "loan_ledger",
     "margin_level",
     "margin_status",
     "max_borrowable",
