@@ -12,7 +12,7 @@ field's validator (which knows the field's name) raises the documented error. Ev
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
@@ -126,14 +126,23 @@ def fraction_number(value: object, name: str) -> Decimal:
 
 
 def aware_datetime(value: object, name: str) -> datetime:
-    """``value`` as given when it is a timezone-aware datetime, else InvalidInputError."""
+    """``value`` as its instant in UTC when it is a timezone-aware datetime, else InvalidInputError.
+
+    Two datetimes that share a ``tzinfo`` compare by wall clock (01:45 EDT sorts after
+    01:15 EST on the night clocks fall back, though it comes first): instants returned
+    here carry ``timezone.utc``, so every comparison between them is one of real time.
+    """
     if not isinstance(value, datetime):
         msg = f"{name} must be a timezone-aware datetime, got {value!r}"
         raise InvalidInputError(msg)
     if value.utcoffset() is None:
         msg = f"{name} must be timezone-aware, got the naive datetime {value!r}"
         raise InvalidInputError(msg)
-    return value
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError:
+        msg = f"{name} must lie within datetime's range once converted to UTC, got {value!r}"
+        raise InvalidInputError(msg) from None
 
 
 _T = TypeVar("_T")
@@ -202,6 +211,10 @@ def price_map(
     if not isinstance(value, Mapping):
         msg = f"{argument} must be a mapping of {of} to price, got {value!r}"
         raise InvalidInputError(msg)
+    for key in value:
+        if not isinstance(key, str):
+            msg = f"{argument} must map each {of} as a str, got the key {key!r}"
+            raise InvalidInputError(msg)
     result: dict[str, Decimal] = {}
     for name in names:
         if name not in value:
