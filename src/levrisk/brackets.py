@@ -181,12 +181,14 @@ class BracketTable:
     _tiers: _algebra.Tiers = attrs.field(init=False, eq=False, repr=False)
     """The figures every solve needs, computed once (see ``levrisk._algebra.Tiers``)."""
 
+    @exact
     def __attrs_post_init__(self) -> None:
         """Precompute the solver's figures (the table is immutable: they never go stale)."""
         rows = [(b.cap, b.maintenance_rate, b.maintenance_amount) for b in self.brackets]
         object.__setattr__(self, "_tiers", _algebra.Tiers(rows))
 
     @brackets.validator
+    @exact
     def _check(self, _attribute: attrs.Attribute[Any], value: tuple[Bracket, ...]) -> None:
         if not value:
             msg = "brackets must hold at least one bracket, got ()"

@@ -124,17 +124,16 @@ def _plain(value: object) -> object:
     The base type's own methods make the copy, so a subclass whose methods or comparisons
     lie never travels further: validation then runs on a plain value.
     """
-    kind = type(value)
-    if kind is bool or kind in (Decimal, int, float, str):
+    if type(value) in (bool, Decimal, int, float, str):
         return value
-    if issubclass(kind, Decimal):
-        return Decimal(value)  # type: ignore[arg-type]
-    if issubclass(kind, int):
-        return int.__pos__(value)  # type: ignore[arg-type]
-    if issubclass(kind, float):
-        return float.__pos__(value)  # type: ignore[arg-type]
-    if issubclass(kind, str):
-        return str.__str__(value)  # type: ignore[arg-type]
+    if isinstance(value, Decimal):
+        return Decimal(value)
+    if isinstance(value, int):
+        return int.__pos__(value)
+    if isinstance(value, float):
+        return float.__pos__(value)
+    if isinstance(value, str):
+        return str.__str__(value)
     return value
 
 
@@ -269,7 +268,7 @@ def round_to_step(value: NumberLike, step: NumberLike, mode: RoundingMode) -> De
         msg = f"step must be positive, got {step!r}"
         raise InvalidInputError(msg)
     raw_mode: object = mode  # typed as a Literal, but callers may pass anything
-    rounding = _ROUNDING.get(raw_mode) if isinstance(raw_mode, str) else None
+    rounding = _ROUNDING.get(str.__str__(raw_mode)) if isinstance(raw_mode, str) else None
     if rounding is None:
         msg = f"mode must be one of {sorted(_ROUNDING)}, got {mode!r}"
         raise InvalidInputError(msg)

@@ -28,9 +28,18 @@ _ONE = Decimal(1)
 
 
 def position_pnl(position: Position, price: Decimal) -> Decimal:
-    """The PnL of the whole position at ``price``, before fees."""
+    """The PnL of the whole position at ``price``, before fees.
+
+    An inverse position's PnL is ``−s·Q·(1/P − 1/EP)`` in the operation order the
+    liquidation solver inlines (``futures._liquidation._margin_at``), so that a margin
+    balance here and a root there round alike; :func:`levrisk._algebra.pnl` has the
+    one-rounding form ``s·Q·(P − EP)/(EP·P)``, which this follows once the solver does.
+    """
     q = position.size * position.contract.contract_size
-    return _algebra.pnl(position.contract.kind, position.side, q, position.entry_price, price)
+    if position.contract.kind == "linear":
+        return _algebra.pnl("linear", position.side, q, position.entry_price, price)
+    gain = q * (_ONE / price - _ONE / position.entry_price)
+    return -gain if position.side == "long" else gain
 
 
 def pnl_share(position: Position, amount: Decimal) -> tuple[Decimal, Decimal]:

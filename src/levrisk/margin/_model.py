@@ -37,14 +37,18 @@ PriceMap: TypeAlias = Mapping[str, NumberLike]  # documented in levrisk.margin
 
 
 def _asset(value: object, name: str) -> str:
-    if not isinstance(value, str) or not value.strip() or value != value.strip():
+    """``value`` as a plain ``str`` asset name (a ``str`` subclass is copied first)."""
+    plain = str.__str__(value) if isinstance(value, str) else None
+    if plain is None or not plain.strip() or plain != plain.strip():
         msg = f"{name} must be a non-empty asset name without surrounding spaces, got {value!r}"
         raise InvalidInputError(msg)
-    return value
+    return plain
 
 
 def _asset_converter(value: str) -> str:
-    return value
+    """A ``str`` subclass as a plain ``str`` (anything else is left to the validator)."""
+    plain: object = value
+    return str.__str__(plain) if isinstance(plain, str) else value
 
 
 def _asset_validator(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
