@@ -23,18 +23,24 @@ from levrisk.numbers import NumberLike, to_decimal
 
 
 class _Rejected(Decimal):
-    """A NaN standing for an input :func:`number` could not convert (``raw`` keeps it)."""
+    """A NaN standing for an input :func:`number` could not convert.
+
+    ``raw`` keeps the input; ``reason`` the numeric contract's message without the name
+    (``" must lie within 1E-9999 and 1E+10000 in magnitude, got ..."``).
+    """
 
     raw: object
+    reason: str
 
 
 def number(value: NumberLike) -> Decimal:
     """Convert a field's value by the numeric contract, deferring errors to validation."""
     try:
-        return to_decimal(value)
-    except InvalidInputError:
+        return to_decimal(value, name="")
+    except InvalidInputError as error:
         rejected = _Rejected("NaN")
         rejected.raw = value
+        rejected.reason = str(error)
         return rejected
 
 
@@ -45,7 +51,7 @@ def optional_number(value: NumberLike | None) -> Decimal | None:
 
 def _check_number(attribute: attrs.Attribute[Any], value: object) -> None:
     if isinstance(value, _Rejected):
-        msg = f"{attribute.name} must be a finite number, got {value.raw!r}"
+        msg = f"{attribute.name}{value.reason}"
         raise InvalidInputError(msg)
 
 

@@ -157,9 +157,13 @@ def _out_of_bounds(value: Decimal) -> str | None:
     return None
 
 
+_PRINTABLE_INT_BITS: Final = 13_000
+"""Bit length beyond which an ``int`` is not printed in a message (about 3,900 digits)."""
+
+
 def _shown(value: object) -> str:
     """``repr(value)``, or a short description of an ``int`` too long to print."""
-    if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
+    if isinstance(value, int) and value.bit_length() > _PRINTABLE_INT_BITS:
         return f"an int of {value.bit_length()} bits"
     return repr(value)
 
