@@ -154,6 +154,21 @@ def aware_datetime(value: object, name: str) -> datetime:
 _T = TypeVar("_T")
 
 
+def entries(value: object, message: str, error: type[Exception] = InvalidInputError) -> list[Any]:
+    """The entries of a collection argument as a list, or ``error(message)``.
+
+    Refused: a ``str``, ``bytes`` or mapping (a collection of entries is meant), anything
+    not iterable, and an object whose iteration fails (a 0-d NumPy array is ``Iterable``
+    yet raises ``TypeError`` when iterated).
+    """
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise error(message)
+    try:
+        return list(value)
+    except TypeError:
+        raise error(message) from None
+
+
 def require(value: object, kind: type[_T], name: str) -> _T:
     """``value`` when it is an instance of ``kind``, else InvalidInputError naming ``name``.
 

@@ -16,6 +16,7 @@ import attrs
 from levrisk._fields import (
     FrozenMap,
     aware_datetime,
+    entries,
     finite,
     fraction,
     instance_of,
@@ -130,10 +131,8 @@ class Loan:
 
 
 def _loans(value: Iterable[Loan]) -> tuple[Loan, ...]:
-    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
-        msg = f"loans must be an iterable of Loan, got {value!r}"
-        raise InvalidInputError(msg)
-    return tuple(require(loan, Loan, f"loans[{i}]") for i, loan in enumerate(value))
+    loans = entries(value, f"loans must be an iterable of Loan, got {value!r}")
+    return tuple(require(loan, Loan, f"loans[{i}]") for i, loan in enumerate(loans))
 
 
 def _sum_by_asset(loans: Iterable[Loan], *, principal_only: bool = False) -> dict[str, Decimal]:
@@ -435,10 +434,7 @@ class IsolatedTier:
 
 
 def _tiers(value: Iterable[IsolatedTier]) -> tuple[IsolatedTier, ...]:
-    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
-        msg = f"tiers must be an iterable of IsolatedTier, got {value!r}"
-        raise InvalidInputError(msg)
-    return tuple(value)
+    return tuple(entries(value, f"tiers must be an iterable of IsolatedTier, got {value!r}"))
 
 
 @attrs.frozen(kw_only=True)
