@@ -50,6 +50,15 @@ ELSEWHERE: dict[str, tuple[type[Exception], str]] = {
     "levrisk.portfolio.AssetBook": (TypeError, "iteration over a 0-d array"),
     "levrisk.portfolio.Collateral": (TypeError, "iteration over a 0-d array"),
     "levrisk.portfolio.PortfolioAccount": (TypeError, "iteration over a 0-d array"),
+    "levrisk.futures.CrossAccount": (TypeError, "iteration over a 0-d array"),
+    "levrisk.exchanges.bybit.uta_interest": (OverflowError, "date value out of range"),
+    "levrisk.exchanges.bybit.risk_limits_from_payload": (
+        ValueError,
+        (
+            "The truth value of an array with more than one element is ambiguous. "
+            "Use a.any() or a.all()"
+        ),
+    ),
 }
 
 

@@ -665,17 +665,16 @@ def last_accrual(
 ) -> datetime | None:
     r"""The last instant at which a loan open from ``borrowed_at`` to ``until`` accrues.
 
-    ``accrual_times(borrowed_at, until, counting=counting)[-1]``, found in constant time
-    (a loan of two centuries costs what a loan of a day costs); ``None`` when the period
-    holds no accrual.
+    ``accrual_times(borrowed_at, until, counting=counting)[-1]`` in constant time: a loan
+    of two centuries costs what a loan of a day costs. ``None`` when there is none.
 
     Args:
-        borrowed_at: when the loan was taken, timezone-aware (any zone).
-        until: the end of the period (now, or the repayment), aware, ≥ ``borrowed_at``.
-        counting: the venue's :data:`InterestCounting` rule.
+        borrowed_at: the loan's start, timezone-aware, as for :func:`first_accrual`.
+        until: the end of the period, aware, ≥ ``borrowed_at``.
+        counting: the :data:`InterestCounting` rule.
 
     Returns:
-        The last accrual instant in UTC, or ``None`` when there is none.
+        The last accrual instant in UTC, or ``None``.
 
     Raises:
         InvalidInputError: as :func:`accrual_count`.
@@ -685,11 +684,9 @@ def last_accrual(
 
     Examples:
         >>> from datetime import datetime, timezone
-        >>> utc = timezone.utc
-        >>> last_accrual(
-        ...     datetime(1824, 5, 1, 13, 20, tzinfo=utc), datetime(2024, 5, 1, 14, 15, tzinfo=utc)
-        ... ).isoformat()
-        '2024-05-01T14:00:00+00:00'
+        >>> start = datetime(1824, 5, 1, 13, 20, tzinfo=timezone.utc)
+        >>> last_accrual(start, datetime(2024, 5, 1, 14, 15, tzinfo=timezone.utc)).hour
+        14
 
     .. versionadded:: 0.1.0
     """

@@ -14,7 +14,7 @@ from typing import cast
 import attrs
 
 from levrisk import _algebra
-from levrisk._fields import fee_rate, positive_number, require
+from levrisk._fields import entries, fee_rate, positive_number, require
 from levrisk._typing import ContractKind, choice, side_sign
 from levrisk.exceptions import InvalidInputError
 from levrisk.futures._model import (
@@ -302,10 +302,7 @@ def average_entry_price(
     .. versionadded:: 0.1.0
     """
     kind = choice(kind, ContractKind, "kind")
-    raw: object = fills
-    if isinstance(raw, (str, bytes)) or not isinstance(raw, Iterable):
-        msg = f"fills must be an iterable of (size, price) pairs, got {fills!r}"
-        raise InvalidInputError(msg)
+    raw = entries(fills, f"fills must be an iterable of (size, price) pairs, got {fills!r}")
     total = Fraction(0)
     weighted = Fraction(0)
     count = 0
