@@ -19,15 +19,16 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from levrisk import _algebra, cli, interest
-from levrisk._fields import aware_datetime, price_map
+from levrisk._fields import aware_datetime, entries, price_map
 from levrisk.brackets import Bracket, BracketTable
 from levrisk.exceptions import BracketError, InvalidInputError
-from levrisk.futures import Contract, Position, margin_ratio
+from levrisk.futures import Contract, Position, average_entry_price, margin_ratio
 from levrisk.interest import (
     MAX_ACCRUAL_TIMES,
     MAX_ENTRIES,
@@ -603,3 +604,24 @@ class TestInterestBounds:
         change = RateChange(since=start, hourly_rate="0.00001")
         with pytest.raises(InvalidInputError, match=r"^changes must hold at most"):
             RateSchedule(changes=itertools.repeat(change, MAX_ENTRIES + 1))
+
+
+class TestCollections:
+    """rule-brackets: a collection argument is read through one check (0-d arrays refused)."""
+
+    @pytest.mark.parametrize("value", [np.array("short"), "abc", {"a": 1}, 5])
+    def test_entries_refuses(self, value: object) -> None:
+        """A 0-d array, a string, a mapping or a number is not a collection of entries."""
+        with pytest.raises(InvalidInputError, match=r"^things"):
+            entries(value, "things must be a collection")
+
+    def test_entry_points(self) -> None:
+        """BracketTable, Loan lists, tier tables and fills refuse a 0-d array by name."""
+        zero_d = np.array("short")
+        with pytest.raises(BracketError, match=r"^brackets must be a sequence"):
+            BracketTable(brackets=zero_d)
+        with pytest.raises(InvalidInputError, match=r"^loans must be an iterable"):
+            CrossMarginAccount(balances={}, loans=zero_d)
+        with pytest.raises(InvalidInputError, match=r"^fills must be an iterable"):
+            average_entry_price(zero_d)
+        assert entries((1, 2), "unused") == [1, 2]
