@@ -39,7 +39,8 @@ FUZZ = os.environ.get("HYPOTHESIS_PROFILE") == "fuzz"
 
 EXAMPLES = settings().max_examples if FUZZ else 8
 SLOW = 2.0
-"""Seconds one call may take (the bound is 1 s on a quiet machine; CI's are shared)."""
+"""CPU seconds one call may take (the bound is 1 s; CPU time, so a busy machine's waits
+do not count)."""
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -51,6 +52,7 @@ ELSEWHERE: dict[str, tuple[type[Exception], str]] = {
     "levrisk.portfolio.Collateral": (TypeError, "iteration over a 0-d array"),
     "levrisk.portfolio.PortfolioAccount": (TypeError, "iteration over a 0-d array"),
     "levrisk.futures.CrossAccount": (TypeError, "iteration over a 0-d array"),
+    "levrisk.risk.margin_scenarios": (TypeError, "iteration over a 0-d array"),
     "levrisk.exchanges.bybit.uta_interest": (OverflowError, "date value out of range"),
     "levrisk.exchanges.bybit.risk_limits_from_payload": (
         ValueError,
@@ -190,7 +192,7 @@ def test_hostile_inputs(name: str, func: Callable[..., object], data: st.DataObj
             context.prec = 3
             context.traps[decimal.Inexact] = True  # any rounding in the caller's context fails
         context.clear_flags()
-        start = time.perf_counter()
+        start = time.process_time()
         try:
             func(*args, **kwargs)
         except LevriskError:
@@ -201,7 +203,7 @@ def test_hostile_inputs(name: str, func: Callable[..., object], data: st.DataObj
                 return
             shown = ", ".join(_shown(a) for a in [*args, *kwargs.values()])
             pytest.fail(f"{name}({shown}) raised {error!r}")
-        elapsed = time.perf_counter() - start
+        elapsed = time.process_time() - start
         flags = [signal.__name__ for signal, raised in context.flags.items() if raised]
     assert elapsed < SLOW, f"{name} took {elapsed:.2f} s"
     assert not flags, f"{name} set {flags} in the caller's context"
