@@ -2,7 +2,7 @@
 
 - Hypothesis profiles: ``default`` (no deadline: CI machines are small and shared),
   ``ci`` (more examples, derandomised) and ``fuzz`` (the slow fuzz contract of
-  ``tests/test_fuzz.py``: 600 examples per public entry point, over 10⁵ calls in all,
+  ``tests/test_fuzz.py``: 700 examples per public entry point, over 10⁵ calls in all,
   run by CI as its own step); pick one with ``HYPOTHESIS_PROFILE``.
 - Sybil runs every ``>>>`` example of the package's docstrings and every Python code
   block of ``docs/`` and the README, so documentation cannot drift from the code.
@@ -30,7 +30,7 @@ settings.register_profile(
     # point (its ordinary runs draw a few); the rest of the suite is not meant for it.
     "fuzz",
     deadline=None,
-    max_examples=600,
+    max_examples=700,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 settings.register_profile(

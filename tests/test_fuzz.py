@@ -10,7 +10,7 @@ context of three digits that must neither change a result nor get a flag. Only
 :class:`~levrisk.exceptions.LevriskError` may escape, and each call answers promptly.
 
 Ordinary runs draw a few calls per entry point; ``HYPOTHESIS_PROFILE=fuzz`` (registered
-in ``conftest.py``) draws 600 per entry point, over 10⁵ calls in all.
+in ``conftest.py``) draws 700 per entry point, over 10⁵ calls in all.
 """
 
 from __future__ import annotations
