@@ -53,6 +53,7 @@ ELSEWHERE: dict[str, tuple[type[Exception], str]] = {
     "levrisk.portfolio.PortfolioAccount": (TypeError, "iteration over a 0-d array"),
     "levrisk.futures.CrossAccount": (TypeError, "iteration over a 0-d array"),
     "levrisk.risk.margin_scenarios": (TypeError, "iteration over a 0-d array"),
+    "levrisk.risk.futures_scenarios": (TypeError, "iteration over a 0-d array"),
     "levrisk.exchanges.bybit.uta_interest": (OverflowError, "date value out of range"),
     "levrisk.exchanges.bybit.risk_limits_from_payload": (
         ValueError,
