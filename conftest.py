@@ -1,7 +1,9 @@
 """pytest configuration shared by tests/, docstrings, docs/ and the README.
 
-- Hypothesis profiles: ``default`` (no deadline: CI machines are small and shared) and
-  ``ci`` (more examples, derandomised); pick one with ``HYPOTHESIS_PROFILE``.
+- Hypothesis profiles: ``default`` (no deadline: CI machines are small and shared),
+  ``ci`` (more examples, derandomised) and ``fuzz`` (the slow fuzz contract of
+  ``tests/test_fuzz.py``: 700 examples per public entry point, over 10⁵ calls in all,
+  run by CI as its own step); pick one with ``HYPOTHESIS_PROFILE``.
 - Sybil runs every ``>>>`` example of the package's docstrings and every Python code
   block of ``docs/`` and the README, so documentation cannot drift from the code.
 """
@@ -22,6 +24,14 @@ settings.register_profile(
     max_examples=200,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    # The fuzz contract's own run: tests/test_fuzz.py draws this many calls per entry
+    # point (its ordinary runs draw a few); the rest of the suite is not meant for it.
+    "fuzz",
+    deadline=None,
+    max_examples=700,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 settings.register_profile(
     # Mutation testing re-runs the suite in one process (mutmut); fewer examples keep a

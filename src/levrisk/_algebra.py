@@ -98,8 +98,16 @@ def growth(kind: ContractKind, price: Decimal, entry: Decimal) -> Decimal:
 def pnl(
     kind: ContractKind, side: Side, quantity: Decimal, entry: Decimal, price: Decimal
 ) -> Decimal:
-    """``k·s·Q·(X − x_e)``: the PnL of ``quantity`` from ``entry`` to ``price`` (before fees)."""
-    return direction(kind, side) * quantity * (x(kind, price) - x(kind, entry))
+    """``k·s·Q·(X − x_e)``: the PnL of ``quantity`` from ``entry`` to ``price`` (before fees).
+
+    Inverse: ``s·Q·(P − EP) / (EP·P)``, the numerator and the denominator exact and one
+    rounding in the division (``1/P − 1/EP`` would lose digits to cancellation when the
+    price is near the entry).
+    """
+    if kind == "linear":
+        return direction(kind, side) * quantity * (price - entry)
+    change = EXACT.multiply(quantity, EXACT.subtract(price, entry))
+    return side_sign(side) * (change / EXACT.multiply(entry, price))
 
 
 def net_pnl(

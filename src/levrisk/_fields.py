@@ -12,7 +12,7 @@ field's validator (which knows the field's name) raises the documented error. Ev
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
@@ -23,18 +23,24 @@ from levrisk.numbers import NumberLike, to_decimal
 
 
 class _Rejected(Decimal):
-    """A NaN standing for an input :func:`number` could not convert (``raw`` keeps it)."""
+    """A NaN standing for an input :func:`number` could not convert.
+
+    ``raw`` keeps the input; ``reason`` the numeric contract's message without the name
+    (``" must lie within 1E-9999 and 1E+10000 in magnitude, got ..."``).
+    """
 
     raw: object
+    reason: str
 
 
 def number(value: NumberLike) -> Decimal:
     """Convert a field's value by the numeric contract, deferring errors to validation."""
     try:
-        return to_decimal(value)
-    except InvalidInputError:
+        return to_decimal(value, name="")
+    except InvalidInputError as error:
         rejected = _Rejected("NaN")
         rejected.raw = value
+        rejected.reason = str(error)
         return rejected
 
 
@@ -45,7 +51,7 @@ def optional_number(value: NumberLike | None) -> Decimal | None:
 
 def _check_number(attribute: attrs.Attribute[Any], value: object) -> None:
     if isinstance(value, _Rejected):
-        msg = f"{attribute.name} must be a finite number, got {value.raw!r}"
+        msg = f"{attribute.name}{value.reason}"
         raise InvalidInputError(msg)
 
 
@@ -126,17 +132,41 @@ def fraction_number(value: object, name: str) -> Decimal:
 
 
 def aware_datetime(value: object, name: str) -> datetime:
-    """``value`` as given when it is a timezone-aware datetime, else InvalidInputError."""
+    """``value`` as its instant in UTC when it is a timezone-aware datetime, else InvalidInputError.
+
+    Two datetimes that share a ``tzinfo`` compare by wall clock (01:45 EDT sorts after
+    01:15 EST on the night clocks fall back, though it comes first): instants returned
+    here carry ``timezone.utc``, so every comparison between them is one of real time.
+    """
     if not isinstance(value, datetime):
         msg = f"{name} must be a timezone-aware datetime, got {value!r}"
         raise InvalidInputError(msg)
     if value.utcoffset() is None:
         msg = f"{name} must be timezone-aware, got the naive datetime {value!r}"
         raise InvalidInputError(msg)
-    return value
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError:
+        msg = f"{name} must lie within datetime's range once converted to UTC, got {value!r}"
+        raise InvalidInputError(msg) from None
 
 
 _T = TypeVar("_T")
+
+
+def entries(value: object, message: str, error: type[Exception] = InvalidInputError) -> list[Any]:
+    """The entries of a collection argument as a list, or ``error(message)``.
+
+    Refused: a ``str``, ``bytes`` or mapping (a collection of entries is meant), anything
+    not iterable, and an object whose iteration fails (a 0-d NumPy array is ``Iterable``
+    yet raises ``TypeError`` when iterated).
+    """
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise error(message)
+    try:
+        return list(value)
+    except TypeError:
+        raise error(message) from None
 
 
 def require(value: object, kind: type[_T], name: str) -> _T:
@@ -202,6 +232,10 @@ def price_map(
     if not isinstance(value, Mapping):
         msg = f"{argument} must be a mapping of {of} to price, got {value!r}"
         raise InvalidInputError(msg)
+    for key in value:
+        if not isinstance(key, str):
+            msg = f"{argument} must map each {of} as a str, got the key {key!r}"
+            raise InvalidInputError(msg)
     result: dict[str, Decimal] = {}
     for name in names:
         if name not in value:

@@ -19,14 +19,14 @@ inverse ones (Binance COIN-M: ``N · CS / MP``).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
 import attrs
 
 from levrisk import _algebra
-from levrisk._fields import finite, non_negative, number, optional_number, positive
+from levrisk._fields import entries, finite, non_negative, number, optional_number, positive
 from levrisk._typing import OnMismatch, choice
 from levrisk.exceptions import BracketError, InvalidInputError, LeverageError, LevriskWarning
 from levrisk.numbers import NumberLike, exact, to_decimal
@@ -139,10 +139,7 @@ def _to_brackets(value: Iterable[Bracket]) -> tuple[Bracket, ...]:
 
 def _sequence(value: Iterable[_T], name: str) -> list[_T]:
     """``value`` as a list, when it is a sequence-like collection (not a string or mapping)."""
-    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
-        msg = f"{name} must be a sequence, got {value!r}"
-        raise BracketError(msg)
-    return list(value)
+    return entries(value, f"{name} must be a sequence, got {value!r}", BracketError)
 
 
 @attrs.frozen(kw_only=True)
@@ -181,12 +178,14 @@ class BracketTable:
     _tiers: _algebra.Tiers = attrs.field(init=False, eq=False, repr=False)
     """The figures every solve needs, computed once (see ``levrisk._algebra.Tiers``)."""
 
+    @exact
     def __attrs_post_init__(self) -> None:
         """Precompute the solver's figures (the table is immutable: they never go stale)."""
         rows = [(b.cap, b.maintenance_rate, b.maintenance_amount) for b in self.brackets]
         object.__setattr__(self, "_tiers", _algebra.Tiers(rows))
 
     @brackets.validator
+    @exact
     def _check(self, _attribute: attrs.Attribute[Any], value: tuple[Bracket, ...]) -> None:
         if not value:
             msg = "brackets must hold at least one bracket, got ()"

@@ -28,6 +28,7 @@ Datetimes must be timezone-aware; any zone is accepted and clock hours are taken
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -51,6 +52,8 @@ from levrisk.exceptions import InvalidInputError
 from levrisk.numbers import NumberLike, exact
 
 __all__ = [
+    "MAX_ACCRUAL_TIMES",
+    "MAX_ENTRIES",
     "InterestCounting",
     "LoanState",
     "RateChange",
@@ -59,8 +62,10 @@ __all__ = [
     "accrual_count",
     "accrual_times",
     "accrued_interest",
+    "first_accrual",
     "hourly_from_daily",
     "hourly_from_yearly",
+    "last_accrual",
     "loan_state",
 ]
 
@@ -79,17 +84,23 @@ _MICROSECOND: Final = timedelta(microseconds=1)
 _HOUR: Final = 3_600_000_000  # one hour in microseconds
 _ALWAYS: Final = datetime.min.replace(tzinfo=_UTC)
 _HOURS_PER_DAY: Final = 24
+
+MAX_ACCRUAL_TIMES: Final = 1_000_000
+"""The most instants :func:`accrual_times` lists (about 114 years of hours).
+
+Counting, accruing and replaying a loan never list its instants (any span datetime can
+hold is accepted there); :func:`accrual_count`, :func:`first_accrual` and
+:func:`last_accrual` answer in constant time.
+"""
+
+MAX_ENTRIES: Final = 100_000
+"""The most rate changes a :class:`RateSchedule` and repayments a loan may hold."""
 _HOURS_PER_YEAR: Final = 365 * 24
 
 
 def _utc(value: object, name: str) -> datetime:
     """``value`` as an aware UTC datetime, or InvalidInputError naming ``name``."""
-    aware = aware_datetime(value, name)
-    try:
-        return aware.astimezone(_UTC)
-    except OverflowError:
-        msg = f"{name} must lie within datetime's range once converted to UTC, got {value!r}"
-        raise InvalidInputError(msg) from None
+    return aware_datetime(value, name)
 
 
 def _micros(value: datetime) -> int:
@@ -211,7 +222,7 @@ def _from(since: datetime | None, hourly_rate: NumberLike) -> RateChange:
 
 def _to_changes(value: Iterable[RateChange]) -> tuple[RateChange, ...]:
     try:
-        return tuple(value)
+        return tuple(itertools.islice(value, MAX_ENTRIES + 1))
     except TypeError:
         return (value,)  # type: ignore[return-value]  # not iterable: the validator names it
 
@@ -259,9 +270,12 @@ class RateSchedule:
         if not value:
             msg = "changes must hold at least one RateChange, got ()"
             raise InvalidInputError(msg)
+        if len(value) > MAX_ENTRIES:
+            msg = f"changes must hold at most {MAX_ENTRIES} entries, got more"
+            raise InvalidInputError(msg)
         for i, change in enumerate(value):
             require(change, RateChange, f"changes[{i}]")
-            if i and change.since <= value[i - 1].since:
+            if i and _utc(change.since, "since") <= _utc(value[i - 1].since, "since"):
                 msg = (
                     f"changes[{i}].since must be after changes[{i - 1}].since "
                     f"{value[i - 1].since.isoformat()}, got {change.since.isoformat()}"
@@ -529,7 +543,8 @@ def accrual_times(
 
     Raises:
         InvalidInputError: when a datetime is naive or not a datetime, ``until`` is
-            before ``borrowed_at``, or ``counting`` is unknown.
+            before ``borrowed_at``, ``counting`` is unknown, or the period holds more
+            than :data:`MAX_ACCRUAL_TIMES` instants.
 
     References:
         Binance margin FAQ on interest (hourly, charged at borrowing and at every
@@ -551,6 +566,12 @@ def accrual_times(
     .. versionadded:: 0.1.0
     """
     accruals = _period(borrowed_at, until, counting)
+    if accruals.total > MAX_ACCRUAL_TIMES:
+        msg = (
+            f"until must give at most {MAX_ACCRUAL_TIMES} accrual times to list "
+            f"(use accrual_count, first_accrual and last_accrual), got {accruals.total}"
+        )
+        raise InvalidInputError(msg)
     return tuple(_instant(accruals.at(i)) for i in range(accruals.total))
 
 
@@ -601,6 +622,78 @@ def accrual_count(
     return _period(borrowed_at, until, counting).total
 
 
+def first_accrual(
+    borrowed_at: datetime, until: datetime, *, counting: InterestCounting = "binance"
+) -> datetime | None:
+    r"""The first instant at which a loan open from ``borrowed_at`` to ``until`` accrues.
+
+    ``accrual_times(borrowed_at, until, counting=counting)[0]``, found in constant time;
+    ``None`` when the period holds no accrual (``"clock_hour"`` before the next ``HH:00``).
+
+    Args:
+        borrowed_at: when the loan was taken, timezone-aware (any zone).
+        until: the end of the period (now, or the repayment), aware, ≥ ``borrowed_at``.
+        counting: the venue's :data:`InterestCounting` rule.
+
+    Returns:
+        The first accrual instant in UTC, or ``None`` when there is none.
+
+    Raises:
+        InvalidInputError: as :func:`accrual_count`.
+
+    References:
+        :ref:`rule-interest` [published]; ``"clock_hour"`` [derived].
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> utc = timezone.utc
+        >>> first_accrual(
+        ...     datetime(2024, 5, 1, 13, 20, tzinfo=utc),
+        ...     datetime(2024, 5, 1, 14, 15, tzinfo=utc),
+        ...     counting="clock_hour",
+        ... ).isoformat()
+        '2024-05-01T14:00:00+00:00'
+
+    .. versionadded:: 0.1.0
+    """
+    accruals = _period(borrowed_at, until, counting)
+    return _instant(accruals.at(0)) if accruals.total else None
+
+
+def last_accrual(
+    borrowed_at: datetime, until: datetime, *, counting: InterestCounting = "binance"
+) -> datetime | None:
+    r"""The last instant at which a loan open from ``borrowed_at`` to ``until`` accrues.
+
+    ``accrual_times(borrowed_at, until, counting=counting)[-1]`` in constant time: a loan
+    of two centuries costs what a loan of a day costs. ``None`` when there is none.
+
+    Args:
+        borrowed_at: the loan's start, timezone-aware, as for :func:`first_accrual`.
+        until: the end of the period, aware, ≥ ``borrowed_at``.
+        counting: the :data:`InterestCounting` rule.
+
+    Returns:
+        The last accrual instant in UTC, or ``None``.
+
+    Raises:
+        InvalidInputError: as :func:`accrual_count`.
+
+    References:
+        :ref:`rule-interest` [published]; ``"clock_hour"`` [derived].
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> start = datetime(1824, 5, 1, 13, 20, tzinfo=timezone.utc)
+        >>> last_accrual(start, datetime(2024, 5, 1, 14, 15, tzinfo=timezone.utc)).hour
+        14
+
+    .. versionadded:: 0.1.0
+    """
+    accruals = _period(borrowed_at, until, counting)
+    return _instant(accruals.at(accruals.total - 1)) if accruals.total else None
+
+
 def _schedule(schedule: RateSchedule | NumberLike, name: str = "schedule") -> RateSchedule:
     """``schedule`` as a :class:`RateSchedule` (a number is a constant hourly rate ≥ 0).
 
@@ -636,19 +729,22 @@ def _waived(waived_hours: object) -> int:
 
 def _repayments(repayments: Iterable[Repayment], start: datetime, end: datetime) -> list[Repayment]:
     try:
-        items = list(repayments)
+        items = list(itertools.islice(repayments, MAX_ENTRIES + 1))
     except TypeError:
         msg = f"repayments must be an iterable of Repayment, got {repayments!r}"
         raise InvalidInputError(msg) from None
+    if len(items) > MAX_ENTRIES:
+        msg = f"repayments must hold at most {MAX_ENTRIES} entries, got more"
+        raise InvalidInputError(msg)
     for i, item in enumerate(items):
         require(item, Repayment, f"repayments[{i}]")
-        if not start <= item.at <= end:
+        if not start <= _utc(item.at, "at") <= end:
             msg = (
                 f"repayments[{i}].at must lie between borrowed_at {start.isoformat()} and "
                 f"until {end.isoformat()}, got {item.at.isoformat()}"
             )
             raise InvalidInputError(msg)
-    return sorted(items, key=lambda item: item.at)
+    return sorted(items, key=lambda item: _utc(item.at, "at"))
 
 
 @exact

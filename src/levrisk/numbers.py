@@ -19,6 +19,8 @@ from typing import Final, Literal, ParamSpec, TypeAlias, TypeVar, Union
 from levrisk.exceptions import InvalidInputError
 
 __all__ = [
+    "MAX_DIGITS",
+    "MAX_EXPONENT",
     "PRECISION",
     "NumberLike",
     "RoundingMode",
@@ -100,12 +102,81 @@ def exact(func: Callable[_P, _R]) -> Callable[_P, _R]:
     return wrapper
 
 
+MAX_EXPONENT: Final = 9_999
+"""The largest power of ten a number may reach: every input lies within ``1E±9999``.
+
+A nonzero input ``x`` must satisfy ``1E-9999 ≤ |x| < 1E+10000`` (its adjusted exponent
+within ``±MAX_EXPONENT``); zero is always accepted. No price, size, balance or rate comes
+anywhere near, and the bound keeps every product and quotient of the scalar API finite in
+the library's context (no ``decimal.Overflow``) and every exact solve fast.
+"""
+
+MAX_DIGITS: Final = 2_000
+"""The most significant digits (trailing zeros not counted) an input number may carry."""
+
+_MAX_INT_BITS: Final = 33_230
+"""Bit length beyond which an ``int`` exceeds ``1E+10000`` (refused before converting it)."""
+
+
+def _plain(value: object) -> object:
+    """``value`` as its base type when it is a ``Decimal``, ``int``, ``float`` or ``str`` subclass.
+
+    The base type's own methods make the copy, so a subclass whose methods or comparisons
+    lie never travels further: validation then runs on a plain value.
+    """
+    if type(value) in (bool, Decimal, int, float, str):
+        return value
+    if isinstance(value, Decimal):
+        return Decimal(value)
+    if isinstance(value, int):
+        return int.__pos__(value)
+    if isinstance(value, float):
+        return float.__pos__(value)
+    if isinstance(value, str):
+        return str.__str__(value)
+    return value
+
+
+def _significant_digits(value: Decimal) -> int:
+    """The digits of ``value``'s coefficient, trailing zeros not counted."""
+    digits = value.as_tuple().digits
+    count = len(digits)
+    while count > 1 and digits[count - 1] == 0:
+        count -= 1
+    return count
+
+
+def _out_of_bounds(value: Decimal) -> str | None:
+    """Why the finite ``value`` lies outside the documented bounds, or ``None``."""
+    if value.is_zero():
+        return None
+    if not -MAX_EXPONENT <= value.adjusted() <= MAX_EXPONENT:
+        return f"must lie within 1E-{MAX_EXPONENT} and 1E+{MAX_EXPONENT + 1} in magnitude"
+    if _significant_digits(value) > MAX_DIGITS:
+        return f"must have at most {MAX_DIGITS} significant digits"
+    return None
+
+
+_PRINTABLE_INT_BITS: Final = 13_000
+"""Bit length beyond which an ``int`` is not printed in a message (about 3,900 digits)."""
+
+
+def _shown(value: object) -> str:
+    """``repr(value)``, or a short description of an ``int`` too long to print."""
+    if isinstance(value, int) and value.bit_length() > _PRINTABLE_INT_BITS:
+        return f"an int of {value.bit_length()} bits"
+    return repr(value)
+
+
 @exact
 def to_decimal(value: NumberLike, *, name: str = "value") -> Decimal:
     """Convert a number-like value to an exact, finite :class:`~decimal.Decimal`.
 
     The conversion never rounds: a ``str`` or ``int`` keeps every digit, a ``float`` is
-    read from its shortest ``repr`` so no binary artefact appears.
+    read from its shortest ``repr`` so no binary artefact appears. A subclass of
+    ``Decimal``, ``int``, ``float`` or ``str`` is first copied to its base type. Every
+    number must lie within the documented bounds (:data:`MAX_EXPONENT`,
+    :data:`MAX_DIGITS`), checked before any costly conversion.
 
     Args:
         value: a ``Decimal``, ``int``, ``str`` (surrounding spaces allowed) or ``float``.
@@ -116,7 +187,8 @@ def to_decimal(value: NumberLike, *, name: str = "value") -> Decimal:
 
     Raises:
         InvalidInputError: for ``bool``, NaN, infinities, strings that are not numbers,
-            and any other type. The message names ``name`` and shows ``value``.
+            numbers outside the bounds, and any other type. The message names ``name``
+            and shows ``value``.
 
     Examples:
         >>> to_decimal(0.1)
@@ -127,26 +199,37 @@ def to_decimal(value: NumberLike, *, name: str = "value") -> Decimal:
         Traceback (most recent call last):
         ...
         levrisk.exceptions.InvalidInputError: size must be a finite number, got True
-    """
+        >>> to_decimal("9E+999999999999999999", name="price")
+        Traceback (most recent call last):
+        ...
+        levrisk.exceptions.InvalidInputError: price must lie within 1E-9999 and 1E+10000 in magnitude, got '9E+999999999999999999'
+    """  # noqa: E501 - a doctest's output line cannot wrap
+    plain = _plain(value)
     result: Decimal
-    if isinstance(value, bool):
+    if isinstance(plain, bool):
         result = Decimal("NaN")
-    elif isinstance(value, Decimal):
-        result = value
-    elif isinstance(value, int):
-        result = Decimal(value)
-    elif isinstance(value, float):
-        # float.__repr__, not repr(): subclasses such as numpy.float64 print differently.
-        result = Decimal(float.__repr__(value)) if math.isfinite(value) else Decimal("NaN")
-    elif isinstance(value, str):
+    elif isinstance(plain, Decimal):
+        result = plain
+    elif isinstance(plain, int):
+        if plain.bit_length() > _MAX_INT_BITS:
+            result = Decimal(f"1E+{MAX_EXPONENT + 1}")  # too large: refused below
+        else:
+            result = Decimal(plain)
+    elif isinstance(plain, float):
+        result = Decimal(float.__repr__(plain)) if math.isfinite(plain) else Decimal("NaN")
+    elif isinstance(plain, str):
         try:
-            result = Decimal(value.strip())
+            result = Decimal(plain.strip())
         except decimal.InvalidOperation:
             result = Decimal("NaN")
     else:
         result = Decimal("NaN")
     if not result.is_finite():
         msg = f"{name} must be a finite number, got {value!r}"
+        raise InvalidInputError(msg)
+    problem = _out_of_bounds(result)
+    if problem is not None:
+        msg = f"{name} {problem}, got {_shown(plain)}"
         raise InvalidInputError(msg)
     return result.copy_abs() if result.is_zero() else result
 
@@ -189,10 +272,60 @@ def round_to_step(value: NumberLike, step: NumberLike, mode: RoundingMode) -> De
         msg = f"step must be positive, got {step!r}"
         raise InvalidInputError(msg)
     raw_mode: object = mode  # typed as a Literal, but callers may pass anything
-    rounding = _ROUNDING.get(raw_mode) if isinstance(raw_mode, str) else None
+    rounding = _ROUNDING.get(str.__str__(raw_mode)) if isinstance(raw_mode, str) else None
     if rounding is None:
         msg = f"mode must be one of {sorted(_ROUNDING)}, got {mode!r}"
         raise InvalidInputError(msg)
-    multiple = (v / s).to_integral_value(rounding=rounding)
-    result = (multiple * s).quantize(s) if multiple.adjusted() < PRECISION else multiple * s
-    return result.copy_abs() if result.is_zero() else result
+    return _exact_multiple(v, s, rounding)
+
+
+def _exact_multiple(value: Decimal, step: Decimal, rounding: str) -> Decimal:
+    """``step · rnd(value / step)`` in integer arithmetic: exact at any digit count.
+
+    Both numbers become integers over the smaller of their two exponents; the quotient is
+    rounded by ``rounding`` from its integer remainder, never through a rounded division.
+    The result carries ``step``'s exponent.
+    """
+    v_sign, v_digits, v_exp = value.as_tuple()
+    _, s_digits, s_exp = step.as_tuple()
+    low = min(int(v_exp), int(s_exp))
+    scaled = _coefficient(v_digits) * 10 ** (int(v_exp) - low) * (-1 if v_sign else 1)
+    unit = _coefficient(s_digits)
+    divisor = unit * 10 ** (int(s_exp) - low)
+    quotient, remainder = divmod(scaled, divisor)
+    multiple = quotient + _round_up(
+        quotient, remainder, divisor, negative=scaled < 0, rounding=rounding
+    )
+    product = multiple * unit
+    digits = Decimal(abs(product)).as_tuple().digits
+    return Decimal((int(product < 0), digits, int(s_exp)))
+
+
+def _coefficient(digits: tuple[int, ...]) -> int:
+    return int(Decimal((0, digits, 0)))
+
+
+def _round_up(quotient: int, remainder: int, divisor: int, *, negative: bool, rounding: str) -> int:
+    """1 when ``floor(v / s) = quotient`` must round up to ``quotient + 1``, else 0.
+
+    ``remainder`` is ``v − quotient·s`` with ``0 ≤ remainder < divisor`` (``divisor = s``).
+    """
+    if not remainder:
+        return 0
+    directed = {
+        decimal.ROUND_FLOOR: False,
+        decimal.ROUND_CEILING: True,
+        decimal.ROUND_DOWN: negative,
+        decimal.ROUND_UP: not negative,
+    }
+    if rounding in directed:
+        return int(directed[rounding])
+    twice = 2 * remainder
+    if twice != divisor:
+        return int(twice > divisor)
+    ties = {
+        decimal.ROUND_HALF_UP: not negative,
+        decimal.ROUND_HALF_DOWN: negative,
+        decimal.ROUND_HALF_EVEN: quotient % 2 == 1,
+    }
+    return int(ties[rounding])

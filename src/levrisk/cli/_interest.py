@@ -67,7 +67,9 @@ def run(args: argparse.Namespace) -> Report:
             pairs.append((_args.instant("--rate-change", when), rate))
         schedule = interest.RateSchedule.from_pairs(pairs)
     rule = _args.counting(args, venue)
-    times = interest.accrual_times(start, end, counting=rule)
+    count = interest.accrual_count(start, end, counting=rule)
+    first = interest.first_accrual(start, end, counting=rule)
+    last = interest.last_accrual(start, end, counting=rule)
     amount = interest.accrued_interest(
         args.principal,
         schedule=schedule,
@@ -92,9 +94,9 @@ def run(args: argparse.Namespace) -> Report:
         Row("waived_hours", "waived hours", args.waived_hours),
     )
     results = (
-        Row("accruals", "hourly accruals", len(times)),
-        Row("first_accrual", "first accrual", times[0] if times else None),
-        Row("last_accrual", "last accrual", times[-1] if times else None),
+        Row("accruals", "hourly accruals", count),
+        Row("first_accrual", "first accrual", first),
+        Row("last_accrual", "last accrual", last),
         Row("interest", "interest", amount, asset, AMOUNT),
     )
     notes = [

@@ -208,10 +208,33 @@ def margin_ratio(
     position = require(position, Position, "position")
     wallet = non_negative_number(margin, "margin")
     price = positive_number(mark_price, "mark_price")
-    balance = wallet + position_pnl(position, price)
+    return _ratio(position, wallet, price)
+
+
+def _ratio(position: Position, wallet: Decimal, price: Decimal) -> Decimal | None:
+    """``MM(P) / (M + UPNL(P))`` as one fraction of exact terms, rounded once.
+
+    Linear: ``(Q·P·m − cum) / (M + s·Q·(P − EP))``. Inverse: multiplying both terms by
+    ``EP·P``, ``(Q·m − cum·P)·EP / (M·EP·P + s·Q·(P − EP))``: near bankruptcy the margin
+    balance is a small difference of large terms, and only exact terms keep its digits.
+    ``None`` when the margin balance is ≤ 0.
+    """
+    ex = _algebra.EXACT
+    tiers = _solver.tiers(position.contract.brackets)
+    j = tiers.index(value_at(position, price))
+    rate, amount = tiers.rates[j], tiers.amounts[j]
+    q = ex.multiply(position.size, position.contract.contract_size)
+    signed = q if position.side == "long" else q.copy_negate()
+    entry = position.entry_price
+    move = ex.multiply(signed, ex.subtract(price, entry))
+    if position.contract.kind == "linear":
+        mm = ex.subtract(ex.multiply(ex.multiply(q, price), rate), amount)
+        balance = ex.add(wallet, move)
+    else:
+        mm = ex.multiply(ex.subtract(ex.multiply(q, rate), ex.multiply(amount, price)), entry)
+        balance = ex.add(ex.multiply(ex.multiply(wallet, entry), price), move)
     if balance <= 0:
         return None
-    mm = maintenance(position.contract, value_at(position, price))
     return mm / balance
 
 

@@ -14,7 +14,7 @@ from typing import cast
 import attrs
 
 from levrisk import _algebra
-from levrisk._fields import fee_rate, positive_number, require
+from levrisk._fields import entries, fee_rate, positive_number, require
 from levrisk._typing import ContractKind, choice, side_sign
 from levrisk.exceptions import InvalidInputError
 from levrisk.futures._model import (
@@ -28,9 +28,18 @@ _ONE = Decimal(1)
 
 
 def position_pnl(position: Position, price: Decimal) -> Decimal:
-    """The PnL of the whole position at ``price``, before fees."""
+    """The PnL of the whole position at ``price``, before fees.
+
+    An inverse position's PnL is ``−s·Q·(1/P − 1/EP)`` in the operation order the
+    liquidation solver inlines (``futures._liquidation._margin_at``), so that a margin
+    balance here and a root there round alike; :func:`levrisk._algebra.pnl` has the
+    one-rounding form ``s·Q·(P − EP)/(EP·P)``, which this follows once the solver does.
+    """
     q = position.size * position.contract.contract_size
-    return _algebra.pnl(position.contract.kind, position.side, q, position.entry_price, price)
+    if position.contract.kind == "linear":
+        return _algebra.pnl("linear", position.side, q, position.entry_price, price)
+    gain = q * (_ONE / price - _ONE / position.entry_price)
+    return -gain if position.side == "long" else gain
 
 
 def pnl_share(position: Position, amount: Decimal) -> tuple[Decimal, Decimal]:
@@ -293,10 +302,7 @@ def average_entry_price(
     .. versionadded:: 0.1.0
     """
     kind = choice(kind, ContractKind, "kind")
-    raw: object = fills
-    if isinstance(raw, (str, bytes)) or not isinstance(raw, Iterable):
-        msg = f"fills must be an iterable of (size, price) pairs, got {fills!r}"
-        raise InvalidInputError(msg)
+    raw = entries(fills, f"fills must be an iterable of (size, price) pairs, got {fills!r}")
     total = Fraction(0)
     weighted = Fraction(0)
     count = 0

@@ -6,9 +6,10 @@ The private part of :mod:`levrisk.margin` for :ref:`rule-margin-level` and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import decimal
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import attrs
 
@@ -77,7 +78,7 @@ def margin_level(account: MarginAccount, prices: PriceMap) -> Decimal | None:
     p = _prices(prices)
     debt = _value_of(acct.liabilities, p, acct.quote)
     assets = _value_of(acct.balances, p, acct.quote)
-    if debt == 0:
+    if not _owes(acct):
         return None
     return assets / debt
 
@@ -126,9 +127,21 @@ def collateral_margin_level(
     debt = _value_of(acct.liabilities, p, acct.quote)
     adjusted = {a: amount * ratios.get(a, Decimal(1)) for a, amount in acct.balances.items()}
     assets = _value_of(adjusted, p, acct.quote)
-    if debt == 0:
+    if not _owes(acct):
         return None
     return assets / debt
+
+
+def _level(account: MarginAccount, prices: Mapping[str, Decimal]) -> Decimal:
+    """The margin level of an account that owes something, computed as :func:`margin_level`."""
+    return _value_of(account.balances, prices, account.quote) / _value_of(
+        account.liabilities, prices, account.quote
+    )
+
+
+def _owes(account: MarginAccount) -> bool:
+    """Whether any liability is nonzero (decided on the amounts, never on a rounded sum)."""
+    return any(amount for amount in account.liabilities.values())
 
 
 @exact
@@ -246,7 +259,10 @@ def max_borrowable(
 
     def by_margin(t: MarginThresholds) -> Decimal:
         irr = t.initial_risk_ratio
-        return (assets - irr * debt) / (irr - 1) / price
+        with decimal.localcontext() as context:
+            context.rounding = decimal.ROUND_FLOOR
+            amount = (assets - irr * debt) / (irr - 1) / price
+        return _allowed(acct, x, amount, lambda after: _level(after, p) >= irr)
 
     limits = _thresholds(thresholds)
     if isinstance(limits, MarginThresholds):
@@ -333,6 +349,38 @@ def borrow(
     if value > limit:
         msg = f"amount {amount!r} of {asset!r} exceeds the maximum borrowable {limit}"
         raise InsufficientMarginError(msg)
+    return cast("_Account", _borrowed(account, asset, value))
+
+
+def _allowed(
+    account: MarginAccount, asset: str, amount: Decimal, allows: Callable[[MarginAccount], bool]
+) -> Decimal:
+    """The largest of ``amount``, ``amount − u``, ``amount − 2u``, ... that ``allows``.
+
+    ``u`` is the unit of the amount's last digit; 0 when no candidate is allowed
+    (:ref:`rule-rounding`).
+
+    The formula's amount is floored, yet the margin level after the borrow is computed
+    with rounded sums: borrowing exactly the returned amount must pass the very check
+    :func:`margin_level` makes, so the amount steps down until it does.
+    """
+    step = Decimal(0)
+    candidate = amount
+    while candidate > 0:
+        if allows(_borrowed(account, asset, candidate)):
+            return candidate
+        step = step * 2 if step else _unit(candidate)
+        candidate = amount - step
+    return Decimal(0)
+
+
+def _unit(value: Decimal) -> Decimal:
+    """The unit of ``value``'s last digit at the library's precision (``next_minus`` step)."""
+    return value - value.next_minus()
+
+
+def _borrowed(account: MarginAccount, asset: str, value: Decimal) -> MarginAccount:
+    """``account`` after borrowing ``value`` of ``asset`` (no check: the caller made it)."""
     loans = (*account.loans, Loan(asset=asset, principal=value))
     if isinstance(account, IsolatedMarginAccount):
         return attrs.evolve(

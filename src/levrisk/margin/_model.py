@@ -16,6 +16,7 @@ import attrs
 from levrisk._fields import (
     FrozenMap,
     aware_datetime,
+    entries,
     finite,
     fraction,
     instance_of,
@@ -37,14 +38,18 @@ PriceMap: TypeAlias = Mapping[str, NumberLike]  # documented in levrisk.margin
 
 
 def _asset(value: object, name: str) -> str:
-    if not isinstance(value, str) or not value.strip() or value != value.strip():
+    """``value`` as a plain ``str`` asset name (a ``str`` subclass is copied first)."""
+    plain = str.__str__(value) if isinstance(value, str) else None
+    if plain is None or not plain.strip() or plain != plain.strip():
         msg = f"{name} must be a non-empty asset name without surrounding spaces, got {value!r}"
         raise InvalidInputError(msg)
-    return value
+    return plain
 
 
 def _asset_converter(value: str) -> str:
-    return value
+    """A ``str`` subclass as a plain ``str`` (anything else is left to the validator)."""
+    plain: object = value
+    return str.__str__(plain) if isinstance(plain, str) else value
 
 
 def _asset_validator(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -126,10 +131,8 @@ class Loan:
 
 
 def _loans(value: Iterable[Loan]) -> tuple[Loan, ...]:
-    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
-        msg = f"loans must be an iterable of Loan, got {value!r}"
-        raise InvalidInputError(msg)
-    return tuple(require(loan, Loan, f"loans[{i}]") for i, loan in enumerate(value))
+    loans = entries(value, f"loans must be an iterable of Loan, got {value!r}")
+    return tuple(require(loan, Loan, f"loans[{i}]") for i, loan in enumerate(loans))
 
 
 def _sum_by_asset(loans: Iterable[Loan], *, principal_only: bool = False) -> dict[str, Decimal]:
@@ -431,10 +434,7 @@ class IsolatedTier:
 
 
 def _tiers(value: Iterable[IsolatedTier]) -> tuple[IsolatedTier, ...]:
-    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
-        msg = f"tiers must be an iterable of IsolatedTier, got {value!r}"
-        raise InvalidInputError(msg)
-    return tuple(value)
+    return tuple(entries(value, f"tiers must be an iterable of IsolatedTier, got {value!r}"))
 
 
 @attrs.frozen(kw_only=True)
