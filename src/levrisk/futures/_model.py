@@ -148,6 +148,7 @@ class OpenCost:
     open_loss: Decimal = attrs.field(converter=number, validator=non_negative)
 
     @property
+    @exact
     def total(self) -> Decimal:
         """``initial_margin + open_loss``, the balance the order needs."""
         return self.initial_margin + self.open_loss

@@ -6,7 +6,7 @@ The private part of :mod:`levrisk.margin` for :ref:`rule-cross-margin-pro`; re-e
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 from typing import Final
 
 from levrisk._fields import require
@@ -20,7 +20,7 @@ from levrisk.margin._model import (
     _prices,
     _value_of,
 )
-from levrisk.numbers import NumberLike, exact, to_decimal
+from levrisk.numbers import NumberLike, exact, round_to_step, to_decimal
 
 PRO_LIQUIDATION_LEVEL: Final = Decimal(1)  # documented in levrisk.margin
 
@@ -62,7 +62,7 @@ def pro_initial_rate(leverage: NumberLike) -> Decimal:
     if value <= 1:
         msg = f"leverage must be above 1, got {leverage!r}"
         raise LeverageError(msg)
-    return (1 / (value - 1)).quantize(_IMR_STEP, rounding=ROUND_CEILING)
+    return round_to_step(1 / (value - 1), _IMR_STEP, "ceiling")
 
 
 def _tables(tiers: object) -> Mapping[str, BracketTable]:
