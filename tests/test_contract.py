@@ -190,6 +190,7 @@ def _futures_examples(table: Any) -> list[object]:
     from levrisk.futures import (  # noqa: PLC0415
         Contract,
         CrossAccount,
+        FundingSchedule,
         LiquidationRule,
         OpenCost,
         Position,
@@ -211,6 +212,7 @@ def _futures_examples(table: Any) -> list[object]:
         OpenCost(initial_margin=10, open_loss=1),
         CrossAccount(wallet_balance=1_000, positions=[long, short], position_mode="hedge"),
         CrossAccount(wallet_balance="0.5", positions=[coin]),
+        FundingSchedule(interval=timedelta(hours=8), cap="0.003", floor="-0.003"),
     ]
 
 

@@ -449,4 +449,4 @@ class TestBitmexRiskLimits:
     def test_rejects_beyond_any_limit(self) -> None:
         """A value beyond a billion steps is an input error, not an arithmetic one."""
         with pytest.raises(InvalidInputError, match="beyond any risk limit"):
-            bitmex.risk_limit_steps("1E+999999")
+            bitmex.risk_limit_steps("1E+9999")
