@@ -30,6 +30,7 @@ settings.register_profile(
     # point (its ordinary runs draw a few); the rest of the suite is not meant for it.
     "fuzz",
     deadline=None,
+    derandomize=True,
     max_examples=700,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )

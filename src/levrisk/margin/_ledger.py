@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from levrisk._fields import aware_datetime, number, positive, require
+from levrisk._fields import aware_datetime, entries, number, positive, require
 from levrisk._typing import InterestCounting, choice
 from levrisk.exceptions import InvalidInputError
 from levrisk.interest import LoanState, RateSchedule, Repayment, loan_state
@@ -181,11 +181,8 @@ def loan_ledger(
 
 def _events(events: Iterable[Borrow | Repayment]) -> tuple[Borrow | Repayment, ...]:
     """The events, checked: borrows and repayments in time order, a borrow first."""
-    raw: object = events
-    if isinstance(raw, (str, bytes)) or not isinstance(raw, Iterable):
-        msg = f"events must be an iterable of Borrow or Repayment, got {events!r}"
-        raise InvalidInputError(msg)
-    items = tuple(raw)
+    msg = f"events must be an iterable of Borrow or Repayment, got {events!r}"
+    items = tuple(entries(events, msg))
     for i, event in enumerate(items):
         if not isinstance(event, (Borrow, Repayment)):
             msg = f"events[{i}] must be a Borrow or a Repayment, got {event!r}"
