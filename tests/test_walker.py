@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -10,11 +11,21 @@ import numpy as np
 import pytest
 
 from levrisk.batch import BracketArrays, _walker
-from levrisk.batch._walker import LIQUIDATION, NONE, STOP, TAKE_PROFIT, walk_bars
+from levrisk.batch._walker import (
+    LIQUIDATION,
+    NONE,
+    STOP,
+    TAKE_PROFIT,
+    accrued_rates,
+    walk_bars,
+    walk_margin_bars,
+)
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
-from levrisk.futures import Contract, Position, isolated_liquidation_price
-from levrisk.futures._walk import Bar, walk
+from levrisk.futures import Contract, LiquidationRule, Position, isolated_liquidation_price
+from levrisk.futures._walk import Bar, walk, walk_margin
+from levrisk.interest import RateSchedule, loan_state
+from levrisk.margin import IsolatedMarginAccount, Loan
 
 TABLE = BracketTable.from_rates(
     caps=[5_000, 50_000], maintenance_rates=["0.004", "0.01"], max_leverages=[125, 50]
@@ -158,6 +169,28 @@ class TestExactWalker:
             Bar(**kwargs)
 
 
+def text(value: Any) -> str:
+    """A float's shortest repr: the exact walker reads the same number the kernel does."""
+    return repr(float(value))
+
+
+def _objects(bars: np.ndarray, start: int) -> tuple[list[Bar], list[int]]:
+    """The bars a position walks (from ``start``, NaN opens skipped) and their indices."""
+    kept = [b for b in range(start, bars.shape[1]) if not np.isnan(bars[0, b])]
+    objs = [
+        Bar(
+            open=text(bars[0, b]),
+            high=text(bars[1, b]),
+            low=text(bars[2, b]),
+            close=text(bars[0, b]),
+            mark_high=text(bars[3, b]),
+            mark_low=text(bars[4, b]),
+        )
+        for b in kept
+    ]
+    return objs, kept
+
+
 def _exact(  # noqa: PLR0917 - one row of the random inputs
     side: int,
     size: float,
@@ -169,12 +202,11 @@ def _exact(  # noqa: PLR0917 - one row of the random inputs
     funding: np.ndarray,
     intrabar: str,
     contract: Contract,
+    rule: LiquidationRule = LiquidationRule(),  # noqa: B008 - frozen attrs: immutable
+    start: int = 0,
 ) -> tuple[int, int, float]:
     """The exact walker on float inputs read from their shortest repr."""
-
-    def text(value: Any) -> str:
-        return repr(float(value))
-
+    objs, kept = _objects(bars, start)
     pos = Position(
         contract=contract,
         side="long" if side > 0 else "short",
@@ -182,29 +214,19 @@ def _exact(  # noqa: PLR0917 - one row of the random inputs
         entry_price=text(entry),
         leverage=1,
     )
-    objs = [
-        Bar(
-            open=text(bars[0, b]),
-            high=text(bars[1, b]),
-            low=text(bars[2, b]),
-            close=text(bars[0, b]),
-            mark_high=text(bars[3, b]),
-            mark_low=text(bars[4, b]),
-        )
-        for b in range(bars.shape[1])
-    ]
     result = walk(
         pos,
         margin=text(margin),
         bars=objs,
         stop=None if np.isnan(stop) else text(stop),
         take_profit=None if np.isnan(tp) else text(tp),
-        funding={b: text(r) for b, r in enumerate(funding) if r != 0},
+        funding={j: text(funding[b]) for j, b in enumerate(kept) if funding[b] != 0},
         intrabar=intrabar,  # type: ignore[arg-type]
+        rule=rule,
     )
     if result is None:
         return -1, NONE, float("nan")
-    return result.index, CODES[result.event], float(result.price)
+    return kept[result.index], CODES[result.event], float(result.price)
 
 
 def _series(rng: np.random.Generator, count: int) -> np.ndarray:
@@ -217,72 +239,133 @@ def _series(rng: np.random.Generator, count: int) -> np.ndarray:
     return np.stack([opens, high, low, np.maximum(mark_high, opens), np.minimum(mark_low, opens)])
 
 
+RULES = [
+    LiquidationRule(),
+    LiquidationRule(close_fee="mark", fee_rate="0.0005"),
+    LiquidationRule(close_fee="bankruptcy", fee_rate="0.0006"),
+    LiquidationRule(maintenance_basis="entry"),
+    LiquidationRule(maintenance_basis="entry", close_fee="mark", fee_rate="0.0005"),
+    LiquidationRule(maintenance_basis="entry", close_fee="bankruptcy", fee_rate="0.0006"),
+]
+RULE_IDS = [
+    "mark",
+    "mark-fee-mark",
+    "mark-fee-bankrupt",
+    "entry",
+    "entry-fee-mark",
+    "entry-bankrupt",
+]
+
+
+def _padded(rng: np.random.Generator, n: int, count: int) -> np.ndarray:
+    """A series per position, shape (5, n, count), each NaN-padded at a random head and tail."""
+    bars = np.stack([_series(rng, count) for _ in range(n)], axis=1)
+    for i in range(n):
+        head, tail = rng.integers(0, count // 4, 2)
+        bars[:, i, :head] = np.nan
+        bars[:, i, count - tail :] = np.nan
+    return bars
+
+
+def _compare(
+    engine: str,
+    seed: int,
+    contract: Contract,
+    rule: LiquidationRule = LiquidationRule(),  # noqa: B008 - frozen attrs: immutable
+    *,
+    per_position: bool = False,
+) -> None:
+    """Bar index and event of ``walk_bars`` equal the exact walker's; fills within 1e-9."""
+    if engine == "numba" and not _walker.AVAILABLE:
+        pytest.skip("numba is not installed")
+    rng = np.random.default_rng(seed)
+    n, count = 12, 60
+    bars = _padded(rng, n, count) if per_position else _series(rng, count)[:, None, :]
+    shape = (n, count) if per_position else (1, count)
+    funding = np.where(rng.uniform(size=shape) < 0.2, np.round(rng.normal(0, 0.01, shape), 4), 0.0)
+    start = rng.integers(0, count // 3, n) if per_position else np.zeros(n, dtype=np.int64)
+    side = rng.choice([-1, 1], n)
+    entry = np.round(100 * (1 + rng.normal(0, 0.01, n)), 2)
+    size = (
+        np.round(rng.uniform(1, 20, n), 1) if contract is LIN else np.round(rng.uniform(1, 20, n))
+    )
+    unit = size * float(contract.contract_size)
+    notional = unit * entry if contract is LIN else unit / entry
+    margin = np.round(notional / rng.uniform(2, 40, n), 6)
+    stop = np.where(rng.uniform(size=n) < 0.5, np.round(entry * (1 - side * 0.05), 2), np.nan)
+    tp = np.where(rng.uniform(size=n) < 0.5, np.round(entry * (1 + side * 0.06), 2), np.nan)
+    intrabar = "worst" if seed % 2 else "best"
+    series = bars if per_position else bars[:, 0]
+    got = walk_bars(
+        side=side,
+        size=size,
+        entry_price=entry,
+        margin=margin,
+        brackets=contract.brackets,
+        open=series[0],
+        high=series[1],
+        low=series[2],
+        mark_high=series[3],
+        mark_low=series[4],
+        stop=stop,
+        take_profit=tp,
+        funding=funding if per_position else funding[0],
+        kind=contract.kind,
+        contract_size=float(contract.contract_size),
+        intrabar=intrabar,
+        engine=engine,  # type: ignore[arg-type]
+        start=start if per_position else None,
+        rule=rule,
+    )
+    for i in range(n):
+        row = i if per_position else 0
+        index, code, price = _exact(
+            int(side[i]),
+            float(size[i]),
+            float(entry[i]),
+            float(margin[i]),
+            float(stop[i]),
+            float(tp[i]),
+            bars[:, row],
+            funding[row],
+            intrabar,
+            contract,
+            rule,
+            int(start[i]),
+        )
+        assert (int(got.bar[i]), int(got.event[i])) == (index, code), i
+        if index >= 0:
+            assert got.price[i] == pytest.approx(price, rel=1e-9)
+        else:
+            assert np.isnan(got.price[i])
+
+
+ENGINES = ["python", "numpy", "numba"]
+
+
 class TestKernelAgainstReference:
     """rule-bar-walker: every batch engine agrees with the exact walker on random series."""
 
-    @pytest.mark.parametrize("engine", ["python", "numpy", "numba"])
+    @pytest.mark.parametrize("engine", ENGINES)
     @pytest.mark.parametrize("seed", [1, 2, 3])
     @pytest.mark.parametrize("contract", [LIN, COIN], ids=["linear", "inverse"])
     def test_random_series(self, engine: str, seed: int, contract: Contract) -> None:
-        """Bar index and event equal; fill prices within 1e-9 relative."""
-        if engine == "numba" and not _walker.AVAILABLE:
-            pytest.skip("numba is not installed")
-        rng = np.random.default_rng(seed)
-        n, count = 12, 60
-        bars = _series(rng, count)
-        funding = np.where(
-            rng.uniform(size=count) < 0.2, np.round(rng.normal(0, 0.01, count), 4), 0.0
-        )
-        side = rng.choice([-1, 1], n)
-        entry = np.round(100 * (1 + rng.normal(0, 0.01, n)), 2)
-        size = (
-            np.round(rng.uniform(1, 20, n), 1)
-            if contract is LIN
-            else np.round(rng.uniform(1, 20, n))
-        )
-        unit = size * float(contract.contract_size)
-        notional = unit * entry if contract is LIN else unit / entry
-        margin = np.round(notional / rng.uniform(2, 40, n), 6)
-        stop = np.where(rng.uniform(size=n) < 0.5, np.round(entry * (1 - side * 0.05), 2), np.nan)
-        tp = np.where(rng.uniform(size=n) < 0.5, np.round(entry * (1 + side * 0.06), 2), np.nan)
-        intrabar = "worst" if seed % 2 else "best"
-        got = walk_bars(
-            side=side,
-            size=size,
-            entry_price=entry,
-            margin=margin,
-            brackets=contract.brackets,
-            open=bars[0],
-            high=bars[1],
-            low=bars[2],
-            mark_high=bars[3],
-            mark_low=bars[4],
-            stop=stop,
-            take_profit=tp,
-            funding=funding,
-            kind=contract.kind,
-            contract_size=float(contract.contract_size),
-            intrabar=intrabar,
-            engine=engine,  # type: ignore[arg-type]
-        )
-        for i in range(n):
-            index, code, price = _exact(
-                int(side[i]),
-                float(size[i]),
-                float(entry[i]),
-                float(margin[i]),
-                float(stop[i]),
-                float(tp[i]),
-                bars,
-                funding,
-                intrabar,
-                contract,
-            )
-            assert (int(got.bar[i]), int(got.event[i])) == (index, code), i
-            if index >= 0:
-                assert got.price[i] == pytest.approx(price, rel=1e-9)
-            else:
-                assert np.isnan(got.price[i])
+        """One series shared by every position, Binance's rule."""
+        _compare(engine, seed, contract)
+
+    @pytest.mark.parametrize("engine", ENGINES)
+    @pytest.mark.parametrize("seed", [4, 5])
+    @pytest.mark.parametrize("contract", [LIN, COIN], ids=["linear", "inverse"])
+    def test_series_per_position(self, engine: str, seed: int, contract: Contract) -> None:
+        """A NaN-padded series per position, with start offsets and funding per position."""
+        _compare(engine, seed, contract, per_position=True)
+
+    @pytest.mark.parametrize("engine", ENGINES)
+    @pytest.mark.parametrize("rule", RULES, ids=RULE_IDS)
+    @pytest.mark.parametrize("contract", [LIN, COIN], ids=["linear", "inverse"])
+    def test_every_rule(self, engine: str, rule: LiquidationRule, contract: Contract) -> None:
+        """rule-venues: the kernel solves every LiquidationRule as the exact walker does."""
+        _compare(engine, 7, contract, rule, per_position=True)
 
 
 class TestBatchWalker:
@@ -373,3 +456,266 @@ class TestBatchWalker:
         """Bad arguments or rows raise InvalidInputError naming them."""
         with pytest.raises(InvalidInputError, match=match):
             walk_bars(**{**self.BASE, **kwargs})
+
+
+T0 = datetime(2024, 5, 1, tzinfo=timezone.utc)
+HOURS = [T0 + timedelta(hours=h) for h in range(3)]
+LONG_SPOT = IsolatedMarginAccount(
+    base="BTC", quote="USDT", base_balance=1, loans=[Loan(asset="USDT", principal=20_000)]
+)
+SHORT_SPOT = IsolatedMarginAccount(
+    base="BTC", quote="USDT", quote_balance=33_000, loans=[Loan(asset="BTC", principal=1)]
+)
+
+
+class TestSpotMarginWalker:
+    """rule-bar-walker with rule-spot-liquidation and rule-interest: interest moves the price."""
+
+    def test_interest_moves_the_liquidation_across_the_low(self) -> None:
+        """1 BTC held, 20,000 USDT owed at 0.1 %/h, ML* 1.1: LP 22,022, 22,044, 22,066.
+
+        A low of 22,050 holds for two bars; the third accrual lifts LP above it.
+        """
+        bars = [bar(23_000, 23_100, 22_050)] * 3
+        kwargs: dict[str, Any] = {"bars": bars, "times": HOURS, "liquidation_level": "1.1"}
+        assert walk_margin(LONG_SPOT, schedule=0, **kwargs) is None
+        result = walk_margin(LONG_SPOT, schedule="0.001", **kwargs)
+        assert result is not None
+        assert (result.index, result.event, result.price) == (2, "liquidation", 22_066)
+        assert (result.margin, result.liquidation_price) == (20_060, 22_066)
+
+    def test_short_liquidation_falls_below_the_high(self) -> None:
+        """Owes 1 BTC, holds 33,000 USDT: LP = 33,000/(1.1·D) = 30,000/1.001, then /1.002."""
+        bars = [bar(29_000, 29_950, 28_900)] * 3
+        result = walk_margin(
+            SHORT_SPOT, bars=bars, times=HOURS, schedule="0.001", liquidation_level="1.1"
+        )
+        assert result is not None
+        assert (result.index, result.event, result.margin) == (1, "liquidation", Decimal("1.002"))
+        assert near(result.price, Fraction(30_000) / Fraction("1.002"))
+
+    def test_borrowed_earlier_and_counting(self) -> None:
+        """Borrowed 30 min before the first bar, per started hour: 1, 2, 3 accruals."""
+        bars = [bar(23_000, 23_100, 22_050)] * 3
+        result = walk_margin(
+            LONG_SPOT,
+            bars=bars,
+            times=HOURS,
+            schedule=RateSchedule.constant("0.001"),
+            liquidation_level="1.1",
+            borrowed_at=T0 - timedelta(minutes=30),
+            counting="started_hour",
+        )
+        assert result is not None
+        assert (result.index, result.price) == (2, 22_066)
+
+    def test_stop_before_the_liquidation(self) -> None:
+        """A long's stop above the liquidation price fires first; the short's take-profit."""
+        bars = [bar(23_000, 23_100, 22_050)]
+        kwargs: dict[str, Any] = {"bars": bars, "times": HOURS[:1], "schedule": "0.001"}
+        result = walk_margin(LONG_SPOT, stop=22_500, liquidation_level="1.1", **kwargs)
+        assert result is not None
+        assert (result.event, result.price) == ("stop", 22_500)
+        short = walk_margin(SHORT_SPOT, take_profit=22_500, liquidation_level="1.1", **kwargs)
+        assert short is not None
+        assert (short.event, short.price) == ("take_profit", 22_500)
+
+    @pytest.mark.parametrize(
+        ("kwargs", "match"),
+        [
+            ({"account": IsolatedMarginAccount(base="BTC", quote="USDT")}, "owe exactly one"),
+            (
+                {
+                    "account": IsolatedMarginAccount(
+                        base="BTC",
+                        quote="USDT",
+                        base_balance=1,
+                        loans=[Loan(asset="BTC", principal=1), Loan(asset="USDT", principal=1)],
+                    )
+                },
+                "owe exactly one",
+            ),
+            ({"times": HOURS[:2]}, "one instant per bar"),
+            ({"times": 5}, "times must be a sequence"),
+            ({"liquidation_level": 0}, "liquidation_level"),
+            ({"intrabar": "mid"}, "intrabar"),
+        ],
+        ids=["owes-nothing", "owes-both", "times-count", "times-type", "level", "intrabar"],
+    )
+    def test_rejects(self, kwargs: dict[str, Any], match: str) -> None:
+        """Bad arguments raise InvalidInputError naming them."""
+        base: dict[str, Any] = {
+            "account": LONG_SPOT,
+            "bars": [bar(23_000, 23_100, 22_050)] * 3,
+            "times": HOURS,
+            "schedule": "0.001",
+            "liquidation_level": "1.1",
+        }
+        merged = {**base, **kwargs}
+        with pytest.raises(InvalidInputError, match=match):
+            walk_margin(merged.pop("account"), **merged)
+
+
+def _spot_case(
+    rng: np.random.Generator, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Random spot-margin positions: side, base held, quote held, principal, hourly rate."""
+    side = rng.choice([-1, 1], n)
+    q = np.round(rng.uniform(1, 5, n), 2)
+    own = np.round(100 * q / rng.uniform(2, 10, n), 2)
+    extra = np.round(rng.uniform(0, 20, n), 2)
+    base = np.where(side > 0, q, 0.0)
+    quote = np.where(side > 0, extra, np.round(100 * q + own, 2))
+    principal = np.where(side > 0, np.round(100 * q - own, 2), q)
+    rate = np.round(rng.uniform(0.0005, 0.003, n), 5)
+    return side, base, quote, principal, rate
+
+
+class TestSpotMarginBatch:
+    """rule-bar-walker, rule-spot-liquidation: walk_margin_bars against walk_margin."""
+
+    def test_hand_cases(self) -> None:
+        """The long and short hand cases of the exact walker, in float64."""
+        rates = np.array([0.001, 0.002, 0.003])
+        result = walk_margin_bars(
+            side=np.array([1, -1]),
+            base_balance=np.array([1.0, 0.0]),
+            quote_balance=np.array([0.0, 33_000.0]),
+            principal=np.array([20_000.0, 1.0]),
+            liquidation_level=1.1,
+            open=np.array([[23_000.0] * 3, [29_000.0] * 3]),
+            high=np.array([[23_100.0] * 3, [29_950.0] * 3]),
+            low=np.array([[22_050.0] * 3, [28_900.0] * 3]),
+            accrued=rates,
+        )
+        assert result.bar.tolist() == [2, 1]
+        assert result.event.tolist() == [LIQUIDATION, LIQUIDATION]
+        assert result.price.tolist() == pytest.approx([22_066, 30_000 / 1.002], rel=1e-12)
+
+    def test_accrued_rates_match_loan_state(self) -> None:
+        """rule-interest: R(t)·P is loan_state's interest, under a changing schedule."""
+        schedule = RateSchedule.from_pairs([(T0, "0.001"), (T0 + timedelta(hours=2), "0.002")])
+        times = [T0 + timedelta(minutes=40 * k) for k in range(8)]
+        for counting in ("binance", "started_hour", "clock_hour"):
+            got = accrued_rates(times, schedule, borrowed_at=T0, counting=counting)
+            want = [
+                float(loan_state(1, schedule, T0, t, counting=counting).interest_accrued)
+                for t in times
+            ]
+            assert got.tolist() == want
+        assert accrued_rates([], "0.001", borrowed_at=T0).shape == (0,)
+
+    @pytest.mark.parametrize("engine", ENGINES)
+    @pytest.mark.parametrize("seed", [1, 2, 3])
+    def test_random_series(self, engine: str, seed: int) -> None:
+        """NaN-padded series per position with starts: events equal, fills within 1e-9."""
+        if engine == "numba" and not _walker.AVAILABLE:
+            pytest.skip("numba is not installed")
+        rng = np.random.default_rng(seed)
+        n, count = 10, 60
+        bars = _padded(rng, n, count)
+        side, base, quote, principal, rate = _spot_case(rng, n)
+        start = rng.integers(0, count // 3, n)
+        times = [T0 + timedelta(hours=b) for b in range(count)]
+        accrued = np.stack([accrued_rates(times, text(r), borrowed_at=T0) for r in rate])
+        entry = 100.0
+        stop = np.where(rng.uniform(size=n) < 0.5, np.round(entry * (1 - side * 0.2), 2), np.nan)
+        tp = np.where(rng.uniform(size=n) < 0.5, np.round(entry * (1 + side * 0.1), 2), np.nan)
+        intrabar = "worst" if seed % 2 else "best"
+        got = walk_margin_bars(
+            side=side,
+            base_balance=base,
+            quote_balance=quote,
+            principal=principal,
+            liquidation_level=1.1,
+            open=bars[0],
+            high=bars[1],
+            low=bars[2],
+            mark_high=bars[3],
+            mark_low=bars[4],
+            accrued=accrued,
+            stop=stop,
+            take_profit=tp,
+            start=start,
+            intrabar=intrabar,
+            engine=engine,  # type: ignore[arg-type]
+        )
+        for i in range(n):
+            objs, kept = _objects(bars[:, i], int(start[i]))
+            owed = "USDT" if side[i] > 0 else "BTC"
+            account = IsolatedMarginAccount(
+                base="BTC",
+                quote="USDT",
+                base_balance=text(base[i]),
+                quote_balance=text(quote[i]),
+                loans=[Loan(asset=owed, principal=text(principal[i]))],
+            )
+            result = walk_margin(
+                account,
+                bars=objs,
+                times=[times[b] for b in kept],
+                schedule=text(rate[i]),
+                liquidation_level="1.1",
+                borrowed_at=T0,
+                stop=None if np.isnan(stop[i]) else text(stop[i]),
+                take_profit=None if np.isnan(tp[i]) else text(tp[i]),
+                intrabar=intrabar,  # type: ignore[arg-type]
+            )
+            if result is None:
+                assert (int(got.bar[i]), int(got.event[i])) == (-1, NONE), i
+                continue
+            assert (int(got.bar[i]), int(got.event[i])) == (
+                kept[result.index],
+                CODES[result.event],
+            ), i
+            assert got.price[i] == pytest.approx(float(result.price), rel=1e-9)
+
+    @pytest.mark.parametrize(
+        ("kwargs", "match"),
+        [
+            ({"base_balance": 0.0}, "what the position holds"),
+            ({"principal": -1.0}, "principal must be non-negative"),
+            ({"liquidation_level": 0.0}, "liquidation_level must be positive"),
+            ({"accrued": np.array([-0.1, 0.0])}, "accrued must be non-negative"),
+            ({"accrued": np.array([np.nan, 0.0])}, "accrued must be finite"),
+            ({"start": np.array([3])}, "start must be a bar index"),
+            ({"start": np.array([0.5])}, "start must be integers"),
+            ({"start": True}, "start must be integers"),
+            ({"start": np.array([0, 1, 2])}, "start must be one integer"),
+            ({"open": np.zeros((1, 1, 2))}, "open must be 1-D"),
+            ({"open": "x"}, "open must be real numbers"),
+            ({"open": np.array(["a", "b"])}, "open must be real numbers"),
+            ({"high": np.ones((2, 2))}, "high must broadcast"),
+            ({"high": np.array([np.nan, 101.0])}, "high must be positive"),
+        ],
+        ids=[
+            "held",
+            "principal",
+            "level",
+            "accrued",
+            "accrued-nan",
+            "start-range",
+            "start-float",
+            "start-bool",
+            "start-shape",
+            "open-3d",
+            "open-text",
+            "open-dtype",
+            "high-shape",
+            "high-nan",
+        ],
+    )
+    def test_rejects(self, kwargs: dict[str, Any], match: str) -> None:
+        """Bad arguments or rows raise InvalidInputError naming them."""
+        base: dict[str, Any] = {
+            "side": np.array([1]),
+            "base_balance": 1.0,
+            "quote_balance": 0.0,
+            "principal": 50.0,
+            "liquidation_level": 1.1,
+            "open": np.array([100.0, 100.0]),
+            "high": np.array([101.0, 101.0]),
+            "low": np.array([99.0, 99.0]),
+        }
+        with pytest.raises(InvalidInputError, match=match):
+            walk_margin_bars(**{**base, **kwargs})
