@@ -592,6 +592,25 @@ class TestSpotMarginBatch:
         assert result.event.tolist() == [LIQUIDATION, LIQUIDATION]
         assert result.price.tolist() == pytest.approx([22_066, 30_000 / 1.002], rel=1e-12)
 
+    @pytest.mark.parametrize("engine", ENGINES)
+    def test_accrual_between_bars_only(self, engine: str) -> None:
+        """Half-hour bars: R is unchanged at the second, the price holds until the third."""
+        if engine == "numba" and not _walker.AVAILABLE:
+            pytest.skip("numba is not installed")
+        result = walk_margin_bars(
+            side=np.array([1]),
+            base_balance=1.0,
+            quote_balance=0.0,
+            principal=20_000.0,
+            liquidation_level=1.1,
+            open=np.full(3, 23_000.0),
+            high=np.full(3, 23_100.0),
+            low=np.array([22_030.0, 22_030.0, 22_030.0]),
+            accrued=np.array([0.001, 0.001, 0.002]),
+            engine=engine,  # type: ignore[arg-type]
+        )
+        assert (result.bar.tolist(), result.price.tolist()) == ([2], [pytest.approx(22_044.0)])
+
     def test_accrued_rates_match_loan_state(self) -> None:
         """rule-interest: R(t)·P is loan_state's interest, under a changing schedule."""
         schedule = RateSchedule.from_pairs([(T0, "0.001"), (T0 + timedelta(hours=2), "0.002")])
