@@ -160,10 +160,10 @@ class Fill:
 
     Examples:
         >>> from datetime import datetime, timezone
-        >>> Fill(
-        ...     at=datetime(2024, 1, 1, tzinfo=timezone.utc), side="long", size=1, price=100
-        ... ).fee_rate
-        Decimal('0')
+        >>> t = datetime(2024, 1, 1, tzinfo=timezone.utc)
+        >>> fill = Fill(at=t, side="long", size=1, price=100)
+        >>> fill.fee_rate, fill.position_side
+        (Decimal('0'), None)
 
     .. versionadded:: 0.2.0
     """

@@ -17,14 +17,7 @@ from typing import Any
 import attrs
 
 from levrisk import _algebra
-from levrisk._fields import (
-    finite,
-    non_negative_number,
-    number,
-    positive,
-    positive_number,
-    require,
-)
+from levrisk._fields import finite, non_negative_number, number, positive, positive_number, require
 from levrisk._typing import PositionMode, Side, choice, one_of
 from levrisk.exceptions import InvalidInputError, LevriskError
 from levrisk.futures._funding import SIDES, leg_side
@@ -276,13 +269,7 @@ def preview_isolated(
             )
             ratio = margin_ratio(traded, margin=max(state.margin, _ZERO), mark_price=mark)
     return OrderPreview(
-        positions=legs,
-        initial_margin=needed,
-        fee=fee,
-        realized_pnl=realized,
-        allowed=not reasons,
-        reasons=tuple(reasons),
-        margin_ratio=ratio,
+        positions=legs, margin_ratio=ratio, **_verdict(needed, fee, realized, reasons)
     )
 
 
@@ -414,11 +401,20 @@ def preview_cross(
             price = cross_liquidation_price(result, symbol, mark_prices=marks, rule=rule)
     return CrossOrderPreview(
         account=result,
-        initial_margin=needed,
-        fee=fee,
-        realized_pnl=realized,
-        allowed=not reasons,
-        reasons=tuple(reasons),
         liquidation_price=price,
         margin_ratio=ratio,
+        **_verdict(needed, fee, realized, reasons),
     )
+
+
+def _verdict(
+    needed: Decimal, fee: Decimal, realized: Decimal, reasons: list[str]
+) -> dict[str, Any]:
+    """The fields both previews share: the margin, fee and PnL of the order, and the verdict."""
+    return {
+        "initial_margin": needed,
+        "fee": fee,
+        "realized_pnl": realized,
+        "allowed": not reasons,
+        "reasons": tuple(reasons),
+    }

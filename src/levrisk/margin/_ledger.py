@@ -42,14 +42,21 @@ class Borrow:
 
     Examples:
         >>> from datetime import datetime, timezone
-        >>> Borrow(at=datetime(2024, 5, 1, tzinfo=timezone.utc), amount=100).amount
-        Decimal('100')
+        >>> borrow = Borrow(at=datetime(2024, 5, 1, tzinfo=timezone.utc), amount=100)
+        >>> borrow.amount, borrow.at.hour
+        (Decimal('100'), 0)
 
     .. versionadded:: 0.2.0
     """
 
     at: datetime = attrs.field(validator=_aware)
     amount: Decimal = attrs.field(converter=number, validator=positive)
+
+
+@attrs.frozen
+class _Tranche:
+    borrow: Borrow
+    repayments: list[Repayment] = attrs.field(factory=list)
 
 
 @attrs.frozen(kw_only=True)
@@ -77,12 +84,6 @@ class LoanLedgerState:
     def owed(self) -> Decimal:
         """Principal plus outstanding interest: what repaying in full costs now."""
         return self.principal + self.interest_outstanding
-
-
-@attrs.frozen
-class _Tranche:
-    borrow: Borrow
-    repayments: list[Repayment] = attrs.field(factory=list)
 
 
 @exact
