@@ -158,8 +158,8 @@ def main() -> None:
         "accrued": np.cumsum(np.full((p, b), 0.00002), axis=1),
         "start": start,
     }
-    spot_rows = ("side", "base_balance", "quote_balance", "principal", "stop", "take_profit")
-    spot_rows = (*spot_rows, "open", "high", "low", "accrued", "start")
+    spot_rows: tuple[str, ...] = ("side", "base_balance", "quote_balance", "principal")
+    spot_rows += ("stop", "take_profit", "open", "high", "low", "accrued", "start")
     _case("spot margin, series per position", walk_margin_bars, spot, spot_rows, args)
 
 
