@@ -18,12 +18,13 @@ from levrisk.batch._walker import (
     TAKE_PROFIT,
     accrued_rates,
     walk_bars,
+    walk_margin,
     walk_margin_bars,
 )
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
 from levrisk.futures import Contract, LiquidationRule, Position, isolated_liquidation_price
-from levrisk.futures._walk import Bar, walk, walk_margin
+from levrisk.futures._walk import Bar, walk
 from levrisk.interest import RateSchedule, loan_state
 from levrisk.margin import IsolatedMarginAccount, Loan
 
@@ -481,8 +482,8 @@ class TestSpotMarginWalker:
         assert walk_margin(LONG_SPOT, schedule=0, **kwargs) is None
         result = walk_margin(LONG_SPOT, schedule="0.001", **kwargs)
         assert result is not None
-        assert (result.index, result.event, result.price) == (2, "liquidation", 22_066)
-        assert (result.margin, result.liquidation_price) == (20_060, 22_066)
+        assert (result.index, result.event, result.price) == (2, "liquidation", Decimal(22_066))
+        assert (result.margin, result.liquidation_price) == (Decimal(20_060), Decimal(22_066))
 
     def test_short_liquidation_falls_below_the_high(self) -> None:
         """Owes 1 BTC, holds 33,000 USDT: LP = 33,000/(1.1·D) = 30,000/1.001, then /1.002."""
@@ -507,7 +508,7 @@ class TestSpotMarginWalker:
             counting="started_hour",
         )
         assert result is not None
-        assert (result.index, result.price) == (2, 22_066)
+        assert (result.index, result.price) == (2, Decimal(22_066))
 
     def test_stop_before_the_liquidation(self) -> None:
         """A long's stop above the liquidation price fires first; the short's take-profit."""
@@ -515,10 +516,10 @@ class TestSpotMarginWalker:
         kwargs: dict[str, Any] = {"bars": bars, "times": HOURS[:1], "schedule": "0.001"}
         result = walk_margin(LONG_SPOT, stop=22_500, liquidation_level="1.1", **kwargs)
         assert result is not None
-        assert (result.event, result.price) == ("stop", 22_500)
+        assert (result.event, result.price) == ("stop", Decimal(22_500))
         short = walk_margin(SHORT_SPOT, take_profit=22_500, liquidation_level="1.1", **kwargs)
         assert short is not None
-        assert (short.event, short.price) == ("take_profit", 22_500)
+        assert (short.event, short.price) == ("take_profit", Decimal(22_500))
 
     @pytest.mark.parametrize(
         ("kwargs", "match"),

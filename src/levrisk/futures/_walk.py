@@ -10,14 +10,12 @@ Private: :mod:`levrisk.futures` will re-export the public names (``Bar``, ``Walk
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal, TypeAlias
 
 import attrs
 
 from levrisk._fields import (
-    entries,
     non_negative_number,
     number,
     optional_number,
@@ -25,14 +23,11 @@ from levrisk._fields import (
     positive_number,
     require,
 )
-from levrisk._typing import InterestCounting, Side, choice
+from levrisk._typing import Side, choice
 from levrisk.exceptions import AlreadyLiquidatedError, InvalidInputError
 from levrisk.futures._funding import payment
 from levrisk.futures._liquidation import _solve, _Terms, _terms, checked_rule
 from levrisk.futures._model import LiquidationRule, Position
-from levrisk.interest import RateSchedule, loan_state
-from levrisk.margin._liquidation import liquidation_price
-from levrisk.margin._model import IsolatedMarginAccount, Loan
 from levrisk.numbers import NumberLike, exact, to_decimal
 
 WalkEvent: TypeAlias = Literal["liquidation", "stop", "take_profit"]
@@ -103,8 +98,8 @@ class WalkResult:
         index: the bar's index.
         event: the :data:`WalkEvent`.
         price: the fill price: the level, or the bar's open when it gaps through it.
-        margin: the isolated margin at that bar (after its funding); for
-            :func:`walk_margin`, what the loans owe (principal plus interest).
+        margin: the isolated margin at that bar (after its funding); for the spot-margin
+            walker of :mod:`levrisk.batch`, what the loans owe (principal plus interest).
         liquidation_price: the liquidation price at that bar (``None``: none).
 
     .. versionadded:: 0.2.0
@@ -234,135 +229,6 @@ def walk(
                 price=found[1],
                 margin=wallet,
                 liquidation_price=liquidation,
-            )
-    return None
-
-
-@exact
-def walk_margin(
-    account: IsolatedMarginAccount,
-    *,
-    bars: Sequence[Bar],
-    times: Sequence[datetime],
-    schedule: RateSchedule | NumberLike,
-    liquidation_level: NumberLike,
-    borrowed_at: datetime | None = None,
-    counting: InterestCounting = "binance",
-    stop: NumberLike | None = None,
-    take_profit: NumberLike | None = None,
-    intrabar: Intrabar = "worst",
-) -> WalkResult | None:
-    r"""Walk an isolated spot-margin position over bars while its loan accrues interest.
-
-    The account owes one asset: quote (a long, whose loss levels lie below) or base (a
-    short). At bar ``i``, opening at ``times[i]``, each loan owes its principal, its
-    interest and the interest accrued from ``borrowed_at`` through ``times[i]``
-    (:func:`~levrisk.interest.loan_state`), and the liquidation price is
-    :func:`~levrisk.margin.liquidation_price` of the base at ``liquidation_level``:
-
-    .. math::
-
-        l_i = \frac{ML^* D_o(t_i) − A_o}{A_x − ML^* D_x(t_i)}
-
-    so a long's rises and a short's falls at every accrual. The bar rule (gaps at the
-    open, levels inside the range, the ``intrabar`` order) is that of :func:`walk`; the
-    result's ``margin`` is what the loans owe at that bar (principal plus interest).
-
-    Args:
-        account: the :class:`~levrisk.margin.IsolatedMarginAccount` at the first bar.
-        bars: the :class:`Bar` objects in time order.
-        times: each bar's open instant, aware (as many as bars, none before
-            ``borrowed_at``).
-        schedule: the loan's :class:`~levrisk.interest.RateSchedule` or a constant
-            hourly rate.
-        liquidation_level: ``ML*``, e.g. ``MarginThresholds.liquidation``.
-        borrowed_at: when the loans were taken (default ``times[0]``).
-        counting: the venue's :data:`~levrisk.interest.InterestCounting` rule.
-        stop: the stop-loss trigger price, or ``None``.
-        take_profit: the take-profit trigger price, or ``None``.
-        intrabar: an :data:`Intrabar` assumption.
-
-    Returns:
-        The first :class:`WalkResult`, or ``None`` when nothing fires.
-
-    Raises:
-        InvalidInputError: for a bad argument, an account that owes nothing or both
-            assets, or times that do not match the bars.
-        AlwaysLiquidatedError: when at some bar every price liquidates the account.
-
-    References:
-        :ref:`rule-bar-walker` [derived]; :ref:`rule-spot-liquidation`,
-        :ref:`rule-interest` [published].
-
-    Examples:
-        1 BTC bought with 20,000 USDT borrowed at 0.1 % an hour (Binance counting: at the
-        borrow and at every full hour), liquidated at a margin level of 1.1: the
-        liquidation price is 22,022 at the first bar, 22,066 at the third:
-
-        >>> from datetime import datetime, timedelta, timezone
-        >>> from levrisk.margin import IsolatedMarginAccount, Loan
-        >>> acct = IsolatedMarginAccount(
-        ...     base="BTC",
-        ...     quote="USDT",
-        ...     base_balance=1,
-        ...     loans=[Loan(asset="USDT", principal=20_000)],
-        ... )
-        >>> t0 = datetime(2024, 5, 1, tzinfo=timezone.utc)
-        >>> bars = [Bar(open=23_000, high=23_100, low=22_050, close=23_000)] * 3
-        >>> hit = walk_margin(
-        ...     acct,
-        ...     bars=bars,
-        ...     times=[t0 + timedelta(hours=h) for h in range(3)],
-        ...     schedule="0.001",
-        ...     liquidation_level="1.1",
-        ... )
-        >>> hit.index, hit.event, hit.price, hit.margin
-        (2, 'liquidation', Decimal('22066.000'), Decimal('20060.000'))
-
-    .. versionadded:: 0.2.0
-    """
-    account = require(account, IsolatedMarginAccount, "account")
-    owed = {loan.asset for loan in account.loans if loan.total}
-    if len(owed) != 1:
-        msg = f"account must owe exactly one asset (base or quote), got {account!r}"
-        raise InvalidInputError(msg)
-    side: Side = "long" if owed == {account.quote} else "short"
-    level = positive_number(liquidation_level, "liquidation_level")
-    order = _ORDER[choice(intrabar, Intrabar, "intrabar")]
-    instants = entries(times, f"times must be a sequence of datetimes, got {times!r}")
-    if len(instants) != len(bars):
-        msg = f"times must give one instant per bar ({len(bars)}), got {len(instants)}"
-        raise InvalidInputError(msg)
-    levels: dict[WalkEvent, Decimal | None] = {
-        "stop": None if stop is None else positive_number(stop, "stop"),
-        "take_profit": None if take_profit is None else positive_number(take_profit, "take_profit"),
-    }
-    for i, raw in enumerate(bars):
-        bar = require(raw, Bar, f"bars[{i}]")
-        since = instants[0] if borrowed_at is None else borrowed_at
-        loans = [
-            Loan(
-                asset=loan.asset,
-                principal=loan.principal,
-                interest=loan.interest
-                + loan_state(
-                    loan.principal, schedule, since, instants[i], counting=counting
-                ).interest_accrued,
-            )
-            for loan in account.loans
-        ]
-        now = attrs.evolve(account, loans=loans)
-        levels["liquidation"] = liquidation_price(
-            now, asset=account.base, prices={}, liquidation_level=level
-        )
-        found = first_event(side, bar, levels, order)
-        if found is not None:
-            return WalkResult(
-                index=i,
-                event=found[0],
-                price=found[1],
-                margin=sum((loan.total for loan in loans), Decimal(0)),
-                liquidation_price=levels["liquidation"],
             )
     return None
 
