@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from levrisk._typing import CloseFeeBasis
 from levrisk.batch import BracketArrays, _walker
 from levrisk.batch._walker import (
     LIQUIDATION,
@@ -240,22 +241,22 @@ def _series(rng: np.random.Generator, count: int) -> np.ndarray:
     return np.stack([opens, high, low, np.maximum(mark_high, opens), np.minimum(mark_low, opens)])
 
 
+FEES: list[tuple[CloseFeeBasis, str]] = [
+    ("none", "0"),
+    ("mark", "0.0005"),
+    ("bankruptcy", "0.0006"),
+]
 RULES = [
-    LiquidationRule(),
-    LiquidationRule(close_fee="mark", fee_rate="0.0005"),
-    LiquidationRule(close_fee="bankruptcy", fee_rate="0.0006"),
-    LiquidationRule(maintenance_basis="entry"),
-    LiquidationRule(maintenance_basis="entry", close_fee="mark", fee_rate="0.0005"),
-    LiquidationRule(maintenance_basis="entry", close_fee="bankruptcy", fee_rate="0.0006"),
+    LiquidationRule(maintenance_basis=basis, close_fee=fee, fee_rate=rate)
+    for basis in ("mark", "entry")
+    for fee, rate in FEES
 ]
-RULE_IDS = [
-    "mark",
-    "mark-fee-mark",
-    "mark-fee-bankrupt",
-    "entry",
-    "entry-fee-mark",
-    "entry-bankrupt",
-]
+RULE_IDS = [f"{r.maintenance_basis}-fee-{r.close_fee}" for r in RULES]
+
+
+def _bar_fields(bars: np.ndarray) -> dict[str, np.ndarray]:
+    """The walkers' bar arguments from rows (open, high, low, mark high, mark low)."""
+    return dict(zip(("open", "high", "low", "mark_high", "mark_low"), bars, strict=True))
 
 
 def _padded(rng: np.random.Generator, n: int, count: int) -> np.ndarray:
@@ -297,17 +298,11 @@ def _compare(
     tp = np.where(rng.uniform(size=n) < 0.5, np.round(entry * (1 + side * 0.06), 2), np.nan)
     intrabar = "worst" if seed % 2 else "best"
     series = bars if per_position else bars[:, 0]
+    positions = {"side": side, "size": size, "entry_price": entry, "margin": margin}
     got = walk_bars(
-        side=side,
-        size=size,
-        entry_price=entry,
-        margin=margin,
+        **positions,
         brackets=contract.brackets,
-        open=series[0],
-        high=series[1],
-        low=series[2],
-        mark_high=series[3],
-        mark_low=series[4],
+        **_bar_fields(series),
         stop=stop,
         take_profit=tp,
         funding=funding if per_position else funding[0],
@@ -648,11 +643,7 @@ class TestSpotMarginBatch:
             quote_balance=quote,
             principal=principal,
             liquidation_level=1.1,
-            open=bars[0],
-            high=bars[1],
-            low=bars[2],
-            mark_high=bars[3],
-            mark_low=bars[4],
+            **_bar_fields(bars),
             accrued=accrued,
             stop=stop,
             take_profit=tp,
@@ -693,36 +684,32 @@ class TestSpotMarginBatch:
     @pytest.mark.parametrize(
         ("kwargs", "match"),
         [
-            ({"base_balance": 0.0}, "what the position holds"),
-            ({"principal": -1.0}, "principal must be non-negative"),
-            ({"liquidation_level": 0.0}, "liquidation_level must be positive"),
-            ({"accrued": np.array([-0.1, 0.0])}, "accrued must be non-negative"),
-            ({"accrued": np.array([np.nan, 0.0])}, "accrued must be finite"),
-            ({"start": np.array([3])}, "start must be a bar index"),
-            ({"start": np.array([0.5])}, "start must be integers"),
-            ({"start": True}, "start must be integers"),
-            ({"start": np.array([0, 1, 2])}, "start must be one integer"),
-            ({"open": np.zeros((1, 1, 2))}, "open must be 1-D"),
-            ({"open": "x"}, "open must be real numbers"),
-            ({"open": np.array(["a", "b"])}, "open must be real numbers"),
-            ({"high": np.ones((2, 2))}, "high must broadcast"),
-            ({"high": np.array([np.nan, 101.0])}, "high must be positive"),
-        ],
-        ids=[
-            "held",
-            "principal",
-            "level",
-            "accrued",
-            "accrued-nan",
-            "start-range",
-            "start-float",
-            "start-bool",
-            "start-shape",
-            "open-3d",
-            "open-text",
-            "open-dtype",
-            "high-shape",
-            "high-nan",
+            pytest.param({"base_balance": 0.0}, "what the position holds", id="held"),
+            pytest.param({"principal": -1.0}, "principal must be non-negative", id="principal"),
+            pytest.param(
+                {"liquidation_level": 0.0}, "liquidation_level must be positive", id="level"
+            ),
+            pytest.param(
+                {"accrued": np.array([-0.1, 0.0])}, "accrued must be non-negative", id="accrued"
+            ),
+            pytest.param(
+                {"accrued": np.array([np.nan, 0.0])}, "accrued must be finite", id="accrued-nan"
+            ),
+            pytest.param({"start": np.array([3])}, "start must be a bar index", id="start-range"),
+            pytest.param({"start": np.array([0.5])}, "start must be integers", id="start-float"),
+            pytest.param({"start": True}, "start must be integers", id="start-bool"),
+            pytest.param(
+                {"start": np.array([0, 1, 2])}, "start must be one integer", id="start-shape"
+            ),
+            pytest.param({"open": np.zeros((1, 1, 2))}, "open must be 1-D", id="open-3d"),
+            pytest.param({"open": "x"}, "open must be real numbers", id="open-text"),
+            pytest.param(
+                {"open": np.array(["a", "b"])}, "open must be real numbers", id="open-dtype"
+            ),
+            pytest.param({"high": np.ones((2, 2))}, "high must broadcast", id="high-shape"),
+            pytest.param(
+                {"high": np.array([np.nan, 101.0])}, "high must be positive", id="high-nan"
+            ),
         ],
     )
     def test_rejects(self, kwargs: dict[str, Any], match: str) -> None:
