@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from levrisk._typing import CloseFeeBasis
 from levrisk.batch import BracketArrays, _walker
@@ -726,3 +728,36 @@ class TestSpotMarginBatch:
         }
         with pytest.raises(InvalidInputError, match=match):
             walk_margin_bars(**{**base, **kwargs})
+
+
+class TestSpotMarginProperties:
+    """rule-bar-walker, rule-interest: interest never delays a spot-margin liquidation."""
+
+    @given(
+        lows=st.lists(st.floats(0.5, 0.99), min_size=1, max_size=30),
+        rate=st.floats(0.0, 0.01),
+        leverage=st.floats(1.5, 10.0),
+        long=st.booleans(),
+    )
+    def test_interest_only_brings_the_liquidation_forward(
+        self, lows: list[float], rate: float, leverage: float, *, long: bool
+    ) -> None:
+        """With R ≥ 0 accruing, the liquidation bar is never later than without interest."""
+        count = len(lows)
+        opens = np.full(count, 100.0)
+        depth = np.array(lows) * 100.0
+        own = 100.0 / leverage
+        fields: dict[str, Any] = {
+            "side": 1 if long else -1,
+            "base_balance": 1.0 if long else 0.0,
+            "quote_balance": 0.0 if long else 100.0 + own,
+            "principal": 100.0 - own if long else 1.0,
+            "liquidation_level": 1.1,
+            "open": opens,
+            "high": opens if long else 200.0 - depth,
+            "low": depth if long else opens,
+        }
+        plain = walk_margin_bars(**fields, engine="numpy")
+        charged = walk_margin_bars(**fields, accrued=rate * np.arange(1, count + 1), engine="numpy")
+        if plain.bar[0] >= 0:
+            assert 0 <= charged.bar[0] <= plain.bar[0]
