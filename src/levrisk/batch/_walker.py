@@ -241,28 +241,41 @@ def _numpy(*args: Any) -> None:  # noqa: ANN401 - the kernel's arguments
     )
     n = columns.shape[1]
     side = columns[0]
-    rows = np.zeros(n, dtype=np.int64) if bars.shape[1] == 1 else np.arange(n)
+    shared = bars.shape[1] == 1
     qc = columns[_SIZE]
     m = columns[_MARGIN].copy()
     out_index[:] = -1
     out_event[:] = 0
     out_price[:] = np.nan
     alive = np.ones(n, dtype=bool)
+    started = np.zeros(n, dtype=bool)
+    last = np.zeros(n)
     below = {ev: (side > 0) == (ev != TAKE_PROFIT) for ev in (LIQUIDATION, STOP, TAKE_PROFIT)}
-    levels = {STOP: columns[1], TAKE_PROFIT: columns[2]}
+    levels = {LIQUIDATION: np.full(n, np.nan), STOP: columns[1], TAKE_PROFIT: columns[2]}
     with np.errstate(divide="ignore", invalid="ignore"):
         for b in range(bars.shape[2]):
-            o, high, low, mark_high, mark_low, r = bars[:, rows, b]
+            cells = np.broadcast_to(bars[:, :, b], (6, n)) if shared else bars[:, :, b]
+            o, high, low, mark_high, mark_low, r = cells
             present = alive & ~np.isnan(o) & (columns[3] <= b)
-            if flags[0] != 0:
-                test, price = _spot_price(columns, slice(None), r)
-            else:
-                paid = side * (qc / o if flags[1] != 0 else qc * o) * r
-                m = np.where(present & (r != 0.0), m - paid, m)
-                test, price = _futures_price(
-                    (qc, columns[_ENTRY], m, side, symbol), (flags, edges, rates, amounts)
+            if flags[0] != 0:  # solved again where the accrued rates changed
+                need = present & (~started | (r != last))
+                last = np.where(present, r, last)
+            else:  # funding paid from the margin, then solved again
+                need = present & (~started | (r != 0.0))
+                if need.any():
+                    paid = side * (qc / o if flags[1] != 0 else qc * o) * r
+                    m = np.where(present & (r != 0.0), m - paid, m)
+            if need.any():
+                if flags[0] != 0:
+                    test, price = _spot_price(columns, slice(None), r)
+                else:
+                    test, price = _futures_price(
+                        (qc, columns[_ENTRY], m, side, symbol), (flags, edges, rates, amounts)
+                    )
+                levels[LIQUIDATION] = np.where(
+                    need, np.where(test > 0, price, np.nan), levels[LIQUIDATION]
                 )
-            levels[LIQUIDATION] = np.where(test > 0, price, np.nan)
+            started |= present
             ranges = {
                 LIQUIDATION: (mark_low, mark_high),
                 STOP: (low, high),
