@@ -425,6 +425,7 @@ class TestBatchWalker:
             ({"low": np.array([99.0, 102.0])}, "bars must be low"),
             ({"funding": np.array([np.inf, 0.0])}, "funding must be finite"),
             ({"symbol": np.array([0])}, "symbol is only accepted"),
+            ({"rule": "bybit"}, "rule must be a LiquidationRule"),
             ({"brackets": BracketArrays.from_tables([TABLE])}, "symbol must be an integer array"),
             (
                 {"brackets": BracketArrays.from_tables([TABLE]), "symbol": np.array([3])},
@@ -446,6 +447,7 @@ class TestBatchWalker:
             "bars",
             "funding",
             "symbol-shared",
+            "rule",
             "symbol-missing",
             "symbol-range",
         ],
