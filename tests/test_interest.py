@@ -1217,15 +1217,9 @@ class TestCompounding:
 
     def test_repayment_pays_compounded_interest_first(self) -> None:
         """A repayment pays the compounded interest, then principal; later hours on the rest."""
-        state = loan_state(
-            1000,
-            "0.01",
-            at("12:30"),
-            at("15:30"),
-            counting="clock_hour",
-            compounding=True,
-            repayments=[Repayment(at=at("14:30"), amount="500")],
-        )
+        repaid = [Repayment(at=at("14:30"), amount="500")]
+        crypto_com: dict[str, Any] = {"counting": "clock_hour", "compounding": True}
+        state = loan_state(1000, "0.01", at("12:30"), at("15:30"), repayments=repaid, **crypto_com)
         # 13:00, 14:00: 1000 → 1020.1 (20.1 interest); repay 500: 20.1 interest, 479.9
         # principal; 15:00: 520.1 × 1.01 − 520.1 = 5.201 interest.
         assert state.principal == Decimal("520.1")

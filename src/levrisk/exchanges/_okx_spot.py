@@ -25,19 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any, Final
 
 import attrs
 
-from levrisk._fields import (
-    fee_rate,
-    fraction_number,
-    non_negative,
-    non_negative_number,
-    number,
-    optional_number,
-    positive,
-    positive_number,
-)
+from levrisk import _fields
+from levrisk._fields import fee_rate, fraction_number, non_negative_number, positive_number
 from levrisk._typing import Side, choice, one_of
 from levrisk.exceptions import AlreadyLiquidatedError, AlwaysLiquidatedError, InvalidInputError
 from levrisk.exchanges import _payload
@@ -362,18 +355,11 @@ class OkxMarginPosition:
             absent).
 
     Examples:
-        >>> row = OkxMarginPosition(
-        ...     inst_id="BTC-USDT",
-        ...     margin_mode="isolated",
-        ...     side="long",
-        ...     base_assets="0.0019",
-        ...     quote_assets=0,
-        ...     base_liability=0,
-        ...     quote_liability=100,
-        ...     mark_price=62000,
-        ... )
+        >>> names = {"inst_id": "BTC-USDT", "margin_mode": "isolated", "side": "short"}
+        >>> pair = {"base_assets": 0, "quote_assets": 500, "base_liability": "0.01"}
+        >>> row = OkxMarginPosition(**names, **pair, quote_liability=0, mark_price=62000)
         >>> row.liability
-        Decimal('100')
+        Decimal('0.01')
 
     .. versionadded:: 0.3.0
     """
@@ -381,17 +367,21 @@ class OkxMarginPosition:
     inst_id: str = attrs.field(validator=_payload.string)
     margin_mode: MarginMode = attrs.field(validator=one_of(MarginMode))
     side: Side = attrs.field(validator=one_of(Side))
-    base_assets: Decimal = attrs.field(converter=number, validator=non_negative)
-    quote_assets: Decimal = attrs.field(converter=number, validator=non_negative)
-    base_liability: Decimal = attrs.field(converter=number, validator=non_negative)
-    quote_liability: Decimal = attrs.field(converter=number, validator=non_negative)
-    interest: Decimal = attrs.field(default=Decimal(0), converter=number, validator=non_negative)
-    mark_price: Decimal = attrs.field(converter=number, validator=positive)
-    available: Decimal | None = attrs.field(default=None, converter=optional_number)
-    margin: Decimal | None = attrs.field(default=None, converter=optional_number)
-    liquidation_price: Decimal | None = attrs.field(default=None, converter=optional_number)
-    margin_ratio: Decimal | None = attrs.field(default=None, converter=optional_number)
-    maintenance_margin: Decimal | None = attrs.field(default=None, converter=optional_number)
+    base_assets: Decimal = attrs.field(converter=_fields.number, validator=_fields.non_negative)
+    quote_assets: Decimal = attrs.field(converter=_fields.number, validator=_fields.non_negative)
+    base_liability: Decimal = attrs.field(converter=_fields.number, validator=_fields.non_negative)
+    quote_liability: Decimal = attrs.field(converter=_fields.number, validator=_fields.non_negative)
+    mark_price: Decimal = attrs.field(converter=_fields.number, validator=_fields.positive)
+    interest: Decimal = attrs.field(
+        default=Decimal(0), converter=_fields.number, validator=_fields.non_negative
+    )
+    available: Decimal | None = attrs.field(default=None, converter=_fields.optional_number)
+    margin: Decimal | None = attrs.field(default=None, converter=_fields.optional_number)
+    liquidation_price: Decimal | None = attrs.field(default=None, converter=_fields.optional_number)
+    margin_ratio: Decimal | None = attrs.field(default=None, converter=_fields.optional_number)
+    maintenance_margin: Decimal | None = attrs.field(
+        default=None, converter=_fields.optional_number
+    )
 
     @property
     def liability(self) -> Decimal:
@@ -407,6 +397,16 @@ class OkxMarginPosition:
             "base_liability": self.base_liability,
             "quote_liability": self.quote_liability,
         }
+
+
+_REPORTED: Final = {
+    "available": "availPos",
+    "margin": "margin",
+    "liquidation_price": "liqPx",
+    "margin_ratio": "mgnRatio",
+    "maintenance_margin": "mmr",
+}
+"""OKX's own figures of a MARGIN row, by :class:`OkxMarginPosition` attribute."""
 
 
 def _margin_row(obj: Mapping[str, Json], *, where: str) -> OkxMarginPosition | None:
@@ -425,27 +425,26 @@ def _margin_row(obj: Mapping[str, Json], *, where: str) -> OkxMarginPosition | N
     side: Side = "long" if currency == base else "short"
     interest = _payload.optional_number(obj, "interest", where=where) or Decimal(0)
     owed = abs(_payload.number(obj, "liab", where=where)) + interest
-    mode = _payload.text(obj, "mgnMode", where=where)
-
-    def optional(key: str) -> Decimal | None:
-        return _payload.optional_number(obj, key, where=where)
-
+    held_as, owed_as = ("base", "quote") if side == "long" else ("quote", "base")
+    amounts: dict[str, Any] = {
+        "base_assets": 0,
+        "quote_assets": 0,
+        "base_liability": 0,
+        "quote_liability": 0,
+        f"{held_as}_assets": held,
+        f"{owed_as}_liability": owed,
+        **{
+            name: _payload.optional_number(obj, key, where=where) for name, key in _REPORTED.items()
+        },
+    }
     try:
         return OkxMarginPosition(
             inst_id=inst_id,
-            margin_mode=mode,  # type: ignore[arg-type]  # checked by the class
+            margin_mode=_payload.text(obj, "mgnMode", where=where),  # type: ignore[arg-type]
             side=side,
-            base_assets=held if side == "long" else 0,
-            quote_assets=held if side == "short" else 0,
-            base_liability=owed if side == "short" else 0,
-            quote_liability=owed if side == "long" else 0,
             interest=interest,
             mark_price=_payload.number(obj, "markPx", where=where),
-            available=optional("availPos"),
-            margin=optional("margin"),
-            liquidation_price=optional("liqPx"),
-            margin_ratio=optional("mgnRatio"),
-            maintenance_margin=optional("mmr"),
+            **amounts,
         )
     except InvalidInputError as error:
         msg = f"{where}: {error}"

@@ -751,28 +751,17 @@ def reconcile_account(payload: Json, *, contracts: Mapping[str, Contract]) -> Re
         :ref:`rule-hyperliquid` [derived], :ref:`rule-venues`.
 
     Examples:
+        A 0.1 BTC cross long at 20x, worth 10,100 USDC at mark (BTC's tiers: 1/80):
+
         >>> from levrisk.futures import Contract
         >>> btc = Contract(symbol="BTC", kind="linear", brackets=MARGIN_TIERS["BTC"])
-        >>> state = {
-        ...     "marginSummary": {"accountValue": "1100.0", "totalMarginUsed": "505.0"},
-        ...     "crossMarginSummary": {"accountValue": "1100.0"},
-        ...     "crossMaintenanceMarginUsed": "126.25",
-        ...     "assetPositions": [
-        ...         {
-        ...             "type": "oneWay",
-        ...             "position": {
-        ...                 "coin": "BTC",
-        ...                 "szi": "0.1",
-        ...                 "leverage": {"type": "cross", "value": 20},
-        ...                 "entryPx": "100000.0",
-        ...                 "positionValue": "10100.0",
-        ...                 "unrealizedPnl": "100.0",
-        ...                 "liquidationPx": None,
-        ...                 "marginUsed": "505.0",
-        ...             },
-        ...         }
-        ...     ],
-        ... }
+        >>> long = {"coin": "BTC", "szi": "0.1", "leverage": {"type": "cross", "value": 20}}
+        >>> long |= {"entryPx": "1E+5", "positionValue": "10100.0", "unrealizedPnl": "100.0"}
+        >>> long |= {"marginUsed": "505.0", "liquidationPx": None}
+        >>> state = {"assetPositions": [{"type": "oneWay", "position": long}]}
+        >>> state |= {"crossMaintenanceMarginUsed": "126.25"}
+        >>> state |= {"crossMarginSummary": {"accountValue": "1100.0"}}
+        >>> state |= {"marginSummary": {"accountValue": "1100.0", "totalMarginUsed": "505.0"}}
         >>> reconcile_account(state, contracts={"BTC": btc}).agrees
         True
 
