@@ -175,20 +175,10 @@ def hourly_from_yearly(rate: NumberLike) -> Decimal:
         r_{hour} = r_{year} / (365 \cdot 24)
 
     Binance states yearly rates as the daily rate times 365 (no leap years, no
-    compounding), so this is the inverse of that display.
-
-    Args:
-        rate: the yearly rate as a fraction (8.76% is ``"0.0876"``), ≥ 0.
-
-    Returns:
-        The hourly rate as a fraction, exact to levrisk's 50-digit precision.
-
-    Raises:
-        InvalidInputError: when ``rate`` is not a finite number or is negative.
-
-    References:
-        Binance margin interest-rate page (yearly rate shown as daily × 365);
-        :ref:`rule-interest` [published].
+    compounding), so this is the inverse of that display. ``rate`` is the yearly rate as
+    a fraction (8.76% is ``"0.0876"``), ≥ 0; the result and the errors are those of
+    :func:`hourly_from_daily`. Source: Binance margin interest-rate page (yearly rate
+    shown as daily × 365); :ref:`rule-interest` [published].
 
     Examples:
         >>> hourly_from_yearly("0.0876")
@@ -278,11 +268,12 @@ class RateSchedule:
 
     @changes.validator
     def _check(self, _attribute: attrs.Attribute[Any], value: tuple[RateChange, ...]) -> None:
-        if not value:
-            msg = "changes must hold at least one RateChange, got ()"
-            raise InvalidInputError(msg)
-        if len(value) > MAX_ENTRIES:
-            msg = f"changes must hold at most {MAX_ENTRIES} entries, got more"
+        if not 0 < len(value) <= MAX_ENTRIES:
+            msg = (
+                f"changes must hold at most {MAX_ENTRIES} entries, got more"
+                if value
+                else "changes must hold at least one RateChange, got ()"
+            )
             raise InvalidInputError(msg)
         for i, change in enumerate(value):
             require(change, RateChange, f"changes[{i}]")
@@ -407,33 +398,6 @@ class RateSchedule:
 
 
 @attrs.frozen(kw_only=True)
-class Repayment:
-    """A repayment of ``amount`` (in the borrowed asset) at the instant ``at``.
-
-    A repayment pays the outstanding interest first, then principal. An accrual at the
-    same instant happens first (see :func:`loan_state`).
-
-    Args:
-        at: the timezone-aware instant of the repayment.
-        amount: the amount repaid, > 0, in the borrowed asset.
-
-    Raises:
-        InvalidInputError: when ``at`` is not an aware datetime or ``amount`` is not a
-            positive number.
-
-    Examples:
-        >>> from datetime import datetime, timezone
-        >>> Repayment(at=datetime(2024, 5, 1, 15, tzinfo=timezone.utc), amount=500).amount
-        Decimal('500')
-
-    .. versionadded:: 0.1.0
-    """
-
-    at: datetime = attrs.field(validator=_aware)
-    amount: Decimal = attrs.field(converter=number, validator=positive)
-
-
-@attrs.frozen(kw_only=True)
 class LoanState:
     """What a loan owes at ``until``: the result of :func:`loan_state`.
 
@@ -466,6 +430,34 @@ class LoanState:
     def interest_repaid(self) -> Decimal:
         """Interest paid by the repayments so far."""
         return self.interest_accrued - self.interest_outstanding
+
+
+@attrs.frozen(kw_only=True)
+class Repayment:
+    """A repayment of ``amount`` (in the borrowed asset) at the instant ``at``.
+
+    A repayment pays the outstanding interest first, then principal. An accrual at the
+    same instant happens first (see :func:`loan_state`).
+
+    Args:
+        at: the timezone-aware instant of the repayment.
+        amount: the amount repaid, > 0, in the borrowed asset.
+
+    Raises:
+        InvalidInputError: when ``at`` is not an aware datetime or ``amount`` is not a
+            positive number.
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> repaid = Repayment(at=datetime(2024, 5, 1, 15, tzinfo=timezone.utc), amount=500)
+        >>> repaid.amount, repaid.at.hour
+        (Decimal('500'), 15)
+
+    .. versionadded:: 0.1.0
+    """
+
+    at: datetime = attrs.field(validator=_aware)
+    amount: Decimal = attrs.field(converter=number, validator=positive)
 
 
 @attrs.frozen
@@ -623,16 +615,12 @@ def accrual_count(
         The number of accrual instants (an ``int`` ≥ 0).
 
     Raises:
-        InvalidInputError: as :func:`accrual_times`.
-
-    References:
-        Binance margin FAQ on interest (hourly, charged at borrowing and at every
-        full UTC hour); Bybit classic spot-margin FAQ on interest (per started hour);
-        :ref:`rule-interest` [published]; ``"clock_hour"`` [derived].
+        InvalidInputError: as :func:`accrual_times`, whose sources it shares
+            (:ref:`rule-interest` [published]; ``"clock_hour"`` [derived]).
 
     Examples:
-        >>> from datetime import datetime, timezone
-        >>> utc = timezone.utc
+        >>> from datetime import datetime, timedelta, timezone
+        >>> utc = timezone(timedelta(0))
         >>> accrual_count(
         ...     datetime(2024, 5, 1, 13, 20, tzinfo=utc), datetime(2024, 5, 1, 14, 15, tzinfo=utc)
         ... )
@@ -691,19 +679,9 @@ def last_accrual(
     ``accrual_times(borrowed_at, until, counting=counting)[-1]`` in constant time: a loan
     of two centuries costs what a loan of a day costs. ``None`` when there is none.
 
-    Args:
-        borrowed_at: the loan's start, timezone-aware, as for :func:`first_accrual`.
-        until: the end of the period, aware, ≥ ``borrowed_at``.
-        counting: the :data:`InterestCounting` rule.
-
-    Returns:
-        The last accrual instant in UTC, or ``None``.
-
-    Raises:
-        InvalidInputError: as :func:`accrual_count`.
-
-    References:
-        :ref:`rule-interest` [published]; ``"clock_hour"`` [derived].
+    ``borrowed_at``, ``until`` and ``counting`` are those of :func:`first_accrual`, and so
+    are the errors (InvalidInputError) and the sources (:ref:`rule-interest` [published];
+    ``"clock_hour"`` [derived]). Returns the last accrual instant in UTC, or ``None``.
 
     Examples:
         >>> from datetime import datetime, timezone
@@ -961,15 +939,15 @@ def loan_state(
     )
 
 
-@exact
+# No arithmetic of its own: loan_state enters the library context (one per public call).
 def accrued_interest(
     principal: NumberLike,
     schedule: RateSchedule | NumberLike,
     borrowed_at: datetime,
     until: datetime,
     *,
-    waived_hours: int = 0,
     repayments: Iterable[Repayment] = (),
+    waived_hours: int = 0,
     counting: InterestCounting = "binance",
     compounding: bool = False,
 ) -> Decimal:
@@ -1012,26 +990,17 @@ def accrued_interest(
         Binance: 1,000 USDT at 0.001%/h from 13:55 to 14:30 accrues at 13:55 and 14:00:
 
         >>> from datetime import datetime, timezone
-        >>> utc = timezone.utc
-        >>> accrued_interest(
-        ...     1000,
-        ...     "0.00001",
-        ...     datetime(2024, 5, 1, 13, 55, tzinfo=utc),
-        ...     datetime(2024, 5, 1, 14, 30, tzinfo=utc),
-        ... )
+        >>> borrowed = datetime(2024, 5, 1, 13, 55, tzinfo=timezone.utc)
+        >>> accrued_interest(1000, "0.00001", borrowed, borrowed.replace(hour=14, minute=30))
         Decimal('0.02000')
 
         Crypto.com: 1,000 USDT from 12:05 to 14:15 at 0.052 % a day, compounded at 13:00
         and 14:00 (shown as 0.04333 USDT):
 
-        >>> accrued_interest(
-        ...     1000,
-        ...     hourly_from_daily("0.00052"),
-        ...     datetime(2024, 5, 1, 12, 5, tzinfo=utc),
-        ...     datetime(2024, 5, 1, 14, 15, tzinfo=utc),
-        ...     counting="clock_hour",
-        ...     compounding=True,
-        ... )
+        >>> crypto_com = {"counting": "clock_hour", "compounding": True}
+        >>> opened, repaid = borrowed.replace(hour=12, minute=5), borrowed.replace(minute=15)
+        >>> daily = hourly_from_daily("0.00052")
+        >>> accrued_interest(1000, daily, opened, repaid.replace(hour=14), **crypto_com)
         Decimal('0.043333802777777777777777777777777777777777777777778')
 
     .. versionadded:: 0.1.0
