@@ -35,11 +35,12 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Final
 
+from levrisk import futures as _futures
 from levrisk._fields import positive_number
 from levrisk._typing import Side
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
-from levrisk.exchanges import _payload
+from levrisk.exchanges import _payload, _positions
 from levrisk.exchanges._payload import Json
 from levrisk.exchanges._positions import (
     MarginMode,
@@ -47,19 +48,10 @@ from levrisk.exchanges._positions import (
     check_contracts,
     contract_for,
     located,
-    reconcile_position,
 )
 from levrisk.exchanges._reconcile import Figure, Reconciliation, check_figures
 from levrisk.exchanges._rows import Parsed, collect
-from levrisk.futures import (
-    Contract,
-    CrossAccount,
-    LiquidationRule,
-    Position,
-    _funding,
-    initial_margin,
-    maintenance_margin,
-)
+from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position, _funding
 from levrisk.numbers import NumberLike, exact, to_decimal
 
 __all__ = [
@@ -709,7 +701,7 @@ def reconcile(row: ReportedPosition, *, account: CrossAccount | None = None) -> 
 
     .. versionadded:: 0.3.0
     """
-    return reconcile_position(row, rule=LIQUIDATION_RULE, account=account, fee_rate=None)
+    return _positions.reconcile_position(row, rule=LIQUIDATION_RULE, account=account, fee_rate=None)
 
 
 def _same(value: Decimal) -> Decimal:
@@ -783,12 +775,15 @@ def reconcile_account(payload: Json, *, contracts: Mapping[str, Contract]) -> Re
     )
 
     def maintenance() -> tuple[Decimal | None, bool]:
-        values = (maintenance_margin(r.position, mark_price=r.mark_price) for r in cross_rows)
+        values = (
+            _futures.maintenance_margin(r.position, mark_price=r.mark_price) for r in cross_rows
+        )
         return sum(values, Decimal(0)), False
 
     def used() -> tuple[Decimal | None, bool]:
         values = (
-            initial_margin(r.position, basis="mark", mark_price=r.mark_price) for r in cross_rows
+            _futures.initial_margin(r.position, basis="mark", mark_price=r.mark_price)
+            for r in cross_rows
         )
         return sum(values, isolated), False
 
