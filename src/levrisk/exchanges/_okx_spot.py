@@ -171,13 +171,9 @@ def spot_liquidation_price(
     Examples:
         The 5x ETH long above (liquidation when 6 ETH are worth ``k·5,000`` USDT):
 
+        >>> held, owed = {"base_assets": 6, "quote_assets": 0}, {"quote_liability": 5000}
         >>> spot_liquidation_price(
-        ...     base_assets=6,
-        ...     quote_assets=0,
-        ...     base_liability=0,
-        ...     quote_liability=5000,
-        ...     maintenance_rate="0.08",
-        ...     taker_fee_rate="0.001",
+        ...     **held, **owed, base_liability=0, maintenance_rate="0.08", taker_fee_rate="0.001"
         ... )
         Decimal('900.9')
 
@@ -196,15 +192,14 @@ def spot_liquidation_price(
         msg = "the pair's assets never cover k times its liabilities: every price liquidates"
         raise AlwaysLiquidatedError(msg)
     price = numerator / slope
-    if price <= 0:
-        if slope > 0:
-            return None
-        msg = f"a net short whose quote does not cover k·L_q liquidates at every price ({price!r})"
-        raise AlwaysLiquidatedError(msg)
-    if mark is not None and (mark <= price if slope > 0 else mark >= price):
+    crossed = mark is not None and (mark <= price if slope > 0 else mark >= price)
+    if price > 0 and crossed:
         msg = f"at the mark {mark!r} the pair is already past its liquidation price {price!r}"
         raise AlreadyLiquidatedError(msg, price=price)
-    return price
+    if price > 0 or slope > 0:  # a positive price, or a net long covered at every price
+        return price if price > 0 else None
+    msg = f"a net short whose quote does not cover k·L_q liquidates at every price ({price!r})"
+    raise AlwaysLiquidatedError(msg)
 
 
 @exact
