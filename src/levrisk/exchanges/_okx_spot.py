@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import attrs
 
@@ -361,7 +361,7 @@ class OkxMarginPosition:
 
     inst_id: str = attrs.field(validator=_payload.string)
     margin_mode: MarginMode = attrs.field(validator=one_of(MarginMode))
-    side: Side = attrs.field(validator=one_of(Side))
+    side: Literal["long", "short"] = attrs.field(validator=one_of(Side))  # Side, spelled out
     base_assets: Decimal = attrs.field(converter=_fields.number, validator=_fields.non_negative)
     quote_assets: Decimal = attrs.field(converter=_fields.number, validator=_fields.non_negative)
     base_liability: Decimal = attrs.field(converter=_fields.number, validator=_fields.non_negative)
