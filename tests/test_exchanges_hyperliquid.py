@@ -320,3 +320,143 @@ class TestFace:
         assert hyperliquid in VENUES
         assert hyperliquid.VENUE == "Hyperliquid"
         assert hyperliquid.LIQUIDATION_RULE.close_fee == "none"
+
+
+# The example response of Hyperliquid's API documentation, "Info endpoint — Perpetuals:
+# Retrieve user's perpetuals account summary" (clearinghouseState), as published.
+DOCS_STATE: dict[str, Any] = {
+    "assetPositions": [
+        {
+            "position": {
+                "coin": "ETH",
+                "cumFunding": {"allTime": "514.085417", "sinceChange": "0.0", "sinceOpen": "0.0"},
+                "entryPx": "2986.3",
+                "leverage": {"rawUsd": "-95.059824", "type": "isolated", "value": 20},
+                "liquidationPx": "2866.26936529",
+                "marginUsed": "4.967826",
+                "maxLeverage": 50,
+                "positionValue": "100.02765",
+                "returnOnEquity": "-0.0026789",
+                "szi": "0.0335",
+                "unrealizedPnl": "-0.0134",
+            },
+            "type": "oneWay",
+        }
+    ],
+    "crossMaintenanceMarginUsed": "0.0",
+    "crossMarginSummary": {
+        "accountValue": "13104.514502",
+        "totalMarginUsed": "0.0",
+        "totalNtlPos": "0.0",
+        "totalRawUsd": "13104.514502",
+    },
+    "marginSummary": {
+        "accountValue": "13109.482328",
+        "totalMarginUsed": "4.967826",
+        "totalNtlPos": "100.02765",
+        "totalRawUsd": "13009.454678",
+    },
+    "time": 1708622398623,
+    "withdrawable": "13104.514502",
+}
+# The example's ETH at its maxLeverage 50 (m = 1 %), on Hyperliquid's 5-significant-figure tick.
+DOCS_ETH = Contract(
+    symbol="ETH",
+    kind="linear",
+    brackets=hyperliquid.brackets_from_tiers([(0, 50)]),
+    tick_size="0.1",
+)
+
+
+class TestReconcile:
+    """rule-hyperliquid, rule-venues: clearinghouseState figures against levrisk's."""
+
+    def _docs_row(self) -> Any:
+        return hyperliquid.position_report_from_payload(
+            DOCS_STATE, contracts={"ETH": DOCS_ETH}
+        ).rows[0]
+
+    def test_docs_example_position(self) -> None:
+        """The PnL agrees; the price is levrisk's to 1.6e-5, inside the payload's rounding."""
+        row = self._docs_row()
+        assert row.margin == Decimal("4.981226")  # marginUsed − unrealizedPnl
+        pnl, liquidation = hyperliquid.reconcile(row).checks
+        assert (pnl.field, pnl.agrees) == ("unrealized_pnl", True)
+        assert liquidation.field == "liquidation_price"
+        assert liquidation.exchange == Decimal("2866.26936529")
+        assert liquidation.exact is not None
+        assert abs(liquidation.exact - liquidation.exchange) < Decimal("0.000016")
+        assert (liquidation.agrees, liquidation.reason) == (False, "tick display")
+
+    def test_docs_price_is_levrisks_for_the_unrounded_margin(self) -> None:
+        """A rawUsd of −95.0598235 (shown −95.059824) gives the published price.
+
+        The isolated margin is rawUsd + szi·entryPx; half a unit of the 6th decimal more
+        reproduces every one of the 8 decimals of liquidationPx.
+        """
+        row = self._docs_row()
+        margin = Decimal("-95.0598235") + row.position.size * row.position.entry_price
+        price = isolated_liquidation_price(
+            row.position, margin=margin, rule=hyperliquid.LIQUIDATION_RULE
+        )
+        assert price is not None
+        assert price.quantize(Decimal("1E-8")) == Decimal("2866.26936529")
+
+    def test_docs_example_account(self) -> None:
+        """No cross position: MM 0.0; used and value add the isolated margin with its PnL."""
+        report = hyperliquid.reconcile_account(DOCS_STATE, contracts={"ETH": DOCS_ETH})
+        assert (report.venue, report.symbol, report.side) == ("Hyperliquid", "account", "cross")
+        assert [(c.field, c.exact, c.agrees) for c in report.checks] == [
+            ("maintenance_margin", Decimal(0), True),
+            ("margin_used", Decimal("4.967826"), True),
+            ("account_value", Decimal("13109.482328"), True),
+        ]
+
+    def test_cross_null_price_agrees_when_none_liquidates(self) -> None:
+        """A cross long backed by more than its notional: null from the API, None here."""
+        state = {"crossMarginSummary": {"accountValue": "20000.0"}, "assetPositions": [_position()]}
+        account = hyperliquid.cross_account_from_payload(state, contracts={"BTC": BTC})
+        row = hyperliquid.position_report_from_payload(state, contracts={"BTC": BTC}).rows[0]
+        checks = {c.field: c for c in hyperliquid.reconcile(row, account=account).checks}
+        assert checks["initial_margin"].agrees  # marginUsed 505 = 10,100 / 20
+        assert checks["liquidation_price"].exact is None
+        assert checks["liquidation_price"].agrees
+        assert hyperliquid.reconcile(row, account=account).agrees
+
+    def test_cross_without_account_is_missing_input(self) -> None:
+        """A cross row's price needs the account: the reason says so."""
+        row = hyperliquid.position_report_from_payload(
+            {"assetPositions": [_position(liquidationPx="80000.0")]}, contracts={"BTC": BTC}
+        ).rows[0]
+        check = hyperliquid.reconcile(row).checks[-1]
+        assert (check.agrees, check.reason) == (False, "missing account-level input")
+
+    def test_stale_tiers_show_in_the_maintenance_margin(self) -> None:
+        """A crossMaintenanceMarginUsed off levrisk's tiers: reason "stale tier table"."""
+        state = {
+            "marginSummary": {"accountValue": "1100.0", "totalMarginUsed": "505.0"},
+            "crossMarginSummary": {"accountValue": "1100.0"},
+            "crossMaintenanceMarginUsed": "252.5",  # 2.5 %: another table than BTC's 40x
+            "assetPositions": [_position()],
+        }
+        report = hyperliquid.reconcile_account(state, contracts={"BTC": BTC})
+        maintenance = report.checks[0]
+        assert maintenance.exact == Decimal("126.25")  # 10,100 × 1/(2·40)
+        assert (maintenance.agrees, maintenance.reason) == (False, "stale tier table")
+        assert [c.agrees for c in report.checks[1:]] == [True, True]
+
+    def test_account_fields_may_be_absent(self) -> None:
+        """A payload without the totals checks what it has."""
+        state = {
+            "marginSummary": {},
+            "crossMarginSummary": {"accountValue": "1100.0"},
+            "assetPositions": [_position()],
+        }
+        assert hyperliquid.reconcile_account(state, contracts={"BTC": BTC}).checks == ()
+
+    def test_account_needs_the_summaries(self) -> None:
+        """No marginSummary: InvalidInputError naming it."""
+        with pytest.raises(InvalidInputError, match="marginSummary"):
+            hyperliquid.reconcile_account(
+                {"assetPositions": [], "crossMarginSummary": {}}, contracts={}
+            )

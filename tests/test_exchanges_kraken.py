@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from levrisk import exchanges
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import kraken
+from levrisk.interest import accrued_interest
+from levrisk.margin import BINANCE_CROSS_3X, close, open_long
 
 T0 = datetime(2026, 1, 5, 9, 30, tzinfo=timezone.utc)
 
@@ -105,3 +107,43 @@ class TestFace:
         assert exchanges.kraken is kraken
         assert kraken.VENUE == "Kraken"
         assert kraken not in exchanges.VENUES
+
+
+class TestInterestCounting:
+    """rule-kraken-rollover as levrisk.interest's counting rule ``"kraken"``."""
+
+    def test_preset(self) -> None:
+        """The venue's rule is the ``"kraken"`` counting."""
+        assert kraken.INTEREST_COUNTING == "kraken"
+
+    @given(
+        amount=st.decimals(0, 10**9, places=4),
+        rate=st.sampled_from([o for o, _ in kraken.MARGIN_FEE_RATES.values()]),
+        held=st.integers(0, 40 * 24 * 3600),
+    )
+    def test_accrued_interest_is_margin_fees(
+        self, amount: Decimal, rate: Decimal, held: int
+    ) -> None:
+        """With the table's equal opening and rollover rates, both give A·(o + n·r)."""
+        until = T0 + timedelta(seconds=held)
+        fees = kraken.margin_fees(
+            amount, opening_rate=rate, rollover_rate=rate, opened_at=T0, until=until
+        )
+        assert accrued_interest(amount, rate, T0, until, counting=kraken.INTEREST_COUNTING) == fees
+
+    def test_spot_margin_close(self) -> None:
+        """A long borrowing 10,000 USD closed 8 hours later pays Kraken's 7.5 USD of fees."""
+        trade = open_long(
+            10_000, leverage=2, price=50_000, thresholds=BINANCE_CROSS_3X, opened_at=T0
+        )
+        assert trade.borrowed == 10_000
+        flat = close(trade, exit_price=50_000, at=T0 + timedelta(hours=8), fee_rate=0)
+        pnl = close(
+            trade,
+            exit_price=50_000,
+            at=T0 + timedelta(hours=8),
+            fee_rate=0,
+            schedule=kraken.MARGIN_FEE_RATES["USD"][1],
+            counting=kraken.INTEREST_COUNTING,
+        )
+        assert flat.net_pnl - pnl.net_pnl == Decimal("7.50000")

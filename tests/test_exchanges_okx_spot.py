@@ -196,3 +196,142 @@ class TestInterestCounting:
     def test_clock_hour(self) -> None:
         """Borrowed 14:55, first interest at 15:00: the clock-hour rule."""
         assert okx.INTEREST_COUNTING == "clock_hour"
+
+
+# The example response of OKX API v5, "Get positions" (GET /api/v5/account/positions,
+# https://www.okx.com/docs-v5/en/#trading-account-rest-api-get-positions): a MARGIN row.
+DOCS_MARGIN_ROW: dict[str, Any] = {
+    "adl": "1",
+    "availPos": "0.00190433573",
+    "avgPx": "62961.4",
+    "baseBal": "",
+    "baseBorrowed": "",
+    "baseInterest": "",
+    "bePx": "",
+    "cTime": "1724740225685",
+    "ccy": "BTC",
+    "closeOrderAlgo": [],
+    "idxPx": "62890.5",
+    "imr": "",
+    "instId": "BTC-USDT",
+    "instType": "MARGIN",
+    "interest": "0",
+    "last": "62892.9",
+    "lever": "5",
+    "liab": "-99.9998177776581948",
+    "liabCcy": "USDT",
+    "liqPenalty": "",
+    "liqPx": "53615.448336593756",
+    "margin": "0.000317654",
+    "markPx": "62891.9",
+    "mgnMode": "isolated",
+    "mgnRatio": "9.404143929947395",
+    "mmr": "0.0000318005395854",
+    "notionalUsd": "119.756628017499",
+    "pendingCloseOrdLiabVal": "0",
+    "pos": "0.00190433573",
+    "posCcy": "BTC",
+    "posId": "1752810569801498626",
+    "posSide": "net",
+    "quoteBal": "",
+    "quoteBorrowed": "",
+    "quoteInterest": "",
+    "tradeId": "785524470",
+    "uTime": "1724742632153",
+    "upl": "-0.0000033452492717",
+    "uplLastPx": "-0.0000033199677697",
+    "uplRatio": "-0.0105311101755551",
+    "uplRatioLastPx": "-0.0104515220008934",
+    "usdPx": "",
+}
+# The example's tier: m = 2 % and the 0.1 % taker fee give k = 1.02102 (its liqPx·pos/liab).
+DOCS_RATES: dict[str, Any] = {"maintenance_rate": "0.02", "taker_fee_rate": "0.001"}
+
+
+def _margin_row(**fields: Any) -> dict[str, Any]:
+    return {**DOCS_MARGIN_ROW, **fields}
+
+
+class TestMarginPositions:
+    """rule-okx-spot-margin: ``account/positions`` MARGIN rows parsed into the pair."""
+
+    def test_docs_example(self) -> None:
+        """The documented row: a long of pos BTC owing |liab| USDT, OKX's figures kept."""
+        parsed = okx.margin_position_report_from_payload({"code": "0", "data": [DOCS_MARGIN_ROW]})
+        assert parsed.errors == ()
+        (row,) = parsed.rows
+        assert (row.inst_id, row.margin_mode, row.side) == ("BTC-USDT", "isolated", "long")
+        assert row.pair == {
+            "base_assets": Decimal("0.00190433573"),
+            "quote_assets": 0,
+            "base_liability": 0,
+            "quote_liability": Decimal("99.9998177776581948"),
+        }
+        assert row.liability == Decimal("99.9998177776581948")
+        assert row.available == Decimal("0.00190433573")
+        assert row.margin == Decimal("0.000317654")
+        assert row.mark_price == Decimal("62891.9")
+        assert row.interest == 0
+
+    def test_docs_example_checks_the_rule(self) -> None:
+        """The ratio, price and maintenance of levrisk match OKX's to its digits (doubles)."""
+        row = okx.margin_position_report_from_payload([DOCS_MARGIN_ROW]).rows[0]
+        price = okx.spot_liquidation_price(**row.pair, **DOCS_RATES)
+        ratio = okx.spot_margin_ratio(**row.pair, mark_price=row.mark_price, **DOCS_RATES)
+        assert price is not None
+        assert ratio is not None
+        assert abs(price / row.liquidation_price - 1) < Decimal("1E-15")
+        assert abs(ratio / row.margin_ratio - 1) < Decimal("1E-15")
+        # mmr is the maintenance L·m in the margin currency (BTC) at the mark, to its 16 decimals
+        maintenance = row.liability * Decimal("0.02") / row.mark_price
+        assert maintenance.quantize(Decimal("1E-16")) == row.maintenance_margin
+
+    def test_short_owes_base(self) -> None:
+        """A posCcy of the quote: a short holding quote and owing base, interest added."""
+        row = okx.margin_position_report_from_payload(
+            [_margin_row(pos="500", posCcy="USDT", liab="-0.01", liabCcy="BTC", interest="0.0001")]
+        ).rows[0]
+        assert row.side == "short"
+        assert row.pair == {
+            "base_assets": 0,
+            "quote_assets": Decimal(500),
+            "base_liability": Decimal("0.0101"),
+            "quote_liability": 0,
+        }
+
+    def test_skips_other_rows(self) -> None:
+        """SWAP rows and empty positions are not margin positions."""
+        rows = [
+            _margin_row(instType="SWAP"),
+            _margin_row(pos="0"),
+            DOCS_MARGIN_ROW,
+        ]
+        assert len(okx.margin_position_report_from_payload(rows).rows) == 1
+
+    @pytest.mark.parametrize(
+        ("fields", "match"),
+        [
+            ({"posCcy": "ETH"}, "posCcy must be the base or the quote"),
+            ({"instId": "BTCUSDT", "posCcy": "BTCUSDT"}, "posCcy must be the base or the quote"),
+            ({"mgnMode": "portfolio"}, "margin_mode must be one of"),
+            ({"markPx": "0"}, "mark_price"),
+            ({"liab": ""}, "liab"),
+        ],
+        ids=["unknown-currency", "no-pair", "bad-mode", "zero-mark", "no-liability"],
+    )
+    def test_row_errors(self, fields: dict[str, Any], match: str) -> None:
+        """A bad row is a RowError naming its path; the good rows still parse."""
+        parsed = okx.margin_position_report_from_payload(
+            {"data": [_margin_row(**fields), DOCS_MARGIN_ROW]}
+        )
+        assert len(parsed.rows) == 1
+        (error,) = parsed.errors
+        assert error.where == "payload.data[0]"
+        assert match in error.message
+        with pytest.raises(InvalidInputError, match=match):
+            okx.margin_position_report_from_payload([_margin_row(**fields)], strict=True)
+
+    def test_needs_a_list(self) -> None:
+        """A payload that holds no list of rows is an InvalidInputError."""
+        with pytest.raises(InvalidInputError, match=r"payload\.data"):
+            okx.margin_position_report_from_payload({"data": "none"})

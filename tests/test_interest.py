@@ -39,7 +39,8 @@ UTC = timezone.utc
 HOUR = timedelta(hours=1)
 NAIVE = datetime(2024, 5, 1, 13)  # noqa: DTZ001 - a naive datetime on purpose
 NOTHING: Any = None
-COUNTINGS: tuple[InterestCounting, ...] = ("binance", "started_hour", "clock_hour")
+COUNTINGS: tuple[InterestCounting, ...] = ("binance", "started_hour", "clock_hour", "kraken")
+KRAKEN_PERIOD = timedelta(hours=4)
 
 
 def at(hhmm: str, day: int = 1) -> datetime:
@@ -53,6 +54,11 @@ def reference_times(
 ) -> list[datetime]:
     """Accrual instants by brute-force enumeration (the rule written as a loop)."""
     start, end = borrowed_at.astimezone(UTC), until.astimezone(UTC)
+    if counting == "kraken":  # the opening fee, then a rollover every 4 hours
+        times = [start]
+        while times[-1] + KRAKEN_PERIOD <= end:
+            times.append(times[-1] + KRAKEN_PERIOD)
+        return times
     if counting == "started_hour":
         times = [start]
         while times[-1] + HOUR < end:
@@ -76,8 +82,13 @@ def reference_state(
     waived_hours: int,
     repayments: list[Repayment],
     counting: InterestCounting,
+    compounding: bool = False,
 ) -> tuple[Decimal, Decimal, Decimal]:
-    """(principal, interest outstanding, interest accrued) by replaying events one by one."""
+    """(principal, interest outstanding, interest accrued) by replaying events one by one.
+
+    With ``compounding`` each accrual is charged on the principal plus the interest then
+    outstanding (rule-interest-compounding).
+    """
     start = borrowed_at.astimezone(UTC)
     events: list[tuple[datetime, int, Repayment | None]] = []
     for t in accrual_times(borrowed_at, until, counting=counting):
@@ -89,8 +100,9 @@ def reference_state(
         for when, _, repayment in sorted(events, key=lambda e: (e[0], e[1])):
             if repayment is None:
                 rate = schedule.rate_at(when) if seen >= waived_hours else Decimal(0)
-                accrued += outstanding * rate
-                interest += outstanding * rate
+                charge = (outstanding + interest * compounding) * rate
+                accrued += charge
+                interest += charge
                 seen += 1
             else:
                 paid_interest = min(repayment.amount, interest)
@@ -909,6 +921,7 @@ class TestRepayments:
         ),
         waived=st.integers(0, 4),
         counting=st.sampled_from(COUNTINGS),
+        compounding=st.booleans(),
     )
     def test_matches_event_replay(
         self,
@@ -921,8 +934,12 @@ class TestRepayments:
         repaid: list[tuple[int, Decimal]],
         waived: int,
         counting: InterestCounting,
+        compounding: bool,
     ) -> None:
-        """The segment arithmetic equals replaying every accrual and repayment in order."""
+        """The segment arithmetic equals replaying every accrual and repayment in order.
+
+        Compounded or not (rule-interest, rule-interest-compounding).
+        """
         begin = borrowed - timedelta(minutes=30)
         since = [begin, *(begin + timedelta(seconds=c) for c in sorted(changes))]
         schedule = RateSchedule.from_pairs(zip(since[: len(rates)], rates, strict=True))
@@ -940,6 +957,7 @@ class TestRepayments:
             waived_hours=waived,
             repayments=repayments,
             counting=counting,
+            compounding=compounding,
         )
         expected = reference_state(
             principal,
@@ -949,6 +967,7 @@ class TestRepayments:
             waived_hours=waived,
             repayments=repayments,
             counting=counting,
+            compounding=compounding,
         )
         # The segment sums and the replay round in a different order once a figure needs
         # more than PRECISION digits: they agree to the last digits of the precision.
@@ -1010,6 +1029,7 @@ class TestFuzz:
         waived=_ANYTHING,
         repayments=_ANYTHING,
         counting=_ANYTHING,
+        compounding=_ANYTHING,
     )
     def test_loan_state(
         self,
@@ -1021,6 +1041,7 @@ class TestFuzz:
         waived: Any,
         repayments: Any,
         counting: Any,
+        compounding: Any,
     ) -> None:
         """``loan_state`` and ``accrued_interest`` return a result or raise LevriskError."""
         for func in (loan_state, accrued_interest):
@@ -1033,6 +1054,7 @@ class TestFuzz:
                     waived_hours=waived,
                     repayments=repayments,
                     counting=counting,
+                    compounding=compounding,
                 )
 
     @given(
@@ -1079,7 +1101,7 @@ class TestFuzz:
 class TestAccrualCount:
     """rule-interest: the number of accruals, counted without listing them."""
 
-    @pytest.mark.parametrize("counting", ["binance", "started_hour", "clock_hour"])
+    @pytest.mark.parametrize("counting", COUNTINGS)
     @given(start=instants, hours=st.integers(min_value=0, max_value=400))
     def test_equals_the_listed_instants(
         self, counting: InterestCounting, start: datetime, hours: int
@@ -1107,3 +1129,220 @@ class TestAccrualCount:
             accrual_count(start, start - timedelta(hours=1))
         with pytest.raises(InvalidInputError, match="counting must be one of"):
             accrual_count(start, start, counting="daily")  # type: ignore[arg-type]
+
+
+def _crypto_com_example(until: datetime) -> Decimal:
+    """Crypto.com's example loan: 1,000 USDT from 12:05 at 0.052 % a day, compounded."""
+    return accrued_interest(
+        1000,
+        hourly_from_daily("0.00052"),
+        at("12:05"),
+        until,
+        counting="clock_hour",
+        compounding=True,
+    )
+
+
+def _growth(rate: Decimal, hours: int) -> Decimal:
+    """``(1 + r)^n − 1`` as levrisk computes it: the interest on 1 over ``n`` clock hours."""
+    start = datetime(2024, 5, 1, tzinfo=UTC)
+    return accrued_interest(
+        1, rate, start, start + timedelta(hours=hours), counting="clock_hour", compounding=True
+    )
+
+
+class TestCompounding:
+    """rule-interest-compounding: each hour charged on the balance then owed."""
+
+    def test_crypto_com_worked_example(self) -> None:
+        """Crypto.com: 12:05 → 14:15 passes 13:00 and 14:00, 0.04333 USDT at 5 decimals."""
+        interest = _crypto_com_example(at("14:15"))
+        assert interest == Decimal("0.043333802777777777777777777777777777777777777777778")
+        assert round_to_step(interest, "0.00001", "half_up") == Decimal("0.04333")
+        # Total Owed = Principal × (1 + r)^n with the published rounded rate 0.00216667 %.
+        owed = 1000 * (1 + Decimal("0.0000216667")) ** 2
+        assert round_to_step(owed, "0.00001", "half_up") == Decimal("1000.04333")
+
+    def test_crypto_com_repaid_before_the_first_snapshot(self) -> None:
+        """Crypto.com's second example: repaid at 12:58, no snapshot passed, no interest."""
+        assert _crypto_com_example(at("12:58")) == 0
+
+    def test_exact_against_integer_arithmetic(self) -> None:
+        """(1 + r)^n − 1 is the exactly computed value correctly rounded to PRECISION digits."""
+        rate, hours = Decimal("0.0000123456789"), 1000
+        exact_value = (10**13 + 123456789) ** hours - 10 ** (13 * hours)
+        with decimal.localcontext(decimal.Context(prec=PRECISION)):
+            want = Decimal(exact_value).scaleb(-13 * hours)
+        assert _growth(rate, hours) == want
+
+    def test_rounding_is_correct_where_a_plain_power_is_not_enough(self) -> None:
+        """A tiny rate: the − 1 cancels ~60 digits, yet every digit of the result is right."""
+        rate = Decimal("1E-60")
+        want = Decimal(3) * rate + Decimal(3) * rate**2  # + r³, far below the last digit
+        assert _growth(rate, 3) == want
+
+    def test_near_a_tie_takes_more_digits(self) -> None:
+        """A rate just above a rounding tie of the 50th digit rounds up, as exact arithmetic does.
+
+        The first enclosure (60 digits) straddles the tie; the digits double until it does not.
+        """
+        rate = Decimal("0.1" + "0" * 49 + "5" + "0" * 20 + "1")
+        assert _growth(rate, 1) == Decimal("0.1" + "0" * 48 + "1")
+
+    def test_exact_power_needs_no_rounding(self) -> None:
+        """(1 + 1)^10 − 1 = 1023 exactly."""
+        assert _growth(Decimal(1), 10) == 1023
+
+    def test_long_loan_is_fast(self) -> None:
+        """Eight thousand years of hours take O(log n) products, not n."""
+        start = datetime(1, 1, 1, tzinfo=UTC)
+        began = time.perf_counter()
+        value = accrued_interest(
+            1, "0.00001", start, datetime(9000, 1, 1, tzinfo=UTC), compounding=True
+        )
+        assert value > 10**300
+        assert time.perf_counter() - began < 1
+
+    def test_the_simple_default_is_unchanged(self) -> None:
+        """``compounding=False`` is the simple interest of rule-interest."""
+        assert accrued_interest(
+            1000, "0.00001", at("13:55"), at("14:30"), compounding=False
+        ) == Decimal("0.02000")
+
+    @pytest.mark.parametrize("value", [None, 1, "yes", Decimal(1)])
+    def test_rejects_non_bool(self, value: Any) -> None:
+        """A non-bool ``compounding`` is an InvalidInputError naming it."""
+        with pytest.raises(InvalidInputError, match="compounding must be True or False"):
+            loan_state(1000, "0.00001", at("13:55"), at("14:30"), compounding=value)
+
+    def test_repayment_pays_compounded_interest_first(self) -> None:
+        """A repayment pays the compounded interest, then principal; later hours on the rest."""
+        repaid = [Repayment(at=at("14:30"), amount="500")]
+        crypto_com: dict[str, Any] = {"counting": "clock_hour", "compounding": True}
+        state = loan_state(1000, "0.01", at("12:30"), at("15:30"), repayments=repaid, **crypto_com)
+        # 13:00, 14:00: 1000 → 1020.1 (20.1 interest); repay 500: 20.1 interest, 479.9
+        # principal; 15:00: 520.1 × 1.01 − 520.1 = 5.201 interest.
+        assert state.principal == Decimal("520.1")
+        assert state.interest_outstanding == Decimal("5.201")
+        assert state.interest_accrued == Decimal("25.301")
+
+    @given(rate=hourly_rates, hours=st.integers(1, 2000))
+    def test_at_least_simple(self, rate: Decimal, hours: int) -> None:
+        """Compounding never charges less than simple interest: (1 + r)^n − 1 ≥ n·r."""
+        assert _growth(rate, hours) >= rate * hours
+
+    @given(rate=hourly_rates)
+    def test_equal_to_simple_for_one_hour(self, rate: Decimal) -> None:
+        """One accrual: (1 + r)^1 − 1 = r."""
+        assert _growth(rate, 1) == rate
+
+    @given(hours=st.integers(0, 10**6))
+    def test_rate_zero_charges_nothing(self, hours: int) -> None:
+        """A zero rate compounds to zero."""
+        assert _growth(Decimal(0), hours) == 0
+
+    @given(rate=hourly_rates, first=st.integers(0, 5000), second=st.integers(0, 5000))
+    def test_additive_in_log_across_a_split(self, rate: Decimal, first: int, second: int) -> None:
+        """ln(1 + g(m + n)) = ln(1 + g(m)) + ln(1 + g(n)), to the precision's last digits."""
+        with decimal.localcontext(decimal.Context(prec=PRECISION + 20)):
+            whole = (1 + _growth(rate, first + second)).ln()
+            parts = (1 + _growth(rate, first)).ln() + (1 + _growth(rate, second)).ln()
+            assert abs(whole - parts) <= max(whole, Decimal(1)) * Decimal(10) ** (3 - PRECISION)
+
+    @given(
+        principal=principals,
+        rate=hourly_rates,
+        borrowed=instants,
+        change=st.integers(1, 48),
+        length=st.integers(0, 96),
+    )
+    def test_rate_change_splits_the_span(
+        self, *, principal: Decimal, rate: Decimal, borrowed: datetime, change: int, length: int
+    ) -> None:
+        """A rate change at hour k compounds the first k hours at r₀, the rest at r₁."""
+        start = borrowed.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        since = start + timedelta(hours=change)
+        schedule = RateSchedule.from_pairs([(start, rate), (since, rate * 2)])
+        until = start + timedelta(hours=length)
+        got = accrued_interest(
+            principal, schedule, start, until, counting="clock_hour", compounding=True
+        )
+        before = min(change - 1, length)  # HH:00 instants in (start, since)
+        after = length - before
+        with decimal.localcontext(decimal.Context(prec=200)):
+            want = principal * ((1 + rate) ** before * (1 + 2 * rate) ** after - 1)
+        assert abs(got - want) <= max(abs(want), Decimal(1)) * Decimal(10) ** (3 - PRECISION)
+
+    def test_margin_close_passes_compounding_through(self) -> None:
+        """margin.close(..., compounding=True) charges the compounded interest of the loan."""
+        from levrisk.margin import BINANCE_CROSS_3X, close, open_long  # noqa: PLC0415
+
+        trade = open_long(
+            1000, leverage=2, price=100, thresholds=BINANCE_CROSS_3X, opened_at=at("12:05")
+        )
+        rate = hourly_from_daily("0.00052")
+        simple, compound = (
+            close(
+                trade,
+                exit_price=100,
+                at=at("14:15"),
+                fee_rate=0,
+                schedule=rate,
+                counting="clock_hour",
+                compounding=flag,
+            )
+            for flag in (False, True)
+        )
+        interest = [
+            accrued_interest(
+                trade.borrowed, rate, at("12:05"), at("14:15"), counting="clock_hour", compounding=c
+            )
+            for c in (False, True)
+        ]
+        assert simple.net_pnl == interest[0].copy_negate()  # no fee, no price move
+        assert compound.net_pnl == interest[1].copy_negate()
+        assert compound.net_pnl < simple.net_pnl
+
+
+class TestKrakenCounting:
+    """rule-kraken-rollover as a counting rule: the opening fee, then every 4 hours."""
+
+    def test_same_fees_as_the_kraken_functions(self) -> None:
+        """10,000 USD at 0.025 % for 8 hours: opening + 2 rollovers, 7.5 USD (Kraken's rate)."""
+        start = datetime(2026, 1, 5, tzinfo=UTC)
+        got = accrued_interest(
+            10_000, "0.00025", start, start + 2 * KRAKEN_PERIOD, counting="kraken"
+        )
+        assert got == Decimal("7.50000")
+
+    def test_instants(self) -> None:
+        """Accruals at opening and at opening + 4 h, + 8 h; the mark itself counts."""
+        start = at("09:30")
+        times = accrual_times(start, at("17:30"), counting="kraken")
+        assert times == (start, at("13:30"), at("17:30"))
+        assert accrual_count(start, at("17:29"), counting="kraken") == 2
+
+    def test_position_closed_at_a_mark_pays_that_rollover(self) -> None:
+        """A repayment at the 4-hour mark comes after that rollover (as the kraken module)."""
+        start = at("08:00")
+        before = loan_state(100, "0.001", start, at("12:00"), counting="kraken")
+        state = loan_state(
+            100,
+            "0.001",
+            start,
+            at("16:00"),
+            counting="kraken",
+            repayments=[Repayment(at=at("12:00"), amount=before.owed)],
+        )
+        assert state.interest_accrued == Decimal("0.200") == before.interest_accrued
+        assert state.owed == 0
+
+    @given(borrowed=instants, length=st.integers(0, 30 * 24 * 3600))
+    def test_count_is_one_plus_rollover_count(self, borrowed: datetime, length: int) -> None:
+        """accrual_count = 1 (the opening fee) + kraken.rollover_count."""
+        from levrisk.exchanges import kraken  # noqa: PLC0415 - the venue module under test
+
+        until = borrowed + timedelta(seconds=length)
+        assert accrual_count(borrowed, until, counting="kraken") == 1 + kraken.rollover_count(
+            borrowed, until
+        )

@@ -24,7 +24,7 @@ MaintenanceBasis: TypeAlias = Literal["mark", "entry"]
 CloseFeeBasis: TypeAlias = Literal["none", "mark", "bankruptcy"]
 MarginBasis: TypeAlias = Literal["entry", "mark"]
 FeeConvention: TypeAlias = Literal["quote", "received"]
-InterestCounting: TypeAlias = Literal["binance", "started_hour", "clock_hour"]
+InterestCounting: TypeAlias = Literal["binance", "started_hour", "clock_hour", "kraken"]
 MarginStatus: TypeAlias = Literal[
     "EXCESSIVE", "NORMAL", "MARGIN_CALL", "PRE_LIQUIDATION", "FORCE_LIQUIDATION"
 ]

@@ -11,6 +11,9 @@ parameter (:data:`InterestCounting`):
   hour since borrowing, at ``borrowed_at + k`` hours (08:05 → 10:00 accrues 2).
 - ``"clock_hour"`` [derived]: OKX-style, one accrual at every UTC ``HH:00`` boundary in
   ``(borrowed_at, until]`` and none at borrowing.
+- ``"kraken"`` [published]: Kraken margin, an opening fee at borrowing, then a rollover
+  fee at every ``borrowed_at + k·4`` hours (``k ≥ 1``); the rate is then the rate per
+  accrual (per 4-hour period), not per hour (:ref:`rule-kraken-rollover`).
 
 The interest of a loan is the sum, over its accrual instants, of the principal then
 outstanding times the hourly rate then in force:
@@ -18,6 +21,10 @@ outstanding times the hourly rate then in force:
 .. math::
 
     I = \sum_{t \in A} P(t) \cdot r(t)
+
+With ``compounding=True`` each accrual is charged on the balance then owed, principal
+plus the interest not yet repaid (Crypto.com Exchange margin, :ref:`rule-interest-compounding`):
+over ``n`` accruals at a rate ``r`` a balance ``B`` grows to ``B·(1 + r)^n``.
 
 Everything is exact :class:`~decimal.Decimal` arithmetic in levrisk's context and nothing
 is rounded: Binance shows interest with 8 decimals but does not publish its rounding mode,
@@ -28,6 +35,7 @@ Datetimes must be timezone-aware; any zone is accepted and clock hours are taken
 from __future__ import annotations
 
 import bisect
+import decimal
 import itertools
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
@@ -75,13 +83,16 @@ InterestCounting: TypeAlias = _typing.InterestCounting
 ``"binance"`` at borrowing and at every UTC ``HH:00`` after it up to and including
 ``until`` [published]; ``"started_hour"`` once per started hour since borrowing, Bybit
 classic [published]; ``"clock_hour"`` at every UTC ``HH:00`` after borrowing but not at
-borrowing, OKX-style [derived].
+borrowing, OKX-style [derived]; ``"kraken"`` at borrowing (the opening fee) and every 4
+hours after it, the rate being per 4-hour period [published; the instant itself derived].
 """
 
 _UTC: Final = timezone.utc
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=_UTC)
 _MICROSECOND: Final = timedelta(microseconds=1)
 _HOUR: Final = 3_600_000_000  # one hour in microseconds
+_KRAKEN_PERIOD: Final = 4 * _HOUR  # Kraken's rollover period
+_GUARD_DIGITS: Final = 10  # the first extra digits of an enclosure of (1 + r)^n
 _ALWAYS: Final = datetime.min.replace(tzinfo=_UTC)
 _HOURS_PER_DAY: Final = 24
 
@@ -164,20 +175,10 @@ def hourly_from_yearly(rate: NumberLike) -> Decimal:
         r_{hour} = r_{year} / (365 \cdot 24)
 
     Binance states yearly rates as the daily rate times 365 (no leap years, no
-    compounding), so this is the inverse of that display.
-
-    Args:
-        rate: the yearly rate as a fraction (8.76% is ``"0.0876"``), ≥ 0.
-
-    Returns:
-        The hourly rate as a fraction, exact to levrisk's 50-digit precision.
-
-    Raises:
-        InvalidInputError: when ``rate`` is not a finite number or is negative.
-
-    References:
-        Binance margin interest-rate page (yearly rate shown as daily × 365);
-        :ref:`rule-interest` [published].
+    compounding), so this is the inverse of that display. ``rate`` is the yearly rate as
+    a fraction (8.76% is ``"0.0876"``), ≥ 0; the result and the errors are those of
+    :func:`hourly_from_daily`. Source: Binance margin interest-rate page (yearly rate
+    shown as daily × 365); :ref:`rule-interest` [published].
 
     Examples:
         >>> hourly_from_yearly("0.0876")
@@ -267,11 +268,12 @@ class RateSchedule:
 
     @changes.validator
     def _check(self, _attribute: attrs.Attribute[Any], value: tuple[RateChange, ...]) -> None:
-        if not value:
-            msg = "changes must hold at least one RateChange, got ()"
-            raise InvalidInputError(msg)
-        if len(value) > MAX_ENTRIES:
-            msg = f"changes must hold at most {MAX_ENTRIES} entries, got more"
+        if not 0 < len(value) <= MAX_ENTRIES:
+            msg = (
+                f"changes must hold at most {MAX_ENTRIES} entries, got more"
+                if value
+                else "changes must hold at least one RateChange, got ()"
+            )
             raise InvalidInputError(msg)
         for i, change in enumerate(value):
             require(change, RateChange, f"changes[{i}]")
@@ -396,33 +398,6 @@ class RateSchedule:
 
 
 @attrs.frozen(kw_only=True)
-class Repayment:
-    """A repayment of ``amount`` (in the borrowed asset) at the instant ``at``.
-
-    A repayment pays the outstanding interest first, then principal. An accrual at the
-    same instant happens first (see :func:`loan_state`).
-
-    Args:
-        at: the timezone-aware instant of the repayment.
-        amount: the amount repaid, > 0, in the borrowed asset.
-
-    Raises:
-        InvalidInputError: when ``at`` is not an aware datetime or ``amount`` is not a
-            positive number.
-
-    Examples:
-        >>> from datetime import datetime, timezone
-        >>> Repayment(at=datetime(2024, 5, 1, 15, tzinfo=timezone.utc), amount=500).amount
-        Decimal('500')
-
-    .. versionadded:: 0.1.0
-    """
-
-    at: datetime = attrs.field(validator=_aware)
-    amount: Decimal = attrs.field(converter=number, validator=positive)
-
-
-@attrs.frozen(kw_only=True)
 class LoanState:
     """What a loan owes at ``until``: the result of :func:`loan_state`.
 
@@ -457,19 +432,55 @@ class LoanState:
         return self.interest_accrued - self.interest_outstanding
 
 
+@attrs.frozen(kw_only=True)
+class Repayment:
+    """A repayment of ``amount`` (in the borrowed asset) at the instant ``at``.
+
+    A repayment pays the outstanding interest first, then principal. An accrual at the
+    same instant happens first (see :func:`loan_state`).
+
+    Args:
+        at: the timezone-aware instant of the repayment.
+        amount: the amount repaid, > 0, in the borrowed asset.
+
+    Raises:
+        InvalidInputError: when ``at`` is not an aware datetime or ``amount`` is not a
+            positive number.
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> repaid = Repayment(at=datetime(2024, 5, 1, 15, tzinfo=timezone.utc), amount=500)
+        >>> repaid.amount, repaid.at.hour
+        (Decimal('500'), 15)
+
+    .. versionadded:: 0.1.0
+    """
+
+    at: datetime = attrs.field(validator=_aware)
+    amount: Decimal = attrs.field(converter=number, validator=positive)
+
+
 @attrs.frozen
 class _Accruals:
-    """Accrual instants in microseconds: an optional ``first``, then ``count`` hourly."""
+    """Accrual instants in microseconds: an optional ``first``, then ``count`` every ``step``."""
 
     first: int | None
     start: int
     count: int
     started: bool = False
+    step: int = _HOUR
 
     @classmethod
     def of(cls, borrowed: int, until: int, counting: InterestCounting) -> _Accruals:
         if counting == "started_hour":
             return cls(None, borrowed, max(1, -((borrowed - until) // _HOUR)), started=True)
+        if counting == "kraken":
+            return cls(
+                borrowed,
+                borrowed + _KRAKEN_PERIOD,
+                (until - borrowed) // _KRAKEN_PERIOD,
+                step=_KRAKEN_PERIOD,
+            )
         boundary = (borrowed // _HOUR + 1) * _HOUR
         hours = (until - boundary) // _HOUR + 1 if until >= boundary else 0
         return cls(borrowed if counting == "binance" else None, boundary, hours)
@@ -483,12 +494,14 @@ class _Accruals:
             if index == 0:
                 return self.first
             index -= 1
-        return self.start + index * _HOUR
+        return self.start + index * self.step
 
     def through(self, micros: int) -> int:
         """How many accrual instants are ≤ ``micros``."""
         head = self.first is not None and self.first <= micros
-        tail = min(self.count, (micros - self.start) // _HOUR + 1) if micros >= self.start else 0
+        tail = (
+            min(self.count, (micros - self.start) // self.step + 1) if micros >= self.start else 0
+        )
         return head + tail
 
     def before(self, micros: int) -> int:
@@ -531,7 +544,8 @@ def accrual_times(
 
     so the count is ``1 + #HH:00 boundaries in (borrowed_at, until]``, not
     ``ceil(elapsed hours)``. ``"started_hour"`` gives ``max(1, ceil((t_1 - t_0) / 1h))``
-    instants ``t_0 + k`` hours; ``"clock_hour"`` the ``HH:00`` boundaries alone.
+    instants ``t_0 + k`` hours; ``"clock_hour"`` the ``HH:00`` boundaries alone;
+    ``"kraken"`` ``t_0`` and every ``t_0 + k·4`` hours (:ref:`rule-kraken-rollover`).
 
     Args:
         borrowed_at: when the loan was taken, timezone-aware (any zone).
@@ -589,7 +603,8 @@ def accrual_count(
         |A| = 1 + \#\{ t : t \text{ a UTC } HH{:}00,\; t_0 < t \le t_1 \}
 
     ``"started_hour"`` gives ``max(1, ceil((t_1 - t_0) / 1h))``; ``"clock_hour"`` the
-    number of ``HH:00`` boundaries in ``(t_0, t_1]``.
+    number of ``HH:00`` boundaries in ``(t_0, t_1]``; ``"kraken"``
+    ``1 + ⌊(t_1 − t_0) / 4h⌋``.
 
     Args:
         borrowed_at: when the loan was taken, timezone-aware (any zone).
@@ -600,16 +615,12 @@ def accrual_count(
         The number of accrual instants (an ``int`` ≥ 0).
 
     Raises:
-        InvalidInputError: as :func:`accrual_times`.
-
-    References:
-        Binance margin FAQ on interest (hourly, charged at borrowing and at every
-        full UTC hour); Bybit classic spot-margin FAQ on interest (per started hour);
-        :ref:`rule-interest` [published]; ``"clock_hour"`` [derived].
+        InvalidInputError: as :func:`accrual_times`, whose sources it shares
+            (:ref:`rule-interest` [published]; ``"clock_hour"`` [derived]).
 
     Examples:
-        >>> from datetime import datetime, timezone
-        >>> utc = timezone.utc
+        >>> from datetime import datetime, timedelta, timezone
+        >>> utc = timezone(timedelta(0))
         >>> accrual_count(
         ...     datetime(2024, 5, 1, 13, 20, tzinfo=utc), datetime(2024, 5, 1, 14, 15, tzinfo=utc)
         ... )
@@ -668,19 +679,9 @@ def last_accrual(
     ``accrual_times(borrowed_at, until, counting=counting)[-1]`` in constant time: a loan
     of two centuries costs what a loan of a day costs. ``None`` when there is none.
 
-    Args:
-        borrowed_at: the loan's start, timezone-aware, as for :func:`first_accrual`.
-        until: the end of the period, aware, ≥ ``borrowed_at``.
-        counting: the :data:`InterestCounting` rule.
-
-    Returns:
-        The last accrual instant in UTC, or ``None``.
-
-    Raises:
-        InvalidInputError: as :func:`accrual_count`.
-
-    References:
-        :ref:`rule-interest` [published]; ``"clock_hour"`` [derived].
+    ``borrowed_at``, ``until`` and ``counting`` are those of :func:`first_accrual`, and so
+    are the errors (InvalidInputError) and the sources (:ref:`rule-interest` [published];
+    ``"clock_hour"`` [derived]). Returns the last accrual instant in UTC, or ``None``.
 
     Examples:
         >>> from datetime import datetime, timezone
@@ -720,6 +721,57 @@ def _given_rate(
     return hourly_rate, "hourly_rate"
 
 
+def _power_bound(base: Decimal, n: int, context: decimal.Context) -> Decimal:
+    """``base ** n`` (``base ≥ 1``, ``n ≥ 1``) by squaring, every step rounded one way.
+
+    Each product of numbers ≥ 1 is rounded by ``context``'s directed rounding, so the
+    result is a bound of the exact power: below it under ``ROUND_FLOOR``, above it under
+    ``ROUND_CEILING``. ``O(log n)`` products.
+    """
+    result = Decimal(1)
+    while True:
+        if n & 1:
+            result = context.multiply(result, base)
+        n >>= 1
+        if not n:
+            return result
+        base = context.multiply(base, base)
+
+
+def _compound_growth(rate: Decimal, n: int) -> Decimal:
+    """``(1 + rate)^n − 1`` correctly rounded in the current context (``rate ≥ 0``, ``n ≥ 0``).
+
+    The exact value is enclosed between a lower and an upper bound computed with directed
+    rounding at more digits than the context's (enough, to start with, for the cancellation
+    of ``− 1``: the value is at least ``n·rate``); when both bounds round to the same
+    number, that number is the correctly rounded value, otherwise the digits double.
+    ``O(log n)`` products at each precision.
+    """
+    context = decimal.getcontext()
+    if not rate or not n:
+        return Decimal(0)
+    guard = _GUARD_DIGITS
+    while True:
+        digits = context.prec + guard + max(0, -(rate * n).adjusted())
+        bounds = []
+        for rounding in (decimal.ROUND_FLOOR, decimal.ROUND_CEILING):
+            local = context.copy()
+            local.prec = digits
+            local.rounding = rounding
+            power = _power_bound(local.add(1, rate), n, local)
+            bounds.append(context.plus(local.subtract(power, 1)))
+        if bounds[0] == bounds[1]:
+            return bounds[0]
+        guard *= 2
+
+
+def _compounding(compounding: object) -> bool:
+    if not isinstance(compounding, bool):
+        msg = f"compounding must be True or False, got {compounding!r}"
+        raise InvalidInputError(msg)
+    return compounding
+
+
 def _waived(waived_hours: object) -> int:
     if isinstance(waived_hours, bool) or not isinstance(waived_hours, int) or waived_hours < 0:
         msg = f"waived_hours must be a non-negative int, got {waived_hours!r}"
@@ -757,6 +809,7 @@ def loan_state(
     waived_hours: int = 0,
     repayments: Iterable[Repayment] = (),
     counting: InterestCounting = "binance",
+    compounding: bool = False,
 ) -> LoanState:
     r"""Replay a loan from ``borrowed_at`` to ``until``: principal and interest still owed.
 
@@ -790,6 +843,11 @@ def loan_state(
         repayments: :class:`Repayment` objects between ``borrowed_at`` and ``until``
             (any order; applied in time order, equal times in the given order).
         counting: the venue's :data:`InterestCounting` rule.
+        compounding: ``True`` to charge each accrual on the balance then owed,
+            ``(P(t) + I_{out}(t)) · r(t)``: over ``n`` accruals at one rate, without a
+            repayment, ``B`` grows to ``B·(1 + r)^n`` (``(1 + r)^n − 1`` correctly rounded,
+            in ``O(log n)``; rate changes and repayments split the span). Default
+            ``False``: simple interest.
 
     Returns:
         The :class:`LoanState` at ``until``; amounts exact, unrounded.
@@ -797,13 +855,16 @@ def loan_state(
     Raises:
         InvalidInputError: when an argument is out of its domain (the message names
             it): a naive or non-datetime time, ``until < borrowed_at``, a negative
-            principal or rate, bad ``waived_hours``, an unknown ``counting``, a schedule
+            principal or rate, bad ``waived_hours``, an unknown ``counting``, a
+            ``compounding`` that is not a bool, a schedule
             that starts after the first accrual, a repayment outside the period, or a
             repayment above what is owed at its instant.
 
     References:
         Binance margin FAQs on interest and on repayment (interest is
-        repaid first); :ref:`rule-interest` [published]; the same-instant order [derived].
+        repaid first); :ref:`rule-interest` [published]; the same-instant order [derived];
+        Crypto.com Help Center, "Daily Interest Rates" (compounding hourly interest),
+        :ref:`rule-interest-compounding` [published].
 
     Examples:
         >>> from datetime import datetime, timezone
@@ -825,6 +886,7 @@ def loan_state(
     outstanding = non_negative_number(principal, "principal")
     rates = _schedule(schedule)
     free = _waived(waived_hours)
+    compound = _compounding(compounding)
     accruals = _period(borrowed_at, until, counting)
     start = _instant(accruals.at(0)) if accruals.total else None
     if start is not None and start < rates.start:
@@ -849,7 +911,10 @@ def loan_state(
                 while entry + 1 < len(rates.changes) and rates.changes[entry + 1].since <= when:
                     entry += 1  # segments come in time order: walk the schedule once
                 rate = rates.changes[entry].hourly_rate
-                charge = outstanding * rate * (cut - done)
+                if compound:  # on the balance then owed, at every accrual of the segment
+                    charge = (outstanding + interest) * _compound_growth(rate, cut - done)
+                else:
+                    charge = outstanding * rate * (cut - done)
                 accrued += charge
                 interest += charge
             done = cut
@@ -874,16 +939,17 @@ def loan_state(
     )
 
 
-@exact
+# No arithmetic of its own: loan_state enters the library context (one per public call).
 def accrued_interest(
     principal: NumberLike,
     schedule: RateSchedule | NumberLike,
     borrowed_at: datetime,
     until: datetime,
     *,
-    waived_hours: int = 0,
     repayments: Iterable[Repayment] = (),
+    waived_hours: int = 0,
     counting: InterestCounting = "binance",
+    compounding: bool = False,
 ) -> Decimal:
     r"""Interest a loan accrues from ``borrowed_at`` to ``until``, in the borrowed asset.
 
@@ -905,6 +971,8 @@ def accrued_interest(
         waived_hours: how many of the first accruals are free, an ``int`` ≥ 0.
         repayments: :class:`Repayment` objects between ``borrowed_at`` and ``until``.
         counting: the venue's :data:`InterestCounting` rule.
+        compounding: charge each accrual on the balance then owed, as in
+            :func:`loan_state` (default ``False``, simple interest).
 
     Returns:
         The interest, exact and unrounded (Binance displays 8 decimals).
@@ -914,22 +982,30 @@ def accrued_interest(
 
     References:
         Binance margin FAQ on interest; Bybit classic spot-margin FAQ on interest;
-        :ref:`rule-interest` [published].
+        :ref:`rule-interest` [published]; Crypto.com Help Center, "Daily Interest Rates"
+        (https://help.crypto.com/en/articles/4642940-daily-interest-rates),
+        :ref:`rule-interest-compounding` [published].
 
     Examples:
         Binance: 1,000 USDT at 0.001%/h from 13:55 to 14:30 accrues at 13:55 and 14:00:
 
         >>> from datetime import datetime, timezone
-        >>> utc = timezone.utc
-        >>> accrued_interest(
-        ...     1000,
-        ...     "0.00001",
-        ...     datetime(2024, 5, 1, 13, 55, tzinfo=utc),
-        ...     datetime(2024, 5, 1, 14, 30, tzinfo=utc),
-        ... )
+        >>> borrowed = datetime(2024, 5, 1, 13, 55, tzinfo=timezone.utc)
+        >>> accrued_interest(1000, "0.00001", borrowed, borrowed.replace(hour=14, minute=30))
         Decimal('0.02000')
 
+        Crypto.com: 1,000 USDT from 12:05 to 14:15 at 0.052 % a day, compounded at 13:00
+        and 14:00 (shown as 0.04333 USDT):
+
+        >>> crypto_com = {"counting": "clock_hour", "compounding": True}
+        >>> opened, repaid = borrowed.replace(hour=12, minute=5), borrowed.replace(minute=15)
+        >>> daily = hourly_from_daily("0.00052")
+        >>> accrued_interest(1000, daily, opened, repaid.replace(hour=14), **crypto_com)
+        Decimal('0.043333802777777777777777777777777777777777777777778')
+
     .. versionadded:: 0.1.0
+    .. versionchanged:: 0.3.0
+       ``compounding``.
     """
     return loan_state(
         principal,
@@ -939,4 +1015,5 @@ def accrued_interest(
         waived_hours=waived_hours,
         repayments=repayments,
         counting=counting,
+        compounding=compounding,
     ).interest_accrued

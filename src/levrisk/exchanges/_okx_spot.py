@@ -23,11 +23,20 @@ same condition with one asset and one liability [published].
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any, Final, Literal
 
+import attrs
+
+from levrisk import _fields
 from levrisk._fields import fee_rate, fraction_number, non_negative_number, positive_number
-from levrisk._typing import Side, choice
-from levrisk.exceptions import AlreadyLiquidatedError, AlwaysLiquidatedError
+from levrisk._typing import Side, choice, one_of
+from levrisk.exceptions import AlreadyLiquidatedError, AlwaysLiquidatedError, InvalidInputError
+from levrisk.exchanges import _payload
+from levrisk.exchanges._payload import Json
+from levrisk.exchanges._positions import MarginMode
+from levrisk.exchanges._rows import Parsed, collect
 from levrisk.numbers import NumberLike, exact
 
 __all__: list[str] = []
@@ -162,13 +171,9 @@ def spot_liquidation_price(
     Examples:
         The 5x ETH long above (liquidation when 6 ETH are worth ``k·5,000`` USDT):
 
+        >>> held, owed = {"base_assets": 6, "quote_assets": 0}, {"quote_liability": 5000}
         >>> spot_liquidation_price(
-        ...     base_assets=6,
-        ...     quote_assets=0,
-        ...     base_liability=0,
-        ...     quote_liability=5000,
-        ...     maintenance_rate="0.08",
-        ...     taker_fee_rate="0.001",
+        ...     **held, **owed, base_liability=0, maintenance_rate="0.08", taker_fee_rate="0.001"
         ... )
         Decimal('900.9')
 
@@ -187,15 +192,14 @@ def spot_liquidation_price(
         msg = "the pair's assets never cover k times its liabilities: every price liquidates"
         raise AlwaysLiquidatedError(msg)
     price = numerator / slope
-    if price <= 0:
-        if slope > 0:
-            return None
-        msg = f"a net short whose quote does not cover k·L_q liquidates at every price ({price!r})"
-        raise AlwaysLiquidatedError(msg)
-    if mark is not None and (mark <= price if slope > 0 else mark >= price):
+    crossed = mark is not None and (mark <= price if slope > 0 else mark >= price)
+    if price > 0 and crossed:
         msg = f"at the mark {mark!r} the pair is already past its liquidation price {price!r}"
         raise AlreadyLiquidatedError(msg, price=price)
-    return price
+    if price > 0 or slope > 0:  # a positive price, or a net long covered at every price
+        return price if price > 0 else None
+    msg = f"a net short whose quote does not cover k·L_q liquidates at every price ({price!r})"
+    raise AlwaysLiquidatedError(msg)
 
 
 @exact
@@ -317,3 +321,192 @@ def spot_available_to_borrow(
     if limit is None:
         return amount
     return min(amount, non_negative_number(limit, "limit"))
+
+
+@attrs.frozen(kw_only=True)
+class OkxMarginPosition:
+    """One OKX spot-margin position (``instType=MARGIN``) as the pair levrisk's rules take.
+
+    A long holds ``pos`` of the base (its margin included) and owes quote; a short holds
+    ``pos`` of the quote and owes base [published: ``posCcy``]. The liabilities are
+    ``|liab|`` plus the ``interest`` incurred and not yet deducted [derived: OKX lists them
+    apart]. OKX's own figures stay beside them, for comparison.
+
+    Attributes:
+        inst_id: the pair (``"BTC-USDT"``).
+        margin_mode: ``"isolated"`` or ``"cross"`` (``mgnMode``).
+        side: ``"long"`` when ``posCcy`` is the base, ``"short"`` when it is the quote.
+        base_assets: ``B``, the base held (``pos`` of a long, else 0).
+        quote_assets: ``Q_a``, the quote held (``pos`` of a short, else 0).
+        base_liability: ``L_b``, the base owed with interest (a short's, else 0).
+        quote_liability: ``L_q``, the quote owed with interest (a long's, else 0).
+        interest: the interest incurred and not yet deducted, in ``liabCcy``.
+        mark_price: ``markPx``, quote per base.
+        available: ``availPos``, the position that can be closed (``None`` when absent).
+        margin: ``margin`` of an isolated position (``None`` when absent).
+        liquidation_price: OKX's ``liqPx`` (``None`` when absent).
+        margin_ratio: OKX's ``mgnRatio`` (``None`` when absent).
+        maintenance_margin: OKX's ``mmr``, in the margin currency ``ccy`` (``None`` when
+            absent).
+
+    Examples:
+        >>> names = {"inst_id": "BTC-USDT", "margin_mode": "isolated", "side": "short"}
+        >>> pair = {"base_assets": 0, "quote_assets": 500, "base_liability": "0.01"}
+        >>> row = OkxMarginPosition(**names, **pair, quote_liability=0, mark_price=62000)
+        >>> row.liability
+        Decimal('0.01')
+
+    .. versionadded:: 0.3.0
+    """
+
+    inst_id: str = attrs.field(validator=_payload.string)
+    margin_mode: MarginMode = attrs.field(validator=one_of(MarginMode))
+    side: Literal["long", "short"] = attrs.field(validator=one_of(Side))  # Side, spelled out
+    base_assets: Decimal = attrs.field(converter=_fields.number, validator=_fields.non_negative)
+    quote_assets: Decimal = attrs.field(converter=_fields.number, validator=_fields.non_negative)
+    base_liability: Decimal = attrs.field(converter=_fields.number, validator=_fields.non_negative)
+    quote_liability: Decimal = attrs.field(converter=_fields.number, validator=_fields.non_negative)
+    mark_price: Decimal = attrs.field(converter=_fields.number, validator=_fields.positive)
+    interest: Decimal = attrs.field(
+        default=Decimal(0), converter=_fields.number, validator=_fields.non_negative
+    )
+    available: Decimal | None = attrs.field(default=None, converter=_fields.optional_number)
+    margin: Decimal | None = attrs.field(default=None, converter=_fields.optional_number)
+    liquidation_price: Decimal | None = attrs.field(default=None, converter=_fields.optional_number)
+    margin_ratio: Decimal | None = attrs.field(default=None, converter=_fields.optional_number)
+    maintenance_margin: Decimal | None = attrs.field(
+        default=None, converter=_fields.optional_number
+    )
+
+    @property
+    def liability(self) -> Decimal:
+        """The liability in ``liabCcy`` with its interest (quote for a long, base for a short)."""
+        return self.quote_liability if self.side == "long" else self.base_liability
+
+    @property
+    def pair(self) -> dict[str, Decimal]:
+        """``B``, ``Q_a``, ``L_b``, ``L_q`` as the keywords of :func:`spot_margin_ratio`."""
+        return {
+            "base_assets": self.base_assets,
+            "quote_assets": self.quote_assets,
+            "base_liability": self.base_liability,
+            "quote_liability": self.quote_liability,
+        }
+
+
+_REPORTED: Final = {
+    "available": "availPos",
+    "margin": "margin",
+    "liquidation_price": "liqPx",
+    "margin_ratio": "mgnRatio",
+    "maintenance_margin": "mmr",
+}
+"""OKX's own figures of a MARGIN row, by :class:`OkxMarginPosition` attribute."""
+
+
+def _margin_row(obj: Mapping[str, Json], *, where: str) -> OkxMarginPosition | None:
+    """One ``account/positions`` row as an :class:`OkxMarginPosition`; ``None`` if not one."""
+    if obj.get("instType") != "MARGIN":
+        return None  # a derivatives row: okx.position_report_from_payload reads those
+    held = _payload.number(obj, "pos", where=where)
+    if held == 0:
+        return None  # a manual transfer's empty position
+    inst_id = _payload.text(obj, "instId", where=where)
+    base, _, quote = inst_id.partition("-")
+    currency = _payload.text(obj, "posCcy", where=where)
+    if currency not in (base, quote) or not quote:
+        msg = f"{where}.posCcy must be the base or the quote of {inst_id!r}, got {currency!r}"
+        raise InvalidInputError(msg)
+    side: Side = "long" if currency == base else "short"
+    interest = _payload.optional_number(obj, "interest", where=where) or Decimal(0)
+    owed = abs(_payload.number(obj, "liab", where=where)) + interest
+    held_as, owed_as = ("base", "quote") if side == "long" else ("quote", "base")
+    amounts: dict[str, Any] = {
+        "base_assets": 0,
+        "quote_assets": 0,
+        "base_liability": 0,
+        "quote_liability": 0,
+        f"{held_as}_assets": held,
+        f"{owed_as}_liability": owed,
+        **{
+            name: _payload.optional_number(obj, key, where=where) for name, key in _REPORTED.items()
+        },
+    }
+    try:
+        return OkxMarginPosition(
+            inst_id=inst_id,
+            margin_mode=_payload.text(obj, "mgnMode", where=where),  # type: ignore[arg-type]
+            side=side,
+            interest=interest,
+            mark_price=_payload.number(obj, "markPx", where=where),
+            **amounts,
+        )
+    except InvalidInputError as error:
+        msg = f"{where}: {error}"
+        raise InvalidInputError(msg) from None
+
+
+@exact
+def margin_position_report_from_payload(payload: Json, *, strict: bool = False) -> Parsed:
+    """Parse OKX's ``account/positions`` (``instType=MARGIN``) row by row.
+
+    Each ``MARGIN`` row becomes an :class:`OkxMarginPosition` for
+    :func:`spot_margin_ratio` and :func:`spot_liquidation_price` (``**row.pair``); rows
+    of other instrument types and empty positions (``pos`` 0) are skipped, a row that
+    cannot be read is a :class:`~levrisk.exchanges.RowError`. ``pos`` is in ``posCcy``:
+    the base for a long, the quote for a short; ``liab`` (negative, in ``liabCcy``) plus
+    ``interest`` is the liability.
+
+    Args:
+        payload: the decoded response (``{"code": "0", "data": [...]}``) or its ``data``.
+        strict: raise the first bad row's error instead of reporting it.
+
+    Returns:
+        A :class:`~levrisk.exchanges.Parsed` of :class:`OkxMarginPosition` rows.
+
+    Raises:
+        InvalidInputError: when the payload holds no list of rows; with ``strict=True``,
+            the first bad row's error.
+
+    References:
+        OKX API v5, "Get positions" (``GET /api/v5/account/positions``,
+        https://www.okx.com/docs-v5/en/#trading-account-rest-api-get-positions: ``pos``,
+        ``posCcy``, ``liab``, ``liabCcy``, ``interest``, ``mgnRatio``, ``liqPx``,
+        ``availPos``); :ref:`rule-okx-spot-margin` [published; interest added derived].
+
+    Examples:
+        The API documentation's example row (trimmed), a 5x isolated BTC long:
+
+        >>> row = {
+        ...     "instType": "MARGIN",
+        ...     "instId": "BTC-USDT",
+        ...     "mgnMode": "isolated",
+        ...     "posSide": "net",
+        ...     "pos": "0.00190433573",
+        ...     "posCcy": "BTC",
+        ...     "availPos": "0.00190433573",
+        ...     "liab": "-99.9998177776581948",
+        ...     "liabCcy": "USDT",
+        ...     "interest": "0",
+        ...     "markPx": "62891.9",
+        ...     "liqPx": "53615.448336593756",
+        ...     "mgnRatio": "9.404143929947395",
+        ... }
+        >>> position = margin_position_report_from_payload({"data": [row]}).rows[0]
+        >>> position.side, position.quote_liability
+        ('long', Decimal('99.9998177776581948'))
+        >>> rates = {"maintenance_rate": "0.02", "taker_fee_rate": "0.001"}
+        >>> round(spot_liquidation_price(**position.pair, **rates), 9)
+        Decimal('53615.448336594')
+
+    .. versionadded:: 0.3.0
+    """
+    if isinstance(payload, Mapping) and "data" in payload:
+        rows, where = payload["data"], "payload.data"
+    else:
+        rows, where = payload, "payload"
+    return collect(
+        _payload.objects(rows, where=where),
+        lambda at, obj: _margin_row(obj, where=at),
+        strict=strict,
+    )

@@ -19,6 +19,9 @@ condition [derived]. A contract is ``Contract(kind="linear", contract_size=1, ..
 Funding is paid every hour, one eighth of the 8-hour rate :func:`funding_rate`, capped at
 4% an hour (:data:`FUNDING_SCHEDULE`) [published].
 
+:func:`reconcile` and :func:`reconcile_account` compare a ``clearinghouseState``
+payload's figures with levrisk's, field by field.
+
 Sources: Hyperliquid Docs, "Liquidations", "Margin tiers", "Margining" and "Funding"
 (https://hyperliquid.gitbook.io/hyperliquid-docs/trading/); Hyperliquid API, "Info
 endpoint — Perpetuals" (``meta``, ``metaAndAssetCtxs``, ``clearinghouseState``).
@@ -32,11 +35,12 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Final
 
+from levrisk import futures as _futures
 from levrisk._fields import positive_number
 from levrisk._typing import Side
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
-from levrisk.exchanges import _payload
+from levrisk.exchanges import _payload, _positions
 from levrisk.exchanges._payload import Json
 from levrisk.exchanges._positions import (
     MarginMode,
@@ -45,6 +49,7 @@ from levrisk.exchanges._positions import (
     contract_for,
     located,
 )
+from levrisk.exchanges._reconcile import Figure, Reconciliation, check_figures
 from levrisk.exchanges._rows import Parsed, collect
 from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position, _funding
 from levrisk.numbers import NumberLike, exact, to_decimal
@@ -66,6 +71,8 @@ __all__ = [
     "maintenance_rate",
     "mark_prices_from_payload",
     "position_report_from_payload",
+    "reconcile",
+    "reconcile_account",
 ]
 
 VENUE: Final = "Hyperliquid"
@@ -638,3 +645,173 @@ def cross_account_from_payload(payload: Json, *, contracts: Mapping[str, Contrac
     cross = [row for row in rows if row.margin_mode == "cross"]
     pnl = sum((row.unrealized_pnl or Decimal(0) for row in cross), Decimal(0))
     return CrossAccount(wallet_balance=value - pnl, positions=[row.position for row in cross])
+
+
+@exact
+def reconcile(row: ReportedPosition, *, account: CrossAccount | None = None) -> Reconciliation:
+    """Compare one ``clearinghouseState`` position with levrisk's figures, field by field.
+
+    The liquidation price is solved with :data:`LIQUIDATION_RULE` (on the isolated margin
+    ``marginUsed − unrealizedPnl``, or over ``account`` for a cross row,
+    :func:`cross_account_from_payload`) and compared exact at the decimals of
+    ``liquidationPx`` (Hyperliquid writes it unrounded to a tick); a ``null``
+    ``liquidationPx`` agrees when levrisk finds no positive price that liquidates. The
+    unrealised PnL at the mark ``positionValue ÷ |szi|`` and, for a cross row, the margin
+    used (the initial margin at mark, ``positionValue ÷ leverage``) are compared exact.
+    An isolated row's ``marginUsed`` is its margin plus the PnL by construction: nothing
+    to compare.
+
+    Args:
+        row: a row of :func:`position_report_from_payload`.
+        account: the cross account of a cross row (``levrisk.futures.CrossAccount``).
+
+    Returns:
+        The :class:`~levrisk.exchanges.Reconciliation`.
+
+    Raises:
+        InvalidInputError: for a bad row or account.
+
+    References:
+        Hyperliquid API, "Info endpoint — Perpetuals: Retrieve user's perpetuals account
+        summary" (its example response); Hyperliquid Docs, "Liquidations";
+        :ref:`rule-hyperliquid`, :ref:`rule-venues` [checked].
+
+    Examples:
+        The API documentation's example, 0.0335 ETH isolated at 20x (maximum leverage 50,
+        ticks of 0.1): the prices differ by 1.5e-5, what the 6 decimals of the payload's
+        USD amounts leave open (half a unit of ``rawUsd`` over ``0.0335 × 0.99``):
+
+        >>> from levrisk.futures import Contract
+        >>> tiers = brackets_from_tiers([(0, 50)])
+        >>> eth = Contract(symbol="ETH", kind="linear", brackets=tiers, tick_size="0.1")
+        >>> position = {
+        ...     "coin": "ETH",
+        ...     "szi": "0.0335",
+        ...     "leverage": {"rawUsd": "-95.059824", "type": "isolated", "value": 20},
+        ...     "entryPx": "2986.3",
+        ...     "positionValue": "100.02765",
+        ...     "unrealizedPnl": "-0.0134",
+        ...     "liquidationPx": "2866.26936529",
+        ...     "marginUsed": "4.967826",
+        ... }
+        >>> state = {"assetPositions": [{"type": "oneWay", "position": position}]}
+        >>> row = position_report_from_payload(state, contracts={"ETH": eth}).rows[0]
+        >>> [(c.field, c.agrees, c.reason) for c in reconcile(row).checks]
+        [('unrealized_pnl', True, None), ('liquidation_price', False, 'tick display')]
+
+    .. versionadded:: 0.3.0
+    """
+    return _positions.reconcile_position(row, rule=LIQUIDATION_RULE, account=account, fee_rate=None)
+
+
+def _same(value: Decimal) -> Decimal:
+    return value
+
+
+@exact
+def reconcile_account(payload: Json, *, contracts: Mapping[str, Contract]) -> Reconciliation:
+    r"""Compare a ``clearinghouseState`` account's totals with levrisk's, field by field.
+
+    .. math::
+
+        MM_{cross} = \sum_{\text{cross}} MM_i(P_{mark}), \qquad
+        \text{used} = \sum_{\text{cross}} \frac{|szi| \cdot P_{mark}}{L_i}
+            + \sum_{\text{isolated}} \text{marginUsed}_i, \qquad
+        \text{value} = \text{crossMarginSummary.accountValue}
+            + \sum_{\text{isolated}} \text{marginUsed}_i
+
+    ``maintenance_margin`` is ``crossMaintenanceMarginUsed`` against levrisk's tiered
+    maintenance margin of the cross positions at mark (a disagreement names a stale tier
+    table); ``margin_used`` is ``marginSummary.totalMarginUsed``; ``account_value`` is
+    ``marginSummary.accountValue`` (cross account value plus the isolated margins, each
+    with its PnL) [derived]. Each is compared exact at the decimals of the exchange's
+    value. The result's ``symbol`` is ``"account"`` and its ``side`` ``"cross"``.
+
+    Args:
+        payload: the decoded JSON of ``clearinghouseState``.
+        contracts: the ``levrisk.futures.Contract`` of each ``coin``.
+
+    Returns:
+        The :class:`~levrisk.exchanges.Reconciliation` of the account.
+
+    Raises:
+        InvalidInputError: for a bad payload (every row must parse).
+
+    References:
+        Hyperliquid API, "Info endpoint — Perpetuals: Retrieve user's perpetuals account
+        summary" (its example response); Hyperliquid Docs, "Margining";
+        :ref:`rule-hyperliquid` [derived], :ref:`rule-venues`.
+
+    Examples:
+        A 0.1 BTC cross long at 20x, worth 10,100 USDC at mark (BTC's tiers: 1/80):
+
+        >>> from levrisk.futures import Contract
+        >>> btc = Contract(symbol="BTC", kind="linear", brackets=MARGIN_TIERS["BTC"])
+        >>> long = {"coin": "BTC", "szi": "0.1", "leverage": {"type": "cross", "value": 20}}
+        >>> long |= {"entryPx": "1E+5", "positionValue": "10100.0", "unrealizedPnl": "100.0"}
+        >>> long |= {"marginUsed": "505.0", "liquidationPx": None}
+        >>> state = {"assetPositions": [{"type": "oneWay", "position": long}]}
+        >>> state |= {"crossMaintenanceMarginUsed": "126.25"}
+        >>> state |= {"crossMarginSummary": {"accountValue": "1100.0"}}
+        >>> state |= {"marginSummary": {"accountValue": "1100.0", "totalMarginUsed": "505.0"}}
+        >>> reconcile_account(state, contracts={"BTC": btc}).agrees
+        True
+
+    .. versionadded:: 0.3.0
+    """
+    rows = position_report_from_payload(payload, contracts=contracts, strict=True).rows
+    state = _payload.as_mapping(payload, where="payload")
+
+    def summary(key: str) -> Mapping[str, Json]:
+        return _payload.as_mapping(
+            _payload.field(state, key, where="payload"), where=f"payload.{key}"
+        )
+
+    total, cross = summary("marginSummary"), summary("crossMarginSummary")
+    cross_rows = [row for row in rows if row.margin_mode == "cross"]
+    isolated = sum(
+        (row.margin + (row.unrealized_pnl or 0) for row in rows if row.margin_mode == "isolated"),
+        Decimal(0),
+    )
+
+    def maintenance() -> tuple[Decimal | None, bool]:
+        values = (
+            _futures.maintenance_margin(r.position, mark_price=r.mark_price) for r in cross_rows
+        )
+        return sum(values, Decimal(0)), False
+
+    def used() -> tuple[Decimal | None, bool]:
+        values = (
+            _futures.initial_margin(r.position, basis="mark", mark_price=r.mark_price)
+            for r in cross_rows
+        )
+        return sum(values, isolated), False
+
+    def value() -> tuple[Decimal | None, bool]:
+        return _payload.number(cross, "accountValue", where="payload.crossMarginSummary") + (
+            isolated
+        ), False
+
+    checks = check_figures(
+        (
+            Figure(
+                "maintenance_margin",
+                _payload.optional_number(state, "crossMaintenanceMarginUsed", where="payload"),
+                maintenance,
+                _same,
+            ),
+            Figure(
+                "margin_used",
+                _payload.optional_number(total, "totalMarginUsed", where="payload.marginSummary"),
+                used,
+                _same,
+            ),
+            Figure(
+                "account_value",
+                _payload.optional_number(total, "accountValue", where="payload.marginSummary"),
+                value,
+                _same,
+            ),
+        )
+    )
+    return Reconciliation(venue=VENUE, symbol="account", side="cross", checks=checks)

@@ -16,7 +16,11 @@ A rollover falls at each instant ``t_open + k·4 h`` (``k ≥ 1``) up to and inc
 ``until``: a position closed at that very instant is charged [derived: Kraken does not
 say which way the instant goes]. The count is computed in O(1).
 
-These functions stand alone; ``levrisk.interest`` does not yet count Kraken's rule.
+The same instants are ``levrisk.interest``'s counting rule ``"kraken"``
+(:data:`INTEREST_COUNTING`): with it, :func:`levrisk.interest.accrued_interest` and
+``levrisk.margin.close`` charge the rate per 4-hour period at opening and at each
+rollover, which is :func:`margin_fees` when the opening and rollover rates are equal (as
+in every row of Kraken's table).
 
 Sources: Kraken Support, "What are the fees (opening and rollover) for trading using
 margin?" (https://support.kraken.com/articles/206161568, last updated 2026-02-10).
@@ -32,9 +36,11 @@ from typing import Final
 
 from levrisk._fields import aware_datetime, fee_rate, non_negative_number
 from levrisk.exceptions import InvalidInputError
+from levrisk.interest import InterestCounting
 from levrisk.numbers import NumberLike, exact
 
 __all__ = [
+    "INTEREST_COUNTING",
     "MARGIN_FEE_RATES",
     "MARGIN_FEE_RATES_SOURCE",
     "ROLLOVER_PERIOD",
@@ -50,6 +56,13 @@ VENUE: Final = "Kraken"
 
 ROLLOVER_PERIOD: Final = timedelta(hours=4)
 """A rollover fee is charged for every 4 hours a margin position stays open [published]."""
+
+INTEREST_COUNTING: InterestCounting = "kraken"
+"""Kraken's counting rule for ``levrisk.interest``: at opening, then every 4 hours.
+
+Pass it as ``counting=`` to ``levrisk.interest.accrued_interest`` or
+``levrisk.margin.close`` with the rate per 4-hour period (:ref:`rule-kraken-rollover`).
+"""
 
 MARGIN_FEE_RATES_SOURCE: Final = (
     'Kraken Support, "What are the fees (opening and rollover) for trading using margin?" '
@@ -210,22 +223,12 @@ def margin_fees(
 
         A \cdot (o + n \cdot r)
 
-    Args:
-        amount: ``A``, the amount extended, ≥ 0.
-        opening_rate: ``o``, a fraction in [0, 1).
-        rollover_rate: ``r`` per 4 hours, a fraction in [0, 1).
-        opened_at: when the position opened, timezone-aware.
-        until: when it closed (or now), timezone-aware.
-
-    Returns:
-        The fees, in the currency of ``amount``.
-
-    Raises:
-        InvalidInputError: for a bad amount, rate or datetime.
-
-    References:
-        Kraken Support, "What are the fees (opening and rollover) for trading using
-        margin?"; :ref:`rule-kraken-rollover` [published].
+    :func:`opening_fee` at ``opening_rate`` (``o``) plus :func:`rollover_fees` at
+    ``rollover_rate`` (``r``, per 4 hours); ``amount``, ``opened_at``, ``until``, the
+    result (in the currency of ``amount``) and the errors (InvalidInputError) are theirs.
+    With ``o = r`` this is :func:`levrisk.interest.accrued_interest` with
+    ``counting=INTEREST_COUNTING``. Source: Kraken Support, "What are the fees (opening and
+    rollover) for trading using margin?"; :ref:`rule-kraken-rollover` [published].
 
     Examples:
         >>> from datetime import datetime, timezone

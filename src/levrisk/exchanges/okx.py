@@ -51,7 +51,9 @@ from levrisk.exchanges import _payload
 from levrisk.exchanges._funding_rules import OKX_AT_SETTLEMENT as AT_SETTLEMENT
 from levrisk.exchanges._funding_rules import okx_funding_schedule as funding_schedule
 from levrisk.exchanges._okx_spot import (
+    OkxMarginPosition,
     legacy_isolated_liquidation_price,
+    margin_position_report_from_payload,
     spot_available_to_borrow,
     spot_liquidation_price,
     spot_margin_ratio,
@@ -89,6 +91,7 @@ __all__ = [
     "VENUE",
     "OkxBalanceDetail",
     "OkxBalanceReport",
+    "OkxMarginPosition",
     "balance_report_from_payload",
     "cross_account_from_payloads",
     "cross_wallet_balance_from_payload",
@@ -96,6 +99,7 @@ __all__ = [
     "funding_schedule",
     "legacy_isolated_liquidation_price",
     "liquidation_rule",
+    "margin_position_report_from_payload",
     "multi_currency_books_from_payload",
     "multi_currency_positions_from_payload",
     "position_report_from_payload",
@@ -112,7 +116,9 @@ publish(
     __name__,
     globals(),
     [
+        "OkxMarginPosition",
         "legacy_isolated_liquidation_price",
+        "margin_position_report_from_payload",
         "spot_available_to_borrow",
         "spot_liquidation_price",
         "spot_margin_ratio",

@@ -29,6 +29,8 @@ def _closing_terms(  # noqa: PLR0917 - close()'s closing arguments, passed on in
     fee_rate: NumberLike | None,
     counting: InterestCounting,
     waived_hours: int,
+    *,
+    compounding: bool = False,
 ) -> tuple[MarginTrade, Decimal, Decimal]:
     """The trade, the closing fee rate and the interest owed at ``at``, all checked.
 
@@ -53,6 +55,7 @@ def _closing_terms(  # noqa: PLR0917 - close()'s closing arguments, passed on in
         at,
         waived_hours=waived_hours,
         counting=counting,
+        compounding=compounding,
     )
     return t, f1, interest
 
@@ -97,6 +100,7 @@ def close(
     counting: InterestCounting = "binance",
     waived_hours: int = 0,
     hourly_rate: NumberLike | None = None,
+    compounding: bool = False,
 ) -> MarginPnL:
     r"""Close a trade at ``exit_price`` and time ``at``: the PnL after fees and interest.
 
@@ -126,6 +130,8 @@ def close(
         waived_hours: the number of first interest accruals that are free.
         hourly_rate: deprecated alias of ``schedule`` (a constant hourly rate), kept for
             compatibility; errors about the rate then name ``hourly_rate``.
+        compounding: charge each accrual on the balance then owed (``True``), as
+            ``levrisk.interest.accrued_interest``; simple interest by default.
 
     Returns:
         A :class:`MarginPnL`.
@@ -163,7 +169,7 @@ def close(
     """
     p1 = positive_number(exit_price, "exit_price")
     t, f1, interest = _closing_terms(
-        trade, at, schedule, hourly_rate, fee_rate, counting, waived_hours
+        trade, at, schedule, hourly_rate, fee_rate, counting, waived_hours, compounding=compounding
     )
     if t.side == "short":
         repay = t.quantity + interest
