@@ -30,6 +30,10 @@ from levrisk.cli import _args, _data, _render
 from levrisk.exchanges import binance
 
 UTC = timezone.utc
+DAILY_NOTE = (
+    "--daily-rate is charged hourly as daily / 24, at borrowing and at every hour "
+    "boundary: 25 accruals over 24 hours, 4.17 % more than 24 charges"
+)
 LOAN = "interest --principal 1 --hourly-rate 0"
 T13, T14, T15 = "2024-05-01T13:00Z", "2024-05-01T14:00Z", "2024-05-01T15:00Z"
 SEED = [
@@ -403,7 +407,7 @@ class TestMargin:
             )
             assert exact(doc["exits"][f"{key}_net_pnl"]) == pnl.net_pnl
         assert "close" not in doc
-        assert doc["notes"] == []
+        assert doc["notes"] == [DAILY_NOTE]
 
     def test_stops_as_roi_of_the_collateral(self, capsys: pytest.CaptureFixture[str]) -> None:
         """10% / 25% of the collateral solve to the prices levrisk.risk gives; PnL matches."""
@@ -665,7 +669,8 @@ class TestTarget:
             position, open_fee_rate="0.0004", close_fee_rate="0.0004"
         )
         assert doc["notes"] == [
-            "ROE: PnL over the initial margin at entry (Binance's calculator terms)"
+            "ROE: PnL over the initial margin at entry (Binance's calculator terms)",
+            "give --size for the liquidation price: it depends on the size",
         ]
 
     def test_stop_beyond_liquidation_and_none(self, capsys: pytest.CaptureFixture[str]) -> None:
@@ -682,6 +687,8 @@ class TestTarget:
             "20",
             "--stop-loss",
             "150%",
+            "--size",
+            "1",
         )
         assert doc["prices"]["take_profit_price"] is None
         assert "beyond the liquidation price" in doc["notes"][-1]
@@ -698,6 +705,8 @@ class TestTarget:
             "1",
             "--stop-loss",
             "50%",
+            "--size",
+            "1",
         )
         assert doc["prices"]["liquidation_price"] is None
         assert exact(doc["prices"]["stop_loss_price"]) == 30000
@@ -705,7 +714,9 @@ class TestTarget:
 
     def test_only_liquidation(self, capsys: pytest.CaptureFixture[str]) -> None:
         """Without targets the command still gives the liquidation price (human output)."""
-        code, out, _ = run(capsys, "target", "long", "--entry-price", "60000", "--leverage", "10")
+        code, out, _ = run(
+            capsys, "target", "long", "--entry-price", "60000", "--leverage", "10", "--size", "1"
+        )
         assert code == 0
         assert "liquidation price (isolated)" in out
         assert "take-profit" not in out
@@ -721,11 +732,11 @@ class TestErrors:
             ("bogus", "invalid choice: 'bogus'"),
             (
                 f"{LOAN} --from 2024-05-01T13:55 --to {T14}",
-                "--from must carry a UTC offset",
+                "--from must be an ISO-8601 time with Z or ±HH:MM",
             ),
             (
                 f"{LOAN} --from yesterday --to {T14}",
-                "--from must be an ISO-8601 date-time",
+                "got yesterday",
             ),
             (
                 f"{LOAN} --principal -1 --from {T13} --to {T14}",
@@ -733,7 +744,7 @@ class TestErrors:
             ),
             (
                 f"{LOAN} --from {T15} --to {T14}",
-                "until must not be before borrowed_at",
+                "--to must not be before --from 2024-05-01T15:00:00+00:00",
             ),
             (
                 f"{LOAN} --from {T13} --to {T14} --rate-change 0.1",

@@ -11,7 +11,11 @@ contract of :mod:`levrisk.numbers` applies unchanged.
   (``Decimal(text)`` gives back the library's value), counts are integers, instants are
   ISO-8601 strings, absent quantities (no liquidation price) are ``null``.
 - Bad input prints one line ``levrisk: error: ...`` on stderr and exits with code 2;
-  ``--help`` exits with 0.
+  ``--help`` exits with 0. The line names the command's options (``--closed-at``, not
+  the library's ``at``) and shows numbers as plain decimals (no ``Decimal('…')``, no
+  exponent).
+- Rates take a fraction or a percentage (``--fee-rate 0.1%``); instants are ISO 8601
+  with ``Z`` or a ``±HH:MM`` offset, read by one strict grammar on every Python.
 - Report titles point to the rule they apply in the formula reference
   (``rules: explanation/formulas.html#rule-futures``, a page of the documentation).
 
@@ -34,7 +38,7 @@ from typing import IO, Final
 
 from levrisk import __version__
 from levrisk.cli import _futures, _interest, _margin, _reconcile, _target
-from levrisk.cli._args import Exit, Parser, UsageError, wrap
+from levrisk.cli._args import Exit, Parser, UsageError, trader_words, wrap
 from levrisk.cli._render import to_json, to_text
 from levrisk.exceptions import LevriskError
 
@@ -100,13 +104,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     .. versionadded:: 0.1.0
     """
     parser = _parser()
+    names: dict[str, str] = {}
     try:
         args = parser.parse_args(argv)
+        names = getattr(args, "names", {})
         report = args.handler(args)
     except Exit as stop:
         return stop.status
     except (UsageError, LevriskError) as error:
-        message = " ".join(str(error).split())
+        message = trader_words(str(error), names)
         _print(f"{_PROG}: error: {message}", sys.stderr)
         return 2
     except ArithmeticError as error:  # decimal traps, datetime overflow: inputs out of range

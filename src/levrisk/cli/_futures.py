@@ -59,16 +59,20 @@ def data_row(market: _data.Market) -> Row:
     if market.brackets_file is not None:
         name = Path(market.brackets_file).name
         return Row("brackets_file", f"{market.venue} brackets from", name)
-    assert market.data.date is not None  # noqa: S101 - a shipped snapshot is dated
+    if market.data.date is None:  # a table a venue module ships undated
+        return Row("tiers_source", f"{market.venue} tiers from", market.data.source)
     return Row("snapshot_date", f"{market.venue} brackets of", market.data.date.isoformat())
 
 
-def provenance(market: _data.Market) -> dict[str, Any]:
-    """The report's ``data`` and ``warnings``: the table's date and source, and its age."""
+def provenance(market: _data.Market, warnings: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The report's ``data`` and ``warnings``: the table's date, source and age.
+
+    The command's own ``warnings`` come first.
+    """
     warning = market.data.warning(_data.today())
     return {
         "data": ((market.data.line, market.data.iso_date),),
-        "warnings": () if warning is None else (warning,),
+        "warnings": warnings + (() if warning is None else (warning,)),
     }
 
 

@@ -48,7 +48,12 @@ def add(commands: Any) -> None:  # noqa: ANN401 - argparse's private _SubParsers
         choices=sorted(accounts),
         help="margin account and its thresholds (default: %(default)s)",
     )
-    p.add_argument("--fee-rate", default="0", help="trading fee rate (default: %(default)s)")
+    p.add_argument(
+        "--fee-rate",
+        default="0",
+        type=_args.rate("--fee-rate"),
+        help="trading fee rate, a fraction or a percentage (0.1%%) (default: %(default)s)",
+    )
     p.add_argument(
         "--fee-convention",
         default="quote",
@@ -74,7 +79,11 @@ def add(commands: Any) -> None:  # noqa: ANN401 - argparse's private _SubParsers
     close.add_argument("--closed-at", metavar="TIME", help="when the trade is closed (ISO-8601)")
     _args.add_rates(p, required=False)
     _args.add_common(p, _args.MARGIN_VENUES, "rules, thresholds and bracket snapshots")
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, names=NAMES)
+
+
+NAMES = {"at": "--closed-at", "until": "--closed-at", "borrowed_at": "--opened-at"}
+"""The library's argument names that this command's options give."""
 
 
 @exact
@@ -168,12 +177,16 @@ def run(args: argparse.Namespace) -> Report:
     )
     sections = [Section("open", "Open", opened)]
     notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
     line = ""
     if closing:
         assert times is not None  # noqa: S101 - checked above
         closing_sections, stop, line = _close(args, trade, times[1], venue)
         sections += closing_sections
         notes = _render.stop_note(trade.side, trade.entry_price, stop, trade.liquidation_price)
+        warnings = _render.profit_side_stop(trade.side, trade.entry_price, stop)
+    if args.daily_rate is not None:
+        notes += _args.daily_note(args, opened_at, _args.counting(args, venue))
     title = (
         f"Spot-margin {trade.side}, {base}/{quote}, {venue.name} {account_name}"
         f" ({_render.rules('rule-spot-margin')})"
@@ -183,6 +196,7 @@ def run(args: argparse.Namespace) -> Report:
         title=title,
         sections=tuple(sections),
         notes=notes,
+        warnings=warnings,
         liquidated=bool(line),
         liquidation=line,
     )
@@ -200,7 +214,7 @@ def _close(
     rule = _args.counting(args, venue)
     terms = {
         "at": closed_at,
-        "schedule": _args.rate_schedule(args),
+        "schedule": _args.rate_schedule(args, trade.opened_at),
         "counting": rule,
         "waived_hours": args.waived_hours,
     }
