@@ -54,8 +54,20 @@ class Exit(Exception):  # noqa: N818 - a control-flow signal, not an error
         self.status = status
 
 
+_NEGATIVE: Final = re.compile(r"^-(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?%?$")
+
+
 class Parser(argparse.ArgumentParser):
-    """An ArgumentParser that raises instead of printing usage and exiting."""
+    """An ArgumentParser that raises instead of printing usage and exiting.
+
+    A negative number with a ``%`` (``--fee-rate -0.1%``, ``--stop-loss -25%``) is read
+    as a value, as argparse reads ``-0.1``, so that its own check can name the problem.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401 - argparse's own
+        """Build the parser; negative percentages count as negative numbers."""
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE
 
     def error(self, message: str) -> NoReturn:
         """Raise :class:`UsageError` (``main`` prints it)."""

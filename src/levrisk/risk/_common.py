@@ -7,7 +7,8 @@ public is re-exported there.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_FLOOR, Decimal, localcontext
+from fractions import Fraction
 from typing import Final, Literal, cast
 
 import attrs
@@ -108,6 +109,13 @@ def stop_cap(entry: Decimal, stop: Decimal, top: Decimal) -> int:
     """
     bound = max(entry, stop) / abs(entry - stop) + 2
     return int(min(top, bound).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def floor_decimal(value: Fraction) -> Decimal:
+    """An exact rational rounded down to the library's precision (never above it)."""
+    with localcontext() as context:
+        context.rounding = ROUND_FLOOR
+        return Decimal(value.numerator) / Decimal(value.denominator)
 
 
 def round_size(size: Decimal, lot_step: NumberLike | None) -> Decimal:

@@ -64,6 +64,7 @@ from levrisk.risk._common import (
     largest_passing,
     outcome,
     round_size,
+    floor_decimal,
     stop_cap,
 )
 from levrisk.risk._common import risk_fraction as _risk_fraction
@@ -74,6 +75,7 @@ __all__ = [
     "check_stop",
     "liquidation_outcome",
     "max_leverage_for_stop",
+    "max_size_for_stop",
     "moves_to_liquidation",
     "position_size",
     "scenarios",
@@ -503,6 +505,135 @@ def max_leverage_for_stop(
             return False  # liquidated at entry at this leverage: liquidation precedes the stop
 
     return largest_passing(1, top, passes)
+
+
+@exact
+def max_size_for_stop(  # noqa: PLR0913 - the position's terms and the rule, all keywords
+    contract: Contract,
+    *,
+    side: Literal["long", "short"],
+    entry_price: NumberLike,
+    stop_price: NumberLike,
+    margin: NumberLike,
+    rule: LiquidationRule = LiquidationRule(),  # noqa: B008 - frozen attrs: immutable
+    buffer: NumberLike = 0,
+    lot_step: NumberLike | None = None,
+) -> Decimal:
+    r"""The largest size whose isolated liquidation price lies at or beyond the stop.
+
+    The continuous answer to :func:`max_leverage_for_stop` with a fixed ``margin``:
+    instead of the highest whole leverage, the largest size ``q`` (any leverage
+    ``notional(EP) / M``) for which the isolated position with wallet ``M`` is not
+    liquidated before the price ``T = SP·(1 − s·buffer)``. With ``X = P`` (linear) or
+    ``1/P`` (inverse), ``k = ±1`` (linear/inverse), ``u = q·CS`` and, in the bracket
+    ``(m, cum)`` that holds the notional (at ``T`` on the mark basis, at the entry on
+    the entry basis), the condition of the rule at ``T`` is linear in ``u``:
+
+    .. math::
+
+        M + k s u (X_T - X_e) - m u X_V + cum - \text{fee} \ge 0
+        \iff u \le \frac{M + cum + a}{-k s (X_T - X_e) + m X_V + b}
+
+    with ``V = T`` or the entry, and the fee of the rule: none (``a = b = 0``), at mark
+    (``b = c X_T``) or at the bankruptcy price (``a = c k s M``, ``b = c X_e``). Each
+    bracket is solved exactly (rationals); the answer is the largest ``u`` over the
+    brackets, capped where the table allows ``notional(EP)/M`` as a leverage (the
+    bracket's max leverage) and at its highest cap, then ``q = u / CS`` rounded down
+    (to ``lot_step`` when one is given). At the answer the liquidation price is at or
+    beyond ``T`` (equal to it when the solve binds: :func:`check_stop` then fails
+    without a buffer, since liquidation triggers at the stop); any larger size is
+    liquidated before ``T`` or not allowed.
+
+    Args:
+        contract: the ``levrisk.futures.Contract``.
+        side: ``"long"`` or ``"short"``.
+        entry_price: ``EP`` (> 0).
+        stop_price: ``SP`` (> 0), on the losing side of the entry.
+        margin: the isolated wallet ``M`` (> 0), in quote (linear) or coin (inverse).
+        rule: the venue's ``levrisk.futures.LiquidationRule`` (default Binance).
+        buffer: the required gap between stop and liquidation, a fraction of the stop
+            (see :func:`~levrisk.risk.check_stop`).
+        lot_step: the quantity step (> 0), or ``None`` for the continuous size.
+
+    Returns:
+        The size in the contract's unit (base × CS linear, contracts inverse).
+
+    Raises:
+        InvalidInputError: for a bad contract, side, rule or number, or a stop on the
+            wrong side of the entry.
+
+    References:
+        :ref:`rule-futures-max-size-for-stop` [derived], from
+        :ref:`rule-futures-liquidation-linear`–:ref:`rule-futures-liquidation-inverse` and
+        :ref:`rule-venues` [checked].
+
+    Examples:
+        A long at 62,000 with a stop at 60,000 and 1,000 USDT of margin: 27x (the
+        highest whole leverage) holds 0.435 BTC, the largest size about 0.4464 BTC.
+
+        >>> from levrisk.brackets import BracketTable
+        >>> from levrisk.futures import Contract
+        >>> table = BracketTable.from_rates(
+        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
+        ... )
+        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> q = max_size_for_stop(
+        ...     btc, side="long", entry_price=62_000, stop_price=60_000, margin=1_000
+        ... )
+        >>> round(q, 6)
+        Decimal('0.446429')
+        >>> max_size_for_stop(
+        ...     btc,
+        ...     side="long",
+        ...     entry_price=62_000,
+        ...     stop_price=60_000,
+        ...     margin=1_000,
+        ...     lot_step="0.001",
+        ... )
+        Decimal('0.446')
+
+    .. versionadded:: 0.2.0
+    """
+    c = require(contract, Contract, "contract")
+    s_name, entry, stop = entry_and_stop(side, entry_price, stop_price)
+    r = require(rule, LiquidationRule, "rule")
+    wallet = _algebra.fraction(positive_number(margin, "margin"), "margin")
+    gap = _algebra.fraction(non_negative_number(buffer, "buffer"), "buffer")
+    s = side_sign(s_name)
+    k = _algebra.kind_sign(c.kind)
+    x_e = _algebra.swap(c.kind, _algebra.fraction(entry, "entry_price"))
+    x_t = _algebra.swap(c.kind, _algebra.fraction(stop, "stop_price") * (1 - s * gap))
+    x_v = x_t if r.maintenance_basis == "mark" else x_e
+    fee = Fraction(r.fee_rate)
+    a = fee * k * s * wallet if r.close_fee == "bankruptcy" else Fraction(0)
+    b = {"none": Fraction(0), "mark": fee * x_t, "bankruptcy": fee * x_e}[r.close_fee]
+    loss = -k * s * (x_t - x_e)
+    units = max(
+        _largest_in(
+            Fraction(t.floor) / x_v,
+            Fraction(t.cap) / x_v,
+            wallet + Fraction(t.maintenance_amount) + a,
+            loss + Fraction(t.maintenance_rate) * x_v + b,
+        )
+        for t in c.brackets.brackets
+    )
+    allowed = max(
+        min(Fraction(t.cap), Fraction(t.max_leverage) * wallet) / x_e
+        for t in c.brackets.brackets
+        if Fraction(t.max_leverage) * wallet > Fraction(t.floor)
+    )
+    size = min(units, allowed) / Fraction(c.contract_size)
+    return round_size(floor_decimal(size), lot_step)
+
+
+def _largest_in(low: Fraction, high: Fraction, constant: Fraction, slope: Fraction) -> Fraction:
+    """The largest ``u`` in ``(low, high]`` with ``constant − slope·u ≥ 0`` (0 if none)."""
+    if constant - slope * high >= 0:
+        return high
+    if slope <= 0:  # increasing or flat: below 0 at the top, so everywhere
+        return Fraction(0)
+    root = constant / slope
+    return root if root > low else Fraction(0)
 
 
 @exact

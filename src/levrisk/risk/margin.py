@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from fractions import Fraction
 from typing import Final, Literal
 
 import attrs
@@ -67,6 +68,7 @@ from levrisk.risk._common import (
     largest_passing,
     outcome,
     round_size,
+    floor_decimal,
     stop_cap,
 )
 from levrisk.risk._common import risk_fraction as _risk_fraction
@@ -77,6 +79,7 @@ __all__ = [
     "check_stop",
     "liquidation_outcome",
     "max_leverage_for_stop",
+    "max_size_for_stop",
     "moves_to_liquidation",
     "position_size",
     "scenarios",
@@ -548,6 +551,104 @@ def max_leverage_for_stop(
         return check_stop(trade, stop_price=stop, buffer=gap).passed
 
     return largest_passing(2, stop_cap(entry, stop, top), passes)
+
+
+@exact
+def max_size_for_stop(  # noqa: PLR0913 - the trade's terms, all keywords
+    collateral: NumberLike,
+    *,
+    side: Literal["long", "short"],
+    entry_price: NumberLike,
+    stop_price: NumberLike,
+    thresholds: MarginThresholds,
+    fee_rate: NumberLike = 0,
+    fee_convention: FeeConvention = "quote",
+    buffer: NumberLike = 0,
+    lot_step: NumberLike | None = None,
+) -> Decimal:
+    r"""The largest spot-margin quantity whose liquidation price lies at or beyond the stop.
+
+    The continuous answer to :func:`max_leverage_for_stop`: the largest base quantity
+    ``Q`` a trade opened with ``collateral`` ``C`` (``levrisk.margin.open_short`` /
+    ``open_long`` at leverage ``1 + Q·EP/C``, resp. ``Q·EP/(C·κ)``) may hold so that its
+    margin level is still at least the liquidation level ``m`` at ``T = SP·(1 − s·buffer)``:
+
+    .. math::
+
+        \text{short: } \frac{C + Q\,EP\,(1 - f)}{Q\,T} \ge m
+        \iff Q \le \frac{C}{m T - EP (1 - f)}
+        \qquad
+        \text{long: } \frac{Q\,T}{Q\,EP/κ - C} \ge m
+        \iff Q \le \frac{m C}{m EP/κ - T}
+
+    with ``κ = 1/(1 + f)`` (fee in quote) or ``1 − f`` (fee in the received asset), a
+    non-positive denominator meaning no liquidation before ``T``. The quantity is
+    capped where the thresholds stop lending: at the leverage ``min(max_leverage,
+    r/(r − 1))`` (``r`` the initial risk ratio). Exact rationals, rounded down (to
+    ``lot_step`` when one is given). Interest accrued by the stop is not counted.
+
+    Args:
+        collateral: ``C`` (> 0), in quote.
+        side: ``"long"`` or ``"short"``.
+        entry_price: ``EP`` (> 0).
+        stop_price: ``SP`` (> 0), on the losing side of the entry.
+        thresholds: the account's ``levrisk.margin.MarginThresholds``.
+        fee_rate: ``f`` in ``[0, 1)``.
+        fee_convention: ``"quote"`` or ``"received"``.
+        buffer: the required gap between stop and liquidation, a fraction of the stop.
+        lot_step: the quantity step (> 0), or ``None`` for the continuous quantity.
+
+    Returns:
+        The base quantity.
+
+    Raises:
+        InvalidInputError: for a bad side, number, convention or thresholds, or a stop on
+            the wrong side of the entry.
+
+    References:
+        :ref:`rule-spot-max-size-for-stop` [derived], from :ref:`rule-spot-margin` [published].
+
+    Examples:
+        On a venue that liquidates at a margin level of 1.1 and lends up to 10x, a
+        short at 60,000 with a stop at 63,000 and 3,000 USDT:
+
+        >>> from levrisk.margin import MarginThresholds
+        >>> ten_x = MarginThresholds(
+        ...     liquidation="1.1", margin_call="1.3", initial_risk_ratio="1.11", max_leverage=10
+        ... )
+        >>> round(
+        ...     max_size_for_stop(
+        ...         3000, side="short", entry_price=60_000, stop_price=63_000, thresholds=ten_x
+        ...     ),
+        ...     6,
+        ... )
+        Decimal('0.322581')
+
+    .. versionadded:: 0.2.0
+    """
+    c = Fraction(positive_number(collateral, "collateral"))
+    s_name, entry, stop = entry_and_stop(side, entry_price, stop_price)
+    t = require(thresholds, MarginThresholds, "thresholds")
+    f = Fraction(_fee_rate(fee_rate, "fee_rate"))
+    convention = choice(fee_convention, FeeConvention, "fee_convention")
+    ep = Fraction(entry)
+    target = Fraction(stop) * (
+        1 - side_sign(s_name) * Fraction(non_negative_number(buffer, "buffer"))
+    )
+    m, risk = Fraction(t.liquidation), Fraction(t.initial_risk_ratio)
+    top = Fraction(t.max_leverage)
+    if risk > 1:
+        top = min(top, risk / (risk - 1))
+    if s_name == "short":
+        cap = c * (top - 1) / ep
+        denominator = m * target - ep * (1 - f)
+        bound = c / denominator if denominator > 0 else cap
+    else:
+        kappa = 1 / (1 + f) if convention == "quote" else 1 - f
+        cap = top * c * kappa / ep
+        denominator = m * ep / kappa - target
+        bound = m * c / denominator if denominator > 0 else cap
+    return round_size(floor_decimal(min(bound, cap)), lot_step)
 
 
 # ----------------------------------------------------------------- liquidation outcome
