@@ -29,8 +29,8 @@ and perpetual futures (``levrisk.futures``):
 The regular way in is one submodule per market with the same names for the same
 concepts — :mod:`levrisk.risk.futures` and :mod:`levrisk.risk.margin` each have
 ``position_size``, ``stop_price``, ``take_profit_price``, ``check_stop``,
-``max_leverage_for_stop``, ``max_size_for_stop``, ``liquidation_outcome``, ``scenarios`` (rows ``Scenario``),
-``stress`` (rows ``StressRow``), ``uniform_move_to_liquidation`` and
+``max_leverage_for_stop``, ``max_size_for_stop``, ``liquidation_outcome``, ``scenarios``
+(rows ``Scenario``), ``stress`` (rows ``StressRow``), ``uniform_move_to_liquidation`` and
 ``moves_to_liquidation`` (per symbol, per asset). The prefixed names above stay here as
 aliases of these (``futures_position_size is futures.position_size``).
 

@@ -59,12 +59,12 @@ from levrisk.risk._common import (
     StopCheck,
     amount_or_roe,
     entry_and_stop,
+    floor_decimal,
     frozen_map,
     grid,
     largest_passing,
     outcome,
     round_size,
-    floor_decimal,
     stop_cap,
 )
 from levrisk.risk._common import risk_fraction as _risk_fraction
@@ -508,7 +508,7 @@ def max_leverage_for_stop(
 
 
 @exact
-def max_size_for_stop(  # noqa: PLR0913 - the position's terms and the rule, all keywords
+def max_size_for_stop(
     contract: Contract,
     *,
     side: Literal["long", "short"],
@@ -608,14 +608,16 @@ def max_size_for_stop(  # noqa: PLR0913 - the position's terms and the rule, all
     a = fee * k * s * wallet if r.close_fee == "bankruptcy" else Fraction(0)
     b = {"none": Fraction(0), "mark": fee * x_t, "bankruptcy": fee * x_e}[r.close_fee]
     loss = -k * s * (x_t - x_e)
+    tiers = c.brackets.brackets
     units = max(
         _largest_in(
             Fraction(t.floor) / x_v,
-            Fraction(t.cap) / x_v,
+            # the last bracket holds every notional at T: the table caps the entry's below
+            None if t is tiers[-1] else Fraction(t.cap) / x_v,
             wallet + Fraction(t.maintenance_amount) + a,
             loss + Fraction(t.maintenance_rate) * x_v + b,
         )
-        for t in c.brackets.brackets
+        for t in tiers
     )
     allowed = max(
         min(Fraction(t.cap), Fraction(t.max_leverage) * wallet) / x_e
@@ -626,13 +628,17 @@ def max_size_for_stop(  # noqa: PLR0913 - the position's terms and the rule, all
     return round_size(floor_decimal(size), lot_step)
 
 
-def _largest_in(low: Fraction, high: Fraction, constant: Fraction, slope: Fraction) -> Fraction:
-    """The largest ``u`` in ``(low, high]`` with ``constant − slope·u ≥ 0`` (0 if none)."""
-    if constant - slope * high >= 0:
-        return high
-    if slope <= 0:  # increasing or flat: below 0 at the top, so everywhere
-        return Fraction(0)
+def _largest_in(
+    low: Fraction, high: Fraction | None, constant: Fraction, slope: Fraction
+) -> Fraction:
+    """The largest ``u`` in ``(low, high]`` with ``constant − slope·u ≥ 0`` (0 if none).
+
+    ``slope > 0``: the loss per unit to ``T`` is positive (``T`` lies on the losing side),
+    and so are the maintenance rate and the fee. ``high=None``: no upper end.
+    """
     root = constant / slope
+    if high is not None and root >= high:
+        return high
     return root if root > low else Fraction(0)
 
 

@@ -6,6 +6,7 @@ The private part of :mod:`levrisk.risk` for ``levrisk.margin``; re-exported ther
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
@@ -63,12 +64,12 @@ from levrisk.risk._common import (
     StopCheck,
     amount_or_roe,
     entry_and_stop,
+    floor_decimal,
     frozen_map,
     grid,
     largest_passing,
     outcome,
     round_size,
-    floor_decimal,
     stop_cap,
 )
 from levrisk.risk._common import risk_fraction as _risk_fraction
@@ -123,8 +124,9 @@ def position_size(
     risk_fraction: NumberLike,
     fee_rate: NumberLike = 0,
     fee_convention: FeeConvention = "quote",
-    interest_rate: NumberLike = 0,
+    interest_fraction: NumberLike | None = None,
     lot_step: NumberLike | None = None,
+    interest_rate: NumberLike | None = None,
 ) -> Decimal:
     r"""The spot-margin quantity that loses exactly ``equity × risk_fraction`` at the stop.
 
@@ -160,17 +162,20 @@ def position_size(
         risk_fraction: ``r``, strictly between 0 and 1 (``0.01`` is 1 %).
         fee_rate: the trading fee rate ``f`` in ``[0, 1)`` (both trades).
         fee_convention: ``"quote"`` or ``"received"`` (``levrisk.margin.FeeConvention``).
-        interest_rate: ``i`` ≥ 0, the interest accrued by the stop as a fraction of the
-            loan (e.g. hourly rate × accruals, or
-            ``accrued_interest(1, schedule, opened_at, until)``).
+        interest_fraction: ``i`` ≥ 0 (default 0), the interest accrued by the stop as a
+            fraction of the loan — not a rate: e.g. hourly rate × accruals, or
+            ``accrued_interest(1, schedule, opened_at, until)``.
         lot_step: the quantity step (> 0), or ``None`` for the exact quantity.
+        interest_rate: the deprecated old name of ``interest_fraction`` (it never was a
+            rate); it still works and warns with ``DeprecationWarning``. Give at most one.
 
     Returns:
         The base quantity (``0`` when not even one lot fits the budget).
 
     Raises:
         InvalidInputError: for a bad side, number or convention, a stop on the wrong side
-            of the entry, or ``risk_fraction`` outside ``(0, 1)``.
+            of the entry, ``risk_fraction`` outside ``(0, 1)``, or both
+            ``interest_fraction`` and ``interest_rate``.
 
     References:
         :ref:`rule-spot-trades` (PnL with fees and interest) [published/derived]; sizing
@@ -185,13 +190,15 @@ def position_size(
         Decimal('0.10')
 
     .. versionadded:: 0.1.0
+    .. versionchanged:: 0.2.0
+       ``interest_fraction`` replaces ``interest_rate`` (deprecated alias).
     """
     s_name, entry, stop = entry_and_stop(side, entry_price, stop_price)
     collateral = positive_number(equity, "equity")
     budget = collateral * _risk_fraction(risk_fraction)
     f = _fee_rate(fee_rate, "fee_rate")
     convention = choice(fee_convention, FeeConvention, "fee_convention")
-    i = non_negative_number(interest_rate, "interest_rate")
+    i = _interest_fraction(interest_fraction, interest_rate)
     if s_name == "short":
         close_rate = f if convention == "quote" else f / (1 - f)
         per_unit = (stop - entry) + entry * f + (1 + i) * stop * close_rate + i * stop
@@ -203,6 +210,25 @@ def position_size(
     if quantity * spent > collateral:
         quantity = (budget + i * collateral) / (base + i * spent)
     return round_size(quantity, lot_step)
+
+
+def _interest_fraction(fraction: NumberLike | None, old: NumberLike | None) -> Decimal:
+    """``interest_fraction``, or its deprecated alias ``interest_rate`` (with a warning)."""
+    if old is None:
+        return non_negative_number(0 if fraction is None else fraction, "interest_fraction")
+    if fraction is not None:
+        msg = (
+            "give interest_fraction or its deprecated alias interest_rate, not both: "
+            f"got {fraction!r} and {old!r}"
+        )
+        raise InvalidInputError(msg)
+    warnings.warn(
+        "position_size(interest_rate=) is deprecated: it is an accrued fraction of the "
+        "loan, now named interest_fraction=",
+        DeprecationWarning,
+        stacklevel=4,
+    )
+    return non_negative_number(old, "interest_rate")
 
 
 # ----------------------------------------------------------------- stops and targets
@@ -554,7 +580,7 @@ def max_leverage_for_stop(
 
 
 @exact
-def max_size_for_stop(  # noqa: PLR0913 - the trade's terms, all keywords
+def max_size_for_stop(
     collateral: NumberLike,
     *,
     side: Literal["long", "short"],
@@ -636,9 +662,7 @@ def max_size_for_stop(  # noqa: PLR0913 - the trade's terms, all keywords
         1 - side_sign(s_name) * Fraction(non_negative_number(buffer, "buffer"))
     )
     m, risk = Fraction(t.liquidation), Fraction(t.initial_risk_ratio)
-    top = Fraction(t.max_leverage)
-    if risk > 1:
-        top = min(top, risk / (risk - 1))
+    top = min(Fraction(t.max_leverage), risk / (risk - 1))  # the ratio is above 1
     if s_name == "short":
         cap = c * (top - 1) / ep
         denominator = m * target - ep * (1 - f)
