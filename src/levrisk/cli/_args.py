@@ -91,10 +91,8 @@ def number(name: str, text: str | Decimal) -> Decimal:
         raise UsageError(trader_words(str(error), {})) from None
 
 
-def fraction(name: str, text: str | Decimal) -> Decimal:
+def fraction(name: str, text: str) -> Decimal:
     """A fraction, or a percentage with a trailing ``%`` (``50%`` is ``0.5``)."""
-    if isinstance(text, Decimal):
-        return text
     stripped = text.strip()
     if stripped.endswith("%"):
         return _percent(name, stripped[:-1])
