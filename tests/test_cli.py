@@ -26,7 +26,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from levrisk import cli, futures, interest, margin, risk
-from levrisk.cli import _args, _data, _render
+from levrisk.cli import _args, _data, _plot, _render
 from levrisk.exchanges import binance
 
 UTC = timezone.utc
@@ -1929,3 +1929,54 @@ class TestDailyRateNote:
     def test_margin(self, capsys: pytest.CaptureFixture[str]) -> None:
         """The margin report carries the same note (the seed enters a daily rate)."""
         assert DAILY_NOTE in run_json(capsys, *SEED)["notes"]
+
+
+class TestPlot:
+    """``--plot FILE.png``: margin level (or ratio) and PnL against the price."""
+
+    @pytest.mark.parametrize(
+        "argv",
+        [
+            "margin short --borrow 0.1 --price 60000 --leverage 3",
+            "margin long --collateral 1000 --price 60000 --leverage 3 --fee-rate 0.1%",
+            "futures long --size 0.1 --entry-price 60000 --leverage 10",
+            "futures short --size 0.1 --entry-price 60000 --leverage 10 --wallet-balance 800",
+            "futures long --size 0.1 --entry-price 60000 --leverage 1",
+        ],
+        ids=["margin-short", "margin-long", "futures-isolated", "futures-cross", "no-liquidation"],
+    )
+    def test_renders(self, capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: str) -> None:
+        """A PNG is written and the report's notes say where."""
+        pytest.importorskip("matplotlib", reason="--plot draws with matplotlib (optional)")
+        target = tmp_path / "plot.png"
+        doc = run_json(capsys, *argv.split(), "--plot", str(target))
+        assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert doc["notes"][-1].endswith(f"written to {target}")
+
+    def test_grid_takes_in_the_marks(self) -> None:
+        """The price grid spans the entry and every marked price, and stays positive."""
+        grid = _plot.price_grid(Decimal(60000), Decimal(81818), None, Decimal(-1))
+        assert len(grid) == _plot.POINTS
+        assert grid[0] < 60000
+        assert grid[-1] > 81818
+        assert min(grid) > 0
+
+    def test_without_matplotlib(
+        self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        """Without matplotlib: one line naming ``pip install matplotlib``, exit 2."""
+        monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+        code, _, err = run(capsys, *SEED[:8], "--plot", str(tmp_path / "p.png"))
+        assert code == 2
+        assert err == (
+            "levrisk: error: --plot needs matplotlib, which is not installed: "
+            "pip install matplotlib\n"
+        )
+
+    def test_unwritable(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        """A file that cannot be written is one line naming it."""
+        pytest.importorskip("matplotlib", reason="--plot draws with matplotlib (optional)")
+        path = tmp_path / "missing" / "p.png"
+        code, _, err = run(capsys, *SEED[:8], "--plot", str(path))
+        assert code == 2
+        assert err.startswith(f"levrisk: error: --plot cannot write {path}")

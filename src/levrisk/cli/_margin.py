@@ -9,7 +9,7 @@ from typing import Any
 
 from levrisk import interest, margin, risk
 from levrisk._typing import options
-from levrisk.cli import _args, _render
+from levrisk.cli import _args, _plot, _render
 from levrisk.cli._render import AMOUNT, PRICE, RATIO, Report, Row, Section
 from levrisk.interest import InterestCounting
 from levrisk.margin import FeeConvention
@@ -79,6 +79,7 @@ def add(commands: Any) -> None:  # noqa: ANN401 - argparse's private _SubParsers
     close.add_argument("--closed-at", metavar="TIME", help="when the trade is closed (ISO-8601)")
     _args.add_rates(p, required=False)
     _args.add_common(p, _args.MARGIN_VENUES, "rules, thresholds and bracket snapshots")
+    _plot.add_option(p)
     p.set_defaults(handler=run, names=NAMES)
 
 
@@ -176,6 +177,10 @@ def run(args: argparse.Namespace) -> Report:
         ),
     )
     sections = [Section("open", "Open", opened)]
+    title = (
+        f"Spot-margin {trade.side}, {base}/{quote}, {venue.name} {account_name}"
+        f" ({_render.rules('rule-spot-margin')})"
+    )
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     line = ""
@@ -187,10 +192,9 @@ def run(args: argparse.Namespace) -> Report:
         warnings = _render.profit_side_stop(trade.side, trade.entry_price, stop)
     if args.daily_rate is not None:
         notes += _args.daily_note(args, opened_at, _args.counting(args, venue))
-    title = (
-        f"Spot-margin {trade.side}, {base}/{quote}, {venue.name} {account_name}"
-        f" ({_render.rules('rule-spot-margin')})"
-    )
+    if args.plot is not None:
+        _plot.write(args.plot, _curves(trade, call_price, title))
+        notes += (_plot.note(args.plot),)
     return Report(
         command=f"margin {trade.side}",
         title=title,
@@ -199,6 +203,32 @@ def run(args: argparse.Namespace) -> Report:
         warnings=warnings,
         liquidated=bool(line),
         liquidation=line,
+    )
+
+
+def _curves(trade: margin.MarginTrade, call_price: Decimal | None, title: str) -> _plot.Curves:
+    """The margin level and the net PnL (no interest) of the trade over a price grid."""
+    prices = _plot.price_grid(trade.entry_price, trade.liquidation_price, call_price)
+    thresholds = trade.thresholds
+    return _plot.Curves(
+        title=title.partition(" (rules:")[0],
+        price_unit=trade.quote,
+        prices=prices,
+        level_label="margin level",
+        level=_plot.sample(prices, lambda p: margin.margin_level(trade.account, {trade.base: p})),
+        pnl_label=f"net PnL at opening ({trade.quote})",
+        pnl=_plot.sample(
+            prices,
+            lambda p: margin.close(trade, exit_price=p, at=trade.opened_at).net_pnl,
+        ),
+        prices_marked=(
+            _plot.Mark("margin call at", call_price, "tab:orange"),
+            _plot.Mark("liquidation at", trade.liquidation_price, "tab:red"),
+        ),
+        levels_marked=(
+            _plot.Mark("margin call level", thresholds.margin_call, "tab:orange"),
+            _plot.Mark("liquidation level", thresholds.liquidation, "tab:red"),
+        ),
     )
 
 
