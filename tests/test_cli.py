@@ -1393,6 +1393,11 @@ class TestRenderOutcome:
 TIERS_FILE = Path(__file__).parent / "data" / "ccxt_tiers_btcusdt.json"
 
 
+def words(text: str) -> list[str]:
+    """A command line's words (``shlex`` rules)."""
+    return shlex.split(text)
+
+
 def strings(document: object) -> list[str]:
     """Every string of a JSON document, keys aside."""
     if isinstance(document, dict):
@@ -1422,18 +1427,10 @@ class TestEveryVenue:
 
         doc = run_json(
             capsys,
-            "futures",
-            "long",
-            "--exchange",
-            "bitget",
-            "--size",
-            "0.1",
-            "--entry-price",
-            "60000",
-            "--leverage",
-            "10",
-            "--close-fee-rate",
-            "0.06%",
+            *words(
+                "futures long --exchange bitget --size 0.1 --entry-price "
+                "60000 --leverage 10 --close-fee-rate 0.06%"
+            ),
         )
         contract = futures.Contract(symbol="BTCUSDT", kind="linear", brackets=bitget.BTCUSDT_TIERS)
         pos = futures.Position(
@@ -1454,20 +1451,11 @@ class TestEveryVenue:
 
         doc = run_json(
             capsys,
-            "futures",
-            "short",
-            "--exchange",
-            "hyperliquid",
-            "--symbol",
-            "BTC/USDT:USDT",
-            "--brackets",
-            str(TIERS_FILE),
-            "--size",
-            "0.1",
-            "--entry-price",
-            "60000",
-            "--leverage",
-            "10",
+            *words(
+                f"futures short --exchange hyperliquid --symbol BTC/USDT:USDT "
+                f"--brackets {TIERS_FILE} --size 0.1 --entry-price 60000 "
+                f"--leverage 10"
+            ),
         )
         table = ccxt.brackets_from_leverage_tiers(json.loads(TIERS_FILE.read_text()))
         contract = futures.Contract(symbol="BTC/USDT:USDT", kind="linear", brackets=table)
@@ -1483,20 +1471,11 @@ class TestEveryVenue:
             "USDT"
             in run(
                 capsys,
-                "futures",
-                "short",
-                "--exchange",
-                "hyperliquid",
-                "--symbol",
-                "BTC/USDT:USDT",
-                "--brackets",
-                str(TIERS_FILE),
-                "--size",
-                "0.1",
-                "--entry-price",
-                "60000",
-                "--leverage",
-                "10",
+                *words(
+                    f"futures short --exchange hyperliquid --symbol BTC/USDT:USDT "
+                    f"--brackets {TIERS_FILE} --size 0.1 --entry-price 60000 "
+                    f"--leverage 10"
+                ),
             )[1]
         )
 
@@ -1707,15 +1686,7 @@ class TestTargetSize:
     def test_without_size_no_liquidation(self, capsys: pytest.CaptureFixture[str]) -> None:
         """Without --size the prices come alone, with a note on the liquidation price."""
         doc = run_json(
-            capsys,
-            "target",
-            "long",
-            "--entry-price",
-            "60000",
-            "--leverage",
-            "10",
-            "--take-profit",
-            "50%",
+            capsys, *words("target long --entry-price 60000 --leverage 10 --take-profit 50%")
         )
         assert "liquidation_price" not in doc["prices"]
         assert "give --size for the liquidation price: it depends on the size" in doc["notes"]
@@ -1728,24 +1699,13 @@ class TestMarginRateChanges:
         """Two changes: the interest is the library's over the same schedule."""
         doc = run_json(
             capsys,
-            "margin",
-            "short",
-            "--borrow",
-            "0.1",
-            "--price",
-            "60000",
-            "--exit-price",
-            "50000",
-            "--opened-at",
-            "2024-01-01T00:00Z",
-            "--closed-at",
-            "2024-01-03T00:00Z",
-            "--hourly-rate",
-            "0.00001",
-            "--rate-change",
-            "2024-01-02T00:00Z=0.00003",
-            "--rate-change",
-            "2024-01-02T12:00+02:00=0.002%",
+            *words(
+                "margin short --borrow 0.1 --price 60000 --exit-price 50000 "
+                "--opened-at 2024-01-01T00:00Z --closed-at 2024-01-03T00:00Z "
+                "--hourly-rate 0.00001 --rate-change "
+                "2024-01-02T00:00Z=0.00003 --rate-change "
+                "2024-01-02T12:00+02:00=0.002%"
+            ),
         )
         opened = datetime(2024, 1, 1, tzinfo=UTC)
         trade = margin.open_short(
@@ -1859,18 +1819,10 @@ class TestProfitSideStop:
         """A stop on the losing side gets no warning."""
         doc = run_json(
             capsys,
-            "margin",
-            "long",
-            "--collateral",
-            "1000",
-            "--price",
-            "60000",
-            "--hours",
-            "1",
-            "--hourly-rate",
-            "0",
-            "--stop-loss",
-            "59000",
+            *words(
+                "margin long --collateral 1000 --price 60000 --hours 1 "
+                "--hourly-rate 0 --stop-loss 59000"
+            ),
         )
         assert "warnings" not in doc
 
@@ -1878,16 +1830,7 @@ class TestProfitSideStop:
         """``target --stop-loss -25%`` is a price on the profit side: warned first."""
         doc = run_json(
             capsys,
-            "target",
-            "short",
-            "--size",
-            "0.1",
-            "--entry-price",
-            "60000",
-            "--leverage",
-            "10",
-            "--stop-loss",
-            "-25%",
+            *words("target short --size 0.1 --entry-price 60000 --leverage 10 --stop-loss -25%"),
         )
         assert doc["warnings"][0].startswith("the stop-loss 58,500.00 lies below the entry")
 
@@ -1897,18 +1840,8 @@ class TestDailyRateNote:
 
     def test_binance(self, capsys: pytest.CaptureFixture[str]) -> None:
         """Binance: 25 accruals over 24 hours, 4.17 % more than 24 charges."""
-        doc = run_json(
-            capsys,
-            "interest",
-            "--principal",
-            "1000",
-            "--daily-rate",
-            "0.02%",
-            "--from",
-            "2024-05-01T13:55Z",
-            "--to",
-            "2024-05-02T13:55Z",
-        )
+        day = "--from 2024-05-01T13:55Z --to 2024-05-02T13:55Z"
+        doc = run_json(capsys, *words(f"interest --principal 1000 --daily-rate 0.02% {day}"))
         assert doc["notes"] == [DAILY_NOTE]
         assert doc["results"]["accruals"] == 25
 

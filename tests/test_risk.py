@@ -2187,6 +2187,10 @@ SIZE_TABLE = BracketTable.from_rates(
     maintenance_rates=["0.004", "0.005", "0.01"],
     max_leverages=[125, 100, 50],
 )
+SIZE_TERMS: dict[str, Any] = {"side": "long", "entry_price": 62_000, "stop_price": 60_000}
+"""The issue's long: entry 62,000, stop 60,000."""
+SIZE_BAD_INPUT = [({"margin": 0}, "margin"), ({"buffer": -1}, "buffer")]
+SIZE_BAD_INPUT += [({"rule": "binance"}, "rule"), ({"stop_price": 63_000}, "stop")]
 SIZE_RULES = (
     LiquidationRule(),
     LiquidationRule(maintenance_basis="entry"),
@@ -2220,7 +2224,7 @@ class TestMaxSizeForStop:
             caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
         )
         btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
-        terms: dict[str, Any] = {"side": "long", "entry_price": 62_000, "stop_price": 60_000}
+        terms = SIZE_TERMS
         q = max_futures_size_for_stop(btc, **terms, margin=1_000)
         # 1000 / (62000 - 60000 + 0.004 * 60000), exactly, rounded down at 50 digits
         with localcontext(Context(prec=PRECISION, rounding="ROUND_FLOOR")):
@@ -2373,26 +2377,11 @@ class TestMaxSizeForStop:
         assert lev == 7
         assert Decimal(3000) * (lev - 1) / 60_000 < q
 
-    @pytest.mark.parametrize(
-        ("kwargs", "name"),
-        [
-            ({"margin": 0}, "margin"),
-            ({"buffer": -1}, "buffer"),
-            ({"rule": "binance"}, "rule"),
-            ({"stop_price": 63_000}, "stop"),
-        ],
-    )
+    @pytest.mark.parametrize(("kwargs", "name"), SIZE_BAD_INPUT)
     def test_bad_input(self, kwargs: dict[str, Any], name: str) -> None:
         """Bad input raises InvalidInputError naming the argument."""
-        terms: dict[str, Any] = {
-            "side": "long",
-            "entry_price": 62_000,
-            "stop_price": 60_000,
-            "margin": 1_000,
-            **kwargs,
-        }
         with pytest.raises(InvalidInputError, match=name):
-            max_futures_size_for_stop(BTC, **terms)
+            max_futures_size_for_stop(BTC, **{**SIZE_TERMS, "margin": 1_000, **kwargs})
 
     def test_spot_bad_thresholds(self) -> None:
         """The spot twin takes MarginThresholds only."""

@@ -426,24 +426,9 @@ def add_rates(parser: argparse.ArgumentParser, *, required: bool) -> None:
     """The interest options: one rate, the counting rule, waived hours."""
     group = parser.add_argument_group("interest")
     rates = group.add_mutually_exclusive_group(required=required)
-    rates.add_argument(
-        "--hourly-rate",
-        metavar="RATE",
-        type=rate("--hourly-rate"),
-        help="hourly rate, a fraction or a percentage (0.001%%)",
-    )
-    rates.add_argument(
-        "--daily-rate",
-        metavar="RATE",
-        type=rate("--daily-rate"),
-        help="daily rate (hourly = daily / 24), e.g. 0.02%%",
-    )
-    rates.add_argument(
-        "--yearly-rate",
-        metavar="RATE",
-        type=rate("--yearly-rate"),
-        help="yearly rate (hourly = yearly / (365 x 24))",
-    )
+    add_rate(rates, "--hourly-rate", "hourly rate, a fraction or a percentage (0.001%%)")
+    add_rate(rates, "--daily-rate", "daily rate (hourly = daily / 24), e.g. 0.02%%")
+    add_rate(rates, "--yearly-rate", "yearly rate (hourly = yearly / (365 x 24))")
     group.add_argument(
         "--rate-change",
         action="append",
@@ -489,18 +474,17 @@ def add_position(parser: argparse.ArgumentParser, *, size_required: bool = True)
     parser.add_argument("--leverage", required=True, help="leverage, at most the bracket's max")
 
 
+def add_rate(parser: Any, option: str, text: str, default: str | None = None) -> None:  # noqa: ANN401 - a parser, group or exclusive group
+    """A rate option: a fraction or a percentage, read by :func:`rate`."""
+    parser.add_argument(option, metavar="RATE", type=rate(option), default=default, help=text)
+
+
 def add_fees(parser: argparse.ArgumentParser) -> None:
     """The opening and closing fee rates of a break-even price."""
-    parser.add_argument(
-        "--open-fee-rate",
-        metavar="RATE",
-        type=rate("--open-fee-rate"),
-        help="opening fee rate, e.g. 0.05%% (break-even)",
-    )
-    parser.add_argument(
+    add_rate(parser, "--open-fee-rate", "opening fee rate, e.g. 0.05%% (break-even)")
+    add_rate(
+        parser,
         "--close-fee-rate",
-        metavar="RATE",
-        type=rate("--close-fee-rate"),
-        help="closing (taker) fee rate, e.g. 0.05%% (break-even; the liquidation rule of "
+        "closing (taker) fee rate, e.g. 0.05%% (break-even; the liquidation rule of "
         "venues whose rule carries the fee)",
     )

@@ -48,11 +48,8 @@ def add(commands: Any) -> None:  # noqa: ANN401 - argparse's private _SubParsers
         choices=sorted(accounts),
         help="margin account and its thresholds (default: %(default)s)",
     )
-    p.add_argument(
-        "--fee-rate",
-        default="0",
-        type=_args.rate("--fee-rate"),
-        help="trading fee rate, a fraction or a percentage (0.1%%) (default: %(default)s)",
+    _args.add_rate(
+        p, "--fee-rate", "trading fee rate, a fraction or a percentage (0.1%%) (default: 0)", "0"
     )
     p.add_argument(
         "--fee-convention",

@@ -577,19 +577,10 @@ def max_size_for_stop(
         ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
         ... )
         >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
-        >>> q = max_size_for_stop(
-        ...     btc, side="long", entry_price=62_000, stop_price=60_000, margin=1_000
-        ... )
-        >>> round(q, 6)
+        >>> terms = {"side": "long", "entry_price": 62_000, "stop_price": 60_000}
+        >>> round(max_size_for_stop(btc, **terms, margin=1_000), 6)
         Decimal('0.446429')
-        >>> max_size_for_stop(
-        ...     btc,
-        ...     side="long",
-        ...     entry_price=62_000,
-        ...     stop_price=60_000,
-        ...     margin=1_000,
-        ...     lot_step="0.001",
-        ... )
+        >>> max_size_for_stop(btc, **terms, margin=1_000, lot_step="0.001")
         Decimal('0.446')
 
     .. versionadded:: 0.2.0
