@@ -28,6 +28,23 @@ from levrisk._typing import Side, choice, one_of, side_sign
 from levrisk.exceptions import InvalidInputError
 from levrisk.numbers import NumberLike, exact, round_to_step, to_decimal
 
+MARKET_NAMES: Final = (
+    "Scenario",
+    "StressRow",
+    "check_stop",
+    "liquidation_outcome",
+    "max_leverage_for_stop",
+    "max_size_for_stop",
+    "moves_to_liquidation",
+    "position_size",
+    "scenarios",
+    "stop_price",
+    "stress",
+    "take_profit_price",
+    "uniform_move_to_liquidation",
+)
+"""The regular names both markets publish (``levrisk.risk.futures`` and ``.margin``)."""
+
 SPOT_LIQUIDATION_FEE_RATE: Final = Decimal("0.02")
 """The liquidation clearance fee of Binance cross classic and isolated margin (2 %)."""
 

@@ -69,21 +69,7 @@ from levrisk.risk._common import (
 )
 from levrisk.risk._common import risk_fraction as _risk_fraction
 
-__all__ = [
-    "Scenario",
-    "StressRow",
-    "check_stop",
-    "liquidation_outcome",
-    "max_leverage_for_stop",
-    "max_size_for_stop",
-    "moves_to_liquidation",
-    "position_size",
-    "scenarios",
-    "stop_price",
-    "stress",
-    "take_profit_price",
-    "uniform_move_to_liquidation",
-]
+__all__ = [*_common.MARKET_NAMES]  # noqa: PLE0604 - the one list both markets publish
 
 
 def _margin(position: Position, margin: NumberLike | None) -> Decimal:
@@ -173,20 +159,9 @@ def position_size(
     Examples:
         Risk 1 % of 3,000 USDT on a short at 60,000 with a stop at 60,300:
 
-        >>> from levrisk.brackets import BracketTable
-        >>> from levrisk.futures import Contract
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
-        >>> position_size(
-        ...     btc,
-        ...     side="short",
-        ...     entry_price=60_000,
-        ...     stop_price=60_300,
-        ...     equity=3_000,
-        ...     risk_fraction="0.01",
-        ... )
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
+        >>> trade = {"side": "short", "entry_price": 60_000, "stop_price": 60_300}
+        >>> position_size(btc, **trade, equity=3_000, risk_fraction="0.01")
         Decimal('0.10')
 
     .. versionadded:: 0.1.0
@@ -264,12 +239,8 @@ def stop_price(
     Examples:
         The stop at which a 0.1 BTC short from 60,000 loses 30 USDT (1 % of 3,000):
 
-        >>> from levrisk.brackets import BracketTable
-        >>> from levrisk.futures import Contract, Position
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
+        >>> from levrisk.futures import Position
         >>> pos = Position(contract=btc, side="short", size="0.1", entry_price=60_000, leverage=3)
         >>> stop_price(pos, loss=30)
         Decimal('60300')
@@ -317,12 +288,8 @@ def take_profit_price(
         :ref:`rule-futures-margin-pnl` (target price) [published]; with fees [derived].
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> from levrisk.futures import Contract, Position
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
+        >>> from levrisk.futures import Position
         >>> pos = Position(contract=btc, side="short", size="0.1", entry_price=60_000, leverage=3)
         >>> take_profit_price(pos, profit=600)
         Decimal('54000')
@@ -373,13 +340,8 @@ def check_stop(
     Examples:
         A 0.1 BTC short from 60,000 at 18x and 19x with a stop at 63,000:
 
-        >>> from levrisk.brackets import BracketTable
-        >>> import attrs
-        >>> from levrisk.futures import Contract, Position
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
+        >>> from levrisk.futures import Position
         >>> pos = Position(contract=btc, side="short", size="0.1", entry_price=60_000, leverage=18)
         >>> check = check_stop(pos, stop_price=63_000)
         >>> check.passed, round(check.liquidation_price, 2)
@@ -466,12 +428,7 @@ def max_leverage_for_stop(
         A 0.1 BTC short from 60,000 with a stop at 63,000: above 18x liquidation comes
         first.
 
-        >>> from levrisk.brackets import BracketTable
-        >>> from levrisk.futures import Contract
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
         >>> max_leverage_for_stop(
         ...     btc, side="short", entry_price=60_000, stop_price=63_000, size="0.1"
         ... )
@@ -571,12 +528,7 @@ def max_size_for_stop(
         A long at 62,000 with a stop at 60,000 and 1,000 USDT of margin: 27x (the
         highest whole leverage) holds 0.435 BTC, the largest size about 0.4464 BTC.
 
-        >>> from levrisk.brackets import BracketTable
-        >>> from levrisk.futures import Contract
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
         >>> terms = {"side": "long", "entry_price": 62_000, "stop_price": 60_000}
         >>> round(max_size_for_stop(btc, **terms, margin=1_000), 6)
         Decimal('0.446429')
@@ -675,12 +627,8 @@ def liquidation_outcome(
         :ref:`rule-futures-liquidation-linear` [checked]; the outcome arithmetic [derived].
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> from levrisk.futures import Contract, Position
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
+        >>> from levrisk.futures import Position
         >>> pos = Position(contract=btc, side="short", size="0.1", entry_price=60_000, leverage=10)
         >>> result = liquidation_outcome(pos, liquidation_fee_rate="0.0125")
         >>> round(result.liquidation_price, 2), result.anything_remains

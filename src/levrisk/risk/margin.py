@@ -14,16 +14,12 @@ from typing import Final, Literal
 
 import attrs
 
+from levrisk import _fields
+from levrisk import margin as spot
 from levrisk._fields import (
     FrozenMap,
     fee_rate,
-    finite,
-    instance_of,
-    non_negative,
     non_negative_number,
-    number,
-    optional_number,
-    positive,
     positive_number,
     price_map,
     require,
@@ -41,8 +37,6 @@ from levrisk.margin import (
     CrossMarginAccount,
     IsolatedMarginAccount,
     IsolatedTierTable,
-    Loan,
-    MarginAccount,
     MarginThresholds,
     MarginTrade,
     PriceMap,
@@ -57,38 +51,10 @@ from levrisk.margin import (
 from levrisk.margin._pnl import price_for_net_pnl
 from levrisk.numbers import NumberLike, exact
 from levrisk.risk import _common
-from levrisk.risk._common import (
-    SPOT_LIQUIDATION_FEE_RATE,
-    AssetMove,
-    LiquidationOutcome,
-    StopCheck,
-    amount_or_roe,
-    entry_and_stop,
-    floor_decimal,
-    frozen_map,
-    grid,
-    largest_passing,
-    outcome,
-    round_size,
-    stop_cap,
-)
+from levrisk.risk._common import grid
 from levrisk.risk._common import risk_fraction as _risk_fraction
 
-__all__ = [
-    "Scenario",
-    "StressRow",
-    "check_stop",
-    "liquidation_outcome",
-    "max_leverage_for_stop",
-    "max_size_for_stop",
-    "moves_to_liquidation",
-    "position_size",
-    "scenarios",
-    "stop_price",
-    "stress",
-    "take_profit_price",
-    "uniform_move_to_liquidation",
-]
+__all__ = [*_common.MARKET_NAMES]  # noqa: PLE0604 - the one list both markets publish
 
 _fee_rate = fee_rate  # the functions below take a ``fee_rate`` argument
 
@@ -96,7 +62,7 @@ _OPENED: Final = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 """A fixed instant for trades opened only to read their liquidation price (no clock)."""
 
 
-def _account(value: object) -> MarginAccount:
+def _account(value: object) -> spot.MarginAccount:
     if not isinstance(value, (IsolatedMarginAccount, CrossMarginAccount)):
         msg = f"account must be an IsolatedMarginAccount or a CrossMarginAccount, got {value!r}"
         raise InvalidInputError(msg)
@@ -193,7 +159,7 @@ def position_size(
     .. versionchanged:: 0.2.0
        ``interest_fraction`` replaces ``interest_rate`` (deprecated alias).
     """
-    s_name, entry, stop = entry_and_stop(side, entry_price, stop_price)
+    s_name, entry, stop = _common.entry_and_stop(side, entry_price, stop_price)
     collateral = positive_number(equity, "equity")
     budget = collateral * _risk_fraction(risk_fraction)
     f = _fee_rate(fee_rate, "fee_rate")
@@ -202,14 +168,14 @@ def position_size(
     if s_name == "short":
         close_rate = f if convention == "quote" else f / (1 - f)
         per_unit = (stop - entry) + entry * f + (1 + i) * stop * close_rate + i * stop
-        return round_size(budget / per_unit, lot_step)
+        return _common.round_size(budget / per_unit, lot_step)
     spent = entry * (1 + f) if convention == "quote" else entry / (1 - f)
     open_fee = entry * f if convention == "quote" else entry * f / (1 - f)
     base = (entry - stop) + open_fee + stop * f
     quantity = budget / base
     if quantity * spent > collateral:
         quantity = (budget + i * collateral) / (base + i * spent)
-    return round_size(quantity, lot_step)
+    return _common.round_size(quantity, lot_step)
 
 
 def _interest_fraction(fraction: NumberLike | None, old: NumberLike | None) -> Decimal:
@@ -300,7 +266,7 @@ def stop_price(
     .. versionadded:: 0.1.0
     """
     t = require(trade, MarginTrade, "trade")
-    amount = amount_or_roe(loss, roe, "loss", capital=lambda: t.collateral)
+    amount = _common.amount_or_roe(loss, roe, "loss", capital=lambda: t.collateral)
     price = price_for_net_pnl(
         t,
         net_pnl=-amount,
@@ -371,7 +337,7 @@ def take_profit_price(
     .. versionadded:: 0.1.0
     """
     t = require(trade, MarginTrade, "trade")
-    amount = amount_or_roe(profit, roe, "profit", capital=lambda: t.collateral)
+    amount = _common.amount_or_roe(profit, roe, "profit", capital=lambda: t.collateral)
     price = price_for_net_pnl(
         t,
         net_pnl=amount,
@@ -398,7 +364,7 @@ def check_stop(
     hourly_rate: NumberLike | None = None,
     counting: InterestCounting = "binance",
     waived_hours: int = 0,
-) -> StopCheck:
+) -> _common.StopCheck:
     r"""Check that a spot-margin trade's stop fires before its liquidation price.
 
     Without ``at`` the trade's liquidation price at opening is used
@@ -548,7 +514,7 @@ def max_leverage_for_stop(
     .. versionadded:: 0.1.0
     """
     c = positive_number(collateral, "collateral")
-    s_name, entry, stop = entry_and_stop(side, entry_price, stop_price)
+    s_name, entry, stop = _common.entry_and_stop(side, entry_price, stop_price)
     gap = non_negative_number(buffer, "buffer")
     if isinstance(thresholds, MarginThresholds):
         top = thresholds.max_leverage
@@ -576,7 +542,7 @@ def max_leverage_for_stop(
             return False  # not allowed at this leverage (risk ratio or tier limit)
         return check_stop(trade, stop_price=stop, buffer=gap).passed
 
-    return largest_passing(2, stop_cap(entry, stop, top), passes)
+    return _common.largest_passing(2, _common.stop_cap(entry, stop, top), passes)
 
 
 @exact
@@ -653,7 +619,7 @@ def max_size_for_stop(
     .. versionadded:: 0.2.0
     """
     c = Fraction(positive_number(collateral, "collateral"))
-    s_name, entry, stop = entry_and_stop(side, entry_price, stop_price)
+    s_name, entry, stop = _common.entry_and_stop(side, entry_price, stop_price)
     t = require(thresholds, MarginThresholds, "thresholds")
     f = Fraction(_fee_rate(fee_rate, "fee_rate"))
     convention = choice(fee_convention, FeeConvention, "fee_convention")
@@ -672,18 +638,18 @@ def max_size_for_stop(
         cap = top * c * kappa / ep
         denominator = m * ep / kappa - target
         bound = m * c / denominator if denominator > 0 else cap
-    return round_size(floor_decimal(min(bound, cap)), lot_step)
+    return _common.round_size(_common.floor_decimal(min(bound, cap)), lot_step)
 
 
 # ----------------------------------------------------------------- liquidation outcome
 
 
 def _with_interest(trade: MarginTrade, interest: Decimal) -> IsolatedMarginAccount:
-    loan = Loan(asset=trade.borrowed_asset, principal=trade.borrowed, interest=interest)
+    loan = spot.Loan(asset=trade.borrowed_asset, principal=trade.borrowed, interest=interest)
     return attrs.evolve(trade.account, loans=[loan])
 
 
-def _equity(account: MarginAccount, prices: Mapping[str, Decimal]) -> Decimal:
+def _equity(account: spot.MarginAccount, prices: Mapping[str, Decimal]) -> Decimal:
     def value(amounts: Mapping[str, Decimal]) -> Decimal:
         return sum((v * prices.get(a, Decimal(1)) for a, v in amounts.items() if v), Decimal(0))
 
@@ -691,14 +657,14 @@ def _equity(account: MarginAccount, prices: Mapping[str, Decimal]) -> Decimal:
     return value(balances) - value(account.liabilities)
 
 
-def _liabilities_value(account: MarginAccount, prices: Mapping[str, Decimal]) -> Decimal:
+def _liabilities_value(account: spot.MarginAccount, prices: Mapping[str, Decimal]) -> Decimal:
     return sum((v * prices.get(a, Decimal(1)) for a, v in account.liabilities.items()), Decimal(0))
 
 
 @exact
 def liquidation_outcome(
-    trade: MarginTrade, *, liquidation_fee_rate: NumberLike = SPOT_LIQUIDATION_FEE_RATE
-) -> LiquidationOutcome | None:
+    trade: MarginTrade, *, liquidation_fee_rate: NumberLike = _common.SPOT_LIQUIDATION_FEE_RATE
+) -> _common.LiquidationOutcome | None:
     r"""What a spot-margin trade loses when it is liquidated.
 
     At the liquidation price the assets are worth ``ML*`` times the liabilities ``D``;
@@ -757,7 +723,7 @@ def liquidation_outcome(
     prices = {t.base: lp}
     equity = _equity(t.account, prices)
     fee = rate * _liabilities_value(t.account, prices)
-    return outcome(price=lp, collateral=t.collateral, equity=equity, fee=fee)
+    return _common.outcome(price=lp, collateral=t.collateral, equity=equity, fee=fee)
 
 
 # ----------------------------------------------------------------- scenarios
@@ -782,16 +748,18 @@ class Scenario:
     .. versionadded:: 0.1.0
     """
 
-    hours: int = attrs.field(validator=instance_of(int))
-    at: dt.datetime = attrs.field(validator=instance_of(dt.datetime))
-    price: Decimal = attrs.field(converter=number, validator=positive)
-    interest: Decimal = attrs.field(converter=number, validator=non_negative)
-    equity: Decimal = attrs.field(converter=number, validator=finite)
-    pnl: Decimal = attrs.field(converter=number, validator=finite)
-    roe: Decimal = attrs.field(converter=number, validator=finite)
-    margin_level: Decimal | None = attrs.field(converter=optional_number, validator=finite)
+    hours: int = attrs.field(validator=_fields.instance_of(int))
+    at: dt.datetime = attrs.field(validator=_fields.instance_of(dt.datetime))
+    price: Decimal = attrs.field(converter=_fields.number, validator=_fields.positive)
+    interest: Decimal = attrs.field(converter=_fields.number, validator=_fields.non_negative)
+    equity: Decimal = attrs.field(converter=_fields.number, validator=_fields.finite)
+    pnl: Decimal = attrs.field(converter=_fields.number, validator=_fields.finite)
+    roe: Decimal = attrs.field(converter=_fields.number, validator=_fields.finite)
+    margin_level: Decimal | None = attrs.field(
+        converter=_fields.optional_number, validator=_fields.finite
+    )
     status: MarginStatus = attrs.field(validator=one_of(MarginStatus))
-    liquidated: bool = attrs.field(validator=instance_of(bool))
+    liquidated: bool = attrs.field(validator=_fields.instance_of(bool))
 
 
 def _hours(values: object) -> tuple[int, ...]:
@@ -922,15 +890,17 @@ class StressRow:
     .. versionadded:: 0.1.0
     """
 
-    moves: FrozenMap = attrs.field(converter=frozen_map)
-    prices: FrozenMap = attrs.field(converter=frozen_map)
-    equity: Decimal = attrs.field(converter=number, validator=finite)
-    margin_level: Decimal | None = attrs.field(converter=optional_number, validator=finite)
+    moves: FrozenMap = attrs.field(converter=_common.frozen_map)
+    prices: FrozenMap = attrs.field(converter=_common.frozen_map)
+    equity: Decimal = attrs.field(converter=_fields.number, validator=_fields.finite)
+    margin_level: Decimal | None = attrs.field(
+        converter=_fields.optional_number, validator=_fields.finite
+    )
     status: MarginStatus = attrs.field(validator=one_of(MarginStatus))
-    liquidated: bool = attrs.field(validator=instance_of(bool))
+    liquidated: bool = attrs.field(validator=_fields.instance_of(bool))
 
 
-def _priced(account: MarginAccount, prices: object) -> dict[str, Decimal]:
+def _priced(account: spot.MarginAccount, prices: object) -> dict[str, Decimal]:
     """The prices of every non-quote asset the account holds or owes."""
     assets = [a for a in (*account.balances, *account.liabilities) if a != account.quote]
 
@@ -942,7 +912,7 @@ def _priced(account: MarginAccount, prices: object) -> dict[str, Decimal]:
 
 @exact
 def stress(
-    account: MarginAccount,
+    account: spot.MarginAccount,
     *,
     prices: PriceMap,
     shocks: Iterable[NumberLike | Mapping[str, NumberLike]],
@@ -1016,7 +986,7 @@ def stress(
 
 @exact
 def uniform_move_to_liquidation(
-    account: MarginAccount, *, prices: PriceMap, liquidation_level: NumberLike
+    account: spot.MarginAccount, *, prices: PriceMap, liquidation_level: NumberLike
 ) -> Decimal | None:
     r"""The uniform relative move of all non-quote prices at which the account is liquidated.
 
@@ -1085,8 +1055,8 @@ def uniform_move_to_liquidation(
 
 @exact
 def moves_to_liquidation(
-    account: MarginAccount, *, prices: PriceMap, liquidation_level: NumberLike
-) -> tuple[AssetMove, ...]:
+    account: spot.MarginAccount, *, prices: PriceMap, liquidation_level: NumberLike
+) -> tuple[_common.AssetMove, ...]:
     r"""For each asset alone, the price move that liquidates the account — nearest first.
 
     Each asset other than the quote moves while the others keep their prices
@@ -1135,7 +1105,7 @@ def moves_to_liquidation(
     for asset, price in priced.items():
         lp = found[asset]
         rows.append(
-            AssetMove(
+            _common.AssetMove(
                 asset=asset,
                 price=price,
                 liquidation_price=lp,
