@@ -258,40 +258,29 @@ def stop_price(
 def take_profit_price(
     position: Position,
     *,
-    profit: NumberLike | None = None,
-    roe: NumberLike | None = None,
     open_fee_rate: NumberLike = 0,
     close_fee_rate: NumberLike = 0,
+    profit: NumberLike | None = None,
+    roe: NumberLike | None = None,
 ) -> Decimal | None:
     r"""The take-profit price at which closing the position earns ``profit`` after fees.
 
-    The same solve as :func:`stop_price` with ``loss = −profit``; ``roe`` gives
-    the profit as a fraction of the initial margin (without fees:
-    ``levrisk.futures.target_price`` at ``roe``).
-
-    Args:
-        position: the ``levrisk.futures.Position``.
-        profit: the net profit to take (> 0), in quote (linear) or coin (inverse).
-        roe: alternatively, the ROE to take (> 0). Give exactly one of the two.
-        open_fee_rate: ``f_o`` in ``[0, 1)``.
-        close_fee_rate: ``f_c`` in ``[0, 1)``.
-
-    Returns:
-        The price, or ``None`` when no positive price earns that much (a linear short
-        cannot earn more than ``q·EP`` less fees).
-
-    Raises:
-        InvalidInputError: for a bad position or number, or when both or neither of
-            ``profit`` and ``roe`` are given.
+    :func:`stop_price` solved for a gain, ``loss = −profit`` (quote for linear, coin for
+    inverse), or ``roe``, the profit as a fraction of the initial margin (without fees:
+    ``levrisk.futures.target_price`` at ``roe``); give exactly one of the two. The fee
+    rates and errors are those of :func:`stop_price`; ``None`` when no positive price
+    earns that much (a linear short cannot earn more than ``q·EP`` less fees).
 
     References:
         :ref:`rule-futures-margin-pnl` (target price) [published]; with fees [derived].
 
     Examples:
-        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
+        A 0.1 BTC short from 60,000 earns 600 USDT at 54,000:
+
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT
         >>> from levrisk.futures import Position
-        >>> pos = Position(contract=btc, side="short", size="0.1", entry_price=60_000, leverage=3)
-        >>> take_profit_price(pos, profit=600)
+        >>> terms = {"side": "short", "size": "0.1", "entry_price": 60_000, "leverage": 3}
+        >>> take_profit_price(Position(contract=BTCUSDT_CONTRACT, **terms), profit=600)
         Decimal('54000')
 
     .. versionadded:: 0.1.0
@@ -699,12 +688,8 @@ def scenarios(
         :ref:`rule-futures-margin-pnl` (PnL, ROE, margin ratio) [published].
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> from levrisk.futures import Contract, Position
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
+        >>> from levrisk.futures import Position
         >>> pos = Position(contract=btc, side="short", size="0.1", entry_price=60_000, leverage=10)
         >>> rows = scenarios(pos, prices=[60_000, 63_000, 66_000])
         >>> [(r.pnl, r.status) for r in rows]
@@ -808,12 +793,8 @@ def stress(
         :ref:`rule-futures-margin-pnl` (margin ratio, liquidation at 100 %) [published].
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> from levrisk.futures import Contract, CrossAccount, Position
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
+        >>> from levrisk.futures import CrossAccount, Position
         >>> pos = Position(contract=btc, side="long", size="0.02", entry_price=50_000, leverage=2)
         >>> account = CrossAccount(wallet_balance=500, positions=[pos])
         >>> rows = stress(account, mark_prices={"BTCUSDT": 50_000}, shocks=["-0.4", "-0.5"])
@@ -939,12 +920,8 @@ def uniform_move_to_liquidation(
         One long of 0.02 BTC from 50,000 with a 500 USDT wallet liquidates at 25,100.40,
         a move of −49.8 %:
 
-        >>> from levrisk.brackets import BracketTable
-        >>> from levrisk.futures import Contract, CrossAccount, Position
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
+        >>> from levrisk.futures import CrossAccount, Position
         >>> pos = Position(contract=btc, side="long", size="0.02", entry_price=50_000, leverage=2)
         >>> account = CrossAccount(wallet_balance=500, positions=[pos])
         >>> move = uniform_move_to_liquidation(account, mark_prices={"BTCUSDT": 50_000})
@@ -985,12 +962,8 @@ def moves_to_liquidation(
         :ref:`rule-futures-liquidation-linear`–:ref:`rule-futures-liquidation-inverse` [checked].
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> from levrisk.futures import Contract, CrossAccount, Position
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
+        >>> from levrisk.futures import CrossAccount, Position
         >>> pos = Position(contract=btc, side="long", size="0.02", entry_price=50_000, leverage=2)
         >>> account = CrossAccount(wallet_balance=500, positions=[pos])
         >>> (row,) = moves_to_liquidation(account, mark_prices={"BTCUSDT": 50_000})
