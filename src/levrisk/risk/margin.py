@@ -267,9 +267,31 @@ def stop_price(
     """
     t = require(trade, MarginTrade, "trade")
     amount = _common.amount_or_roe(loss, roe, "loss", capital=lambda: t.collateral)
+    return _exit(t, -amount, (at, schedule, hourly_rate, fee_rate, counting, waived_hours))
+
+
+_Terms = tuple[
+    dt.datetime,
+    RateSchedule | NumberLike | None,
+    NumberLike | None,
+    NumberLike | None,
+    InterestCounting,
+    int,
+]
+"""The closing terms of a stop or target: at, schedule, hourly_rate, fee_rate, counting,
+waived_hours."""
+
+
+def _exit(trade: MarginTrade, net_pnl: Decimal, terms: _Terms) -> Decimal | None:
+    """The exit price whose net PnL is ``net_pnl`` (< 0 a stop, > 0 a target), if any.
+
+    The price must lie on the side of the entry that ``net_pnl`` needs (below a long's
+    entry for a loss, above it for a profit); otherwise none.
+    """
+    at, schedule, hourly_rate, fee_rate, counting, waived_hours = terms
     price = price_for_net_pnl(
-        t,
-        net_pnl=-amount,
+        trade,
+        net_pnl=net_pnl,
         at=at,
         schedule=schedule,
         hourly_rate=hourly_rate,
@@ -277,48 +299,30 @@ def stop_price(
         counting=counting,
         waived_hours=waived_hours,
     )
-    if price is None or side_sign(t.side) * (t.entry_price - price) <= 0:
-        return None
-    return price
+    move = None if price is None else side_sign(trade.side) * (price - trade.entry_price)
+    return price if move is not None and (move < 0 if net_pnl < 0 else move > 0) else None
 
 
 @exact
 def take_profit_price(
     trade: MarginTrade,
     *,
+    fee_rate: NumberLike | None = None,
+    counting: InterestCounting = "binance",
+    waived_hours: int = 0,
     at: dt.datetime,
     profit: NumberLike | None = None,
     roe: NumberLike | None = None,
     schedule: RateSchedule | NumberLike | None = None,
     hourly_rate: NumberLike | None = None,
-    fee_rate: NumberLike | None = None,
-    counting: InterestCounting = "binance",
-    waived_hours: int = 0,
 ) -> Decimal | None:
     r"""The exit price at which closing a spot-margin trade at ``at`` earns ``profit`` net.
 
-    The solve of :func:`stop_price` with ``loss = −profit``.
-
-    Args:
-        trade: the ``levrisk.margin.MarginTrade``.
-        profit: the net profit to take (> 0), in quote.
-        roe: alternatively, the ROI to take on the collateral (> 0). Give exactly one
-            of ``profit`` and ``roe``.
-        at: when the target is assumed to fill (timezone-aware, not before opening).
-        schedule: the hourly rate: a ``levrisk.interest.RateSchedule`` or a constant.
-        hourly_rate: a constant hourly rate instead of ``schedule`` (give at most one;
-            with neither, no interest).
-        fee_rate: the closing fee rate (default: the opening one).
-        counting: the interest counting rule.
-        waived_hours: the number of first accruals that are free.
-
-    Returns:
-        The price, or ``None`` when no positive price earns that much (a short cannot
-        earn more than its proceeds).
-
-    Raises:
-        InvalidInputError: for a bad trade, number or datetime, both ``schedule`` and
-            ``hourly_rate``, or not exactly one of the amount and ``roe``.
+    :func:`stop_price` solved for a gain, ``loss = −profit`` (in quote), or ``roe``, the
+    ROI to take on the collateral; give exactly one of the two. ``at``, the rate
+    (``schedule`` or ``hourly_rate``), ``fee_rate``, ``counting`` and ``waived_hours``
+    and the errors are those of :func:`stop_price`; ``None`` when no positive price earns
+    that much (a short cannot earn more than its proceeds).
 
     References:
         :ref:`rule-spot-trades` and :ref:`rule-interest` [published/derived]; solved for the price
@@ -338,19 +342,8 @@ def take_profit_price(
     """
     t = require(trade, MarginTrade, "trade")
     amount = _common.amount_or_roe(profit, roe, "profit", capital=lambda: t.collateral)
-    price = price_for_net_pnl(
-        t,
-        net_pnl=amount,
-        at=at,
-        schedule=schedule,
-        hourly_rate=hourly_rate,
-        fee_rate=fee_rate,
-        counting=counting,
-        waived_hours=waived_hours,
-    )
-    if price is None or side_sign(t.side) * (price - t.entry_price) <= 0:
-        return None
-    return price
+    terms = (at, schedule, hourly_rate, fee_rate, counting, waived_hours)
+    return _exit(t, amount, terms)
 
 
 @exact
