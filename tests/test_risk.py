@@ -2189,7 +2189,10 @@ SIZE_TABLE = BracketTable.from_rates(
 )
 SIZE_TERMS: dict[str, Any] = {"side": "long", "entry_price": 62_000, "stop_price": 60_000}
 """The issue's long: entry 62,000, stop 60,000."""
-SIZE_BAD_INPUT: list[tuple[dict[str, Any], str]] = [({"margin": 0}, "margin"), ({"buffer": -1}, "buffer")]
+SIZE_BAD_INPUT: list[tuple[dict[str, Any], str]] = [
+    ({"margin": 0}, "margin"),
+    ({"buffer": -1}, "buffer"),
+]
 SIZE_BAD_INPUT += [({"rule": "binance"}, "rule"), ({"stop_price": 63_000}, "stop")]
 SIZE_RULES = (
     LiquidationRule(),
