@@ -37,6 +37,7 @@ from levrisk.margin import (
     CrossMarginAccount,
     IsolatedMarginAccount,
     IsolatedTierTable,
+    MarginAccount,
     MarginThresholds,
     MarginTrade,
     PriceMap,
@@ -51,7 +52,7 @@ from levrisk.margin import (
 from levrisk.margin._pnl import price_for_net_pnl
 from levrisk.numbers import NumberLike, exact
 from levrisk.risk import _common
-from levrisk.risk._common import grid
+from levrisk.risk._common import AssetMove, LiquidationOutcome, StopCheck, grid
 from levrisk.risk._common import risk_fraction as _risk_fraction
 
 __all__ = [*_common.MARKET_NAMES]  # noqa: PLE0604 - the one list both markets publish
@@ -62,7 +63,7 @@ _OPENED: Final = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 """A fixed instant for trades opened only to read their liquidation price (no clock)."""
 
 
-def _account(value: object) -> spot.MarginAccount:
+def _account(value: object) -> MarginAccount:
     if not isinstance(value, (IsolatedMarginAccount, CrossMarginAccount)):
         msg = f"account must be an IsolatedMarginAccount or a CrossMarginAccount, got {value!r}"
         raise InvalidInputError(msg)
@@ -357,7 +358,7 @@ def check_stop(
     hourly_rate: NumberLike | None = None,
     counting: InterestCounting = "binance",
     waived_hours: int = 0,
-) -> _common.StopCheck:
+) -> StopCheck:
     r"""Check that a spot-margin trade's stop fires before its liquidation price.
 
     Without ``at`` the trade's liquidation price at opening is used
@@ -642,7 +643,7 @@ def _with_interest(trade: MarginTrade, interest: Decimal) -> IsolatedMarginAccou
     return attrs.evolve(trade.account, loans=[loan])
 
 
-def _equity(account: spot.MarginAccount, prices: Mapping[str, Decimal]) -> Decimal:
+def _equity(account: MarginAccount, prices: Mapping[str, Decimal]) -> Decimal:
     def value(amounts: Mapping[str, Decimal]) -> Decimal:
         return sum((v * prices.get(a, Decimal(1)) for a, v in amounts.items() if v), Decimal(0))
 
@@ -650,14 +651,14 @@ def _equity(account: spot.MarginAccount, prices: Mapping[str, Decimal]) -> Decim
     return value(balances) - value(account.liabilities)
 
 
-def _liabilities_value(account: spot.MarginAccount, prices: Mapping[str, Decimal]) -> Decimal:
+def _liabilities_value(account: MarginAccount, prices: Mapping[str, Decimal]) -> Decimal:
     return sum((v * prices.get(a, Decimal(1)) for a, v in account.liabilities.items()), Decimal(0))
 
 
 @exact
 def liquidation_outcome(
     trade: MarginTrade, *, liquidation_fee_rate: NumberLike = _common.SPOT_LIQUIDATION_FEE_RATE
-) -> _common.LiquidationOutcome | None:
+) -> LiquidationOutcome | None:
     r"""What a spot-margin trade loses when it is liquidated.
 
     At the liquidation price the assets are worth ``ML*`` times the liabilities ``D``;
@@ -893,7 +894,7 @@ class StressRow:
     liquidated: bool = attrs.field(validator=_fields.instance_of(bool))
 
 
-def _priced(account: spot.MarginAccount, prices: object) -> dict[str, Decimal]:
+def _priced(account: MarginAccount, prices: object) -> dict[str, Decimal]:
     """The prices of every non-quote asset the account holds or owes."""
     assets = [a for a in (*account.balances, *account.liabilities) if a != account.quote]
 
@@ -905,7 +906,7 @@ def _priced(account: spot.MarginAccount, prices: object) -> dict[str, Decimal]:
 
 @exact
 def stress(
-    account: spot.MarginAccount,
+    account: MarginAccount,
     *,
     prices: PriceMap,
     shocks: Iterable[NumberLike | Mapping[str, NumberLike]],
@@ -979,7 +980,7 @@ def stress(
 
 @exact
 def uniform_move_to_liquidation(
-    account: spot.MarginAccount, *, prices: PriceMap, liquidation_level: NumberLike
+    account: MarginAccount, *, prices: PriceMap, liquidation_level: NumberLike
 ) -> Decimal | None:
     r"""The uniform relative move of all non-quote prices at which the account is liquidated.
 
@@ -1048,8 +1049,8 @@ def uniform_move_to_liquidation(
 
 @exact
 def moves_to_liquidation(
-    account: spot.MarginAccount, *, prices: PriceMap, liquidation_level: NumberLike
-) -> tuple[_common.AssetMove, ...]:
+    account: MarginAccount, *, prices: PriceMap, liquidation_level: NumberLike
+) -> tuple[AssetMove, ...]:
     r"""For each asset alone, the price move that liquidates the account — nearest first.
 
     Each asset other than the quote moves while the others keep their prices
@@ -1098,7 +1099,7 @@ def moves_to_liquidation(
     for asset, price in priced.items():
         lp = found[asset]
         rows.append(
-            _common.AssetMove(
+            AssetMove(
                 asset=asset,
                 price=price,
                 liquidation_price=lp,
