@@ -455,6 +455,7 @@ def add_position(parser: argparse.ArgumentParser, *, size_required: bool = True)
         help="a contract with a shipped bracket snapshot: "
         + ", ".join(f"{s} ({p.contract.kind}, {p.size_unit})" for s, p in presets.items())
         + ", or any USDⓈ-M symbol of Binance's brackets of 2024-10-24 (linear, e.g. SOLUSDT)"
+        "; on another --exchange, the symbol of --brackets FILE or of the tiers it ships"
         " (default: %(default)s)",
     )
     parser.add_argument(
