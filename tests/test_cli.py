@@ -1913,3 +1913,57 @@ class TestPlot:
         code, _, err = run(capsys, *SEED[:8], "--plot", str(path))
         assert code == 2
         assert err.startswith(f"levrisk: error: --plot cannot write {path}")
+
+
+class TestSize:
+    """``levrisk size``: the largest size for a stop (rule-futures-max-size-for-stop)."""
+
+    def test_the_issue_example(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """Long at 62,000, stop 60,000, 1,000 USDT: 27x holds 0.435 BTC, the size ~0.4464."""
+        doc = run_json(
+            capsys, *words("size long --entry-price 62000 --stop-price 60000 --margin 1000")
+        )
+        size = doc["size"]
+        expected = risk.max_futures_size_for_stop(
+            btc_contract(), side="long", entry_price=62000, stop_price=60000, margin=1000
+        )
+        assert exact(size["max_size"]) == expected
+        assert round(expected, 4) == Decimal("0.4464")
+        assert size["max_whole_leverage"] == 27
+        assert round(exact(size["whole_leverage_size"]), 3) == Decimal("0.435")
+        code, out, _ = run(
+            capsys, *words("size long --entry-price 62000 --stop-price 60000 --margin 1000")
+        )
+        assert code == 0
+        assert row(out, "largest size") == "0.44642857 BTC"
+        assert row(out, "its leverage") == "27.68 x"
+
+    def test_inverse_lots(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """COIN-M in whole contracts, as the library gives it."""
+        doc = run_json(
+            capsys,
+            *words(
+                "size short --symbol BTCUSD_PERP --entry-price 60000 --stop-price 63000 "
+                "--margin 0.1 --lot-step 1 --buffer 0.5%"
+            ),
+        )
+        expected = risk.max_futures_size_for_stop(
+            btc_contract("BTCUSD_PERP"),
+            side="short",
+            entry_price=60000,
+            stop_price=63000,
+            margin="0.1",
+            buffer="0.005",
+            lot_step=1,
+        )
+        assert exact(doc["size"]["max_size"]) == expected
+        assert expected == expected.to_integral_value()
+
+    def test_no_whole_leverage(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A short's stop past its 1x liquidation: no whole leverage, a smaller size still."""
+        doc = run_json(
+            capsys, *words("size short --entry-price 60000 --stop-price 130000 --margin 1000")
+        )
+        assert doc["size"]["max_whole_leverage"] is None
+        assert doc["size"]["whole_leverage_size"] is None
+        assert exact(doc["size"]["max_size"]) > 0

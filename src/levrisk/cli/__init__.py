@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from typing import IO, Final
 
 from levrisk import __version__
-from levrisk.cli import _futures, _interest, _margin, _reconcile, _target
+from levrisk.cli import _futures, _interest, _margin, _reconcile, _size, _target
 from levrisk.cli._args import Exit, Parser, UsageError, trader_words, wrap
 from levrisk.cli._render import to_json, to_text
 from levrisk.exceptions import LevriskError
@@ -58,6 +58,9 @@ examples:
 
   # a 10x isolated BTCUSDT futures short: margin, margin ratio, liquidation price
   levrisk futures short --size 0.1 --entry-price 60000 --leverage 10
+
+  # the largest size whose liquidation lies beyond a stop, for 1,000 USDT of margin
+  levrisk size long --entry-price 62000 --stop-price 60000 --margin 1000
 
   # take-profit at +50 % ROE and stop-loss at -25 % ROE, as JSON
   levrisk target short --entry-price 60000 --leverage 10 \\
@@ -82,7 +85,7 @@ def _parser() -> Parser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in (_interest, _margin, _futures, _target, _reconcile):
+    for command in (_interest, _margin, _futures, _target, _size, _reconcile):
         command.add(commands)
     return parser
 
