@@ -1930,7 +1930,7 @@ class TestSize:
         assert exact(size["max_size"]) == expected
         assert round(expected, 4) == Decimal("0.4464")
         assert size["max_whole_leverage"] == 27
-        assert round(exact(size["whole_leverage_size"]), 3) == Decimal("0.435")
+        assert round(Decimal(size["whole_leverage_size"]), 3) == Decimal("0.435")
         code, out, _ = run(
             capsys, *words("size long --entry-price 62000 --stop-price 60000 --margin 1000")
         )
@@ -1966,4 +1966,4 @@ class TestSize:
         )
         assert doc["size"]["max_whole_leverage"] is None
         assert doc["size"]["whole_leverage_size"] is None
-        assert exact(doc["size"]["max_size"]) > 0
+        assert Decimal(doc["size"]["max_size"]) > 0

@@ -12,19 +12,19 @@ from levrisk.cli._futures import data_row, provenance
 from levrisk.cli._render import AMOUNT, PRICE, Report, Row, Section
 from levrisk.numbers import exact
 
+_HELP = {
+    "summary": "the largest futures size whose liquidation lies beyond a stop",
+    "description": "For an isolated margin and a stop, the largest size (any leverage) "
+    "whose liquidation price lies at or beyond the stop, next to the highest whole "
+    "leverage that keeps liquidation beyond it",
+    "anchor": "rule-futures-max-size-for-stop",
+    "epilog": "example:\n  levrisk size long --entry-price 62000 --stop-price 60000 --margin 1000",
+}
+
 
 def add(commands: Any) -> None:  # noqa: ANN401 - argparse's private _SubParsersAction
     """Register the command and its arguments."""
-    p = _args.command(
-        commands,
-        "size",
-        summary="the largest futures size whose liquidation lies beyond a stop",
-        description="For an isolated margin and a stop, the largest size (any leverage) "
-        "whose liquidation price lies at or beyond the stop, next to the highest whole "
-        "leverage that keeps liquidation beyond it",
-        anchor="rule-futures-max-size-for-stop",
-        epilog="example:\n  levrisk size long --entry-price 62000 --stop-price 60000 --margin 1000",
-    )
+    p = _args.command(commands, "size", **_HELP)
     p.add_argument("side", choices=_args.SIDES, help="position side")
     p.add_argument("--symbol", default="BTCUSDT", help="the contract (as for futures)")
     p.add_argument("--brackets", metavar="FILE", help="a saved bracket table (as for futures)")
