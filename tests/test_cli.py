@@ -1967,3 +1967,68 @@ class TestSize:
         assert doc["size"]["max_whole_leverage"] is None
         assert doc["size"]["whole_leverage_size"] is None
         assert Decimal(doc["size"]["max_size"]) > 0
+
+
+class TestVenueContract:
+    """``--kind`` and ``--contract-size`` on a venue without presets (rule-venues)."""
+
+    def test_bitmex_inverse(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        """An inverse XBTUSD over a tiers file under BitMEX's entry-basis rule, as the library."""
+        from levrisk.exchanges import bitmex, ccxt  # noqa: PLC0415 - the venue under test
+
+        tiers = [
+            {
+                "tier": 1,
+                "minNotional": 0,
+                "maxNotional": 200,
+                "maintenanceMarginRate": 0.005,
+                "maxLeverage": 100,
+                "info": {},
+            },
+        ]
+        path = tmp_path / "xbt.json"
+        path.write_text(json.dumps(tiers), encoding="utf-8")
+        doc = run_json(
+            capsys,
+            *words(
+                f"futures long --exchange bitmex --symbol XBTUSD --kind inverse "
+                f"--contract-size 1 --brackets {path} --size 1000 --entry-price 60000 "
+                "--leverage 10"
+            ),
+        )
+        contract = futures.Contract(
+            symbol="XBTUSD",
+            kind="inverse",
+            contract_size=1,
+            brackets=ccxt.brackets_from_leverage_tiers(tiers),
+        )
+        pos = futures.Position(
+            contract=contract, side="long", size=1000, entry_price=60000, leverage=10
+        )
+        lp = futures.isolated_liquidation_price(
+            pos, margin=futures.initial_margin(pos), rule=bitmex.LIQUIDATION_RULE
+        )
+        assert exact(doc["risk"]["liquidation_price"]) == lp
+        code, out, _ = run(
+            capsys,
+            *words(
+                f"futures long --exchange bitmex --symbol XBTUSD --kind inverse "
+                f"--contract-size 1 --brackets {path} --size 1000 --entry-price 60000 "
+                "--leverage 10"
+            ),
+        )
+        assert code == 0
+        assert row(out, "size") == "1,000 contracts of 1 USD"
+        assert row(out, "initial margin (entry)") == "0.00166667 XBT"
+
+    def test_bad_contract_size(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A bad --contract-size is named as the option."""
+        code, _, err = run(
+            capsys,
+            *words(
+                "futures long --exchange bitget --close-fee-rate 0.06% --contract-size -1 "
+                "--size 0.1 --entry-price 60000 --leverage 10"
+            ),
+        )
+        assert code == 2
+        assert err.startswith("levrisk: error: --contract-size")

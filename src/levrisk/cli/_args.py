@@ -22,7 +22,7 @@ from typing import Any, Final, NoReturn
 import attrs
 
 from levrisk import exchanges, interest
-from levrisk._typing import InterestCounting, Side, options
+from levrisk._typing import ContractKind, InterestCounting, Side, options
 from levrisk.brackets import BracketTable
 from levrisk.cli._render import plain, rules
 from levrisk.exceptions import LevriskError
@@ -307,6 +307,7 @@ _NAMES: Final = {
     "price": "--price",
     "principal": "--principal",
     "collateral": "--collateral",
+    "contract_size": "--contract-size",
 }
 """The library's argument names and the options that give them (shared by the commands)."""
 
@@ -445,10 +446,28 @@ def add_rates(parser: argparse.ArgumentParser, *, required: bool) -> None:
     )
 
 
+def add_contract(parser: argparse.ArgumentParser) -> None:
+    """``--kind`` and ``--contract-size``: the contract on a venue without presets."""
+    group = parser.add_argument_group("contract (venues without presets)")
+    group.add_argument(
+        "--kind",
+        choices=options(ContractKind),
+        default="linear",
+        help="linear (quote-settled) or inverse (coin-settled) (default: %(default)s)",
+    )
+    group.add_argument(
+        "--contract-size",
+        default="1",
+        help="base per contract (linear) or quote per contract (inverse), e.g. 100 for "
+        "BitMEX XBTUSD (default: %(default)s)",
+    )
+
+
 def add_position(parser: argparse.ArgumentParser, *, size_required: bool = True) -> None:
     """A futures position: side, ``--symbol``, ``--brackets``, size, entry, leverage."""
     presets = {s: p for venue in FUTURES_VENUES.values() for s, p in venue.contracts.items()}
     parser.add_argument("side", choices=SIDES, help="position side")
+    add_contract(parser)
     parser.add_argument(
         "--symbol",
         default="BTCUSDT",

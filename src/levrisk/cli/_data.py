@@ -25,7 +25,7 @@ import attrs
 
 from levrisk import futures
 from levrisk.brackets import BracketTable
-from levrisk.cli import _args
+from levrisk.cli import _args, _render
 from levrisk.cli._args import UsageError
 from levrisk.exchanges import binance, ccxt
 from levrisk.exchanges.snapshots import ContractPreset
@@ -131,7 +131,11 @@ def market(args: argparse.Namespace) -> Market:
 
 
 def _venue_market(args: argparse.Namespace, venue: _args.Venue) -> Market:
-    """A linear contract of a venue without presets: its rule, and its table or a file."""
+    """A contract of a venue without presets: its rule, and its table or a file.
+
+    ``--kind`` and ``--contract-size`` give the contract (linear, size 1 by default); an
+    inverse one settles in the base coin and counts contracts of ``CS`` quote.
+    """
     rule = venue.rule(args.close_fee_rate)
     path = args.brackets
     if path is not None:
@@ -148,13 +152,21 @@ def _venue_market(args: argparse.Namespace, venue: _args.Venue) -> Market:
         table, source = shipped
         data = Data(f"{venue.name} tiers", None, source)
     base, quote = _units(args.symbol)
+    contract = futures.Contract(
+        symbol=args.symbol,
+        kind=args.kind,
+        contract_size=args.contract_size,
+        brackets=table,
+    )
+    inverse = contract.kind == "inverse"
+    size = _render.plain(contract.contract_size)
     return Market(
         venue=venue.name,
-        contract=futures.Contract(symbol=args.symbol, kind="linear", brackets=table),
+        contract=contract,
         rule=rule,
         price_unit=quote,
-        margin_unit=quote,
-        size_unit=base,
+        margin_unit=base if inverse else quote,
+        size_unit=f"contracts of {size} {quote}" if inverse else base,
         data=data,
         brackets_file=path,
     )

@@ -26,6 +26,7 @@ def add(commands: Any) -> None:  # noqa: ANN401 - argparse's private _SubParsers
     """Register the command and its arguments."""
     p = _args.command(commands, "size", **_HELP)
     p.add_argument("side", choices=_args.SIDES, help="position side")
+    _args.add_contract(p)
     p.add_argument("--symbol", default="BTCUSDT", help="the contract (as for futures)")
     p.add_argument("--brackets", metavar="FILE", help="a saved bracket table (as for futures)")
     p.add_argument("--entry-price", required=True, help="entry price, quote per base")
