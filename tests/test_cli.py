@@ -26,10 +26,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from levrisk import cli, futures, interest, margin, risk
-from levrisk.cli import _args, _data, _render
+from levrisk.cli import _args, _data, _plot, _render
 from levrisk.exchanges import binance
 
 UTC = timezone.utc
+DAILY_NOTE = (
+    "--daily-rate is charged hourly as daily / 24, at borrowing and at every hour "
+    "boundary: 25 accruals over 24 hours, 4.17 % more than 24 charges"
+)
 LOAN = "interest --principal 1 --hourly-rate 0"
 T13, T14, T15 = "2024-05-01T13:00Z", "2024-05-01T14:00Z", "2024-05-01T15:00Z"
 SEED = [
@@ -403,7 +407,7 @@ class TestMargin:
             )
             assert exact(doc["exits"][f"{key}_net_pnl"]) == pnl.net_pnl
         assert "close" not in doc
-        assert doc["notes"] == []
+        assert doc["notes"] == [DAILY_NOTE]
 
     def test_stops_as_roi_of_the_collateral(self, capsys: pytest.CaptureFixture[str]) -> None:
         """10% / 25% of the collateral solve to the prices levrisk.risk gives; PnL matches."""
@@ -665,7 +669,8 @@ class TestTarget:
             position, open_fee_rate="0.0004", close_fee_rate="0.0004"
         )
         assert doc["notes"] == [
-            "ROE: PnL over the initial margin at entry (Binance's calculator terms)"
+            "ROE: PnL over the initial margin at entry (Binance's calculator terms)",
+            "give --size for the liquidation price: it depends on the size",
         ]
 
     def test_stop_beyond_liquidation_and_none(self, capsys: pytest.CaptureFixture[str]) -> None:
@@ -682,6 +687,8 @@ class TestTarget:
             "20",
             "--stop-loss",
             "150%",
+            "--size",
+            "1",
         )
         assert doc["prices"]["take_profit_price"] is None
         assert "beyond the liquidation price" in doc["notes"][-1]
@@ -698,6 +705,8 @@ class TestTarget:
             "1",
             "--stop-loss",
             "50%",
+            "--size",
+            "1",
         )
         assert doc["prices"]["liquidation_price"] is None
         assert exact(doc["prices"]["stop_loss_price"]) == 30000
@@ -705,7 +714,9 @@ class TestTarget:
 
     def test_only_liquidation(self, capsys: pytest.CaptureFixture[str]) -> None:
         """Without targets the command still gives the liquidation price (human output)."""
-        code, out, _ = run(capsys, "target", "long", "--entry-price", "60000", "--leverage", "10")
+        code, out, _ = run(
+            capsys, "target", "long", "--entry-price", "60000", "--leverage", "10", "--size", "1"
+        )
         assert code == 0
         assert "liquidation price (isolated)" in out
         assert "take-profit" not in out
@@ -721,11 +732,11 @@ class TestErrors:
             ("bogus", "invalid choice: 'bogus'"),
             (
                 f"{LOAN} --from 2024-05-01T13:55 --to {T14}",
-                "--from must carry a UTC offset",
+                "--from must be an ISO-8601 time with Z or ±HH:MM",
             ),
             (
                 f"{LOAN} --from yesterday --to {T14}",
-                "--from must be an ISO-8601 date-time",
+                "got yesterday",
             ),
             (
                 f"{LOAN} --principal -1 --from {T13} --to {T14}",
@@ -733,7 +744,7 @@ class TestErrors:
             ),
             (
                 f"{LOAN} --from {T15} --to {T14}",
-                "until must not be before borrowed_at",
+                "--to must not be before --from 2024-05-01T15:00:00+00:00",
             ),
             (
                 f"{LOAN} --from {T13} --to {T14} --rate-change 0.1",
@@ -1375,3 +1386,649 @@ class TestRenderOutcome:
         assert _render.outcome(always) == (None, "always")
         assert _render.liquidated_at("long", Decimal(1), None) is False
         assert _render.liquidated_at("short", Decimal(6), Decimal(5)) is True
+
+
+# --------------------------------------------------------------------------- issue 20
+
+TIERS_FILE = Path(__file__).parent / "data" / "ccxt_tiers_btcusdt.json"
+
+
+def words(text: str) -> list[str]:
+    """A command line's words (``shlex`` rules)."""
+    return shlex.split(text)
+
+
+def strings(document: object) -> list[str]:
+    """Every string of a JSON document, keys aside."""
+    if isinstance(document, dict):
+        return [s for value in document.values() for s in strings(value)]
+    if isinstance(document, list):
+        return [s for value in document for s in strings(value)]
+    return [document] if isinstance(document, str) else []
+
+
+class TestEveryVenue:
+    """``--exchange`` offers every venue with what the command needs (rule-venues)."""
+
+    def test_futures_offers_every_venue(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """Futures and target list every venue of levrisk.exchanges.VENUES; interest the lenders."""
+        from levrisk import exchanges  # noqa: PLC0415 - the venue list under test
+
+        keys = sorted(m.__name__.rpartition(".")[2] for m in exchanges.VENUES)
+        assert sorted(_args.FUTURES_VENUES) == keys
+        assert sorted(_args.LENDERS) == ["binance", "bybit", "okx"]
+        code, out, _ = run(capsys, "futures", "--help")
+        assert code == 0
+        assert "{" + ",".join(keys) + "}" in out
+
+    def test_bitget_shipped_tiers_and_fee_rule(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """Bitget: its shipped BTCUSDT tiers and its rule with the taker fee, as the library."""
+        from levrisk.exchanges import bitget  # noqa: PLC0415 - the venue under test
+
+        doc = run_json(
+            capsys,
+            *words(
+                "futures long --exchange bitget --size 0.1 --entry-price "
+                "60000 --leverage 10 --close-fee-rate 0.06%"
+            ),
+        )
+        contract = futures.Contract(symbol="BTCUSDT", kind="linear", brackets=bitget.BTCUSDT_TIERS)
+        pos = futures.Position(
+            contract=contract, side="long", size="0.1", entry_price=60000, leverage=10
+        )
+        lp = futures.isolated_liquidation_price(
+            pos,
+            margin=futures.initial_margin(pos),
+            rule=bitget.liquidation_rule(fee_rate="0.0006"),
+        )
+        assert exact(doc["risk"]["liquidation_price"]) == lp
+        assert doc["position"]["tiers_source"] == bitget.BTCUSDT_TIERS_SOURCE
+        assert doc["data"][0]["source"].startswith("Bitget tiers from")
+
+    def test_fixed_rule_venue_with_a_tiers_file(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """Hyperliquid (one fixed rule) over a ccxt tiers file: no fee rate needed."""
+        from levrisk.exchanges import ccxt, hyperliquid  # noqa: PLC0415 - the venue under test
+
+        doc = run_json(
+            capsys,
+            *words(
+                f"futures short --exchange hyperliquid --symbol BTC/USDT:USDT "
+                f"--brackets {TIERS_FILE} --size 0.1 --entry-price 60000 "
+                f"--leverage 10"
+            ),
+        )
+        table = ccxt.brackets_from_leverage_tiers(json.loads(TIERS_FILE.read_text()))
+        contract = futures.Contract(symbol="BTC/USDT:USDT", kind="linear", brackets=table)
+        pos = futures.Position(
+            contract=contract, side="short", size="0.1", entry_price=60000, leverage=10
+        )
+        lp = futures.isolated_liquidation_price(
+            pos, margin=futures.initial_margin(pos), rule=hyperliquid.LIQUIDATION_RULE
+        )
+        assert exact(doc["risk"]["liquidation_price"]) == lp
+        assert doc["position"]["wallet"] == "600.0"
+        assert (
+            "USDT"
+            in run(
+                capsys,
+                *words(
+                    f"futures short --exchange hyperliquid --symbol BTC/USDT:USDT "
+                    f"--brackets {TIERS_FILE} --size 0.1 --entry-price 60000 "
+                    f"--leverage 10"
+                ),
+            )[1]
+        )
+
+    @pytest.mark.parametrize(
+        ("argv", "message"),
+        [
+            ("--exchange bybit", "Bybit's liquidation rule carries the taker fee"),
+            ("--exchange gate --close-fee-rate 0.05%", "levrisk ships no Gate tiers for BTCUSDT"),
+        ],
+        ids=["fee-needed", "no-tiers"],
+    )
+    def test_what_a_venue_needs(
+        self, capsys: pytest.CaptureFixture[str], argv: str, message: str
+    ) -> None:
+        """A venue whose rule carries the fee needs --close-fee-rate; without tiers, a file."""
+        base = "futures long --size 0.1 --entry-price 60000 --leverage 10 "
+        code, _, err = run(capsys, *(base + argv).split())
+        assert code == 2
+        assert message in err
+
+    def test_symbol_units(self) -> None:
+        """The units of a linear symbol of another venue, however it is spelt."""
+        assert _data._units("ETHUSDC") == ("ETH", "USDC")
+        assert _data._units("BTC-USDT-SWAP") == ("BTC", "USDT")
+        assert _data._units("btc/usd:btc") == ("BTC", "USD")
+        assert _data._units("XYZ") == ("base", "quote")
+
+
+class TestPercentRates:
+    """Every rate takes a fraction or a percentage (rule-spot-trades, rule-interest)."""
+
+    @pytest.mark.parametrize(
+        ("percent", "fraction"),
+        [
+            (("--fee-rate", "0.1%"), ("--fee-rate", "0.001")),
+            (("--daily-rate", "0.02%"), ("--daily-rate", "0.0002")),
+        ],
+    )
+    def test_margin_rates(
+        self,
+        capsys: pytest.CaptureFixture[str],
+        percent: tuple[str, str],
+        fraction: tuple[str, str],
+    ) -> None:
+        """``0.1%`` is ``0.001``: the same report."""
+        argv = [a for a in SEED if a not in fraction]
+        assert run_json(capsys, *argv, *percent) == run_json(capsys, *argv, *fraction)
+
+    def test_interest_and_fee_rates(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """--hourly-rate, --yearly-rate and the break-even fee rates take percentages too."""
+        loan = ["interest", "--principal", "1000", "--from", T13, "--to", T15]
+        assert run_json(capsys, *loan, "--hourly-rate", "0.001%") == run_json(
+            capsys, *loan, "--hourly-rate", "0.00001"
+        )
+        assert run_json(capsys, *loan, "--yearly-rate", "8.76%") == run_json(
+            capsys, *loan, "--yearly-rate", "0.0876"
+        )
+        pos = ["futures", "long", "--size", "0.1", "--entry-price", "60000", "--leverage", "10"]
+        assert run_json(capsys, *pos, "--open-fee-rate", "0.05%") == run_json(
+            capsys, *pos, "--open-fee-rate", "0.0005"
+        )
+
+    def test_a_negative_percentage_is_a_value(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """``--fee-rate -0.1%`` reaches the check (not "expected one argument")."""
+        code, _, err = run(capsys, *SEED[:-2], "--fee-rate", "-0.1%")
+        assert code == 2
+        assert err == "levrisk: error: --fee-rate must be a fraction in [0, 1), got -0.001\n"
+
+    def test_a_bad_percentage(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A percentage that is no number names the option."""
+        code, _, err = run(capsys, *SEED[:-2], "--fee-rate", "x%")
+        assert code == 2
+        assert err.startswith("levrisk: error: --fee-rate")
+
+
+class TestTraderWords:
+    """Errors name the options and show plain decimals: no reprs, no Python names."""
+
+    @pytest.mark.parametrize(
+        ("argv", "expected"),
+        [
+            (
+                (
+                    "margin short --borrow 0.1 --price 60000 --opened-at 2024-01-02T00:00Z "
+                    "--closed-at 2024-01-01T00:00Z --exit-price 50000 --daily-rate 0.1%"
+                ),
+                (
+                    "--closed-at must not be before --opened-at 2024-01-02T00:00:00+00:00, "
+                    "got 2024-01-01T00:00:00+00:00"
+                ),
+            ),
+            (
+                (
+                    f"{LOAN} --from {T13} --to {T15} --rate-change 2024-05-01T14:30Z=0.1 "
+                    "--rate-change 2024-05-01T14:00Z=0.2"
+                ),
+                (
+                    "the time of --rate-change 2 must be after the time of --rate-change 1 "
+                    "2024-05-01T14:30:00+00:00, got 2024-05-01T14:00:00+00:00"
+                ),
+            ),
+            (
+                "futures long --size 1000 --entry-price 60000 --leverage 10",
+                (
+                    "--leverage must be between 1 and 4 (the max leverage of the bracket "
+                    "50000000 < notional ≤ 100000000 holding the notional 60000000 at entry), "
+                    "got 10"
+                ),
+            ),
+            (
+                "margin long --collateral 1000 --price 62000 --leverage 200",
+                "--leverage must be between 1 and 3, got 200",
+            ),
+        ],
+        ids=["closed-before-opened", "rate-changes-out-of-order", "bracket-leverage", "max"],
+    )
+    def test_issue_examples(
+        self, capsys: pytest.CaptureFixture[str], argv: str, expected: str
+    ) -> None:
+        """The issue's messages, in the command's words."""
+        code, out, err = run(capsys, *argv.split())
+        assert (code, out) == (2, "")
+        assert err == f"levrisk: error: {expected}\n"
+        assert "Decimal(" not in err
+        assert not re.search(r"\dE[+-]\d", err)
+
+    @pytest.mark.parametrize(
+        ("message", "names", "expected"),
+        [
+            (
+                "fee_rate must be a fraction, got Decimal('-0.1')",
+                {},
+                "--fee-rate must be a fraction, got -0.1",
+            ),
+            ("cap 6.0000E+7 exceeded, got '1E+3'", {}, "cap 60000000 exceeded, got 1000"),
+            (
+                "at must not be before opened_at X",
+                {"at": "--closed-at"},
+                "--closed-at must not be before --opened-at X",
+            ),
+            ("the price at mark", {"at": "--to"}, "the price at mark"),
+            (
+                "changes[3].hourly_rate must not be negative",
+                {},
+                "the rate of --rate-change 3 must not be negative",
+            ),
+            ("got 'BTC'", {}, "got 'BTC'"),
+        ],
+    )
+    def test_translation(self, message: str, names: dict[str, str], expected: str) -> None:
+        """Names with an underscore anywhere, single words only leading; plain decimals."""
+        assert _args.trader_words(message, names) == expected
+
+
+class TestPlainJson:
+    """``--json`` figures are plain decimals: no negative zero, no exponent."""
+
+    @pytest.mark.parametrize(
+        ("value", "text"),
+        [
+            ("-0.0", "0"),
+            ("-0", "0"),
+            ("0E-46", "0"),
+            ("6.0000E+7", "60000000"),
+            ("600.0", "600.0"),
+            ("-1.5E-3", "-0.0015"),
+            ("Infinity", "Infinity"),
+        ],
+    )
+    def test_plain(self, value: str, text: str) -> None:
+        """Each value as the JSON shows it, and it parses back to the same number."""
+        assert _render.plain(Decimal(value)) == text
+        if Decimal(value).is_finite():
+            assert Decimal(text) == Decimal(value)
+
+    @pytest.mark.parametrize(
+        "argv",
+        [
+            "futures short --size 0.1 --entry-price 60000 --leverage 10",
+            "margin short --borrow 0.1 --price 60000 --hours 24 --exit-price 60000 --hourly-rate 0",
+            "target long --size 1 --entry-price 60000 --leverage 10 --take-profit 0",
+        ],
+    )
+    def test_no_negative_zero_or_exponent(
+        self, capsys: pytest.CaptureFixture[str], argv: str
+    ) -> None:
+        """No ``-0``, ``-0.0``, ``0E-46`` or exponent in any string of the document."""
+        doc = run_json(capsys, *argv.split())
+        for text in strings(doc):
+            assert not re.fullmatch(r"-0(\.0*)?", text), text
+            assert not re.fullmatch(r"[-+]?[\d.]+E[-+]?\d+", text), text
+
+
+class TestTargetSize:
+    """``target --size``: the liquidation price of the position given (rule-futures-margin-pnl)."""
+
+    def test_liquidation_is_the_positions(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """With --size, target's liquidation price is futures' for the same position."""
+        terms = ["--size", "30", "--entry-price", "60000", "--leverage", "10"]
+        target = run_json(capsys, "target", "short", *terms, "--take-profit", "50%")
+        position = run_json(capsys, "futures", "short", *terms)
+        liquidation = target["prices"]["liquidation_price"]
+        assert liquidation == position["risk"]["liquidation_price"]
+        one = run_json(capsys, "target", "short", *terms[2:], "--size", "1")
+        assert one["prices"]["liquidation_price"] != liquidation  # the bracket follows the size
+        assert target["prices"]["size"] == "30"
+
+    def test_without_size_no_liquidation(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """Without --size the prices come alone, with a note on the liquidation price."""
+        doc = run_json(
+            capsys, *words("target long --entry-price 60000 --leverage 10 --take-profit 50%")
+        )
+        assert "liquidation_price" not in doc["prices"]
+        assert "give --size for the liquidation price: it depends on the size" in doc["notes"]
+
+
+class TestMarginRateChanges:
+    """``margin --rate-change``: a RateSchedule over the loan (rule-interest)."""
+
+    def test_schedule(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """Two changes: the interest is the library's over the same schedule."""
+        doc = run_json(
+            capsys,
+            *words(
+                "margin short --borrow 0.1 --price 60000 --exit-price 50000 "
+                "--opened-at 2024-01-01T00:00Z --closed-at 2024-01-03T00:00Z "
+                "--hourly-rate 0.00001 --rate-change "
+                "2024-01-02T00:00Z=0.00003 --rate-change "
+                "2024-01-02T12:00+02:00=0.002%"
+            ),
+        )
+        opened = datetime(2024, 1, 1, tzinfo=UTC)
+        trade = margin.open_short(
+            3000, leverage=3, price=60000, opened_at=opened, thresholds=margin.BINANCE_CROSS_3X
+        )
+        schedule = interest.RateSchedule.from_pairs(
+            [
+                (opened, "0.00001"),
+                (datetime(2024, 1, 2, tzinfo=UTC), "0.00003"),
+                (datetime(2024, 1, 2, 10, tzinfo=UTC), "0.00002"),
+            ]
+        )
+        pnl = margin.close(
+            trade, exit_price=50000, at=opened + timedelta(days=2), schedule=schedule
+        )
+        assert exact(doc["close"]["interest"]) == pnl.interest
+
+    def test_bad_change(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A change without ``=`` is one line naming the form."""
+        code, _, err = run(capsys, *SEED, "--rate-change", "2024-01-02T00:00Z")
+        assert code == 2
+        assert "--rate-change must look like TIME=HOURLY_RATE" in err
+
+
+class TestInstants:
+    """One strict ISO-8601 grammar on every Python: ``Z`` or ``±HH:MM`` (or ``±HHMM``)."""
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "2024-05-01T13:55Z",
+            "2024-05-01t13:55:00z",
+            "2024-05-01T15:55+02:00",
+            "2024-05-01T15:55:00+0200",
+            "2024-05-01 13:55:00.000000Z",
+            "2024-05-01T10:25-03:30",
+        ],
+    )
+    def test_same_instant(self, text: str) -> None:
+        """Every accepted spelling of 13:55 UTC."""
+        assert _args.instant("--from", text) == datetime(2024, 5, 1, 13, 55, tzinfo=UTC)
+
+    def test_fraction(self) -> None:
+        """Up to six decimals of a second, comma or point."""
+        assert _args.instant("--from", "2024-05-01T13:55:00,5Z").microsecond == 500_000
+
+    @pytest.mark.parametrize(
+        ("text", "message"),
+        [
+            ("2024-05-01T13:55", "got 2024-05-01T13:55 without a UTC offset"),
+            ("2024-05-01", "got 2024-05-01 without a UTC offset"),
+            ("2024-05-01T13:55+2", "got 2024-05-01T13:55+2"),
+            ("2024-13-01T00:00Z", "--from is not a valid time (month must be in 1..12)"),
+            ("2024-05-01T00:00+25:00", "--from is not a valid time"),
+            ("yesterday", "such as 2024-05-01T13:55Z"),
+        ],
+    )
+    def test_refused(self, text: str, message: str) -> None:
+        """A naive or malformed time is a usage error naming the option."""
+        with pytest.raises(_args.UsageError, match=re.escape(message)):
+            _args.instant("--from", text)
+
+    def test_no_fromisoformat(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The parser never asks datetime.fromisoformat (whose grammar differs by version)."""
+
+        class Strict(datetime):
+            @classmethod
+            def fromisoformat(cls, date_string: str) -> Strict:  # noqa: ARG003
+                raise AssertionError
+
+        monkeypatch.setattr(_args, "datetime", Strict)
+        assert _args.instant("--to", "2024-05-01T15:55+0200").hour == 15
+
+
+class TestProfitSideStop:
+    """A stop-loss on the profit side of the entry warns (text and ``--json``)."""
+
+    @pytest.mark.parametrize(
+        ("side", "stop", "where"), [("long", "66000", "above"), ("short", "54000", "below")]
+    )
+    def test_margin(
+        self, capsys: pytest.CaptureFixture[str], side: str, stop: str, where: str
+    ) -> None:
+        """A long's stop above its entry, a short's below: one warning."""
+        argv = [
+            "margin",
+            side,
+            "--collateral",
+            "1000",
+            "--price",
+            "60000",
+            "--hours",
+            "1",
+            "--hourly-rate",
+            "0",
+            "--stop-loss",
+            stop,
+        ]
+        doc = run_json(capsys, *argv)
+        assert doc["warnings"] == [
+            (
+                f"the stop-loss {int(stop):,}.00 lies {where} the entry 60,000.00, on the profit "
+                f"side of a {side}: it closes the position at a gain (a take-profit), not a loss"
+            )
+        ]
+        code, out, _ = run(capsys, *argv)
+        assert code == 0
+        assert f"Warning: the stop-loss {int(stop):,}.00 lies {where}" in out
+
+    def test_losing_side_is_quiet(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A stop on the losing side gets no warning."""
+        doc = run_json(
+            capsys,
+            *words(
+                "margin long --collateral 1000 --price 60000 --hours 1 "
+                "--hourly-rate 0 --stop-loss 59000"
+            ),
+        )
+        assert "warnings" not in doc
+
+    def test_target_negative_loss(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """``target --stop-loss -25%`` is a price on the profit side: warned first."""
+        doc = run_json(
+            capsys,
+            *words("target short --size 0.1 --entry-price 60000 --leverage 10 --stop-loss -25%"),
+        )
+        assert doc["warnings"][0].startswith("the stop-loss 58,500.00 lies below the entry")
+
+
+class TestDailyRateNote:
+    """Where a daily rate is entered, the note says how it is charged (rule-interest)."""
+
+    def test_binance(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """Binance: 25 accruals over 24 hours, 4.17 % more than 24 charges."""
+        day = "--from 2024-05-01T13:55Z --to 2024-05-02T13:55Z"
+        doc = run_json(capsys, *words(f"interest --principal 1000 --daily-rate 0.02% {day}"))
+        assert doc["notes"] == [DAILY_NOTE]
+        assert doc["results"]["accruals"] == 25
+
+    def test_other_rules_and_other_rates(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """Another rule names itself; an hourly rate gets no note."""
+        loan = ["interest", "--principal", "1000", "--from", T13, "--to", T15]
+        assert run_json(capsys, *loan, "--hourly-rate", "0.00001")["notes"] == []
+        bybit = run_json(capsys, *loan, "--daily-rate", "0.0002", "--exchange", "bybit")
+        start = datetime(2024, 5, 1, 13, tzinfo=UTC)
+        count = interest.accrual_count(start, start + timedelta(hours=24), counting="started_hour")
+        if count == 24:
+            assert bybit["notes"] == []
+        else:
+            assert "under the 'started_hour' counting rule" in bybit["notes"][0]
+        okx = run_json(capsys, *loan, "--daily-rate", "0.0002", "--exchange", "okx")
+        assert len(okx["notes"]) <= 1
+
+    def test_margin(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """The margin report carries the same note (the seed enters a daily rate)."""
+        assert DAILY_NOTE in run_json(capsys, *SEED)["notes"]
+
+
+class TestPlot:
+    """``--plot FILE.png``: margin level (or ratio) and PnL against the price."""
+
+    @pytest.mark.parametrize(
+        "argv",
+        [
+            "margin short --borrow 0.1 --price 60000 --leverage 3",
+            "margin long --collateral 1000 --price 60000 --leverage 3 --fee-rate 0.1%",
+            "futures long --size 0.1 --entry-price 60000 --leverage 10",
+            "futures short --size 0.1 --entry-price 60000 --leverage 10 --wallet-balance 800",
+            "futures long --size 0.1 --entry-price 60000 --leverage 1",
+        ],
+        ids=["margin-short", "margin-long", "futures-isolated", "futures-cross", "no-liquidation"],
+    )
+    def test_renders(self, capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: str) -> None:
+        """A PNG is written and the report's notes say where."""
+        pytest.importorskip("matplotlib", reason="--plot draws with matplotlib (optional)")
+        target = tmp_path / "plot.png"
+        doc = run_json(capsys, *argv.split(), "--plot", str(target))
+        assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert doc["notes"][-1].endswith(f"written to {target}")
+
+    def test_grid_takes_in_the_marks(self) -> None:
+        """The price grid spans the entry and every marked price, and stays positive."""
+        grid = _plot.price_grid(Decimal(60000), Decimal(81818), None, Decimal(-1))
+        assert len(grid) == _plot.POINTS
+        assert grid[0] < 60000
+        assert grid[-1] > 81818
+        assert min(grid) > 0
+
+    def test_without_matplotlib(
+        self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        """Without matplotlib: one line naming ``pip install matplotlib``, exit 2."""
+        monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+        code, _, err = run(capsys, *SEED[:8], "--plot", str(tmp_path / "p.png"))
+        assert code == 2
+        assert err == (
+            "levrisk: error: --plot needs matplotlib, which is not installed: "
+            "pip install matplotlib\n"
+        )
+
+    def test_unwritable(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        """A file that cannot be written is one line naming it."""
+        pytest.importorskip("matplotlib", reason="--plot draws with matplotlib (optional)")
+        path = tmp_path / "missing" / "p.png"
+        code, _, err = run(capsys, *SEED[:8], "--plot", str(path))
+        assert code == 2
+        assert err.startswith(f"levrisk: error: --plot cannot write {path}")
+
+
+class TestSize:
+    """``levrisk size``: the largest size for a stop (rule-futures-max-size-for-stop)."""
+
+    def test_the_issue_example(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """Long at 62,000, stop 60,000, 1,000 USDT: 27x holds 0.435 BTC, the size ~0.4464."""
+        doc = run_json(
+            capsys, *words("size long --entry-price 62000 --stop-price 60000 --margin 1000")
+        )
+        size = doc["size"]
+        expected = risk.max_futures_size_for_stop(
+            btc_contract(), side="long", entry_price=62000, stop_price=60000, margin=1000
+        )
+        assert exact(size["max_size"]) == expected
+        assert round(expected, 4) == Decimal("0.4464")
+        assert size["max_whole_leverage"] == 27
+        assert round(Decimal(size["whole_leverage_size"]), 3) == Decimal("0.435")
+        code, out, _ = run(
+            capsys, *words("size long --entry-price 62000 --stop-price 60000 --margin 1000")
+        )
+        assert code == 0
+        assert row(out, "largest size") == "0.44642857 BTC"
+        assert row(out, "its leverage") == "27.68 x"
+
+    def test_inverse_lots(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """COIN-M in whole contracts, as the library gives it."""
+        doc = run_json(
+            capsys,
+            *words(
+                "size short --symbol BTCUSD_PERP --entry-price 60000 --stop-price 63000 "
+                "--margin 0.1 --lot-step 1 --buffer 0.5%"
+            ),
+        )
+        expected = risk.max_futures_size_for_stop(
+            btc_contract("BTCUSD_PERP"),
+            side="short",
+            entry_price=60000,
+            stop_price=63000,
+            margin="0.1",
+            buffer="0.005",
+            lot_step=1,
+        )
+        assert exact(doc["size"]["max_size"]) == expected
+        assert expected == expected.to_integral_value()
+
+    def test_no_whole_leverage(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A short's stop past its 1x liquidation: no whole leverage, a smaller size still."""
+        doc = run_json(
+            capsys, *words("size short --entry-price 60000 --stop-price 130000 --margin 1000")
+        )
+        assert doc["size"]["max_whole_leverage"] is None
+        assert doc["size"]["whole_leverage_size"] is None
+        assert Decimal(doc["size"]["max_size"]) > 0
+
+
+class TestVenueContract:
+    """``--kind`` and ``--contract-size`` on a venue without presets (rule-venues)."""
+
+    def test_bitmex_inverse(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        """An inverse XBTUSD over a tiers file under BitMEX's entry-basis rule, as the library."""
+        from levrisk.exchanges import bitmex, ccxt  # noqa: PLC0415 - the venue under test
+
+        tiers = [
+            {
+                "tier": 1,
+                "minNotional": 0,
+                "maxNotional": 200,
+                "maintenanceMarginRate": 0.005,
+                "maxLeverage": 100,
+                "info": {},
+            },
+        ]
+        path = tmp_path / "xbt.json"
+        path.write_text(json.dumps(tiers), encoding="utf-8")
+        doc = run_json(
+            capsys,
+            *words(
+                f"futures long --exchange bitmex --symbol XBTUSD --kind inverse "
+                f"--contract-size 1 --brackets {path} --size 1000 --entry-price 60000 "
+                "--leverage 10"
+            ),
+        )
+        contract = futures.Contract(
+            symbol="XBTUSD",
+            kind="inverse",
+            contract_size=1,
+            brackets=ccxt.brackets_from_leverage_tiers(tiers),
+        )
+        pos = futures.Position(
+            contract=contract, side="long", size=1000, entry_price=60000, leverage=10
+        )
+        lp = futures.isolated_liquidation_price(
+            pos, margin=futures.initial_margin(pos), rule=bitmex.LIQUIDATION_RULE
+        )
+        assert exact(doc["risk"]["liquidation_price"]) == lp
+        code, out, _ = run(
+            capsys,
+            *words(
+                f"futures long --exchange bitmex --symbol XBTUSD --kind inverse "
+                f"--contract-size 1 --brackets {path} --size 1000 --entry-price 60000 "
+                "--leverage 10"
+            ),
+        )
+        assert code == 0
+        assert row(out, "size") == "1,000 contracts of 1 USD"
+        assert row(out, "initial margin (entry)") == "0.00166667 XBT"
+
+    def test_bad_contract_size(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A bad --contract-size is named as the option."""
+        code, _, err = run(
+            capsys,
+            *words(
+                "futures long --exchange bitget --close-fee-rate 0.06% --contract-size -1 "
+                "--size 0.1 --entry-price 60000 --leverage 10"
+            ),
+        )
+        assert code == 2
+        assert err.startswith("levrisk: error: --contract-size")

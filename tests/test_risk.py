@@ -84,7 +84,9 @@ from levrisk.risk import (
     margin_stop_price,
     margin_take_profit_price,
     max_futures_leverage_for_stop,
+    max_futures_size_for_stop,
     max_margin_leverage_for_stop,
+    max_margin_size_for_stop,
     risk_reward_ratio,
     stress_futures_account,
     stress_margin_account,
@@ -992,7 +994,7 @@ class TestMarginPositionSize:
             risk_fraction=risk,
             fee_rate=fee,
             fee_convention=convention,
-            interest_rate=rate,
+            interest_fraction=rate,
         )
         if side == "short":
             leverage = 1 + size * entry / equity
@@ -1031,10 +1033,10 @@ class TestMarginPositionSize:
             "risk_fraction": "0.01",
         }
         assert margin_position_size("long", **kwargs) == 10
-        assert margin_position_size("long", **kwargs, interest_rate="0.01") == 10
+        assert margin_position_size("long", **kwargs, interest_fraction="0.01") == 10
         big = {**kwargs, "stop_price": "99.5"}
         assert margin_position_size("long", **big) == 200
-        with_interest = margin_position_size("long", **big, interest_rate="0.01")
+        with_interest = margin_position_size("long", **big, interest_fraction="0.01")
         assert with_interest == Decimal(200) / Decimal("1.5")
 
     def test_lot_step(self) -> None:
@@ -1057,7 +1059,7 @@ class TestMarginPositionSize:
             ({"risk_fraction": 1}, "risk_fraction"),
             ({"stop_price": 59_000}, "above the entry"),
             ({"fee_convention": "bnb"}, "fee_convention"),
-            ({"interest_rate": -1}, "interest_rate"),
+            ({"interest_fraction": -1}, "interest_fraction"),
             ({"fee_rate": 1}, "fee_rate"),
         ],
         ids=["risk-0", "risk-1", "wrong-side", "convention", "interest", "fee"],
@@ -2112,6 +2114,7 @@ class TestRegularNames:
             ("futures_take_profit_price", "futures", "take_profit_price"),
             ("check_futures_stop", "futures", "check_stop"),
             ("max_futures_leverage_for_stop", "futures", "max_leverage_for_stop"),
+            ("max_futures_size_for_stop", "futures", "max_size_for_stop"),
             ("futures_liquidation_outcome", "futures", "liquidation_outcome"),
             ("FuturesScenario", "futures", "Scenario"),
             ("futures_scenarios", "futures", "scenarios"),
@@ -2124,6 +2127,7 @@ class TestRegularNames:
             ("margin_take_profit_price", "margin", "take_profit_price"),
             ("check_margin_stop", "margin", "check_stop"),
             ("max_margin_leverage_for_stop", "margin", "max_leverage_for_stop"),
+            ("max_margin_size_for_stop", "margin", "max_size_for_stop"),
             ("margin_liquidation_outcome", "margin", "liquidation_outcome"),
             ("MarginScenario", "margin", "Scenario"),
             ("margin_scenarios", "margin", "scenarios"),
@@ -2148,7 +2152,252 @@ class TestRegularNames:
 
         assert futures.__all__ == margin.__all__
 
+    def test_interest_rate_is_a_deprecated_alias(self) -> None:
+        """The old ``interest_rate=`` warns and gives what ``interest_fraction=`` gives.
+
+        Both at once, or a bad old value, is refused.
+        """
+        terms: dict[str, Any] = {
+            "entry_price": 100,
+            "stop_price": "99.5",
+            "equity": 10_000,
+            "risk_fraction": "0.01",
+        }
+        with pytest.warns(DeprecationWarning, match="interest_fraction"):
+            old = margin_position_size("long", **terms, interest_rate="0.01")
+        assert old == margin_position_size("long", **terms, interest_fraction="0.01")
+        with pytest.raises(InvalidInputError, match="not both"):
+            margin_position_size("long", **terms, interest_rate=0, interest_fraction=0)
+        with (
+            pytest.warns(DeprecationWarning, match="interest_fraction"),
+            pytest.raises(InvalidInputError, match="interest_rate"),
+        ):
+            margin_position_size("long", **terms, interest_rate=-1)
+
     def test_hourly_rate_is_checked_by_its_name(self) -> None:
         """A bad ``hourly_rate`` is reported as ``hourly_rate`` (it is passed on as schedule)."""
         with pytest.raises(InvalidInputError, match="hourly_rate must not be negative"):
             margin_stop_price(seed_trade(), loss=30, at=T0, hourly_rate="-1")
+
+
+# ----------------------------------------------------------------- the largest size for a stop
+
+SIZE_TABLE = BracketTable.from_rates(
+    caps=[50_000, 250_000, 1_000_000],
+    maintenance_rates=["0.004", "0.005", "0.01"],
+    max_leverages=[125, 100, 50],
+)
+SIZE_TERMS: dict[str, Any] = {"side": "long", "entry_price": 62_000, "stop_price": 60_000}
+"""The issue's long: entry 62,000, stop 60,000."""
+SIZE_BAD_INPUT: list[tuple[dict[str, Any], str]] = [
+    ({"margin": 0}, "margin"),
+    ({"buffer": -1}, "buffer"),
+]
+SIZE_BAD_INPUT += [({"rule": "binance"}, "rule"), ({"stop_price": 63_000}, "stop")]
+SIZE_RULES = (
+    LiquidationRule(),
+    LiquidationRule(maintenance_basis="entry"),
+    LiquidationRule(close_fee="mark", fee_rate="0.0005"),
+    LiquidationRule(maintenance_basis="entry", close_fee="bankruptcy", fee_rate="0.00055"),
+)
+
+
+def _liquidation(
+    contract: Contract, side: Literal["long", "short"], size: Decimal, entry: Decimal, **terms: Any
+) -> Decimal | str | None:
+    """The isolated liquidation price at ``size`` (leverage 1: the margin is given), or why none."""
+    try:
+        position = Position(contract=contract, side=side, size=size, entry_price=entry, leverage=1)
+        return isolated_liquidation_price(position, **terms)
+    except (AlreadyLiquidatedError, AlwaysLiquidatedError):
+        return "liquidated"
+    except LevriskError:  # beyond the table
+        return "refused"
+
+
+class TestMaxSizeForStop:
+    """``max_size_for_stop``: the largest continuous size for a stop.
+
+    Rules: rule-futures-max-size-for-stop, rule-spot-max-size-for-stop.
+    """
+
+    def test_the_issue_example(self) -> None:
+        """Long at 62,000, stop 60,000, 1,000 USDT: 27x holds 0.435 BTC, the size ~0.4464 BTC."""
+        table = BracketTable.from_rates(
+            caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
+        )
+        btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        terms = SIZE_TERMS
+        q = max_futures_size_for_stop(btc, **terms, margin=1_000)
+        # 1000 / (62000 - 60000 + 0.004 * 60000), exactly, rounded down at 50 digits
+        with localcontext(Context(prec=PRECISION, rounding="ROUND_FLOOR")):
+            assert q == Decimal(1000) / Decimal(2240)
+        assert round(q, 4) == Decimal("0.4464")
+        lev = max_futures_leverage_for_stop(btc, **terms, margin=1_000)
+        assert lev == 27
+        assert round(Decimal(lev) * 1000 / 62000, 3) == Decimal("0.435")
+        lp = _liquidation(btc, "long", q, Decimal(62_000), margin=1_000)
+        assert isinstance(lp, Decimal)
+        assert lp >= 60_000
+        assert round(lp, 30) == 60_000
+        lots = max_futures_size_for_stop(btc, **terms, margin=1_000, lot_step="0.001")
+        assert lots == Decimal("0.446")
+
+    @given(
+        kind=st.sampled_from(["linear", "inverse"]),
+        side=st.sampled_from(["long", "short"]),
+        rule=st.sampled_from(SIZE_RULES),
+        entry=decimals(min_value=100, max_value=100_000, places=2),
+        move=decimals(min_value="0.001", max_value="0.5", places=4),
+        margin=decimals(min_value=1, max_value=100_000, places=2),
+        buffer=st.sampled_from([Decimal(0), Decimal("0.01")]),
+    )
+    def test_liquidation_at_or_beyond_the_stop_and_not_above(  # noqa: PLR0917 - drawn
+        self,
+        kind: Literal["linear", "inverse"],
+        side: Literal["long", "short"],
+        rule: LiquidationRule,
+        entry: Decimal,
+        move: Decimal,
+        margin: Decimal,
+        buffer: Decimal,
+    ) -> None:
+        """At the size, liquidation is at or beyond the stop; 10^-9 more is not.
+
+        Or the larger size is refused: past the table's cap or its max leverage.
+        """
+        contract = Contract(
+            symbol="BTCUSD_PERP" if kind == "inverse" else "BTCUSDT",
+            kind=kind,
+            contract_size=100 if kind == "inverse" else 1,
+            brackets=SIZE_TABLE if kind == "linear" else SIZE_TABLE_COIN,
+        )
+        sign = 1 if side == "long" else -1
+        stop = entry * (1 - sign * move)
+        wallet = margin if kind == "linear" else margin / 10_000
+        q = max_futures_size_for_stop(
+            contract,
+            side=side,
+            entry_price=entry,
+            stop_price=stop,
+            margin=wallet,
+            rule=rule,
+            buffer=buffer,
+        )
+        assert q > 0
+        target = stop * (1 - sign * buffer)
+        terms = {"margin": wallet, "rule": rule}
+        lp = _liquidation(contract, side, q, entry, **terms)
+        assert lp is None or (isinstance(lp, Decimal) and sign * (lp - target) <= 0)
+        bigger = q * (1 + Decimal("1e-9"))
+        above = _liquidation(contract, side, bigger, entry, **terms)
+        notional_at_entry = bigger * entry if kind == "linear" else bigger * 100 / entry
+        over_leverage = notional_at_entry > contract.brackets.max_cap or (
+            notional_at_entry / wallet > contract.brackets.max_leverage(notional_at_entry)
+        )
+        inside = isinstance(above, Decimal) and sign * (above - target) > 0
+        assert inside or above in {"liquidated", "refused"} or over_leverage
+
+    @given(
+        side=st.sampled_from(["long", "short"]),
+        convention=st.sampled_from(["quote", "received"]),
+        fee=st.sampled_from([Decimal(0), Decimal("0.001")]),
+        move=decimals(min_value="0.001", max_value="0.5", places=4),
+        collateral=decimals(min_value=10, max_value=100_000, places=2),
+    )
+    def test_spot_liquidation_at_or_beyond_the_stop(
+        self,
+        side: Literal["long", "short"],
+        convention: FeeConvention,
+        fee: Decimal,
+        move: Decimal,
+        collateral: Decimal,
+    ) -> None:
+        """The trade of that quantity liquidates at or beyond the stop; 10^-9 more does not.
+
+        To 10^-40 of the price (the trade is opened by a leverage); the larger quantity
+        liquidates before the stop or borrows past the thresholds.
+        """
+        sign = 1 if side == "long" else -1
+        entry = Decimal(60_000)
+        stop = entry * (1 - sign * move)
+        q = max_margin_size_for_stop(
+            collateral,
+            side=side,
+            entry_price=entry,
+            stop_price=stop,
+            thresholds=BINANCE_CROSS_3X,
+            fee_rate=fee,
+            fee_convention=convention,
+        )
+
+        def trade_of(quantity: Decimal) -> MarginTrade | None:
+            kappa = 1 / (1 + fee) if convention == "quote" else 1 - fee
+            lev = (
+                1 + quantity * entry / collateral
+                if side == "short"
+                else quantity * entry / (collateral * kappa)
+            )
+            # the leverage is computed at 50 digits: keep it within the thresholds' own top
+            risk = BINANCE_CROSS_3X.initial_risk_ratio
+            top = min(BINANCE_CROSS_3X.max_leverage, risk / (risk - 1))
+            lev = min(lev, top) if quantity == q else lev
+            opener = open_short if side == "short" else open_long
+            try:
+                return opener(
+                    collateral,
+                    leverage=lev,
+                    price=entry,
+                    opened_at=T0,
+                    thresholds=BINANCE_CROSS_3X,
+                    fee_rate=fee,
+                    fee_convention=convention,
+                )
+            except LevriskError:
+                return None
+
+        trade = trade_of(q)
+        assert trade is not None
+        lp = trade.liquidation_price
+        assert lp is None or sign * (lp - stop) <= stop * Decimal("1e-40")
+        above = trade_of(q * (1 + Decimal("1e-9")))
+        assert above is None or (
+            above.liquidation_price is not None and sign * (above.liquidation_price - stop) > 0
+        )
+
+    def test_spot_issue_shape(self) -> None:
+        """A short at 60,000, stop 63,000, 3,000 USDT on 1.1 / 10x: C / (1.1·63,000 − 60,000).
+
+        The whole leverage 7 holds less.
+        """
+        ten_x = MarginThresholds(
+            liquidation="1.1", margin_call="1.3", initial_risk_ratio="1.11", max_leverage=10
+        )
+        terms: dict[str, Any] = {"side": "short", "entry_price": 60_000, "stop_price": 63_000}
+        q = max_margin_size_for_stop(3000, **terms, thresholds=ten_x)
+        assert round(q, 10) == round(Decimal(3000) / 9300, 10)
+        lev = max_margin_leverage_for_stop(3000, **terms, thresholds=ten_x)
+        assert lev == 7
+        assert Decimal(3000) * (lev - 1) / 60_000 < q
+
+    @pytest.mark.parametrize(("kwargs", "name"), SIZE_BAD_INPUT)
+    def test_bad_input(self, kwargs: dict[str, Any], name: str) -> None:
+        """Bad input raises InvalidInputError naming the argument."""
+        with pytest.raises(InvalidInputError, match=name):
+            max_futures_size_for_stop(BTC, **{**SIZE_TERMS, "margin": 1_000, **kwargs})
+
+    def test_spot_bad_thresholds(self) -> None:
+        """The spot twin takes MarginThresholds only."""
+        with pytest.raises(InvalidInputError, match="thresholds"):
+            max_margin_size_for_stop(
+                3000,
+                side="short",
+                entry_price=60_000,
+                stop_price=63_000,
+                thresholds="3x",  # type: ignore[arg-type]
+            )
+
+
+SIZE_TABLE_COIN = BracketTable.from_rates(
+    caps=[5, 25, 100], maintenance_rates=["0.004", "0.005", "0.01"], max_leverages=[125, 100, 50]
+)

@@ -11,7 +11,11 @@ contract of :mod:`levrisk.numbers` applies unchanged.
   (``Decimal(text)`` gives back the library's value), counts are integers, instants are
   ISO-8601 strings, absent quantities (no liquidation price) are ``null``.
 - Bad input prints one line ``levrisk: error: ...`` on stderr and exits with code 2;
-  ``--help`` exits with 0.
+  ``--help`` exits with 0. The line names the command's options (``--closed-at``, not
+  the library's ``at``) and shows numbers as plain decimals (no ``Decimal('…')``, no
+  exponent).
+- Rates take a fraction or a percentage (``--fee-rate 0.1%``); instants are ISO 8601
+  with ``Z`` or a ``±HH:MM`` offset, read by one strict grammar on every Python.
 - Report titles point to the rule they apply in the formula reference
   (``rules: explanation/formulas.html#rule-futures``, a page of the documentation).
 
@@ -33,8 +37,8 @@ from collections.abc import Sequence
 from typing import IO, Final
 
 from levrisk import __version__
-from levrisk.cli import _futures, _interest, _margin, _reconcile, _target
-from levrisk.cli._args import Exit, Parser, UsageError, wrap
+from levrisk.cli import _futures, _interest, _margin, _reconcile, _size, _target
+from levrisk.cli._args import Exit, Parser, UsageError, trader_words, wrap
 from levrisk.cli._render import to_json, to_text
 from levrisk.exceptions import LevriskError
 
@@ -54,6 +58,9 @@ examples:
 
   # a 10x isolated BTCUSDT futures short: margin, margin ratio, liquidation price
   levrisk futures short --size 0.1 --entry-price 60000 --leverage 10
+
+  # the largest size whose liquidation lies beyond a stop, for 1,000 USDT of margin
+  levrisk size long --entry-price 62000 --stop-price 60000 --margin 1000
 
   # take-profit at +50 % ROE and stop-loss at -25 % ROE, as JSON
   levrisk target short --entry-price 60000 --leverage 10 \\
@@ -78,7 +85,7 @@ def _parser() -> Parser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in (_interest, _margin, _futures, _target, _reconcile):
+    for command in (_interest, _margin, _futures, _target, _size, _reconcile):
         command.add(commands)
     return parser
 
@@ -100,13 +107,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     .. versionadded:: 0.1.0
     """
     parser = _parser()
+    names: dict[str, str] = {}
     try:
         args = parser.parse_args(argv)
+        names = getattr(args, "names", {})
         report = args.handler(args)
     except Exit as stop:
         return stop.status
     except (UsageError, LevriskError) as error:
-        message = " ".join(str(error).split())
+        message = trader_words(str(error), names)
         _print(f"{_PROG}: error: {message}", sys.stderr)
         return 2
     except ArithmeticError as error:  # decimal traps, datetime overflow: inputs out of range

@@ -10,9 +10,10 @@ venue modules ship (an interest counting rule, margin thresholds, contract prese
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from types import ModuleType
@@ -21,9 +22,12 @@ from typing import Any, Final, NoReturn
 import attrs
 
 from levrisk import exchanges, interest
-from levrisk._typing import InterestCounting, Side, options
-from levrisk.cli._render import rules
+from levrisk._typing import ContractKind, InterestCounting, Side, options
+from levrisk.brackets import BracketTable
+from levrisk.cli._render import plain, rules
+from levrisk.exceptions import LevriskError
 from levrisk.exchanges.snapshots import ContractPreset
+from levrisk.futures import LiquidationRule
 from levrisk.margin import MarginThresholds
 from levrisk.numbers import exact, to_decimal
 
@@ -50,8 +54,20 @@ class Exit(Exception):  # noqa: N818 - a control-flow signal, not an error
         self.status = status
 
 
+_NEGATIVE: Final = re.compile(r"^-(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?%?$")
+
+
 class Parser(argparse.ArgumentParser):
-    """An ArgumentParser that raises instead of printing usage and exiting."""
+    """An ArgumentParser that raises instead of printing usage and exiting.
+
+    A negative number with a ``%`` (``--fee-rate -0.1%``, ``--stop-loss -25%``) is read
+    as a value, as argparse reads ``-0.1``, so that its own check can name the problem.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401 - argparse's own
+        """Build the parser; negative percentages count as negative numbers."""
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE
 
     def error(self, message: str) -> NoReturn:
         """Raise :class:`UsageError` (``main`` prints it)."""
@@ -67,9 +83,12 @@ class Parser(argparse.ArgumentParser):
 # --------------------------------------------------------------------------- values
 
 
-def number(name: str, text: str) -> Decimal:
-    """``text`` as an exact Decimal; the error names the option."""
-    return to_decimal(text, name=name)
+def number(name: str, text: str | Decimal) -> Decimal:
+    """``text`` as an exact Decimal; the error names the option, in a trader's words."""
+    try:
+        return to_decimal(text, name=name)
+    except LevriskError as error:
+        raise UsageError(trader_words(str(error), {})) from None
 
 
 def fraction(name: str, text: str) -> Decimal:
@@ -80,28 +99,64 @@ def fraction(name: str, text: str) -> Decimal:
     return number(name, stripped)
 
 
+def rate(option: str) -> Callable[[str], Decimal]:
+    """The argparse type of a rate option: a fraction, or a percentage (``0.1%``)."""
+
+    def parse(text: str) -> Decimal:
+        return fraction(option, text)
+
+    return parse
+
+
 @exact
 def _percent(name: str, text: str) -> Decimal:
     return number(name, text) / 100
 
 
+_INSTANT: Final = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?"
+    r"(?:([Zz])|([+-])(\d{2}):?(\d{2}))"
+)
+_INSTANT_FORMS: Final = "2024-05-01T13:55Z, 2024-05-01T13:55:00+02:00 or 2024-05-01T15:55+0200"
+
+
 def instant(name: str, text: str) -> datetime:
-    """An ISO-8601 instant with a UTC offset (``Z`` allowed); naive is an error."""
+    """An ISO-8601 instant with ``Z`` or a ``±HH:MM`` (or ``±HHMM``) offset.
+
+    The same strict grammar on every Python (3.10's ``fromisoformat`` rejects ``Z`` and
+    ``+0200``): date, ``T``, ``HH:MM``, optional seconds and up to 6 decimals, then the
+    offset. Anything else, a naive time among them, is a usage error.
+    """
     value = text.strip()
-    if value.endswith(("Z", "z")):
-        value = value[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        msg = f"{name} must be an ISO-8601 date-time such as 2024-05-01T13:55:00Z, got {text!r}"
-        raise UsageError(msg) from None
-    if parsed.utcoffset() is None:
+    match = _INSTANT.fullmatch(value)
+    if match is None:
+        naive = "" if _NAIVE.fullmatch(value) is None else " without a UTC offset"
         msg = (
-            f"{name} must carry a UTC offset (e.g. 2024-05-01T13:55:00Z or "
-            f"2024-05-01T15:55:00+02:00), got the naive {text!r}"
+            f"{name} must be an ISO-8601 time with Z or ±HH:MM, such as {_INSTANT_FORMS}; "
+            f"got {value}{naive}"
         )
         raise UsageError(msg)
-    return parsed
+    year, month, day, hour, minute, second, digits, zulu, sign, off_h, off_m = match.groups()
+    offset = timedelta(0)
+    if zulu is None:
+        offset = timedelta(hours=int(off_h), minutes=int(off_m)) * (-1 if sign == "-" else 1)
+    try:
+        return datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour),
+            int(minute),
+            int(second or 0),
+            int((digits or "0").ljust(6, "0")),
+            tzinfo=timezone(offset),
+        )
+    except ValueError as error:  # a day, hour or offset out of range
+        msg = f"{name} is not a valid time ({error}), got {value}"
+        raise UsageError(msg) from None
+
+
+_NAIVE: Final = re.compile(r"\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?)?")
 
 
 def hours(text: str) -> int:
@@ -134,16 +189,127 @@ def pair(text: str) -> tuple[str, str]:
     return base.upper(), quote.upper()
 
 
-def rate_schedule(args: argparse.Namespace) -> interest.RateSchedule:
-    """The hourly rate from --hourly-rate, --daily-rate or --yearly-rate."""
+def rate_schedule(args: argparse.Namespace, start: datetime) -> interest.RateSchedule:
+    """The hourly rate from --hourly-rate, --daily-rate or --yearly-rate, and --rate-change.
+
+    Each ``--rate-change TIME=RATE`` (an hourly rate, or a percentage) starts a new rate
+    at ``TIME``; the given rate is in force from ``start`` (the borrowing) until the first.
+    """
     if args.hourly_rate is not None:
-        return interest.RateSchedule.constant(args.hourly_rate)
-    if args.daily_rate is not None:
-        return interest.RateSchedule.from_daily(args.daily_rate)
-    if args.yearly_rate is not None:
-        return interest.RateSchedule.from_yearly(args.yearly_rate)
-    msg = "an interest rate is needed: --hourly-rate, --daily-rate or --yearly-rate (0 for none)"
-    raise UsageError(msg)
+        base = interest.RateSchedule.constant(args.hourly_rate)
+    elif args.daily_rate is not None:
+        base = interest.RateSchedule.from_daily(args.daily_rate)
+    elif args.yearly_rate is not None:
+        base = interest.RateSchedule.from_yearly(args.yearly_rate)
+    else:
+        msg = (
+            "an interest rate is needed: --hourly-rate, --daily-rate or --yearly-rate (0 for none)"
+        )
+        raise UsageError(msg)
+    if not args.rate_change:
+        return base
+    pairs: list[tuple[datetime, Decimal]] = [(start, base.rate_at(start))]
+    for item in args.rate_change:
+        when, sep, text = item.partition("=")
+        if not sep:
+            msg = (
+                "--rate-change must look like TIME=HOURLY_RATE "
+                f"(e.g. 2024-01-02T00:00Z=0.0003), got {item}"
+            )
+            raise UsageError(msg)
+        pairs.append((instant("--rate-change", when), fraction("--rate-change", text)))
+    return interest.RateSchedule.from_pairs(pairs)
+
+
+def daily_note(
+    args: argparse.Namespace, start: datetime, rule: InterestCounting
+) -> tuple[str, ...]:
+    """What a daily rate costs per day under ``rule``: a note when it is not 24 charges.
+
+    Binance charges at borrowing and at every hour boundary, so a loan held 24 hours from
+    an instant accrues 25 times: about 4 % more than 24 charges of ``daily / 24``.
+    """
+    if args.daily_rate is None:
+        return ()
+    count = interest.accrual_count(start, start + timedelta(hours=24), counting=rule)
+    if count == _DAY_HOURS:
+        return ()
+    extra = display_percent(Decimal(count) / _DAY_HOURS - 1)
+    how = (
+        "at borrowing and at every hour boundary"
+        if rule == "binance"
+        else f"under the {rule!r} counting rule"
+    )
+    note = (
+        f"--daily-rate is charged hourly as daily / 24, {how}: {count} accruals over "
+        f"24 hours, {extra} more than 24 charges"
+    )
+    return (note,)
+
+
+_DAY_HOURS: Final = 24
+
+
+@exact
+def display_percent(share: Decimal) -> str:
+    """``share`` as a percentage rounded to 2 places (``0.0417`` → ``4.17 %``)."""
+    return f"{share.scaleb(2).quantize(Decimal('0.01'))} %"
+
+
+def trader_words(message: str, names: Mapping[str, str]) -> str:
+    """A library error message in the command's words: options, plain decimals.
+
+    ``names`` maps the library's argument names to the command's options
+    (``{"at": "--closed-at"}``); names with an underscore are replaced anywhere, single
+    words only where the message starts with them. ``Decimal('-0.1')``, ``'6.0000E+7'``
+    and ``6.0000E+7`` become ``-0.1`` and ``60000000``; ``changes[2].since`` becomes
+    "the time of --rate-change 2" (item 0 is the rate at borrowing).
+    """
+    text = " ".join(message.split())
+    text = _CHANGE.sub(_change_words, text)
+    every = {**_NAMES, **names}
+    for name in sorted(every, key=len, reverse=True):
+        option = every[name]
+        if "_" in name:
+            text = re.sub(rf"(?<![\w.\-]){re.escape(name)}(?![\w(])", option, text)
+        elif text.startswith(f"{name} "):
+            text = option + text[len(name) :]
+    text = _DECIMAL_REPR.sub(lambda m: plain(Decimal(m.group(1))), text)
+    text = _QUOTED_NUMBER.sub(lambda m: plain(Decimal(m.group(1))), text)
+    return _EXPONENT.sub(lambda m: plain(Decimal(m.group(0))), text)
+
+
+def _change_words(match: re.Match[str]) -> str:
+    what = "time" if match.group(2) == "since" else "rate"
+    return f"the {what} of --rate-change {match.group(1)}"
+
+
+_CHANGE: Final = re.compile(r"changes\[(\d+)\]\.(since|hourly_rate)")
+_DECIMAL_REPR: Final = re.compile(r"Decimal\('([^']*)'\)")
+_QUOTED_NUMBER: Final = re.compile(r"'([+-]?(?:\d+\.?\d*|\.\d+)(?:[Ee][+-]?\d+)?)'")
+_EXPONENT: Final = re.compile(r"(?<![\w.])[+-]?\d+(?:\.\d+)?[Ee][+-]?\d+(?![\w.])")
+_NAMES: Final = {
+    "fee_rate": "--fee-rate",
+    "open_fee_rate": "--open-fee-rate",
+    "close_fee_rate": "--close-fee-rate",
+    "hourly_rate": "--hourly-rate",
+    "daily_rate": "--daily-rate",
+    "yearly_rate": "--yearly-rate",
+    "waived_hours": "--waived-hours",
+    "entry_price": "--entry-price",
+    "mark_price": "--mark-price",
+    "exit_price": "--exit-price",
+    "wallet_balance": "--wallet-balance",
+    "opened_at": "--opened-at",
+    "leverage": "--leverage",
+    "size": "--size",
+    "margin": "--margin",
+    "price": "--price",
+    "principal": "--principal",
+    "collateral": "--collateral",
+    "contract_size": "--contract-size",
+}
+"""The library's argument names and the options that give them (shared by the commands)."""
 
 
 # --------------------------------------------------------------------------- venues
@@ -158,6 +324,7 @@ class Venue:
     counting: InterestCounting | None
     accounts: Mapping[str, tuple[str, MarginThresholds]]
     contracts: Mapping[str, ContractPreset]
+    module: ModuleType
 
     @classmethod
     def of(cls, module: ModuleType) -> Venue:
@@ -168,7 +335,34 @@ class Venue:
             counting=getattr(module, "INTEREST_COUNTING", None),
             accounts=getattr(module, "MARGIN_ACCOUNTS", {}),
             contracts=getattr(module, "CONTRACTS", {}),
+            module=module,
         )
+
+    @property
+    def fee_in_rule(self) -> bool:
+        """Whether the venue's liquidation rule carries the taker fee (``liquidation_rule``)."""
+        return not hasattr(self.module, "LIQUIDATION_RULE")
+
+    def rule(self, fee_rate: Decimal | None) -> LiquidationRule:
+        """The venue's futures rule: ``LIQUIDATION_RULE``, or ``liquidation_rule(fee_rate=)``."""
+        if not self.fee_in_rule:
+            fixed: LiquidationRule = self.module.LIQUIDATION_RULE
+            return fixed
+        if fee_rate is None:
+            msg = (
+                f"--exchange {self.key}: {self.name}'s liquidation rule carries the taker fee "
+                "to close; give it as --close-fee-rate (e.g. 0.05%)"
+            )
+            raise UsageError(msg)
+        made: LiquidationRule = self.module.liquidation_rule(fee_rate=fee_rate)
+        return made
+
+    def tiers(self, symbol: str) -> tuple[BracketTable, str] | None:
+        """A bracket table the venue module ships for ``symbol`` (``<SYMBOL>_TIERS``), if any."""
+        table = getattr(self.module, f"{symbol}_TIERS", None)
+        if not isinstance(table, BracketTable):
+            return None
+        return table, str(getattr(self.module, f"{symbol}_TIERS_SOURCE", self.name))
 
 
 VENUES: Final = {venue.key: venue for venue in map(Venue.of, exchanges.VENUES)}
@@ -176,8 +370,10 @@ LENDERS: Final = {key: venue for key, venue in VENUES.items() if venue.counting 
 """Venues with an interest counting rule (``levrisk interest``)."""
 MARGIN_VENUES: Final = {key: venue for key, venue in LENDERS.items() if venue.accounts}
 """Lending venues with shipped spot-margin thresholds (``levrisk margin``)."""
-FUTURES_VENUES: Final = {key: venue for key, venue in VENUES.items() if venue.contracts}
-"""Venues with shipped contract presets (``levrisk futures`` and ``levrisk target``)."""
+FUTURES_VENUES: Final = VENUES
+"""Venues with a futures liquidation rule (``levrisk futures`` and ``levrisk target``):
+every venue of ``levrisk.exchanges.VENUES``; contract presets where the module ships them,
+``--brackets FILE`` otherwise."""
 
 
 def counting(args: argparse.Namespace, venue: Venue) -> InterestCounting:
@@ -231,10 +427,14 @@ def add_rates(parser: argparse.ArgumentParser, *, required: bool) -> None:
     """The interest options: one rate, the counting rule, waived hours."""
     group = parser.add_argument_group("interest")
     rates = group.add_mutually_exclusive_group(required=required)
-    rates.add_argument("--hourly-rate", metavar="RATE", help="hourly rate, a fraction")
-    rates.add_argument("--daily-rate", metavar="RATE", help="daily rate (hourly = daily / 24)")
-    rates.add_argument(
-        "--yearly-rate", metavar="RATE", help="yearly rate (hourly = yearly / (365 x 24))"
+    add_rate(rates, "--hourly-rate", "hourly rate, a fraction or a percentage (0.001%%)")
+    add_rate(rates, "--daily-rate", "daily rate (hourly = daily / 24), e.g. 0.02%%")
+    add_rate(rates, "--yearly-rate", "yearly rate (hourly = yearly / (365 x 24))")
+    group.add_argument(
+        "--rate-change",
+        action="append",
+        metavar="TIME=RATE",
+        help="a new hourly rate in force from TIME on, e.g. 2024-01-02T00:00Z=0.0003 (repeatable)",
     )
     group.add_argument(
         "--counting",
@@ -246,16 +446,35 @@ def add_rates(parser: argparse.ArgumentParser, *, required: bool) -> None:
     )
 
 
-def add_position(parser: argparse.ArgumentParser, *, size_default: str | None = None) -> None:
+def add_contract(parser: argparse.ArgumentParser) -> None:
+    """``--kind`` and ``--contract-size``: the contract on a venue without presets."""
+    group = parser.add_argument_group("contract (venues without presets)")
+    group.add_argument(
+        "--kind",
+        choices=options(ContractKind),
+        default="linear",
+        help="linear (quote-settled) or inverse (coin-settled) (default: %(default)s)",
+    )
+    group.add_argument(
+        "--contract-size",
+        default="1",
+        help="base per contract (linear) or quote per contract (inverse), e.g. 100 for "
+        "BitMEX XBTUSD (default: %(default)s)",
+    )
+
+
+def add_position(parser: argparse.ArgumentParser, *, size_required: bool = True) -> None:
     """A futures position: side, ``--symbol``, ``--brackets``, size, entry, leverage."""
     presets = {s: p for venue in FUTURES_VENUES.values() for s, p in venue.contracts.items()}
     parser.add_argument("side", choices=SIDES, help="position side")
+    add_contract(parser)
     parser.add_argument(
         "--symbol",
         default="BTCUSDT",
         help="a contract with a shipped bracket snapshot: "
         + ", ".join(f"{s} ({p.contract.kind}, {p.size_unit})" for s, p in presets.items())
         + ", or any USDⓈ-M symbol of Binance's brackets of 2024-10-24 (linear, e.g. SOLUSDT)"
+        "; on another --exchange, the symbol of --brackets FILE or of the tiers it ships"
         " (default: %(default)s)",
     )
     parser.add_argument(
@@ -265,22 +484,27 @@ def add_position(parser: argparse.ArgumentParser, *, size_default: str | None = 
         "leverage tiers (JSON) instead of the shipped snapshot",
     )
     size_help = "size: base units (linear) or contracts (inverse)"
-    if size_default is None:
-        parser.add_argument("--size", required=True, help=size_help)
-    else:
-        parser.add_argument(
-            "--size",
-            default=size_default,
-            help=(
-                f"{size_help}; the target prices do not depend on it, but the liquidation"
-                " price does (the bracket follows the notional) (default: %(default)s)"
-            ),
+    if not size_required:
+        size_help += (
+            "; the target prices do not depend on it, the liquidation price does (the "
+            "bracket follows the notional): it is shown only for a given size"
         )
+    parser.add_argument("--size", required=size_required, help=size_help)
     parser.add_argument("--entry-price", required=True, help="entry price, quote per base")
     parser.add_argument("--leverage", required=True, help="leverage, at most the bracket's max")
 
 
+def add_rate(parser: Any, option: str, text: str, default: str | None = None) -> None:  # noqa: ANN401 - a parser, group or exclusive group
+    """A rate option: a fraction or a percentage, read by :func:`rate`."""
+    parser.add_argument(option, metavar="RATE", type=rate(option), default=default, help=text)
+
+
 def add_fees(parser: argparse.ArgumentParser) -> None:
     """The opening and closing fee rates of a break-even price."""
-    parser.add_argument("--open-fee-rate", metavar="RATE", help="opening fee rate (break-even)")
-    parser.add_argument("--close-fee-rate", metavar="RATE", help="closing fee rate (break-even)")
+    add_rate(parser, "--open-fee-rate", "opening fee rate, e.g. 0.05%% (break-even)")
+    add_rate(
+        parser,
+        "--close-fee-rate",
+        "closing (taker) fee rate, e.g. 0.05%% (break-even; the liquidation rule of "
+        "venues whose rule carries the fee)",
+    )

@@ -25,6 +25,7 @@ import attrs
 
 from levrisk import futures
 from levrisk.brackets import BracketTable
+from levrisk.cli import _args, _render
 from levrisk.cli._args import UsageError
 from levrisk.exchanges import binance, ccxt
 from levrisk.exchanges.snapshots import ContractPreset
@@ -100,7 +101,15 @@ def preset(symbol: str) -> ContractPreset:
 
 
 def market(args: argparse.Namespace) -> Market:
-    """The market of ``--symbol`` (and ``--brackets FILE``, when given)."""
+    """The market of ``--exchange``, ``--symbol`` and ``--brackets FILE`` (when given).
+
+    Binance ships contract presets and snapshots; another venue gives its liquidation
+    rule (with ``--close-fee-rate`` where the rule carries the taker fee) and a linear
+    contract over ``--brackets FILE`` or a table its module ships for the symbol.
+    """
+    venue = _args.FUTURES_VENUES[args.exchange]
+    if not venue.contracts:
+        return _venue_market(args, venue)
     base = preset(args.symbol)
     data = Data(f"{binance.VENUE} brackets", base.snapshot.date, base.snapshot.label)
     contract = base.contract
@@ -119,6 +128,64 @@ def market(args: argparse.Namespace) -> Market:
         data=data,
         brackets_file=path,
     )
+
+
+def _venue_market(args: argparse.Namespace, venue: _args.Venue) -> Market:
+    """A contract of a venue without presets: its rule, and its table or a file.
+
+    ``--kind`` and ``--contract-size`` give the contract (linear, size 1 by default); an
+    inverse one settles in the base coin and counts contracts of ``CS`` quote.
+    """
+    rule = venue.rule(args.close_fee_rate)
+    path = args.brackets
+    if path is not None:
+        table, kind = load_brackets(path, args.symbol)
+        data = Data(f"{venue.name} brackets", None, f"{path} ({kind})")
+    else:
+        shipped = venue.tiers(args.symbol)
+        if shipped is None:
+            msg = (
+                f"--exchange {venue.key}: levrisk ships no {venue.name} tiers for "
+                f"{args.symbol}; pass them with --brackets FILE (ccxt leverage tiers)"
+            )
+            raise UsageError(msg)
+        table, source = shipped
+        data = Data(f"{venue.name} tiers", None, source)
+    base, quote = _units(args.symbol)
+    contract = futures.Contract(
+        symbol=args.symbol,
+        kind=args.kind,
+        contract_size=args.contract_size,
+        brackets=table,
+    )
+    inverse = contract.kind == "inverse"
+    size = _render.plain(contract.contract_size)
+    return Market(
+        venue=venue.name,
+        contract=contract,
+        rule=rule,
+        price_unit=quote,
+        margin_unit=base if inverse else quote,
+        size_unit=f"contracts of {size} {quote}" if inverse else base,
+        data=data,
+        brackets_file=path,
+    )
+
+
+_QUOTES: Final = ("USDT", "USDC", "USD")
+
+
+def _units(symbol: str) -> tuple[str, str]:
+    """The base and quote of a linear symbol (``BTCUSDT``, ``BTC/USDT:USDT``, ``BTC-USDT``)."""
+    name = symbol.partition(":")[0].upper()
+    for sep in ("/", "-", "_"):
+        base, found, quote = name.partition(sep)
+        if found and base and quote:
+            return base, quote.partition(sep)[0]
+    for quote in _QUOTES:
+        if name.endswith(quote) and len(name) > len(quote):
+            return name[: -len(quote)], quote
+    return "base", "quote"
 
 
 def read_json(option: str, path: str) -> object:

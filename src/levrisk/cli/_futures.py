@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from levrisk import futures
-from levrisk.cli import _args, _data, _render
+from levrisk.cli import _args, _data, _plot, _render
 from levrisk.cli._render import AMOUNT, PRICE, Report, Row, Section
 from levrisk.numbers import exact
 
@@ -40,6 +40,7 @@ def add(commands: Any) -> None:  # noqa: ANN401 - argparse's private _SubParsers
     wallet.add_argument("--wallet-balance", help="cross margin: the cross wallet balance")
     _args.add_fees(p)
     _args.add_common(p, _args.FUTURES_VENUES, "rules and bracket snapshots")
+    _plot.add_option(p)
     p.set_defaults(handler=run)
 
 
@@ -59,16 +60,20 @@ def data_row(market: _data.Market) -> Row:
     if market.brackets_file is not None:
         name = Path(market.brackets_file).name
         return Row("brackets_file", f"{market.venue} brackets from", name)
-    assert market.data.date is not None  # noqa: S101 - a shipped snapshot is dated
+    if market.data.date is None:  # a table a venue module ships undated
+        return Row("tiers_source", f"{market.venue} tiers from", market.data.source)
     return Row("snapshot_date", f"{market.venue} brackets of", market.data.date.isoformat())
 
 
-def provenance(market: _data.Market) -> dict[str, Any]:
-    """The report's ``data`` and ``warnings``: the table's date and source, and its age."""
+def provenance(market: _data.Market, warnings: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The report's ``data`` and ``warnings``: the table's date, source and age.
+
+    The command's own ``warnings`` come first.
+    """
     warning = market.data.warning(_data.today())
     return {
         "data": ((market.data.line, market.data.iso_date),),
-        "warnings": () if warning is None else (warning,),
+        "warnings": warnings + (() if warning is None else (warning,)),
     }
 
 
@@ -101,7 +106,11 @@ def run(args: argparse.Namespace) -> Report:
         mode = "cross"
         wallet = _args.number("--wallet-balance", args.wallet_balance)
         account = futures.CrossAccount(wallet_balance=wallet, positions=[pos])
-        ratio = futures.cross_margin_ratio(account, mark_prices={c.symbol: mark})
+
+        def ratio_at(price: Decimal) -> Decimal | None:
+            return futures.cross_margin_ratio(account, mark_prices={c.symbol: price})
+
+        ratio = ratio_at(mark)
         liquidation, state = _render.outcome(
             lambda: futures.cross_liquidation_price(
                 account, c.symbol, mark_prices={c.symbol: mark}, rule=preset.rule
@@ -110,7 +119,11 @@ def run(args: argparse.Namespace) -> Report:
     else:
         mode = "isolated"
         wallet = im if args.margin is None else _args.number("--margin", args.margin)
-        ratio = futures.margin_ratio(pos, margin=wallet, mark_price=mark)
+
+        def ratio_at(price: Decimal) -> Decimal | None:
+            return futures.margin_ratio(pos, margin=wallet, mark_price=price)
+
+        ratio = ratio_at(mark)
         liquidation, state = _render.outcome(
             lambda: futures.isolated_liquidation_price(pos, margin=wallet, rule=preset.rule)
         )
@@ -163,11 +176,34 @@ def run(args: argparse.Namespace) -> Report:
     fees = break_even(args, pos, price_unit)
     if fees:
         sections.append(Section("fees", "Fees", fees))
+    title = f"Futures {pos.side}, {c.symbol}, {mode} margin"
+    notes: tuple[str, ...] = (
+        "margin ratio: MM / margin balance (Binance's convention), liquidation at 100%",
+    )
+    if args.plot is not None:
+        prices = _plot.price_grid(pos.entry_price, liquidation, bankruptcy)
+        curves = _plot.Curves(
+            title=title,
+            price_unit=price_unit,
+            prices=prices,
+            level_label="margin ratio (MM / balance)",
+            level=_plot.sample(prices, ratio_at),
+            pnl_label=f"unrealized PnL ({margin_unit})",
+            pnl=_plot.sample(prices, lambda p: futures.unrealized_pnl(pos, mark_price=p)),
+            prices_marked=(
+                _plot.Mark("liquidation at", liquidation, "tab:red"),
+                _plot.Mark("bankruptcy at", bankruptcy, "black"),
+            ),
+            levels_marked=(_plot.Mark("liquidation at ratio", Decimal(1), "tab:red"),),
+            level_limits=(0, 1.5),
+        )
+        _plot.write(args.plot, curves)
+        notes += (_plot.note(args.plot),)
     return Report(
         command=f"futures {pos.side}",
-        title=f"Futures {pos.side}, {c.symbol}, {mode} margin ({_render.rules('rule-futures')})",
+        title=f"{title} ({_render.rules('rule-futures')})",
         sections=tuple(sections),
-        notes=("margin ratio: MM / margin balance (Binance's convention), liquidation at 100%",),
+        notes=notes,
         liquidated=liquidated,
         liquidation=line if liquidated else "",
         **provenance(preset),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
 from typing import Any
 
 from levrisk import interest
@@ -38,15 +37,13 @@ def add(commands: Any) -> None:  # noqa: ANN401 - argparse's private _SubParsers
         metavar="TIME",
         help="the end of the period (now or the repayment), ISO-8601 with offset",
     )
-    p.add_argument(
-        "--rate-change",
-        action="append",
-        metavar="TIME=RATE",
-        help="a new hourly rate in force from TIME on (repeatable)",
-    )
     _args.add_rates(p, required=True)
     _args.add_common(p, _args.LENDERS, "the interest counting rule")
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, names=NAMES)
+
+
+NAMES = {"borrowed_at": "--from", "until": "--to", "at": "--to"}
+"""The library's argument names that this command's options give."""
 
 
 @exact
@@ -55,17 +52,7 @@ def run(args: argparse.Namespace) -> Report:
     venue = _args.LENDERS[args.exchange]
     start = _args.instant("--from", args.start)
     end = _args.instant("--to", args.end)
-    base = _args.rate_schedule(args)
-    schedule = base
-    if args.rate_change:
-        pairs: list[tuple[datetime, str]] = [(start, str(base.rate_at(start)))]
-        for item in args.rate_change:
-            when, sep, rate = item.partition("=")
-            if not sep:
-                msg = f"--rate-change must look like TIME=HOURLY_RATE, got {item!r}"
-                raise _args.UsageError(msg)
-            pairs.append((_args.instant("--rate-change", when), rate))
-        schedule = interest.RateSchedule.from_pairs(pairs)
+    schedule = _args.rate_schedule(args, start)
     rule = _args.counting(args, venue)
     count = interest.accrual_count(start, end, counting=rule)
     first = interest.first_accrual(start, end, counting=rule)
@@ -84,7 +71,7 @@ def run(args: argparse.Namespace) -> Report:
         Row(
             "hourly_rate",
             "hourly rate at borrowing",
-            base.rate_at(start),
+            schedule.rate_at(start),
             "",
             None if args.hourly_rate is not None else RATE,
         ),
@@ -100,9 +87,10 @@ def run(args: argparse.Namespace) -> Report:
         Row("interest", "interest", amount, asset, AMOUNT),
     )
     notes = [
-        f"hourly rates in force from {c.since.isoformat()}: {c.hourly_rate}"
+        f"hourly rates in force from {c.since.isoformat()}: {_render.plain(c.hourly_rate)}"
         for c in schedule.changes[1:]
     ]
+    notes += _args.daily_note(args, start, rule)
     return Report(
         command="interest",
         title=(

@@ -9,7 +9,7 @@ from typing import Any
 
 from levrisk import interest, margin, risk
 from levrisk._typing import options
-from levrisk.cli import _args, _render
+from levrisk.cli import _args, _plot, _render
 from levrisk.cli._render import AMOUNT, PRICE, RATIO, Report, Row, Section
 from levrisk.interest import InterestCounting
 from levrisk.margin import FeeConvention
@@ -48,7 +48,9 @@ def add(commands: Any) -> None:  # noqa: ANN401 - argparse's private _SubParsers
         choices=sorted(accounts),
         help="margin account and its thresholds (default: %(default)s)",
     )
-    p.add_argument("--fee-rate", default="0", help="trading fee rate (default: %(default)s)")
+    _args.add_rate(
+        p, "--fee-rate", "trading fee rate, a fraction or a percentage (0.1%%) (default: 0)", "0"
+    )
     p.add_argument(
         "--fee-convention",
         default="quote",
@@ -74,7 +76,12 @@ def add(commands: Any) -> None:  # noqa: ANN401 - argparse's private _SubParsers
     close.add_argument("--closed-at", metavar="TIME", help="when the trade is closed (ISO-8601)")
     _args.add_rates(p, required=False)
     _args.add_common(p, _args.MARGIN_VENUES, "rules, thresholds and bracket snapshots")
-    p.set_defaults(handler=run)
+    _plot.add_option(p)
+    p.set_defaults(handler=run, names=NAMES)
+
+
+NAMES = {"at": "--closed-at", "until": "--closed-at", "borrowed_at": "--opened-at"}
+"""The library's argument names that this command's options give."""
 
 
 @exact
@@ -167,24 +174,58 @@ def run(args: argparse.Namespace) -> Report:
         ),
     )
     sections = [Section("open", "Open", opened)]
+    title = (
+        f"Spot-margin {trade.side}, {base}/{quote}, {venue.name} {account_name}"
+        f" ({_render.rules('rule-spot-margin')})"
+    )
     notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
     line = ""
     if closing:
         assert times is not None  # noqa: S101 - checked above
         closing_sections, stop, line = _close(args, trade, times[1], venue)
         sections += closing_sections
         notes = _render.stop_note(trade.side, trade.entry_price, stop, trade.liquidation_price)
-    title = (
-        f"Spot-margin {trade.side}, {base}/{quote}, {venue.name} {account_name}"
-        f" ({_render.rules('rule-spot-margin')})"
-    )
+        warnings = _render.profit_side_stop(trade.side, trade.entry_price, stop)
+    if args.daily_rate is not None:
+        notes += _args.daily_note(args, opened_at, _args.counting(args, venue))
+    if args.plot is not None:
+        _plot.write(args.plot, _curves(trade, call_price, title))
+        notes += (_plot.note(args.plot),)
     return Report(
         command=f"margin {trade.side}",
         title=title,
         sections=tuple(sections),
         notes=notes,
+        warnings=warnings,
         liquidated=bool(line),
         liquidation=line,
+    )
+
+
+def _curves(trade: margin.MarginTrade, call_price: Decimal | None, title: str) -> _plot.Curves:
+    """The margin level and the net PnL (no interest) of the trade over a price grid."""
+    prices = _plot.price_grid(trade.entry_price, trade.liquidation_price, call_price)
+    thresholds = trade.thresholds
+    return _plot.Curves(
+        title=title.partition(" (rules:")[0],
+        price_unit=trade.quote,
+        prices=prices,
+        level_label="margin level",
+        level=_plot.sample(prices, lambda p: margin.margin_level(trade.account, {trade.base: p})),
+        pnl_label=f"net PnL at opening ({trade.quote})",
+        pnl=_plot.sample(
+            prices,
+            lambda p: margin.close(trade, exit_price=p, at=trade.opened_at).net_pnl,
+        ),
+        prices_marked=(
+            _plot.Mark("margin call at", call_price, "tab:orange"),
+            _plot.Mark("liquidation at", trade.liquidation_price, "tab:red"),
+        ),
+        levels_marked=(
+            _plot.Mark("margin call level", thresholds.margin_call, "tab:orange"),
+            _plot.Mark("liquidation level", thresholds.liquidation, "tab:red"),
+        ),
     )
 
 
@@ -200,7 +241,7 @@ def _close(
     rule = _args.counting(args, venue)
     terms = {
         "at": closed_at,
-        "schedule": _args.rate_schedule(args),
+        "schedule": _args.rate_schedule(args, trade.opened_at),
         "counting": rule,
         "waived_hours": args.waived_hours,
     }

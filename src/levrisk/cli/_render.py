@@ -19,6 +19,7 @@ from typing import Final
 import attrs
 
 from levrisk import risk
+from levrisk._typing import side_sign
 from levrisk.exceptions import AlreadyLiquidatedError, AlwaysLiquidatedError, InvalidInputError
 from levrisk.futures import Side
 
@@ -125,6 +126,24 @@ def stop_note(
     return (f"the stop-loss lies beyond the liquidation price {shown}: liquidation comes first",)
 
 
+def profit_side_stop(side: Side, entry: Decimal, stop: Decimal | None) -> tuple[str, ...]:
+    """A warning when a stop-loss lies on the profit side of the entry (none otherwise).
+
+    A long's stop above its entry, or a short's below, fires on a gain: it is a
+    take-profit, most likely entered by mistake.
+    """
+    if stop is None or side_sign(side) * (stop - entry) <= 0:
+        return ()
+    where = "above" if side == "long" else "below"
+    shown = display(stop, PRICE, exact_figures=False)
+    at = display(entry, PRICE, exact_figures=False)
+    warning = (
+        f"the stop-loss {shown} lies {where} the entry {at}, on the profit side of a "
+        f"{side}: it closes the position at a gain (a take-profit), not a loss"
+    )
+    return (warning,)
+
+
 def outcome(call: Callable[[], Decimal | None]) -> tuple[Decimal | None, str]:
     """A liquidation function's result and state: ``safe``, ``crossed`` or ``always``.
 
@@ -146,9 +165,21 @@ def liquidated_at(side: Side, price: Decimal, liquidation: Decimal | None) -> bo
     return price <= liquidation if side == "long" else price >= liquidation
 
 
+def plain(value: Decimal) -> str:
+    """``value`` as a plain decimal: no exponent, no negative zero (``0E-46`` is ``0``).
+
+    The digits are kept (``600.0`` stays ``600.0``), so ``Decimal(plain(x)) == x``.
+    """
+    if not value.is_finite():
+        return str(value)
+    if value.is_zero():
+        return "0"
+    return f"{value:f}"
+
+
 def _json_value(value: Value) -> object:
     if isinstance(value, Decimal):
-        return str(value)
+        return plain(value)
     if isinstance(value, datetime):
         return value.isoformat()
     return value

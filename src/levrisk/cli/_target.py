@@ -11,23 +11,21 @@ from levrisk.cli._futures import break_even, data_row, position, provenance
 from levrisk.cli._render import PRICE, Report, Row, Section
 from levrisk.numbers import exact
 
-_SUMMARY = "take-profit and stop-loss prices of a futures position from target ROEs"
-_DESCRIPTION = (
-    "The prices at which a futures position reaches a target ROE "
-    "(take-profit) or a loss ROE (stop-loss), with its isolated liquidation price"
-)
-_EPILOG = (
-    "example:\n  levrisk target short --entry-price 60000 --leverage 10 "
-    "--take-profit 50% --stop-loss 25%"
-)
-
 
 def add(commands: Any) -> None:  # noqa: ANN401 - argparse's private _SubParsersAction
     """Register the command and its arguments."""
     p = _args.command(
-        commands, "target", _SUMMARY, _DESCRIPTION, "rule-futures-margin-pnl", _EPILOG
+        commands,
+        "target",
+        summary="take-profit and stop-loss prices of a futures position from target ROEs",
+        description="The prices at which a futures position reaches a target ROE "
+        "(take-profit) or a loss ROE (stop-loss), with its isolated liquidation price "
+        "(given --size)",
+        anchor="rule-futures-margin-pnl",
+        epilog="example:\n  levrisk target short --size 0.1 --entry-price 60000 "
+        "--leverage 10 --take-profit 50% --stop-loss 25%",
     )
-    _args.add_position(p, size_default="1")
+    _args.add_position(p, size_required=False)
     p.add_argument("--take-profit", metavar="ROE", help="target ROE, a fraction or 50%%")
     p.add_argument("--stop-loss", metavar="ROE", help="loss ROE, a fraction or 25%% (positive)")
     _args.add_fees(p)
@@ -40,14 +38,17 @@ def run(args: argparse.Namespace) -> Report:
     """Solve the target prices and build the report."""
     preset = _data.market(args)
     c, price_unit = preset.contract, preset.price_unit
-    pos = position(args, c)
+    sized = args.size is not None
+    # The target prices do not depend on the size; the liquidation price does (the
+    # bracket follows the notional), so it is shown only for a given --size.
+    pos = position(args, c) if sized else position(attrs_size(args), c)
     liquidation, state = _render.outcome(
         lambda: futures.isolated_liquidation_price(
             pos, margin=futures.initial_margin(pos), rule=preset.rule
         )
     )
     line = ""
-    if state != "safe":  # the initial margin is below maintenance at entry
+    if sized and state != "safe":  # the initial margin is below maintenance at entry
         line = "the position is liquidated already at its entry price: its initial margin is lost"
     rows = [
         Row("symbol", "contract", f"{c.symbol} ({c.kind})"),
@@ -55,9 +56,14 @@ def run(args: argparse.Namespace) -> Report:
         Row("entry_price", "entry price", pos.entry_price, price_unit, None),
         Row("leverage", "leverage", pos.leverage, "x", None),
     ]
+    if sized:
+        rows.append(Row("size", "size", pos.size, preset.size_unit, None))
     notes: tuple[str, ...] = (
         "ROE: PnL over the initial margin at entry (Binance's calculator terms)",
     )
+    if not sized:
+        notes += ("give --size for the liquidation price: it depends on the size",)
+    warnings: tuple[str, ...] = ()
     if args.take_profit is not None:
         gain = _args.fraction("--take-profit", args.take_profit)
         price = futures.target_price(pos, roe=gain)
@@ -68,17 +74,20 @@ def run(args: argparse.Namespace) -> Report:
         price = futures.target_price(pos, roe=-loss)
         rows.append(Row("stop_loss_roe", "stop-loss ROE", -loss, places=PRICE, percent=True))
         rows.append(Row("stop_loss_price", "stop-loss price", price, price_unit, PRICE))
-        notes += _render.stop_note(pos.side, pos.entry_price, price, liquidation)
-    rows.append(
-        Row(
-            "liquidation_price",
-            "liquidation price (isolated)",
-            liquidation,
-            price_unit,
-            PRICE,
-            rounding=_render.toward_entry(pos.side),
+        if sized:
+            notes += _render.stop_note(pos.side, pos.entry_price, price, liquidation)
+        warnings = _render.profit_side_stop(pos.side, pos.entry_price, price)
+    if sized:
+        rows.append(
+            Row(
+                "liquidation_price",
+                "liquidation price (isolated)",
+                liquidation,
+                price_unit,
+                PRICE,
+                rounding=_render.toward_entry(pos.side),
+            )
         )
-    )
     rows += break_even(args, pos, price_unit)
     return Report(
         command=f"target {pos.side}",
@@ -88,5 +97,10 @@ def run(args: argparse.Namespace) -> Report:
         notes=notes,
         liquidated=bool(line),
         liquidation=line,
-        **provenance(preset),
+        **provenance(preset, warnings),
     )
+
+
+def attrs_size(args: argparse.Namespace) -> argparse.Namespace:
+    """``args`` with a unit size: the target prices of any size (they do not depend on it)."""
+    return argparse.Namespace(**{**vars(args), "size": "1"})

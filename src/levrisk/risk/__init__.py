@@ -12,8 +12,10 @@ and perpetual futures (``levrisk.futures``):
   :func:`risk_reward_ratio`;
 - **the stop check** — does the stop fire before liquidation, with a buffer
   (:class:`StopCheck` from :func:`check_stop`, :func:`check_futures_stop`,
-  :func:`check_margin_stop`), and the highest whole leverage for which it does
-  (:func:`max_futures_leverage_for_stop`, :func:`max_margin_leverage_for_stop`);
+  :func:`check_margin_stop`), the highest whole leverage for which it does
+  (:func:`max_futures_leverage_for_stop`, :func:`max_margin_leverage_for_stop`) and the
+  largest size, continuous (:func:`max_futures_size_for_stop`,
+  :func:`max_margin_size_for_stop`);
 - **liquidation outcome** — what is lost if liquidated, clearance fee included
   (:class:`LiquidationOutcome`);
 - **scenario tables** over a price grid (and hours of interest) —
@@ -27,8 +29,8 @@ and perpetual futures (``levrisk.futures``):
 The regular way in is one submodule per market with the same names for the same
 concepts — :mod:`levrisk.risk.futures` and :mod:`levrisk.risk.margin` each have
 ``position_size``, ``stop_price``, ``take_profit_price``, ``check_stop``,
-``max_leverage_for_stop``, ``liquidation_outcome``, ``scenarios`` (rows ``Scenario``),
-``stress`` (rows ``StressRow``), ``uniform_move_to_liquidation`` and
+``max_leverage_for_stop``, ``max_size_for_stop``, ``liquidation_outcome``, ``scenarios``
+(rows ``Scenario``), ``stress`` (rows ``StressRow``), ``uniform_move_to_liquidation`` and
 ``moves_to_liquidation`` (per symbol, per asset). The prefixed names above stay here as
 aliases of these (``futures_position_size is futures.position_size``).
 
@@ -56,6 +58,7 @@ from levrisk.risk.futures import StressRow as FuturesStressRow
 from levrisk.risk.futures import check_stop as check_futures_stop
 from levrisk.risk.futures import liquidation_outcome as futures_liquidation_outcome
 from levrisk.risk.futures import max_leverage_for_stop as max_futures_leverage_for_stop
+from levrisk.risk.futures import max_size_for_stop as max_futures_size_for_stop
 from levrisk.risk.futures import moves_to_liquidation as symbol_moves_to_liquidation
 from levrisk.risk.futures import position_size as futures_position_size
 from levrisk.risk.futures import scenarios as futures_scenarios
@@ -70,6 +73,7 @@ from levrisk.risk.margin import StressRow, uniform_move_to_liquidation
 from levrisk.risk.margin import check_stop as check_margin_stop
 from levrisk.risk.margin import liquidation_outcome as margin_liquidation_outcome
 from levrisk.risk.margin import max_leverage_for_stop as max_margin_leverage_for_stop
+from levrisk.risk.margin import max_size_for_stop as max_margin_size_for_stop
 from levrisk.risk.margin import moves_to_liquidation as asset_moves_to_liquidation
 from levrisk.risk.margin import position_size as margin_position_size
 from levrisk.risk.margin import scenarios as margin_scenarios
@@ -131,7 +135,9 @@ __all__ = [
     "margin_stop_price",
     "margin_take_profit_price",
     "max_futures_leverage_for_stop",
+    "max_futures_size_for_stop",
     "max_margin_leverage_for_stop",
+    "max_margin_size_for_stop",
     "risk_reward_ratio",
     "stress_futures_account",
     "stress_margin_account",

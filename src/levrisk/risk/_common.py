@@ -7,7 +7,8 @@ public is re-exported there.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_FLOOR, Decimal, localcontext
+from fractions import Fraction
 from typing import Final, Literal, cast
 
 import attrs
@@ -26,6 +27,23 @@ from levrisk._fields import (
 from levrisk._typing import Side, choice, one_of, side_sign
 from levrisk.exceptions import InvalidInputError
 from levrisk.numbers import NumberLike, exact, round_to_step, to_decimal
+
+MARKET_NAMES: Final = (
+    "Scenario",
+    "StressRow",
+    "check_stop",
+    "liquidation_outcome",
+    "max_leverage_for_stop",
+    "max_size_for_stop",
+    "moves_to_liquidation",
+    "position_size",
+    "scenarios",
+    "stop_price",
+    "stress",
+    "take_profit_price",
+    "uniform_move_to_liquidation",
+)
+"""The regular names both markets publish (``levrisk.risk.futures`` and ``.margin``)."""
 
 SPOT_LIQUIDATION_FEE_RATE: Final = Decimal("0.02")
 """The liquidation clearance fee of Binance cross classic and isolated margin (2 %)."""
@@ -108,6 +126,13 @@ def stop_cap(entry: Decimal, stop: Decimal, top: Decimal) -> int:
     """
     bound = max(entry, stop) / abs(entry - stop) + 2
     return int(min(top, bound).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def floor_decimal(value: Fraction) -> Decimal:
+    """An exact rational rounded down to the library's precision (never above it)."""
+    with localcontext() as context:
+        context.rounding = ROUND_FLOOR
+        return Decimal(value.numerator) / Decimal(value.denominator)
 
 
 def round_size(size: Decimal, lot_step: NumberLike | None) -> Decimal:

@@ -59,6 +59,7 @@ from levrisk.risk._common import (
     StopCheck,
     amount_or_roe,
     entry_and_stop,
+    floor_decimal,
     frozen_map,
     grid,
     largest_passing,
@@ -68,20 +69,7 @@ from levrisk.risk._common import (
 )
 from levrisk.risk._common import risk_fraction as _risk_fraction
 
-__all__ = [
-    "Scenario",
-    "StressRow",
-    "check_stop",
-    "liquidation_outcome",
-    "max_leverage_for_stop",
-    "moves_to_liquidation",
-    "position_size",
-    "scenarios",
-    "stop_price",
-    "stress",
-    "take_profit_price",
-    "uniform_move_to_liquidation",
-]
+__all__ = [*_common.MARKET_NAMES]  # noqa: PLE0604 - the one list both markets publish
 
 
 def _margin(position: Position, margin: NumberLike | None) -> Decimal:
@@ -171,20 +159,9 @@ def position_size(
     Examples:
         Risk 1 % of 3,000 USDT on a short at 60,000 with a stop at 60,300:
 
-        >>> from levrisk.brackets import BracketTable
-        >>> from levrisk.futures import Contract
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
-        >>> position_size(
-        ...     btc,
-        ...     side="short",
-        ...     entry_price=60_000,
-        ...     stop_price=60_300,
-        ...     equity=3_000,
-        ...     risk_fraction="0.01",
-        ... )
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
+        >>> trade = {"side": "short", "entry_price": 60_000, "stop_price": 60_300}
+        >>> position_size(btc, **trade, equity=3_000, risk_fraction="0.01")
         Decimal('0.10')
 
     .. versionadded:: 0.1.0
@@ -262,12 +239,8 @@ def stop_price(
     Examples:
         The stop at which a 0.1 BTC short from 60,000 loses 30 USDT (1 % of 3,000):
 
-        >>> from levrisk.brackets import BracketTable
-        >>> from levrisk.futures import Contract, Position
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
+        >>> from levrisk.futures import Position
         >>> pos = Position(contract=btc, side="short", size="0.1", entry_price=60_000, leverage=3)
         >>> stop_price(pos, loss=30)
         Decimal('60300')
@@ -285,44 +258,29 @@ def stop_price(
 def take_profit_price(
     position: Position,
     *,
-    profit: NumberLike | None = None,
-    roe: NumberLike | None = None,
     open_fee_rate: NumberLike = 0,
     close_fee_rate: NumberLike = 0,
+    profit: NumberLike | None = None,
+    roe: NumberLike | None = None,
 ) -> Decimal | None:
     r"""The take-profit price at which closing the position earns ``profit`` after fees.
 
-    The same solve as :func:`stop_price` with ``loss = −profit``; ``roe`` gives
-    the profit as a fraction of the initial margin (without fees:
-    ``levrisk.futures.target_price`` at ``roe``).
-
-    Args:
-        position: the ``levrisk.futures.Position``.
-        profit: the net profit to take (> 0), in quote (linear) or coin (inverse).
-        roe: alternatively, the ROE to take (> 0). Give exactly one of the two.
-        open_fee_rate: ``f_o`` in ``[0, 1)``.
-        close_fee_rate: ``f_c`` in ``[0, 1)``.
-
-    Returns:
-        The price, or ``None`` when no positive price earns that much (a linear short
-        cannot earn more than ``q·EP`` less fees).
-
-    Raises:
-        InvalidInputError: for a bad position or number, or when both or neither of
-            ``profit`` and ``roe`` are given.
+    :func:`stop_price` solved for a gain, ``loss = −profit`` (quote for linear, coin for
+    inverse), or ``roe``, the profit as a fraction of the initial margin (without fees:
+    ``levrisk.futures.target_price`` at ``roe``); give exactly one of the two. The fee
+    rates and errors are those of :func:`stop_price`; ``None`` when no positive price
+    earns that much (a linear short cannot earn more than ``q·EP`` less fees).
 
     References:
         :ref:`rule-futures-margin-pnl` (target price) [published]; with fees [derived].
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> from levrisk.futures import Contract, Position
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
-        >>> pos = Position(contract=btc, side="short", size="0.1", entry_price=60_000, leverage=3)
-        >>> take_profit_price(pos, profit=600)
+        A 0.1 BTC short from 60,000 earns 600 USDT at 54,000:
+
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT
+        >>> from levrisk.futures import Position
+        >>> terms = {"side": "short", "size": "0.1", "entry_price": 60_000, "leverage": 3}
+        >>> take_profit_price(Position(contract=BTCUSDT_CONTRACT, **terms), profit=600)
         Decimal('54000')
 
     .. versionadded:: 0.1.0
@@ -371,13 +329,8 @@ def check_stop(
     Examples:
         A 0.1 BTC short from 60,000 at 18x and 19x with a stop at 63,000:
 
-        >>> from levrisk.brackets import BracketTable
-        >>> import attrs
-        >>> from levrisk.futures import Contract, Position
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
+        >>> from levrisk.futures import Position
         >>> pos = Position(contract=btc, side="short", size="0.1", entry_price=60_000, leverage=18)
         >>> check = check_stop(pos, stop_price=63_000)
         >>> check.passed, round(check.liquidation_price, 2)
@@ -464,12 +417,7 @@ def max_leverage_for_stop(
         A 0.1 BTC short from 60,000 with a stop at 63,000: above 18x liquidation comes
         first.
 
-        >>> from levrisk.brackets import BracketTable
-        >>> from levrisk.futures import Contract
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
         >>> max_leverage_for_stop(
         ...     btc, side="short", entry_price=60_000, stop_price=63_000, size="0.1"
         ... )
@@ -503,6 +451,127 @@ def max_leverage_for_stop(
             return False  # liquidated at entry at this leverage: liquidation precedes the stop
 
     return largest_passing(1, top, passes)
+
+
+@exact
+def max_size_for_stop(
+    contract: Contract,
+    *,
+    side: Literal["long", "short"],
+    entry_price: NumberLike,
+    stop_price: NumberLike,
+    margin: NumberLike,
+    rule: LiquidationRule = LiquidationRule(),  # noqa: B008 - frozen attrs: immutable
+    buffer: NumberLike = 0,
+    lot_step: NumberLike | None = None,
+) -> Decimal:
+    r"""The largest size whose isolated liquidation price lies at or beyond the stop.
+
+    The continuous answer to :func:`max_leverage_for_stop` with a fixed ``margin``:
+    instead of the highest whole leverage, the largest size ``q`` (any leverage
+    ``notional(EP) / M``) for which the isolated position with wallet ``M`` is not
+    liquidated before the price ``T = SP·(1 − s·buffer)``. With ``X = P`` (linear) or
+    ``1/P`` (inverse), ``k = ±1`` (linear/inverse), ``u = q·CS`` and, in the bracket
+    ``(m, cum)`` that holds the notional (at ``T`` on the mark basis, at the entry on
+    the entry basis), the condition of the rule at ``T`` is linear in ``u``:
+
+    .. math::
+
+        M + k s u (X_T - X_e) - m u X_V + cum - \text{fee} \ge 0
+        \iff u \le \frac{M + cum + a}{-k s (X_T - X_e) + m X_V + b}
+
+    with ``V = T`` or the entry, and the fee of the rule: none (``a = b = 0``), at mark
+    (``b = c X_T``) or at the bankruptcy price (``a = c k s M``, ``b = c X_e``). Each
+    bracket is solved exactly (rationals); the answer is the largest ``u`` over the
+    brackets, capped where the table allows ``notional(EP)/M`` as a leverage (the
+    bracket's max leverage) and at its highest cap, then ``q = u / CS`` rounded down
+    (to ``lot_step`` when one is given). At the answer the liquidation price is at or
+    beyond ``T`` (equal to it when the solve binds: :func:`check_stop` then fails
+    without a buffer, since liquidation triggers at the stop); any larger size is
+    liquidated before ``T`` or not allowed.
+
+    Args:
+        contract: the ``levrisk.futures.Contract``.
+        side: ``"long"`` or ``"short"``.
+        entry_price: ``EP`` (> 0).
+        stop_price: ``SP`` (> 0), on the losing side of the entry.
+        margin: the isolated wallet ``M`` (> 0), in quote (linear) or coin (inverse).
+        rule: the venue's ``levrisk.futures.LiquidationRule`` (default Binance).
+        buffer: the required gap between stop and liquidation, a fraction of the stop
+            (see :func:`~levrisk.risk.check_stop`).
+        lot_step: the quantity step (> 0), or ``None`` for the continuous size.
+
+    Returns:
+        The size in the contract's unit (base × CS linear, contracts inverse).
+
+    Raises:
+        InvalidInputError: for a bad contract, side, rule or number, or a stop on the
+            wrong side of the entry.
+
+    References:
+        :ref:`rule-futures-max-size-for-stop` [derived], from
+        :ref:`rule-futures-liquidation-linear`–:ref:`rule-futures-liquidation-inverse` and
+        :ref:`rule-venues` [checked].
+
+    Examples:
+        A long at 62,000 with a stop at 60,000 and 1,000 USDT of margin: 27x (the
+        highest whole leverage) holds 0.435 BTC, the largest size about 0.4464 BTC.
+
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
+        >>> terms = {"side": "long", "entry_price": 62_000, "stop_price": 60_000}
+        >>> round(max_size_for_stop(btc, **terms, margin=1_000), 6)
+        Decimal('0.446429')
+        >>> max_size_for_stop(btc, **terms, margin=1_000, lot_step="0.001")
+        Decimal('0.446')
+
+    .. versionadded:: 0.2.0
+    """
+    c = require(contract, Contract, "contract")
+    s_name, entry, stop = entry_and_stop(side, entry_price, stop_price)
+    r = require(rule, LiquidationRule, "rule")
+    wallet = _algebra.fraction(positive_number(margin, "margin"), "margin")
+    gap = _algebra.fraction(non_negative_number(buffer, "buffer"), "buffer")
+    s = side_sign(s_name)
+    k = _algebra.kind_sign(c.kind)
+    x_e = _algebra.swap(c.kind, _algebra.fraction(entry, "entry_price"))
+    x_t = _algebra.swap(c.kind, _algebra.fraction(stop, "stop_price") * (1 - s * gap))
+    x_v = x_t if r.maintenance_basis == "mark" else x_e
+    fee = Fraction(r.fee_rate)
+    a = fee * k * s * wallet if r.close_fee == "bankruptcy" else Fraction(0)
+    b = {"none": Fraction(0), "mark": fee * x_t, "bankruptcy": fee * x_e}[r.close_fee]
+    loss = -k * s * (x_t - x_e)
+    tiers = c.brackets.brackets
+    units = max(
+        _largest_in(
+            Fraction(t.floor) / x_v,
+            # the last bracket holds every notional at T: the table caps the entry's below
+            None if t is tiers[-1] else Fraction(t.cap) / x_v,
+            wallet + Fraction(t.maintenance_amount) + a,
+            loss + Fraction(t.maintenance_rate) * x_v + b,
+        )
+        for t in tiers
+    )
+    allowed = max(
+        min(Fraction(t.cap), Fraction(t.max_leverage) * wallet) / x_e
+        for t in c.brackets.brackets
+        if Fraction(t.max_leverage) * wallet > Fraction(t.floor)
+    )
+    size = min(units, allowed) / Fraction(c.contract_size)
+    return round_size(floor_decimal(size), lot_step)
+
+
+def _largest_in(
+    low: Fraction, high: Fraction | None, constant: Fraction, slope: Fraction
+) -> Fraction:
+    """The largest ``u`` in ``(low, high]`` with ``constant − slope·u ≥ 0`` (0 if none).
+
+    ``slope > 0``: the loss per unit to ``T`` is positive (``T`` lies on the losing side),
+    and so are the maintenance rate and the fee. ``high=None``: no upper end.
+    """
+    root = constant / slope
+    if high is not None and root >= high:
+        return high
+    return root if root > low else Fraction(0)
 
 
 @exact
@@ -547,12 +616,8 @@ def liquidation_outcome(
         :ref:`rule-futures-liquidation-linear` [checked]; the outcome arithmetic [derived].
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> from levrisk.futures import Contract, Position
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
+        >>> from levrisk.futures import Position
         >>> pos = Position(contract=btc, side="short", size="0.1", entry_price=60_000, leverage=10)
         >>> result = liquidation_outcome(pos, liquidation_fee_rate="0.0125")
         >>> round(result.liquidation_price, 2), result.anything_remains
@@ -623,12 +688,8 @@ def scenarios(
         :ref:`rule-futures-margin-pnl` (PnL, ROE, margin ratio) [published].
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> from levrisk.futures import Contract, Position
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
+        >>> from levrisk.futures import Position
         >>> pos = Position(contract=btc, side="short", size="0.1", entry_price=60_000, leverage=10)
         >>> rows = scenarios(pos, prices=[60_000, 63_000, 66_000])
         >>> [(r.pnl, r.status) for r in rows]
@@ -732,12 +793,8 @@ def stress(
         :ref:`rule-futures-margin-pnl` (margin ratio, liquidation at 100 %) [published].
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> from levrisk.futures import Contract, CrossAccount, Position
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
+        >>> from levrisk.futures import CrossAccount, Position
         >>> pos = Position(contract=btc, side="long", size="0.02", entry_price=50_000, leverage=2)
         >>> account = CrossAccount(wallet_balance=500, positions=[pos])
         >>> rows = stress(account, mark_prices={"BTCUSDT": 50_000}, shocks=["-0.4", "-0.5"])
@@ -863,12 +920,8 @@ def uniform_move_to_liquidation(
         One long of 0.02 BTC from 50,000 with a 500 USDT wallet liquidates at 25,100.40,
         a move of −49.8 %:
 
-        >>> from levrisk.brackets import BracketTable
-        >>> from levrisk.futures import Contract, CrossAccount, Position
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
+        >>> from levrisk.futures import CrossAccount, Position
         >>> pos = Position(contract=btc, side="long", size="0.02", entry_price=50_000, leverage=2)
         >>> account = CrossAccount(wallet_balance=500, positions=[pos])
         >>> move = uniform_move_to_liquidation(account, mark_prices={"BTCUSDT": 50_000})
@@ -909,12 +962,8 @@ def moves_to_liquidation(
         :ref:`rule-futures-liquidation-linear`–:ref:`rule-futures-liquidation-inverse` [checked].
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> from levrisk.futures import Contract, CrossAccount, Position
-        >>> table = BracketTable.from_rates(
-        ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
+        >>> from levrisk.futures import CrossAccount, Position
         >>> pos = Position(contract=btc, side="long", size="0.02", entry_price=50_000, leverage=2)
         >>> account = CrossAccount(wallet_balance=500, positions=[pos])
         >>> (row,) = moves_to_liquidation(account, mark_prices={"BTCUSDT": 50_000})

@@ -6,22 +6,20 @@ The private part of :mod:`levrisk.risk` for ``levrisk.margin``; re-exported ther
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from fractions import Fraction
 from typing import Final, Literal
 
 import attrs
 
+from levrisk import _fields
+from levrisk import margin as spot
 from levrisk._fields import (
     FrozenMap,
     fee_rate,
-    finite,
-    instance_of,
-    non_negative,
     non_negative_number,
-    number,
-    optional_number,
-    positive,
     positive_number,
     price_map,
     require,
@@ -39,7 +37,6 @@ from levrisk.margin import (
     CrossMarginAccount,
     IsolatedMarginAccount,
     IsolatedTierTable,
-    Loan,
     MarginAccount,
     MarginThresholds,
     MarginTrade,
@@ -55,36 +52,10 @@ from levrisk.margin import (
 from levrisk.margin._pnl import price_for_net_pnl
 from levrisk.numbers import NumberLike, exact
 from levrisk.risk import _common
-from levrisk.risk._common import (
-    SPOT_LIQUIDATION_FEE_RATE,
-    AssetMove,
-    LiquidationOutcome,
-    StopCheck,
-    amount_or_roe,
-    entry_and_stop,
-    frozen_map,
-    grid,
-    largest_passing,
-    outcome,
-    round_size,
-    stop_cap,
-)
+from levrisk.risk._common import AssetMove, LiquidationOutcome, StopCheck, grid
 from levrisk.risk._common import risk_fraction as _risk_fraction
 
-__all__ = [
-    "Scenario",
-    "StressRow",
-    "check_stop",
-    "liquidation_outcome",
-    "max_leverage_for_stop",
-    "moves_to_liquidation",
-    "position_size",
-    "scenarios",
-    "stop_price",
-    "stress",
-    "take_profit_price",
-    "uniform_move_to_liquidation",
-]
+__all__ = [*_common.MARKET_NAMES]  # noqa: PLE0604 - the one list both markets publish
 
 _fee_rate = fee_rate  # the functions below take a ``fee_rate`` argument
 
@@ -120,8 +91,9 @@ def position_size(
     risk_fraction: NumberLike,
     fee_rate: NumberLike = 0,
     fee_convention: FeeConvention = "quote",
-    interest_rate: NumberLike = 0,
+    interest_fraction: NumberLike | None = None,
     lot_step: NumberLike | None = None,
+    interest_rate: NumberLike | None = None,
 ) -> Decimal:
     r"""The spot-margin quantity that loses exactly ``equity × risk_fraction`` at the stop.
 
@@ -157,17 +129,20 @@ def position_size(
         risk_fraction: ``r``, strictly between 0 and 1 (``0.01`` is 1 %).
         fee_rate: the trading fee rate ``f`` in ``[0, 1)`` (both trades).
         fee_convention: ``"quote"`` or ``"received"`` (``levrisk.margin.FeeConvention``).
-        interest_rate: ``i`` ≥ 0, the interest accrued by the stop as a fraction of the
-            loan (e.g. hourly rate × accruals, or
-            ``accrued_interest(1, schedule, opened_at, until)``).
+        interest_fraction: ``i`` ≥ 0 (default 0), the interest accrued by the stop as a
+            fraction of the loan — not a rate: e.g. hourly rate × accruals, or
+            ``accrued_interest(1, schedule, opened_at, until)``.
         lot_step: the quantity step (> 0), or ``None`` for the exact quantity.
+        interest_rate: the deprecated old name of ``interest_fraction`` (it never was a
+            rate); it still works and warns with ``DeprecationWarning``. Give at most one.
 
     Returns:
         The base quantity (``0`` when not even one lot fits the budget).
 
     Raises:
         InvalidInputError: for a bad side, number or convention, a stop on the wrong side
-            of the entry, or ``risk_fraction`` outside ``(0, 1)``.
+            of the entry, ``risk_fraction`` outside ``(0, 1)``, or both
+            ``interest_fraction`` and ``interest_rate``.
 
     References:
         :ref:`rule-spot-trades` (PnL with fees and interest) [published/derived]; sizing
@@ -182,24 +157,45 @@ def position_size(
         Decimal('0.10')
 
     .. versionadded:: 0.1.0
+    .. versionchanged:: 0.2.0
+       ``interest_fraction`` replaces ``interest_rate`` (deprecated alias).
     """
-    s_name, entry, stop = entry_and_stop(side, entry_price, stop_price)
+    s_name, entry, stop = _common.entry_and_stop(side, entry_price, stop_price)
     collateral = positive_number(equity, "equity")
     budget = collateral * _risk_fraction(risk_fraction)
     f = _fee_rate(fee_rate, "fee_rate")
     convention = choice(fee_convention, FeeConvention, "fee_convention")
-    i = non_negative_number(interest_rate, "interest_rate")
+    i = _interest_fraction(interest_fraction, interest_rate)
     if s_name == "short":
         close_rate = f if convention == "quote" else f / (1 - f)
         per_unit = (stop - entry) + entry * f + (1 + i) * stop * close_rate + i * stop
-        return round_size(budget / per_unit, lot_step)
+        return _common.round_size(budget / per_unit, lot_step)
     spent = entry * (1 + f) if convention == "quote" else entry / (1 - f)
     open_fee = entry * f if convention == "quote" else entry * f / (1 - f)
     base = (entry - stop) + open_fee + stop * f
     quantity = budget / base
     if quantity * spent > collateral:
         quantity = (budget + i * collateral) / (base + i * spent)
-    return round_size(quantity, lot_step)
+    return _common.round_size(quantity, lot_step)
+
+
+def _interest_fraction(fraction: NumberLike | None, old: NumberLike | None) -> Decimal:
+    """``interest_fraction``, or its deprecated alias ``interest_rate`` (with a warning)."""
+    if old is None:
+        return non_negative_number(0 if fraction is None else fraction, "interest_fraction")
+    if fraction is not None:
+        msg = (
+            "give interest_fraction or its deprecated alias interest_rate, not both: "
+            f"got {fraction!r} and {old!r}"
+        )
+        raise InvalidInputError(msg)
+    warnings.warn(
+        "position_size(interest_rate=) is deprecated: it is an accrued fraction of the "
+        "loan, now named interest_fraction=",
+        DeprecationWarning,
+        stacklevel=4,
+    )
+    return non_negative_number(old, "interest_rate")
 
 
 # ----------------------------------------------------------------- stops and targets
@@ -271,10 +267,32 @@ def stop_price(
     .. versionadded:: 0.1.0
     """
     t = require(trade, MarginTrade, "trade")
-    amount = amount_or_roe(loss, roe, "loss", capital=lambda: t.collateral)
+    amount = _common.amount_or_roe(loss, roe, "loss", capital=lambda: t.collateral)
+    return _exit(t, -amount, (at, schedule, hourly_rate, fee_rate, counting, waived_hours))
+
+
+_Terms = tuple[
+    dt.datetime,
+    RateSchedule | NumberLike | None,
+    NumberLike | None,
+    NumberLike | None,
+    InterestCounting,
+    int,
+]
+"""The closing terms of a stop or target: at, schedule, hourly_rate, fee_rate, counting,
+waived_hours."""
+
+
+def _exit(trade: MarginTrade, net_pnl: Decimal, terms: _Terms) -> Decimal | None:
+    """The exit price whose net PnL is ``net_pnl`` (< 0 a stop, > 0 a target), if any.
+
+    The price must lie on the side of the entry that ``net_pnl`` needs (below a long's
+    entry for a loss, above it for a profit); otherwise none.
+    """
+    at, schedule, hourly_rate, fee_rate, counting, waived_hours = terms
     price = price_for_net_pnl(
-        t,
-        net_pnl=-amount,
+        trade,
+        net_pnl=net_pnl,
         at=at,
         schedule=schedule,
         hourly_rate=hourly_rate,
@@ -282,48 +300,30 @@ def stop_price(
         counting=counting,
         waived_hours=waived_hours,
     )
-    if price is None or side_sign(t.side) * (t.entry_price - price) <= 0:
-        return None
-    return price
+    move = None if price is None else side_sign(trade.side) * (price - trade.entry_price)
+    return price if move is not None and (move < 0 if net_pnl < 0 else move > 0) else None
 
 
 @exact
 def take_profit_price(
     trade: MarginTrade,
     *,
+    fee_rate: NumberLike | None = None,
+    counting: InterestCounting = "binance",
+    waived_hours: int = 0,
     at: dt.datetime,
     profit: NumberLike | None = None,
     roe: NumberLike | None = None,
     schedule: RateSchedule | NumberLike | None = None,
     hourly_rate: NumberLike | None = None,
-    fee_rate: NumberLike | None = None,
-    counting: InterestCounting = "binance",
-    waived_hours: int = 0,
 ) -> Decimal | None:
     r"""The exit price at which closing a spot-margin trade at ``at`` earns ``profit`` net.
 
-    The solve of :func:`stop_price` with ``loss = −profit``.
-
-    Args:
-        trade: the ``levrisk.margin.MarginTrade``.
-        profit: the net profit to take (> 0), in quote.
-        roe: alternatively, the ROI to take on the collateral (> 0). Give exactly one
-            of ``profit`` and ``roe``.
-        at: when the target is assumed to fill (timezone-aware, not before opening).
-        schedule: the hourly rate: a ``levrisk.interest.RateSchedule`` or a constant.
-        hourly_rate: a constant hourly rate instead of ``schedule`` (give at most one;
-            with neither, no interest).
-        fee_rate: the closing fee rate (default: the opening one).
-        counting: the interest counting rule.
-        waived_hours: the number of first accruals that are free.
-
-    Returns:
-        The price, or ``None`` when no positive price earns that much (a short cannot
-        earn more than its proceeds).
-
-    Raises:
-        InvalidInputError: for a bad trade, number or datetime, both ``schedule`` and
-            ``hourly_rate``, or not exactly one of the amount and ``roe``.
+    :func:`stop_price` solved for a gain, ``loss = −profit`` (in quote), or ``roe``, the
+    ROI to take on the collateral; give exactly one of the two. ``at``, the rate
+    (``schedule`` or ``hourly_rate``), ``fee_rate``, ``counting`` and ``waived_hours``
+    and the errors are those of :func:`stop_price`; ``None`` when no positive price earns
+    that much (a short cannot earn more than its proceeds).
 
     References:
         :ref:`rule-spot-trades` and :ref:`rule-interest` [published/derived]; solved for the price
@@ -342,20 +342,9 @@ def take_profit_price(
     .. versionadded:: 0.1.0
     """
     t = require(trade, MarginTrade, "trade")
-    amount = amount_or_roe(profit, roe, "profit", capital=lambda: t.collateral)
-    price = price_for_net_pnl(
-        t,
-        net_pnl=amount,
-        at=at,
-        schedule=schedule,
-        hourly_rate=hourly_rate,
-        fee_rate=fee_rate,
-        counting=counting,
-        waived_hours=waived_hours,
-    )
-    if price is None or side_sign(t.side) * (price - t.entry_price) <= 0:
-        return None
-    return price
+    amount = _common.amount_or_roe(profit, roe, "profit", capital=lambda: t.collateral)
+    terms = (at, schedule, hourly_rate, fee_rate, counting, waived_hours)
+    return _exit(t, amount, terms)
 
 
 @exact
@@ -519,7 +508,7 @@ def max_leverage_for_stop(
     .. versionadded:: 0.1.0
     """
     c = positive_number(collateral, "collateral")
-    s_name, entry, stop = entry_and_stop(side, entry_price, stop_price)
+    s_name, entry, stop = _common.entry_and_stop(side, entry_price, stop_price)
     gap = non_negative_number(buffer, "buffer")
     if isinstance(thresholds, MarginThresholds):
         top = thresholds.max_leverage
@@ -547,14 +536,110 @@ def max_leverage_for_stop(
             return False  # not allowed at this leverage (risk ratio or tier limit)
         return check_stop(trade, stop_price=stop, buffer=gap).passed
 
-    return largest_passing(2, stop_cap(entry, stop, top), passes)
+    return _common.largest_passing(2, _common.stop_cap(entry, stop, top), passes)
+
+
+@exact
+def max_size_for_stop(
+    collateral: NumberLike,
+    *,
+    side: Literal["long", "short"],
+    entry_price: NumberLike,
+    stop_price: NumberLike,
+    thresholds: MarginThresholds,
+    fee_rate: NumberLike = 0,
+    fee_convention: FeeConvention = "quote",
+    buffer: NumberLike = 0,
+    lot_step: NumberLike | None = None,
+) -> Decimal:
+    r"""The largest spot-margin quantity whose liquidation price lies at or beyond the stop.
+
+    The continuous answer to :func:`max_leverage_for_stop`: the largest base quantity
+    ``Q`` a trade opened with ``collateral`` ``C`` (``levrisk.margin.open_short`` /
+    ``open_long`` at leverage ``1 + Q·EP/C``, resp. ``Q·EP/(C·κ)``) may hold so that its
+    margin level is still at least the liquidation level ``m`` at ``T = SP·(1 − s·buffer)``:
+
+    .. math::
+
+        \text{short: } \frac{C + Q\,EP\,(1 - f)}{Q\,T} \ge m
+        \iff Q \le \frac{C}{m T - EP (1 - f)}
+        \qquad
+        \text{long: } \frac{Q\,T}{Q\,EP/κ - C} \ge m
+        \iff Q \le \frac{m C}{m EP/κ - T}
+
+    with ``κ = 1/(1 + f)`` (fee in quote) or ``1 − f`` (fee in the received asset), a
+    non-positive denominator meaning no liquidation before ``T``. The quantity is
+    capped where the thresholds stop lending: at the leverage ``min(max_leverage,
+    r/(r − 1))`` (``r`` the initial risk ratio). Exact rationals, rounded down (to
+    ``lot_step`` when one is given). Interest accrued by the stop is not counted.
+
+    Args:
+        collateral: ``C`` (> 0), in quote.
+        side: ``"long"`` or ``"short"``.
+        entry_price: ``EP`` (> 0).
+        stop_price: ``SP`` (> 0), on the losing side of the entry.
+        thresholds: the account's ``levrisk.margin.MarginThresholds``.
+        fee_rate: ``f`` in ``[0, 1)``.
+        fee_convention: ``"quote"`` or ``"received"``.
+        buffer: the required gap between stop and liquidation, a fraction of the stop.
+        lot_step: the quantity step (> 0), or ``None`` for the continuous quantity.
+
+    Returns:
+        The base quantity.
+
+    Raises:
+        InvalidInputError: for a bad side, number, convention or thresholds, or a stop on
+            the wrong side of the entry.
+
+    References:
+        :ref:`rule-spot-max-size-for-stop` [derived], from :ref:`rule-spot-margin` [published].
+
+    Examples:
+        On a venue that liquidates at a margin level of 1.1 and lends up to 10x, a
+        short at 60,000 with a stop at 63,000 and 3,000 USDT:
+
+        >>> from levrisk.margin import MarginThresholds
+        >>> ten_x = MarginThresholds(
+        ...     liquidation="1.1", margin_call="1.3", initial_risk_ratio="1.11", max_leverage=10
+        ... )
+        >>> round(
+        ...     max_size_for_stop(
+        ...         3000, side="short", entry_price=60_000, stop_price=63_000, thresholds=ten_x
+        ...     ),
+        ...     6,
+        ... )
+        Decimal('0.322581')
+
+    .. versionadded:: 0.2.0
+    """
+    c = Fraction(positive_number(collateral, "collateral"))
+    s_name, entry, stop = _common.entry_and_stop(side, entry_price, stop_price)
+    t = require(thresholds, MarginThresholds, "thresholds")
+    f = Fraction(_fee_rate(fee_rate, "fee_rate"))
+    convention = choice(fee_convention, FeeConvention, "fee_convention")
+    ep = Fraction(entry)
+    target = Fraction(stop) * (
+        1 - side_sign(s_name) * Fraction(non_negative_number(buffer, "buffer"))
+    )
+    m, risk = Fraction(t.liquidation), Fraction(t.initial_risk_ratio)
+    top = min(Fraction(t.max_leverage), risk / (risk - 1))  # the ratio is above 1
+    if s_name == "short":
+        cap = c * (top - 1) / ep
+        denominator = m * target - ep * (1 - f)
+        bound = c / denominator if denominator > 0 else cap
+    else:
+        kappa = 1 / (1 + f) if convention == "quote" else 1 - f
+        cap = top * c * kappa / ep
+        denominator = m * ep / kappa - target
+        bound = m * c / denominator if denominator > 0 else cap
+    return _common.round_size(_common.floor_decimal(min(bound, cap)), lot_step)
 
 
 # ----------------------------------------------------------------- liquidation outcome
 
 
 def _with_interest(trade: MarginTrade, interest: Decimal) -> IsolatedMarginAccount:
-    loan = Loan(asset=trade.borrowed_asset, principal=trade.borrowed, interest=interest)
+    loan = spot.Loan(asset=trade.borrowed_asset, principal=trade.borrowed, interest=interest)
     return attrs.evolve(trade.account, loans=[loan])
 
 
@@ -572,7 +657,7 @@ def _liabilities_value(account: MarginAccount, prices: Mapping[str, Decimal]) ->
 
 @exact
 def liquidation_outcome(
-    trade: MarginTrade, *, liquidation_fee_rate: NumberLike = SPOT_LIQUIDATION_FEE_RATE
+    trade: MarginTrade, *, liquidation_fee_rate: NumberLike = _common.SPOT_LIQUIDATION_FEE_RATE
 ) -> LiquidationOutcome | None:
     r"""What a spot-margin trade loses when it is liquidated.
 
@@ -632,7 +717,7 @@ def liquidation_outcome(
     prices = {t.base: lp}
     equity = _equity(t.account, prices)
     fee = rate * _liabilities_value(t.account, prices)
-    return outcome(price=lp, collateral=t.collateral, equity=equity, fee=fee)
+    return _common.outcome(price=lp, collateral=t.collateral, equity=equity, fee=fee)
 
 
 # ----------------------------------------------------------------- scenarios
@@ -657,16 +742,18 @@ class Scenario:
     .. versionadded:: 0.1.0
     """
 
-    hours: int = attrs.field(validator=instance_of(int))
-    at: dt.datetime = attrs.field(validator=instance_of(dt.datetime))
-    price: Decimal = attrs.field(converter=number, validator=positive)
-    interest: Decimal = attrs.field(converter=number, validator=non_negative)
-    equity: Decimal = attrs.field(converter=number, validator=finite)
-    pnl: Decimal = attrs.field(converter=number, validator=finite)
-    roe: Decimal = attrs.field(converter=number, validator=finite)
-    margin_level: Decimal | None = attrs.field(converter=optional_number, validator=finite)
+    hours: int = attrs.field(validator=_fields.instance_of(int))
+    at: dt.datetime = attrs.field(validator=_fields.instance_of(dt.datetime))
+    price: Decimal = attrs.field(converter=_fields.number, validator=_fields.positive)
+    interest: Decimal = attrs.field(converter=_fields.number, validator=_fields.non_negative)
+    equity: Decimal = attrs.field(converter=_fields.number, validator=_fields.finite)
+    pnl: Decimal = attrs.field(converter=_fields.number, validator=_fields.finite)
+    roe: Decimal = attrs.field(converter=_fields.number, validator=_fields.finite)
+    margin_level: Decimal | None = attrs.field(
+        converter=_fields.optional_number, validator=_fields.finite
+    )
     status: MarginStatus = attrs.field(validator=one_of(MarginStatus))
-    liquidated: bool = attrs.field(validator=instance_of(bool))
+    liquidated: bool = attrs.field(validator=_fields.instance_of(bool))
 
 
 def _hours(values: object) -> tuple[int, ...]:
@@ -797,12 +884,14 @@ class StressRow:
     .. versionadded:: 0.1.0
     """
 
-    moves: FrozenMap = attrs.field(converter=frozen_map)
-    prices: FrozenMap = attrs.field(converter=frozen_map)
-    equity: Decimal = attrs.field(converter=number, validator=finite)
-    margin_level: Decimal | None = attrs.field(converter=optional_number, validator=finite)
+    moves: FrozenMap = attrs.field(converter=_common.frozen_map)
+    prices: FrozenMap = attrs.field(converter=_common.frozen_map)
+    equity: Decimal = attrs.field(converter=_fields.number, validator=_fields.finite)
+    margin_level: Decimal | None = attrs.field(
+        converter=_fields.optional_number, validator=_fields.finite
+    )
     status: MarginStatus = attrs.field(validator=one_of(MarginStatus))
-    liquidated: bool = attrs.field(validator=instance_of(bool))
+    liquidated: bool = attrs.field(validator=_fields.instance_of(bool))
 
 
 def _priced(account: MarginAccount, prices: object) -> dict[str, Decimal]:
