@@ -1416,7 +1416,7 @@ class TestEveryVenue:
 
         keys = sorted(m.__name__.rpartition(".")[2] for m in exchanges.VENUES)
         assert sorted(_args.FUTURES_VENUES) == keys
-        assert sorted(_args.LENDERS) == ["binance", "bybit", "okx"]
+        assert sorted(_args.LENDERS) == ["binance", "bybit", "kraken", "okx"]
         code, out, _ = run(capsys, "futures", "--help")
         assert code == 0
         assert "{" + ",".join(keys) + "}" in out
@@ -1862,6 +1862,47 @@ class TestDailyRateNote:
     def test_margin(self, capsys: pytest.CaptureFixture[str]) -> None:
         """The margin report carries the same note (the seed enters a daily rate)."""
         assert DAILY_NOTE in run_json(capsys, *SEED)["notes"]
+
+
+class TestKrakenInterest:
+    """Kraken lends by the 4-hour rollover: rates entered per hour or day become per period.
+
+    rule-kraken-rollover: an opening fee at borrowing, then a rollover every 4 hours, each at
+    the rate per 4-hour period.
+    """
+
+    LOAN = ("interest", "--exchange", "kraken", "--principal", "1000")
+    SPAN = ("--from", "2024-01-01T00:00Z", "--to", "2024-01-01T09:00Z")
+
+    def test_daily_rate_is_charged_per_period(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """0.12 %/day is 0.02 % per 4 hours; 00:00, 04:00 and 08:00 accrue: 0.6 USDT."""
+        doc = run_json(capsys, *self.LOAN, "--daily-rate", "0.12%", *self.SPAN)
+        assert Decimal(doc["inputs"]["period_rate"]) == Decimal("0.0002")
+        assert doc["results"]["accruals"] == 3
+        assert Decimal(doc["results"]["interest"]) == Decimal("0.6")
+        note = (
+            "--daily-rate is charged per 4-hour period as daily / 6, under the 'kraken' "
+            "counting rule: 7 accruals over 24 hours (the first at borrowing)"
+        )
+        assert doc["notes"] == [note]
+
+    def test_hourly_rate_and_changes_scale_to_the_period(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """An hourly rate (and each --rate-change) is four hours' worth per accrual."""
+        change = ("--rate-change", "2024-01-01T06:00Z=0.001%")
+        doc = run_json(capsys, *self.LOAN, "--hourly-rate", "0.005%", *change, *self.SPAN)
+        # 00:00 and 04:00 at 4 x 0.00005, 08:00 at 4 x 0.00001
+        assert Decimal(doc["results"]["interest"]) == Decimal("0.44")
+        note = "4-hour period rates in force from 2024-01-01T06:00:00+00:00: 0.00004"
+        assert doc["notes"] == [note]
+
+    def test_text_report_names_the_period(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """The text report labels the rate and the accruals by the period."""
+        code, out, _ = run(capsys, *self.LOAN, "--daily-rate", "0.12%", *self.SPAN)
+        assert code == 0
+        assert "rate per 4-hour period at borrowing" in out
+        assert "4-hour period accruals" in out
 
 
 class TestPlot:

@@ -26,6 +26,7 @@ from levrisk.interest import (
     _hourly,
     _schedule,
     accrual_count,
+    accrual_period,
     accrual_times,
     accrued_interest,
     hourly_from_daily,
@@ -1346,3 +1347,20 @@ class TestKrakenCounting:
         assert accrual_count(borrowed, until, counting="kraken") == 1 + kraken.rollover_count(
             borrowed, until
         )
+
+
+class TestAccrualPeriod:
+    """rule-kraken-rollover: a schedule's rate covers one accrual period (4 h for Kraken)."""
+
+    @pytest.mark.parametrize(
+        ("counting", "hours"),
+        [("binance", 1), ("started_hour", 1), ("clock_hour", 1), ("kraken", 4)],
+    )
+    def test_period(self, counting: InterestCounting, hours: int) -> None:
+        """One hour for the hourly rules, four for Kraken's rollover."""
+        assert accrual_period(counting) == timedelta(hours=hours)
+
+    def test_unknown_rule(self) -> None:
+        """An unknown rule is refused by name."""
+        with pytest.raises(InvalidInputError, match="counting"):
+            accrual_period("weekly")  # type: ignore[arg-type]

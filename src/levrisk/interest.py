@@ -68,6 +68,7 @@ __all__ = [
     "RateSchedule",
     "Repayment",
     "accrual_count",
+    "accrual_period",
     "accrual_times",
     "accrued_interest",
     "first_accrual",
@@ -134,6 +135,39 @@ def _hourly(rate: object, name: str, hours: int) -> Decimal:
     :class:`RateSchedule`'s ``from_daily`` / ``from_yearly`` (no compounding).
     """
     return non_negative_number(rate, name) / hours
+
+
+def accrual_period(counting: InterestCounting) -> timedelta:
+    r"""The span one accrual's rate covers under ``counting``: the unit of a schedule's rate.
+
+    One hour for ``"binance"``, ``"started_hour"`` and ``"clock_hour"`` (the rate is
+    hourly); four hours for ``"kraken"``, whose rollover fee is quoted per 4-hour period
+    (:ref:`rule-kraken-rollover`). A daily rate ``r_day`` becomes the schedule's rate as
+
+    .. math::
+
+        r_{accrual} = r_{day} \cdot \frac{\text{accrual\_period}}{24\ \text{h}}
+
+    Args:
+        counting: an :data:`InterestCounting` rule.
+
+    Returns:
+        The period as a :class:`~datetime.timedelta`.
+
+    Raises:
+        InvalidInputError: if ``counting`` is not a known rule.
+
+    References:
+        :ref:`rule-interest`, :ref:`rule-kraken-rollover`.
+
+    Examples:
+        >>> accrual_period("binance")
+        datetime.timedelta(seconds=3600)
+        >>> accrual_period("kraken")
+        datetime.timedelta(seconds=14400)
+    """
+    rule = choice(counting, InterestCounting, "counting")
+    return timedelta(microseconds=_KRAKEN_PERIOD if rule == "kraken" else _HOUR)
 
 
 @exact

@@ -189,12 +189,28 @@ def pair(text: str) -> tuple[str, str]:
     return base.upper(), quote.upper()
 
 
-def rate_schedule(args: argparse.Namespace, start: datetime) -> interest.RateSchedule:
-    """The hourly rate from --hourly-rate, --daily-rate or --yearly-rate, and --rate-change.
+def rate_schedule(
+    args: argparse.Namespace, start: datetime, rule: InterestCounting = "binance"
+) -> interest.RateSchedule:
+    """The rate per accrual from --hourly-rate, --daily-rate or --yearly-rate, and --rate-change.
 
     Each ``--rate-change TIME=RATE`` (an hourly rate, or a percentage) starts a new rate
     at ``TIME``; the given rate is in force from ``start`` (the borrowing) until the first.
+    Rates are entered per hour (or per day or year, as simple rates); under a rule whose
+    accrual covers more than an hour (Kraken's 4-hour rollover) the schedule holds the
+    rate of one accrual period (:func:`levrisk.interest.accrual_period`).
     """
+    hourly = _hourly_schedule(args, start)
+    hours = interest.accrual_period(rule) // timedelta(hours=1)
+    if hours == 1:
+        return hourly
+    return interest.RateSchedule.from_pairs(
+        [(change.since, change.hourly_rate * hours) for change in hourly.changes]
+    )
+
+
+def _hourly_schedule(args: argparse.Namespace, start: datetime) -> interest.RateSchedule:
+    """The hourly schedule the rate options state."""
     if args.hourly_rate is not None:
         base = interest.RateSchedule.constant(args.hourly_rate)
     elif args.daily_rate is not None:
@@ -232,6 +248,14 @@ def daily_note(
     if args.daily_rate is None:
         return ()
     count = interest.accrual_count(start, start + timedelta(hours=24), counting=rule)
+    hours = interest.accrual_period(rule) // timedelta(hours=1)
+    if hours != 1:
+        periods = _DAY_HOURS // hours
+        note = (
+            f"--daily-rate is charged per {hours}-hour period as daily / {periods}, under the "
+            f"{rule!r} counting rule: {count} accruals over 24 hours (the first at borrowing)"
+        )
+        return (note,)
     if count == _DAY_HOURS:
         return ()
     extra = display_percent(Decimal(count) / _DAY_HOURS - 1)
@@ -366,7 +390,11 @@ class Venue:
 
 
 VENUES: Final = {venue.key: venue for venue in map(Venue.of, exchanges.VENUES)}
-LENDERS: Final = {key: venue for key, venue in VENUES.items() if venue.counting is not None}
+LENDERS: Final = {
+    venue.key: venue
+    for venue in map(Venue.of, (*exchanges.VENUES, exchanges.kraken))
+    if venue.counting is not None
+}
 """Venues with an interest counting rule (``levrisk interest``)."""
 MARGIN_VENUES: Final = {key: venue for key, venue in LENDERS.items() if venue.accounts}
 """Lending venues with shipped spot-margin thresholds (``levrisk margin``)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import timedelta
 from typing import Any
 
 from levrisk import interest
@@ -52,8 +53,10 @@ def run(args: argparse.Namespace) -> Report:
     venue = _args.LENDERS[args.exchange]
     start = _args.instant("--from", args.start)
     end = _args.instant("--to", args.end)
-    schedule = _args.rate_schedule(args, start)
     rule = _args.counting(args, venue)
+    schedule = _args.rate_schedule(args, start, rule)
+    hours = interest.accrual_period(rule) // timedelta(hours=1)
+    unit = "hourly" if hours == 1 else f"{hours}-hour period"
     count = interest.accrual_count(start, end, counting=rule)
     first = interest.first_accrual(start, end, counting=rule)
     last = interest.last_accrual(start, end, counting=rule)
@@ -69,8 +72,8 @@ def run(args: argparse.Namespace) -> Report:
     inputs = (
         Row("principal", "principal", _args.number("--principal", args.principal), asset, None),
         Row(
-            "hourly_rate",
-            "hourly rate at borrowing",
+            "hourly_rate" if hours == 1 else "period_rate",
+            "hourly rate at borrowing" if hours == 1 else f"rate per {unit} at borrowing",
             schedule.rate_at(start),
             "",
             None if args.hourly_rate is not None else RATE,
@@ -81,13 +84,13 @@ def run(args: argparse.Namespace) -> Report:
         Row("waived_hours", "waived hours", args.waived_hours),
     )
     results = (
-        Row("accruals", "hourly accruals", count),
+        Row("accruals", f"{'hourly' if hours == 1 else unit} accruals", count),
         Row("first_accrual", "first accrual", first),
         Row("last_accrual", "last accrual", last),
         Row("interest", "interest", amount, asset, AMOUNT),
     )
     notes = [
-        f"hourly rates in force from {c.since.isoformat()}: {_render.plain(c.hourly_rate)}"
+        f"{unit} rates in force from {c.since.isoformat()}: {_render.plain(c.hourly_rate)}"
         for c in schedule.changes[1:]
     ]
     notes += _args.daily_note(args, start, rule)

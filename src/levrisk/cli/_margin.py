@@ -241,7 +241,7 @@ def _close(
     rule = _args.counting(args, venue)
     terms = {
         "at": closed_at,
-        "schedule": _args.rate_schedule(args, trade.opened_at),
+        "schedule": _args.rate_schedule(args, trade.opened_at, rule),
         "counting": rule,
         "waived_hours": args.waived_hours,
     }
