@@ -30,7 +30,7 @@ import attrs
 from levrisk._fields import non_negative_number, require
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
-from levrisk.exchanges._binance_portfolio import AccountReconciliation, _check, _grouped
+from levrisk.exchanges._accounts import AccountReconciliation, by_asset, checks, one_account
 from levrisk.exchanges._payload import Json
 from levrisk.futures import Contract, Position
 from levrisk.interest import RateSchedule, accrued_interest
@@ -177,23 +177,6 @@ def uta_interest(
 # ---------------------------------------------------------------- payloads
 
 
-def _unwrap(payload: Json) -> tuple[Mapping[str, Json], str]:
-    """The one account object of a wallet-balance response (raw, ``result`` or ccxt's)."""
-    obj = _payload.as_mapping(payload, where="payload")
-    where = "payload"
-    if "info" in obj:
-        obj, where = _payload.as_mapping(obj["info"], where=f"{where}.info"), f"{where}.info"
-    if "result" in obj:
-        obj, where = _payload.as_mapping(obj["result"], where=f"{where}.result"), f"{where}.result"
-    if "list" not in obj:
-        return obj, where
-    rows = _payload.objects(_payload.field(obj, "list", where=where), where=f"{where}.list")
-    if len(rows) != 1:
-        msg = f"{where}.list must hold one account, got {len(rows)}"
-        raise InvalidInputError(msg)
-    return rows[0][1], rows[0][0]
-
-
 @attrs.frozen(kw_only=True)
 class UtaCoin:
     """One coin of ``GET /v5/account/wallet-balance``, as Bybit reports it.
@@ -231,10 +214,11 @@ class UtaWalletReport:
         account_mm_rate: ``accountMMRate`` (``None`` when reported empty).
         total_equity: ``totalEquity``.
         total_wallet_balance: ``totalWalletBalance``.
-        total_margin_balance: ``totalMarginBalance``.
-        total_available_balance: ``totalAvailableBalance``.
-        total_initial_margin: ``totalInitialMargin``.
-        total_maintenance_margin: ``totalMaintenanceMargin``.
+        total_margin_balance: ``totalMarginBalance`` (``None`` when reported empty, as
+            for an account whose positions are all isolated).
+        total_available_balance: ``totalAvailableBalance`` (``None`` when empty).
+        total_initial_margin: ``totalInitialMargin`` (``None`` when empty).
+        total_maintenance_margin: ``totalMaintenanceMargin`` (``None`` when empty).
         coins: coin → :class:`UtaCoin`.
 
     .. versionadded:: 0.3.0
@@ -245,15 +229,11 @@ class UtaWalletReport:
     account_mm_rate: Decimal | None
     total_equity: Decimal
     total_wallet_balance: Decimal
-    total_margin_balance: Decimal
-    total_available_balance: Decimal
-    total_initial_margin: Decimal
-    total_maintenance_margin: Decimal
+    total_margin_balance: Decimal | None
+    total_available_balance: Decimal | None
+    total_initial_margin: Decimal | None
+    total_maintenance_margin: Decimal | None
     coins: Mapping[str, UtaCoin] = attrs.field(hash=False)
-
-
-def _coins(obj: Mapping[str, Json], where: str) -> list[tuple[str, Mapping[str, Json]]]:
-    return _payload.objects(_payload.field(obj, "coin", where=where), where=f"{where}.coin")
 
 
 def uta_report_from_payload(payload: Json) -> UtaWalletReport:
@@ -266,7 +246,8 @@ def uta_report_from_payload(payload: Json) -> UtaWalletReport:
         payload: the decoded JSON.
 
     Returns:
-        A :class:`UtaWalletReport`.
+        A :class:`UtaWalletReport`; the account totals Bybit leaves empty (an account whose
+        positions are all isolated) are ``None``.
 
     Raises:
         InvalidInputError: a missing field, a wrong type or not exactly one account,
@@ -303,10 +284,13 @@ def uta_report_from_payload(payload: Json) -> UtaWalletReport:
 
     .. versionadded:: 0.3.0
     """
-    obj, where = _unwrap(payload)
+    obj, where = one_account(payload, "result", "list")
 
     def num(key: str) -> Decimal:
         return _payload.number(obj, key, where=where)
+
+    def optional(key: str) -> Decimal | None:
+        return _payload.optional_number(obj, key, where=where)
 
     coins: dict[str, UtaCoin] = {}
     for at, row in _coins(obj, where):
@@ -329,16 +313,20 @@ def uta_report_from_payload(payload: Json) -> UtaWalletReport:
         )
     return UtaWalletReport(
         account_type=_payload.text(obj, "accountType", where=where),
-        account_im_rate=_payload.optional_number(obj, "accountIMRate", where=where),
-        account_mm_rate=_payload.optional_number(obj, "accountMMRate", where=where),
+        account_im_rate=optional("accountIMRate"),
+        account_mm_rate=optional("accountMMRate"),
         total_equity=num("totalEquity"),
         total_wallet_balance=num("totalWalletBalance"),
-        total_margin_balance=num("totalMarginBalance"),
-        total_available_balance=num("totalAvailableBalance"),
-        total_initial_margin=num("totalInitialMargin"),
-        total_maintenance_margin=num("totalMaintenanceMargin"),
+        total_margin_balance=optional("totalMarginBalance"),
+        total_available_balance=optional("totalAvailableBalance"),
+        total_initial_margin=optional("totalInitialMargin"),
+        total_maintenance_margin=optional("totalMaintenanceMargin"),
         coins=MappingProxyType(coins),
     )
+
+
+def _coins(obj: Mapping[str, Json], where: str) -> list[tuple[str, Mapping[str, Json]]]:
+    return _payload.objects(_payload.field(obj, "coin", where=where), where=f"{where}.coin")
 
 
 @exact
@@ -382,8 +370,8 @@ def uta_books_from_payload(
 
     .. versionadded:: 0.3.0
     """
-    grouped = _grouped({} if positions is None else positions)
-    obj, where = _unwrap(payload)
+    grouped = by_asset(positions)
+    obj, where = one_account(payload, "result", "list")
     books: list[AssetBook] = []
     for at, row in _coins(obj, where):
         coin = _payload.text(row, "coin", where=at)
@@ -505,44 +493,38 @@ def reconcile_uta(figures: AccountFigures, report: UtaWalletReport) -> AccountRe
         :ref:`rule-bybit-uta`; :ref:`rule-rounding`.
 
     Examples:
-        >>> from levrisk._fields import FrozenMap
-        >>> from levrisk.portfolio import AccountFigures
-        >>> figures = AccountFigures(
-        ...     unit="USD",
-        ...     actual_equity=Decimal("150"),
-        ...     equity=Decimal("150"),
-        ...     maintenance_margin=Decimal("1.5"),
-        ...     initial_margin=Decimal("15"),
-        ...     available=Decimal("135"),
-        ...     margin_ratio=Decimal("0.01"),
-        ...     uni_mmr=Decimal("100"),
-        ...     asset_available=FrozenMap({}),
-        ...     max_withdrawable=FrozenMap({}),
+        150 USDT and 0.01 BTC counted at 90 %, against a report whose margin balance
+        is 0.1 off:
+
+        >>> from levrisk.portfolio import Collateral, PortfolioAccount, account_figures
+        >>> account = PortfolioAccount(
+        ...     books=[
+        ...         AssetBook(asset="USDT", wallet_balance=150),
+        ...         AssetBook(asset="BTC", wallet_balance="0.01"),
+        ...     ],
+        ...     collaterals=[Collateral(asset="USDT"), Collateral(asset="BTC", ratio="0.9")],
         ... )
-        >>> report = UtaWalletReport(
-        ...     account_type="UNIFIED",
-        ...     account_im_rate=Decimal("0.1"),
-        ...     account_mm_rate=Decimal("0.0100"),
-        ...     total_equity=Decimal("150.00"),
-        ...     total_wallet_balance=Decimal("150"),
-        ...     total_margin_balance=Decimal("149.90"),
-        ...     total_available_balance=Decimal("135"),
-        ...     total_initial_margin=Decimal("15"),
-        ...     total_maintenance_margin=Decimal("1.5"),
-        ...     coins={},
+        >>> figures = account_figures(
+        ...     account, mark_prices={}, index_prices={"USDT": 1, "BTC": 60_000}
         ... )
-        >>> [(c.name, c.agrees) for c in reconcile_uta(figures, report).checks]
-        [('accountMMRate', True), ('accountIMRate', True), ('totalEquity', True), ('totalMarginBalance', False)]
+        >>> wallet = {"accountType": "UNIFIED", "accountMMRate": "0", "accountIMRate": "0"}
+        >>> totals = {"totalEquity": "750.00", "totalWalletBalance": "750"}
+        >>> report = uta_report_from_payload(
+        ...     {**wallet, **totals, "totalMarginBalance": "690.1", "coin": []}
+        ... )
+        >>> checked = reconcile_uta(figures, report)
+        >>> [check.name for check in checked.checks if not check.agrees]
+        ['totalMarginBalance']
 
     .. versionadded:: 0.3.0
-    """  # noqa: E501 - a doctest's output line
+    """
     figures = require(figures, AccountFigures, "figures")
     report = require(report, UtaWalletReport, "report")
-    checks = []
-    if report.account_mm_rate is not None:
-        checks.append(_check("accountMMRate", figures.margin_ratio, report.account_mm_rate))
-    if report.account_im_rate is not None:
-        checks.append(_check("accountIMRate", figures.initial_margin_ratio, report.account_im_rate))
-    checks.append(_check("totalEquity", figures.actual_equity, report.total_equity))
-    checks.append(_check("totalMarginBalance", figures.equity, report.total_margin_balance))
-    return AccountReconciliation(checks=tuple(checks))
+    return checks(
+        (
+            ("accountMMRate", figures.margin_ratio, report.account_mm_rate),
+            ("accountIMRate", figures.initial_margin_ratio, report.account_im_rate),
+            ("totalEquity", figures.actual_equity, report.total_equity),
+            ("totalMarginBalance", figures.equity, report.total_margin_balance),
+        )
+    )

@@ -30,7 +30,7 @@ import attrs
 from levrisk._fields import require
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
-from levrisk.exchanges._binance_portfolio import AccountReconciliation, _check, _grouped
+from levrisk.exchanges._accounts import AccountReconciliation, by_asset, checks, one_account
 from levrisk.exchanges._payload import Json
 from levrisk.futures import Contract, Position
 from levrisk.numbers import exact
@@ -52,21 +52,6 @@ reaches 100 % or less (no earlier band is published as a number).
 
 Source: OKX API v5, "Get balance" (``mgnRatio``, ``mmr``); OKX, "Multi-currency margin mode:
 cross margin trading"; :ref:`rule-okx-multi-currency` [published]."""
-
-
-def _account(payload: Json) -> tuple[Mapping[str, Json], str]:
-    """The one account object of a balance response (raw, ``data`` or ccxt's)."""
-    obj = _payload.as_mapping(payload, where="payload")
-    where = "payload"
-    if "info" in obj:
-        obj, where = _payload.as_mapping(obj["info"], where=f"{where}.info"), f"{where}.info"
-    if "data" not in obj:
-        return obj, where
-    rows = _payload.objects(_payload.field(obj, "data", where=where), where=f"{where}.data")
-    if len(rows) != 1:
-        msg = f"{where}.data must hold one account, got {len(rows)}"
-        raise InvalidInputError(msg)
-    return rows[0][1], rows[0][0]
 
 
 def _details(obj: Mapping[str, Json], where: str) -> list[tuple[str, Mapping[str, Json]]]:
@@ -180,7 +165,7 @@ def balance_report_from_payload(payload: Json) -> OkxBalanceReport:
 
     .. versionadded:: 0.3.0
     """
-    obj, where = _account(payload)
+    obj, where = one_account(payload, "data")
     details: dict[str, OkxBalanceDetail] = {}
     for at, row in _details(obj, where):
         ccy = _payload.text(row, "ccy", where=at)
@@ -249,8 +234,8 @@ def multi_currency_books_from_payload(
 
     .. versionadded:: 0.3.0
     """
-    grouped = _grouped({} if positions is None else positions)
-    obj, where = _account(payload)
+    grouped = by_asset(positions)
+    obj, where = one_account(payload, "data")
     books: list[AssetBook] = []
     for at, row in _details(obj, where):
         ccy = _payload.text(row, "ccy", where=at)
@@ -372,40 +357,30 @@ def reconcile_balance(figures: AccountFigures, report: OkxBalanceReport) -> Acco
         OKX API v5, "Get balance"; :ref:`rule-okx-multi-currency`; :ref:`rule-rounding`.
 
     Examples:
-        >>> from levrisk._fields import FrozenMap
-        >>> from levrisk.portfolio import AccountFigures
-        >>> figures = AccountFigures(
-        ...     unit="USD",
-        ...     actual_equity=Decimal("1000"),
-        ...     equity=Decimal("990"),
-        ...     maintenance_margin=Decimal("9.9"),
-        ...     initial_margin=Decimal("99"),
-        ...     available=Decimal("891"),
-        ...     margin_ratio=Decimal("0.01"),
-        ...     uni_mmr=Decimal("100"),
-        ...     asset_available=FrozenMap({}),
-        ...     max_withdrawable=FrozenMap({}),
+        A USDT-only account with nothing required (OKX leaves ``mgnRatio`` empty):
+
+        >>> from levrisk.portfolio import Collateral, PortfolioAccount, account_figures
+        >>> account = PortfolioAccount(
+        ...     books=[AssetBook(asset="USDT", wallet_balance=1000)],
+        ...     collaterals=[Collateral(asset="USDT")],
         ... )
-        >>> report = OkxBalanceReport(
-        ...     total_eq=Decimal("1000"),
-        ...     adj_eq=Decimal("990.0"),
-        ...     imr=Decimal("99"),
-        ...     mmr=Decimal("9.9"),
-        ...     mgn_ratio=Decimal("100.00"),
-        ...     details={},
+        >>> figures = account_figures(account, mark_prices={}, index_prices={"USDT": 1})
+        >>> report = balance_report_from_payload(
+        ...     {"totalEq": "1000", "adjEq": "1000.0", "imr": "0", "mmr": "0", "details": []}
         ... )
-        >>> reconcile_balance(figures, report).agrees
-        True
+        >>> checked = reconcile_balance(figures, report)
+        >>> [check.name for check in checked.checks], checked.agrees
+        (['adjEq', 'imr', 'mmr'], True)
 
     .. versionadded:: 0.3.0
     """
     figures = require(figures, AccountFigures, "figures")
     report = require(report, OkxBalanceReport, "report")
-    pairs = (
-        ("mgnRatio", figures.uni_mmr, report.mgn_ratio),
-        ("adjEq", figures.equity, report.adj_eq),
-        ("imr", figures.initial_margin, report.imr),
-        ("mmr", figures.maintenance_margin, report.mmr),
+    return checks(
+        (
+            ("mgnRatio", figures.uni_mmr, report.mgn_ratio),
+            ("adjEq", figures.equity, report.adj_eq),
+            ("imr", figures.initial_margin, report.imr),
+            ("mmr", figures.maintenance_margin, report.mmr),
+        )
     )
-    checks = [_check(name, ours, theirs) for name, ours, theirs in pairs if theirs is not None]
-    return AccountReconciliation(checks=tuple(checks))

@@ -143,9 +143,18 @@ def _outcome(
     return None if u is None else to_result(u)
 
 
-def _level(value: NumberLike) -> Fraction:
-    level = positive_number(value, "liquidation_level")
-    return _algebra.fraction(level, "liquidation_level")
+def _prepared(
+    account: PortfolioAccount,
+    mark_prices: Mapping[str, NumberLike],
+    index_prices: Mapping[str, NumberLike],
+    liquidation_level: NumberLike,
+) -> tuple[Fraction, dict[str, Fraction], dict[str, Fraction]]:
+    """The level ``θ`` and the exact marks and indexes every question starts from."""
+    level = _algebra.fraction(
+        positive_number(liquidation_level, "liquidation_level"), "liquidation_level"
+    )
+    marks, indexes = prices_of(account, mark_prices, index_prices)
+    return level, exact_prices(marks), exact_prices(indexes)
 
 
 @exact
@@ -221,9 +230,9 @@ def symbol_liquidation_price(
         held = sorted(account.symbols)
         msg = f"symbol must be a symbol the account holds {held!r}, got {symbol!r}"
         raise InvalidInputError(msg)
-    level = _level(liquidation_level)
-    marks, indexes = prices_of(account, mark_prices, index_prices)
-    exact_marks, exact_indexes = exact_prices(marks), exact_prices(indexes)
+    level, exact_marks, exact_indexes = _prepared(
+        account, mark_prices, index_prices, liquidation_level
+    )
     kind = next(
         p.contract.kind for b in account.books for p in b.positions if p.contract.symbol == symbol
     )
@@ -306,9 +315,9 @@ def asset_liquidation_price(
     if not isinstance(raw, str) or asset not in assets:
         msg = f"asset must be an asset of the account's books {assets!r}, got {asset!r}"
         raise InvalidInputError(msg)
-    level = _level(liquidation_level)
-    marks, indexes = prices_of(account, mark_prices, index_prices)
-    exact_marks, exact_indexes = exact_prices(marks), exact_prices(indexes)
+    level, exact_marks, exact_indexes = _prepared(
+        account, mark_prices, index_prices, liquidation_level
+    )
     start = exact_indexes[asset]
 
     def scene(u: Fraction) -> tuple[dict[str, Fraction], dict[str, Fraction]]:
@@ -402,9 +411,9 @@ def liquidation_move(
                     f"{position.contract.kind} {position.contract.symbol!r}"
                 )
                 raise InvalidInputError(msg)
-    level = _level(liquidation_level)
-    marks, indexes = prices_of(account, mark_prices, index_prices)
-    exact_marks, exact_indexes = exact_prices(marks), exact_prices(indexes)
+    level, exact_marks, exact_indexes = _prepared(
+        account, mark_prices, index_prices, liquidation_level
+    )
 
     def scene(u: Fraction) -> tuple[dict[str, Fraction], dict[str, Fraction]]:
         return (
