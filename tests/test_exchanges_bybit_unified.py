@@ -15,6 +15,7 @@ from levrisk.futures import Contract, Position
 from levrisk.interest import RateSchedule
 from levrisk.portfolio import (
     AccountFigures,
+    AssetBook,
     Collateral,
     CollateralTier,
     PortfolioAccount,
@@ -384,3 +385,67 @@ class TestRealPayloads:
         assert figures.actual_equity + upl * index == report.total_equity
         names = [c.name for c in bybit.reconcile_uta(figures, report).checks]
         assert names == ["totalEquity"]
+
+
+# Bybit API v5 "Get Tiered Collateral Ratio": the documented response example.
+COLLATERAL = {
+    "retCode": 0,
+    "retMsg": "OK",
+    "result": {
+        "list": [
+            {
+                "currency": "BTC",
+                "collateralRatioList": [
+                    {"minQty": "0", "maxQty": "1000000", "collateralRatio": "0.85"},
+                    {"minQty": "1000000", "maxQty": "", "collateralRatio": "0"},
+                ],
+            }
+        ]
+    },
+    "retExtInfo": "{}",
+    "time": 1739848984945,
+}
+
+
+class TestCollateralTiers:
+    """rule-bybit-uta: GET /v5/spot-margin-trade/collateral, tiers by quantity held."""
+
+    def test_documented_example(self) -> None:
+        """BTC at 85 % up to 1,000,000 BTC, 0 above; every wrapper reads alike."""
+        rules = bybit.uta_collateral_from_payload(COLLATERAL)
+        btc = rules["BTC"]
+        assert btc.quantity_tiers
+        assert [(t.cap, t.ratio) for t in btc.tiers] == [
+            (Decimal(1_000_000), Decimal("0.85")),
+            (None, Decimal(0)),
+        ]
+        result = COLLATERAL["result"]
+        assert bybit.uta_collateral_from_payload(result) == rules
+        assert bybit.uta_collateral_from_payload(result["list"]) == rules  # type: ignore[index]
+        account = PortfolioAccount(
+            books=[AssetBook(asset="BTC", wallet_balance=2)], collaterals=[btc]
+        )
+        figures = account_figures(account, mark_prices={}, index_prices={"BTC": 60_000})
+        assert figures.equity == 2 * 60_000 * Decimal("0.85")
+
+    @pytest.mark.parametrize(
+        ("tiers", "match"),
+        [
+            ([{"minQty": "1", "maxQty": "", "collateralRatio": "1"}], "run on from 0"),
+            (
+                [
+                    {"minQty": "0", "maxQty": "", "collateralRatio": "1"},
+                    {"minQty": "0", "maxQty": "", "collateralRatio": "0"},
+                ],
+                "unbounded",
+            ),
+            ([{"minQty": "0", "maxQty": "5", "collateralRatio": "1"}], "end with an unbounded"),
+            ([], "end with an unbounded"),
+            ([{"minQty": "0", "maxQty": ""}], "collateralRatio"),
+        ],
+    )
+    def test_refuses(self, tiers: list[dict[str, str]], match: str) -> None:
+        """Gaps, an unbounded middle tier, a bounded or missing last tier, missing fields."""
+        payload = {"list": [{"currency": "ETH", "collateralRatioList": tiers}]}
+        with pytest.raises(InvalidInputError, match=match):
+            bybit.uta_collateral_from_payload(payload)

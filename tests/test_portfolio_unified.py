@@ -25,6 +25,8 @@ from levrisk.portfolio import (
     PortfolioAccount,
     account_figures,
     asset_equity,
+    asset_liquidation_price,
+    liquidation_move,
     symbol_liquidation_price,
 )
 from strategies import bracket_tables, decimals, sides
@@ -205,3 +207,156 @@ class TestLiquidationPoint:
         assert figures.uni_mmr is not None
         assert abs(figures.uni_mmr - 1) < Decimal("1e-40")
         assert figures.initial_margin_ratio is not None
+
+
+# The same illustration as Bybit tiers it, by quantity of BTC held (Bybit API v5, "Get
+# Tiered Collateral Ratio": minQty/maxQty in the coin).
+BTC_BY_QUANTITY = Collateral(
+    asset="BTC",
+    tiers=[
+        CollateralTier(ratio="0.98", cap=10),
+        CollateralTier(ratio="0.95", cap=20),
+        CollateralTier(ratio="0.9", cap=30),
+        CollateralTier(ratio="0.85", cap=40),
+        CollateralTier(ratio="0.8", cap=50),
+        CollateralTier(ratio=0),
+    ],
+    quantity_tiers=True,
+)
+INVERSE = BracketTable.from_rates(caps=[10**4], maintenance_rates=["0.005"], max_leverages=[100])
+BTCUSD = Contract(symbol="BTCUSD", kind="inverse", brackets=INVERSE)
+
+
+def _btc_account(held: Decimal | int, rule: Collateral) -> PortfolioAccount:
+    return PortfolioAccount(books=[AssetBook(asset="BTC", wallet_balance=held)], collaterals=[rule])
+
+
+def _inverse_short_account() -> PortfolioAccount:
+    """15 BTC backing a 1,000,000 USD BTCUSD short from 50,000: a rise burns BTC past 10."""
+    short = Position(contract=BTCUSD, side="short", size=1_000_000, entry_price=50_000, leverage=10)
+    return PortfolioAccount(
+        books=[AssetBook(asset="BTC", wallet_balance=15, positions=[short])],
+        collaterals=[BTC_BY_QUANTITY],
+    )
+
+
+class TestQuantityTiers:
+    """rule-bybit-uta: tiered collateral ratios by quantity held, each slice at its ratio."""
+
+    def test_equals_value_tiers_at_their_index(self) -> None:
+        """At 50,000 USD the quantity tiers are the value tiers; at 25,000 they are not."""
+        for held in (5, 25, 60):
+            by_quantity = account_figures(
+                _btc_account(held, BTC_BY_QUANTITY), mark_prices={}, index_prices={"BTC": 50_000}
+            )
+            by_value = account_figures(
+                _btc_account(held, BTC_TIERS), mark_prices={}, index_prices={"BTC": 50_000}
+            )
+            assert by_quantity == by_value
+        figures = account_figures(
+            _btc_account(60, BTC_BY_QUANTITY), mark_prices={}, index_prices={"BTC": 25_000}
+        )
+        ratios = Decimal("0.98") + Decimal("0.95") + Decimal("0.9") + Decimal("0.85")
+        assert figures.equity == 25_000 * 10 * (ratios + Decimal("0.8"))
+
+    @given(decimals(0, 80, 4), decimals("0.01", 100_000, 2))
+    def test_slice_by_slice(self, held: Decimal, index: Decimal) -> None:
+        """Σ_k r_k·slice_k(e)·I: the value tiers with each cap times the index."""
+        scaled = Collateral(
+            asset="BTC",
+            tiers=[
+                CollateralTier(ratio=tier.ratio, cap=None if tier.cap is None else tier.cap * index)
+                for tier in BTC_BY_QUANTITY.tiers
+            ],
+        )
+        prices = {"BTC": index}
+        ours = account_figures(
+            _btc_account(held, BTC_BY_QUANTITY), mark_prices={}, index_prices=prices
+        )
+        theirs = account_figures(_btc_account(held, scaled), mark_prices={}, index_prices=prices)
+        assert ours.equity == theirs.equity
+
+    def test_flag_refused(self) -> None:
+        """``quantity_tiers`` must be a bool."""
+        with pytest.raises(InvalidInputError, match="quantity_tiers"):
+            Collateral(asset="BTC", quantity_tiers=1)  # type: ignore[arg-type]
+
+    def test_symbol_walk_crosses_a_quantity_cap(self) -> None:
+        """The mark of an inverse short: the BTC held falls through the 10 BTC cap."""
+        account = _inverse_short_account()
+        indexes = {"BTC": 50_000}
+        price = symbol_liquidation_price(
+            account,
+            "BTCUSD",
+            mark_prices={"BTCUSD": 50_000},
+            index_prices=indexes,
+            liquidation_level=1,
+        )
+        assert price is not None
+        figures = account_figures(account, mark_prices={"BTCUSD": price}, index_prices=indexes)
+        assert figures.uni_mmr is not None
+        assert abs(figures.uni_mmr - 1) < Decimal("1e-40")
+
+    def test_uniform_move_crosses_a_quantity_cap(self) -> None:
+        """A uniform rise moves the BTC index too: the cap is met where w(u)/I(u) = 10."""
+        account = _inverse_short_account()
+        move = liquidation_move(
+            account,
+            mark_prices={"BTCUSD": 50_000},
+            index_prices={"BTC": 50_000},
+            moving_assets=["BTC"],
+            liquidation_level=1,
+        )
+        assert move is not None
+        price = 50_000 * (1 + move)
+        figures = account_figures(
+            account, mark_prices={"BTCUSD": price}, index_prices={"BTC": price}
+        )
+        assert figures.uni_mmr is not None
+        assert abs(figures.uni_mmr - 1) < Decimal("1e-20")
+
+    def test_asset_walk_with_constant_quantity(self) -> None:
+        """30 BTC backing a USDT loan: v = 28.3·I, so the price solves 28.3·I − L = θ·MM."""
+        loans = BracketTable.from_rates(caps=[10**8], maintenance_rates=["0.1"], max_leverages=[3])
+        account = PortfolioAccount(
+            books=[
+                AssetBook(asset="BTC", wallet_balance=30),
+                AssetBook(asset="USDT", margin_loan=1_000_000),
+            ],
+            collaterals=[BTC_BY_QUANTITY, Collateral(asset="USDT")],
+            loan_tiers={"USDT": loans},
+        )
+        price = asset_liquidation_price(
+            account,
+            "BTC",
+            mark_prices={},
+            index_prices={"BTC": 50_000, "USDT": 1},
+            liquidation_level="1.05",
+        )
+        assert price is not None
+        assert abs(price * Decimal("28.3") - (Decimal("1.05") * 100_000 + 1_000_000)) < Decimal(
+            "1e-40"
+        )
+
+    def test_moving_index_at_a_cap_and_at_zero(self) -> None:
+        """Exactly 10 BTC (on the cap) and no ETH, both moving: v = 9.8·I·u, no kink."""
+        loans = BracketTable.from_rates(caps=[10**8], maintenance_rates=["0.1"], max_leverages=[3])
+        eth = Collateral(asset="ETH", tiers=[CollateralTier(ratio="0.9")], quantity_tiers=True)
+        account = PortfolioAccount(
+            books=[
+                AssetBook(asset="BTC", wallet_balance=10),
+                AssetBook(asset="ETH", wallet_balance=0),
+                AssetBook(asset="USDT", margin_loan=100_000),
+            ],
+            collaterals=[BTC_BY_QUANTITY, eth, Collateral(asset="USDT")],
+            loan_tiers={"USDT": loans},
+        )
+        move = liquidation_move(
+            account,
+            mark_prices={},
+            index_prices={"BTC": 50_000, "ETH": 2_000, "USDT": 1},
+            moving_assets=["BTC", "ETH"],
+            liquidation_level=1,
+        )
+        assert move is not None
+        assert abs((1 + move) * 490_000 - 110_000) < Decimal("1e-40")

@@ -35,7 +35,13 @@ from levrisk.exchanges._payload import Json
 from levrisk.futures import Contract, Position
 from levrisk.interest import RateSchedule, accrued_interest
 from levrisk.numbers import NumberLike, exact, to_decimal
-from levrisk.portfolio import AccountFigures, AssetBook, PortfolioThresholds
+from levrisk.portfolio import (
+    AccountFigures,
+    AssetBook,
+    Collateral,
+    CollateralTier,
+    PortfolioThresholds,
+)
 
 __all__ = [
     "UTA_INTEREST_OFFSET",
@@ -45,6 +51,7 @@ __all__ = [
     "auto_borrowed",
     "reconcile_uta",
     "uta_books_from_payload",
+    "uta_collateral_from_payload",
     "uta_interest",
     "uta_positions_from_payload",
     "uta_report_from_payload",
@@ -329,6 +336,93 @@ def _coins(obj: Mapping[str, Json], where: str) -> list[tuple[str, Mapping[str, 
     return _payload.objects(_payload.field(obj, "coin", where=where), where=f"{where}.coin")
 
 
+def _listed(payload: Json) -> tuple[Json, str]:
+    """The ``list`` of a v5 response (the response, its ``result``, or the list itself)."""
+    obj: Json = payload
+    where = "payload"
+    if isinstance(obj, Mapping) and "result" in obj:
+        obj, where = obj["result"], f"{where}.result"
+    if isinstance(obj, Mapping):
+        obj, where = _payload.field(obj, "list", where=where), f"{where}.list"
+    return obj, where
+
+
+def uta_collateral_from_payload(payload: Json) -> dict[str, Collateral]:
+    r"""Read Bybit's tiered collateral ratios (``GET /v5/spot-margin-trade/collateral``).
+
+    Each coin's ``collateralRatioList`` tiers its quantity: the slice of the coin held
+    between ``minQty`` and ``maxQty`` (in the coin; ``maxQty`` empty for the last, unbounded
+    tier) counts at its ``collateralRatio``, so ``n`` coins at index ``I`` are worth
+
+    .. math::
+
+        v(n) = I \sum_k r_k \cdot \bigl(\min(n, max_k) - min_k\bigr)^+
+
+    as :class:`~levrisk.portfolio.Collateral` with ``quantity_tiers`` computes it.
+
+    Args:
+        payload: the decoded JSON (the response, its ``result``, or its ``list``).
+
+    Returns:
+        Coin → its :class:`~levrisk.portfolio.Collateral` rule.
+
+    Raises:
+        InvalidInputError: a missing field, a wrong type, a tier whose ``minQty`` is not
+            the previous tier's ``maxQty`` (the first starts at 0), or a bounded last tier,
+            naming its path.
+
+    References:
+        Bybit API v5, "Get Tiered Collateral Ratio"; :ref:`rule-bybit-uta` [published].
+
+    Examples:
+        Bybit's response example: BTC counts at 85 % up to 1,000,000 BTC, at 0 above.
+
+        >>> rules = uta_collateral_from_payload(
+        ...     {
+        ...         "retCode": 0,
+        ...         "result": {
+        ...             "list": [
+        ...                 {
+        ...                     "currency": "BTC",
+        ...                     "collateralRatioList": [
+        ...                         {"minQty": "0", "maxQty": "1000000", "collateralRatio": "0.85"},
+        ...                         {"minQty": "1000000", "maxQty": "", "collateralRatio": "0"},
+        ...                     ],
+        ...                 }
+        ...             ]
+        ...         },
+        ...     }
+        ... )
+        >>> [(tier.cap, tier.ratio) for tier in rules["BTC"].tiers]
+        [(Decimal('1000000'), Decimal('0.85')), (None, Decimal('0'))]
+
+    .. versionadded:: 0.3.0
+    """
+    obj, where = _listed(payload)
+    rules: dict[str, Collateral] = {}
+    for at, row in _payload.objects(obj, where=where):
+        coin = _payload.text(row, "currency", where=at)
+        tiers: list[CollateralTier] = []
+        floor = Decimal(0)
+        path = f"{at}.collateralRatioList"
+        listed = _payload.objects(_payload.field(row, "collateralRatioList", where=at), where=path)
+        for i, (tier_at, tier) in enumerate(listed):
+            low = _payload.number(tier, "minQty", where=tier_at)
+            cap = _payload.optional_number(tier, "maxQty", where=tier_at)
+            if low != floor or (cap is None and i != len(listed) - 1):
+                msg = f"{tier_at} must run on from {floor} (a last tier unbounded), got {tier!r}"
+                raise InvalidInputError(msg)
+            ratio = _payload.number(tier, "collateralRatio", where=tier_at)
+            tiers.append(CollateralTier(ratio=ratio, cap=cap))
+            floor = floor if cap is None else cap
+        if not tiers or tiers[-1].cap is not None:
+            last = f"{len(tiers)} tiers up to {floor}"
+            msg = f'{path} must end with an unbounded tier (maxQty ""), got {last}'
+            raise InvalidInputError(msg)
+        rules[coin] = Collateral(asset=coin, tiers=tiers, quantity_tiers=True)
+    return rules
+
+
 @exact
 def uta_books_from_payload(
     payload: Json, *, positions: Mapping[str, Iterable[Position]] | None = None
@@ -437,12 +531,7 @@ def uta_positions_from_payload(
     if not isinstance(raw, Mapping):
         msg = f"contracts must be a mapping of symbol to Contract, got {contracts!r}"
         raise InvalidInputError(msg)
-    obj: Json = payload
-    where = "payload"
-    if isinstance(obj, Mapping) and "result" in obj:
-        obj, where = obj["result"], f"{where}.result"
-    if isinstance(obj, Mapping):
-        obj, where = _payload.field(obj, "list", where=where), f"{where}.list"
+    obj, where = _listed(payload)
     result: list[Position] = []
     for at, row in _payload.objects(obj, where=where):
         size = _payload.number(row, "size", where=at)

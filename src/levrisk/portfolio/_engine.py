@@ -38,34 +38,42 @@ def tiered(table: BracketTable, value: Fraction) -> Fraction:
     return value * Fraction(bracket.maintenance_rate) - Fraction(bracket.maintenance_amount)
 
 
-def haircut(rule: Collateral, value: Fraction) -> Fraction:
-    """The collateral value of ``value ≥ 0`` (after the bid buffer): flat or tier by tier."""
+def haircut(rule: Collateral, value: Fraction, unit: Fraction = Fraction(1)) -> Fraction:
+    """The collateral value of ``value ≥ 0`` (after the bid buffer): flat or tier by tier.
+
+    ``unit`` is what one unit of a tier cap is worth at the bid rate: 1 for caps in value,
+    ``I(1 − b)`` for caps in quantity (``quantity_tiers``).
+    """
     if not rule.tiers:
         return value * Fraction(rule.ratio)
     total = Fraction(0)
     floor = Fraction(0)
     for tier in rule.tiers:
-        top = value if tier.cap is None else min(value, Fraction(tier.cap))
+        top = value if tier.cap is None else min(value, Fraction(tier.cap) * unit)
         if top > floor:
             total += (top - floor) * Fraction(tier.ratio)
-        floor = floor if tier.cap is None else Fraction(tier.cap)
+        floor = floor if tier.cap is None else Fraction(tier.cap) * unit
     last = rule.tiers[-1]
     if last.cap is not None and value > floor:
         total += (value - floor) * Fraction(last.ratio)
     return total
 
 
-def collateral_value(rule: Collateral, worth: Fraction) -> Fraction:
+def collateral_value(rule: Collateral, worth: Fraction, index: Fraction) -> Fraction:
     """``v(w)``: a balance worth ``w`` at index, at the bid rate and haircut, or the ask rate."""
     if worth >= 0:
-        return haircut(rule, worth * (1 - Fraction(rule.bid_buffer)))
+        keep = 1 - Fraction(rule.bid_buffer)
+        return haircut(rule, worth * keep, index * keep if rule.quantity_tiers else Fraction(1))
     return worth * (1 + Fraction(rule.ask_buffer))
 
 
-def edges(rule: Collateral) -> list[Fraction]:
+def edges(rule: Collateral, index: Fraction) -> list[Fraction]:
     """The worths ``w`` at which ``v`` changes slope: 0 and each tier cap (before the buffer)."""
+    caps = [Fraction(t.cap) for t in rule.tiers if t.cap is not None]
+    if rule.quantity_tiers:
+        return [Fraction(0)] + [cap * index for cap in caps]
     keep = 1 - Fraction(rule.bid_buffer)
-    return [Fraction(0)] + [Fraction(t.cap) / keep for t in rule.tiers if t.cap is not None]
+    return [Fraction(0)] + [cap / keep for cap in caps]
 
 
 def quantity(position: Position) -> Fraction:
@@ -98,6 +106,7 @@ class State:
         equity: ``E``, the adjusted equity.
         maintenance: ``MM`` in the valuation currency.
         worths: asset → ``w_a`` (the kinks of ``v_a`` lie at its :func:`edges`).
+        indexes: asset → ``I_a``, the index the worth was taken at.
         notionals: each position's and loan's tiered amount, with its table's inner caps.
     """
 
@@ -106,6 +115,7 @@ class State:
     maintenance: Fraction
     worths: dict[str, Fraction]
     notionals: list[tuple[Fraction, tuple[Fraction, ...]]]
+    indexes: dict[str, Fraction]
 
 
 def _caps(table: BracketTable) -> tuple[Fraction, ...]:
@@ -139,11 +149,11 @@ def evaluate(
         worth = balance * index
         worths[book.asset] = worth
         actual += worth
-        equity += collateral_value(rule, worth) - Fraction(book.open_loss) * index
+        equity += collateral_value(rule, worth, index) - Fraction(book.open_loss) * index
         maintenance += required * index * (1 + Fraction(rule.ask_buffer))
         if book.margin_loan:
             table = account.loan_tiers[book.asset]
             loan_value = Fraction(book.margin_loan) * index
             maintenance += tiered(table, loan_value)
             notionals.append((loan_value, _caps(table)))
-    return State(actual, equity, maintenance, worths, notionals)
+    return State(actual, equity, maintenance, worths, notionals, dict(indexes))

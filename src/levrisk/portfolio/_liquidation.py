@@ -17,7 +17,8 @@ where ``g(u) = E(u) − θ·MM(u)`` reaches 0, ``θ`` the liquidation level of t
   be quadratic).
 
 Each kink is where a tiered amount crosses a bracket cap, or an asset's worth crosses 0
-or a collateral tier: the worths are affine and the notionals proportional to ``u`` or
+or a collateral tier (a quantity tier, when the asset's index moves, where the worth over
+the index crosses it): the worths are affine and the notionals proportional to ``u`` or
 ``1/u``, so every kink is found exactly from the state at ``u = 1`` and ``u = 2``.
 Between kinks ``g`` is linear: two exact evaluations give the line and its root. The
 solve is therefore a finite walk over segments in exact rationals (no bisection): it
@@ -52,12 +53,18 @@ def _kinks(account: PortfolioAccount, scene: Scene) -> list[Fraction]:
     two = _engine.evaluate(account, *scene(Fraction(2)))
     found: set[Fraction] = set()
     for book in account.books:
-        slope = two.worths[book.asset] - one.worths[book.asset]
-        if slope:
-            start = one.worths[book.asset] - slope
-            found.update(
-                (edge - start) / slope for edge in _engine.edges(account.rules[book.asset])
-            )
+        rule, asset = account.rules[book.asset], book.asset
+        slope = two.worths[asset] - one.worths[asset]
+        start = one.worths[asset] - slope
+        index = one.indexes[asset]
+        if rule.quantity_tiers and two.indexes[asset] != index:
+            # I(u) = I·u: the quantity w(u)/I(u) = start/(I·u) + slope/I meets a cap q
+            # at u = start / (q·I − slope).
+            tops = [Fraction(t.cap) * index for t in rule.tiers if t.cap is not None]
+            found.update(start / (top - slope) for top in tops if top != slope)
+            found.update([-start / slope] if slope else [])
+        elif slope:
+            found.update((edge - start) / slope for edge in _engine.edges(rule, index))
     for (n1, caps), (n2, _) in zip(one.notionals, two.notionals, strict=True):
         if n2 == 2 * n1:
             found.update(cap / n1 for cap in caps)
