@@ -35,17 +35,23 @@ FLAT = BracketTable.from_rates(caps=[10**7], maintenance_rates=["0.005"], max_le
 BTCUSDT = Contract(symbol="BTCUSDT", kind="linear", brackets=FLAT)
 # Bybit's published illustration of tiered collateral value ratios for BTC (by quantity:
 # 0.98 up to 10 BTC, 0.95 to 20, ..., 0 above 50), here at a BTC index of 50,000 USD.
-BTC_TIERS = Collateral(
-    asset="BTC",
-    tiers=[
-        CollateralTier(ratio="0.98", cap=500_000),
-        CollateralTier(ratio="0.95", cap=1_000_000),
-        CollateralTier(ratio="0.9", cap=1_500_000),
-        CollateralTier(ratio="0.85", cap=2_000_000),
-        CollateralTier(ratio="0.8", cap=2_500_000),
-        CollateralTier(ratio=0),
-    ],
+ILLUSTRATION: tuple[tuple[str, int | None], ...] = (
+    ("0.98", 10),
+    ("0.95", 20),
+    ("0.9", 30),
+    ("0.85", 40),
+    ("0.8", 50),
+    ("0", None),
 )
+
+
+def _illustrated(unit: int, *, quantity_tiers: bool = False) -> Collateral:
+    """Bybit's BTC illustration with each quantity cap worth ``unit``."""
+    tiers = [CollateralTier(ratio=r, cap=None if q is None else q * unit) for r, q in ILLUSTRATION]
+    return Collateral(asset="BTC", tiers=tiers, quantity_tiers=quantity_tiers)
+
+
+BTC_TIERS = _illustrated(50_000)
 
 
 class TestTiers:
@@ -211,18 +217,7 @@ class TestLiquidationPoint:
 
 # The same illustration as Bybit tiers it, by quantity of BTC held (Bybit API v5, "Get
 # Tiered Collateral Ratio": minQty/maxQty in the coin).
-BTC_BY_QUANTITY = Collateral(
-    asset="BTC",
-    tiers=[
-        CollateralTier(ratio="0.98", cap=10),
-        CollateralTier(ratio="0.95", cap=20),
-        CollateralTier(ratio="0.9", cap=30),
-        CollateralTier(ratio="0.85", cap=40),
-        CollateralTier(ratio="0.8", cap=50),
-        CollateralTier(ratio=0),
-    ],
-    quantity_tiers=True,
-)
+BTC_BY_QUANTITY = _illustrated(1, quantity_tiers=True)
 INVERSE = BracketTable.from_rates(caps=[10**4], maintenance_rates=["0.005"], max_leverages=[100])
 BTCUSD = Contract(symbol="BTCUSD", kind="inverse", brackets=INVERSE)
 
