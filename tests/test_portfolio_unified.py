@@ -27,6 +27,7 @@ from levrisk.portfolio import (
     asset_equity,
     asset_liquidation_price,
     liquidation_move,
+    scenario_loss,
     symbol_liquidation_price,
 )
 from strategies import bracket_tables, decimals, sides
@@ -355,3 +356,94 @@ class TestQuantityTiers:
         )
         assert move is not None
         assert abs((1 + move) * 490_000 - 110_000) < Decimal("1e-40")
+
+
+SWAP = Contract(symbol="BTC-USDT-SWAP", kind="linear", brackets=FLAT, contract_size="0.01")
+BTC_SHOCKS = okx.PM_SPOT_SHOCKS["BTC"]
+
+
+class TestScenarioLoss:
+    """rule-okx-portfolio-margin: the largest loss of a delta-one risk unit over price moves."""
+
+    def test_published_offset_is_zero(self) -> None:
+        """OKX's example: 10 BTC spot against −1,000 perpetual contracts of 0.01 BTC: MR1 0."""
+        short = Position(contract=SWAP, side="short", size=1000, entry_price=60_000, leverage=10)
+        loss = scenario_loss(
+            [short],
+            mark_prices={"BTC-USDT-SWAP": 50_000},
+            moves=BTC_SHOCKS,
+            spot=10,
+            spot_price=50_000,
+        )
+        assert loss == 0
+
+    def test_published_grids(self) -> None:
+        """OKX's MR1 moves since 6 January 2025: ±0/4/8/12 %, ±0/6/12/18 %, ±0/8/16/25 %."""
+        assert (
+            tuple(Decimal(m) for m in ("-0.12", "-0.08", "-0.04", "0", "0.04", "0.08", "0.12"))
+            == BTC_SHOCKS
+        )
+        assert okx.PM_SPOT_SHOCKS["XRP"][-1] == Decimal("0.18")
+        assert okx.PM_SPOT_SHOCKS_OTHERS[0] == Decimal("-0.25")
+        assert "SOL" not in okx.PM_SPOT_SHOCKS
+
+    @given(decimals(0, 50, 2), decimals(-5, 5, 3), decimals(1, 100_000, 2), sides)
+    def test_closed_form(self, size: Decimal, spot: Decimal, mark: Decimal, side: Side) -> None:
+        """On a symmetric grid the loss is |Σ s·Q·P + n·S| × the largest move."""
+        assume(size > 0)
+        position = Position(contract=SWAP, side=side, size=size, entry_price=mark, leverage=10)
+        sign = 1 if side == "long" else -1
+        exposure = sign * size * Decimal("0.01") * mark + spot * mark
+        loss = scenario_loss(
+            [position],
+            mark_prices={"BTC-USDT-SWAP": mark},
+            moves=BTC_SHOCKS,
+            spot=spot,
+            spot_price=mark,
+        )
+        assert loss == abs(exposure) * Decimal("0.12")
+        wider = scenario_loss(
+            [position],
+            mark_prices={"BTC-USDT-SWAP": mark},
+            moves=okx.PM_SPOT_SHOCKS_OTHERS,
+            spot=spot,
+            spot_price=mark,
+        )
+        assert wider >= loss
+
+    def test_one_sided_grid_is_not_negative(self) -> None:
+        """A grid where every scenario gains gives 0, never a negative margin."""
+        long = Position(contract=SWAP, side="long", size=1, entry_price=100, leverage=10)
+        assert scenario_loss([long], mark_prices={"BTC-USDT-SWAP": 100}, moves=["0.1"]) == 0
+
+    @pytest.mark.parametrize(
+        ("kwargs", "match"),
+        [
+            ({"positions": 1}, "positions"),
+            ({"positions": [1]}, r"positions\[0\]"),
+            ({"mark_prices": [1]}, "mark_prices"),
+            ({"mark_prices": {}}, "mark_prices must hold"),
+            ({"mark_prices": {"BTC-USDT-SWAP": 0}}, "mark_prices"),
+            ({"moves": []}, "at least one"),
+            ({"moves": "0.1"}, "moves"),
+            ({"moves": ["-1"]}, r"moves\[0\]"),
+            ({"spot": 1}, "spot_price"),
+            ({"spot": 1, "spot_price": 0}, "spot_price"),
+            ({"spot": "x"}, "spot"),
+            ({"positions": "inverse"}, "inverse"),
+        ],
+    )
+    def test_refuses(self, kwargs: dict[str, object], match: str) -> None:
+        """Bad input raises InvalidInputError naming the argument."""
+        long = Position(contract=SWAP, side="long", size=1, entry_price=100, leverage=10)
+        inverse = Position(contract=BTCUSD, side="long", size=100, entry_price=100, leverage=10)
+        args: dict[str, object] = {
+            "positions": [long],
+            "mark_prices": {"BTC-USDT-SWAP": 100, "BTCUSD": 100},
+            "moves": BTC_SHOCKS,
+        }
+        args.update(kwargs)
+        if args["positions"] == "inverse":
+            args["positions"] = [inverse]
+        with pytest.raises(InvalidInputError, match=match):
+            scenario_loss(**args)  # type: ignore[arg-type]

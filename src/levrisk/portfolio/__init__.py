@@ -40,6 +40,7 @@ from levrisk.portfolio._model import (
     ask_rate,
     bid_rate,
 )
+from levrisk.portfolio._stress import scenario_loss
 
 __all__ = [
     "AccountFigures",
@@ -56,6 +57,7 @@ __all__ = [
     "asset_liquidation_price",
     "bid_rate",
     "liquidation_move",
+    "scenario_loss",
     "symbol_liquidation_price",
 ]
 
