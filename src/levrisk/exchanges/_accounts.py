@@ -11,13 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from typing import TypeVar
 
 import attrs
 
+from levrisk._fields import require
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
 from levrisk.exchanges._payload import Json
 from levrisk.futures import Position
+from levrisk.portfolio import AccountFigures
+
+_Report = TypeVar("_Report")
 
 __all__ = ["AccountCheck", "AccountReconciliation", "by_asset", "check", "checks", "one_account"]
 
@@ -80,6 +85,21 @@ def checks(pairs: Iterable[tuple[str, Decimal | None, Decimal | None]]) -> Accou
     """A reconciliation of ``(name, ours, theirs)``; a figure reported empty is left out."""
     found = [check(name, ours, theirs) for name, ours, theirs in pairs if theirs is not None]
     return AccountReconciliation(checks=tuple(found))
+
+
+def reconciled(
+    figures: AccountFigures,
+    report: _Report,
+    kind: type[_Report],
+    fields: Mapping[str, tuple[str, str]],
+) -> AccountReconciliation:
+    """``figures`` against ``report``: each exchange field → (levrisk's figure, the report's)."""
+    figures = require(figures, AccountFigures, "figures")
+    report = require(report, kind, "report")
+    return checks(
+        (name, getattr(figures, ours), getattr(report, theirs))
+        for name, (ours, theirs) in fields.items()
+    )
 
 
 def by_asset(positions: object) -> Mapping[str, tuple[Position, ...]]:

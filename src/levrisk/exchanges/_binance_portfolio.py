@@ -286,14 +286,11 @@ def multi_assets_books_from_payload(
         Binance API, "Account Information V2" / "V3"; :ref:`rule-multi-assets`.
 
     Examples:
-        >>> books = multi_assets_books_from_payload(
-        ...     {
-        ...         "assets": [
-        ...             {"asset": "USDT", "walletBalance": "200"},
-        ...             {"asset": "BNB", "walletBalance": "0"},
-        ...         ]
-        ...     }
+        >>> usdt, bnb = (
+        ...     {"asset": "USDT", "walletBalance": "200"},
+        ...     {"asset": "BNB", "walletBalance": "0"},
         ... )
+        >>> books = multi_assets_books_from_payload({"assets": [usdt, bnb]})
         >>> [(book.asset, book.wallet_balance) for book in books]
         [('USDT', Decimal('200'))]
 
@@ -347,7 +344,8 @@ def portfolio_margin_report_from_payload(payload: Json) -> PortfolioMarginReport
         payload: the decoded JSON object.
 
     Returns:
-        A :class:`PortfolioMarginReport`.
+        A :class:`PortfolioMarginReport` (``available`` is ``None`` when Binance sends
+        ``totalAvailableBalance`` empty).
 
     Raises:
         InvalidInputError: a missing field or a wrong type, naming its path.
@@ -417,25 +415,24 @@ def portfolio_margin_books_from_payload(
         Binance API, "Portfolio Margin — Account Balance"; :ref:`rule-portfolio-margin`.
 
     Examples:
-        >>> books = portfolio_margin_books_from_payload(
-        ...     [
-        ...         {
-        ...             "asset": "USDT",
-        ...             "totalWalletBalance": "122607.35137903",
-        ...             "crossMarginAsset": "92.27530794",
-        ...             "crossMarginBorrowed": "10.00000000",
-        ...             "crossMarginFree": "100.00000000",
-        ...             "crossMarginInterest": "0.72469206",
-        ...             "crossMarginLocked": "3.00000000",
-        ...             "umWalletBalance": "0.00000000",
-        ...             "umUnrealizedPNL": "23.72469206",
-        ...             "cmWalletBalance": "23.72469206",
-        ...             "cmUnrealizedPNL": "",
-        ...             "updateTime": 1617939110373,
-        ...             "negativeBalance": "0",
-        ...         }
-        ...     ]
-        ... )
+        One asset of a ``/papi/v1/balance`` response:
+
+        >>> usdt = {
+        ...     "asset": "USDT",
+        ...     "totalWalletBalance": "122607.35137903",
+        ...     "crossMarginAsset": "92.27530794",
+        ...     "crossMarginBorrowed": "10.00000000",
+        ...     "crossMarginFree": "100.00000000",
+        ...     "crossMarginInterest": "0.72469206",
+        ...     "crossMarginLocked": "3.00000000",
+        ...     "umWalletBalance": "0.00000000",
+        ...     "umUnrealizedPNL": "23.72469206",
+        ...     "cmWalletBalance": "23.72469206",
+        ...     "cmUnrealizedPNL": "",
+        ...     "updateTime": 1617939110373,
+        ...     "negativeBalance": "0",
+        ... }
+        >>> books = portfolio_margin_books_from_payload([usdt])
         >>> books[0].margin_loan, books[0].wallet_balance
         (Decimal('10.72469206'), Decimal('23.72469206'))
 

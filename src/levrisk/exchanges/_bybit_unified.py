@@ -30,7 +30,7 @@ import attrs
 from levrisk._fields import non_negative_number, require
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
-from levrisk.exchanges._accounts import AccountReconciliation, by_asset, checks, one_account
+from levrisk.exchanges._accounts import AccountReconciliation, by_asset, one_account, reconciled
 from levrisk.exchanges._payload import Json
 from levrisk.futures import Contract, Position
 from levrisk.interest import RateSchedule, accrued_interest
@@ -70,6 +70,14 @@ amount borrowed at that time.
 
 Source: Bybit, "Borrowing, Interest and Repayment (Unified Trading Account)";
 :ref:`rule-bybit-uta` [published]."""
+
+
+_UTA_FIELDS = {
+    "accountMMRate": ("margin_ratio", "account_mm_rate"),
+    "accountIMRate": ("initial_margin_ratio", "account_im_rate"),
+    "totalEquity": ("actual_equity", "total_equity"),
+    "totalMarginBalance": ("equity", "total_margin_balance"),
+}
 
 
 @exact
@@ -236,11 +244,11 @@ class UtaWalletReport:
     account_mm_rate: Decimal | None
     total_equity: Decimal
     total_wallet_balance: Decimal
+    coins: Mapping[str, UtaCoin] = attrs.field(hash=False)
     total_margin_balance: Decimal | None
     total_available_balance: Decimal | None
     total_initial_margin: Decimal | None
     total_maintenance_margin: Decimal | None
-    coins: Mapping[str, UtaCoin] = attrs.field(hash=False)
 
 
 def uta_report_from_payload(payload: Json) -> UtaWalletReport:
@@ -320,6 +328,7 @@ def uta_report_from_payload(payload: Json) -> UtaWalletReport:
         )
     return UtaWalletReport(
         account_type=_payload.text(obj, "accountType", where=where),
+        coins=MappingProxyType(coins),
         account_im_rate=optional("accountIMRate"),
         account_mm_rate=optional("accountMMRate"),
         total_equity=num("totalEquity"),
@@ -328,7 +337,6 @@ def uta_report_from_payload(payload: Json) -> UtaWalletReport:
         total_available_balance=optional("totalAvailableBalance"),
         total_initial_margin=optional("totalInitialMargin"),
         total_maintenance_margin=optional("totalMaintenanceMargin"),
-        coins=MappingProxyType(coins),
     )
 
 
@@ -573,10 +581,11 @@ def reconcile_uta(figures: AccountFigures, report: UtaWalletReport) -> AccountRe
         report: the :class:`UtaWalletReport` of the same account at the same prices.
 
     Returns:
-        An ``AccountReconciliation`` (``binance.AccountReconciliation``; index it by name).
+        An ``AccountReconciliation`` (``binance.AccountReconciliation``); index it by
+        Bybit's field name, e.g. ``["accountMMRate"]``.
 
     Raises:
-        InvalidInputError: for arguments of the wrong type.
+        InvalidInputError: for a ``figures`` or a ``report`` of the wrong type.
 
     References:
         :ref:`rule-bybit-uta`; :ref:`rule-rounding`.
@@ -607,13 +616,4 @@ def reconcile_uta(figures: AccountFigures, report: UtaWalletReport) -> AccountRe
 
     .. versionadded:: 0.3.0
     """
-    figures = require(figures, AccountFigures, "figures")
-    report = require(report, UtaWalletReport, "report")
-    return checks(
-        (
-            ("accountMMRate", figures.margin_ratio, report.account_mm_rate),
-            ("accountIMRate", figures.initial_margin_ratio, report.account_im_rate),
-            ("totalEquity", figures.actual_equity, report.total_equity),
-            ("totalMarginBalance", figures.equity, report.total_margin_balance),
-        )
-    )
+    return reconciled(figures, report, UtaWalletReport, _UTA_FIELDS)

@@ -30,7 +30,7 @@ import attrs
 from levrisk._fields import entries, non_negative_number, positive_number, require
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
-from levrisk.exchanges._accounts import AccountReconciliation, by_asset, checks, one_account
+from levrisk.exchanges._accounts import AccountReconciliation, by_asset, one_account, reconciled
 from levrisk.exchanges._payload import Json
 from levrisk.futures import Contract, Position
 from levrisk.numbers import NumberLike, exact
@@ -56,6 +56,14 @@ reaches 100 % or less (no earlier band is published as a number).
 
 Source: OKX API v5, "Get balance" (``mgnRatio``, ``mmr``); OKX, "Multi-currency margin mode:
 cross margin trading"; :ref:`rule-okx-multi-currency` [published]."""
+
+
+_BALANCE_FIELDS: Final[Mapping[str, tuple[str, str]]] = {
+    "mgnRatio": ("uni_mmr", "mgn_ratio"),
+    "adjEq": ("equity", "adj_eq"),
+    "imr": ("initial_margin", "imr"),
+    "mmr": ("maintenance_margin", "mmr"),
+}
 
 
 def _shocks(*moves: str) -> tuple[Decimal, ...]:
@@ -543,13 +551,4 @@ def reconcile_balance(figures: AccountFigures, report: OkxBalanceReport) -> Acco
 
     .. versionadded:: 0.3.0
     """
-    figures = require(figures, AccountFigures, "figures")
-    report = require(report, OkxBalanceReport, "report")
-    return checks(
-        (
-            ("mgnRatio", figures.uni_mmr, report.mgn_ratio),
-            ("adjEq", figures.equity, report.adj_eq),
-            ("imr", figures.initial_margin, report.imr),
-            ("mmr", figures.maintenance_margin, report.mmr),
-        )
-    )
+    return reconciled(figures, report, OkxBalanceReport, _BALANCE_FIELDS)
