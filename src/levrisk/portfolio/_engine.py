@@ -27,6 +27,7 @@ from levrisk import _algebra
 from levrisk.brackets import BracketTable
 from levrisk.futures import Position
 from levrisk.portfolio._model import Collateral, PortfolioAccount
+from levrisk.portfolio._stress import RiskUnit
 
 __all__: list[str] = []
 
@@ -108,6 +109,8 @@ class State:
         worths: asset → ``w_a`` (the kinks of ``v_a`` lie at its :func:`edges`).
         indexes: asset → ``I_a``, the index the worth was taken at.
         notionals: each position's and loan's tiered amount, with its table's inner caps.
+        exposures: each risk unit's ``(X, G)``: exposure and gross value
+            (:class:`~levrisk.portfolio.RiskUnit`).
     """
 
     actual_equity: Fraction
@@ -116,6 +119,41 @@ class State:
     worths: dict[str, Fraction]
     notionals: list[tuple[Fraction, tuple[Fraction, ...]]]
     indexes: dict[str, Fraction]
+    exposures: list[tuple[Fraction, Fraction]] = attrs.field(factory=list)
+
+
+def unit_slopes(unit: RiskUnit) -> tuple[Fraction, Fraction]:
+    """``(down, up)``: the loss per unit of exposure of a long (``X > 0``) and a short one."""
+    moves = [Fraction(m) for m in unit.moves]
+    return max(Fraction(0), -min(moves)), max(Fraction(0), *moves)
+
+
+def unit_maintenance(unit: RiskUnit, exposure: Fraction, gross: Fraction) -> Fraction:
+    """``max(L + c·G, f·G)`` of a risk unit at its exposure ``X`` and gross value ``G``."""
+    down, up = unit_slopes(unit)
+    stress = exposure * down if exposure >= 0 else -exposure * up
+    stress += Fraction(unit.contingency_rate) * gross
+    return max(stress, Fraction(unit.minimum_rate) * gross)
+
+
+def _exposure(
+    account: PortfolioAccount,
+    unit: RiskUnit,
+    marks: Mapping[str, Fraction],
+    index: Fraction,
+    worths: Mapping[str, Fraction],
+) -> tuple[Fraction, Fraction]:
+    """``(X, G)`` of ``unit`` (see :class:`~levrisk.portfolio.RiskUnit`)."""
+    exposure = worths[unit.underlying] if unit.spot else Fraction(0)
+    gross = Fraction(0)
+    for book in account.books:
+        for position in book.positions:
+            if position.contract.symbol in unit.symbols:
+                size = quantity(position)
+                sign = 1 if position.side == "long" else -1
+                exposure += sign * size * marks[position.contract.symbol]
+                gross += size * index
+    return exposure, gross
 
 
 def _caps(table: BracketTable) -> tuple[Fraction, ...]:
@@ -123,9 +161,17 @@ def _caps(table: BracketTable) -> tuple[Fraction, ...]:
 
 
 def evaluate(
-    account: PortfolioAccount, marks: Mapping[str, Fraction], indexes: Mapping[str, Fraction]
+    account: PortfolioAccount,
+    marks: Mapping[str, Fraction],
+    indexes: Mapping[str, Fraction],
+    units: tuple[RiskUnit, ...] = (),
 ) -> State:
-    """The account's equity and maintenance at ``marks`` (symbol) and ``indexes`` (asset)."""
+    """The account's equity and maintenance at ``marks`` (symbol) and ``indexes`` (asset).
+
+    The positions of ``units`` count by their unit's requirement instead of their bracket
+    table (``indexes`` then also holds each unit's underlying).
+    """
+    stressed = {symbol for unit in units for symbol in unit.symbols}
     actual = Fraction(0)
     equity = Fraction(0)
     maintenance = Fraction(0)
@@ -144,8 +190,9 @@ def evaluate(
             mark = marks[position.contract.symbol]
             balance += position_pnl(position, mark)
             notional = position_notional(position, mark)
-            required += tiered(position.contract.brackets, notional)
-            notionals.append((notional, _caps(position.contract.brackets)))
+            if position.contract.symbol not in stressed:
+                required += tiered(position.contract.brackets, notional)
+                notionals.append((notional, _caps(position.contract.brackets)))
         worth = balance * index
         worths[book.asset] = worth
         actual += worth
@@ -156,4 +203,9 @@ def evaluate(
             loan_value = Fraction(book.margin_loan) * index
             maintenance += tiered(table, loan_value)
             notionals.append((loan_value, _caps(table)))
-    return State(actual, equity, maintenance, worths, notionals, dict(indexes))
+    exposures = [
+        _exposure(account, unit, marks, indexes[unit.underlying], worths) for unit in units
+    ]
+    for unit, (exposure, gross) in zip(units, exposures, strict=True):
+        maintenance += unit_maintenance(unit, exposure, gross)
+    return State(actual, equity, maintenance, worths, notionals, dict(indexes), exposures)

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from typing import Any
 
-from levrisk._fields import entries, positive_number, require
+import attrs
+
+from levrisk._fields import entries, finite, non_negative, number, positive_number, require
 from levrisk.exceptions import InvalidInputError
 from levrisk.futures import Position
 from levrisk.numbers import NumberLike, exact, to_decimal
+from levrisk.portfolio._model import _flag, _name
 
-__all__ = ["scenario_loss"]
+__all__ = ["RiskUnit", "scenario_loss"]
 
 
 @exact
@@ -112,15 +116,99 @@ def scenario_loss(
             msg = f"spot_price must be given with spot {spot!r}"
             raise InvalidInputError(msg)
         exposure += quantity * positive_number(spot_price, "spot_price")
-    scenarios = entries(moves, f"moves must be an iterable of relative moves, got {moves!r}")
-    if not scenarios:
+    return max(Decimal(0), *(-move * exposure for move in _moves(moves)))
+
+
+def _moves(value: Iterable[NumberLike]) -> tuple[Decimal, ...]:
+    rows = entries(value, f"moves must be an iterable of relative moves, got {value!r}")
+    if not rows:
         msg = "moves must hold at least one scenario, got none"
         raise InvalidInputError(msg)
-    worst = Decimal(0)
-    for i, value in enumerate(scenarios):
-        move = to_decimal(value, name=f"moves[{i}]")
+    moves = tuple(to_decimal(row, name=f"moves[{i}]") for i, row in enumerate(rows))
+    for i, move in enumerate(moves):
         if move <= -1:
-            msg = f"moves[{i}] must be above -1 (a price stays positive), got {value!r}"
+            msg = f"moves[{i}] must be above -1 (a price stays positive), got {rows[i]!r}"
             raise InvalidInputError(msg)
-        worst = max(worst, -move * exposure)
-    return worst
+    return moves
+
+
+def _symbols(value: Iterable[str]) -> tuple[str, ...]:
+    rows = tuple(entries(value, f"symbols must be an iterable of symbols, got {value!r}"))
+    for i, row in enumerate(rows):
+        if not isinstance(row, str) or not row:
+            msg = f"symbols[{i}] must be a non-empty symbol, got {row!r}"
+            raise InvalidInputError(msg)
+    if len(set(rows)) != len(rows):
+        msg = f"symbols must not repeat a symbol, got {rows!r}"
+        raise InvalidInputError(msg)
+    return rows
+
+
+@attrs.frozen(kw_only=True)
+class RiskUnit:
+    r"""One risk unit of a portfolio-margin account: the delta-one products of one coin.
+
+    With ``P_i`` the marks of the unit's linear contracts (signed quantity ``s_i·Q_i``),
+    ``I`` the coin's index price and ``w`` the worth of the coin's own balance (when
+    ``spot``), the unit's exposure, gross quantity and maintenance margin are
+
+    .. math::
+
+        X = \sum_i s_i Q_i P_i + w, \qquad G = \sum_i \lvert Q_i \rvert \cdot I
+
+        L = \max\bigl(0,\ \max_{m \in moves} -m X\bigr), \qquad
+        MM_{unit} = \max\bigl(L + c \cdot G,\ f \cdot G\bigr), \qquad
+        IM_{unit} = k \cdot MM_{unit}
+
+    — Bybit: ``L`` the largest loss over the mark-price scenarios of the coin's price
+    range, ``c·G`` the perpetual and futures contingency, ``k`` the IM factor, ``f = 0``;
+    OKX: ``L`` is MR1, ``c·G`` a basis-risk charge MR4 and ``f·G`` the minimum charge MR7,
+    stated as rates of the gross value (OKX does not publish them per instrument). Every
+    parameter is the caller's: none has a default that changes a figure.
+
+    Args:
+        underlying: the coin, e.g. ``"BTC"`` (its index price is the unit's ``I``).
+        symbols: the linear contracts of the unit (the account must hold them).
+        moves: the relative moves of the price scenarios (each > −1), e.g. Bybit's
+            price range ``[-r, r]`` or ``okx.PM_SPOT_SHOCKS["BTC"]``.
+        spot: whether the coin's own balance joins the unit (Bybit's spot hedging, OKX's
+            spot-derivatives offset); the account must then have the coin's book.
+        contingency_rate: ``c`` (≥ 0), per unit of gross value.
+        minimum_rate: ``f`` (≥ 0), per unit of gross value.
+        initial_factor: ``k`` (≥ 1), the initial margin's multiple of the maintenance.
+
+    Raises:
+        InvalidInputError: for a field out of its domain.
+
+    References:
+        Bybit, "Margin Calculations under Portfolio Margin (Unified Trading Account)"
+        (maintenance margin = maximum loss + contingency; initial margin = maintenance ×
+        IM factor); OKX, "OKX to enhance new features in portfolio margin mode";
+        :ref:`rule-portfolio-margin-units` [published method; the delta-one closed form
+        derived].
+
+    Examples:
+        >>> unit = RiskUnit(underlying="BTC", symbols=["BTCUSDT"], moves=["-0.15", "0.15"])
+        >>> unit.moves, unit.initial_factor
+        ((Decimal('-0.15'), Decimal('0.15')), Decimal('1'))
+
+    .. versionadded:: 0.3.0
+    """
+
+    underlying: str = attrs.field(validator=_name)
+    symbols: tuple[str, ...] = attrs.field(converter=_symbols)
+    moves: tuple[Decimal, ...] = attrs.field(converter=_moves)
+    spot: bool = attrs.field(default=False, validator=_flag)
+    contingency_rate: Decimal = attrs.field(
+        default=Decimal(0), converter=number, validator=non_negative
+    )
+    minimum_rate: Decimal = attrs.field(
+        default=Decimal(0), converter=number, validator=non_negative
+    )
+    initial_factor: Decimal = attrs.field(default=Decimal(1), converter=number, validator=finite)
+
+    @initial_factor.validator
+    def _check_factor(self, _attribute: attrs.Attribute[Any], value: Decimal) -> None:
+        if value < 1:
+            msg = f"initial_factor must be at least 1, got {value!r}"
+            raise InvalidInputError(msg)
