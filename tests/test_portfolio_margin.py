@@ -11,11 +11,11 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from levrisk.brackets import BracketTable
 from levrisk.exceptions import AlreadyLiquidatedError, AlwaysLiquidatedError, InvalidInputError
 from levrisk.futures import Contract, Position, Side
 from levrisk.numbers import NumberLike
@@ -32,12 +32,10 @@ from levrisk.portfolio import (
     underlying_liquidation_price,
 )
 from strategies import sides
+from test_portfolio_unified import BTCUSDT
 
-FLAT = BracketTable.from_rates(caps=[10**7], maintenance_rates=["0.005"], max_leverages=[100])
-BTCUSDT = Contract(symbol="BTCUSDT", kind="linear", brackets=FLAT)
-BTCFUT = Contract(symbol="BTCUSDT-FUT", kind="linear", brackets=FLAT)
-ETHUSDT = Contract(symbol="ETHUSDT", kind="linear", brackets=FLAT)
-BTCUSD = Contract(symbol="BTCUSD", kind="inverse", brackets=FLAT)
+BTCFUT, ETHUSDT = (attrs.evolve(BTCUSDT, symbol=name) for name in ("BTCUSDT-FUT", "ETHUSDT"))
+BTCUSD = attrs.evolve(BTCUSDT, symbol="BTCUSD", kind="inverse")
 BYBIT_UNIT = RiskUnit(
     underlying="BTC", symbols=["BTCUSDT"], moves=["-0.15", "0.15"], contingency_rate="0.01"
 )
@@ -59,6 +57,23 @@ def _account(
         books.append(AssetBook(asset="BTC", wallet_balance=btc))
         rules.append(Collateral(asset="BTC", ratio="0.95"))
     return PortfolioAccount(books=books, collaterals=rules)
+
+
+def _coin_price(
+    account: PortfolioAccount,
+    unit: RiskUnit = BYBIT_UNIT,
+    marks: dict[str, int] | None = None,
+    coin: str = "BTC",
+) -> Decimal | None:
+    """The BTC unit's coin price at liquidation (θ = 1, the index prices of ``INDEXES``)."""
+    return underlying_liquidation_price(
+        account,
+        coin,
+        units=[unit],
+        mark_prices={"BTCUSDT": 60_000} if marks is None else marks,
+        index_prices=INDEXES,
+        liquidation_level=1,
+    )
 
 
 class TestRequirement:
@@ -232,14 +247,7 @@ class TestUnitValidation:
     def test_underlying_without_unit(self) -> None:
         """The coin asked about must be a unit's."""
         with pytest.raises(InvalidInputError, match="one of the units"):
-            underlying_liquidation_price(
-                _account(2_000, _long()),
-                "ETH",
-                units=[BYBIT_UNIT],
-                mark_prices={"BTCUSDT": 60_000},
-                index_prices=INDEXES,
-                liquidation_level=1,
-            )
+            _coin_price(_account(2_000, _long()), coin="ETH")
 
 
 def _gap(
@@ -259,14 +267,7 @@ class TestUnderlyingLiquidation:
     def test_worked_example(self) -> None:
         """The docstring's example: 2,000 + (P − 50,000) = 0.16·P."""
         # 2,000 + (P − 50,000) = 0.16·P.
-        price = underlying_liquidation_price(
-            _account(2_000, _long()),
-            "BTC",
-            units=[BYBIT_UNIT],
-            mark_prices={"BTCUSDT": 60_000},
-            index_prices=INDEXES,
-            liquidation_level=1,
-        )
+        price = _coin_price(_account(2_000, _long()))
         assert price is not None
         assert abs(Fraction(price) - Fraction(48_000) / Fraction("0.84")) < Fraction(1, 10**40)
 
@@ -310,14 +311,7 @@ class TestUnderlyingLiquidation:
         marks = {s: marks[s] for s in symbols}
         grid = [Fraction(k, 64) for k in range(1, 64 * 4)]
         try:
-            price = underlying_liquidation_price(
-                account,
-                "BTC",
-                units=[unit],
-                mark_prices=marks,
-                index_prices=INDEXES,
-                liquidation_level=1,
-            )
+            price = _coin_price(account, unit, marks=marks)
         except AlreadyLiquidatedError:
             assert _gap(account, unit, marks, Fraction(1), 1) <= 0
             return
@@ -337,14 +331,8 @@ class TestUnderlyingLiquidation:
 
     def test_already_and_always_liquidated(self) -> None:
         """The two error outcomes of the conventions."""
-        asked = {
-            "units": [BYBIT_UNIT],
-            "mark_prices": {"BTCUSDT": 60_000},
-            "index_prices": INDEXES,
-            "liquidation_level": 1,
-        }
         with pytest.raises(AlreadyLiquidatedError) as crossed:
-            underlying_liquidation_price(_account(-10_000, _long()), "BTC", **asked)  # type: ignore[arg-type]
+            _coin_price(_account(-10_000, _long()))
         assert crossed.value.price is not None
         # Spot against a short: E = −60,000 + 60,000 − 0.05·P, MM = 0.01·P, never above.
         short = Position(contract=BTCUSDT, side="short", size=1, entry_price=60_000, leverage=10)
@@ -356,14 +344,7 @@ class TestUnderlyingLiquidation:
             contingency_rate="0.01",
         )
         with pytest.raises(AlwaysLiquidatedError):
-            underlying_liquidation_price(
-                _account(-60_000, short, btc=1),
-                "BTC",
-                units=[hedge],
-                mark_prices={"BTCUSDT": 60_000},
-                index_prices=INDEXES,
-                liquidation_level=1,
-            )
+            _coin_price(_account(-60_000, short, btc=1), hedge)
 
     def test_hedged_unit_loses_through_the_haircut(self) -> None:
         """A hedged unit (X = 0) is liquidated by the spot haircut alone."""
@@ -371,27 +352,13 @@ class TestUnderlyingLiquidation:
         # 1,000 + (60,000 − P) + 0.95·P reaches 0 at P = 1,220,000.
         short = Position(contract=BTCUSDT, side="short", size=1, entry_price=60_000, leverage=10)
         unit = RiskUnit(underlying="BTC", symbols=["BTCUSDT"], moves=["-0.1", "0.1"], spot=True)
-        price = underlying_liquidation_price(
-            _account(1_000, short, btc=1),
-            "BTC",
-            units=[unit],
-            mark_prices={"BTCUSDT": 60_000},
-            index_prices=INDEXES,
-            liquidation_level=1,
-        )
+        price = _coin_price(_account(1_000, short, btc=1), unit)
         assert price == Decimal(1_220_000)
 
     def test_no_price_liquidates(self) -> None:
         """None when equity stays above the requirement at every price."""
         # E = 60,000 + (P − 50,000) against MM = 0.16·P: never equal for P > 0.
-        price = underlying_liquidation_price(
-            _account(60_000, _long()),
-            "BTC",
-            units=[BYBIT_UNIT],
-            mark_prices={"BTCUSDT": 60_000},
-            index_prices=INDEXES,
-            liquidation_level=1,
-        )
+        price = _coin_price(_account(60_000, _long()))
         assert price is None
 
 

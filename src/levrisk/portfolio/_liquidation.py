@@ -541,29 +541,23 @@ def underlying_liquidation_price(
 
         >>> from levrisk.brackets import BracketTable
         >>> from levrisk.futures import Contract, Position
-        >>> table = BracketTable.from_rates(
-        ...     caps=[10**7], maintenance_rates=["0.005"], max_leverages=[100]
-        ... )
-        >>> btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
-        >>> long = Position(contract=btc, side="long", size=1, entry_price=50_000, leverage=10)
-        >>> account = PortfolioAccount(
-        ...     books=[AssetBook(asset="USDT", wallet_balance=2_000, positions=[long])],
-        ...     collaterals=[Collateral(asset="USDT")],
-        ... )
         >>> unit = RiskUnit(
         ...     underlying="BTC",
         ...     symbols=["BTCUSDT"],
         ...     moves=["-0.15", "0.15"],
         ...     contingency_rate="0.01",
         ... )
-        >>> underlying_liquidation_price(
-        ...     account,
-        ...     "BTC",
-        ...     units=[unit],
-        ...     mark_prices={"BTCUSDT": 60_000},
-        ...     index_prices={"USDT": 1, "BTC": 60_000},
-        ...     liquidation_level=1,
+        >>> flat = {"caps": [10**7], "maintenance_rates": ["0.005"], "max_leverages": [100]}
+        >>> btc = Contract(
+        ...     symbol="BTCUSDT", kind="linear", brackets=BracketTable.from_rates(**flat)
         ... )
+        >>> long = Position(contract=btc, side="long", size=1, entry_price=50_000, leverage=10)
+        >>> account = PortfolioAccount(
+        ...     books=[AssetBook(asset="USDT", wallet_balance=2_000, positions=[long])],
+        ...     collaterals=[Collateral(asset="USDT")],
+        ... )
+        >>> at = {"mark_prices": {"BTCUSDT": 60_000}, "index_prices": {"USDT": 1, "BTC": 60_000}}
+        >>> underlying_liquidation_price(account, "BTC", units=[unit], liquidation_level=1, **at)
         Decimal('57142.857142857142857142857142857142857142857142857')
 
     .. versionadded:: 0.3.0
