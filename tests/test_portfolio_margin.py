@@ -40,6 +40,7 @@ BYBIT_UNIT = RiskUnit(
     underlying="BTC", symbols=["BTCUSDT"], moves=["-0.15", "0.15"], contingency_rate="0.01"
 )
 INDEXES = {"USDT": 1, "BTC": 60_000}
+_ASKED: dict[str, Any] = {"index_prices": INDEXES, "liquidation_level": 1}
 
 
 def _long(
@@ -250,15 +251,56 @@ class TestUnitValidation:
             _coin_price(_account(2_000, _long()), coin="ETH")
 
 
-def _gap(
-    account: PortfolioAccount, unit: RiskUnit, marks: dict[str, int], factor: Fraction, level: int
-) -> Decimal:
-    """``E − θ·MM`` with the unit's coin and marks scaled by ``factor`` (the brute force)."""
+Question = str
+"""Which price moves by the factor ``u``: ``"coin"`` (the unit's marks and the BTC index),
+``"asset"`` (the BTC index alone) or ``"symbol"`` (the ``BTCUSDT`` mark alone)."""
+
+
+def _moved(
+    question: Question, unit: RiskUnit, marks: dict[str, int], factor: Fraction
+) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+    """The marks and indexes of ``question`` at ``factor``."""
     scale = Decimal(factor.numerator) / Decimal(factor.denominator)
-    moved = {s: p * scale if s in unit.symbols else Decimal(p) for s, p in marks.items()}
-    prices = {"USDT": Decimal(1), "BTC": INDEXES["BTC"] * scale}
+    moving = {"coin": set(unit.symbols), "asset": set(), "symbol": {"BTCUSDT"}}[question]
+    moved = {s: p * scale if s in moving else Decimal(p) for s, p in marks.items()}
+    coin = INDEXES["BTC"] * (scale if question != "symbol" else 1)
+    return moved, {"USDT": Decimal(1), "BTC": coin}
+
+
+def _gap(
+    account: PortfolioAccount,
+    unit: RiskUnit,
+    marks: dict[str, int],
+    factor: Fraction,
+    question: Question = "coin",
+) -> Decimal:
+    """``E − MM`` at the prices of ``question`` scaled by ``factor`` (the brute force)."""
+    moved, prices = _moved(question, unit, marks, factor)
     figures = account_figures(account, mark_prices=moved, index_prices=prices, units=[unit])
-    return figures.equity - level * figures.maintenance_margin
+    return figures.equity - figures.maintenance_margin
+
+
+def _switches(
+    unit: RiskUnit, marks: dict[str, int], sizes: dict[str, int], spot: int, question: Question
+) -> list[Fraction]:
+    """The unit's switch points in ``u``, from the rule's own formula (not the walk's)."""
+
+    def line(f: Fraction) -> tuple[Fraction, Fraction]:
+        moved, prices = _moved(question, unit, marks, f)
+        coin = Fraction(prices["BTC"])
+        exposure = sum(Fraction(moved[s]) * q for s, q in sizes.items()) + spot * coin
+        return exposure, sum(abs(q) for q in sizes.values()) * coin
+
+    (x1, g1), (x2, g2) = line(Fraction(1)), line(Fraction(2))
+    down = max(Fraction(0), -min(Fraction(m) for m in unit.moves))
+    up = max(Fraction(0), *(Fraction(m) for m in unit.moves))
+    spread = Fraction(unit.contingency_rate) - Fraction(unit.minimum_rate)
+    points = []
+    for k, c in ((1, 0), (down, spread), (-up, spread)):
+        a = k * (x2 - x1) + c * (g2 - g1)
+        b = k * (2 * x1 - x2) + c * (2 * g1 - g2)
+        points.extend([-b / a] if a else [])
+    return [p + d for p in points if p > 0 for d in (Fraction(-1, 10**6), 0, Fraction(1, 10**6))]
 
 
 class TestUnderlyingLiquidation:
@@ -278,6 +320,7 @@ class TestUnderlyingLiquidation:
         wallet=st.integers(-20_000, 200_000),
         moves=st.sampled_from([("-0.15", "0.15"), ("-0.12", "0", "0.08"), ("0.1",), ("-0.2",)]),
         rates=st.tuples(*(st.sampled_from(["0", "0.01", "0.03"]) for _ in range(2))),
+        question=st.sampled_from(["coin", "asset", "symbol"]),
     )
     def test_against_a_brute_force_scan(
         self,
@@ -288,8 +331,15 @@ class TestUnderlyingLiquidation:
         wallet: int,
         moves: tuple[str, ...],
         rates: tuple[str, str],
+        question: Question,
     ) -> None:
-        """The walk's price is a root and no grid point between it and now is liquidated."""
+        """The walk's price is a root; no scanned point between it and now is liquidated.
+
+        The scan is a grid of factors from 1/64 to 4 plus the unit's switch points (where
+        the exposure crosses 0 and where the minimum charge takes over) and their
+        neighbours.
+        """
+        assume(longs or question != "symbol")
         held = [_long(longs)] if longs else []
         if shorts:
             held.append(
@@ -298,36 +348,48 @@ class TestUnderlyingLiquidation:
                 )
             )
         account = _account(wallet, *held, btc=spot)
-        symbols = [p.contract.symbol for p in held]
+        sizes = {"BTCUSDT": longs, "BTCUSDT-FUT": -shorts}
+        sizes = {p.contract.symbol: sizes[p.contract.symbol] for p in held}
         unit = RiskUnit(
             underlying="BTC",
-            symbols=symbols,
+            symbols=list(sizes),
             moves=moves,
             spot=True,
             contingency_rate=rates[0],
             minimum_rate=rates[1],
         )
         marks = {"BTCUSDT": 60_000, "BTCUSDT-FUT": 61_000}
-        marks = {s: marks[s] for s in symbols}
-        grid = [Fraction(k, 64) for k in range(1, 64 * 4)]
+        marks = {s: marks[s] for s in sizes}
+        scan = [Fraction(k, 64) for k in range(1, 64 * 4)]
+        scan += _switches(unit, marks, sizes, spot, question)
+        ask = {
+            "coin": lambda: _coin_price(account, unit, marks=marks),
+            "asset": lambda: asset_liquidation_price(
+                account, "BTC", units=[unit], **_ASKED, mark_prices=marks
+            ),
+            "symbol": lambda: symbol_liquidation_price(
+                account, "BTCUSDT", units=[unit], **_ASKED, mark_prices=marks
+            ),
+        }[question]
         try:
-            price = _coin_price(account, unit, marks=marks)
+            price = ask()
         except AlreadyLiquidatedError:
-            assert _gap(account, unit, marks, Fraction(1), 1) <= 0
+            assert _gap(account, unit, marks, Fraction(1), question) <= 0
             return
         except AlwaysLiquidatedError:
-            assert all(_gap(account, unit, marks, u, 1) <= 0 for u in grid)
+            assert all(_gap(account, unit, marks, u, question) <= 0 for u in scan)
             return
-        assert _gap(account, unit, marks, Fraction(1), 1) > 0
+        assert _gap(account, unit, marks, Fraction(1), question) > 0
         if price is None:
-            assert all(_gap(account, unit, marks, u, 1) > 0 for u in grid)
+            assert all(_gap(account, unit, marks, u, question) > 0 for u in scan)
             return
-        root = Fraction(price) / INDEXES["BTC"]
-        assert abs(_gap(account, unit, marks, root, 1)) < Decimal("1e-15")
+        start = marks["BTCUSDT"] if question == "symbol" else INDEXES["BTC"]
+        root = Fraction(price) / start
+        assert abs(_gap(account, unit, marks, root, question)) < Decimal("1e-15")
         low, high = sorted((root, Fraction(1)))
-        inside = [u for u in grid if low < u < high]
+        inside = [u for u in scan if low < u < high]
         assume(inside)
-        assert all(_gap(account, unit, marks, u, 1) > 0 for u in inside)
+        assert all(_gap(account, unit, marks, u, question) > 0 for u in inside)
 
     def test_already_and_always_liquidated(self) -> None:
         """The two error outcomes of the conventions."""
