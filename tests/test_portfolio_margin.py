@@ -7,6 +7,7 @@ of the account's figures on a fine price grid.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -263,7 +264,7 @@ def _moved(
     scale = Decimal(factor.numerator) / Decimal(factor.denominator)
     moving = {"coin": set(unit.symbols), "asset": set(), "symbol": {"BTCUSDT"}}[question]
     moved = {s: p * scale if s in moving else Decimal(p) for s, p in marks.items()}
-    coin = INDEXES["BTC"] * (scale if question != "symbol" else 1)
+    coin = INDEXES["BTC"] * (scale if question != "symbol" else Decimal(1))
     return moved, {"USDT": Decimal(1), "BTC": coin}
 
 
@@ -362,7 +363,7 @@ class TestUnderlyingLiquidation:
         marks = {s: marks[s] for s in sizes}
         scan = [Fraction(k, 64) for k in range(1, 64 * 4)]
         scan += _switches(unit, marks, sizes, spot, question)
-        ask = {
+        asks: dict[str, Callable[[], Decimal | None]] = {
             "coin": lambda: _coin_price(account, unit, marks=marks),
             "asset": lambda: asset_liquidation_price(
                 account, "BTC", units=[unit], **_ASKED, mark_prices=marks
@@ -370,9 +371,9 @@ class TestUnderlyingLiquidation:
             "symbol": lambda: symbol_liquidation_price(
                 account, "BTCUSDT", units=[unit], **_ASKED, mark_prices=marks
             ),
-        }[question]
+        }
         try:
-            price = ask()
+            price = asks[question]()
         except AlreadyLiquidatedError:
             assert _gap(account, unit, marks, Fraction(1), question) <= 0
             return
