@@ -18,6 +18,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from levrisk.exceptions import AlreadyLiquidatedError, AlwaysLiquidatedError, InvalidInputError
+from levrisk.exchanges import okx
 from levrisk.futures import Contract, Position, Side
 from levrisk.numbers import NumberLike
 from levrisk.portfolio import (
@@ -153,6 +154,37 @@ class TestRequirement:
         assert figures.maintenance_margin == max(
             loss + Decimal(rates[0]) * gross, Decimal(rates[1]) * gross
         )
+
+    @given(
+        size=st.integers(1, 50),
+        spot=st.integers(-20, 20),
+        rates=st.tuples(*(st.sampled_from(["0", "0.002", "0.01", "0.2"]) for _ in range(2))),
+    )
+    def test_is_okx_unit_mmr_of_its_terms(
+        self, size: int, spot: int, rates: tuple[str, str]
+    ) -> None:
+        """rule-okx-portfolio-margin: MM = max(MR1 + MR4, MR7) with MR4 = c·G, MR7 = f·G."""
+        short = Position(contract=BTCUSDT, side="short", size=size, entry_price=60_000, leverage=5)
+        unit = RiskUnit(
+            underlying="BTC",
+            symbols=["BTCUSDT"],
+            moves=okx.PM_SPOT_SHOCKS["BTC"],
+            spot=True,
+            contingency_rate=rates[0],
+            minimum_rate=rates[1],
+        )
+        marks, prices = {"BTCUSDT": 60_000}, {"USDT": 1, "BTC": 60_000}
+        figures = account_figures(
+            _account(10**6, short, btc=spot), mark_prices=marks, index_prices=prices, units=[unit]
+        )
+        mr1 = scenario_loss(
+            [short], mark_prices=marks, moves=unit.moves, spot=spot, spot_price=60_000
+        )
+        gross = Decimal(size * 60_000)
+        expected = okx.portfolio_margin_unit_mmr(
+            mr1, mr4=Decimal(rates[0]) * gross, mr7=Decimal(rates[1]) * gross
+        )
+        assert figures.maintenance_margin == expected
 
     def test_positions_outside_units_keep_their_brackets(self) -> None:
         """A position in no unit keeps its bracket MM and leverage IM."""

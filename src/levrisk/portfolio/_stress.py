@@ -169,8 +169,10 @@ class RiskUnit:
     Args:
         underlying: the coin, e.g. ``"BTC"`` (its index price is the unit's ``I``).
         symbols: the linear contracts of the unit (the account must hold them).
-        moves: the relative moves of the price scenarios (each > −1), e.g. Bybit's
-            price range ``[-r, r]`` or ``okx.PM_SPOT_SHOCKS["BTC"]``.
+        moves: the relative moves of the price scenarios (each > −1), e.g.
+            ``okx.PM_SPOT_SHOCKS["BTC"]``, or the ends ``[-r, r]`` of Bybit's price
+            range ``±r`` for the coin (the loss is linear in the move, so for delta-one
+            products the points inside the range change nothing).
         spot: whether the coin's own balance joins the unit (Bybit's spot hedging, OKX's
             spot-derivatives offset); the account must then have the coin's book.
         contingency_rate: ``c`` (≥ 0), per unit of gross value.
