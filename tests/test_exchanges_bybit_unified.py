@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 import pytest
 
+from levrisk._fields import FrozenMap
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import bybit
 from levrisk.futures import Contract, Position
 from levrisk.interest import RateSchedule
-from levrisk.portfolio import Collateral, CollateralTier, PortfolioAccount, account_figures
+from levrisk.portfolio import (
+    AccountFigures,
+    AssetBook,
+    Collateral,
+    CollateralTier,
+    PortfolioAccount,
+    account_figures,
+)
 
 TABLE = BracketTable.from_rates(caps=[2_000_000], maintenance_rates=["0.005"], max_leverages=[100])
 BTCUSDT = Contract(symbol="BTCUSDT", kind="linear", brackets=TABLE)
@@ -255,3 +263,189 @@ class TestReconcile:
         figures = account_figures(account, mark_prices={}, index_prices={})
         with pytest.raises(InvalidInputError, match="report"):
             bybit.reconcile_uta(figures, object())  # type: ignore[arg-type]
+
+
+# Real UTA responses quoted in public issue threads (the numbers as Bybit sent them).
+# ccxt/ccxt#24215 (2024-11-10): a cross-margin UTA's account object (its coin list was
+# not quoted).
+REAL_CROSS = {
+    "totalEquity": "1352.5353253",
+    "accountIMRate": "0.5215",
+    "totalMarginBalance": "1352.5353253",
+    "totalInitialMargin": "705.4650483",
+    "accountType": "UNIFIED",
+    "totalAvailableBalance": "647.070277",
+    "accountMMRate": "0.0445",
+    "totalPerpUPL": "-186.9720527",
+    "totalWalletBalance": "1539.507378",
+    "accountLTV": "0",
+    "totalMaintenanceMargin": "60.23673481",
+    "coin": [],
+}
+# ccxt/ccxt#20948 (2024-01-24): a UTA whose account totals Bybit left empty, one USDT coin.
+REAL_EMPTY_TOTALS = {
+    "totalEquity": "56.91663832",
+    "accountIMRate": "",
+    "totalMarginBalance": "",
+    "totalInitialMargin": "",
+    "accountType": "UNIFIED",
+    "totalAvailableBalance": "",
+    "accountMMRate": "",
+    "totalPerpUPL": "5.9584504",
+    "totalWalletBalance": "50.95818792",
+    "accountLTV": "",
+    "totalMaintenanceMargin": "",
+    "coin": [
+        {
+            "availableToBorrow": "",
+            "bonus": "0",
+            "accruedInterest": "0",
+            "availableToWithdraw": "39.4074047",
+            "totalOrderIM": "0",
+            "equity": "56.9314405",
+            "totalPositionMM": "0.4702608",
+            "usdValue": "56.91663832",
+            "unrealisedPnl": "5.96",
+            "collateralSwitch": True,
+            "spotHedgingQty": "0",
+            "borrowAmount": "0",
+            "totalPositionIM": "11.5640358",
+            "walletBalance": "50.9714405",
+            "cumRealisedPnl": "0.114117",
+            "locked": "0",
+            "marginCollateral": True,
+            "coin": "USDT",
+        }
+    ],
+}
+
+
+class TestRealPayloads:
+    """rule-bybit-uta: the account figures of real UTA responses (public issue threads)."""
+
+    def test_cross_account_rates_and_totals(self) -> None:
+        """ccxt/ccxt#24215: the rates are the totals over the margin balance, cut to 4 places.
+
+        accountIMRate 705.4650483 / 1352.5353253 = 0.52158… is reported 0.5215 (rounded
+        down, not to nearest), accountMMRate 0.04453… is 0.0445; the available balance is
+        the margin balance less the initial margin and the equity the wallet plus the perp
+        UPL, exactly.
+        """
+        report = bybit.uta_report_from_payload({"result": {"list": [REAL_CROSS]}})
+        balance = report.total_margin_balance
+        im, mm = report.total_initial_margin, report.total_maintenance_margin
+        assert balance is not None
+        assert im is not None
+        assert mm is not None
+        four = Decimal("0.0001")
+        assert report.account_im_rate == (im / balance).quantize(four, rounding=ROUND_DOWN)
+        assert report.account_mm_rate == (mm / balance).quantize(four, rounding=ROUND_DOWN)
+        assert (im / balance).quantize(four) != report.account_im_rate
+        assert report.total_available_balance == balance - im
+        assert report.total_equity == report.total_wallet_balance + Decimal("-186.9720527")
+        figures = AccountFigures(
+            unit="USD",
+            actual_equity=balance,
+            equity=balance,
+            maintenance_margin=mm,
+            initial_margin=im,
+            available=balance - im,
+            margin_ratio=mm / balance,
+            uni_mmr=balance / mm,
+            asset_available=FrozenMap({}),
+            max_withdrawable=FrozenMap({}),
+        )
+        assert bybit.reconcile_uta(figures, report).agrees
+
+    def test_empty_totals(self) -> None:
+        """ccxt/ccxt#20948: empty totals read ``None``; the coin's figures hold together.
+
+        ``equity = walletBalance + unrealisedPnl`` exactly, and ``usdValue / equity`` is
+        the USDT index at which ``totalWalletBalance`` and ``totalPerpUPL`` are the coin's
+        wallet and UPL (to Bybit's 8 places).
+        """
+        report = bybit.uta_report_from_payload({"info": {"result": {"list": [REAL_EMPTY_TOTALS]}}})
+        assert report.total_margin_balance is None
+        assert report.total_available_balance is None
+        assert report.total_initial_margin is None
+        assert report.total_maintenance_margin is None
+        assert report.account_im_rate is None
+        assert report.account_mm_rate is None
+        usdt = report.coins["USDT"]
+        assert usdt.equity == usdt.wallet_balance + usdt.unrealised_pnl
+        index = usdt.usd_value / usdt.equity
+        eight = Decimal("0.00000001")
+        assert abs(usdt.wallet_balance * index - report.total_wallet_balance) < eight
+        assert abs(usdt.unrealised_pnl * index - Decimal("5.9584504")) < eight
+        assert report.total_equity == usdt.usd_value
+        [book] = bybit.uta_books_from_payload(REAL_EMPTY_TOTALS)
+        account = PortfolioAccount(books=[book], collaterals=[Collateral(asset="USDT")])
+        upl = usdt.unrealised_pnl
+        figures = account_figures(account, mark_prices={}, index_prices={"USDT": index})
+        assert figures.actual_equity + upl * index == report.total_equity
+        names = [c.name for c in bybit.reconcile_uta(figures, report).checks]
+        assert names == ["totalEquity"]
+
+
+# Bybit API v5 "Get Tiered Collateral Ratio": the documented response example.
+COLLATERAL = {
+    "retCode": 0,
+    "retMsg": "OK",
+    "result": {
+        "list": [
+            {
+                "currency": "BTC",
+                "collateralRatioList": [
+                    {"minQty": "0", "maxQty": "1000000", "collateralRatio": "0.85"},
+                    {"minQty": "1000000", "maxQty": "", "collateralRatio": "0"},
+                ],
+            }
+        ]
+    },
+    "retExtInfo": "{}",
+    "time": 1739848984945,
+}
+
+
+class TestCollateralTiers:
+    """rule-bybit-uta: GET /v5/spot-margin-trade/collateral, tiers by quantity held."""
+
+    def test_documented_example(self) -> None:
+        """BTC at 85 % up to 1,000,000 BTC, 0 above; every wrapper reads alike."""
+        rules = bybit.uta_collateral_from_payload(COLLATERAL)
+        btc = rules["BTC"]
+        assert btc.quantity_tiers
+        assert [(t.cap, t.ratio) for t in btc.tiers] == [
+            (Decimal(1_000_000), Decimal("0.85")),
+            (None, Decimal(0)),
+        ]
+        result = COLLATERAL["result"]
+        assert bybit.uta_collateral_from_payload(result) == rules
+        assert bybit.uta_collateral_from_payload(result["list"]) == rules  # type: ignore[index]
+        account = PortfolioAccount(
+            books=[AssetBook(asset="BTC", wallet_balance=2)], collaterals=[btc]
+        )
+        figures = account_figures(account, mark_prices={}, index_prices={"BTC": 60_000})
+        assert figures.equity == 2 * 60_000 * Decimal("0.85")
+
+    @pytest.mark.parametrize(
+        ("tiers", "match"),
+        [
+            ([{"minQty": "1", "maxQty": "", "collateralRatio": "1"}], "run on from 0"),
+            (
+                [
+                    {"minQty": "0", "maxQty": "", "collateralRatio": "1"},
+                    {"minQty": "0", "maxQty": "", "collateralRatio": "0"},
+                ],
+                "unbounded",
+            ),
+            ([{"minQty": "0", "maxQty": "5", "collateralRatio": "1"}], "end with an unbounded"),
+            ([], "end with an unbounded"),
+            ([{"minQty": "0", "maxQty": ""}], "collateralRatio"),
+        ],
+    )
+    def test_refuses(self, tiers: list[dict[str, str]], match: str) -> None:
+        """Gaps, an unbounded middle tier, a bounded or missing last tier, missing fields."""
+        payload = {"list": [{"currency": "ETH", "collateralRatioList": tiers}]}
+        with pytest.raises(InvalidInputError, match=match):
+            bybit.uta_collateral_from_payload(payload)

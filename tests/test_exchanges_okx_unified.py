@@ -5,12 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
 
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import okx
 from levrisk.futures import Contract
 from levrisk.portfolio import Collateral, CollateralTier, PortfolioAccount, account_figures
+from strategies import decimals
 
 TABLE = BracketTable.from_rates(caps=[10**7], maintenance_rates=["0.004"], max_leverages=[100])
 SWAP = Contract(symbol="BTC-USDT-SWAP", kind="linear", brackets=TABLE, contract_size="0.01")
@@ -212,3 +214,64 @@ class TestReconcile:
         assert names == ["adjEq", "imr", "mmr"]
         with pytest.raises(InvalidInputError, match="report"):
             okx.reconcile_balance(figures, object())  # type: ignore[arg-type]
+
+
+BTC_ETH_TIERS_2021 = [
+    (10_000, 1),
+    (70_000, 2),
+    (170_000, 4),
+    (300_000, 6),
+    (470_000, 8),
+    (700_000, 10),
+    (None, 12),
+]
+
+
+class TestPortfolioMarginTerms:
+    """rule-okx-portfolio-margin: a risk unit's MMR from its MR terms, MR7 scaled by tiers."""
+
+    def test_published_unit_examples(self) -> None:
+        """OKX's spot-offset example: MMR 3,020.87 (MR7 only), then 8,053.32 (MR4)."""
+        assert okx.portfolio_margin_unit_mmr(0, mr7="3020.87") == Decimal("3020.87")
+        assert okx.portfolio_margin_unit_mmr(0, mr4="8053.32", mr7="3020.17") == Decimal("8053.32")
+        assert okx.portfolio_margin_unit_mmr(5, mr2=7, mr3=1, mr5=1, mr6=6) == 9
+
+    def test_published_scaling_example(self) -> None:
+        """OKX's example: raw MR7 30,000 → 10,000 + 20,000 × 2 = 50,000; MMR 50,000."""
+        mr7 = okx.portfolio_margin_minimum_charge(30_000, BTC_ETH_TIERS_2021)
+        assert mr7 == 50_000
+        assert okx.portfolio_margin_unit_mmr(40_000, mr7=mr7) == 50_000
+        top = 10_000 + 60_000 * 2 + 100_000 * 4 + 130_000 * 6 + 170_000 * 8 + 230_000 * 10
+        assert okx.portfolio_margin_minimum_charge(800_000, BTC_ETH_TIERS_2021) == top + 1_200_000
+
+    @given(decimals(0, 10**6, 2), decimals(0, 10**6, 2))
+    def test_scaling_is_monotone_and_at_least_raw(self, a: Decimal, b: Decimal) -> None:
+        """Multipliers ≥ 1 never lower the charge; a larger raw charge scales larger."""
+        low, high = sorted((a, b))
+        scaled_low = okx.portfolio_margin_minimum_charge(low, BTC_ETH_TIERS_2021)
+        assert scaled_low >= low
+        assert okx.portfolio_margin_minimum_charge(high, BTC_ETH_TIERS_2021) >= scaled_low
+
+    @pytest.mark.parametrize(
+        ("raw", "tiers", "match"),
+        [
+            (-1, [(None, 1)], "raw"),
+            (1, [], "at least one"),
+            (1, "x", "tiers"),
+            (1, [(None,)], "pair"),
+            (1, [(10, 1)], "only the last"),
+            (1, [(None, 1), (None, 1)], "only the last"),
+            (1, [(10, 1), (5, 1), (None, 1)], "above 10"),
+            (1, [(0, 1), (None, 1)], "cap"),
+            (1, [(None, 0)], "multiplier"),
+        ],
+    )
+    def test_scaling_refuses(self, raw: int, tiers: object, match: str) -> None:
+        """Bad tiers raise InvalidInputError naming the tier."""
+        with pytest.raises(InvalidInputError, match=match):
+            okx.portfolio_margin_minimum_charge(raw, tiers)  # type: ignore[arg-type]
+
+    def test_unit_refuses(self) -> None:
+        """A negative term is refused by name."""
+        with pytest.raises(InvalidInputError, match="mr4"):
+            okx.portfolio_margin_unit_mmr(0, mr4=-1)

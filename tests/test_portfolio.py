@@ -142,15 +142,15 @@ class TestCollateral:
             ask_buffer="0.005",
             tiers=[CollateralTier(ratio=1, cap=100), CollateralTier(ratio="0.9", cap=200)],
         )
-        assert _engine.collateral_value(rule, Fraction(worth)) == Fraction(value)
+        assert _engine.collateral_value(rule, Fraction(worth), Fraction(1)) == Fraction(value)
 
     def test_unbounded_last_tier(self) -> None:
         """An unbounded last tier takes the whole rest of the value."""
         rule = Collateral(
             asset="BNB", tiers=[CollateralTier(ratio=1, cap=100), CollateralTier(ratio="0.5")]
         )
-        assert _engine.collateral_value(rule, Fraction(300)) == 200
-        assert _engine.edges(rule) == [0, 100]
+        assert _engine.collateral_value(rule, Fraction(300), Fraction(1)) == 200
+        assert _engine.edges(rule, Fraction(1)) == [0, 100]
 
 
 class TestModel:

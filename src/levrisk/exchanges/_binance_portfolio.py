@@ -24,6 +24,7 @@ import attrs
 from levrisk._fields import FrozenMap, require
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
+from levrisk.exchanges._accounts import AccountCheck, AccountReconciliation, by_asset, check
 from levrisk.exchanges._payload import Json
 from levrisk.futures import Position
 from levrisk.numbers import exact
@@ -205,7 +206,8 @@ def multi_assets_report_from_payload(payload: Json) -> MultiAssetsReport:
         payload: the decoded JSON object.
 
     Returns:
-        A :class:`MultiAssetsReport`.
+        A :class:`MultiAssetsReport` (``multi_assets`` is ``None`` when the payload has no
+        ``multiAssetsMargin`` flag).
 
     Raises:
         InvalidInputError: a missing field or a wrong type, naming its path.
@@ -260,19 +262,6 @@ def multi_assets_report_from_payload(payload: Json) -> MultiAssetsReport:
     )
 
 
-def _grouped(positions: object) -> Mapping[str, tuple[Position, ...]]:
-    if not isinstance(positions, Mapping):
-        msg = f"positions must be a mapping of asset to positions, got {positions!r}"
-        raise InvalidInputError(msg)
-    grouped: dict[str, tuple[Position, ...]] = {}
-    for asset, group in positions.items():
-        if isinstance(group, (str, bytes)) or not isinstance(group, Iterable):
-            msg = f"positions[{asset!r}] must be an iterable of Position, got {group!r}"
-            raise InvalidInputError(msg)
-        grouped[asset] = tuple(group)
-    return grouped
-
-
 def multi_assets_books_from_payload(
     payload: Json, *, positions: Mapping[str, Iterable[Position]] | None = None
 ) -> tuple[AssetBook, ...]:
@@ -297,20 +286,17 @@ def multi_assets_books_from_payload(
         Binance API, "Account Information V2" / "V3"; :ref:`rule-multi-assets`.
 
     Examples:
-        >>> books = multi_assets_books_from_payload(
-        ...     {
-        ...         "assets": [
-        ...             {"asset": "USDT", "walletBalance": "200"},
-        ...             {"asset": "BNB", "walletBalance": "0"},
-        ...         ]
-        ...     }
+        >>> usdt, bnb = (
+        ...     {"asset": "USDT", "walletBalance": "200"},
+        ...     {"asset": "BNB", "walletBalance": "0"},
         ... )
+        >>> books = multi_assets_books_from_payload({"assets": [usdt, bnb]})
         >>> [(book.asset, book.wallet_balance) for book in books]
         [('USDT', Decimal('200'))]
 
     .. versionadded:: 0.2.0
     """
-    grouped = _grouped({} if positions is None else positions)
+    grouped = by_asset(positions)
     obj = _payload.as_mapping(payload, where="payload")
     books: list[AssetBook] = []
     for where, row in _assets(obj, where="payload"):
@@ -358,7 +344,8 @@ def portfolio_margin_report_from_payload(payload: Json) -> PortfolioMarginReport
         payload: the decoded JSON object.
 
     Returns:
-        A :class:`PortfolioMarginReport`.
+        A :class:`PortfolioMarginReport` (``available`` is ``None`` when Binance sends
+        ``totalAvailableBalance`` empty).
 
     Raises:
         InvalidInputError: a missing field or a wrong type, naming its path.
@@ -428,31 +415,30 @@ def portfolio_margin_books_from_payload(
         Binance API, "Portfolio Margin — Account Balance"; :ref:`rule-portfolio-margin`.
 
     Examples:
-        >>> books = portfolio_margin_books_from_payload(
-        ...     [
-        ...         {
-        ...             "asset": "USDT",
-        ...             "totalWalletBalance": "122607.35137903",
-        ...             "crossMarginAsset": "92.27530794",
-        ...             "crossMarginBorrowed": "10.00000000",
-        ...             "crossMarginFree": "100.00000000",
-        ...             "crossMarginInterest": "0.72469206",
-        ...             "crossMarginLocked": "3.00000000",
-        ...             "umWalletBalance": "0.00000000",
-        ...             "umUnrealizedPNL": "23.72469206",
-        ...             "cmWalletBalance": "23.72469206",
-        ...             "cmUnrealizedPNL": "",
-        ...             "updateTime": 1617939110373,
-        ...             "negativeBalance": "0",
-        ...         }
-        ...     ]
-        ... )
+        One asset of a ``/papi/v1/balance`` response:
+
+        >>> usdt = {
+        ...     "asset": "USDT",
+        ...     "totalWalletBalance": "122607.35137903",
+        ...     "crossMarginAsset": "92.27530794",
+        ...     "crossMarginBorrowed": "10.00000000",
+        ...     "crossMarginFree": "100.00000000",
+        ...     "crossMarginInterest": "0.72469206",
+        ...     "crossMarginLocked": "3.00000000",
+        ...     "umWalletBalance": "0.00000000",
+        ...     "umUnrealizedPNL": "23.72469206",
+        ...     "cmWalletBalance": "23.72469206",
+        ...     "cmUnrealizedPNL": "",
+        ...     "updateTime": 1617939110373,
+        ...     "negativeBalance": "0",
+        ... }
+        >>> books = portfolio_margin_books_from_payload([usdt])
         >>> books[0].margin_loan, books[0].wallet_balance
         (Decimal('10.72469206'), Decimal('23.72469206'))
 
     .. versionadded:: 0.2.0
     """
-    grouped = _grouped({} if positions is None else positions)
+    grouped = by_asset(positions)
     items = payload if isinstance(payload, (list, tuple)) else [payload]
     books: list[AssetBook] = []
     for where, row in _payload.objects(items, where="payload"):
@@ -475,59 +461,6 @@ def portfolio_margin_books_from_payload(
 
 
 # ---------------------------------------------------------------- reconciliation
-
-
-@attrs.frozen(kw_only=True)
-class AccountCheck:
-    """One account figure, levrisk's exact value beside the exchange's.
-
-    Attributes:
-        name: the figure (``"uni_mmr"``, ``"margin_ratio"``, ``"equity"``,
-            ``"maintenance_margin"``, ``"available"``).
-        levrisk: levrisk's exact value (``None`` when levrisk has none, e.g. no ratio).
-        exchange: the value the exchange reports.
-        agrees: whether they differ by less than one unit of the exchange's last digit.
-
-    .. versionadded:: 0.2.0
-    """
-
-    name: str
-    levrisk: Decimal | None
-    exchange: Decimal
-    agrees: bool
-
-
-@attrs.frozen(kw_only=True)
-class AccountReconciliation:
-    """The field-by-field comparison of levrisk's account figures with the exchange's.
-
-    Attributes:
-        checks: one :class:`AccountCheck` per figure the exchange reports.
-
-    .. versionadded:: 0.2.0
-    """
-
-    checks: tuple[AccountCheck, ...]
-
-    @property
-    def agrees(self) -> bool:
-        """Whether every figure agrees."""
-        return all(check.agrees for check in self.checks)
-
-    def __getitem__(self, name: str) -> AccountCheck:
-        """The check of the figure ``name``."""
-        for check in self.checks:
-            if check.name == name:
-                return check
-        msg = f"name must be one of {[c.name for c in self.checks]!r}, got {name!r}"
-        raise InvalidInputError(msg)
-
-
-def _check(name: str, ours: Decimal | None, theirs: Decimal) -> AccountCheck:
-    exponent = theirs.as_tuple().exponent
-    unit = Decimal(1).scaleb(exponent if isinstance(exponent, int) else 0)
-    agrees = ours is not None and abs(ours - theirs) < unit
-    return AccountCheck(name=name, levrisk=ours, exchange=theirs, agrees=agrees)
 
 
 @exact
@@ -560,29 +493,36 @@ def reconcile_account(
         :ref:`rule-multi-assets`, :ref:`rule-portfolio-margin`; :ref:`rule-rounding`.
 
     Examples:
-        >>> from levrisk.portfolio import AccountFigures
-        >>> from levrisk._fields import FrozenMap
-        >>> figures = AccountFigures(
-        ...     unit="USD",
-        ...     actual_equity=Decimal("420"),
-        ...     equity=Decimal("416.02"),
-        ...     maintenance_margin=Decimal("199.596"),
-        ...     initial_margin=Decimal("339.495"),
-        ...     available=Decimal("76.525"),
-        ...     margin_ratio=Decimal("0.4797"),
-        ...     uni_mmr=Decimal("2.08"),
-        ...     asset_available=FrozenMap({}),
-        ...     max_withdrawable=FrozenMap({}),
+        A Portfolio Margin account of 1 BTC at 95 % backing a 10,000 USDT loan at the
+        10x loan rate, against a report whose maintenance margin is 0.02 off:
+
+        >>> from levrisk.brackets import BracketTable
+        >>> from levrisk.portfolio import Collateral, PortfolioAccount, account_figures
+        >>> rate = PORTFOLIO_MARGIN_LOAN_RATES[10]
+        >>> loans = BracketTable.from_rates(
+        ...     caps=[10**7], maintenance_rates=[rate], max_leverages=[10]
         ... )
-        >>> report = PortfolioMarginReport(
-        ...     uni_mmr=Decimal("2.08000000"),
-        ...     equity=Decimal("416.02"),
-        ...     actual_equity=Decimal("420"),
-        ...     initial_margin=Decimal("339.495"),
-        ...     maintenance_margin=Decimal("199.58"),
-        ...     status="NORMAL",
-        ...     max_withdraw=Decimal("0"),
-        ...     available=None,
+        >>> btc, usdt = (
+        ...     AssetBook(asset="BTC", margin_balance=1),
+        ...     AssetBook(asset="USDT", margin_loan=10_000),
+        ... )
+        >>> account = PortfolioAccount(
+        ...     books=[btc, usdt],
+        ...     collaterals=[Collateral(asset="BTC", ratio="0.95"), Collateral(asset="USDT")],
+        ...     loan_tiers={"USDT": loans},
+        ... )
+        >>> prices = {"BTC": 30_000, "USDT": 1}
+        >>> figures = account_figures(account, mark_prices={}, index_prices=prices)
+        >>> report = portfolio_margin_report_from_payload(
+        ...     {
+        ...         "uniMMR": "37.00000000",
+        ...         "accountEquity": "18500",
+        ...         "actualEquity": "20000",
+        ...         "accountInitialMargin": "5000",
+        ...         "accountMaintMargin": "499.98",
+        ...         "accountStatus": "NORMAL",
+        ...         "virtualMaxWithdrawAmount": "0",
+        ...     }
         ... )
         >>> [(c.name, c.agrees) for c in reconcile_account(figures, report).checks]
         [('uni_mmr', True), ('equity', True), ('maintenance_margin', False)]
@@ -591,8 +531,8 @@ def reconcile_account(
     """
     figures = require(figures, AccountFigures, "figures")
     if isinstance(report, MultiAssetsReport):
-        equity = _check("equity", figures.equity, report.equity)
-        mm = _check("maintenance_margin", figures.maintenance_margin, report.maintenance_margin)
+        equity = check("equity", figures.equity, report.equity)
+        mm = check("maintenance_margin", figures.maintenance_margin, report.maintenance_margin)
         ratio = report.maintenance_margin / report.equity if report.equity > 0 else Decimal(0)
         ratio_check = AccountCheck(
             name="margin_ratio",
@@ -600,15 +540,15 @@ def reconcile_account(
             exchange=ratio,
             agrees=figures.margin_ratio is not None and equity.agrees and mm.agrees,
         )
-        checks = [ratio_check, equity, mm, _check("available", figures.available, report.available)]
+        checks = [ratio_check, equity, mm, check("available", figures.available, report.available)]
     elif isinstance(report, PortfolioMarginReport):
         checks = [
-            _check("uni_mmr", figures.uni_mmr, report.uni_mmr),
-            _check("equity", figures.equity, report.equity),
-            _check("maintenance_margin", figures.maintenance_margin, report.maintenance_margin),
+            check("uni_mmr", figures.uni_mmr, report.uni_mmr),
+            check("equity", figures.equity, report.equity),
+            check("maintenance_margin", figures.maintenance_margin, report.maintenance_margin),
         ]
         if report.available is not None:
-            checks.append(_check("available", figures.available, report.available))
+            checks.append(check("available", figures.available, report.available))
     else:
         msg = f"report must be a MultiAssetsReport or a PortfolioMarginReport, got {report!r}"
         raise InvalidInputError(msg)

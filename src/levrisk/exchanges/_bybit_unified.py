@@ -30,12 +30,18 @@ import attrs
 from levrisk._fields import non_negative_number, require
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
-from levrisk.exchanges._binance_portfolio import AccountReconciliation, _check, _grouped
+from levrisk.exchanges._accounts import AccountReconciliation, by_asset, one_account, reconciled
 from levrisk.exchanges._payload import Json
 from levrisk.futures import Contract, Position
 from levrisk.interest import RateSchedule, accrued_interest
 from levrisk.numbers import NumberLike, exact, to_decimal
-from levrisk.portfolio import AccountFigures, AssetBook, PortfolioThresholds
+from levrisk.portfolio import (
+    AccountFigures,
+    AssetBook,
+    Collateral,
+    CollateralTier,
+    PortfolioThresholds,
+)
 
 __all__ = [
     "UTA_INTEREST_OFFSET",
@@ -45,6 +51,7 @@ __all__ = [
     "auto_borrowed",
     "reconcile_uta",
     "uta_books_from_payload",
+    "uta_collateral_from_payload",
     "uta_interest",
     "uta_positions_from_payload",
     "uta_report_from_payload",
@@ -63,6 +70,14 @@ amount borrowed at that time.
 
 Source: Bybit, "Borrowing, Interest and Repayment (Unified Trading Account)";
 :ref:`rule-bybit-uta` [published]."""
+
+
+_UTA_FIELDS = {
+    "accountMMRate": ("margin_ratio", "account_mm_rate"),
+    "accountIMRate": ("initial_margin_ratio", "account_im_rate"),
+    "totalEquity": ("actual_equity", "total_equity"),
+    "totalMarginBalance": ("equity", "total_margin_balance"),
+}
 
 
 @exact
@@ -177,23 +192,6 @@ def uta_interest(
 # ---------------------------------------------------------------- payloads
 
 
-def _unwrap(payload: Json) -> tuple[Mapping[str, Json], str]:
-    """The one account object of a wallet-balance response (raw, ``result`` or ccxt's)."""
-    obj = _payload.as_mapping(payload, where="payload")
-    where = "payload"
-    if "info" in obj:
-        obj, where = _payload.as_mapping(obj["info"], where=f"{where}.info"), f"{where}.info"
-    if "result" in obj:
-        obj, where = _payload.as_mapping(obj["result"], where=f"{where}.result"), f"{where}.result"
-    if "list" not in obj:
-        return obj, where
-    rows = _payload.objects(_payload.field(obj, "list", where=where), where=f"{where}.list")
-    if len(rows) != 1:
-        msg = f"{where}.list must hold one account, got {len(rows)}"
-        raise InvalidInputError(msg)
-    return rows[0][1], rows[0][0]
-
-
 @attrs.frozen(kw_only=True)
 class UtaCoin:
     """One coin of ``GET /v5/account/wallet-balance``, as Bybit reports it.
@@ -231,10 +229,11 @@ class UtaWalletReport:
         account_mm_rate: ``accountMMRate`` (``None`` when reported empty).
         total_equity: ``totalEquity``.
         total_wallet_balance: ``totalWalletBalance``.
-        total_margin_balance: ``totalMarginBalance``.
-        total_available_balance: ``totalAvailableBalance``.
-        total_initial_margin: ``totalInitialMargin``.
-        total_maintenance_margin: ``totalMaintenanceMargin``.
+        total_margin_balance: ``totalMarginBalance`` (``None`` when reported empty, as
+            for an account whose positions are all isolated).
+        total_available_balance: ``totalAvailableBalance`` (``None`` when empty).
+        total_initial_margin: ``totalInitialMargin`` (``None`` when empty).
+        total_maintenance_margin: ``totalMaintenanceMargin`` (``None`` when empty).
         coins: coin → :class:`UtaCoin`.
 
     .. versionadded:: 0.3.0
@@ -245,15 +244,11 @@ class UtaWalletReport:
     account_mm_rate: Decimal | None
     total_equity: Decimal
     total_wallet_balance: Decimal
-    total_margin_balance: Decimal
-    total_available_balance: Decimal
-    total_initial_margin: Decimal
-    total_maintenance_margin: Decimal
     coins: Mapping[str, UtaCoin] = attrs.field(hash=False)
-
-
-def _coins(obj: Mapping[str, Json], where: str) -> list[tuple[str, Mapping[str, Json]]]:
-    return _payload.objects(_payload.field(obj, "coin", where=where), where=f"{where}.coin")
+    total_margin_balance: Decimal | None
+    total_available_balance: Decimal | None
+    total_initial_margin: Decimal | None
+    total_maintenance_margin: Decimal | None
 
 
 def uta_report_from_payload(payload: Json) -> UtaWalletReport:
@@ -266,7 +261,8 @@ def uta_report_from_payload(payload: Json) -> UtaWalletReport:
         payload: the decoded JSON.
 
     Returns:
-        A :class:`UtaWalletReport`.
+        A :class:`UtaWalletReport`; the account totals Bybit leaves empty (an account whose
+        positions are all isolated) are ``None``.
 
     Raises:
         InvalidInputError: a missing field, a wrong type or not exactly one account,
@@ -303,10 +299,13 @@ def uta_report_from_payload(payload: Json) -> UtaWalletReport:
 
     .. versionadded:: 0.3.0
     """
-    obj, where = _unwrap(payload)
+    obj, where = one_account(payload, "result", "list")
 
     def num(key: str) -> Decimal:
         return _payload.number(obj, key, where=where)
+
+    def optional(key: str) -> Decimal | None:
+        return _payload.optional_number(obj, key, where=where)
 
     coins: dict[str, UtaCoin] = {}
     for at, row in _coins(obj, where):
@@ -329,16 +328,107 @@ def uta_report_from_payload(payload: Json) -> UtaWalletReport:
         )
     return UtaWalletReport(
         account_type=_payload.text(obj, "accountType", where=where),
-        account_im_rate=_payload.optional_number(obj, "accountIMRate", where=where),
-        account_mm_rate=_payload.optional_number(obj, "accountMMRate", where=where),
+        coins=MappingProxyType(coins),
+        account_im_rate=optional("accountIMRate"),
+        account_mm_rate=optional("accountMMRate"),
         total_equity=num("totalEquity"),
         total_wallet_balance=num("totalWalletBalance"),
-        total_margin_balance=num("totalMarginBalance"),
-        total_available_balance=num("totalAvailableBalance"),
-        total_initial_margin=num("totalInitialMargin"),
-        total_maintenance_margin=num("totalMaintenanceMargin"),
-        coins=MappingProxyType(coins),
+        total_margin_balance=optional("totalMarginBalance"),
+        total_available_balance=optional("totalAvailableBalance"),
+        total_initial_margin=optional("totalInitialMargin"),
+        total_maintenance_margin=optional("totalMaintenanceMargin"),
     )
+
+
+def _coins(obj: Mapping[str, Json], where: str) -> list[tuple[str, Mapping[str, Json]]]:
+    return _payload.objects(_payload.field(obj, "coin", where=where), where=f"{where}.coin")
+
+
+def _listed(payload: Json) -> tuple[Json, str]:
+    """The ``list`` of a v5 response (the response, its ``result``, or the list itself)."""
+    obj: Json = payload
+    where = "payload"
+    if isinstance(obj, Mapping) and "result" in obj:
+        obj, where = obj["result"], f"{where}.result"
+    if isinstance(obj, Mapping):
+        obj, where = _payload.field(obj, "list", where=where), f"{where}.list"
+    return obj, where
+
+
+def uta_collateral_from_payload(payload: Json) -> dict[str, Collateral]:
+    r"""Read Bybit's tiered collateral ratios (``GET /v5/spot-margin-trade/collateral``).
+
+    Each coin's ``collateralRatioList`` tiers its quantity: the slice of the coin held
+    between ``minQty`` and ``maxQty`` (in the coin; ``maxQty`` empty for the last, unbounded
+    tier) counts at its ``collateralRatio``, so ``n`` coins at index ``I`` are worth
+
+    .. math::
+
+        v(n) = I \sum_k r_k \cdot \bigl(\min(n, max_k) - min_k\bigr)^+
+
+    as :class:`~levrisk.portfolio.Collateral` with ``quantity_tiers`` computes it.
+
+    Args:
+        payload: the decoded JSON (the response, its ``result``, or its ``list``).
+
+    Returns:
+        Coin → its :class:`~levrisk.portfolio.Collateral` rule.
+
+    Raises:
+        InvalidInputError: a missing field, a wrong type, a tier whose ``minQty`` is not
+            the previous tier's ``maxQty`` (the first starts at 0), or a bounded last tier,
+            naming its path.
+
+    References:
+        Bybit API v5, "Get Tiered Collateral Ratio"; :ref:`rule-bybit-uta` [published].
+
+    Examples:
+        Bybit's response example: BTC counts at 85 % up to 1,000,000 BTC, at 0 above.
+
+        >>> rules = uta_collateral_from_payload(
+        ...     {
+        ...         "retCode": 0,
+        ...         "result": {
+        ...             "list": [
+        ...                 {
+        ...                     "currency": "BTC",
+        ...                     "collateralRatioList": [
+        ...                         {"minQty": "0", "maxQty": "1000000", "collateralRatio": "0.85"},
+        ...                         {"minQty": "1000000", "maxQty": "", "collateralRatio": "0"},
+        ...                     ],
+        ...                 }
+        ...             ]
+        ...         },
+        ...     }
+        ... )
+        >>> [(tier.cap, tier.ratio) for tier in rules["BTC"].tiers]
+        [(Decimal('1000000'), Decimal('0.85')), (None, Decimal('0'))]
+
+    .. versionadded:: 0.3.0
+    """
+    obj, where = _listed(payload)
+    rules: dict[str, Collateral] = {}
+    for at, row in _payload.objects(obj, where=where):
+        coin = _payload.text(row, "currency", where=at)
+        tiers: list[CollateralTier] = []
+        floor = Decimal(0)
+        path = f"{at}.collateralRatioList"
+        listed = _payload.objects(_payload.field(row, "collateralRatioList", where=at), where=path)
+        for i, (tier_at, tier) in enumerate(listed):
+            low = _payload.number(tier, "minQty", where=tier_at)
+            cap = _payload.optional_number(tier, "maxQty", where=tier_at)
+            if low != floor or (cap is None and i != len(listed) - 1):
+                msg = f"{tier_at} must run on from {floor} (a last tier unbounded), got {tier!r}"
+                raise InvalidInputError(msg)
+            ratio = _payload.number(tier, "collateralRatio", where=tier_at)
+            tiers.append(CollateralTier(ratio=ratio, cap=cap))
+            floor = floor if cap is None else cap
+        if not tiers or tiers[-1].cap is not None:
+            last = f"{len(tiers)} tiers up to {floor}"
+            msg = f'{path} must end with an unbounded tier (maxQty ""), got {last}'
+            raise InvalidInputError(msg)
+        rules[coin] = Collateral(asset=coin, tiers=tiers, quantity_tiers=True)
+    return rules
 
 
 @exact
@@ -382,8 +472,8 @@ def uta_books_from_payload(
 
     .. versionadded:: 0.3.0
     """
-    grouped = _grouped({} if positions is None else positions)
-    obj, where = _unwrap(payload)
+    grouped = by_asset(positions)
+    obj, where = one_account(payload, "result", "list")
     books: list[AssetBook] = []
     for at, row in _coins(obj, where):
         coin = _payload.text(row, "coin", where=at)
@@ -449,12 +539,7 @@ def uta_positions_from_payload(
     if not isinstance(raw, Mapping):
         msg = f"contracts must be a mapping of symbol to Contract, got {contracts!r}"
         raise InvalidInputError(msg)
-    obj: Json = payload
-    where = "payload"
-    if isinstance(obj, Mapping) and "result" in obj:
-        obj, where = obj["result"], f"{where}.result"
-    if isinstance(obj, Mapping):
-        obj, where = _payload.field(obj, "list", where=where), f"{where}.list"
+    obj, where = _listed(payload)
     result: list[Position] = []
     for at, row in _payload.objects(obj, where=where):
         size = _payload.number(row, "size", where=at)
@@ -496,53 +581,39 @@ def reconcile_uta(figures: AccountFigures, report: UtaWalletReport) -> AccountRe
         report: the :class:`UtaWalletReport` of the same account at the same prices.
 
     Returns:
-        An ``AccountReconciliation`` (``binance.AccountReconciliation``; index it by name).
+        An ``AccountReconciliation`` (``binance.AccountReconciliation``); index it by
+        Bybit's field name, e.g. ``["accountMMRate"]``.
 
     Raises:
-        InvalidInputError: for arguments of the wrong type.
+        InvalidInputError: for a ``figures`` or a ``report`` of the wrong type.
 
     References:
         :ref:`rule-bybit-uta`; :ref:`rule-rounding`.
 
     Examples:
-        >>> from levrisk._fields import FrozenMap
-        >>> from levrisk.portfolio import AccountFigures
-        >>> figures = AccountFigures(
-        ...     unit="USD",
-        ...     actual_equity=Decimal("150"),
-        ...     equity=Decimal("150"),
-        ...     maintenance_margin=Decimal("1.5"),
-        ...     initial_margin=Decimal("15"),
-        ...     available=Decimal("135"),
-        ...     margin_ratio=Decimal("0.01"),
-        ...     uni_mmr=Decimal("100"),
-        ...     asset_available=FrozenMap({}),
-        ...     max_withdrawable=FrozenMap({}),
+        150 USDT and 0.01 BTC counted at 90 %, against a report whose margin balance
+        is 0.1 off:
+
+        >>> from levrisk.portfolio import Collateral, PortfolioAccount, account_figures
+        >>> account = PortfolioAccount(
+        ...     books=[
+        ...         AssetBook(asset="USDT", wallet_balance=150),
+        ...         AssetBook(asset="BTC", wallet_balance="0.01"),
+        ...     ],
+        ...     collaterals=[Collateral(asset="USDT"), Collateral(asset="BTC", ratio="0.9")],
         ... )
-        >>> report = UtaWalletReport(
-        ...     account_type="UNIFIED",
-        ...     account_im_rate=Decimal("0.1"),
-        ...     account_mm_rate=Decimal("0.0100"),
-        ...     total_equity=Decimal("150.00"),
-        ...     total_wallet_balance=Decimal("150"),
-        ...     total_margin_balance=Decimal("149.90"),
-        ...     total_available_balance=Decimal("135"),
-        ...     total_initial_margin=Decimal("15"),
-        ...     total_maintenance_margin=Decimal("1.5"),
-        ...     coins={},
+        >>> figures = account_figures(
+        ...     account, mark_prices={}, index_prices={"USDT": 1, "BTC": 60_000}
         ... )
-        >>> [(c.name, c.agrees) for c in reconcile_uta(figures, report).checks]
-        [('accountMMRate', True), ('accountIMRate', True), ('totalEquity', True), ('totalMarginBalance', False)]
+        >>> wallet = {"accountType": "UNIFIED", "accountMMRate": "0", "accountIMRate": "0"}
+        >>> totals = {"totalEquity": "750.00", "totalWalletBalance": "750"}
+        >>> report = uta_report_from_payload(
+        ...     {**wallet, **totals, "totalMarginBalance": "690.1", "coin": []}
+        ... )
+        >>> checked = reconcile_uta(figures, report)
+        >>> [check.name for check in checked.checks if not check.agrees]
+        ['totalMarginBalance']
 
     .. versionadded:: 0.3.0
-    """  # noqa: E501 - a doctest's output line
-    figures = require(figures, AccountFigures, "figures")
-    report = require(report, UtaWalletReport, "report")
-    checks = []
-    if report.account_mm_rate is not None:
-        checks.append(_check("accountMMRate", figures.margin_ratio, report.account_mm_rate))
-    if report.account_im_rate is not None:
-        checks.append(_check("accountIMRate", figures.initial_margin_ratio, report.account_im_rate))
-    checks.append(_check("totalEquity", figures.actual_equity, report.total_equity))
-    checks.append(_check("totalMarginBalance", figures.equity, report.total_margin_balance))
-    return AccountReconciliation(checks=tuple(checks))
+    """
+    return reconciled(figures, report, UtaWalletReport, _UTA_FIELDS)

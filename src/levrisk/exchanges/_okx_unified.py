@@ -27,22 +27,26 @@ from typing import Final
 
 import attrs
 
-from levrisk._fields import require
+from levrisk._fields import entries, non_negative_number, positive_number, require
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
-from levrisk.exchanges._binance_portfolio import AccountReconciliation, _check, _grouped
+from levrisk.exchanges._accounts import AccountReconciliation, by_asset, one_account, reconciled
 from levrisk.exchanges._payload import Json
 from levrisk.futures import Contract, Position
-from levrisk.numbers import exact
+from levrisk.numbers import NumberLike, exact
 from levrisk.portfolio import AccountFigures, AssetBook, PortfolioThresholds
 
 __all__ = [
     "MULTI_CURRENCY_THRESHOLDS",
+    "PM_SPOT_SHOCKS",
+    "PM_SPOT_SHOCKS_OTHERS",
     "OkxBalanceDetail",
     "OkxBalanceReport",
     "balance_report_from_payload",
     "multi_currency_books_from_payload",
     "multi_currency_positions_from_payload",
+    "portfolio_margin_minimum_charge",
+    "portfolio_margin_unit_mmr",
     "reconcile_balance",
 ]
 
@@ -54,19 +58,177 @@ Source: OKX API v5, "Get balance" (``mgnRatio``, ``mmr``); OKX, "Multi-currency 
 cross margin trading"; :ref:`rule-okx-multi-currency` [published]."""
 
 
-def _account(payload: Json) -> tuple[Mapping[str, Json], str]:
-    """The one account object of a balance response (raw, ``data`` or ccxt's)."""
-    obj = _payload.as_mapping(payload, where="payload")
-    where = "payload"
-    if "info" in obj:
-        obj, where = _payload.as_mapping(obj["info"], where=f"{where}.info"), f"{where}.info"
-    if "data" not in obj:
-        return obj, where
-    rows = _payload.objects(_payload.field(obj, "data", where=where), where=f"{where}.data")
-    if len(rows) != 1:
-        msg = f"{where}.data must hold one account, got {len(rows)}"
+_BALANCE_FIELDS: Final[Mapping[str, tuple[str, str]]] = {
+    "mgnRatio": ("uni_mmr", "mgn_ratio"),
+    "adjEq": ("equity", "adj_eq"),
+    "imr": ("initial_margin", "imr"),
+    "mmr": ("maintenance_margin", "mmr"),
+}
+
+
+def _shocks(*moves: str) -> tuple[Decimal, ...]:
+    """``±m`` for each move, ascending (the 0 % scenario included)."""
+    up = [Decimal(m) for m in moves]
+    return tuple(sorted({-m for m in up} | set(up)))
+
+
+_MID_CAPS = ("LTC", "BCH", "EOS", "OKB", "DOT", "BSV", "LINK", "FIL", "ADA", "TRX", "UNI", "XRP")
+
+PM_SPOT_SHOCKS: Final[Mapping[str, tuple[Decimal, ...]]] = MappingProxyType(
+    {
+        "BTC": _shocks("0", "0.04", "0.08", "0.12"),
+        "ETH": _shocks("0", "0.04", "0.08", "0.12"),
+        **dict.fromkeys(_MID_CAPS, _shocks("0", "0.06", "0.12", "0.18")),
+    }
+)
+"""OKX portfolio margin, MR1 (spot shock): the price moves of each underlying's scenarios,
+±0/4/8/12 % for BTC and ETH, ±0/6/12/18 % for LTC, BCH, EOS, OKB, DOT, BSV, LINK, FIL, ADA,
+TRX, UNI and XRP (in force since 6 January 2025); pass them as
+:func:`levrisk.portfolio.scenario_loss`'s ``moves``.
+
+Source: OKX, "OKX will further adjust portfolio margin parameters" (2 January 2025);
+:ref:`rule-okx-portfolio-margin` [published]."""
+
+PM_SPOT_SHOCKS_OTHERS: Final = _shocks("0", "0.08", "0.16", "0.25")
+"""OKX portfolio margin, MR1: ±0/8/16/25 % for every underlying not in ``PM_SPOT_SHOCKS``.
+
+Source: as ``PM_SPOT_SHOCKS``; :ref:`rule-okx-portfolio-margin` [published]."""
+
+
+@exact
+def portfolio_margin_unit_mmr(
+    mr1: NumberLike,
+    *,
+    mr2: NumberLike = 0,
+    mr3: NumberLike = 0,
+    mr4: NumberLike = 0,
+    mr5: NumberLike = 0,
+    mr6: NumberLike = 0,
+    mr7: NumberLike = 0,
+) -> Decimal:
+    r"""The maintenance margin of one OKX portfolio-margin risk unit from its terms.
+
+    .. math::
+
+        MMR = \max\bigl(\max(MR1, MR2, MR6) + MR3 + MR4 + MR5,\ MR7\bigr)
+
+    with MR1 the spot shock (:func:`levrisk.portfolio.scenario_loss` at
+    ``PM_SPOT_SHOCKS``), MR2 the theta decay, MR3 the vega term, MR4 the basis risk, MR5
+    the interest-rate risk, MR6 the extreme move and MR7 the minimum charge (scaled by
+    :func:`portfolio_margin_minimum_charge`). The account's MMR is the sum over its risk
+    units plus the borrowing margin. levrisk computes MR1 for delta-one products and the
+    MR7 scaling; the other terms are OKX's (options' terms, basis and extreme-move
+    weightings are not published as formulas levrisk could reproduce).
+
+    Args:
+        mr1: the spot-shock loss (≥ 0), USD.
+        mr2: theta decay (≥ 0), USD.
+        mr3: vega (≥ 0), USD.
+        mr4: basis risk (≥ 0), USD.
+        mr5: interest-rate risk (≥ 0), USD.
+        mr6: extreme move (≥ 0), USD.
+        mr7: the (scaled) minimum charge (≥ 0), USD.
+
+    Returns:
+        The risk unit's MMR, in USD.
+
+    Raises:
+        InvalidInputError: for a non-number or a negative term.
+
+    References:
+        OKX, "OKX to enhance new features in portfolio margin mode" (31 May 2024: the
+        formula and its two worked examples); :ref:`rule-okx-portfolio-margin`
+        [published].
+
+    Examples:
+        OKX's example of 10 BTC spot against −1,000 BTCUSDT perpetual contracts, before
+        and after basis risk counted spot (MR1 to MR6 otherwise 0):
+
+        >>> portfolio_margin_unit_mmr(0, mr7="3020.87")
+        Decimal('3020.87')
+        >>> portfolio_margin_unit_mmr(0, mr4="8053.32", mr7="3020.17")
+        Decimal('8053.32')
+
+    .. versionadded:: 0.3.0
+    """
+    terms = {"mr1": mr1, "mr2": mr2, "mr3": mr3, "mr4": mr4, "mr5": mr5, "mr6": mr6, "mr7": mr7}
+    t = {name: non_negative_number(value, name) for name, value in terms.items()}
+    risk = max(t["mr1"], t["mr2"], t["mr6"]) + t["mr3"] + t["mr4"] + t["mr5"]
+    return max(risk, t["mr7"])
+
+
+@exact
+def portfolio_margin_minimum_charge(
+    raw: NumberLike, tiers: Iterable[tuple[NumberLike | None, NumberLike]]
+) -> Decimal:
+    r"""OKX's scaled minimum charge (MR7) of a risk unit: each slice of the raw charge at its tier.
+
+    .. math::
+
+        MR7 = \sum_k f_k \cdot \bigl(\min(raw, c_k) - c_{k-1}\bigr)^+, \qquad c_0 = 0
+
+    — only the part of the raw charge inside a tier is multiplied by that tier's factor.
+
+    Args:
+        raw: the raw minimum charge (≥ 0), USD.
+        tiers: ``(cap, multiplier)`` pairs with increasing caps in USD, the last cap
+            ``None`` (unbounded); multipliers > 0.
+
+    Returns:
+        The scaled minimum charge, in USD.
+
+    Raises:
+        InvalidInputError: for bad numbers, unordered caps or a bounded last tier.
+
+    References:
+        OKX, "OKEx adjusts scaling-factor logic in Portfolio Margin mode" (the rule and its
+        worked example); OKX, "OKX will further adjust portfolio margin parameters" (the
+        BTC and ETH tiers before 15 January 2025); :ref:`rule-okx-portfolio-margin`
+        [published].
+
+    Examples:
+        OKX's example: a BTC risk unit with ``max(MR1, MR2, MR6) + MR3 + MR4 + MR5`` of
+        40,000 USD and a raw MR7 of 30,000 USD, on the BTC/ETH tiers:
+
+        >>> btc = [
+        ...     (10_000, 1),
+        ...     (70_000, 2),
+        ...     (170_000, 4),
+        ...     (300_000, 6),
+        ...     (470_000, 8),
+        ...     (700_000, 10),
+        ...     (None, 12),
+        ... ]
+        >>> mr7 = portfolio_margin_minimum_charge(30_000, btc)
+        >>> mr7, portfolio_margin_unit_mmr(40_000, mr7=mr7)
+        (Decimal('50000'), Decimal('50000'))
+
+    .. versionadded:: 0.3.0
+    """
+    value = non_negative_number(raw, "raw")
+    rows = entries(tiers, f"tiers must be an iterable of (cap, multiplier) pairs, got {tiers!r}")
+    total = Decimal(0)
+    floor = Decimal(0)
+    for i, row in enumerate(rows):
+        if not isinstance(row, tuple) or len(row) != 2:
+            msg = f"tiers[{i}] must be a (cap, multiplier) pair, got {row!r}"
+            raise InvalidInputError(msg)
+        last = i == len(rows) - 1
+        if (row[0] is None) != last:
+            msg = f"tiers[{i}] must have a cap (only the last tier is unbounded), got {row!r}"
+            raise InvalidInputError(msg)
+        cap = None if row[0] is None else positive_number(row[0], f"tiers[{i}] cap")
+        if cap is not None and cap <= floor:
+            msg = f"tiers[{i}] cap must be above {floor}, got {row[0]!r}"
+            raise InvalidInputError(msg)
+        factor = positive_number(row[1], f"tiers[{i}] multiplier")
+        top = value if cap is None else min(value, cap)
+        total += factor * max(Decimal(0), top - floor)
+        floor = floor if cap is None else cap
+    if not rows:
+        msg = "tiers must hold at least one (cap, multiplier) pair, got none"
         raise InvalidInputError(msg)
-    return rows[0][1], rows[0][0]
+    return total
 
 
 def _details(obj: Mapping[str, Json], where: str) -> list[tuple[str, Mapping[str, Json]]]:
@@ -180,7 +342,7 @@ def balance_report_from_payload(payload: Json) -> OkxBalanceReport:
 
     .. versionadded:: 0.3.0
     """
-    obj, where = _account(payload)
+    obj, where = one_account(payload, "data")
     details: dict[str, OkxBalanceDetail] = {}
     for at, row in _details(obj, where):
         ccy = _payload.text(row, "ccy", where=at)
@@ -249,8 +411,8 @@ def multi_currency_books_from_payload(
 
     .. versionadded:: 0.3.0
     """
-    grouped = _grouped({} if positions is None else positions)
-    obj, where = _account(payload)
+    grouped = by_asset(positions)
+    obj, where = one_account(payload, "data")
     books: list[AssetBook] = []
     for at, row in _details(obj, where):
         ccy = _payload.text(row, "ccy", where=at)
@@ -372,40 +534,21 @@ def reconcile_balance(figures: AccountFigures, report: OkxBalanceReport) -> Acco
         OKX API v5, "Get balance"; :ref:`rule-okx-multi-currency`; :ref:`rule-rounding`.
 
     Examples:
-        >>> from levrisk._fields import FrozenMap
-        >>> from levrisk.portfolio import AccountFigures
-        >>> figures = AccountFigures(
-        ...     unit="USD",
-        ...     actual_equity=Decimal("1000"),
-        ...     equity=Decimal("990"),
-        ...     maintenance_margin=Decimal("9.9"),
-        ...     initial_margin=Decimal("99"),
-        ...     available=Decimal("891"),
-        ...     margin_ratio=Decimal("0.01"),
-        ...     uni_mmr=Decimal("100"),
-        ...     asset_available=FrozenMap({}),
-        ...     max_withdrawable=FrozenMap({}),
+        A USDT-only account with nothing required (OKX leaves ``mgnRatio`` empty):
+
+        >>> from levrisk.portfolio import Collateral, PortfolioAccount, account_figures
+        >>> account = PortfolioAccount(
+        ...     books=[AssetBook(asset="USDT", wallet_balance=1000)],
+        ...     collaterals=[Collateral(asset="USDT")],
         ... )
-        >>> report = OkxBalanceReport(
-        ...     total_eq=Decimal("1000"),
-        ...     adj_eq=Decimal("990.0"),
-        ...     imr=Decimal("99"),
-        ...     mmr=Decimal("9.9"),
-        ...     mgn_ratio=Decimal("100.00"),
-        ...     details={},
+        >>> figures = account_figures(account, mark_prices={}, index_prices={"USDT": 1})
+        >>> report = balance_report_from_payload(
+        ...     {"totalEq": "1000", "adjEq": "1000.0", "imr": "0", "mmr": "0", "details": []}
         ... )
-        >>> reconcile_balance(figures, report).agrees
-        True
+        >>> checked = reconcile_balance(figures, report)
+        >>> [check.name for check in checked.checks], checked.agrees
+        (['adjEq', 'imr', 'mmr'], True)
 
     .. versionadded:: 0.3.0
     """
-    figures = require(figures, AccountFigures, "figures")
-    report = require(report, OkxBalanceReport, "report")
-    pairs = (
-        ("mgnRatio", figures.uni_mmr, report.mgn_ratio),
-        ("adjEq", figures.equity, report.adj_eq),
-        ("imr", figures.initial_margin, report.imr),
-        ("mmr", figures.maintenance_margin, report.mmr),
-    )
-    checks = [_check(name, ours, theirs) for name, ours, theirs in pairs if theirs is not None]
-    return AccountReconciliation(checks=tuple(checks))
+    return reconciled(figures, report, OkxBalanceReport, _BALANCE_FIELDS)

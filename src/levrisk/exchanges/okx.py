@@ -60,11 +60,15 @@ from levrisk.exchanges._okx_spot import (
 )
 from levrisk.exchanges._okx_unified import (
     MULTI_CURRENCY_THRESHOLDS,
+    PM_SPOT_SHOCKS,
+    PM_SPOT_SHOCKS_OTHERS,
     OkxBalanceDetail,
     OkxBalanceReport,
     balance_report_from_payload,
     multi_currency_books_from_payload,
     multi_currency_positions_from_payload,
+    portfolio_margin_minimum_charge,
+    portfolio_margin_unit_mmr,
     reconcile_balance,
 )
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
@@ -88,6 +92,8 @@ __all__ = [
     "INTEREST_COUNTING",
     "LIQUIDATION_RATIO",
     "MULTI_CURRENCY_THRESHOLDS",
+    "PM_SPOT_SHOCKS",
+    "PM_SPOT_SHOCKS_OTHERS",
     "VENUE",
     "OkxBalanceDetail",
     "OkxBalanceReport",
@@ -102,6 +108,8 @@ __all__ = [
     "margin_position_report_from_payload",
     "multi_currency_books_from_payload",
     "multi_currency_positions_from_payload",
+    "portfolio_margin_minimum_charge",
+    "portfolio_margin_unit_mmr",
     "position_report_from_payload",
     "position_tiers_from_payload",
     "reconcile",

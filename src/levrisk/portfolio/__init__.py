@@ -29,6 +29,7 @@ from levrisk.portfolio._liquidation import (
     asset_liquidation_price,
     liquidation_move,
     symbol_liquidation_price,
+    underlying_liquidation_price,
 )
 from levrisk.portfolio._model import (
     AccountFigures,
@@ -40,6 +41,7 @@ from levrisk.portfolio._model import (
     ask_rate,
     bid_rate,
 )
+from levrisk.portfolio._stress import RiskUnit, scenario_loss
 
 __all__ = [
     "AccountFigures",
@@ -49,6 +51,7 @@ __all__ = [
     "PortfolioAccount",
     "PortfolioStatus",
     "PortfolioThresholds",
+    "RiskUnit",
     "account_figures",
     "account_status",
     "ask_rate",
@@ -56,7 +59,9 @@ __all__ = [
     "asset_liquidation_price",
     "bid_rate",
     "liquidation_move",
+    "scenario_loss",
     "symbol_liquidation_price",
+    "underlying_liquidation_price",
 ]
 
 PortfolioStatus: TypeAlias = _model.PortfolioStatus

@@ -27,6 +27,7 @@ from levrisk import _algebra
 from levrisk.brackets import BracketTable
 from levrisk.futures import Position
 from levrisk.portfolio._model import Collateral, PortfolioAccount
+from levrisk.portfolio._stress import RiskUnit
 
 __all__: list[str] = []
 
@@ -38,34 +39,42 @@ def tiered(table: BracketTable, value: Fraction) -> Fraction:
     return value * Fraction(bracket.maintenance_rate) - Fraction(bracket.maintenance_amount)
 
 
-def haircut(rule: Collateral, value: Fraction) -> Fraction:
-    """The collateral value of ``value ≥ 0`` (after the bid buffer): flat or tier by tier."""
+def haircut(rule: Collateral, value: Fraction, unit: Fraction = Fraction(1)) -> Fraction:
+    """The collateral value of ``value ≥ 0`` (after the bid buffer): flat or tier by tier.
+
+    ``unit`` is what one unit of a tier cap is worth at the bid rate: 1 for caps in value,
+    ``I(1 − b)`` for caps in quantity (``quantity_tiers``).
+    """
     if not rule.tiers:
         return value * Fraction(rule.ratio)
     total = Fraction(0)
     floor = Fraction(0)
     for tier in rule.tiers:
-        top = value if tier.cap is None else min(value, Fraction(tier.cap))
+        top = value if tier.cap is None else min(value, Fraction(tier.cap) * unit)
         if top > floor:
             total += (top - floor) * Fraction(tier.ratio)
-        floor = floor if tier.cap is None else Fraction(tier.cap)
+        floor = floor if tier.cap is None else Fraction(tier.cap) * unit
     last = rule.tiers[-1]
     if last.cap is not None and value > floor:
         total += (value - floor) * Fraction(last.ratio)
     return total
 
 
-def collateral_value(rule: Collateral, worth: Fraction) -> Fraction:
+def collateral_value(rule: Collateral, worth: Fraction, index: Fraction) -> Fraction:
     """``v(w)``: a balance worth ``w`` at index, at the bid rate and haircut, or the ask rate."""
     if worth >= 0:
-        return haircut(rule, worth * (1 - Fraction(rule.bid_buffer)))
+        keep = 1 - Fraction(rule.bid_buffer)
+        return haircut(rule, worth * keep, index * keep if rule.quantity_tiers else Fraction(1))
     return worth * (1 + Fraction(rule.ask_buffer))
 
 
-def edges(rule: Collateral) -> list[Fraction]:
+def edges(rule: Collateral, index: Fraction) -> list[Fraction]:
     """The worths ``w`` at which ``v`` changes slope: 0 and each tier cap (before the buffer)."""
+    caps = [Fraction(t.cap) for t in rule.tiers if t.cap is not None]
+    if rule.quantity_tiers:
+        return [Fraction(0)] + [cap * index for cap in caps]
     keep = 1 - Fraction(rule.bid_buffer)
-    return [Fraction(0)] + [Fraction(t.cap) / keep for t in rule.tiers if t.cap is not None]
+    return [Fraction(0)] + [cap / keep for cap in caps]
 
 
 def quantity(position: Position) -> Fraction:
@@ -98,7 +107,10 @@ class State:
         equity: ``E``, the adjusted equity.
         maintenance: ``MM`` in the valuation currency.
         worths: asset → ``w_a`` (the kinks of ``v_a`` lie at its :func:`edges`).
+        indexes: asset → ``I_a``, the index the worth was taken at.
         notionals: each position's and loan's tiered amount, with its table's inner caps.
+        exposures: each risk unit's ``(X, G)``: exposure and gross value
+            (:class:`~levrisk.portfolio.RiskUnit`).
     """
 
     actual_equity: Fraction
@@ -106,6 +118,42 @@ class State:
     maintenance: Fraction
     worths: dict[str, Fraction]
     notionals: list[tuple[Fraction, tuple[Fraction, ...]]]
+    indexes: dict[str, Fraction]
+    exposures: list[tuple[Fraction, Fraction]] = attrs.field(factory=list)
+
+
+def unit_slopes(unit: RiskUnit) -> tuple[Fraction, Fraction]:
+    """``(down, up)``: the loss per unit of exposure of a long (``X > 0``) and a short one."""
+    moves = [Fraction(m) for m in unit.moves]
+    return max(Fraction(0), -min(moves)), max(Fraction(0), *moves)
+
+
+def unit_maintenance(unit: RiskUnit, exposure: Fraction, gross: Fraction) -> Fraction:
+    """``max(L + c·G, f·G)`` of a risk unit at its exposure ``X`` and gross value ``G``."""
+    down, up = unit_slopes(unit)
+    stress = exposure * down if exposure >= 0 else -exposure * up
+    stress += Fraction(unit.contingency_rate) * gross
+    return max(stress, Fraction(unit.minimum_rate) * gross)
+
+
+def _exposure(
+    account: PortfolioAccount,
+    unit: RiskUnit,
+    marks: Mapping[str, Fraction],
+    index: Fraction,
+    worths: Mapping[str, Fraction],
+) -> tuple[Fraction, Fraction]:
+    """``(X, G)`` of ``unit`` (see :class:`~levrisk.portfolio.RiskUnit`)."""
+    exposure = worths[unit.underlying] if unit.spot else Fraction(0)
+    gross = Fraction(0)
+    for book in account.books:
+        for position in book.positions:
+            if position.contract.symbol in unit.symbols:
+                size = quantity(position)
+                sign = 1 if position.side == "long" else -1
+                exposure += sign * size * marks[position.contract.symbol]
+                gross += size * index
+    return exposure, gross
 
 
 def _caps(table: BracketTable) -> tuple[Fraction, ...]:
@@ -113,9 +161,17 @@ def _caps(table: BracketTable) -> tuple[Fraction, ...]:
 
 
 def evaluate(
-    account: PortfolioAccount, marks: Mapping[str, Fraction], indexes: Mapping[str, Fraction]
+    account: PortfolioAccount,
+    marks: Mapping[str, Fraction],
+    indexes: Mapping[str, Fraction],
+    units: tuple[RiskUnit, ...] = (),
 ) -> State:
-    """The account's equity and maintenance at ``marks`` (symbol) and ``indexes`` (asset)."""
+    """The account's equity and maintenance at ``marks`` (symbol) and ``indexes`` (asset).
+
+    The positions of ``units`` count by their unit's requirement instead of their bracket
+    table (``indexes`` then also holds each unit's underlying).
+    """
+    stressed = {symbol for unit in units for symbol in unit.symbols}
     actual = Fraction(0)
     equity = Fraction(0)
     maintenance = Fraction(0)
@@ -134,16 +190,22 @@ def evaluate(
             mark = marks[position.contract.symbol]
             balance += position_pnl(position, mark)
             notional = position_notional(position, mark)
-            required += tiered(position.contract.brackets, notional)
-            notionals.append((notional, _caps(position.contract.brackets)))
+            if position.contract.symbol not in stressed:
+                required += tiered(position.contract.brackets, notional)
+                notionals.append((notional, _caps(position.contract.brackets)))
         worth = balance * index
         worths[book.asset] = worth
         actual += worth
-        equity += collateral_value(rule, worth) - Fraction(book.open_loss) * index
+        equity += collateral_value(rule, worth, index) - Fraction(book.open_loss) * index
         maintenance += required * index * (1 + Fraction(rule.ask_buffer))
         if book.margin_loan:
             table = account.loan_tiers[book.asset]
             loan_value = Fraction(book.margin_loan) * index
             maintenance += tiered(table, loan_value)
             notionals.append((loan_value, _caps(table)))
-    return State(actual, equity, maintenance, worths, notionals)
+    exposures = [
+        _exposure(account, unit, marks, indexes[unit.underlying], worths) for unit in units
+    ]
+    for unit, (exposure, gross) in zip(units, exposures, strict=True):
+        maintenance += unit_maintenance(unit, exposure, gross)
+    return State(actual, equity, maintenance, worths, notionals, dict(indexes), exposures)

@@ -5,12 +5,13 @@ Private: :mod:`levrisk.portfolio` re-exports every public name.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 
 from levrisk import _algebra
-from levrisk._fields import FrozenMap, price_map, require
+from levrisk._fields import FrozenMap, entries, positive_number, price_map, require
+from levrisk.exceptions import InvalidInputError
 from levrisk.margin import CrossMarginAccount, Loan, pro_initial_margin
 from levrisk.numbers import NumberLike, exact, to_decimal
 from levrisk.portfolio import _engine
@@ -23,6 +24,7 @@ from levrisk.portfolio._model import (
     PortfolioThresholds,
     ask_rate,
 )
+from levrisk.portfolio._stress import RiskUnit
 
 _LOAN_QUOTE = "valuation-currency"
 """The quote of the one-loan margin accounts built for ``pro_initial_margin`` (never an asset)."""
@@ -53,6 +55,43 @@ def prices_of(
     return marks, indexes
 
 
+def risk_units(
+    account: PortfolioAccount, units: Iterable[RiskUnit], index_prices: Mapping[str, NumberLike]
+) -> tuple[tuple[RiskUnit, ...], dict[str, Decimal]]:
+    """The checked risk units of ``account`` and the index price of each unit's underlying."""
+    rows = entries(units, f"units must be an iterable of RiskUnit, got {units!r}")
+    checked = tuple(require(row, RiskUnit, f"units[{i}]") for i, row in enumerate(rows))
+    settle = {p.contract.symbol: (b.asset, p) for b in account.books for p in b.positions}
+    assets = [book.asset for book in account.books]
+    seen: set[str] = set()
+    indexes: dict[str, Decimal] = {}
+    for i, unit in enumerate(checked):
+        coin = unit.underlying
+        if coin in indexes:
+            msg = f"units[{i}].underlying must not repeat a unit's, got {coin!r}"
+            raise InvalidInputError(msg)
+        if unit.spot and coin not in assets:
+            msg = f"units[{i}] holds spot: the account must have a book for {coin!r}"
+            raise InvalidInputError(msg)
+        for symbol in unit.symbols:
+            if symbol not in settle or symbol in seen:
+                what = "a symbol the account holds, in one unit only"
+                msg = f"units[{i}].symbols must each be {what}, got {symbol!r}"
+                raise InvalidInputError(msg)
+            asset, position = settle[symbol]
+            if position.contract.kind != "linear" or asset == coin:
+                what = f"a linear contract not settled in {coin!r}"
+                msg = f"units[{i}].symbols must each be {what}, got {symbol!r}"
+                raise InvalidInputError(msg)
+            seen.add(symbol)
+        raw: object = index_prices
+        if not isinstance(raw, Mapping) or coin not in index_prices:
+            msg = f"index_prices must hold an index price for the underlying {coin!r}"
+            raise InvalidInputError(msg)
+        indexes[coin] = positive_number(index_prices[coin], f"index_prices[{coin!r}]")
+    return checked, indexes
+
+
 def exact_prices(prices: Mapping[str, Decimal]) -> dict[str, Fraction]:
     """The prices as exact rationals (magnitudes checked)."""
     return {name: _algebra.fraction(price, name) for name, price in prices.items()}
@@ -75,6 +114,7 @@ def account_figures(
     *,
     mark_prices: Mapping[str, NumberLike],
     index_prices: Mapping[str, NumberLike],
+    units: Iterable[RiskUnit] = (),
 ) -> AccountFigures:
     r"""Every account-level figure of a multi-collateral account, in its valuation currency.
 
@@ -100,7 +140,10 @@ def account_figures(
         account: the :class:`PortfolioAccount`.
         mark_prices: the mark price of every symbol the account holds.
         index_prices: the index price of every asset of the account's books, in the
-            valuation currency.
+            valuation currency (and of each unit's underlying).
+        units: the :class:`RiskUnit` of a portfolio-margin account: their positions
+            count by the unit's requirement (``MM_unit``, initial ``k·MM_unit``) instead
+            of their brackets and leverage (:ref:`rule-portfolio-margin-units`).
 
     Returns:
         An :class:`AccountFigures` (``margin_ratio`` is ``None`` when ``E ≤ 0``,
@@ -134,14 +177,21 @@ def account_figures(
         (Decimal('416.02'), Decimal('418.13'))
 
     .. versionadded:: 0.2.0
+    .. versionchanged:: 0.3.0
+        ``units`` (portfolio margin's risk units).
     """
     account = require(account, PortfolioAccount, "account")
     marks, indexes = prices_of(account, mark_prices, index_prices)
-    state = _engine.evaluate(account, exact_prices(marks), exact_prices(indexes))
+    stress, coins = risk_units(account, units, index_prices)
+    exact_indexes = exact_prices({**coins, **indexes})
+    state = _engine.evaluate(account, exact_prices(marks), exact_indexes, stress)
     initial = Fraction(0)
+    for unit, (exposure, gross) in zip(stress, state.exposures, strict=True):
+        initial += Fraction(unit.initial_factor) * _engine.unit_maintenance(unit, exposure, gross)
+    stressed = {symbol for unit in stress for symbol in unit.symbols}
     for book in account.books:
         ask = Fraction(ask_rate(account.rules[book.asset], indexes[book.asset]))
-        for position in book.positions:
+        for position in (p for p in book.positions if p.contract.symbol not in stressed):
             mark = Fraction(marks[position.contract.symbol])
             notional = _engine.position_notional(position, mark)
             initial += notional / Fraction(position.leverage) * ask

@@ -17,7 +17,8 @@ where ``g(u) = E(u) − θ·MM(u)`` reaches 0, ``θ`` the liquidation level of t
   be quadratic).
 
 Each kink is where a tiered amount crosses a bracket cap, or an asset's worth crosses 0
-or a collateral tier: the worths are affine and the notionals proportional to ``u`` or
+or a collateral tier (a quantity tier, when the asset's index moves, where the worth over
+the index crosses it): the worths are affine and the notionals proportional to ``u`` or
 ``1/u``, so every kink is found exactly from the state at ``u = 1`` and ``u = 2``.
 Between kinks ``g`` is linear: two exact evaluations give the line and its root. The
 solve is therefore a finite walk over segments in exact rationals (no bisection): it
@@ -35,29 +36,54 @@ from levrisk._fields import positive_number, require
 from levrisk.exceptions import AlreadyLiquidatedError, AlwaysLiquidatedError, InvalidInputError
 from levrisk.numbers import NumberLike, exact
 from levrisk.portfolio import _engine
-from levrisk.portfolio._figures import exact_prices, prices_of
+from levrisk.portfolio._figures import exact_prices, prices_of, risk_units
 from levrisk.portfolio._model import (
     AssetBook,  # noqa: F401 - the doctests' namespace
     Collateral,  # noqa: F401 - the doctests' namespace
     PortfolioAccount,
 )
+from levrisk.portfolio._stress import RiskUnit
 
 Scene = Callable[[Fraction], tuple[dict[str, Fraction], dict[str, Fraction]]]
 """The marks and indexes at the factor ``u``."""
 
 
-def _kinks(account: PortfolioAccount, scene: Scene) -> list[Fraction]:
-    """Every ``u > 0`` at which a piece of ``g`` ends (exact; see the module's note)."""
-    one = _engine.evaluate(account, *scene(Fraction(1)))
-    two = _engine.evaluate(account, *scene(Fraction(2)))
+def _unit_kinks(
+    units: tuple[RiskUnit, ...], one: _engine.State, two: _engine.State
+) -> set[Fraction]:
+    """Where a unit's requirement changes slope: ``X = 0`` and ``L + c·G = f·G`` on each side.
+
+    ``X`` and ``G`` are affine in ``u`` (lines through the states at ``u = 1`` and ``2``);
+    the loss is ``down·X`` for ``X ≥ 0`` and ``−up·X`` below, so each piece is a line too.
+    """
     found: set[Fraction] = set()
+    for unit, (x1, g1), (x2, g2) in zip(units, one.exposures, two.exposures, strict=True):
+        down, up = _engine.unit_slopes(unit)
+        spread = Fraction(unit.contingency_rate) - Fraction(unit.minimum_rate)
+        x, g = (x2 - x1, 2 * x1 - x2), (g2 - g1, 2 * g1 - g2)
+        lines = [x, *((k * x[0] + spread * g[0], k * x[1] + spread * g[1]) for k in (down, -up))]
+        found.update(-b / a for a, b in lines if a)
+    return found
+
+
+def _kinks(account: PortfolioAccount, scene: Scene, units: tuple[RiskUnit, ...]) -> list[Fraction]:
+    """Every ``u > 0`` at which a piece of ``g`` ends (exact; see the module's note)."""
+    one = _engine.evaluate(account, *scene(Fraction(1)), units)
+    two = _engine.evaluate(account, *scene(Fraction(2)), units)
+    found = _unit_kinks(units, one, two)
     for book in account.books:
-        slope = two.worths[book.asset] - one.worths[book.asset]
-        if slope:
-            start = one.worths[book.asset] - slope
-            found.update(
-                (edge - start) / slope for edge in _engine.edges(account.rules[book.asset])
-            )
+        rule, asset = account.rules[book.asset], book.asset
+        slope = two.worths[asset] - one.worths[asset]
+        start = one.worths[asset] - slope
+        index = one.indexes[asset]
+        if rule.quantity_tiers and two.indexes[asset] != index:
+            # I(u) = I·u: the quantity w(u)/I(u) = start/(I·u) + slope/I meets a cap q
+            # at u = start / (q·I − slope).
+            tops = [Fraction(t.cap) * index for t in rule.tiers if t.cap is not None]
+            found.update(start / (top - slope) for top in tops if top != slope)
+            found.update([-start / slope] if slope else [])
+        elif slope:
+            found.update((edge - start) / slope for edge in _engine.edges(rule, index))
     for (n1, caps), (n2, _) in zip(one.notionals, two.notionals, strict=True):
         if n2 == 2 * n1:
             found.update(cap / n1 for cap in caps)
@@ -79,14 +105,16 @@ def _line(
     return a, gp - a * p
 
 
-def _solve(account: PortfolioAccount, scene: Scene, level: Fraction) -> Fraction | None:
+def _solve(
+    account: PortfolioAccount, scene: Scene, level: Fraction, units: tuple[RiskUnit, ...]
+) -> Fraction | None:
     """The factor ``u`` of the liquidation point (the three outcomes of the conventions)."""
 
     def g(u: Fraction) -> Fraction:
-        state = _engine.evaluate(account, *scene(u))
+        state = _engine.evaluate(account, *scene(u), units)
         return state.equity - level * state.maintenance
 
-    kinks = _kinks(account, scene)
+    kinks = _kinks(account, scene, units)
     lows = [Fraction(0), *kinks]
     highs: list[Fraction | None] = [*kinks, None]
     roots: list[Fraction] = []
@@ -131,9 +159,11 @@ def _outcome(
     level: Fraction,
     to_result: Callable[[Fraction], Decimal],
     what: str,
+    *,
+    units: tuple[RiskUnit, ...],
 ) -> Decimal | None:
     try:
-        u = _solve(account, scene, level)
+        u = _solve(account, scene, level, units)
     except _Crossed as crossed:
         price = None if crossed.factor is None else to_result(crossed.factor)
         msg = (
@@ -143,9 +173,20 @@ def _outcome(
     return None if u is None else to_result(u)
 
 
-def _level(value: NumberLike) -> Fraction:
-    level = positive_number(value, "liquidation_level")
-    return _algebra.fraction(level, "liquidation_level")
+def _prepared(
+    account: PortfolioAccount,
+    mark_prices: Mapping[str, NumberLike],
+    index_prices: Mapping[str, NumberLike],
+    liquidation_level: NumberLike,
+    units: Iterable[RiskUnit],
+) -> tuple[Fraction, dict[str, Fraction], dict[str, Fraction], tuple[RiskUnit, ...]]:
+    """The level ``θ``, the exact marks and indexes every question starts from, the units."""
+    level = _algebra.fraction(
+        positive_number(liquidation_level, "liquidation_level"), "liquidation_level"
+    )
+    marks, indexes = prices_of(account, mark_prices, index_prices)
+    stress, coins = risk_units(account, units, index_prices)
+    return level, exact_prices(marks), exact_prices({**coins, **indexes}), stress
 
 
 @exact
@@ -156,6 +197,7 @@ def symbol_liquidation_price(
     mark_prices: Mapping[str, NumberLike],
     index_prices: Mapping[str, NumberLike],
     liquidation_level: NumberLike,
+    units: Iterable[RiskUnit] = (),
 ) -> Decimal | None:
     r"""The mark price of ``symbol`` at which the account reaches its liquidation level.
 
@@ -176,6 +218,9 @@ def symbol_liquidation_price(
             is where the search starts: the account is not liquidated there).
         index_prices: the index price of every asset of the account's books.
         liquidation_level: ``θ`` (> 0).
+        units: the :class:`RiskUnit` of a portfolio-margin account (their positions
+            count by the unit's requirement; ``index_prices`` then holds each unit's
+            underlying).
 
     Returns:
         The price, or ``None`` when no price of the symbol liquidates the account. When
@@ -214,6 +259,8 @@ def symbol_liquidation_price(
         Decimal('19758.064516129032258064516129032258064516129032258')
 
     .. versionadded:: 0.2.0
+    .. versionchanged:: 0.3.0
+        ``units`` (portfolio margin's risk units, :ref:`rule-portfolio-margin-units`).
     """
     account = require(account, PortfolioAccount, "account")
     raw: object = symbol
@@ -221,9 +268,9 @@ def symbol_liquidation_price(
         held = sorted(account.symbols)
         msg = f"symbol must be a symbol the account holds {held!r}, got {symbol!r}"
         raise InvalidInputError(msg)
-    level = _level(liquidation_level)
-    marks, indexes = prices_of(account, mark_prices, index_prices)
-    exact_marks, exact_indexes = exact_prices(marks), exact_prices(indexes)
+    level, exact_marks, exact_indexes, stress = _prepared(
+        account, mark_prices, index_prices, liquidation_level, units
+    )
     kind = next(
         p.contract.kind for b in account.books for p in b.positions if p.contract.symbol == symbol
     )
@@ -236,7 +283,12 @@ def symbol_liquidation_price(
         return {**exact_marks, symbol: price(u)}, exact_indexes
 
     return _outcome(
-        account, scene, level, lambda u: _algebra.decimal(price(u)), f"mark of {symbol!r}"
+        account,
+        scene,
+        level,
+        lambda u: _algebra.decimal(price(u)),
+        f"mark of {symbol!r}",
+        units=stress,
     )
 
 
@@ -248,6 +300,7 @@ def asset_liquidation_price(
     mark_prices: Mapping[str, NumberLike],
     index_prices: Mapping[str, NumberLike],
     liquidation_level: NumberLike,
+    units: Iterable[RiskUnit] = (),
 ) -> Decimal | None:
     r"""The index price of ``asset`` at which the account reaches its liquidation level.
 
@@ -261,6 +314,9 @@ def asset_liquidation_price(
         mark_prices: the mark price of every symbol the account holds.
         index_prices: the index price of every asset of the account's books.
         liquidation_level: ``θ`` (> 0).
+        units: the :class:`RiskUnit` of a portfolio-margin account (their positions
+            count by the unit's requirement; ``index_prices`` then holds each unit's
+            underlying).
 
     Returns:
         The index price, or ``None`` when no price of the asset liquidates the account.
@@ -299,6 +355,8 @@ def asset_liquidation_price(
         Decimal('23263.157894736842105263157894736842105263157894737')
 
     .. versionadded:: 0.2.0
+    .. versionchanged:: 0.3.0
+        ``units`` (portfolio margin's risk units, :ref:`rule-portfolio-margin-units`).
     """
     account = require(account, PortfolioAccount, "account")
     assets = [book.asset for book in account.books]
@@ -306,16 +364,21 @@ def asset_liquidation_price(
     if not isinstance(raw, str) or asset not in assets:
         msg = f"asset must be an asset of the account's books {assets!r}, got {asset!r}"
         raise InvalidInputError(msg)
-    level = _level(liquidation_level)
-    marks, indexes = prices_of(account, mark_prices, index_prices)
-    exact_marks, exact_indexes = exact_prices(marks), exact_prices(indexes)
+    level, exact_marks, exact_indexes, stress = _prepared(
+        account, mark_prices, index_prices, liquidation_level, units
+    )
     start = exact_indexes[asset]
 
     def scene(u: Fraction) -> tuple[dict[str, Fraction], dict[str, Fraction]]:
         return exact_marks, {**exact_indexes, asset: start * u}
 
     return _outcome(
-        account, scene, level, lambda u: _algebra.decimal(start * u), f"index of {asset!r}"
+        account,
+        scene,
+        level,
+        lambda u: _algebra.decimal(start * u),
+        f"index of {asset!r}",
+        units=stress,
     )
 
 
@@ -327,6 +390,7 @@ def liquidation_move(
     index_prices: Mapping[str, NumberLike],
     moving_assets: Iterable[str],
     liquidation_level: NumberLike,
+    units: Iterable[RiskUnit] = (),
 ) -> Decimal | None:
     r"""The uniform relative move of all prices at which the account reaches its level.
 
@@ -341,6 +405,9 @@ def liquidation_move(
         moving_assets: the assets whose index moves with the marks; it must hold the
             settlement asset of every inverse position and none of a linear one.
         liquidation_level: ``θ`` (> 0).
+        units: the :class:`RiskUnit` of a portfolio-margin account (their positions
+            count by the unit's requirement; ``index_prices`` then holds each unit's
+            underlying).
 
     Returns:
         ``x`` (``-0.25`` is a 25 % fall), or ``None`` when no move liquidates the account.
@@ -380,6 +447,8 @@ def liquidation_move(
         Decimal('-0.037999037999037999037999037999037999037999037999038')
 
     .. versionadded:: 0.2.0
+    .. versionchanged:: 0.3.0
+        ``units`` (portfolio margin's risk units, :ref:`rule-portfolio-margin-units`).
     """
     account = require(account, PortfolioAccount, "account")
     raw: object = moving_assets
@@ -402,9 +471,11 @@ def liquidation_move(
                     f"{position.contract.kind} {position.contract.symbol!r}"
                 )
                 raise InvalidInputError(msg)
-    level = _level(liquidation_level)
-    marks, indexes = prices_of(account, mark_prices, index_prices)
-    exact_marks, exact_indexes = exact_prices(marks), exact_prices(indexes)
+    level, exact_marks, exact_indexes, stress = _prepared(
+        account, mark_prices, index_prices, liquidation_level, units
+    )
+
+    moving |= {unit.underlying for unit in stress if unit.underlying not in assets}
 
     def scene(u: Fraction) -> tuple[dict[str, Fraction], dict[str, Fraction]]:
         return (
@@ -412,4 +483,101 @@ def liquidation_move(
             {a: price * u if a in moving else price for a, price in exact_indexes.items()},
         )
 
-    return _outcome(account, scene, level, lambda u: _algebra.decimal(u - 1), "uniform move")
+    return _outcome(
+        account, scene, level, lambda u: _algebra.decimal(u - 1), "uniform move", units=stress
+    )
+
+
+@exact
+def underlying_liquidation_price(
+    account: PortfolioAccount,
+    underlying: str,
+    *,
+    units: Iterable[RiskUnit],
+    mark_prices: Mapping[str, NumberLike],
+    index_prices: Mapping[str, NumberLike],
+    liquidation_level: NumberLike,
+) -> Decimal | None:
+    r"""The index price of a risk unit's coin at which a portfolio-margin account is liquidated.
+
+    The coin's index and the mark of every contract of its unit move by one factor
+    (``P_i = P_i^0 · I / I_0``); every other price is held. Solves, exactly,
+
+    .. math::
+
+        E(I) = \theta \cdot \Bigl(\sum_{units} MM_{unit}(I) + MM_{other}\Bigr)
+
+    with the units' requirement of :class:`RiskUnit` (piecewise linear in ``I``: the worst
+    scenario switches where the exposure ``X`` crosses 0, the minimum charge takes over
+    where ``L + c·G = f·G``) and ``θ`` the level of ``E / MM``: 1 for Bybit (account MM
+    rate reaching 100 %) and OKX (``mgnRatio`` at 100 %).
+
+    Args:
+        account: the :class:`PortfolioAccount` (its equity as in :func:`account_figures`).
+        underlying: the coin of one of ``units``.
+        units: the account's :class:`RiskUnit`.
+        mark_prices: the mark price of every symbol the account holds.
+        index_prices: the index price of every asset of the books and every unit's coin.
+        liquidation_level: ``θ`` (> 0).
+
+    Returns:
+        The coin's index price, or ``None`` when no price of the coin liquidates the
+        account (the root nearest the current price, in the direction that loses equity).
+
+    Raises:
+        InvalidInputError: for bad input or a coin without a unit.
+        AlreadyLiquidatedError: when the account is at or past the level at the given
+            prices (``price``: the nearest crossed price, if any).
+        AlwaysLiquidatedError: when no price of the coin lifts it above the level.
+
+    References:
+        Bybit, "Margin Calculations under Portfolio Margin (Unified Trading Account)";
+        OKX API v5, "Get balance" (``mgnRatio``); :ref:`rule-portfolio-margin-units`
+        [derived from the published method].
+
+    Examples:
+        A 1 BTC long perpetual on 2,000 USDT, Bybit-style: ±15 % scenarios and a 1 %
+        contingency, so ``MM = 0.16 · P`` and ``2,000 + (P − 50,000) = 0.16 · P``:
+
+        >>> from levrisk.brackets import BracketTable
+        >>> from levrisk.futures import Contract, Position
+        >>> unit = RiskUnit(
+        ...     underlying="BTC",
+        ...     symbols=["BTCUSDT"],
+        ...     moves=["-0.15", "0.15"],
+        ...     contingency_rate="0.01",
+        ... )
+        >>> flat = {"caps": [10**7], "maintenance_rates": ["0.005"], "max_leverages": [100]}
+        >>> btc = Contract(
+        ...     symbol="BTCUSDT", kind="linear", brackets=BracketTable.from_rates(**flat)
+        ... )
+        >>> long = Position(contract=btc, side="long", size=1, entry_price=50_000, leverage=10)
+        >>> account = PortfolioAccount(
+        ...     books=[AssetBook(asset="USDT", wallet_balance=2_000, positions=[long])],
+        ...     collaterals=[Collateral(asset="USDT")],
+        ... )
+        >>> at = {"mark_prices": {"BTCUSDT": 60_000}, "index_prices": {"USDT": 1, "BTC": 60_000}}
+        >>> underlying_liquidation_price(account, "BTC", units=[unit], liquidation_level=1, **at)
+        Decimal('57142.857142857142857142857142857142857142857142857')
+
+    .. versionadded:: 0.3.0
+    """
+    account = require(account, PortfolioAccount, "account")
+    level, exact_marks, exact_indexes, stress = _prepared(
+        account, mark_prices, index_prices, liquidation_level, units
+    )
+    unit = next((u for u in stress if u.underlying == underlying), None)
+    if unit is None:
+        coins = [u.underlying for u in stress]
+        msg = f"underlying must be the coin of one of the units {coins!r}, got {underlying!r}"
+        raise InvalidInputError(msg)
+    start = exact_indexes[unit.underlying]
+
+    def scene(u: Fraction) -> tuple[dict[str, Fraction], dict[str, Fraction]]:
+        moved = {s: exact_marks[s] * u for s in unit.symbols}
+        return {**exact_marks, **moved}, {**exact_indexes, unit.underlying: start * u}
+
+    what = f"index of {unit.underlying!r}"
+    return _outcome(
+        account, scene, level, lambda u: _algebra.decimal(start * u), what, units=stress
+    )

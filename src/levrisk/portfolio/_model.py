@@ -52,6 +52,12 @@ def _tier_ratio(_instance: object, attribute: attrs.Attribute[Any], value: Decim
         raise InvalidInputError(msg)
 
 
+def _flag(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, bool):
+        msg = f"{attribute.name} must be True or False, got {value!r}"
+        raise InvalidInputError(msg)
+
+
 @attrs.frozen(kw_only=True)
 class CollateralTier:
     """One tier of a tiered collateral ratio: the slice of value up to ``cap`` at ``ratio``.
@@ -59,7 +65,8 @@ class CollateralTier:
     Args:
         ratio: the collateral (value) ratio of the slice, in [0, 1] (Bybit's and OKX's
             last tiers count at 0: value above them is no collateral).
-        cap: the top of the slice, in the valuation currency (> 0); ``None`` for the last,
+        cap: the top of the slice, in the valuation currency (> 0), or in the asset when
+            its :class:`Collateral` has ``quantity_tiers``; ``None`` for the last,
             unbounded tier.
 
     Examples:
@@ -99,7 +106,9 @@ class Collateral:
 
     — the rate less favourable to the holder: the bid rate ``I(1 − b)`` for what is
     held, the ask rate ``I(1 + a)`` for what is owed; ``h`` is the haircut, the flat
-    ``ratio`` or, with ``tiers``, each slice of value at its own tier's ratio.
+    ``ratio`` or, with ``tiers``, each slice of value at its own tier's ratio. With
+    ``quantity_tiers`` the slices are of the quantity ``e`` held (Bybit's tiered
+    collateral ratio, :ref:`rule-bybit-uta`): ``h = I (1 - b) Σ_k r_k · slice_k(e)``.
 
     Args:
         asset: the asset's name, e.g. ``"USDT"``.
@@ -109,6 +118,8 @@ class Collateral:
         tiers: the tiers of a tiered ratio (then ``ratio`` must stay 1); caps increase and
             only the last tier may be unbounded (value above a last cap counts at the last
             tier's ratio, like a bracket table's last bracket).
+        quantity_tiers: whether the tiers' caps are quantities of the asset (Bybit) rather
+            than values in the valuation currency (Binance, OKX).
 
     Raises:
         InvalidInputError: for a field out of its domain or badly ordered tiers.
@@ -123,6 +134,8 @@ class Collateral:
         Decimal('0.005')
 
     .. versionadded:: 0.2.0
+    .. versionchanged:: 0.3.0
+        ``quantity_tiers`` (tiers by quantity held).
     """
 
     asset: str = attrs.field(validator=_name)
@@ -130,6 +143,7 @@ class Collateral:
     ask_buffer: Decimal = attrs.field(default=Decimal(0), converter=number, validator=non_negative)
     ratio: Decimal = attrs.field(default=Decimal(1), converter=number, validator=_ratio)
     tiers: tuple[CollateralTier, ...] = attrs.field(default=(), converter=_tiers)
+    quantity_tiers: bool = attrs.field(default=False, validator=_flag)
 
     @tiers.validator
     def _check_tiers(
