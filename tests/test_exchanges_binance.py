@@ -480,6 +480,7 @@ class TestSnapshots:
             maintenance_rates=[b.maintenance_rate for b in table.brackets],
             max_leverages=[b.max_leverage for b in table.brackets],
             maintenance_amounts=[b.maintenance_amount for b in table.brackets],
+            on_mismatch="raise",
         )
         assert rebuilt == table
 
