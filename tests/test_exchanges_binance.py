@@ -223,11 +223,14 @@ class TestBracketsFromPayload:
         assert brackets_from_payload(_usdm_payload(table)) == table
 
     def test_cum_mismatch_raises(self) -> None:
-        """A cum that breaks the recursion names its path."""
+        """A cum that breaks the recursion names its path, when checked (on_mismatch='raise')."""
         payload = _copy(USDM_LIST[1])
         payload["brackets"][2]["cum"] = 1299.0
         with pytest.raises(BracketError, match=r"payload\.brackets\[2\]\.cum must be"):
-            brackets_from_payload(payload)
+            brackets_from_payload(payload, on_mismatch="raise")
+        kept = brackets_from_payload(payload)  # rule-tier-maintenance: taken as published
+        assert kept.brackets[2].maintenance_amount == Decimal(1299)
+        assert kept.maintenance == "deduction"
 
     def test_cum_mismatch_warns(self) -> None:
         """on_mismatch='warn' keeps the derived amount and warns."""

@@ -213,8 +213,9 @@ class BracketTable:
 
     brackets: tuple[Bracket, ...] = attrs.field(converter=_to_brackets)
     maintenance: TierMaintenance = attrs.field(
-        default="deduction", validator=one_of(TierMaintenance)
+        default="deduction", validator=one_of(TierMaintenance), eq=False
     )
+    """How the venue states the amounts (their figures are the brackets': not compared)."""
     _tiers: _algebra.Tiers = attrs.field(init=False, eq=False, repr=False)
     """The figures every solve needs, computed once (see ``levrisk._algebra.Tiers``)."""
 
@@ -261,7 +262,7 @@ class BracketTable:
         brackets = self.brackets
         if value == "whole":
             expected = [Decimal(0)] * len(brackets)
-            rule = "a whole-position table (maintenance='whole') has no deduction"
+            rule = "(maintenance='whole': the tier's rate on the whole notional, no deduction)"
         else:
             expected = _derived_amounts(
                 [b.floor for b in brackets], [b.maintenance_rate for b in brackets]

@@ -258,7 +258,7 @@ def brackets_from_payload(
     *,
     symbol: str | None = None,
     notional_coef: NotionalCoef = "included",
-    on_mismatch: OnMismatch = "raise",
+    on_mismatch: OnMismatch = "keep",
 ) -> BracketTable:
     r"""Parse Binance's ``leverageBracket`` response (USDⓈ-M or COIN-M) into a table.
 
@@ -277,8 +277,9 @@ def brackets_from_payload(
             a list of them.
         symbol: which symbol to take from a list (not needed for a one-entry list).
         notional_coef: a :data:`NotionalCoef`, how a ``notionalCoef`` is treated.
-        on_mismatch: ``"raise"`` (default) or ``"warn"``, what a ``cum`` that breaks the
-            recursion does (``"warn"`` keeps the derived amount).
+        on_mismatch: what a ``cum`` that breaks the recursion does: ``"keep"`` (default:
+            taken as published, :ref:`rule-tier-maintenance`), ``"raise"``, or ``"warn"``
+            (keeps the derived amount).
 
     Returns:
         The validated table, in quote (USDⓈ-M) or coin (COIN-M) notional.
@@ -337,7 +338,7 @@ def bracket_tables_from_payload(
     payload: Json,
     *,
     notional_coef: NotionalCoef = "included",
-    on_mismatch: OnMismatch = "raise",
+    on_mismatch: OnMismatch = "keep",
 ) -> dict[str, BracketTable]:
     """Parse every symbol of a list-form ``leverageBracket`` response.
 
@@ -1686,7 +1687,7 @@ def isolated_tier_table_from_payload(
 
 @exact
 def pro_tiers_from_payload(
-    payload: Json, *, on_mismatch: OnMismatch = "raise"
+    payload: Json, *, on_mismatch: OnMismatch = "keep"
 ) -> dict[str, BracketTable]:
     """Parse Cross Margin Pro's liability brackets into one table per asset.
 

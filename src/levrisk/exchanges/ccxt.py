@@ -30,7 +30,7 @@ import attrs
 
 from levrisk._fields import require
 from levrisk._typing import choice
-from levrisk.brackets import BracketTable
+from levrisk.brackets import BracketTable, TierMaintenance
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
 from levrisk.exchanges._payload import Json, OnMismatch
@@ -61,7 +61,11 @@ __all__ = [
 
 @exact
 def brackets_from_leverage_tiers(
-    tiers: Json, *, symbol: str | None = None, on_mismatch: OnMismatch = "raise"
+    tiers: Json,
+    *,
+    symbol: str | None = None,
+    on_mismatch: OnMismatch = "keep",
+    maintenance: TierMaintenance = "marginal",
 ) -> BracketTable:
     r"""Build a table from ccxt's unified leverage-tiers structure.
 
@@ -73,8 +77,13 @@ def brackets_from_leverage_tiers(
         tiers: a list of ccxt tier dicts of one market, or the dict ``{symbol: list}``
             that ``fetch_leverage_tiers()`` returns (then ``symbol`` picks one).
         symbol: the ccxt symbol (``"BTC/USDT:USDT"``) to take from a dict.
-        on_mismatch: accepted for symmetry with the other parsers (ccxt gives no
-            amounts, they are always derived).
+        on_mismatch: accepted for symmetry with the other parsers (ccxt's unified
+            structure gives no amounts).
+        maintenance: how the venue computes maintenance, a
+            ``levrisk.brackets.TierMaintenance`` (:ref:`rule-tier-maintenance`):
+            ``"marginal"`` (default: the deduction of the recursion, Binance, Bybit,
+            Gate, Bitget's current rule) or ``"whole"`` (OKX, BitMEX: the tier's rate on
+            the whole position).
 
     OKX's tiers count whole contracts, and ccxt writes them with ``minNotional`` one
     contract above the previous ``maxNotional``; such a tier is read as contiguous
@@ -144,7 +153,9 @@ def brackets_from_leverage_tiers(
         if rows and _one_contract_above(rows[-1].cap, row.floor):
             row = attrs.evolve(row, floor=rows[-1].cap)
         rows.append(row)
-    return _payload.table_from_tiers(rows, where=where, on_mismatch=on_mismatch)
+    return _payload.table_from_tiers(
+        rows, where=where, on_mismatch=on_mismatch, maintenance=maintenance
+    )
 
 
 def _one_contract_above(cap: Decimal, floor: Decimal) -> bool:

@@ -43,9 +43,10 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Final, Literal
 
+from levrisk import _algebra
 from levrisk._fields import non_negative_number, positive_number, require
 from levrisk._typing import Side, choice, publish, side_sign
-from levrisk.brackets import BracketTable
+from levrisk.brackets import BracketTable, TierMaintenance
 from levrisk.exceptions import BracketError, InvalidInputError
 from levrisk.exchanges import _payload
 from levrisk.exchanges._funding_rules import OKX_AT_SETTLEMENT as AT_SETTLEMENT
@@ -173,18 +174,22 @@ def position_tiers_from_payload(
     *,
     inst_family: str | None = None,
     ct_val: NumberLike = 1,
-    on_mismatch: OnMismatch = "raise",
+    on_mismatch: OnMismatch = "keep",
+    maintenance: TierMaintenance = "whole",
 ) -> BracketTable:
     r"""Parse OKX's position tiers into a table counted in ``contracts · ct_val``.
 
     Each tier gives ``minSz``/``maxSz`` (contracts), ``mmr`` (maintenance rate),
-    ``imr`` (initial rate) and ``maxLever``. Edges are scaled by ``ct_val``; the
-    maintenance amounts are derived by the recursion of :ref:`rule-brackets`, which keeps MM
-    continuous at the edges (OKX's payload carries no amount to check them against):
+    ``imr`` (initial rate) and ``maxLever``. Edges are scaled by ``ct_val``, exactly
+    (every digit kept). OKX applies the ``mmr`` of the tier holding the position to the
+    whole position, so the table is ``maintenance="whole"`` (no deduction, MM jumps at
+    each edge; :ref:`rule-tier-maintenance`); ``"marginal"`` gives the deduction of the
+    recursion of :ref:`rule-brackets` instead (levrisk's reading before 0.3.0):
 
     .. math::
 
-        floor_k = ct\_val \cdot maxSz_{k-1}, \qquad cap_k = ct\_val \cdot maxSz_k
+        floor_k = ct\_val \cdot maxSz_{k-1}, \qquad cap_k = ct\_val \cdot maxSz_k,
+        \qquad MM = n \cdot mmr_k
 
     Args:
         payload: the decoded JSON: the whole response (``{"code": "0", "data": [...]}``)
@@ -194,6 +199,8 @@ def position_tiers_from_payload(
         ct_val: the contract value (``ctVal`` of the instrument), > 0; 1 keeps the table
             in contracts.
         on_mismatch: accepted for symmetry with the other parsers (OKX gives no amounts).
+        maintenance: a ``levrisk.brackets.TierMaintenance``, ``"whole"`` (OKX's rule,
+            the default) or ``"marginal"``.
 
     Returns:
         The table, in contracts times ``ct_val``.
@@ -205,8 +212,9 @@ def position_tiers_from_payload(
         BracketError: unsorted, overlapping or gapped tiers, or invalid rates.
 
     References:
-        OKX API v5, "Get position tiers" and "Get instruments" (``ctVal``);
-        :ref:`rule-brackets` [published tiers; derived amounts].
+        OKX API v5, "Get position tiers" and "Get instruments" (``ctVal``); OKX Support,
+        "Tiered Maintenance Margin Ratio System" (the tier's rate on the position);
+        :ref:`rule-tier-maintenance` [published].
 
     Examples:
         >>> table = position_tiers_from_payload(
@@ -238,6 +246,8 @@ def position_tiers_from_payload(
         ... )
         >>> table.brackets[1].floor, table.brackets[1].cap
         (Decimal('5.00'), Decimal('10.00'))
+        >>> table.maintenance, table.maintenance_margin(6)
+        ('whole', Decimal('0.030'))
 
     .. versionadded:: 0.1.0
     """
@@ -255,10 +265,10 @@ def position_tiers_from_payload(
             raise InvalidInputError(msg)
         inst_family = families[0] if families else None
     rows: list[TierRow] = []
+    previous = Decimal(0)  # the previous maxSz, as given (no division: every digit kept)
     for (at, obj), family in zip(objects, families, strict=True):
         if family != inst_family:
             continue
-        previous = rows[-1].cap / size if rows else Decimal(0)
         low = _payload.number(obj, "minSz", where=at)
         if not previous <= low <= previous + (1 if rows else 0):
             problem = "overlap or unsorted" if low < previous else "a gap"
@@ -267,11 +277,12 @@ def position_tiers_from_payload(
                 f"got {low!r}: {problem}"
             )
             raise BracketError(msg)
+        high = _payload.number(obj, "maxSz", where=at)
         rows.append(
             TierRow(
                 where=at,
-                floor=previous * size,
-                cap=_payload.number(obj, "maxSz", where=at) * size,
+                floor=_algebra.EXACT.multiply(previous, size),
+                cap=_algebra.EXACT.multiply(high, size),
                 maintenance_rate=_payload.number(obj, "mmr", where=at),
                 max_leverage=_payload.number(obj, "maxLever", where=at),
                 initial_rate=_payload.optional_number(obj, "imr", where=at),
@@ -279,10 +290,13 @@ def position_tiers_from_payload(
                 cap_name="maxSz",
             )
         )
+        previous = high
     if not rows:
         msg = f"{where} holds no position tiers of instFamily {inst_family!r}"
         raise InvalidInputError(msg)
-    return _payload.table_from_tiers(rows, where=where, on_mismatch=on_mismatch)
+    return _payload.table_from_tiers(
+        rows, where=where, on_mismatch=on_mismatch, maintenance=maintenance
+    )
 
 
 @exact

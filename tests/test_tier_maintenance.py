@@ -1,0 +1,243 @@
+"""Tests of rule-tier-maintenance: tables as venues state them, and the solver at a jump."""
+
+from __future__ import annotations
+
+import contextlib
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from levrisk.brackets import BracketTable
+from levrisk.exceptions import AlreadyLiquidatedError, BracketError, LiquidationError
+from levrisk.futures import (
+    Contract,
+    ContractKind,
+    CrossAccount,
+    Position,
+    Side,
+    cross_liquidation_price,
+    isolated_liquidation_price,
+    maintenance_margin,
+    unrealized_pnl,
+)
+from strategies import decimals
+
+CAPS = [100_000, 500_000, 2_000_000]
+RATES = ["0.01", "0.02", "0.05"]
+LEVERAGES = [50, 25, 10]
+
+
+def _table(maintenance: str) -> BracketTable:
+    return BracketTable.from_rates(
+        caps=CAPS,
+        maintenance_rates=RATES,
+        max_leverages=LEVERAGES,
+        maintenance=maintenance,  # type: ignore[arg-type]
+    )
+
+
+WHOLE = _table("whole")
+MARGINAL = _table("marginal")
+
+
+class TestTables:
+    """rule-tier-maintenance: the three ways a venue states maintenance."""
+
+    def test_whole_uses_the_tier_rate_on_the_whole_notional(self) -> None:
+        """'whole': MM = n·m_k of the tier holding n; it jumps at each cap."""
+        assert WHOLE.maintenance == "whole"
+        assert WHOLE.maintenance_margin(100_000) == Decimal(1000)
+        assert WHOLE.maintenance_margin("100000.01") == Decimal("2000.0002")
+        assert all(b.maintenance_amount == 0 for b in WHOLE.brackets)
+
+    def test_marginal_is_the_sum_of_slices(self) -> None:
+        """'marginal': each slice at its own rate; MM is continuous (the recursion's cum)."""
+        # 100,000 at 1% + 400,000 at 2% + 500,000 at 5% = 1,000 + 8,000 + 25,000
+        assert MARGINAL.maintenance == "marginal"
+        assert MARGINAL.maintenance_margin(1_000_000) == Decimal(34_000)
+        assert MARGINAL.maintenance_margin(100_000) == Decimal(1000)
+
+    def test_published_amounts_are_taken_as_published(self) -> None:
+        """'deduction': a published cum off the recursion is kept, not re-derived."""
+        table = BracketTable.from_rates(
+            caps=[50_000, 250_000],
+            maintenance_rates=["0.004", "0.005"],
+            max_leverages=[125, 100],
+            maintenance_amounts=[0, "50.01"],
+        )
+        assert table.maintenance == "deduction"
+        assert table.brackets[1].maintenance_amount == Decimal("50.01")
+        assert table.maintenance_margin(100_000) == Decimal("449.99")
+
+    def test_whole_refuses_amounts(self) -> None:
+        """A whole-position table has no deduction."""
+        bracket = WHOLE.brackets[1]
+        with pytest.raises(BracketError, match=r"^brackets\[1\]\.maintenance_amount must be Decimal\('0'\)"):
+            BracketTable(
+                brackets=[WHOLE.brackets[0], attrs_evolve(bracket, 5), WHOLE.brackets[2]],
+                maintenance="whole",
+            )
+
+    @pytest.mark.parametrize(
+        ("kwargs", "match"),
+        [
+            ({"maintenance": "whole", "maintenance_amounts": [0, 0, 0]}, "built without"),
+            ({"maintenance": "deduction"}, "built with maintenance_amounts"),
+            ({"maintenance": "tax"}, "maintenance must be one of"),
+        ],
+        ids=["whole-with-amounts", "deduction-without", "unknown"],
+    )
+    def test_from_rates_basis_contradictions(self, kwargs: dict[str, object], match: str) -> None:
+        """The basis must agree with whether amounts are given."""
+        with pytest.raises(BracketError, match=match):
+            BracketTable.from_rates(
+                caps=CAPS,
+                maintenance_rates=RATES,
+                max_leverages=LEVERAGES,
+                **kwargs,  # type: ignore[arg-type]
+            )
+
+    def test_above_the_top_cap_extrapolates(self) -> None:
+        """rule-brackets: every maintenance figure extrapolates the last bracket; sizing refuses."""
+        assert WHOLE.maintenance_margin(4_000_000) == Decimal(200_000)
+        assert MARGINAL.maintenance_margin(4_000_000) == MARGINAL.brackets[-1].maintenance_margin(
+            4_000_000
+        )
+        with pytest.raises(BracketError, match="highest cap"):
+            WHOLE.bracket_for(4_000_000)
+        with pytest.raises(BracketError, match="highest cap"):
+            WHOLE.max_leverage(4_000_000)
+
+
+def attrs_evolve(bracket: object, amount: int) -> object:
+    """``bracket`` with another maintenance amount."""
+    import attrs  # noqa: PLC0415 - local to this helper
+
+    return attrs.evolve(bracket, maintenance_amount=amount)
+
+
+class TestJumpAtTheEdge:
+    """rule-tier-maintenance: the liquidation price where the jump crosses the condition."""
+
+    def test_short_is_liquidated_at_the_cap(self) -> None:
+        """Short 1 at 90,000, margin 12,000: safe at 100,000 (1%), liquidated just above (2%)."""
+        btc = Contract(symbol="BTCUSDT", kind="linear", brackets=WHOLE)
+        pos = Position(contract=btc, side="short", size=1, entry_price=90_000, leverage=10)
+        assert isolated_liquidation_price(pos, margin=12_000) == Decimal(100_000)
+
+    def test_marginal_has_its_root_inside_the_segment(self) -> None:
+        """The same position on the marginal table: (12,000 + 90,000 + 1,000) / 1.02."""
+        btc = Contract(symbol="BTCUSDT", kind="linear", brackets=MARGINAL)
+        pos = Position(contract=btc, side="short", size=1, entry_price=90_000, leverage=10)
+        lp = isolated_liquidation_price(pos, margin=12_000)
+        assert lp == Decimal("100980.39215686274509803921568627450980392156862745")
+
+    def test_cross_hedge_at_the_cap(self) -> None:
+        """A cross short with a small long on the same symbol: the edge is the price."""
+        btc = Contract(symbol="BTCUSDT", kind="linear", brackets=WHOLE)
+        short = Position(contract=btc, side="short", size=1, entry_price=90_000, leverage=10)
+        account = CrossAccount(wallet_balance=12_000, positions=[short])
+        assert cross_liquidation_price(account, "BTCUSDT", mark_prices={}) == Decimal(100_000)
+
+    def test_already_past_the_jump(self) -> None:
+        """Entry just above the cap with a margin below the jumped maintenance: crossed."""
+        btc = Contract(symbol="BTCUSDT", kind="linear", brackets=WHOLE)
+        pos = Position(contract=btc, side="short", size=1, entry_price=100_001, leverage=10)
+        with pytest.raises(AlreadyLiquidatedError):
+            isolated_liquidation_price(pos, margin=2000)
+
+
+def _condition(pos: Position, margin: Decimal, price: Decimal) -> Decimal:
+    """Margin balance minus maintenance at ``price`` (≤ 0: liquidated)."""
+    return (
+        margin
+        + unrealized_pnl(pos, mark_price=price)
+        - maintenance_margin(pos, mark_price=price)
+    )
+
+
+def _brute(pos: Position, margin: Decimal, far: Decimal) -> Decimal | None:
+    """The first price, walking from entry toward ``far``, with margin balance ≤ MM.
+
+    A fine grid plus every boundary price and the prices a hair beyond it.
+    """
+    entry = pos.entry_price
+    q = pos.size * pos.contract.contract_size
+    edges = [
+        (b.cap / q if pos.contract.kind == "linear" else q / b.cap)
+        for b in pos.contract.brackets.brackets
+    ]
+    grid = {entry + (far - entry) * i / 2000 for i in range(1, 2001)}
+    for edge in edges:
+        for nudge in (Decimal(0), Decimal("1e-9"), Decimal("-1e-9")):
+            grid.add(edge * (1 + nudge))
+    down = far < entry
+    walk = sorted((p for p in grid if (far <= p < entry if down else entry < p <= far)), reverse=down)
+    for price in walk:
+        if _condition(pos, margin, price) <= 0:
+            return price
+    return None
+
+
+class TestAgainstBruteForce:
+    """rule-tier-maintenance: the solver agrees with a scan of the condition, jumps included."""
+
+    @given(
+        kind=st.sampled_from(["linear", "inverse"]),
+        side=st.sampled_from(["long", "short"]),
+        size=decimals("0.1", "40", 2),
+        entry=decimals("5000", "100000", 0),
+        share=decimals("0.03", "0.9", 3),
+        maintenance=st.sampled_from(["whole", "marginal"]),
+    )
+    def test_isolated(
+        self,
+        kind: ContractKind,
+        side: Side,
+        size: Decimal,
+        entry: Decimal,
+        share: Decimal,
+        maintenance: str,
+    ) -> None:
+        """Every scanned price before the solver's is safe; just beyond it is liquidated."""
+        if kind == "linear":
+            caps: list[int | str] = [100_000, 500_000, 2_000_000]
+        else:
+            caps = ["0.5", "3", "40"]
+            size = (size * 100).to_integral_value()
+        table = BracketTable.from_rates(
+            caps=caps,
+            maintenance_rates=RATES,
+            max_leverages=[1, 1, 1],
+            maintenance=maintenance,  # type: ignore[arg-type]
+        )
+        contract = Contract(
+            symbol="X",
+            kind=kind,
+            brackets=table,
+            contract_size=1 if kind == "linear" else 100,
+        )
+        with contextlib.suppress(BracketError):
+            pos = Position(contract=contract, side=side, size=size, entry_price=entry, leverage=1)
+            notional_at_entry = size * entry if kind == "linear" else size * 100 / entry
+            margin = notional_at_entry * share
+            try:
+                lp = isolated_liquidation_price(pos, margin=margin)
+            except LiquidationError:
+                return
+            far = entry / 20 if (side == "long") else entry * 20
+            brute = _brute(pos, margin, far)
+            if lp is None:
+                assert brute is None
+                return
+            down = side == "long"
+            if (lp >= far) if down else (lp <= far):
+                hair = lp * Decimal("1e-12")
+                beyond = lp - hair if down else lp + hair
+                assert _condition(pos, margin, beyond) <= 0
+                assert brute is not None
+                assert (brute <= lp) if down else (brute >= lp)
+                before = entry + (lp - entry) * Decimal("0.999999")
+                assert _condition(pos, margin, before) > 0
