@@ -17,7 +17,6 @@ from levrisk.brackets import BracketTable
 from levrisk.exceptions import (
     BracketError,
     InvalidInputError,
-    LeverageError,
     LevriskError,
     LevriskWarning,
 )
@@ -812,18 +811,24 @@ class TestPositionRisk:
             ({"symbol": "SOLUSDT"}, InvalidInputError, "'SOLUSDT' has no Contract"),
             ({"positionSide": "UP"}, InvalidInputError, "positionSide must be"),
             ({"marginType": "portfolio"}, InvalidInputError, r"payload\[0\]\.marginType must"),
-            ({"leverage": "150"}, LeverageError, r"payload\[0\]: leverage must be"),
             ({"entryPrice": "0"}, InvalidInputError, r"payload\[0\]: entry_price must be"),
             ({"positionAmt": None}, InvalidInputError, r"positionAmt must be a number"),
             ({"markPrice": "-1"}, InvalidInputError, "mark_price must be positive"),
         ],
-        ids=["symbol", "side", "margin-type", "leverage", "entry", "amount", "mark"],
+        ids=["symbol", "side", "margin-type", "entry", "amount", "mark"],
     )
     def test_errors(self, change: dict[str, Any], error: type[Exception], match: str) -> None:
         """A bad entry names its index and the field."""
         payload = [{**POSITION_RISK[0], **change}]
         with pytest.raises(error, match=match):
             position_risks_from_payload(payload, contracts=CONTRACTS)
+
+    def test_leverage_is_never_refused(self) -> None:
+        """An existing position above its bracket's max leverage is kept, with a warning."""
+        payload = [{**POSITION_RISK[0], "leverage": "150"}]
+        with pytest.warns(LevriskWarning, match=r"^payload\[0\]: leverage must be"):
+            risk = position_risks_from_payload(payload, contracts=CONTRACTS)[0]
+        assert risk.position.leverage == Decimal(150)
 
     def test_contracts_must_be_mapping(self) -> None:
         """The contracts argument must map symbols to Contracts."""
@@ -838,6 +843,7 @@ class TestPositionRisk:
         with pytest.raises(InvalidInputError, match="position must be a Position"):
             PositionRisk(position=None, margin_type="cross", isolated_wallet=0, mark_price=1)  # type: ignore[arg-type]
 
+    @pytest.mark.filterwarnings("ignore::levrisk.exceptions.LevriskWarning")
     @given(json_fuzz)
     def test_fuzz(self, value: object) -> None:
         """Arbitrary field values never raise anything but a LevriskError."""
@@ -1110,6 +1116,7 @@ class TestProTiers:
         with pytest.raises(InvalidInputError, match=match):
             binance.pro_tiers_from_payload([PRO[0], {**PRO[1], **change}])
 
+    @pytest.mark.filterwarnings("ignore::levrisk.exceptions.LevriskWarning")
     @given(json_fuzz)
     def test_fuzz(self, value: object) -> None:
         """Arbitrary values never raise anything but a LevriskError."""

@@ -74,7 +74,9 @@ class TestTables:
     def test_whole_refuses_amounts(self) -> None:
         """A whole-position table has no deduction."""
         bracket = WHOLE.brackets[1]
-        with pytest.raises(BracketError, match=r"^brackets\[1\]\.maintenance_amount must be Decimal\('0'\)"):
+        with pytest.raises(
+            BracketError, match=r"^brackets\[1\]\.maintenance_amount must be Decimal\('0'\)"
+        ):
             BracketTable(
                 brackets=[WHOLE.brackets[0], attrs_evolve(bracket, 5), WHOLE.brackets[2]],
                 maintenance="whole",
@@ -152,9 +154,7 @@ class TestJumpAtTheEdge:
 def _condition(pos: Position, margin: Decimal, price: Decimal) -> Decimal:
     """Margin balance minus maintenance at ``price`` (≤ 0: liquidated)."""
     return (
-        margin
-        + unrealized_pnl(pos, mark_price=price)
-        - maintenance_margin(pos, mark_price=price)
+        margin + unrealized_pnl(pos, mark_price=price) - maintenance_margin(pos, mark_price=price)
     )
 
 
@@ -174,7 +174,9 @@ def _brute(pos: Position, margin: Decimal, far: Decimal) -> Decimal | None:
         for nudge in (Decimal(0), Decimal("1e-9"), Decimal("-1e-9")):
             grid.add(edge * (1 + nudge))
     down = far < entry
-    walk = sorted((p for p in grid if (far <= p < entry if down else entry < p <= far)), reverse=down)
+    walk = sorted(
+        (p for p in grid if (far <= p < entry if down else entry < p <= far)), reverse=down
+    )
     for price in walk:
         if _condition(pos, margin, price) <= 0:
             return price

@@ -261,7 +261,12 @@ class Tiers:
             self.continuous = all(
                 amount == previous + cap * (rate - below)
                 for cap, rate, below, amount, previous in zip(
-                    self.caps, self.rates[1:], self.rates, self.amounts[1:], self.amounts, strict=False
+                    self.caps,
+                    self.rates[1:],
+                    self.rates,
+                    self.amounts[1:],
+                    self.amounts,
+                    strict=False,
                 )
             )
         self._terms: tuple[tuple[Fraction, Fraction, Fraction], ...] | None = None

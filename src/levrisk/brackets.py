@@ -278,7 +278,7 @@ class BracketTable:
 
     @classmethod
     @exact
-    def from_rates(  # noqa: PLR0913 - the table's columns, each keyword-only
+    def from_rates(
         cls,
         *,
         caps: Sequence[NumberLike],
@@ -369,9 +369,7 @@ class BracketTable:
         cap_values = [to_decimal(c, name=f"caps[{i}]") for i, c in enumerate(cap_list)]
         rates = [to_decimal(r, name=f"maintenance_rates[{i}]") for i, r in enumerate(rate_list)]
         floors = [Decimal(0), *cap_values[:-1]]
-        amounts = (
-            [Decimal(0)] * len(rates) if basis == "whole" else _derived_amounts(floors, rates)
-        )
+        amounts = [Decimal(0)] * len(rates) if basis == "whole" else _derived_amounts(floors, rates)
         raw = given_amounts or []
         published = [
             to_decimal(given, name=f"maintenance_amounts[{i}]") for i, given in enumerate(raw)

@@ -11,15 +11,21 @@ the reported figures against levrisk's with :func:`~levrisk.exchanges._reconcile
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Literal, TypeAlias
 
 import attrs
 
-from levrisk._fields import non_negative, number, optional_number, positive, require
-from levrisk._typing import one_of
-from levrisk.exceptions import InvalidInputError, LiquidationError
+from levrisk._fields import non_negative, number, optional_number, positive, require, trusted
+from levrisk._typing import Side, one_of
+from levrisk.exceptions import (
+    InvalidInputError,
+    LeverageError,
+    LevriskWarning,
+    LiquidationError,
+)
 from levrisk.exchanges import _payload
 from levrisk.exchanges._reconcile import Figure, Reconciliation, check_figures
 from levrisk.futures import (
@@ -42,6 +48,7 @@ __all__ = [
     "check_contracts",
     "contract_for",
     "cross_account",
+    "held_position",
     "located",
     "reconcile_position",
 ]
@@ -107,6 +114,44 @@ def check_contracts(contracts: object) -> Mapping[str, Contract]:
         msg = f"contracts must be a mapping of symbol to Contract, got {contracts!r}"
         raise InvalidInputError(msg)
     return contracts
+
+
+def held_position(
+    *,
+    contract: Contract,
+    side: Side,
+    size: NumberLike,
+    entry_price: NumberLike,
+    leverage: NumberLike,
+    where: str,
+) -> Position:
+    """An open position as the venue reports it: never refused on its leverage.
+
+    Only opening or sizing a new position validates leverage against the table; a
+    position that already exists is what it is (the table may have changed since it was
+    opened, and leverage does not enter its liquidation price). A leverage the table
+    would not allow today (above the maximum of the bracket holding its notional)
+    gives a :class:`~levrisk.exceptions.LevriskWarning` naming the row, and the position
+    is kept with the venue's leverage. Every other field is validated as ``Position``
+    validates it (a notional above the table's top cap is still refused: the table does
+    not describe that position).
+    """
+    try:
+        return Position(
+            contract=contract, side=side, size=size, entry_price=entry_price, leverage=leverage
+        )
+    except LeverageError as error:
+        # The leverage check runs last: every other field has passed its validator.
+        msg = f"{where}: {error}; kept as the venue reports it (only a new position is checked)"
+        warnings.warn(msg, LevriskWarning, stacklevel=2)
+        return trusted(
+            Position,
+            contract=contract,
+            side=side,
+            size=number(size),
+            entry_price=number(entry_price),
+            leverage=number(leverage),
+        )
 
 
 def located(where: str, build: Callable[[], ReportedPosition]) -> ReportedPosition:

@@ -98,6 +98,7 @@ from levrisk.exchanges._funding_rules import BINANCE_AT_SETTLEMENT as AT_SETTLEM
 from levrisk.exchanges._funding_rules import BINANCE_DEFAULT_INTERVAL as DEFAULT_FUNDING_INTERVAL
 from levrisk.exchanges._funding_rules import binance_funding_schedule as funding_schedule
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
+from levrisk.exchanges._positions import held_position
 from levrisk.exchanges._reconcile import Figure, Reconciliation, check_figures
 from levrisk.exchanges._rows import Parsed, collect
 from levrisk.exchanges.snapshots import ContractPreset, Snapshot, SnapshotSet, load
@@ -862,12 +863,13 @@ def _position_risk(
     margin_type = _margin_type(obj, where=where)
     liquidation = _payload.optional_number(obj, "liquidationPrice", where=where)
     try:
-        position = Position(
+        position = held_position(
             contract=contract,
             side=_side(obj, amount, where=where),
             size=abs(amount),
             entry_price=_payload.number(obj, "entryPrice", where=where),
             leverage=_leverage(obj, where=where),
+            where=where,
         )
         return PositionRisk(
             position=position,

@@ -39,6 +39,7 @@ from levrisk.exchanges._positions import (
     check_contracts,
     contract_for,
     cross_account,
+    held_position,
     located,
     reconcile_position,
 )
@@ -237,12 +238,13 @@ def position_from_ccxt(
         )
         raise InvalidInputError(msg)
     try:
-        return Position(
+        return held_position(
             contract=contract,
             side="long" if side == "long" else "short",
             size=_payload.number(obj, "contracts", where=where),
             entry_price=_payload.number(obj, "entryPrice", where=where),
             leverage=_leverage(obj, leverage, where=where),
+            where=where,
         )
     except InvalidInputError as error:
         msg = f"{where}: {error}"

@@ -32,13 +32,14 @@ from levrisk.exchanges._positions import (
     ReportedPosition,
     check_contracts,
     contract_for,
+    held_position,
     located,
     reconcile_position,
 )
 from levrisk.exchanges._reconcile import Reconciliation
 from levrisk.exchanges._rows import Parsed, collect
 from levrisk.exchanges._rules import with_fee
-from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position
+from levrisk.futures import Contract, CrossAccount, LiquidationRule
 from levrisk.numbers import NumberLike, RoundingMode, exact, round_to_step
 
 __all__ = [
@@ -166,12 +167,13 @@ def _position_row(
     def build() -> ReportedPosition:
         return ReportedPosition(
             venue=VENUE,
-            position=Position(
+            position=held_position(
                 contract=contract,
                 side=side,
                 size=abs(size),
                 entry_price=_payload.number(obj, "entry_price", where=where),
                 leverage=_leverage(obj, where=where),
+                where=where,
             ),
             margin_mode=margin_mode,
             margin=_payload.number(obj, "margin", where=where) if margin_mode == "isolated" else 0,

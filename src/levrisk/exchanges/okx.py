@@ -72,13 +72,14 @@ from levrisk.exchanges._positions import (
     check_contracts,
     contract_for,
     cross_account,
+    held_position,
     located,
     reconcile_position,
 )
 from levrisk.exchanges._reconcile import Reconciliation
 from levrisk.exchanges._rows import Parsed, collect
 from levrisk.exchanges._rules import with_fee
-from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position
+from levrisk.futures import Contract, CrossAccount, LiquidationRule
 from levrisk.interest import InterestCounting
 from levrisk.numbers import NumberLike, exact, to_decimal
 
@@ -427,12 +428,13 @@ def _position_row(
     def build() -> ReportedPosition:
         return ReportedPosition(
             venue=VENUE,
-            position=Position(
+            position=held_position(
                 contract=contract,
                 side=side,
                 size=abs(pos),
                 entry_price=_payload.number(obj, "avgPx", where=where),
                 leverage=_payload.number(obj, "lever", where=where),
+                where=where,
             ),
             margin_mode="isolated" if mode == "isolated" else "cross",
             margin=_payload.number(obj, "margin", where=where) if mode == "isolated" else 0,
