@@ -375,7 +375,10 @@ class BracketTable:
             to_decimal(given, name=f"maintenance_amounts[{i}]") for i, given in enumerate(raw)
         ]
         if published and on_mismatch == "keep":
-            amounts = published
+            # as published; an amount equal to the recursion's keeps its spelling
+            amounts = [
+                d if d == given else given for d, given in zip(amounts, published, strict=True)
+            ]
         else:
             for i, given in enumerate(published):
                 if given != amounts[i]:
