@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import contextlib
+import decimal
 from decimal import Decimal
+from typing import Any, ClassVar
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from levrisk.brackets import BracketTable
-from levrisk.exceptions import AlreadyLiquidatedError, BracketError, LiquidationError
+from levrisk.exceptions import (
+    AlreadyLiquidatedError,
+    BracketError,
+    InvalidInputError,
+    LiquidationError,
+)
+from levrisk.exchanges import bitget, gate, okx
 from levrisk.futures import (
     Contract,
     ContractKind,
@@ -23,6 +31,8 @@ from levrisk.futures import (
     unrealized_pnl,
 )
 from strategies import decimals
+
+_EXACT = decimal.Context(prec=decimal.MAX_PREC, traps=[decimal.Inexact])
 
 CAPS = [100_000, 500_000, 2_000_000]
 RATES = ["0.01", "0.02", "0.05"]
@@ -243,3 +253,132 @@ class TestAgainstBruteForce:
                 assert (brute <= lp) if down else (brute >= lp)
                 before = entry + (lp - entry) * Decimal("0.999999")
                 assert _condition(pos, margin, before) > 0
+
+
+GATE_TIERS: list[dict[str, Any]] = [
+    {
+        "tier": 1,
+        "risk_limit": "500000",
+        "initial_rate": "0.01",
+        "maintenance_rate": "0.005",
+        "leverage_max": "100",
+        "deduction": "0",
+        "contract": "BTC_USDT",
+    },
+    {
+        "tier": 2,
+        "risk_limit": "1000000",
+        "initial_rate": "0.015",
+        "maintenance_rate": "0.01",
+        "leverage_max": "66.66",
+        "deduction": "2500",
+        "contract": "BTC_USDT",
+    },
+]
+
+
+class TestGateTiers:
+    """rule-tier-maintenance: Gate's risk-limit tiers, marginal with a published deduction."""
+
+    def test_deduction_as_published(self) -> None:
+        """Every deduction given: a 'deduction' table, MM = n·m − deduction."""
+        table = gate.risk_limit_tiers_from_payload(GATE_TIERS)
+        assert table.maintenance == "deduction"
+        assert table.maintenance_margin(800_000) == Decimal(5500)
+        assert table.brackets[1].floor == Decimal(500_000)
+        assert table.brackets[1].initial_rate == Decimal("0.015")
+
+    def test_without_deduction_is_marginal(self) -> None:
+        """No deduction column: marginal by tier (the recursion's deduction)."""
+        rows = [{k: v for k, v in row.items() if k != "deduction"} for row in GATE_TIERS]
+        table = gate.risk_limit_tiers_from_payload(rows)
+        assert table.maintenance == "marginal"
+        assert table.maintenance_margin(800_000) == Decimal(5500)
+
+    def test_deduction_checked_on_request(self) -> None:
+        """A deduction off the recursion is kept, or raises with on_mismatch='raise'."""
+        rows = [dict(GATE_TIERS[0]), {**GATE_TIERS[1], "deduction": "2400"}]
+        assert gate.risk_limit_tiers_from_payload(rows).maintenance_margin(800_000) == 5600
+        with pytest.raises(BracketError, match=r"payload\[1\]\.deduction must be"):
+            gate.risk_limit_tiers_from_payload(rows, on_mismatch="raise")
+
+    def test_contract_selection(self) -> None:
+        """Several contracts need contract=; an unknown one is named."""
+        other = [{**row, "contract": "ETH_USDT"} for row in GATE_TIERS]
+        both = [*GATE_TIERS, *other]
+        table = gate.risk_limit_tiers_from_payload(both, contract="ETH_USDT")
+        assert table.max_cap == Decimal(1_000_000)
+        with pytest.raises(InvalidInputError, match="pass contract="):
+            gate.risk_limit_tiers_from_payload(both)
+        with pytest.raises(InvalidInputError, match="no tiers of contract 'SOL_USDT'"):
+            gate.risk_limit_tiers_from_payload(both, contract="SOL_USDT")
+
+    def test_gap_is_refused(self) -> None:
+        """Tiers out of order are refused, naming the path."""
+        with pytest.raises(BracketError, match=r"payload\[1\]\.risk_limit must be above"):
+            gate.risk_limit_tiers_from_payload([GATE_TIERS[1], GATE_TIERS[0]])
+
+
+class TestBitget:
+    """rule-tier-maintenance: Bitget's announcement, whole before 2025-11-10, marginal after."""
+
+    PAYLOAD: ClassVar[list[dict[str, str]]] = [
+        {
+            "symbol": "BTCUSDT",
+            "level": "1",
+            "startUnit": "0",
+            "endUnit": "200000",
+            "leverage": "125",
+            "keepMarginRate": "0.0046",  # 0.40 % plus the 0.06 % fee rate of the example
+        },
+        {
+            "symbol": "BTCUSDT",
+            "level": "2",
+            "startUnit": "200000",
+            "endUnit": "900000",
+            "leverage": "100",
+            "keepMarginRate": "0.0056",
+        },
+    ]
+
+    def test_worked_example(self) -> None:
+        """3 BTC at 110,000: whole 330,000 × 0.56 % = 1,848; tiered 920 + 728 = 1,648."""
+        whole = bitget.position_tiers_from_payload(self.PAYLOAD, maintenance="whole")
+        marginal = bitget.position_tiers_from_payload(self.PAYLOAD)
+        assert whole.maintenance_margin(3 * 110_000) == Decimal(1848)
+        assert marginal.maintenance_margin(3 * 110_000) == Decimal(1648)
+
+
+class TestOkxWhole:
+    """rule-tier-maintenance: OKX's mmr of the tier holding the position, on the whole of it."""
+
+    TIERS: ClassVar[list[dict[str, str]]] = [
+        {"instFamily": "BTC-USDT", "minSz": "0", "maxSz": "500", "mmr": "0.004", "maxLever": "100"},
+        {
+            "instFamily": "BTC-USDT",
+            "minSz": "501",
+            "maxSz": "1000",
+            "mmr": "0.005",
+            "maxLever": "75",
+        },
+    ]
+
+    def test_whole_by_default(self) -> None:
+        """600 contracts of 0.01 BTC: 6 × 0.5 %, no deduction."""
+        table = okx.position_tiers_from_payload(self.TIERS, ct_val="0.01")
+        assert table.maintenance == "whole"
+        assert table.maintenance_margin(6) == Decimal("0.030")
+        assert table.maintenance_margin(5) == Decimal("0.020")
+
+    def test_every_digit_kept(self) -> None:
+        """issue 14 item 6: 50-digit sizes and ct_val stay exact; contiguous tiers stay so."""
+        ct_val = "0.1234567890123456789012345678901234567890123456789"
+        big = "123456789012345678901234567890123456789012345678.9"
+        tiers = [
+            {**self.TIERS[0], "maxSz": big},
+            {**self.TIERS[1], "minSz": big, "maxSz": f"{big}9"},
+        ]
+        table = okx.position_tiers_from_payload(tiers, ct_val=ct_val)
+        exact = Decimal(big).fma(Decimal(ct_val), 0, context=_EXACT)
+        assert table.brackets[0].cap == exact
+        assert table.brackets[1].floor == exact

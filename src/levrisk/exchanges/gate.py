@@ -10,10 +10,14 @@ to close the position at the mark (liquidation) price [published]:
 
 Bitget and OKX state the same condition. The algebra lives in ``levrisk.futures``; this
 module holds the venue's name and its rule, :func:`liquidation_rule`, the reader of its
-futures ``positions`` payload (:func:`position_report_from_payload`), the price as Gate
-shows it (:func:`reported_liquidation_price`) and :func:`reconcile`.
+risk-limit tiers (:func:`risk_limit_tiers_from_payload`: maintenance marginal by tier,
+with Gate's published ``deduction``), the reader of its futures ``positions`` payload
+(:func:`position_report_from_payload`), the price as Gate shows it
+(:func:`reported_liquidation_price`) and :func:`reconcile`.
 
-Source: Gate Help, "Calculation of Liquidation Price" (USDT perpetual contracts).
+Sources: Gate Help, "Calculation of Liquidation Price" (USDT perpetual contracts); Gate
+API v4, "Query risk limit tiers" (``GET /futures/{settle}/risk_limit_tiers``,
+``FuturesRiskLimitTier``).
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ from levrisk._fields import positive_number
 from levrisk._typing import Side, choice
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
-from levrisk.exchanges._payload import Json
+from levrisk.brackets import BracketTable
+from levrisk.exchanges._payload import Json, OnMismatch, TierRow
 from levrisk.exchanges._positions import (
     MarginMode,
     ReportedPosition,
@@ -48,6 +53,7 @@ __all__ = [
     "position_report_from_payload",
     "reconcile",
     "reported_liquidation_price",
+    "risk_limit_tiers_from_payload",
 ]
 
 VENUE: Final = "Gate"
@@ -116,6 +122,108 @@ def reported_liquidation_price(
     if price is None:
         return None
     return round_to_step(positive_number(price, "price"), tick, mode)
+
+
+# ---------------------------------------------------------------- risk-limit tiers
+
+
+@exact
+def risk_limit_tiers_from_payload(
+    payload: Json, *, contract: str | None = None, on_mismatch: OnMismatch = "keep"
+) -> BracketTable:
+    r"""Parse Gate's risk-limit tiers (``GET /futures/{settle}/risk_limit_tiers``) into a table.
+
+    Each tier gives ``risk_limit`` (the tier's cap, in the position value's unit: quote
+    for USDT-settled contracts), ``maintenance_rate``, ``initial_rate``,
+    ``leverage_max`` and, in current responses, ``deduction`` ("maintenance margin quick
+    calculation deduction amount"). The floor of a tier is the previous tier's
+    ``risk_limit``. Gate charges maintenance marginally by tier, ``MM = value · m_k −
+    deduction_k``: with every ``deduction`` given the table is ``"deduction"`` (taken as
+    published, checked against the recursion with ``on_mismatch="raise"``); without, it
+    is ``"marginal"`` (the deduction of the recursion of :ref:`rule-brackets`)
+    (:ref:`rule-tier-maintenance`).
+
+    .. math::
+
+        floor_k = risk\_limit_{k-1}, \qquad cap_k = risk\_limit_k, \qquad
+        MM = n \cdot m_k - deduction_k
+
+    Args:
+        payload: the decoded response: a list of tier objects (all of one contract, or
+            each with its ``contract``).
+        contract: the contract to keep (``"BTC_USDT"``) when the list holds several.
+        on_mismatch: an ``OnMismatch``: what a ``deduction`` off the recursion does
+            (``"keep"``, the default; ``"raise"``; ``"warn"``).
+
+    Returns:
+        The ``levrisk.brackets.BracketTable``.
+
+    Raises:
+        InvalidInputError: a missing field or wrong type (the message names the path),
+            several contracts and no ``contract``, or an unknown contract.
+        BracketError: unsorted, overlapping or gapped tiers, invalid rates, or a
+            deduction off the recursion under ``on_mismatch="raise"``.
+
+    References:
+        Gate API v4, "Query risk limit tiers" and ``FuturesRiskLimitTier`` (gateapi-python
+        ``docs/FuturesRiskLimitTier.md``); :ref:`rule-tier-maintenance` [published].
+
+    Examples:
+        >>> table = risk_limit_tiers_from_payload(
+        ...     [
+        ...         {
+        ...             "tier": 1,
+        ...             "risk_limit": "500000",
+        ...             "initial_rate": "0.01",
+        ...             "maintenance_rate": "0.005",
+        ...             "leverage_max": "100",
+        ...             "deduction": "0",
+        ...         },
+        ...         {
+        ...             "tier": 2,
+        ...             "risk_limit": "1000000",
+        ...             "initial_rate": "0.015",
+        ...             "maintenance_rate": "0.01",
+        ...             "leverage_max": "66.66",
+        ...             "deduction": "2500",
+        ...         },
+        ...     ]
+        ... )
+        >>> table.maintenance, table.maintenance_margin(800_000)
+        ('deduction', Decimal('5500.000'))
+
+    .. versionadded:: 0.3.0
+    """
+    contract = _payload.optional_text(contract, "contract")
+    objects = _payload.objects(payload, where="payload")
+    names = {
+        _payload.text(obj, "contract", where=at)
+        for at, obj in objects
+        if _payload.has(obj, "contract")
+    }
+    if contract is None and len(names) > 1:
+        msg = f"payload holds the tiers of {sorted(names)!r}: pass contract="
+        raise InvalidInputError(msg)
+    if contract is not None and contract not in names:
+        msg = f"payload has no tiers of contract {contract!r}"
+        raise InvalidInputError(msg)
+    rows: list[TierRow] = []
+    for at, obj in objects:
+        if contract is not None and obj.get("contract") != contract:
+            continue
+        rows.append(
+            _payload.tier_row(
+                obj,
+                where=at,
+                floor=rows[-1].cap if rows else Decimal(0),
+                cap="risk_limit",
+                maintenance_rate="maintenance_rate",
+                max_leverage="leverage_max",
+                maintenance_amount="deduction",
+                initial_rate="initial_rate",
+            )
+        )
+    return _payload.table_from_tiers(rows, where="payload", on_mismatch=on_mismatch)
 
 
 # ---------------------------------------------------------------- positions
