@@ -18,7 +18,7 @@ from levrisk.exceptions import (
     InvalidInputError,
     LiquidationError,
 )
-from levrisk.exchanges import bitget, gate, okx
+from levrisk.exchanges import binance, bitget, gate, okx
 from levrisk.futures import (
     Contract,
     ContractKind,
@@ -382,3 +382,46 @@ class TestOkxWhole:
         exact = Decimal(big).fma(Decimal(ct_val), 0, context=_EXACT)
         assert table.brackets[0].cap == exact
         assert table.brackets[1].floor == exact
+
+
+class TestScaledDigits:
+    """issue 14 item 6 (rule-brackets): scaling by a 50-digit notionalCoef keeps every digit."""
+
+    COEF: ClassVar[str] = "1.234567890123456789012345678901234567890123456789"
+
+    def test_scale_brackets(self) -> None:
+        """A valid marginal table scaled by a 50-digit k stays valid and exact."""
+        scaled = binance.scale_brackets(MARGINAL, self.COEF)
+        assert scaled.maintenance == "marginal"
+        k = Decimal(self.COEF)
+        assert scaled.brackets[1].cap == Decimal(500_000).fma(k, 0, context=_EXACT)
+        assert scaled.brackets[2].maintenance_amount == MARGINAL.brackets[2].maintenance_amount.fma(
+            k, 0, context=_EXACT
+        )
+
+    def test_notional_coef_apply(self) -> None:
+        """notional_coef='apply' with a 50-digit coefficient accepts a valid table."""
+        payload = {
+            "symbol": "BTCUSDT",
+            "notionalCoef": self.COEF,
+            "brackets": [
+                {
+                    "bracket": 1,
+                    "initialLeverage": 125,
+                    "notionalCap": 50000,
+                    "notionalFloor": 0,
+                    "maintMarginRatio": 0.004,
+                    "cum": 0.0,
+                },
+                {
+                    "bracket": 2,
+                    "initialLeverage": 100,
+                    "notionalCap": 250000,
+                    "notionalFloor": 50000,
+                    "maintMarginRatio": 0.005,
+                    "cum": 50.0,
+                },
+            ],
+        }
+        table = binance.brackets_from_payload(payload, notional_coef="apply")
+        assert table.brackets[1].floor == Decimal(50_000).fma(Decimal(self.COEF), 0, context=_EXACT)

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any, TypeAlias, TypeVar
 
 import attrs
@@ -156,10 +156,14 @@ class Bracket:
 
 
 def _derived_amounts(floors: Sequence[Decimal], rates: Sequence[Decimal]) -> list[Decimal]:
-    """``cum_1 = 0``, ``cum_k = cum_{k-1} + floor_k · (m_k − m_{k-1})`` (:ref:`rule-brackets`)."""
+    """``cum_1 = 0``, ``cum_k = cum_{k-1} + floor_k · (m_k − m_{k-1})`` (:ref:`rule-brackets`).
+
+    Exact (sums and products only): a table with 50-digit edges or rates keeps every digit.
+    """
     amounts = [Decimal(0)]
-    for k in range(1, len(rates)):
-        amounts.append(amounts[-1] + floors[k] * (rates[k] - rates[k - 1]))
+    with localcontext(_algebra.EXACT):
+        for k in range(1, len(rates)):
+            amounts.append(amounts[-1] + floors[k] * (rates[k] - rates[k - 1]))
     return amounts
 
 

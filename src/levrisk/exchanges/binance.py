@@ -65,6 +65,7 @@ from typing import Final, Literal, TypeAlias
 
 import attrs
 
+from levrisk import _algebra
 from levrisk._fields import (
     non_negative,
     non_negative_number,
@@ -395,8 +396,9 @@ def bracket_tables_from_payload(
 def scale_brackets(table: BracketTable, coef: NumberLike) -> BracketTable:
     r"""Scale a table's notional edges by a user's bracket multiplier ``k``.
 
-    Floors, caps and maintenance amounts are multiplied by ``k``; rates and leverages
-    stay. The recursion is linear in the floors, so the scaled amounts stay consistent:
+    Floors, caps and maintenance amounts are multiplied by ``k``, exactly (every digit
+    kept); rates, leverages and the table's ``maintenance`` stay. The recursion is linear
+    in the floors, so the scaled amounts stay consistent:
 
     .. math::
 
@@ -427,16 +429,18 @@ def scale_brackets(table: BracketTable, coef: NumberLike) -> BracketTable:
     """
     require(table, BracketTable, "table")
     k = positive_number(coef, "coef")
+    scale = _algebra.EXACT.multiply  # every digit kept: a 50-digit k scales exactly
     return BracketTable(
         brackets=[
             attrs.evolve(
                 b,
-                floor=b.floor * k,
-                cap=b.cap * k,
-                maintenance_amount=b.maintenance_amount * k,
+                floor=scale(b.floor, k),
+                cap=scale(b.cap, k),
+                maintenance_amount=scale(b.maintenance_amount, k),
             )
             for b in table.brackets
-        ]
+        ],
+        maintenance=table.maintenance,
     )
 
 
