@@ -5,13 +5,15 @@ from __future__ import annotations
 import contextlib
 import decimal
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, ClassVar
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from levrisk.brackets import BracketTable
+from levrisk.brackets import Bracket, BracketTable
 from levrisk.exceptions import (
     AlreadyLiquidatedError,
     BracketError,
@@ -123,10 +125,8 @@ class TestTables:
             WHOLE.max_leverage(4_000_000)
 
 
-def attrs_evolve(bracket: object, amount: int) -> object:
+def attrs_evolve(bracket: Bracket, amount: int) -> Bracket:
     """``bracket`` with another maintenance amount."""
-    import attrs  # noqa: PLC0415 - local to this helper
-
     return attrs.evolve(bracket, maintenance_amount=amount)
 
 
@@ -206,6 +206,7 @@ class TestAgainstBruteForce:
     )
     def test_isolated(
         self,
+        *,
         kind: ContractKind,
         side: Side,
         size: Decimal,
@@ -371,7 +372,7 @@ class TestOkxWhole:
         assert table.maintenance_margin(5) == Decimal("0.020")
 
     def test_every_digit_kept(self) -> None:
-        """issue 14 item 6: 50-digit sizes and ct_val stay exact; contiguous tiers stay so."""
+        """Issue 14 item 6: 50-digit sizes and ct_val stay exact; contiguous tiers stay so."""
         ct_val = "0.1234567890123456789012345678901234567890123456789"
         big = "123456789012345678901234567890123456789012345678.9"
         tiers = [
@@ -425,3 +426,85 @@ class TestScaledDigits:
         }
         table = binance.brackets_from_payload(payload, notional_coef="apply")
         assert table.brackets[1].floor == Decimal(50_000).fma(Decimal(self.COEF), 0, context=_EXACT)
+
+
+class TestJumpInternals:
+    """rule-tier-maintenance: the solver's jump edges (roots, sweep, 'somewhere positive')."""
+
+    def test_swept_roots_find_the_jump(self) -> None:
+        """The one-sweep roots and the segment roots both hold the edge where MM jumps."""
+        from levrisk.futures import _solver  # noqa: PLC0415 - private check
+
+        legs = [_solver.Leg(-1, Fraction(1), Fraction(90_000), WHOLE)]
+        rule = _solver.Rule("mark", "none", Fraction(0))
+        segment = _solver.roots(legs, Fraction(12_000), rule, None)
+        swept = _solver.swept_roots(legs, Fraction(12_000))
+        assert Fraction(100_000) in segment
+        assert sorted(set(swept)) == sorted(set(segment))
+
+    def test_crossed_not_always_across_a_jump(self) -> None:
+        """The condition is ≤ 0 below the edge and at entry, > 0 just above it: crossed.
+
+        A published table off the recursion: cum_1 = −200,000 (MM 200,000 higher below
+        100,000), cum_2 = 0. A short of 1 from 150,000 with no margin.
+        """
+        table = BracketTable.from_rates(
+            caps=[100_000, 10_000_000],
+            maintenance_rates=["0.01", "0.01"],
+            max_leverages=[10, 10],
+            maintenance_amounts=[-200_000, 0],
+        )
+        btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        pos = Position(contract=btc, side="short", size=1, entry_price=150_000, leverage=10)
+        with pytest.raises(AlreadyLiquidatedError):
+            isolated_liquidation_price(pos, margin=0)
+
+
+def _cross_condition(account: CrossAccount, price: Decimal) -> Decimal:
+    """Wallet plus PnL minus maintenance of every position at ``price`` (≤ 0: liquidated)."""
+    total = account.wallet_balance
+    for p in account.positions:
+        total += unrealized_pnl(p, mark_price=price) - maintenance_margin(p, mark_price=price)
+    return total
+
+
+class TestHedgeAgainstBruteForce:
+    """rule-tier-maintenance: a hedge on a whole-position table, scanned near the solver's price."""
+
+    @given(
+        long_size=decimals("0.1", "30", 1),
+        short_size=decimals("0.1", "30", 1),
+        entry=decimals("20000", "90000", 0),
+        wallet=decimals("100", "200000", 0),
+    )
+    def test_cross_hedge(
+        self, long_size: Decimal, short_size: Decimal, entry: Decimal, wallet: Decimal
+    ) -> None:
+        """Before the solver's price every scanned price is safe; just beyond it, liquidated."""
+        table = BracketTable.from_rates(
+            caps=CAPS, maintenance_rates=RATES, max_leverages=[1, 1, 1], maintenance="whole"
+        )
+        btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        with contextlib.suppress(BracketError):
+            legs = [
+                Position(contract=btc, side="long", size=long_size, entry_price=entry, leverage=1),
+                Position(
+                    contract=btc, side="short", size=short_size, entry_price=entry, leverage=1
+                ),
+            ]
+            account = CrossAccount(wallet_balance=wallet, positions=legs, position_mode="hedge")
+            try:
+                lp = cross_liquidation_price(account, "BTCUSDT", mark_prices={})
+            except LiquidationError:
+                return
+            if lp is None:
+                for i in range(1, 400):
+                    for price in (entry * i / 100, entry + entry * i / 100):
+                        assert _cross_condition(account, price) > 0
+                return
+            hair = lp * Decimal("1e-12")
+            beyond = lp - hair if lp < entry else lp + hair
+            assert _cross_condition(account, beyond) <= 0
+            for i in range(1, 1000):
+                price = entry + (lp - entry) * i / 1000
+                assert _cross_condition(account, price) > 0

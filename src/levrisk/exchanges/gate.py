@@ -28,9 +28,9 @@ from typing import Final
 
 from levrisk._fields import positive_number
 from levrisk._typing import Side, choice
+from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
-from levrisk.brackets import BracketTable
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
 from levrisk.exchanges._positions import (
     MarginMode,
