@@ -256,25 +256,20 @@ class TestAgainstBruteForce:
                 assert _condition(pos, margin, before) > 0
 
 
+_GATE_NAMES = (
+    "tier",
+    "risk_limit",
+    "initial_rate",
+    "maintenance_rate",
+    "leverage_max",
+    "deduction",
+)
 GATE_TIERS: list[dict[str, Any]] = [
-    {
-        "tier": 1,
-        "risk_limit": "500000",
-        "initial_rate": "0.01",
-        "maintenance_rate": "0.005",
-        "leverage_max": "100",
-        "deduction": "0",
-        "contract": "BTC_USDT",
-    },
-    {
-        "tier": 2,
-        "risk_limit": "1000000",
-        "initial_rate": "0.015",
-        "maintenance_rate": "0.01",
-        "leverage_max": "66.66",
-        "deduction": "2500",
-        "contract": "BTC_USDT",
-    },
+    {**dict(zip(_GATE_NAMES, row, strict=True)), "contract": "BTC_USDT"}
+    for row in [
+        (1, "500000", "0.01", "0.005", "100", "0"),
+        (2, "1000000", "0.015", "0.01", "66.66", "2500"),
+    ]
 ]
 
 
@@ -323,23 +318,13 @@ class TestGateTiers:
 class TestBitget:
     """rule-tier-maintenance: Bitget's announcement, whole before 2025-11-10, marginal after."""
 
+    # keepMarginRate: 0.40 % and 0.50 % plus the 0.06 % fee rate of the example
     PAYLOAD: ClassVar[list[dict[str, str]]] = [
-        {
-            "symbol": "BTCUSDT",
-            "level": "1",
-            "startUnit": "0",
-            "endUnit": "200000",
-            "leverage": "125",
-            "keepMarginRate": "0.0046",  # 0.40 % plus the 0.06 % fee rate of the example
-        },
-        {
-            "symbol": "BTCUSDT",
-            "level": "2",
-            "startUnit": "200000",
-            "endUnit": "900000",
-            "leverage": "100",
-            "keepMarginRate": "0.0056",
-        },
+        dict(zip(("level", "startUnit", "endUnit", "leverage", "keepMarginRate"), row, strict=True))
+        for row in [
+            ("1", "0", "200000", "125", "0.0046"),
+            ("2", "200000", "900000", "100", "0.0056"),
+        ]
     ]
 
     def test_worked_example(self) -> None:
@@ -354,14 +339,11 @@ class TestOkxWhole:
     """rule-tier-maintenance: OKX's mmr of the tier holding the position, on the whole of it."""
 
     TIERS: ClassVar[list[dict[str, str]]] = [
-        {"instFamily": "BTC-USDT", "minSz": "0", "maxSz": "500", "mmr": "0.004", "maxLever": "100"},
         {
             "instFamily": "BTC-USDT",
-            "minSz": "501",
-            "maxSz": "1000",
-            "mmr": "0.005",
-            "maxLever": "75",
-        },
+            **dict(zip(("minSz", "maxSz", "mmr", "maxLever"), row, strict=True)),
+        }
+        for row in [("0", "500", "0.004", "100"), ("501", "1000", "0.005", "75")]
     ]
 
     def test_whole_by_default(self) -> None:
@@ -402,27 +384,19 @@ class TestScaledDigits:
 
     def test_notional_coef_apply(self) -> None:
         """notional_coef='apply' with a 50-digit coefficient accepts a valid table."""
+        names = (
+            "bracket",
+            "initialLeverage",
+            "notionalCap",
+            "notionalFloor",
+            "maintMarginRatio",
+            "cum",
+        )
+        rows = [(1, 125, 50000, 0, 0.004, 0.0), (2, 100, 250000, 50000, 0.005, 50.0)]
         payload = {
             "symbol": "BTCUSDT",
             "notionalCoef": self.COEF,
-            "brackets": [
-                {
-                    "bracket": 1,
-                    "initialLeverage": 125,
-                    "notionalCap": 50000,
-                    "notionalFloor": 0,
-                    "maintMarginRatio": 0.004,
-                    "cum": 0.0,
-                },
-                {
-                    "bracket": 2,
-                    "initialLeverage": 100,
-                    "notionalCap": 250000,
-                    "notionalFloor": 50000,
-                    "maintMarginRatio": 0.005,
-                    "cum": 50.0,
-                },
-            ],
+            "brackets": [dict(zip(names, row, strict=True)) for row in rows],
         }
         table = binance.brackets_from_payload(payload, notional_coef="apply")
         assert table.brackets[1].floor == Decimal(50_000).fma(Decimal(self.COEF), 0, context=_EXACT)

@@ -374,27 +374,19 @@ class BracketTable:
         rates = [to_decimal(r, name=f"maintenance_rates[{i}]") for i, r in enumerate(rate_list)]
         floors = [Decimal(0), *cap_values[:-1]]
         amounts = [Decimal(0)] * len(rates) if basis == "whole" else _derived_amounts(floors, rates)
-        raw = given_amounts or []
         published = [
-            to_decimal(given, name=f"maintenance_amounts[{i}]") for i, given in enumerate(raw)
+            to_decimal(given, name=f"maintenance_amounts[{i}]")
+            for i, given in enumerate(given_amounts or [])
         ]
         if published and on_mismatch == "keep":
             # as published; an amount equal to the recursion's keeps its spelling
             amounts = [
                 d if d == given else given for d, given in zip(amounts, published, strict=True)
             ]
-        else:
-            for i, given in enumerate(published):
-                if given != amounts[i]:
-                    msg = (
-                        f"maintenance_amounts[{i}] must be {amounts[i]!r} by the recursion "
-                        f"cum_k = cum_(k-1) + floor_k·(m_k − m_(k-1)), got {raw[i]!r}"
-                    )
-                    if on_mismatch == "raise":
-                        raise BracketError(msg)
-                    warnings.warn(msg + "; using the derived amount", LevriskWarning, stacklevel=3)
-            if published:
-                basis = "marginal"
+        elif published:
+            named = ((f"maintenance_amounts[{i}]", given) for i, given in enumerate(published))
+            check_published(named, amounts, on_mismatch=on_mismatch, stacklevel=4)
+            basis = "marginal"
         return cls(
             brackets=[
                 Bracket(
@@ -543,6 +535,29 @@ class BracketTable:
             msg = f"leverage must be between 1 and {top}, got {leverage!r}"
             raise LeverageError(msg)
         return max(b.cap for b in self.brackets if b.max_leverage >= value)
+
+
+def check_published(
+    given: Iterable[tuple[str, Decimal | None]],
+    derived: Sequence[Decimal],
+    *,
+    on_mismatch: str,
+    stacklevel: int,
+) -> None:
+    """Check published amounts ``(name, value)`` against the recursion's (``None``: none given).
+
+    A mismatch raises :class:`~levrisk.exceptions.BracketError` (``"raise"``) or warns
+    (``"warn"``: the derived amount is used). Shared with the payload parsers.
+    """
+    for (name, value), amount in zip(given, derived, strict=True):
+        if value is not None and value != amount:
+            msg = (
+                f"{name} must be {amount!r} by the recursion "
+                f"cum_k = cum_(k-1) + floor_k·(m_k − m_(k-1)), got {value!r}"
+            )
+            if on_mismatch == "raise":
+                raise BracketError(msg)
+            warnings.warn(msg + "; using the derived amount", LevriskWarning, stacklevel=stacklevel)
 
 
 def _basis(maintenance: object, *, given: bool) -> TierMaintenance:

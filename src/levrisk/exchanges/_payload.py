@@ -17,7 +17,6 @@ against the recursion of :ref:`rule-brackets` on request.
 from __future__ import annotations
 
 import itertools
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypeAlias
@@ -26,8 +25,8 @@ import attrs
 
 from levrisk._fields import require
 from levrisk._typing import OnMismatch, TierMaintenance, choice
-from levrisk.brackets import BracketTable
-from levrisk.exceptions import BracketError, InvalidInputError, LevriskWarning
+from levrisk.brackets import BracketTable, check_published
+from levrisk.exceptions import BracketError, InvalidInputError
 from levrisk.numbers import to_decimal
 
 __all__ = [
@@ -244,18 +243,13 @@ def table_from_tiers(
         maintenance_amounts=amounts if published else None,
         maintenance=None if published or amounts else maintenance,
     )
-    if on_mismatch == "keep":
-        return table
-    for row, bracket in zip(rows, table.brackets, strict=True):
-        given = row.maintenance_amount
-        if given is not None and given != bracket.maintenance_amount:
-            msg = (
-                f"{row.where}.{row.amount_name} must be {bracket.maintenance_amount!r} by the "
-                f"recursion cum_k = cum_(k-1) + floor_k·(m_k − m_(k-1)), got {given!r}"
-            )
-            if on_mismatch == "raise":
-                raise BracketError(msg)
-            warnings.warn(msg + "; using the derived amount", LevriskWarning, stacklevel=4)
+    if on_mismatch != "keep":
+        check_published(
+            ((f"{row.where}.{row.amount_name}", row.maintenance_amount) for row in rows),
+            [bracket.maintenance_amount for bracket in table.brackets],
+            on_mismatch=on_mismatch,
+            stacklevel=5,
+        )
     return table
 
 

@@ -126,6 +126,15 @@ def reported_liquidation_price(
 
 # ---------------------------------------------------------------- risk-limit tiers
 
+_TIER_FIELDS: Final = {
+    "cap": "risk_limit",
+    "maintenance_rate": "maintenance_rate",
+    "max_leverage": "leverage_max",
+    "maintenance_amount": "deduction",
+    "initial_rate": "initial_rate",
+}
+"""Gate's names of a tier's fields (``FuturesRiskLimitTier``)."""
+
 
 @exact
 def risk_limit_tiers_from_payload(
@@ -211,18 +220,8 @@ def risk_limit_tiers_from_payload(
     for at, obj in objects:
         if contract is not None and obj.get("contract") != contract:
             continue
-        rows.append(
-            _payload.tier_row(
-                obj,
-                where=at,
-                floor=rows[-1].cap if rows else Decimal(0),
-                cap="risk_limit",
-                maintenance_rate="maintenance_rate",
-                max_leverage="leverage_max",
-                maintenance_amount="deduction",
-                initial_rate="initial_rate",
-            )
-        )
+        floor = rows[-1].cap if rows else Decimal(0)
+        rows.append(_payload.tier_row(obj, where=at, floor=floor, **_TIER_FIELDS))
     return _payload.table_from_tiers(rows, where="payload", on_mismatch=on_mismatch)
 
 
