@@ -490,19 +490,14 @@ class BracketTable:
 
     @exact
     def max_leverage(self, notional: NumberLike) -> Decimal:
-        """The highest leverage allowed for a position with this notional.
+        """The highest leverage allowed for a new position with this notional.
 
-        Raises:
-            InvalidInputError: when ``notional`` is negative or not a number.
-            BracketError: when ``notional`` exceeds the table's highest cap.
+        Sizing a new position: a notional above the top cap is refused (a ``BracketError``,
+        as :meth:`bracket_for` refuses it), unlike every maintenance figure.
 
         Examples:
-            >>> t = BracketTable.from_rates(
-            ...     caps=[50_000, 250_000],
-            ...     maintenance_rates=["0.004", "0.005"],
-            ...     max_leverages=[125, 100],
-            ... )
-            >>> t.max_leverage(60_000)
+            >>> rates = {"maintenance_rates": ["0.004", "0.005"], "max_leverages": [125, 100]}
+            >>> BracketTable.from_rates(caps=[50_000, 250_000], **rates).max_leverage(60_000)
             Decimal('100')
         """
         return self.bracket_for(notional).max_leverage
