@@ -14,7 +14,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Literal, TypeAlias
+from typing import Literal, TypeAlias, cast
 
 import attrs
 
@@ -51,6 +51,7 @@ __all__ = [
     "held_position",
     "located",
     "reconcile_position",
+    "reported_row",
 ]
 
 MarginMode: TypeAlias = Literal["isolated", "cross"]
@@ -161,6 +162,56 @@ def located(where: str, build: Callable[[], ReportedPosition]) -> ReportedPositi
     except InvalidInputError as error:
         msg = f"{where}: {error}"
         raise type(error)(msg) from error
+
+
+def reported_row(
+    obj: Mapping[str, object],
+    *,
+    venue: str,
+    where: str,
+    position: Mapping[str, object],
+    margin_mode: MarginMode,
+    fields: Mapping[str, str],
+) -> ReportedPosition:
+    """One venue row as a :class:`ReportedPosition`, the row's path on every error.
+
+    ``position``: the ``contract``, ``side``, ``size`` and a ``leverage`` callable (read
+    inside the row's error context); ``fields``: the venue's key of ``entry_price``,
+    ``margin``, ``mark_price``, ``liquidation_price``, ``unrealized_pnl`` and, where the
+    venue reports them, ``maintenance_margin``, ``initial_margin``, ``break_even_price``.
+    A reported price of 0 means none.
+    """
+
+    def number(name: str) -> Decimal:
+        return _payload.number(obj, fields[name], where=where)
+
+    def optional(name: str) -> Decimal | None:
+        key = fields.get(name)
+        return None if key is None else _payload.optional_number(obj, key, where=where)
+
+    def build() -> ReportedPosition:
+        leverage = cast("Callable[[], Decimal]", position["leverage"])
+        return ReportedPosition(
+            venue=venue,
+            position=held_position(
+                contract=cast("Contract", position["contract"]),
+                side=cast("Side", position["side"]),
+                size=cast("Decimal", position["size"]),
+                entry_price=number("entry_price"),
+                leverage=leverage(),
+                where=where,
+            ),
+            margin_mode=margin_mode,
+            margin=number("margin") if margin_mode == "isolated" else 0,
+            mark_price=number("mark_price"),
+            liquidation_price=optional("liquidation_price") or None,
+            unrealized_pnl=optional("unrealized_pnl"),
+            maintenance_margin=optional("maintenance_margin"),
+            initial_margin=optional("initial_margin"),
+            break_even_price=optional("break_even_price") or None,
+        )
+
+    return located(where, build)
 
 
 def cross_account(

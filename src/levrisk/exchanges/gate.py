@@ -37,9 +37,8 @@ from levrisk.exchanges._positions import (
     ReportedPosition,
     check_contracts,
     contract_for,
-    held_position,
-    located,
     reconcile_position,
+    reported_row,
 )
 from levrisk.exchanges._reconcile import Reconciliation
 from levrisk.exchanges._rows import Parsed, collect
@@ -56,27 +55,15 @@ __all__ = [
     "risk_limit_tiers_from_payload",
 ]
 
-VENUE: Final = "Gate"
-"""The venue's name, as reports show it."""
-
 
 @exact
 def liquidation_rule(*, fee_rate: NumberLike) -> LiquidationRule:
-    r"""Gate's rule: maintenance at mark, the close fee ``c·Q·P`` at mark.
+    r"""Gate's rule: maintenance at mark plus the close fee ``c·Q·P`` at mark (see above).
 
-    Args:
-        fee_rate: the taker fee rate ``c`` in [0, 1) (0 gives Binance's fee-less rule).
-
-    Returns:
-        The rule, for ``levrisk.futures.isolated_liquidation_price`` and
-        ``cross_liquidation_price``.
-
-    Raises:
-        InvalidInputError: when ``fee_rate`` is not a rate in [0, 1).
-
-    References:
-        Gate Help, "Calculation of Liquidation Price" (USDT perpetual contracts);
-        :ref:`rule-venues` [published].
+    ``fee_rate`` is the taker fee rate ``c`` in [0, 1) (0 gives Binance's fee-less rule);
+    the rule is for ``levrisk.futures.isolated_liquidation_price`` and
+    ``cross_liquidation_price``. An ``InvalidInputError`` when it is not a rate.
+    Source: Gate Help, "Calculation of Liquidation Price"; :ref:`rule-venues` [published].
 
     Examples:
         >>> liquidation_rule(fee_rate="0.0005")
@@ -125,6 +112,9 @@ def reported_liquidation_price(
 
 
 # ---------------------------------------------------------------- risk-limit tiers
+
+VENUE: Final = "Gate"
+"""The venue's name, as reports show it."""
 
 _TIER_FIELDS: Final = {
     "cap": "risk_limit",
@@ -266,32 +256,24 @@ def _position_row(
     long = mode == "dual_long" or (mode == "single" and size > 0)
     side: Side = "long" if long else "short"
     contract = contract_for(contracts, name, where=where)
-    margin_mode = _margin_mode(obj, where=where)
+    parts: dict[str, object] = {"contract": contract, "side": side, "size": abs(size)}
+    parts["leverage"] = lambda: _leverage(obj, where=where)
+    mode = _margin_mode(obj, where=where)
+    return reported_row(
+        obj, venue=VENUE, where=where, position=parts, margin_mode=mode, fields=_POSITION_FIELDS
+    )
 
-    def optional(key: str) -> Decimal | None:
-        return _payload.optional_number(obj, key, where=where)
 
-    def build() -> ReportedPosition:
-        return ReportedPosition(
-            venue=VENUE,
-            position=held_position(
-                contract=contract,
-                side=side,
-                size=abs(size),
-                entry_price=_payload.number(obj, "entry_price", where=where),
-                leverage=_leverage(obj, where=where),
-                where=where,
-            ),
-            margin_mode=margin_mode,
-            margin=_payload.number(obj, "margin", where=where) if margin_mode == "isolated" else 0,
-            mark_price=_payload.number(obj, "mark_price", where=where),
-            liquidation_price=optional("liq_price") or None,
-            unrealized_pnl=optional("unrealised_pnl"),
-            maintenance_margin=optional("maintenance_margin"),
-            initial_margin=optional("initial_margin"),
-        )
-
-    return located(where, build)
+_POSITION_FIELDS: Final = {
+    "entry_price": "entry_price",
+    "margin": "margin",
+    "mark_price": "mark_price",
+    "liquidation_price": "liq_price",
+    "unrealized_pnl": "unrealised_pnl",
+    "maintenance_margin": "maintenance_margin",
+    "initial_margin": "initial_margin",
+}
+"""Gate's key of each figure of a ``positions`` row."""
 
 
 @exact
@@ -398,26 +380,14 @@ def reconcile(
         :ref:`rule-rounding` [checked].
 
     Examples:
-        >>> from levrisk.exchanges.binance import BTCUSDT_BRACKETS
-        >>> from levrisk.futures import Contract
-        >>> btc = Contract(
-        ...     symbol="BTC_USDT",
-        ...     kind="linear",
-        ...     contract_size="0.0001",
-        ...     brackets=BTCUSDT_BRACKETS,
-        ...     tick_size="0.1",
-        ... )
-        >>> row = {
-        ...     "contract": "BTC_USDT",
-        ...     "size": "200",
-        ...     "lever": "2",
-        ...     "margin": "500",
-        ...     "entry_price": "50000",
-        ...     "mark_price": "50000",
-        ...     "liq_price": "25100.4",
-        ...     "pos_margin_mode": "isolated",
-        ...     "unrealised_pnl": "0",
-        ... }
+        An isolated long of 200 contracts of 0.0001 BTC at 50,000 on 500 USDT, 2x:
+
+        >>> from attrs import evolve
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as usdm
+        >>> btc = evolve(usdm, symbol="BTC_USDT", contract_size="0.0001", tick_size="0.1")
+        >>> row = dict(contract="BTC_USDT", size="200", lever="2", margin="500")
+        >>> row |= dict(entry_price="50000", mark_price="50000", liq_price="25100.4")
+        >>> row |= dict(pos_margin_mode="isolated", unrealised_pnl="0")
         >>> report = position_report_from_payload([row], contracts={"BTC_USDT": btc})
         >>> reconcile(report.rows[0]).agrees
         True

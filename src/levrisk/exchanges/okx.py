@@ -72,9 +72,8 @@ from levrisk.exchanges._positions import (
     check_contracts,
     contract_for,
     cross_account,
-    held_position,
-    located,
     reconcile_position,
+    reported_row,
 )
 from levrisk.exchanges._reconcile import Reconciliation
 from levrisk.exchanges._rows import Parsed, collect
@@ -420,33 +419,32 @@ def _position_row(
     if mode not in ("isolated", "cross"):
         msg = f"{where}.mgnMode must be 'isolated' or 'cross', got {mode!r}"
         raise InvalidInputError(msg)
-    contract = contract_for(contracts, inst_id, where=where)
+    return reported_row(
+        obj,
+        venue=VENUE,
+        where=where,
+        position={
+            "contract": contract_for(contracts, inst_id, where=where),
+            "side": side,
+            "size": abs(pos),
+            "leverage": lambda: _payload.number(obj, "lever", where=where),
+        },
+        margin_mode="isolated" if mode == "isolated" else "cross",
+        fields=_POSITION_FIELDS,
+    )
 
-    def optional(key: str) -> Decimal | None:
-        return _payload.optional_number(obj, key, where=where)
 
-    def build() -> ReportedPosition:
-        return ReportedPosition(
-            venue=VENUE,
-            position=held_position(
-                contract=contract,
-                side=side,
-                size=abs(pos),
-                entry_price=_payload.number(obj, "avgPx", where=where),
-                leverage=_payload.number(obj, "lever", where=where),
-                where=where,
-            ),
-            margin_mode="isolated" if mode == "isolated" else "cross",
-            margin=_payload.number(obj, "margin", where=where) if mode == "isolated" else 0,
-            mark_price=_payload.number(obj, "markPx", where=where),
-            liquidation_price=optional("liqPx") or None,
-            unrealized_pnl=optional("upl"),
-            maintenance_margin=optional("mmr"),
-            initial_margin=optional("imr"),
-            break_even_price=optional("bePx") or None,
-        )
-
-    return located(where, build)
+_POSITION_FIELDS: Final = {
+    "entry_price": "avgPx",
+    "margin": "margin",
+    "mark_price": "markPx",
+    "liquidation_price": "liqPx",
+    "unrealized_pnl": "upl",
+    "maintenance_margin": "mmr",
+    "initial_margin": "imr",
+    "break_even_price": "bePx",
+}
+"""OKX's key of each figure of an ``account/positions`` row."""
 
 
 @exact
