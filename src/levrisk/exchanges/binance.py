@@ -65,16 +65,8 @@ from typing import Final, Literal, TypeAlias
 
 import attrs
 
-from levrisk import _algebra
-from levrisk._fields import (
-    non_negative,
-    non_negative_number,
-    number,
-    optional_number,
-    positive,
-    positive_number,
-    require,
-)
+from levrisk import _algebra, _fields
+from levrisk._fields import non_negative, number, optional_number, positive
 from levrisk._typing import choice, one_of
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError, LiquidationError
@@ -427,8 +419,8 @@ def scale_brackets(table: BracketTable, coef: NumberLike) -> BracketTable:
 
     .. versionadded:: 0.1.0
     """
-    require(table, BracketTable, "table")
-    k = positive_number(coef, "coef")
+    _fields.require(table, BracketTable, "table")
+    k = _fields.positive_number(coef, "coef")
     scale = _algebra.EXACT.multiply  # every digit kept: a 50-digit k scales exactly
     return BracketTable(
         brackets=[
@@ -1230,7 +1222,7 @@ def reported_liquidation_price(price: NumberLike | None) -> Decimal | None:
     """
     if price is None:
         return None
-    return round_to_step(positive_number(price, "price"), _EIGHT, "half_up")
+    return round_to_step(_fields.positive_number(price, "price"), _EIGHT, "half_up")
 
 
 @exact
@@ -1247,12 +1239,14 @@ def reported_unrealized_pnl(pnl: NumberLike) -> Decimal:
         InvalidInputError: when ``pnl`` is not a number.
 
     References:
-        Binance API, "Position Information V3" (``unRealizedProfit``), checked on API
-        responses quoted in public issue threads; :ref:`rule-rounding` [checked].
+        Binance API, "Position Information V3" (``unRealizedProfit``); :ref:`rule-rounding`
+        [checked on API responses quoted in public issue threads].
 
     Examples:
-        >>> reported_unrealized_pnl("-0.123456789")
-        Decimal('-0.12345678')
+        A loss truncates toward zero, as a gain does:
+
+        >>> reported_unrealized_pnl("-0.123456789"), reported_unrealized_pnl("0.123456789")
+        (Decimal('-0.12345678'), Decimal('0.12345678'))
 
     .. versionadded:: 0.2.0
     """
@@ -1317,7 +1311,7 @@ def reconcile(
 
     .. versionadded:: 0.2.0
     """
-    require(risk, PositionRisk, "risk")
+    _fields.require(risk, PositionRisk, "risk")
     pos, mark = risk.position, risk.mark_price
     checks = check_figures(
         (
@@ -1374,7 +1368,7 @@ def _liquidation(risk: PositionRisk, account: CrossAccount | None) -> tuple[Deci
             ), False
         if account is None:
             return None, True
-        require(account, CrossAccount, "account")
+        _fields.require(account, CrossAccount, "account")
         return cross_liquidation_price(
             account, symbol, mark_prices={symbol: risk.mark_price}, rule=LIQUIDATION_RULE
         ), False
@@ -1446,7 +1440,7 @@ def _asset(obj: Mapping[str, Json], *, where: str) -> tuple[str, Decimal, Loan |
             if borrowed or interest
             else None
         )
-        return asset, non_negative_number(held, f"{where}.free + locked"), loan
+        return asset, _fields.non_negative_number(held, f"{where}.free + locked"), loan
     except InvalidInputError as error:
         msg = f"{where}: {error}"
         raise type(error)(msg) from error

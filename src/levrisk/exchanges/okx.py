@@ -610,35 +610,22 @@ def cross_account_from_payloads(
         ccy: the margin currency whose ``cashBal`` is the cross wallet.
 
     Returns:
-        The ``levrisk.futures.CrossAccount`` of the cross positions.
-
-    Raises:
-        InvalidInputError: as :func:`position_report_from_payload` with ``strict=True``
-            and :func:`cross_wallet_balance_from_payload`.
+        The ``levrisk.futures.CrossAccount`` of the cross positions; an
+        ``InvalidInputError`` as :func:`position_report_from_payload` with ``strict=True``
+        and :func:`cross_wallet_balance_from_payload` raise it.
 
     References:
         OKX API v5, "Get positions" and "Get balance";
         :ref:`rule-futures-liquidation-linear` [published].
 
     Examples:
-        >>> from levrisk.exchanges.binance import BTCUSDT_BRACKETS
-        >>> from levrisk.futures import Contract
-        >>> swap = Contract(
-        ...     symbol="BTC-USDT-SWAP",
-        ...     kind="linear",
-        ...     contract_size="0.01",
-        ...     brackets=BTCUSDT_BRACKETS,
-        ... )
-        >>> row = {
-        ...     "instId": "BTC-USDT-SWAP",
-        ...     "instType": "SWAP",
-        ...     "mgnMode": "cross",
-        ...     "posSide": "net",
-        ...     "pos": "2",
-        ...     "avgPx": "50000",
-        ...     "lever": "2",
-        ...     "markPx": "50000",
-        ... }
+        A net long of 2 contracts of 0.01 BTC on a 500 USDT cross wallet:
+
+        >>> import attrs
+        >>> from levrisk.exchanges import binance
+        >>> swap = attrs.evolve(binance.BTCUSDT_CONTRACT, contract_size="0.01")
+        >>> row = {"instId": "BTC-USDT-SWAP", "instType": "SWAP", "mgnMode": "cross"}
+        >>> row.update(posSide="net", pos="2", avgPx="50000", lever="2", markPx="50000")
         >>> balance = {"data": [{"details": [{"ccy": "USDT", "cashBal": "500"}]}]}
         >>> cross_account_from_payloads(
         ...     {"data": [row]}, balance, contracts={"BTC-USDT-SWAP": swap}
