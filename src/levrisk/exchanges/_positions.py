@@ -28,6 +28,7 @@ from levrisk.exceptions import (
 )
 from levrisk.exchanges import _payload
 from levrisk.exchanges._reconcile import Figure, Reconciliation, check_figures
+from levrisk.exchanges._rows import Parsed, collect
 from levrisk.futures import (
     Contract,
     CrossAccount,
@@ -51,6 +52,7 @@ __all__ = [
     "held_position",
     "located",
     "reconcile_position",
+    "report_rows",
     "reported_row",
 ]
 
@@ -153,6 +155,27 @@ def held_position(
             entry_price=number(entry_price),
             leverage=number(leverage),
         )
+
+
+RowParser: TypeAlias = Callable[
+    [Mapping[str, object], Mapping[str, Contract], str], "ReportedPosition | None"
+]
+
+
+def report_rows(
+    rows: object, *, where: str, contracts: object, parse: RowParser, strict: bool
+) -> Parsed:
+    """Each row of a venue's position list parsed by ``parse(obj, contracts, where)``.
+
+    The good rows and a per-row error report (:func:`~levrisk.exchanges._rows.collect`);
+    ``contracts`` is checked first.
+    """
+    checked = check_contracts(contracts)
+    return collect(
+        _payload.objects(rows, where=where),
+        lambda at, obj: parse(obj, checked, at),
+        strict=strict,
+    )
 
 
 def located(where: str, build: Callable[[], ReportedPosition]) -> ReportedPosition:

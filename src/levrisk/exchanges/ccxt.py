@@ -36,15 +36,15 @@ from levrisk.exchanges import _payload
 from levrisk.exchanges._payload import Json, OnMismatch
 from levrisk.exchanges._positions import (
     ReportedPosition,
-    check_contracts,
     contract_for,
     cross_account,
     held_position,
     located,
     reconcile_position,
+    report_rows,
 )
 from levrisk.exchanges._reconcile import Reconciliation
-from levrisk.exchanges._rows import Parsed, collect
+from levrisk.exchanges._rows import Parsed
 from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position
 from levrisk.numbers import NumberLike, exact, to_decimal
 
@@ -372,10 +372,11 @@ def position_report_from_positions(
 
     .. versionadded:: 0.2.0
     """
-    contracts = check_contracts(contracts)
-    return collect(
-        _payload.objects(positions, where="positions"),
-        lambda at, obj: _row(obj, contracts, leverage, where=at),
+    return report_rows(
+        positions,
+        where="positions",
+        contracts=contracts,
+        parse=lambda obj, checked, at: _row(obj, checked, leverage, where=at),
         strict=strict,
     )
 
@@ -427,17 +428,9 @@ def cross_account_from_balance(
         >>> from levrisk.exchanges.binance import BTCUSDT_BRACKETS
         >>> from levrisk.futures import Contract
         >>> btc = Contract(symbol="BTC/USDT:USDT", kind="linear", brackets=BTCUSDT_BRACKETS)
-        >>> row = {
-        ...     "symbol": "BTC/USDT:USDT",
-        ...     "side": "long",
-        ...     "contracts": 0.02,
-        ...     "entryPrice": 50000.0,
-        ...     "markPrice": 51000.0,
-        ...     "leverage": 2.0,
-        ...     "marginMode": "cross",
-        ...     "unrealizedPnl": 20.0,
-        ...     "hedged": False,
-        ... }
+        >>> row = {"symbol": "BTC/USDT:USDT", "side": "long", "contracts": 0.02, "hedged": False}
+        >>> row |= {"entryPrice": 50000.0, "markPrice": 51000.0, "leverage": 2.0}
+        >>> row |= {"marginMode": "cross", "unrealizedPnl": 20.0}
         >>> balance = {"USDT": {"free": 0.0, "used": 510.0, "total": 520.0}, "info": {}}
         >>> cross_account_from_balance(
         ...     [row],

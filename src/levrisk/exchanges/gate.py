@@ -35,13 +35,13 @@ from levrisk.exchanges._payload import Json, OnMismatch, TierRow
 from levrisk.exchanges._positions import (
     MarginMode,
     ReportedPosition,
-    check_contracts,
     contract_for,
     reconcile_position,
+    report_rows,
     reported_row,
 )
 from levrisk.exchanges._reconcile import Reconciliation
-from levrisk.exchanges._rows import Parsed, collect
+from levrisk.exchanges._rows import Parsed
 from levrisk.exchanges._rules import with_fee
 from levrisk.futures import Contract, CrossAccount, LiquidationRule
 from levrisk.numbers import NumberLike, RoundingMode, exact, round_to_step
@@ -243,7 +243,7 @@ def _margin_mode(obj: Mapping[str, Json], *, where: str) -> MarginMode:
 
 
 def _position_row(
-    obj: Mapping[str, Json], contracts: Mapping[str, Contract], *, where: str
+    obj: Mapping[str, Json], contracts: Mapping[str, Contract], where: str
 ) -> ReportedPosition | None:
     name = _payload.text(obj, "contract", where=where)
     size = _payload.number(obj, "size", where=where)
@@ -339,11 +339,8 @@ def position_report_from_payload(
 
     .. versionadded:: 0.2.0
     """
-    contracts = check_contracts(contracts)
-    return collect(
-        _payload.objects(payload, where="payload"),
-        lambda at, obj: _position_row(obj, contracts, where=at),
-        strict=strict,
+    return report_rows(
+        payload, where="payload", contracts=contracts, parse=_position_row, strict=strict
     )
 
 

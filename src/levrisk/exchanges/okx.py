@@ -69,14 +69,14 @@ from levrisk.exchanges._okx_unified import (
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
 from levrisk.exchanges._positions import (
     ReportedPosition,
-    check_contracts,
     contract_for,
     cross_account,
     reconcile_position,
+    report_rows,
     reported_row,
 )
 from levrisk.exchanges._reconcile import Reconciliation
-from levrisk.exchanges._rows import Parsed, collect
+from levrisk.exchanges._rows import Parsed
 from levrisk.exchanges._rules import with_fee
 from levrisk.futures import Contract, CrossAccount, LiquidationRule
 from levrisk.interest import InterestCounting
@@ -400,7 +400,7 @@ _DERIVATIVES: Final = ("SWAP", "FUTURES")
 
 
 def _position_row(
-    obj: Mapping[str, Json], contracts: Mapping[str, Contract], *, where: str
+    obj: Mapping[str, Json], contracts: Mapping[str, Contract], where: str
 ) -> ReportedPosition | None:
     inst_id = _payload.text(obj, "instId", where=where)
     kind = obj.get("instType", "SWAP")
@@ -513,13 +513,8 @@ def position_report_from_payload(
 
     .. versionadded:: 0.2.0
     """
-    contracts = check_contracts(contracts)
     rows, where = _data(payload)
-    return collect(
-        _payload.objects(rows, where=where),
-        lambda at, obj: _position_row(obj, contracts, where=at),
-        strict=strict,
-    )
+    return report_rows(rows, where=where, contracts=contracts, parse=_position_row, strict=strict)
 
 
 @exact
