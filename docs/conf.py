@@ -93,6 +93,7 @@ autodoc_type_aliases = {
     "CloseFeeBasis": "levrisk.futures.CloseFeeBasis",
     "MarginBasis": "levrisk.futures.MarginBasis",
     "TierMaintenance": "levrisk.brackets.TierMaintenance",
+    "OnMismatch": "levrisk.brackets.OnMismatch",
     "NotionalCoef": "levrisk.exchanges.binance.NotionalCoef",
     "MarginType": "levrisk.exchanges.binance.MarginType",
     "RateUnits": "levrisk.exchanges.bybit.RateUnits",

@@ -48,13 +48,20 @@ import attrs
 
 from levrisk import _algebra, _typing
 from levrisk._fields import entries, finite, non_negative, number, optional_number, positive
-from levrisk._typing import OnMismatch, choice, one_of
+from levrisk._typing import choice, one_of
 from levrisk.exceptions import BracketError, InvalidInputError, LeverageError, LevriskWarning
 from levrisk.numbers import NumberLike, exact, to_decimal
 
-__all__ = ["Bracket", "BracketTable", "TierMaintenance"]
+__all__ = ["Bracket", "BracketTable", "OnMismatch", "TierMaintenance"]
 
 _T = TypeVar("_T")
+
+OnMismatch: TypeAlias = _typing.OnMismatch
+"""What a published maintenance amount off the recursion of :ref:`rule-brackets` does.
+
+``"keep"``: taken as published (the default); ``"raise"``: a ``BracketError`` naming it;
+``"warn"``: a ``LevriskWarning``, and the recursion's amount is used.
+"""
 
 TierMaintenance: TypeAlias = _typing.TierMaintenance
 """How a table's maintenance margin is stated (:ref:`rule-tier-maintenance`).
