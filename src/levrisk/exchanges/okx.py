@@ -467,11 +467,9 @@ def position_report_from_payload(
         strict: raise the first bad row's error instead of reporting it.
 
     Returns:
-        A :class:`~levrisk.exchanges.Parsed` of ``ReportedPosition`` rows.
-
-    Raises:
-        InvalidInputError: when the payload holds no list of objects or ``contracts`` is
-            not a mapping; with ``strict=True``, the first bad row's error.
+        A :class:`~levrisk.exchanges.Parsed` of ``ReportedPosition`` rows; an
+        ``InvalidInputError`` when the payload holds no list of objects or ``contracts``
+        is not a mapping (with ``strict=True``, the first bad row's error).
 
     References:
         OKX API v5, "Get positions" (``GET /api/v5/account/positions``,
@@ -671,29 +669,15 @@ def reconcile(
     Examples:
         A 0.02 BTC isolated long (2 contracts of 0.01 BTC) at 50,000 on 500 USDT:
 
-        >>> from levrisk.exchanges.binance import BTCUSDT_BRACKETS
-        >>> from levrisk.futures import Contract
-        >>> swap = Contract(
-        ...     symbol="BTC-USDT-SWAP",
-        ...     kind="linear",
-        ...     contract_size="0.01",
-        ...     brackets=BTCUSDT_BRACKETS,
-        ...     tick_size="0.1",
+        >>> import json
+        >>> from attrs import evolve
+        >>> from levrisk.exchanges import binance
+        >>> swap = evolve(binance.BTCUSDT_CONTRACT, contract_size="0.01", tick_size="0.1")
+        >>> row = json.loads(
+        ...     '{"instId": "BTC-USDT-SWAP", "instType": "SWAP", "mgnMode": "isolated",'
+        ...     ' "posSide": "long", "pos": "2", "avgPx": "50000", "lever": "2", "margin": "500",'
+        ...     ' "markPx": "50000", "liqPx": "25100.5016064257", "upl": "0", "mmr": "4"}'
         ... )
-        >>> row = {
-        ...     "instId": "BTC-USDT-SWAP",
-        ...     "instType": "SWAP",
-        ...     "mgnMode": "isolated",
-        ...     "posSide": "long",
-        ...     "pos": "2",
-        ...     "avgPx": "50000",
-        ...     "lever": "2",
-        ...     "margin": "500",
-        ...     "markPx": "50000",
-        ...     "liqPx": "25100.5016064257",
-        ...     "upl": "0",
-        ...     "mmr": "4",
-        ... }
         >>> report = position_report_from_payload([row], contracts={"BTC-USDT-SWAP": swap})
         >>> check = reconcile(report.rows[0]).checks[-1]
         >>> check.field, round(check.exact, 4), check.exchange, check.agrees
