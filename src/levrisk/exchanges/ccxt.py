@@ -527,19 +527,10 @@ def reconcile(
         >>> from levrisk.exchanges.binance import BTCUSDT_BRACKETS, LIQUIDATION_RULE
         >>> from levrisk.futures import Contract
         >>> btc = Contract(symbol="BTC/USDT:USDT", kind="linear", brackets=BTCUSDT_BRACKETS)
-        >>> row = {
-        ...     "symbol": "BTC/USDT:USDT",
-        ...     "side": "long",
-        ...     "contracts": 0.02,
-        ...     "entryPrice": 50000.0,
-        ...     "markPrice": 50000.0,
-        ...     "leverage": 2.0,
-        ...     "marginMode": "isolated",
-        ...     "collateral": 500.0,
-        ...     "unrealizedPnl": 0.0,
-        ...     "liquidationPrice": 25100.40160643,
-        ...     "maintenanceMargin": 4.0,
-        ... }
+        >>> row = dict(symbol="BTC/USDT:USDT", side="long", contracts=0.02, leverage=2.0)
+        >>> row.update(entryPrice=50000.0, markPrice=50000.0, unrealizedPnl=0.0)
+        >>> row.update(marginMode="isolated", collateral=500.0, maintenanceMargin=4.0)
+        >>> row.update(liquidationPrice=25100.40160643)
         >>> report = position_report_from_positions([row], contracts={"BTC/USDT:USDT": btc})
         >>> reconcile(report.rows[0], rule=LIQUIDATION_RULE).agrees
         True
