@@ -18,6 +18,7 @@ from levrisk.exceptions import (
     AlreadyLiquidatedError,
     BracketError,
     InvalidInputError,
+    LevriskWarning,
     LiquidationError,
 )
 from levrisk.exchanges import binance, bitget, gate, okx
@@ -482,3 +483,28 @@ class TestHedgeAgainstBruteForce:
             for i in range(1, 1000):
                 price = entry + (lp - entry) * i / 1000
                 assert _cross_condition(account, price) > 0
+
+
+class TestHeldPositions:
+    """Issue 15 item 2: OKX and Gate rows above their bracket's max leverage are kept, warned."""
+
+    def test_okx(self) -> None:
+        """A 150x OKX row on a table allowing 125x: kept at 150x, the warning names the row."""
+        btc = Contract(symbol="BTC-USDT-SWAP", kind="linear", brackets=binance.BTCUSDT_BRACKETS)
+        row = {"instId": "BTC-USDT-SWAP", "instType": "SWAP", "mgnMode": "cross"}
+        row |= {"posSide": "net", "pos": "0.1", "avgPx": "50000", "lever": "150"}
+        row["markPx"] = "50000"
+        with pytest.warns(LevriskWarning, match=r"^payload\.data\[0\]: leverage must be"):
+            report = okx.position_report_from_payload(
+                {"data": [row]}, contracts={"BTC-USDT-SWAP": btc}
+            )
+        assert report.rows[0].position.leverage == Decimal(150)
+
+    def test_gate(self) -> None:
+        """The same on Gate: the position keeps the venue's leverage."""
+        btc = Contract(symbol="BTC_USDT", kind="linear", brackets=binance.BTCUSDT_BRACKETS)
+        row = {"contract": "BTC_USDT", "size": "10", "lever": "150", "margin": "40"}
+        row |= {"entry_price": "50000", "mark_price": "50000", "pos_margin_mode": "isolated"}
+        with pytest.warns(LevriskWarning, match=r"^payload\[0\]: leverage must be"):
+            report = gate.position_report_from_payload([row], contracts={"BTC_USDT": btc})
+        assert report.rows[0].position.leverage == Decimal(150)
