@@ -447,19 +447,35 @@ class TestHedgeAgainstBruteForce:
     """rule-tier-maintenance: a hedge on a whole-position table, scanned near the solver's price."""
 
     @given(
+        kind=st.sampled_from(["linear", "inverse"]),
         long_size=decimals("0.1", "30", 1),
         short_size=decimals("0.1", "30", 1),
         entry=decimals("20000", "90000", 0),
         wallet=decimals("100", "200000", 0),
     )
     def test_cross_hedge(
-        self, long_size: Decimal, short_size: Decimal, entry: Decimal, wallet: Decimal
+        self,
+        *,
+        kind: ContractKind,
+        long_size: Decimal,
+        short_size: Decimal,
+        entry: Decimal,
+        wallet: Decimal,
     ) -> None:
-        """Before the solver's price every scanned price is safe; just beyond it, liquidated."""
+        """Before the solver's price every scanned price is safe; just beyond it, liquidated.
+
+        Inverse: sizes in 100-USD contracts, caps in coin, the wallet in coin.
+        """
+        caps: list[int | str] = list(CAPS)
+        size = 1
+        if kind == "inverse":
+            caps, size = ["2", "10", "40"], 100
+            long_size, short_size = long_size * 100, short_size * 100
+            wallet /= 50_000
         table = BracketTable.from_rates(
-            caps=CAPS, maintenance_rates=RATES, max_leverages=[1, 1, 1], maintenance="whole"
+            caps=caps, maintenance_rates=RATES, max_leverages=[1, 1, 1], maintenance="whole"
         )
-        btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
+        btc = Contract(symbol="BTCUSDT", kind=kind, brackets=table, contract_size=size)
         with contextlib.suppress(BracketError):
             legs = [
                 Position(contract=btc, side="long", size=long_size, entry_price=entry, leverage=1),
