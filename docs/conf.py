@@ -92,6 +92,8 @@ autodoc_type_aliases = {
     "MaintenanceBasis": "levrisk.futures.MaintenanceBasis",
     "CloseFeeBasis": "levrisk.futures.CloseFeeBasis",
     "MarginBasis": "levrisk.futures.MarginBasis",
+    "TierMaintenance": "levrisk.brackets.TierMaintenance",
+    "OnMismatch": "levrisk.brackets.OnMismatch",
     "NotionalCoef": "levrisk.exchanges.binance.NotionalCoef",
     "MarginType": "levrisk.exchanges.binance.MarginType",
     "RateUnits": "levrisk.exchanges.bybit.RateUnits",

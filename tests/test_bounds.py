@@ -357,7 +357,8 @@ class TestLibraryContext:
             brackets=[
                 Bracket(floor=f, cap=c, max_leverage=lv, maintenance_rate=m, maintenance_amount=a)
                 for (f, c, lv, m, _), a in zip(self.ROWS, amounts, strict=True)
-            ]
+            ],
+            maintenance="marginal",  # checked against the recursion (on request)
         )
 
     def test_valid_table_under_prec_3(self) -> None:

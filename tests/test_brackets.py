@@ -283,9 +283,9 @@ class TestValidation:
         ids=["empty", "not-bracket", "floor", "gap", "overlap", "leverage", "amount", "first"],
     )
     def test_table(self, brackets: list[Bracket], match: str) -> None:
-        """Empty tables, gaps, overlaps, rising leverage and broken recursions are rejected."""
+        """Empty tables, gaps, overlaps, rising leverage and (marginal) broken recursions fail."""
         with pytest.raises(BracketError, match=match):
-            BracketTable(brackets=brackets)
+            BracketTable(brackets=brackets, maintenance="marginal")
 
     @pytest.mark.parametrize(
         ("kwargs", "match"),
@@ -340,13 +340,14 @@ class TestValidation:
         assert table.brackets[1].initial_rate == Decimal("0.01")
 
     def test_from_rates_mismatch_raises(self) -> None:
-        """By default a published amount off the recursion raises."""
+        """On request (on_mismatch='raise') a published amount off the recursion raises."""
         with pytest.raises(BracketError, match=r"^maintenance_amounts\[1\] must be"):
             BracketTable.from_rates(
                 caps=[50_000, 250_000],
                 maintenance_rates=["0.004", "0.005"],
                 max_leverages=[125, 100],
                 maintenance_amounts=[0, "50.01"],
+                on_mismatch="raise",
             )
 
     def test_from_rates_mismatch_warns(self) -> None:
@@ -373,7 +374,7 @@ class TestValidation:
 
     def test_frozen_and_hashable(self) -> None:
         """Tables are immutable values."""
-        again = BracketTable(brackets=list(BTCUSDT_2021.brackets))
+        again = BracketTable(brackets=list(BTCUSDT_2021.brackets), maintenance="marginal")
         assert again == BTCUSDT_2021
         assert hash(again) == hash(BTCUSDT_2021)
         with pytest.raises(attrs.exceptions.FrozenInstanceError):

@@ -17,7 +17,6 @@ from levrisk.brackets import BracketTable
 from levrisk.exceptions import (
     BracketError,
     InvalidInputError,
-    LeverageError,
     LevriskError,
     LevriskWarning,
 )
@@ -223,11 +222,14 @@ class TestBracketsFromPayload:
         assert brackets_from_payload(_usdm_payload(table)) == table
 
     def test_cum_mismatch_raises(self) -> None:
-        """A cum that breaks the recursion names its path."""
+        """A cum that breaks the recursion names its path, when checked (on_mismatch='raise')."""
         payload = _copy(USDM_LIST[1])
         payload["brackets"][2]["cum"] = 1299.0
         with pytest.raises(BracketError, match=r"payload\.brackets\[2\]\.cum must be"):
-            brackets_from_payload(payload)
+            brackets_from_payload(payload, on_mismatch="raise")
+        kept = brackets_from_payload(payload)  # rule-tier-maintenance: taken as published
+        assert kept.brackets[2].maintenance_amount == Decimal(1299)
+        assert kept.maintenance == "deduction"
 
     def test_cum_mismatch_warns(self) -> None:
         """on_mismatch='warn' keeps the derived amount and warns."""
@@ -480,6 +482,7 @@ class TestSnapshots:
             maintenance_rates=[b.maintenance_rate for b in table.brackets],
             max_leverages=[b.max_leverage for b in table.brackets],
             maintenance_amounts=[b.maintenance_amount for b in table.brackets],
+            on_mismatch="raise",
         )
         assert rebuilt == table
 
@@ -808,18 +811,24 @@ class TestPositionRisk:
             ({"symbol": "SOLUSDT"}, InvalidInputError, "'SOLUSDT' has no Contract"),
             ({"positionSide": "UP"}, InvalidInputError, "positionSide must be"),
             ({"marginType": "portfolio"}, InvalidInputError, r"payload\[0\]\.marginType must"),
-            ({"leverage": "150"}, LeverageError, r"payload\[0\]: leverage must be"),
             ({"entryPrice": "0"}, InvalidInputError, r"payload\[0\]: entry_price must be"),
             ({"positionAmt": None}, InvalidInputError, r"positionAmt must be a number"),
             ({"markPrice": "-1"}, InvalidInputError, "mark_price must be positive"),
         ],
-        ids=["symbol", "side", "margin-type", "leverage", "entry", "amount", "mark"],
+        ids=["symbol", "side", "margin-type", "entry", "amount", "mark"],
     )
     def test_errors(self, change: dict[str, Any], error: type[Exception], match: str) -> None:
         """A bad entry names its index and the field."""
         payload = [{**POSITION_RISK[0], **change}]
         with pytest.raises(error, match=match):
             position_risks_from_payload(payload, contracts=CONTRACTS)
+
+    def test_leverage_is_never_refused(self) -> None:
+        """An existing position above its bracket's max leverage is kept, with a warning."""
+        payload = [{**POSITION_RISK[0], "leverage": "150"}]
+        with pytest.warns(LevriskWarning, match=r"^payload\[0\]: leverage must be"):
+            risk = position_risks_from_payload(payload, contracts=CONTRACTS)[0]
+        assert risk.position.leverage == Decimal(150)
 
     def test_contracts_must_be_mapping(self) -> None:
         """The contracts argument must map symbols to Contracts."""
@@ -834,6 +843,7 @@ class TestPositionRisk:
         with pytest.raises(InvalidInputError, match="position must be a Position"):
             PositionRisk(position=None, margin_type="cross", isolated_wallet=0, mark_price=1)  # type: ignore[arg-type]
 
+    @pytest.mark.filterwarnings("ignore::levrisk.exceptions.LevriskWarning")
     @given(json_fuzz)
     def test_fuzz(self, value: object) -> None:
         """Arbitrary field values never raise anything but a LevriskError."""
@@ -1106,6 +1116,7 @@ class TestProTiers:
         with pytest.raises(InvalidInputError, match=match):
             binance.pro_tiers_from_payload([PRO[0], {**PRO[1], **change}])
 
+    @pytest.mark.filterwarnings("ignore::levrisk.exceptions.LevriskWarning")
     @given(json_fuzz)
     def test_fuzz(self, value: object) -> None:
         """Arbitrary values never raise anything but a LevriskError."""

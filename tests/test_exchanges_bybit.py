@@ -194,11 +194,11 @@ class TestRiskLimitsFromPayload:
         assert limits.brackets.maintenance_margin(3_000_000) == Decimal(20000)
 
     def test_deduction_mismatch(self) -> None:
-        """An mmDeduction off the recursion raises, or warns with on_mismatch='warn'."""
+        """An mmDeduction off the recursion raises (on request), or warns with 'warn'."""
         payload = _copy(V5)
         payload["result"]["list"][2]["mmDeduction"] = "29999"
         with pytest.raises(BracketError, match=r"list\[2\]\.mmDeduction must be"):
-            risk_limits_from_payload(payload)
+            risk_limits_from_payload(payload, on_mismatch="raise")
         with pytest.warns(LevriskWarning):
             limits = risk_limits_from_payload(payload, on_mismatch="warn")
         assert limits.brackets.brackets[2].maintenance_amount == Decimal(30000)

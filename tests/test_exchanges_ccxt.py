@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 
 from levrisk.brackets import BracketTable
-from levrisk.exceptions import BracketError, InvalidInputError, LevriskError
+from levrisk.exceptions import BracketError, InvalidInputError, LevriskError, LevriskWarning
 from levrisk.exchanges import binance
 from levrisk.exchanges.ccxt import brackets_from_leverage_tiers, position_from_ccxt
 from levrisk.futures import Contract, Position, isolated_liquidation_price
@@ -145,6 +145,7 @@ class TestBracketsFromLeverageTiers:
         with pytest.raises(InvalidInputError, match=match):
             brackets_from_leverage_tiers(tiers)
 
+    @pytest.mark.filterwarnings("ignore::levrisk.exceptions.LevriskWarning")
     @given(json_fuzz)
     def test_fuzz(self, value: object) -> None:
         """Arbitrary field values never raise anything but a LevriskError."""
@@ -208,6 +209,12 @@ class TestPositionFromCcxt:
         raw = {**POSITION, "side": "long", "contracts": "0.5", "entryPrice": "60000"}
         assert position_from_ccxt(raw, contract=BTC).side == "long"
 
+    def test_leverage_is_never_refused(self) -> None:
+        """An existing position above its bracket's max leverage is kept, with a warning."""
+        with pytest.warns(LevriskWarning, match=r"^position: leverage must be"):
+            pos = position_from_ccxt({**POSITION, "leverage": 200}, contract=BTC)
+        assert pos.leverage == Decimal(200)
+
     @pytest.mark.parametrize(
         ("change", "match"),
         [
@@ -215,10 +222,9 @@ class TestPositionFromCcxt:
             ({"side": ["long"]}, "position.side must be"),
             ({"contractSize": 0.01}, "contractSize must equal"),
             ({"contracts": 0}, "position: size must be positive"),
-            ({"leverage": 200}, "position: leverage must be"),
             ({"entryPrice": None}, "entryPrice must be a number"),
         ],
-        ids=["side-none", "side-list", "contract-size", "zero", "leverage", "entry"],
+        ids=["side-none", "side-list", "contract-size", "zero", "entry"],
     )
     def test_errors(self, change: dict[str, Any], match: str) -> None:
         """Bad positions raise InvalidInputError naming the field."""
@@ -236,6 +242,7 @@ class TestPositionFromCcxt:
         with pytest.raises(InvalidInputError, match="contract must be a Contract"):
             position_from_ccxt(POSITION, contract="BTC")  # type: ignore[arg-type]
 
+    @pytest.mark.filterwarnings("ignore::levrisk.exceptions.LevriskWarning")
     @given(json_fuzz)
     def test_fuzz(self, value: object) -> None:
         """Arbitrary field values never raise anything but a LevriskError."""

@@ -93,7 +93,7 @@ class TestPositionTiers:
 
     def test_ct_val(self) -> None:
         """ct_val 0.01 BTC per contract turns 700 contracts into 7 BTC, tier 2."""
-        table = position_tiers_from_payload(TIERS["data"], ct_val="0.01")
+        table = position_tiers_from_payload(TIERS["data"], ct_val="0.01", maintenance="marginal")
         assert table.bracket_for(Decimal(700) * Decimal("0.01")).maintenance_rate == Decimal(
             "0.005"
         )

@@ -5,12 +5,18 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 
-from levrisk.exceptions import AlwaysLiquidatedError, InvalidInputError, LeverageError
+from levrisk.exceptions import (
+    AlwaysLiquidatedError,
+    InvalidInputError,
+    LevriskWarning,
+)
 from levrisk.exchanges import FieldCheck, Parsed, Reconciliation, binance, bybit, ccxt, gate, okx
 from levrisk.exchanges._reconcile import compare
 from levrisk.exchanges._rows import collect
+from levrisk.futures import isolated_liquidation_price
 
 BTC = {"BTCUSDT": binance.BTCUSDT_CONTRACT}
 
@@ -89,14 +95,28 @@ class TestBinancePositionRisk:
             binance.position_risks_from_payload([v3_row(positionInitialMargin="0")], contracts=BTC)
 
     def test_report_keeps_good_rows(self) -> None:
-        """A 75x row the table refuses is reported; the other rows are kept; strict raises."""
+        """Issue 15 item 2: a 75x row worth 300,000 the shipped table refuses is kept, warned.
+
+        Legal under Binance's 2024 BTCUSDT table (100x up to 600,000): parsed with it, no
+        warning; with the older table, a LevriskWarning names the row and the position
+        keeps its 75x. Leverage does not enter the liquidation price.
+        """
         big = v3_row(positionAmt="5", notional="300000", positionInitialMargin="4000")
-        report = binance.position_report_from_payload([v3_row(), big], contracts=BTC)
-        assert len(report.rows) == 1
-        assert report.errors[0].where == "payload[1]"
-        assert report.errors[0].error == "LeverageError"
-        with pytest.raises(LeverageError):
-            binance.position_report_from_payload([big], contracts=BTC, strict=True)
+        with pytest.warns(LevriskWarning, match=r"^payload\[1\]: leverage must be"):
+            report = binance.position_report_from_payload([v3_row(), big], contracts=BTC)
+        assert len(report.rows) == 2
+        assert not report.errors
+        held = report.rows[1].position
+        assert held.leverage == Decimal(75)
+        table_2024 = binance.USDM_SNAPSHOTS["BTCUSDT"].brackets
+        assert table_2024.max_leverage(300_000) == Decimal(100)
+        current = {"BTCUSDT": attrs.evolve(BTC["BTCUSDT"], brackets=table_2024)}
+        fresh = binance.position_report_from_payload([big], contracts=current, strict=True)
+        assert fresh.rows[0].position.leverage == Decimal(75)
+        at_1x = attrs.evolve(held, leverage=1)
+        assert isolated_liquidation_price(held, margin=20_000) == isolated_liquidation_price(
+            at_1x, margin=20_000
+        )
         with pytest.raises(InvalidInputError, match="contracts must be a mapping"):
             binance.position_report_from_payload([], contracts=[])  # type: ignore[arg-type]
 

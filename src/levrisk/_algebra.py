@@ -219,6 +219,10 @@ class Tiers:
       condition of one position crosses an edge (``MM(cap) = cap·m − cum``, exact);
     - ``top_rate``: the highest maintenance rate (it decides whether the condition is
       monotone);
+    - ``continuous``: whether ``MM`` is continuous at every edge (each ``cum`` follows
+      the recursion of :ref:`rule-brackets`); a table that is not (a whole-position
+      table, or published amounts off the recursion) jumps at an edge, and its solve
+      takes the general path, which finds an edge where the jump crosses the condition;
     - ``oversize``: the first ``(name, value)`` beyond 1e±1000 (see :func:`bounded`), or
       ``None``;
     - :meth:`terms`: the rows as exact rationals for the general solver, made on first
@@ -229,6 +233,7 @@ class Tiers:
         "_terms",
         "amounts",
         "caps",
+        "continuous",
         "minus",
         "oversize",
         "plus",
@@ -253,6 +258,17 @@ class Tiers:
             inner = [cap * rate - amount for cap, rate, amount in rows[:-1]]
             self.minus = tuple(cap - mm for cap, mm in zip(self.caps, inner, strict=False))
             self.plus = tuple(cap + mm for cap, mm in zip(self.caps, inner, strict=False))
+            self.continuous = all(
+                amount == previous + cap * (rate - below)
+                for cap, rate, below, amount, previous in zip(
+                    self.caps,
+                    self.rates[1:],
+                    self.rates,
+                    self.amounts[1:],
+                    self.amounts,
+                    strict=False,
+                )
+            )
         self._terms: tuple[tuple[Fraction, Fraction, Fraction], ...] | None = None
 
     def check(self) -> None:

@@ -29,7 +29,8 @@ MarginStatus: TypeAlias = Literal[
     "EXCESSIVE", "NORMAL", "MARGIN_CALL", "PRE_LIQUIDATION", "FORCE_LIQUIDATION"
 ]
 FuturesStatus: TypeAlias = Literal["NORMAL", "LIQUIDATION", "BANKRUPT"]
-OnMismatch: TypeAlias = Literal["raise", "warn"]
+OnMismatch: TypeAlias = Literal["keep", "raise", "warn"]
+TierMaintenance: TypeAlias = Literal["deduction", "marginal", "whole"]
 
 
 def options(alias: object) -> tuple[str, ...]:

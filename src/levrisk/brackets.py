@@ -7,33 +7,70 @@ maintenance margin rate ``m`` and the maintenance amount ``cum`` of that slice:
 
 .. math::
 
-    MM(n) = n \cdot m_k - cum_k, \qquad cum_1 = 0,\;
-    cum_k = cum_{k-1} + floor_k \cdot (m_k - m_{k-1})
+    MM(n) = n \cdot m_k - cum_k \quad (k: \text{the bracket holding } n)
 
-The recursion makes ``MM`` continuous at every edge, and equal to the progressive
-(tax-bracket) sum of each slice of notional at its own rate. Notional is in the unit the
-exchange tiers by: quote for linear contracts (Binance USDⓈ-M: ``Q · MP``), coin for
-inverse ones (Binance COIN-M: ``N · CS / MP``).
+Venues state their tables three ways, and the table keeps which
+(:data:`~levrisk.brackets.TierMaintenance`, :ref:`rule-tier-maintenance`):
+
+- ``"deduction"``: the venue publishes ``cum`` (Binance ``cum``, Bybit ``mmDeduction``);
+  the table takes it as published. :meth:`BracketTable.from_rates` checks it against the
+  recursion below only on request (``on_mismatch="raise"`` or ``"warn"``).
+- ``"marginal"``: each slice of the notional at its own tier's rate (Gate; the
+  tax-bracket sum), which is ``cum`` by the recursion
+
+  .. math::
+
+      cum_1 = 0,\; cum_k = cum_{k-1} + floor_k \cdot (m_k - m_{k-1})
+
+  so ``MM`` is continuous at every edge.
+- ``"whole"``: the rate of the tier holding the position on the whole notional (OKX,
+  Bitget, BitMEX): every ``cum`` is 0 and ``MM`` jumps up at each cap; the liquidation
+  solver then finds the edge itself where the jump crosses the condition.
+
+Notional is in the unit the exchange tiers by: quote for linear contracts (Binance
+USDⓈ-M: ``Q · MP``), coin for inverse ones (Binance COIN-M: ``N · CS / MP``).
+
+**Above the top cap** every maintenance figure (:meth:`BracketTable.maintenance_margin`,
+``levrisk.futures.maintenance_margin`` and the solvers) extrapolates the last bracket;
+only what opens or sizes a new position (:meth:`BracketTable.bracket_for`,
+:meth:`BracketTable.max_leverage`, a new ``Position``'s leverage check) refuses a
+notional above it (see the design decisions page).
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
-from typing import Any, TypeVar
+from decimal import Decimal, localcontext
+from typing import Any, TypeAlias, TypeVar
 
 import attrs
 
-from levrisk import _algebra
+from levrisk import _algebra, _typing
 from levrisk._fields import entries, finite, non_negative, number, optional_number, positive
-from levrisk._typing import OnMismatch, choice
+from levrisk._typing import choice, one_of
 from levrisk.exceptions import BracketError, InvalidInputError, LeverageError, LevriskWarning
 from levrisk.numbers import NumberLike, exact, to_decimal
 
-__all__ = ["Bracket", "BracketTable"]
+__all__ = ["Bracket", "BracketTable", "OnMismatch", "TierMaintenance"]
 
 _T = TypeVar("_T")
+
+OnMismatch: TypeAlias = _typing.OnMismatch
+"""What a published maintenance amount off the recursion of :ref:`rule-brackets` does.
+
+``"keep"``: taken as published (the default); ``"raise"``: a ``BracketError`` naming it;
+``"warn"``: a ``LevriskWarning``, and the recursion's amount is used.
+"""
+
+TierMaintenance: TypeAlias = _typing.TierMaintenance
+"""How a table's maintenance margin is stated (:ref:`rule-tier-maintenance`).
+
+``"deduction"``: ``n·m_k − cum_k`` with the venue's published ``cum`` (taken as
+published); ``"marginal"``: each slice at its tier's rate (``cum`` by the recursion, MM
+continuous); ``"whole"``: the tier's rate on the whole notional (``cum = 0``, MM jumps at
+each cap).
+"""
 
 
 def _fraction_open(_instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
@@ -126,10 +163,14 @@ class Bracket:
 
 
 def _derived_amounts(floors: Sequence[Decimal], rates: Sequence[Decimal]) -> list[Decimal]:
-    """``cum_1 = 0``, ``cum_k = cum_{k-1} + floor_k · (m_k − m_{k-1})`` (:ref:`rule-brackets`)."""
+    """``cum_1 = 0``, ``cum_k = cum_{k-1} + floor_k · (m_k − m_{k-1})`` (:ref:`rule-brackets`).
+
+    Exact (sums and products only): a table with 50-digit edges or rates keeps every digit.
+    """
     amounts = [Decimal(0)]
-    for k in range(1, len(rates)):
-        amounts.append(amounts[-1] + floors[k] * (rates[k] - rates[k - 1]))
+    with localcontext(_algebra.EXACT):
+        for k in range(1, len(rates)):
+            amounts.append(amounts[-1] + floors[k] * (rates[k] - rates[k - 1]))
     return amounts
 
 
@@ -147,18 +188,21 @@ class BracketTable:
     """An exchange's ordered, contiguous table of :class:`Bracket` objects.
 
     The table is validated on construction: at least one bracket, the first floor is 0,
-    each floor equals the previous cap (no gaps, no overlaps, so caps increase), max
-    leverage never rises with notional, and every maintenance amount equals the
-    recursion of :ref:`rule-brackets` exactly. A table whose amounts break the recursion would
-    make MM jump at an edge; build it with :meth:`from_rates` (``on_mismatch="warn"``)
-    to re-derive them instead.
+    each floor equals the previous cap (no gaps, no overlaps, so caps increase), and max
+    leverage never rises with notional. ``maintenance`` says how the venue states its
+    maintenance (:data:`TierMaintenance`, :ref:`rule-tier-maintenance`): published
+    amounts (``"deduction"``, the default: taken as published), marginal by tier
+    (``"marginal"``: every amount must equal the recursion of :ref:`rule-brackets`), or
+    the tier's rate on the whole notional (``"whole"``: every amount must be 0). Build
+    the last two from rates alone with :meth:`from_rates`.
 
     Args:
         brackets: the brackets, lowest notional first.
+        maintenance: a :data:`TierMaintenance` (default ``"deduction"``).
 
     Raises:
         BracketError: when the table is empty, has a gap or an overlap, has a rising
-            max leverage, or has amounts that break the recursion.
+            max leverage, or has amounts that ``maintenance`` does not allow.
 
     Examples:
         >>> table = BracketTable.from_rates(
@@ -170,11 +214,19 @@ class BracketTable:
         Decimal('1300.000')
         >>> table.maintenance_margin(500_000)
         Decimal('3700.000')
+        >>> table.maintenance
+        'marginal'
 
     .. versionadded:: 0.1.0
+    .. versionchanged:: 0.3.0
+       ``maintenance``; published amounts are no longer checked against the recursion.
     """
 
     brackets: tuple[Bracket, ...] = attrs.field(converter=_to_brackets)
+    maintenance: TierMaintenance = attrs.field(
+        default="deduction", validator=one_of(TierMaintenance), eq=False
+    )
+    """How the venue states the amounts (their figures are the brackets': not compared)."""
     _tiers: _algebra.Tiers = attrs.field(init=False, eq=False, repr=False)
     """The figures every solve needs, computed once (see ``levrisk._algebra.Tiers``)."""
 
@@ -212,12 +264,25 @@ class BracketTable:
                     f"max_leverage {previous.max_leverage!r}, got {current.max_leverage!r}"
                 )
                 raise BracketError(msg)
-        expected = _derived_amounts([b.floor for b in value], [b.maintenance_rate for b in value])
-        for i, (bracket, amount) in enumerate(zip(value, expected, strict=True)):
+
+    @maintenance.validator
+    @exact
+    def _check_amounts(self, _attribute: attrs.Attribute[Any], value: str) -> None:
+        if value == "deduction":
+            return
+        brackets = self.brackets
+        if value == "whole":
+            expected = [Decimal(0)] * len(brackets)
+            rule = "(maintenance='whole': the tier's rate on the whole notional, no deduction)"
+        else:
+            expected = _derived_amounts(
+                [b.floor for b in brackets], [b.maintenance_rate for b in brackets]
+            )
+            rule = "by the recursion cum_k = cum_(k-1) + floor_k·(m_k − m_(k-1))"
+        for i, (bracket, amount) in enumerate(zip(brackets, expected, strict=True)):
             if bracket.maintenance_amount != amount:
                 msg = (
-                    f"brackets[{i}].maintenance_amount must be {amount!r} by the recursion "
-                    f"cum_k = cum_(k-1) + floor_k·(m_k − m_(k-1)), "
+                    f"brackets[{i}].maintenance_amount must be {amount!r} {rule}, "
                     f"got {bracket.maintenance_amount!r}"
                 )
                 raise BracketError(msg)
@@ -232,35 +297,44 @@ class BracketTable:
         max_leverages: Sequence[NumberLike],
         initial_rates: Sequence[NumberLike] | None = None,
         maintenance_amounts: Sequence[NumberLike] | None = None,
-        on_mismatch: OnMismatch = "raise",
+        on_mismatch: OnMismatch = "keep",
+        maintenance: TierMaintenance | None = None,
     ) -> BracketTable:
-        """Build a table from caps and rates, deriving the maintenance amounts.
+        """Build a table from caps and rates, as the venue states its maintenance.
 
-        Floors are implied: 0 for the first bracket, the previous cap after that. The
-        amounts follow the recursion of :ref:`rule-brackets`. When the exchange's own amounts
-        are given too, they are checked against the recursion: a mismatch raises
-        :class:`~levrisk.exceptions.BracketError` (``on_mismatch="raise"``, the default)
-        or warns with :class:`~levrisk.exceptions.LevriskWarning` and keeps the derived
-        amounts (``on_mismatch="warn"``), so MM stays continuous either way.
+        Floors are implied: 0 for the first bracket, the previous cap after that.
+        Without published amounts the table is ``maintenance="marginal"`` (the default:
+        the amounts follow the recursion of :ref:`rule-brackets`) or ``"whole"`` (every
+        amount 0: the tier's rate on the whole notional). With the venue's published
+        amounts (``maintenance_amounts``) the table is ``"deduction"``: taken as
+        published (``on_mismatch="keep"``, the default), or checked against the
+        recursion on request — a mismatch raises :class:`~levrisk.exceptions.BracketError`
+        (``"raise"``) or warns with :class:`~levrisk.exceptions.LevriskWarning` and keeps
+        the derived amounts (``"warn"``, a ``"marginal"`` table).
 
         Args:
             caps: the inclusive upper notional bound of each bracket, increasing.
             maintenance_rates: ``m`` of each bracket.
             max_leverages: the maximum leverage of each bracket.
             initial_rates: optional initial margin rate of each bracket.
-            maintenance_amounts: optional published ``cum`` of each bracket, to check.
-            on_mismatch: what a published amount that differs from the recursion does.
+            maintenance_amounts: optional published ``cum`` of each bracket.
+            on_mismatch: an ``OnMismatch``: what a published amount that differs from
+                the recursion does (``"keep"``, ``"raise"``, ``"warn"``).
+            maintenance: a :data:`TierMaintenance`; ``None`` (default): ``"deduction"``
+                with published amounts, ``"marginal"`` without.
 
         Returns:
             The validated table.
 
         Raises:
             BracketError: when the sequences differ in length, are empty, or the
-                brackets are invalid; or when an amount mismatches under ``"raise"``.
+                brackets are invalid; when an amount mismatches under ``"raise"``; or
+                when ``maintenance`` contradicts the amounts given (``"deduction"``
+                without amounts, ``"whole"`` or ``"marginal"`` with them).
 
         References:
             Binance, "Leverage and Margin of USDⓈ-M Futures" (maintenance amount);
-            :ref:`rule-brackets` [published].
+            :ref:`rule-brackets` [published], :ref:`rule-tier-maintenance`.
 
         Examples:
             >>> t = BracketTable.from_rates(
@@ -270,6 +344,14 @@ class BracketTable:
             ... )
             >>> t.maintenance_margin(3500)
             Decimal('92.500')
+            >>> whole = BracketTable.from_rates(
+            ...     caps=[1000, 2000],
+            ...     maintenance_rates=["0.02", "0.025"],
+            ...     max_leverages=[50, 40],
+            ...     maintenance="whole",
+            ... )
+            >>> whole.maintenance_margin(1000), whole.maintenance_margin(1500)
+            (Decimal('20.00'), Decimal('37.500'))
         """
         cap_list = _sequence(caps, "caps")
         rate_list = _sequence(maintenance_rates, "maintenance_rates")
@@ -292,21 +374,26 @@ class BracketTable:
                 raise BracketError(msg)
         try:
             on_mismatch = choice(on_mismatch, OnMismatch, "on_mismatch")
+            basis = _basis(maintenance, given=given_amounts is not None)
         except InvalidInputError as error:  # a table argument: reported as a BracketError
             raise BracketError(str(error)) from None
         cap_values = [to_decimal(c, name=f"caps[{i}]") for i, c in enumerate(cap_list)]
         rates = [to_decimal(r, name=f"maintenance_rates[{i}]") for i, r in enumerate(rate_list)]
         floors = [Decimal(0), *cap_values[:-1]]
-        amounts = _derived_amounts(floors, rates)
-        for i, given in enumerate(given_amounts or []):
-            if to_decimal(given, name=f"maintenance_amounts[{i}]") != amounts[i]:
-                msg = (
-                    f"maintenance_amounts[{i}] must be {amounts[i]!r} by the recursion "
-                    f"cum_k = cum_(k-1) + floor_k·(m_k − m_(k-1)), got {given!r}"
-                )
-                if on_mismatch == "raise":
-                    raise BracketError(msg)
-                warnings.warn(msg + "; using the derived amount", LevriskWarning, stacklevel=3)
+        amounts = [Decimal(0)] * len(rates) if basis == "whole" else _derived_amounts(floors, rates)
+        published = [
+            to_decimal(given, name=f"maintenance_amounts[{i}]")
+            for i, given in enumerate(given_amounts or [])
+        ]
+        if published and on_mismatch == "keep":
+            # as published; an amount equal to the recursion's keeps its spelling
+            amounts = [
+                d if d == given else given for d, given in zip(amounts, published, strict=True)
+            ]
+        elif published:
+            named = ((f"maintenance_amounts[{i}]", given) for i, given in enumerate(published))
+            check_published(named, amounts, on_mismatch=on_mismatch, stacklevel=4)
+            basis = "marginal"
         return cls(
             brackets=[
                 Bracket(
@@ -318,7 +405,8 @@ class BracketTable:
                     initial_rate=None if initial_list is None else initial_list[i],
                 )
                 for i in range(len(cap_values))
-            ]
+            ],
+            maintenance=basis,
         )
 
     @property
@@ -366,11 +454,15 @@ class BracketTable:
 
     @exact
     def maintenance_margin(self, notional: NumberLike) -> Decimal:
-        r"""Maintenance margin of a position with this notional.
+        r"""Maintenance margin of a position with this notional (the last bracket above the top).
 
         .. math::
 
             MM = notional \cdot m - cum \quad\text{(bracket chosen by notional)}
+
+        Above the table's highest cap the last bracket is extrapolated, as every
+        maintenance figure of the library does (only opening or sizing a new position
+        refuses a notional above the cap).
 
         Args:
             notional: notional ≥ 0, in the table's unit.
@@ -380,7 +472,6 @@ class BracketTable:
 
         Raises:
             InvalidInputError: when ``notional`` is negative or not a number.
-            BracketError: when ``notional`` exceeds the table's highest cap.
 
         References:
             Binance, "Leverage and Margin of USDⓈ-M Futures"; :ref:`rule-brackets` [published].
@@ -393,25 +484,27 @@ class BracketTable:
             ... )
             >>> t.maintenance_margin(50_000)
             Decimal('200.000')
+            >>> t.maintenance_margin(2_000_000)  # above the top cap: the last bracket
+            Decimal('18700.000')
+
+        .. versionchanged:: 0.3.0
+           Extrapolates the last bracket above the top cap (it raised ``BracketError``).
         """
         value = _notional(notional)
-        return self.bracket_for(value).maintenance_margin(value)
+        tiers = self._tiers
+        j = tiers.index(value)
+        return value * tiers.rates[j] - tiers.amounts[j]
 
     @exact
     def max_leverage(self, notional: NumberLike) -> Decimal:
-        """The highest leverage allowed for a position with this notional.
+        """The highest leverage allowed for a new position with this notional.
 
-        Raises:
-            InvalidInputError: when ``notional`` is negative or not a number.
-            BracketError: when ``notional`` exceeds the table's highest cap.
+        Sizing a new position: a notional above the top cap is refused (a ``BracketError``,
+        as :meth:`bracket_for` refuses it), unlike every maintenance figure.
 
         Examples:
-            >>> t = BracketTable.from_rates(
-            ...     caps=[50_000, 250_000],
-            ...     maintenance_rates=["0.004", "0.005"],
-            ...     max_leverages=[125, 100],
-            ... )
-            >>> t.max_leverage(60_000)
+            >>> rates = {"maintenance_rates": ["0.004", "0.005"], "max_leverages": [125, 100]}
+            >>> BracketTable.from_rates(caps=[50_000, 250_000], **rates).max_leverage(60_000)
             Decimal('100')
         """
         return self.bracket_for(notional).max_leverage
@@ -444,6 +537,41 @@ class BracketTable:
             msg = f"leverage must be between 1 and {top}, got {leverage!r}"
             raise LeverageError(msg)
         return max(b.cap for b in self.brackets if b.max_leverage >= value)
+
+
+def check_published(
+    given: Iterable[tuple[str, Decimal | None]],
+    derived: Sequence[Decimal],
+    *,
+    on_mismatch: str,
+    stacklevel: int,
+) -> None:
+    """Check published amounts ``(name, value)`` against the recursion's (``None``: none given).
+
+    A mismatch raises :class:`~levrisk.exceptions.BracketError` (``"raise"``) or warns
+    (``"warn"``: the derived amount is used). Shared with the payload parsers.
+    """
+    for (name, value), amount in zip(given, derived, strict=True):
+        if value is not None and value != amount:
+            msg = (
+                f"{name} must be {amount!r} by the recursion "
+                f"cum_k = cum_(k-1) + floor_k·(m_k − m_(k-1)), got {value!r}"
+            )
+            if on_mismatch == "raise":
+                raise BracketError(msg)
+            warnings.warn(msg + "; using the derived amount", LevriskWarning, stacklevel=stacklevel)
+
+
+def _basis(maintenance: object, *, given: bool) -> TierMaintenance:
+    """The table's :data:`TierMaintenance`: as asked, or implied by whether amounts are given."""
+    if maintenance is None:
+        return "deduction" if given else "marginal"
+    basis: TierMaintenance = choice(maintenance, TierMaintenance, "maintenance")
+    if (basis == "deduction") != given:
+        needs = "with" if basis == "deduction" else "without"
+        msg = f"maintenance {basis!r} is built {needs} maintenance_amounts, got {maintenance!r}"
+        raise InvalidInputError(msg)
+    return basis
 
 
 def _notional(notional: NumberLike) -> Decimal:

@@ -101,6 +101,8 @@ class AlreadyLiquidatedError(LiquidationError):
 class LevriskWarning(UserWarning):
     """Warned when levrisk proceeds but the caller should know about a correction.
 
-    Example: an exchange bracket table whose published maintenance amounts deviate from
-    the recursion and were re-derived (``on_mismatch="warn"``).
+    Examples: an exchange bracket table whose published maintenance amounts deviate from
+    the recursion and were re-derived (``on_mismatch="warn"``); a parsed position whose
+    leverage the table would not allow today, kept as the venue reports it (only a new
+    position is checked against the table).
     """

@@ -8,15 +8,15 @@ exchange's response. Numbers go through :func:`~levrisk.numbers.to_decimal` (a f
 read from its shortest ``repr``; ``bool``, NaN and infinities are rejected).
 
 :func:`table_from_tiers` turns parsed tier rows into a
-:class:`~levrisk.brackets.BracketTable`, checking that the tiers are sorted and
-contiguous (no gap, no overlap) and that any published maintenance amount agrees with the
-recursion of :ref:`rule-brackets`.
+:class:`~levrisk.brackets.BracketTable` as the venue states its maintenance
+(:ref:`rule-tier-maintenance`), checking that the tiers are sorted and contiguous (no
+gap, no overlap); published maintenance amounts are taken as published, or checked
+against the recursion of :ref:`rule-brackets` on request.
 """
 
 from __future__ import annotations
 
 import itertools
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypeAlias
@@ -24,9 +24,9 @@ from typing import Any, TypeAlias
 import attrs
 
 from levrisk._fields import require
-from levrisk._typing import OnMismatch, choice
-from levrisk.brackets import BracketTable
-from levrisk.exceptions import BracketError, InvalidInputError, LevriskWarning
+from levrisk._typing import OnMismatch, TierMaintenance, choice
+from levrisk.brackets import BracketTable, check_published
+from levrisk.exceptions import BracketError, InvalidInputError
 from levrisk.numbers import to_decimal
 
 __all__ = [
@@ -208,9 +208,18 @@ def tier_row(
 
 
 def table_from_tiers(
-    rows: Sequence[TierRow], *, where: str, on_mismatch: OnMismatch
+    rows: Sequence[TierRow],
+    *,
+    where: str,
+    on_mismatch: OnMismatch,
+    maintenance: TierMaintenance = "marginal",
 ) -> BracketTable:
     """Build a validated table from tier rows, lowest first.
+
+    Rows that all carry a published amount give a ``"deduction"`` table, taken as
+    published (``on_mismatch="keep"``) or checked against the recursion (``"raise"``,
+    ``"warn"``: a ``"marginal"`` table); rows without amounts give a ``maintenance``
+    table (``"marginal"`` or ``"whole"``, as the venue computes it).
 
     Raises:
         BracketError: when there are no rows, a row's floor is not the previous cap
@@ -224,22 +233,23 @@ def table_from_tiers(
         raise BracketError(msg)
     _check_order(rows)
     initial = [row.initial_rate for row in rows if row.initial_rate is not None]
+    amounts = [row.maintenance_amount for row in rows if row.maintenance_amount is not None]
+    published = len(amounts) == len(rows) and on_mismatch == "keep"
     table = BracketTable.from_rates(
         caps=[row.cap for row in rows],
         maintenance_rates=[row.maintenance_rate for row in rows],
         max_leverages=[row.max_leverage for row in rows],
         initial_rates=initial if len(initial) == len(rows) else None,
+        maintenance_amounts=amounts if published else None,
+        maintenance=None if published or amounts else maintenance,
     )
-    for row, bracket in zip(rows, table.brackets, strict=True):
-        given = row.maintenance_amount
-        if given is not None and given != bracket.maintenance_amount:
-            msg = (
-                f"{row.where}.{row.amount_name} must be {bracket.maintenance_amount!r} by the "
-                f"recursion cum_k = cum_(k-1) + floor_k·(m_k − m_(k-1)), got {given!r}"
-            )
-            if on_mismatch == "raise":
-                raise BracketError(msg)
-            warnings.warn(msg + "; using the derived amount", LevriskWarning, stacklevel=4)
+    if on_mismatch != "keep":
+        check_published(
+            ((f"{row.where}.{row.amount_name}", row.maintenance_amount) for row in rows),
+            [bracket.maintenance_amount for bracket in table.brackets],
+            on_mismatch=on_mismatch,
+            stacklevel=5,
+        )
     return table
 
 

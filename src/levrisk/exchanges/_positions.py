@@ -11,17 +11,24 @@ the reported figures against levrisk's with :func:`~levrisk.exchanges._reconcile
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Literal, TypeAlias
+from typing import Literal, TypeAlias, cast
 
 import attrs
 
-from levrisk._fields import non_negative, number, optional_number, positive, require
-from levrisk._typing import one_of
-from levrisk.exceptions import InvalidInputError, LiquidationError
+from levrisk._fields import non_negative, number, optional_number, positive, require, trusted
+from levrisk._typing import Side, one_of
+from levrisk.exceptions import (
+    InvalidInputError,
+    LeverageError,
+    LevriskWarning,
+    LiquidationError,
+)
 from levrisk.exchanges import _payload
 from levrisk.exchanges._reconcile import Figure, Reconciliation, check_figures
+from levrisk.exchanges._rows import Parsed, collect
 from levrisk.futures import (
     Contract,
     CrossAccount,
@@ -42,8 +49,11 @@ __all__ = [
     "check_contracts",
     "contract_for",
     "cross_account",
+    "held_position",
     "located",
     "reconcile_position",
+    "report_rows",
+    "reported_row",
 ]
 
 MarginMode: TypeAlias = Literal["isolated", "cross"]
@@ -109,6 +119,65 @@ def check_contracts(contracts: object) -> Mapping[str, Contract]:
     return contracts
 
 
+def held_position(
+    *,
+    contract: Contract,
+    side: Side,
+    size: NumberLike,
+    entry_price: NumberLike,
+    leverage: NumberLike,
+    where: str,
+) -> Position:
+    """An open position as the venue reports it: never refused on its leverage.
+
+    Only opening or sizing a new position validates leverage against the table; a
+    position that already exists is what it is (the table may have changed since it was
+    opened, and leverage does not enter its liquidation price). A leverage the table
+    would not allow today (above the maximum of the bracket holding its notional)
+    gives a :class:`~levrisk.exceptions.LevriskWarning` naming the row, and the position
+    is kept with the venue's leverage. Every other field is validated as ``Position``
+    validates it (a notional above the table's top cap is still refused: the table does
+    not describe that position).
+    """
+    try:
+        return Position(
+            contract=contract, side=side, size=size, entry_price=entry_price, leverage=leverage
+        )
+    except LeverageError as error:
+        # The leverage check runs last: every other field has passed its validator.
+        msg = f"{where}: {error}; kept as the venue reports it (only a new position is checked)"
+        warnings.warn(msg, LevriskWarning, stacklevel=2)
+        return trusted(
+            Position,
+            contract=contract,
+            side=side,
+            size=number(size),
+            entry_price=number(entry_price),
+            leverage=number(leverage),
+        )
+
+
+RowParser: TypeAlias = Callable[
+    [Mapping[str, object], Mapping[str, Contract], str], "ReportedPosition | None"
+]
+
+
+def report_rows(
+    rows: object, *, where: str, contracts: object, parse: RowParser, strict: bool
+) -> Parsed:
+    """Each row of a venue's position list parsed by ``parse(obj, contracts, where)``.
+
+    The good rows and a per-row error report (:func:`~levrisk.exchanges._rows.collect`);
+    ``contracts`` is checked first.
+    """
+    checked = check_contracts(contracts)
+    return collect(
+        _payload.objects(rows, where=where),
+        lambda at, obj: parse(obj, checked, at),
+        strict=strict,
+    )
+
+
 def located(where: str, build: Callable[[], ReportedPosition]) -> ReportedPosition:
     """``build()``, with the row's path put in front of an error's message."""
     try:
@@ -116,6 +185,56 @@ def located(where: str, build: Callable[[], ReportedPosition]) -> ReportedPositi
     except InvalidInputError as error:
         msg = f"{where}: {error}"
         raise type(error)(msg) from error
+
+
+def reported_row(
+    obj: Mapping[str, object],
+    *,
+    venue: str,
+    where: str,
+    position: Mapping[str, object],
+    margin_mode: MarginMode,
+    fields: Mapping[str, str],
+) -> ReportedPosition:
+    """One venue row as a :class:`ReportedPosition`, the row's path on every error.
+
+    ``position``: the ``contract``, ``side``, ``size`` and a ``leverage`` callable (read
+    inside the row's error context); ``fields``: the venue's key of ``entry_price``,
+    ``margin``, ``mark_price``, ``liquidation_price``, ``unrealized_pnl`` and, where the
+    venue reports them, ``maintenance_margin``, ``initial_margin``, ``break_even_price``.
+    A reported price of 0 means none.
+    """
+
+    def number(name: str) -> Decimal:
+        return _payload.number(obj, fields[name], where=where)
+
+    def optional(name: str) -> Decimal | None:
+        key = fields.get(name)
+        return None if key is None else _payload.optional_number(obj, key, where=where)
+
+    def build() -> ReportedPosition:
+        leverage = cast("Callable[[], Decimal]", position["leverage"])
+        return ReportedPosition(
+            venue=venue,
+            position=held_position(
+                contract=cast("Contract", position["contract"]),
+                side=cast("Side", position["side"]),
+                size=cast("Decimal", position["size"]),
+                entry_price=number("entry_price"),
+                leverage=leverage(),
+                where=where,
+            ),
+            margin_mode=margin_mode,
+            margin=number("margin") if margin_mode == "isolated" else 0,
+            mark_price=number("mark_price"),
+            liquidation_price=optional("liquidation_price") or None,
+            unrealized_pnl=optional("unrealized_pnl"),
+            maintenance_margin=optional("maintenance_margin"),
+            initial_margin=optional("initial_margin"),
+            break_even_price=optional("break_even_price") or None,
+        )
+
+    return located(where, build)
 
 
 def cross_account(

@@ -65,15 +65,8 @@ from typing import Final, Literal, TypeAlias
 
 import attrs
 
-from levrisk._fields import (
-    non_negative,
-    non_negative_number,
-    number,
-    optional_number,
-    positive,
-    positive_number,
-    require,
-)
+from levrisk import _algebra, _fields
+from levrisk._fields import non_negative, number, optional_number, positive
 from levrisk._typing import choice, one_of
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError, LiquidationError
@@ -98,6 +91,7 @@ from levrisk.exchanges._funding_rules import BINANCE_AT_SETTLEMENT as AT_SETTLEM
 from levrisk.exchanges._funding_rules import BINANCE_DEFAULT_INTERVAL as DEFAULT_FUNDING_INTERVAL
 from levrisk.exchanges._funding_rules import binance_funding_schedule as funding_schedule
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
+from levrisk.exchanges._positions import held_position
 from levrisk.exchanges._reconcile import Figure, Reconciliation, check_figures
 from levrisk.exchanges._rows import Parsed, collect
 from levrisk.exchanges.snapshots import ContractPreset, Snapshot, SnapshotSet, load
@@ -258,7 +252,7 @@ def brackets_from_payload(
     *,
     symbol: str | None = None,
     notional_coef: NotionalCoef = "included",
-    on_mismatch: OnMismatch = "raise",
+    on_mismatch: OnMismatch = "keep",
 ) -> BracketTable:
     r"""Parse Binance's ``leverageBracket`` response (USDⓈ-M or COIN-M) into a table.
 
@@ -277,8 +271,9 @@ def brackets_from_payload(
             a list of them.
         symbol: which symbol to take from a list (not needed for a one-entry list).
         notional_coef: a :data:`NotionalCoef`, how a ``notionalCoef`` is treated.
-        on_mismatch: ``"raise"`` (default) or ``"warn"``, what a ``cum`` that breaks the
-            recursion does (``"warn"`` keeps the derived amount).
+        on_mismatch: what a ``cum`` that breaks the recursion does: ``"keep"`` (default:
+            taken as published, :ref:`rule-tier-maintenance`), ``"raise"``, or ``"warn"``
+            (keeps the derived amount).
 
     Returns:
         The validated table, in quote (USDⓈ-M) or coin (COIN-M) notional.
@@ -337,7 +332,7 @@ def bracket_tables_from_payload(
     payload: Json,
     *,
     notional_coef: NotionalCoef = "included",
-    on_mismatch: OnMismatch = "raise",
+    on_mismatch: OnMismatch = "keep",
 ) -> dict[str, BracketTable]:
     """Parse every symbol of a list-form ``leverageBracket`` response.
 
@@ -393,8 +388,9 @@ def bracket_tables_from_payload(
 def scale_brackets(table: BracketTable, coef: NumberLike) -> BracketTable:
     r"""Scale a table's notional edges by a user's bracket multiplier ``k``.
 
-    Floors, caps and maintenance amounts are multiplied by ``k``; rates and leverages
-    stay. The recursion is linear in the floors, so the scaled amounts stay consistent:
+    Floors, caps and maintenance amounts are multiplied by ``k``, exactly (every digit
+    kept); rates, leverages and the table's ``maintenance`` stay. The recursion is linear
+    in the floors, so the scaled amounts stay consistent:
 
     .. math::
 
@@ -423,18 +419,20 @@ def scale_brackets(table: BracketTable, coef: NumberLike) -> BracketTable:
 
     .. versionadded:: 0.1.0
     """
-    require(table, BracketTable, "table")
-    k = positive_number(coef, "coef")
+    _fields.require(table, BracketTable, "table")
+    k = _fields.positive_number(coef, "coef")
+    scale = _algebra.EXACT.multiply  # every digit kept: a 50-digit k scales exactly
     return BracketTable(
         brackets=[
             attrs.evolve(
                 b,
-                floor=b.floor * k,
-                cap=b.cap * k,
-                maintenance_amount=b.maintenance_amount * k,
+                floor=scale(b.floor, k),
+                cap=scale(b.cap, k),
+                maintenance_amount=scale(b.maintenance_amount, k),
             )
             for b in table.brackets
-        ]
+        ],
+        maintenance=table.maintenance,
     )
 
 
@@ -861,12 +859,13 @@ def _position_risk(
     margin_type = _margin_type(obj, where=where)
     liquidation = _payload.optional_number(obj, "liquidationPrice", where=where)
     try:
-        position = Position(
+        position = held_position(
             contract=contract,
             side=_side(obj, amount, where=where),
             size=abs(amount),
             entry_price=_payload.number(obj, "entryPrice", where=where),
             leverage=_leverage(obj, where=where),
+            where=where,
         )
         return PositionRisk(
             position=position,
@@ -1223,7 +1222,7 @@ def reported_liquidation_price(price: NumberLike | None) -> Decimal | None:
     """
     if price is None:
         return None
-    return round_to_step(positive_number(price, "price"), _EIGHT, "half_up")
+    return round_to_step(_fields.positive_number(price, "price"), _EIGHT, "half_up")
 
 
 @exact
@@ -1240,12 +1239,14 @@ def reported_unrealized_pnl(pnl: NumberLike) -> Decimal:
         InvalidInputError: when ``pnl`` is not a number.
 
     References:
-        Binance API, "Position Information V3" (``unRealizedProfit``), checked on API
-        responses quoted in public issue threads; :ref:`rule-rounding` [checked].
+        Binance API, "Position Information V3" (``unRealizedProfit``); :ref:`rule-rounding`
+        [checked on API responses quoted in public issue threads].
 
     Examples:
-        >>> reported_unrealized_pnl("-0.123456789")
-        Decimal('-0.12345678')
+        A loss truncates toward zero, as a gain does:
+
+        >>> reported_unrealized_pnl("-0.123456789"), reported_unrealized_pnl("0.123456789")
+        (Decimal('-0.12345678'), Decimal('0.12345678'))
 
     .. versionadded:: 0.2.0
     """
@@ -1310,7 +1311,7 @@ def reconcile(
 
     .. versionadded:: 0.2.0
     """
-    require(risk, PositionRisk, "risk")
+    _fields.require(risk, PositionRisk, "risk")
     pos, mark = risk.position, risk.mark_price
     checks = check_figures(
         (
@@ -1367,7 +1368,7 @@ def _liquidation(risk: PositionRisk, account: CrossAccount | None) -> tuple[Deci
             ), False
         if account is None:
             return None, True
-        require(account, CrossAccount, "account")
+        _fields.require(account, CrossAccount, "account")
         return cross_liquidation_price(
             account, symbol, mark_prices={symbol: risk.mark_price}, rule=LIQUIDATION_RULE
         ), False
@@ -1439,7 +1440,7 @@ def _asset(obj: Mapping[str, Json], *, where: str) -> tuple[str, Decimal, Loan |
             if borrowed or interest
             else None
         )
-        return asset, non_negative_number(held, f"{where}.free + locked"), loan
+        return asset, _fields.non_negative_number(held, f"{where}.free + locked"), loan
     except InvalidInputError as error:
         msg = f"{where}: {error}"
         raise type(error)(msg) from error
@@ -1686,7 +1687,7 @@ def isolated_tier_table_from_payload(
 
 @exact
 def pro_tiers_from_payload(
-    payload: Json, *, on_mismatch: OnMismatch = "raise"
+    payload: Json, *, on_mismatch: OnMismatch = "keep"
 ) -> dict[str, BracketTable]:
     """Parse Cross Margin Pro's liability brackets into one table per asset.
 

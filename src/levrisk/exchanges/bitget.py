@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Final
 
 from levrisk._typing import OnMismatch
-from levrisk.brackets import BracketTable
+from levrisk.brackets import BracketTable, TierMaintenance
 from levrisk.exchanges import _payload
 from levrisk.exchanges._payload import Json
 from levrisk.exchanges._rules import with_fee
@@ -75,14 +75,17 @@ def _entries(payload: Json) -> tuple[list[tuple[str, Mapping[str, Json]]], str]:
 
 @exact
 def position_tiers_from_payload(
-    payload: Json, *, on_mismatch: OnMismatch = "raise"
+    payload: Json, *, on_mismatch: OnMismatch = "keep", maintenance: TierMaintenance = "marginal"
 ) -> BracketTable:
     r"""Parse Bitget's position tiers (``query-position-lever``) into a bracket table.
 
     Each tier gives ``startUnit``/``endUnit`` (the position value, quote for USDT-M),
     ``leverage`` (the tier's maximum) and ``keepMarginRate`` (the maintenance rate).
-    Bitget publishes no deduction: the amounts are derived by the recursion of
-    :ref:`rule-brackets`, so MM is continuous at the edges [derived].
+    Bitget publishes no deduction. Positions opened from 2025-11-10 08:00 UTC pay each
+    slice of their value at its tier's rate (``maintenance="marginal"``, the default:
+    the deduction of the recursion of :ref:`rule-brackets`); positions opened before pay
+    the rate of their tier on the whole value (``"whole"``) [published,
+    :ref:`rule-tier-maintenance`].
 
     .. math::
 
@@ -91,6 +94,8 @@ def position_tiers_from_payload(
     Args:
         payload: the decoded response, or its ``data`` list (one symbol's tiers).
         on_mismatch: kept for the shape of the other parsers (Bitget sends no amounts).
+        maintenance: a ``levrisk.brackets.TierMaintenance``: ``"marginal"`` (default)
+            or ``"whole"`` (a position opened before 2025-11-10).
 
     Returns:
         The ``levrisk.brackets.BracketTable``.
@@ -102,7 +107,9 @@ def position_tiers_from_payload(
     References:
         Bitget API v2, "Get Position Tier"
         (https://www.bitget.com/api-doc/contract/position/Get-Query-Position-Lever);
-        :ref:`rule-brackets` [published tiers; derived amounts].
+        Bitget, "Bitget to update maintenance margin calculation for classic account
+        futures" (https://www.bitget.com/support/articles/12560603841952);
+        :ref:`rule-tier-maintenance` [published].
 
     Examples:
         The endpoint's documented response:
@@ -149,7 +156,9 @@ def position_tiers_from_payload(
         )
         for at, obj in entries
     ]
-    return _payload.table_from_tiers(rows, where=where, on_mismatch=on_mismatch)
+    return _payload.table_from_tiers(
+        rows, where=where, on_mismatch=on_mismatch, maintenance=maintenance
+    )
 
 
 BTCUSDT_TIERS_SOURCE: Final = (

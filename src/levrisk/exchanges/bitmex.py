@@ -194,7 +194,8 @@ def risk_limit_brackets(
     r"""A one-bracket table at a position value's risk limit, for ``Contract(brackets=...)``.
 
     The bracket runs up to the risk limit ``B + n·S``, at the step's maintenance rate
-    with no deduction, and allows ``1/i`` leverage — the whole position pays one rate.
+    with no deduction, and allows ``1/i`` leverage — the whole position pays one rate
+    (a ``maintenance="whole"`` table, :ref:`rule-tier-maintenance`).
 
     Args:
         position_value: the position's value, ≥ 0.
@@ -232,4 +233,6 @@ def risk_limit_brackets(
     cap = positive_number(base_risk_limit, "base_risk_limit") + n * positive_number(
         risk_step, "risk_step"
     )
-    return BracketTable.from_rates(caps=[cap], maintenance_rates=[m], max_leverages=[1 / i])
+    return BracketTable.from_rates(
+        caps=[cap], maintenance_rates=[m], max_leverages=[1 / i], maintenance="whole"
+    )

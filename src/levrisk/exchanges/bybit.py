@@ -192,7 +192,7 @@ def risk_limits_from_payload(
     *,
     symbol: str | None = None,
     units: RateUnits | Literal["auto"] = "auto",
-    on_mismatch: OnMismatch = "raise",
+    on_mismatch: OnMismatch = "keep",
 ) -> RiskLimits:
     r"""Parse a Bybit risk-limit response (API v5 or v2) into a bracket table.
 
@@ -211,8 +211,8 @@ def risk_limits_from_payload(
         symbol: the symbol to keep when the list holds several.
         units: ``"auto"`` (default: v5 field names mean fractions, v2 names percent),
             or the :data:`RateUnits` to read the rates in.
-        on_mismatch: ``"raise"`` or ``"warn"``, what an ``mmDeduction`` that breaks the
-            recursion does.
+        on_mismatch: ``"keep"`` (default: taken as published), ``"raise"`` or ``"warn"``,
+            what an ``mmDeduction`` that breaks the recursion does.
 
     Returns:
         The table with the units it was read in.

@@ -30,20 +30,21 @@ import attrs
 
 from levrisk._fields import require
 from levrisk._typing import choice
-from levrisk.brackets import BracketTable
+from levrisk.brackets import BracketTable, TierMaintenance
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
 from levrisk.exchanges._payload import Json, OnMismatch
 from levrisk.exchanges._positions import (
     ReportedPosition,
-    check_contracts,
     contract_for,
     cross_account,
+    held_position,
     located,
     reconcile_position,
+    report_rows,
 )
 from levrisk.exchanges._reconcile import Reconciliation
-from levrisk.exchanges._rows import Parsed, collect
+from levrisk.exchanges._rows import Parsed
 from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position
 from levrisk.numbers import NumberLike, exact, to_decimal
 
@@ -61,7 +62,11 @@ __all__ = [
 
 @exact
 def brackets_from_leverage_tiers(
-    tiers: Json, *, symbol: str | None = None, on_mismatch: OnMismatch = "raise"
+    tiers: Json,
+    *,
+    symbol: str | None = None,
+    on_mismatch: OnMismatch = "keep",
+    maintenance: TierMaintenance = "marginal",
 ) -> BracketTable:
     r"""Build a table from ccxt's unified leverage-tiers structure.
 
@@ -73,8 +78,13 @@ def brackets_from_leverage_tiers(
         tiers: a list of ccxt tier dicts of one market, or the dict ``{symbol: list}``
             that ``fetch_leverage_tiers()`` returns (then ``symbol`` picks one).
         symbol: the ccxt symbol (``"BTC/USDT:USDT"``) to take from a dict.
-        on_mismatch: accepted for symmetry with the other parsers (ccxt gives no
-            amounts, they are always derived).
+        on_mismatch: accepted for symmetry with the other parsers (ccxt's unified
+            structure gives no amounts).
+        maintenance: how the venue computes maintenance, a
+            ``levrisk.brackets.TierMaintenance`` (:ref:`rule-tier-maintenance`):
+            ``"marginal"`` (default: the deduction of the recursion, Binance, Bybit,
+            Gate, Bitget's current rule) or ``"whole"`` (OKX, BitMEX: the tier's rate on
+            the whole position).
 
     OKX's tiers count whole contracts, and ccxt writes them with ``minNotional`` one
     contract above the previous ``maxNotional``; such a tier is read as contiguous
@@ -144,7 +154,9 @@ def brackets_from_leverage_tiers(
         if rows and _one_contract_above(rows[-1].cap, row.floor):
             row = attrs.evolve(row, floor=rows[-1].cap)
         rows.append(row)
-    return _payload.table_from_tiers(rows, where=where, on_mismatch=on_mismatch)
+    return _payload.table_from_tiers(
+        rows, where=where, on_mismatch=on_mismatch, maintenance=maintenance
+    )
 
 
 def _one_contract_above(cap: Decimal, floor: Decimal) -> bool:
@@ -226,12 +238,13 @@ def position_from_ccxt(
         )
         raise InvalidInputError(msg)
     try:
-        return Position(
+        return held_position(
             contract=contract,
             side="long" if side == "long" else "short",
             size=_payload.number(obj, "contracts", where=where),
             entry_price=_payload.number(obj, "entryPrice", where=where),
             leverage=_leverage(obj, leverage, where=where),
+            where=where,
         )
     except InvalidInputError as error:
         msg = f"{where}: {error}"
@@ -359,10 +372,11 @@ def position_report_from_positions(
 
     .. versionadded:: 0.2.0
     """
-    contracts = check_contracts(contracts)
-    return collect(
-        _payload.objects(positions, where="positions"),
-        lambda at, obj: _row(obj, contracts, leverage, where=at),
+    return report_rows(
+        positions,
+        where="positions",
+        contracts=contracts,
+        parse=lambda obj, checked, at: _row(obj, checked, leverage, where=at),
         strict=strict,
     )
 
@@ -414,17 +428,9 @@ def cross_account_from_balance(
         >>> from levrisk.exchanges.binance import BTCUSDT_BRACKETS
         >>> from levrisk.futures import Contract
         >>> btc = Contract(symbol="BTC/USDT:USDT", kind="linear", brackets=BTCUSDT_BRACKETS)
-        >>> row = {
-        ...     "symbol": "BTC/USDT:USDT",
-        ...     "side": "long",
-        ...     "contracts": 0.02,
-        ...     "entryPrice": 50000.0,
-        ...     "markPrice": 51000.0,
-        ...     "leverage": 2.0,
-        ...     "marginMode": "cross",
-        ...     "unrealizedPnl": 20.0,
-        ...     "hedged": False,
-        ... }
+        >>> row = {"symbol": "BTC/USDT:USDT", "side": "long", "contracts": 0.02, "hedged": False}
+        >>> row |= {"entryPrice": 50000.0, "markPrice": 51000.0, "leverage": 2.0}
+        >>> row |= {"marginMode": "cross", "unrealizedPnl": 20.0}
         >>> balance = {"USDT": {"free": 0.0, "used": 510.0, "total": 520.0}, "info": {}}
         >>> cross_account_from_balance(
         ...     [row],
@@ -521,19 +527,10 @@ def reconcile(
         >>> from levrisk.exchanges.binance import BTCUSDT_BRACKETS, LIQUIDATION_RULE
         >>> from levrisk.futures import Contract
         >>> btc = Contract(symbol="BTC/USDT:USDT", kind="linear", brackets=BTCUSDT_BRACKETS)
-        >>> row = {
-        ...     "symbol": "BTC/USDT:USDT",
-        ...     "side": "long",
-        ...     "contracts": 0.02,
-        ...     "entryPrice": 50000.0,
-        ...     "markPrice": 50000.0,
-        ...     "leverage": 2.0,
-        ...     "marginMode": "isolated",
-        ...     "collateral": 500.0,
-        ...     "unrealizedPnl": 0.0,
-        ...     "liquidationPrice": 25100.40160643,
-        ...     "maintenanceMargin": 4.0,
-        ... }
+        >>> row = dict(symbol="BTC/USDT:USDT", side="long", contracts=0.02, leverage=2.0)
+        >>> row.update(entryPrice=50000.0, markPrice=50000.0, unrealizedPnl=0.0)
+        >>> row.update(marginMode="isolated", collateral=500.0, maintenanceMargin=4.0)
+        >>> row.update(liquidationPrice=25100.40160643)
         >>> report = position_report_from_positions([row], contracts={"BTC/USDT:USDT": btc})
         >>> reconcile(report.rows[0], rule=LIQUIDATION_RULE).agrees
         True

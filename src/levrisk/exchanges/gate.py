@@ -10,10 +10,14 @@ to close the position at the mark (liquidation) price [published]:
 
 Bitget and OKX state the same condition. The algebra lives in ``levrisk.futures``; this
 module holds the venue's name and its rule, :func:`liquidation_rule`, the reader of its
-futures ``positions`` payload (:func:`position_report_from_payload`), the price as Gate
-shows it (:func:`reported_liquidation_price`) and :func:`reconcile`.
+risk-limit tiers (:func:`risk_limit_tiers_from_payload`: maintenance marginal by tier,
+with Gate's published ``deduction``), the reader of its futures ``positions`` payload
+(:func:`position_report_from_payload`), the price as Gate shows it
+(:func:`reported_liquidation_price`) and :func:`reconcile`.
 
-Source: Gate Help, "Calculation of Liquidation Price" (USDT perpetual contracts).
+Sources: Gate Help, "Calculation of Liquidation Price" (USDT perpetual contracts); Gate
+API v4, "Query risk limit tiers" (``GET /futures/{settle}/risk_limit_tiers``,
+``FuturesRiskLimitTier``).
 """
 
 from __future__ import annotations
@@ -24,21 +28,22 @@ from typing import Final
 
 from levrisk._fields import positive_number
 from levrisk._typing import Side, choice
+from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
-from levrisk.exchanges._payload import Json
+from levrisk.exchanges._payload import Json, OnMismatch, TierRow
 from levrisk.exchanges._positions import (
     MarginMode,
     ReportedPosition,
-    check_contracts,
     contract_for,
-    located,
     reconcile_position,
+    report_rows,
+    reported_row,
 )
 from levrisk.exchanges._reconcile import Reconciliation
-from levrisk.exchanges._rows import Parsed, collect
+from levrisk.exchanges._rows import Parsed
 from levrisk.exchanges._rules import with_fee
-from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position
+from levrisk.futures import Contract, CrossAccount, LiquidationRule
 from levrisk.numbers import NumberLike, RoundingMode, exact, round_to_step
 
 __all__ = [
@@ -47,29 +52,18 @@ __all__ = [
     "position_report_from_payload",
     "reconcile",
     "reported_liquidation_price",
+    "risk_limit_tiers_from_payload",
 ]
-
-VENUE: Final = "Gate"
-"""The venue's name, as reports show it."""
 
 
 @exact
 def liquidation_rule(*, fee_rate: NumberLike) -> LiquidationRule:
-    r"""Gate's rule: maintenance at mark, the close fee ``c·Q·P`` at mark.
+    r"""Gate's rule: maintenance at mark plus the close fee ``c·Q·P`` at mark (see above).
 
-    Args:
-        fee_rate: the taker fee rate ``c`` in [0, 1) (0 gives Binance's fee-less rule).
-
-    Returns:
-        The rule, for ``levrisk.futures.isolated_liquidation_price`` and
-        ``cross_liquidation_price``.
-
-    Raises:
-        InvalidInputError: when ``fee_rate`` is not a rate in [0, 1).
-
-    References:
-        Gate Help, "Calculation of Liquidation Price" (USDT perpetual contracts);
-        :ref:`rule-venues` [published].
+    ``fee_rate`` is the taker fee rate ``c`` in [0, 1) (0 gives Binance's fee-less rule);
+    the rule is for ``levrisk.futures.isolated_liquidation_price`` and
+    ``cross_liquidation_price``. An ``InvalidInputError`` when it is not a rate.
+    Source: Gate Help, "Calculation of Liquidation Price"; :ref:`rule-venues` [published].
 
     Examples:
         >>> liquidation_rule(fee_rate="0.0005")
@@ -117,6 +111,110 @@ def reported_liquidation_price(
     return round_to_step(positive_number(price, "price"), tick, mode)
 
 
+# ---------------------------------------------------------------- risk-limit tiers
+
+VENUE: Final = "Gate"
+"""The venue's name, as reports show it."""
+
+_TIER_FIELDS: Final = {
+    "cap": "risk_limit",
+    "maintenance_rate": "maintenance_rate",
+    "max_leverage": "leverage_max",
+    "maintenance_amount": "deduction",
+    "initial_rate": "initial_rate",
+}
+"""Gate's names of a tier's fields (``FuturesRiskLimitTier``)."""
+
+
+@exact
+def risk_limit_tiers_from_payload(
+    payload: Json, *, contract: str | None = None, on_mismatch: OnMismatch = "keep"
+) -> BracketTable:
+    r"""Parse Gate's risk-limit tiers (``GET /futures/{settle}/risk_limit_tiers``) into a table.
+
+    Each tier gives ``risk_limit`` (the tier's cap, in the position value's unit: quote
+    for USDT-settled contracts), ``maintenance_rate``, ``initial_rate``,
+    ``leverage_max`` and, in current responses, ``deduction`` ("maintenance margin quick
+    calculation deduction amount"). The floor of a tier is the previous tier's
+    ``risk_limit``. Gate charges maintenance marginally by tier, ``MM = value · m_k −
+    deduction_k``: with every ``deduction`` given the table is ``"deduction"`` (taken as
+    published, checked against the recursion with ``on_mismatch="raise"``); without, it
+    is ``"marginal"`` (the deduction of the recursion of :ref:`rule-brackets`)
+    (:ref:`rule-tier-maintenance`).
+
+    .. math::
+
+        floor_k = risk\_limit_{k-1}, \qquad cap_k = risk\_limit_k, \qquad
+        MM = n \cdot m_k - deduction_k
+
+    Args:
+        payload: the decoded response: a list of tier objects (all of one contract, or
+            each with its ``contract``).
+        contract: the contract to keep (``"BTC_USDT"``) when the list holds several.
+        on_mismatch: an ``OnMismatch``: what a ``deduction`` off the recursion does
+            (``"keep"``, the default; ``"raise"``; ``"warn"``).
+
+    Returns:
+        The ``levrisk.brackets.BracketTable``.
+
+    Raises:
+        InvalidInputError: a missing field or wrong type (the message names the path),
+            several contracts and no ``contract``, or an unknown contract.
+        BracketError: unsorted, overlapping or gapped tiers, invalid rates, or a
+            deduction off the recursion under ``on_mismatch="raise"``.
+
+    References:
+        Gate API v4, "Query risk limit tiers" and ``FuturesRiskLimitTier`` (gateapi-python
+        ``docs/FuturesRiskLimitTier.md``); :ref:`rule-tier-maintenance` [published].
+
+    Examples:
+        >>> table = risk_limit_tiers_from_payload(
+        ...     [
+        ...         {
+        ...             "tier": 1,
+        ...             "risk_limit": "500000",
+        ...             "initial_rate": "0.01",
+        ...             "maintenance_rate": "0.005",
+        ...             "leverage_max": "100",
+        ...             "deduction": "0",
+        ...         },
+        ...         {
+        ...             "tier": 2,
+        ...             "risk_limit": "1000000",
+        ...             "initial_rate": "0.015",
+        ...             "maintenance_rate": "0.01",
+        ...             "leverage_max": "66.66",
+        ...             "deduction": "2500",
+        ...         },
+        ...     ]
+        ... )
+        >>> table.maintenance, table.maintenance_margin(800_000)
+        ('deduction', Decimal('5500.000'))
+
+    .. versionadded:: 0.3.0
+    """
+    contract = _payload.optional_text(contract, "contract")
+    objects = _payload.objects(payload, where="payload")
+    names = {
+        _payload.text(obj, "contract", where=at)
+        for at, obj in objects
+        if _payload.has(obj, "contract")
+    }
+    if contract is None and len(names) > 1:
+        msg = f"payload holds the tiers of {sorted(names)!r}: pass contract="
+        raise InvalidInputError(msg)
+    if contract is not None and contract not in names:
+        msg = f"payload has no tiers of contract {contract!r}"
+        raise InvalidInputError(msg)
+    rows: list[TierRow] = []
+    for at, obj in objects:
+        if contract is not None and obj.get("contract") != contract:
+            continue
+        floor = rows[-1].cap if rows else Decimal(0)
+        rows.append(_payload.tier_row(obj, where=at, floor=floor, **_TIER_FIELDS))
+    return _payload.table_from_tiers(rows, where="payload", on_mismatch=on_mismatch)
+
+
 # ---------------------------------------------------------------- positions
 
 _MODES: Final = ("single", "dual_long", "dual_short")
@@ -145,7 +243,7 @@ def _margin_mode(obj: Mapping[str, Json], *, where: str) -> MarginMode:
 
 
 def _position_row(
-    obj: Mapping[str, Json], contracts: Mapping[str, Contract], *, where: str
+    obj: Mapping[str, Json], contracts: Mapping[str, Contract], where: str
 ) -> ReportedPosition | None:
     name = _payload.text(obj, "contract", where=where)
     size = _payload.number(obj, "size", where=where)
@@ -158,31 +256,24 @@ def _position_row(
     long = mode == "dual_long" or (mode == "single" and size > 0)
     side: Side = "long" if long else "short"
     contract = contract_for(contracts, name, where=where)
-    margin_mode = _margin_mode(obj, where=where)
+    parts: dict[str, object] = {"contract": contract, "side": side, "size": abs(size)}
+    parts["leverage"] = lambda: _leverage(obj, where=where)
+    mode = _margin_mode(obj, where=where)
+    return reported_row(
+        obj, venue=VENUE, where=where, position=parts, margin_mode=mode, fields=_POSITION_FIELDS
+    )
 
-    def optional(key: str) -> Decimal | None:
-        return _payload.optional_number(obj, key, where=where)
 
-    def build() -> ReportedPosition:
-        return ReportedPosition(
-            venue=VENUE,
-            position=Position(
-                contract=contract,
-                side=side,
-                size=abs(size),
-                entry_price=_payload.number(obj, "entry_price", where=where),
-                leverage=_leverage(obj, where=where),
-            ),
-            margin_mode=margin_mode,
-            margin=_payload.number(obj, "margin", where=where) if margin_mode == "isolated" else 0,
-            mark_price=_payload.number(obj, "mark_price", where=where),
-            liquidation_price=optional("liq_price") or None,
-            unrealized_pnl=optional("unrealised_pnl"),
-            maintenance_margin=optional("maintenance_margin"),
-            initial_margin=optional("initial_margin"),
-        )
-
-    return located(where, build)
+_POSITION_FIELDS: Final = {
+    "entry_price": "entry_price",
+    "margin": "margin",
+    "mark_price": "mark_price",
+    "liquidation_price": "liq_price",
+    "unrealized_pnl": "unrealised_pnl",
+    "maintenance_margin": "maintenance_margin",
+    "initial_margin": "initial_margin",
+}
+"""Gate's key of each figure of a ``positions`` row."""
 
 
 @exact
@@ -248,11 +339,8 @@ def position_report_from_payload(
 
     .. versionadded:: 0.2.0
     """
-    contracts = check_contracts(contracts)
-    return collect(
-        _payload.objects(payload, where="payload"),
-        lambda at, obj: _position_row(obj, contracts, where=at),
-        strict=strict,
+    return report_rows(
+        payload, where="payload", contracts=contracts, parse=_position_row, strict=strict
     )
 
 
@@ -289,26 +377,14 @@ def reconcile(
         :ref:`rule-rounding` [checked].
 
     Examples:
-        >>> from levrisk.exchanges.binance import BTCUSDT_BRACKETS
-        >>> from levrisk.futures import Contract
-        >>> btc = Contract(
-        ...     symbol="BTC_USDT",
-        ...     kind="linear",
-        ...     contract_size="0.0001",
-        ...     brackets=BTCUSDT_BRACKETS,
-        ...     tick_size="0.1",
-        ... )
-        >>> row = {
-        ...     "contract": "BTC_USDT",
-        ...     "size": "200",
-        ...     "lever": "2",
-        ...     "margin": "500",
-        ...     "entry_price": "50000",
-        ...     "mark_price": "50000",
-        ...     "liq_price": "25100.4",
-        ...     "pos_margin_mode": "isolated",
-        ...     "unrealised_pnl": "0",
-        ... }
+        An isolated long of 200 contracts of 0.0001 BTC at 50,000 on 500 USDT, 2x:
+
+        >>> from attrs import evolve
+        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as usdm
+        >>> btc = evolve(usdm, symbol="BTC_USDT", contract_size="0.0001", tick_size="0.1")
+        >>> row = dict(contract="BTC_USDT", size="200", lever="2", margin="500")
+        >>> row |= dict(entry_price="50000", mark_price="50000", liq_price="25100.4")
+        >>> row |= dict(pos_margin_mode="isolated", unrealised_pnl="0")
         >>> report = position_report_from_payload([row], contracts={"BTC_USDT": btc})
         >>> reconcile(report.rows[0]).agrees
         True

@@ -43,9 +43,10 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Final, Literal
 
+from levrisk import _algebra
 from levrisk._fields import non_negative_number, positive_number, require
 from levrisk._typing import Side, choice, publish, side_sign
-from levrisk.brackets import BracketTable
+from levrisk.brackets import BracketTable, TierMaintenance
 from levrisk.exceptions import BracketError, InvalidInputError
 from levrisk.exchanges import _payload
 from levrisk.exchanges._funding_rules import OKX_AT_SETTLEMENT as AT_SETTLEMENT
@@ -74,16 +75,16 @@ from levrisk.exchanges._okx_unified import (
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
 from levrisk.exchanges._positions import (
     ReportedPosition,
-    check_contracts,
     contract_for,
     cross_account,
-    located,
     reconcile_position,
+    report_rows,
+    reported_row,
 )
 from levrisk.exchanges._reconcile import Reconciliation
-from levrisk.exchanges._rows import Parsed, collect
+from levrisk.exchanges._rows import Parsed
 from levrisk.exchanges._rules import with_fee
-from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position
+from levrisk.futures import Contract, CrossAccount, LiquidationRule
 from levrisk.interest import InterestCounting
 from levrisk.numbers import NumberLike, exact, to_decimal
 
@@ -187,18 +188,22 @@ def position_tiers_from_payload(
     *,
     inst_family: str | None = None,
     ct_val: NumberLike = 1,
-    on_mismatch: OnMismatch = "raise",
+    on_mismatch: OnMismatch = "keep",
+    maintenance: TierMaintenance = "whole",
 ) -> BracketTable:
     r"""Parse OKX's position tiers into a table counted in ``contracts · ct_val``.
 
     Each tier gives ``minSz``/``maxSz`` (contracts), ``mmr`` (maintenance rate),
-    ``imr`` (initial rate) and ``maxLever``. Edges are scaled by ``ct_val``; the
-    maintenance amounts are derived by the recursion of :ref:`rule-brackets`, which keeps MM
-    continuous at the edges (OKX's payload carries no amount to check them against):
+    ``imr`` (initial rate) and ``maxLever``. Edges are scaled by ``ct_val``, exactly
+    (every digit kept). OKX applies the ``mmr`` of the tier holding the position to the
+    whole position, so the table is ``maintenance="whole"`` (no deduction, MM jumps at
+    each edge; :ref:`rule-tier-maintenance`); ``"marginal"`` gives the deduction of the
+    recursion of :ref:`rule-brackets` instead (levrisk's reading before 0.3.0):
 
     .. math::
 
-        floor_k = ct\_val \cdot maxSz_{k-1}, \qquad cap_k = ct\_val \cdot maxSz_k
+        floor_k = ct\_val \cdot maxSz_{k-1}, \qquad cap_k = ct\_val \cdot maxSz_k,
+        \qquad MM = n \cdot mmr_k
 
     Args:
         payload: the decoded JSON: the whole response (``{"code": "0", "data": [...]}``)
@@ -208,6 +213,8 @@ def position_tiers_from_payload(
         ct_val: the contract value (``ctVal`` of the instrument), > 0; 1 keeps the table
             in contracts.
         on_mismatch: accepted for symmetry with the other parsers (OKX gives no amounts).
+        maintenance: a ``levrisk.brackets.TierMaintenance``, ``"whole"`` (OKX's rule,
+            the default) or ``"marginal"``.
 
     Returns:
         The table, in contracts times ``ct_val``.
@@ -219,8 +226,9 @@ def position_tiers_from_payload(
         BracketError: unsorted, overlapping or gapped tiers, or invalid rates.
 
     References:
-        OKX API v5, "Get position tiers" and "Get instruments" (``ctVal``);
-        :ref:`rule-brackets` [published tiers; derived amounts].
+        OKX API v5, "Get position tiers" and "Get instruments" (``ctVal``); OKX Support,
+        "Tiered Maintenance Margin Ratio System" (the tier's rate on the position);
+        :ref:`rule-tier-maintenance` [published].
 
     Examples:
         >>> table = position_tiers_from_payload(
@@ -252,6 +260,8 @@ def position_tiers_from_payload(
         ... )
         >>> table.brackets[1].floor, table.brackets[1].cap
         (Decimal('5.00'), Decimal('10.00'))
+        >>> table.maintenance, table.maintenance_margin(6)
+        ('whole', Decimal('0.030'))
 
     .. versionadded:: 0.1.0
     """
@@ -269,10 +279,10 @@ def position_tiers_from_payload(
             raise InvalidInputError(msg)
         inst_family = families[0] if families else None
     rows: list[TierRow] = []
+    previous = Decimal(0)  # the previous maxSz, as given (no division: every digit kept)
     for (at, obj), family in zip(objects, families, strict=True):
         if family != inst_family:
             continue
-        previous = rows[-1].cap / size if rows else Decimal(0)
         low = _payload.number(obj, "minSz", where=at)
         if not previous <= low <= previous + (1 if rows else 0):
             problem = "overlap or unsorted" if low < previous else "a gap"
@@ -281,11 +291,12 @@ def position_tiers_from_payload(
                 f"got {low!r}: {problem}"
             )
             raise BracketError(msg)
+        high = _payload.number(obj, "maxSz", where=at)
         rows.append(
             TierRow(
                 where=at,
-                floor=previous * size,
-                cap=_payload.number(obj, "maxSz", where=at) * size,
+                floor=_algebra.EXACT.multiply(previous, size),
+                cap=_algebra.EXACT.multiply(high, size),
                 maintenance_rate=_payload.number(obj, "mmr", where=at),
                 max_leverage=_payload.number(obj, "maxLever", where=at),
                 initial_rate=_payload.optional_number(obj, "imr", where=at),
@@ -293,10 +304,13 @@ def position_tiers_from_payload(
                 cap_name="maxSz",
             )
         )
+        previous = high
     if not rows:
         msg = f"{where} holds no position tiers of instFamily {inst_family!r}"
         raise InvalidInputError(msg)
-    return _payload.table_from_tiers(rows, where=where, on_mismatch=on_mismatch)
+    return _payload.table_from_tiers(
+        rows, where=where, on_mismatch=on_mismatch, maintenance=maintenance
+    )
 
 
 @exact
@@ -400,7 +414,7 @@ _DERIVATIVES: Final = ("SWAP", "FUTURES")
 
 
 def _position_row(
-    obj: Mapping[str, Json], contracts: Mapping[str, Contract], *, where: str
+    obj: Mapping[str, Json], contracts: Mapping[str, Contract], where: str
 ) -> ReportedPosition | None:
     inst_id = _payload.text(obj, "instId", where=where)
     kind = obj.get("instType", "SWAP")
@@ -419,32 +433,32 @@ def _position_row(
     if mode not in ("isolated", "cross"):
         msg = f"{where}.mgnMode must be 'isolated' or 'cross', got {mode!r}"
         raise InvalidInputError(msg)
-    contract = contract_for(contracts, inst_id, where=where)
+    return reported_row(
+        obj,
+        venue=VENUE,
+        where=where,
+        position={
+            "contract": contract_for(contracts, inst_id, where=where),
+            "side": side,
+            "size": abs(pos),
+            "leverage": lambda: _payload.number(obj, "lever", where=where),
+        },
+        margin_mode="isolated" if mode == "isolated" else "cross",
+        fields=_POSITION_FIELDS,
+    )
 
-    def optional(key: str) -> Decimal | None:
-        return _payload.optional_number(obj, key, where=where)
 
-    def build() -> ReportedPosition:
-        return ReportedPosition(
-            venue=VENUE,
-            position=Position(
-                contract=contract,
-                side=side,
-                size=abs(pos),
-                entry_price=_payload.number(obj, "avgPx", where=where),
-                leverage=_payload.number(obj, "lever", where=where),
-            ),
-            margin_mode="isolated" if mode == "isolated" else "cross",
-            margin=_payload.number(obj, "margin", where=where) if mode == "isolated" else 0,
-            mark_price=_payload.number(obj, "markPx", where=where),
-            liquidation_price=optional("liqPx") or None,
-            unrealized_pnl=optional("upl"),
-            maintenance_margin=optional("mmr"),
-            initial_margin=optional("imr"),
-            break_even_price=optional("bePx") or None,
-        )
-
-    return located(where, build)
+_POSITION_FIELDS: Final = {
+    "entry_price": "avgPx",
+    "margin": "margin",
+    "mark_price": "markPx",
+    "liquidation_price": "liqPx",
+    "unrealized_pnl": "upl",
+    "maintenance_margin": "mmr",
+    "initial_margin": "imr",
+    "break_even_price": "bePx",
+}
+"""OKX's key of each figure of an ``account/positions`` row."""
 
 
 @exact
@@ -467,11 +481,9 @@ def position_report_from_payload(
         strict: raise the first bad row's error instead of reporting it.
 
     Returns:
-        A :class:`~levrisk.exchanges.Parsed` of ``ReportedPosition`` rows.
-
-    Raises:
-        InvalidInputError: when the payload holds no list of objects or ``contracts`` is
-            not a mapping; with ``strict=True``, the first bad row's error.
+        A :class:`~levrisk.exchanges.Parsed` of ``ReportedPosition`` rows; an
+        ``InvalidInputError`` when the payload holds no list of objects or ``contracts``
+        is not a mapping (with ``strict=True``, the first bad row's error).
 
     References:
         OKX API v5, "Get positions" (``GET /api/v5/account/positions``,
@@ -513,13 +525,8 @@ def position_report_from_payload(
 
     .. versionadded:: 0.2.0
     """
-    contracts = check_contracts(contracts)
     rows, where = _data(payload)
-    return collect(
-        _payload.objects(rows, where=where),
-        lambda at, obj: _position_row(obj, contracts, where=at),
-        strict=strict,
-    )
+    return report_rows(rows, where=where, contracts=contracts, parse=_position_row, strict=strict)
 
 
 @exact
@@ -610,35 +617,22 @@ def cross_account_from_payloads(
         ccy: the margin currency whose ``cashBal`` is the cross wallet.
 
     Returns:
-        The ``levrisk.futures.CrossAccount`` of the cross positions.
-
-    Raises:
-        InvalidInputError: as :func:`position_report_from_payload` with ``strict=True``
-            and :func:`cross_wallet_balance_from_payload`.
+        The ``levrisk.futures.CrossAccount`` of the cross positions; an
+        ``InvalidInputError`` as :func:`position_report_from_payload` with ``strict=True``
+        and :func:`cross_wallet_balance_from_payload` raise it.
 
     References:
         OKX API v5, "Get positions" and "Get balance";
         :ref:`rule-futures-liquidation-linear` [published].
 
     Examples:
-        >>> from levrisk.exchanges.binance import BTCUSDT_BRACKETS
-        >>> from levrisk.futures import Contract
-        >>> swap = Contract(
-        ...     symbol="BTC-USDT-SWAP",
-        ...     kind="linear",
-        ...     contract_size="0.01",
-        ...     brackets=BTCUSDT_BRACKETS,
-        ... )
-        >>> row = {
-        ...     "instId": "BTC-USDT-SWAP",
-        ...     "instType": "SWAP",
-        ...     "mgnMode": "cross",
-        ...     "posSide": "net",
-        ...     "pos": "2",
-        ...     "avgPx": "50000",
-        ...     "lever": "2",
-        ...     "markPx": "50000",
-        ... }
+        A net long of 2 contracts of 0.01 BTC on a 500 USDT cross wallet:
+
+        >>> import attrs
+        >>> from levrisk.exchanges import binance
+        >>> swap = attrs.evolve(binance.BTCUSDT_CONTRACT, contract_size="0.01")
+        >>> row = {"instId": "BTC-USDT-SWAP", "instType": "SWAP", "mgnMode": "cross"}
+        >>> row.update(posSide="net", pos="2", avgPx="50000", lever="2", markPx="50000")
         >>> balance = {"data": [{"details": [{"ccy": "USDT", "cashBal": "500"}]}]}
         >>> cross_account_from_payloads(
         ...     {"data": [row]}, balance, contracts={"BTC-USDT-SWAP": swap}
@@ -689,29 +683,15 @@ def reconcile(
     Examples:
         A 0.02 BTC isolated long (2 contracts of 0.01 BTC) at 50,000 on 500 USDT:
 
-        >>> from levrisk.exchanges.binance import BTCUSDT_BRACKETS
-        >>> from levrisk.futures import Contract
-        >>> swap = Contract(
-        ...     symbol="BTC-USDT-SWAP",
-        ...     kind="linear",
-        ...     contract_size="0.01",
-        ...     brackets=BTCUSDT_BRACKETS,
-        ...     tick_size="0.1",
+        >>> import json
+        >>> from attrs import evolve
+        >>> from levrisk.exchanges import binance
+        >>> swap = evolve(binance.BTCUSDT_CONTRACT, contract_size="0.01", tick_size="0.1")
+        >>> row = json.loads(
+        ...     '{"instId": "BTC-USDT-SWAP", "instType": "SWAP", "mgnMode": "isolated",'
+        ...     ' "posSide": "long", "pos": "2", "avgPx": "50000", "lever": "2", "margin": "500",'
+        ...     ' "markPx": "50000", "liqPx": "25100.5016064257", "upl": "0", "mmr": "4"}'
         ... )
-        >>> row = {
-        ...     "instId": "BTC-USDT-SWAP",
-        ...     "instType": "SWAP",
-        ...     "mgnMode": "isolated",
-        ...     "posSide": "long",
-        ...     "pos": "2",
-        ...     "avgPx": "50000",
-        ...     "lever": "2",
-        ...     "margin": "500",
-        ...     "markPx": "50000",
-        ...     "liqPx": "25100.5016064257",
-        ...     "upl": "0",
-        ...     "mmr": "4",
-        ... }
         >>> report = position_report_from_payload([row], contracts={"BTC-USDT-SWAP": swap})
         >>> check = reconcile(report.rows[0]).checks[-1]
         >>> check.field, round(check.exact, 4), check.exchange, check.agrees

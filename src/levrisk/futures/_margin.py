@@ -16,7 +16,7 @@ from levrisk._typing import ContractKind, MarginBasis, Side, choice
 from levrisk.exceptions import InsufficientMarginError, InvalidInputError
 from levrisk.futures import _solver
 from levrisk.futures._model import Contract, CrossAccount, OpenCost, Position
-from levrisk.futures._pnl import position_pnl
+from levrisk.futures._pnl import at_mark, position_pnl
 from levrisk.numbers import NumberLike, exact, to_decimal
 
 
@@ -137,18 +137,17 @@ def maintenance_margin(position: Position, *, mark_price: NumberLike) -> Decimal
     Above the table's highest cap the last bracket is extrapolated.
 
     Args:
-        position: the :class:`Position`.
+        position: the :class:`Position`; its contract's table says how maintenance is
+            stated (:ref:`rule-tier-maintenance`).
         mark_price: the mark price (> 0).
 
     Returns:
-        MM in quote (linear) or coin (inverse).
-
-    Raises:
-        InvalidInputError: for a bad position or a non-positive mark price.
+        MM in quote (linear) or coin (inverse). Raises ``InvalidInputError`` for a bad
+        position or a non-positive mark price.
 
     References:
         Binance, "Leverage and Margin of USDⓈ-M Futures" / "of COIN-M Futures";
-        :ref:`rule-brackets` [published].
+        :ref:`rule-brackets` [published], :ref:`rule-tier-maintenance`.
 
     Examples:
         >>> from levrisk.brackets import BracketTable
@@ -164,8 +163,7 @@ def maintenance_margin(position: Position, *, mark_price: NumberLike) -> Decimal
 
     .. versionadded:: 0.1.0
     """
-    position = require(position, Position, "position")
-    price = positive_number(mark_price, "mark_price")
+    position, price = at_mark(position, mark_price)
     return maintenance(position.contract, value_at(position, price))
 
 
@@ -198,6 +196,8 @@ def margin_ratio(
         Binance, "Margin Ratio"; :ref:`rule-futures-margin-pnl` [published].
 
     Examples:
+        At entry, 0.02 BTC at 2x on 500 USDT: a maintenance of 4 over a balance of 500.
+
         >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
         >>> pos = Position(contract=btc, side="long", size="0.02", entry_price=50_000, leverage=2)
         >>> margin_ratio(pos, margin=500, mark_price=50_000)
@@ -205,10 +205,18 @@ def margin_ratio(
 
     .. versionadded:: 0.1.0
     """
-    position = require(position, Position, "position")
-    wallet = non_negative_number(margin, "margin")
-    price = positive_number(mark_price, "mark_price")
-    return _ratio(position, wallet, price)
+    return _ratio(*_isolated(position, margin, mark_price))
+
+
+def _isolated(
+    position: Position, margin: NumberLike, mark_price: NumberLike
+) -> tuple[Position, Decimal, Decimal]:
+    """The checked ``(position, margin, mark_price)`` of an isolated position's figure."""
+    return (
+        require(position, Position, "position"),
+        non_negative_number(margin, "margin"),
+        positive_number(mark_price, "mark_price"),
+    )
 
 
 def _ratio(position: Position, wallet: Decimal, price: Decimal) -> Decimal | None:
@@ -268,6 +276,8 @@ def max_removable_margin(
         [derived].
 
     Examples:
+        A 10x long of 0.1 BTC from 40,000 on 500 USDT, marked at 39,000 (a loss of 100):
+
         >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
         >>> pos = Position(contract=btc, side="long", size="0.1", entry_price=40_000, leverage=10)
         >>> max_removable_margin(pos, margin=500, mark_price=39_000)
@@ -275,9 +285,7 @@ def max_removable_margin(
 
     .. versionadded:: 0.1.0
     """
-    position = require(position, Position, "position")
-    wallet = non_negative_number(margin, "margin")
-    price = positive_number(mark_price, "mark_price")
+    position, wallet, price = _isolated(position, margin, mark_price)
     value = value_at(position, price)
     floor = max(value / position.leverage, maintenance(position.contract, value))
     return max(Decimal(0), wallet + min(Decimal(0), position_pnl(position, price)) - floor)

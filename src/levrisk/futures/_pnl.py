@@ -89,6 +89,8 @@ def unrealized_pnl(position: Position, *, mark_price: NumberLike) -> Decimal:
         Binance, "Unrealized PnL" (USDⓈ-M and COIN-M); :ref:`rule-futures-margin-pnl` [published].
 
     Examples:
+        A short of 0.5 BTC from 40,000, marked at 38,000:
+
         >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
         >>> pos = Position(contract=btc, side="short", size="0.5", entry_price=40_000, leverage=10)
         >>> unrealized_pnl(pos, mark_price=38_000)
@@ -96,8 +98,12 @@ def unrealized_pnl(position: Position, *, mark_price: NumberLike) -> Decimal:
 
     .. versionadded:: 0.1.0
     """
-    position = require(position, Position, "position")
-    return position_pnl(position, positive_number(mark_price, "mark_price"))
+    return position_pnl(*at_mark(position, mark_price))
+
+
+def at_mark(position: Position, mark_price: NumberLike) -> tuple[Position, Decimal]:
+    """The checked ``(position, mark_price)`` of a figure at the mark."""
+    return require(position, Position, "position"), positive_number(mark_price, "mark_price")
 
 
 @exact
@@ -128,15 +134,24 @@ def roe(position: Position, *, mark_price: NumberLike) -> Decimal:
         Binance Futures calculator; :ref:`rule-futures-margin-pnl` [published].
 
     Examples:
-        >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
-        >>> pos = Position(contract=btc, side="long", size="0.1", entry_price=40_000, leverage=10)
-        >>> roe(pos, mark_price=42_000)
+        A 10x long from 40,000 marked at 42,000 (+5 %):
+
+        >>> from levrisk.exchanges import binance
+        >>> roe(
+        ...     Position(
+        ...         contract=binance.BTCUSDT_CONTRACT,
+        ...         side="long",
+        ...         size="0.1",
+        ...         entry_price=40_000,
+        ...         leverage=10,
+        ...     ),
+        ...     mark_price=42_000,
+        ... )
         Decimal('0.50')
 
     .. versionadded:: 0.1.0
     """
-    position = require(position, Position, "position")
-    price = positive_number(mark_price, "mark_price")
+    position, price = at_mark(position, mark_price)
     kind = position.contract.kind
     growth = _algebra.growth(kind, price, position.entry_price)
     return _algebra.direction(kind, position.side) * (growth - 1) * position.leverage

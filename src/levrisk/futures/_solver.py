@@ -21,15 +21,23 @@ bracket edge ``cap`` of each mark-valued position is a breakpoint ``X = cap / Q_
 between breakpoints ``f`` is linear and exactly one bracket applies to each position.
 The solve runs in exact rational arithmetic, so a root that falls on a breakpoint is
 never lost to rounding.
+
+A table whose maintenance jumps at an edge (a whole-position table, or published
+amounts off the recursion: :ref:`rule-tier-maintenance`) makes ``f`` jump there: the
+condition can turn from safe to liquidated *at* the edge with no root inside either
+segment. Such an edge counts as a root — the price where the notional reaches the cap,
+the first price at (or the limit of the prices beyond) which the position is
+liquidated — so the outcome is exact with or without jumps.
 """
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_left
 from collections.abc import Sequence
 from decimal import Context, Decimal, getcontext, localcontext
 from fractions import Fraction
-from typing import Final, Literal, NamedTuple
+from typing import Final, Literal, NamedTuple, cast
 
 import attrs
 
@@ -151,25 +159,19 @@ def _nearest(
 def _positive_somewhere(
     legs: Sequence[Leg], constant: Fraction, rule: Rule, x_bp: Fraction | None
 ) -> bool:
-    """Whether ``f(X) > 0`` for some ``X > 0`` (``f`` is continuous and piecewise linear).
+    """Whether ``f(X) > 0`` for some ``X > 0`` (``f`` is piecewise linear).
 
-    Its supremum is at a breakpoint or a limit: ``X → 0`` (``f → b`` of the first
-    segment) or ``X → ∞`` (the last segment rising, or flat above 0).
+    Its supremum is at an edge (the value there, or the limit from above where the
+    maintenance jumps) or a limit: ``X → 0`` (``f → b`` of the first segment) or
+    ``X → ∞`` (the last segment rising, or flat above 0).
     """
-    edges: set[Fraction] = set()
-    if rule.maintenance == "mark":
-        for leg in legs:
-            edges.update(cap / leg.quantity for cap, _, _ in leg.terms[:-1])
-    bounds = sorted(edges)
-    _, first = _coefficients(legs, constant, rule, bounds[0] if bounds else Fraction(1), x_bp)
-    slope, last = _coefficients(
-        legs, constant, rule, (bounds[-1] if bounds else Fraction(0)) + 1, x_bp
-    )
-    if first > 0 or slope > 0 or (slope == 0 and last > 0):
+    segments = _segments(legs, constant, rule, x_bp)
+    first, last = segments[0], segments[-1]
+    if first[3] > 0 or last[2] > 0 or (last[2] == 0 and last[3] > 0):
         return True
-    for edge in bounds:
-        a, b = _coefficients(legs, constant, rule, edge, x_bp)
-        if a * edge + b > 0:
+    for (_, edge, a, b), (_, _, above_a, above_b) in itertools.pairwise(segments):
+        e = cast("Fraction", edge)
+        if a * e + b > 0 or above_a * e + above_b > 0:
             return True
     return False
 
@@ -203,14 +205,10 @@ def solve(
     return _nearest(legs, constant, rule, x_start, x_bp)
 
 
-def roots(
+def _segments(
     legs: Sequence[Leg], constant: Fraction, rule: Rule, x_bp: Fraction | None
-) -> list[Fraction]:
-    """Every root ``X > 0``, segment by segment (an interval of roots gives its ends).
-
-    ``levrisk.risk`` uses it directly for a uniform shock of every mark (all roots, not
-    only the nearest on the losing side).
-    """
+) -> list[tuple[Fraction, Fraction | None, Fraction, Fraction]]:
+    """``(low, high, a, b)`` of each segment: ``f(X) = a·X + b`` on ``(low, high]``."""
     edges: set[Fraction] = set()
     if rule.maintenance == "mark":
         for leg in legs:
@@ -218,11 +216,44 @@ def roots(
     bounds = sorted(edges)
     lows = [Fraction(0), *bounds]
     highs: list[Fraction | None] = [*bounds, None]
-    roots: list[Fraction] = []
+    segments = []
     for low, high in zip(lows, highs, strict=True):
         a, b = _coefficients(legs, constant, rule, low + 1 if high is None else high, x_bp)
-        roots.extend(_segment_roots(a, b, low, high))
-    return roots
+        segments.append((low, high, a, b))
+    return segments
+
+
+def _jumps(
+    segments: Sequence[tuple[Fraction, Fraction | None, Fraction, Fraction]],
+) -> list[Fraction]:
+    """The edges where ``f`` jumps across the liquidation condition (``> 0`` on one side only).
+
+    ``f(e)`` is the lower segment's value (the cap is inclusive), the upper segment's
+    is its limit from above; a continuous table never jumps.
+    """
+    found = []
+    for (_, edge, a, b), (_, _, above_a, above_b) in itertools.pairwise(segments):
+        e = cast("Fraction", edge)
+        if (a * e + b > 0) != (above_a * e + above_b > 0):
+            found.append(e)
+    return found
+
+
+def roots(
+    legs: Sequence[Leg], constant: Fraction, rule: Rule, x_bp: Fraction | None
+) -> list[Fraction]:
+    """Every root ``X > 0``, segment by segment (an interval of roots gives its ends).
+
+    An edge where ``f`` jumps across 0 counts as a root (see the module docstring).
+    ``levrisk.risk`` uses it directly for a uniform shock of every mark (all roots, not
+    only the nearest on the losing side).
+    """
+    segments = _segments(legs, constant, rule, x_bp)
+    found: list[Fraction] = []
+    for low, high, a, b in segments:
+        found.extend(_segment_roots(a, b, low, high))
+    found.extend(_jumps(segments))
+    return found
 
 
 def _segment_roots(
@@ -265,6 +296,7 @@ def swept_roots(legs: Sequence[Leg], constant: Fraction) -> list[Fraction]:
         found.extend(_segment_roots(a, b, low, high))
         if high is None:
             return found
+        below = a * high + b > 0
         while k < len(events) and events[k][1] == high:
             _, _, n, i = events[k]
             leg = legs[n]
@@ -273,6 +305,8 @@ def swept_roots(legs: Sequence[Leg], constant: Fraction) -> list[Fraction]:
             a += (below_rate - above_rate) * leg.quantity
             b += above_amount - below_amount
             k += 1
+        if below != (a * high + b > 0):  # the maintenance jumps across the condition
+            found.append(high)
         low = high
 
 
@@ -382,6 +416,8 @@ def solve_one(
     :data:`State` at ``start`` (exact).
     """
     maintenance, close_fee, fee_rate = rule
+    if maintenance == "mark" and not one.tiers.continuous:
+        return SKIP  # MM jumps at an edge: the general solve finds the edge
     linear = one.kind == "linear"
     d, q, ep = one.direction, one.quantity, one.entry
     scale = Decimal(1) if linear else ep
