@@ -95,6 +95,7 @@ def btc_contract(symbol: str = "BTCUSDT") -> futures.Contract:
         kind="inverse" if inverse else "linear",
         brackets=binance.SNAPSHOTS[symbol].brackets,
         contract_size=100 if inverse else 1,
+        margin_asset="BTC" if inverse else None,
     )
 
 
@@ -261,6 +262,8 @@ class TestMargin:
         opened = datetime(2024, 1, 1, tzinfo=UTC)
         trade = margin.open_short(
             3000,
+            base="BTC",
+            quote="USDT",
             leverage=3,
             price=60000,
             opened_at=opened,
@@ -306,6 +309,8 @@ class TestMargin:
         doc = run_json(capsys, "margin", "short", "--collateral", "3000", "--price", "60000")
         trade = margin.open_short(
             3000,
+            base="BTC",
+            quote="USDT",
             leverage=3,
             price=60000,
             opened_at=datetime(2024, 1, 1, tzinfo=UTC),
@@ -364,6 +369,7 @@ class TestMargin:
             opened_at=opened,
             thresholds=margin.BINANCE_ISOLATED_10X_TIER1,
             base="ETH",
+            quote="USDT",
             fee_rate="0.001",
             fee_convention="received",
         )
@@ -392,7 +398,13 @@ class TestMargin:
         )
         opened = datetime(2024, 1, 1, tzinfo=UTC)
         trade = margin.open_short(
-            3000, leverage=3, price=60000, opened_at=opened, thresholds=margin.BINANCE_CROSS_3X
+            3000,
+            base="BTC",
+            quote="USDT",
+            leverage=3,
+            price=60000,
+            opened_at=opened,
+            thresholds=margin.BINANCE_CROSS_3X,
         )
         for key, price in (("stop_loss", 66000), ("take_profit", 48000)):
             pnl = margin.close(
@@ -424,6 +436,8 @@ class TestMargin:
         opened = datetime(2024, 1, 1, tzinfo=UTC)
         trade = margin.open_short(
             3000,
+            base="BTC",
+            quote="USDT",
             leverage=3,
             price=60000,
             opened_at=opened,

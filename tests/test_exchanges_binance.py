@@ -668,7 +668,11 @@ class TestInterestCounting:
 BTC_CONTRACT = Contract(symbol="BTCUSDT", kind="linear", brackets=binance.BTCUSDT_BRACKETS)
 ETH_CONTRACT = Contract(symbol="ETHUSDT", kind="linear", brackets=binance.ETHUSDT_BRACKETS)
 BTCUSD_CONTRACT = Contract(
-    symbol="BTCUSD_PERP", kind="inverse", brackets=binance.BTCUSD_PERP_BRACKETS, contract_size=100
+    symbol="BTCUSD_PERP",
+    kind="inverse",
+    brackets=binance.BTCUSD_PERP_BRACKETS,
+    contract_size=100,
+    margin_asset="BTC",
 )
 CONTRACTS = {"BTCUSDT": BTC_CONTRACT, "ETHUSDT": ETH_CONTRACT}
 
@@ -912,6 +916,7 @@ class TestContractPresets:
             kind="linear" if kind == "linear" else "inverse",
             contract_size=size,
             brackets=snapshot.brackets,
+            margin_asset=None if kind == "linear" else "BTC",
         )
         assert contract == built
         preset = binance.CONTRACTS[symbol]

@@ -75,8 +75,27 @@ WIDE_BRACKET = BracketTable.from_rates(
 
 BTCUSDT = Contract(symbol="BTCUSDT", kind="linear", brackets=BTCUSDT_TABLE)
 ETHUSDT = Contract(symbol="ETHUSDT", kind="linear", brackets=BTCUSDT_TABLE)
-BTCUSD = Contract(symbol="BTCUSD_PERP", kind="inverse", brackets=BTCUSD_TABLE, contract_size=100)
-ETHUSD = Contract(symbol="ETHUSD_PERP", kind="inverse", brackets=BTCUSD_TABLE, contract_size=10)
+BTCUSD = Contract(
+    symbol="BTCUSD_PERP",
+    kind="inverse",
+    brackets=BTCUSD_TABLE,
+    contract_size=100,
+    margin_asset="BTC",
+)
+BTCUSD_QUARTER = Contract(
+    symbol="BTCUSD_250627",
+    kind="inverse",
+    brackets=BTCUSD_TABLE,
+    contract_size=10,
+    margin_asset="BTC",
+)
+ETHUSD = Contract(
+    symbol="ETHUSD_PERP",
+    kind="inverse",
+    brackets=BTCUSD_TABLE,
+    contract_size=10,
+    margin_asset="ETH",
+)
 WIDE = Contract(symbol="WIDE", kind="linear", brackets=WIDE_BRACKET)
 
 btc_prices = decimals("10000", "200000", places=2)
@@ -1119,14 +1138,15 @@ class TestCrossLiquidation:
     ) -> None:
         """COIN-M one-way: LP = CS·N·(m + s)/(WB' + cum + s·N·CS/EP), bracket at LP.
 
+        The other position is a second BTC-margined contract (one wallet, one coin).
         Rule: rule-futures-liquidation-inverse.
         """
         btc = pos(BTCUSD, side, contracts, entry, 1)
-        other = pos(ETHUSD, "long", eth, 1_000, 1)
+        other = pos(BTCUSD_QUARTER, "long", eth, 1_000, 1)
         account = CrossAccount(wallet_balance=wallet, positions=[btc, other])
         try:
             lp = cross_liquidation_price(
-                account, "BTCUSD_PERP", mark_prices={"ETHUSD_PERP": eth_mark}
+                account, "BTCUSD_PERP", mark_prices={"BTCUSD_250627": eth_mark}
             )
         except AlreadyLiquidatedError as crossed:  # liquidated at entry: the crossed price
             lp = crossed.price
@@ -1604,7 +1624,13 @@ class TestNoMagnitudeCutOff:
     def test_inverse_short_at_1x_is_exact(self) -> None:
         """1x inverse short: the margin is the coin notional rounded; the exact root or None."""
         table = BracketTable.from_rates(caps=[5], maintenance_rates=["0.004"], max_leverages=[125])
-        contract = Contract(symbol="BTCUSD_PERP", kind="inverse", contract_size=100, brackets=table)
+        contract = Contract(
+            symbol="BTCUSD_PERP",
+            kind="inverse",
+            contract_size=100,
+            brackets=table,
+            margin_asset="BTC",
+        )
         for entry in ("30000", "70000", "25000"):
             position = Position(
                 contract=contract, side="short", size=1, entry_price=entry, leverage=1

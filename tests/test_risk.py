@@ -111,6 +111,7 @@ BTCUSD = Contract(
     brackets=BracketTable.from_rates(
         caps=[5, 10, 20], maintenance_rates=["0.004", "0.005", "0.01"], max_leverages=[125, 100, 50]
     ),
+    margin_asset="BTC",
 )
 WIDE = Contract(
     symbol="WIDE",
@@ -123,6 +124,7 @@ WIDE_INVERSE = Contract(
     symbol="WIDEUSD",
     kind="inverse",
     contract_size=10,
+    margin_asset="WIDE",
     brackets=BracketTable.from_rates(
         caps=[10**15], maintenance_rates=["0.005"], max_leverages=[125]
     ),
@@ -180,6 +182,8 @@ def seed_trade(**kwargs: Any) -> MarginTrade:
         "price": 60_000,
         "thresholds": BINANCE_CROSS_3X,
         "opened_at": T0,
+        "base": "BTC",
+        "quote": "USDT",
     }
     options.update(kwargs)
     return open_short(3000, **options)
@@ -998,6 +1002,8 @@ class TestMarginPositionSize:
             leverage = 1 + size * entry / equity
             trade = open_short(
                 equity,
+                base="BTC",
+                quote="USDT",
                 leverage=leverage,
                 price=entry,
                 opened_at=T0,
@@ -1011,6 +1017,8 @@ class TestMarginPositionSize:
             assume(leverage > Decimal("1.000001"))
             trade = open_long(
                 equity,
+                base="BTC",
+                quote="USDT",
                 leverage=leverage,
                 price=entry,
                 opened_at=T0,
@@ -1125,6 +1133,8 @@ class TestMarginStopAndTarget:
         opener = open_short if side == "short" else open_long
         trade = opener(
             collateral,
+            base="BTC",
+            quote="USDT",
             leverage=leverage,
             price=entry,
             opened_at=T0,
@@ -1159,7 +1169,15 @@ class TestMarginStopAndTarget:
         assert margin_stop_price(with_fees, loss=12, at=T0) is None  # fees at entry: 12.006
         assert margin_stop_price(with_fees, loss=13, at=T0) is not None
         assert margin_take_profit_price(seed_trade(), profit=6_000, at=T0) is None
-        long = open_long(1000, leverage=2, price=100, opened_at=T0, thresholds=BINANCE_CROSS_3X)
+        long = open_long(
+            1000,
+            base="BTC",
+            quote="USDT",
+            leverage=2,
+            price=100,
+            opened_at=T0,
+            thresholds=BINANCE_CROSS_3X,
+        )
         assert margin_stop_price(long, loss=2_001, at=T0) is None
         assert margin_stop_price(long, loss=1_999, at=T0) == Decimal("0.05")
 
@@ -1213,6 +1231,8 @@ class TestCheckMarginStop:
         opener = open_short if side == "short" else open_long
         trade = opener(
             1000,
+            base="BTC",
+            quote="USDT",
             leverage=leverage,
             price=entry,
             opened_at=T0,
@@ -1245,7 +1265,13 @@ class TestCheckMarginStop:
         """With interest the margin level at the liquidation price is ML*, and it is nearer."""
         opener = open_short if side == "short" else open_long
         trade = opener(
-            1000, leverage=leverage, price=30_000, opened_at=T0, thresholds=BINANCE_CROSS_3X
+            1000,
+            base="BTC",
+            quote="USDT",
+            leverage=leverage,
+            price=30_000,
+            opened_at=T0,
+            thresholds=BINANCE_CROSS_3X,
         )
         at = T0 + timedelta(hours=hours)
         stop = 31_000 if side == "short" else 29_000
@@ -1288,11 +1314,27 @@ class TestMaxMarginLeverageForStop:
         )
         assert lev == 7
         assert check_margin_stop(
-            open_short(3000, leverage=7, price=60_000, opened_at=T0, thresholds=TEN_X),
+            open_short(
+                3000,
+                base="BTC",
+                quote="USDT",
+                leverage=7,
+                price=60_000,
+                opened_at=T0,
+                thresholds=TEN_X,
+            ),
             stop_price=63_000,
         ).passed
         assert not check_margin_stop(
-            open_short(3000, leverage=8, price=60_000, opened_at=T0, thresholds=TEN_X),
+            open_short(
+                3000,
+                base="BTC",
+                quote="USDT",
+                leverage=8,
+                price=60_000,
+                opened_at=T0,
+                thresholds=TEN_X,
+            ),
             stop_price=63_000,
         ).passed
 
@@ -1374,14 +1416,28 @@ class TestMaxMarginLeverageForStop:
         opener = open_short if side == "short" else open_long
         if lev is not None:
             trade = opener(
-                1000, leverage=lev, price=entry, opened_at=T0, thresholds=TEN_X, fee_rate=fee
+                1000,
+                base="BTC",
+                quote="USDT",
+                leverage=lev,
+                price=entry,
+                opened_at=T0,
+                thresholds=TEN_X,
+                fee_rate=fee,
             )
             assert check_margin_stop(trade, stop_price=stop, buffer=buffer).passed
         higher = 2 if lev is None else lev + 1
         if higher > 10:
             return
         trade = opener(
-            1000, leverage=higher, price=entry, opened_at=T0, thresholds=TEN_X, fee_rate=fee
+            1000,
+            base="BTC",
+            quote="USDT",
+            leverage=higher,
+            price=entry,
+            opened_at=T0,
+            thresholds=TEN_X,
+            fee_rate=fee,
         )
         assert not check_margin_stop(trade, stop_price=stop, buffer=buffer).passed
 
@@ -1436,7 +1492,13 @@ class TestMarginLiquidationOutcome:
         """At the liquidation price equity = (ML* − 1)·D and the fee is 2 % of D."""
         opener = open_short if side == "short" else open_long
         trade = opener(
-            1000, leverage=leverage, price=entry, opened_at=T0, thresholds=BINANCE_CROSS_3X
+            1000,
+            base="BTC",
+            quote="USDT",
+            leverage=leverage,
+            price=entry,
+            opened_at=T0,
+            thresholds=BINANCE_CROSS_3X,
         )
         result = margin_liquidation_outcome(trade)
         assert result is not None
@@ -1477,6 +1539,8 @@ class TestMarginScenarios:
         opener = open_short if side == "short" else open_long
         trade = opener(
             3000,
+            base="BTC",
+            quote="USDT",
             leverage=leverage,
             price=30_000,
             opened_at=T0,
@@ -1889,13 +1953,14 @@ ETHUSDT = Contract(
         max_leverages=[100, 75, 50, 20],
     ),
 )
-ETHUSD = Contract(
-    symbol="ETHUSD_PERP",
+BTCUSD_QUARTER = Contract(  # a second BTC-margined contract: one wallet, one coin
+    symbol="BTCUSD_250627",
     kind="inverse",
     contract_size=10,
     brackets=BracketTable.from_rates(
         caps=[5, 50, 500], maintenance_rates=["0.005", "0.01", "0.02"], max_leverages=[75, 50, 20]
     ),
+    margin_asset="BTC",
 )
 
 
@@ -1903,7 +1968,7 @@ ETHUSD = Contract(
 def cross_accounts(draw: st.DrawFn) -> tuple[Any, dict[str, Decimal]]:
     """A linear or inverse one-way cross account of one or two symbols, and its marks."""
     inverse = draw(st.booleans())
-    contracts = [BTCUSD, ETHUSD] if inverse else [BTC, ETHUSDT]
+    contracts = [BTCUSD, BTCUSD_QUARTER] if inverse else [BTC, ETHUSDT]
     count = draw(st.integers(1, 2))
     positions = []
     marks: dict[str, Decimal] = {}

@@ -6,7 +6,8 @@ r"""Bybit: classic and unified liquidation rules, risk-limit tiers — presets a
 bankruptcy price) and
 :data:`UNIFIED_RULE` (unified trading account: maintenance at mark, the fee entering only
 through the added margin, :func:`unified_margin`). Both apply to inverse contracts too
-(``Contract(kind="inverse")``). Bybit's bankruptcy price is
+(``Contract(kind="inverse", contract_size=1, margin_asset="BTC")`` for BTCUSD, 1 USD a
+contract). Bybit's bankruptcy price is
 ``levrisk.futures.bankruptcy_price`` with the initial margin (``EP·(1 ∓ 1/L)`` linear);
 :func:`fee_to_close` is the fee at that price. Classic spot margin counts interest per
 started hour (:data:`INTEREST_COUNTING`).
@@ -597,7 +598,8 @@ def position_report_from_payload(
     maintenance and initial margins are ``positionMMByMp``/``positionIMByMp`` (by mark
     price) where given, else ``positionMM``/``positionIM``. Sizes are in the contract's
     units (base coin for USDT perpetuals, USD for inverse contracts: give those a
-    ``Contract(kind="inverse")``).
+    ``Contract(kind="inverse", contract_size=1, margin_asset=...)``, the coin they settle
+    in).
 
     Args:
         payload: the decoded response (``{"result": {"list": [...]}}``), its ``result``,
@@ -622,7 +624,13 @@ def position_report_from_payload(
 
         >>> from levrisk.exchanges.binance import BTCUSD_PERP_BRACKETS
         >>> from levrisk.futures import Contract
-        >>> btcusd = Contract(symbol="BTCUSD", kind="inverse", brackets=BTCUSD_PERP_BRACKETS)
+        >>> btcusd = Contract(
+        ...     symbol="BTCUSD",
+        ...     kind="inverse",
+        ...     brackets=BTCUSD_PERP_BRACKETS,
+        ...     contract_size=1,
+        ...     margin_asset="BTC",
+        ... )
         >>> row = {
         ...     "positionIdx": 0,
         ...     "symbol": "BTCUSD",

@@ -29,11 +29,15 @@ def _closing_terms(  # noqa: PLR0917 - close()'s closing arguments, passed on in
     fee_rate: NumberLike | None,
     counting: InterestCounting,
     waived_hours: int,
+    *,
+    stated: bool = True,
 ) -> tuple[MarginTrade, Decimal, Decimal]:
     """The trade, the closing fee rate and the interest owed at ``at``, all checked.
 
     The rate comes by ``schedule`` or its deprecated alias ``hourly_rate``; errors name
     the one the caller used. Without ``at`` (and then without a rate) no interest is owed.
+    With ``at`` the rate must be stated (0 for none) unless ``stated`` is false (the
+    inversion :func:`price_for_net_pnl`, whose callers pass their optional rate on).
     """
     t = require(trade, MarginTrade, "trade")
     f1 = t.fee_rate if fee_rate is None else fee_rate_check(fee_rate, "fee_rate")
@@ -43,6 +47,12 @@ def _closing_terms(  # noqa: PLR0917 - close()'s closing arguments, passed on in
             msg = f"at is needed to accrue interest at {name}={rate!r}, got None"
             raise InvalidInputError(msg)
         return t, f1, Decimal(0)
+    if rate is None and stated:
+        msg = (
+            "schedule must be stated to close at a time: the hourly interest rate, "
+            "schedule=0 for none (a missing rate is never read as 0), got None"
+        )
+        raise InvalidInputError(msg)
     if aware_datetime(at, "at") < t.opened_at:
         msg = f"at must not be before opened_at {t.opened_at.isoformat()}, got {at.isoformat()}"
         raise InvalidInputError(msg)
@@ -119,8 +129,9 @@ def close(
         exit_price: ``P₁`` (> 0), quote per base.
         at: when the trade is closed (timezone-aware, not before ``opened_at``).
         schedule: the hourly interest rate: a ``levrisk.interest.RateSchedule`` or a
-            number, a constant hourly rate (e.g. ``"0.00001"`` for 0.001 %/h); without
-            it no interest is charged.
+            number, a constant hourly rate (e.g. ``"0.00001"`` for 0.001 %/h). Required
+            (``schedule=0`` for no interest): a missing rate is an error, never read as 0
+            (see "Stated, never defaulted" in the conventions).
         fee_rate: the closing fee rate (default: the opening fee rate).
         counting: the venue's interest counting rule (``"binance"`` by default).
         waived_hours: the number of first interest accruals that are free.
@@ -132,8 +143,8 @@ def close(
 
     Raises:
         InvalidInputError: for a bad argument (the message names the keyword the caller
-            used), a naive datetime, ``at`` before ``opened_at``, or both ``schedule``
-            and ``hourly_rate``.
+            used), no rate (neither ``schedule`` nor ``hourly_rate``), a naive datetime,
+            ``at`` before ``opened_at``, or both ``schedule`` and ``hourly_rate``.
 
     References:
         Binance, "How to Short on Margin"; :ref:`rule-spot-trades` [published/derived] and
@@ -148,6 +159,8 @@ def close(
         >>> utc = timezone.utc
         >>> trade = open_short(
         ...     3000,
+        ...     base="BTC",
+        ...     quote="USDT",
         ...     leverage=3,
         ...     price=60_000,
         ...     thresholds=BINANCE_CROSS_3X,
@@ -227,7 +240,8 @@ def break_even_price(
         at: when the trade would be closed (timezone-aware, not before ``opened_at``);
             ``None``: no interest.
         schedule: the hourly interest rate, a ``levrisk.interest.RateSchedule`` or a
-            constant hourly rate (as in :func:`close`).
+            constant hourly rate (as in :func:`close`); required with ``at``
+            (``schedule=0`` for none).
         fee_rate: the closing fee rate (default: the opening fee rate).
         counting: the venue's interest counting rule (``"binance"`` by default).
         waived_hours: the number of first interest accruals that are free.
@@ -239,7 +253,7 @@ def break_even_price(
     Raises:
         InvalidInputError: for a bad argument (the message names the keyword the caller
             used), a naive datetime, ``at`` before ``opened_at``, a rate without ``at``,
-            or both ``schedule`` and ``hourly_rate``.
+            ``at`` without a rate, or both ``schedule`` and ``hourly_rate``.
 
     References:
         :ref:`rule-spot-trades` [derived: solves net PnL = 0].
@@ -250,6 +264,8 @@ def break_even_price(
         >>> utc = timezone.utc
         >>> trade = open_short(
         ...     3000,
+        ...     base="BTC",
+        ...     quote="USDT",
         ...     leverage=3,
         ...     price=60_000,
         ...     thresholds=BINANCE_CROSS_3X,
@@ -310,7 +326,9 @@ def price_for_net_pnl(
         trade: the :class:`MarginTrade`.
         net_pnl: the target net PnL ``T`` in quote (negative for a loss).
         at: when the trade would be closed; ``None``: no interest.
-        schedule: the hourly interest rate, a ``RateSchedule`` or a constant rate.
+        schedule: the hourly interest rate, a ``RateSchedule`` or a constant rate;
+            without it no interest is counted (the stop and target helpers of
+            :mod:`levrisk.risk` pass their own optional rate on).
         fee_rate: the closing fee rate (default: the opening fee rate).
         counting: the venue's interest counting rule.
         waived_hours: the number of first interest accruals that are free.
@@ -332,7 +350,12 @@ def price_for_net_pnl(
         >>> from datetime import datetime, timezone
         >>> from levrisk.margin import open_short
         >>> trade = open_short(
-        ...     3000, leverage=3, price=60_000, opened_at=datetime(2024, 5, 1, tzinfo=timezone.utc)
+        ...     3000,
+        ...     leverage=3,
+        ...     price=60_000,
+        ...     opened_at=datetime(2024, 5, 1, tzinfo=timezone.utc),
+        ...     base="BTC",
+        ...     quote="USDT",
         ... )
         >>> price_for_net_pnl(trade, net_pnl=1000), price_for_net_pnl(trade, net_pnl=-30)
         (Decimal('50000'), Decimal('60300'))
@@ -341,7 +364,7 @@ def price_for_net_pnl(
     """
     target = to_decimal(net_pnl, name="net_pnl")
     t, f1, interest = _closing_terms(
-        trade, at, schedule, hourly_rate, fee_rate, counting, waived_hours
+        trade, at, schedule, hourly_rate, fee_rate, counting, waived_hours, stated=False
     )
     price = _exit_price(t, target, interest=interest, fee_rate=f1)
     return price if price > 0 else None

@@ -125,9 +125,9 @@ def open_short(
     leverage: NumberLike,
     price: NumberLike,
     opened_at: dt.datetime,
+    base: str,
+    quote: str,
     thresholds: MarginThresholds | IsolatedTierTable = BINANCE_CROSS_3X,
-    base: str = "BTC",
-    quote: str = "USDT",
     fee_rate: NumberLike = 0,
     fee_convention: FeeConvention = "quote",
 ) -> MarginTrade:
@@ -153,8 +153,8 @@ def open_short(
         thresholds: :class:`MarginThresholds`, or an :class:`IsolatedTierTable` (the tier
             is chosen by the amount borrowed); Binance cross classic 3x
             (:data:`BINANCE_CROSS_3X`) by default.
-        base: the base asset name.
-        quote: the quote asset name.
+        base: the base asset name, e.g. ``"BTC"`` (required: stated, never defaulted).
+        quote: the quote asset name, e.g. ``"USDT"`` (required).
         fee_rate: the trading fee rate ``f`` in ``[0, 1)``.
         fee_convention: a :data:`FeeConvention`.
 
@@ -178,6 +178,8 @@ def open_short(
         >>> from levrisk.margin import BINANCE_CROSS_3X
         >>> trade = open_short(
         ...     3000,
+        ...     base="BTC",
+        ...     quote="USDT",
         ...     leverage=3,
         ...     price=60_000,
         ...     thresholds=BINANCE_CROSS_3X,
@@ -211,9 +213,9 @@ def open_long(
     leverage: NumberLike,
     price: NumberLike,
     opened_at: dt.datetime,
+    base: str,
+    quote: str,
     thresholds: MarginThresholds | IsolatedTierTable = BINANCE_CROSS_3X,
-    base: str = "BTC",
-    quote: str = "USDT",
     fee_rate: NumberLike = 0,
     fee_convention: FeeConvention = "quote",
 ) -> MarginTrade:
@@ -237,8 +239,8 @@ def open_long(
         opened_at: when the loan is taken (timezone-aware).
         thresholds: :class:`MarginThresholds` or an :class:`IsolatedTierTable`; Binance
             cross classic 3x (:data:`BINANCE_CROSS_3X`) by default.
-        base: the base asset name.
-        quote: the quote asset name.
+        base: the base asset name, e.g. ``"BTC"`` (required: stated, never defaulted).
+        quote: the quote asset name, e.g. ``"USDT"`` (required).
         fee_rate: the trading fee rate ``f`` in ``[0, 1)``.
         fee_convention: a :data:`FeeConvention`.
 
@@ -261,6 +263,8 @@ def open_long(
         >>> from levrisk.margin import BINANCE_CROSS_3X
         >>> trade = open_long(
         ...     10_000,
+        ...     base="BTC",
+        ...     quote="USDT",
         ...     leverage=3,
         ...     price=30_000,
         ...     thresholds=BINANCE_CROSS_3X,

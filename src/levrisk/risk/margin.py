@@ -101,9 +101,15 @@ def _account(value: object) -> MarginAccount:
 
 def _rate(
     schedule: RateSchedule | NumberLike | None, hourly_rate: NumberLike | None
-) -> RateSchedule | NumberLike | None:
-    """The one interest rate, passed on as ``schedule``: ``schedule`` or ``hourly_rate``."""
+) -> RateSchedule | NumberLike:
+    """The one interest rate, passed on to ``close`` as ``schedule``.
+
+    ``schedule`` or ``hourly_rate``, or 0 when neither is given (these helpers' documented
+    default: no interest; ``close`` itself needs the rate stated).
+    """
     rate, keyword = _given_rate(schedule, hourly_rate)
+    if rate is None:
+        return 0
     return non_negative_number(rate, keyword) if keyword == "hourly_rate" else rate
 
 
@@ -261,7 +267,13 @@ def stop_price(
         >>> from levrisk.margin import BINANCE_CROSS_3X, open_short
         >>> opened = datetime(2024, 5, 1, 13, 55, tzinfo=timezone.utc)
         >>> trade = open_short(
-        ...     3000, leverage=3, price=60_000, thresholds=BINANCE_CROSS_3X, opened_at=opened
+        ...     3000,
+        ...     leverage=3,
+        ...     price=60_000,
+        ...     thresholds=BINANCE_CROSS_3X,
+        ...     opened_at=opened,
+        ...     base="BTC",
+        ...     quote="USDT",
         ... )
         >>> stop_price(trade, loss=30, at=opened)
         Decimal('60300')
@@ -334,7 +346,13 @@ def take_profit_price(
         >>> from levrisk.margin import BINANCE_CROSS_3X, open_short
         >>> opened = datetime(2024, 5, 1, 13, 55, tzinfo=timezone.utc)
         >>> trade = open_short(
-        ...     3000, leverage=3, price=60_000, thresholds=BINANCE_CROSS_3X, opened_at=opened
+        ...     3000,
+        ...     leverage=3,
+        ...     price=60_000,
+        ...     thresholds=BINANCE_CROSS_3X,
+        ...     opened_at=opened,
+        ...     base="BTC",
+        ...     quote="USDT",
         ... )
         >>> take_profit_price(trade, profit=1000, at=opened)
         Decimal('50000')
@@ -406,7 +424,13 @@ def check_stop(
         >>> from levrisk.margin import BINANCE_CROSS_3X, open_short
         >>> opened = datetime(2024, 5, 1, 13, 55, tzinfo=timezone.utc)
         >>> trade = open_short(
-        ...     3000, leverage=3, price=60_000, thresholds=BINANCE_CROSS_3X, opened_at=opened
+        ...     3000,
+        ...     leverage=3,
+        ...     price=60_000,
+        ...     thresholds=BINANCE_CROSS_3X,
+        ...     opened_at=opened,
+        ...     base="BTC",
+        ...     quote="USDT",
         ... )
         >>> check = check_stop(trade, stop_price=63_000)
         >>> check.passed, round(check.stop_gap_fraction, 4)
@@ -536,6 +560,8 @@ def max_leverage_for_stop(
         try:
             trade = opener(
                 c,
+                base="BASE",  # the names do not enter the leverage: placeholders
+                quote="QUOTE",
                 leverage=lev,
                 price=entry,
                 opened_at=_OPENED,
@@ -613,6 +639,8 @@ def liquidation_outcome(
         >>> from levrisk.margin import BINANCE_CROSS_3X, open_short
         >>> trade = open_short(
         ...     3000,
+        ...     base="BTC",
+        ...     quote="USDT",
         ...     leverage=3,
         ...     price=60_000,
         ...     thresholds=BINANCE_CROSS_3X,
@@ -729,6 +757,8 @@ def scenarios(
         >>> from levrisk.margin import BINANCE_CROSS_3X, open_short
         >>> trade = open_short(
         ...     3000,
+        ...     base="BTC",
+        ...     quote="USDT",
         ...     leverage=3,
         ...     price=60_000,
         ...     thresholds=BINANCE_CROSS_3X,
