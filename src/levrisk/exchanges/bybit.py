@@ -261,13 +261,14 @@ def risk_limits_from_payload(
 
     .. versionadded:: 0.1.0
     """
-    if units != "auto":
-        choice(units, RateUnits, "units")
+    raw: object = units  # typed as an option, but callers may pass anything
+    auto = isinstance(raw, str) and str.__str__(raw) == "auto"  # an array is no option
+    stated: RateUnits | None = None if auto else choice(units, RateUnits, "units")
     tiers, where = _tiers(payload)
     chosen, symbol = _select(tiers, symbol, where=where)
     fields = _version_of(chosen[0][1], where=f"{where}[{chosen[0][0]}]")
     seen: RateUnits = "fraction" if fields is _V5 else "percent"
-    read_as: RateUnits = seen if units == "auto" else units
+    read_as: RateUnits = seen if stated is None else stated
     rows: list[TierRow] = []
     for i, obj in chosen:
         at = f"{where}[{i}]"

@@ -14,6 +14,7 @@ import attrs
 
 from levrisk._fields import (
     FrozenMap,
+    entries,
     finite,
     fraction,
     non_negative,
@@ -74,11 +75,8 @@ class CollateralTier:
 
 
 def _items(value: object, name: str, what: str) -> tuple[Any, ...]:
-    """``value`` as a tuple, when it is an iterable (not a string); its items checked later."""
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        msg = f"{name} must be an iterable of {what}, got {value!r}"
-        raise InvalidInputError(msg)
-    return tuple(value)
+    """``value`` as a tuple, when it is a collection (the one check); its items checked later."""
+    return tuple(entries(value, f"{name} must be an iterable of {what}, got {value!r}"))
 
 
 def _tiers(value: Iterable[CollateralTier]) -> tuple[CollateralTier, ...]:

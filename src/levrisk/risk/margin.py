@@ -14,6 +14,7 @@ import attrs
 
 from levrisk._fields import (
     FrozenMap,
+    entries,
     fee_rate,
     finite,
     instance_of,
@@ -698,10 +699,8 @@ class Scenario:
 
 
 def _hours(values: object) -> tuple[int, ...]:
-    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
-        msg = f"hours must be a non-empty sequence of whole hours ≥ 0, got {values!r}"
-        raise InvalidInputError(msg)
-    result = tuple(values)
+    msg = f"hours must be a non-empty sequence of whole hours ≥ 0, got {values!r}"
+    result = tuple(entries(values, msg))
     if not result:
         msg = f"hours must not be empty, got {values!r}"
         raise InvalidInputError(msg)
