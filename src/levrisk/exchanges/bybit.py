@@ -623,15 +623,9 @@ def position_report_from_payload(
     Examples:
         Bybit's documented example row, an inverse BTCUSD short of 300 USD:
 
-        >>> from levrisk.exchanges.binance import BTCUSD_PERP_BRACKETS
-        >>> from levrisk.futures import Contract
-        >>> btcusd = Contract(
-        ...     symbol="BTCUSD",
-        ...     kind="inverse",
-        ...     brackets=BTCUSD_PERP_BRACKETS,
-        ...     contract_size=1,
-        ...     margin_asset="BTC",
-        ... )
+        >>> import attrs
+        >>> from levrisk.exchanges.binance import BTCUSD_PERP_CONTRACT  # BTC-margined
+        >>> btcusd = attrs.evolve(BTCUSD_PERP_CONTRACT, symbol="BTCUSD", contract_size=1)
         >>> row = {
         ...     "positionIdx": 0,
         ...     "symbol": "BTCUSD",

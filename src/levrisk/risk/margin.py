@@ -265,16 +265,10 @@ def stop_price(
         The seed: 3,000 USDT at 3x short 0.1 BTC at 60,000; 1 % of equity is 30 USDT:
 
         >>> from datetime import datetime, timezone
-        >>> from levrisk.margin import BINANCE_CROSS_3X, open_short
+        >>> from levrisk.margin import open_short
         >>> opened = datetime(2024, 5, 1, 13, 55, tzinfo=timezone.utc)
         >>> trade = open_short(
-        ...     3000,
-        ...     leverage=3,
-        ...     price=60_000,
-        ...     thresholds=BINANCE_CROSS_3X,
-        ...     opened_at=opened,
-        ...     base="BTC",
-        ...     quote="USDT",
+        ...     3000, leverage=3, price=60_000, opened_at=opened, base="BTC", quote="USDT"
         ... )
         >>> stop_price(trade, loss=30, at=opened)
         Decimal('60300')
@@ -344,16 +338,10 @@ def take_profit_price(
 
     Examples:
         >>> from datetime import datetime, timezone
-        >>> from levrisk.margin import BINANCE_CROSS_3X, open_short
+        >>> from levrisk.margin import open_short
         >>> opened = datetime(2024, 5, 1, 13, 55, tzinfo=timezone.utc)
         >>> trade = open_short(
-        ...     3000,
-        ...     leverage=3,
-        ...     price=60_000,
-        ...     thresholds=BINANCE_CROSS_3X,
-        ...     opened_at=opened,
-        ...     base="BTC",
-        ...     quote="USDT",
+        ...     3000, leverage=3, price=60_000, opened_at=opened, base="BTC", quote="USDT"
         ... )
         >>> take_profit_price(trade, profit=1000, at=opened)
         Decimal('50000')
@@ -422,16 +410,10 @@ def check_stop(
 
     Examples:
         >>> from datetime import datetime, timedelta, timezone
-        >>> from levrisk.margin import BINANCE_CROSS_3X, open_short
+        >>> from levrisk.margin import open_short
         >>> opened = datetime(2024, 5, 1, 13, 55, tzinfo=timezone.utc)
         >>> trade = open_short(
-        ...     3000,
-        ...     leverage=3,
-        ...     price=60_000,
-        ...     thresholds=BINANCE_CROSS_3X,
-        ...     opened_at=opened,
-        ...     base="BTC",
-        ...     quote="USDT",
+        ...     3000, leverage=3, price=60_000, opened_at=opened, base="BTC", quote="USDT"
         ... )
         >>> check = check_stop(trade, stop_price=63_000)
         >>> check.passed, round(check.stop_gap_fraction, 4)
