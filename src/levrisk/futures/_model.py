@@ -126,13 +126,15 @@ class Contract:
             if size is None:
                 object.__setattr__(self, "contract_size", Decimal(1))
             return
-        for name, example in (("contract_size", "100 USD"), ("margin_asset", "BTC")):
-            if getattr(self, name) is None:
-                msg = (
-                    f"{name} must be stated for the inverse contract {self.symbol!r} "
-                    f"(e.g. {example} for BTCUSD_PERP), got None"
-                )
-                raise InvalidInputError(msg)
+        missing = [
+            name for name in ("contract_size", "margin_asset") if getattr(self, name) is None
+        ]
+        if missing:
+            msg = (
+                f"{missing[0]} must be stated for the inverse contract {self.symbol!r} "
+                f"(BTCUSD_PERP: 100 USD a contract, margined in BTC), got None"
+            )
+            raise InvalidInputError(msg)
 
 
 @attrs.frozen(kw_only=True)
