@@ -154,21 +154,13 @@ def close(
         The seed: short 0.1 BTC at 60,000, buy back at 50,000 → 1,000 before fees and
         interest:
 
-        >>> from datetime import datetime, timezone
-        >>> from levrisk.margin import BINANCE_CROSS_3X, open_short
-        >>> utc = timezone.utc
+        >>> from datetime import datetime, timedelta, timezone
+        >>> from levrisk.margin import open_short
+        >>> opened = datetime(2024, 5, 1, 13, 55, tzinfo=timezone.utc)
         >>> trade = open_short(
-        ...     3000,
-        ...     base="BTC",
-        ...     quote="USDT",
-        ...     leverage=3,
-        ...     price=60_000,
-        ...     thresholds=BINANCE_CROSS_3X,
-        ...     opened_at=datetime(2024, 5, 1, 13, 55, tzinfo=utc),
+        ...     3000, leverage=3, price=60_000, opened_at=opened, base="BTC", quote="USDT"
         ... )
-        >>> pnl = close(
-        ...     trade, exit_price=50_000, at=datetime(2024, 5, 1, 14, 30, tzinfo=utc), schedule=0
-        ... )
+        >>> pnl = close(trade, exit_price=50_000, at=opened + timedelta(minutes=35), schedule=0)
         >>> pnl.gross_pnl, pnl.net_pnl
         (Decimal('1000.0'), Decimal('1000.0'))
 
@@ -259,32 +251,24 @@ def break_even_price(
         :ref:`rule-spot-trades` [derived: solves net PnL = 0].
 
     Examples:
+        Opened at 13:55 with a 0.1 % fee, closed at 14:30 at 0.001 %/h:
+
         >>> from datetime import datetime, timezone
-        >>> from levrisk.margin import BINANCE_CROSS_3X, open_short
-        >>> utc = timezone.utc
+        >>> from levrisk.margin import open_short
         >>> trade = open_short(
         ...     3000,
-        ...     base="BTC",
-        ...     quote="USDT",
         ...     leverage=3,
         ...     price=60_000,
-        ...     thresholds=BINANCE_CROSS_3X,
         ...     fee_rate="0.001",
-        ...     opened_at=datetime(2024, 5, 1, 13, 55, tzinfo=utc),
+        ...     opened_at=datetime(2024, 5, 1, 13, 55, tzinfo=timezone.utc),
+        ...     base="BTC",
+        ...     quote="USDT",
         ... )
-        >>> p = break_even_price(
-        ...     trade, at=datetime(2024, 5, 1, 14, 30, tzinfo=utc), schedule="0.00001"
-        ... )
+        >>> at = datetime(2024, 5, 1, 14, 30, tzinfo=timezone.utc)
+        >>> p = break_even_price(trade, at=at, schedule="0.00001")
         >>> round(p, 2)
         Decimal('59878.92')
-        >>> abs(
-        ...     close(
-        ...         trade,
-        ...         exit_price=p,
-        ...         at=datetime(2024, 5, 1, 14, 30, tzinfo=utc),
-        ...         schedule="0.00001",
-        ...     ).net_pnl
-        ... ) < Decimal("1e-40")
+        >>> abs(close(trade, exit_price=p, at=at, schedule="0.00001").net_pnl) < Decimal("1e-40")
         True
 
     .. versionadded:: 0.1.0

@@ -198,12 +198,12 @@ def open_short() -> None:
         >>> from levrisk.margin import BINANCE_CROSS_3X
         >>> trade = open_short(
         ...     3000,
-        ...     base="BTC",
-        ...     quote="USDT",
         ...     leverage=3,
         ...     price=60_000,
         ...     thresholds=BINANCE_CROSS_3X,
         ...     opened_at=datetime(2024, 5, 1, 13, 55, tzinfo=timezone.utc),
+        ...     base="BTC",
+        ...     quote="USDT",
         ... )
         >>> trade.borrowed, trade.quote_amount, trade.margin_level
         (Decimal('0.1'), Decimal('6000.0'), Decimal('1.5'))
