@@ -768,17 +768,11 @@ def cross_account_from_payloads(
         :ref:`rule-futures-liquidation-linear` [published].
 
     Examples:
+        A cross (``tradeMode`` 0) long of 0.02 BTC and a 500 USDT wallet:
+
         >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT
-        >>> row = {
-        ...     "positionIdx": 0,
-        ...     "symbol": "BTCUSDT",
-        ...     "side": "Buy",
-        ...     "size": "0.02",
-        ...     "avgPrice": "50000",
-        ...     "tradeMode": 0,
-        ...     "leverage": "2",
-        ...     "markPrice": "50000",
-        ... }
+        >>> row = {"positionIdx": 0, "symbol": "BTCUSDT", "side": "Buy", "size": "0.02"}
+        >>> row |= {"avgPrice": "50000", "tradeMode": 0, "leverage": "2", "markPrice": "50000"}
         >>> wallet = {"result": {"list": [{"coin": [{"coin": "USDT", "walletBalance": "500"}]}]}}
         >>> cross_account_from_payloads(
         ...     {"result": {"list": [row]}}, wallet, contracts={"BTCUSDT": BTCUSDT_CONTRACT}
