@@ -124,7 +124,11 @@ def isolated(repeat: int) -> None:
             tbl = table(k)
             size, ep = ("0.5", 61_234) if kind == "linear" else ("30", 61_234)
             contract = Contract(
-                symbol="X", kind=kind, brackets=tbl, contract_size=1 if kind == "linear" else 100
+                symbol="X",
+                kind=kind,
+                brackets=tbl,
+                contract_size=1 if kind == "linear" else 100,
+                margin_asset=None if kind == "linear" else "X",
             )
             pos = Position(contract=contract, side="long", size=size, entry_price=ep, leverage=1)
             wallet = Decimal("3061.7") if kind == "linear" else Decimal("0.004899")

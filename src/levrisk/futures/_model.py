@@ -306,6 +306,8 @@ class CrossAccount:
         levrisk.exceptions.InvalidInputError: positions[1] holds a long and a short of ...
 
     .. versionadded:: 0.1.0
+    .. versionchanged:: 0.3.0
+       Positions margined in two coins are refused.
     """
 
     wallet_balance: Decimal = attrs.field(converter=number, validator=non_negative)
