@@ -241,12 +241,12 @@ def spot(repeat: int) -> None:
     def ours() -> object:
         trade = margin.open_short(
             3000,
-            base="BTC",
-            quote="USDT",
             leverage=3,
             price=60_000,
             opened_at=opened,
             fee_rate="0.001",
+            base="BTC",
+            quote="USDT",
         )
         return margin.close(trade, exit_price=50_000, at=closed, schedule=rate)
 

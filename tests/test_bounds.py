@@ -340,11 +340,11 @@ class TestInstantsInUTC:
 
         trade = open_short(
             3000,
-            base="BTC",
-            quote="USDT",
             leverage=3,
             price=60_000,
             opened_at=datetime(2024, 11, 3, 1, 45, tzinfo=NEW_YORK),
+            base="BTC",
+            quote="USDT",
         )
         at = datetime(2024, 11, 3, 1, 15, fold=1, tzinfo=NEW_YORK)
         result = close(trade, exit_price=60_000, at=at, schedule="0.00001")

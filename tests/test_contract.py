@@ -181,11 +181,11 @@ def _margin_examples() -> list[object]:
     )
     trade = margin.open_short(
         3000,
-        base="BTC",
-        quote="USDT",
         leverage=3,
         price=60_000,
         opened_at=datetime(2024, 1, 1, 13, 55, tzinfo=timezone.utc),
+        base="BTC",
+        quote="USDT",
     )
     return [iso, iso.to_cross(), iso.loans[0], tiers, margin.BINANCE_CROSS_3X, trade]
 
@@ -241,12 +241,12 @@ def _risk_examples(table: Any) -> list[object]:
     position = Position(contract=btc, side="short", size="0.1", entry_price=60_000, leverage=10)
     trade = open_short(
         3000,
-        base="BTC",
-        quote="USDT",
         leverage=3,
         price=60_000,
         thresholds=BINANCE_CROSS_3X,
         opened_at=datetime(2024, 1, 1, 13, 55, tzinfo=timezone.utc),
+        base="BTC",
+        quote="USDT",
     )
     account = CrossMarginAccount(
         balances={"BTC": 1, "ETH": 10}, loans=[Loan(asset="USDT", principal=40_000)]

@@ -667,13 +667,7 @@ class TestInterestCounting:
 
 BTC_CONTRACT = Contract(symbol="BTCUSDT", kind="linear", brackets=binance.BTCUSDT_BRACKETS)
 ETH_CONTRACT = Contract(symbol="ETHUSDT", kind="linear", brackets=binance.ETHUSDT_BRACKETS)
-BTCUSD_CONTRACT = Contract(
-    symbol="BTCUSD_PERP",
-    kind="inverse",
-    brackets=binance.BTCUSD_PERP_BRACKETS,
-    contract_size=100,
-    margin_asset="BTC",
-)
+BTCUSD_CONTRACT = binance.BTCUSD_PERP_CONTRACT  # inverse, 100 USD, margined in BTC
 CONTRACTS = {"BTCUSDT": BTC_CONTRACT, "ETHUSDT": ETH_CONTRACT}
 
 # GET /fapi/v2/positionRisk (one-way mode): every symbol listed, strings throughout.

@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from decimal import Context, Decimal, localcontext
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 import attrs
 import pytest
@@ -95,6 +95,16 @@ from strategies import decimals
 
 UTC = timezone.utc
 T0 = datetime(2024, 5, 1, 13, 55, tzinfo=UTC)
+
+
+class _Pair(TypedDict):
+    """The stated assets of a spot-margin trade (issue 14: never defaulted)."""
+
+    base: str
+    quote: str
+
+
+BTC_USDT: _Pair = {"base": "BTC", "quote": "USDT"}
 
 BTCUSDT_TABLE = BracketTable.from_rates(
     caps=[50_000, 250_000, 1_000_000, 10_000_000],
@@ -1002,8 +1012,7 @@ class TestMarginPositionSize:
             leverage = 1 + size * entry / equity
             trade = open_short(
                 equity,
-                base="BTC",
-                quote="USDT",
+                **BTC_USDT,
                 leverage=leverage,
                 price=entry,
                 opened_at=T0,
@@ -1017,8 +1026,7 @@ class TestMarginPositionSize:
             assume(leverage > Decimal("1.000001"))
             trade = open_long(
                 equity,
-                base="BTC",
-                quote="USDT",
+                **BTC_USDT,
                 leverage=leverage,
                 price=entry,
                 opened_at=T0,
@@ -1133,8 +1141,7 @@ class TestMarginStopAndTarget:
         opener = open_short if side == "short" else open_long
         trade = opener(
             collateral,
-            base="BTC",
-            quote="USDT",
+            **BTC_USDT,
             leverage=leverage,
             price=entry,
             opened_at=T0,
@@ -1171,8 +1178,7 @@ class TestMarginStopAndTarget:
         assert margin_take_profit_price(seed_trade(), profit=6_000, at=T0) is None
         long = open_long(
             1000,
-            base="BTC",
-            quote="USDT",
+            **BTC_USDT,
             leverage=2,
             price=100,
             opened_at=T0,
@@ -1231,8 +1237,7 @@ class TestCheckMarginStop:
         opener = open_short if side == "short" else open_long
         trade = opener(
             1000,
-            base="BTC",
-            quote="USDT",
+            **BTC_USDT,
             leverage=leverage,
             price=entry,
             opened_at=T0,
@@ -1266,8 +1271,7 @@ class TestCheckMarginStop:
         opener = open_short if side == "short" else open_long
         trade = opener(
             1000,
-            base="BTC",
-            quote="USDT",
+            **BTC_USDT,
             leverage=leverage,
             price=30_000,
             opened_at=T0,
@@ -1316,8 +1320,7 @@ class TestMaxMarginLeverageForStop:
         assert check_margin_stop(
             open_short(
                 3000,
-                base="BTC",
-                quote="USDT",
+                **BTC_USDT,
                 leverage=7,
                 price=60_000,
                 opened_at=T0,
@@ -1328,8 +1331,7 @@ class TestMaxMarginLeverageForStop:
         assert not check_margin_stop(
             open_short(
                 3000,
-                base="BTC",
-                quote="USDT",
+                **BTC_USDT,
                 leverage=8,
                 price=60_000,
                 opened_at=T0,
@@ -1417,8 +1419,7 @@ class TestMaxMarginLeverageForStop:
         if lev is not None:
             trade = opener(
                 1000,
-                base="BTC",
-                quote="USDT",
+                **BTC_USDT,
                 leverage=lev,
                 price=entry,
                 opened_at=T0,
@@ -1431,8 +1432,7 @@ class TestMaxMarginLeverageForStop:
             return
         trade = opener(
             1000,
-            base="BTC",
-            quote="USDT",
+            **BTC_USDT,
             leverage=higher,
             price=entry,
             opened_at=T0,
@@ -1493,8 +1493,7 @@ class TestMarginLiquidationOutcome:
         opener = open_short if side == "short" else open_long
         trade = opener(
             1000,
-            base="BTC",
-            quote="USDT",
+            **BTC_USDT,
             leverage=leverage,
             price=entry,
             opened_at=T0,
@@ -1539,8 +1538,7 @@ class TestMarginScenarios:
         opener = open_short if side == "short" else open_long
         trade = opener(
             3000,
-            base="BTC",
-            quote="USDT",
+            **BTC_USDT,
             leverage=leverage,
             price=30_000,
             opened_at=T0,

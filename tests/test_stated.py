@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from levrisk._typing import Side
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
 from levrisk.futures import Contract, CrossAccount, Position, initial_margin, notional
@@ -24,6 +25,11 @@ TABLE = BracketTable.from_rates(caps=[50], maintenance_rates=["0.004"], max_leve
 USDT_TABLE = BracketTable.from_rates(
     caps=[1_000_000], maintenance_rates=["0.004"], max_leverages=[125]
 )
+
+
+def _held(contract: Contract, side: Side = "long") -> Position:
+    """One contract (or base unit) of ``contract`` at 100, 1x."""
+    return Position(contract=contract, side=side, size=1, entry_price=100, leverage=1)
 
 
 def _inverse(symbol: str, asset: str, **extra: Any) -> Contract:
@@ -130,20 +136,8 @@ class TestMarginAsset:
 
     def test_cross_account_refuses_two_coins(self) -> None:
         """BTC- and ETH-margined positions in one wallet: refused, both named."""
-        btc = Position(
-            contract=_inverse("BTCUSD_PERP", "BTC"),
-            side="long",
-            size=1,
-            entry_price=100,
-            leverage=1,
-        )
-        eth = Position(
-            contract=_inverse("ETHUSD_PERP", "ETH"),
-            side="long",
-            size=1,
-            entry_price=100,
-            leverage=1,
-        )
+        btc = _held(_inverse("BTCUSD_PERP", "BTC"))
+        eth = _held(_inverse("ETHUSD_PERP", "ETH"))
         with pytest.raises(
             InvalidInputError,
             match=r"^positions\[1\] must be margined in 'BTC' like positions\[0\]",
@@ -152,20 +146,8 @@ class TestMarginAsset:
 
     def test_cross_account_one_coin(self) -> None:
         """Two BTC-margined contracts share one wallet."""
-        perp = Position(
-            contract=_inverse("BTCUSD_PERP", "BTC"),
-            side="long",
-            size=1,
-            entry_price=100,
-            leverage=1,
-        )
-        quarter = Position(
-            contract=_inverse("BTCUSD_250627", "BTC"),
-            side="short",
-            size=1,
-            entry_price=100,
-            leverage=1,
-        )
+        perp = _held(_inverse("BTCUSD_PERP", "BTC"))
+        quarter = _held(_inverse("BTCUSD_250627", "BTC"), "short")
         account = CrossAccount(wallet_balance=1, positions=[perp, quarter])
         assert len(account.positions) == 2
 
@@ -176,7 +158,7 @@ class TestMarginAsset:
             contract = Contract(
                 symbol=symbol, kind="linear", brackets=USDT_TABLE, margin_asset=asset
             )
-            return Position(contract=contract, side="long", size=1, entry_price=100, leverage=1)
+            return _held(contract)
 
         mixed = [linear("BTCUSDT", "USDT"), linear("ETHUSDT", None), linear("SOLUSDT", "USDT")]
         assert len(CrossAccount(wallet_balance=1, positions=mixed).positions) == 3
