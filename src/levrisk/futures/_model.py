@@ -277,7 +277,7 @@ class CrossAccount:
     """A cross-margin futures wallet and its open positions.
 
     One wallet in one settlement asset: all contracts are of one kind (USDⓈ-M linear, or
-    COIN-M inverse) and of one :attr:`Contract.margin_asset` (a BTC wallet does not
+    COIN-M inverse) and of one ``margin_asset`` of its :class:`Contract` (a BTC wallet does not
     absorb ETH-margined losses; a linear contract without a stated margin asset matches
     any).
 
