@@ -124,7 +124,11 @@ def isolated(repeat: int) -> None:
             tbl = table(k)
             size, ep = ("0.5", 61_234) if kind == "linear" else ("30", 61_234)
             contract = Contract(
-                symbol="X", kind=kind, brackets=tbl, contract_size=1 if kind == "linear" else 100
+                symbol="X",
+                kind=kind,
+                brackets=tbl,
+                contract_size=1 if kind == "linear" else 100,
+                margin_asset=None if kind == "linear" else "X",
             )
             pos = Position(contract=contract, side="long", size=size, entry_price=ep, leverage=1)
             wallet = Decimal("3061.7") if kind == "linear" else Decimal("0.004899")
@@ -236,7 +240,13 @@ def spot(repeat: int) -> None:
 
     def ours() -> object:
         trade = margin.open_short(
-            3000, leverage=3, price=60_000, opened_at=opened, fee_rate="0.001"
+            3000,
+            leverage=3,
+            price=60_000,
+            opened_at=opened,
+            fee_rate="0.001",
+            base="BTC",
+            quote="USDT",
         )
         return margin.close(trade, exit_price=50_000, at=closed, schedule=rate)
 

@@ -1402,7 +1402,11 @@ class TestFuzz:
 
 def _scalar_position(p: dict[str, Any], table: BracketTable) -> futures.Position:
     contract = futures.Contract(
-        symbol="X", kind=p["kind"], brackets=table, contract_size=p["contract_size"]
+        symbol="X",
+        kind=p["kind"],
+        brackets=table,
+        contract_size=p["contract_size"],
+        margin_asset=None if p["kind"] == "linear" else "X",
     )
     return futures.Position(
         contract=contract,

@@ -88,7 +88,11 @@ def _fit(p: dict[str, Any], table: BracketTable) -> dict[str, Any]:
 
 def _exact(p: dict[str, Any], table: BracketTable, margin: Decimal, rule: LiquidationRule) -> Any:
     contract = futures.Contract(
-        symbol="X", kind=p["kind"], brackets=table, contract_size=p["contract_size"]
+        symbol="X",
+        kind=p["kind"],
+        brackets=table,
+        contract_size=p["contract_size"],
+        margin_asset=None if p["kind"] == "linear" else "X",
     )
     position = futures.Position(
         contract=contract,

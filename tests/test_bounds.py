@@ -76,6 +76,7 @@ _BTCUSD = Contract(
         caps=[5, 10], maintenance_rates=["0.004", "0.005"], max_leverages=[125, 100]
     ),
     contract_size=100,
+    margin_asset="BTC",
 )
 _CROSS = CrossMarginAccount(balances={"BTC": 1}, loans=[Loan(asset="USDT", principal=10_000)])
 
@@ -171,7 +172,12 @@ class TestNumericBounds:
             (
                 "price",
                 lambda v: open_short(
-                    1, leverage=3, price=v, opened_at=datetime(2024, 1, 1, tzinfo=UTC)
+                    1,
+                    base="BTC",
+                    quote="USDT",
+                    leverage=3,
+                    price=v,
+                    opened_at=datetime(2024, 1, 1, tzinfo=UTC),
                 ),
             ),
             (
@@ -337,6 +343,8 @@ class TestInstantsInUTC:
             leverage=3,
             price=60_000,
             opened_at=datetime(2024, 11, 3, 1, 45, tzinfo=NEW_YORK),
+            base="BTC",
+            quote="USDT",
         )
         at = datetime(2024, 11, 3, 1, 15, fold=1, tzinfo=NEW_YORK)
         result = close(trade, exit_price=60_000, at=at, schedule="0.00001")

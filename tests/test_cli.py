@@ -56,6 +56,20 @@ SEED = [
 ]
 
 
+def _seed_trade(opened: datetime, fee_rate: str | int = 0) -> margin.MarginTrade:
+    """The CLI's seed short: 3,000 USDT at 3x on BTC/USDT at 60,000, Binance cross 3x."""
+    return margin.open_short(
+        3000,
+        base="BTC",
+        quote="USDT",
+        leverage=3,
+        price=60000,
+        opened_at=opened,
+        thresholds=margin.BINANCE_CROSS_3X,
+        fee_rate=fee_rate,
+    )
+
+
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     """Run the CLI in-process and return (exit code, stdout, stderr)."""
     code = cli.main(list(argv))
@@ -99,6 +113,7 @@ def btc_contract(symbol: str = "BTCUSDT") -> futures.Contract:
         kind="inverse" if inverse else "linear",
         brackets=binance.SNAPSHOTS[symbol].brackets,
         contract_size=100 if inverse else 1,
+        margin_asset="BTC" if inverse else None,
     )
 
 
@@ -263,14 +278,7 @@ class TestMargin:
         """The seed: borrow 0.1 BTC at 60,000 on 3x, buy back at 50,000 → gross 1,000."""
         doc = run_json(capsys, *SEED)
         opened = datetime(2024, 1, 1, tzinfo=UTC)
-        trade = margin.open_short(
-            3000,
-            leverage=3,
-            price=60000,
-            opened_at=opened,
-            thresholds=margin.BINANCE_CROSS_3X,
-            fee_rate="0.001",
-        )
+        trade = _seed_trade(opened, fee_rate="0.001")
         pnl = margin.close(
             trade,
             exit_price=50000,
@@ -308,13 +316,7 @@ class TestMargin:
     def test_margin_call_price(self, capsys: pytest.CaptureFixture[str]) -> None:
         """The margin-call price is the liquidation solve at the margin-call level."""
         doc = run_json(capsys, "margin", "short", "--collateral", "3000", "--price", "60000")
-        trade = margin.open_short(
-            3000,
-            leverage=3,
-            price=60000,
-            opened_at=datetime(2024, 1, 1, tzinfo=UTC),
-            thresholds=margin.BINANCE_CROSS_3X,
-        )
+        trade = _seed_trade(datetime(2024, 1, 1, tzinfo=UTC))
         expected = margin.liquidation_price(
             trade.account, asset="BTC", prices={"BTC": 60000}, liquidation_level="1.3"
         )
@@ -368,6 +370,7 @@ class TestMargin:
             opened_at=opened,
             thresholds=margin.BINANCE_ISOLATED_10X_TIER1,
             base="ETH",
+            quote="USDT",
             fee_rate="0.001",
             fee_convention="received",
         )
@@ -395,9 +398,7 @@ class TestMargin:
             "48000",
         )
         opened = datetime(2024, 1, 1, tzinfo=UTC)
-        trade = margin.open_short(
-            3000, leverage=3, price=60000, opened_at=opened, thresholds=margin.BINANCE_CROSS_3X
-        )
+        trade = _seed_trade(opened)
         for key, price in (("stop_loss", 66000), ("take_profit", 48000)):
             pnl = margin.close(
                 trade,
@@ -426,14 +427,7 @@ class TestMargin:
             "25%",
         )
         opened = datetime(2024, 1, 1, tzinfo=UTC)
-        trade = margin.open_short(
-            3000,
-            leverage=3,
-            price=60000,
-            opened_at=opened,
-            thresholds=margin.BINANCE_CROSS_3X,
-            fee_rate="0.001",
-        )
+        trade = _seed_trade(opened, fee_rate="0.001")
         terms: dict[str, Any] = {
             "at": opened + timedelta(hours=24),
             "schedule": interest.RateSchedule.from_daily("0.0002"),

@@ -180,7 +180,12 @@ def _margin_examples() -> list[object]:
         ]
     )
     trade = margin.open_short(
-        3000, leverage=3, price=60_000, opened_at=datetime(2024, 1, 1, 13, 55, tzinfo=timezone.utc)
+        3000,
+        leverage=3,
+        price=60_000,
+        opened_at=datetime(2024, 1, 1, 13, 55, tzinfo=timezone.utc),
+        base="BTC",
+        quote="USDT",
     )
     return [iso, iso.to_cross(), iso.loans[0], tiers, margin.BINANCE_CROSS_3X, trade]
 
@@ -197,7 +202,9 @@ def _futures_examples(table: Any) -> list[object]:
     )
 
     btc = Contract(symbol="BTCUSDT", kind="linear", brackets=table)
-    inv = Contract(symbol="BTCUSD_PERP", kind="inverse", brackets=table, contract_size=100)
+    inv = Contract(
+        symbol="BTCUSD_PERP", kind="inverse", brackets=table, contract_size=100, margin_asset="BTC"
+    )
     long = Position(contract=btc, side="long", size="0.5", entry_price=60_000, leverage=10)
     short = Position(contract=btc, side="short", size=1, entry_price=50_000, leverage=20)
     coin = Position(contract=inv, side="short", size=100, entry_price=25_000, leverage=5)
@@ -238,6 +245,8 @@ def _risk_examples(table: Any) -> list[object]:
         price=60_000,
         thresholds=BINANCE_CROSS_3X,
         opened_at=datetime(2024, 1, 1, 13, 55, tzinfo=timezone.utc),
+        base="BTC",
+        quote="USDT",
     )
     account = CrossMarginAccount(
         balances={"BTC": 1, "ETH": 10}, loans=[Loan(asset="USDT", principal=40_000)]

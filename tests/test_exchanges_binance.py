@@ -670,9 +670,7 @@ class TestInterestCounting:
 
 BTC_CONTRACT = Contract(symbol="BTCUSDT", kind="linear", brackets=binance.BTCUSDT_BRACKETS)
 ETH_CONTRACT = Contract(symbol="ETHUSDT", kind="linear", brackets=binance.ETHUSDT_BRACKETS)
-BTCUSD_CONTRACT = Contract(
-    symbol="BTCUSD_PERP", kind="inverse", brackets=binance.BTCUSD_PERP_BRACKETS, contract_size=100
-)
+BTCUSD_CONTRACT = binance.BTCUSD_PERP_CONTRACT  # inverse, 100 USD, margined in BTC
 CONTRACTS = {"BTCUSDT": BTC_CONTRACT, "ETHUSDT": ETH_CONTRACT}
 
 # GET /fapi/v2/positionRisk (one-way mode): every symbol listed, strings throughout.
@@ -922,6 +920,7 @@ class TestContractPresets:
             kind="linear" if kind == "linear" else "inverse",
             contract_size=size,
             brackets=snapshot.brackets,
+            margin_asset=None if kind == "linear" else "BTC",
         )
         assert contract == built
         preset = binance.CONTRACTS[symbol]

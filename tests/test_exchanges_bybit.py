@@ -347,7 +347,9 @@ class TestRulePresets:
 
     def test_unified_margin_inverse_short(self) -> None:
         """An inverse short divides the added margin by 1 − c (the mirror of a linear long)."""
-        xbt = Contract(symbol="BTCUSD", kind="inverse", brackets=FLAT)
+        xbt = Contract(
+            symbol="BTCUSD", kind="inverse", brackets=FLAT, contract_size=1, margin_asset="BTC"
+        )
         pos = Position(contract=xbt, side="short", size=10_000, entry_price=20_000, leverage=10)
         margin = bybit.unified_margin(pos, fee_rate="0.0006", added_margin="0.9994")
         assert margin == Decimal("0.05") + 1

@@ -36,13 +36,20 @@ def contract(symbol: str, **changes: Any) -> Contract:
     return Contract(symbol=symbol, kind="linear", brackets=binance.BTCUSDT_BRACKETS, **changes)
 
 
-INVERSE = Contract(symbol="BTCUSD", kind="inverse", brackets=binance.BTCUSD_PERP_BRACKETS)
+INVERSE = Contract(
+    symbol="BTCUSD",
+    kind="inverse",
+    brackets=binance.BTCUSD_PERP_BRACKETS,
+    contract_size=1,
+    margin_asset="BTC",
+)
 ETH_USD = Contract(
     symbol="ETH-USD-210430",
     kind="inverse",
     contract_size=10,
     brackets=binance.BTCUSD_PERP_BRACKETS,
     tick_size="0.001",
+    margin_asset="ETH",
 )
 BYBIT = {"BTCUSDT": contract("BTCUSDT"), "BTCUSD": INVERSE}
 OKX = {

@@ -36,7 +36,9 @@ FLAT = BracketTable.from_rates(caps=[10**9], maintenance_rates=["0.005"], max_le
 
 BTC = Contract(symbol="BTCUSDT", kind="linear", brackets=FLAT)
 BTC_BINANCE = Contract(symbol="BTCUSDT", kind="linear", brackets=binance.BTCUSDT_BRACKETS)
-XBTUSD = Contract(symbol="XBTUSD", kind="inverse", brackets=FLAT)
+XBTUSD = Contract(
+    symbol="XBTUSD", kind="inverse", brackets=FLAT, contract_size=1, margin_asset="BTC"
+)
 
 
 def _close(value: Decimal | None, expected: Fraction) -> bool:
@@ -82,12 +84,7 @@ class TestBinance:
     @pytest.mark.parametrize("side", ["long", "short"])
     def test_coinm_closed_form(self, side: Side) -> None:
         """COIN-M: LP = CS·N·(m + s) / (WB + cum + s·N·CS/EP), on the BTCUSD_PERP snapshot."""
-        contract = Contract(
-            symbol="BTCUSD_PERP",
-            kind="inverse",
-            brackets=binance.BTCUSD_PERP_BRACKETS,
-            contract_size=100,
-        )
+        contract = binance.BTCUSD_PERP_CONTRACT  # 100 USD a contract, margined in BTC
         pos = Position(contract=contract, side=side, size=100, entry_price=25_000, leverage=20)
         margin = initial_margin(pos)
         assert margin == Decimal("0.02")

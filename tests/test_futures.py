@@ -75,8 +75,21 @@ WIDE_BRACKET = BracketTable.from_rates(
 
 BTCUSDT = Contract(symbol="BTCUSDT", kind="linear", brackets=BTCUSDT_TABLE)
 ETHUSDT = Contract(symbol="ETHUSDT", kind="linear", brackets=BTCUSDT_TABLE)
-BTCUSD = Contract(symbol="BTCUSD_PERP", kind="inverse", brackets=BTCUSD_TABLE, contract_size=100)
-ETHUSD = Contract(symbol="ETHUSD_PERP", kind="inverse", brackets=BTCUSD_TABLE, contract_size=10)
+
+
+def _coin_m(symbol: str, contract_size: int) -> Contract:
+    """A BTC-margined inverse contract of ``contract_size`` USD on the BTCUSD table."""
+    return Contract(
+        symbol=symbol,
+        kind="inverse",
+        brackets=BTCUSD_TABLE,
+        contract_size=contract_size,
+        margin_asset="BTC",
+    )
+
+
+BTCUSD = _coin_m("BTCUSD_PERP", 100)
+BTCUSD_QUARTER = _coin_m("BTCUSD_250627", 10)  # a second contract of the same coin
 WIDE = Contract(symbol="WIDE", kind="linear", brackets=WIDE_BRACKET)
 
 btc_prices = decimals("10000", "200000", places=2)
@@ -1102,8 +1115,8 @@ class TestCrossLiquidation:
     @given(
         contracts=st.integers(1, 2_000),
         entry=btc_prices,
-        eth=st.integers(1, 2_000),
-        eth_mark=decimals("100", "5000", 2),
+        quarter=st.integers(1, 2_000),
+        quarter_mark=decimals("100", "5000", 2),
         wallet=decimals("0", "10", 4),
         side=sides,
     )
@@ -1112,28 +1125,29 @@ class TestCrossLiquidation:
         *,
         contracts: int,
         entry: Decimal,
-        eth: int,
-        eth_mark: Decimal,
+        quarter: int,
+        quarter_mark: Decimal,
         wallet: Decimal,
         side: Side,
     ) -> None:
         """COIN-M one-way: LP = CS·N·(m + s)/(WB' + cum + s·N·CS/EP), bracket at LP.
 
+        The other position is a second BTC-margined contract (one wallet, one coin).
         Rule: rule-futures-liquidation-inverse.
         """
         btc = pos(BTCUSD, side, contracts, entry, 1)
-        other = pos(ETHUSD, "long", eth, 1_000, 1)
+        other = pos(BTCUSD_QUARTER, "long", quarter, 1_000, 1)
         account = CrossAccount(wallet_balance=wallet, positions=[btc, other])
         try:
             lp = cross_liquidation_price(
-                account, "BTCUSD_PERP", mark_prices={"ETHUSD_PERP": eth_mark}
+                account, "BTCUSD_PERP", mark_prices={"BTCUSD_250627": quarter_mark}
             )
         except AlreadyLiquidatedError as crossed:  # liquidated at entry: the crossed price
             lp = crossed.price
         except AlwaysLiquidatedError:
             return
-        wb = Fraction(wallet) + Fraction(unrealized_pnl(other, mark_price=eth_mark))
-        wb -= Fraction(maintenance_margin(other, mark_price=eth_mark))
+        wb = Fraction(wallet) + Fraction(unrealized_pnl(other, mark_price=quarter_mark))
+        wb -= Fraction(maintenance_margin(other, mark_price=quarter_mark))
         s = 1 if side == "long" else -1
         if lp is None:
             return
@@ -1604,7 +1618,13 @@ class TestNoMagnitudeCutOff:
     def test_inverse_short_at_1x_is_exact(self) -> None:
         """1x inverse short: the margin is the coin notional rounded; the exact root or None."""
         table = BracketTable.from_rates(caps=[5], maintenance_rates=["0.004"], max_leverages=[125])
-        contract = Contract(symbol="BTCUSD_PERP", kind="inverse", contract_size=100, brackets=table)
+        contract = Contract(
+            symbol="BTCUSD_PERP",
+            kind="inverse",
+            contract_size=100,
+            brackets=table,
+            margin_asset="BTC",
+        )
         for entry in ("30000", "70000", "25000"):
             position = Position(
                 contract=contract, side="short", size=1, entry_price=entry, leverage=1

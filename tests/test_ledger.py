@@ -25,6 +25,7 @@ COIN = Contract(
     kind="inverse",
     contract_size=100,
     brackets=BracketTable.from_rates(caps=[50], maintenance_rates=["0.004"], max_leverages=[125]),
+    margin_asset="BTC",
 )
 
 

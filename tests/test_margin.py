@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from decimal import Context, Decimal, localcontext
-from typing import Any
+from typing import Any, TypedDict
 
 import attrs
 import pytest
@@ -59,6 +59,16 @@ from strategies import decimals
 
 UTC = timezone.utc
 T0 = datetime(2024, 5, 1, 13, 55, tzinfo=UTC)
+
+
+class _Pair(TypedDict):
+    """The stated assets of a spot-margin trade (issue 14: never defaulted)."""
+
+    base: str
+    quote: str
+
+
+BTC_USDT: _Pair = {"base": "BTC", "quote": "USDT"}
 T1 = datetime(2024, 5, 1, 14, 30, tzinfo=UTC)
 TINY = Decimal("1e-40")
 
@@ -699,10 +709,20 @@ class TestLiquidationPrice:
     ) -> None:
         """Borrowing (and selling) more on the same collateral moves it down."""
         low_lev = open_short(
-            collateral, leverage=lev, price=price, opened_at=T0, thresholds=BINANCE_CROSS_3X
+            collateral,
+            **BTC_USDT,
+            leverage=lev,
+            price=price,
+            opened_at=T0,
+            thresholds=BINANCE_CROSS_3X,
         )
         high_lev = open_short(
-            collateral, leverage=lev + more, price=price, opened_at=T0, thresholds=BINANCE_CROSS_3X
+            collateral,
+            **BTC_USDT,
+            leverage=lev + more,
+            price=price,
+            opened_at=T0,
+            thresholds=BINANCE_CROSS_3X,
         )
         assert low_lev.liquidation_price is not None
         assert high_lev.liquidation_price is not None
@@ -792,6 +812,7 @@ class TestTradeLiquidation:
         opener = open_short if side == "short" else open_long
         trade = opener(
             collateral,
+            **BTC_USDT,
             leverage=lev,
             price=p0,
             opened_at=T0,
@@ -938,7 +959,12 @@ class TestOpenShort:
     def test_seed(self) -> None:
         """3,000 USDT at 3x borrows 0.1 BTC at 60,000 and sells it for 6,000."""
         trade = open_short(
-            3000, leverage=3, price=60_000, opened_at=T0, thresholds=BINANCE_CROSS_3X
+            3000,
+            **BTC_USDT,
+            leverage=3,
+            price=60_000,
+            opened_at=T0,
+            thresholds=BINANCE_CROSS_3X,
         )
         assert trade.side == "short"
         assert trade.borrowed_asset == "BTC"
@@ -959,6 +985,7 @@ class TestOpenShort:
         """A sale receives quote: either convention charges Q·P₀·f in quote."""
         trade = open_short(
             3000,
+            **BTC_USDT,
             leverage=3,
             price=60_000,
             opened_at=T0,
@@ -992,18 +1019,34 @@ class TestOpenShort:
     ) -> None:
         """Leverage ≤ 1, above the max, or borrowing past the IRR raises LeverageError."""
         with pytest.raises(error, match=match):
-            open_short(1000, leverage=leverage, price=100, opened_at=T0, thresholds=thresholds)
+            open_short(
+                1000,
+                **BTC_USDT,
+                leverage=leverage,
+                price=100,
+                opened_at=T0,
+                thresholds=thresholds,
+            )
 
     def test_tier_table(self) -> None:
         """The tier is picked by the amount borrowed; its max leverage applies."""
-        small = open_short(1000, leverage=10, price=10_000, opened_at=T0, thresholds=two_tiers())
-        assert small.thresholds == BINANCE_ISOLATED_10X_TIER1
+
+        def tiered(collateral: int, leverage: int) -> MarginTrade:
+            return open_short(
+                collateral,
+                **BTC_USDT,
+                leverage=leverage,
+                price=10_000,
+                opened_at=T0,
+                thresholds=two_tiers(),
+            )
+
+        assert tiered(1000, 10).thresholds == BINANCE_ISOLATED_10X_TIER1
         with pytest.raises(LeverageError, match="between 1 and 5"):
-            open_short(1500, leverage=10, price=10_000, opened_at=T0, thresholds=two_tiers())
-        big = open_short(4000, leverage=5, price=10_000, opened_at=T0, thresholds=two_tiers())
-        assert big.thresholds.max_leverage == 5
+            tiered(1500, 10)
+        assert tiered(4000, 5).thresholds.max_leverage == 5
         with pytest.raises(InsufficientMarginError, match="exceed the top tier"):
-            open_short(10_000, leverage=5, price=10_000, opened_at=T0, thresholds=two_tiers())
+            tiered(10_000, 5)
 
     @pytest.mark.parametrize(
         ("kwargs", "match"),
@@ -1041,6 +1084,8 @@ class TestOpenShort:
             "price": 100,
             "opened_at": T0,
             "thresholds": BINANCE_CROSS_3X,
+            "base": "BTC",
+            "quote": "USDT",
         }
         with pytest.raises(InvalidInputError, match=match):
             open_short(1000, **{**args, **kwargs})
@@ -1048,9 +1093,23 @@ class TestOpenShort:
     def test_collateral_positive(self) -> None:
         """Collateral must be a positive number; the message names it."""
         with pytest.raises(InvalidInputError, match="collateral must be positive"):
-            open_short(0, leverage=2, price=1, opened_at=T0, thresholds=BINANCE_CROSS_3X)
+            open_short(
+                0,
+                **BTC_USDT,
+                leverage=2,
+                price=1,
+                opened_at=T0,
+                thresholds=BINANCE_CROSS_3X,
+            )
         with pytest.raises(InvalidInputError, match=r"^collateral must be a finite number"):
-            open_short("abc", leverage=2, price=1, opened_at=T0, thresholds=BINANCE_CROSS_3X)
+            open_short(
+                "abc",
+                **BTC_USDT,
+                leverage=2,
+                price=1,
+                opened_at=T0,
+                thresholds=BINANCE_CROSS_3X,
+            )
 
     def test_irr_message_states_the_level(self) -> None:
         """The IRR error states the margin level L/(L − 1) the leverage would leave."""
@@ -1058,7 +1117,14 @@ class TestOpenShort:
             liquidation="1.1", margin_call="1.3", initial_risk_ratio="1.5", max_leverage=5
         )
         with pytest.raises(LeverageError) as info:
-            open_short(1000, leverage=4, price=100, opened_at=T0, thresholds=thresholds)
+            open_short(
+                1000,
+                **BTC_USDT,
+                leverage=4,
+                price=100,
+                opened_at=T0,
+                thresholds=thresholds,
+            )
         assert str(info.value) == (
             f"leverage 4 borrows down to a margin level of {div(4, 3)}, "
             "below the initial risk ratio 1.5"
@@ -1077,18 +1143,23 @@ class TestOpenShort:
                 attrs.evolve(two_tiers().tiers[1], base_borrow_limit=10, quote_borrow_limit=10),
             ]
         )
-        short = open_short(1, leverage=2, price=10, opened_at=T0, thresholds=tight)
+        short = open_short(1, **BTC_USDT, leverage=2, price=10, opened_at=T0, thresholds=tight)
         assert short.borrowed == Decimal("0.1")
         assert short.thresholds == BINANCE_ISOLATED_10X_TIER1
-        long = open_long("0.04", leverage=2, price=10, opened_at=T0, thresholds=tight)
+        long = open_long("0.04", **BTC_USDT, leverage=2, price=10, opened_at=T0, thresholds=tight)
         assert long.borrowed == Decimal("0.04")
         assert long.thresholds == BINANCE_ISOLATED_10X_TIER1
 
     def test_long_tier_from_quote_borrowed(self) -> None:
         """A long's tier is picked by the quote it borrows (60,000 USDT → tier 2)."""
-        small = open_long(1000, leverage=10, price=30_000, opened_at=T0, thresholds=two_tiers())
+        tiers = two_tiers()
+        small = open_long(
+            1000, **BTC_USDT, leverage=10, price=30_000, opened_at=T0, thresholds=tiers
+        )
         assert small.thresholds == BINANCE_ISOLATED_10X_TIER1
-        big = open_long(15_000, leverage=5, price=30_000, opened_at=T0, thresholds=two_tiers())
+        big = open_long(
+            15_000, **BTC_USDT, leverage=5, price=30_000, opened_at=T0, thresholds=tiers
+        )
         assert big.borrowed == Decimal(60_000)
         assert big.thresholds == two_tiers().tiers[1].thresholds
 
@@ -1109,13 +1180,18 @@ class TestTradeObjects:
     )
     def test_trade_rejects(self, changes: dict[str, Any], match: str) -> None:
         """Out-of-domain trade fields raise InvalidInputError."""
-        trade = open_short(3000, leverage=3, price=60_000, opened_at=T0)
+        trade = open_short(3000, **BTC_USDT, leverage=3, price=60_000, opened_at=T0)
         with pytest.raises(InvalidInputError, match=match):
             attrs.evolve(trade, **changes)
 
     def test_pnl_rejects(self) -> None:
         """Out-of-domain PnL fields raise InvalidInputError."""
-        pnl = close(open_short(3000, leverage=3, price=60_000, opened_at=T0), exit_price=1, at=T1)
+        pnl = close(
+            open_short(3000, **BTC_USDT, leverage=3, price=60_000, opened_at=T0),
+            exit_price=1,
+            at=T1,
+            schedule=0,
+        )
         with pytest.raises(InvalidInputError, match="trade must be MarginTrade"):
             attrs.evolve(pnl, trade=None)  # type: ignore[arg-type]
         with pytest.raises(InvalidInputError, match="closed_at must be a timezone-aware"):
@@ -1128,7 +1204,12 @@ class TestOpenLong:
     def test_cross_example(self) -> None:
         """10,000 own + 20,000 borrowed buys 1 BTC at 30,000 → liquidation at 22,000."""
         trade = open_long(
-            10_000, leverage=3, price=30_000, opened_at=T0, thresholds=BINANCE_CROSS_3X
+            10_000,
+            **BTC_USDT,
+            leverage=3,
+            price=30_000,
+            opened_at=T0,
+            thresholds=BINANCE_CROSS_3X,
         )
         assert trade.quantity == 1
         assert trade.borrowed == Decimal(20_000)
@@ -1143,6 +1224,7 @@ class TestOpenLong:
         """Fee in quote on top of the notional: N·(1 + f) = C·L."""
         trade = open_long(
             10_100,
+            **BTC_USDT,
             leverage=2,
             price=1000,
             opened_at=T0,
@@ -1158,6 +1240,7 @@ class TestOpenLong:
         """Fee in the base received: Q = C·L·(1 − f)/P₀."""
         trade = open_long(
             10_000,
+            **BTC_USDT,
             leverage=2,
             price=1000,
             opened_at=T0,
@@ -1175,7 +1258,12 @@ class TestClose:
     def test_seed_end_to_end(self) -> None:
         """Borrow 0.1 BTC at 60,000, buy back at 50,000 → 1,000 before fees and interest."""
         trade = open_short(
-            3000, leverage=3, price=60_000, opened_at=T0, thresholds=BINANCE_CROSS_3X
+            3000,
+            **BTC_USDT,
+            leverage=3,
+            price=60_000,
+            opened_at=T0,
+            thresholds=BINANCE_CROSS_3X,
         )
         pnl = close(trade, exit_price=50_000, at=T1, schedule=0)
         assert pnl.gross_pnl == Decimal(1000)
@@ -1191,6 +1279,7 @@ class TestClose:
         """0.1% fees both ways, 0.001%/h for 2 accruals: net = gross − fees − I·P₁."""
         trade = open_short(
             3000,
+            **BTC_USDT,
             leverage=3,
             price=60_000,
             opened_at=T0,
@@ -1211,7 +1300,14 @@ class TestClose:
 
     def test_long_interest_example(self) -> None:
         """1,000 USDT borrowed 13:55 → 14:30 at 0.001%/h accrues 0.02 USDT (2 accruals)."""
-        trade = open_long(1000, leverage=2, price=100, opened_at=T0, thresholds=BINANCE_CROSS_3X)
+        trade = open_long(
+            1000,
+            **BTC_USDT,
+            leverage=2,
+            price=100,
+            opened_at=T0,
+            thresholds=BINANCE_CROSS_3X,
+        )
         pnl = close(trade, exit_price=100, at=T1, schedule="0.00001")
         assert pnl.interest == Decimal("0.02")
         assert pnl.interest_value == Decimal("0.02")
@@ -1221,7 +1317,12 @@ class TestClose:
         """Bybit: 10,000 USDT 08:05 → 10:00 at 0.02%/day counts 2 started hours → 0.1667."""
         opened = datetime(2024, 5, 1, 8, 5, tzinfo=UTC)
         trade = open_long(
-            10_000, leverage=2, price=100, opened_at=opened, thresholds=BINANCE_CROSS_3X
+            10_000,
+            **BTC_USDT,
+            leverage=2,
+            price=100,
+            opened_at=opened,
+            thresholds=BINANCE_CROSS_3X,
         )
         pnl = close(
             trade,
@@ -1234,7 +1335,7 @@ class TestClose:
 
     def test_schedule_object_and_waiver(self) -> None:
         """A RateSchedule works like a rate; waived hours are free."""
-        trade = open_long(1000, leverage=2, price=100, opened_at=T0, thresholds=BINANCE_CROSS_3X)
+        trade = open_long(1000, **BTC_USDT, leverage=2, price=100, opened_at=T0)  # cross 3x
         pnl = close(
             trade, exit_price=100, at=T1, schedule=RateSchedule.constant("0.00001"), waived_hours=1
         )
@@ -1245,6 +1346,7 @@ class TestClose:
         """A long's net PnL equals sale proceeds − loan − interest − collateral."""
         trade = open_long(
             1000,
+            **BTC_USDT,
             leverage=3,
             price=200,
             opened_at=T0,
@@ -1260,6 +1362,7 @@ class TestClose:
         """Fee in the base bought back: buy (Q + I)/(1 − f) base."""
         trade = open_short(
             3000,
+            **BTC_USDT,
             leverage=3,
             price=60_000,
             opened_at=T0,
@@ -1286,19 +1389,29 @@ class TestClose:
     def test_rejects(self, kwargs: dict[str, Any], match: str) -> None:
         """Bad closing arguments raise InvalidInputError."""
         trade = open_short(
-            3000, leverage=3, price=60_000, opened_at=T0, thresholds=BINANCE_CROSS_3X
+            3000,
+            **BTC_USDT,
+            leverage=3,
+            price=60_000,
+            opened_at=T0,
+            thresholds=BINANCE_CROSS_3X,
         )
         args: dict[str, Any] = {"exit_price": 1, "at": T1, "schedule": 0}
         with pytest.raises(InvalidInputError, match=match):
             close(trade, **{**args, **kwargs})
 
     def test_rate_arguments(self) -> None:
-        """hourly_rate is the constant-rate spelling; no rate means no interest; not both."""
-        trade = open_long(1000, leverage=2, price=100, opened_at=T0)
+        """hourly_rate is the constant-rate spelling; no rate is refused (stated, 0 allowed).
+
+        Rule: rule-spot-trades.
+        """
+        trade = open_long(1000, **BTC_USDT, leverage=2, price=100, opened_at=T0)
         assert trade.thresholds == BINANCE_CROSS_3X
         by_rate = close(trade, exit_price=100, at=T1, hourly_rate="0.00001")
         assert by_rate == close(trade, exit_price=100, at=T1, schedule="0.00001")
-        assert close(trade, exit_price=100, at=T1).interest == 0
+        assert close(trade, exit_price=100, at=T1, schedule=0).interest == 0
+        with pytest.raises(InvalidInputError, match=r"^schedule must be stated .*schedule=0"):
+            close(trade, exit_price=100, at=T1)
         with pytest.raises(InvalidInputError, match="schedule or hourly_rate, not both"):
             close(trade, exit_price=100, at=T1, schedule=0, hourly_rate=0)
 
@@ -1315,10 +1428,20 @@ class TestClose:
     def test_short_long_antisymmetry(self, collateral: Decimal, p0: Decimal, p1: Decimal) -> None:
         """Same quantity, no fees or interest: short PnL = −long PnL at every exit."""
         short = open_short(
-            collateral, leverage=2, price=p0, opened_at=T0, thresholds=BINANCE_CROSS_3X
+            collateral,
+            **BTC_USDT,
+            leverage=2,
+            price=p0,
+            opened_at=T0,
+            thresholds=BINANCE_CROSS_3X,
         )
         long = open_long(
-            collateral / 2, leverage=2, price=p0, opened_at=T0, thresholds=BINANCE_CROSS_3X
+            collateral / 2,
+            **BTC_USDT,
+            leverage=2,
+            price=p0,
+            opened_at=T0,
+            thresholds=BINANCE_CROSS_3X,
         )
         assert short.quantity == long.quantity
         s = close(short, exit_price=p1, at=T0, schedule=0)
@@ -1354,6 +1477,7 @@ class TestClose:
         opener = open_short if side == "short" else open_long
         trade = opener(
             collateral,
+            **BTC_USDT,
             leverage=lev,
             price=p0,
             opened_at=T0,
@@ -1375,14 +1499,19 @@ class TestBreakEvenPrice:
     def test_no_costs_is_entry(self) -> None:
         """Without fees or interest a short breaks even at its entry."""
         trade = open_short(
-            3000, leverage=3, price=60_000, opened_at=T0, thresholds=BINANCE_CROSS_3X
+            3000,
+            **BTC_USDT,
+            leverage=3,
+            price=60_000,
+            opened_at=T0,
+            thresholds=BINANCE_CROSS_3X,
         )
         assert break_even_price(trade, at=T0, schedule=0) == Decimal(60_000)
         assert break_even_price(trade) == Decimal(60_000)
 
     def test_rate_needs_time(self) -> None:
         """A rate without a closing time cannot accrue: InvalidInputError."""
-        trade = open_short(3000, leverage=3, price=60_000, opened_at=T0)
+        trade = open_short(3000, **BTC_USDT, leverage=3, price=60_000, opened_at=T0)
         with pytest.raises(InvalidInputError, match="at is needed to accrue interest"):
             break_even_price(trade, schedule="0.00001")
 
@@ -1414,6 +1543,7 @@ class TestBreakEvenPrice:
         opener = open_short if side == "short" else open_long
         trade = opener(
             collateral,
+            **BTC_USDT,
             leverage=lev,
             price=p0,
             opened_at=T0,
@@ -1434,20 +1564,20 @@ class TestRateKeyword:
 
     def test_close_alias_still_works(self) -> None:
         """close(hourly_rate=...) equals close(schedule=...) with the same constant rate."""
-        trade = open_short(3000, leverage=3, price=60_000, opened_at=T0)
+        trade = open_short(3000, **BTC_USDT, leverage=3, price=60_000, opened_at=T0)
         by_alias = close(trade, exit_price=50_000, at=T1, hourly_rate="0.00001")
         assert by_alias == close(trade, exit_price=50_000, at=T1, schedule="0.00001")
         assert by_alias.interest > 0
 
     def test_break_even_alias_still_works(self) -> None:
         """break_even_price(hourly_rate=...) equals break_even_price(schedule=...)."""
-        trade = open_long(1000, leverage=2, price=100, opened_at=T0, fee_rate="0.001")
+        trade = open_long(1000, **BTC_USDT, leverage=2, price=100, opened_at=T0, fee_rate="0.001")
         by_alias = break_even_price(trade, at=T1, hourly_rate="0.00001")
         assert by_alias == break_even_price(trade, at=T1, schedule="0.00001")
 
     def test_price_for_net_pnl_alias_still_works(self) -> None:
         """price_for_net_pnl passes hourly_rate on like schedule."""
-        trade = open_short(3000, leverage=3, price=60_000, opened_at=T0)
+        trade = open_short(3000, **BTC_USDT, leverage=3, price=60_000, opened_at=T0)
         by_alias = price_for_net_pnl(trade, net_pnl=-30, at=T1, hourly_rate="0.00001")
         assert by_alias == price_for_net_pnl(trade, net_pnl=-30, at=T1, schedule="0.00001")
 
@@ -1466,7 +1596,7 @@ class TestRateKeyword:
         self, keyword: str, call: Callable[[MarginTrade, dict[str, Any]], object]
     ) -> None:
         """A bad rate is reported under the keyword the caller used."""
-        trade = open_short(3000, leverage=3, price=60_000, opened_at=T0)
+        trade = open_short(3000, **BTC_USDT, leverage=3, price=60_000, opened_at=T0)
         with pytest.raises(InvalidInputError, match=rf"^{keyword} must not be negative"):
             call(trade, {keyword: "-1"})
         with pytest.raises(InvalidInputError, match=rf"^{keyword} must be a finite number"):
@@ -1475,14 +1605,14 @@ class TestRateKeyword:
     @pytest.mark.parametrize("keyword", ["schedule", "hourly_rate"])
     def test_rate_without_time_names_the_keyword(self, keyword: str) -> None:
         """A rate without a closing time names the keyword it came by."""
-        trade = open_short(3000, leverage=3, price=60_000, opened_at=T0)
+        trade = open_short(3000, **BTC_USDT, leverage=3, price=60_000, opened_at=T0)
         rate: dict[str, Any] = {keyword: "0.1"}
         with pytest.raises(InvalidInputError, match=rf"at is needed .* at {keyword}='0.1'"):
             break_even_price(trade, **rate)
 
     def test_not_both(self) -> None:
         """Both keywords at once are an error, for every entry point."""
-        trade = open_short(3000, leverage=3, price=60_000, opened_at=T0)
+        trade = open_short(3000, **BTC_USDT, leverage=3, price=60_000, opened_at=T0)
         with pytest.raises(InvalidInputError, match="schedule or hourly_rate, not both"):
             break_even_price(trade, at=T1, schedule=0, hourly_rate=0)
         with pytest.raises(InvalidInputError, match="schedule or hourly_rate, not both"):
@@ -1494,25 +1624,25 @@ class TestPriceForNetPnl:
 
     def test_examples(self) -> None:
         """The seed short: +1,000 at 50,000, −30 at 60,300; a long's stop and target."""
-        short = open_short(3000, leverage=3, price=60_000, opened_at=T0)
+        short = open_short(3000, **BTC_USDT, leverage=3, price=60_000, opened_at=T0)
         assert price_for_net_pnl(short, net_pnl=1000) == 50_000
         assert price_for_net_pnl(short, net_pnl=-30, at=T0, schedule=0) == 60_300
-        long = open_long(10_000, leverage=3, price=30_000, opened_at=T0)
+        long = open_long(10_000, **BTC_USDT, leverage=3, price=30_000, opened_at=T0)
         assert price_for_net_pnl(long, net_pnl=-1000) == 29_000
         assert price_for_net_pnl(long, net_pnl="1500.5") == Decimal("31500.5")
 
     def test_no_positive_price(self) -> None:
         """A short cannot earn its proceeds; a long cannot lose more than C·L + I: None."""
-        short = open_short(3000, leverage=3, price=60_000, opened_at=T0)
+        short = open_short(3000, **BTC_USDT, leverage=3, price=60_000, opened_at=T0)
         assert price_for_net_pnl(short, net_pnl=6000) is None
         assert price_for_net_pnl(short, net_pnl="5999.99") is not None
-        long = open_long(10_000, leverage=3, price=30_000, opened_at=T0)
+        long = open_long(10_000, **BTC_USDT, leverage=3, price=30_000, opened_at=T0)
         assert price_for_net_pnl(long, net_pnl=-30_000) is None
         assert price_for_net_pnl(long, net_pnl=-29_999) == 1
 
     def test_rejects(self) -> None:
         """The target must be a number; the closing arguments are those of close()."""
-        trade = open_short(3000, leverage=3, price=60_000, opened_at=T0)
+        trade = open_short(3000, **BTC_USDT, leverage=3, price=60_000, opened_at=T0)
         with pytest.raises(InvalidInputError, match=r"^net_pnl must be a finite number"):
             price_for_net_pnl(trade, net_pnl="x")
         with pytest.raises(InvalidInputError, match=r"^trade must be a MarginTrade"):
@@ -1550,6 +1680,7 @@ class TestPriceForNetPnl:
         opener = open_short if side == "short" else open_long
         trade = opener(
             collateral,
+            **BTC_USDT,
             leverage=lev,
             price=p0,
             opened_at=T0,
@@ -1587,7 +1718,13 @@ class TestPriceForNetPnl:
         """break_even_price is the inversion at a target of zero, to the last digit."""
         opener = open_short if side == "short" else open_long
         trade = opener(
-            collateral, leverage=3, price=p0, opened_at=T0, fee_rate=fee, fee_convention=convention
+            collateral,
+            **BTC_USDT,
+            leverage=3,
+            price=p0,
+            opened_at=T0,
+            fee_rate=fee,
+            fee_convention=convention,
         )
         at = T0 + timedelta(hours=hours)
         expected = break_even_price(trade, at=at, schedule=rate)
@@ -1606,6 +1743,7 @@ class TestBuybackFee:
         """A short's closing fee under "received" buys back (Q + I)/(1 − f) base."""
         trade = open_short(
             3000,
+            **BTC_USDT,
             leverage=3,
             price=60_000,
             opened_at=T0,
@@ -1866,12 +2004,18 @@ class TestFuzz:
     def test_trade_functions(self, a: Any, b: Any, c: Any, d: Any, e: Any) -> None:
         """Trade functions, with one good trade to close."""
         trade: MarginTrade = open_short(
-            3000, leverage=3, price=60_000, opened_at=T0, thresholds=BINANCE_CROSS_3X
+            3000,
+            **BTC_USDT,
+            leverage=3,
+            price=60_000,
+            opened_at=T0,
+            thresholds=BINANCE_CROSS_3X,
         )
         calls: list[Callable[[], object]] = [
-            lambda: open_short(a, leverage=b, price=c, opened_at=d, thresholds=e),
+            lambda: open_short(a, **BTC_USDT, leverage=b, price=c, opened_at=d, thresholds=e),
             lambda: open_long(
                 a,
+                **BTC_USDT,
                 leverage=b,
                 price=c,
                 opened_at=T0,

@@ -71,6 +71,7 @@ def _position(
         kind=kind,
         brackets=table,
         contract_size=1 if kind == "linear" else rng.choice([10, 100]),
+        margin_asset=None if kind == "linear" else "BTC",  # one coin: a cross wallet holds one
     )
     return Position(
         contract=contract,

@@ -48,7 +48,9 @@ from strategies import decimals
 TABLE = BracketTable.from_rates(caps=[10**12], maintenance_rates=["0.005"], max_leverages=[100])
 BTC = Contract(symbol="BTCUSDT", kind="linear", brackets=TABLE)
 ETH = Contract(symbol="ETHUSDT", kind="linear", brackets=TABLE)
-BTCUSD = Contract(symbol="BTCUSD_PERP", kind="inverse", contract_size=100, brackets=TABLE)
+BTCUSD = Contract(
+    symbol="BTCUSD_PERP", kind="inverse", contract_size=100, brackets=TABLE, margin_asset="BTC"
+)
 ENTRY = LiquidationRule(maintenance_basis="entry")
 
 sides: st.SearchStrategy[Side] = st.sampled_from(["long", "short"])

@@ -50,7 +50,9 @@ FLAT_10 = BracketTable.from_rates(caps=[1_000_000], maintenance_rates=["0.01"], 
 LOANS = BracketTable.from_rates(caps=[1_000_000], maintenance_rates=["0.1"], max_leverages=[3])
 BTCUSDT = Contract(symbol="BTCUSDT", kind="linear", brackets=FLAT_8)
 ETHUSDC = Contract(symbol="ETHUSDC", kind="linear", brackets=FLAT_10)
-BTCUSD = Contract(symbol="BTCUSD_PERP", kind="inverse", brackets=FLAT_8, contract_size=100)
+BTCUSD = Contract(
+    symbol="BTCUSD_PERP", kind="inverse", brackets=FLAT_8, contract_size=100, margin_asset="BTC"
+)
 USDT = Collateral(asset="USDT", bid_buffer="0.01", ask_buffer="0.005")
 USDC = Collateral(asset="USDC")
 
@@ -584,7 +586,11 @@ class TestLiquidationPoint:
         )
         tiered = Position(
             contract=Contract(
-                symbol="ETHUSD_PERP", kind="inverse", brackets=table, contract_size=10
+                symbol="ETHUSD_PERP",
+                kind="inverse",
+                brackets=table,
+                contract_size=10,
+                margin_asset="ETH",
             ),
             side="long",
             size=500,

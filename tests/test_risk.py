@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from decimal import Context, Decimal, localcontext
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 import attrs
 import pytest
@@ -98,6 +98,16 @@ from strategies import decimals
 UTC = timezone.utc
 T0 = datetime(2024, 5, 1, 13, 55, tzinfo=UTC)
 
+
+class _Pair(TypedDict):
+    """The stated assets of a spot-margin trade (issue 14: never defaulted)."""
+
+    base: str
+    quote: str
+
+
+BTC_USDT: _Pair = {"base": "BTC", "quote": "USDT"}
+
 BTCUSDT_TABLE = BracketTable.from_rates(
     caps=[50_000, 250_000, 1_000_000, 10_000_000],
     maintenance_rates=["0.004", "0.005", "0.01", "0.025"],
@@ -113,6 +123,7 @@ BTCUSD = Contract(
     brackets=BracketTable.from_rates(
         caps=[5, 10, 20], maintenance_rates=["0.004", "0.005", "0.01"], max_leverages=[125, 100, 50]
     ),
+    margin_asset="BTC",
 )
 WIDE = Contract(
     symbol="WIDE",
@@ -125,6 +136,7 @@ WIDE_INVERSE = Contract(
     symbol="WIDEUSD",
     kind="inverse",
     contract_size=10,
+    margin_asset="WIDE",
     brackets=BracketTable.from_rates(
         caps=[10**15], maintenance_rates=["0.005"], max_leverages=[125]
     ),
@@ -182,6 +194,8 @@ def seed_trade(**kwargs: Any) -> MarginTrade:
         "price": 60_000,
         "thresholds": BINANCE_CROSS_3X,
         "opened_at": T0,
+        "base": "BTC",
+        "quote": "USDT",
     }
     options.update(kwargs)
     return open_short(3000, **options)
@@ -1000,6 +1014,7 @@ class TestMarginPositionSize:
             leverage = 1 + size * entry / equity
             trade = open_short(
                 equity,
+                **BTC_USDT,
                 leverage=leverage,
                 price=entry,
                 opened_at=T0,
@@ -1013,6 +1028,7 @@ class TestMarginPositionSize:
             assume(leverage > Decimal("1.000001"))
             trade = open_long(
                 equity,
+                **BTC_USDT,
                 leverage=leverage,
                 price=entry,
                 opened_at=T0,
@@ -1127,6 +1143,7 @@ class TestMarginStopAndTarget:
         opener = open_short if side == "short" else open_long
         trade = opener(
             collateral,
+            **BTC_USDT,
             leverage=leverage,
             price=entry,
             opened_at=T0,
@@ -1161,7 +1178,14 @@ class TestMarginStopAndTarget:
         assert margin_stop_price(with_fees, loss=12, at=T0) is None  # fees at entry: 12.006
         assert margin_stop_price(with_fees, loss=13, at=T0) is not None
         assert margin_take_profit_price(seed_trade(), profit=6_000, at=T0) is None
-        long = open_long(1000, leverage=2, price=100, opened_at=T0, thresholds=BINANCE_CROSS_3X)
+        long = open_long(
+            1000,
+            **BTC_USDT,
+            leverage=2,
+            price=100,
+            opened_at=T0,
+            thresholds=BINANCE_CROSS_3X,
+        )
         assert margin_stop_price(long, loss=2_001, at=T0) is None
         assert margin_stop_price(long, loss=1_999, at=T0) == Decimal("0.05")
 
@@ -1215,6 +1239,7 @@ class TestCheckMarginStop:
         opener = open_short if side == "short" else open_long
         trade = opener(
             1000,
+            **BTC_USDT,
             leverage=leverage,
             price=entry,
             opened_at=T0,
@@ -1247,7 +1272,12 @@ class TestCheckMarginStop:
         """With interest the margin level at the liquidation price is ML*, and it is nearer."""
         opener = open_short if side == "short" else open_long
         trade = opener(
-            1000, leverage=leverage, price=30_000, opened_at=T0, thresholds=BINANCE_CROSS_3X
+            1000,
+            **BTC_USDT,
+            leverage=leverage,
+            price=30_000,
+            opened_at=T0,
+            thresholds=BINANCE_CROSS_3X,
         )
         at = T0 + timedelta(hours=hours)
         stop = 31_000 if side == "short" else 29_000
@@ -1290,11 +1320,25 @@ class TestMaxMarginLeverageForStop:
         )
         assert lev == 7
         assert check_margin_stop(
-            open_short(3000, leverage=7, price=60_000, opened_at=T0, thresholds=TEN_X),
+            open_short(
+                3000,
+                **BTC_USDT,
+                leverage=7,
+                price=60_000,
+                opened_at=T0,
+                thresholds=TEN_X,
+            ),
             stop_price=63_000,
         ).passed
         assert not check_margin_stop(
-            open_short(3000, leverage=8, price=60_000, opened_at=T0, thresholds=TEN_X),
+            open_short(
+                3000,
+                **BTC_USDT,
+                leverage=8,
+                price=60_000,
+                opened_at=T0,
+                thresholds=TEN_X,
+            ),
             stop_price=63_000,
         ).passed
 
@@ -1376,14 +1420,26 @@ class TestMaxMarginLeverageForStop:
         opener = open_short if side == "short" else open_long
         if lev is not None:
             trade = opener(
-                1000, leverage=lev, price=entry, opened_at=T0, thresholds=TEN_X, fee_rate=fee
+                1000,
+                **BTC_USDT,
+                leverage=lev,
+                price=entry,
+                opened_at=T0,
+                thresholds=TEN_X,
+                fee_rate=fee,
             )
             assert check_margin_stop(trade, stop_price=stop, buffer=buffer).passed
         higher = 2 if lev is None else lev + 1
         if higher > 10:
             return
         trade = opener(
-            1000, leverage=higher, price=entry, opened_at=T0, thresholds=TEN_X, fee_rate=fee
+            1000,
+            **BTC_USDT,
+            leverage=higher,
+            price=entry,
+            opened_at=T0,
+            thresholds=TEN_X,
+            fee_rate=fee,
         )
         assert not check_margin_stop(trade, stop_price=stop, buffer=buffer).passed
 
@@ -1438,7 +1494,12 @@ class TestMarginLiquidationOutcome:
         """At the liquidation price equity = (ML* − 1)·D and the fee is 2 % of D."""
         opener = open_short if side == "short" else open_long
         trade = opener(
-            1000, leverage=leverage, price=entry, opened_at=T0, thresholds=BINANCE_CROSS_3X
+            1000,
+            **BTC_USDT,
+            leverage=leverage,
+            price=entry,
+            opened_at=T0,
+            thresholds=BINANCE_CROSS_3X,
         )
         result = margin_liquidation_outcome(trade)
         assert result is not None
@@ -1479,6 +1540,7 @@ class TestMarginScenarios:
         opener = open_short if side == "short" else open_long
         trade = opener(
             3000,
+            **BTC_USDT,
             leverage=leverage,
             price=30_000,
             opened_at=T0,
@@ -1891,13 +1953,14 @@ ETHUSDT = Contract(
         max_leverages=[100, 75, 50, 20],
     ),
 )
-ETHUSD = Contract(
-    symbol="ETHUSD_PERP",
+BTCUSD_QUARTER = Contract(  # a second BTC-margined contract: one wallet, one coin
+    symbol="BTCUSD_250627",
     kind="inverse",
     contract_size=10,
     brackets=BracketTable.from_rates(
         caps=[5, 50, 500], maintenance_rates=["0.005", "0.01", "0.02"], max_leverages=[75, 50, 20]
     ),
+    margin_asset="BTC",
 )
 
 
@@ -1905,7 +1968,7 @@ ETHUSD = Contract(
 def cross_accounts(draw: st.DrawFn) -> tuple[Any, dict[str, Decimal]]:
     """A linear or inverse one-way cross account of one or two symbols, and its marks."""
     inverse = draw(st.booleans())
-    contracts = [BTCUSD, ETHUSD] if inverse else [BTC, ETHUSDT]
+    contracts = [BTCUSD, BTCUSD_QUARTER] if inverse else [BTC, ETHUSDT]
     count = draw(st.integers(1, 2))
     positions = []
     marks: dict[str, Decimal] = {}

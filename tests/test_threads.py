@@ -42,7 +42,9 @@ _LONG = Position(
     leverage=7,
 )
 _INVERSE = Position(
-    contract=Contract(symbol="BTCUSD", kind="inverse", contract_size=100, brackets=_TABLE),
+    contract=Contract(
+        symbol="BTCUSD", kind="inverse", contract_size=100, brackets=_TABLE, margin_asset="BTC"
+    ),
     side="short",
     size=777,
     entry_price="59876.54321",

@@ -36,7 +36,9 @@ TABLE = BracketTable.from_rates(
 )
 LIN = Contract(symbol="LIN", kind="linear", brackets=TABLE)
 COIN_TABLE = BracketTable.from_rates(caps=[50], maintenance_rates=["0.004"], max_leverages=[125])
-COIN = Contract(symbol="COIN", kind="inverse", contract_size=100, brackets=COIN_TABLE)
+COIN = Contract(
+    symbol="COIN", kind="inverse", contract_size=100, brackets=COIN_TABLE, margin_asset="COIN"
+)
 LONG = Position(contract=LIN, side="long", size=1, entry_price=100, leverage=10)
 SHORT = Position(contract=LIN, side="short", size=1, entry_price=100, leverage=10)
 LP_LONG = Fraction(90) / Fraction("0.996")  # (100 − 10)/(1 − 0.004)

@@ -47,6 +47,8 @@ def spot_short(path: Path) -> None:
     thresholds = margin.BINANCE_CROSS_3X
     trade = margin.open_short(
         3000,
+        base="BTC",
+        quote="USDT",
         leverage=3,
         price=60_000,
         thresholds=thresholds,

@@ -72,13 +72,29 @@ def check_tiers(thresholds: MarginThresholds) -> None:
 
 def check_trades(at: datetime) -> None:
     """Trades and their PnL are frozen result objects."""
-    trade = open_short(3000, leverage=3, price=60_000, opened_at=at, thresholds=BINANCE_CROSS_3X)
+    trade = open_short(
+        3000,
+        base="BTC",
+        quote="USDT",
+        leverage=3,
+        price=60_000,
+        opened_at=at,
+        thresholds=BINANCE_CROSS_3X,
+    )
     assert_type(trade, MarginTrade)
     assert_type(trade.liquidation_price, Decimal | None)
     assert_type(trade.proceeds, Decimal | None)
     assert_type(trade.notional, Decimal)
     assert_type(
-        open_long(1000, leverage="2", price=1.5, opened_at=at, thresholds=BINANCE_CROSS_3X),
+        open_long(
+            1000,
+            base="BTC",
+            quote="USDT",
+            leverage="2",
+            price=1.5,
+            opened_at=at,
+            thresholds=BINANCE_CROSS_3X,
+        ),
         MarginTrade,
     )
     assert_type(close(trade, exit_price=1, at=at, schedule="0.00001"), MarginPnL)

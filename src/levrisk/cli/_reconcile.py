@@ -17,6 +17,7 @@ the payload's instruments (one contract specification per run).
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, Final
@@ -218,7 +219,15 @@ def _contracts(
     for symbol in symbols:
         table, kind = _data.load_brackets(args.brackets, symbol)
         contracts[symbol] = futures.Contract(
-            symbol=symbol, kind=args.kind, brackets=table, contract_size=size, tick_size=tick
+            symbol=symbol,
+            kind=args.kind,
+            brackets=table,
+            contract_size=size,
+            tick_size=tick,
+            # an inverse contract states its coin: the symbol's leading coin (BTCUSD, BTC-USD-SWAP)
+            margin_asset=re.split(r"USD|[-_/:]", symbol)[0] or None
+            if args.kind == "inverse"
+            else None,
         )
         source = _data.Data(f"{venue} tiers", None, f"{args.brackets} ({kind})")
         data[source.line] = source

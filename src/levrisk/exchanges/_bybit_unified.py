@@ -122,11 +122,24 @@ def auto_borrowed(equity: NumberLike, *, frozen: NumberLike = 0) -> Decimal:
     return -min(Decimal(0), value)
 
 
+def _moved_back(instant: datetime, name: str) -> datetime:
+    """``instant`` on the clock moved back by ``UTA_INTEREST_OFFSET``, or InvalidInputError."""
+    try:
+        return instant - UTA_INTEREST_OFFSET
+    except OverflowError:  # within 5 minutes of datetime.min
+        msg = (
+            f"{name} must be at least {UTA_INTEREST_OFFSET} after datetime.min (the HH:05 "
+            f"clock moves it back), got {instant!r}"
+        )
+        raise InvalidInputError(msg) from None
+
+
 def _shifted(schedule: RateSchedule | NumberLike) -> RateSchedule | NumberLike:
     if not isinstance(schedule, RateSchedule):
         return schedule
     return RateSchedule.from_pairs(
-        (change.since - UTA_INTEREST_OFFSET, change.hourly_rate) for change in schedule.changes
+        (_moved_back(change.since, f"schedule.changes[{i}].since"), change.hourly_rate)
+        for i, change in enumerate(schedule.changes)
     )
 
 
@@ -157,7 +170,8 @@ def uta_interest(
         The interest, in the borrowed coin.
 
     Raises:
-        InvalidInputError: for bad input (as :func:`levrisk.interest.accrued_interest`).
+        InvalidInputError: for bad input (as :func:`levrisk.interest.accrued_interest`),
+            or an instant within ``UTA_INTEREST_OFFSET`` of ``datetime.min``.
 
     References:
         Bybit, "Borrowing, Interest and Repayment (Unified Trading Account)";
@@ -183,8 +197,8 @@ def uta_interest(
     return accrued_interest(
         principal,
         _shifted(schedule),
-        start - UTA_INTEREST_OFFSET,
-        end - UTA_INTEREST_OFFSET,
+        _moved_back(start, "borrowed_at"),
+        _moved_back(end, "until"),
         counting="clock_hour",
     )
 

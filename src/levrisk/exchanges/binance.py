@@ -688,7 +688,11 @@ ETHUSDT_CONTRACT: Contract = Contract(
 :data:`ETHUSDT_SNAPSHOT` (Binance, "Contract Specifications")."""
 
 BTCUSD_PERP_CONTRACT: Contract = Contract(
-    symbol="BTCUSD_PERP", kind="inverse", contract_size=100, brackets=BTCUSD_PERP_BRACKETS
+    symbol="BTCUSD_PERP",
+    kind="inverse",
+    contract_size=100,
+    brackets=BTCUSD_PERP_BRACKETS,
+    margin_asset="BTC",
 )
 """COIN-M BTCUSD_PERP perpetual: inverse, contracts of 100 USD, margin in BTC, brackets of
 :data:`BTCUSD_PERP_SNAPSHOT` (Binance, "Contract Specifications")."""

@@ -10,7 +10,7 @@ bracket iteration:
     M + s \cdot N \cdot \left(\frac{1}{EP} - \frac{1}{P}\right) = m \cdot \frac{N}{EP} - D
 
 Build the contract as ``Contract(symbol="XBTUSD", kind="inverse", contract_size=1,
-brackets=...)`` with the table of the position's risk limit
+brackets=..., margin_asset="BTC")`` with the table of the position's risk limit
 (:func:`risk_limit_brackets`), and solve with :data:`LIQUIDATION_RULE`.
 
 **Risk limits.** BitMEX does not tier the maintenance margin by deductions: the whole

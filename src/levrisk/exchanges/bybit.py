@@ -6,7 +6,8 @@ r"""Bybit: classic and unified liquidation rules, risk-limit tiers — presets a
 bankruptcy price) and
 :data:`UNIFIED_RULE` (unified trading account: maintenance at mark, the fee entering only
 through the added margin, :func:`unified_margin`). Both apply to inverse contracts too
-(``Contract(kind="inverse")``). Bybit's bankruptcy price is
+(``Contract(kind="inverse", contract_size=1, margin_asset="BTC")`` for BTCUSD, 1 USD a
+contract). Bybit's bankruptcy price is
 ``levrisk.futures.bankruptcy_price`` with the initial margin (``EP·(1 ∓ 1/L)`` linear);
 :func:`fee_to_close` is the fee at that price. Classic spot margin counts interest per
 started hour (:data:`INTEREST_COUNTING`).
@@ -262,13 +263,14 @@ def risk_limits_from_payload(
 
     .. versionadded:: 0.1.0
     """
-    if units != "auto":
-        choice(units, RateUnits, "units")
+    raw: object = units  # typed as an option, but callers may pass anything
+    auto = isinstance(raw, str) and str.__str__(raw) == "auto"  # an array is no option
+    stated: RateUnits | None = None if auto else choice(units, RateUnits, "units")
     tiers, where = _tiers(payload)
     chosen, symbol = _select(tiers, symbol, where=where)
     fields = _version_of(chosen[0][1], where=f"{where}[{chosen[0][0]}]")
     seen: RateUnits = "fraction" if fields is _V5 else "percent"
-    read_as: RateUnits = seen if units == "auto" else units
+    read_as: RateUnits = seen if stated is None else stated
     rows: list[TierRow] = []
     for i, obj in chosen:
         at = f"{where}[{i}]"
@@ -599,7 +601,8 @@ def position_report_from_payload(
     maintenance and initial margins are ``positionMMByMp``/``positionIMByMp`` (by mark
     price) where given, else ``positionMM``/``positionIM``. Sizes are in the contract's
     units (base coin for USDT perpetuals, USD for inverse contracts: give those a
-    ``Contract(kind="inverse")``).
+    ``Contract(kind="inverse", contract_size=1, margin_asset=...)``, the coin they settle
+    in).
 
     Args:
         payload: the decoded response (``{"result": {"list": [...]}}``), its ``result``,
@@ -622,9 +625,9 @@ def position_report_from_payload(
     Examples:
         Bybit's documented example row, an inverse BTCUSD short of 300 USD:
 
-        >>> from levrisk.exchanges.binance import BTCUSD_PERP_BRACKETS
-        >>> from levrisk.futures import Contract
-        >>> btcusd = Contract(symbol="BTCUSD", kind="inverse", brackets=BTCUSD_PERP_BRACKETS)
+        >>> import attrs
+        >>> from levrisk.exchanges.binance import BTCUSD_PERP_CONTRACT  # BTC-margined
+        >>> btcusd = attrs.evolve(BTCUSD_PERP_CONTRACT, symbol="BTCUSD", contract_size=1)
         >>> row = {
         ...     "positionIdx": 0,
         ...     "symbol": "BTCUSD",
@@ -767,17 +770,11 @@ def cross_account_from_payloads(
         :ref:`rule-futures-liquidation-linear` [published].
 
     Examples:
+        A cross (``tradeMode`` 0) long of 0.02 BTC and a 500 USDT wallet:
+
         >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT
-        >>> row = {
-        ...     "positionIdx": 0,
-        ...     "symbol": "BTCUSDT",
-        ...     "side": "Buy",
-        ...     "size": "0.02",
-        ...     "avgPrice": "50000",
-        ...     "tradeMode": 0,
-        ...     "leverage": "2",
-        ...     "markPrice": "50000",
-        ... }
+        >>> row = {"positionIdx": 0, "symbol": "BTCUSDT", "side": "Buy", "size": "0.02"}
+        >>> row |= {"avgPrice": "50000", "tradeMode": 0, "leverage": "2", "markPrice": "50000"}
         >>> wallet = {"result": {"list": [{"coin": [{"coin": "USDT", "walletBalance": "500"}]}]}}
         >>> cross_account_from_payloads(
         ...     {"result": {"list": [row]}}, wallet, contracts={"BTCUSDT": BTCUSDT_CONTRACT}

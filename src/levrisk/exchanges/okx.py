@@ -500,6 +500,7 @@ def position_report_from_payload(
         ...     kind="inverse",
         ...     contract_size=10,
         ...     brackets=BTCUSD_PERP_BRACKETS,
+        ...     margin_asset="ETH",
         ... )
         >>> row = {
         ...     "instId": "ETH-USD-210430",

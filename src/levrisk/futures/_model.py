@@ -13,6 +13,7 @@ import attrs
 
 from levrisk import _algebra
 from levrisk._fields import (
+    entries,
     fraction,
     instance_of,
     non_negative,
@@ -39,9 +40,27 @@ def _symbol(_instance: object, attribute: attrs.Attribute[Any], value: object) -
         raise InvalidInputError(msg)
 
 
+def _plain_text(value: object) -> object:
+    """A ``str`` subclass as a plain ``str`` (anything else is left to the validator)."""
+    return str.__str__(value) if isinstance(value, str) else value
+
+
+def _asset(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and (not isinstance(value, str) or value != value.strip() or not value):
+        msg = (
+            f"{attribute.name} must be a non-empty asset name without surrounding spaces "
+            f"(or None), got {value!r}"
+        )
+        raise InvalidInputError(msg)
+
+
 @attrs.frozen(kw_only=True)
 class Contract:
-    """A perpetual contract: symbol, kind, contract size and bracket table.
+    """A perpetual contract: symbol, kind, contract size, margin asset and bracket table.
+
+    An inverse (COIN-M) contract states its contract size and its margin asset: neither
+    has a default, since a wrong one silently changes every figure (BTCUSD_PERP is 100
+    USD a contract and settles in BTC; see "Stated, never defaulted" in the conventions).
 
     Args:
         symbol: the exchange's symbol, e.g. ``"BTCUSDT"`` or ``"BTCUSD_PERP"``.
@@ -50,11 +69,17 @@ class Contract:
         brackets: the maintenance/leverage table, in quote notional (linear) or coin
             notional (inverse).
         contract_size: ``CS`` (> 0); 1 for Binance USDⓈ-M, 100 USD for BTCUSD_PERP.
+            Required for an inverse contract; a linear one defaults to 1 (one base unit).
         tick_size: the price step, when known (> 0); not used by the formulas, kept for
             rounding a displayed price with ``round_to_step``.
+        margin_asset: the asset the contract is margined and settled in (Binance's
+            ``marginAsset``), e.g. ``"BTC"`` for BTCUSD_PERP. Required for an inverse
+            contract; optional for a linear one (``None``, or its quote such as
+            ``"USDT"``). A :class:`CrossAccount` holds contracts of one margin asset.
 
     Raises:
-        InvalidInputError: when a field is missing its type or out of its domain.
+        InvalidInputError: when a field is missing its type or out of its domain, or an
+            inverse contract lacks ``contract_size`` or ``margin_asset``.
 
     Examples:
         >>> from levrisk.brackets import BracketTable
@@ -63,17 +88,53 @@ class Contract:
         ... )
         >>> Contract(symbol="BTCUSDT", kind="linear", brackets=table).contract_size
         Decimal('1')
+        >>> Contract(symbol="BTCUSD_PERP", kind="inverse", brackets=table)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        levrisk.exceptions.InvalidInputError: contract_size must be stated for the inverse ...
+        >>> Contract(
+        ...     symbol="BTCUSD_PERP",
+        ...     kind="inverse",
+        ...     brackets=table,
+        ...     contract_size=100,
+        ...     margin_asset="BTC",
+        ... ).margin_asset
+        'BTC'
 
     .. versionadded:: 0.1.0
+    .. versionchanged:: 0.3.0
+       ``margin_asset`` added; an inverse contract states ``contract_size`` and
+       ``margin_asset`` (no default).
     """
 
     symbol: str = attrs.field(validator=_symbol)
     kind: ContractKind = attrs.field(validator=one_of(ContractKind))
     brackets: BracketTable = attrs.field(validator=instance_of(BracketTable))
-    contract_size: Decimal = attrs.field(default=Decimal(1), converter=number, validator=positive)
+    # ``None`` only until ``__attrs_post_init__``: 1 for linear, an error for inverse.
+    contract_size: Decimal = attrs.field(
+        default=None, converter=optional_number, validator=positive
+    )
     tick_size: Decimal | None = attrs.field(
         default=None, converter=optional_number, validator=positive
     )
+    margin_asset: str | None = attrs.field(default=None, converter=_plain_text, validator=_asset)
+
+    def __attrs_post_init__(self) -> None:
+        """Default a linear contract's size to 1; require an inverse one's size and asset."""
+        size: Decimal | None = self.contract_size
+        if self.kind == "linear":
+            if size is None:
+                object.__setattr__(self, "contract_size", Decimal(1))
+            return
+        missing = [
+            name for name in ("contract_size", "margin_asset") if getattr(self, name) is None
+        ]
+        if missing:
+            msg = (
+                f"{missing[0]} must be stated for the inverse contract {self.symbol!r} "
+                f"(BTCUSD_PERP: 100 USD a contract, margined in BTC), got None"
+            )
+            raise InvalidInputError(msg)
 
 
 @attrs.frozen(kw_only=True)
@@ -208,11 +269,7 @@ class LiquidationRule:
 
 
 def _to_positions(value: Iterable[Position]) -> tuple[Position, ...]:
-    raw: object = value
-    if isinstance(raw, (str, bytes)) or not isinstance(raw, Iterable):
-        msg = f"positions must be an iterable of Position, got {value!r}"
-        raise InvalidInputError(msg)
-    return tuple(raw)
+    return tuple(entries(value, f"positions must be an iterable of Position, got {value!r}"))
 
 
 @attrs.frozen(kw_only=True)
@@ -220,8 +277,9 @@ class CrossAccount:
     """A cross-margin futures wallet and its open positions.
 
     One wallet in one settlement asset: all contracts are of one kind (USDⓈ-M linear, or
-    COIN-M inverse margined in one coin — an inverse account should hold contracts of
-    that coin only).
+    COIN-M inverse) and of one ``margin_asset`` of its :class:`Contract` (a BTC wallet does not
+    absorb ETH-margined losses; a linear contract without a stated margin asset matches
+    any).
 
     Args:
         wallet_balance: ``WB``, the cross wallet (quote linear, coin inverse).
@@ -230,9 +288,9 @@ class CrossAccount:
         position_mode: a :data:`PositionMode`.
 
     Raises:
-        InvalidInputError: for a non-Position, linear and inverse mixed, two positions
-            of one symbol and side, a long and a short of one symbol in one-way mode,
-            or two different contracts under one symbol.
+        InvalidInputError: for a non-Position, linear and inverse mixed, two margin
+            assets mixed, two positions of one symbol and side, a long and a short of
+            one symbol in one-way mode, or two different contracts under one symbol.
 
     Examples:
         >>> from levrisk.exchanges.binance import BTCUSDT_CONTRACT as btc
@@ -248,6 +306,8 @@ class CrossAccount:
         levrisk.exceptions.InvalidInputError: positions[1] holds a long and a short of ...
 
     .. versionadded:: 0.1.0
+    .. versionchanged:: 0.3.0
+       Positions margined in two coins are refused.
     """
 
     wallet_balance: Decimal = attrs.field(converter=number, validator=non_negative)
@@ -259,6 +319,7 @@ class CrossAccount:
         self, _attribute: attrs.Attribute[Any], value: tuple[Position, ...]
     ) -> None:
         groups: dict[str, list[Position]] = {}
+        margined: tuple[int, str] | None = None  # the first stated margin asset, and where
         for i, position in enumerate(value):
             if not isinstance(position, Position):
                 msg = f"positions[{i}] must be a Position, got {position!r}"
@@ -268,6 +329,16 @@ class CrossAccount:
                     f"positions[{i}] must be {value[0].contract.kind} like positions[0] "
                     f"(one cross wallet cannot mix linear and inverse), got "
                     f"{position.contract.kind!r}"
+                )
+                raise InvalidInputError(msg)
+            asset = position.contract.margin_asset
+            if asset is not None and margined is None:
+                margined = (i, asset)
+            elif asset is not None and margined is not None and asset != margined[1]:
+                msg = (
+                    f"positions[{i}] must be margined in {margined[1]!r} like "
+                    f"positions[{margined[0]}] (one cross wallet holds one margin asset), "
+                    f"got {asset!r}"
                 )
                 raise InvalidInputError(msg)
             symbol = position.contract.symbol

@@ -63,12 +63,10 @@ def margin_level(account: MarginAccount, prices: PriceMap) -> Decimal | None:
         Binance, "Margin Level" / "Cross Margin Risk Ratio"; :ref:`rule-margin-level` [published].
 
     Examples:
-        >>> acct = IsolatedMarginAccount(
-        ...     base="BTC",
-        ...     quote="USDT",
-        ...     quote_balance=9000,
-        ...     loans=[Loan(asset="BTC", principal="0.1")],
-        ... )
+        The seed short right after the sale: 9,000 USDT held, 0.1 BTC owed:
+
+        >>> loan = Loan(asset="BTC", principal="0.1")
+        >>> acct = IsolatedMarginAccount(base="BTC", quote="USDT", quote_balance=9000, loans=[loan])
         >>> margin_level(acct, {"BTC": 60_000})
         Decimal('1.5')
 

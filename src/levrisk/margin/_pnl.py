@@ -31,11 +31,14 @@ def _closing_terms(  # noqa: PLR0917 - close()'s closing arguments, passed on in
     waived_hours: int,
     *,
     compounding: bool = False,
+    stated: bool = True,
 ) -> tuple[MarginTrade, Decimal, Decimal]:
     """The trade, the closing fee rate and the interest owed at ``at``, all checked.
 
     The rate comes by ``schedule`` or its deprecated alias ``hourly_rate``; errors name
     the one the caller used. Without ``at`` (and then without a rate) no interest is owed.
+    With ``at`` the rate must be stated (0 for none) unless ``stated`` is false (the
+    inversion :func:`price_for_net_pnl`, whose callers pass their optional rate on).
     """
     t = require(trade, MarginTrade, "trade")
     f1 = t.fee_rate if fee_rate is None else fee_rate_check(fee_rate, "fee_rate")
@@ -45,6 +48,12 @@ def _closing_terms(  # noqa: PLR0917 - close()'s closing arguments, passed on in
             msg = f"at is needed to accrue interest at {name}={rate!r}, got None"
             raise InvalidInputError(msg)
         return t, f1, Decimal(0)
+    if rate is None and stated:
+        msg = (
+            "schedule must be stated to close at a time: the hourly interest rate, "
+            "schedule=0 for none (a missing rate is never read as 0), got None"
+        )
+        raise InvalidInputError(msg)
     if aware_datetime(at, "at") < t.opened_at:
         msg = f"at must not be before opened_at {t.opened_at.isoformat()}, got {at.isoformat()}"
         raise InvalidInputError(msg)
@@ -123,8 +132,9 @@ def close(
         exit_price: ``P₁`` (> 0), quote per base.
         at: when the trade is closed (timezone-aware, not before ``opened_at``).
         schedule: the hourly interest rate: a ``levrisk.interest.RateSchedule`` or a
-            number, a constant hourly rate (e.g. ``"0.00001"`` for 0.001 %/h); without
-            it no interest is charged.
+            number, a constant hourly rate (e.g. ``"0.00001"`` for 0.001 %/h). Required
+            (``schedule=0`` for no interest): a missing rate is an error, never read as 0
+            (see "Stated, never defaulted" in the conventions).
         fee_rate: the closing fee rate (default: the opening fee rate).
         counting: the venue's interest counting rule (``"binance"`` by default).
         waived_hours: the number of first interest accruals that are free.
@@ -138,8 +148,8 @@ def close(
 
     Raises:
         InvalidInputError: for a bad argument (the message names the keyword the caller
-            used), a naive datetime, ``at`` before ``opened_at``, or both ``schedule``
-            and ``hourly_rate``.
+            used), no rate (neither ``schedule`` nor ``hourly_rate``), a naive datetime,
+            ``at`` before ``opened_at``, or both ``schedule`` and ``hourly_rate``.
 
     References:
         Binance, "How to Short on Margin"; :ref:`rule-spot-trades` [published/derived] and
@@ -149,23 +159,19 @@ def close(
         The seed: short 0.1 BTC at 60,000, buy back at 50,000 → 1,000 before fees and
         interest:
 
-        >>> from datetime import datetime, timezone
-        >>> from levrisk.margin import BINANCE_CROSS_3X, open_short
-        >>> utc = timezone.utc
+        >>> from datetime import datetime, timedelta, timezone
+        >>> from levrisk.margin import open_short
+        >>> opened = datetime(2024, 5, 1, 13, 55, tzinfo=timezone.utc)
         >>> trade = open_short(
-        ...     3000,
-        ...     leverage=3,
-        ...     price=60_000,
-        ...     thresholds=BINANCE_CROSS_3X,
-        ...     opened_at=datetime(2024, 5, 1, 13, 55, tzinfo=utc),
+        ...     3000, leverage=3, price=60_000, opened_at=opened, base="BTC", quote="USDT"
         ... )
-        >>> pnl = close(
-        ...     trade, exit_price=50_000, at=datetime(2024, 5, 1, 14, 30, tzinfo=utc), schedule=0
-        ... )
+        >>> pnl = close(trade, exit_price=50_000, at=opened + timedelta(minutes=35), schedule=0)
         >>> pnl.gross_pnl, pnl.net_pnl
         (Decimal('1000.0'), Decimal('1000.0'))
 
     .. versionadded:: 0.1.0
+    .. versionchanged:: 0.3.0
+       The rate is required (``schedule=0`` for none); it was read as 0 when left out.
     """
     p1 = positive_number(exit_price, "exit_price")
     t, f1, interest = _closing_terms(
@@ -233,7 +239,8 @@ def break_even_price(
         at: when the trade would be closed (timezone-aware, not before ``opened_at``);
             ``None``: no interest.
         schedule: the hourly interest rate, a ``levrisk.interest.RateSchedule`` or a
-            constant hourly rate (as in :func:`close`).
+            constant hourly rate (as in :func:`close`); required with ``at``
+            (``schedule=0`` for none).
         fee_rate: the closing fee rate (default: the opening fee rate).
         counting: the venue's interest counting rule (``"binance"`` by default).
         waived_hours: the number of first interest accruals that are free.
@@ -245,39 +252,35 @@ def break_even_price(
     Raises:
         InvalidInputError: for a bad argument (the message names the keyword the caller
             used), a naive datetime, ``at`` before ``opened_at``, a rate without ``at``,
-            or both ``schedule`` and ``hourly_rate``.
+            ``at`` without a rate, or both ``schedule`` and ``hourly_rate``.
 
     References:
         :ref:`rule-spot-trades` [derived: solves net PnL = 0].
 
     Examples:
+        Opened at 13:55 with a 0.1 % fee, closed at 14:30 at 0.001 %/h:
+
         >>> from datetime import datetime, timezone
-        >>> from levrisk.margin import BINANCE_CROSS_3X, open_short
-        >>> utc = timezone.utc
+        >>> from levrisk.margin import open_short
         >>> trade = open_short(
         ...     3000,
         ...     leverage=3,
         ...     price=60_000,
-        ...     thresholds=BINANCE_CROSS_3X,
         ...     fee_rate="0.001",
-        ...     opened_at=datetime(2024, 5, 1, 13, 55, tzinfo=utc),
+        ...     opened_at=datetime(2024, 5, 1, 13, 55, tzinfo=timezone.utc),
+        ...     base="BTC",
+        ...     quote="USDT",
         ... )
-        >>> p = break_even_price(
-        ...     trade, at=datetime(2024, 5, 1, 14, 30, tzinfo=utc), schedule="0.00001"
-        ... )
+        >>> at = datetime(2024, 5, 1, 14, 30, tzinfo=timezone.utc)
+        >>> p = break_even_price(trade, at=at, schedule="0.00001")
         >>> round(p, 2)
         Decimal('59878.92')
-        >>> abs(
-        ...     close(
-        ...         trade,
-        ...         exit_price=p,
-        ...         at=datetime(2024, 5, 1, 14, 30, tzinfo=utc),
-        ...         schedule="0.00001",
-        ...     ).net_pnl
-        ... ) < Decimal("1e-40")
+        >>> abs(close(trade, exit_price=p, at=at, schedule="0.00001").net_pnl) < Decimal("1e-40")
         True
 
     .. versionadded:: 0.1.0
+    .. versionchanged:: 0.3.0
+       With ``at`` the rate is required (``schedule=0`` for none).
     """
     t, f1, interest = _closing_terms(
         trade, at, schedule, hourly_rate, fee_rate, counting, waived_hours
@@ -316,7 +319,9 @@ def price_for_net_pnl(
         trade: the :class:`MarginTrade`.
         net_pnl: the target net PnL ``T`` in quote (negative for a loss).
         at: when the trade would be closed; ``None``: no interest.
-        schedule: the hourly interest rate, a ``RateSchedule`` or a constant rate.
+        schedule: the hourly interest rate, a ``RateSchedule`` or a constant rate;
+            without it no interest is counted (the stop and target helpers of
+            :mod:`levrisk.risk` pass their own optional rate on).
         fee_rate: the closing fee rate (default: the opening fee rate).
         counting: the venue's interest counting rule.
         waived_hours: the number of first interest accruals that are free.
@@ -338,7 +343,12 @@ def price_for_net_pnl(
         >>> from datetime import datetime, timezone
         >>> from levrisk.margin import open_short
         >>> trade = open_short(
-        ...     3000, leverage=3, price=60_000, opened_at=datetime(2024, 5, 1, tzinfo=timezone.utc)
+        ...     3000,
+        ...     leverage=3,
+        ...     price=60_000,
+        ...     opened_at=datetime(2024, 5, 1, tzinfo=timezone.utc),
+        ...     base="BTC",
+        ...     quote="USDT",
         ... )
         >>> price_for_net_pnl(trade, net_pnl=1000), price_for_net_pnl(trade, net_pnl=-30)
         (Decimal('50000'), Decimal('60300'))
@@ -347,7 +357,7 @@ def price_for_net_pnl(
     """
     target = to_decimal(net_pnl, name="net_pnl")
     t, f1, interest = _closing_terms(
-        trade, at, schedule, hourly_rate, fee_rate, counting, waived_hours
+        trade, at, schedule, hourly_rate, fee_rate, counting, waived_hours, stated=False
     )
     price = _exit_price(t, target, interest=interest, fee_rate=f1)
     return price if price > 0 else None

@@ -191,12 +191,8 @@ def pro_initial_margin(
 
         IM = \sum_c \sum_k \max(0, \min(V_c, cap_k) - floor_k) \cdot IMR_k
 
-    Returns:
-        The initial margin in the account's quote.
-
-    Raises:
-        InvalidInputError: for bad input, a missing price or a missing tier table.
-        BracketError: when a liability's value exceeds its table's top tier.
+    The arguments and errors are those of :func:`pro_maintenance_margin`; the result is
+    the initial margin in the account's quote.
 
     References:
         Binance, "Cross Margin Pro"; :ref:`rule-cross-margin-pro` [published rates; the progressive
@@ -206,9 +202,7 @@ def pro_initial_margin(
         >>> from levrisk.brackets import BracketTable
         >>> from levrisk.margin import CrossMarginAccount, Loan
         >>> usdt = BracketTable.from_rates(
-        ...     caps=[100_000, 1_000_000],
-        ...     maintenance_rates=["0.05", "0.1"],
-        ...     max_leverages=[10, 5],
+        ...     caps=[10**6], maintenance_rates=["0.05"], max_leverages=[10]
         ... )
         >>> acct = CrossMarginAccount(
         ...     balances={"BTC": 1}, loans=[Loan(asset="USDT", principal=20_000)]
@@ -247,13 +241,10 @@ def pro_margin_level(
         >>> from levrisk.brackets import BracketTable
         >>> from levrisk.margin import CrossMarginAccount, Loan
         >>> usdt = BracketTable.from_rates(
-        ...     caps=[100_000, 1_000_000],
-        ...     maintenance_rates=["0.05", "0.1"],
-        ...     max_leverages=[10, 5],
+        ...     caps=[10**6], maintenance_rates=["0.05"], max_leverages=[10]
         ... )
-        >>> acct = CrossMarginAccount(
-        ...     balances={"BTC": 1}, loans=[Loan(asset="USDT", principal=20_000)]
-        ... )
+        >>> loan = Loan(asset="USDT", principal=20_000)
+        >>> acct = CrossMarginAccount(balances={"BTC": 1}, loans=[loan])
         >>> pro_margin_level(acct, {"BTC": 33_000}, tiers={"USDT": usdt})
         Decimal('13')
 
@@ -302,9 +293,7 @@ def pro_max_borrowable(
         >>> from levrisk.brackets import BracketTable
         >>> from levrisk.margin import CrossMarginAccount, Loan
         >>> usdt = BracketTable.from_rates(
-        ...     caps=[1_000_000],
-        ...     maintenance_rates=["0.05"],
-        ...     max_leverages=[10],
+        ...     caps=[10**6], maintenance_rates=["0.05"], max_leverages=[10]
         ... )
         >>> acct = CrossMarginAccount(balances={"USDT": 10_000})
         >>> round(pro_max_borrowable(acct, asset="USDT", prices={}, tiers={"USDT": usdt}), 2)

@@ -6,6 +6,9 @@ The private part of :mod:`levrisk.margin` for opening trades; re-exported there.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec
 
 from levrisk._fields import aware_datetime, positive_number, trusted
 from levrisk._fields import fee_rate as fee_rate_check
@@ -33,12 +36,13 @@ def _open(
     leverage: NumberLike,
     price: NumberLike,
     opened_at: dt.datetime,
-    thresholds: MarginThresholds | IsolatedTierTable,
     base: str,
     quote: str,
-    fee_rate: NumberLike,
-    fee_convention: FeeConvention,
+    thresholds: MarginThresholds | IsolatedTierTable = BINANCE_CROSS_3X,
+    fee_rate: NumberLike = 0,
+    fee_convention: FeeConvention = "quote",
 ) -> MarginTrade:
+    """Open a trade of ``side``: the implementation of :func:`open_short` and :func:`open_long`."""
     c = positive_number(collateral, "collateral")
     lev = to_decimal(leverage, name="leverage")
     if lev <= 1:
@@ -118,19 +122,35 @@ def _open(
     )
 
 
+_Terms = ParamSpec("_Terms")
+
+
+def _side(
+    impl: Callable[Concatenate[Side, _Terms], MarginTrade], side: Side
+) -> Callable[[Callable[[], None]], Callable[_Terms, MarginTrade]]:
+    """Make a documented stub the opener of ``side``: ``impl`` with ``side`` bound.
+
+    The opener takes ``impl``'s arguments after ``side`` (its signature, for readers and
+    ``inspect``) under the stub's name and docstring: one implementation, two names.
+    """
+
+    def bind(stub: Callable[[], None]) -> Callable[_Terms, MarginTrade]:
+        def opener(*args: _Terms.args, **kwargs: _Terms.kwargs) -> MarginTrade:
+            return impl(side, *args, **kwargs)
+
+        signature = inspect.signature(impl)
+        terms = list(signature.parameters.values())[1:]
+        setattr(opener, "__signature__", signature.replace(parameters=terms))  # noqa: B010
+        for name in ("__module__", "__name__", "__qualname__", "__doc__"):
+            setattr(opener, name, getattr(stub, name))
+        return opener
+
+    return bind
+
+
 @exact
-def open_short(
-    collateral: NumberLike,
-    *,
-    leverage: NumberLike,
-    price: NumberLike,
-    opened_at: dt.datetime,
-    thresholds: MarginThresholds | IsolatedTierTable = BINANCE_CROSS_3X,
-    base: str = "BTC",
-    quote: str = "USDT",
-    fee_rate: NumberLike = 0,
-    fee_convention: FeeConvention = "quote",
-) -> MarginTrade:
+@_side(_open, "short")
+def open_short() -> None:
     r"""Open a spot-margin short: borrow base worth ``C·(L − 1)`` and sell it.
 
     .. math::
@@ -150,11 +170,11 @@ def open_short(
         leverage: ``L`` (> 1, at most the thresholds' or tier's max leverage).
         price: the sale price ``P₀`` (> 0), quote per base.
         opened_at: when the loan is taken (timezone-aware).
+        base: the base asset name, e.g. ``"BTC"`` (required: stated, never defaulted).
+        quote: the quote asset name, e.g. ``"USDT"`` (required).
         thresholds: :class:`MarginThresholds`, or an :class:`IsolatedTierTable` (the tier
             is chosen by the amount borrowed); Binance cross classic 3x
             (:data:`BINANCE_CROSS_3X`) by default.
-        base: the base asset name.
-        quote: the quote asset name.
         fee_rate: the trading fee rate ``f`` in ``[0, 1)``.
         fee_convention: a :data:`FeeConvention`.
 
@@ -182,6 +202,8 @@ def open_short(
         ...     price=60_000,
         ...     thresholds=BINANCE_CROSS_3X,
         ...     opened_at=datetime(2024, 5, 1, 13, 55, tzinfo=timezone.utc),
+        ...     base="BTC",
+        ...     quote="USDT",
         ... )
         >>> trade.borrowed, trade.quote_amount, trade.margin_level
         (Decimal('0.1'), Decimal('6000.0'), Decimal('1.5'))
@@ -189,34 +211,14 @@ def open_short(
         Decimal('81818.18')
 
     .. versionadded:: 0.1.0
+    .. versionchanged:: 0.3.0
+       ``base`` and ``quote`` are required (they defaulted to BTC and USDT).
     """
-    return _open(
-        "short",
-        collateral,
-        leverage=leverage,
-        price=price,
-        opened_at=opened_at,
-        thresholds=thresholds,
-        base=base,
-        quote=quote,
-        fee_rate=fee_rate,
-        fee_convention=fee_convention,
-    )
 
 
 @exact
-def open_long(
-    collateral: NumberLike,
-    *,
-    leverage: NumberLike,
-    price: NumberLike,
-    opened_at: dt.datetime,
-    thresholds: MarginThresholds | IsolatedTierTable = BINANCE_CROSS_3X,
-    base: str = "BTC",
-    quote: str = "USDT",
-    fee_rate: NumberLike = 0,
-    fee_convention: FeeConvention = "quote",
-) -> MarginTrade:
+@_side(_open, "long")
+def open_long() -> None:
     r"""Open a spot-margin long: borrow quote worth ``C·(L − 1)`` and buy base with all.
 
     .. math::
@@ -228,28 +230,9 @@ def open_long(
         \end{cases}
 
     The resulting isolated account holds ``Q`` base and owes ``B`` quote, so
-    ``ML = Q P_0 / B`` and the liquidation price is ``ML^* B / Q``.
-
-    Args:
-        collateral: own capital ``C`` in quote (> 0).
-        leverage: ``L`` (> 1, at most the thresholds' or tier's max leverage).
-        price: the purchase price ``P₀`` (> 0), quote per base.
-        opened_at: when the loan is taken (timezone-aware).
-        thresholds: :class:`MarginThresholds` or an :class:`IsolatedTierTable`; Binance
-            cross classic 3x (:data:`BINANCE_CROSS_3X`) by default.
-        base: the base asset name.
-        quote: the quote asset name.
-        fee_rate: the trading fee rate ``f`` in ``[0, 1)``.
-        fee_convention: a :data:`FeeConvention`.
-
-    Returns:
-        The :class:`MarginTrade`.
-
-    Raises:
-        LeverageError: when ``leverage ≤ 1``, above the max leverage, or below the
-            initial risk ratio.
-        InsufficientMarginError: when the borrow exceeds the tier table's top limit.
-        InvalidInputError: for any other bad argument.
+    ``ML = Q P_0 / B`` and the liquidation price is ``ML^* B / Q``. The arguments,
+    result and errors are those of :func:`open_short`, with ``price`` the purchase price
+    ``P₀`` and the tier of an :class:`IsolatedTierTable` chosen by the quote borrowed.
 
     References:
         Binance, "How to Long on Margin"; :ref:`rule-spot-trades` [published/derived].
@@ -258,28 +241,18 @@ def open_long(
         10,000 USDT own + 20,000 borrowed buys 1 BTC at 30,000; liquidation at 22,000:
 
         >>> from datetime import datetime, timezone
-        >>> from levrisk.margin import BINANCE_CROSS_3X
         >>> trade = open_long(
         ...     10_000,
         ...     leverage=3,
         ...     price=30_000,
-        ...     thresholds=BINANCE_CROSS_3X,
         ...     opened_at=datetime(2024, 5, 1, 13, 55, tzinfo=timezone.utc),
+        ...     base="BTC",
+        ...     quote="USDT",
         ... )
         >>> trade.quantity, trade.borrowed, trade.liquidation_price
         (Decimal('1'), Decimal('20000'), Decimal('22000'))
 
     .. versionadded:: 0.1.0
+    .. versionchanged:: 0.3.0
+       ``base`` and ``quote`` are required (they defaulted to BTC and USDT).
     """
-    return _open(
-        "long",
-        collateral,
-        leverage=leverage,
-        price=price,
-        opened_at=opened_at,
-        thresholds=thresholds,
-        base=base,
-        quote=quote,
-        fee_rate=fee_rate,
-        fee_convention=fee_convention,
-    )

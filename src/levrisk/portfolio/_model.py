@@ -14,6 +14,7 @@ import attrs
 
 from levrisk._fields import (
     FrozenMap,
+    entries,
     finite,
     fraction,
     non_negative,
@@ -81,11 +82,8 @@ class CollateralTier:
 
 
 def _items(value: object, name: str, what: str) -> tuple[Any, ...]:
-    """``value`` as a tuple, when it is an iterable (not a string); its items checked later."""
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        msg = f"{name} must be an iterable of {what}, got {value!r}"
-        raise InvalidInputError(msg)
-    return tuple(value)
+    """``value`` as a tuple, when it is a collection (the one check); its items checked later."""
+    return tuple(entries(value, f"{name} must be an iterable of {what}, got {value!r}"))
 
 
 def _tiers(value: Iterable[CollateralTier]) -> tuple[CollateralTier, ...]:
@@ -194,31 +192,16 @@ def bid_rate(collateral: Collateral, index_price: NumberLike) -> Decimal:
 
     .. versionadded:: 0.2.0
     """
-    rule = require(collateral, Collateral, "collateral")
-    return positive_number(index_price, "index_price") * (1 - rule.bid_buffer)
+    return _rate(collateral, index_price, bid=True)
 
 
 @exact
 def ask_rate(collateral: Collateral, index_price: NumberLike) -> Decimal:
-    r"""The ask rate of an asset: what one unit owed, or one unit of requirement, counts for.
+    r"""The ask rate ``I·(1 + a)``: what one unit owed, or one unit of requirement, counts for.
 
-    .. math::
-
-        ask = I \cdot (1 + a)
-
-    Args:
-        collateral: the asset's :class:`Collateral` rule.
-        index_price: its index price ``I`` (> 0) in the valuation currency.
-
-    Returns:
-        The ask rate, in the valuation currency per unit.
-
-    Raises:
-        InvalidInputError: for a bad rule or a non-positive index price.
-
-    References:
-        Binance, "How to Calculate Margin in Multi-Assets Mode"; :ref:`rule-multi-assets`
-        [published].
+    The twin of :func:`bid_rate` (same arguments, units and errors) with the ask buffer
+    ``a`` (Binance, "How to Calculate Margin in Multi-Assets Mode";
+    :ref:`rule-multi-assets` [published]).
 
     Examples:
         >>> ask_rate(Collateral(asset="USDT", ask_buffer="0.005"), "0.99")
@@ -226,8 +209,14 @@ def ask_rate(collateral: Collateral, index_price: NumberLike) -> Decimal:
 
     .. versionadded:: 0.2.0
     """
+    return _rate(collateral, index_price, bid=False)
+
+
+def _rate(collateral: Collateral, index_price: NumberLike, *, bid: bool) -> Decimal:
+    """``I·(1 − b)`` (bid) or ``I·(1 + a)`` (ask): the one implementation of both rates."""
     rule = require(collateral, Collateral, "collateral")
-    return positive_number(index_price, "index_price") * (1 + rule.ask_buffer)
+    price = positive_number(index_price, "index_price")
+    return price * (1 - rule.bid_buffer) if bid else price * (1 + rule.ask_buffer)
 
 
 def _positions(value: Iterable[Position]) -> tuple[Position, ...]:
@@ -294,6 +283,22 @@ def _collaterals(value: Iterable[Collateral] | Mapping[str, Collateral]) -> tupl
     return _items(raw, "collaterals", "Collateral")
 
 
+def _distinct_assets(
+    value: tuple[AssetBook | Collateral, ...], name: str, cls: type, kind: str, what: str
+) -> set[str]:
+    """The assets of ``value``, each item a ``cls`` and each asset once (or the error)."""
+    assets: set[str] = set()
+    for i, item in enumerate(value):
+        if not isinstance(item, cls):
+            msg = f"{name}[{i}] must be {kind}, got {item!r}"
+            raise InvalidInputError(msg)
+        if item.asset in assets:
+            msg = f"{name}[{i}] is a second {what} for {item.asset!r}"
+            raise InvalidInputError(msg)
+        assets.add(item.asset)
+    return assets
+
+
 def _loan_tiers(value: Mapping[str, BracketTable]) -> Mapping[str, BracketTable]:
     raw: object = value
     if not isinstance(raw, Mapping):
@@ -346,16 +351,9 @@ class PortfolioAccount:
 
     @books.validator
     def _check_books(self, _attribute: attrs.Attribute[Any], value: tuple[AssetBook, ...]) -> None:
-        assets: set[str] = set()
+        _distinct_assets(value, "books", AssetBook, "an AssetBook", "book")
         owner: dict[str, str] = {}
         for i, book in enumerate(value):
-            if not isinstance(book, AssetBook):
-                msg = f"books[{i}] must be an AssetBook, got {book!r}"
-                raise InvalidInputError(msg)
-            if book.asset in assets:
-                msg = f"books[{i}] is a second book for {book.asset!r}"
-                raise InvalidInputError(msg)
-            assets.add(book.asset)
             for position in book.positions:
                 symbol = position.contract.symbol
                 if owner.setdefault(symbol, book.asset) != book.asset:
@@ -366,15 +364,7 @@ class PortfolioAccount:
     def _check_collaterals(
         self, _attribute: attrs.Attribute[Any], value: tuple[Collateral, ...]
     ) -> None:
-        rules: set[str] = set()
-        for i, rule in enumerate(value):
-            if not isinstance(rule, Collateral):
-                msg = f"collaterals[{i}] must be a Collateral, got {rule!r}"
-                raise InvalidInputError(msg)
-            if rule.asset in rules:
-                msg = f"collaterals[{i}] is a second rule for {rule.asset!r}"
-                raise InvalidInputError(msg)
-            rules.add(rule.asset)
+        rules = _distinct_assets(value, "collaterals", Collateral, "a Collateral", "rule")
         for book in self.books:
             if book.asset not in rules:
                 msg = f"collaterals must hold a rule for {book.asset!r}, got {sorted(rules)!r}"

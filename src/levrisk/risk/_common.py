@@ -15,6 +15,7 @@ import attrs
 
 from levrisk._fields import (
     FrozenMap,
+    entries,
     finite,
     instance_of,
     non_negative,
@@ -145,10 +146,9 @@ def round_size(size: Decimal, lot_step: NumberLike | None) -> Decimal:
 
 def grid(values: object, name: str) -> tuple[Decimal, ...]:
     """A non-empty grid of positive numbers (prices)."""
-    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
-        msg = f"{name} must be a non-empty sequence of positive numbers, got {values!r}"
-        raise InvalidInputError(msg)
-    result = tuple(positive_number(v, f"{name}[{i}]") for i, v in enumerate(values))
+    msg = f"{name} must be a non-empty sequence of positive numbers, got {values!r}"
+    points = entries(values, msg)
+    result = tuple(positive_number(v, f"{name}[{i}]") for i, v in enumerate(points))
     if not result:
         msg = f"{name} must not be empty, got {values!r}"
         raise InvalidInputError(msg)

@@ -18,6 +18,7 @@ from levrisk import _fields
 from levrisk import margin as spot
 from levrisk._fields import (
     FrozenMap,
+    entries,
     fee_rate,
     non_negative_number,
     positive_number,
@@ -72,9 +73,15 @@ def _account(value: object) -> MarginAccount:
 
 def _rate(
     schedule: RateSchedule | NumberLike | None, hourly_rate: NumberLike | None
-) -> RateSchedule | NumberLike | None:
-    """The one interest rate, passed on as ``schedule``: ``schedule`` or ``hourly_rate``."""
+) -> RateSchedule | NumberLike:
+    """The one interest rate, passed on to ``close`` as ``schedule``.
+
+    ``schedule`` or ``hourly_rate``, or 0 when neither is given (these helpers' documented
+    default: no interest; ``close`` itself needs the rate stated).
+    """
     rate, keyword = _given_rate(schedule, hourly_rate)
+    if rate is None:
+        return 0
     return non_negative_number(rate, keyword) if keyword == "hourly_rate" else rate
 
 
@@ -254,10 +261,10 @@ def stop_price(
         The seed: 3,000 USDT at 3x short 0.1 BTC at 60,000; 1 % of equity is 30 USDT:
 
         >>> from datetime import datetime, timezone
-        >>> from levrisk.margin import BINANCE_CROSS_3X, open_short
+        >>> from levrisk.margin import open_short
         >>> opened = datetime(2024, 5, 1, 13, 55, tzinfo=timezone.utc)
         >>> trade = open_short(
-        ...     3000, leverage=3, price=60_000, thresholds=BINANCE_CROSS_3X, opened_at=opened
+        ...     3000, leverage=3, price=60_000, opened_at=opened, base="BTC", quote="USDT"
         ... )
         >>> stop_price(trade, loss=30, at=opened)
         Decimal('60300')
@@ -331,10 +338,10 @@ def take_profit_price(
 
     Examples:
         >>> from datetime import datetime, timezone
-        >>> from levrisk.margin import BINANCE_CROSS_3X, open_short
+        >>> from levrisk.margin import open_short
         >>> opened = datetime(2024, 5, 1, 13, 55, tzinfo=timezone.utc)
         >>> trade = open_short(
-        ...     3000, leverage=3, price=60_000, thresholds=BINANCE_CROSS_3X, opened_at=opened
+        ...     3000, leverage=3, price=60_000, opened_at=opened, base="BTC", quote="USDT"
         ... )
         >>> take_profit_price(trade, profit=1000, at=opened)
         Decimal('50000')
@@ -392,10 +399,10 @@ def check_stop(
 
     Examples:
         >>> from datetime import datetime, timedelta, timezone
-        >>> from levrisk.margin import BINANCE_CROSS_3X, open_short
+        >>> from levrisk.margin import open_short
         >>> opened = datetime(2024, 5, 1, 13, 55, tzinfo=timezone.utc)
         >>> trade = open_short(
-        ...     3000, leverage=3, price=60_000, thresholds=BINANCE_CROSS_3X, opened_at=opened
+        ...     3000, leverage=3, price=60_000, opened_at=opened, base="BTC", quote="USDT"
         ... )
         >>> check = check_stop(trade, stop_price=63_000)
         >>> check.passed, round(check.stop_gap_fraction, 4)
@@ -525,6 +532,8 @@ def max_leverage_for_stop(
         try:
             trade = opener(
                 c,
+                base="BASE",  # the names do not enter the leverage: placeholders
+                quote="QUOTE",
                 leverage=lev,
                 price=entry,
                 opened_at=_OPENED,
@@ -698,6 +707,8 @@ def liquidation_outcome(
         >>> from levrisk.margin import BINANCE_CROSS_3X, open_short
         >>> trade = open_short(
         ...     3000,
+        ...     base="BTC",
+        ...     quote="USDT",
         ...     leverage=3,
         ...     price=60_000,
         ...     thresholds=BINANCE_CROSS_3X,
@@ -757,10 +768,8 @@ class Scenario:
 
 
 def _hours(values: object) -> tuple[int, ...]:
-    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
-        msg = f"hours must be a non-empty sequence of whole hours ≥ 0, got {values!r}"
-        raise InvalidInputError(msg)
-    result = tuple(values)
+    msg = f"hours must be a non-empty sequence of whole hours ≥ 0, got {values!r}"
+    result = tuple(entries(values, msg))
     if not result:
         msg = f"hours must not be empty, got {values!r}"
         raise InvalidInputError(msg)
@@ -816,6 +825,8 @@ def scenarios(
         >>> from levrisk.margin import BINANCE_CROSS_3X, open_short
         >>> trade = open_short(
         ...     3000,
+        ...     base="BTC",
+        ...     quote="USDT",
         ...     leverage=3,
         ...     price=60_000,
         ...     thresholds=BINANCE_CROSS_3X,
