@@ -1703,7 +1703,13 @@ class TestMarginRateChanges:
         )
         opened = datetime(2024, 1, 1, tzinfo=UTC)
         trade = margin.open_short(
-            3000, leverage=3, price=60000, opened_at=opened, thresholds=margin.BINANCE_CROSS_3X
+            3000,
+            leverage=3,
+            price=60000,
+            opened_at=opened,
+            thresholds=margin.BINANCE_CROSS_3X,
+            base="BTC",
+            quote="USDT",
         )
         schedule = interest.RateSchedule.from_pairs(
             [
@@ -2035,6 +2041,7 @@ class TestVenueContract:
             symbol="XBTUSD",
             kind="inverse",
             contract_size=1,
+            margin_asset="XBT",
             brackets=ccxt.brackets_from_leverage_tiers(tiers),
         )
         pos = futures.Position(

@@ -134,10 +134,18 @@ class TestInterestCounting:
     def test_spot_margin_close(self) -> None:
         """A long borrowing 10,000 USD closed 8 hours later pays Kraken's 7.5 USD of fees."""
         trade = open_long(
-            10_000, leverage=2, price=50_000, thresholds=BINANCE_CROSS_3X, opened_at=T0
+            10_000,
+            leverage=2,
+            price=50_000,
+            thresholds=BINANCE_CROSS_3X,
+            opened_at=T0,
+            base="BTC",
+            quote="USD",
         )
         assert trade.borrowed == 10_000
-        flat = close(trade, exit_price=50_000, at=T0 + timedelta(hours=8), fee_rate=0)
+        flat = close(
+            trade, exit_price=50_000, at=T0 + timedelta(hours=8), fee_rate=0, schedule=0
+        )
         pnl = close(
             trade,
             exit_price=50_000,

@@ -1279,7 +1279,13 @@ class TestCompounding:
         from levrisk.margin import BINANCE_CROSS_3X, close, open_long  # noqa: PLC0415
 
         trade = open_long(
-            1000, leverage=2, price=100, thresholds=BINANCE_CROSS_3X, opened_at=at("12:05")
+            1000,
+            leverage=2,
+            price=100,
+            thresholds=BINANCE_CROSS_3X,
+            opened_at=at("12:05"),
+            base="BTC",
+            quote="USDT",
         )
         rate = hourly_from_daily("0.00052")
         simple, compound = (

@@ -218,7 +218,7 @@ class BracketTable:
         'marginal'
 
     .. versionadded:: 0.1.0
-    .. versionchanged:: 0.3.0
+    .. versionchanged:: 0.2.0
        ``maintenance``; published amounts are no longer checked against the recursion.
     """
 
@@ -487,7 +487,7 @@ class BracketTable:
             >>> t.maintenance_margin(2_000_000)  # above the top cap: the last bracket
             Decimal('18700.000')
 
-        .. versionchanged:: 0.3.0
+        .. versionchanged:: 0.2.0
            Extrapolates the last bracket above the top cap (it raised ``BracketError``).
         """
         value = _notional(notional)

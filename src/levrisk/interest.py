@@ -1038,7 +1038,7 @@ def accrued_interest(
         Decimal('0.043333802777777777777777777777777777777777777777778')
 
     .. versionadded:: 0.1.0
-    .. versionchanged:: 0.3.0
+    .. versionchanged:: 0.2.0
        ``compounding``.
     """
     return loan_state(

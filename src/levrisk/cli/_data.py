@@ -156,6 +156,7 @@ def _venue_market(args: argparse.Namespace, venue: _args.Venue) -> Market:
         symbol=args.symbol,
         kind=args.kind,
         contract_size=args.contract_size,
+        margin_asset=base if args.kind == "inverse" else None,
         brackets=table,
     )
     inverse = contract.kind == "inverse"

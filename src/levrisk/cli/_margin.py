@@ -216,7 +216,7 @@ def _curves(trade: margin.MarginTrade, call_price: Decimal | None, title: str) -
         pnl_label=f"net PnL at opening ({trade.quote})",
         pnl=_plot.sample(
             prices,
-            lambda p: margin.close(trade, exit_price=p, at=trade.opened_at).net_pnl,
+            lambda p: margin.close(trade, exit_price=p, at=trade.opened_at, schedule=0).net_pnl,
         ),
         prices_marked=(
             _plot.Mark("margin call at", call_price, "tab:orange"),

@@ -116,7 +116,7 @@ def auto_borrowed(equity: NumberLike, *, frozen: NumberLike = 0) -> Decimal:
         >>> auto_borrowed(100)
         Decimal('0')
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     value = to_decimal(equity, name="equity") - non_negative_number(frozen, "frozen")
     return -min(Decimal(0), value)
@@ -190,7 +190,7 @@ def uta_interest(
         ... )
         Decimal('0.02000')
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     start = require(borrowed_at, datetime, "borrowed_at")
     end = require(until, datetime, "until")
@@ -220,7 +220,7 @@ class UtaCoin:
         unrealised_pnl: ``unrealisedPnl``.
         usd_value: ``usdValue``.
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
 
     coin: str
@@ -250,7 +250,7 @@ class UtaWalletReport:
         total_maintenance_margin: ``totalMaintenanceMargin`` (``None`` when empty).
         coins: coin → :class:`UtaCoin`.
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
 
     account_type: str
@@ -311,7 +311,7 @@ def uta_report_from_payload(payload: Json) -> UtaWalletReport:
         >>> report.total_equity, report.account_mm_rate
         (Decimal('3.31216591'), Decimal('0'))
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     obj, where = one_account(payload, "result", "list")
 
@@ -418,7 +418,7 @@ def uta_collateral_from_payload(payload: Json) -> dict[str, Collateral]:
         >>> [(tier.cap, tier.ratio) for tier in rules["BTC"].tiers]
         [(Decimal('1000000'), Decimal('0.85')), (None, Decimal('0'))]
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     obj, where = _listed(payload)
     rules: dict[str, Collateral] = {}
@@ -484,7 +484,7 @@ def uta_books_from_payload(
         >>> [(book.asset, book.wallet_balance) for book in books]
         [('USDT', Decimal('50')), ('USDC', Decimal('100'))]
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     grouped = by_asset(positions)
     obj, where = one_account(payload, "result", "list")
@@ -547,7 +547,7 @@ def uta_positions_from_payload(
         >>> p.side, p.size
         ('short', Decimal('0.01'))
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     raw: object = contracts
     if not isinstance(raw, Mapping):
@@ -628,6 +628,6 @@ def reconcile_uta(figures: AccountFigures, report: UtaWalletReport) -> AccountRe
         >>> [check.name for check in checked.checks if not check.agrees]
         ['totalMarginBalance']
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     return reconciled(figures, report, UtaWalletReport, _UTA_FIELDS)

@@ -116,7 +116,7 @@ def spot_margin_ratio(
         ... )
         Decimal('2.4666995559940799210656142081894425259003453379378')
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     b, qa, lb, lq = _pair(base_assets, quote_assets, base_liability, quote_liability)
     p = positive_number(mark_price, "mark_price")
@@ -177,7 +177,7 @@ def spot_liquidation_price(
         ... )
         Decimal('900.9')
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     b, qa, lb, lq = _pair(base_assets, quote_assets, base_liability, quote_liability)
     k = _k(maintenance_rate, taker_fee_rate)
@@ -250,7 +250,7 @@ def legacy_isolated_liquidation_price(
         ... )
         Decimal('9828')
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     choice(side, Side, "side")
     assets = positive_number(position_assets, "position_assets")
@@ -311,7 +311,7 @@ def spot_available_to_borrow(
         >>> spot_available_to_borrow(1, leverage=5, price=1000)
         Decimal('5000')
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     amount = (
         non_negative_number(margin, "margin")
@@ -356,7 +356,7 @@ class OkxMarginPosition:
         >>> row.liability
         Decimal('0.01')
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
 
     inst_id: str = attrs.field(validator=_payload.string)
@@ -499,7 +499,7 @@ def margin_position_report_from_payload(payload: Json, *, strict: bool = False) 
         >>> round(spot_liquidation_price(**position.pair, **rates), 9)
         Decimal('53615.448336594')
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     if isinstance(payload, Mapping) and "data" in payload:
         rows, where = payload["data"], "payload.data"

@@ -149,7 +149,7 @@ def portfolio_margin_unit_mmr(
         >>> portfolio_margin_unit_mmr(0, mr4="8053.32", mr7="3020.17")
         Decimal('8053.32')
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     terms = {"mr1": mr1, "mr2": mr2, "mr3": mr3, "mr4": mr4, "mr5": mr5, "mr6": mr6, "mr7": mr7}
     t = {name: non_negative_number(value, name) for name, value in terms.items()}
@@ -203,7 +203,7 @@ def portfolio_margin_minimum_charge(
         >>> mr7, portfolio_margin_unit_mmr(40_000, mr7=mr7)
         (Decimal('50000'), Decimal('50000'))
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     value = non_negative_number(raw, "raw")
     rows = entries(tiers, f"tiers must be an iterable of (cap, multiplier) pairs, got {tiers!r}")
@@ -255,7 +255,7 @@ class OkxBalanceDetail:
         dis_eq: ``disEq``, the discounted equity in USD (``None`` when empty).
         eq_usd: ``eqUsd`` (``None`` when empty).
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
 
     ccy: str
@@ -280,7 +280,7 @@ class OkxBalanceReport:
         mgn_ratio: ``mgnRatio`` (empty when nothing is required).
         details: currency → :class:`OkxBalanceDetail`.
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
 
     total_eq: Decimal
@@ -340,7 +340,7 @@ def balance_report_from_payload(payload: Json) -> OkxBalanceReport:
         >>> report.adj_eq, report.mgn_ratio, report.details["USDT"].upl
         (Decimal('55415.624719833286'), None, Decimal('-7.545600000000006'))
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     obj, where = one_account(payload, "data")
     details: dict[str, OkxBalanceDetail] = {}
@@ -409,7 +409,7 @@ def multi_currency_books_from_payload(
         >>> [(book.asset, book.wallet_balance) for book in books]
         [('USDT', Decimal('-50'))]
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     grouped = by_asset(positions)
     obj, where = one_account(payload, "data")
@@ -475,7 +475,7 @@ def multi_currency_positions_from_payload(
         >>> [(p.side, p.size) for p in held["USDT"]]
         [('short', Decimal('3'))]
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     raw: object = contracts
     if not isinstance(raw, Mapping):
@@ -549,6 +549,6 @@ def reconcile_balance(figures: AccountFigures, report: OkxBalanceReport) -> Acco
         >>> [check.name for check in checked.checks], checked.agrees
         (['adjEq', 'imr', 'mmr'], True)
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     return reconciled(figures, report, OkxBalanceReport, _BALANCE_FIELDS)

@@ -142,7 +142,7 @@ def position_tiers_from_payload(
         >>> table.brackets[1].maintenance_amount, table.max_leverage(60000)
         (Decimal('50.000'), Decimal('100'))
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     entries, where = _entries(payload)
     rows = [

@@ -119,7 +119,7 @@ def risk_limit_steps(
         >>> risk_limit_steps(180), risk_limit_steps(230)
         (0, 1)
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     value = non_negative_number(position_value, "position_value")
     base = positive_number(base_risk_limit, "base_risk_limit")
@@ -174,7 +174,7 @@ def risk_limit_rates(
         >>> risk_limit_rates(230)
         (Decimal('0.010'), Decimal('0.015'))
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     n = risk_limit_steps(position_value, base_risk_limit=base_risk_limit, risk_step=risk_step)
     m0 = positive_number(base_maintenance_rate, "base_maintenance_rate")
@@ -220,7 +220,7 @@ def risk_limit_brackets(
         >>> round(table.max_leverage(230), 2)
         Decimal('66.67')
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     n = risk_limit_steps(position_value, base_risk_limit=base_risk_limit, risk_step=risk_step)
     m, i = risk_limit_rates(

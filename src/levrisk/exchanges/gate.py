@@ -191,7 +191,7 @@ def risk_limit_tiers_from_payload(
         >>> table.maintenance, table.maintenance_margin(800_000)
         ('deduction', Decimal('5500.000'))
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     contract = _payload.optional_text(contract, "contract")
     objects = _payload.objects(payload, where="payload")

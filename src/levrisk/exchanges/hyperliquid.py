@@ -138,7 +138,7 @@ def maintenance_rate(max_leverage: NumberLike) -> Decimal:
         >>> maintenance_rate(20)
         Decimal('0.025')
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     return _HALF / positive_number(max_leverage, "max_leverage")
 
@@ -176,7 +176,7 @@ def brackets_from_tiers(tiers: Sequence[tuple[NumberLike, NumberLike]]) -> Brack
         >>> table.maintenance_margin(200_000_000)
         Decimal('3125000.0000')
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     if not isinstance(tiers, (list, tuple)) or not tiers:
         msg = f"tiers must be a non-empty list of (lower bound, max leverage) pairs, got {tiers!r}"
@@ -301,7 +301,7 @@ def funding_rate(
         >>> funding_rate("0.01")
         Decimal('0.0095')
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     p = to_decimal(premium, name="premium")
     i = to_decimal(interest_rate, name="interest_rate")
@@ -399,7 +399,7 @@ def brackets_from_payload(payload: Json) -> dict[str, BracketTable]:
         >>> tables["BTC"].max_leverage(200_000_000), tables["ETH"].maintenance_margin(1000)
         (Decimal('20'), Decimal('20.00'))
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     meta, _ = _meta(payload)
     tables = _margin_tables(meta)
@@ -446,7 +446,7 @@ def mark_prices_from_payload(payload: Json) -> dict[str, Decimal]:
         ... )
         {'BTC': Decimal('97000.0')}
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     meta, contexts = _meta(payload)
     if contexts is None:
@@ -568,7 +568,7 @@ def position_report_from_payload(
         >>> row.position.side, row.margin, row.mark_price, row.liquidation_price
         ('short', Decimal('400.0'), Decimal('3100'), None)
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     contracts = check_contracts(contracts)
     state = _payload.as_mapping(payload, where="payload")
@@ -633,7 +633,7 @@ def cross_account_from_payload(payload: Json, *, contracts: Mapping[str, Contrac
         >>> round(price, 2)
         Decimal('91139.24')
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     rows = position_report_from_payload(payload, contracts=contracts, strict=True).rows
     state = _payload.as_mapping(payload, where="payload")
@@ -699,7 +699,7 @@ def reconcile(row: ReportedPosition, *, account: CrossAccount | None = None) -> 
         >>> [(c.field, c.agrees, c.reason) for c in reconcile(row).checks]
         [('unrealized_pnl', True, None), ('liquidation_price', False, 'tick display')]
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     return _positions.reconcile_position(row, rule=LIQUIDATION_RULE, account=account, fee_rate=None)
 
@@ -757,7 +757,7 @@ def reconcile_account(payload: Json, *, contracts: Mapping[str, Contract]) -> Re
         >>> reconcile_account(state, contracts={"BTC": btc}).agrees
         True
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     rows = position_report_from_payload(payload, contracts=contracts, strict=True).rows
     state = _payload.as_mapping(payload, where="payload")

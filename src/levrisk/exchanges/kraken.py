@@ -133,7 +133,7 @@ def rollover_count(opened_at: datetime, until: datetime) -> int:
         >>> rollover_count(t0, datetime(2026, 1, 6, 9, 30, tzinfo=timezone.utc))
         6
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     return _span(opened_at, until) // ROLLOVER_PERIOD
 
@@ -162,7 +162,7 @@ def opening_fee(amount: NumberLike, *, rate: NumberLike) -> Decimal:
         >>> opening_fee(10_000, rate="0.00025")
         Decimal('2.50000')
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     return non_negative_number(amount, "amount") * fee_rate(rate, "rate")
 
@@ -201,7 +201,7 @@ def rollover_fees(
         ... )
         Decimal('0.0012')
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     a = non_negative_number(amount, "amount")
     r = fee_rate(rate, "rate")
@@ -242,7 +242,7 @@ def margin_fees(
         ... )
         Decimal('7.50000')
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     return opening_fee(amount, rate=opening_rate) + rollover_fees(
         amount, rate=rollover_rate, opened_at=opened_at, until=until

@@ -198,7 +198,7 @@ def position_tiers_from_payload(
     (every digit kept). OKX applies the ``mmr`` of the tier holding the position to the
     whole position, so the table is ``maintenance="whole"`` (no deduction, MM jumps at
     each edge; :ref:`rule-tier-maintenance`); ``"marginal"`` gives the deduction of the
-    recursion of :ref:`rule-brackets` instead (levrisk's reading before 0.3.0):
+    recursion of :ref:`rule-brackets` instead (levrisk's reading before 0.2.0):
 
     .. math::
 

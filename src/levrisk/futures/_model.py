@@ -102,7 +102,7 @@ class Contract:
         'BTC'
 
     .. versionadded:: 0.1.0
-    .. versionchanged:: 0.3.0
+    .. versionchanged:: 0.2.0
        ``margin_asset`` added; an inverse contract states ``contract_size`` and
        ``margin_asset`` (no default).
     """
@@ -306,7 +306,7 @@ class CrossAccount:
         levrisk.exceptions.InvalidInputError: positions[1] holds a long and a short of ...
 
     .. versionadded:: 0.1.0
-    .. versionchanged:: 0.3.0
+    .. versionchanged:: 0.2.0
        Positions margined in two coins are refused.
     """
 

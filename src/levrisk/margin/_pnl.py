@@ -170,7 +170,7 @@ def close(
         (Decimal('1000.0'), Decimal('1000.0'))
 
     .. versionadded:: 0.1.0
-    .. versionchanged:: 0.3.0
+    .. versionchanged:: 0.2.0
        The rate is required (``schedule=0`` for none); it was read as 0 when left out.
     """
     p1 = positive_number(exit_price, "exit_price")
@@ -279,7 +279,7 @@ def break_even_price(
         True
 
     .. versionadded:: 0.1.0
-    .. versionchanged:: 0.3.0
+    .. versionchanged:: 0.2.0
        With ``at`` the rate is required (``schedule=0`` for none).
     """
     t, f1, interest = _closing_terms(

@@ -6,9 +6,6 @@ The private part of :mod:`levrisk.margin` for opening trades; re-exported there.
 from __future__ import annotations
 
 import datetime as dt
-import inspect
-from collections.abc import Callable
-from typing import Concatenate, ParamSpec
 
 from levrisk._fields import aware_datetime, positive_number, trusted
 from levrisk._fields import fee_rate as fee_rate_check
@@ -122,35 +119,19 @@ def _open(
     )
 
 
-_Terms = ParamSpec("_Terms")
-
-
-def _side(
-    impl: Callable[Concatenate[Side, _Terms], MarginTrade], side: Side
-) -> Callable[[Callable[[], None]], Callable[_Terms, MarginTrade]]:
-    """Make a documented stub the opener of ``side``: ``impl`` with ``side`` bound.
-
-    The opener takes ``impl``'s arguments after ``side`` (its signature, for readers and
-    ``inspect``) under the stub's name and docstring: one implementation, two names.
-    """
-
-    def bind(stub: Callable[[], None]) -> Callable[_Terms, MarginTrade]:
-        def opener(*args: _Terms.args, **kwargs: _Terms.kwargs) -> MarginTrade:
-            return impl(side, *args, **kwargs)
-
-        signature = inspect.signature(impl)
-        terms = list(signature.parameters.values())[1:]
-        setattr(opener, "__signature__", signature.replace(parameters=terms))  # noqa: B010
-        for name in ("__module__", "__name__", "__qualname__", "__doc__"):
-            setattr(opener, name, getattr(stub, name))
-        return opener
-
-    return bind
-
-
 @exact
-@_side(_open, "short")
-def open_short() -> None:
+def open_short(
+    collateral: NumberLike,
+    *,
+    leverage: NumberLike,
+    price: NumberLike,
+    opened_at: dt.datetime,
+    base: str,
+    quote: str,
+    thresholds: MarginThresholds | IsolatedTierTable = BINANCE_CROSS_3X,
+    fee_rate: NumberLike = 0,
+    fee_convention: FeeConvention = "quote",
+) -> MarginTrade:
     r"""Open a spot-margin short: borrow base worth ``C·(L − 1)`` and sell it.
 
     .. math::
@@ -211,14 +192,36 @@ def open_short() -> None:
         Decimal('81818.18')
 
     .. versionadded:: 0.1.0
-    .. versionchanged:: 0.3.0
+    .. versionchanged:: 0.2.0
        ``base`` and ``quote`` are required (they defaulted to BTC and USDT).
     """
+    return _open(
+        "short",
+        collateral,
+        leverage=leverage,
+        price=price,
+        opened_at=opened_at,
+        base=base,
+        quote=quote,
+        thresholds=thresholds,
+        fee_rate=fee_rate,
+        fee_convention=fee_convention,
+    )
 
 
 @exact
-@_side(_open, "long")
-def open_long() -> None:
+def open_long(
+    collateral: NumberLike,
+    *,
+    leverage: NumberLike,
+    price: NumberLike,
+    opened_at: dt.datetime,
+    base: str,
+    quote: str,
+    thresholds: MarginThresholds | IsolatedTierTable = BINANCE_CROSS_3X,
+    fee_rate: NumberLike = 0,
+    fee_convention: FeeConvention = "quote",
+) -> MarginTrade:
     r"""Open a spot-margin long: borrow quote worth ``C·(L − 1)`` and buy base with all.
 
     .. math::
@@ -253,6 +256,18 @@ def open_long() -> None:
         (Decimal('1'), Decimal('20000'), Decimal('22000'))
 
     .. versionadded:: 0.1.0
-    .. versionchanged:: 0.3.0
+    .. versionchanged:: 0.2.0
        ``base`` and ``quote`` are required (they defaulted to BTC and USDT).
     """
+    return _open(
+        "long",
+        collateral,
+        leverage=leverage,
+        price=price,
+        opened_at=opened_at,
+        base=base,
+        quote=quote,
+        thresholds=thresholds,
+        fee_rate=fee_rate,
+        fee_convention=fee_convention,
+    )

@@ -177,7 +177,7 @@ def account_figures(
         (Decimal('416.02'), Decimal('418.13'))
 
     .. versionadded:: 0.2.0
-    .. versionchanged:: 0.3.0
+    .. versionchanged:: 0.2.0
         ``units`` (portfolio margin's risk units).
     """
     account = require(account, PortfolioAccount, "account")
@@ -306,7 +306,7 @@ def asset_equity(account: PortfolioAccount, *, mark_prices: Mapping[str, NumberL
         >>> dict(asset_equity(account, mark_prices={"BTCUSDT": 20_000}))
         {'USDT': Decimal('-50'), 'USDC': Decimal('100')}
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     account = require(account, PortfolioAccount, "account")
 

@@ -259,7 +259,7 @@ def symbol_liquidation_price(
         Decimal('19758.064516129032258064516129032258064516129032258')
 
     .. versionadded:: 0.2.0
-    .. versionchanged:: 0.3.0
+    .. versionchanged:: 0.2.0
         ``units`` (portfolio margin's risk units, :ref:`rule-portfolio-margin-units`).
     """
     account = require(account, PortfolioAccount, "account")
@@ -355,7 +355,7 @@ def asset_liquidation_price(
         Decimal('23263.157894736842105263157894736842105263157894737')
 
     .. versionadded:: 0.2.0
-    .. versionchanged:: 0.3.0
+    .. versionchanged:: 0.2.0
         ``units`` (portfolio margin's risk units, :ref:`rule-portfolio-margin-units`).
     """
     account = require(account, PortfolioAccount, "account")
@@ -447,7 +447,7 @@ def liquidation_move(
         Decimal('-0.037999037999037999037999037999037999037999037999038')
 
     .. versionadded:: 0.2.0
-    .. versionchanged:: 0.3.0
+    .. versionchanged:: 0.2.0
         ``units`` (portfolio margin's risk units, :ref:`rule-portfolio-margin-units`).
     """
     account = require(account, PortfolioAccount, "account")
@@ -560,7 +560,7 @@ def underlying_liquidation_price(
         >>> underlying_liquidation_price(account, "BTC", units=[unit], liquidation_level=1, **at)
         Decimal('57142.857142857142857142857142857142857142857142857')
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     account = require(account, PortfolioAccount, "account")
     level, exact_marks, exact_indexes, stress = _prepared(

@@ -132,7 +132,7 @@ class Collateral:
         Decimal('0.005')
 
     .. versionadded:: 0.2.0
-    .. versionchanged:: 0.3.0
+    .. versionchanged:: 0.2.0
         ``quantity_tiers`` (tiers by quantity held).
     """
 
@@ -479,6 +479,6 @@ class AccountFigures:
     def initial_margin_ratio(self) -> Decimal | None:
         """``initial_margin / equity`` (Bybit's ``accountIMRate``; ``None`` when ``E ≤ 0``).
 
-        .. versionadded:: 0.3.0
+        .. versionadded:: 0.2.0
         """
         return self.initial_margin / self.equity if self.equity > 0 else None

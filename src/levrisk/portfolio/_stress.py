@@ -89,7 +89,7 @@ def scenario_loss(
         >>> scenario_loss([long], mark_prices=marks, moves=moves)
         Decimal('6000.0000')
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
     held = entries(positions, f"positions must be an iterable of Position, got {positions!r}")
     raw: object = mark_prices
@@ -194,7 +194,7 @@ class RiskUnit:
         >>> unit.moves, unit.initial_factor
         ((Decimal('-0.15'), Decimal('0.15')), Decimal('1'))
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.2.0
     """
 
     underlying: str = attrs.field(validator=_name)
