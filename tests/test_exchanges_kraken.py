@@ -143,9 +143,7 @@ class TestInterestCounting:
             quote="USD",
         )
         assert trade.borrowed == 10_000
-        flat = close(
-            trade, exit_price=50_000, at=T0 + timedelta(hours=8), fee_rate=0, schedule=0
-        )
+        flat = close(trade, exit_price=50_000, at=T0 + timedelta(hours=8), fee_rate=0, schedule=0)
         pnl = close(
             trade,
             exit_price=50_000,
