@@ -262,7 +262,7 @@ def _risk_examples(table: Any) -> list[object]:
         check_futures_stop(position, stop_price=63_000),
         futures_liquidation_outcome(position, liquidation_fee_rate="0.0125"),
         futures_scenarios(position, prices=[60_000])[0],
-        margin_scenarios(trade, prices=[60_000])[0],
+        margin_scenarios(trade, prices=[60_000], schedule=0)[0],
         stress_margin_account(account, prices=prices, shocks=["-0.1"], thresholds=BINANCE_CROSS_3X)[
             0
         ],

@@ -37,7 +37,7 @@ from strategies import sides
 from test_portfolio_unified import BTCUSDT
 
 BTCFUT, ETHUSDT = (attrs.evolve(BTCUSDT, symbol=name) for name in ("BTCUSDT-FUT", "ETHUSDT"))
-BTCUSD = attrs.evolve(BTCUSDT, symbol="BTCUSD", kind="inverse")
+BTCUSD = attrs.evolve(BTCUSDT, symbol="BTCUSD", kind="inverse", contract_size=1, margin_asset="BTC")
 BYBIT_UNIT = RiskUnit(
     underlying="BTC", symbols=["BTCUSDT"], moves=["-0.15", "0.15"], contingency_rate="0.01"
 )

@@ -220,7 +220,9 @@ class TestLiquidationPoint:
 # Tiered Collateral Ratio": minQty/maxQty in the coin).
 BTC_BY_QUANTITY = _illustrated(1, quantity_tiers=True)
 INVERSE = BracketTable.from_rates(caps=[10**4], maintenance_rates=["0.005"], max_leverages=[100])
-BTCUSD = Contract(symbol="BTCUSD", kind="inverse", brackets=INVERSE)
+BTCUSD = Contract(
+    symbol="BTCUSD", kind="inverse", contract_size=1, margin_asset="BTC", brackets=INVERSE
+)
 
 
 def _btc_account(held: Decimal | int, rule: Collateral) -> PortfolioAccount:

@@ -1102,14 +1102,14 @@ class TestMarginStopAndTarget:
 
     def test_roe_is_a_share_of_collateral(self) -> None:
         """ROE is loss over collateral: 1 % of the seed is 30 USDT, a third is the 1,000 profit."""
-        assert margin_stop_price(seed_trade(), roe="0.01", at=T0) == 60_300
-        third = margin_take_profit_price(seed_trade(), roe=Decimal(1) / 3, at=T0)
+        assert margin_stop_price(seed_trade(), roe="0.01", at=T0, schedule=0) == 60_300
+        third = margin_take_profit_price(seed_trade(), roe=Decimal(1) / 3, at=T0, schedule=0)
         assert third is not None
         assert close_to(third, Decimal(50_000))
         with pytest.raises(InvalidInputError, match="exactly one"):
-            margin_stop_price(seed_trade(), loss=30, roe="0.01", at=T0)
+            margin_stop_price(seed_trade(), loss=30, roe="0.01", at=T0, schedule=0)
         with pytest.raises(InvalidInputError, match="exactly one"):
-            margin_take_profit_price(seed_trade(), at=T0)
+            margin_take_profit_price(seed_trade(), at=T0, schedule=0)
 
     def test_seed_take_profit(self) -> None:
         """The seed's 1,000 profit is at 50,000."""
@@ -1175,9 +1175,11 @@ class TestMarginStopAndTarget:
     def test_none_cases(self) -> None:
         """No stop below the fees, no long loss beyond its value, no short gain beyond proceeds."""
         with_fees = seed_trade(fee_rate="0.001")
-        assert margin_stop_price(with_fees, loss=12, at=T0) is None  # fees at entry: 12.006
-        assert margin_stop_price(with_fees, loss=13, at=T0) is not None
-        assert margin_take_profit_price(seed_trade(), profit=6_000, at=T0) is None
+        assert (
+            margin_stop_price(with_fees, loss=12, at=T0, schedule=0) is None
+        )  # fees at entry: 12.006
+        assert margin_stop_price(with_fees, loss=13, at=T0, schedule=0) is not None
+        assert margin_take_profit_price(seed_trade(), profit=6_000, at=T0, schedule=0) is None
         long = open_long(
             1000,
             **BTC_USDT,
@@ -1186,8 +1188,8 @@ class TestMarginStopAndTarget:
             opened_at=T0,
             thresholds=BINANCE_CROSS_3X,
         )
-        assert margin_stop_price(long, loss=2_001, at=T0) is None
-        assert margin_stop_price(long, loss=1_999, at=T0) == Decimal("0.05")
+        assert margin_stop_price(long, loss=2_001, at=T0, schedule=0) is None
+        assert margin_stop_price(long, loss=1_999, at=T0, schedule=0) == Decimal("0.05")
 
     def test_rejects(self) -> None:
         """Documented errors for a bad trade, amount or datetime."""
@@ -1211,7 +1213,7 @@ class TestMarginStopAndTarget:
         by_schedule = margin_stop_price(seed_trade(), loss=30, at=at, schedule="0.0001")
         assert by_rate == by_schedule
         assert by_rate is not None
-        assert by_rate < margin_stop_price(seed_trade(), loss=30, at=at)  # type: ignore[operator]
+        assert by_rate < margin_stop_price(seed_trade(), loss=30, at=at, schedule=0)  # type: ignore[operator]
 
 
 class TestCheckMarginStop:
@@ -1296,9 +1298,11 @@ class TestCheckMarginStop:
         assert close_to(level, Decimal("1.1"))
 
     def test_at_opening_equals_the_trade(self) -> None:
-        """At the opening instant with no rate the trade's own liquidation price is used."""
+        """At the opening instant with a zero rate the trade's own liquidation price is used."""
         plain = check_margin_stop(seed_trade(), stop_price=63_000)
-        assert check_margin_stop(seed_trade(), stop_price=63_000, at=T0) == plain
+        assert check_margin_stop(seed_trade(), stop_price=63_000, at=T0, schedule=0) == plain
+        with pytest.raises(InvalidInputError, match="schedule must be stated"):
+            check_margin_stop(seed_trade(), stop_price=63_000, at=T0)
 
     def test_rejects(self) -> None:
         """A stop on the wrong side is a documented error."""
@@ -1584,9 +1588,10 @@ class TestMarginScenarios:
             ({"prices": [1], "hours": [-1]}, "hours"),
             ({"prices": [1], "hours": [True]}, "hours"),
             ({"prices": [1], "hours": "1"}, "hours"),
-            ({"prices": [1], "counting": "daily"}, "counting"),
+            ({"prices": [1], "counting": "daily", "schedule": 0}, "counting"),
+            ({"prices": [1]}, "schedule must be stated"),
         ],
-        ids=["empty-prices", "empty-hours", "negative", "bool", "str", "counting"],
+        ids=["empty-prices", "empty-hours", "negative", "bool", "str", "counting", "no-rate"],
     )
     def test_rejects(self, kwargs: dict[str, Any], match: str) -> None:
         """Empty grids and bad hours are documented errors."""
@@ -2333,6 +2338,7 @@ class TestMaxSizeForStop:
             symbol="BTCUSD_PERP" if kind == "inverse" else "BTCUSDT",
             kind=kind,
             contract_size=100 if kind == "inverse" else 1,
+            margin_asset="BTC" if kind == "inverse" else None,
             brackets=SIZE_TABLE if kind == "linear" else SIZE_TABLE_COIN,
         )
         sign = 1 if side == "long" else -1
@@ -2415,6 +2421,8 @@ class TestMaxSizeForStop:
                     thresholds=BINANCE_CROSS_3X,
                     fee_rate=fee,
                     fee_convention=convention,
+                    base="BTC",
+                    quote="USDT",
                 )
             except LevriskError:
                 return None

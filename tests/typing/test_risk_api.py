@@ -98,7 +98,9 @@ def check_margin(
         int | None,
     )
     assert_type(margin_liquidation_outcome(trade), LiquidationOutcome | None)
-    assert_type(margin_scenarios(trade, prices=[1], hours=[0, 1]), tuple[MarginScenario, ...])
+    assert_type(
+        margin_scenarios(trade, prices=[1], hours=[0, 1], schedule=0), tuple[MarginScenario, ...]
+    )
     assert_type(
         stress_margin_account(
             account, prices={}, shocks=["-0.1", {"BTC": 1}], thresholds=thresholds
@@ -171,7 +173,9 @@ def check_regular_margin(
         int | None,
     )
     assert_type(risk_margin.liquidation_outcome(trade), LiquidationOutcome | None)
-    assert_type(risk_margin.scenarios(trade, prices=[1]), tuple[risk_margin.Scenario, ...])
+    assert_type(
+        risk_margin.scenarios(trade, prices=[1], schedule=0), tuple[risk_margin.Scenario, ...]
+    )
     assert_type(
         risk_margin.stress(account, prices={}, shocks=["-0.1"], thresholds=thresholds),
         tuple[risk_margin.StressRow, ...],

@@ -31,14 +31,12 @@ def _closing_terms(  # noqa: PLR0917 - close()'s closing arguments, passed on in
     waived_hours: int,
     *,
     compounding: bool = False,
-    stated: bool = True,
 ) -> tuple[MarginTrade, Decimal, Decimal]:
     """The trade, the closing fee rate and the interest owed at ``at``, all checked.
 
     The rate comes by ``schedule`` or its deprecated alias ``hourly_rate``; errors name
     the one the caller used. Without ``at`` (and then without a rate) no interest is owed.
-    With ``at`` the rate must be stated (0 for none) unless ``stated`` is false (the
-    inversion :func:`price_for_net_pnl`, whose callers pass their optional rate on).
+    With ``at`` the rate must be stated (0 for none): a missing rate is never read as 0.
     """
     t = require(trade, MarginTrade, "trade")
     f1 = t.fee_rate if fee_rate is None else fee_rate_check(fee_rate, "fee_rate")
@@ -48,7 +46,7 @@ def _closing_terms(  # noqa: PLR0917 - close()'s closing arguments, passed on in
             msg = f"at is needed to accrue interest at {name}={rate!r}, got None"
             raise InvalidInputError(msg)
         return t, f1, Decimal(0)
-    if rate is None and stated:
+    if rate is None:
         msg = (
             "schedule must be stated to close at a time: the hourly interest rate, "
             "schedule=0 for none (a missing rate is never read as 0), got None"
@@ -320,8 +318,7 @@ def price_for_net_pnl(
         net_pnl: the target net PnL ``T`` in quote (negative for a loss).
         at: when the trade would be closed; ``None``: no interest.
         schedule: the hourly interest rate, a ``RateSchedule`` or a constant rate;
-            without it no interest is counted (the stop and target helpers of
-            :mod:`levrisk.risk` pass their own optional rate on).
+            required with ``at`` (0 for none), refused without it.
         fee_rate: the closing fee rate (default: the opening fee rate).
         counting: the venue's interest counting rule.
         waived_hours: the number of first interest accruals that are free.
@@ -357,7 +354,7 @@ def price_for_net_pnl(
     """
     target = to_decimal(net_pnl, name="net_pnl")
     t, f1, interest = _closing_terms(
-        trade, at, schedule, hourly_rate, fee_rate, counting, waived_hours, stated=False
+        trade, at, schedule, hourly_rate, fee_rate, counting, waived_hours
     )
     price = _exit_price(t, target, interest=interest, fee_rate=f1)
     return price if price > 0 else None

@@ -76,12 +76,13 @@ def _rate(
 ) -> RateSchedule | NumberLike:
     """The one interest rate, passed on to ``close`` as ``schedule``.
 
-    ``schedule`` or ``hourly_rate``, or 0 when neither is given (these helpers' documented
-    default: no interest; ``close`` itself needs the rate stated).
+    ``schedule`` or ``hourly_rate``; neither is an error naming ``schedule`` (0 is stated,
+    never assumed).
     """
     rate, keyword = _given_rate(schedule, hourly_rate)
     if rate is None:
-        return 0
+        msg = "schedule must be stated: the hourly interest rate, 0 for none, got None"
+        raise InvalidInputError(msg)
     return non_negative_number(rate, keyword) if keyword == "hourly_rate" else rate
 
 
@@ -238,9 +239,9 @@ def stop_price(
         roe: alternatively, the share of the collateral to lose (> 0; ``0.01`` is 1 %,
             the trade's ROI of ``−roe``). Give exactly one of ``loss`` and ``roe``.
         at: when the stop is assumed to fill (timezone-aware, not before opening).
-        schedule: the hourly rate: a ``levrisk.interest.RateSchedule`` or a constant.
-        hourly_rate: a constant hourly rate instead of ``schedule`` (give at most one;
-            with neither, no interest).
+        schedule: the hourly rate: a ``levrisk.interest.RateSchedule`` or a constant;
+            required (0 for none: a missing rate is never read as 0).
+        hourly_rate: the deprecated alias of ``schedule`` (give at most one).
         fee_rate: the closing fee rate (default: the opening one).
         counting: the interest counting rule (``"binance"`` by default).
         waived_hours: the number of first accruals that are free.
@@ -266,9 +267,9 @@ def stop_price(
         >>> trade = open_short(
         ...     3000, leverage=3, price=60_000, opened_at=opened, base="BTC", quote="USDT"
         ... )
-        >>> stop_price(trade, loss=30, at=opened)
+        >>> stop_price(trade, loss=30, at=opened, schedule=0)
         Decimal('60300')
-        >>> stop_price(trade, roe="0.01", at=opened)
+        >>> stop_price(trade, roe="0.01", at=opened, schedule=0)
         Decimal('60300.0')
 
     .. versionadded:: 0.1.0
@@ -343,7 +344,7 @@ def take_profit_price(
         >>> trade = open_short(
         ...     3000, leverage=3, price=60_000, opened_at=opened, base="BTC", quote="USDT"
         ... )
-        >>> take_profit_price(trade, profit=1000, at=opened)
+        >>> take_profit_price(trade, profit=1000, at=opened, schedule=0)
         Decimal('50000')
 
     .. versionadded:: 0.1.0
@@ -804,9 +805,9 @@ def scenarios(
         trade: the ``levrisk.margin.MarginTrade``.
         prices: the base prices (> 0; at least one).
         hours: whole hours since opening (≥ 0; at least one), default ``(0,)``.
-        schedule: the hourly rate: a ``levrisk.interest.RateSchedule`` or a constant.
-        hourly_rate: a constant hourly rate instead of ``schedule`` (give at most one;
-            with neither, no interest).
+        schedule: the hourly rate: a ``levrisk.interest.RateSchedule`` or a constant;
+            required (0 for none: a missing rate is never read as 0).
+        hourly_rate: the deprecated alias of ``schedule`` (give at most one).
         counting: the interest counting rule (``"binance"`` by default).
         waived_hours: the number of first accruals that are free.
 
@@ -832,7 +833,7 @@ def scenarios(
         ...     thresholds=BINANCE_CROSS_3X,
         ...     opened_at=datetime(2024, 5, 1, 13, 55, tzinfo=timezone.utc),
         ... )
-        >>> rows = scenarios(trade, prices=[60_000, 70_000, 82_000])
+        >>> rows = scenarios(trade, prices=[60_000, 70_000, 82_000], schedule=0)
         >>> for row in rows:
         ...     print(row.price, row.pnl, round(row.margin_level, 4), row.status)
         60000 0.0 1.5000 NORMAL
