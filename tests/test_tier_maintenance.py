@@ -232,6 +232,7 @@ class TestAgainstBruteForce:
             kind=kind,
             brackets=table,
             contract_size=1 if kind == "linear" else 100,
+            margin_asset=None if kind == "linear" else "BTC",
         )
         with contextlib.suppress(BracketError):
             pos = Position(contract=contract, side=side, size=size, entry_price=entry, leverage=1)
@@ -475,7 +476,10 @@ class TestHedgeAgainstBruteForce:
         table = BracketTable.from_rates(
             caps=caps, maintenance_rates=RATES, max_leverages=[1, 1, 1], maintenance="whole"
         )
-        btc = Contract(symbol="BTCUSDT", kind=kind, brackets=table, contract_size=size)
+        coin = None if kind == "linear" else "BTC"
+        btc = Contract(
+            symbol="BTCUSDT", kind=kind, brackets=table, contract_size=size, margin_asset=coin
+        )
         with contextlib.suppress(BracketError):
             legs = [
                 Position(contract=btc, side="long", size=long_size, entry_price=entry, leverage=1),

@@ -31,6 +31,22 @@ MarginStatus: TypeAlias = Literal[
 FuturesStatus: TypeAlias = Literal["NORMAL", "LIQUIDATION", "BANKRUPT"]
 OnMismatch: TypeAlias = Literal["keep", "raise", "warn"]
 TierMaintenance: TypeAlias = Literal["deduction", "marginal", "whole"]
+WalkEngine: TypeAlias = Literal["auto", "numba", "numpy", "python"]
+SettlementOrder: TypeAlias = Literal["funding_first", "fills_first"]
+Intrabar: TypeAlias = Literal["worst", "best"]
+WalkEvent: TypeAlias = Literal["liquidation", "stop", "take_profit"]
+Reason: TypeAlias = Literal[
+    "missing account-level input",
+    "tick display",
+    "stale tier table",
+    "fee rate",
+    "mark vs last price",
+]
+RateUnits: TypeAlias = Literal["percent", "fraction"]
+PortfolioStatus: TypeAlias = Literal["NORMAL", "MARGIN_CALL", "REDUCE_ONLY", "LIQUIDATION"]
+RoundingMode: TypeAlias = Literal[
+    "down", "up", "floor", "ceiling", "half_up", "half_even", "half_down"
+]
 
 
 def options(alias: object) -> tuple[str, ...]:

@@ -14,8 +14,9 @@ import functools
 import math
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Final, Literal, ParamSpec, TypeAlias, TypeVar, Union
+from typing import Final, ParamSpec, TypeAlias, TypeVar, Union
 
+from levrisk import _typing
 from levrisk.exceptions import InvalidInputError
 
 __all__ = [
@@ -35,9 +36,7 @@ A float is read from its shortest ``repr`` (``0.1`` means ``Decimal("0.1")``).
 ``bool``, NaN, infinities and non-numeric strings are rejected.
 """
 
-RoundingMode: TypeAlias = Literal[
-    "down", "up", "floor", "ceiling", "half_up", "half_even", "half_down"
-]
+RoundingMode: TypeAlias = _typing.RoundingMode
 """The ways in which ``round_to_step`` resolves a value between two steps.
 
 ``down`` toward zero, ``up`` away from zero, ``floor`` toward −∞, ``ceiling`` toward

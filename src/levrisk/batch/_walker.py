@@ -19,12 +19,13 @@ import types
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Final, Literal, NamedTuple, TypeAlias
+from typing import Any, Final, NamedTuple, TypeAlias
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
+from levrisk import _typing
 from levrisk._fields import aware_datetime, entries, non_negative_number, positive_number, require
 from levrisk._typing import InterestCounting, Side, choice
 from levrisk.batch._brackets import BracketArrays, check_brackets
@@ -48,7 +49,7 @@ STOP: Final = 2
 TAKE_PROFIT: Final = 3
 """Event code: the take-profit was reached."""
 
-WalkEngine: TypeAlias = Literal["auto", "numba", "numpy", "python"]
+WalkEngine: TypeAlias = _typing.WalkEngine
 """``"auto"`` (Numba when installed, else NumPy), ``"numba"``, ``"numpy"`` (a loop over bars,
 vectorised over positions) or ``"python"`` (the kernel uncompiled: a per-bar Python loop)."""
 

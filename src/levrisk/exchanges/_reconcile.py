@@ -27,10 +27,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any, Final, Literal, TypeAlias
+from typing import Any, Final, TypeAlias
 
 import attrs
 
+from levrisk import _typing
 from levrisk._fields import optional_number
 from levrisk._typing import one_of
 from levrisk.exchanges._payload import check, string
@@ -38,13 +39,7 @@ from levrisk.numbers import exact
 
 __all__ = ["FieldCheck", "Figure", "Reason", "Reconciliation", "check_figures", "compare"]
 
-Reason: TypeAlias = Literal[
-    "missing account-level input",
-    "tick display",
-    "stale tier table",
-    "fee rate",
-    "mark vs last price",
-]
+Reason: TypeAlias = _typing.Reason
 """The most likely reason a figure disagrees with the exchange's."""
 
 _FIELD_REASON: Final[dict[str, Reason]] = {

@@ -45,7 +45,7 @@ from typing import Final, Literal, TypeAlias
 
 import attrs
 
-from levrisk import _algebra
+from levrisk import _algebra, _typing
 from levrisk._fields import non_negative_number, require
 from levrisk._typing import choice, one_of
 from levrisk.brackets import BracketTable
@@ -125,7 +125,7 @@ __all__ = [
 VENUE: Final = "Bybit"
 """The venue's name, as reports show it."""
 
-RateUnits: TypeAlias = Literal["percent", "fraction"]
+RateUnits: TypeAlias = _typing.RateUnits
 """How a payload writes its rates: ``"percent"`` (``"0.5"`` is 0.5%) or ``"fraction"``."""
 
 _V5 = {

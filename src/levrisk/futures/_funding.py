@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any, Literal, TypeAlias
+from typing import Any, TypeAlias
 
 import attrs
 
-from levrisk import _algebra
+from levrisk import _algebra, _typing
 from levrisk._fields import (
     aware_datetime,
     fee_rate,
@@ -35,7 +35,7 @@ from levrisk.futures._model import Contract, Position
 from levrisk.futures._pnl import exit_price, pnl_share
 from levrisk.numbers import NumberLike, exact, to_decimal
 
-SettlementOrder: TypeAlias = Literal["funding_first", "fills_first"]
+SettlementOrder: TypeAlias = _typing.SettlementOrder
 """At a settlement instant: funding on the position held just before (``"funding_first"``)
 or on the position after that instant's fills (``"fills_first"``)."""
 

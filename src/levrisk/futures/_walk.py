@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Literal, TypeAlias
+from typing import Any, TypeAlias
 
 import attrs
 
+from levrisk import _typing
 from levrisk._fields import (
     non_negative_number,
     number,
@@ -30,10 +31,10 @@ from levrisk.futures._liquidation import _solve, _Terms, _terms, checked_rule
 from levrisk.futures._model import LiquidationRule, Position
 from levrisk.numbers import NumberLike, exact, to_decimal
 
-WalkEvent: TypeAlias = Literal["liquidation", "stop", "take_profit"]
+WalkEvent: TypeAlias = _typing.WalkEvent
 """What ended a walk: the liquidation, the stop-loss or the take-profit."""
 
-Intrabar: TypeAlias = Literal["worst", "best"]
+Intrabar: TypeAlias = _typing.Intrabar
 """Which of two levels inside one bar fires first: ``"worst"`` (liquidation, then stop,
 then take-profit) or ``"best"`` (take-profit, then stop, then liquidation)."""
 

@@ -57,7 +57,7 @@ def _closing_terms(  # noqa: PLR0917 - close()'s closing arguments, passed on in
         raise InvalidInputError(msg)
     interest = accrued_interest(
         t.borrowed,
-        0 if rate is None else _schedule(rate, name),
+        _schedule(rate, name),
         t.opened_at,
         at,
         waived_hours=waived_hours,

@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any, Literal, TypeAlias
+from typing import Any, TypeAlias
 
 import attrs
 
+from levrisk import _typing
 from levrisk._fields import (
     FrozenMap,
     entries,
@@ -29,7 +30,7 @@ from levrisk.exceptions import InvalidInputError
 from levrisk.futures import Position
 from levrisk.numbers import NumberLike, exact
 
-PortfolioStatus: TypeAlias = Literal["NORMAL", "MARGIN_CALL", "REDUCE_ONLY", "LIQUIDATION"]
+PortfolioStatus: TypeAlias = _typing.PortfolioStatus
 # Kept here (not in levrisk._typing, which this issue may not edit); the lead may move it.
 
 
