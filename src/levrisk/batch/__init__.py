@@ -1,7 +1,10 @@
 """Batch path: the hot formulas over arrays of positions, fast and pinned to the exact path.
 
-Install with the ``batch`` extra (``pip install 'levrisk[batch]'``: NumPy,
-array-api-compat, Numba). The functions take arrays of any library that implements the
+Install with the ``batch`` extra (``pip install 'levrisk[batch]'``: NumPy and
+array-api-compat), or ``batch-jit`` for the compiled Numba kernels as well
+(``pip install 'levrisk[batch-jit]'``; without Numba the NumPy path computes the same
+results). Importing this package without the extra raises an :class:`ImportError` that
+names the command. The functions take arrays of any library that implements the
 Python array API standard (NumPy by default; CuPy, PyTorch, JAX, array-api-strict) and
 compute in float64 in that library, on its device. For NumPy inputs the isolated
 liquidation price runs in a compiled Numba kernel on every core when Numba is
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 from typing import Final, TypeAlias
 
+import levrisk.batch._extra  # noqa: F401 - first: without the extra, an ImportError naming the command
 from levrisk._typing import publish
 from levrisk.batch import _common, _futures, _walker
 from levrisk.batch._brackets import BracketArrays, TableArrays
