@@ -280,8 +280,13 @@ def _run_liquidation(
 
 
 def _check_against_reference(got: float, want: Decimal | None, kappa: Decimal) -> None:
+    """``want``: a price, None (no price: NaN) or ±Infinity (every price: ±inf)."""
     bound = BOUND * (1 + kappa)
-    if want is None:
+    if want is not None and want.is_infinite():
+        assert got == float(want) or kappa * U > Decimal("1e-3")
+    elif math.isinf(got):  # every price: only within float rounding of a zero numerator
+        assert kappa * U > Decimal("1e-3")
+    elif want is None:
         # Only a position within float rounding of "no liquidation" may differ.
         assert math.isnan(got) or kappa * U > Decimal("1e-3")
     elif math.isnan(got):
@@ -924,7 +929,11 @@ class TestMarginLevel:
 
 
 class TestSpotLiquidationPrice:
-    """rule-spot-liquidation: l = (ML*·D_o − A_o)/(A_x − ML*·D_x); ≤ 0 or 0/… → NaN."""
+    """rule-spot-liquidation: l = (ML*·D_o − A_o)/(A_x − ML*·D_x); ≤ 0 or 0/… → NaN.
+
+    Every price liquidating (both terms of the level's line ≤ 0, something owed) is -inf
+    (rule-batch-outcomes).
+    """
 
     @pytest.mark.parametrize("namespace", NAMESPACES)
     @given(
@@ -958,7 +967,11 @@ class TestSpotLiquidationPrice:
             )
         )()
         want = None if denominator == 0 else exact(lambda: numerator / denominator)()
-        _check_against_reference(got, want if want is not None and want > 0 else None, kappa)
+        if (d_o or d_x) and numerator >= 0 and denominator <= 0:  # the level never exceeds ML*
+            want = Decimal("-Infinity")
+        elif want is not None and want <= 0:
+            want = None
+        _check_against_reference(got, want, kappa)
 
     @given(
         values=st.tuples(*[decimals("0", "100000", places=4) for _ in range(4)]),
@@ -983,7 +996,7 @@ class TestSpotLiquidationPrice:
         except AlreadyLiquidatedError as crossed:
             want_lp = crossed.price
         except AlwaysLiquidatedError:
-            want_lp = None
+            want_lp = Decimal("-Infinity")
         (got_lp,) = spot_liquidation_price(
             other_asset_value=np.array([float(usdt_held)]),
             other_liability_value=float(usdt_owed),
@@ -1430,14 +1443,19 @@ def _one(func: Callable[..., Any], p: dict[str, Any], table: BracketTable, **ext
     return float(func(**arrays)[0])
 
 
-def _root(call: Callable[..., Decimal | None], *args: Any, **kwargs: Any) -> Decimal | None:
-    """The scalar root the batch path returns: a crossed price is still the root (NaN: none)."""
+def _root(
+    call: Callable[..., Decimal | None], *args: Any, side: int, **kwargs: Any
+) -> Decimal | None:
+    """The scalar root the batch path returns: a crossed price is still the root (NaN: none).
+
+    Every price liquidating is ±Infinity (+ for a long, − for a short), as in batch.
+    """
     try:
         return call(*args, **kwargs)
     except AlreadyLiquidatedError as crossed:
         return crossed.price
     except AlwaysLiquidatedError:
-        return None
+        return Decimal("Infinity") if side == LONG else Decimal("-Infinity")
 
 
 class TestPinnedToFutures:
@@ -1457,7 +1475,7 @@ class TestPinnedToFutures:
         p = _with_table(p, table)
         margin = _margin_for(p, scale)
         position = _scalar_position(p, table)
-        want = _root(futures.isolated_liquidation_price, position, margin=margin)
+        want = _root(futures.isolated_liquidation_price, position, side=p["side"], margin=margin)
         reference, kappa = _reference_liquidation(
             table,
             side=p["side"],
@@ -1471,7 +1489,7 @@ class TestPinnedToFutures:
         assert want is None or reference is None or abs(reference - want) <= want * U**2
         got = _one(isolated_liquidation_price, p, table, margin=float(margin), engine=engine)
         _check_against_reference(got, want, kappa)
-        want_bp = _root(futures.bankruptcy_price, position, margin=margin)
+        want_bp = _root(futures.bankruptcy_price, position, side=p["side"], margin=margin)
         got_bp = _one(bankruptcy_price, p, table, margin=float(margin))
         units, ep = p["size"] * p["contract_size"], p["entry"]
         sigma = p["side"] if p["kind"] == "linear" else -p["side"]

@@ -15,7 +15,10 @@ Conventions shared by every function:
 
 - ``side`` is ``1`` for a long and ``-1`` for a short (:data:`LONG`, :data:`SHORT`).
 - A quantity that does not exist (no liquidation price, no margin level) is ``NaN``,
-  where the scalar ``Decimal`` path returns ``None``.
+  where the scalar ``Decimal`` path returns ``None``; a position that every price
+  liquidates gets ``+inf`` (long) or ``-inf`` (short), so that ``mark <= price`` (long)
+  and ``mark >= price`` (short) stay the liquidation test. :func:`liquidation_states`
+  turns prices (and marks) into the four outcomes of the scalar path as ``int8`` codes.
 - Invalid rows (non-positive size or price, negative margin, a side other than ±1,
   NaN or infinities) are never computed silently: the call raises
   :class:`~levrisk.exceptions.InvalidInputError` listing how many rows are bad and the
@@ -45,6 +48,13 @@ from levrisk.batch._futures import (
 )
 from levrisk.batch._interest import accrual_counts
 from levrisk.batch._margin import margin_level, spot_liquidation_price
+from levrisk.batch._states import (
+    STATE_ALREADY,
+    STATE_ALWAYS,
+    STATE_NONE,
+    STATE_PRICE,
+    liquidation_states,
+)
 from levrisk.batch._walker import LIQUIDATION as WALK_LIQUIDATION
 from levrisk.batch._walker import NONE as WALK_NONE
 from levrisk.batch._walker import STOP as WALK_STOP
@@ -80,6 +90,10 @@ else NumPy), ``"numba"``, ``"numpy"`` or ``"python"`` (a per-bar loop, the refer
 __all__ = [
     "LONG",
     "SHORT",
+    "STATE_ALREADY",
+    "STATE_ALWAYS",
+    "STATE_NONE",
+    "STATE_PRICE",
     "WALK_LIQUIDATION",
     "WALK_NONE",
     "WALK_STOP",
@@ -93,6 +107,7 @@ __all__ = [
     "accrual_counts",
     "bankruptcy_price",
     "isolated_liquidation_price",
+    "liquidation_states",
     "maintenance_margin",
     "margin_level",
     "margin_ratio",

@@ -14,13 +14,14 @@ from levrisk.batch import _kernel, _numpy
 from levrisk.batch._brackets import BracketArrays, check_brackets
 from levrisk.batch._common import (
     Array,
-    as_float,
     as_index,
     broadcast_flat,
     check_kind,
-    check_rows,
     namespace,
+    non_negative,
+    positive,
     quiet,
+    side_codes,
     where,
 )
 from levrisk.batch._dask import lazy
@@ -40,34 +41,6 @@ _ENGINES = ("auto", "numba", "array_api")
 
 _BINANCE: Final = LiquidationRule()
 """The default rule: maintenance at mark, no close fee (Binance USDⓈ-M and COIN-M)."""
-
-
-def _positive(xp: Any, x: Array, *, name: str) -> None:  # noqa: ANN401
-    check_rows(xp, ~(xp.isfinite(x) & (x > 0)), name=name, rule="positive and finite", values=x)
-
-
-def _side(xp: Any, side: object) -> Array:  # noqa: ANN401
-    value = as_float(xp, side, name="side")
-    check_rows(
-        xp,
-        (value != 1.0) & (value != -1.0),
-        name="side",
-        rule="1 (long) or -1 (short)",
-        values=value,
-    )
-    return value
-
-
-def _margin(xp: Any, margin: object, *, name: str = "margin") -> Array:  # noqa: ANN401
-    value = as_float(xp, margin, name=name)
-    check_rows(
-        xp,
-        ~(xp.isfinite(value) & (value >= 0)),
-        name=name,
-        rule="non-negative and finite",
-        values=value,
-    )
-    return value
 
 
 def _symbol(
@@ -151,12 +124,11 @@ def _prepare(
     converted: dict[str, Array] = {}
     for name, value in arrays.items():
         if name == "side" and side:
-            converted[name] = _side(xp, value)
+            converted[name] = side_codes(xp, value)
         elif name in margins:
-            converted[name] = _margin(xp, value, name=name)
+            converted[name] = non_negative(xp, value, name=name)
         else:
-            converted[name] = as_float(xp, value, name=name)
-            _positive(xp, converted[name], name=name)
+            converted[name] = positive(xp, value, name=name)
     shape, flat = broadcast_flat(xp, *converted.values())
     return shape, dict(zip(converted, flat, strict=True))
 
@@ -1036,7 +1008,8 @@ def _solved(  # noqa: PLR0917 - the solve's terms, positionally
     alive = numerator > 0
     safe = where(xp, alive, numerator, 1.0)
     price = units * denominator / safe if kind == "inverse" else safe / (denominator * units)
-    return where(xp, alive, price, xp.nan)
+    always = math.inf if kind == "inverse" else -math.inf  # σ = −1: every price liquidates
+    return xp.where(alive, price, where(xp, sign > 0, xp.full_like(price, xp.nan), always))
 
 
 def _liquidation(
