@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import Final
 
+import array_api_compat
+
 from levrisk.batch._common import (
     Array,
     as_float,
@@ -116,10 +118,14 @@ def liquidation_states(
         arrays.append(side_codes(xp, side))
     shape, flat = broadcast_flat(xp, *arrays)
     value = flat[0]
-    state = xp.where(xp.isnan(value), STATE_NONE, STATE_PRICE)
-    state = xp.where(xp.isinf(value), STATE_ALWAYS, state)
+    codes = [
+        xp.asarray(code, dtype=xp.int8, device=array_api_compat.device(value))
+        for code in (STATE_PRICE, STATE_NONE, STATE_ALWAYS, STATE_ALREADY)
+    ]
+    state = xp.where(xp.isnan(value), codes[STATE_NONE], codes[STATE_PRICE])
+    state = xp.where(xp.isinf(value), codes[STATE_ALWAYS], state)
     if mark_price is not None:
         sign, mark = flat[1], flat[2]
         crossed = xp.isfinite(value) & (sign * (mark - value) <= 0)
-        state = xp.where(crossed, STATE_ALREADY, state)
-    return xp.reshape(xp.astype(state, xp.int8), shape)
+        state = xp.where(crossed, codes[STATE_ALREADY], state)
+    return xp.reshape(state, shape)
