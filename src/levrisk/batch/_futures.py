@@ -526,9 +526,14 @@ def isolated_liquidation_price(
     entry is the constant ``MM(n_entry)``, moved into the target, with denominator
     ``1 − σ·c_m``.
 
-    A position that cannot be liquidated (``n ≤ 0``: a linear long or an inverse
-    short with margin ≥ its entry notional) gets NaN, where the scalar path returns
-    ``None``. A liquidation notional above the table's highest cap (a short, or an
+    A position that cannot be liquidated (``n ≤ 0`` for ``σ = +1``: a linear long or
+    an inverse short with margin ≥ its entry notional) gets NaN, where the scalar path
+    returns ``None``; one liquidated at every price (``n ≤ 0`` for ``σ = −1``, possible
+    only with maintenance at entry and large rates) gets ``+inf`` (a long) or ``-inf``
+    (a short), where it raises :class:`~levrisk.exceptions.AlwaysLiquidatedError`; a
+    position already past its root at entry gets the root (the scalar path's
+    :class:`~levrisk.exceptions.AlreadyLiquidatedError` ``.price``):
+    :func:`liquidation_states` tells the four outcomes apart (:ref:`rule-batch-outcomes`). A liquidation notional above the table's highest cap (a short, or an
     inverse long, far from entry) uses the last bracket extrapolated, as the scalar
     path does. Results are float64; see the batch explanation page for the error bound.
 
@@ -555,8 +560,8 @@ def isolated_liquidation_price(
             the content of ``out`` is unspecified.
 
     Returns:
-        Liquidation prices (quote per base), float64, NaN where none exists (``out``
-        when given).
+        Liquidation prices (quote per base), float64, NaN where no price liquidates,
+        ±inf where every price does (``out`` when given).
 
     Raises:
         InvalidInputError: when ``kind``/``engine`` is unknown, an argument is not
