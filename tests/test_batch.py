@@ -557,10 +557,7 @@ class TestKernelSource:
                 margin,
                 np.ones(7),
                 symbol,
-                inverse,
-                _MARK_BASIS,
-                0.0,  # no close fee at mark
-                0.0,  # nor at the bankruptcy price
+                (inverse, _MARK_BASIS, 0.0, 0.0),  # no close fee at mark nor at bankruptcy
                 edges,
                 rates,
                 amounts,
@@ -597,7 +594,7 @@ class TestKernelSource:
         search = table.kernel_search(entry_basis=_MARK_BASIS, fee_mark=0.0)
         out = np.empty(n)
         fees = (0.0, 0.0)  # no close fee at mark, nor at the bankruptcy price
-        args: tuple[Any, ...] = (side, size, entry, margin, cs, inverse, _MARK_BASIS, *fees)
+        args: tuple[Any, ...] = (side, size, entry, margin, cs, (inverse, _MARK_BASIS, *fees))
         bad = _kernel._isolated_liquidation_shared(*(*args, *search.kernel, out))
         ok = np.ones(n, dtype=bool)
         ok[[3, 700, 1299]] = False

@@ -345,7 +345,7 @@ class TestKernelSourceRules:
         search = table.kernel_search(entry_basis=entry_basis, fee_mark=fees[0])
         flags = (inverse, entry_basis, *fees)
         shared = np.empty(n)
-        args: tuple[Any, ...] = (side, size, entry, margin, cs, *flags, *search.kernel, shared)
+        args: tuple[Any, ...] = (side, size, entry, margin, cs, flags, *search.kernel, shared)
         assert _kernel._isolated_liquidation_shared(*args) == 2
         general = np.empty(n)
         assert (
@@ -356,7 +356,7 @@ class TestKernelSourceRules:
                 margin,
                 np.full(1, cs),
                 np.zeros(1, np.int64),
-                *flags,
+                flags,
                 edges,
                 rates,
                 amounts,

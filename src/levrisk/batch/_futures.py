@@ -109,6 +109,23 @@ def _notional(
     return units * price if kind == "linear" else units / price
 
 
+def _rows(
+    names: tuple[str, ...],
+    values: tuple[object, ...],
+    *,
+    margins: tuple[str, ...] = (),
+    others: tuple[object, ...] = (),
+) -> tuple[Any, tuple[int, ...], dict[str, Array]]:
+    """:func:`_prepare` the row arguments ``names`` = ``values`` in their namespace.
+
+    Returns ``(xp, shape, rows)``; ``others`` are further arguments whose namespace
+    counts (a symbol index).
+    """
+    arrays = dict(zip(names, values, strict=True))
+    xp = namespace(*values, *others)
+    return (xp, *_prepare(xp, arrays, margins=margins, side="side" in arrays))
+
+
 def _prepare(
     xp: Any,  # noqa: ANN401
     arrays: dict[str, object],
@@ -171,22 +188,13 @@ def notional(
 
     Examples:
         >>> import numpy as np
-        >>> notional(
-        ...     size=np.array([100.0]),
-        ...     price=np.array([25_000.0]),
-        ...     kind="inverse",
-        ...     contract_size=100,
-        ... )
+        >>> notional(size=np.array([100.0]), price=25_000.0, kind="inverse", contract_size=100)
         array([0.4])
 
     .. versionadded:: 0.1.0
     """
     contract = check_kind(kind)
-    xp = namespace(size, price, contract_size)
-    shape, a = _prepare(
-        xp,
-        {"size": size, "price": price, "contract_size": contract_size},
-    )
+    xp, shape, a = _rows(("size", "price", "contract_size"), (size, price, contract_size))
     return xp.reshape(_notional(a["size"], a["price"], a["contract_size"], contract), shape)
 
 
@@ -249,22 +257,15 @@ def maintenance_margin(
         ...     maintenance_rates=["0.004", "0.005", "0.01", "0.025"],
         ...     max_leverages=[125, 100, 50, 20],
         ... )
-        >>> maintenance_margin(
-        ...     size=np.array([10.0]),
-        ...     mark_price=np.array([50_000.0]),
-        ...     brackets=BracketArrays.from_table(table),
-        ... )
+        >>> brackets = BracketArrays.from_table(table)
+        >>> maintenance_margin(size=np.array([10.0]), mark_price=50_000.0, brackets=brackets)
         array([3700.])
 
     .. versionadded:: 0.1.0
     """
     contract = check_kind(kind)
     tables = check_brackets(brackets)
-    xp = namespace(size, mark_price, contract_size, symbol)
-    shape, a = _prepare(
-        xp,
-        {"size": size, "mark_price": mark_price, "contract_size": contract_size},
-    )
+    xp, shape, a = _rows(_MM_ARGS, (size, mark_price, contract_size), others=(symbol,))
     sym = _symbol(xp, symbol, tables, shape)
     value = _notional(a["size"], a["mark_price"], a["contract_size"], contract)
     return xp.reshape(_maintenance(xp, value, tables, sym), shape)
@@ -314,29 +315,13 @@ def unrealized_pnl(
 
     Examples:
         >>> import numpy as np
-        >>> unrealized_pnl(
-        ...     side=np.array([1, -1]),
-        ...     size=np.array([0.5, 0.5]),
-        ...     entry_price=np.array([60_000.0, 60_000.0]),
-        ...     mark_price=np.array([62_000.0, 62_000.0]),
-        ... )
+        >>> unrealized_pnl(side=np.array([1, -1]), size=0.5, entry_price=60_000, mark_price=62_000)
         array([ 1000., -1000.])
 
     .. versionadded:: 0.1.0
     """
     contract = check_kind(kind)
-    xp = namespace(side, size, entry_price, mark_price, contract_size)
-    shape, a = _prepare(
-        xp,
-        {
-            "side": side,
-            "size": size,
-            "entry_price": entry_price,
-            "mark_price": mark_price,
-            "contract_size": contract_size,
-        },
-        side=True,
-    )
+    xp, shape, a = _rows(_PNL_ARGS, (side, size, entry_price, mark_price, contract_size))
     return xp.reshape(_upnl(a, contract), shape)
 
 
@@ -389,33 +374,20 @@ def margin_ratio(
         >>> table = BracketTable.from_rates(
         ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
         ... )
-        >>> margin_ratio(
-        ...     side=np.array([1]),
-        ...     size=np.array([0.02]),
-        ...     entry_price=np.array([50_000.0]),
-        ...     mark_price=np.array([50_000.0]),
-        ...     margin=np.array([100.0]),
-        ...     brackets=BracketArrays.from_table(table),
-        ... )
+        >>> brackets = BracketArrays.from_table(table)
+        >>> at_entry = {"entry_price": 50_000.0, "mark_price": 50_000.0}
+        >>> margin_ratio(side=np.array([1]), size=0.02, margin=100.0, brackets=brackets, **at_entry)
         array([0.04])
 
     .. versionadded:: 0.1.0
     """
     contract = check_kind(kind)
     tables = check_brackets(brackets)
-    xp = namespace(side, size, entry_price, mark_price, margin, contract_size, symbol)
-    shape, a = _prepare(
-        xp,
-        {
-            "side": side,
-            "size": size,
-            "entry_price": entry_price,
-            "mark_price": mark_price,
-            "margin": margin,
-            "contract_size": contract_size,
-        },
+    xp, shape, a = _rows(
+        (*_PNL_ARGS, "margin"),
+        (side, size, entry_price, mark_price, contract_size, margin),
         margins=("margin",),
-        side=True,
+        others=(symbol,),
     )
     sym = _symbol(xp, symbol, tables, shape)
     value = _notional(a["size"], a["mark_price"], a["contract_size"], contract)
@@ -451,6 +423,10 @@ def _price_from_notional(
 
 
 _LIQUIDATION_ARGS = ("side", "size", "entry_price", "margin", "contract_size")
+
+_MM_ARGS = ("size", "mark_price", "contract_size")
+
+_PNL_ARGS = ("side", "size", "entry_price", "mark_price", "contract_size")
 
 
 @attrs.frozen
@@ -533,9 +509,10 @@ def isolated_liquidation_price(
     (a short), where it raises :class:`~levrisk.exceptions.AlwaysLiquidatedError`; a
     position already past its root at entry gets the root (the scalar path's
     :class:`~levrisk.exceptions.AlreadyLiquidatedError` ``.price``):
-    :func:`liquidation_states` tells the four outcomes apart (:ref:`rule-batch-outcomes`). A liquidation notional above the table's highest cap (a short, or an
-    inverse long, far from entry) uses the last bracket extrapolated, as the scalar
-    path does. Results are float64; see the batch explanation page for the error bound.
+    :func:`liquidation_states` tells the four outcomes apart (:ref:`rule-batch-outcomes`).
+    A liquidation notional above the table's highest cap (a short, or an inverse long,
+    far from entry) uses the last bracket extrapolated, as the scalar path does. Results
+    are float64; see the batch explanation page for the error bound.
 
     Args:
         side: ``1`` (long) or ``-1`` (short) per row (:data:`LONG`, :data:`SHORT`).
@@ -687,10 +664,7 @@ def _fast_shared(  # noqa: PLR0917 - the public function's arguments, positional
         entry_price,
         margin,
         shared_size,
-        kind == "inverse",
-        terms.entry_basis,
-        terms.fee_mark,
-        terms.fee_bankrupt,
+        (kind == "inverse", terms.entry_basis, terms.fee_mark, terms.fee_bankrupt),
         *search.kernel,
         result,
     )
@@ -1121,7 +1095,7 @@ def _fast(
             raw["entry_price"],
             raw["margin"],
             shared_size,
-            *rule,
+            rule,
             *search.kernel,
             result,
         )
@@ -1136,7 +1110,7 @@ def _fast(
             raw["margin"],
             np.atleast_1d(np.asarray(contract_size, dtype=np.float64)),
             np.zeros(1, np.int64) if index is None else index.astype(np.int64, copy=False),
-            *rule,
+            rule,
             edges,
             rates,
             amounts,
@@ -1188,22 +1162,15 @@ def bankruptcy_price(
 
     Examples:
         >>> import numpy as np
-        >>> bankruptcy_price(
-        ...     side=np.array([1, -1]),
-        ...     size=np.array([1.0, 1.0]),
-        ...     entry_price=np.array([50_000.0, 50_000.0]),
-        ...     margin=np.array([5_000.0, 5_000.0]),
-        ... )
+        >>> bankruptcy_price(side=np.array([1, -1]), size=1.0, entry_price=50_000, margin=5_000)
         array([45000., 55000.])
 
     .. versionadded:: 0.1.0
     """
     contract = check_kind(kind)
-    raw = dict(
-        zip(_LIQUIDATION_ARGS, (side, size, entry_price, margin, contract_size), strict=True)
+    xp, shape, a = _rows(
+        _LIQUIDATION_ARGS, (side, size, entry_price, margin, contract_size), margins=("margin",)
     )
-    xp = namespace(*raw.values())
-    shape, a = _prepare(xp, raw, margins=("margin",), side=True)
     units, entry_notional, sign = _entry_terms(a, contract)
     target = entry_notional - sign * a["margin"]
     return xp.reshape(_price_from_notional(xp, target, units, contract), shape)

@@ -28,6 +28,11 @@ AVAILABLE: bool = importlib.util.find_spec("numba") is not None
 
 _F64 = npt.NDArray[np.float64]
 
+Rule = tuple[bool, bool, float, float]
+"""The kernels' rule terms: ``(inverse, entry_basis, fee_mark, fee_bankrupt)``: the
+contract kind, maintenance valued at entry, the close fee rates at mark and at the
+bankruptcy price."""
+
 prange = range
 """The kernels' parallel loop: ``range`` as Python, ``numba.prange`` once compiled."""
 
@@ -60,10 +65,7 @@ def _isolated_liquidation(  # noqa: PLR0917 - a numba kernel takes positional ar
     margin: _F64,
     contract_size: _F64,
     symbol: npt.NDArray[np.int64],
-    inverse: bool,  # noqa: FBT001 - numba kernels take positional flags
-    entry_basis: bool,  # noqa: FBT001 - numba kernels take positional flags
-    fee_mark: float,
-    fee_bankrupt: float,
+    rule: Rule,
     edges: _F64,
     rates: _F64,
     amounts: _F64,
@@ -80,6 +82,7 @@ def _isolated_liquidation(  # noqa: PLR0917 - a numba kernel takes positional ar
     bracket): the bracket index counts the thresholds below the key over the whole
     padded row; only the (rare) invalid rows branch.
     """
+    inverse, entry_basis, fee_mark, fee_bankrupt = rule
     n = size.shape[0]
     width = edges.shape[2]
     n_cs = contract_size.shape[0]
@@ -260,10 +263,7 @@ def _isolated_liquidation_shared(  # noqa: C901, PLR0912, PLR0915, PLR0917 - one
     entry: _F64,
     margin: _F64,
     contract_size: float,
-    inverse: bool,  # noqa: FBT001 - numba kernels take positional flags
-    entry_basis: bool,  # noqa: FBT001 - numba kernels take positional flags
-    fee_mark: float,
-    fee_bankrupt: float,
+    rule: Rule,
     shift: int,
     base: int,
     cells: int,
@@ -284,6 +284,7 @@ def _isolated_liquidation_shared(  # noqa: C901, PLR0912, PLR0915, PLR0917 - one
     Tasks of blocks run in parallel. Returns the rejected row count (the caller then
     takes the array-API path, which validates row by row).
     """
+    inverse, entry_basis, fee_mark, fee_bankrupt = rule
     n = size.shape[0]
     span = _BLOCK * _BLOCKS_PER_TASK
     tasks = (n + span - 1) // span
