@@ -78,30 +78,36 @@ positions = st.fixed_dictionaries(
 
 
 @exact
-def _n_entry(p: dict[str, Any]) -> Decimal:
+def n_entry_of(p: dict[str, Any]) -> Decimal:
+    """The exact entry notional of a drawn row ``p``."""
     units = p["size"] * p["contract_size"]
     result: Decimal = units * p["entry"] if p["kind"] == "linear" else units / p["entry"]
     return result
 
 
-def _fit(p: dict[str, Any], table: BracketTable) -> dict[str, Any]:
+def fit(p: dict[str, Any], table: BracketTable) -> dict[str, Any]:
     """Scale the position so its entry notional lies inside the table's range."""
-    while _n_entry(p) > table.max_cap / 2:
+    while n_entry_of(p) > table.max_cap / 2:
         p = {**p, "size": p["size"] / 10}
     return p
 
 
-def _exact(p: dict[str, Any], table: BracketTable, margin: Decimal, rule: LiquidationRule) -> Any:
+def position_of(p: dict[str, Any], table: BracketTable) -> futures.Position:
+    """The scalar position of a drawn row ``p`` on ``table`` (test_batch_states uses it too)."""
     contract = futures.Contract(
         symbol="X", kind=p["kind"], brackets=table, contract_size=p["contract_size"]
     )
-    position = futures.Position(
+    return futures.Position(
         contract=contract,
         side="long" if p["side"] == LONG else "short",
         size=p["size"],
         entry_price=p["entry"],
         leverage=1,
     )
+
+
+def _exact(p: dict[str, Any], table: BracketTable, margin: Decimal, rule: LiquidationRule) -> Any:
+    position = position_of(p, table)
     try:  # the scalar path states the liquidated outcomes; batch gives the root (NaN: none)
         return futures.isolated_liquidation_price(position, margin=margin, rule=rule)
     except AlreadyLiquidatedError as crossed:
@@ -110,7 +116,7 @@ def _exact(p: dict[str, Any], table: BracketTable, margin: Decimal, rule: Liquid
         return Decimal("Infinity") if p["side"] == LONG else Decimal("-Infinity")
 
 
-def _batch(
+def batch_price(
     p: dict[str, Any],
     table: BracketTable,
     margin: Decimal,
@@ -119,6 +125,7 @@ def _batch(
     engine: Engine,
     namespace: Any = np,
 ) -> float:
+    """The batch liquidation price of a drawn row ``p`` (test_batch_states uses it too)."""
     out = isolated_liquidation_price(
         side=namespace.asarray([p["side"]], dtype=namespace.int64),
         size=namespace.asarray([float(p["size"])], dtype=namespace.float64),
@@ -178,7 +185,7 @@ def _check(
     fee = rule.fee_rate
     rate = max(b.maintenance_rate for b in table.brackets)
     cum = max(abs(b.maintenance_amount) for b in table.brackets)
-    n_entry = _n_entry(p)
+    n_entry = n_entry_of(p)
     scale = (n_entry + margin) * (1 + fee) + n_entry + cum
     kappa = scale / (n * (1 - rate - fee))
     assert abs(Decimal(repr(got)) - want) / want <= 32 * U * (1 + kappa)
@@ -203,10 +210,10 @@ class TestEveryRule:
         scale: Decimal,
     ) -> None:
         """Within the stated float bound of the exact price; NaN where it is None."""
-        p = _fit(p, table)
-        margin = exact(lambda: (_n_entry(p) / p["leverage"] * scale).quantize(Decimal("1e-12")))()
+        p = fit(p, table)
+        margin = exact(lambda: (n_entry_of(p) / p["leverage"] * scale).quantize(Decimal("1e-12")))()
         want = _exact(p, table, margin, rule)
-        got = _batch(p, table, margin, rule, engine=engine)
+        got = batch_price(p, table, margin, rule, engine=engine)
         _check(got, want, p=p, margin=margin, table=table, rule=rule)
 
     @pytest.mark.parametrize("rule", RULES, ids=RULE_IDS)
@@ -219,10 +226,10 @@ class TestEveryRule:
             "kind": "linear",
             "contract_size": Decimal(1),
         }
-        got = _batch(
+        got = batch_price(
             p, BTCUSDT, Decimal(12_000), rule, engine="array_api", namespace=array_api_strict
         )
-        assert got == _batch(p, BTCUSDT, Decimal(12_000), rule, engine="auto")
+        assert got == batch_price(p, BTCUSDT, Decimal(12_000), rule, engine="auto")
 
     @pytest.mark.parametrize("rule", RULES, ids=RULE_IDS)
     @pytest.mark.parametrize("kind", ["linear", "inverse"])

@@ -40,6 +40,7 @@ from levrisk.margin import CrossMarginAccount, Loan
 from levrisk.margin import liquidation_price as scalar_spot_liquidation_price
 from levrisk.numbers import exact
 from strategies import bracket_tables, decimals
+from test_batch_rules import batch_price, fit, n_entry_of, position_of, positions
 
 da: Any = importlib.import_module("dask.array")  # Dask is only partly typed
 
@@ -58,39 +59,15 @@ RULES = [
 RULE_IDS = ["binance", "mark-fee", "entry-bankruptcy", "entry-bankruptcy-0.99"]
 
 ENGINES: list[Engine] = ["auto", "array_api"]
-
-positions = st.fixed_dictionaries(
-    {
-        "side": st.sampled_from([LONG, SHORT]),
-        "size": decimals("0.001", "1000", places=3),
-        "entry": decimals("0.5", "200000", places=2),
-        "kind": st.sampled_from(["linear", "inverse"]),
-        "contract_size": st.sampled_from([Decimal(1), Decimal(100)]),
-    }
-)
-
-
-@exact
-def _n_entry(p: dict[str, Any]) -> Decimal:
-    units = p["size"] * p["contract_size"]
-    result: Decimal = units * p["entry"] if p["kind"] == "linear" else units / p["entry"]
-    return result
+CASES = [(rule, engine) for rule in RULES for engine in ENGINES]
+CASE_IDS = [f"{name}-{engine}" for name in RULE_IDS for engine in ENGINES]
 
 
 def _scalar_state(
     p: dict[str, Any], table: BracketTable, margin: Decimal, rule: LiquidationRule
 ) -> tuple[int, Decimal | None]:
     """The exact path's outcome as ``(state, price)``."""
-    contract = futures.Contract(
-        symbol="X", kind=p["kind"], brackets=table, contract_size=p["contract_size"]
-    )
-    position = futures.Position(
-        contract=contract,
-        side="long" if p["side"] == LONG else "short",
-        size=p["size"],
-        entry_price=p["entry"],
-        leverage=1,
-    )
+    position = position_of(p, table)
     try:
         price = futures.isolated_liquidation_price(position, margin=margin, rule=rule)
     except AlwaysLiquidatedError:
@@ -100,31 +77,18 @@ def _scalar_state(
     return (STATE_NONE, None) if price is None else (STATE_PRICE, price)
 
 
-def _batch_state(
-    p: dict[str, Any],
-    table: BracketTable,
-    margin: Decimal,
-    rule: LiquidationRule,
-    *,
-    engine: Engine,
-    xp: Any = np,
-) -> tuple[int, float]:
+def _batch_state(p: dict[str, Any], case: tuple[Any, ...], **options: Any) -> tuple[int, float]:
+    """The batch price of ``p`` under ``case`` = ``(table, margin, rule)``; its state at entry.
+
+    ``options``: ``engine`` and optionally ``namespace`` (NumPy by default).
+    """
+    xp = options.get("namespace", np)
+    price = batch_price(p, *case, **options)
+    as_array = xp.asarray([price], dtype=xp.float64)
     side = xp.asarray([p["side"]], dtype=xp.int64)
-    entry = xp.asarray([float(p["entry"])], dtype=xp.float64)
-    price = isolated_liquidation_price(
-        side=side,
-        size=xp.asarray([float(p["size"])], dtype=xp.float64),
-        entry_price=entry,
-        margin=xp.asarray([float(margin)], dtype=xp.float64),
-        contract_size=float(p["contract_size"]),
-        kind=p["kind"],
-        brackets=BracketArrays.from_table(table),
-        rule=rule,
-        engine=engine,
-    )
-    state = liquidation_states(price=price, side=side, mark_price=entry)
+    state = liquidation_states(price=as_array, side=side, mark_price=float(p["entry"]))
     assert state.dtype == xp.int8
-    return int(state[0]), float(price[0])
+    return int(state[0]), price
 
 
 def _near_zero_numerator(p: dict[str, Any], price: Decimal | float) -> bool:
@@ -139,33 +103,24 @@ def _near_zero_numerator(p: dict[str, Any], price: Decimal | float) -> bool:
 class TestIsolatedStates:
     """rule-batch-outcomes: the batch state of every row = the exact path's outcome."""
 
-    @pytest.mark.parametrize("rule", RULES, ids=RULE_IDS)
-    @pytest.mark.parametrize("engine", ENGINES)
-    @given(
-        table=bracket_tables(max_brackets=6),
-        p=positions,
-        scale=decimals("0", "1.5", places=4),
-    )
+    @pytest.mark.parametrize(("rule", "engine"), CASES, ids=CASE_IDS)
+    @given(data=st.data())
     def test_states_match_exact(
-        self,
-        rule: LiquidationRule,
-        engine: Engine,
-        table: BracketTable,
-        p: dict[str, Any],
-        scale: Decimal,
+        self, rule: LiquidationRule, engine: Engine, data: st.DataObject
     ) -> None:
         """Price, none, always and already past at entry: the same state as the exact path.
 
-        The margin is ``scale`` times the entry notional (0 to 1.5: from nothing to
-        more than a 1x position). Only rows within float rounding of a state's boundary
+        The margin is a drawn fraction (0 to 1.5) of the entry notional: from nothing to
+        more than a 1x position. Only rows within float rounding of a state's boundary
         may differ: the root at the entry price (already vs price) or a notional at 0
         (price vs none/always).
         """
-        while _n_entry(p) > table.max_cap / 2:  # the exact path refuses MM above the top cap
-            p = {**p, "size": p["size"] / 10}
-        margin = exact(lambda: (_n_entry(p) * scale).quantize(Decimal("1e-12")))()
+        table = data.draw(bracket_tables(max_brackets=6), label="table")
+        p = fit(data.draw(positions, label="p"), table)  # MM at entry within the table
+        fraction = data.draw(decimals("0", "1.5", places=4), label="fraction")
+        margin = exact(lambda: (n_entry_of(p) * fraction).quantize(Decimal("1e-12")))()
         want, want_price = _scalar_state(p, table, margin, rule)
-        got, got_price = _batch_state(p, table, margin, rule, engine=engine)
+        got, got_price = _batch_state(p, (table, margin, rule), engine=engine)
         if got == want:
             if want == STATE_ALWAYS:
                 assert got_price == (math.inf if p["side"] == LONG else -math.inf)
@@ -220,11 +175,11 @@ class TestIsolatedStates:
         xp: Any = array_api_strict
         p = {"side": SHORT, "size": Decimal(1), "entry": Decimal(100), "kind": "linear"}
         p["contract_size"] = Decimal(1)
-        assert _batch_state(p, HIGH, Decimal(0), EXTREME, engine="array_api", xp=xp) == (
+        assert _batch_state(p, (HIGH, Decimal(0), EXTREME), engine="array_api", namespace=xp) == (
             STATE_ALWAYS,
             -math.inf,
         )
-        assert _batch_state(p, HIGH, Decimal(30), EXTREME, engine="array_api", xp=xp) == (
+        assert _batch_state(p, (HIGH, Decimal(30), EXTREME), engine="array_api", namespace=xp) == (
             STATE_ALREADY,
             5.0,
         )
@@ -232,7 +187,7 @@ class TestIsolatedStates:
     def test_dask_is_lazy_and_equal(self) -> None:
         """On Dask arrays both the prices and the states are lazy and equal NumPy's."""
         side = np.array([SHORT, SHORT, LONG, LONG] * 3)
-        columns = {
+        columns: dict[str, Any] = {
             "side": side,
             "size": np.ones(12),
             "entry_price": np.full(12, 100.0),

@@ -51,12 +51,7 @@ STATE_ALREADY: Final = 3
 
 @lazy_int8
 @quiet
-def liquidation_states(
-    *,
-    price: Array,
-    side: Array | None = None,
-    mark_price: Array | None = None,
-) -> Array:
+def liquidation_states(*, price: Array, side: Array = None, mark_price: Array = None) -> Array:
     r"""The outcome of each batch liquidation price as an ``int8`` state code.
 
     .. math::
