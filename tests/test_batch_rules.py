@@ -141,7 +141,7 @@ def batch_price(
 
 
 @exact
-def _check(
+def check_price(
     got: float,
     want: Decimal | None,
     *,
@@ -214,7 +214,7 @@ class TestEveryRule:
         margin = exact(lambda: (n_entry_of(p) / p["leverage"] * scale).quantize(Decimal("1e-12")))()
         want = _exact(p, table, margin, rule)
         got = batch_price(p, table, margin, rule, engine=engine)
-        _check(got, want, p=p, margin=margin, table=table, rule=rule)
+        check_price(got, want, p=p, margin=margin, table=table, rule=rule)
 
     @pytest.mark.parametrize("rule", RULES, ids=RULE_IDS)
     def test_array_api_strict(self, rule: LiquidationRule) -> None:
