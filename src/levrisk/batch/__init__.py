@@ -36,7 +36,7 @@ from typing import Final, TypeAlias
 
 import levrisk.batch._extra  # noqa: F401 - first: without the extra, an ImportError naming the command
 from levrisk._typing import publish
-from levrisk.batch import _common, _futures, _walker
+from levrisk.batch import _common, _futures, _states, _walker
 from levrisk.batch._brackets import BracketArrays, TableArrays
 from levrisk.batch._futures import (
     bankruptcy_price,
@@ -48,13 +48,7 @@ from levrisk.batch._futures import (
 )
 from levrisk.batch._interest import accrual_counts
 from levrisk.batch._margin import margin_level, spot_liquidation_price
-from levrisk.batch._states import (
-    STATE_ALREADY,
-    STATE_ALWAYS,
-    STATE_NONE,
-    STATE_PRICE,
-    liquidation_states,
-)
+from levrisk.batch._states import liquidation_states
 from levrisk.batch._walker import LIQUIDATION as WALK_LIQUIDATION
 from levrisk.batch._walker import NONE as WALK_NONE
 from levrisk.batch._walker import STOP as WALK_STOP
@@ -66,6 +60,18 @@ LONG: Final = _common.LONG
 
 SHORT: Final = _common.SHORT
 """The ``side`` code of a short position: ``-1``."""
+
+STATE_PRICE: Final = _states.STATE_PRICE
+"""State code ``0`` (:func:`liquidation_states`): a liquidation price, not reached at the marks."""
+
+STATE_NONE: Final = _states.STATE_NONE
+"""State code ``1``: no price liquidates the row (its price is ``NaN``)."""
+
+STATE_ALWAYS: Final = _states.STATE_ALWAYS
+"""State code ``2``: every price liquidates the row (its price is ``+inf`` or ``-inf``)."""
+
+STATE_ALREADY: Final = _states.STATE_ALREADY
+"""State code ``3``: at the given mark the row is already at or past its liquidation price."""
 
 Array: TypeAlias = _common.Array
 """Any array of the Python array API standard (NumPy, CuPy, PyTorch, JAX, ...).

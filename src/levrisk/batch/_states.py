@@ -36,17 +36,10 @@ from levrisk.batch._common import (
 from levrisk.batch._dask import lazy_int8
 from levrisk.exceptions import InvalidInputError
 
-STATE_PRICE: Final = 0
-"""State code: the row has a liquidation price (not yet reached at the given marks)."""
-
-STATE_NONE: Final = 1
-"""State code: no price liquidates the row (its price is ``NaN``)."""
-
-STATE_ALWAYS: Final = 2
-"""State code: every price liquidates the row (its price is ``±inf``)."""
-
-STATE_ALREADY: Final = 3
-"""State code: at the given mark the row is already at or past its liquidation price."""
+STATE_PRICE: Final = 0  # a liquidation price (documented in levrisk.batch)
+STATE_NONE: Final = 1  # no price liquidates
+STATE_ALWAYS: Final = 2  # every price liquidates
+STATE_ALREADY: Final = 3  # already at or past the price at the given mark
 
 
 @lazy_int8
