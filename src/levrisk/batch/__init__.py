@@ -62,16 +62,20 @@ SHORT: Final = _common.SHORT
 """The ``side`` code of a short position: ``-1``."""
 
 STATE_PRICE: Final = _states.STATE_PRICE
-"""State code ``0`` (:func:`liquidation_states`): a liquidation price, not reached at the marks."""
+"""State code ``0`` of :func:`liquidation_states`: the row has a liquidation price, not
+reached at the given marks."""
 
 STATE_NONE: Final = _states.STATE_NONE
-"""State code ``1``: no price liquidates the row (its price is ``NaN``)."""
+"""State code ``1`` of :func:`liquidation_states`: no price liquidates the row (its price
+is ``NaN``)."""
 
 STATE_ALWAYS: Final = _states.STATE_ALWAYS
-"""State code ``2``: every price liquidates the row (its price is ``+inf`` or ``-inf``)."""
+"""State code ``2`` of :func:`liquidation_states`: every price liquidates the row (its
+price is ``+inf`` or ``-inf``)."""
 
 STATE_ALREADY: Final = _states.STATE_ALREADY
-"""State code ``3``: at the given mark the row is already at or past its liquidation price."""
+"""State code ``3`` of :func:`liquidation_states`: at the given mark the row is already
+at or past its liquidation price."""
 
 Array: TypeAlias = _common.Array
 """Any array of the Python array API standard (NumPy, CuPy, PyTorch, JAX, ...).
