@@ -199,9 +199,12 @@ _WORKER_ENVIRON = {
     # Keep freed result blocks in the worker's heap: distributed's default trim threshold
     # (64 KiB) and glibc's mmap threshold (at most 32 MiB) hand every 40 MB block back to
     # the kernel, so each call's new block is faulted in page by page (about a third of
-    # the block's time); with both at 1 GiB a block reuses the memory of the last one.
+    # the block's time); with both at 1 GiB, and one malloc arena (the tasks run on a
+    # thread of their own, which would get an arena of its own), a block reuses the
+    # memory of the last one.
     "MALLOC_TRIM_THRESHOLD_": str(1 << 30),
     "MALLOC_MMAP_THRESHOLD_": str(1 << 30),
+    "MALLOC_ARENA_MAX": "1",
 }
 """The workers' environment (``distributed.nanny.pre-spawn-environ``), tuned for throughput."""
 
