@@ -8,6 +8,7 @@ outcomes are a price, None, AlwaysLiquidatedError and AlreadyLiquidatedError.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import math
 from decimal import Decimal
@@ -34,12 +35,18 @@ from levrisk.batch import (
     spot_liquidation_price,
 )
 from levrisk.brackets import BracketTable
-from levrisk.exceptions import AlreadyLiquidatedError, AlwaysLiquidatedError, InvalidInputError
+from levrisk.exceptions import (
+    AlreadyLiquidatedError,
+    AlwaysLiquidatedError,
+    InvalidInputError,
+    LevriskError,
+)
 from levrisk.futures import LiquidationRule
 from levrisk.margin import CrossMarginAccount, Loan
 from levrisk.margin import liquidation_price as scalar_spot_liquidation_price
 from levrisk.numbers import exact
 from strategies import bracket_tables, decimals
+from test_batch import _JUNK as JUNK
 from test_batch_rules import batch_price, fit, n_entry_of, position_of, positions
 
 da: Any = importlib.import_module("dask.array")  # Dask is only partly typed
@@ -297,3 +304,9 @@ class TestStatesFunction:
         """Bad arguments raise InvalidInputError naming the argument."""
         with pytest.raises(InvalidInputError, match=pattern):
             liquidation_states(**kwargs)
+
+    @given(price=JUNK, side=JUNK, mark=JUNK)
+    def test_only_levrisk_errors(self, price: object, side: object, mark: object) -> None:
+        """Junk in any argument gives codes or a LevriskError (DESIGN.md principle 3)."""
+        with contextlib.suppress(LevriskError):
+            liquidation_states(price=price, side=side, mark_price=mark)
