@@ -190,14 +190,34 @@ def _decimal_path(
     return results
 
 
+_WORKER_ENVIRON = {
+    # One thread per worker process (2 cores in all), as distributed's defaults do for BLAS.
+    "NUMBA_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    # Keep freed result blocks in the worker's heap: distributed's default trim threshold
+    # (64 KiB) and glibc's mmap threshold (at most 32 MiB) hand every 40 MB block back to
+    # the kernel, so each call's new block is faulted in page by page (about a third of
+    # the block's time); with both at 1 GiB, and one malloc arena (the tasks run on a
+    # thread of their own, which would get an arena of its own), a block reuses the
+    # memory of the last one.
+    "MALLOC_TRIM_THRESHOLD_": str(1 << 30),
+    "MALLOC_MMAP_THRESHOLD_": str(1 << 30),
+    "MALLOC_ARENA_MAX": "1",
+}
+"""The workers' environment (``distributed.nanny.pre-spawn-environ``), tuned for throughput."""
+
+
 def _dask_rate(n: int, seed: int, brackets: BracketArrays) -> float:
     """Positions per second on a two-process LocalCluster, inputs and result on the workers."""
+    import dask  # noqa: PLC0415 - optional
     import dask.array as da  # noqa: PLC0415 - optional
     from distributed import Client, LocalCluster, wait  # noqa: PLC0415 - optional
 
-    os.environ["NUMBA_NUM_THREADS"] = "1"  # one thread per worker process: 2 cores in all
     chunk = max(1, n // 2)  # one block per worker: little scheduling per row
     with (
+        dask.config.set({"distributed.nanny.pre-spawn-environ": _WORKER_ENVIRON}),
         LocalCluster(
             n_workers=2,
             threads_per_worker=1,

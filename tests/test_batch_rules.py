@@ -28,7 +28,12 @@ from levrisk.batch import (
     notional,
 )
 from levrisk.brackets import BracketTable
-from levrisk.exceptions import AlreadyLiquidatedError, BracketError, InvalidInputError
+from levrisk.exceptions import (
+    AlreadyLiquidatedError,
+    AlwaysLiquidatedError,
+    BracketError,
+    InvalidInputError,
+)
 from levrisk.futures import ContractKind, LiquidationRule
 from levrisk.numbers import exact
 from strategies import bracket_tables, decimals
@@ -73,20 +78,22 @@ positions = st.fixed_dictionaries(
 
 
 @exact
-def _n_entry(p: dict[str, Any]) -> Decimal:
+def n_entry_of(p: dict[str, Any]) -> Decimal:
+    """The exact entry notional of a drawn row ``p``."""
     units = p["size"] * p["contract_size"]
     result: Decimal = units * p["entry"] if p["kind"] == "linear" else units / p["entry"]
     return result
 
 
-def _fit(p: dict[str, Any], table: BracketTable) -> dict[str, Any]:
+def fit(p: dict[str, Any], table: BracketTable) -> dict[str, Any]:
     """Scale the position so its entry notional lies inside the table's range."""
-    while _n_entry(p) > table.max_cap / 2:
+    while n_entry_of(p) > table.max_cap / 2:
         p = {**p, "size": p["size"] / 10}
     return p
 
 
-def _exact(p: dict[str, Any], table: BracketTable, margin: Decimal, rule: LiquidationRule) -> Any:
+def position_of(p: dict[str, Any], table: BracketTable) -> futures.Position:
+    """The scalar position of a drawn row ``p`` on ``table`` (test_batch_states uses it too)."""
     contract = futures.Contract(
         symbol="X",
         kind=p["kind"],
@@ -94,20 +101,26 @@ def _exact(p: dict[str, Any], table: BracketTable, margin: Decimal, rule: Liquid
         contract_size=p["contract_size"],
         margin_asset=None if p["kind"] == "linear" else "X",
     )
-    position = futures.Position(
+    return futures.Position(
         contract=contract,
         side="long" if p["side"] == LONG else "short",
         size=p["size"],
         entry_price=p["entry"],
         leverage=1,
     )
+
+
+def _exact(p: dict[str, Any], table: BracketTable, margin: Decimal, rule: LiquidationRule) -> Any:
+    position = position_of(p, table)
     try:  # the scalar path states the liquidated outcomes; batch gives the root (NaN: none)
         return futures.isolated_liquidation_price(position, margin=margin, rule=rule)
     except AlreadyLiquidatedError as crossed:
         return crossed.price
+    except AlwaysLiquidatedError:  # batch: +inf for a long, -inf for a short
+        return Decimal("Infinity") if p["side"] == LONG else Decimal("-Infinity")
 
 
-def _batch(
+def batch_price(
     p: dict[str, Any],
     table: BracketTable,
     margin: Decimal,
@@ -116,6 +129,7 @@ def _batch(
     engine: Engine,
     namespace: Any = np,
 ) -> float:
+    """The batch liquidation price of a drawn row ``p`` (test_batch_states uses it too)."""
     out = isolated_liquidation_price(
         side=namespace.asarray([p["side"]], dtype=namespace.int64),
         size=namespace.asarray([float(p["size"])], dtype=namespace.float64),
@@ -131,7 +145,7 @@ def _batch(
 
 
 @exact
-def _check(
+def check_price(
     got: float,
     want: Decimal | None,
     *,
@@ -157,6 +171,13 @@ def _check(
     def boundary(x: Decimal) -> bool:
         return bool(x < entry * Decimal("1e-6") if p["kind"] == "linear" else x > entry * 10**6)
 
+    if want is not None and want.is_infinite():  # every price: or a root within rounding
+        assert got == float(want) or boundary(Decimal(repr(got)))
+        return
+    if math.isinf(got):
+        assert want is not None
+        assert boundary(want)
+        return
     if want is None:
         assert math.isnan(got) or boundary(Decimal(repr(got)))
         return
@@ -168,7 +189,7 @@ def _check(
     fee = rule.fee_rate
     rate = max(b.maintenance_rate for b in table.brackets)
     cum = max(abs(b.maintenance_amount) for b in table.brackets)
-    n_entry = _n_entry(p)
+    n_entry = n_entry_of(p)
     scale = (n_entry + margin) * (1 + fee) + n_entry + cum
     kappa = scale / (n * (1 - rate - fee))
     assert abs(Decimal(repr(got)) - want) / want <= 32 * U * (1 + kappa)
@@ -193,11 +214,11 @@ class TestEveryRule:
         scale: Decimal,
     ) -> None:
         """Within the stated float bound of the exact price; NaN where it is None."""
-        p = _fit(p, table)
-        margin = exact(lambda: (_n_entry(p) / p["leverage"] * scale).quantize(Decimal("1e-12")))()
+        p = fit(p, table)
+        margin = exact(lambda: (n_entry_of(p) / p["leverage"] * scale).quantize(Decimal("1e-12")))()
         want = _exact(p, table, margin, rule)
-        got = _batch(p, table, margin, rule, engine=engine)
-        _check(got, want, p=p, margin=margin, table=table, rule=rule)
+        got = batch_price(p, table, margin, rule, engine=engine)
+        check_price(got, want, p=p, margin=margin, table=table, rule=rule)
 
     @pytest.mark.parametrize("rule", RULES, ids=RULE_IDS)
     def test_array_api_strict(self, rule: LiquidationRule) -> None:
@@ -209,10 +230,10 @@ class TestEveryRule:
             "kind": "linear",
             "contract_size": Decimal(1),
         }
-        got = _batch(
+        got = batch_price(
             p, BTCUSDT, Decimal(12_000), rule, engine="array_api", namespace=array_api_strict
         )
-        assert got == _batch(p, BTCUSDT, Decimal(12_000), rule, engine="auto")
+        assert got == batch_price(p, BTCUSDT, Decimal(12_000), rule, engine="auto")
 
     @pytest.mark.parametrize("rule", RULES, ids=RULE_IDS)
     @pytest.mark.parametrize("kind", ["linear", "inverse"])
@@ -335,7 +356,7 @@ class TestKernelSourceRules:
         search = table.kernel_search(entry_basis=entry_basis, fee_mark=fees[0])
         flags = (inverse, entry_basis, *fees)
         shared = np.empty(n)
-        args: tuple[Any, ...] = (side, size, entry, margin, cs, *flags, *search.kernel, shared)
+        args: tuple[Any, ...] = (side, size, entry, margin, cs, flags, *search.kernel, shared)
         assert _kernel._isolated_liquidation_shared(*args) == 2
         general = np.empty(n)
         assert (
@@ -346,7 +367,7 @@ class TestKernelSourceRules:
                 margin,
                 np.full(1, cs),
                 np.zeros(1, np.int64),
-                *flags,
+                flags,
                 edges,
                 rates,
                 amounts,

@@ -206,7 +206,7 @@ class TestEnginesAgree:
         search = arrays.kernel_search(entry_basis=terms[1], fee_mark=terms[2])
         source = np.empty(lane.shape)
         columns = (rows["side"], rows["size"], rows["entry_price"], rows["margin"])
-        args: tuple[Any, ...] = (*columns, rows["contract_size"], *terms, *search.kernel, source)
+        args: tuple[Any, ...] = (*columns, rows["contract_size"], terms, *search.kernel, source)
         bad = _kernel._isolated_liquidation_shared(*args)
         assert bad == 0
         np.testing.assert_array_equal(source, lane)

@@ -153,6 +153,41 @@ def check_rows(xp: Any, bad: Array, *, name: str, rule: str, values: Array) -> N
     raise InvalidInputError(msg)
 
 
+def positive(xp: Any, value: object, *, name: str) -> Array:  # noqa: ANN401
+    """``value`` as float64 (:func:`as_float`), every row positive and finite."""
+    array = as_float(xp, value, name=name)
+    check_rows(
+        xp, ~(xp.isfinite(array) & (array > 0)), name=name, rule="positive and finite", values=array
+    )
+    return array
+
+
+def non_negative(xp: Any, value: object, *, name: str) -> Array:  # noqa: ANN401
+    """``value`` as float64 (:func:`as_float`), every row non-negative and finite."""
+    array = as_float(xp, value, name=name)
+    check_rows(
+        xp,
+        ~(xp.isfinite(array) & (array >= 0)),
+        name=name,
+        rule="non-negative and finite",
+        values=array,
+    )
+    return array
+
+
+def side_codes(xp: Any, side: object) -> Array:  # noqa: ANN401
+    """``side`` as float64 (:func:`as_float`), every row ``1`` (long) or ``-1`` (short)."""
+    value = as_float(xp, side, name="side")
+    check_rows(
+        xp,
+        (value != 1.0) & (value != -1.0),
+        name="side",
+        rule="1 (long) or -1 (short)",
+        values=value,
+    )
+    return value
+
+
 def broadcast_flat(xp: Any, *arrays: Array) -> tuple[tuple[int, ...], list[Array]]:  # noqa: ANN401
     """Broadcast the arrays together and flatten each to 1-D; return the common shape."""
     try:

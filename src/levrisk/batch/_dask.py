@@ -35,19 +35,31 @@ def is_dask(value: object) -> bool:
 
 def lazy(func: Callable[_P, _R]) -> Callable[_P, _R]:
     """Run ``func`` block by block, lazily, when any of its arguments is a Dask array."""
+    return _lazy(func, np.dtype(np.float64))
 
+
+def lazy_int8(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    """:func:`lazy` for a function whose result is an ``int8`` array."""
+    return _lazy(func, np.dtype(np.int8))
+
+
+def _lazy(func: Callable[_P, _R], dtype: np.dtype[Any]) -> Callable[_P, _R]:
     @functools.wraps(func)
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         if any(type(value) not in _PLAIN and is_dask(value) for value in kwargs.values()):
-            result: _R = _blockwise(func, dict(kwargs))
+            result: _R = _blockwise(func, dict(kwargs), dtype)
             return result
         return func(*args, **kwargs)
 
     return wrapper
 
 
-def _blockwise(func: Callable[..., Any], kwargs: dict[str, object]) -> Any:  # noqa: ANN401
-    """``func`` mapped over the blocks of the broadcast array arguments."""
+def _blockwise(
+    func: Callable[..., Any],
+    kwargs: dict[str, object],
+    dtype: np.dtype[Any],
+) -> Any:  # noqa: ANN401
+    """``func`` mapped over the blocks of the broadcast array arguments (of ``dtype``)."""
     da: Any = importlib.import_module("dask.array")  # the optional extra, for Dask inputs
 
     if kwargs.get("out") is not None:
@@ -72,8 +84,8 @@ def _blockwise(func: Callable[..., Any], kwargs: dict[str, object]) -> Any:  # n
     return da.map_blocks(
         functools.partial(_block, func, names, fixed),
         *arrays,
-        dtype=np.float64,
-        meta=np.empty((0,) * ndim, dtype=np.float64),
+        dtype=dtype,
+        meta=np.empty((0,) * ndim, dtype=dtype),
     )
 
 

@@ -14,13 +14,14 @@ from levrisk.batch import _kernel, _numpy
 from levrisk.batch._brackets import BracketArrays, check_brackets
 from levrisk.batch._common import (
     Array,
-    as_float,
     as_index,
     broadcast_flat,
     check_kind,
-    check_rows,
     namespace,
+    non_negative,
+    positive,
     quiet,
+    side_codes,
     where,
 )
 from levrisk.batch._dask import lazy
@@ -40,34 +41,6 @@ _ENGINES = ("auto", "numba", "array_api")
 
 _BINANCE: Final = LiquidationRule()
 """The default rule: maintenance at mark, no close fee (Binance USDⓈ-M and COIN-M)."""
-
-
-def _positive(xp: Any, x: Array, *, name: str) -> None:  # noqa: ANN401
-    check_rows(xp, ~(xp.isfinite(x) & (x > 0)), name=name, rule="positive and finite", values=x)
-
-
-def _side(xp: Any, side: object) -> Array:  # noqa: ANN401
-    value = as_float(xp, side, name="side")
-    check_rows(
-        xp,
-        (value != 1.0) & (value != -1.0),
-        name="side",
-        rule="1 (long) or -1 (short)",
-        values=value,
-    )
-    return value
-
-
-def _margin(xp: Any, margin: object, *, name: str = "margin") -> Array:  # noqa: ANN401
-    value = as_float(xp, margin, name=name)
-    check_rows(
-        xp,
-        ~(xp.isfinite(value) & (value >= 0)),
-        name=name,
-        rule="non-negative and finite",
-        values=value,
-    )
-    return value
 
 
 def _symbol(
@@ -136,6 +109,23 @@ def _notional(
     return units * price if kind == "linear" else units / price
 
 
+def _rows(
+    names: tuple[str, ...],
+    values: tuple[object, ...],
+    *,
+    margins: tuple[str, ...] = (),
+    others: tuple[object, ...] = (),
+) -> tuple[Any, tuple[int, ...], dict[str, Array]]:
+    """:func:`_prepare` the row arguments ``names`` = ``values`` in their namespace.
+
+    Returns ``(xp, shape, rows)``; ``others`` are further arguments whose namespace
+    counts (a symbol index).
+    """
+    arrays = dict(zip(names, values, strict=True))
+    xp = namespace(*values, *others)
+    return (xp, *_prepare(xp, arrays, margins=margins, side="side" in arrays))
+
+
 def _prepare(
     xp: Any,  # noqa: ANN401
     arrays: dict[str, object],
@@ -151,12 +141,11 @@ def _prepare(
     converted: dict[str, Array] = {}
     for name, value in arrays.items():
         if name == "side" and side:
-            converted[name] = _side(xp, value)
+            converted[name] = side_codes(xp, value)
         elif name in margins:
-            converted[name] = _margin(xp, value, name=name)
+            converted[name] = non_negative(xp, value, name=name)
         else:
-            converted[name] = as_float(xp, value, name=name)
-            _positive(xp, converted[name], name=name)
+            converted[name] = positive(xp, value, name=name)
     shape, flat = broadcast_flat(xp, *converted.values())
     return shape, dict(zip(converted, flat, strict=True))
 
@@ -199,22 +188,13 @@ def notional(
 
     Examples:
         >>> import numpy as np
-        >>> notional(
-        ...     size=np.array([100.0]),
-        ...     price=np.array([25_000.0]),
-        ...     kind="inverse",
-        ...     contract_size=100,
-        ... )
+        >>> notional(size=np.array([100.0]), price=25_000.0, kind="inverse", contract_size=100)
         array([0.4])
 
     .. versionadded:: 0.1.0
     """
     contract = check_kind(kind)
-    xp = namespace(size, price, contract_size)
-    shape, a = _prepare(
-        xp,
-        {"size": size, "price": price, "contract_size": contract_size},
-    )
+    xp, shape, a = _rows(("size", "price", "contract_size"), (size, price, contract_size))
     return xp.reshape(_notional(a["size"], a["price"], a["contract_size"], contract), shape)
 
 
@@ -277,22 +257,15 @@ def maintenance_margin(
         ...     maintenance_rates=["0.004", "0.005", "0.01", "0.025"],
         ...     max_leverages=[125, 100, 50, 20],
         ... )
-        >>> maintenance_margin(
-        ...     size=np.array([10.0]),
-        ...     mark_price=np.array([50_000.0]),
-        ...     brackets=BracketArrays.from_table(table),
-        ... )
+        >>> brackets = BracketArrays.from_table(table)
+        >>> maintenance_margin(size=np.array([10.0]), mark_price=50_000.0, brackets=brackets)
         array([3700.])
 
     .. versionadded:: 0.1.0
     """
     contract = check_kind(kind)
     tables = check_brackets(brackets)
-    xp = namespace(size, mark_price, contract_size, symbol)
-    shape, a = _prepare(
-        xp,
-        {"size": size, "mark_price": mark_price, "contract_size": contract_size},
-    )
+    xp, shape, a = _rows(_MM_ARGS, (size, mark_price, contract_size), others=(symbol,))
     sym = _symbol(xp, symbol, tables, shape)
     value = _notional(a["size"], a["mark_price"], a["contract_size"], contract)
     return xp.reshape(_maintenance(xp, value, tables, sym), shape)
@@ -342,29 +315,13 @@ def unrealized_pnl(
 
     Examples:
         >>> import numpy as np
-        >>> unrealized_pnl(
-        ...     side=np.array([1, -1]),
-        ...     size=np.array([0.5, 0.5]),
-        ...     entry_price=np.array([60_000.0, 60_000.0]),
-        ...     mark_price=np.array([62_000.0, 62_000.0]),
-        ... )
+        >>> unrealized_pnl(side=np.array([1, -1]), size=0.5, entry_price=60_000, mark_price=62_000)
         array([ 1000., -1000.])
 
     .. versionadded:: 0.1.0
     """
     contract = check_kind(kind)
-    xp = namespace(side, size, entry_price, mark_price, contract_size)
-    shape, a = _prepare(
-        xp,
-        {
-            "side": side,
-            "size": size,
-            "entry_price": entry_price,
-            "mark_price": mark_price,
-            "contract_size": contract_size,
-        },
-        side=True,
-    )
+    xp, shape, a = _rows(_PNL_ARGS, (side, size, entry_price, mark_price, contract_size))
     return xp.reshape(_upnl(a, contract), shape)
 
 
@@ -417,33 +374,20 @@ def margin_ratio(
         >>> table = BracketTable.from_rates(
         ...     caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
         ... )
-        >>> margin_ratio(
-        ...     side=np.array([1]),
-        ...     size=np.array([0.02]),
-        ...     entry_price=np.array([50_000.0]),
-        ...     mark_price=np.array([50_000.0]),
-        ...     margin=np.array([100.0]),
-        ...     brackets=BracketArrays.from_table(table),
-        ... )
+        >>> brackets = BracketArrays.from_table(table)
+        >>> at_entry = {"entry_price": 50_000.0, "mark_price": 50_000.0}
+        >>> margin_ratio(side=np.array([1]), size=0.02, margin=100.0, brackets=brackets, **at_entry)
         array([0.04])
 
     .. versionadded:: 0.1.0
     """
     contract = check_kind(kind)
     tables = check_brackets(brackets)
-    xp = namespace(side, size, entry_price, mark_price, margin, contract_size, symbol)
-    shape, a = _prepare(
-        xp,
-        {
-            "side": side,
-            "size": size,
-            "entry_price": entry_price,
-            "mark_price": mark_price,
-            "margin": margin,
-            "contract_size": contract_size,
-        },
+    xp, shape, a = _rows(
+        (*_PNL_ARGS, "margin"),
+        (side, size, entry_price, mark_price, contract_size, margin),
         margins=("margin",),
-        side=True,
+        others=(symbol,),
     )
     sym = _symbol(xp, symbol, tables, shape)
     value = _notional(a["size"], a["mark_price"], a["contract_size"], contract)
@@ -479,6 +423,10 @@ def _price_from_notional(
 
 
 _LIQUIDATION_ARGS = ("side", "size", "entry_price", "margin", "contract_size")
+
+_MM_ARGS = ("size", "mark_price", "contract_size")
+
+_PNL_ARGS = ("side", "size", "entry_price", "mark_price", "contract_size")
 
 
 @attrs.frozen
@@ -554,11 +502,17 @@ def isolated_liquidation_price(
     entry is the constant ``MM(n_entry)``, moved into the target, with denominator
     ``1 − σ·c_m``.
 
-    A position that cannot be liquidated (``n ≤ 0``: a linear long or an inverse
-    short with margin ≥ its entry notional) gets NaN, where the scalar path returns
-    ``None``. A liquidation notional above the table's highest cap (a short, or an
-    inverse long, far from entry) uses the last bracket extrapolated, as the scalar
-    path does. Results are float64; see the batch explanation page for the error bound.
+    A position that cannot be liquidated (``n ≤ 0`` for ``σ = +1``: a linear long or
+    an inverse short with margin ≥ its entry notional) gets NaN, where the scalar path
+    returns ``None``; one liquidated at every price (``n ≤ 0`` for ``σ = −1``, possible
+    only with maintenance at entry and large rates) gets ``+inf`` (a long) or ``-inf``
+    (a short), where it raises :class:`~levrisk.exceptions.AlwaysLiquidatedError`; a
+    position already past its root at entry gets the root (the scalar path's
+    :class:`~levrisk.exceptions.AlreadyLiquidatedError` ``.price``):
+    :func:`liquidation_states` tells the four outcomes apart (:ref:`rule-batch-outcomes`).
+    A liquidation notional above the table's highest cap (a short, or an inverse long,
+    far from entry) uses the last bracket extrapolated, as the scalar path does. Results
+    are float64; see the batch explanation page for the error bound.
 
     Args:
         side: ``1`` (long) or ``-1`` (short) per row (:data:`LONG`, :data:`SHORT`).
@@ -583,8 +537,8 @@ def isolated_liquidation_price(
             the content of ``out`` is unspecified.
 
     Returns:
-        Liquidation prices (quote per base), float64, NaN where none exists (``out``
-        when given).
+        Liquidation prices (quote per base), float64, NaN where no price liquidates,
+        ±inf where every price does (``out`` when given).
 
     Raises:
         InvalidInputError: when ``kind``/``engine`` is unknown, an argument is not
@@ -710,10 +664,7 @@ def _fast_shared(  # noqa: PLR0917 - the public function's arguments, positional
         entry_price,
         margin,
         shared_size,
-        kind == "inverse",
-        terms.entry_basis,
-        terms.fee_mark,
-        terms.fee_bankrupt,
+        (kind == "inverse", terms.entry_basis, terms.fee_mark, terms.fee_bankrupt),
         *search.kernel,
         result,
     )
@@ -1036,7 +987,8 @@ def _solved(  # noqa: PLR0917 - the solve's terms, positionally
     alive = numerator > 0
     safe = where(xp, alive, numerator, 1.0)
     price = units * denominator / safe if kind == "inverse" else safe / (denominator * units)
-    return where(xp, alive, price, xp.nan)
+    always = math.inf if kind == "inverse" else -math.inf  # σ = −1: every price liquidates
+    return xp.where(alive, price, where(xp, sign > 0, xp.full_like(price, xp.nan), always))
 
 
 def _liquidation(
@@ -1143,7 +1095,7 @@ def _fast(
             raw["entry_price"],
             raw["margin"],
             shared_size,
-            *rule,
+            rule,
             *search.kernel,
             result,
         )
@@ -1158,7 +1110,7 @@ def _fast(
             raw["margin"],
             np.atleast_1d(np.asarray(contract_size, dtype=np.float64)),
             np.zeros(1, np.int64) if index is None else index.astype(np.int64, copy=False),
-            *rule,
+            rule,
             edges,
             rates,
             amounts,
@@ -1210,22 +1162,15 @@ def bankruptcy_price(
 
     Examples:
         >>> import numpy as np
-        >>> bankruptcy_price(
-        ...     side=np.array([1, -1]),
-        ...     size=np.array([1.0, 1.0]),
-        ...     entry_price=np.array([50_000.0, 50_000.0]),
-        ...     margin=np.array([5_000.0, 5_000.0]),
-        ... )
+        >>> bankruptcy_price(side=np.array([1, -1]), size=1.0, entry_price=50_000, margin=5_000)
         array([45000., 55000.])
 
     .. versionadded:: 0.1.0
     """
     contract = check_kind(kind)
-    raw = dict(
-        zip(_LIQUIDATION_ARGS, (side, size, entry_price, margin, contract_size), strict=True)
+    xp, shape, a = _rows(
+        _LIQUIDATION_ARGS, (side, size, entry_price, margin, contract_size), margins=("margin",)
     )
-    xp = namespace(*raw.values())
-    shape, a = _prepare(xp, raw, margins=("margin",), side=True)
     units, entry_notional, sign = _entry_terms(a, contract)
     target = entry_notional - sign * a["margin"]
     return xp.reshape(_price_from_notional(xp, target, units, contract), shape)

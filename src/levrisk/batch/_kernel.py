@@ -28,6 +28,11 @@ AVAILABLE: bool = importlib.util.find_spec("numba") is not None
 
 _F64 = npt.NDArray[np.float64]
 
+Rule = tuple[bool, bool, float, float]
+"""The kernels' rule terms: ``(inverse, entry_basis, fee_mark, fee_bankrupt)``: the
+contract kind, maintenance valued at entry, the close fee rates at mark and at the
+bankruptcy price."""
+
 prange = range
 """The kernels' parallel loop: ``range`` as Python, ``numba.prange`` once compiled."""
 
@@ -60,10 +65,7 @@ def _isolated_liquidation(  # noqa: PLR0917 - a numba kernel takes positional ar
     margin: _F64,
     contract_size: _F64,
     symbol: npt.NDArray[np.int64],
-    inverse: bool,  # noqa: FBT001 - numba kernels take positional flags
-    entry_basis: bool,  # noqa: FBT001 - numba kernels take positional flags
-    fee_mark: float,
-    fee_bankrupt: float,
+    rule: Rule,
     edges: _F64,
     rates: _F64,
     amounts: _F64,
@@ -71,16 +73,22 @@ def _isolated_liquidation(  # noqa: PLR0917 - a numba kernel takes positional ar
 ) -> int:
     """Fill ``out``; return the number of invalid rows (NaN in ``out``).
 
+    A row without a liquidation price is NaN when no price liquidates it (``σ = +1``)
+    and ±inf when every price does (``σ = −1``: ``+inf`` for an inverse long, ``-inf``
+    for a linear short), the batch outcomes (:mod:`levrisk.batch._states`).
+
     The general kernel: per-row contract sizes and table rows (``symbol``, checked
     against the stack beforehand and again here). Branch-free in the data (side,
     bracket): the bracket index counts the thresholds below the key over the whole
     padded row; only the (rare) invalid rows branch.
     """
+    inverse, entry_basis, fee_mark, fee_bankrupt = rule
     n = size.shape[0]
     width = edges.shape[2]
     n_cs = contract_size.shape[0]
     n_sym = symbol.shape[0]
     n_tables = edges.shape[0]
+    always = math.inf if inverse else -math.inf  # a σ = −1 row liquidated at every price
     bad = 0
     for i in prange(n):
         s = side[i]
@@ -122,7 +130,7 @@ def _isolated_liquidation(  # noqa: PLR0917 - a numba kernel takes positional ar
         numerator = target - sign * amounts[row, k]
         denominator = 1.0 - sign * rate
         price = qc * denominator / numerator if inverse else numerator / (denominator * qc)
-        out[i] = price if numerator > 0 else math.nan
+        out[i] = price if numerator > 0 else (math.nan if plus else always)
     return bad
 
 
@@ -255,10 +263,7 @@ def _isolated_liquidation_shared(  # noqa: C901, PLR0912, PLR0915, PLR0917 - one
     entry: _F64,
     margin: _F64,
     contract_size: float,
-    inverse: bool,  # noqa: FBT001 - numba kernels take positional flags
-    entry_basis: bool,  # noqa: FBT001 - numba kernels take positional flags
-    fee_mark: float,
-    fee_bankrupt: float,
+    rule: Rule,
     shift: int,
     base: int,
     cells: int,
@@ -279,11 +284,13 @@ def _isolated_liquidation_shared(  # noqa: C901, PLR0912, PLR0915, PLR0917 - one
     Tasks of blocks run in parallel. Returns the rejected row count (the caller then
     takes the array-API path, which validates row by row).
     """
+    inverse, entry_basis, fee_mark, fee_bankrupt = rule
     n = size.shape[0]
     span = _BLOCK * _BLOCKS_PER_TASK
     tasks = (n + span - 1) // span
     top = cells - 1
     one, three = np.uint64(1), np.uint64(3)
+    always = math.inf if inverse else -math.inf  # a σ = −1 row liquidated at every price
     bad = 0
     for task in prange(tasks):
         target = np.empty(_BLOCK)
@@ -353,7 +360,8 @@ def _isolated_liquidation_shared(  # noqa: C901, PLR0912, PLR0915, PLR0917 - one
                 numerator = target[t] - sign * amount[t]
                 denominator = 1.0 - sign * rate[t]
                 price = qc * denominator / numerator if inverse else numerator / (denominator * qc)
-                block[t] = price if numerator > 0 else math.nan  # also NaN for rejected rows
+                every = (numerator <= 0) & (sign < 0)  # NaN: no price (or a rejected row)
+                block[t] = price if numerator > 0 else (always if every else math.nan)
         bad += task_bad
     return bad
 

@@ -5,14 +5,15 @@ Rule: :ref:`rule-margin-level`, :ref:`rule-spot-liquidation`.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from levrisk.batch._common import (
     Array,
-    as_float,
     broadcast_flat,
-    check_rows,
     namespace,
+    non_negative,
+    positive,
     quiet,
     where,
 )
@@ -20,18 +21,7 @@ from levrisk.batch._dask import lazy
 
 
 def _non_negative(xp: Any, values: dict[str, object]) -> dict[str, Array]:  # noqa: ANN401
-    converted: dict[str, Array] = {}
-    for name, value in values.items():
-        array = as_float(xp, value, name=name)
-        check_rows(
-            xp,
-            ~(xp.isfinite(array) & (array >= 0)),
-            name=name,
-            rule="non-negative and finite",
-            values=array,
-        )
-        converted[name] = array
-    return converted
+    return {name: non_negative(xp, value, name=name) for name, value in values.items()}
 
 
 @lazy
@@ -97,8 +87,13 @@ def spot_liquidation_price(
         \;\Rightarrow\;
         l = \frac{ML^{*} \cdot D_o - A_o}{A_x - ML^{*} \cdot D_x}
 
-    A non-positive result or a zero denominator means there is no liquidation price
-    in that direction: NaN (the scalar path's ``None``).
+    The level is at or below ``ML*`` where ``(A_o − ML*·D_o) + l·(A_x − ML*·D_x) ≤ 0``:
+    when both terms are ``≤ 0`` (and something is owed) every price liquidates, ``-inf``
+    (the natural test ``price_now ≥ l`` is then always true; the scalar path's
+    :class:`~levrisk.exceptions.AlwaysLiquidatedError`); otherwise a non-positive result
+    or a zero denominator means no price liquidates: NaN (the scalar path's ``None``).
+    Whether the account is already past its liquidation point at the current price is
+    ``margin_level(...) ≤ ML*`` (see :func:`liquidation_states`).
 
     Args:
         other_asset_value: ``A_o``, value of the other assets (≥ 0), quote.
@@ -110,7 +105,7 @@ def spot_liquidation_price(
 
     Returns:
         The price of x (quote per x) at which the margin level reaches ``ML*``,
-        float64, NaN where none exists.
+        float64; NaN where no price liquidates, ``-inf`` where every price does.
 
     Raises:
         InvalidInputError: for negative or non-finite values, a non-positive level,
@@ -145,17 +140,13 @@ def spot_liquidation_price(
             "amount_owed": amount_owed,
         },
     )
-    level = as_float(xp, liquidation_level, name="liquidation_level")
-    check_rows(
-        xp,
-        ~(xp.isfinite(level) & (level > 0)),
-        name="liquidation_level",
-        rule="positive and finite",
-        values=level,
-    )
+    level = positive(xp, liquidation_level, name="liquidation_level")
     shape, (a_o, d_o, a_x, d_x, ml) = broadcast_flat(xp, *a.values(), level)
     numerator = ml * d_o - a_o
     denominator = a_x - ml * d_x
     exists = denominator != 0
     price = numerator / where(xp, exists, denominator, 1.0)
-    return xp.reshape(where(xp, exists & (price > 0), price, xp.nan), shape)
+    owes = (d_o > 0) | (d_x > 0)  # no liabilities: no margin level, never liquidated
+    always = owes & (numerator >= 0) & (denominator <= 0)  # the level never exceeds ML*
+    none = where(xp, ~always, xp.full_like(price, xp.nan), -math.inf)
+    return xp.reshape(xp.where(exists & (price > 0), price, none), shape)

@@ -190,8 +190,9 @@ def _solve(  # noqa: PLR0917 - one chunk's parts, positionally
     else:
         np.multiply(s.work, units, out=s.work)
         np.divide(s.target, s.work, out=out)
-    np.less_equal(s.target, 0.0, out=s.mask)  # no liquidation price (NaN stays NaN)
-    np.copyto(out, math.nan, where=s.mask)
+    np.less_equal(s.target, 0.0, out=s.mask)  # no liquidation price (NaN stays NaN):
+    np.copyto(out, math.nan, where=s.mask & s.plus)  # σ = +1: no price liquidates
+    np.copyto(out, math.inf if inverse else -math.inf, where=s.mask & ~s.plus)  # every price
 
 
 def _search(key: _F64, s: _Scratch, search: SearchTable) -> None:
