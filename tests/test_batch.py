@@ -1054,7 +1054,7 @@ class TestAccrualCounts:
         floats = accrual_counts(_arr(xp, [float(start)]), float(end))
         assert _floats(floats) == [expected]
 
-    @pytest.mark.parametrize("counting", ["binance", "started_hour", "clock_hour"])
+    @pytest.mark.parametrize("counting", ["binance", "started_hour", "clock_hour", "kraken"])
     @given(
         start=st.integers(0, 4 * 10**9),
         length=st.integers(0, 10**6),

@@ -53,7 +53,13 @@ from levrisk.batch._walker import LIQUIDATION as WALK_LIQUIDATION
 from levrisk.batch._walker import NONE as WALK_NONE
 from levrisk.batch._walker import STOP as WALK_STOP
 from levrisk.batch._walker import TAKE_PROFIT as WALK_TAKE_PROFIT
-from levrisk.batch._walker import WalkArrays, walk_bars
+from levrisk.batch._walker import (
+    WalkArrays,
+    accrued_rates,
+    walk_bars,
+    walk_margin,
+    walk_margin_bars,
+)
 
 LONG: Final = _common.LONG
 """The ``side`` code of a long position: ``1``."""
@@ -115,6 +121,7 @@ __all__ = [
     "WalkArrays",
     "WalkEngine",
     "accrual_counts",
+    "accrued_rates",
     "bankruptcy_price",
     "isolated_liquidation_price",
     "liquidation_states",
@@ -125,6 +132,8 @@ __all__ = [
     "spot_liquidation_price",
     "unrealized_pnl",
     "walk_bars",
+    "walk_margin",
+    "walk_margin_bars",
 ]
 
 _PUBLIC = publish(__name__, globals(), __all__)  # document as levrisk.batch.<name>

@@ -6,6 +6,7 @@ from typing import Any
 
 import array_api_compat
 
+from levrisk._typing import options
 from levrisk.batch._common import Array, as_float, broadcast_flat, check_rows, namespace, quiet
 from levrisk.exceptions import InvalidInputError
 from levrisk.interest import InterestCounting
@@ -18,7 +19,8 @@ def _is_datetime(value: object) -> bool:
     return array_api_compat.is_numpy_array(array) and array.dtype.kind == "M"
 
 
-_COUNTINGS = ("binance", "started_hour", "clock_hour")
+_COUNTINGS = options(InterestCounting)
+_KRAKEN_HOURS = 4  # Kraken's rollover period (levrisk.interest.accrual_period("kraken"))
 _FINE = ("ns", "ps", "fs", "as")
 """datetime64 units finer than a microsecond: counted in nanoseconds (else microseconds)."""
 
@@ -29,8 +31,12 @@ def _count(
     hours_end: Array,
     started: Array,
     counting: InterestCounting,
+    *,
+    periods: Array,
 ) -> Array:
-    """The count by rule, from the floor hours and the started hours (int64)."""
+    """The count by rule, from the floor hours, the started hours and the whole 4-hour periods."""
+    if counting == "kraken":
+        return 1 + periods
     if counting == "binance":
         return 1 + hours_end - hours_start
     if counting == "clock_hour":
@@ -71,7 +77,8 @@ def _datetime_counts(
     started = -((-ticks) // per_hour)
     hours_start = start.astype("datetime64[h]").astype(np.int64)
     hours_end = end.astype("datetime64[h]").astype(np.int64)
-    return xp.reshape(_count(xp, hours_start, hours_end, started, counting), shape)
+    periods = ticks // (_KRAKEN_HOURS * per_hour)
+    return xp.reshape(_count(xp, hours_start, hours_end, started, counting, periods=periods), shape)
 
 
 def _seconds(xp: Any, value: Array, *, name: str) -> Array:  # noqa: ANN401
@@ -100,8 +107,9 @@ def accrual_counts(
     with ``b`` and ``u`` in seconds since the Unix epoch (UTC). This is not
     ``ceil(elapsed hours)``: 13:20 → 14:15 accrues 2, 09:20 → 09:55 accrues 1.
     ``"started_hour"`` counts ``max(1, ceil((u − b) / 3600))`` and ``"clock_hour"``
-    the boundaries alone, ``⌊u/3600⌋ − ⌊b/3600⌋``: the same rules as
-    ``levrisk.interest.accrual_times``, whose tuple length this returns.
+    the boundaries alone, ``⌊u/3600⌋ − ⌊b/3600⌋``; ``"kraken"`` the opening fee and one
+    rollover per whole 4 hours, ``1 + ⌊(u − b) / 14400⌋`` (:ref:`rule-kraken-rollover`):
+    the same rules as ``levrisk.interest.accrual_times``, whose tuple length this returns.
 
     Args:
         borrowed_at: borrowing instants: seconds since the epoch (an integer array,
@@ -109,7 +117,8 @@ def accrual_counts(
             datetimes carry no time zone; they are read as UTC).
         until: the instants to count up to, in the same form, each ≥ its
             ``borrowed_at``.
-        counting: ``"binance"`` (default), ``"started_hour"`` or ``"clock_hour"``.
+        counting: ``"binance"`` (default), ``"started_hour"``, ``"clock_hour"`` or
+            ``"kraken"``.
 
     Returns:
         An int64 array of accrual counts with the broadcast shape (for float seconds,
@@ -166,8 +175,10 @@ def accrual_counts(
         hours_start = start // _HOUR
         hours_end = end // _HOUR
         started = -((-elapsed) // _HOUR)
+        periods = elapsed // (_KRAKEN_HOURS * _HOUR)
     else:
         hours_start = xp.astype(xp.floor(start / _HOUR), xp.int64)
         hours_end = xp.astype(xp.floor(end / _HOUR), xp.int64)
         started = xp.astype(xp.ceil(elapsed / _HOUR), xp.int64)
-    return xp.reshape(_count(xp, hours_start, hours_end, started, counting), shape)
+        periods = xp.astype(xp.floor(elapsed / (_KRAKEN_HOURS * _HOUR)), xp.int64)
+    return xp.reshape(_count(xp, hours_start, hours_end, started, counting, periods=periods), shape)
