@@ -17,7 +17,6 @@ from levrisk.brackets import Bracket, BracketTable
 from levrisk.exceptions import (
     AlreadyLiquidatedError,
     AlwaysLiquidatedError,
-    BracketError,
     InsufficientMarginError,
     InvalidInputError,
     LeverageError,
@@ -1919,7 +1918,7 @@ class TestCrossMarginPro:
         assert close_to(grown, available) or existing + amount == 1_000_000
 
     def test_rejects(self) -> None:
-        """Bad accounts, tables and liabilities beyond the top tier raise LevriskErrors."""
+        """Bad accounts and tables raise LevriskErrors; a liability beyond the top extrapolates."""
         acct = CrossMarginAccount(balances={"BTC": 1}, loans=[Loan(asset="USDT", principal=20_000)])
         with pytest.raises(InvalidInputError, match="no table for the liability asset 'USDT'"):
             pro_margin_level(acct, {"BTC": 1}, tiers={})
@@ -1934,8 +1933,11 @@ class TestCrossMarginPro:
         big = CrossMarginAccount(
             balances={"USDT": 1}, loans=[Loan(asset="USDT", principal=2_000_000)]
         )
-        with pytest.raises(BracketError):
-            pro_initial_margin(big, {}, tiers={"USDT": usdt_tiers()})
+        # above the top cap the top tier goes on (one behaviour for every margin figure)
+        im = pro_initial_margin(big, {}, tiers={"USDT": usdt_tiers()})
+        assert im == 11_120 + 1_900_000 * Decimal("0.25")
+        assert pro_maintenance_margin(big, {}, tiers={"USDT": usdt_tiers()}) == 195_000
+        assert pro_max_borrowable(big, asset="USDT", prices={}, tiers={"USDT": usdt_tiers()}) == 0
 
 
 _junk = st.one_of(

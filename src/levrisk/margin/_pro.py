@@ -89,12 +89,17 @@ def _initial_rates(table: BracketTable) -> list[Decimal]:
 
 
 def _initial_margin(table: BracketTable, value: Decimal) -> Decimal:
-    """Progressive IM: each slice of liability value at its own tier's initial rate."""
-    table.bracket_for(value)  # range check: raises above the top cap
+    """Progressive IM: each slice of liability value at its own tier's initial rate.
+
+    Above the top cap the top tier's rate goes on (the one behaviour of every margin
+    figure above a table's top: :ref:`rule-brackets`); only a new borrow stops at the cap.
+    """
     total = Decimal(0)
+    top = table.brackets[-1]
     for bracket, rate in zip(table.brackets, _initial_rates(table), strict=True):
         if value > bracket.floor:
-            total += (min(value, bracket.cap) - bracket.floor) * rate
+            end = value if bracket is top else min(value, bracket.cap)
+            total += (end - bracket.floor) * rate
     return total
 
 
@@ -152,7 +157,6 @@ def pro_maintenance_margin(
 
     Raises:
         InvalidInputError: for bad input, a missing price or a missing tier table.
-        BracketError: when a liability's value exceeds its table's top tier.
 
     References:
         Binance, "Cross Margin Pro" (tiered margin ratios); :ref:`rule-cross-margin-pro`
@@ -232,7 +236,6 @@ def pro_margin_level(
 
     Raises:
         InvalidInputError: for bad input, a missing price or a missing tier table.
-        BracketError: when a liability's value exceeds its table's top tier.
 
     References:
         Binance, "Cross Margin Pro"; :ref:`rule-cross-margin-pro` [published].
@@ -282,7 +285,6 @@ def pro_max_borrowable(
 
     Raises:
         InvalidInputError: for bad input, a missing price or a missing tier table.
-        BracketError: when an existing liability exceeds its table's top tier.
 
     References:
         Binance, "Cross Margin Pro" (max borrowable); :ref:`rule-cross-margin-pro` [published].
