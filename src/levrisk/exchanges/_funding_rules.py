@@ -49,6 +49,28 @@ def _rate(value: object, name: str) -> Decimal | None:
     return to_decimal(value, name=name)  # type: ignore[arg-type]  # checked by to_decimal
 
 
+def _schedule(
+    payload: Mapping[str, Any],
+    interval: timedelta,
+    bounds: tuple[str, str],
+    order: SettlementOrder,
+    *,
+    anchor: datetime = _EPOCH,
+) -> FundingSchedule:
+    """The schedule every venue's parser builds, from its interval and settlement order.
+
+    The cap and floor are read from the payload's ``bounds`` fields (cap, floor).
+    """
+    cap, floor = bounds
+    return FundingSchedule(
+        interval=interval,
+        anchor=anchor,
+        cap=_rate(payload.get(cap), cap),
+        floor=_rate(payload.get(floor), floor),
+        at_settlement=order,
+    )
+
+
 # ---------------------------------------------------------------------------- Binance
 
 BINANCE_AT_SETTLEMENT: SettlementOrder = "funding_first"
@@ -93,11 +115,11 @@ def binance_funding_schedule(payload: Mapping[str, Any] | None = None) -> Fundin
             interval=BINANCE_DEFAULT_INTERVAL, at_settlement=BINANCE_AT_SETTLEMENT
         )
     hours = _count(_field(payload, "fundingIntervalHours", "Binance"), "fundingIntervalHours")
-    return FundingSchedule(
-        interval=timedelta(hours=hours),
-        cap=_rate(payload.get("adjustedFundingRateCap"), "adjustedFundingRateCap"),
-        floor=_rate(payload.get("adjustedFundingRateFloor"), "adjustedFundingRateFloor"),
-        at_settlement=BINANCE_AT_SETTLEMENT,
+    return _schedule(
+        payload,
+        timedelta(hours=hours),
+        ("adjustedFundingRateCap", "adjustedFundingRateFloor"),
+        BINANCE_AT_SETTLEMENT,
     )
 
 
@@ -125,11 +147,11 @@ def bybit_funding_schedule(instrument: Mapping[str, Any]) -> FundingSchedule:
         datetime.timedelta(seconds=14400)
     """
     minutes = _count(_field(instrument, "fundingInterval", "Bybit"), "fundingInterval")
-    return FundingSchedule(
-        interval=timedelta(minutes=minutes),
-        cap=_rate(instrument.get("upperFundingRate"), "upperFundingRate"),
-        floor=_rate(instrument.get("lowerFundingRate"), "lowerFundingRate"),
-        at_settlement=BYBIT_AT_SETTLEMENT,
+    return _schedule(
+        instrument,
+        timedelta(minutes=minutes),
+        ("upperFundingRate", "lowerFundingRate"),
+        BYBIT_AT_SETTLEMENT,
     )
 
 
@@ -162,10 +184,10 @@ def okx_funding_schedule(item: Mapping[str, Any]) -> FundingSchedule:
     if following <= at:
         msg = f"nextFundingTime must be after fundingTime {at!r}, got {following!r}"
         raise InvalidInputError(msg)
-    return FundingSchedule(
-        interval=timedelta(milliseconds=following - at),
+    return _schedule(
+        item,
+        timedelta(milliseconds=following - at),
+        ("maxFundingRate", "minFundingRate"),
+        OKX_AT_SETTLEMENT,
         anchor=_EPOCH + timedelta(milliseconds=at),
-        cap=_rate(item.get("maxFundingRate"), "maxFundingRate"),
-        floor=_rate(item.get("minFundingRate"), "minFundingRate"),
-        at_settlement=OKX_AT_SETTLEMENT,
     )
