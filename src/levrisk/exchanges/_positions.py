@@ -21,6 +21,7 @@ import attrs
 from levrisk._fields import non_negative, number, optional_number, positive, require, trusted
 from levrisk._typing import Side, one_of
 from levrisk.exceptions import (
+    BracketError,
     InvalidInputError,
     LeverageError,
     LevriskWarning,
@@ -135,16 +136,18 @@ def held_position(
     opened, and leverage does not enter its liquidation price). A leverage the table
     would not allow today (above the maximum of the bracket holding its notional)
     gives a :class:`~levrisk.exceptions.LevriskWarning` naming the row, and the position
-    is kept with the venue's leverage. Every other field is validated as ``Position``
-    validates it (a notional above the table's top cap is still refused: the table does
-    not describe that position).
+    is kept with the venue's leverage. A notional above the table's top cap is kept the
+    same way, with a warning (its maintenance extrapolates the last bracket, as every
+    maintenance figure does: :ref:`rule-brackets`); only a new position is refused there.
+    Every other field is validated as ``Position`` validates it.
     """
     try:
         return Position(
             contract=contract, side=side, size=size, entry_price=entry_price, leverage=leverage
         )
-    except LeverageError as error:
-        # The leverage check runs last: every other field has passed its validator.
+    except (LeverageError, BracketError) as error:
+        # The leverage check runs last: every other field has passed its validator. Its
+        # BracketError is the notional above the top cap (bracket_for refuses it).
         msg = f"{where}: {error}; kept as the venue reports it (only a new position is checked)"
         warnings.warn(msg, LevriskWarning, stacklevel=2)
         return trusted(
