@@ -6,25 +6,16 @@ import contextlib
 import decimal
 from decimal import Decimal
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from levrisk import futures
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import BracketError, InvalidInputError, LiquidationError
 from levrisk.exchanges import gate
-from levrisk.futures import (
-    Contract,
-    ContractKind,
-    CrossAccount,
-    LiquidationRule,
-    Position,
-    Side,
-    cross_liquidation_price,
-    isolated_liquidation_price,
-    maintenance_margin,
-    unrealized_pnl,
-)
+from levrisk.futures import Contract, ContractKind, CrossAccount, LiquidationRule, Position, Side
 from levrisk.numbers import PRECISION
 from strategies import decimals
 
@@ -64,13 +55,13 @@ class TestWorkedExample:
     def test_pair_by_the_larger_leg(self) -> None:
         """MM = (5/4)·(0.02·4P − 100) = 0.1P − 125; 1000 + 3(P − 5000) = 0.1P − 125."""
         account = _account(1000, _pair(BTC, 4, 1))
-        lp = cross_liquidation_price(account, "BTCUSDT", mark_prices={}, rule=LARGER)
+        lp = futures.cross_liquidation_price(account, "BTCUSDT", mark_prices={}, rule=LARGER)
         assert lp == _quotient(13875, "2.9")  # 4784.48...
 
     def test_each_leg_on_its_own(self) -> None:
         """The default rule: MM = (0.08P − 100) + 0.01P, so 2.91P = 13,900."""
         account = _account(1000, _pair(BTC, 4, 1))
-        assert cross_liquidation_price(account, "BTCUSDT", mark_prices={}) == _quotient(
+        assert futures.cross_liquidation_price(account, "BTCUSDT", mark_prices={}) == _quotient(
             13900, "2.91"
         )
 
@@ -79,13 +70,13 @@ class TestWorkedExample:
         account = _account(1000, _pair(BTC, 4, 1))
         rule = gate.liquidation_rule(fee_rate="0.0005")
         assert rule.hedge_maintenance == "larger"
-        lp = cross_liquidation_price(account, "BTCUSDT", mark_prices={}, rule=rule)
+        lp = futures.cross_liquidation_price(account, "BTCUSDT", mark_prices={}, rule=rule)
         assert lp == _quotient(13875, "2.8975")
 
     def test_short_is_the_larger_leg(self) -> None:
         """Short 4, long 1: MM = 0.1P − 125 again, PnL −3(P − 5000); 3.1P = 15,000 + 1,000 + 125."""
         account = _account(1000, _pair(BTC, 1, 4))
-        lp = cross_liquidation_price(account, "BTCUSDT", mark_prices={}, rule=LARGER)
+        lp = futures.cross_liquidation_price(account, "BTCUSDT", mark_prices={}, rule=LARGER)
         assert lp == _quotient(16125, "3.1")
 
     def test_other_symbols_pair(self) -> None:
@@ -96,9 +87,9 @@ class TestWorkedExample:
         btc = Position(contract=BTC, side="long", size=1, entry_price=5000, leverage=10)
         account = _account(1000, [btc, *_pair(ETH, 4, 1)])
         marks = {"ETHUSDT": 5000}
-        lp = cross_liquidation_price(account, "BTCUSDT", mark_prices=marks, rule=LARGER)
+        lp = futures.cross_liquidation_price(account, "BTCUSDT", mark_prices=marks, rule=LARGER)
         assert lp == _quotient(4375, "0.99")
-        each = cross_liquidation_price(account, "BTCUSDT", mark_prices=marks)
+        each = futures.cross_liquidation_price(account, "BTCUSDT", mark_prices=marks)
         assert each == _quotient(4350, "0.99")
 
     def test_unpaired_symbols_are_unchanged(self) -> None:
@@ -107,9 +98,9 @@ class TestWorkedExample:
         eth = Position(contract=ETH, side="short", size=4, entry_price=5000, leverage=10)
         account = _account(1000, [btc, eth])
         marks = {"ETHUSDT": 5000}
-        assert cross_liquidation_price(account, "BTCUSDT", mark_prices=marks, rule=LARGER) == (
-            cross_liquidation_price(account, "BTCUSDT", mark_prices=marks)
-        )
+        assert futures.cross_liquidation_price(
+            account, "BTCUSDT", mark_prices=marks, rule=LARGER
+        ) == (futures.cross_liquidation_price(account, "BTCUSDT", mark_prices=marks))
 
     def test_entry_basis(self) -> None:
         """Valued at entry: V_L = 20,000 (long 4 at 5,000) is the larger; MM = 375, fixed.
@@ -118,7 +109,7 @@ class TestWorkedExample:
         """
         account = _account(1000, _pair(BTC, 4, 1))
         rule = LiquidationRule(maintenance_basis="entry", hedge_maintenance="larger")
-        lp = cross_liquidation_price(account, "BTCUSDT", mark_prices={}, rule=rule)
+        lp = futures.cross_liquidation_price(account, "BTCUSDT", mark_prices={}, rule=rule)
         assert lp == _quotient(14375, 3)
 
     def test_one_position_is_unchanged(self) -> None:
@@ -126,12 +117,12 @@ class TestWorkedExample:
         pos = Position(contract=BTC, side="long", size=4, entry_price=5000, leverage=10)
         rule = gate.liquidation_rule(fee_rate="0.0005")
         each = gate.liquidation_rule(fee_rate="0.0005", hedge_maintenance="each")
-        assert isolated_liquidation_price(pos, margin=2000, rule=rule) == (
-            isolated_liquidation_price(pos, margin=2000, rule=each)
+        assert futures.isolated_liquidation_price(pos, margin=2000, rule=rule) == (
+            futures.isolated_liquidation_price(pos, margin=2000, rule=each)
         )
         one_way = CrossAccount(wallet_balance=2000, positions=[pos])
-        assert cross_liquidation_price(one_way, "BTCUSDT", mark_prices={}, rule=rule) == (
-            cross_liquidation_price(one_way, "BTCUSDT", mark_prices={}, rule=each)
+        assert futures.cross_liquidation_price(one_way, "BTCUSDT", mark_prices={}, rule=rule) == (
+            futures.cross_liquidation_price(one_way, "BTCUSDT", mark_prices={}, rule=each)
         )
 
     def test_repr_and_validation(self) -> None:
@@ -156,11 +147,39 @@ def _condition(account: CrossAccount, price: Decimal, fee: Decimal) -> Decimal:
         legs = account.positions
         values = [_value(p, price) for p in legs]
         big = legs[values.index(max(values))]
-        owed = sum(values) * maintenance_margin(big, mark_price=price) / max(values)
+        owed = sum(values) * futures.maintenance_margin(big, mark_price=price) / max(values)
         total = account.wallet_balance - owed - fee * sum(values)
         for p in legs:
-            total += unrealized_pnl(p, mark_price=price)
+            total += futures.unrealized_pnl(p, mark_price=price)
         return total
+
+
+def _gate_contract(kind: ContractKind) -> Contract:
+    """Gate's marginal table on a linear (quote caps) or inverse (coin caps, 100-USD) BTC."""
+    linear = kind == "linear"
+    table = BracketTable.from_rates(
+        caps=[100_000, 500_000, 2_000_000] if linear else ["2", "10", "40"],
+        maintenance_rates=["0.01", "0.02", "0.05"],
+        max_leverages=[1, 1, 1],
+        maintenance="marginal",
+    )
+    return Contract(symbol="BTCUSDT", kind=kind, brackets=table, contract_size=1 if linear else 100)
+
+
+CONTRACTS = {kind: _gate_contract(kind) for kind in ("linear", "inverse")}
+"""Per kind: the contract, and the size and wallet units (inverse: contracts, coin)."""
+UNITS = {"linear": (Decimal(1), Decimal(1)), "inverse": (Decimal(100), Decimal(1) / 50_000)}
+
+
+def _scanned(account: CrossAccount, found: Decimal | None, start: Decimal, fee: Decimal) -> None:
+    """No scanned price before ``found`` liquidates; a hair beyond it does."""
+    if found is None:
+        grid = [start * k / 100 for k in range(1, 800)]
+    else:
+        grid = [start + (found - start) * k / 1000 for k in range(1, 1000)]
+        outside = found * (1 - Decimal("1e-12") if found < start else 1 + Decimal("1e-12"))
+        assert _condition(account, outside, fee) <= 0
+    assert all(_condition(account, price, fee) > 0 for price in grid)
 
 
 class TestAgainstBruteForce:
@@ -168,66 +187,36 @@ class TestAgainstBruteForce:
 
     @given(
         kind=st.sampled_from(["linear", "inverse"]),
-        long_size=decimals("0.1", "30", 1),
-        short_size=decimals("0.1", "30", 1),
-        long_entry=decimals("20000", "90000", 0),
-        short_entry=decimals("20000", "90000", 0),
+        sizes=st.tuples(decimals("0.1", "30", 1), decimals("0.1", "30", 1)),
+        entries=st.tuples(decimals("20000", "90000", 0), decimals("20000", "90000", 0)),
         wallet=decimals("100", "200000", 0),
-        fee=st.sampled_from(["0", "0.0005"]),
+        fee=st.sampled_from([Decimal(0), Decimal("0.0005")]),
     )
     def test_cross_hedge(
         self,
         *,
         kind: ContractKind,
-        long_size: Decimal,
-        short_size: Decimal,
-        long_entry: Decimal,
-        short_entry: Decimal,
+        sizes: tuple[Decimal, Decimal],
+        entries: tuple[Decimal, Decimal],
         wallet: Decimal,
-        fee: str,
+        fee: Decimal,
     ) -> None:
-        """Before the solver's price every scanned price is safe; just beyond it, liquidated.
-
-        Gate's marginal table; inverse: 100-USD contracts, caps and wallet in coin.
-        """
-        caps: list[int | str] = [100_000, 500_000, 2_000_000]
-        size = 1
-        if kind == "inverse":
-            caps, size = ["2", "10", "40"], 100
-            long_size, short_size = long_size * 100, short_size * 100
-            wallet /= 50_000
-        table = BracketTable.from_rates(
-            caps=caps,
-            maintenance_rates=["0.01", "0.02", "0.05"],
-            max_leverages=[1, 1, 1],
-            maintenance="marginal",
-        )
-        btc = Contract(symbol="BTCUSDT", kind=kind, brackets=table, contract_size=size)
-        rule = gate.liquidation_rule(fee_rate=fee)
-        sides: list[tuple[Side, Decimal, Decimal]] = [
-            ("long", long_size, long_entry),
-            ("short", short_size, short_entry),
-        ]
+        """The solver's price against the scan, Gate's preset, long and short at own entries."""
+        size_unit, wallet_unit = UNITS[kind]
+        sides: tuple[Side, Side] = ("long", "short")
         with contextlib.suppress(BracketError):
             legs = [
-                Position(contract=btc, side=s, size=q, entry_price=e, leverage=1)
-                for s, q, e in sides
+                Position(
+                    contract=CONTRACTS[kind], side=s, size=q * size_unit, entry_price=e, leverage=1
+                )
+                for s, q, e in zip(sides, sizes, entries, strict=True)
             ]
-            account = CrossAccount(wallet_balance=wallet, positions=legs, position_mode="hedge")
-            start = long_entry
+            account = _account(0, legs)
+            account = attrs.evolve(account, wallet_balance=wallet * wallet_unit)
+            rule = gate.liquidation_rule(fee_rate=fee)
             try:
-                lp = cross_liquidation_price(account, "BTCUSDT", mark_prices={}, rule=rule)
+                lp = futures.cross_liquidation_price(account, "BTCUSDT", mark_prices={}, rule=rule)
             except LiquidationError:
-                assert _condition(account, start, Decimal(fee)) <= 0
+                assert _condition(account, entries[0], fee) <= 0
                 return
-            if lp is None:
-                for i in range(1, 400):
-                    for price in (start * i / 100, start + start * i / 100):
-                        assert _condition(account, price, Decimal(fee)) > 0
-                return
-            hair = lp * Decimal("1e-12")
-            beyond = lp - hair if lp < start else lp + hair
-            assert _condition(account, beyond, Decimal(fee)) <= 0
-            for i in range(1, 1000):
-                price = start + (lp - start) * i / 1000
-                assert _condition(account, price, Decimal(fee)) > 0
+            _scanned(account, lp, entries[0], fee)
