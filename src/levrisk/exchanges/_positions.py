@@ -103,11 +103,14 @@ class ReportedPosition:
     )
 
 
-def contract_for(contracts: Mapping[str, Contract], symbol: str, *, where: str) -> Contract:
-    """The contract of ``symbol``, or an error naming the row."""
+def contract_for(
+    contracts: Mapping[str, Contract], symbol: str, *, where: str, named: bool = False
+) -> Contract:
+    """The contract of ``symbol``, or an error naming the row (``named``: the field's path)."""
     contract = contracts.get(symbol)
     if not isinstance(contract, Contract):
-        msg = f"{where} symbol {symbol!r} has no Contract in contracts (got {contract!r})"
+        field = where if named else f"{where} symbol"
+        msg = f"{field} {symbol!r} has no Contract in contracts (got {contract!r})"
         raise InvalidInputError(msg)
     return contract
 
@@ -255,6 +258,46 @@ def _same(value: Decimal) -> Decimal:
     return value
 
 
+def margin_figures(
+    pos: Position,
+    mark: Decimal,
+    reported: tuple[Decimal | None, Decimal | None, Decimal | None],
+    *,
+    shown: Report,
+    pnl: Report,
+) -> tuple[Figure, Figure, Figure]:
+    """The maintenance margin, initial margin (at mark) and PnL of ``pos`` at ``mark``.
+
+    ``reported``: the venue's three figures, in that order; ``shown`` puts both margins in
+    the venue's form, ``pnl`` the PnL.
+    """
+    maintenance, initial, profit = reported
+    return (
+        Figure(
+            "maintenance_margin",
+            maintenance,
+            lambda: (maintenance_margin(pos, mark_price=mark), False),
+            shown,
+        ),
+        Figure(
+            "initial_margin",
+            initial,
+            lambda: (initial_margin(pos, basis="mark", mark_price=mark), False),
+            shown,
+        ),
+        Figure(
+            "unrealized_pnl", profit, lambda: (unrealized_pnl(pos, mark_price=mark), False), pnl
+        ),
+    )
+
+
+def break_even(pos: Position, fee_rate: NumberLike | None) -> tuple[Decimal | None, bool]:
+    """The break-even price with ``fee_rate`` to open and close (missing without it)."""
+    if fee_rate is None:
+        return None, True
+    return break_even_price(pos, open_fee_rate=fee_rate, close_fee_rate=fee_rate), False
+
+
 def reconcile_position(
     row: ReportedPosition,
     *,
@@ -294,32 +337,13 @@ def reconcile_position(
         except LiquidationError:
             return None, False
 
-    def break_even() -> tuple[Decimal | None, bool]:
-        if fee_rate is None:
-            return None, True
-        return break_even_price(pos, open_fee_rate=fee_rate, close_fee_rate=fee_rate), False
-
+    reported = (row.maintenance_margin, row.initial_margin, row.unrealized_pnl)
     checks = check_figures(
         (
+            *margin_figures(pos, mark, reported, shown=_same, pnl=pnl or _same),
             Figure(
-                "maintenance_margin",
-                row.maintenance_margin,
-                lambda: (maintenance_margin(pos, mark_price=mark), False),
-                _same,
+                "break_even_price", row.break_even_price, lambda: break_even(pos, fee_rate), _same
             ),
-            Figure(
-                "initial_margin",
-                row.initial_margin,
-                lambda: (initial_margin(pos, basis="mark", mark_price=mark), False),
-                _same,
-            ),
-            Figure(
-                "unrealized_pnl",
-                row.unrealized_pnl,
-                lambda: (unrealized_pnl(pos, mark_price=mark), False),
-                pnl or _same,
-            ),
-            Figure("break_even_price", row.break_even_price, break_even, _same),
             Figure(
                 "liquidation_price",
                 row.liquidation_price,
