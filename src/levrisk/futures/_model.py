@@ -212,8 +212,8 @@ class LiquidationRule:
     close_fee: CloseFeeBasis = attrs.field(default="none", validator=one_of(CloseFeeBasis))
     fee_rate: Decimal = attrs.field(default=Decimal(0), converter=number, validator=fraction)
     hedge_maintenance: HedgeMaintenance = attrs.field(
-        default="each", validator=one_of(HedgeMaintenance)
-    )
+        default="each", validator=one_of(HedgeMaintenance), repr=False
+    )  # repr=False: __repr__ shows it only off its default
 
     def __repr__(self) -> str:
         """The fields, ``hedge_maintenance`` only when it is not ``"each"``."""
