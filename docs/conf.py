@@ -91,6 +91,7 @@ autodoc_type_aliases = {
     "PositionMode": "levrisk.futures.PositionMode",
     "MaintenanceBasis": "levrisk.futures.MaintenanceBasis",
     "CloseFeeBasis": "levrisk.futures.CloseFeeBasis",
+    "HedgeMaintenance": "levrisk.futures.HedgeMaintenance",
     "MarginBasis": "levrisk.futures.MarginBasis",
     "TierMaintenance": "levrisk.brackets.TierMaintenance",
     "OnMismatch": "levrisk.brackets.OnMismatch",

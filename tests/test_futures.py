@@ -9,7 +9,7 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from levrisk.brackets import BracketTable
@@ -549,6 +549,14 @@ class TestMaxOpen:
         mark=futures_prices,
         leverage=st.integers(1, 20),
     )
+    @example(
+        contract=BTCUSD,
+        side="long",
+        available=Decimal("838.8607"),
+        price=Decimal("8434.50"),
+        mark=Decimal("100.00"),
+        leverage=1,
+    )  # its cost once exceeded the balance in the 50th digit
     def test_spends_available_or_hits_cap(
         self,
         *,

@@ -305,6 +305,7 @@ class TestOtherVenues:
         )
         assert all(c["agrees"] for c in doc["BTC-USDT-SWAP_long"])
 
+    @pytest.mark.filterwarnings("ignore::levrisk.exceptions.LevriskWarning")
     def test_usage_errors(self, capsys: pytest.CaptureFixture[str]) -> None:
         """Other venues need --brackets; Gate takes no --account."""
         code, _, err = run(capsys, str(DATA / "gate_positions.json"), "--exchange", "gate")

@@ -528,3 +528,23 @@ class TestHeldPositions:
         with pytest.warns(LevriskWarning, match=r"^payload\[0\]: leverage must be"):
             report = gate.position_report_from_payload([row], contracts={"BTC_USDT": btc})
         assert report.rows[0].position.leverage == Decimal(150)
+
+    def test_above_the_top_cap(self) -> None:
+        """A Gate row worth 500,000 on a table ending at 100,000: kept, warned, MM extrapolated.
+
+        rule-tier-maintenance: maintenance above the top cap extrapolates the last bracket
+        (1 % of 500,000); only a new position is refused there.
+        """
+        table = BracketTable.from_rates(
+            caps=[100_000], maintenance_rates=["0.01"], max_leverages=[50]
+        )
+        btc = Contract(symbol="BTC_USDT", kind="linear", brackets=table)
+        row = {"contract": "BTC_USDT", "size": "10", "lever": "10", "margin": "50000"}
+        row |= {"entry_price": "50000", "mark_price": "50000", "pos_margin_mode": "isolated"}
+        with pytest.warns(LevriskWarning, match=r"^payload\[0\]: notional must not exceed"):
+            report = gate.position_report_from_payload([row], contracts={"BTC_USDT": btc})
+        position = report.rows[0].position
+        assert position.size == Decimal(10)
+        assert maintenance_margin(position, mark_price=50_000) == Decimal(5000)
+        with pytest.raises(BracketError):
+            Position(contract=btc, side="long", size=10, entry_price=50_000, leverage=10)

@@ -34,7 +34,8 @@ USDⓈ-M: ``Q · MP``), coin for inverse ones (Binance COIN-M: ``N · CS / MP``)
 ``levrisk.futures.maintenance_margin`` and the solvers) extrapolates the last bracket;
 only what opens or sizes a new position (:meth:`BracketTable.bracket_for`,
 :meth:`BracketTable.max_leverage`, a new ``Position``'s leverage check) refuses a
-notional above it (see the design decisions page).
+notional above it; a position parsed from a venue's payload is kept, with a
+``LevriskWarning`` (see the design decisions page).
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ import attrs
 from levrisk._fields import non_negative, number, optional_number, positive, require, trusted
 from levrisk._typing import Side, one_of
 from levrisk.exceptions import (
+    BracketError,
     InvalidInputError,
     LeverageError,
     LevriskWarning,
@@ -102,11 +103,14 @@ class ReportedPosition:
     )
 
 
-def contract_for(contracts: Mapping[str, Contract], symbol: str, *, where: str) -> Contract:
-    """The contract of ``symbol``, or an error naming the row."""
+def contract_for(
+    contracts: Mapping[str, Contract], symbol: str, *, where: str, named: bool = False
+) -> Contract:
+    """The contract of ``symbol``, or an error naming the row (``named``: the field's path)."""
     contract = contracts.get(symbol)
     if not isinstance(contract, Contract):
-        msg = f"{where} symbol {symbol!r} has no Contract in contracts (got {contract!r})"
+        field = where if named else f"{where} symbol"
+        msg = f"{field} {symbol!r} has no Contract in contracts (got {contract!r})"
         raise InvalidInputError(msg)
     return contract
 
@@ -135,16 +139,18 @@ def held_position(
     opened, and leverage does not enter its liquidation price). A leverage the table
     would not allow today (above the maximum of the bracket holding its notional)
     gives a :class:`~levrisk.exceptions.LevriskWarning` naming the row, and the position
-    is kept with the venue's leverage. Every other field is validated as ``Position``
-    validates it (a notional above the table's top cap is still refused: the table does
-    not describe that position).
+    is kept with the venue's leverage. A notional above the table's top cap is kept the
+    same way, with a warning (its maintenance extrapolates the last bracket, as every
+    maintenance figure does: :ref:`rule-brackets`); only a new position is refused there.
+    Every other field is validated as ``Position`` validates it.
     """
     try:
         return Position(
             contract=contract, side=side, size=size, entry_price=entry_price, leverage=leverage
         )
-    except LeverageError as error:
-        # The leverage check runs last: every other field has passed its validator.
+    except (LeverageError, BracketError) as error:
+        # The leverage check runs last: every other field has passed its validator. Its
+        # BracketError is the notional above the top cap (bracket_for refuses it).
         msg = f"{where}: {error}; kept as the venue reports it (only a new position is checked)"
         warnings.warn(msg, LevriskWarning, stacklevel=2)
         return trusted(
@@ -252,6 +258,46 @@ def _same(value: Decimal) -> Decimal:
     return value
 
 
+def margin_figures(
+    pos: Position,
+    mark: Decimal,
+    reported: tuple[Decimal | None, Decimal | None, Decimal | None],
+    *,
+    shown: Report,
+    pnl: Report,
+) -> tuple[Figure, Figure, Figure]:
+    """The maintenance margin, initial margin (at mark) and PnL of ``pos`` at ``mark``.
+
+    ``reported``: the venue's three figures, in that order; ``shown`` puts both margins in
+    the venue's form, ``pnl`` the PnL.
+    """
+    maintenance, initial, profit = reported
+    return (
+        Figure(
+            "maintenance_margin",
+            maintenance,
+            lambda: (maintenance_margin(pos, mark_price=mark), False),
+            shown,
+        ),
+        Figure(
+            "initial_margin",
+            initial,
+            lambda: (initial_margin(pos, basis="mark", mark_price=mark), False),
+            shown,
+        ),
+        Figure(
+            "unrealized_pnl", profit, lambda: (unrealized_pnl(pos, mark_price=mark), False), pnl
+        ),
+    )
+
+
+def break_even(pos: Position, fee_rate: NumberLike | None) -> tuple[Decimal | None, bool]:
+    """The break-even price with ``fee_rate`` to open and close (missing without it)."""
+    if fee_rate is None:
+        return None, True
+    return break_even_price(pos, open_fee_rate=fee_rate, close_fee_rate=fee_rate), False
+
+
 def reconcile_position(
     row: ReportedPosition,
     *,
@@ -291,32 +337,13 @@ def reconcile_position(
         except LiquidationError:
             return None, False
 
-    def break_even() -> tuple[Decimal | None, bool]:
-        if fee_rate is None:
-            return None, True
-        return break_even_price(pos, open_fee_rate=fee_rate, close_fee_rate=fee_rate), False
-
+    reported = (row.maintenance_margin, row.initial_margin, row.unrealized_pnl)
     checks = check_figures(
         (
+            *margin_figures(pos, mark, reported, shown=_same, pnl=pnl or _same),
             Figure(
-                "maintenance_margin",
-                row.maintenance_margin,
-                lambda: (maintenance_margin(pos, mark_price=mark), False),
-                _same,
+                "break_even_price", row.break_even_price, lambda: break_even(pos, fee_rate), _same
             ),
-            Figure(
-                "initial_margin",
-                row.initial_margin,
-                lambda: (initial_margin(pos, basis="mark", mark_price=mark), False),
-                _same,
-            ),
-            Figure(
-                "unrealized_pnl",
-                row.unrealized_pnl,
-                lambda: (unrealized_pnl(pos, mark_price=mark), False),
-                pnl or _same,
-            ),
-            Figure("break_even_price", row.break_even_price, break_even, _same),
             Figure(
                 "liquidation_price",
                 row.liquidation_price,

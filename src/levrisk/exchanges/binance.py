@@ -91,7 +91,7 @@ from levrisk.exchanges._funding_rules import BINANCE_AT_SETTLEMENT as AT_SETTLEM
 from levrisk.exchanges._funding_rules import BINANCE_DEFAULT_INTERVAL as DEFAULT_FUNDING_INTERVAL
 from levrisk.exchanges._funding_rules import binance_funding_schedule as funding_schedule
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
-from levrisk.exchanges._positions import held_position
+from levrisk.exchanges._positions import break_even, contract_for, held_position, margin_figures
 from levrisk.exchanges._reconcile import Figure, Reconciliation, check_figures
 from levrisk.exchanges._rows import Parsed, collect
 from levrisk.exchanges.snapshots import ContractPreset, Snapshot, SnapshotSet, load
@@ -101,13 +101,9 @@ from levrisk.futures import (
     LiquidationRule,
     Position,
     Side,
-    break_even_price,
     cross_liquidation_price,
-    initial_margin,
     isolated_liquidation_price,
-    unrealized_pnl,
 )
-from levrisk.futures import maintenance_margin as futures_maintenance_margin
 from levrisk.interest import InterestCounting
 from levrisk.margin import (
     BINANCE_CROSS_3X,
@@ -811,14 +807,6 @@ class PositionRisk:
     )
 
 
-def _contract_for(contracts: Mapping[str, Contract], symbol: str, *, where: str) -> Contract:
-    contract = contracts.get(symbol)
-    if not isinstance(contract, Contract):
-        msg = f"{where}.symbol {symbol!r} has no Contract in contracts (got {contract!r})"
-        raise InvalidInputError(msg)
-    return contract
-
-
 def _side(obj: Mapping[str, Json], amount: Decimal, *, where: str) -> Side:
     side = obj.get("positionSide", "BOTH")
     if side == "LONG":
@@ -859,7 +847,7 @@ def _position_risk(
     amount = _payload.number(obj, "positionAmt", where=where)
     if amount == 0:
         return None
-    contract = _contract_for(contracts, symbol, where=where)
+    contract = contract_for(contracts, symbol, where=f"{where}.symbol", named=True)
     margin_type = _margin_type(obj, where=where)
     liquidation = _payload.optional_number(obj, "liquidationPrice", where=where)
     try:
@@ -1317,31 +1305,12 @@ def reconcile(
     """
     _fields.require(risk, PositionRisk, "risk")
     pos, mark = risk.position, risk.mark_price
+    reported = (risk.maintenance_margin, risk.initial_margin, risk.unrealized_pnl)
     checks = check_figures(
         (
+            *margin_figures(pos, mark, reported, shown=_shown, pnl=reported_unrealized_pnl),
             Figure(
-                "maintenance_margin",
-                risk.maintenance_margin,
-                lambda: (futures_maintenance_margin(pos, mark_price=mark), False),
-                _shown,
-            ),
-            Figure(
-                "initial_margin",
-                risk.initial_margin,
-                lambda: (initial_margin(pos, basis="mark", mark_price=mark), False),
-                _shown,
-            ),
-            Figure(
-                "unrealized_pnl",
-                risk.unrealized_pnl,
-                lambda: (unrealized_pnl(pos, mark_price=mark), False),
-                reported_unrealized_pnl,
-            ),
-            Figure(
-                "break_even_price",
-                risk.break_even_price,
-                lambda: _break_even(pos, fee_rate),
-                _shown,
+                "break_even_price", risk.break_even_price, lambda: break_even(pos, fee_rate), _shown
             ),
             Figure(
                 "liquidation_price",
@@ -1353,13 +1322,6 @@ def reconcile(
         )
     )
     return Reconciliation(venue=VENUE, symbol=pos.contract.symbol, side=pos.side, checks=checks)
-
-
-def _break_even(pos: Position, fee_rate: NumberLike | None) -> tuple[Decimal | None, bool]:
-    """The break-even price with ``fee_rate`` to open and close (missing without it)."""
-    if fee_rate is None:
-        return None, True
-    return break_even_price(pos, open_fee_rate=fee_rate, close_fee_rate=fee_rate), False
 
 
 def _liquidation(risk: PositionRisk, account: CrossAccount | None) -> tuple[Decimal | None, bool]:

@@ -33,29 +33,15 @@ __all__ = [
     "position_tiers_from_payload",
 ]
 
-VENUE: Final = "Bitget"
-"""The venue's name, as reports show it."""
-
 
 @exact
 def liquidation_rule(*, fee_rate: NumberLike) -> LiquidationRule:
-    r"""Bitget's rule, the taker fee ``c`` to close at mark in the condition.
+    r"""Bitget's rule: ``M + s·Q·(P − EP) = m·Q·P − D + c·Q·P``, the close fee at mark.
 
-    .. math::
-
-        M + s \cdot Q \cdot (P - EP) = m \cdot Q \cdot P - D + c \cdot Q \cdot P
-
-    Args:
-        fee_rate: ``c`` in [0, 1); with 0 the rule is the fee-less one of Binance.
-
-    Returns:
-        The ``levrisk.futures.LiquidationRule`` for the isolated and cross solvers.
-
-    Raises:
-        InvalidInputError: for a ``fee_rate`` outside [0, 1).
-
-    References:
-        Bitget Help, "Liquidation price" (USDT-M futures); :ref:`rule-venues` [derived].
+    ``fee_rate`` is the taker fee rate ``c`` in [0, 1) (0 gives Binance's fee-less rule),
+    for the isolated and cross solvers; an ``InvalidInputError`` outside [0, 1).
+    Source: Bitget Help, "Liquidation price" (USDT-M futures); :ref:`rule-venues`
+    [derived].
 
     Examples:
         >>> liquidation_rule(fee_rate="0.0006").fee_rate
@@ -64,6 +50,10 @@ def liquidation_rule(*, fee_rate: NumberLike) -> LiquidationRule:
     .. versionadded:: 0.1.0
     """
     return with_fee(fee_rate)
+
+
+VENUE: Final = "Bitget"
+"""The venue's name, as reports show it."""
 
 
 def _entries(payload: Json) -> tuple[list[tuple[str, Mapping[str, Json]]], str]:

@@ -26,8 +26,10 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Final
 
+import attrs
+
 from levrisk._fields import positive_number
-from levrisk._typing import Side, choice
+from levrisk._typing import HedgeMaintenance, Side, choice
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload
@@ -57,21 +59,31 @@ __all__ = [
 
 
 @exact
-def liquidation_rule(*, fee_rate: NumberLike) -> LiquidationRule:
+def liquidation_rule(
+    *, fee_rate: NumberLike, hedge_maintenance: HedgeMaintenance = "larger"
+) -> LiquidationRule:
     r"""Gate's rule: maintenance at mark plus the close fee ``c·Q·P`` at mark (see above).
 
-    ``fee_rate`` is the taker fee rate ``c`` in [0, 1) (0 gives Binance's fee-less rule);
-    the rule is for ``levrisk.futures.isolated_liquidation_price`` and
-    ``cross_liquidation_price``. An ``InvalidInputError`` when it is not a rate.
-    Source: Gate Help, "Calculation of Liquidation Price"; :ref:`rule-venues` [published].
+    ``fee_rate`` is the taker fee rate ``c`` in [0, 1) (0 drops the fee). In hedge mode
+    Gate rates the pair's maintenance by the higher-value position
+    (``hedge_maintenance="larger"``, the default: both legs at ``MM(N_max)/N_max``);
+    ``"each"`` keeps each leg's own. The rule is for
+    ``levrisk.futures.isolated_liquidation_price`` and ``cross_liquidation_price``. An
+    ``InvalidInputError`` when ``fee_rate`` is not a rate or the basis is unknown.
+    Sources: Gate Help, "Calculation of Liquidation Price"; Gate, futures introduction
+    "Leverage and Margin" (maintenance by tier; hedge mode by the higher-value
+    position); :ref:`rule-venues` [published], :ref:`rule-gate-hedge-maintenance`.
 
     Examples:
-        >>> liquidation_rule(fee_rate="0.0005")
-        LiquidationRule(maintenance_basis='mark', close_fee='mark', fee_rate=Decimal('0.0005'))
+        >>> liquidation_rule(fee_rate="0.0005")  # doctest: +NORMALIZE_WHITESPACE
+        LiquidationRule(maintenance_basis='mark', close_fee='mark', fee_rate=Decimal('0.0005'),
+                        hedge_maintenance='larger')
 
     .. versionadded:: 0.1.0
+    .. versionchanged:: 0.3.0
+       ``hedge_maintenance``, by default Gate's hedge-mode rule.
     """
-    return with_fee(fee_rate)
+    return attrs.evolve(with_fee(fee_rate), hedge_maintenance=hedge_maintenance)
 
 
 @exact

@@ -103,6 +103,7 @@ __all__ = [
     "FundingEvent",
     "FundingLife",
     "FundingSchedule",
+    "HedgeMaintenance",
     "Intrabar",
     "LedgerEvent",
     "LedgerState",
@@ -161,6 +162,9 @@ MaintenanceBasis: TypeAlias = _typing.MaintenanceBasis
 
 CloseFeeBasis: TypeAlias = _typing.CloseFeeBasis
 """Whether a liquidation rule reserves a closing fee, valued at mark or at bankruptcy."""
+
+HedgeMaintenance: TypeAlias = _typing.HedgeMaintenance
+"""How a hedged pair's maintenance is rated: each leg alone, or both at the larger leg's rate."""
 
 MarginBasis: TypeAlias = _typing.MarginBasis
 """The price an initial margin is valued at: entry (the calculator's) or mark."""

@@ -13,7 +13,7 @@ from typing import Literal, cast
 
 from levrisk import _algebra
 from levrisk._fields import non_negative_number, positive_number, require
-from levrisk._typing import ContractKind
+from levrisk._typing import ContractKind, HedgeMaintenance
 from levrisk.exceptions import AlreadyLiquidatedError, AlwaysLiquidatedError, InvalidInputError
 from levrisk.futures import _solver
 from levrisk.futures._margin import (
@@ -39,7 +39,12 @@ def checked_rule(rule: object) -> LiquidationRule:
 def solver_rule(rule: object) -> _solver.Rule:
     """A :class:`LiquidationRule` in the general solver's terms (the argument checked)."""
     checked = checked_rule(rule)
-    return _solver.Rule(checked.maintenance_basis, checked.close_fee, Fraction(checked.fee_rate))
+    return _solver.Rule(
+        checked.maintenance_basis,
+        checked.close_fee,
+        Fraction(checked.fee_rate),
+        checked.hedge_maintenance,
+    )
 
 
 def _terms(rule: LiquidationRule) -> _Terms:
@@ -102,6 +107,7 @@ def _solve(
     *,
     what: str,
     wallet_name: str | None = None,
+    hedge: HedgeMaintenance = "each",
 ) -> Decimal | None:
     """The liquidation price of ``positions`` (one symbol) with the wallet ``wallet``.
 
@@ -109,7 +115,8 @@ def _solve(
     not monotone: the general exact solve. ``wallet_name``: check the wallet's magnitude
     after the positions' (the order of the checks is the order of the arguments).
     ``what`` names the position and the price ``start`` in the errors of the
-    liquidation outcomes (see the conventions page).
+    liquidation outcomes (see the conventions page). ``hedge``: the rule's
+    ``hedge_maintenance`` (it acts on a hedged pair only).
     """
     kind = positions[0].contract.kind
     if len(positions) == 1:
@@ -122,7 +129,7 @@ def _solve(
             return outcome(price, state, what)
     legs = [leg(p) for p in positions]
     maintenance, close_fee, fee_rate = rule
-    condition = _solver.Rule(maintenance, close_fee, Fraction(fee_rate))
+    condition = _solver.Rule(maintenance, close_fee, Fraction(fee_rate), hedge)
     x_start = _x_at(kind, start, "the start price")
     try:
         x = _solver.solve(legs, Fraction(wallet), condition, x_start)
@@ -337,6 +344,8 @@ def cross_liquidation_price(
     marks = marks_of(mark_prices, others)
     margins = [_algebra.bounded(account.wallet_balance, "account.wallet_balance")]
     margins.extend(_margin_at(p, marks[p.contract.symbol], checked) for p in others)
+    if checked.hedge_maintenance == "larger":
+        margins.extend(_pair_corrections(others, marks, checked))
     with localcontext(_algebra.EXACT):
         constant = sum(margins, Decimal(0))
     start = own[0].entry_price
@@ -344,7 +353,7 @@ def cross_liquidation_price(
         start = positive_number(mark_prices[symbol], f"mark_prices[{symbol!r}]")
     start = _algebra.bounded(start, "the start price")
     what = f"the cross account at {symbol} {start}"
-    return _solve(own, constant, _terms(checked), start, what=what)
+    return _solve(own, constant, _terms(checked), start, what=what, hedge=checked.hedge_maintenance)
 
 
 def _margin_at(position: Position, price: Decimal, rule: LiquidationRule) -> Decimal:
@@ -369,6 +378,38 @@ def _margin_at(position: Position, price: Decimal, rule: LiquidationRule) -> Dec
     if rule.fee_rate:
         margin -= rule.fee_rate * value
     return _algebra.bounded(margin, f"the margin of {contract.symbol!r}")
+
+
+def _pair_corrections(
+    others: list[Position], marks: Mapping[str, Decimal], rule: LiquidationRule
+) -> list[Decimal]:
+    """Each hedged pair's own maintenance given back less the pair's (``"larger"``).
+
+    :func:`_margin_at` subtracts each leg's own ``MM(V_i)``; the pair owes
+    ``(V_L + V_S)·MM(V_max)/V_max`` instead (:ref:`rule-gate-hedge-maintenance`), so its
+    correction is ``MM(V_L) + MM(V_S) − (V_L + V_S)·MM(V_max)/V_max`` (one division).
+    """
+    pairs: dict[str, list[Position]] = {}
+    for position in others:
+        pairs.setdefault(position.contract.symbol, []).append(position)
+    corrections = []
+    for symbol, pair in pairs.items():
+        if len(pair) == 2:
+            values = [_value(p, marks[symbol], rule) for p in pair]
+            tiers = _solver.tiers(pair[0].contract.brackets)
+            own = [v * tiers.rates[tiers.index(v)] - tiers.amounts[tiers.index(v)] for v in values]
+            big = max(values)
+            owed = sum(values) * own[values.index(big)] / big
+            corrections.append(own[0] + own[1] - owed)
+    return corrections
+
+
+def _value(position: Position, price: Decimal, rule: LiquidationRule) -> Decimal:
+    """A position's value at its maintenance basis: ``Q·X`` at the mark, or at entry."""
+    contract = position.contract
+    q = position.size * contract.contract_size
+    at = price if rule.maintenance_basis == "mark" else position.entry_price
+    return q * at if contract.kind == "linear" else q / at
 
 
 def cross_prices(account: CrossAccount, marks: Mapping[str, Decimal]) -> dict[str, Decimal | None]:

@@ -546,6 +546,16 @@ def max_open_quantity(
     per_unit = cs * (xp / lv + loss)
     limit = _algebra.fraction(cap, "max_notional") / (cs * xp)
     best = max(Fraction(0), min(_algebra.fraction(balance, "available") / per_unit, limit))
-    with decimal.localcontext() as context:
-        context.rounding = decimal.ROUND_FLOOR
-        return Decimal(best.numerator) / Decimal(best.denominator)
+    floor = decimal.getcontext().copy()
+    floor.rounding = decimal.ROUND_FLOOR
+    size = floor.divide(Decimal(best.numerator), Decimal(best.denominator))
+    # The cost sums rounded parts: step down one unit in the last digit until opening
+    # exactly ``size`` is allowed (the principle issue 14 stated for max borrow).
+    while size > 0:
+        cost = cost_to_open(
+            contract, side=side, size=size, order_price=order, mark_price=mark, leverage=lev
+        )
+        if cost.total <= balance:
+            break
+        size = size.next_minus(floor)
+    return size

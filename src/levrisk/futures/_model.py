@@ -24,6 +24,7 @@ from levrisk._fields import (
 from levrisk._typing import (
     CloseFeeBasis,
     ContractKind,
+    HedgeMaintenance,
     MaintenanceBasis,
     PositionMode,
     Side,
@@ -215,7 +216,7 @@ class OpenCost:
         return self.initial_margin + self.open_loss
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class LiquidationRule:
     r"""How a venue states its liquidation condition (:ref:`rule-venues`).
 
@@ -237,22 +238,33 @@ class LiquidationRule:
     ``LiquidationRule(close_fee="mark", fee_rate=c)``; Bybit classic and 2020 and
     BitMEX — ``maintenance_basis="entry"`` (Bybit with ``close_fee="bankruptcy"``).
 
+    A hedged pair (a long and a short of one symbol in a cross account) keeps each
+    leg's own maintenance (``hedge_maintenance="each"``), or rates both legs at the
+    larger-value leg's effective rate ``MM(N_max)/N_max`` (``"larger"``, Gate:
+    :ref:`rule-gate-hedge-maintenance`): the pair's maintenance is
+    ``(N_L + N_S)·MM(N_max)/N_max``. The repr shows the field only when it is not the
+    default.
+
     Args:
         maintenance_basis: a :data:`MaintenanceBasis`.
         close_fee: a :data:`CloseFeeBasis`.
         fee_rate: ``c`` in [0, 1); must be 0 when ``close_fee="none"``.
+        hedge_maintenance: a :data:`HedgeMaintenance` (default ``"each"``).
 
     Raises:
         InvalidInputError: for an unknown basis or fee basis, or a bad fee rate.
 
     References:
-        :ref:`rule-venues` [published for Binance, Gate, Bybit; derived for OKX].
+        :ref:`rule-venues` [published for Binance, Gate, Bybit; derived for OKX];
+        :ref:`rule-gate-hedge-maintenance` [published, derived in part].
 
     Examples:
         >>> LiquidationRule(close_fee="mark", fee_rate="0.0005").maintenance_basis
         'mark'
 
     .. versionadded:: 0.1.0
+    .. versionchanged:: 0.3.0
+       ``hedge_maintenance``.
     """
 
     maintenance_basis: MaintenanceBasis = attrs.field(
@@ -260,6 +272,19 @@ class LiquidationRule:
     )
     close_fee: CloseFeeBasis = attrs.field(default="none", validator=one_of(CloseFeeBasis))
     fee_rate: Decimal = attrs.field(default=Decimal(0), converter=number, validator=fraction)
+    hedge_maintenance: HedgeMaintenance = attrs.field(
+        default="each", validator=one_of(HedgeMaintenance), repr=False
+    )  # repr=False: __repr__ shows it only off its default
+
+    def __repr__(self) -> str:
+        """The fields, ``hedge_maintenance`` only when it is not ``"each"``."""
+        text = (
+            f"LiquidationRule(maintenance_basis={self.maintenance_basis!r}, "
+            f"close_fee={self.close_fee!r}, fee_rate={self.fee_rate!r}"
+        )
+        if self.hedge_maintenance != "each":
+            text += f", hedge_maintenance={self.hedge_maintenance!r}"
+        return text + ")"
 
     @fee_rate.validator
     def _fee_needs_basis(self, _attribute: attrs.Attribute[Decimal], value: Decimal) -> None:

@@ -42,7 +42,7 @@ from typing import Final, Literal, NamedTuple, cast
 import attrs
 
 from levrisk import _algebra
-from levrisk._typing import ContractKind
+from levrisk._typing import ContractKind, HedgeMaintenance
 from levrisk.brackets import BracketTable
 from levrisk.numbers import PRECISION
 
@@ -89,11 +89,40 @@ class Rule:
     """The liquidation condition in the solver's terms (see ``LiquidationRule``).
 
     ``maintenance`` is ``None`` for the bankruptcy solve (no maintenance, no fee).
+    ``hedge``: ``"larger"`` rates both legs of a hedged pair at the larger-value leg's
+    effective rate (:func:`_pair_maintenance`).
     """
 
     maintenance: Literal["mark", "entry"] | None
     close_fee: Literal["none", "mark", "bankruptcy"]
     fee_rate: Fraction
+    hedge: HedgeMaintenance = "each"
+
+
+def _pair_maintenance(
+    legs: Sequence[Leg], rule: Rule, x_rep: Fraction
+) -> tuple[Fraction, Fraction]:
+    r"""``(a, b)`` of a hedged pair's maintenance ``a·X + b`` by the larger-value leg.
+
+    With ``V_i`` each leg's value (``Q_i·X`` at mark, ``Q_i·x_i`` at entry) and ``V_max``
+    the larger (:ref:`rule-gate-hedge-maintenance`):
+
+    .. math::
+
+        MM = (V_L + V_S) \frac{MM(V_{max})}{V_{max}} = m \sum V_i - cum \frac{\sum V_i}{V_{max}}
+
+    with ``(m, cum)`` the bracket holding ``V_max``; at mark ``ΣV_i/V_max = ΣQ_i/Q_max``,
+    so the pair's maintenance stays linear in ``X`` on each bracket of the larger leg.
+    """
+    mark = rule.maintenance == "mark"
+    values = [leg.quantity * (1 if mark else leg.x_entry) for leg in legs]
+    total = sum(values, Fraction(0))
+    big = max(range(len(legs)), key=values.__getitem__)
+    rate, amount = legs[big].at(x_rep if mark else legs[big].x_entry)
+    share = amount * total / values[big]
+    if mark:
+        return rate * total, -share
+    return Fraction(0), rate * total - share
 
 
 def _coefficients(
@@ -102,14 +131,18 @@ def _coefficients(
     """``(a, b)`` with ``f(X) = a·X + b`` on the segment holding ``x_rep``."""
     a = Fraction(0)
     b = constant
+    pair = rule.hedge == "larger" and rule.maintenance is not None and len(legs) == 2
+    if pair:
+        a, b = _pair_maintenance(legs, rule, x_rep)
+        a, b = -a, constant - b
     for leg in legs:
         a += leg.direction * leg.quantity
         b -= leg.direction * leg.quantity * leg.x_entry
-        if rule.maintenance == "mark":
+        if rule.maintenance == "mark" and not pair:
             rate, amount = leg.at(x_rep)
             a -= rate * leg.quantity
             b += amount
-        elif rule.maintenance == "entry":
+        elif rule.maintenance == "entry" and not pair:
             rate, amount = leg.at(leg.x_entry)
             b -= rate * leg.quantity * leg.x_entry
             b += amount
