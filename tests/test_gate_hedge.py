@@ -163,7 +163,13 @@ def _gate_contract(kind: ContractKind) -> Contract:
         max_leverages=[1, 1, 1],
         maintenance="marginal",
     )
-    return Contract(symbol="BTCUSDT", kind=kind, brackets=table, contract_size=1 if linear else 100)
+    return Contract(
+        symbol="BTCUSDT",
+        kind=kind,
+        brackets=table,
+        contract_size=1 if linear else 100,
+        margin_asset=None if linear else "BTC",
+    )
 
 
 CONTRACTS = {kind: _gate_contract(kind) for kind in ("linear", "inverse")}
