@@ -42,23 +42,20 @@ CONTRACTS = {
     "ETHUSD_PERP": ETH,
 }
 
+
+def empty_leg(side: str, update_time: int) -> dict[str, Any]:
+    """The documented response's empty leg ``side`` (``positionAmt`` 0)."""
+    keys = "positionAmt entryPrice breakEvenPrice markPrice unRealizedProfit liquidationPrice"
+    zero = dict(
+        zip(keys.split(), ["0", "0.0", "0.0", "0.00000000", "0.00000000", "0"], strict=True)
+    )
+    keys = "symbol leverage maxQty marginType isolatedMargin isAutoAddMargin positionSide"
+    fixed = ["BTCUSD_201225", "125", "50", "cross", "0.00000000", "false", side]
+    return zero | dict(zip(keys.split(), fixed, strict=True)) | {"updateTime": update_time}
+
+
 DAPI_EXAMPLE: list[dict[str, Any]] = [
-    {
-        "symbol": "BTCUSD_201225",
-        "positionAmt": "0",
-        "entryPrice": "0.0",
-        "breakEvenPrice": "0.0",
-        "markPrice": "0.00000000",
-        "unRealizedProfit": "0.00000000",
-        "liquidationPrice": "0",
-        "leverage": "125",
-        "maxQty": "50",
-        "marginType": "cross",
-        "isolatedMargin": "0.00000000",
-        "isAutoAddMargin": "false",
-        "positionSide": "BOTH",
-        "updateTime": 0,
-    },
+    empty_leg("BOTH", 0),
     {
         "symbol": "BTCUSD_201225",
         "positionAmt": "1",
@@ -75,22 +72,7 @@ DAPI_EXAMPLE: list[dict[str, Any]] = [
         "positionSide": "LONG",
         "updateTime": 1627026881327,
     },
-    {
-        "symbol": "BTCUSD_201225",
-        "positionAmt": "0",
-        "entryPrice": "0.0",
-        "breakEvenPrice": "0.0",
-        "markPrice": "0.00000000",
-        "unRealizedProfit": "0.00000000",
-        "liquidationPrice": "0",
-        "leverage": "125",
-        "maxQty": "50",
-        "marginType": "cross",
-        "isolatedMargin": "0.00000000",
-        "isAutoAddMargin": "false",
-        "positionSide": "SHORT",
-        "updateTime": 1627026881327,
-    },
+    empty_leg("SHORT", 1627026881327),
 ]
 """Binance COIN-M "Position Information (USER_DATA)", the documented response (hedge mode)."""
 
@@ -186,17 +168,10 @@ def test_isolated_row_without_wallet_takes_margin_less_pnl() -> None:
     assert rows([row])[0].margin == Decimal("0.00333333")
 
 
-@pytest.mark.parametrize(
-    ("amount", "side_field", "side"),
-    [
-        ("3", "BOTH", "long"),
-        ("-3", "BOTH", "short"),
-        ("-3", "SHORT", "short"),
-        ("3", "LONG", "long"),
-    ],
-)
-def test_side_from_sign_or_leg(amount: str, side_field: str, side: str) -> None:
+@pytest.mark.parametrize("case", ["3 BOTH long", "-3 BOTH short", "-3 SHORT short", "3 LONG long"])
+def test_side_from_sign_or_leg(case: str) -> None:
     """``BOTH``: the sign of ``positionAmt``; ``LONG``/``SHORT``: the leg; size ``|amt|``."""
+    amount, side_field, side = case.split()
     row = with_fields(ISOLATED, positionAmt=amount, positionSide=side_field)
     [parsed] = rows([row])
     assert (parsed.position.side, parsed.position.size) == (side, Decimal(3))

@@ -32,17 +32,9 @@ import attrs
 from levrisk._fields import optional_number, require
 from levrisk._typing import Side, choice
 from levrisk.exceptions import InvalidInputError
-from levrisk.exchanges import _payload
+from levrisk.exchanges import _payload, _positions
 from levrisk.exchanges._payload import Json
-from levrisk.exchanges._positions import (
-    MarginMode,
-    ReportedPosition,
-    contract_for,
-    cross_account,
-    reconcile_position,
-    report_rows,
-    reported_row,
-)
+from levrisk.exchanges._positions import MarginMode, ReportedPosition
 from levrisk.exchanges._reconcile import FieldCheck, Reconciliation, compare
 from levrisk.exchanges._rows import Parsed
 from levrisk.futures import Contract, CrossAccount, LiquidationRule, notional
@@ -88,6 +80,10 @@ class CoinmPositionRisk(ReportedPosition):
     notional_value: Decimal | None = attrs.field(default=None, converter=optional_number)
 
 
+def _at_eight(value: Decimal, rounding: RoundingMode) -> Decimal:
+    return round_to_step(value, _EIGHT, rounding)
+
+
 def _side(obj: Mapping[str, Json], amount: Decimal, *, where: str) -> Side:
     raw = obj.get("positionSide", "BOTH")
     if raw not in ("BOTH", "LONG", "SHORT"):
@@ -119,18 +115,18 @@ def _wallet(obj: Mapping[str, Json], *, where: str) -> Mapping[str, Json]:
 def _row(
     obj: Mapping[str, Json], contracts: Mapping[str, Contract], where: str
 ) -> CoinmPositionRisk | None:
-    symbol = _payload.text(obj, "symbol", where=where)
     amount = _payload.number(obj, "positionAmt", where=where)
     if amount == 0:
         return None
-    contract = contract_for(contracts, symbol, where=where)
+    symbol = _payload.text(obj, "symbol", where=where)
+    contract = _positions.contract_for(contracts, symbol, where=where)
     if contract.kind != "inverse":
         msg = f"{where} symbol {symbol!r} needs an inverse Contract (COIN-M), got {contract.kind!r}"
         raise InvalidInputError(msg)
     mode = _margin_mode(obj, where=where)
     if mode == "isolated":
         obj = _wallet(obj, where=where)
-    row = reported_row(
+    row = _positions.reported_row(
         obj,
         venue=_VENUE,
         where=where,
@@ -202,7 +198,9 @@ def coinm_position_report_from_payload(
 
     .. versionadded:: 0.2.0
     """
-    return report_rows(payload, where="payload", contracts=contracts, parse=_row, strict=strict)
+    return _positions.report_rows(
+        payload, where="payload", contracts=contracts, parse=_row, strict=strict
+    )
 
 
 @exact
@@ -251,11 +249,7 @@ def coinm_cross_account_from_payload(
         obj.get("positionSide", "BOTH") != "BOTH"
         for _, obj in _payload.objects(payload, where="payload")
     )
-    return cross_account(report.rows, wallet_balance=wallet_balance, hedge=hedge)
-
-
-def _at_eight(value: Decimal, rounding: RoundingMode) -> Decimal:
-    return round_to_step(value, _EIGHT, rounding)
+    return _positions.cross_account(report.rows, wallet_balance=wallet_balance, hedge=hedge)
 
 
 @exact
@@ -318,7 +312,7 @@ def coinm_reconcile(
     .. versionadded:: 0.2.0
     """
     require(row, CoinmPositionRisk, "row")
-    base = reconcile_position(
+    base = _positions.reconcile_position(
         row,
         rule=_RULE,
         account=account,
