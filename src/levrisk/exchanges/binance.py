@@ -71,6 +71,12 @@ from levrisk._typing import choice, one_of
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError, LiquidationError
 from levrisk.exchanges import _payload
+from levrisk.exchanges._binance_coinm import (
+    CoinmPositionRisk,
+    coinm_cross_account_from_payload,
+    coinm_position_report_from_payload,
+    coinm_reconcile,
+)
 from levrisk.exchanges._binance_portfolio import (
     MULTI_ASSETS_THRESHOLDS,
     PORTFOLIO_MARGIN_LOAN_RATES,
@@ -155,6 +161,7 @@ __all__ = [
     "AccountCheck",
     "AccountReconciliation",
     "AssetIndexRow",
+    "CoinmPositionRisk",
     "IsolatedMarginTierRow",
     "MarginType",
     "MultiAssetsReport",
@@ -164,6 +171,9 @@ __all__ = [
     "asset_index_from_payload",
     "bracket_tables_from_payload",
     "brackets_from_payload",
+    "coinm_cross_account_from_payload",
+    "coinm_position_report_from_payload",
+    "coinm_reconcile",
     "cross_account_from_payload",
     "cross_account_from_payloads",
     "cross_margin_account_from_payload",
