@@ -148,8 +148,9 @@ class TestExactWalker:
             ({"funding": {True: 1}}, "funding must be keyed"),
             ({"stop": 0}, "stop must be positive"),
             ({"bars": [1]}, r"bars\[0\] must be a Bar"),
+            ({"bars": None}, "bars must be a sequence of Bar"),
         ],
-        ids=["intrabar", "funding-list", "funding-index", "funding-bool", "stop", "bar"],
+        ids=["intrabar", "funding-list", "funding-index", "funding-bool", "stop", "bar", "no-bars"],
     )
     def test_rejects(self, kwargs: dict[str, Any], match: str) -> None:
         """Bad arguments raise InvalidInputError naming them."""

@@ -63,8 +63,13 @@ def notional(position: Position, *, price: NumberLike | None = None) -> Decimal:
         >>> table = BracketTable.from_rates(
         ...     caps=[5], maintenance_rates=["0.004"], max_leverages=[125]
         ... )
-        >>> btcusd = Contract(symbol="BTCUSD_PERP", kind="inverse", brackets=table,
-        ...                   contract_size=100, margin_asset="BTC")
+        >>> btcusd = Contract(
+        ...     symbol="BTCUSD_PERP",
+        ...     kind="inverse",
+        ...     brackets=table,
+        ...     contract_size=100,
+        ...     margin_asset="BTC",
+        ... )
         >>> pos = Position(contract=btcusd, side="long", size=100, entry_price=25_000, leverage=20)
         >>> notional(pos)
         Decimal('0.4')
@@ -153,8 +158,13 @@ def maintenance_margin(position: Position, *, mark_price: NumberLike) -> Decimal
         >>> table = BracketTable.from_rates(
         ...     caps=[5, 10], maintenance_rates=["0.004", "0.005"], max_leverages=[125, 100]
         ... )
-        >>> btcusd = Contract(symbol="BTCUSD_PERP", kind="inverse", brackets=table,
-        ...                   contract_size=100, margin_asset="BTC")
+        >>> btcusd = Contract(
+        ...     symbol="BTCUSD_PERP",
+        ...     kind="inverse",
+        ...     brackets=table,
+        ...     contract_size=100,
+        ...     margin_asset="BTC",
+        ... )
         >>> pos = Position(contract=btcusd, side="long", size=100, entry_price=25_000, leverage=20)
         >>> maintenance_margin(pos, mark_price=25_000)
         Decimal('0.0016')

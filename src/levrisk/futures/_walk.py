@@ -17,6 +17,7 @@ import attrs
 
 from levrisk import _typing
 from levrisk._fields import (
+    entries,
     non_negative_number,
     number,
     optional_number,
@@ -214,9 +215,10 @@ def walk(
         "stop": None if stop is None else positive_number(stop, "stop"),
         "take_profit": None if take_profit is None else positive_number(take_profit, "take_profit"),
     }
-    rates = _funding_rates(funding, len(bars))
+    series = entries(bars, f"bars must be a sequence of Bar, got {bars!r}")
+    rates = _funding_rates(funding, len(series))
     liquidation = solved_price(position, wallet, condition)
-    for i, raw in enumerate(bars):
+    for i, raw in enumerate(series):
         bar = require(raw, Bar, f"bars[{i}]")
         if i in rates:
             wallet -= payment(position.contract, position.side, position.size, bar.open, rates[i])

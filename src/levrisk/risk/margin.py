@@ -264,8 +264,9 @@ def stop_price(
         >>> from datetime import datetime, timezone
         >>> from levrisk.margin import open_short
         >>> opened = datetime(2024, 5, 1, 13, 55, tzinfo=timezone.utc)
-        >>> trade = open_short(3000, leverage=3, price=60_000, opened_at=opened,
-        ...                    base="BTC", quote="USDT")
+        >>> trade = open_short(
+        ...     3000, leverage=3, price=60_000, opened_at=opened, base="BTC", quote="USDT"
+        ... )
         >>> stop_price(trade, loss=30, at=opened, schedule=0)
         Decimal('60300')
         >>> stop_price(trade, roe="0.01", at=opened, schedule=0)
@@ -340,8 +341,9 @@ def take_profit_price(
         >>> from datetime import datetime, timezone
         >>> from levrisk.margin import open_short
         >>> opened = datetime(2024, 5, 1, 13, 55, tzinfo=timezone.utc)
-        >>> trade = open_short(3000, leverage=3, price=60_000, opened_at=opened,
-        ...                    base="BTC", quote="USDT")
+        >>> trade = open_short(
+        ...     3000, leverage=3, price=60_000, opened_at=opened, base="BTC", quote="USDT"
+        ... )
         >>> take_profit_price(trade, profit=1000, at=opened, schedule=0)
         Decimal('50000')
 
@@ -400,8 +402,9 @@ def check_stop(
         >>> from datetime import datetime, timedelta, timezone
         >>> from levrisk.margin import open_short
         >>> opened = datetime(2024, 5, 1, 13, 55, tzinfo=timezone.utc)
-        >>> trade = open_short(3000, leverage=3, price=60_000, opened_at=opened,
-        ...                    base="BTC", quote="USDT")
+        >>> trade = open_short(
+        ...     3000, leverage=3, price=60_000, opened_at=opened, base="BTC", quote="USDT"
+        ... )
         >>> check = check_stop(trade, stop_price=63_000)
         >>> check.passed, round(check.stop_gap_fraction, 4)
         (True, Decimal('0.2987'))
@@ -704,8 +707,15 @@ def liquidation_outcome(
         >>> from datetime import datetime, timezone
         >>> from levrisk.margin import BINANCE_CROSS_3X, open_short
         >>> opened = datetime(2024, 5, 1, 13, 55, tzinfo=timezone.utc)
-        >>> trade = open_short(3000, leverage=3, price=60_000, opened_at=opened,
-        ...                    thresholds=BINANCE_CROSS_3X, base="BTC", quote="USDT")
+        >>> trade = open_short(
+        ...     3000,
+        ...     leverage=3,
+        ...     price=60_000,
+        ...     opened_at=opened,
+        ...     thresholds=BINANCE_CROSS_3X,
+        ...     base="BTC",
+        ...     quote="USDT",
+        ... )
         >>> result = liquidation_outcome(trade)
         >>> round(result.remaining, 2), round(result.loss, 2)
         (Decimal('654.55'), Decimal('2345.45'))
@@ -816,8 +826,15 @@ def scenarios(
         >>> from datetime import datetime, timezone
         >>> from levrisk.margin import BINANCE_CROSS_3X, open_short
         >>> opened = datetime(2024, 5, 1, 13, 55, tzinfo=timezone.utc)
-        >>> trade = open_short(3000, leverage=3, price=60_000, opened_at=opened,
-        ...                    thresholds=BINANCE_CROSS_3X, base="BTC", quote="USDT")
+        >>> trade = open_short(
+        ...     3000,
+        ...     leverage=3,
+        ...     price=60_000,
+        ...     opened_at=opened,
+        ...     thresholds=BINANCE_CROSS_3X,
+        ...     base="BTC",
+        ...     quote="USDT",
+        ... )
         >>> rows = scenarios(trade, prices=[60_000, 70_000, 82_000], schedule=0)
         >>> for row in rows:
         ...     print(row.price, row.pnl, round(row.margin_level, 4), row.status)
