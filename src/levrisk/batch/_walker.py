@@ -29,7 +29,7 @@ from levrisk import _typing
 from levrisk._fields import aware_datetime, entries, non_negative_number, positive_number, require
 from levrisk._typing import InterestCounting, Side, choice
 from levrisk.batch._brackets import BracketArrays, check_brackets
-from levrisk.batch._common import check_kind, check_rows
+from levrisk.batch._common import Array, check_kind, check_rows
 from levrisk.batch._futures import _BINANCE, _terms
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
@@ -592,21 +592,21 @@ def walk_bars(
 
 def walk_margin_bars(
     *,
-    side: npt.ArrayLike,
-    base_balance: npt.ArrayLike,
-    quote_balance: npt.ArrayLike,
-    principal: npt.ArrayLike,
-    liquidation_level: npt.ArrayLike,
-    open: npt.ArrayLike,  # noqa: A002 - the bar's field
-    high: npt.ArrayLike,
-    low: npt.ArrayLike,
-    mark_high: npt.ArrayLike | None = None,
-    mark_low: npt.ArrayLike | None = None,
-    accrued: npt.ArrayLike | None = None,
-    interest: npt.ArrayLike = 0.0,
-    stop: npt.ArrayLike | None = None,
-    take_profit: npt.ArrayLike | None = None,
-    start: npt.ArrayLike | None = None,
+    side: Array,
+    base_balance: Array,
+    quote_balance: Array,
+    principal: Array,
+    liquidation_level: Array,
+    open: Array,  # noqa: A002 - the bar's field
+    high: Array,
+    low: Array,
+    mark_high: Array | None = None,
+    mark_low: Array | None = None,
+    accrued: Array | None = None,
+    interest: Array = 0.0,
+    stop: Array | None = None,
+    take_profit: Array | None = None,
+    start: Array | None = None,
     intrabar: str = "worst",
     engine: WalkEngine = "auto",
 ) -> WalkArrays:
@@ -750,7 +750,7 @@ def walk_margin(
         counting: the venue's :data:`~levrisk.interest.InterestCounting` rule.
         stop: the stop-loss trigger price, or ``None``.
         take_profit: the take-profit trigger price, or ``None``.
-        intrabar: an :data:`Intrabar` assumption.
+        intrabar: an :data:`~levrisk.futures.Intrabar` assumption.
 
     Returns:
         The first :class:`WalkResult`, or ``None`` when nothing fires.
