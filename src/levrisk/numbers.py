@@ -203,6 +203,42 @@ def to_decimal(value: NumberLike, *, name: str = "value") -> Decimal:
         ...
         levrisk.exceptions.InvalidInputError: price must lie within 1E-9999 and 1E+10000 in magnitude, got '9E+999999999999999999'
     """  # noqa: E501 - a doctest's output line cannot wrap
+    return _convert(value, name)
+
+
+_SMALL_INT: Final = 10**MAX_DIGITS
+"""Every ``int`` strictly between ``±_SMALL_INT`` lies within the bounds (fewer digits)."""
+
+
+def _convert(value: object, name: str) -> Decimal:
+    """:func:`to_decimal` without entering the library context (it does no arithmetic).
+
+    The common plain ``int``, ``float`` and short ``str`` inputs that are in bounds take a
+    short path; anything else, and every refusal, goes through :func:`_convert_any`.
+    """
+    if type(value) is int:
+        if -_SMALL_INT < value < _SMALL_INT:
+            return Decimal(value)
+    elif type(value) is float:
+        if math.isfinite(value):  # a finite float: at most 17 digits, exponent within ±324
+            result = Decimal(float.__repr__(value))
+            return result if value else result.copy_abs()
+    elif type(value) is str and len(value) <= MAX_DIGITS:
+        # At most MAX_DIGITS characters hold at most MAX_DIGITS digits: only the exponent
+        # is left to check (a refusal is left to _convert_any, which words it).
+        try:
+            result = Decimal(value.strip())
+        except decimal.InvalidOperation:
+            result = Decimal("NaN")
+        if result.is_finite() and (
+            result.is_zero() or -MAX_EXPONENT <= result.adjusted() <= MAX_EXPONENT
+        ):
+            return result.copy_abs() if result.is_zero() else result
+    return _convert_any(value, name)
+
+
+def _convert_any(value: object, name: str) -> Decimal:
+    """:func:`to_decimal` for any input: convert, check the bounds, or raise."""
     plain = _plain(value)
     result: Decimal
     if isinstance(plain, bool):
