@@ -277,7 +277,10 @@ def trusted(cls: type[_A], **values: object) -> _A:
     ``attrs.validators.disabled()``); users' construction is validated as always.
     """
     instance = object.__new__(cls)
+    store = object.__setattr__
     for name, value in values.items():
-        stored = value.copy_abs() if isinstance(value, Decimal) and value.is_zero() else value
-        object.__setattr__(instance, name, stored)
+        if isinstance(value, Decimal) and not value:
+            store(instance, name, value.copy_abs())
+        else:
+            store(instance, name, value)
     return instance

@@ -41,7 +41,7 @@ import weakref
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, NamedTuple, TypeAlias
 
 import attrs
 
@@ -762,8 +762,7 @@ def _schedule(schedule: RateSchedule | NumberLike, name: str = "schedule") -> Ra
     return RateSchedule.constant(non_negative_number(schedule, name))
 
 
-@attrs.frozen
-class _Rates:
+class _Rates(NamedTuple):
     """A schedule ready to compute with: the instants in microseconds and the rates.
 
     ``start`` is the first entry's instant as given (shown in messages); a constant rate
