@@ -992,40 +992,35 @@ def loan_state(
     .. versionadded:: 0.1.0
     """
     outstanding, interest, accrued, accruals = _replay(
-        non_negative_number(principal, "principal"),
-        _rates(schedule),
-        borrowed_at,
-        until,
-        waived_hours=waived_hours,
-        repayments=repayments,
-        counting=counting,
-        compounding=compounding,
+        principal, schedule, borrowed_at, until, waived_hours, repayments, counting, compounding
     )
     return trusted(  # every value is checked or computed from checked ones
         LoanState,
         principal=outstanding,
         interest_outstanding=interest,
         interest_accrued=accrued,
-        accruals=accruals,
+        accruals=accruals.total,
     )
 
 
-def _replay(
-    outstanding: Decimal,
-    rates: _Rates,
+def _replay(  # noqa: PLR0917 - loan_state's arguments, in its order
+    principal: object,
+    schedule: RateSchedule | NumberLike,
     borrowed_at: object,
     until: object,
-    *,
     waived_hours: object,
     repayments: Iterable[Repayment],
     counting: object,
     compounding: object,
-) -> tuple[Decimal, Decimal, Decimal, int]:
-    """:func:`loan_state` once its principal and schedule are checked.
+    name: str = "schedule",
+) -> tuple[Decimal, Decimal, Decimal, _Accruals]:
+    """:func:`loan_state`: every argument checked in its documented order, then the replay.
 
-    The principal and interest outstanding, the interest accrued and the accrual count;
-    the other arguments are checked here, in :func:`loan_state`'s documented order.
+    The principal and interest outstanding, the interest accrued and the accruals. ``name``
+    is the keyword the caller gave the schedule by, for the error message.
     """
+    outstanding = non_negative_number(principal, "principal")
+    rates = _rates(schedule, name)
     free = _waived(waived_hours)
     compound = _compounding(compounding)
     accruals, start, end = _span(borrowed_at, until, counting)
@@ -1042,7 +1037,7 @@ def _replay(
         accrued = Decimal(0)
         if free < accruals.total:
             accrued += outstanding * rates.rates[0] * (accruals.total - free)
-        return outstanding, accrued, accrued, accruals.total
+        return outstanding, accrued, accrued, accruals
     due = [accruals.due(_micros(_utc(item.at, "at"))) for item in paid]
     cuts = accruals.cuts(rates.instants, 1)
     cuts.update(due)
@@ -1074,7 +1069,7 @@ def _replay(
             interest -= to_interest
             outstanding -= item.amount - to_interest
             queue += 1
-    return outstanding, interest, accrued, accruals.total
+    return outstanding, interest, accrued, accruals
 
 
 @exact
@@ -1146,12 +1141,5 @@ def accrued_interest(
        ``compounding``.
     """
     return _replay(
-        non_negative_number(principal, "principal"),
-        _rates(schedule),
-        borrowed_at,
-        until,
-        waived_hours=waived_hours,
-        repayments=repayments,
-        counting=counting,
-        compounding=compounding,
+        principal, schedule, borrowed_at, until, waived_hours, repayments, counting, compounding
     )[2]

@@ -16,7 +16,7 @@ from levrisk._fields import aware_datetime, positive_number, require, trusted
 from levrisk._fields import fee_rate as fee_rate_check
 from levrisk._typing import FeeConvention, InterestCounting
 from levrisk.exceptions import InvalidInputError
-from levrisk.interest import RateSchedule, _given_rate, _rates, _replay
+from levrisk.interest import RateSchedule, _given_rate, _replay
 from levrisk.margin._model import MarginPnL, MarginTrade
 from levrisk.numbers import NumberLike, exact, to_decimal
 
@@ -56,17 +56,9 @@ def _closing_terms(  # noqa: PLR0917 - close()'s closing arguments, passed on in
     if end < t.opened_at:
         msg = f"at must not be before opened_at {t.opened_at.isoformat()}, got {at.isoformat()}"
         raise InvalidInputError(msg)
-    # accrued_interest(t.borrowed, rate, t.opened_at, at, ...): the trade's borrowed amount
-    # is checked, and the rate is checked here as accrued_interest checks its schedule.
+    # accrued_interest(t.borrowed, rate, t.opened_at, at, ...), errors naming ``name``
     interest = _replay(
-        t.borrowed,
-        _rates(rate, name),
-        t.opened_at,
-        end,
-        waived_hours=waived_hours,
-        repayments=(),
-        counting=counting,
-        compounding=compounding,
+        t.borrowed, rate, t.opened_at, end, waived_hours, (), counting, compounding, name
     )[2]
     return t, f1, interest
 
