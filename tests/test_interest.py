@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import decimal
+import gc
 import math
 import time
+import weakref
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -17,6 +19,7 @@ from hypothesis import strategies as st
 
 from levrisk.exceptions import InvalidInputError, LevriskError
 from levrisk.interest import (
+    _TABLES,
     InterestCounting,
     LoanState,
     RateChange,
@@ -24,7 +27,10 @@ from levrisk.interest import (
     Repayment,
     _given_rate,
     _hourly,
+    _micros,
+    _rates,
     _schedule,
+    _table,
     accrual_count,
     accrual_period,
     accrual_times,
@@ -342,6 +348,52 @@ class TestRateKeyword:
             _schedule("-1", "hourly_rate")
         with pytest.raises(InvalidInputError, match=r"^schedule must be a finite number"):
             _schedule("x")
+
+
+class TestRatesTable:
+    """rule-interest: a schedule's instants and rates are computed once per schedule (issue 13)."""
+
+    def test_cached_per_schedule(self) -> None:
+        """The table is computed once and reused; equal schedules answer the same."""
+        t0 = datetime(2024, 5, 1, tzinfo=UTC)
+        schedule = RateSchedule.from_pairs([(t0, "0.00001"), (t0 + 3 * HOUR, "0.00002")])
+        table = _table(schedule)
+        assert _table(schedule) is table
+        assert _rates(schedule) is table
+        assert list(table.instants) == [_micros(t0), _micros(t0 + 3 * HOUR)]
+        assert list(table.rates) == [Decimal("0.00001"), Decimal("0.00002")]
+        twin = RateSchedule.from_pairs([(t0, "0.00001"), (t0 + 3 * HOUR, "0.00002")])
+        end = t0 + 5 * HOUR
+        assert accrued_interest(1000, twin, t0, end) == accrued_interest(1000, schedule, t0, end)
+        # Accruals at 00:00 (borrowing), 01:00, 02:00 at 0.001 %, then 03:00–05:00 at 0.002 %.
+        assert accrued_interest(1000, schedule, t0, end) == Decimal("0.09000")
+
+    def test_entry_goes_with_its_schedule(self) -> None:
+        """A schedule that is collected leaves no entry; a replaced entry is kept."""
+        schedule = RateSchedule.constant("0.00001")
+        key = id(schedule)
+        _table(schedule)
+        assert key in _TABLES
+        del schedule
+        gc.collect()
+        assert key not in _TABLES
+        other = RateSchedule.constant("0.00002")
+        key = id(other)
+        _table(other)
+        third = RateSchedule.constant("0.00003")
+        kept = (weakref.ref(third), _table(third))
+        _TABLES[key] = kept  # as if another schedule had taken the key
+        del other
+        gc.collect()
+        assert _TABLES.pop(key) is kept
+
+    def test_number_is_a_constant_rate(self) -> None:
+        """A number is a rate in force at every instant, checked under its keyword."""
+        rates = _rates("0.1", "hourly_rate")
+        assert list(rates.rates) == [Decimal("0.1")]
+        assert rates.rate(_micros(datetime(1, 1, 1, tzinfo=UTC))) == Decimal("0.1")
+        with pytest.raises(InvalidInputError, match=r"^hourly_rate must not be negative"):
+            _rates("-1", "hourly_rate")
 
 
 class TestRateSchedule:

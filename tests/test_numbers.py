@@ -11,8 +11,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from levrisk._fields import number
 from levrisk.exceptions import InvalidInputError
-from levrisk.numbers import PRECISION, RoundingMode, exact, round_to_step, to_decimal
+from levrisk.numbers import (
+    PRECISION,
+    NumberLike,
+    RoundingMode,
+    _convert_any,
+    exact,
+    round_to_step,
+    to_decimal,
+)
 
 
 class TestToDecimal:
@@ -129,6 +138,87 @@ class TestToDecimal:
         """Every finite float converts to the Decimal of its shortest repr."""
         assert float(to_decimal(value)) == value
         assert to_decimal(value) == Decimal(repr(value))
+
+
+class TestShortPaths:
+    """The short paths of to_decimal (plain int, float, Decimal, str) agree with the long one.
+
+    Issue 13 (a fast exact core): a plain number in bounds is converted without the general
+    checks; every value at or past a bound still takes the general path and its message.
+    """
+
+    @pytest.mark.parametrize(
+        ("value", "expected"),
+        [
+            (10**2000, Decimal(10**2000)),  # 2,001 digits, one significant: in bounds
+            (-(10**2000), Decimal(-(10**2000))),
+            (Decimal("1" + "0" * 2500), Decimal(10**2500)),  # a long coefficient
+            (" " * 2000 + "7", Decimal(7)),  # longer than MAX_DIGITS characters
+            ("-0.00", Decimal("0.00")),
+            (Decimal("-0.0"), Decimal("0.0")),
+            (0.0, Decimal("0.0")),
+        ],
+        ids=[
+            "big-int",
+            "big-negative-int",
+            "long-decimal",
+            "long-str",
+            "str-zero",
+            "dec-zero",
+            "f0",
+        ],
+    )
+    def test_past_the_short_path(self, value: NumberLike, expected: Decimal) -> None:
+        """Values the short paths leave to the general conversion convert the same."""
+        result = to_decimal(value)
+        assert result == expected
+        assert str(result) == str(expected)
+        assert not result.is_signed() or result != 0
+
+    @pytest.mark.parametrize(
+        ("value", "message"),
+        [
+            (10**2000 + 1, "significant digits"),
+            (10**20000, "magnitude"),
+            (Decimal("1E+10000"), "magnitude"),
+            (Decimal("1" * 2001), "significant digits"),
+            ("1E+10000", "magnitude"),
+            ("1" * 2001, "significant digits"),
+        ],
+        ids=[
+            "int-digits",
+            "huge-int",
+            "decimal-exponent",
+            "decimal-digits",
+            "str-exponent",
+            "str-digits",
+        ],
+    )
+    def test_out_of_bounds_keeps_its_message(self, value: NumberLike, message: str) -> None:
+        """A value out of bounds is refused by the general path, with its message."""
+        with pytest.raises(InvalidInputError, match=rf"^size must .*{message}"):
+            to_decimal(value, name="size")
+
+    def test_bad_string_in_a_quiet_context(self) -> None:
+        """A bad string sets no flag in a caller's context that traps nothing (number())."""
+        with decimal.localcontext() as context:
+            context.traps[decimal.InvalidOperation] = False
+            context.clear_flags()
+            assert number("long").is_nan()
+            assert number(" 2.5 ") == Decimal("2.5")
+            assert not any(context.flags.values())
+
+    @given(st.one_of(st.integers(), st.floats(allow_nan=False), st.decimals(allow_nan=False)))
+    def test_same_as_general_path(self, value: NumberLike) -> None:
+        """Short path or not, the result is the general conversion's, digit for digit."""
+        try:
+            expected = _convert_any(value, "value")
+        except InvalidInputError:
+            with pytest.raises(InvalidInputError):
+                to_decimal(value)
+            return
+        assert str(to_decimal(value)) == str(expected)
+        assert str(to_decimal(str(value))) == str(_convert_any(str(value), "value"))
 
 
 @exact

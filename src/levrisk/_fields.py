@@ -14,12 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import attrs
 
+from levrisk import _typing
 from levrisk.exceptions import InvalidInputError
-from levrisk.numbers import NumberLike, to_decimal
+from levrisk.numbers import NumberLike, _convert
 
 
 class _Rejected(Decimal):
@@ -36,7 +37,7 @@ class _Rejected(Decimal):
 def number(value: NumberLike) -> Decimal:
     """Convert a field's value by the numeric contract, deferring errors to validation."""
     try:
-        return to_decimal(value, name="")
+        return _convert(value, "")
     except InvalidInputError as error:
         rejected = _Rejected("NaN")
         rejected.raw = value
@@ -106,7 +107,7 @@ def instance_of(*types: type) -> Callable[[object, attrs.Attribute[Any], object]
 
 def positive_number(value: object, name: str) -> Decimal:
     """``value`` as a Decimal > 0, or InvalidInputError naming ``name``."""
-    result = to_decimal(cast("NumberLike", value), name=name)
+    result = _convert(value, name)
     if result <= 0:
         msg = f"{name} must be positive, got {value!r}"
         raise InvalidInputError(msg)
@@ -115,7 +116,7 @@ def positive_number(value: object, name: str) -> Decimal:
 
 def non_negative_number(value: object, name: str) -> Decimal:
     """``value`` as a Decimal ≥ 0, or InvalidInputError naming ``name``."""
-    result = to_decimal(cast("NumberLike", value), name=name)
+    result = _convert(value, name)
     if result < 0:
         msg = f"{name} must not be negative, got {value!r}"
         raise InvalidInputError(msg)
@@ -124,7 +125,7 @@ def non_negative_number(value: object, name: str) -> Decimal:
 
 def fraction_number(value: object, name: str) -> Decimal:
     """``value`` as a rate with ``0 ≤ value < 1``, or InvalidInputError naming ``name``."""
-    result = to_decimal(cast("NumberLike", value), name=name)
+    result = _convert(value, name)
     if not 0 <= result < 1:
         msg = f"{name} must be a fraction in [0, 1), got {value!r}"
         raise InvalidInputError(msg)
@@ -178,6 +179,25 @@ def require(value: object, kind: type[_T], name: str) -> _T:
         msg = f"{name} must be a {kind.__name__}, got {value!r}"
         raise InvalidInputError(msg)
     return value
+
+
+_OPTIONS: dict[int, tuple[object, frozenset[str]]] = {}
+"""Each ``Literal`` alias :func:`option` has seen, by ``id`` (hashing an alias is slow)."""
+
+
+def option(value: object, alias: Any, name: str) -> Any:  # noqa: ANN401 - the alias' type
+    """:func:`levrisk._typing.choice`, answered at once for a plain ``str`` option.
+
+    Anything else (a ``str`` subclass, another type, an unknown option) goes to ``choice``,
+    which returns the alias' own string or raises its error. The options of each alias
+    (a module-level constant) are computed once.
+    """
+    known = _OPTIONS.get(id(alias))
+    if known is None or known[0] is not alias:
+        known = _OPTIONS[id(alias)] = (alias, frozenset(_typing.options(alias)))
+    if type(value) is str and value in known[1]:
+        return value
+    return _typing.choice(value, alias, name)
 
 
 def fee_rate(value: object, name: str) -> Decimal:
@@ -257,7 +277,10 @@ def trusted(cls: type[_A], **values: object) -> _A:
     ``attrs.validators.disabled()``); users' construction is validated as always.
     """
     instance = object.__new__(cls)
+    store = object.__setattr__
     for name, value in values.items():
-        stored = value.copy_abs() if isinstance(value, Decimal) and value.is_zero() else value
-        object.__setattr__(instance, name, stored)
+        if isinstance(value, Decimal) and not value:
+            store(instance, name, value.copy_abs())
+        else:
+            store(instance, name, value)
     return instance

@@ -37,10 +37,11 @@ from __future__ import annotations
 import bisect
 import decimal
 import itertools
+import weakref
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, NamedTuple, TypeAlias
 
 import attrs
 
@@ -51,6 +52,7 @@ from levrisk._fields import (
     non_negative,
     non_negative_number,
     number,
+    option,
     positive,
     require,
     trusted,
@@ -494,7 +496,7 @@ class Repayment:
     amount: Decimal = attrs.field(converter=number, validator=positive)
 
 
-@attrs.frozen
+@attrs.define  # private and never changed: a plain (fast) init
 class _Accruals:
     """Accrual instants in microseconds: an optional ``first``, then ``count`` every ``step``."""
 
@@ -542,6 +544,19 @@ class _Accruals:
         """How many accrual instants are < ``micros``."""
         return self.through(micros - 1)
 
+    def cuts(self, instants: Sequence[int], first: int) -> set[int]:
+        """``{before(m) for m in instants[first:]}`` (increasing ``instants``), 0 and ``total``.
+
+        Only the instants within ``(at(0), at(total − 1)]`` give another count than 0 or
+        ``total``: the others are skipped by two bisections.
+        """
+        result = {0, self.total}
+        if self.total and len(instants) > first:
+            low = bisect.bisect_right(instants, self.at(0), first)
+            high = bisect.bisect_right(instants, self.at(self.total - 1), low)
+            result.update(self.before(m) for m in instants[low:high])
+        return result
+
     def due(self, micros: int) -> int:
         """How many accruals happen before a repayment at ``micros`` (≥ borrowing).
 
@@ -555,14 +570,22 @@ class _Accruals:
 
 
 def _period(borrowed_at: object, until: object, counting: object) -> _Accruals:
+    return _span(borrowed_at, until, counting)[0]
+
+
+def _span(
+    borrowed_at: object, until: object, counting: object
+) -> tuple[_Accruals, datetime, datetime]:
+    """The accruals of the period, and its two ends in UTC (checked in this order)."""
     start = _utc(borrowed_at, "borrowed_at")
     end = _utc(until, "until")
     if end < start:
         msg = f"until must not be before borrowed_at {start.isoformat()}, got {end.isoformat()}"
         raise InvalidInputError(msg)
-    return _Accruals.of(
-        _micros(start), _micros(end), choice(counting, InterestCounting, "counting")
+    accruals = _Accruals.of(
+        _micros(start), _micros(end), option(counting, InterestCounting, "counting")
     )
+    return accruals, start, end
 
 
 def accrual_times(
@@ -737,6 +760,57 @@ def _schedule(schedule: RateSchedule | NumberLike, name: str = "schedule") -> Ra
     if isinstance(schedule, RateSchedule):
         return schedule
     return RateSchedule.constant(non_negative_number(schedule, name))
+
+
+class _Rates(NamedTuple):
+    """A schedule ready to compute with: the instants in microseconds and the rates.
+
+    ``start`` is the first entry's instant as given (shown in messages); a constant rate
+    given as a number is in force at every instant, like :meth:`RateSchedule.constant`.
+    """
+
+    start: datetime
+    instants: Sequence[int]
+    rates: Sequence[Decimal]
+
+    def rate(self, micros: int) -> Decimal:
+        """The rate in force at ``micros`` (at or after the first instant)."""
+        return self.rates[bisect.bisect_right(self.instants, micros) - 1]
+
+
+_TABLES: Final[dict[int, tuple[weakref.ref[RateSchedule], _Rates]]] = {}
+"""Each live schedule's :class:`_Rates`, by ``id``: computed once per (immutable) schedule."""
+
+
+def _table(schedule: RateSchedule) -> _Rates:
+    """The cached :class:`_Rates` of ``schedule`` (the entry goes when the schedule does)."""
+    key = id(schedule)
+    hit = _TABLES.get(key)
+    if hit is not None and hit[0]() is schedule:
+        return hit[1]
+    changes = schedule.changes
+    table = _Rates(
+        schedule.start,
+        [_micros(_utc(change.since, "since")) for change in changes],
+        [change.hourly_rate for change in changes],
+    )
+
+    def forget(ref: weakref.ref[RateSchedule]) -> None:
+        if _TABLES.get(key, (None,))[0] is ref:
+            del _TABLES[key]
+
+    _TABLES[key] = (weakref.ref(schedule, forget), table)
+    return table
+
+
+_ALWAYS_MICROS: Final = (_ALWAYS - _EPOCH) // _MICROSECOND
+
+
+def _rates(schedule: RateSchedule | NumberLike, name: str = "schedule") -> _Rates:
+    """``schedule`` as :class:`_Rates`, checked as :func:`_schedule` checks it."""
+    if isinstance(schedule, RateSchedule):
+        return _table(schedule)
+    return _Rates(_ALWAYS, (_ALWAYS_MICROS,), (non_negative_number(schedule, name),))
 
 
 def _given_rate(
@@ -917,34 +991,65 @@ def loan_state(
 
     .. versionadded:: 0.1.0
     """
+    outstanding, interest, accrued, accruals = _replay(
+        principal, schedule, borrowed_at, until, waived_hours, repayments, counting, compounding
+    )
+    return trusted(  # every value is checked or computed from checked ones
+        LoanState,
+        principal=outstanding,
+        interest_outstanding=interest,
+        interest_accrued=accrued,
+        accruals=accruals.total,
+    )
+
+
+def _replay(  # noqa: PLR0917 - loan_state's arguments, in its order
+    principal: object,
+    schedule: RateSchedule | NumberLike,
+    borrowed_at: object,
+    until: object,
+    waived_hours: object,
+    repayments: Iterable[Repayment],
+    counting: object,
+    compounding: object,
+    name: str = "schedule",
+) -> tuple[Decimal, Decimal, Decimal, _Accruals]:
+    """:func:`loan_state`: every argument checked in its documented order, then the replay.
+
+    The principal and interest outstanding, the interest accrued and the accruals. ``name``
+    is the keyword the caller gave the schedule by, for the error message.
+    """
     outstanding = non_negative_number(principal, "principal")
-    rates = _schedule(schedule)
+    rates = _rates(schedule, name)
     free = _waived(waived_hours)
     compound = _compounding(compounding)
-    accruals = _period(borrowed_at, until, counting)
-    start = _instant(accruals.at(0)) if accruals.total else None
-    if start is not None and start < rates.start:
+    accruals, start, end = _span(borrowed_at, until, counting)
+    if accruals.total and accruals.at(0) < rates.instants[0]:
+        first = _instant(accruals.at(0))
         msg = (
-            f"schedule must have a rate at the first accrual {start.isoformat()}, "
+            f"schedule must have a rate at the first accrual {first.isoformat()}, "
             f"but its first entry is {rates.start.isoformat()}"
         )
         raise InvalidInputError(msg)
-    paid = _repayments(repayments, _utc(borrowed_at, "borrowed_at"), _utc(until, "until"))
+    empty = type(repayments) is tuple and not repayments
+    paid = [] if empty else _repayments(repayments, start, end)
+    if not paid and not compound and len(rates.rates) == 1:  # one rate, one segment
+        accrued = Decimal(0)
+        if free < accruals.total:
+            accrued += outstanding * rates.rates[0] * (accruals.total - free)
+        return outstanding, accrued, accrued, accruals
     due = [accruals.due(_micros(_utc(item.at, "at"))) for item in paid]
-    cuts = {0, accruals.total, min(free, accruals.total), *due}
-    cuts.update(accruals.before(_micros(_utc(c.since, "since"))) for c in rates.changes[1:])
+    cuts = accruals.cuts(rates.instants, 1)
+    cuts.update(due)
+    cuts.add(min(free, accruals.total))
     accrued = Decimal(0)
     interest = Decimal(0)
     done = 0
     queue = 0
-    entry = 0
     for cut in sorted(cuts):
         if cut > done:
             if done >= free:
-                when = _instant(accruals.at(done))
-                while entry + 1 < len(rates.changes) and rates.changes[entry + 1].since <= when:
-                    entry += 1  # segments come in time order: walk the schedule once
-                rate = rates.changes[entry].hourly_rate
+                rate = rates.rate(accruals.at(done))
                 if compound:  # on the balance then owed, at every accrual of the segment
                     charge = (outstanding + interest) * _compound_growth(rate, cut - done)
                 else:
@@ -964,16 +1069,10 @@ def loan_state(
             interest -= to_interest
             outstanding -= item.amount - to_interest
             queue += 1
-    return trusted(  # every value is checked or computed from checked ones
-        LoanState,
-        principal=outstanding,
-        interest_outstanding=interest,
-        interest_accrued=accrued,
-        accruals=accruals.total,
-    )
+    return outstanding, interest, accrued, accruals
 
 
-# No arithmetic of its own: loan_state enters the library context (one per public call).
+@exact
 def accrued_interest(
     principal: NumberLike,
     schedule: RateSchedule | NumberLike,
@@ -1041,13 +1140,6 @@ def accrued_interest(
     .. versionchanged:: 0.2.0
        ``compounding``.
     """
-    return loan_state(
-        principal,
-        schedule,
-        borrowed_at,
-        until,
-        waived_hours=waived_hours,
-        repayments=repayments,
-        counting=counting,
-        compounding=compounding,
-    ).interest_accrued
+    return _replay(
+        principal, schedule, borrowed_at, until, waived_hours, repayments, counting, compounding
+    )[2]

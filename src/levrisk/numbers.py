@@ -14,7 +14,7 @@ import functools
 import math
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Final, ParamSpec, TypeAlias, TypeVar, Union
+from typing import Any, Final, ParamSpec, TypeAlias, TypeVar, Union
 
 from levrisk import _typing
 from levrisk.exceptions import InvalidInputError
@@ -203,6 +203,78 @@ def to_decimal(value: NumberLike, *, name: str = "value") -> Decimal:
         ...
         levrisk.exceptions.InvalidInputError: price must lie within 1E-9999 and 1E+10000 in magnitude, got '9E+999999999999999999'
     """  # noqa: E501 - a doctest's output line cannot wrap
+    short = _SHORT_PATHS.get(type(value))
+    result = None if short is None else short(value)
+    return _convert_any(value, name) if result is None else result
+
+
+_SMALL_INT: Final = 10**MAX_DIGITS
+"""Every ``int`` strictly between ``±_SMALL_INT`` lies within the bounds (fewer digits)."""
+
+
+def _convert(value: object, name: str) -> Decimal:
+    """:func:`to_decimal` without entering the library context for a plain number.
+
+    A plain ``int``, ``float`` or ``Decimal`` in bounds is converted here (no operation that
+    could signal); a ``str`` (parsing one signals on a bad string) and every other input
+    or refusal go to :func:`to_decimal`, in the library context.
+    """
+    short = _NUMBER_PATHS.get(type(value))
+    result = None if short is None else short(value)
+    return to_decimal(value, name=name) if result is None else result  # type: ignore[arg-type]
+
+
+def _int_path(value: int) -> Decimal | None:
+    return Decimal(value) if -_SMALL_INT < value < _SMALL_INT else None
+
+
+def _float_path(value: float) -> Decimal | None:
+    if not math.isfinite(value):
+        return None
+    result = Decimal(float.__repr__(value))  # at most 17 digits, exponent within ±324
+    return result if value else result.copy_abs()
+
+
+def _decimal_path(value: Decimal) -> Decimal | None:
+    if not value.is_finite():
+        return None
+    if not value:
+        return value.copy_abs()
+    # The coefficient's length bounds the significant digits.
+    in_bounds = -MAX_EXPONENT <= value.adjusted() <= MAX_EXPONENT
+    return value if in_bounds and len(value.as_tuple().digits) <= MAX_DIGITS else None
+
+
+def _str_path(value: str) -> Decimal | None:
+    if len(value) > MAX_DIGITS:
+        return None
+    try:  # at most MAX_DIGITS characters: at most MAX_DIGITS digits, the exponent is left
+        result = Decimal(value.strip())
+    except decimal.InvalidOperation:
+        return None
+    if not result.is_finite():
+        return None
+    if not result:
+        return result.copy_abs()
+    return result if -MAX_EXPONENT <= result.adjusted() <= MAX_EXPONENT else None
+
+
+_NUMBER_PATHS: Final[dict[type, Callable[[Any], Decimal | None]]] = {
+    int: _int_path,
+    float: _float_path,
+    Decimal: _decimal_path,
+}
+"""The short paths that signal nothing: safe in any caller's context."""
+
+_SHORT_PATHS: Final[dict[type, Callable[[Any], Decimal | None]]] = {
+    **_NUMBER_PATHS,
+    str: _str_path,  # parsing: only in the library context
+}
+"""The short paths of :func:`to_decimal` (``None``: refused or out of bounds, say why)."""
+
+
+def _convert_any(value: object, name: str) -> Decimal:
+    """:func:`to_decimal` for any input: convert, check the bounds, or raise."""
     plain = _plain(value)
     result: Decimal
     if isinstance(plain, bool):

@@ -18,6 +18,7 @@ from levrisk.margin._model import (
     _asset,
     _price_of,
     _prices,
+    _sum_by_asset,
     _value_of,
 )
 from levrisk.numbers import PRECISION, NumberLike, exact
@@ -82,11 +83,19 @@ def liquidation_price(
 
     .. versionadded:: 0.1.0
     """
-    acct = _account(account)
-    x = _asset(asset, "asset")
-    p = _prices(prices)
-    level = positive_number(liquidation_level, "liquidation_level")
-    balances, liabilities = acct.balances, acct.liabilities
+    return _liquidation_price(
+        _account(account),
+        _asset(asset, "asset"),
+        _prices(prices),
+        positive_number(liquidation_level, "liquidation_level"),
+    )
+
+
+def _liquidation_price(
+    acct: MarginAccount, x: str, p: Mapping[str, Decimal], level: Decimal
+) -> Decimal | None:
+    """:func:`liquidation_price` of arguments already checked (the rest of its checks)."""
+    balances, liabilities = acct.balances, _sum_by_asset(acct.loans)  # .liabilities
     if x not in balances and x not in liabilities:
         msg = f"asset {x!r} is neither held nor owed by the account"
         raise InvalidInputError(msg)

@@ -29,6 +29,7 @@ from levrisk.margin._model import (
     _by_asset,
     _price_of,
     _prices,
+    _sum_by_asset,
     _thresholds,
     _value_of,
 )
@@ -132,9 +133,8 @@ def collateral_margin_level(
 
 def _level(account: MarginAccount, prices: Mapping[str, Decimal]) -> Decimal:
     """The margin level of an account that owes something, computed as :func:`margin_level`."""
-    return _value_of(account.balances, prices, account.quote) / _value_of(
-        account.liabilities, prices, account.quote
-    )
+    assets = _value_of(account.balances, prices, account.quote)
+    return assets / _value_of(_sum_by_asset(account.loans), prices, account.quote)
 
 
 def _owes(account: MarginAccount) -> bool:

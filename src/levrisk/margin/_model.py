@@ -138,7 +138,7 @@ def _loans(value: Iterable[Loan]) -> tuple[Loan, ...]:
 def _sum_by_asset(loans: Iterable[Loan], *, principal_only: bool = False) -> dict[str, Decimal]:
     result: dict[str, Decimal] = {}
     for loan in loans:
-        amount = loan.principal if principal_only else loan.total
+        amount = loan.principal if principal_only else loan.principal + loan.interest  # .total
         result[loan.asset] = result.get(loan.asset, Decimal(0)) + amount
     return result
 
@@ -278,10 +278,11 @@ def _account(value: object) -> MarginAccount:
 
 
 def _value_of(amounts: Mapping[str, Decimal], prices: Mapping[str, Decimal], quote: str) -> Decimal:
-    return sum(
-        (amount * _price_of(prices, asset, quote) for asset, amount in amounts.items() if amount),
-        Decimal(0),
-    )
+    total = Decimal(0)
+    for asset, amount in amounts.items():
+        if amount:
+            total += amount * _price_of(prices, asset, quote)
+    return total
 
 
 # ----------------------------------------------------------------- thresholds

@@ -16,7 +16,7 @@ from levrisk._fields import aware_datetime, positive_number, require, trusted
 from levrisk._fields import fee_rate as fee_rate_check
 from levrisk._typing import FeeConvention, InterestCounting
 from levrisk.exceptions import InvalidInputError
-from levrisk.interest import RateSchedule, _given_rate, _schedule, accrued_interest
+from levrisk.interest import RateSchedule, _given_rate, _replay
 from levrisk.margin._model import MarginPnL, MarginTrade
 from levrisk.numbers import NumberLike, exact, to_decimal
 
@@ -52,18 +52,14 @@ def _closing_terms(  # noqa: PLR0917 - close()'s closing arguments, passed on in
             "schedule=0 for none (a missing rate is never read as 0), got None"
         )
         raise InvalidInputError(msg)
-    if aware_datetime(at, "at") < t.opened_at:
+    end = aware_datetime(at, "at")
+    if end < t.opened_at:
         msg = f"at must not be before opened_at {t.opened_at.isoformat()}, got {at.isoformat()}"
         raise InvalidInputError(msg)
-    interest = accrued_interest(
-        t.borrowed,
-        _schedule(rate, name),
-        t.opened_at,
-        at,
-        waived_hours=waived_hours,
-        counting=counting,
-        compounding=compounding,
-    )
+    # accrued_interest(t.borrowed, rate, t.opened_at, at, ...), errors naming ``name``
+    interest = _replay(
+        t.borrowed, rate, t.opened_at, end, waived_hours, (), counting, compounding, name
+    )[2]
     return t, f1, interest
 
 

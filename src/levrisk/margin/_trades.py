@@ -6,13 +6,14 @@ The private part of :mod:`levrisk.margin` for opening trades; re-exported there.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
-from levrisk._fields import aware_datetime, positive_number, trusted
+from levrisk._fields import aware_datetime, option, positive_number, trusted
 from levrisk._fields import fee_rate as fee_rate_check
-from levrisk._typing import FeeConvention, Side, choice
+from levrisk._typing import FeeConvention, Side
 from levrisk.exceptions import InvalidInputError, LeverageError
-from levrisk.margin._liquidation import liquidation_price
-from levrisk.margin._margin import margin_level
+from levrisk.margin._liquidation import _liquidation_price
+from levrisk.margin._margin import _level
 from levrisk.margin._model import (
     BINANCE_CROSS_3X,
     IsolatedMarginAccount,
@@ -23,7 +24,7 @@ from levrisk.margin._model import (
     _asset,
     _thresholds,
 )
-from levrisk.numbers import NumberLike, exact, to_decimal
+from levrisk.numbers import NumberLike, _convert, exact
 
 
 def _open(
@@ -41,13 +42,13 @@ def _open(
 ) -> MarginTrade:
     """Open a trade of ``side``: the implementation of :func:`open_short` and :func:`open_long`."""
     c = positive_number(collateral, "collateral")
-    lev = to_decimal(leverage, name="leverage")
+    lev = _convert(leverage, "leverage")
     if lev <= 1:
         msg = f"leverage must be above 1 (a margin trade borrows), got {leverage!r}"
         raise LeverageError(msg)
     p0 = positive_number(price, "price")
     f = fee_rate_check(fee_rate, "fee_rate")
-    convention: FeeConvention = choice(fee_convention, FeeConvention, "fee_convention")
+    convention: FeeConvention = option(fee_convention, FeeConvention, "fee_convention")
     at = aware_datetime(opened_at, "opened_at")
     base_name, quote_name = _asset(base, "base"), _asset(quote, "quote")
     if base_name == quote_name:
@@ -72,29 +73,30 @@ def _open(
             f"below the initial risk ratio {t.initial_risk_ratio}"
         )
         raise LeverageError(msg)
+    # The account and its loan hold checked or computed values (positive amounts, two
+    # distinct checked asset names): built without running the validators again.
     if side == "short":
         quantity = borrowed
         open_fee = quantity * p0 * f
         quote_amount = quantity * p0 - open_fee
-        account = IsolatedMarginAccount(
-            base=base_name,
-            quote=quote_name,
-            quote_balance=c + quote_amount,
-            loans=[Loan(asset=base_name, principal=borrowed)],
-        )
+        base_balance, quote_balance, owed = Decimal(0), c + quote_amount, base_name
     else:
         quote_amount = c + borrowed
         notional = quote_amount / (1 + f) if convention == "quote" else quote_amount
         open_fee = notional * f
         quantity = (notional if convention == "quote" else notional - open_fee) / p0
-        account = IsolatedMarginAccount(
-            base=base_name,
-            quote=quote_name,
-            base_balance=quantity,
-            loans=[Loan(asset=quote_name, principal=borrowed)],
-        )
+        base_balance, quote_balance, owed = quantity, Decimal(0), quote_name
+    loan = trusted(Loan, asset=owed, principal=borrowed, interest=Decimal(0))
+    account = trusted(
+        IsolatedMarginAccount,
+        base=base_name,
+        quote=quote_name,
+        base_balance=base_balance,
+        quote_balance=quote_balance,
+        loans=(loan,),
+    )
     prices = {base_name: p0}
-    level = margin_level(account, prices)
+    level = _level(account, prices)  # margin_level of an account that owes its loan
     return trusted(  # every value is checked or computed from checked ones
         MarginTrade,
         side=side,
@@ -112,9 +114,7 @@ def _open(
         account=account,
         thresholds=t,
         margin_level=level,  # never None: a trade always owes its loan
-        liquidation_price=liquidation_price(
-            account, asset=base_name, prices=prices, liquidation_level=t.liquidation
-        ),
+        liquidation_price=_liquidation_price(account, base_name, prices, t.liquidation),
         opened_at=at,
     )
 
