@@ -10,7 +10,7 @@ from typing import Any, TypedDict
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from levrisk.brackets import Bracket, BracketTable
@@ -1661,6 +1661,18 @@ class TestPriceForNetPnl:
         side=st.sampled_from(["short", "long"]),
         convention=st.sampled_from(["quote", "received"]),
     )
+    @example(
+        collateral=Decimal(10),
+        lev=Decimal("1.5"),
+        p0=Decimal(100),
+        fee=Decimal(0),
+        close_fee=Decimal(0),
+        rate=Decimal(0),
+        hours=0,
+        target=Decimal("0.5"),
+        side="short",
+        convention="quote",
+    )  # a short at 1.5x cannot net half its collateral: no price
     def test_net_pnl_is_the_target_there(
         self,
         *,
@@ -1690,7 +1702,15 @@ class TestPriceForNetPnl:
         at = T0 + timedelta(hours=hours)
         goal = target * collateral
         p = price_for_net_pnl(trade, net_pnl=goal, at=at, schedule=rate, fee_rate=close_fee)
-        assert p is not None  # |target| ≤ C/2: a short keeps proceeds ≥ C, a long C·L + I
+        if p is None:
+            # a long can always lose |goal| ≤ C/2 < C·L + I; a short earns less than what
+            # buying back at a price near 0 would net (its proceeds, C·(L − 1) less fees)
+            assert side == "short"
+            best = close(
+                trade, exit_price=Decimal("1e-30"), at=at, schedule=rate, fee_rate=close_fee
+            )
+            assert goal >= best.net_pnl
+            return
         pnl = close(trade, exit_price=p, at=at, schedule=rate, fee_rate=close_fee)
         assert abs(pnl.net_pnl - goal) <= TINY * collateral * lev
 
