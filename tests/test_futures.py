@@ -1757,8 +1757,8 @@ class TestSweptRoots:
         rule = _solver.Rule("mark", "none", Fraction(0))
         expected = _solver.roots(legs, Fraction(2), rule, None)
         assert Fraction(1000, 101) in expected
-        assert _solver.swept_roots(legs, Fraction(2)) == expected
+        assert _solver.swept_roots(legs, Fraction(2), Fraction(1)) == expected
         # the same flat segment 1 above 0: no root there
         shifted = _solver.roots(legs, Fraction(3), rule, None)
         assert Fraction(1000, 101) not in shifted
-        assert _solver.swept_roots(legs, Fraction(3)) == shifted
+        assert _solver.swept_roots(legs, Fraction(3), Fraction(1)) == shifted

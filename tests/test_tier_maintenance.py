@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from levrisk.brackets import Bracket, BracketTable
@@ -205,6 +205,14 @@ class TestAgainstBruteForce:
         share=decimals("0.03", "0.9", 3),
         maintenance=st.sampled_from(["whole", "marginal"]),
     )
+    @example(
+        kind="inverse",
+        side="short",
+        size=Decimal("1.50"),
+        entry=Decimal(5000),
+        share=Decimal("0.030"),
+        maintenance="whole",
+    )  # entry exactly at a cap, where the jump faces the winning side: not a root
     def test_isolated(
         self,
         *,
@@ -414,7 +422,7 @@ class TestJumpInternals:
         legs = [_solver.Leg(-1, Fraction(1), Fraction(90_000), WHOLE)]
         rule = _solver.Rule("mark", "none", Fraction(0))
         segment = _solver.roots(legs, Fraction(12_000), rule, None)
-        swept = _solver.swept_roots(legs, Fraction(12_000))
+        swept = _solver.swept_roots(legs, Fraction(12_000), Fraction(90_000))
         assert Fraction(100_000) in segment
         assert sorted(set(swept)) == sorted(set(segment))
 

@@ -173,20 +173,26 @@ class Always(Exception):  # noqa: N818 - an internal signal, never escapes the p
 def _nearest(
     legs: Sequence[Leg], constant: Fraction, rule: Rule, x_start: Fraction, x_bp: Fraction | None
 ) -> Fraction | None:
-    """The root nearest ``x_start`` on the losing side (else the other side), or ``None``."""
-    found = roots(legs, constant, rule, x_bp)
-    if not found:
+    """The root nearest ``x_start`` on the losing side (else the other side), or ``None``.
+
+    A jump edge is a root only for a walk that meets the safe side first: walking up in
+    ``X`` it must be safe at the edge and liquidated just above it; walking down, the
+    reverse (:func:`_jumps`).
+    """
+    segments = _segments(legs, constant, rule, x_bp)
+    steady = [r for low, high, a, b in segments for r in _segment_roots(a, b, low, high)]
+    rising, falling = _jumps(segments)
+    upward = [r for r in (*steady, *rising) if r >= x_start]
+    downward = [r for r in (*steady, *falling) if r <= x_start]
+    if not upward and not downward:
         return None
     slope, _ = _coefficients(legs, constant, rule, x_start, x_bp)
-    if slope > 0:
-        losing = [r for r in found if r <= x_start]
-        if losing:
-            return max(losing)
-    elif slope < 0:
-        losing = [r for r in found if r >= x_start]
-        if losing:
-            return min(losing)
-    return min(found, key=lambda r: (abs(r - x_start), r))
+    if slope > 0 and downward:
+        return max(downward)
+    if slope < 0 and upward:
+        return min(upward)
+    ends = [*([max(downward)] if downward else []), *([min(upward)] if upward else [])]
+    return min(ends, key=lambda r: (abs(r - x_start), r))
 
 
 def _positive_somewhere(
@@ -258,18 +264,24 @@ def _segments(
 
 def _jumps(
     segments: Sequence[tuple[Fraction, Fraction | None, Fraction, Fraction]],
-) -> list[Fraction]:
+) -> tuple[list[Fraction], list[Fraction]]:
     """The edges where ``f`` jumps across the liquidation condition (``> 0`` on one side only).
 
     ``f(e)`` is the lower segment's value (the cap is inclusive), the upper segment's
-    is its limit from above; a continuous table never jumps.
+    is its limit from above; a continuous table never jumps. Returned apart: the edges
+    safe at ``e`` and liquidated just above (a root walking up in ``X``), and those
+    liquidated at ``e`` and safe just above (a root walking down).
     """
-    found = []
+    rising: list[Fraction] = []
+    falling: list[Fraction] = []
     for (_, edge, a, b), (_, _, above_a, above_b) in itertools.pairwise(segments):
         e = cast("Fraction", edge)
-        if (a * e + b > 0) != (above_a * e + above_b > 0):
-            found.append(e)
-    return found
+        at, above = a * e + b > 0, above_a * e + above_b > 0
+        if at and not above:
+            rising.append(e)
+        elif above and not at:
+            falling.append(e)
+    return rising, falling
 
 
 def roots(
@@ -285,8 +297,8 @@ def roots(
     found: list[Fraction] = []
     for low, high, a, b in segments:
         found.extend(_segment_roots(a, b, low, high))
-    found.extend(_jumps(segments))
-    return found
+    rising, falling = _jumps(segments)
+    return [*found, *rising, *falling]
 
 
 def _segment_roots(
@@ -301,8 +313,11 @@ def _segment_roots(
     return []
 
 
-def swept_roots(legs: Sequence[Leg], constant: Fraction) -> list[Fraction]:
+def swept_roots(legs: Sequence[Leg], constant: Fraction, x_start: Fraction) -> list[Fraction]:
     """:func:`roots` for a mark-valued maintenance and no fee, in one sweep (``O(E log E)``).
+
+    A jump edge is kept only for the walk from ``x_start`` that meets its safe side
+    first (up in ``X`` when it lies above ``x_start``, down when below; :func:`_jumps`).
 
     The breakpoints ``cap/Q`` of every leg are sorted once (by ``(float, exact)``: the
     float is correctly rounded, so it never inverts two values); the line ``a·X + b``
@@ -338,7 +353,8 @@ def swept_roots(legs: Sequence[Leg], constant: Fraction) -> list[Fraction]:
             a += (below_rate - above_rate) * leg.quantity
             b += above_amount - below_amount
             k += 1
-        if below != (a * high + b > 0):  # the maintenance jumps across the condition
+        above = a * high + b > 0
+        if below != above and (below if high >= x_start else above):  # a jump across it
             found.append(high)
         low = high
 

@@ -852,7 +852,7 @@ def _uniform_roots(account: CrossAccount, marks: Mapping[str, Decimal]) -> list[
         legs.append(_solver.Leg(direction, q * mark, entry / mark, position.contract.brackets))
     wallet = Fraction(account.wallet_balance)
     rule = _solver.Rule("mark", "none", Fraction(0))
-    found = _solver.swept_roots(legs, wallet)
+    found = _solver.swept_roots(legs, wallet, Fraction(1))
     kind = account.positions[0].contract.kind
     factors = [_algebra.swap(kind, r) for r in found]
     if _solver.condition_at(legs, wallet, rule, Fraction(1)) <= 0:
