@@ -382,9 +382,11 @@ class TestRatesTable:
         _table(other)
         third = RateSchedule.constant("0.00003")
         kept = (weakref.ref(third), _table(third))
+        stale = _TABLES[key]  # its weak reference must live on for its callback to run
         _TABLES[key] = kept  # as if another schedule had taken the key
         del other
         gc.collect()
+        assert stale[0]() is None  # the callback ran and left the newer entry alone
         assert _TABLES.pop(key) is kept
 
     def test_number_is_a_constant_rate(self) -> None:
