@@ -21,10 +21,12 @@ from levrisk import futures
 from levrisk.batch import (
     LONG,
     SHORT,
+    STATE_PRICE,
     BracketArrays,
     Engine,
     _kernel,
     isolated_liquidation_price,
+    liquidation_states,
     notional,
 )
 from levrisk.brackets import BracketTable
@@ -47,6 +49,13 @@ BTCUSDT = BracketTable.from_rates(
     max_leverages=[125, 100, 50, 20],
 )
 ONE = BracketTable.from_rates(caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125])
+WHOLE = BracketTable.from_rates(
+    caps=[50_000, 250_000, 1_000_000],
+    maintenance_rates=["0.004", "0.02", "0.05"],
+    max_leverages=[125, 50, 20],
+    maintenance="whole",
+)
+"""A whole table (rule-tier-maintenance): MM jumps up at each cap."""
 
 RULES = [
     LiquidationRule(),
@@ -327,6 +336,39 @@ class TestEveryRule:
         assert isolated_liquidation_price(**args, brackets=high, rule=entry).shape == ()
 
 
+def _source_rows(rng: Any, n: int, *, inverse: bool, lowest: float) -> tuple[Any, ...]:
+    """Random ``(side, size, entry, margin, contract size)`` rows for the kernels' source tests.
+
+    Leverages from ``lowest`` to 125.
+    """
+    side = rng.choice(np.array([LONG, SHORT]), n)
+    size = rng.uniform(0.01, 5, n)
+    entry = rng.uniform(100, 60_000, n)
+    cs = 100.0 if inverse else 1.0
+    n_entry = size * cs / entry if inverse else size * entry
+    return side, size, entry, n_entry / rng.uniform(lowest, 125, n), cs
+
+
+def _valid_rows(
+    rows: dict[str, Any],
+    ok: Any,
+    table: BracketArrays,
+    *,
+    inverse: bool,
+    cs: float,
+    rule: LiquidationRule,
+) -> Any:
+    """The array-API prices of the valid rows ``ok`` (the kernels' source tests' reference)."""
+    return isolated_liquidation_price(
+        **{name: value[ok] for name, value in rows.items()},
+        brackets=table,
+        kind="inverse" if inverse else "linear",
+        contract_size=cs,
+        rule=rule,
+        engine="array_api",
+    )
+
+
 class TestKernelSourceRules:
     """rule-venues: the kernels' Python source, run uncompiled, under every rule."""
 
@@ -336,12 +378,7 @@ class TestKernelSourceRules:
         """Both loops, as Python, give the array-API floats; invalid rows are NaN."""
         rng = np.random.default_rng(13)
         n = 1_100
-        side = rng.choice(np.array([LONG, SHORT]), n)
-        size = rng.uniform(0.01, 5, n)
-        entry = rng.uniform(100, 60_000, n)
-        cs = 100.0 if inverse else 1.0
-        n_entry = size * cs / entry if inverse else size * entry
-        margin = n_entry / rng.uniform(0.8, 125, n)
+        side, size, entry, margin, cs = _source_rows(rng, n, inverse=inverse, lowest=0.8)
         side[3], size[700] = 0, -1.0
         ok = np.ones(n, dtype=bool)
         ok[[3, 700]] = False
@@ -371,21 +408,14 @@ class TestKernelSourceRules:
                 edges,
                 rates,
                 amounts,
+                np.empty((0, 0)),
+                np.empty(0, np.int64),
                 general,
             )
             == 2
         )
-        good = isolated_liquidation_price(
-            side=side[ok],
-            size=size[ok],
-            entry_price=entry[ok],
-            margin=margin[ok],
-            brackets=table,
-            kind="inverse" if inverse else "linear",
-            contract_size=cs,
-            rule=rule,
-            engine="array_api",
-        )
+        rows = {"side": side, "size": size, "entry_price": entry, "margin": margin}
+        good = _valid_rows(rows, ok, table, inverse=inverse, cs=cs, rule=rule)
         for out in (shared, general):
             assert np.isnan(out[~ok]).all()
             np.testing.assert_array_equal(out[ok], good)
@@ -635,6 +665,18 @@ class TestOnlyLevriskErrors:
             )
 
 
+def _whole_case(
+    cap: int, rate_pair: tuple[str, str], side: int, entry: int
+) -> tuple[BracketTable, dict[str, Any]]:
+    """A two-tier whole table (``rate_pair`` below and above ``cap``) and 1 unit linear."""
+    table = BracketTable.from_rates(
+        caps=[cap, 100 * cap], maintenance_rates=rate_pair, max_leverages=[10, 10],
+        maintenance="whole",
+    )  # fmt: skip
+    p = {"side": side, "size": Decimal(1), "entry": Decimal(entry), "kind": "linear"}
+    return table, {**p, "contract_size": Decimal(1)}
+
+
 @st.composite
 def jump_cases(draw: st.DrawFn) -> tuple[BracketTable, dict[str, Any], Decimal]:
     """A table that jumps (whole, or published amounts off the recursion), a row, a margin.
@@ -708,12 +750,7 @@ class TestJumps:
 
     def test_the_edge_price(self) -> None:
         """A short whose target falls in the jump at 1000: liquidated where n reaches 1000."""
-        table = BracketTable.from_rates(
-            caps=[1000, 2000], maintenance_rates=["0.02", "0.1"], max_leverages=[50, 10],
-            maintenance="whole",
-        )  # fmt: skip
-        p = {"side": SHORT, "size": Decimal(1), "entry": Decimal(900), "kind": "linear",
-             "contract_size": Decimal(1)}  # fmt: skip
+        table, p = _whole_case(1000, ("0.02", "0.1"), SHORT, 900)
         margin = Decimal(150)  # T = 1050: 1000·1.02 < T ≤ 1000·1.1
         want = _exact(p, table, margin, LiquidationRule())
         assert want == 1000
@@ -728,12 +765,6 @@ class TestJumps:
     @pytest.mark.parametrize("kind", ["linear", "inverse"])
     def test_engines_agree(self, rule: LiquidationRule, kind: ContractKind) -> None:
         """The kernel walk and the array-API walk, shared and stacked, agree bit for bit."""
-        whole = BracketTable.from_rates(
-            caps=[50_000, 250_000, 1_000_000],
-            maintenance_rates=["0.004", "0.02", "0.05"],
-            max_leverages=[125, 50, 20],
-            maintenance="whole",
-        )
         rng = np.random.default_rng(11)
         n = 3_000
         size = rng.uniform(0.001, 5, n)
@@ -750,8 +781,8 @@ class TestJumps:
             "rule": rule,
         }
         for brackets, symbol in (
-            (BracketArrays.from_table(whole), None),
-            (BracketArrays.from_tables([ONE, whole, BTCUSDT]), rng.integers(0, 3, n)),
+            (BracketArrays.from_table(WHOLE), None),
+            (BracketArrays.from_tables([ONE, WHOLE, BTCUSDT]), rng.integers(0, 3, n)),
         ):
             fast = isolated_liquidation_price(
                 **args, brackets=brackets, symbol=symbol, engine="numba"
@@ -787,27 +818,16 @@ class TestJumps:
 
 
 class TestJumpKernelSource:
-    """rule-tier-maintenance: the walking kernel's Python source, run uncompiled."""
+    """rule-tier-maintenance: the general kernel's walk, its Python source run uncompiled."""
 
     @pytest.mark.parametrize("rule", [r for r in RULES if r.maintenance_basis == "mark"])
     @pytest.mark.parametrize("inverse", [False, True], ids=["linear", "inverse"])
     def test_source_matches(self, rule: LiquidationRule, inverse: bool) -> None:
         """As Python, it gives the array-API floats on a whole table; invalid rows are NaN."""
-        whole = BracketTable.from_rates(
-            caps=[50_000, 250_000, 1_000_000],
-            maintenance_rates=["0.004", "0.02", "0.05"],
-            max_leverages=[125, 50, 20],
-            maintenance="whole",
-        )
-        table = BracketArrays.from_tables([whole, ONE])
+        table = BracketArrays.from_tables([WHOLE, ONE])
         rng = np.random.default_rng(19)
         n = 600
-        side = rng.choice(np.array([LONG, SHORT]), n)
-        size = rng.uniform(0.01, 5, n)
-        entry = rng.uniform(100, 60_000, n)
-        cs = 100.0 if inverse else 1.0
-        n_entry = size * cs / entry if inverse else size * entry
-        margin = n_entry / rng.uniform(0.5, 60, n)
+        side, size, entry, margin, cs = _source_rows(rng, n, inverse=inverse, lowest=0.5)
         symbol = rng.integers(0, 2, n)
         side[3], size[70], symbol[80] = 0, -1.0, 5
         ok = np.ones(n, dtype=bool)
@@ -819,22 +839,40 @@ class TestJumpKernelSource:
             fee if rule.close_fee == "mark" else 0.0,
             fee if rule.close_fee == "bankruptcy" else 0.0,
         )
+        edges, rates, amounts = table.kernel_tables(entry_basis=False, fee_mark=flags[2])
         arrays = table.arrays(np)
         out = np.empty(n)
-        args = (side, size, entry, margin, np.full(1, cs), symbol, flags)
-        tables = (arrays.caps, arrays.rates, arrays.amounts, arrays.counts)
-        assert _kernel._isolated_liquidation_jumps(*args, *tables, out) == 3
-        good = isolated_liquidation_price(
-            side=side[ok],
-            size=size[ok],
-            entry_price=entry[ok],
-            margin=margin[ok],
-            brackets=table,
-            symbol=symbol[ok],
-            kind="inverse" if inverse else "linear",
-            contract_size=cs,
-            rule=rule,
-            engine="array_api",
-        )
+        args = (side, size, entry, margin, np.full(1, cs), symbol, flags, edges, rates, amounts)
+        assert _kernel._isolated_liquidation(*args, arrays.caps, arrays.counts, out) == 3
+        rows = {"side": side, "size": size, "entry_price": entry, "margin": margin}
+        good = _valid_rows({**rows, "symbol": symbol}, ok, table, inverse=inverse, cs=cs, rule=rule)
         assert np.isnan(out[~ok]).all()
         np.testing.assert_array_equal(out[ok], good)
+
+
+def test_the_formulas_example() -> None:
+    """rule-tier-maintenance's example: 1 % to 100,000, 2 % above; a short from 90,000."""
+    table, p = _whole_case(100_000, ("0.01", "0.02"), SHORT, 90_000)
+    assert _exact(p, table, Decimal(12_000), LiquidationRule()) == 100_000
+    for engine in ("numba", "array_api"):
+        got = batch_price(p, table, Decimal(12_000), LiquidationRule(), engine=engine)
+        assert got == 100_000.0
+
+
+def test_crossed_root_on_the_safe_side() -> None:
+    """rule-tier-maintenance: a long crossed at entry just above a cap (documented caveat).
+
+    1 % to 100, 5 % above; a long of notional 101 with margin 4 (T = 97): at entry
+    ``101·0.95 − 97 < 0`` (crossed), just below the cap ``100·0.99 − 97 > 0``. The exact
+    path raises AlreadyLiquidatedError(price=100), below the entry; the batch gives 100,
+    and liquidation_states at the entry then reads STATE_PRICE (the batch.md caveat).
+    """
+    table, p = _whole_case(100, ("0.01", "0.05"), LONG, 101)
+    with pytest.raises(AlreadyLiquidatedError) as crossed:
+        futures.isolated_liquidation_price(position_of(p, table), margin=4)
+    assert crossed.value.price == 100
+    assert batch_price(p, table, Decimal(4), LiquidationRule(), engine="auto") == 100.0
+    state = liquidation_states(
+        price=np.array([100.0]), side=np.array([LONG]), mark_price=np.array([101.0])
+    )
+    assert state.tolist() == [STATE_PRICE]

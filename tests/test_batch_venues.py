@@ -177,19 +177,28 @@ def tiers(draw: st.DrawFn) -> tuple[list[Decimal], list[Decimal], list[int]]:
     return bounds, rate_list, leverages
 
 
-def _okx_payload(bounds: list[Decimal], rates: list[Decimal], leverages: list[int]) -> Any:
-    rows = [
-        {
-            "instFamily": "BTC-USDT",
-            "tier": str(i + 1),
-            "minSz": str(bounds[i - 1] if i else 0),
-            "maxSz": str(bound),
-            "mmr": str(rate),
-            "imr": str(1 / Decimal(leverage)),
-            "maxLever": str(leverage),
-        }
-        for i, (bound, rate, leverage) in enumerate(zip(bounds, rates, leverages, strict=True))
+def _rows(
+    names: tuple[str, str, str, str, str],
+    drawn: tuple[list[Decimal], list[Decimal], list[int]],
+) -> list[dict[str, str]]:
+    """The drawn tiers as a venue's rows: tier, lower bound, upper bound, rate, leverage."""
+    bounds, rates, leverages = drawn
+    return [
+        dict(
+            zip(
+                names,
+                (str(i + 1), str(bounds[i - 1] if i else 0), str(bound), str(rate), str(lever)),
+                strict=True,
+            )
+        )
+        for i, (bound, rate, lever) in enumerate(zip(bounds, rates, leverages, strict=True))
     ]
+
+
+def _okx_payload(drawn: tuple[list[Decimal], list[Decimal], list[int]]) -> Any:
+    rows = _rows(("tier", "minSz", "maxSz", "mmr", "maxLever"), drawn)
+    for row in rows:
+        row |= {"instFamily": "BTC-USDT", "imr": str(1 / Decimal(row["maxLever"]))}
     return {"code": "0", "msg": "", "data": rows}
 
 
@@ -212,29 +221,21 @@ def _gate_payload(bounds: list[Decimal], rates: list[Decimal], leverages: list[i
     ]
 
 
-def _bitget_payload(bounds: list[Decimal], rates: list[Decimal], leverages: list[int]) -> Any:
-    rows = [
-        {
-            "symbol": "BTCUSDT",
-            "level": str(i + 1),
-            "startUnit": str(bounds[i - 1] if i else 0),
-            "endUnit": str(bound),
-            "leverage": str(leverage),
-            "keepMarginRate": str(rate),
-        }
-        for i, (bound, rate, leverage) in enumerate(zip(bounds, rates, leverages, strict=True))
-    ]
+def _bitget_payload(drawn: tuple[list[Decimal], list[Decimal], list[int]]) -> Any:
+    rows = _rows(("level", "startUnit", "endUnit", "keepMarginRate", "leverage"), drawn)
+    for row in rows:
+        row["symbol"] = "BTCUSDT"
     return {"code": "00000", "msg": "success", "requestTime": 0, "data": rows}
 
 
 def _venue_table(venue: str, drawn: tuple[list[Decimal], list[Decimal], list[int]]) -> Any:
     if venue == "okx":  # the default: the tier's rate on the whole position
-        return okx.position_tiers_from_payload(_okx_payload(*drawn), ct_val="1")
+        return okx.position_tiers_from_payload(_okx_payload(drawn), ct_val="1")
     if venue == "gate":
         return gate.risk_limit_tiers_from_payload(_gate_payload(*drawn))
     if venue == "bitget":
-        return bitget.position_tiers_from_payload(_bitget_payload(*drawn))
-    return bitget.position_tiers_from_payload(_bitget_payload(*drawn), maintenance="whole")
+        return bitget.position_tiers_from_payload(_bitget_payload(drawn))
+    return bitget.position_tiers_from_payload(_bitget_payload(drawn), maintenance="whole")
 
 
 VENUES = {

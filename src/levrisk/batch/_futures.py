@@ -812,14 +812,9 @@ def _solver(
     if jumps:
 
         def walk(part: dict[str, Array], chunk: Array | None) -> Array:
-            units, entry_notional, sign, target, fee = _targets(xp, part, contract, terms)
             return _jumps.liquidation(
                 xp,
-                units,
-                entry_notional,
-                sign,
-                target,
-                fee,
+                _targets(xp, part, contract, terms),
                 (arrays.caps, arrays.rates, arrays.amounts, arrays.counts),
                 chunk,
                 inverse=contract == "inverse",
@@ -1129,25 +1124,8 @@ def _fast(
     contract_size: Any = raw["contract_size"]
     result = np.empty(side.shape, dtype=np.float64) if out is None else out
     rule = (kind == "inverse", terms.entry_basis, terms.fee_mark, terms.fee_bankrupt)
-    sizes = np.atleast_1d(np.asarray(contract_size, dtype=np.float64))
-    rows = np.zeros(1, np.int64) if index is None else index.astype(np.int64, copy=False)
-    if tables.jumps(entry_basis=terms.entry_basis):
-        arrays = tables.cached_arrays(_NUMPY)
-        bad = _kernel.isolated_liquidation_jumps(
-            side,
-            raw["size"],
-            raw["entry_price"],
-            raw["margin"],
-            sizes,
-            rows,
-            rule,
-            arrays.caps,
-            arrays.rates,
-            arrays.amounts,
-            arrays.counts,
-            result,
-        )
-    elif symbol is None and np.ndim(contract_size) == 0:
+    walk = tables.jumps(entry_basis=terms.entry_basis)
+    if symbol is None and np.ndim(contract_size) == 0 and not walk:
         shared_size = float(contract_size)
         search = tables.kernel_search(entry_basis=terms.entry_basis, fee_mark=terms.fee_mark)
         bad = (not 0 < shared_size < math.inf) or _kernel.isolated_liquidation_shared(
@@ -1169,15 +1147,26 @@ def _fast(
             raw["size"],
             raw["entry_price"],
             raw["margin"],
-            sizes,
-            rows,
+            np.atleast_1d(np.asarray(contract_size, dtype=np.float64)),
+            np.zeros(1, np.int64) if index is None else index.astype(np.int64, copy=False),
             rule,
             edges,
             rates,
             amounts,
+            *(_walked(tables) if walk else _NO_WALK),
             result,
         )
     return True, (None if bad else result)
+
+
+_NO_WALK: Final = (np.empty((0, 0)), np.empty(0, np.int64))
+"""The general kernel's ``caps`` and ``counts`` when it searches (no table jumps)."""
+
+
+def _walked(tables: BracketArrays) -> tuple[Array, Array]:
+    """The general kernel's ``caps`` and ``counts`` when it walks the brackets."""
+    arrays = tables.cached_arrays(_NUMPY)
+    return arrays.caps, arrays.counts
 
 
 @lazy

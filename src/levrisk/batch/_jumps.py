@@ -14,8 +14,9 @@ real bracket extends to ``+∞``) the condition is linear,
 
 with the target ``T`` and close fee ``c`` of the continuous path. Its root
 ``r_k = (σT − cum_k) / (σ − c − m_k)`` splits it into an unsafe part — ``(lo, min(hi, r_k)]``
-for ``σ = +1`` (the condition rises with ``n``), ``(max(lo, r_k), hi]`` for ``σ = −1`` —
-and a safe part (the rest). The exact solver returns the root nearest the entry
+for ``σ = +1`` (the condition rises with ``n``), ``[max(lo, r_k), hi]`` for ``σ = −1``
+(closed at the root: "at" counts as liquidated, so a root exactly at the cap is a point
+of the unsafe set) — and a safe part (the rest). The exact solver returns the root nearest the entry
 notional ``n_e`` on the losing side (``n ≤ n_e`` for ``σ = +1``, ``n ≥ n_e`` otherwise),
 else the nearest on the other side, where an edge whose jump crosses the condition
 counts as a root. That root is the boundary of the set the position would move into
@@ -46,13 +47,9 @@ def _column(xp: Any, table: Array, k: int, sym: Array | None) -> Array:  # noqa:
     return xp.take(table[:, k], sym)
 
 
-def liquidation(  # noqa: PLR0917 - the solve's terms, positionally
+def liquidation(
     xp: Any,  # noqa: ANN401
-    units: Array,
-    entry_notional: Array,
-    sign: Array,
-    target: Array,
-    fee: Array | float,
+    rows: tuple[Array, Array, Array, Array, Array | float],
     tables: tuple[Array, Array, Array, Array],
     sym: Array | None,
     *,
@@ -60,9 +57,12 @@ def liquidation(  # noqa: PLR0917 - the solve's terms, positionally
 ) -> Array:
     """The liquidation price of each row (see the module docstring).
 
-    ``tables`` are the stack's ``caps``, ``rates``, ``amounts`` and ``counts`` arrays;
-    ``sym`` each row's table (None: the first, shared).
+    ``rows`` are each row's units ``Q``, entry notional, ``σ``, target ``T`` and close
+    fee rate ``c`` (as ``levrisk.batch._futures`` computes them); ``tables`` the stack's
+    ``caps``, ``rates``, ``amounts`` and ``counts`` arrays; ``sym`` each row's table
+    (None: the first, shared).
     """
+    units, entry_notional, sign, target, fee = rows
     caps, rates, amounts, counts = tables
     plus = sign > 0
     last = _column(xp, xp.reshape(counts, (-1, 1)), 0, sym) - 1
@@ -90,9 +90,13 @@ def liquidation(  # noqa: PLR0917 - the solve's terms, positionally
         )
         for i, (start, end) in enumerate(parts):
             top = xp.minimum(end, entry_notional)
-            below[i] = xp.where(start < top, xp.maximum(below[i], top), below[i])
             bottom = xp.maximum(start, entry_notional)
-            above[i] = xp.where(bottom < end, xp.minimum(above[i], bottom), above[i])
+            if i == 0:  # σ = −1: the unsafe part holds its root, even alone (r_k = hi)
+                lower, upper = xp.where(plus, start < top, start <= top), bottom <= end
+            else:
+                lower, upper = start < top, bottom < end
+            below[i] = xp.where(lower, xp.maximum(below[i], top), below[i])
+            above[i] = xp.where(upper, xp.minimum(above[i], bottom), above[i])
         low = high
     near_below = xp.where(crossed, below[1], below[0])
     near_above = xp.where(crossed, above[1], above[0])
