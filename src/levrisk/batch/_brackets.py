@@ -249,7 +249,23 @@ class BracketArrays:
     def jumps(self, *, entry_basis: bool) -> bool:
         """Whether a solve under the rule meets a maintenance jump (:ref:`rule-tier-maintenance`).
 
-        Only a mark-valued maintenance moves with the price; at entry it is a constant.
+        True when some table is not continuous (``MM(cap⁺) ≠ MM(cap)`` at an edge) and
+        the maintenance is valued at mark; at entry it is a constant.
+
+        Args:
+            entry_basis: whether the rule values the maintenance at entry.
+
+        Examples:
+            >>> from levrisk.brackets import BracketTable
+            >>> whole = BracketTable.from_rates(
+            ...     caps=[1000, 2000],
+            ...     maintenance_rates=["0.02", "0.025"],
+            ...     max_leverages=[50, 40],
+            ...     maintenance="whole",
+            ... )
+            >>> arrays = BracketArrays.from_table(whole)
+            >>> arrays.continuous, arrays.jumps(entry_basis=False), arrays.jumps(entry_basis=True)
+            ((False,), True, False)
         """
         return not entry_basis and self.continuous is not None and not all(self.continuous)
 
