@@ -561,6 +561,8 @@ class TestKernelSource:
                 edges,
                 rates,
                 amounts,
+                np.empty((0, 0)),  # no table jumps: the kernel searches, never walks
+                np.empty(0, np.int64),
                 out,
             )
             assert bad == 2

@@ -33,6 +33,7 @@ from levrisk.batch import (
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
 from levrisk.futures import LiquidationRule
+from test_batch_rules import WHOLE
 
 da: Any = importlib.import_module("dask.array")  # Dask is only partly typed
 distributed: Any = importlib.import_module("distributed")
@@ -141,6 +142,23 @@ class TestLazy:
                 spot_liquidation_price(**spot).compute(),
                 spot_liquidation_price(**{**spot, "amount_held": book["size"]}),
             )
+
+    @pytest.mark.parametrize(
+        "rule",
+        [LiquidationRule(), LiquidationRule(close_fee="mark", fee_rate="0.0005")],
+        ids=["binance", "okx"],
+    )
+    def test_whole_tables_equal_numpy(self, rule: LiquidationRule) -> None:
+        """rule-tier-maintenance: a whole table (MM jumps at each cap) walks per block."""
+        tables = BracketArrays.from_tables([WHOLE, BTCUSDT])
+        book = _book(2_000, seed=4)
+        symbol = np.random.default_rng(4).integers(0, 2, 2_000)
+        lazy = {**_chunked(book, 300), "symbol": da.from_array(symbol, chunks=300)}
+        with dask.config.set(scheduler="sync"):
+            got = isolated_liquidation_price(**lazy, brackets=tables, rule=rule).compute()
+        want = isolated_liquidation_price(**book, symbol=symbol, brackets=tables, rule=rule)
+        np.testing.assert_array_equal(got, want)
+        assert tables.jumps(entry_basis=False)
 
     def test_two_dimensional_blocks_name_global_rows(self) -> None:
         """Blocks of a 2-D book report the flat index in the whole array."""

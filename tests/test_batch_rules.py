@@ -21,10 +21,12 @@ from levrisk import futures
 from levrisk.batch import (
     LONG,
     SHORT,
+    STATE_PRICE,
     BracketArrays,
     Engine,
     _kernel,
     isolated_liquidation_price,
+    liquidation_states,
     notional,
 )
 from levrisk.brackets import BracketTable
@@ -36,7 +38,7 @@ from levrisk.exceptions import (
 )
 from levrisk.futures import ContractKind, LiquidationRule
 from levrisk.numbers import exact
-from strategies import bracket_tables, decimals
+from strategies import bracket_tables, decimals, rates
 
 U = Decimal(2) ** -53
 """Unit roundoff of float64."""
@@ -47,6 +49,13 @@ BTCUSDT = BracketTable.from_rates(
     max_leverages=[125, 100, 50, 20],
 )
 ONE = BracketTable.from_rates(caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125])
+WHOLE = BracketTable.from_rates(
+    caps=[50_000, 250_000, 1_000_000],
+    maintenance_rates=["0.004", "0.02", "0.05"],
+    max_leverages=[125, 50, 20],
+    maintenance="whole",
+)
+"""A whole table (rule-tier-maintenance): MM jumps up at each cap."""
 
 RULES = [
     LiquidationRule(),
@@ -327,6 +336,39 @@ class TestEveryRule:
         assert isolated_liquidation_price(**args, brackets=high, rule=entry).shape == ()
 
 
+def _source_rows(rng: Any, n: int, *, inverse: bool, lowest: float) -> tuple[Any, ...]:
+    """Random ``(side, size, entry, margin, contract size)`` rows for the kernels' source tests.
+
+    Leverages from ``lowest`` to 125.
+    """
+    side = rng.choice(np.array([LONG, SHORT]), n)
+    size = rng.uniform(0.01, 5, n)
+    entry = rng.uniform(100, 60_000, n)
+    cs = 100.0 if inverse else 1.0
+    n_entry = size * cs / entry if inverse else size * entry
+    return side, size, entry, n_entry / rng.uniform(lowest, 125, n), cs
+
+
+def _valid_rows(
+    rows: dict[str, Any],
+    ok: Any,
+    table: BracketArrays,
+    *,
+    inverse: bool,
+    cs: float,
+    rule: LiquidationRule,
+) -> Any:
+    """The array-API prices of the valid rows ``ok`` (the kernels' source tests' reference)."""
+    return isolated_liquidation_price(
+        **{name: value[ok] for name, value in rows.items()},
+        brackets=table,
+        kind="inverse" if inverse else "linear",
+        contract_size=cs,
+        rule=rule,
+        engine="array_api",
+    )
+
+
 class TestKernelSourceRules:
     """rule-venues: the kernels' Python source, run uncompiled, under every rule."""
 
@@ -336,12 +378,7 @@ class TestKernelSourceRules:
         """Both loops, as Python, give the array-API floats; invalid rows are NaN."""
         rng = np.random.default_rng(13)
         n = 1_100
-        side = rng.choice(np.array([LONG, SHORT]), n)
-        size = rng.uniform(0.01, 5, n)
-        entry = rng.uniform(100, 60_000, n)
-        cs = 100.0 if inverse else 1.0
-        n_entry = size * cs / entry if inverse else size * entry
-        margin = n_entry / rng.uniform(0.8, 125, n)
+        side, size, entry, margin, cs = _source_rows(rng, n, inverse=inverse, lowest=0.8)
         side[3], size[700] = 0, -1.0
         ok = np.ones(n, dtype=bool)
         ok[[3, 700]] = False
@@ -371,21 +408,14 @@ class TestKernelSourceRules:
                 edges,
                 rates,
                 amounts,
+                np.empty((0, 0)),
+                np.empty(0, np.int64),
                 general,
             )
             == 2
         )
-        good = isolated_liquidation_price(
-            side=side[ok],
-            size=size[ok],
-            entry_price=entry[ok],
-            margin=margin[ok],
-            brackets=table,
-            kind="inverse" if inverse else "linear",
-            contract_size=cs,
-            rule=rule,
-            engine="array_api",
-        )
+        rows = {"side": side, "size": size, "entry_price": entry, "margin": margin}
+        good = _valid_rows(rows, ok, table, inverse=inverse, cs=cs, rule=rule)
         for out in (shared, general):
             assert np.isnan(out[~ok]).all()
             np.testing.assert_array_equal(out[ok], good)
@@ -633,3 +663,216 @@ class TestOnlyLevriskErrors:
                 brackets=ONE,
                 rule=fee,
             )
+
+
+def _whole_case(
+    cap: int, rate_pair: tuple[str, str], side: int, entry: int
+) -> tuple[BracketTable, dict[str, Any]]:
+    """A two-tier whole table (``rate_pair`` below and above ``cap``) and 1 unit linear."""
+    table = BracketTable.from_rates(
+        caps=[cap, 100 * cap], maintenance_rates=rate_pair, max_leverages=[10, 10],
+        maintenance="whole",
+    )  # fmt: skip
+    p = {"side": side, "size": Decimal(1), "entry": Decimal(entry), "kind": "linear"}
+    return table, {**p, "contract_size": Decimal(1)}
+
+
+@st.composite
+def jump_cases(draw: st.DrawFn) -> tuple[BracketTable, dict[str, Any], Decimal]:
+    """A table that jumps (whole, or published amounts off the recursion), a row, a margin.
+
+    Half the margins put the target in a jump's window at a cap (``σT`` between
+    ``cap·(σ − c − m_j)`` and ``cap·(σ − c − m_(j+1))``, fee aside): the liquidation
+    price is then the edge where the notional reaches that cap.
+    """
+    count = draw(st.integers(min_value=2, max_value=6))
+    widths = draw(st.lists(decimals(1, 1_000_000, places=2), min_size=count, max_size=count))
+    caps = [sum(widths[: i + 1], Decimal(0)) for i in range(count)]
+    rate_list = draw(st.lists(rates, min_size=count, max_size=count))
+    if draw(st.booleans()):
+        rate_list.sort()
+    if draw(st.booleans()):
+        table = BracketTable.from_rates(
+            caps=caps, maintenance_rates=rate_list, max_leverages=[1] * count, maintenance="whole"
+        )
+    else:  # published amounts off the recursion (a deduction table that jumps)
+        amounts = draw(st.lists(decimals(0, 5_000, places=2), min_size=count, max_size=count))
+        table = BracketTable.from_rates(
+            caps=caps,
+            maintenance_rates=rate_list,
+            max_leverages=[1] * count,
+            maintenance_amounts=[Decimal(0), *amounts[1:]],
+        )
+    p = fit(draw(positions), table)
+    sigma = 1 if (p["side"] == LONG) == (p["kind"] == "linear") else -1
+    n_entry = n_entry_of(p)
+    margin = n_entry / p["leverage"] * draw(decimals("0.05", "1.5", places=3))
+    if draw(st.booleans()):
+        j = draw(st.integers(min_value=0, max_value=count - 2))
+        mid = (rate_list[j] + rate_list[j + 1]) / 2
+        target = caps[j] * (1 - sigma * mid)
+        if sigma * (n_entry - target) >= 0:
+            margin = sigma * (n_entry - target)
+    return table, p, exact(lambda: margin.quantize(Decimal("1e-9")))()
+
+
+class TestJumps:
+    """rule-tier-maintenance: tables whose maintenance jumps, in every path of the batch."""
+
+    @pytest.mark.parametrize("rule", RULES, ids=RULE_IDS)
+    @pytest.mark.parametrize("engine", ["auto", "array_api"])
+    @given(case=jump_cases())
+    def test_matches_exact(
+        self,
+        rule: LiquidationRule,
+        engine: Engine,
+        case: tuple[BracketTable, dict[str, Any], Decimal],
+    ) -> None:
+        """The edge price where the jump crosses the condition, and every other outcome."""
+        table, p, margin = case
+        want = _exact(p, table, margin, rule)
+        got = batch_price(p, table, margin, rule, engine=engine)
+        check_price(got, want, p=p, margin=margin, table=table, rule=rule)
+
+    @pytest.mark.parametrize("rule", RULES, ids=RULE_IDS)
+    @given(table=bracket_tables(max_brackets=6), p=positions, scale=decimals("0.05", "1.5", 3))
+    def test_marginal_tables(
+        self, rule: LiquidationRule, table: BracketTable, p: dict[str, Any], scale: Decimal
+    ) -> None:
+        """A marginal table (continuous: the recursion's amounts) needs no walk, and matches."""
+        assert table.maintenance == "marginal"
+        assert not BracketArrays.from_table(table).jumps(entry_basis=False)
+        p = fit(p, table)
+        margin = exact(lambda: (n_entry_of(p) / p["leverage"] * scale).quantize(Decimal("1e-12")))()
+        want = _exact(p, table, margin, rule)
+        got = batch_price(p, table, margin, rule, engine="auto")
+        check_price(got, want, p=p, margin=margin, table=table, rule=rule)
+
+    def test_the_edge_price(self) -> None:
+        """A short whose target falls in the jump at 1000: liquidated where n reaches 1000."""
+        table, p = _whole_case(1000, ("0.02", "0.1"), SHORT, 900)
+        margin = Decimal(150)  # T = 1050: 1000·1.02 < T ≤ 1000·1.1
+        want = _exact(p, table, margin, LiquidationRule())
+        assert want == 1000
+        for engine in ("numba", "array_api"):
+            assert batch_price(p, table, margin, LiquidationRule(), engine=engine) == 1000.0
+        got = batch_price(
+            p, table, margin, LiquidationRule(), engine="array_api", namespace=array_api_strict
+        )
+        assert got == 1000.0
+
+    @pytest.mark.parametrize("rule", RULES, ids=RULE_IDS)
+    @pytest.mark.parametrize("kind", ["linear", "inverse"])
+    def test_engines_agree(self, rule: LiquidationRule, kind: ContractKind) -> None:
+        """The kernel walk and the array-API walk, shared and stacked, agree bit for bit."""
+        rng = np.random.default_rng(11)
+        n = 3_000
+        size = rng.uniform(0.001, 5, n)
+        entry = rng.uniform(100, 100_000, n)
+        cs = 1.0 if kind == "linear" else 100.0
+        n_entry = size * entry if kind == "linear" else size * cs / entry
+        args: dict[str, Any] = {
+            "side": rng.choice(np.array([LONG, SHORT], dtype=np.int8), n),
+            "size": size,
+            "entry_price": entry,
+            "margin": n_entry / rng.uniform(1, 60, n),
+            "kind": kind,
+            "contract_size": cs,
+            "rule": rule,
+        }
+        for brackets, symbol in (
+            (BracketArrays.from_table(WHOLE), None),
+            (BracketArrays.from_tables([ONE, WHOLE, BTCUSDT]), rng.integers(0, 3, n)),
+        ):
+            fast = isolated_liquidation_price(
+                **args, brackets=brackets, symbol=symbol, engine="numba"
+            )
+            slow = isolated_liquidation_price(
+                **args, brackets=brackets, symbol=symbol, engine="array_api"
+            )
+            np.testing.assert_array_equal(fast, slow)
+            assert np.isfinite(fast).any()
+
+    def test_flags(self) -> None:
+        """continuous: one bool per table; a jumping table's edges need not rise."""
+        whole = BracketTable.from_rates(
+            caps=[1000, 1010], maintenance_rates=["0.01", "0.02"], max_leverages=[50, 40],
+            maintenance="whole",
+        )  # fmt: skip
+        arrays = BracketArrays.from_table(whole)
+        assert arrays.continuous == (False,)
+        assert arrays.edges_minus[0][0] > arrays.edges_minus[0][1]
+        assert arrays.jumps(entry_basis=False)
+        assert not arrays.jumps(entry_basis=True)
+        fields = {**_fields(whole), "continuous": None}
+        with pytest.raises(BracketError, match=r"edges_minus\[0\] must be finite and strictly"):
+            BracketArrays(**fields)
+        assert BracketArrays(**_fields()).continuous == (True,)
+        for junk, pattern in (
+            ((True, False), "one flag per table"),
+            ((1,), "sequence of bools"),
+            (3, "sequence of bools"),
+        ):
+            with pytest.raises(BracketError, match=pattern):
+                BracketArrays(**{**_fields(), "continuous": junk})
+
+
+class TestJumpKernelSource:
+    """rule-tier-maintenance: the general kernel's walk, its Python source run uncompiled."""
+
+    @pytest.mark.parametrize("rule", [r for r in RULES if r.maintenance_basis == "mark"])
+    @pytest.mark.parametrize("inverse", [False, True], ids=["linear", "inverse"])
+    def test_source_matches(self, rule: LiquidationRule, inverse: bool) -> None:
+        """As Python, it gives the array-API floats on a whole table; invalid rows are NaN."""
+        table = BracketArrays.from_tables([WHOLE, ONE])
+        rng = np.random.default_rng(19)
+        n = 600
+        side, size, entry, margin, cs = _source_rows(rng, n, inverse=inverse, lowest=0.5)
+        symbol = rng.integers(0, 2, n)
+        side[3], size[70], symbol[80] = 0, -1.0, 5
+        ok = np.ones(n, dtype=bool)
+        ok[[3, 70, 80]] = False
+        fee = float(rule.fee_rate)
+        flags = (
+            inverse,
+            False,
+            fee if rule.close_fee == "mark" else 0.0,
+            fee if rule.close_fee == "bankruptcy" else 0.0,
+        )
+        edges, rates, amounts = table.kernel_tables(entry_basis=False, fee_mark=flags[2])
+        arrays = table.arrays(np)
+        out = np.empty(n)
+        args = (side, size, entry, margin, np.full(1, cs), symbol, flags, edges, rates, amounts)
+        assert _kernel._isolated_liquidation(*args, arrays.caps, arrays.counts, out) == 3
+        rows = {"side": side, "size": size, "entry_price": entry, "margin": margin}
+        good = _valid_rows({**rows, "symbol": symbol}, ok, table, inverse=inverse, cs=cs, rule=rule)
+        assert np.isnan(out[~ok]).all()
+        np.testing.assert_array_equal(out[ok], good)
+
+
+def test_the_formulas_example() -> None:
+    """rule-tier-maintenance's example: 1 % to 100,000, 2 % above; a short from 90,000."""
+    table, p = _whole_case(100_000, ("0.01", "0.02"), SHORT, 90_000)
+    assert _exact(p, table, Decimal(12_000), LiquidationRule()) == 100_000
+    for engine in ("numba", "array_api"):
+        got = batch_price(p, table, Decimal(12_000), LiquidationRule(), engine=engine)
+        assert got == 100_000.0
+
+
+def test_crossed_root_on_the_safe_side() -> None:
+    """rule-tier-maintenance: a long crossed at entry just above a cap (documented caveat).
+
+    1 % to 100, 5 % above; a long of notional 101 with margin 4 (T = 97): at entry
+    ``101·0.95 − 97 < 0`` (crossed), just below the cap ``100·0.99 − 97 > 0``. The exact
+    path raises AlreadyLiquidatedError(price=100), below the entry; the batch gives 100,
+    and liquidation_states at the entry then reads STATE_PRICE (the batch.md caveat).
+    """
+    table, p = _whole_case(100, ("0.01", "0.05"), LONG, 101)
+    with pytest.raises(AlreadyLiquidatedError) as crossed:
+        futures.isolated_liquidation_price(position_of(p, table), margin=4)
+    assert crossed.value.price == 100
+    assert batch_price(p, table, Decimal(4), LiquidationRule(), engine="auto") == 100.0
+    state = liquidation_states(
+        price=np.array([100.0]), side=np.array([LONG]), mark_price=np.array([101.0])
+    )
+    assert state.tolist() == [STATE_PRICE]

@@ -14,6 +14,7 @@ from levrisk.batch import _kernel
 from levrisk.batch._common import Array
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import BracketError, InvalidInputError
+from levrisk.futures import _solver
 from levrisk.numbers import exact
 
 __all__ = ["BracketArrays", "TableArrays"]
@@ -53,6 +54,21 @@ def _rows(value: Iterable[Iterable[float]]) -> _Rows:
         raise BracketError(msg) from error
 
 
+def _flags(value: Iterable[bool] | None) -> tuple[bool, ...] | None:
+    """``continuous`` as a tuple of bools (None: every table continuous)."""
+    if value is None:
+        return None
+    try:
+        flags = tuple(value)
+    except TypeError as error:
+        msg = f"continuous must be a sequence of bools, got {value!r}"
+        raise BracketError(msg) from error
+    if not all(isinstance(flag, bool) for flag in flags):
+        msg = f"continuous must be a sequence of bools, got {value!r}"
+        raise BracketError(msg)
+    return flags
+
+
 def _counts(value: Iterable[int]) -> tuple[int, ...]:
     try:
         counts = tuple(operator.index(x) for x in value)
@@ -84,6 +100,13 @@ class BracketArrays:
     ``E_k ≥ T``. The edges are computed exactly in ``Decimal`` and rounded once to
     float64.
 
+    A table whose maintenance jumps at an edge (``maintenance="whole"``, or published
+    amounts off the recursion: :ref:`rule-tier-maintenance`) is flagged in
+    ``continuous``; its edges need not increase, and a mark-valued solve on it walks
+    the brackets instead (the price where the notional reaches a cap is then a
+    liquidation price when the jump crosses the condition, as in
+    ``levrisk.futures``).
+
     The arrays of a namespace are built on first use and cached, so one
     ``BracketArrays`` serves NumPy, array-api-strict, CuPy or PyTorch inputs alike.
 
@@ -95,6 +118,8 @@ class BracketArrays:
         edges_plus: per table, ``cap + MM(cap)`` (padding: ``inf``).
         counts: per table, its number of real brackets.
         stacked: whether this is a per-symbol stack (positions need a ``symbol`` index).
+        continuous: per table, whether its maintenance is continuous at every edge
+            (None when built by hand: every table, as before 0.2.0).
 
     Examples:
         >>> from levrisk.brackets import BracketTable
@@ -117,11 +142,14 @@ class BracketArrays:
     edges_plus: _Rows = attrs.field(converter=_rows)
     counts: tuple[int, ...] = attrs.field(converter=_counts)
     stacked: bool = attrs.field(default=False)
+    continuous: tuple[bool, ...] | None = attrs.field(default=None, converter=_flags)
     _cache: dict[object, object] = attrs.field(init=False, factory=dict, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         """Check shapes, sortedness, counts and finiteness (:ref:`rule-brackets`)."""
         _check_layout(self)
+        if self.continuous is None:  # built by hand: continuous tables, as before
+            object.__setattr__(self, "continuous", (True,) * len(self.counts))
 
     def __getstate__(self) -> dict[str, object]:
         """Pickle the tables, not the per-namespace cache (e.g. for Dask workers)."""
@@ -215,7 +243,31 @@ class BracketArrays:
             **columns,
             counts=[len(t.brackets) for t in tables],
             stacked=stacked,
+            continuous=[_solver.tiers(t).continuous for t in tables],
         )
+
+    def jumps(self, *, entry_basis: bool) -> bool:
+        """Whether a solve under the rule meets a maintenance jump (:ref:`rule-tier-maintenance`).
+
+        True when some table is not continuous (``MM(cap⁺) ≠ MM(cap)`` at an edge) and
+        the maintenance is valued at mark; at entry it is a constant.
+
+        Args:
+            entry_basis: whether the rule values the maintenance at entry.
+
+        Examples:
+            >>> from levrisk.brackets import BracketTable
+            >>> whole = BracketTable.from_rates(
+            ...     caps=[1000, 2000],
+            ...     maintenance_rates=["0.02", "0.025"],
+            ...     max_leverages=[50, 40],
+            ...     maintenance="whole",
+            ... )
+            >>> arrays = BracketArrays.from_table(whole)
+            >>> arrays.continuous, arrays.jumps(entry_basis=False), arrays.jumps(entry_basis=True)
+            ((False,), True, False)
+        """
+        return not entry_basis and self.continuous is not None and not all(self.continuous)
 
     @property
     def symbols(self) -> int:
@@ -371,6 +423,9 @@ def _check_layout(arrays: BracketArrays) -> None:
         if len(value) != rows or any(len(row) != width for row in value):
             msg = f"{name} must have {rows} row(s) of {width} value(s), got {value!r}"
             raise BracketError(msg)
+    if arrays.continuous is not None and len(arrays.continuous) != rows:
+        msg = f"continuous must hold one flag per table ({rows}), got {arrays.continuous!r}"
+        raise BracketError(msg)
     for i, count in enumerate(arrays.counts):
         _check_table(arrays, named, i, count, width)
 
@@ -392,16 +447,19 @@ def _check_table(
     if not 1 <= count <= width:
         msg = f"counts[{i}] must be between 1 and {width}, got {count!r}"
         raise BracketError(msg)
+    jumps = arrays.continuous is not None and not arrays.continuous[i]
     for name in ("caps", "edges_minus", "edges_plus"):
         row = named[name][i]
         real, pad = row[:count], row[count:]
+        rising = name == "caps" or not jumps  # a jumping table's edges need not rise
         if not (
             all(math.isfinite(x) for x in real)
-            and _increasing(real)
+            and (_increasing(real) or not rising)
             and all(x == math.inf for x in pad)
         ):
+            order = "strictly increasing" if rising else "finite"
             msg = (
-                f"{name}[{i}] must be finite and strictly increasing over its {count} "
+                f"{name}[{i}] must be finite and {order} over its {count} "
                 f"bracket(s), then inf, got {row!r}"
             )
             raise BracketError(msg)

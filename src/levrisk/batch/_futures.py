@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import bisect
 import math
-from typing import Any, Final, Literal, NamedTuple, TypeAlias
+from collections.abc import Callable
+from typing import Any, Final, Literal, NamedTuple, TypeAlias, cast
 
 import array_api_compat
 import attrs
 import numpy as np
 
-from levrisk.batch import _kernel, _numpy
+from levrisk.batch import _jumps, _kernel, _numpy
 from levrisk.batch._brackets import BracketArrays, check_brackets
 from levrisk.batch._common import (
     Array,
@@ -651,12 +652,15 @@ def _fast_shared(  # noqa: PLR0917 - the public function's arguments, positional
         result = out
     else:
         return None
-    if rule is _BINANCE:
-        terms = _BINANCE_TERMS
-    elif type(rule) is LiquidationRule:
-        terms = _terms(rule, tables)
-    else:
-        return None
+    terms = (
+        _BINANCE_TERMS
+        if rule is _BINANCE
+        else _terms(rule, tables)
+        if type(rule) is LiquidationRule
+        else None
+    )
+    if terms is None or tables.jumps(entry_basis=terms.entry_basis):
+        return None  # the full path (a table that jumps: the general kernel walks it)
     search = tables.kernel_search(entry_basis=terms.entry_basis, fee_mark=terms.fee_mark)
     bad = _kernel.isolated_liquidation_shared(
         side,
@@ -760,7 +764,8 @@ def _array_api(
     out: Any,  # noqa: ANN401
 ) -> Array:
     """The portable path of :func:`isolated_liquidation_price`: validate, solve in blocks."""
-    if symbol is None and array_api_compat.is_numpy_namespace(xp):
+    jumps = tables.jumps(entry_basis=terms.entry_basis)
+    if symbol is None and not jumps and array_api_compat.is_numpy_namespace(xp):
         lane = _numpy_lane(raw, tables, contract, terms=terms, out=out)
         if lane is not None:
             return lane
@@ -768,27 +773,7 @@ def _array_api(
     _check_out(xp, out, shape)
     sym = _symbol(xp, symbol, tables, shape)
     device = array_api_compat.device(a["size"])
-    if sym is None:
-        merged = _merged(xp, tables, terms, device)
-    else:
-        low, high = _thresholds(xp, tables, terms, device)
-        arrays = tables.cached_arrays(xp, device)
-
-    def solve(part: dict[str, Array], chunk: Array | None) -> Array:
-        if chunk is None:
-            return _liquidation_shared(xp, part, merged=merged, kind=contract, terms=terms)
-        return _liquidation(
-            xp,
-            part,
-            sym=chunk,
-            low=low,
-            high=high,
-            rates=arrays.rates,
-            amounts=arrays.amounts,
-            kind=contract,
-            terms=terms,
-        )
-
+    solve = _solver(xp, tables, contract, terms, device, jumps=jumps, shared=sym is None)
     rows = a["size"].shape[0]
     if rows is None or rows <= _CHUNK:
         result = solve(a, sym)
@@ -806,6 +791,59 @@ def _array_api(
         msg = f"out must be a writable array, got {type(out).__name__}: {error}"
         raise InvalidInputError(msg) from error
     return out
+
+
+def _solver(
+    xp: Any,  # noqa: ANN401
+    tables: BracketArrays,
+    contract: ContractKind,
+    terms: _Terms,
+    device: Any,  # noqa: ANN401
+    *,
+    jumps: bool,
+    shared: bool,
+) -> Callable[[dict[str, Array], Array | None], Array]:
+    """The solve of a block of rows and their symbols (None for a ``shared`` table).
+
+    A table whose maintenance jumps under the rule walks the brackets
+    (:mod:`levrisk.batch._jumps`); otherwise one search picks the bracket.
+    """
+    arrays = tables.cached_arrays(xp, device)
+    if jumps:
+
+        def walk(part: dict[str, Array], chunk: Array | None) -> Array:
+            return _jumps.liquidation(
+                xp,
+                _targets(xp, part, contract, terms),
+                (arrays.caps, arrays.rates, arrays.amounts, arrays.counts),
+                chunk,
+                inverse=contract == "inverse",
+            )
+
+        return walk
+    if shared:
+        merged = _merged(xp, tables, terms, device)
+
+        def one(part: dict[str, Array], _chunk: Array | None) -> Array:
+            return _liquidation_shared(xp, part, merged=merged, kind=contract, terms=terms)
+
+        return one
+    low, high = _thresholds(xp, tables, terms, device)
+
+    def each(part: dict[str, Array], chunk: Array | None) -> Array:
+        return _liquidation(
+            xp,
+            part,
+            sym=cast("Array", chunk),
+            low=low,
+            high=high,
+            rates=arrays.rates,
+            amounts=arrays.amounts,
+            kind=contract,
+            terms=terms,
+        )
+
+    return each
 
 
 _BINANCE_TERMS: Final = _Terms(entry_basis=False, fee_mark=0.0, fee_bankrupt=0.0)
@@ -1086,7 +1124,8 @@ def _fast(
     contract_size: Any = raw["contract_size"]
     result = np.empty(side.shape, dtype=np.float64) if out is None else out
     rule = (kind == "inverse", terms.entry_basis, terms.fee_mark, terms.fee_bankrupt)
-    if symbol is None and np.ndim(contract_size) == 0:
+    walk = tables.jumps(entry_basis=terms.entry_basis)
+    if symbol is None and np.ndim(contract_size) == 0 and not walk:
         shared_size = float(contract_size)
         search = tables.kernel_search(entry_basis=terms.entry_basis, fee_mark=terms.fee_mark)
         bad = (not 0 < shared_size < math.inf) or _kernel.isolated_liquidation_shared(
@@ -1114,9 +1153,20 @@ def _fast(
             edges,
             rates,
             amounts,
+            *(_walked(tables) if walk else _NO_WALK),
             result,
         )
     return True, (None if bad else result)
+
+
+_NO_WALK: Final = (np.empty((0, 0)), np.empty(0, np.int64))
+"""The general kernel's ``caps`` and ``counts`` when it searches (no table jumps)."""
+
+
+def _walked(tables: BracketArrays) -> tuple[Array, Array]:
+    """The general kernel's ``caps`` and ``counts`` when it walks the brackets."""
+    arrays = tables.cached_arrays(_NUMPY)
+    return arrays.caps, arrays.counts
 
 
 @lazy

@@ -58,7 +58,7 @@ def kernel_tables(
     return edges, rates_padded, amounts_padded
 
 
-def _isolated_liquidation(  # noqa: PLR0917 - a numba kernel takes positional arrays
+def _isolated_liquidation(  # noqa: C901, PLR0912, PLR0915, PLR0917 - one fused kernel
     side: npt.NDArray[Any],
     size: _F64,
     entry: _F64,
@@ -69,6 +69,8 @@ def _isolated_liquidation(  # noqa: PLR0917 - a numba kernel takes positional ar
     edges: _F64,
     rates: _F64,
     amounts: _F64,
+    caps: _F64,
+    counts: npt.NDArray[np.int64],
     out: _F64,
 ) -> int:
     """Fill ``out``; return the number of invalid rows (NaN in ``out``).
@@ -81,6 +83,13 @@ def _isolated_liquidation(  # noqa: PLR0917 - a numba kernel takes positional ar
     against the stack beforehand and again here). Branch-free in the data (side,
     bracket): the bracket index counts the thresholds below the key over the whole
     padded row; only the (rare) invalid rows branch.
+
+    With ``caps`` (the stack's ``(S, K)`` caps; empty otherwise) and ``counts`` it walks
+    the brackets of tables whose maintenance jumps instead (mark-valued, see
+    :mod:`levrisk.batch._jumps`, the same expressions row by row): each bracket's
+    unsafe and safe parts, the end of each nearest the entry notional on either side,
+    then the nearest boundary on the losing side (else the other) of the set the row
+    would move into.
     """
     inverse, entry_basis, fee_mark, fee_bankrupt = rule
     n = size.shape[0]
@@ -89,6 +98,7 @@ def _isolated_liquidation(  # noqa: PLR0917 - a numba kernel takes positional ar
     n_sym = symbol.shape[0]
     n_tables = edges.shape[0]
     always = math.inf if inverse else -math.inf  # a σ = −1 row liquidated at every price
+    walking = caps.shape[0] > 0
     bad = 0
     for i in prange(n):
         s = side[i]
@@ -117,6 +127,50 @@ def _isolated_liquidation(  # noqa: PLR0917 - a numba kernel takes positional ar
         alive = target > 0  # a bankruptcy price exists: its close fee applies
         target = target * (1.0 + sign * fee_bankrupt) if alive else target
         fee = fee_mark if alive else fee_mark + fee_bankrupt
+        if walking:
+            last = counts[row] - 1
+            low = 0.0
+            crossed = False
+            below_unsafe = below_safe = 0.0
+            above_unsafe = above_safe = math.inf
+            for k in range(caps.shape[1]):
+                high = math.inf if k == last else caps[row, k]
+                slope = sign - fee - rates[row, k]
+                offset = amounts[row, k] - sign * target
+                root = -offset / slope
+                if low < notional <= high and notional * slope + offset <= 0:
+                    crossed = True
+                for part in range(2):  # 0: the unsafe part, 1: the safe part
+                    if (part == 0) == plus:
+                        start, end = low, min(high, root)
+                    else:
+                        start, end = max(low, root), high
+                    top = min(end, notional)
+                    bottom = max(start, notional)
+                    if part == 0:  # σ = −1: closed at its root, even alone
+                        if start < top or (not plus and start == top):
+                            below_unsafe = max(below_unsafe, top)
+                        if bottom <= end:
+                            above_unsafe = min(above_unsafe, bottom)
+                    else:
+                        if start < top:
+                            below_safe = max(below_safe, top)
+                        if bottom < end:
+                            above_safe = min(above_safe, bottom)
+                low = high
+            near_below = below_safe if crossed else below_unsafe
+            near_above = above_safe if crossed else above_unsafe
+            has_below = near_below > 0
+            has_above = near_above < math.inf
+            if plus:
+                solved = near_below if has_below else near_above
+            else:
+                solved = near_above if has_above else near_below
+            if has_below or has_above:
+                out[i] = qc / solved if inverse else solved / qc
+            else:
+                out[i] = math.nan if plus else always
+            continue
         key = notional if entry_basis else target
         k = 0
         for j in range(width - 2):  # the last edge leads to the same (extrapolated) bracket
