@@ -462,6 +462,13 @@ class TestHedgeAgainstBruteForce:
         entry=decimals("20000", "90000", 0),
         wallet=decimals("100", "200000", 0),
     )
+    @example(
+        kind="inverse",
+        long_size=Decimal("20.0"),
+        short_size=Decimal("0.1"),
+        entry=Decimal(20000),
+        wallet=Decimal(10026),
+    )  # the long leg exactly at a cap: any fall liquidates, so the price is the entry
     def test_cross_hedge(
         self,
         *,
@@ -506,8 +513,11 @@ class TestHedgeAgainstBruteForce:
                         assert _cross_condition(account, price) > 0
                 return
             hair = lp * Decimal("1e-12")
-            beyond = lp - hair if lp < entry else lp + hair
-            assert _cross_condition(account, beyond) <= 0
+            # at the entry itself (a leg exactly at a cap) the jump may face either way
+            sides = (
+                [lp - hair] if lp < entry else [lp + hair] if lp > entry else [lp - hair, lp + hair]
+            )
+            assert min(_cross_condition(account, beyond) for beyond in sides) <= 0
             for i in range(1, 1000):
                 price = entry + (lp - entry) * i / 1000
                 assert _cross_condition(account, price) > 0

@@ -171,17 +171,26 @@ class Always(Exception):  # noqa: N818 - an internal signal, never escapes the p
 
 
 def _nearest(
-    legs: Sequence[Leg], constant: Fraction, rule: Rule, x_start: Fraction, x_bp: Fraction | None
+    legs: Sequence[Leg],
+    constant: Fraction,
+    rule: Rule,
+    x_start: Fraction,
+    x_bp: Fraction | None,
+    *,
+    crossed: bool = False,
 ) -> Fraction | None:
     """The root nearest ``x_start`` on the losing side (else the other side), or ``None``.
 
-    A jump edge is a root only for a walk that meets the safe side first: walking up in
-    ``X`` it must be safe at the edge and liquidated just above it; walking down, the
-    reverse (:func:`_jumps`).
+    A jump edge is a root only where the walk from ``x_start`` changes state there: from
+    a safe start, walking up in ``X`` it must be safe at the edge and liquidated just
+    above it, walking down the reverse (:func:`_jumps`); from a ``crossed`` start (already
+    liquidated) the edge where the walk turns safe again.
     """
     segments = _segments(legs, constant, rule, x_bp)
     steady = [r for low, high, a, b in segments for r in _segment_roots(a, b, low, high)]
     rising, falling = _jumps(segments)
+    if crossed:
+        rising, falling = falling, rising
     upward = [r for r in (*steady, *rising) if r >= x_start]
     downward = [r for r in (*steady, *falling) if r <= x_start]
     if not upward and not downward:
@@ -240,7 +249,7 @@ def solve(
     if condition_at(legs, constant, rule, x_start, x_bp) <= 0:
         if not _positive_somewhere(legs, constant, rule, x_bp):
             raise Always
-        raise Crossed(_nearest(legs, constant, rule, x_start, x_bp))
+        raise Crossed(_nearest(legs, constant, rule, x_start, x_bp, crossed=True))
     return _nearest(legs, constant, rule, x_start, x_bp)
 
 
@@ -313,11 +322,14 @@ def _segment_roots(
     return []
 
 
-def swept_roots(legs: Sequence[Leg], constant: Fraction, x_start: Fraction) -> list[Fraction]:
+def swept_roots(
+    legs: Sequence[Leg], constant: Fraction, x_start: Fraction, *, crossed: bool = False
+) -> list[Fraction]:
     """:func:`roots` for a mark-valued maintenance and no fee, in one sweep (``O(E log E)``).
 
-    A jump edge is kept only for the walk from ``x_start`` that meets its safe side
-    first (up in ``X`` when it lies above ``x_start``, down when below; :func:`_jumps`).
+    A jump edge is kept only where the walk from ``x_start`` changes state there (up in
+    ``X`` when it lies above ``x_start``, down when below; from a ``crossed`` start the
+    edge where the walk turns safe: :func:`_nearest`).
 
     The breakpoints ``cap/Q`` of every leg are sorted once (by ``(float, exact)``: the
     float is correctly rounded, so it never inverts two values); the line ``a·X + b``
@@ -354,7 +366,7 @@ def swept_roots(legs: Sequence[Leg], constant: Fraction, x_start: Fraction) -> l
             b += above_amount - below_amount
             k += 1
         above = a * high + b > 0
-        if below != above and (below if high >= x_start else above):  # a jump across it
+        if below != above and ((below if high >= x_start else above) != crossed):  # a jump
             found.append(high)
         low = high
 

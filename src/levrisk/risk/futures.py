@@ -852,19 +852,20 @@ def _uniform_roots(account: CrossAccount, marks: Mapping[str, Decimal]) -> list[
         legs.append(_solver.Leg(direction, q * mark, entry / mark, position.contract.brackets))
     wallet = Fraction(account.wallet_balance)
     rule = _solver.Rule("mark", "none", Fraction(0))
-    found = _solver.swept_roots(legs, wallet, Fraction(1))
+    crossed = _solver.condition_at(legs, wallet, rule, Fraction(1)) <= 0
+    found = _solver.swept_roots(legs, wallet, Fraction(1), crossed=crossed)
     kind = account.positions[0].contract.kind
     factors = [_algebra.swap(kind, r) for r in found]
-    if _solver.condition_at(legs, wallet, rule, Fraction(1)) <= 0:
+    if crossed:
         if not _solver._positive_somewhere(legs, wallet, rule, None):  # noqa: SLF001 - its solver
             msg = "the cross account is liquidated at every uniform move of its marks"
             raise AlwaysLiquidatedError(msg)
-        crossed = _nearest_move(factors)
+        move = _nearest_move(factors)
         msg = (
             "the cross account is already at or past its liquidation point at the marks"
-            f" given (nearest liquidating move {crossed})"
+            f" given (nearest liquidating move {move})"
         )
-        raise AlreadyLiquidatedError(msg, price=crossed)
+        raise AlreadyLiquidatedError(msg, price=move)
     return factors
 
 
