@@ -198,7 +198,7 @@ class TestLocalCluster:
                 n_workers=2,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",  # a free port: 8787 may be taken
                 worker_dashboard_address=None,
             ) as cluster,
             distributed.Client(cluster) as client,
