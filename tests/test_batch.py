@@ -56,6 +56,7 @@ from levrisk.margin import liquidation_price as scalar_liquidation_price
 from levrisk.margin import margin_level as scalar_margin_level
 from levrisk.numbers import exact, round_to_step
 from strategies import bracket_tables, decimals
+from test_batch_rules import position_of
 
 U = Decimal(2) ** -53
 """Unit roundoff of float64."""
@@ -1412,23 +1413,6 @@ class TestFuzz:
 # ---------------------------------------------------------------- pinned to levrisk.futures
 
 
-def _scalar_position(p: dict[str, Any], table: BracketTable) -> futures.Position:
-    contract = futures.Contract(
-        symbol="X",
-        kind=p["kind"],
-        brackets=table,
-        contract_size=p["contract_size"],
-        margin_asset=None if p["kind"] == "linear" else "X",
-    )
-    return futures.Position(
-        contract=contract,
-        side="long" if p["side"] == LONG else "short",
-        size=p["size"],
-        entry_price=p["entry"],
-        leverage=1,
-    )
-
-
 def _one(func: Callable[..., Any], p: dict[str, Any], table: BracketTable, **extra: Any) -> float:
     """Call a batch function on the single position ``p``; return the float."""
     arrays: dict[str, Any] = {
@@ -1477,7 +1461,7 @@ class TestPinnedToFutures:
         """Liquidation and bankruptcy prices within the documented bound; NaN ↔ None."""
         p = _with_table(p, table)
         margin = _margin_for(p, scale)
-        position = _scalar_position(p, table)
+        position = position_of(p, table)
         want = _root(futures.isolated_liquidation_price, position, side=p["side"], margin=margin)
         reference, kappa = _reference_liquidation(
             table,
@@ -1513,7 +1497,7 @@ class TestPinnedToFutures:
         p = _with_table(p, table)
         margin = _margin_for(p, scale)
         mark = exact(lambda: p["entry"] * move)()
-        position = _scalar_position(p, table)
+        position = position_of(p, table)
         want_mm = futures.maintenance_margin(position, mark_price=mark)
         got_mm = _one(maintenance_margin, p, table, mark_price=float(mark))
         want_n = futures.notional(position, price=mark)
