@@ -1263,20 +1263,7 @@ class TestLiquidatedAloud:
     """rule-futures-liquidation-linear, rule-spot-liquidation: the CLI says "liquidated" (14.3)."""
 
     FUTURES = ("futures", "short", "--size", "0.1", "--entry-price", "60000", "--leverage", "10")
-    MARGIN = (
-        "margin",
-        "short",
-        "--borrow",
-        "0.1",
-        "--price",
-        "60000",
-        "--leverage",
-        "3",
-        "--hours",
-        "24",
-        "--daily-rate",
-        "0.0002",
-    )
+    MARGIN = (*SEED[:8], *SEED[10:14])  # the seed without its exit price and fee rate
 
     def test_futures_margin_below_maintenance(self, capsys: pytest.CaptureFixture[str]) -> None:
         """A margin of 10 under a maintenance of 24: a LIQUIDATED line, liquidated in the JSON."""
