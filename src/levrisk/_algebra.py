@@ -289,3 +289,8 @@ class Tiers:
     def index(self, notional: Decimal) -> int:
         """The row holding ``notional`` (cap inclusive; the last row above the top)."""
         return min(bisect_left(self.caps, notional), len(self.caps) - 1)
+
+    def maintenance(self, notional: Decimal) -> Decimal:
+        """``n·m − cum`` of the row holding ``notional`` (the last row extrapolated)."""
+        j = self.index(notional)
+        return notional * self.rates[j] - self.amounts[j]

@@ -491,10 +491,7 @@ class BracketTable:
         .. versionchanged:: 0.2.0
            Extrapolates the last bracket above the top cap (it raised ``BracketError``).
         """
-        value = _notional(notional)
-        tiers = self._tiers
-        j = tiers.index(value)
-        return value * tiers.rates[j] - tiers.amounts[j]
+        return self._tiers.maintenance(_notional(notional))
 
     @exact
     def max_leverage(self, notional: NumberLike) -> Decimal:

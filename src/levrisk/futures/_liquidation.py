@@ -369,12 +369,10 @@ def _margin_at(position: Position, price: Decimal, rule: LiquidationRule) -> Dec
     value = q * price if linear else q / price
     at_entry = q * entry if linear else q / entry
     basis = value if rule.maintenance_basis == "mark" else at_entry
-    tiers = _solver.tiers(contract.brackets)
-    j = tiers.index(basis)
     delta = price - entry if linear else _ONE / price - _ONE / entry
     gain = q * delta  # k·s·Q·Δ: the sign flip is exact and rounding is symmetric
     pnl = gain if (position.side == "long") == linear else -gain
-    margin = pnl - (basis * tiers.rates[j] - tiers.amounts[j])
+    margin = pnl - _solver.tiers(contract.brackets).maintenance(basis)
     if rule.fee_rate:
         margin -= rule.fee_rate * value
     return _algebra.bounded(margin, f"the margin of {contract.symbol!r}")
@@ -397,7 +395,7 @@ def _pair_corrections(
         if len(pair) == 2:
             values = [_value(p, marks[symbol], rule) for p in pair]
             tiers = _solver.tiers(pair[0].contract.brackets)
-            own = [v * tiers.rates[tiers.index(v)] - tiers.amounts[tiers.index(v)] for v in values]
+            own = [tiers.maintenance(v) for v in values]
             big = max(values)
             owed = sum(values) * own[values.index(big)] / big
             corrections.append(own[0] + own[1] - owed)

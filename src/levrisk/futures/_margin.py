@@ -31,9 +31,7 @@ def maintenance(contract: Contract, notional_value: Decimal) -> Decimal:
 
     ``n·m − cum`` of the bracket found by a bisect over the table's precomputed caps.
     """
-    tiers = _solver.tiers(contract.brackets)
-    j = tiers.index(notional_value)
-    return notional_value * tiers.rates[j] - tiers.amounts[j]
+    return _solver.tiers(contract.brackets).maintenance(notional_value)
 
 
 @exact
