@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from levrisk.exceptions import AlreadyLiquidatedError, AlwaysLiquidatedError, InvalidInputError
 from levrisk.exchanges import okx
+from levrisk.interest import first_accrual
 from strategies import decimals
 
 RATES: dict[str, Any] = {"maintenance_rate": "0.08", "taker_fee_rate": "0.001"}
@@ -196,6 +198,11 @@ class TestInterestCounting:
     def test_clock_hour(self) -> None:
         """Borrowed 14:55, first interest at 15:00: the clock-hour rule."""
         assert okx.INTEREST_COUNTING == "clock_hour"
+        borrowed = datetime(2024, 5, 1, 14, 55, tzinfo=timezone.utc)
+        first = first_accrual(
+            borrowed, borrowed + timedelta(hours=1), counting=okx.INTEREST_COUNTING
+        )
+        assert first == datetime(2024, 5, 1, 15, tzinfo=timezone.utc)
 
 
 # The example response of OKX API v5, "Get positions" (GET /api/v5/account/positions,

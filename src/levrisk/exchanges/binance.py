@@ -73,6 +73,7 @@ from levrisk.exceptions import InvalidInputError, LiquidationError
 from levrisk.exchanges import _payload
 from levrisk.exchanges._binance_coinm import (
     CoinmPositionRisk,
+    _side,
     coinm_cross_account_from_payload,
     coinm_position_report_from_payload,
     coinm_reconcile,
@@ -106,7 +107,6 @@ from levrisk.futures import (
     CrossAccount,
     LiquidationRule,
     Position,
-    Side,
     cross_liquidation_price,
     isolated_liquidation_price,
 )
@@ -815,18 +815,6 @@ class PositionRisk:
     initial_margin: Decimal | None = attrs.field(
         default=None, converter=optional_number, validator=non_negative
     )
-
-
-def _side(obj: Mapping[str, Json], amount: Decimal, *, where: str) -> Side:
-    side = obj.get("positionSide", "BOTH")
-    if side == "LONG":
-        return "long"
-    if side == "SHORT":
-        return "short"
-    if side != "BOTH":
-        msg = f"{where}.positionSide must be 'BOTH', 'LONG' or 'SHORT', got {side!r}"
-        raise InvalidInputError(msg)
-    return "long" if amount > 0 else "short"
 
 
 def _margin_type(obj: Mapping[str, Json], *, where: str) -> MarginType:

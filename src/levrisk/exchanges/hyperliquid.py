@@ -45,6 +45,7 @@ from levrisk.exchanges._payload import Json
 from levrisk.exchanges._positions import (
     MarginMode,
     ReportedPosition,
+    _same,
     check_contracts,
     contract_for,
     located,
@@ -702,10 +703,6 @@ def reconcile(row: ReportedPosition, *, account: CrossAccount | None = None) -> 
     .. versionadded:: 0.2.0
     """
     return _positions.reconcile_position(row, rule=LIQUIDATION_RULE, account=account, fee_rate=None)
-
-
-def _same(value: Decimal) -> Decimal:
-    return value
 
 
 @exact
