@@ -25,7 +25,7 @@ from levrisk.batch._walker import (
     walk_margin_bars,
 )
 from levrisk.brackets import BracketTable
-from levrisk.exceptions import InvalidInputError
+from levrisk.exceptions import AlwaysLiquidatedError, InvalidInputError
 from levrisk.futures import Contract, LiquidationRule, Position, isolated_liquidation_price
 from levrisk.futures._walk import Bar, walk
 from levrisk.interest import RateSchedule, loan_state
@@ -469,6 +469,52 @@ LONG_SPOT = IsolatedMarginAccount(
 SHORT_SPOT = IsolatedMarginAccount(
     base="BTC", quote="USDT", quote_balance=33_000, loans=[Loan(asset="BTC", principal=1)]
 )
+
+
+class TestWalkerOutcomes:
+    """rule-bar-walker with rule-batch-outcomes: every price liquidates; jumping tables."""
+
+    ALWAYS = LiquidationRule(maintenance_basis="entry", close_fee="bankruptcy", fee_rate="0.9")
+    FLAT = BracketTable.from_rates(caps=[10**9], maintenance_rates=["0.5"], max_leverages=[1])
+
+    @pytest.mark.parametrize("engine", ENGINES)
+    def test_every_price_liquidates_at_the_first_open(self, engine: str) -> None:
+        """A short with no margin under a 90 % bankruptcy fee: -inf, liquidated at bar 0's open."""
+        args: dict[str, Any] = {
+            "side": np.array([-1]),
+            "size": np.array([1.0]),
+            "entry_price": np.array([100.0]),
+            "margin": np.array([0.0]),
+            "brackets": self.FLAT,
+            "rule": self.ALWAYS,
+        }
+        contract = Contract(symbol="X", kind="linear", brackets=self.FLAT)
+        short = Position(contract=contract, side="short", size=1, entry_price=100, leverage=1)
+        with pytest.raises(AlwaysLiquidatedError):  # the exact path's verdict
+            isolated_liquidation_price(short, margin=0, rule=self.ALWAYS)
+        args |= {"open": np.array([100.0, 101.0]), "high": np.array([100.5, 102.0])}
+        result = walk_bars(**args, low=np.array([99.5, 100.0]), engine=engine)  # type: ignore[arg-type]  # ENGINES holds WalkEngine values
+        assert (result.bar[0], result.event[0], result.price[0]) == (0, LIQUIDATION, 100.0)
+
+    def test_jumping_table_is_refused(self) -> None:
+        """A whole-position table under a mark-valued rule: walk it exactly instead."""
+        whole = BracketTable.from_rates(
+            caps=[1000, 2000],
+            maintenance_rates=["0.01", "0.1"],
+            max_leverages=[10, 5],
+            maintenance="whole",
+        )
+        with pytest.raises(InvalidInputError, match="brackets must be continuous for walk_bars"):
+            walk_bars(
+                side=np.array([-1]),
+                size=np.array([10.0]),
+                entry_price=np.array([90.0]),
+                margin=np.array([150.0]),
+                brackets=whole,
+                open=np.array([95.0]),
+                high=np.array([99.0]),
+                low=np.array([94.0]),
+            )
 
 
 class TestSpotMarginWalker:

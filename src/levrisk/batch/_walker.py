@@ -80,8 +80,11 @@ class WalkArrays(NamedTuple):
     """The fill price (the level, or the bar's open on a gap); NaN when nothing fired."""
 
 
-def _futures_price(position: tuple[Any, ...], rule: tuple[Any, ...]) -> tuple[Any, Any]:
-    """``(numerator, price)`` of the isolated liquidation price; valid where numerator > 0.
+def _futures_price(position: tuple[Any, ...], rule: tuple[Any, ...]) -> tuple[Any, Any, Any]:
+    """``(numerator, price, sign)`` of the isolated liquidation price.
+
+    The price is valid where ``numerator > 0``; elsewhere no price liquidates when
+    ``sign > 0`` and every price does otherwise (``±inf``, as the batch solve gives).
 
     The float expressions of :func:`levrisk.batch._kernel._isolated_liquidation` for
     any :class:`~levrisk.futures.LiquidationRule` (``flags``: spot, inverse, entry basis,
@@ -111,7 +114,7 @@ def _futures_price(position: tuple[Any, ...], rule: tuple[Any, ...]) -> tuple[An
     price = (
         qc * (1.0 - sign * rate) / numerator if inverse else numerator / ((1.0 - sign * rate) * qc)
     )
-    return numerator, price
+    return numerator, price, sign
 
 
 def _spot_price(columns: _F64, i: Any, accrued: Any) -> tuple[Any, Any]:  # noqa: ANN401
@@ -151,6 +154,7 @@ def _walk(  # noqa: C901, PLR0912, PLR0915, PLR0917 - one fused numba kernel
     shared = bars.shape[1] == 1
     spot = flags[0] != 0
     inverse = flags[1] != 0
+    always = math.inf if inverse else -math.inf  # a σ = −1 row liquidated at every price
     for i in range(n):
         s = columns[0, i]
         row = 0 if shared else i
@@ -176,10 +180,10 @@ def _walk(  # noqa: C901, PLR0912, PLR0915, PLR0917 - one fused numba kernel
                 if r != 0.0:
                     m -= s * (qc / o if inverse else qc * o) * r
                 if first or r != 0.0:
-                    numerator, price = _futures_price(
+                    numerator, price, sign = _futures_price(
                         (qc, columns[_ENTRY, i], m, s, symbol[i]), (flags, edges, rates, amounts)
                     )
-                    lp = price if numerator > 0 else math.nan
+                    lp = price if numerator > 0 else (math.nan if sign > 0 else always)
             first = False
             found = 0
             fill = math.nan
@@ -268,13 +272,19 @@ def _numpy(*args: Any) -> None:  # noqa: ANN401 - the kernel's arguments
                     m = np.where(present & (r != 0.0), m - paid, m)
             if need.any():
                 if flags[0] != 0:
-                    test, price = _spot_price(columns, slice(None), r)
+                    test, price, sign = (*_spot_price(columns, slice(None), r), 1.0)
                 else:
-                    test, price = _futures_price(
+                    test, price, sign = _futures_price(
                         (qc, columns[_ENTRY], m, side, symbol), (flags, edges, rates, amounts)
                     )
-                levels[LIQUIDATION] = np.where(
-                    need, np.where(test > 0, price, np.nan), levels[LIQUIDATION]
+                levels[LIQUIDATION] = np.where(  # σ = −1: every price (+inf inverse, −inf linear)
+                    need,
+                    np.where(
+                        test > 0,
+                        price,
+                        np.where(sign > 0, np.nan, np.copysign(np.inf, flags[1] - 0.5)),
+                    ),
+                    levels[LIQUIDATION],
                 )
             started |= present
             ranges = {
@@ -535,9 +545,13 @@ def walk_bars(
     Returns:
         A :class:`WalkArrays` of the positions' events.
 
+    A row that every price liquidates (``±inf`` from the batch solve) is liquidated at
+    its first bar's open.
+
     Raises:
         InvalidInputError: for a bad argument or row (the message lists the first bad
-            rows), or ``engine="numba"`` without Numba.
+            rows), ``engine="numba"`` without Numba, or a table whose maintenance jumps
+            at a cap under a mark-valued rule (walk those with ``levrisk.futures.walk``).
 
     References:
         :ref:`rule-bar-walker` [derived]; :ref:`rule-futures-liquidation-linear`,
@@ -570,6 +584,13 @@ def walk_bars(
     s = _sides(side)
     n = s.shape[0]
     terms = _terms(rule, tables)
+    if tables.jumps(entry_basis=terms.entry_basis):
+        msg = (
+            "brackets must be continuous for walk_bars: a table whose maintenance jumps at "
+            "a cap (maintenance='whole', or amounts off the recursion) is walked exactly by "
+            "levrisk.futures.walk"
+        )
+        raise InvalidInputError(msg)
     columns = np.zeros((9, n))
     columns[0] = s
     q = _column(size, n, "size")
