@@ -344,6 +344,7 @@ class TestUnderlyingLiquidation:
         # 2,000 + (P − 50,000) = 0.16·P.
         price = _coin_price(_account(2_000, _long()))
         assert price is not None
+        assert price == Decimal("57142.857142857142857142857142857142857142857142857")
         assert abs(Fraction(price) - Fraction(48_000) / Fraction("0.84")) < Fraction(1, 10**40)
 
     @given(
