@@ -204,7 +204,7 @@ def _nearest(
     return min(ends, key=lambda r: (abs(r - x_start), r))
 
 
-def _positive_somewhere(
+def positive_somewhere(
     legs: Sequence[Leg], constant: Fraction, rule: Rule, x_bp: Fraction | None
 ) -> bool:
     """Whether ``f(X) > 0`` for some ``X > 0`` (``f`` is piecewise linear).
@@ -247,7 +247,7 @@ def solve(
     if rule.close_fee == "bankruptcy":
         x_bp = _nearest(legs, constant, Rule(None, "none", Fraction(0)), x_start, None)
     if condition_at(legs, constant, rule, x_start, x_bp) <= 0:
-        if not _positive_somewhere(legs, constant, rule, x_bp):
+        if not positive_somewhere(legs, constant, rule, x_bp):
             raise Always
         raise Crossed(_nearest(legs, constant, rule, x_start, x_bp, crossed=True))
     return _nearest(legs, constant, rule, x_start, x_bp)

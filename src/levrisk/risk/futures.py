@@ -857,7 +857,7 @@ def _uniform_roots(account: CrossAccount, marks: Mapping[str, Decimal]) -> list[
     kind = account.positions[0].contract.kind
     factors = [_algebra.swap(kind, r) for r in found]
     if crossed:
-        if not _solver._positive_somewhere(legs, wallet, rule, None):  # noqa: SLF001 - its solver
+        if not _solver.positive_somewhere(legs, wallet, rule, None):
             msg = "the cross account is liquidated at every uniform move of its marks"
             raise AlwaysLiquidatedError(msg)
         move = _nearest_move(factors)
