@@ -414,7 +414,9 @@ def test_cross_price_agrees_with_the_solver(wallet: Decimal) -> None:
     price = cross_liquidation_price(
         account, "BTCUSD_201225", mark_prices={"BTCUSD_201225": row.mark_price}
     )
-    check = coinm_reconcile(row, account=account).checks[-1]
-    assert check.exact == price
-    if price is not None:
-        assert check.reported == round_to_step(price, "0.00000001", "half_up")
+    assert price is not None
+    shown = round_to_step(price, "0.00000001", "half_up")
+    [stated] = rows([with_fields(DAPI_EXAMPLE[1], liquidationPrice=str(shown))])
+    check = coinm_reconcile(stated, account=account).checks[-1]
+    assert (check.field, check.exact, check.reported) == ("liquidation_price", price, shown)
+    assert check.agrees
