@@ -17,6 +17,7 @@ the condition, as levrisk.futures does. Pinned to the exact path on random tiers
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Any
 
@@ -124,6 +125,10 @@ class TestHyperliquid:
             scale = exact(lambda: (margin + want_n + n_entry_of(p)) / balance)()
             relative = exact(lambda: abs(Decimal(repr(got_ratio)) - want_ratio) / want_ratio)()
             assert relative <= 16 * U * (1 + scale + (want_n + want_mm) / want_mm)
+        elif want_ratio is None:
+            assert math.isnan(got_ratio)  # no ratio where the margin balance is not positive
+        else:
+            assert got_ratio == 0  # no maintenance: a ratio of 0
 
     @pytest.mark.parametrize("engine", ["auto", "array_api"])
     def test_every_published_coin_in_one_stack(self, engine: Engine) -> None:
