@@ -272,19 +272,20 @@ class BracketTable:
         if value == "deduction":
             return
         brackets = self.brackets
-        if value == "whole":
-            expected = [Decimal(0)] * len(brackets)
-            rule = "(maintenance='whole': the tier's rate on the whole notional, no deduction)"
-        else:
-            expected = _derived_amounts(
-                [b.floor for b in brackets], [b.maintenance_rate for b in brackets]
-            )
-            rule = "by the recursion cum_k = cum_(k-1) + floor_k·(m_k − m_(k-1))"
-        for i, (bracket, amount) in enumerate(zip(brackets, expected, strict=True)):
-            if bracket.maintenance_amount != amount:
+        given = (
+            (f"brackets[{i}].maintenance_amount", b.maintenance_amount)
+            for i, b in enumerate(brackets)
+        )
+        if value == "marginal":
+            floors = [b.floor for b in brackets]
+            derived = _derived_amounts(floors, [b.maintenance_rate for b in brackets])
+            check_published(given, derived, on_mismatch="raise", stacklevel=2)
+            return
+        for name, amount in given:
+            if amount != 0:
                 msg = (
-                    f"brackets[{i}].maintenance_amount must be {amount!r} {rule}, "
-                    f"got {bracket.maintenance_amount!r}"
+                    f"{name} must be Decimal('0') (maintenance='whole': the tier's rate on "
+                    f"the whole notional, no deduction), got {amount!r}"
                 )
                 raise BracketError(msg)
 
