@@ -35,7 +35,7 @@ from levrisk.exceptions import InvalidInputError
 from levrisk.exchanges import _payload, _positions
 from levrisk.exchanges._payload import Json
 from levrisk.exchanges._positions import MarginMode, ReportedPosition
-from levrisk.exchanges._reconcile import FieldCheck, Reconciliation, compare
+from levrisk.exchanges._reconcile import Reconciliation, compare
 from levrisk.exchanges._rows import Parsed
 from levrisk.futures import Contract, CrossAccount, LiquidationRule, notional
 from levrisk.numbers import NumberLike, RoundingMode, exact, round_to_step
@@ -317,9 +317,10 @@ def coinm_reconcile(
         rule=_RULE,
         account=account,
         fee_rate=fee_rate,
+        liquidation=lambda price, _tick: _at_eight(price, "half_up"),
         pnl=lambda pnl: _at_eight(pnl, "down"),
     )
-    checks = [_in_binance_form(c, base.checks) for c in base.checks]
+    checks = list(base.checks)
     if row.notional_value is not None:
         value = notional(row.position, price=row.mark_price)
         checks.append(
@@ -331,16 +332,3 @@ def coinm_reconcile(
             )
         )
     return attrs.evolve(base, checks=tuple(checks))
-
-
-def _in_binance_form(check: FieldCheck, checks: tuple[FieldCheck, ...]) -> FieldCheck:
-    """A computed liquidation price compared in Binance's form: 8 decimals, half up."""
-    if check.field != "liquidation_price" or check.exact is None:
-        return check
-    return compare(
-        check.field,
-        exact_value=check.exact,
-        reported=_at_eight(check.exact, "half_up"),
-        exchange=check.exchange,
-        related=checks,
-    )

@@ -61,7 +61,7 @@ MarginMode: TypeAlias = Literal["isolated", "cross"]
 """How a position is margined: on its own margin, or on the account's cross wallet."""
 
 Report: TypeAlias = Callable[[Decimal], Decimal | None]
-AtTick: TypeAlias = Callable[[Decimal, Decimal], Decimal | None]
+AtTick: TypeAlias = Callable[[Decimal, Decimal | None], Decimal | None]
 
 
 @attrs.frozen(kw_only=True)
@@ -309,10 +309,10 @@ def reconcile_position(
 ) -> Reconciliation:
     """Check the figures ``row`` reports against levrisk's, in the venue's reported forms.
 
-    ``liquidation(price, tick)`` turns the exact liquidation price into the venue's form
-    on the contract's ``tick_size`` (a contract without one, or no ``liquidation``: the
-    exact price); ``pnl`` does the same for the PnL; every other figure is compared as
-    exact, at the decimals the venue writes.
+    ``liquidation(price, tick)`` turns the exact liquidation price into the venue's form,
+    given the contract's ``tick_size`` (``None`` where it has none; no ``liquidation``:
+    the exact price); ``pnl`` does the same for the PnL; every other figure is compared
+    as exact, at the decimals the venue writes.
     """
     require(row, ReportedPosition, "row")
     require(rule, LiquidationRule, "rule")
@@ -322,7 +322,7 @@ def reconcile_position(
     tick = pos.contract.tick_size
 
     def shown(price: Decimal) -> Decimal | None:
-        return price if liquidation is None or tick is None else liquidation(price, tick)
+        return price if liquidation is None else liquidation(price, tick)
 
     def liquidation_price() -> tuple[Decimal | None, bool]:
         symbol = pos.contract.symbol

@@ -409,7 +409,7 @@ def reconcile(
         rule=liquidation_rule(fee_rate=fee_rate),
         account=account,
         fee_rate=None,
-        liquidation=lambda price, tick: reported_liquidation_price(
-            price, tick_size=tick, mode=mode
+        liquidation=lambda price, tick: (
+            price if tick is None else reported_liquidation_price(price, tick_size=tick, mode=mode)
         ),
     )

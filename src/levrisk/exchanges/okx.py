@@ -707,7 +707,7 @@ def reconcile(
         rule=liquidation_rule(fee_rate=fee_rate),
         account=account,
         fee_rate=break_even_fee_rate,
-        liquidation=lambda price, tick: reported_liquidation_price(
-            price, side=side, tick_size=tick
+        liquidation=lambda price, tick: (
+            price if tick is None else reported_liquidation_price(price, side=side, tick_size=tick)
         ),
     )
