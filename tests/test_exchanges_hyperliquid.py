@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from levrisk.exceptions import BracketError, InvalidInputError
+from levrisk.exceptions import BracketError, InvalidInputError, LevriskWarning
 from levrisk.exchanges import VENUES, hyperliquid
 from levrisk.futures import (
     Contract,
@@ -284,6 +284,14 @@ class TestPositions:
         parsed = hyperliquid.position_report_from_payload(state, contracts={"BTC": BTC})
         assert parsed.rows == ()
         assert "leverage.type" in parsed.errors[0].message
+
+    def test_leverage_above_the_table_is_kept(self) -> None:
+        """Issue 15 item 2: a held 100x BTC row (the table allows 40x) is kept, with a warning."""
+        state = {"assetPositions": [_position(leverage={"type": "cross", "value": 100})]}
+        with pytest.warns(LevriskWarning, match=r"^payload\.assetPositions\[0\]\.position: "):
+            parsed = hyperliquid.position_report_from_payload(state, contracts={"BTC": BTC})
+        assert parsed.errors == ()
+        assert parsed.rows[0].position.leverage == 100
 
     def test_cross_account_gives_a_price_where_the_api_gives_null(self) -> None:
         """WB = accountValue − cross UPNL; levrisk solves the price the API left null."""

@@ -48,11 +48,12 @@ from levrisk.exchanges._positions import (
     _same,
     check_contracts,
     contract_for,
+    held_position,
     located,
 )
 from levrisk.exchanges._reconcile import Figure, Reconciliation, check_figures
 from levrisk.exchanges._rows import Parsed, collect
-from levrisk.futures import Contract, CrossAccount, LiquidationRule, Position, _funding
+from levrisk.futures import Contract, CrossAccount, LiquidationRule, _funding
 from levrisk.numbers import NumberLike, exact, to_decimal
 
 __all__ = [
@@ -495,12 +496,13 @@ def _position_row(
         used = _payload.number(pos, "marginUsed", where=at)
         return ReportedPosition(
             venue=VENUE,
-            position=Position(
+            position=held_position(
                 contract=contract,
                 side=side,
                 size=abs(size),
                 entry_price=_payload.number(pos, "entryPx", where=at),
                 leverage=_payload.number(leverage, "value", where=f"{at}.leverage"),
+                where=at,
             ),
             margin_mode=margin_mode,
             margin=used - pnl if margin_mode == "isolated" else 0,
