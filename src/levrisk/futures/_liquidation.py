@@ -19,6 +19,7 @@ from levrisk.futures import _solver
 from levrisk.futures._margin import (
     initial_margin,  # noqa: F401 - the doctests' namespace
     marks_of,
+    value_at,
 )
 from levrisk.futures._model import (
     Contract,  # noqa: F401 - the doctests' namespace
@@ -26,6 +27,7 @@ from levrisk.futures._model import (
     LiquidationRule,
     Position,
 )
+from levrisk.futures._pnl import position_pnl
 from levrisk.numbers import NumberLike, exact
 
 
@@ -359,22 +361,15 @@ def cross_liquidation_price(
 def _margin_at(position: Position, price: Decimal, rule: LiquidationRule) -> Decimal:
     """A position's margin at its mark: PnL less maintenance less the close fee (checked).
 
-    The operations of ``position_pnl``, ``value_at`` and ``maintenance``, inlined in the
-    same order (so every rounding is the same): ``k·s·Q·(X − x_e) − MM(basis) − c·Q·X``.
+    ``k·s·Q·(X − x_e) − MM(basis) − c·Q·X`` from ``position_pnl``, ``_value`` and
+    ``value_at`` (the operations the solver's roots are rounded alike with).
     """
     contract = position.contract
-    entry = position.entry_price
-    q = position.size * contract.contract_size
-    linear = contract.kind == "linear"
-    value = q * price if linear else q / price
-    at_entry = q * entry if linear else q / entry
-    basis = value if rule.maintenance_basis == "mark" else at_entry
-    delta = price - entry if linear else _ONE / price - _ONE / entry
-    gain = q * delta  # k·s·Q·Δ: the sign flip is exact and rounding is symmetric
-    pnl = gain if (position.side == "long") == linear else -gain
-    margin = pnl - _solver.tiers(contract.brackets).maintenance(basis)
+    margin = position_pnl(position, price) - _solver.tiers(contract.brackets).maintenance(
+        _value(position, price, rule)
+    )
     if rule.fee_rate:
-        margin -= rule.fee_rate * value
+        margin -= rule.fee_rate * value_at(position, price)
     return _algebra.bounded(margin, f"the margin of {contract.symbol!r}")
 
 
