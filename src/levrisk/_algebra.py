@@ -189,6 +189,16 @@ def bounded(value: Decimal, name: str) -> Decimal:
     return value
 
 
+def all_bounded(first: Decimal, second: Decimal, third: Decimal) -> bool:
+    """Whether three nonzero values all pass :func:`bounded` (one call, no message built)."""
+    low, high = -_EXPONENT_LIMIT, _EXPONENT_LIMIT
+    return (
+        low <= first.adjusted() <= high
+        and low <= second.adjusted() <= high
+        and low <= third.adjusted() <= high
+    )
+
+
 def fraction(value: Decimal, name: str) -> Fraction:
     """``value`` as an exact rational, refusing magnitudes (see :func:`bounded`)."""
     return Fraction(bounded(value, name))

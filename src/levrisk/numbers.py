@@ -74,29 +74,32 @@ _R = TypeVar("_R")
 _ACTIVE: Final[contextvars.ContextVar[decimal.Context | None]] = contextvars.ContextVar(
     "levrisk_context", default=None
 )
-"""The library context the outermost :func:`exact` call entered (per thread and task)."""
+"""The library context the outermost :func:`exact` call made current (per thread and task)."""
 
 
 def exact(func: Callable[_P, _R]) -> Callable[_P, _R]:
     """Run ``func`` in levrisk's own decimal context (the private helper of the contract).
 
-    The caller's context is neither read nor changed. Decorate every public function
-    and method that does arithmetic. Only the outermost call enters a context: a call
-    made while the current context is the one an outer call entered runs in it as it
-    is (one ``decimal.localcontext`` per public call, however deep the calls nest).
-    The marker is a :class:`contextvars.ContextVar`, so threads and tasks never share it.
+    The caller's context is neither read nor changed: the outermost call makes a fresh
+    copy of the library context current (no flags carried over from another call) and
+    puts the caller's back on the way out. A call made while that context is current
+    runs in it as it is (one context per public call, however deep the calls nest). The
+    marker is a :class:`contextvars.ContextVar`, so threads and tasks never share it.
     """
 
     @functools.wraps(func)
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        if _ACTIVE.get() is decimal.getcontext():
+        caller = decimal.getcontext()
+        if _ACTIVE.get() is caller:
             return func(*args, **kwargs)
-        with decimal.localcontext(_CONTEXT) as context:
-            token = _ACTIVE.set(context)
-            try:
-                return func(*args, **kwargs)
-            finally:
-                _ACTIVE.reset(token)
+        context = _CONTEXT.copy()
+        token = _ACTIVE.set(context)
+        decimal.setcontext(context)
+        try:
+            return func(*args, **kwargs)
+        finally:
+            decimal.setcontext(caller)
+            _ACTIVE.reset(token)
 
     return wrapper
 
@@ -235,14 +238,25 @@ def _float_path(value: float) -> Decimal | None:
     return result if value else result.copy_abs()
 
 
+_COEFFICIENT: Final = decimal.Context(
+    prec=MAX_DIGITS, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN, traps=[decimal.Rounded]
+)
+"""Traps a coefficient longer than :data:`MAX_DIGITS` digits (its flags are never read)."""
+
+
 def _decimal_path(value: Decimal) -> Decimal | None:
     if not value.is_finite():
         return None
     if not value:
         return value.copy_abs()
     # The coefficient's length bounds the significant digits.
-    in_bounds = -MAX_EXPONENT <= value.adjusted() <= MAX_EXPONENT
-    return value if in_bounds and len(value.as_tuple().digits) <= MAX_DIGITS else None
+    if not -MAX_EXPONENT <= value.adjusted() <= MAX_EXPONENT:
+        return None
+    try:
+        _COEFFICIENT.plus(value)  # signals Rounded past MAX_DIGITS digits (cheaper than as_tuple)
+    except decimal.Rounded:
+        return None
+    return value
 
 
 def _str_path(value: str) -> Decimal | None:

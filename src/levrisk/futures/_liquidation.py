@@ -6,7 +6,8 @@ solves the liquidation condition in ``X`` (``P`` linear, ``1/P`` inverse).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Literal, cast
@@ -66,12 +67,14 @@ def one(position: Position) -> _solver.One:
     tiers = _solver.tiers(contract.brackets)
     if tiers.oversize is not None:
         tiers.check()
-    size = _algebra.bounded(position.size, "position.size")
-    contract_size = _algebra.bounded(contract.contract_size, "contract_size")
-    entry = _algebra.bounded(position.entry_price, "position.entry_price")
-    quantity = _algebra.EXACT.multiply(size, contract_size)  # exact: sets no flag
+    size, contract_size, entry = position.size, contract.contract_size, position.entry_price
+    if not _algebra.all_bounded(size, contract_size, entry):  # name the first one out
+        _algebra.bounded(size, "position.size")
+        _algebra.bounded(contract_size, "contract_size")
+        _algebra.bounded(entry, "position.entry_price")
     kind = contract.kind
     direction = 1 if (position.side == "long") == (kind == "linear") else -1  # k·s
+    quantity = _algebra.EXACT.multiply(size, contract_size)  # exact: sets no flag
     return _solver.One(kind, direction, quantity, entry, tiers)
 
 
@@ -107,7 +110,7 @@ def _solve(
     rule: _Terms,
     start: Decimal,
     *,
-    what: str,
+    what: Description,
     wallet_name: str | None = None,
     hedge: HedgeMaintenance = "each",
 ) -> Decimal | None:
@@ -142,20 +145,26 @@ def _solve(
     return _to_price(kind, x)
 
 
-def outcome(price: Decimal | None, state: _solver.State, what: str) -> Decimal | None:
+Description = str | Callable[[], str]
+"""What an outcome's error names, or a function that words it (only an error pays for it)."""
+
+
+def outcome(price: Decimal | None, state: _solver.State, what: Description) -> Decimal | None:
     """The public outcome: the price (or ``None``), or the liquidated state's error.
 
     ``what`` names the position and the price it was looked at (e.g. ``"the position at
-    its entry price 60000"``).
+    its entry price 60000"``), or is a function that returns the name.
     """
+    if state == "safe":
+        return price
+    if not isinstance(what, str):
+        what = what()
     if state == "always":
         msg = f"{what}: every price liquidates it (its margin never covers maintenance)"
         raise AlwaysLiquidatedError(msg)
-    if state == "crossed":
-        at = "" if price is None else f", liquidation price {price}"
-        msg = f"{what}: already at or past its liquidation point{at}"
-        raise AlreadyLiquidatedError(msg, price=price)
-    return price
+    at = "" if price is None else f", liquidation price {price}"
+    msg = f"{what}: already at or past its liquidation point{at}"
+    raise AlreadyLiquidatedError(msg, price=price)
 
 
 @exact
@@ -211,9 +220,13 @@ def isolated_liquidation_price(
     position = require(position, Position, "position")
     wallet = non_negative_number(margin, "margin")
     checked = checked_rule(rule)
-    what = f"the isolated {position.side} at its entry price {position.entry_price}"
     return _solve(
-        [position], wallet, _terms(checked), position.entry_price, what=what, wallet_name="margin"
+        [position],
+        wallet,
+        _terms(checked),
+        position.entry_price,
+        what=lambda: f"the isolated {position.side} at its entry price {position.entry_price}",
+        wallet_name="margin",
     )
 
 
@@ -259,9 +272,15 @@ def bankruptcy_price(position: Position, *, margin: NumberLike) -> Decimal | Non
     """
     position = require(position, Position, "position")
     wallet = non_negative_number(margin, "margin")
-    what = f"the isolated {position.side} at its entry price {position.entry_price} (bankruptcy)"
     return _solve(
-        [position], wallet, _BANKRUPTCY, position.entry_price, what=what, wallet_name="margin"
+        [position],
+        wallet,
+        _BANKRUPTCY,
+        position.entry_price,
+        what=lambda: (
+            f"the isolated {position.side} at its entry price {position.entry_price} (bankruptcy)"
+        ),
+        wallet_name="margin",
     )
 
 
@@ -354,8 +373,14 @@ def cross_liquidation_price(
     if symbol in mark_prices:
         start = positive_number(mark_prices[symbol], f"mark_prices[{symbol!r}]")
     start = _algebra.bounded(start, "the start price")
-    what = f"the cross account at {symbol} {start}"
-    return _solve(own, constant, _terms(checked), start, what=what, hedge=checked.hedge_maintenance)
+    return _solve(
+        own,
+        constant,
+        _terms(checked),
+        start,
+        what=lambda: f"the cross account at {symbol} {start}",
+        hedge=checked.hedge_maintenance,
+    )
 
 
 def _margin_at(position: Position, price: Decimal, rule: LiquidationRule) -> Decimal:
@@ -430,7 +455,7 @@ def cross_prices(account: CrossAccount, marks: Mapping[str, Decimal]) -> dict[st
             constants[symbol],
             terms,
             _algebra.bounded(mark, "the start price"),
-            what=f"the cross account at {symbol} {mark}",
+            what=functools.partial("the cross account at {} {}".format, symbol, mark),
         )
         for symbol, mark in marks.items()
     }

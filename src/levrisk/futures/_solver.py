@@ -35,7 +35,7 @@ from __future__ import annotations
 import itertools
 from bisect import bisect_left
 from collections.abc import Sequence
-from decimal import Context, Decimal, getcontext, localcontext
+from decimal import Context, Decimal, getcontext, setcontext
 from fractions import Fraction
 from typing import Final, Literal, NamedTuple, cast
 
@@ -400,54 +400,59 @@ SKIP: Final = object()
 """The fast core's answer when the condition is not monotone: solve it generally."""
 
 _UNIT: Final = Decimal(1)
+_ZERO: Final = Decimal(0)
 
 State = Literal["safe", "crossed", "always"]
 """The fast core's outcome: a price or none (``safe``), ``f(start) ≤ 0``, ``f ≤ 0`` everywhere."""
 
 
-def _state(one: One, top: Decimal, bottom: Decimal, start: Decimal) -> State:
-    """Where ``start`` lies against the root ``E·X = top / bottom`` of a monotone condition.
-
-    Exact (a product, no quotient): the condition at ``start`` is ``≤ 0`` when ``start``
-    is at or beyond the root on the losing side — at or below it for a long, at or above
-    it for a short. Without a root ``> 0`` the condition keeps one sign: ``> 0`` when it
-    rises with ``X`` (``k s = +1``), ``≤ 0`` when it falls.
-    """
-    if one.kind == "inverse":
-        top, bottom = one.entry * bottom, top
-    if bottom < 0:
-        top, bottom = -top, -bottom
-    if top <= 0 or bottom == 0:
-        return "safe" if one.direction > 0 else "always"
-    gap = top - bottom * start  # the sign of price - start
-    long = (one.direction > 0) == (one.kind == "linear")
-    return "crossed" if (gap >= 0 if long else gap <= 0) else "safe"
-
-
-def _price(one: One, top: Decimal, bottom: Decimal, rounding: Context) -> Decimal | None:
-    """The exact root ``E·X = top / bottom`` as a price, or ``None`` when it is not ``> 0``.
+def _root(
+    one: One, top: Decimal, bottom: Decimal, start: Decimal, rounding: Context
+) -> tuple[Decimal | None, State]:
+    """The exact root ``E·X = top / bottom`` as a price, and the :data:`State` at ``start``.
 
     ``E`` is 1 (linear) or ``EP`` (inverse), so the price is ``top/bottom`` (linear) or
-    ``EP·bottom/top`` (inverse), at any magnitude. Runs in the exact context;
-    ``rounding`` is the library's.
+    ``EP·bottom/top`` (inverse), at any magnitude; ``None`` when it is not ``> 0``. Runs
+    in the exact context; ``rounding`` is the library's.
+
+    The state is exact (a product, no quotient): the condition at ``start`` is ``≤ 0``
+    when ``start`` is at or beyond the root on the losing side — at or below it for a
+    long, at or above it for a short. Without a root ``> 0`` the condition keeps one
+    sign: ``> 0`` when it rises with ``X`` (``k s = +1``), ``≤ 0`` when it falls.
     """
     if one.kind == "inverse":
         top, bottom = one.entry * bottom, top
     if bottom < 0:
         top, bottom = -top, -bottom
     if top <= 0 or bottom == 0:
-        return None
+        return None, "safe" if one.direction > 0 else "always"
+    gap = top - bottom * start  # the sign of price - start
+    long = (one.direction > 0) == (one.kind == "linear")
+    state: State = "crossed" if (gap >= 0 if long else gap <= 0) else "safe"
+    return _quotient(top, bottom, rounding), state
+
+
+def _quotient(top: Decimal, bottom: Decimal, rounding: Context) -> Decimal:
+    """``top / bottom`` (both ``> 0``) rounded once in ``rounding``.
+
+    An exact quotient is spelled as the general solver's ``Decimal(n) / Decimal(d)``
+    spells it (the ideal exponent 0: an integer without exponent, a fraction without
+    trailing zeros).
+    """
     quotient = rounding.divide(top, bottom)
     if quotient * bottom != top:
         return quotient
-    # Exact: spelled as the general solver's Decimal(n) / Decimal(d) spells it (the ideal
-    # exponent 0: an integer without exponent, a fraction without trailing zeros).
     if quotient != quotient.to_integral_value():
         return quotient.normalize(rounding)
     if quotient.adjusted() < PRECISION:
         return quotient.quantize(_UNIT, context=rounding)
     ratio = Fraction(top) / Fraction(bottom)
     return rounding.divide(Decimal(ratio.numerator), Decimal(ratio.denominator))
+
+
+def _price(one: One, top: Decimal, bottom: Decimal, rounding: Context) -> Decimal | None:
+    """The price of :func:`_root` alone (``None`` when the root is not ``> 0``)."""
+    return _root(one, top, bottom, _UNIT, rounding)[0]
 
 
 def _bankruptcy(one: One, wallet: Decimal, rounding: Context) -> Decimal | None:
@@ -474,39 +479,72 @@ def solve_one(
     Without a mark-valued maintenance the slope ``k s − f_m`` is never 0 (``f_m < 1``).
     Returns ``SKIP`` when the condition is not strictly monotone (the caller solves
     generally); otherwise the root as a price (``None`` when it is not ``> 0``) and the
-    :data:`State` at ``start`` (exact).
+    :data:`State` at ``start`` (exact). The exact context is made current for the solve
+    and the caller's put back (no context copied: its flags are never read).
     """
-    maintenance, close_fee, fee_rate = rule
-    if maintenance == "mark" and not one.tiers.continuous:
+    maintenance, close_fee, _ = rule
+    tiers = one.tiers
+    if maintenance == "mark" and not tiers.continuous:
         return SKIP  # MM jumps at an edge: the general solve finds the edge
+    rounding = getcontext()
+    if close_fee == "none" and maintenance == "mark" and one.kind == "linear":
+        # The common case: the edges were made for it (a bisect, one closed form).
+        d, q = one.direction, one.quantity
+        if d > 0 and tiers.top_rate >= 1:
+            return SKIP
+        setcontext(_algebra.EXACT)
+        try:
+            if d > 0:
+                base = wallet - q * one.entry
+                j = bisect_left(tiers.minus, -base)
+            else:
+                base = wallet + q * one.entry
+                j = bisect_left(tiers.plus, base)
+            return _root(one, -base - tiers.amounts[j], (d - tiers.rates[j]) * q, start, rounding)
+        finally:
+            setcontext(rounding)
+    setcontext(_algebra.EXACT)
+    try:
+        return _solve_one(one, wallet, rule, start, rounding)
+    finally:
+        setcontext(rounding)
+
+
+def _solve_one(
+    one: One,
+    wallet: Decimal,
+    rule: tuple[Literal["mark", "entry"] | None, Literal["none", "mark", "bankruptcy"], Decimal],
+    start: Decimal,
+    rounding: Context,
+) -> tuple[Decimal | None, State] | object:
+    """:func:`solve_one` for every other rule and kind, in the exact context."""
+    maintenance, close_fee, fee_rate = rule
+    tiers = one.tiers
     linear = one.kind == "linear"
     d, q, ep = one.direction, one.quantity, one.entry
-    scale = Decimal(1) if linear else ep
-    rounding = getcontext()
-    with localcontext(_algebra.EXACT):
-        fee_mark = fee_rate if close_fee == "mark" else Decimal(0)
-        paid = Decimal(0)  # E · the close fee at the bankruptcy price
-        if close_fee == "bankruptcy":
-            if _bankruptcy(one, wallet, rounding) is None:
-                fee_mark = fee_rate  # as the general solver: no bankruptcy price, fee at mark
-            else:
-                paid = fee_rate * ((q * ep - d * wallet) if linear else (q - d * wallet * ep))
-        base = scale * wallet - paid - d * q * (ep if linear else 1)
-        if maintenance == "mark":
-            if d > 0 and 1 - fee_mark - one.tiers.top_rate <= 0:
-                return SKIP
-            j = _bracket(one, base, fee_mark, scale)
-            slope = d - fee_mark - one.tiers.rates[j]  # never 0: top_rate is the highest
-            constant = base + scale * one.tiers.amounts[j]
+    scale = _UNIT if linear else ep
+    fee_mark = fee_rate if close_fee == "mark" else _ZERO
+    paid = _ZERO  # E · the close fee at the bankruptcy price
+    if close_fee == "bankruptcy":
+        if _bankruptcy(one, wallet, rounding) is None:
+            fee_mark = fee_rate  # as the general solver: no bankruptcy price, fee at mark
         else:
-            slope = d - fee_mark
-            constant = base
-            if maintenance == "entry":
-                j = _entry_bracket(one)
-                rate, amount = one.tiers.rates[j], one.tiers.amounts[j]
-                constant -= rate * q * (ep if linear else 1) - scale * amount
-        top, bottom = -constant, slope * q
-        return _price(one, top, bottom, rounding), _state(one, top, bottom, start)
+            paid = fee_rate * ((q * ep - d * wallet) if linear else (q - d * wallet * ep))
+    base = scale * wallet - paid - d * q * (ep if linear else 1)
+    if maintenance == "mark":
+        if d > 0 and 1 - fee_mark - tiers.top_rate <= 0:
+            return SKIP
+        j = _bracket(one, base, fee_mark, scale)
+        slope = d - fee_mark - tiers.rates[j]  # never 0: top_rate is the highest
+        constant = base + scale * tiers.amounts[j]
+    else:
+        slope = d - fee_mark
+        constant = base
+        if maintenance == "entry":
+            j = _entry_bracket(one)
+            rate, amount = tiers.rates[j], tiers.amounts[j]
+            constant -= rate * q * (ep if linear else 1) - scale * amount
+    return _root(one, -constant, slope * q, start, rounding)
 
 
 def _bracket(one: One, base: Decimal, fee_mark: Decimal, scale: Decimal) -> int:
@@ -516,10 +554,6 @@ def _bracket(one: One, base: Decimal, fee_mark: Decimal, scale: Decimal) -> int:
     increasing (``k s = +1``) or decreasing (``−1``) in ``i``.
     """
     t = one.tiers
-    if fee_mark == 0 and one.kind == "linear":
-        if one.direction > 0:
-            return bisect_left(t.minus, -base)
-        return bisect_left(t.plus, base)
     low, high = 0, len(t.minus)
     while low < high:
         mid = (low + high) // 2
