@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import decimal as _decimal
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Final
@@ -187,6 +187,25 @@ def bounded(value: Decimal, name: str) -> Decimal:
         msg = f"{name} must lie within 1e-1000 and 1e+1000 in magnitude, got {value!r}"
         raise InvalidInputError(msg)
     return value
+
+
+def exact_sum(values: Iterable[Decimal]) -> Decimal:
+    """The exact sum of ``values`` (``0`` for none): :data:`EXACT` made current, then put back.
+
+    No context is copied (the flags are never read); the caller's context comes back
+    whatever happens.
+    """
+    caller = _decimal.getcontext()
+    _decimal.setcontext(EXACT)
+    try:
+        return sum(values, _ZERO)
+    finally:
+        _decimal.setcontext(caller)
+
+
+def within(value: Decimal) -> bool:
+    """Whether a nonzero ``value`` passes :func:`bounded` (no message built)."""
+    return -_EXPONENT_LIMIT <= value.adjusted() <= _EXPONENT_LIMIT
 
 
 def all_bounded(first: Decimal, second: Decimal, third: Decimal) -> bool:

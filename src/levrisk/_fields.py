@@ -260,8 +260,20 @@ def price_map(
     for name in names:
         if name not in value:
             raise InvalidInputError(missing(name))
-        result[name] = positive_number(value[name], f"{argument}[{name!r}]")
+        result[name] = positive_entry(value, name, argument)
     return result
+
+
+def positive_entry(value: Mapping[str, Any], name: str, argument: str) -> Decimal:
+    """``value[name]`` as a Decimal > 0, or InvalidInputError naming ``argument[name]``.
+
+    The name is worded only when the error is raised (a mapping may hold a thousand).
+    """
+    raw = value[name]
+    price = number(raw)  # any input: a rejected one is caught below
+    if isinstance(price, _Rejected) or price <= 0:
+        positive_number(raw, f"{argument}[{name!r}]")
+    return price
 
 
 _A = TypeVar("_A", bound=attrs.AttrsInstance)

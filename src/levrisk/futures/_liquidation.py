@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from fractions import Fraction
 from typing import Literal, cast
 
 from levrisk import _algebra
-from levrisk._fields import non_negative_number, positive_number, require
+from levrisk._fields import non_negative_number, positive_entry, require
 from levrisk._typing import ContractKind, HedgeMaintenance
 from levrisk.exceptions import AlreadyLiquidatedError, AlwaysLiquidatedError, InvalidInputError
 from levrisk.futures import _solver
 from levrisk.futures._margin import (
     initial_margin,  # noqa: F401 - the doctests' namespace
     marks_of,
-    value_at,
 )
 from levrisk.futures._model import (
     Contract,  # noqa: F401 - the doctests' namespace
@@ -28,7 +27,6 @@ from levrisk.futures._model import (
     LiquidationRule,
     Position,
 )
-from levrisk.futures._pnl import position_pnl
 from levrisk.numbers import NumberLike, exact
 
 
@@ -364,14 +362,13 @@ def cross_liquidation_price(
     others = [p for p in account.positions if p.contract.symbol != symbol]
     marks = marks_of(mark_prices, others)
     margins = [_algebra.bounded(account.wallet_balance, "account.wallet_balance")]
-    margins.extend(_margin_at(p, marks[p.contract.symbol], checked) for p in others)
+    margins.extend(_margins_at(others, marks, checked))
     if checked.hedge_maintenance == "larger":
         margins.extend(_pair_corrections(others, marks, checked))
-    with localcontext(_algebra.EXACT):
-        constant = sum(margins, Decimal(0))
+    constant = _algebra.exact_sum(margins)
     start = own[0].entry_price
     if symbol in mark_prices:
-        start = positive_number(mark_prices[symbol], f"mark_prices[{symbol!r}]")
+        start = positive_entry(mark_prices, symbol, "mark_prices")
     start = _algebra.bounded(start, "the start price")
     return _solve(
         own,
@@ -383,19 +380,20 @@ def cross_liquidation_price(
     )
 
 
-def _margin_at(position: Position, price: Decimal, rule: LiquidationRule) -> Decimal:
-    """A position's margin at its mark: PnL less maintenance less the close fee (checked).
+def _margins_at(
+    positions: list[Position], marks: Mapping[str, Decimal], rule: LiquidationRule
+) -> list[Decimal]:
+    """Each position's margin at its mark: PnL less maintenance less the close fee (checked).
 
-    ``k·s·Q·(X − x_e) − MM(basis) − c·Q·X`` from ``position_pnl``, ``_value`` and
-    ``value_at`` (the operations the solver's roots are rounded alike with).
+    ``k·s·Q·(X − x_e) − MM(basis) − c·Q·X`` (:func:`levrisk.futures._solver.margins_at`:
+    the operations of ``position_pnl``, ``Tiers.maintenance`` and ``value_at``, which the
+    solver's roots are rounded alike with); each magnitude checked as the solver needs.
     """
-    contract = position.contract
-    margin = position_pnl(position, price) - _solver.tiers(contract.brackets).maintenance(
-        _value(position, price, rule)
-    )
-    if rule.fee_rate:
-        margin -= rule.fee_rate * value_at(position, price)
-    return _algebra.bounded(margin, f"the margin of {contract.symbol!r}")
+    margins = _solver.margins_at(positions, marks, rule.maintenance_basis, rule.fee_rate)
+    for position, margin in zip(positions, margins, strict=True):
+        if margin and not _algebra.within(margin):
+            _algebra.bounded(margin, f"the margin of {position.contract.symbol!r}")
+    return margins
 
 
 def _pair_corrections(
@@ -403,7 +401,7 @@ def _pair_corrections(
 ) -> list[Decimal]:
     """Each hedged pair's own maintenance given back less the pair's (``"larger"``).
 
-    :func:`_margin_at` subtracts each leg's own ``MM(V_i)``; the pair owes
+    :func:`_margins_at` subtracts each leg's own ``MM(V_i)``; the pair owes
     ``(V_L + V_S)·MM(V_max)/V_max`` instead (:ref:`rule-gate-hedge-maintenance`), so its
     correction is ``MM(V_L) + MM(V_S) − (V_L + V_S)·MM(V_max)/V_max`` (one division).
     """
@@ -442,13 +440,17 @@ def cross_prices(account: CrossAccount, marks: Mapping[str, Decimal]) -> dict[st
     wallet = _algebra.bounded(account.wallet_balance, "account.wallet_balance")
     own: dict[str, list[Position]] = {}
     margins: dict[str, list[Decimal]] = {}
-    for position in account.positions:
+    for position, margin in zip(
+        account.positions, _margins_at(list(account.positions), marks, rule), strict=True
+    ):
         symbol = position.contract.symbol
         own.setdefault(symbol, []).append(position)
-        margins.setdefault(symbol, []).append(_margin_at(position, marks[symbol], rule))
-    with localcontext(_algebra.EXACT):
-        total = wallet + sum((m for ms in margins.values() for m in ms), Decimal(0))
-        constants = {symbol: total - sum(ms, Decimal(0)) for symbol, ms in margins.items()}
+        margins.setdefault(symbol, []).append(margin)
+    exact = _algebra.EXACT
+    total = exact.add(wallet, _algebra.exact_sum(m for ms in margins.values() for m in ms))
+    constants = {
+        symbol: exact.subtract(total, _algebra.exact_sum(ms)) for symbol, ms in margins.items()
+    }
     return {
         symbol: _solve(
             own[symbol],

@@ -31,7 +31,7 @@ def position_pnl(position: Position, price: Decimal) -> Decimal:
     """The PnL of the whole position at ``price``, before fees.
 
     An inverse position's PnL is ``−s·Q·(1/P − 1/EP)``, the form the liquidation checks
-    (``futures._liquidation._margin_at``) use too, so that a margin balance here and a
+    (``futures._solver.margins_at``) use too, so that a margin balance here and a
     root there round alike; :func:`levrisk._algebra.pnl` has the one-rounding form
     ``s·Q·(P − EP)/(EP·P)``, which this follows once the solver does.
     """

@@ -34,10 +34,10 @@ from __future__ import annotations
 
 import itertools
 from bisect import bisect_left
-from collections.abc import Sequence
-from decimal import Context, Decimal, getcontext, setcontext
+from collections.abc import Mapping, Sequence
+from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal, getcontext, setcontext
 from fractions import Fraction
-from typing import Final, Literal, NamedTuple, cast
+from typing import TYPE_CHECKING, Final, Literal, NamedTuple, cast
 
 import attrs
 
@@ -45,6 +45,9 @@ from levrisk import _algebra
 from levrisk._typing import ContractKind, HedgeMaintenance
 from levrisk.brackets import BracketTable
 from levrisk.numbers import PRECISION
+
+if TYPE_CHECKING:
+    from levrisk.futures._model import Position
 
 __all__: list[str] = []
 
@@ -401,6 +404,8 @@ SKIP: Final = object()
 
 _UNIT: Final = Decimal(1)
 _ZERO: Final = Decimal(0)
+_ROUND: Final = Context(prec=PRECISION, Emax=MAX_EMAX, Emin=MIN_EMIN)
+"""A guess's context (50 digits; its flags are never read): the guess is checked exactly."""
 
 State = Literal["safe", "crossed", "always"]
 """The fast core's outcome: a price or none (``safe``), ``f(start) ≤ 0``, ``f ≤ 0`` everywhere."""
@@ -503,6 +508,14 @@ def solve_one(
             return _root(one, -base - tiers.amounts[j], (d - tiers.rates[j]) * q, start, rounding)
         finally:
             setcontext(rounding)
+    if close_fee == "none" and maintenance is None:  # the bankruptcy price
+        d, q, ep = one.direction, one.quantity, one.entry
+        setcontext(_algebra.EXACT)
+        try:
+            base = (wallet - d * q * ep) if one.kind == "linear" else (ep * wallet - d * q)
+            return _root(one, -base, d * q, start, rounding)
+        finally:
+            setcontext(rounding)
     setcontext(_algebra.EXACT)
     try:
         return _solve_one(one, wallet, rule, start, rounding)
@@ -547,25 +560,81 @@ def _solve_one(
     return _root(one, -constant, slope * q, start, rounding)
 
 
+def margins_at(
+    positions: Sequence[Position],
+    marks: Mapping[str, Decimal],
+    basis: Literal["mark", "entry"] | None,
+    fee_rate: Decimal,
+) -> list[Decimal]:
+    """Each position's margin at its mark: PnL less maintenance less the close fee.
+
+    ``k·s·Q·(X − x_e) − MM(V) − c·Q·X`` with ``V`` the notional at the rule's ``basis``,
+    computed with the very operations (and roundings, in the caller's context) of
+    ``position_pnl``, ``Tiers.maintenance`` and ``value_at``, in one loop: a cross
+    account's constant is a sum of a thousand of them. Magnitudes are not checked here.
+    """
+    out = []
+    at_mark = basis == "mark"
+    for position in positions:
+        contract = position.contract
+        price, entry = marks[contract.symbol], position.entry_price
+        q = position.size * contract.contract_size
+        at = price if at_mark else entry
+        if contract.kind == "linear":
+            margin = (1 if position.side == "long" else -1) * q * (price - entry)
+            value = q * at
+            fee_value = q * price
+        else:
+            gain = q * (_UNIT / price - _UNIT / entry)
+            margin = -gain if position.side == "long" else gain
+            value = q / at
+            fee_value = q / price
+        t = contract.brackets._tiers  # noqa: SLF001 - the table's own cache (see tiers)
+        j = bisect_left(t.caps, value)
+        if j == len(t.caps):
+            j -= 1
+        margin = margin - (value * t.rates[j] - t.amounts[j])
+        if fee_rate:
+            margin -= fee_rate * fee_value
+        out.append(margin)
+    return out
+
+
 def _bracket(one: One, base: Decimal, fee_mark: Decimal, scale: Decimal) -> int:
     """The bracket holding the root: the first whose upper edge lies past it (a bisect).
 
     ``E·f`` at the edge ``cap_i`` is ``base + E·(±cap_i − MM(cap_i) − f_m·cap_i)``; it is
-    increasing (``k s = +1``) or decreasing (``−1``) in ``i``.
+    increasing (``k s = +1``) or decreasing (``−1``) in ``i``. Without a fee at the mark
+    the edges are the table's own: a bisect over them at ``∓base/E`` (rounded), the
+    answer confirmed by the exact test at it and below it; only a rounding that lands
+    on an edge falls back to the exact bisect.
     """
     t = one.tiers
+    if fee_mark == 0:
+        if one.direction > 0:
+            j = bisect_left(t.minus, _ROUND.divide(-base, scale))
+        else:
+            j = bisect_left(t.plus, _ROUND.divide(base, scale))
+        if (j == len(t.minus) or _crossed(one, base, fee_mark, scale, j)) and (
+            j == 0 or not _crossed(one, base, fee_mark, scale, j - 1)
+        ):
+            return j
     low, high = 0, len(t.minus)
     while low < high:
         mid = (low + high) // 2
-        if one.direction > 0:
-            crossed = base + scale * (t.minus[mid] - fee_mark * t.caps[mid]) >= 0
-        else:
-            crossed = base - scale * (t.plus[mid] + fee_mark * t.caps[mid]) <= 0
-        if crossed:
+        if _crossed(one, base, fee_mark, scale, mid):
             high = mid
         else:
             low = mid + 1
     return low
+
+
+def _crossed(one: One, base: Decimal, fee_mark: Decimal, scale: Decimal, i: int) -> bool:
+    """Whether the condition at the edge ``cap_i`` is on the liquidated side (exact)."""
+    t = one.tiers
+    if one.direction > 0:
+        return base + scale * (t.minus[i] - fee_mark * t.caps[i]) >= 0
+    return base - scale * (t.plus[i] + fee_mark * t.caps[i]) <= 0
 
 
 def _entry_bracket(one: One) -> int:
