@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from levrisk.exceptions import InvalidInputError
 from levrisk.futures._funding import FundingSchedule, SettlementOrder
@@ -22,6 +22,15 @@ from levrisk.numbers import to_decimal
 __all__: list[str] = []
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+class _Venue(NamedTuple):
+    """Where a venue's funding payload keeps its cap and floor, and its settlement order."""
+
+    name: str
+    cap: str
+    floor: str
+    order: SettlementOrder
 
 
 def _field(payload: Mapping[str, Any], key: str, venue: str) -> object:
@@ -42,6 +51,11 @@ def _count(value: object, name: str) -> int:
     return int(number)
 
 
+def _whole(payload: Mapping[str, Any], key: str, venue: _Venue) -> int:
+    """``payload[key]`` as a positive whole count (an error names the venue's field)."""
+    return _count(_field(payload, key, venue.name), key)
+
+
 def _rate(value: object, name: str) -> Decimal | None:
     """A cap or floor (``None`` or ``""``: not set)."""
     if value is None or value == "":
@@ -50,24 +64,19 @@ def _rate(value: object, name: str) -> Decimal | None:
 
 
 def _schedule(
-    payload: Mapping[str, Any],
-    interval: timedelta,
-    bounds: tuple[str, str],
-    order: SettlementOrder,
-    *,
-    anchor: datetime = _EPOCH,
+    payload: Mapping[str, Any], venue: _Venue, interval: timedelta, *, anchor: datetime = _EPOCH
 ) -> FundingSchedule:
-    """The schedule every venue's parser builds, from its interval and settlement order.
+    """The schedule every venue's parser builds, from its interval.
 
-    The cap and floor are read from the payload's ``bounds`` fields (cap, floor).
+    The cap and floor are read from the payload's ``venue.cap`` and ``venue.floor``
+    fields; the settlement order is ``venue.order``.
     """
-    cap, floor = bounds
     return FundingSchedule(
         interval=interval,
         anchor=anchor,
-        cap=_rate(payload.get(cap), cap),
-        floor=_rate(payload.get(floor), floor),
-        at_settlement=order,
+        cap=_rate(payload.get(venue.cap), venue.cap),
+        floor=_rate(payload.get(venue.floor), venue.floor),
+        at_settlement=venue.order,
     )
 
 
@@ -82,6 +91,10 @@ position held just before the instant is charged [derived]."""
 
 BINANCE_DEFAULT_INTERVAL = timedelta(hours=8)
 """Binance: funding at 00:00, 08:00 and 16:00 UTC unless ``fundingInfo`` lists the symbol."""
+
+_BINANCE = _Venue(
+    "Binance", "adjustedFundingRateCap", "adjustedFundingRateFloor", BINANCE_AT_SETTLEMENT
+)
 
 
 def binance_funding_schedule(payload: Mapping[str, Any] | None = None) -> FundingSchedule:
@@ -114,13 +127,8 @@ def binance_funding_schedule(payload: Mapping[str, Any] | None = None) -> Fundin
         return FundingSchedule(
             interval=BINANCE_DEFAULT_INTERVAL, at_settlement=BINANCE_AT_SETTLEMENT
         )
-    hours = _count(_field(payload, "fundingIntervalHours", "Binance"), "fundingIntervalHours")
-    return _schedule(
-        payload,
-        timedelta(hours=hours),
-        ("adjustedFundingRateCap", "adjustedFundingRateFloor"),
-        BINANCE_AT_SETTLEMENT,
-    )
+    hours = _whole(payload, "fundingIntervalHours", _BINANCE)
+    return _schedule(payload, _BINANCE, timedelta(hours=hours))
 
 
 # ------------------------------------------------------------------------------ Bybit
@@ -130,6 +138,8 @@ BYBIT_AT_SETTLEMENT: SettlementOrder = "funding_first"
 (Bybit Help Center, "Introduction to Funding Rate", not retrievable from this build; the
 rule as quoted by third-party guides); the instant's order is not published, so the
 position held just before it is charged [derived]."""
+
+_BYBIT = _Venue("Bybit", "upperFundingRate", "lowerFundingRate", BYBIT_AT_SETTLEMENT)
 
 
 def bybit_funding_schedule(instrument: Mapping[str, Any]) -> FundingSchedule:
@@ -146,13 +156,8 @@ def bybit_funding_schedule(instrument: Mapping[str, Any]) -> FundingSchedule:
         >>> bybit_funding_schedule({"fundingInterval": 240, "upperFundingRate": "0.005"}).interval
         datetime.timedelta(seconds=14400)
     """
-    minutes = _count(_field(instrument, "fundingInterval", "Bybit"), "fundingInterval")
-    return _schedule(
-        instrument,
-        timedelta(minutes=minutes),
-        ("upperFundingRate", "lowerFundingRate"),
-        BYBIT_AT_SETTLEMENT,
-    )
+    minutes = _whole(instrument, "fundingInterval", _BYBIT)
+    return _schedule(instrument, _BYBIT, timedelta(minutes=minutes))
 
 
 # -------------------------------------------------------------------------------- OKX
@@ -161,6 +166,8 @@ OKX_AT_SETTLEMENT: SettlementOrder = "funding_first"
 """OKX: funding is charged on positions held at the funding time (OKX Help, "Funding
 rate", not retrievable from this build); the instant's order is not published, so the
 position held just before it is charged [derived]."""
+
+_OKX = _Venue("OKX", "maxFundingRate", "minFundingRate", OKX_AT_SETTLEMENT)
 
 
 def okx_funding_schedule(item: Mapping[str, Any]) -> FundingSchedule:
@@ -179,15 +186,14 @@ def okx_funding_schedule(item: Mapping[str, Any]) -> FundingSchedule:
         ... ).interval
         datetime.timedelta(seconds=28800)
     """
-    at = _count(_field(item, "fundingTime", "OKX"), "fundingTime")
-    following = _count(_field(item, "nextFundingTime", "OKX"), "nextFundingTime")
+    at = _whole(item, "fundingTime", _OKX)
+    following = _whole(item, "nextFundingTime", _OKX)
     if following <= at:
         msg = f"nextFundingTime must be after fundingTime {at!r}, got {following!r}"
         raise InvalidInputError(msg)
     return _schedule(
         item,
+        _OKX,
         timedelta(milliseconds=following - at),
-        ("maxFundingRate", "minFundingRate"),
-        OKX_AT_SETTLEMENT,
         anchor=_EPOCH + timedelta(milliseconds=at),
     )

@@ -28,7 +28,7 @@ from levrisk.exceptions import (
     LiquidationError,
 )
 from levrisk.exchanges import _payload
-from levrisk.exchanges._reconcile import Figure, Reconciliation, check_figures
+from levrisk.exchanges._reconcile import FieldCheck, Figure, Reconciliation, check_figures
 from levrisk.exchanges._rows import Parsed, collect
 from levrisk.futures import (
     Contract,
@@ -62,6 +62,10 @@ MarginMode: TypeAlias = Literal["isolated", "cross"]
 
 Report: TypeAlias = Callable[[Decimal], Decimal | None]
 AtTick: TypeAlias = Callable[[Decimal, Decimal | None], Decimal | None]
+Solve: TypeAlias = Callable[[], tuple[Decimal | None, bool]]
+Reported: TypeAlias = tuple[
+    Decimal | None, Decimal | None, Decimal | None, Decimal | None, Decimal | None
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -258,44 +262,66 @@ def _same(value: Decimal) -> Decimal:
     return value
 
 
-def margin_figures(
-    pos: Position,
-    mark: Decimal,
-    reported: tuple[Decimal | None, Decimal | None, Decimal | None],
-    *,
-    shown: Report,
-    pnl: Report,
-) -> tuple[Figure, Figure, Figure]:
-    """The maintenance margin, initial margin (at mark) and PnL of ``pos`` at ``mark``.
-
-    ``reported``: the venue's three figures, in that order; ``shown`` puts both margins in
-    the venue's form, ``pnl`` the PnL.
-    """
-    maintenance, initial, profit = reported
-    return (
-        Figure(
-            "maintenance_margin",
-            maintenance,
-            lambda: (maintenance_margin(pos, mark_price=mark), False),
-            shown,
-        ),
-        Figure(
-            "initial_margin",
-            initial,
-            lambda: (initial_margin(pos, basis="mark", mark_price=mark), False),
-            shown,
-        ),
-        Figure(
-            "unrealized_pnl", profit, lambda: (unrealized_pnl(pos, mark_price=mark), False), pnl
-        ),
-    )
-
-
 def break_even(pos: Position, fee_rate: NumberLike | None) -> tuple[Decimal | None, bool]:
     """The break-even price with ``fee_rate`` to open and close (missing without it)."""
     if fee_rate is None:
         return None, True
     return break_even_price(pos, open_fee_rate=fee_rate, close_fee_rate=fee_rate), False
+
+
+def position_checks(
+    pos: Position,
+    mark: Decimal,
+    reported: Reported,
+    *,
+    fee_rate: NumberLike | None,
+    shown: Report,
+    pnl: Report,
+    liquidation: Solve,
+    shown_liquidation: Report,
+    tick: Decimal | None = None,
+) -> tuple[FieldCheck, ...]:
+    """The checks of one position row at ``mark``, each figure in the venue's form.
+
+    ``reported``: the venue's maintenance margin, initial margin (at mark), PnL, break-even
+    price (with ``fee_rate`` to open and close) and liquidation price, checked in that
+    order. ``shown`` puts both margins and the break-even price in the venue's form,
+    ``pnl`` the PnL; ``liquidation`` solves the exact liquidation price (checked even where
+    the venue shows none), ``shown_liquidation`` gives its form, ``tick`` the contract's
+    tick for a likely reason.
+    """
+    maintenance, initial, profit, even, liquidation_price = reported
+    return check_figures(
+        (
+            Figure(
+                "maintenance_margin",
+                maintenance,
+                lambda: (maintenance_margin(pos, mark_price=mark), False),
+                shown,
+            ),
+            Figure(
+                "initial_margin",
+                initial,
+                lambda: (initial_margin(pos, basis="mark", mark_price=mark), False),
+                shown,
+            ),
+            Figure(
+                "unrealized_pnl",
+                profit,
+                lambda: (unrealized_pnl(pos, mark_price=mark), False),
+                pnl,
+            ),
+            Figure("break_even_price", even, lambda: break_even(pos, fee_rate), shown),
+            Figure(
+                "liquidation_price",
+                liquidation_price,
+                liquidation,
+                shown_liquidation,
+                always=True,
+                tick=tick,
+            ),
+        )
+    )
 
 
 def reconcile_position(
@@ -337,21 +363,21 @@ def reconcile_position(
         except LiquidationError:
             return None, False
 
-    reported = (row.maintenance_margin, row.initial_margin, row.unrealized_pnl)
-    checks = check_figures(
+    checks = position_checks(
+        pos,
+        mark,
         (
-            *margin_figures(pos, mark, reported, shown=_same, pnl=pnl or _same),
-            Figure(
-                "break_even_price", row.break_even_price, lambda: break_even(pos, fee_rate), _same
-            ),
-            Figure(
-                "liquidation_price",
-                row.liquidation_price,
-                liquidation_price,
-                shown,
-                always=True,
-                tick=tick,
-            ),
-        )
+            row.maintenance_margin,
+            row.initial_margin,
+            row.unrealized_pnl,
+            row.break_even_price,
+            row.liquidation_price,
+        ),
+        fee_rate=fee_rate,
+        shown=_same,
+        pnl=pnl or _same,
+        liquidation=liquidation_price,
+        shown_liquidation=shown,
+        tick=tick,
     )
     return Reconciliation(venue=row.venue, symbol=pos.contract.symbol, side=pos.side, checks=checks)

@@ -98,8 +98,8 @@ from levrisk.exchanges._funding_rules import BINANCE_AT_SETTLEMENT as AT_SETTLEM
 from levrisk.exchanges._funding_rules import BINANCE_DEFAULT_INTERVAL as DEFAULT_FUNDING_INTERVAL
 from levrisk.exchanges._funding_rules import binance_funding_schedule as funding_schedule
 from levrisk.exchanges._payload import Json, OnMismatch, TierRow
-from levrisk.exchanges._positions import break_even, contract_for, held_position, margin_figures
-from levrisk.exchanges._reconcile import Figure, Reconciliation, check_figures
+from levrisk.exchanges._positions import contract_for, held_position, position_checks
+from levrisk.exchanges._reconcile import Reconciliation
 from levrisk.exchanges._rows import Parsed, collect
 from levrisk.exchanges.snapshots import ContractPreset, Snapshot, SnapshotSet, load
 from levrisk.futures import (
@@ -1303,21 +1303,21 @@ def reconcile(
     """
     _fields.require(risk, PositionRisk, "risk")
     pos, mark = risk.position, risk.mark_price
-    reported = (risk.maintenance_margin, risk.initial_margin, risk.unrealized_pnl)
-    checks = check_figures(
+    checks = position_checks(
+        pos,
+        mark,
         (
-            *margin_figures(pos, mark, reported, shown=_shown, pnl=reported_unrealized_pnl),
-            Figure(
-                "break_even_price", risk.break_even_price, lambda: break_even(pos, fee_rate), _shown
-            ),
-            Figure(
-                "liquidation_price",
-                risk.liquidation_price,
-                lambda: _liquidation(risk, account),
-                reported_liquidation_price,
-                always=True,
-            ),
-        )
+            risk.maintenance_margin,
+            risk.initial_margin,
+            risk.unrealized_pnl,
+            risk.break_even_price,
+            risk.liquidation_price,
+        ),
+        fee_rate=fee_rate,
+        shown=_shown,
+        pnl=reported_unrealized_pnl,
+        liquidation=lambda: _liquidation(risk, account),
+        shown_liquidation=reported_liquidation_price,
     )
     return Reconciliation(venue=VENUE, symbol=pos.contract.symbol, side=pos.side, checks=checks)
 
