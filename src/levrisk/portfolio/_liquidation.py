@@ -31,6 +31,8 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 
+import attrs
+
 from levrisk import _algebra
 from levrisk._fields import positive_number, require
 from levrisk.exceptions import AlreadyLiquidatedError, AlwaysLiquidatedError, InvalidInputError
@@ -66,11 +68,35 @@ def _unit_kinks(
     return found
 
 
-def _kinks(account: PortfolioAccount, scene: Scene, units: tuple[RiskUnit, ...]) -> list[Fraction]:
+@attrs.frozen
+class _Problem:
+    """What every question starts from (built by :func:`_prepared`, all checked and exact).
+
+    Attributes:
+        account: the account.
+        level: ``θ``, the liquidation level of ``E / MM``.
+        marks: symbol → mark price at ``u = 1``.
+        indexes: asset (and each unit's coin) → index price at ``u = 1``.
+        units: the risk units of a portfolio-margin account (empty otherwise).
+    """
+
+    account: PortfolioAccount
+    level: Fraction
+    marks: dict[str, Fraction]
+    indexes: dict[str, Fraction]
+    units: tuple[RiskUnit, ...]
+
+    def state(self, scene: Scene, u: Fraction) -> _engine.State:
+        """The account evaluated at the prices of ``scene`` at the factor ``u``."""
+        return _engine.evaluate(self.account, *scene(u), self.units)
+
+
+def _kinks(problem: _Problem, scene: Scene) -> list[Fraction]:
     """Every ``u > 0`` at which a piece of ``g`` ends (exact; see the module's note)."""
-    one = _engine.evaluate(account, *scene(Fraction(1)), units)
-    two = _engine.evaluate(account, *scene(Fraction(2)), units)
-    found = _unit_kinks(units, one, two)
+    account = problem.account
+    one = problem.state(scene, Fraction(1))
+    two = problem.state(scene, Fraction(2))
+    found = _unit_kinks(problem.units, one, two)
     for book in account.books:
         rule, asset = account.rules[book.asset], book.asset
         slope = two.worths[asset] - one.worths[asset]
@@ -105,16 +131,14 @@ def _line(
     return a, gp - a * p
 
 
-def _solve(
-    account: PortfolioAccount, scene: Scene, level: Fraction, units: tuple[RiskUnit, ...]
-) -> Fraction | None:
+def _solve(problem: _Problem, scene: Scene) -> Fraction | None:
     """The factor ``u`` of the liquidation point (the three outcomes of the conventions)."""
 
     def g(u: Fraction) -> Fraction:
-        state = _engine.evaluate(account, *scene(u), units)
-        return state.equity - level * state.maintenance
+        state = problem.state(scene, u)
+        return state.equity - problem.level * state.maintenance
 
-    kinks = _kinks(account, scene, units)
+    kinks = _kinks(problem, scene)
     lows = [Fraction(0), *kinks]
     highs: list[Fraction | None] = [*kinks, None]
     roots: list[Fraction] = []
@@ -154,16 +178,11 @@ class _Crossed(Exception):  # noqa: N818 - an internal signal, never escapes
 
 
 def _outcome(
-    account: PortfolioAccount,
-    scene: Scene,
-    level: Fraction,
-    to_result: Callable[[Fraction], Decimal],
-    what: str,
-    *,
-    units: tuple[RiskUnit, ...],
+    problem: _Problem, scene: Scene, to_result: Callable[[Fraction], Decimal], what: str
 ) -> Decimal | None:
+    """The liquidation point of ``scene`` as ``to_result`` words it (``what`` moves)."""
     try:
-        u = _solve(account, scene, level, units)
+        u = _solve(problem, scene)
     except _Crossed as crossed:
         price = None if crossed.factor is None else to_result(crossed.factor)
         msg = (
@@ -179,14 +198,14 @@ def _prepared(
     index_prices: Mapping[str, NumberLike],
     liquidation_level: NumberLike,
     units: Iterable[RiskUnit],
-) -> tuple[Fraction, dict[str, Fraction], dict[str, Fraction], tuple[RiskUnit, ...]]:
-    """The level ``θ``, the exact marks and indexes every question starts from, the units."""
+) -> _Problem:
+    """The :class:`_Problem` every question starts from: ``θ``, the exact prices, the units."""
     level = _algebra.fraction(
         positive_number(liquidation_level, "liquidation_level"), "liquidation_level"
     )
     marks, indexes = prices_of(account, mark_prices, index_prices)
     stress, coins = risk_units(account, units, index_prices)
-    return level, exact_prices(marks), exact_prices({**coins, **indexes}), stress
+    return _Problem(account, level, exact_prices(marks), exact_prices({**coins, **indexes}), stress)
 
 
 @exact
@@ -268,28 +287,19 @@ def symbol_liquidation_price(
         held = sorted(account.symbols)
         msg = f"symbol must be a symbol the account holds {held!r}, got {symbol!r}"
         raise InvalidInputError(msg)
-    level, exact_marks, exact_indexes, stress = _prepared(
-        account, mark_prices, index_prices, liquidation_level, units
-    )
+    problem = _prepared(account, mark_prices, index_prices, liquidation_level, units)
     kind = next(
         p.contract.kind for b in account.books for p in b.positions if p.contract.symbol == symbol
     )
-    start = exact_marks[symbol]
+    start = problem.marks[symbol]
 
     def price(u: Fraction) -> Fraction:
         return start * u if kind == "linear" else start / u
 
     def scene(u: Fraction) -> tuple[dict[str, Fraction], dict[str, Fraction]]:
-        return {**exact_marks, symbol: price(u)}, exact_indexes
+        return {**problem.marks, symbol: price(u)}, problem.indexes
 
-    return _outcome(
-        account,
-        scene,
-        level,
-        lambda u: _algebra.decimal(price(u)),
-        f"mark of {symbol!r}",
-        units=stress,
-    )
+    return _outcome(problem, scene, lambda u: _algebra.decimal(price(u)), f"mark of {symbol!r}")
 
 
 @exact
@@ -364,22 +374,13 @@ def asset_liquidation_price(
     if not isinstance(raw, str) or asset not in assets:
         msg = f"asset must be an asset of the account's books {assets!r}, got {asset!r}"
         raise InvalidInputError(msg)
-    level, exact_marks, exact_indexes, stress = _prepared(
-        account, mark_prices, index_prices, liquidation_level, units
-    )
-    start = exact_indexes[asset]
+    problem = _prepared(account, mark_prices, index_prices, liquidation_level, units)
+    start = problem.indexes[asset]
 
     def scene(u: Fraction) -> tuple[dict[str, Fraction], dict[str, Fraction]]:
-        return exact_marks, {**exact_indexes, asset: start * u}
+        return problem.marks, {**problem.indexes, asset: start * u}
 
-    return _outcome(
-        account,
-        scene,
-        level,
-        lambda u: _algebra.decimal(start * u),
-        f"index of {asset!r}",
-        units=stress,
-    )
+    return _outcome(problem, scene, lambda u: _algebra.decimal(start * u), f"index of {asset!r}")
 
 
 @exact
@@ -471,21 +472,17 @@ def liquidation_move(
                     f"{position.contract.kind} {position.contract.symbol!r}"
                 )
                 raise InvalidInputError(msg)
-    level, exact_marks, exact_indexes, stress = _prepared(
-        account, mark_prices, index_prices, liquidation_level, units
-    )
+    problem = _prepared(account, mark_prices, index_prices, liquidation_level, units)
 
-    moving |= {unit.underlying for unit in stress if unit.underlying not in assets}
+    moving |= {unit.underlying for unit in problem.units if unit.underlying not in assets}
 
     def scene(u: Fraction) -> tuple[dict[str, Fraction], dict[str, Fraction]]:
         return (
-            {symbol: price * u for symbol, price in exact_marks.items()},
-            {a: price * u if a in moving else price for a, price in exact_indexes.items()},
+            {symbol: price * u for symbol, price in problem.marks.items()},
+            {a: price * u if a in moving else price for a, price in problem.indexes.items()},
         )
 
-    return _outcome(
-        account, scene, level, lambda u: _algebra.decimal(u - 1), "uniform move", units=stress
-    )
+    return _outcome(problem, scene, lambda u: _algebra.decimal(u - 1), "uniform move")
 
 
 @exact
@@ -563,21 +560,17 @@ def underlying_liquidation_price(
     .. versionadded:: 0.2.0
     """
     account = require(account, PortfolioAccount, "account")
-    level, exact_marks, exact_indexes, stress = _prepared(
-        account, mark_prices, index_prices, liquidation_level, units
-    )
-    unit = next((u for u in stress if u.underlying == underlying), None)
+    problem = _prepared(account, mark_prices, index_prices, liquidation_level, units)
+    unit = next((u for u in problem.units if u.underlying == underlying), None)
     if unit is None:
-        coins = [u.underlying for u in stress]
+        coins = [u.underlying for u in problem.units]
         msg = f"underlying must be the coin of one of the units {coins!r}, got {underlying!r}"
         raise InvalidInputError(msg)
-    start = exact_indexes[unit.underlying]
+    start = problem.indexes[unit.underlying]
 
     def scene(u: Fraction) -> tuple[dict[str, Fraction], dict[str, Fraction]]:
-        moved = {s: exact_marks[s] * u for s in unit.symbols}
-        return {**exact_marks, **moved}, {**exact_indexes, unit.underlying: start * u}
+        moved = {s: problem.marks[s] * u for s in unit.symbols}
+        return {**problem.marks, **moved}, {**problem.indexes, unit.underlying: start * u}
 
     what = f"index of {unit.underlying!r}"
-    return _outcome(
-        account, scene, level, lambda u: _algebra.decimal(start * u), what, units=stress
-    )
+    return _outcome(problem, scene, lambda u: _algebra.decimal(start * u), what)

@@ -436,6 +436,22 @@ class AssetMove:
     move: Decimal | None = attrs.field(converter=optional_number, validator=finite)
 
 
+def nearest_moves(
+    prices: Mapping[str, Decimal], liquidation_prices: Mapping[str, Decimal | None]
+) -> tuple[AssetMove, ...]:
+    """One :class:`AssetMove` per name of ``prices``, sorted by ``|move|`` (``None`` last).
+
+    ``liquidation_prices`` holds each name's liquidation price alone (or ``None``); ties
+    and the names without one keep the order of ``prices``.
+    """
+    rows = []
+    for name, price in prices.items():
+        lp = liquidation_prices[name]
+        move = None if lp is None else lp / price - 1
+        rows.append(AssetMove(asset=name, price=price, liquidation_price=lp, move=move))
+    return tuple(sorted(rows, key=lambda r: (r.move is None, abs(r.move or 0))))
+
+
 # ----------------------------------------------------------------- stress shocks
 
 

@@ -975,20 +975,9 @@ def moves_to_liquidation(
     """
     acct = require(account, CrossAccount, "account")
     marks = _marks(acct, mark_prices)
-    rows = []
     try:
         prices = _liquidation.cross_prices(acct, marks)
     except LiquidationError:  # the condition at the marks is the account's, whatever the symbol
         msg = "the cross account is already at or past its liquidation point at the marks given"
         raise AlreadyLiquidatedError(msg) from None
-    for symbol, mark in marks.items():
-        lp = prices[symbol]
-        rows.append(
-            AssetMove(
-                asset=symbol,
-                price=mark,
-                liquidation_price=lp,
-                move=None if lp is None else lp / mark - 1,
-            )
-        )
-    return tuple(sorted(rows, key=lambda r: (r.move is None, abs(r.move or 0))))
+    return _common.nearest_moves(marks, prices)

@@ -1104,20 +1104,9 @@ def moves_to_liquidation(
     acct = _account(account)
     priced = _priced(acct, prices)
     level = positive_number(liquidation_level, "liquidation_level")
-    rows = []
     try:
         found = _liquidation.liquidation_prices(acct, priced, level)
     except LiquidationError:  # the margin level at the prices is the account's, whatever moves
         msg = f"the account is already at or past the liquidation level {level} at the prices given"
         raise AlreadyLiquidatedError(msg) from None
-    for asset, price in priced.items():
-        lp = found[asset]
-        rows.append(
-            AssetMove(
-                asset=asset,
-                price=price,
-                liquidation_price=lp,
-                move=None if lp is None else lp / price - 1,
-            )
-        )
-    return tuple(sorted(rows, key=lambda r: (r.move is None, abs(r.move or 0))))
+    return _common.nearest_moves(priced, found)
