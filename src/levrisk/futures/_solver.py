@@ -493,10 +493,9 @@ def solve_one(
         return SKIP  # MM jumps at an edge: the general solve finds the edge
     rounding = getcontext()
     if close_fee == "none" and maintenance == "mark" and one.kind == "linear":
-        # The common case: the edges were made for it (a bisect, one closed form).
+        # The common case: the edges were made for it (a bisect, one closed form). Every
+        # rate lies in (0, 1), so the slope ±1 − m_j never vanishes: always monotone.
         d, q = one.direction, one.quantity
-        if d > 0 and tiers.top_rate >= 1:
-            return SKIP
         setcontext(_algebra.EXACT)
         try:
             if d > 0:

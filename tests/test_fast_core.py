@@ -1,0 +1,90 @@
+"""The fast core (rule-futures-liquidation-linear and rule-futures-liquidation-inverse).
+
+"The root lies in the first bracket whose upper edge lies past it": the bisect over the
+table's edges at a rounded guess must give the bracket an exact scan of the edges gives,
+also when the guess rounds onto the wrong side of an edge.
+"""
+
+from __future__ import annotations
+
+import decimal
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from levrisk import _algebra
+from levrisk.brackets import BracketTable
+from levrisk.exceptions import InvalidInputError
+from levrisk.futures import Contract, CrossAccount, Position, _solver, cross_liquidation_price
+
+TABLE = BracketTable.from_rates(
+    caps=[50_000, 250_000, 1_000_000],
+    maintenance_rates=["0.004", "0.005", "0.01"],
+    max_leverages=[125, 100, 50],
+)
+
+
+def _scan(one: _solver.One, base: Decimal, fee_mark: Decimal, scale: Decimal) -> int:
+    """The first edge at which the condition is on the liquidated side (a linear scan)."""
+    edges = len(one.tiers.minus)
+    return next((i for i in range(edges) if _solver._crossed(one, base, fee_mark, scale, i)), edges)
+
+
+def _one(direction: int, entry: Decimal) -> _solver.One:
+    return _solver.One("inverse", direction, Decimal(100), entry, _solver.tiers(TABLE))
+
+
+class TestBracket:
+    """The bisect at a rounded guess agrees with the exact scan."""
+
+    @given(
+        direction=st.sampled_from([1, -1]),
+        base=st.decimals(min_value=-(10**12), max_value=10**12, places=8),
+        entry=st.decimals(min_value=Decimal("0.001"), max_value=10**6, places=6),
+        fee=st.sampled_from([Decimal(0), Decimal("0.0005")]),
+    )
+    def test_matches_the_scan(
+        self, direction: int, base: Decimal, entry: Decimal, fee: Decimal
+    ) -> None:
+        """Any wallet, entry and fee: the same bracket as the scan."""
+        one = _one(direction, entry)
+        with decimal.localcontext(_algebra.EXACT):
+            found = _solver._bracket(one, base, fee, entry)
+            assert found == _scan(one, base, fee, entry)
+
+    def test_a_guess_rounded_across_an_edge(self) -> None:
+        """``−base/E`` just above an edge rounds onto it: the exact check moves on."""
+        entry = Decimal(3)
+        one = _one(1, entry)
+        edge = one.tiers.minus[0]
+        with decimal.localcontext(_algebra.EXACT):
+            base = -(entry * edge + Decimal("3E-60"))  # −base/E = edge + 1E-60: rounds to edge
+            assert decimal.Context(prec=50).divide(-base, entry) == edge
+            assert (
+                _solver._bracket(one, base, Decimal(0), entry)
+                == 1
+                == _scan(one, base, Decimal(0), entry)
+            )
+
+
+class TestCrossMargins:
+    """rule-futures-liquidation-linear: the other symbols' margins enter the solve checked."""
+
+    def test_a_margin_beyond_the_solver_bounds_is_named(self) -> None:
+        """A margin of 2E-1099 is refused, naming the symbol it belongs to."""
+        table = BracketTable.from_rates(
+            caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
+        )
+        a = Contract(symbol="A", kind="linear", brackets=table)
+        b = Contract(symbol="B", kind="linear", brackets=table)
+        account = CrossAccount(
+            wallet_balance=1000,
+            positions=[
+                Position(contract=a, side="long", size=1, entry_price=100, leverage=1),
+                Position(contract=b, side="long", size="1e-1100", entry_price=100, leverage=1),
+            ],
+        )
+        with pytest.raises(InvalidInputError, match=r"^the margin of 'B' must lie within"):
+            cross_liquidation_price(account, "A", mark_prices={"B": 120})
