@@ -10,7 +10,7 @@ import functools
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
-from typing import Literal, cast
+from typing import Final, Literal, NoReturn
 
 from levrisk import _algebra
 from levrisk._fields import non_negative_number, positive_entry, require
@@ -53,6 +53,17 @@ def _terms(rule: LiquidationRule) -> _Terms:
     return rule.maintenance_basis, rule.close_fee, rule.fee_rate
 
 
+DEFAULT_RULE: Final = LiquidationRule()
+"""The default rule of the public signatures (Binance), checked once."""
+
+_DEFAULT_TERMS: Final = _terms(checked_rule(DEFAULT_RULE))
+
+
+def checked_terms(rule: object) -> _Terms:
+    """:func:`checked_rule` in the fast core's terms (the default rule's made once)."""
+    return _DEFAULT_TERMS if rule is DEFAULT_RULE else _terms(checked_rule(rule))
+
+
 _ONE = Decimal(1)
 
 _Terms = tuple[Literal["mark", "entry"] | None, Literal["none", "mark", "bankruptcy"], Decimal]
@@ -60,20 +71,8 @@ _BANKRUPTCY: _Terms = (None, "none", Decimal(0))
 
 
 def one(position: Position) -> _solver.One:
-    """A position alone on its symbol, for the fast core (magnitudes checked as by :func:`leg`)."""
-    contract = position.contract
-    tiers = _solver.tiers(contract.brackets)
-    if tiers.oversize is not None:
-        tiers.check()
-    size, contract_size, entry = position.size, contract.contract_size, position.entry_price
-    if not _algebra.all_bounded(size, contract_size, entry):  # name the first one out
-        _algebra.bounded(size, "position.size")
-        _algebra.bounded(contract_size, "contract_size")
-        _algebra.bounded(entry, "position.entry_price")
-    kind = contract.kind
-    direction = 1 if (position.side == "long") == (kind == "linear") else -1  # k·s
-    quantity = _algebra.EXACT.multiply(size, contract_size)  # exact: sets no flag
-    return _solver.One(kind, direction, quantity, entry, tiers)
+    """A position alone on its symbol, for the fast core (made once per position, checked)."""
+    return position._one  # noqa: SLF001 - the position's own cache, read by its one solver
 
 
 def leg(position: Position) -> _solver.Leg:
@@ -121,15 +120,40 @@ def _solve(
     liquidation outcomes (see the conventions page). ``hedge``: the rule's
     ``hedge_maintenance`` (it acts on a hedged pair only).
     """
-    kind = positions[0].contract.kind
     if len(positions) == 1:
-        single = one(positions[0])
-        if wallet_name is not None:
-            _algebra.bounded(wallet, wallet_name)
-        found = _solver.solve_one(single, wallet, rule, start)
-        if found is not _solver.SKIP:
-            price, state = cast("tuple[Decimal | None, _solver.State]", found)
-            return outcome(price, state, what)
+        return _single(positions[0], wallet, rule, start, what, wallet_name)
+    return _general(positions, wallet, rule, start, what, hedge)
+
+
+def _single(  # noqa: PLR0917 - _solve's arguments for one position
+    position: Position,
+    wallet: Decimal,
+    rule: _Terms,
+    start: Decimal,
+    what: Description,
+    wallet_name: str | None = None,
+) -> Decimal | None:
+    """:func:`_solve` for one position: the fast core's closed form, else the general solve."""
+    single = one(position)
+    if wallet_name is not None and wallet and not _algebra.within(wallet):
+        _algebra.bounded(wallet, wallet_name)
+    found = _solver.solve_one(single, wallet, rule, start)
+    if found is None:
+        return _general([position], wallet, rule, start, what, "each")
+    price, state = found
+    return price if state == "safe" else outcome(price, state, what)
+
+
+def _general(  # noqa: PLR0917 - _solve's arguments
+    positions: list[Position],
+    wallet: Decimal,
+    rule: _Terms,
+    start: Decimal,
+    what: Description,
+    hedge: HedgeMaintenance,
+) -> Decimal | None:
+    """:func:`_solve` by the general exact solver (exact rationals, every segment)."""
+    kind = positions[0].contract.kind
     legs = [leg(p) for p in positions]
     maintenance, close_fee, fee_rate = rule
     condition = _solver.Rule(maintenance, close_fee, Fraction(fee_rate), hedge)
@@ -147,14 +171,12 @@ Description = str | Callable[[], str]
 """What an outcome's error names, or a function that words it (only an error pays for it)."""
 
 
-def outcome(price: Decimal | None, state: _solver.State, what: Description) -> Decimal | None:
-    """The public outcome: the price (or ``None``), or the liquidated state's error.
+def outcome(price: Decimal | None, state: _solver.State, what: Description) -> NoReturn:
+    """The liquidated state's error: ``"always"`` or ``"crossed"`` (at ``price``).
 
     ``what`` names the position and the price it was looked at (e.g. ``"the position at
     its entry price 60000"``), or is a function that returns the name.
     """
-    if state == "safe":
-        return price
     if not isinstance(what, str):
         what = what()
     if state == "always":
@@ -170,7 +192,7 @@ def isolated_liquidation_price(
     position: Position,
     *,
     margin: NumberLike,
-    rule: LiquidationRule = LiquidationRule(),  # noqa: B008 - frozen attrs: immutable
+    rule: LiquidationRule = DEFAULT_RULE,
 ) -> Decimal | None:
     r"""The liquidation price of an isolated position.
 
@@ -217,14 +239,13 @@ def isolated_liquidation_price(
     """
     position = require(position, Position, "position")
     wallet = non_negative_number(margin, "margin")
-    checked = checked_rule(rule)
-    return _solve(
-        [position],
+    return _single(
+        position,
         wallet,
-        _terms(checked),
+        checked_terms(rule),
         position.entry_price,
-        what=lambda: f"the isolated {position.side} at its entry price {position.entry_price}",
-        wallet_name="margin",
+        lambda: f"the isolated {position.side} at its entry price {position.entry_price}",
+        "margin",
     )
 
 
@@ -270,15 +291,15 @@ def bankruptcy_price(position: Position, *, margin: NumberLike) -> Decimal | Non
     """
     position = require(position, Position, "position")
     wallet = non_negative_number(margin, "margin")
-    return _solve(
-        [position],
+    return _single(
+        position,
         wallet,
         _BANKRUPTCY,
         position.entry_price,
-        what=lambda: (
+        lambda: (
             f"the isolated {position.side} at its entry price {position.entry_price} (bankruptcy)"
         ),
-        wallet_name="margin",
+        "margin",
     )
 
 
@@ -288,7 +309,7 @@ def cross_liquidation_price(
     symbol: str,
     *,
     mark_prices: Mapping[str, NumberLike],
-    rule: LiquidationRule = LiquidationRule(),  # noqa: B008 - frozen attrs: immutable
+    rule: LiquidationRule = DEFAULT_RULE,
 ) -> Decimal | None:
     r"""The liquidation price of ``symbol`` in a cross account, the others at their marks.
 

@@ -5,6 +5,7 @@ Private: :mod:`levrisk.futures` re-exports every public name.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -32,6 +33,7 @@ from levrisk._typing import (
 )
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError, LeverageError
+from levrisk.futures import _solver
 from levrisk.numbers import exact
 
 
@@ -172,6 +174,11 @@ class Position:
     size: Decimal = attrs.field(converter=number, validator=positive)
     entry_price: Decimal = attrs.field(converter=number, validator=positive)
     leverage: Decimal = attrs.field(converter=number, validator=positive)
+
+    @functools.cached_property
+    def _one(self) -> _solver.One:
+        """The position alone on its symbol, as the fast core takes it (made on first use)."""
+        return _solver.one_of(self)
 
     @leverage.validator
     def _check_leverage(self, _attribute: attrs.Attribute[Decimal], value: Decimal) -> None:

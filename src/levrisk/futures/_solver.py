@@ -399,9 +399,6 @@ class One(NamedTuple):
     tiers: _algebra.Tiers
 
 
-SKIP: Final = object()
-"""The fast core's answer when the condition is not monotone: solve it generally."""
-
 _UNIT: Final = Decimal(1)
 _ZERO: Final = Decimal(0)
 _ROUND: Final = Context(prec=PRECISION, Emax=MAX_EMAX, Emin=MIN_EMIN)
@@ -467,12 +464,33 @@ def _bankruptcy(one: One, wallet: Decimal, rounding: Context) -> Decimal | None:
     return _price(one, -scaled, d * q, rounding)
 
 
+def one_of(position: Position) -> One:
+    """A position alone on its symbol, for the fast core (magnitudes checked as for a leg).
+
+    Made once per position (:class:`~levrisk.futures.Position` caches it): the
+    position is immutable, so the figures never go stale.
+    """
+    contract = position.contract
+    tiers_ = tiers(contract.brackets)
+    if tiers_.oversize is not None:
+        tiers_.check()
+    size, contract_size, entry = position.size, contract.contract_size, position.entry_price
+    if not _algebra.all_bounded(size, contract_size, entry):  # name the first one out
+        _algebra.bounded(size, "position.size")
+        _algebra.bounded(contract_size, "contract_size")
+        _algebra.bounded(entry, "position.entry_price")
+    kind = contract.kind
+    direction = 1 if (position.side == "long") == (kind == "linear") else -1  # k·s
+    quantity = _algebra.EXACT.multiply(size, contract_size)  # exact: sets no flag
+    return One(kind, direction, quantity, entry, tiers_)
+
+
 def solve_one(
     one: One,
     wallet: Decimal,
     rule: tuple[Literal["mark", "entry"] | None, Literal["none", "mark", "bankruptcy"], Decimal],
     start: Decimal,
-) -> tuple[Decimal | None, State] | object:
+) -> tuple[Decimal | None, State] | None:
     r"""The price that :func:`solve` finds for one position, in closed form (exact).
 
     Multiplying the condition by ``E`` (1 linear, ``EP`` inverse) keeps every figure a
@@ -482,7 +500,7 @@ def solve_one(
     one root lies in the first bracket whose upper edge is past it, found by a bisect
     over the table's precomputed ``±cap − MM(cap)`` (:class:`levrisk._algebra.Tiers`).
     Without a mark-valued maintenance the slope ``k s − f_m`` is never 0 (``f_m < 1``).
-    Returns ``SKIP`` when the condition is not strictly monotone (the caller solves
+    Returns ``None`` when the condition is not strictly monotone (the caller solves
     generally); otherwise the root as a price (``None`` when it is not ``> 0``) and the
     :data:`State` at ``start`` (exact). The exact context is made current for the solve
     and the caller's put back (no context copied: its flags are never read).
@@ -490,21 +508,27 @@ def solve_one(
     maintenance, close_fee, _ = rule
     tiers = one.tiers
     if maintenance == "mark" and not tiers.continuous:
-        return SKIP  # MM jumps at an edge: the general solve finds the edge
+        return None  # MM jumps at an edge: the general solve finds the edge
     rounding = getcontext()
-    if close_fee == "none" and maintenance == "mark" and one.kind == "linear":
+    if close_fee == "none" and maintenance == "mark":
         # The common case: the edges were made for it (a bisect, one closed form). Every
         # rate lies in (0, 1), so the slope ±1 − m_j never vanishes: always monotone.
-        d, q = one.direction, one.quantity
+        d, q, ep = one.direction, one.quantity, one.entry
         setcontext(_algebra.EXACT)
         try:
-            if d > 0:
-                base = wallet - q * one.entry
+            if one.kind == "inverse":
+                base = ep * wallet - d * q
+                j = _bracket(one, base, _ZERO, ep)
+                top = -base - ep * tiers.amounts[j]
+            elif d > 0:
+                base = wallet - q * ep
                 j = bisect_left(tiers.minus, -base)
+                top = -base - tiers.amounts[j]
             else:
-                base = wallet + q * one.entry
+                base = wallet + q * ep
                 j = bisect_left(tiers.plus, base)
-            return _root(one, -base - tiers.amounts[j], (d - tiers.rates[j]) * q, start, rounding)
+                top = -base - tiers.amounts[j]
+            return _root(one, top, (d - tiers.rates[j]) * q, start, rounding)
         finally:
             setcontext(rounding)
     if close_fee == "none" and maintenance is None:  # the bankruptcy price
@@ -528,7 +552,7 @@ def _solve_one(
     rule: tuple[Literal["mark", "entry"] | None, Literal["none", "mark", "bankruptcy"], Decimal],
     start: Decimal,
     rounding: Context,
-) -> tuple[Decimal | None, State] | object:
+) -> tuple[Decimal | None, State] | None:
     """:func:`solve_one` for every other rule and kind, in the exact context."""
     maintenance, close_fee, fee_rate = rule
     tiers = one.tiers
@@ -545,7 +569,7 @@ def _solve_one(
     base = scale * wallet - paid - d * q * (ep if linear else 1)
     if maintenance == "mark":
         if d > 0 and 1 - fee_mark - tiers.top_rate <= 0:
-            return SKIP
+            return None
         j = _bracket(one, base, fee_mark, scale)
         slope = d - fee_mark - tiers.rates[j]  # never 0: top_rate is the highest
         constant = base + scale * tiers.amounts[j]
