@@ -37,6 +37,7 @@ from typing import Final
 
 from levrisk._typing import ContractKind, Side, side_sign
 from levrisk.exceptions import InvalidInputError
+from levrisk.numbers import PRECISION
 
 __all__: list[str] = []
 
@@ -60,6 +61,15 @@ EXACT: Final = _decimal.Context(
 Only those three operations run in it (a division would expand to the maximum
 precision); a result that would round raises instead (``Inexact`` traps).
 """
+
+ROUNDED: Final = _decimal.Context(
+    prec=PRECISION,
+    rounding=_decimal.ROUND_HALF_EVEN,
+    Emax=_decimal.MAX_EMAX,
+    Emin=_decimal.MIN_EMIN,
+    traps=[_decimal.InvalidOperation, _decimal.DivisionByZero, _decimal.Overflow],
+)
+"""The library context's rounding, for a figure made once and kept (its flags never read)."""
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
@@ -201,6 +211,10 @@ def exact_sum(values: Iterable[Decimal]) -> Decimal:
         return sum(values, _ZERO)
     finally:
         _decimal.setcontext(caller)
+
+
+EXPONENT_RANGE: Final = (-_EXPONENT_LIMIT, _EXPONENT_LIMIT)
+"""The adjusted exponents :func:`bounded` accepts (for a loop that checks inline)."""
 
 
 def within(value: Decimal) -> bool:

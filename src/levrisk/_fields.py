@@ -20,7 +20,7 @@ import attrs
 
 from levrisk import _typing
 from levrisk.exceptions import InvalidInputError
-from levrisk.numbers import NumberLike, _convert
+from levrisk.numbers import NumberLike, _convert, plain_positive
 
 
 class _Rejected(Decimal):
@@ -260,7 +260,7 @@ def price_map(
     for name in names:
         if name not in value:
             raise InvalidInputError(missing(name))
-        result[name] = positive_entry(value, name, argument)
+        result[name] = plain_positive(value[name]) or positive_entry(value, name, argument)
     return result
 
 
@@ -270,6 +270,9 @@ def positive_entry(value: Mapping[str, Any], name: str, argument: str) -> Decima
     The name is worded only when the error is raised (a mapping may hold a thousand).
     """
     raw = value[name]
+    plain = plain_positive(raw)
+    if plain is not None:
+        return plain
     price = number(raw)  # any input: a rejected one is caught below
     if isinstance(price, _Rejected) or price <= 0:
         positive_number(raw, f"{argument}[{name!r}]")

@@ -244,6 +244,23 @@ _COEFFICIENT: Final = decimal.Context(
 """Traps a coefficient longer than :data:`MAX_DIGITS` digits (its flags are never read)."""
 
 
+def plain_positive(value: object) -> Decimal | None:
+    """``value`` itself when it is a ``Decimal > 0`` within the bounds, else ``None``.
+
+    The fast check of a price in a mapping of a thousand: ``None`` sends the value to
+    the full conversion (which converts it or raises the named error).
+    """
+    if type(value) is not Decimal or not value.is_finite() or value <= 0:
+        return None
+    if not -MAX_EXPONENT <= value.adjusted() <= MAX_EXPONENT:
+        return None
+    try:
+        _COEFFICIENT.plus(value)  # signals Rounded past MAX_DIGITS digits
+    except decimal.Rounded:
+        return None
+    return value
+
+
 def _decimal_path(value: Decimal) -> Decimal | None:
     if not value.is_finite():
         return None

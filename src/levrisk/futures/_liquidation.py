@@ -19,7 +19,7 @@ from levrisk.exceptions import AlreadyLiquidatedError, AlwaysLiquidatedError, In
 from levrisk.futures import _solver
 from levrisk.futures._margin import (
     initial_margin,  # noqa: F401 - the doctests' namespace
-    marks_of,
+    marks_for,
 )
 from levrisk.futures._model import (
     Contract,  # noqa: F401 - the doctests' namespace
@@ -374,17 +374,18 @@ def cross_liquidation_price(
     """
     account = require(account, CrossAccount, "account")
     checked = checked_rule(rule)
-    own = [p for p in account.positions if p.contract.symbol == symbol]
     raw: object = symbol
-    if not isinstance(raw, str) or not own:
+    own = account._by_symbol.get(symbol) if isinstance(raw, str) else None  # noqa: SLF001
+    if not own:
         held = sorted({p.contract.symbol for p in account.positions})
         msg = f"symbol must be a symbol the account holds {held!r}, got {symbol!r}"
         raise InvalidInputError(msg)
-    others = [p for p in account.positions if p.contract.symbol != symbol]
-    marks = marks_of(mark_prices, others)
+    rows = account._rows  # noqa: SLF001 - the account's own cache
+    marks = marks_for(mark_prices, [row.symbol for row in rows if row.symbol != symbol])
     margins = [_algebra.bounded(account.wallet_balance, "account.wallet_balance")]
-    margins.extend(_margins_at(others, marks, checked))
+    margins.extend(_margins_at(rows, marks, checked, symbol))
     if checked.hedge_maintenance == "larger":
+        others = [p for p in account.positions if p.contract.symbol != symbol]
         margins.extend(_pair_corrections(others, marks, checked))
     constant = _algebra.exact_sum(margins)
     start = own[0].entry_price
@@ -402,19 +403,18 @@ def cross_liquidation_price(
 
 
 def _margins_at(
-    positions: list[Position], marks: Mapping[str, Decimal], rule: LiquidationRule
+    rows: tuple[_solver.Row, ...],
+    marks: Mapping[str, Decimal],
+    rule: LiquidationRule,
+    skip: str | None = None,
 ) -> list[Decimal]:
-    """Each position's margin at its mark: PnL less maintenance less the close fee (checked).
+    """Each row's margin at its mark (but ``skip``'s): PnL less maintenance less the close fee.
 
     ``k·s·Q·(X − x_e) − MM(basis) − c·Q·X`` (:func:`levrisk.futures._solver.margins_at`:
     the operations of ``position_pnl``, ``Tiers.maintenance`` and ``value_at``, which the
     solver's roots are rounded alike with); each magnitude checked as the solver needs.
     """
-    margins = _solver.margins_at(positions, marks, rule.maintenance_basis, rule.fee_rate)
-    for position, margin in zip(positions, margins, strict=True):
-        if margin and not _algebra.within(margin):
-            _algebra.bounded(margin, f"the margin of {position.contract.symbol!r}")
-    return margins
+    return _solver.margins_at(rows, marks, rule.maintenance_basis, rule.fee_rate, skip)
 
 
 def _pair_corrections(
@@ -462,7 +462,9 @@ def cross_prices(account: CrossAccount, marks: Mapping[str, Decimal]) -> dict[st
     own: dict[str, list[Position]] = {}
     margins: dict[str, list[Decimal]] = {}
     for position, margin in zip(
-        account.positions, _margins_at(list(account.positions), marks, rule), strict=True
+        account.positions,
+        _margins_at(account._rows, marks, rule),  # noqa: SLF001 - the account's own cache
+        strict=True,
     ):
         symbol = position.contract.symbol
         own.setdefault(symbol, []).append(position)

@@ -6,7 +6,7 @@ Private: :mod:`levrisk.futures` re-exports every public name.
 from __future__ import annotations
 
 import decimal
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
@@ -345,11 +345,15 @@ def marks_of(
     mark_prices: Mapping[str, NumberLike], positions: Sequence[Position]
 ) -> dict[str, Decimal]:
     """The mark price of each position's symbol."""
+    return marks_for(mark_prices, [position.contract.symbol for position in positions])
+
+
+def marks_for(mark_prices: Mapping[str, NumberLike], symbols: Iterable[str]) -> dict[str, Decimal]:
+    """The mark price of each of ``symbols`` (checked, in that order)."""
 
     def missing(symbol: str) -> str:
         return f"mark_prices must hold a mark price for {symbol!r}, got {sorted(mark_prices)!r}"
 
-    symbols = [position.contract.symbol for position in positions]
     return price_map(mark_prices, symbols, argument="mark_prices", of="symbol", missing=missing)
 
 

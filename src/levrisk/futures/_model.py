@@ -346,6 +346,19 @@ class CrossAccount:
     positions: tuple[Position, ...] = attrs.field(converter=_to_positions)
     position_mode: PositionMode = attrs.field(default="one_way", validator=one_of(PositionMode))
 
+    @functools.cached_property
+    def _rows(self) -> tuple[_solver.Row, ...]:
+        """The positions as a cross solve takes them (made on first use)."""
+        return _solver.rows_of(self.positions)
+
+    @functools.cached_property
+    def _by_symbol(self) -> dict[str, list[Position]]:
+        """The positions of each symbol, in account order (made on first use)."""
+        found: dict[str, list[Position]] = {}
+        for position in self.positions:
+            found.setdefault(position.contract.symbol, []).append(position)
+        return found
+
     @positions.validator
     def _check_positions(
         self, _attribute: attrs.Attribute[Any], value: tuple[Position, ...]

@@ -583,42 +583,75 @@ def _solve_one(
     return _root(one, -constant, slope * q, start, rounding)
 
 
+class Row(NamedTuple):
+    """A cross account's position as its margin at a mark needs it (made once per account).
+
+    ``quantity`` is ``size × contract size`` rounded as the library context rounds it
+    (the product every PnL and notional of the position starts from).
+    """
+
+    symbol: str
+    kind: ContractKind
+    sign: int
+    quantity: Decimal
+    entry: Decimal
+    tiers: _algebra.Tiers
+
+
+def rows_of(positions: Sequence[Position]) -> tuple[Row, ...]:
+    """Each position as a :class:`Row` (``CrossAccount`` caches them: it is immutable)."""
+    return tuple(
+        Row(
+            position.contract.symbol,
+            position.contract.kind,
+            1 if position.side == "long" else -1,
+            _algebra.ROUNDED.multiply(position.size, position.contract.contract_size),
+            position.entry_price,
+            tiers(position.contract.brackets),
+        )
+        for position in positions
+    )
+
+
 def margins_at(
-    positions: Sequence[Position],
+    rows: Sequence[Row],
     marks: Mapping[str, Decimal],
     basis: Literal["mark", "entry"] | None,
     fee_rate: Decimal,
+    skip: str | None = None,
 ) -> list[Decimal]:
-    """Each position's margin at its mark: PnL less maintenance less the close fee.
+    """Each row's margin at its mark: PnL less maintenance less the close fee.
 
     ``k·s·Q·(X − x_e) − MM(V) − c·Q·X`` with ``V`` the notional at the rule's ``basis``,
     computed with the very operations (and roundings, in the caller's context) of
     ``position_pnl``, ``Tiers.maintenance`` and ``value_at``, in one loop: a cross
-    account's constant is a sum of a thousand of them. Magnitudes are not checked here.
+    account's constant is a sum of a thousand of them. Rows of the symbol ``skip`` are
+    left out. Each margin's magnitude is checked as the solver needs (:func:`bounded`).
     """
     out = []
     at_mark = basis == "mark"
-    for position in positions:
-        contract = position.contract
-        price, entry = marks[contract.symbol], position.entry_price
-        q = position.size * contract.contract_size
+    low, high = _algebra.EXPONENT_RANGE
+    for symbol, kind, sign, q, entry, t in rows:
+        if symbol == skip:
+            continue
+        price = marks[symbol]
         at = price if at_mark else entry
-        if contract.kind == "linear":
-            margin = (1 if position.side == "long" else -1) * q * (price - entry)
+        linear = kind == "linear"
+        if linear:
+            margin = sign * q * (price - entry)
             value = q * at
-            fee_value = q * price
         else:
             gain = q * (_UNIT / price - _UNIT / entry)
-            margin = -gain if position.side == "long" else gain
+            margin = -gain if sign > 0 else gain
             value = q / at
-            fee_value = q / price
-        t = contract.brackets._tiers  # noqa: SLF001 - the table's own cache (see tiers)
         j = bisect_left(t.caps, value)
         if j == len(t.caps):
             j -= 1
         margin = margin - (value * t.rates[j] - t.amounts[j])
         if fee_rate:
-            margin -= fee_rate * fee_value
+            margin -= fee_rate * (q * price if linear else q / price)
+        if margin and not low <= margin.adjusted() <= high:
+            _algebra.bounded(margin, f"the margin of {symbol!r}")
         out.append(margin)
     return out
 
