@@ -237,16 +237,7 @@ def isolated_liquidation_price(
 
     .. versionadded:: 0.1.0
     """
-    position = require(position, Position, "position")
-    wallet = non_negative_number(margin, "margin")
-    return _single(
-        position,
-        wallet,
-        checked_terms(rule),
-        position.entry_price,
-        lambda: f"the isolated {position.side} at its entry price {position.entry_price}",
-        "margin",
-    )
+    return _isolated(position, margin, rule)
 
 
 @exact
@@ -289,16 +280,25 @@ def bankruptcy_price(position: Position, *, margin: NumberLike) -> Decimal | Non
 
     .. versionadded:: 0.1.0
     """
-    position = require(position, Position, "position")
+    return _isolated(position, margin, None)
+
+
+def _isolated(position: object, margin: object, rule: object) -> Decimal | None:
+    """The isolated price of ``position`` with the wallet ``margin`` (checked in that order).
+
+    ``rule``: the liquidation rule, or ``None`` for the bankruptcy price (no maintenance,
+    no fee).
+    """
+    checked = require(position, Position, "position")
     wallet = non_negative_number(margin, "margin")
+    terms = _BANKRUPTCY if rule is None else checked_terms(rule)
+    label = " (bankruptcy)" if rule is None else ""
     return _single(
-        position,
+        checked,
         wallet,
-        _BANKRUPTCY,
-        position.entry_price,
-        lambda: (
-            f"the isolated {position.side} at its entry price {position.entry_price} (bankruptcy)"
-        ),
+        terms,
+        checked.entry_price,
+        lambda: f"the isolated {checked.side} at its entry price {checked.entry_price}{label}",
         "margin",
     )
 

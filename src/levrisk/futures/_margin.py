@@ -57,17 +57,7 @@ def notional(position: Position, *, price: NumberLike | None = None) -> Decimal:
         :ref:`rule-futures-margin-pnl` [published].
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> table = BracketTable.from_rates(
-        ...     caps=[5], maintenance_rates=["0.004"], max_leverages=[125]
-        ... )
-        >>> btcusd = Contract(
-        ...     symbol="BTCUSD_PERP",
-        ...     kind="inverse",
-        ...     brackets=table,
-        ...     contract_size=100,
-        ...     margin_asset="BTC",
-        ... )
+        >>> from levrisk.exchanges.binance import BTCUSD_PERP_CONTRACT as btcusd
         >>> pos = Position(contract=btcusd, side="long", size=100, entry_price=25_000, leverage=20)
         >>> notional(pos)
         Decimal('0.4')
@@ -152,17 +142,7 @@ def maintenance_margin(position: Position, *, mark_price: NumberLike) -> Decimal
         :ref:`rule-brackets` [published], :ref:`rule-tier-maintenance`.
 
     Examples:
-        >>> from levrisk.brackets import BracketTable
-        >>> table = BracketTable.from_rates(
-        ...     caps=[5, 10], maintenance_rates=["0.004", "0.005"], max_leverages=[125, 100]
-        ... )
-        >>> btcusd = Contract(
-        ...     symbol="BTCUSD_PERP",
-        ...     kind="inverse",
-        ...     brackets=table,
-        ...     contract_size=100,
-        ...     margin_asset="BTC",
-        ... )
+        >>> from levrisk.exchanges.binance import BTCUSD_PERP_CONTRACT as btcusd
         >>> pos = Position(contract=btcusd, side="long", size=100, entry_price=25_000, leverage=20)
         >>> maintenance_margin(pos, mark_price=25_000)
         Decimal('0.0016')
