@@ -591,26 +591,35 @@ class Row(NamedTuple):
     """
 
     symbol: str
-    kind: ContractKind
+    linear: bool
     sign: int
     quantity: Decimal
+    signed: Decimal
     entry: Decimal
     tiers: _algebra.Tiers
 
 
 def rows_of(positions: Sequence[Position]) -> tuple[Row, ...]:
-    """Each position as a :class:`Row` (``CrossAccount`` caches them: it is immutable)."""
-    return tuple(
-        Row(
-            position.contract.symbol,
-            position.contract.kind,
-            1 if position.side == "long" else -1,
-            _algebra.ROUNDED.multiply(position.size, position.contract.contract_size),
-            position.entry_price,
-            tiers(position.contract.brackets),
+    """Each position as a :class:`Row` (``CrossAccount`` caches them: it is immutable).
+
+    ``signed`` is ``s·Q`` (exact: a sign), the factor of a linear position's PnL.
+    """
+    rows = []
+    for position in positions:
+        sign = 1 if position.side == "long" else -1
+        q = _algebra.ROUNDED.multiply(position.size, position.contract.contract_size)
+        rows.append(
+            Row(
+                position.contract.symbol,
+                position.contract.kind == "linear",
+                sign,
+                q,
+                q if sign > 0 else q.copy_negate(),
+                position.entry_price,
+                tiers(position.contract.brackets),
+            )
         )
-        for position in positions
-    )
+    return tuple(rows)
 
 
 def margins_at(
@@ -631,14 +640,13 @@ def margins_at(
     out = []
     at_mark = basis == "mark"
     low, high = _algebra.EXPONENT_RANGE
-    for symbol, kind, sign, q, entry, t in rows:
+    for symbol, linear, sign, q, signed, entry, t in rows:
         if symbol == skip:
             continue
         price = marks[symbol]
         at = price if at_mark else entry
-        linear = kind == "linear"
         if linear:
-            margin = sign * q * (price - entry)
+            margin = signed * (price - entry)
             value = q * at
         else:
             gain = q * (_UNIT / price - _UNIT / entry)
