@@ -18,6 +18,7 @@ from levrisk import _algebra
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
 from levrisk.futures import Contract, CrossAccount, Position, _solver, cross_liquidation_price
+from levrisk.numbers import plain_positive
 
 TABLE = BracketTable.from_rates(
     caps=[50_000, 250_000, 1_000_000],
@@ -88,3 +89,27 @@ class TestCrossMargins:
         )
         with pytest.raises(InvalidInputError, match=r"^the margin of 'B' must lie within"):
             cross_liquidation_price(account, "A", mark_prices={"B": 120})
+
+
+class TestPlainMarks:
+    """rule-rounding: a mark is taken as it is only within the numeric contract's bounds."""
+
+    def test_a_long_coefficient_takes_the_full_conversion(self) -> None:
+        """2,001 significant digits: not plain, and the named error of the contract."""
+        long = Decimal("1." + "1" * 2000)
+        assert plain_positive(long) is None
+        assert plain_positive(Decimal("1E+10000")) is None
+        assert plain_positive(Decimal(60_000)) == Decimal(60_000)
+        table = BracketTable.from_rates(
+            caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
+        )
+        contracts = [Contract(symbol=s, kind="linear", brackets=table) for s in "AB"]
+        account = CrossAccount(
+            wallet_balance=1000,
+            positions=[
+                Position(contract=c, side="long", size=1, entry_price=100, leverage=1)
+                for c in contracts
+            ],
+        )
+        with pytest.raises(InvalidInputError, match=r"^mark_prices\['B'\] must have at most"):
+            cross_liquidation_price(account, "A", mark_prices={"B": long})

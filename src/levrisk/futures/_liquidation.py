@@ -32,6 +32,8 @@ from levrisk.numbers import NumberLike, exact
 
 def checked_rule(rule: object) -> LiquidationRule:
     """The rule argument checked: a :class:`LiquidationRule` with a fee rate in range."""
+    if rule is DEFAULT_RULE:
+        return DEFAULT_RULE  # checked once, when the module was loaded
     checked = require(rule, LiquidationRule, "rule")
     _algebra.bounded(checked.fee_rate, "rule.fee_rate")
     return checked
@@ -387,7 +389,7 @@ def cross_liquidation_price(
     if checked.hedge_maintenance == "larger":
         others = [p for p in account.positions if p.contract.symbol != symbol]
         margins.extend(_pair_corrections(others, marks, checked))
-    constant = _algebra.exact_sum(margins)
+    constant = margins[0] if len(margins) == 1 else _algebra.exact_sum(margins)
     start = own[0].entry_price
     if symbol in mark_prices:
         start = positive_entry(mark_prices, symbol, "mark_prices")
@@ -412,7 +414,7 @@ def _margins_at(
 
     ``k·s·Q·(X − x_e) − MM(basis) − c·Q·X`` (:func:`levrisk.futures._solver.margins_at`:
     the operations of ``position_pnl``, ``Tiers.maintenance`` and ``value_at``, which the
-    solver's roots are rounded alike with); each magnitude checked as the solver needs.
+    solver's roots are rounded alike with), each magnitude checked as the solver needs.
     """
     return _solver.margins_at(rows, marks, rule.maintenance_basis, rule.fee_rate, skip)
 
@@ -422,7 +424,7 @@ def _pair_corrections(
 ) -> list[Decimal]:
     """Each hedged pair's own maintenance given back less the pair's (``"larger"``).
 
-    :func:`_margins_at` subtracts each leg's own ``MM(V_i)``; the pair owes
+    :func:`_margins_at` takes each leg's own ``MM(V_i)``; the pair owes
     ``(V_L + V_S)·MM(V_max)/V_max`` instead (:ref:`rule-gate-hedge-maintenance`), so its
     correction is ``MM(V_L) + MM(V_S) − (V_L + V_S)·MM(V_max)/V_max`` (one division).
     """

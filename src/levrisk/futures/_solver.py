@@ -573,13 +573,11 @@ def _solve_one(
         j = _bracket(one, base, fee_mark, scale)
         slope = d - fee_mark - tiers.rates[j]  # never 0: top_rate is the highest
         constant = base + scale * tiers.amounts[j]
-    else:
+    else:  # at entry (no maintenance at all is the bankruptcy price, solved above)
         slope = d - fee_mark
-        constant = base
-        if maintenance == "entry":
-            j = _entry_bracket(one)
-            rate, amount = tiers.rates[j], tiers.amounts[j]
-            constant -= rate * q * (ep if linear else 1) - scale * amount
+        j = _entry_bracket(one)
+        rate, amount = tiers.rates[j], tiers.amounts[j]
+        constant = base - (rate * q * (ep if linear else 1) - scale * amount)
     return _root(one, -constant, slope * q, start, rounding)
 
 
