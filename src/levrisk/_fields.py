@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import attrs
 
@@ -266,6 +266,52 @@ def price_map(
 
 _A = TypeVar("_A", bound=attrs.AttrsInstance)
 
+_UNSET: Final = object()
+"""The default of a field a :func:`builder`'s function is not given (the field stays unset)."""
+
+_BUILDERS: dict[type, Callable[..., Any]] = {}
+"""Each class' :func:`builder` function, generated once."""
+
+_BUILDER_NAMES: Final = frozenset(
+    {"_self", "_store", "_cls", "_new", "_setattr", "_Decimal", "_UNSET", "isinstance"}
+)
+"""The names a generated builder uses besides its fields (no field may be one of them)."""
+
+
+def builder(cls: type[_A]) -> Callable[..., _A]:
+    """The internal constructor of the frozen attrs class ``cls``: see :func:`trusted`.
+
+    A function of the fields as keywords, generated once per class (as attrs generates
+    ``__init__``): it stores each given field as it is, except that a ``Decimal`` zero is
+    stored as ``0``, as the ``number`` converter stores it. The modules that build one
+    kind of result object on every call take it once, at import.
+    """
+    known: Callable[..., _A] | None = _BUILDERS.get(cls)
+    if known is not None:
+        return known
+    names = [field.name for field in attrs.fields(cls)]
+    clash = sorted(_BUILDER_NAMES.intersection(names))
+    if clash:
+        msg = f"{cls.__name__} has fields named as a builder's own names: {clash}"
+        raise TypeError(msg)
+    lines = [f"def build(*, {', '.join(f'{name}=_UNSET' for name in names)}):"]
+    lines += ["    _self = _new(_cls)", "    _store = _setattr.__get__(_self)"]
+    for name in names:
+        value = f"{name} if not isinstance({name}, _Decimal) or {name} else {name}.copy_abs()"
+        lines += [f"    if {name} is not _UNSET:", f"        _store({name!r}, {value})"]
+    lines.append("    return _self")
+    scope: dict[str, Any] = {
+        "_cls": cls,
+        "_new": object.__new__,
+        "_setattr": object.__setattr__,
+        "_Decimal": Decimal,
+        "_UNSET": _UNSET,
+    }
+    exec("\n".join(lines), scope)  # noqa: S102 - source generated here from field names
+    build: Callable[..., _A] = scope["build"]
+    _BUILDERS[cls] = build
+    return build
+
 
 def trusted(cls: type[_A], **values: object) -> _A:
     """A frozen attrs instance of ``cls`` built from values the library has already checked.
@@ -275,12 +321,6 @@ def trusted(cls: type[_A], **values: object) -> _A:
     ``Decimal`` zero is stored as ``0``, as the ``number`` converter stores it. Every
     field must be given. Thread-safe: nothing global is switched off (unlike
     ``attrs.validators.disabled()``); users' construction is validated as always.
+    ``builder(cls)`` is the same constructor, without looking the class up at each call.
     """
-    instance = object.__new__(cls)
-    store = object.__setattr__
-    for name, value in values.items():
-        if isinstance(value, Decimal) and not value:
-            store(instance, name, value.copy_abs())
-        else:
-            store(instance, name, value)
-    return instance
+    return builder(cls)(**values)
