@@ -16,10 +16,15 @@ class _Pair:
     label: str = "x"
 
 
+@attrs.frozen(kw_only=True, slots=False)
+class _Plain:
+    price: Decimal = attrs.field(converter=number, validator=positive)
+
+
 @attrs.frozen(kw_only=True)
 class _Clash:
     isinstance: int = 0
-    _store: int = 0
+    _store1: int = 0
 
 
 class TestBuilder:
@@ -36,6 +41,13 @@ class TestBuilder:
         assert str(built.price) == "0"
         assert builder(_Pair)(price=Decimal("2.5"), label="y") == _Pair(price="2.5", label="y")
 
+    def test_a_class_without_slots(self) -> None:
+        """A class without slots is built as well, as frozen."""
+        built = builder(_Plain)(price=Decimal("2.5"))
+        assert built == _Plain(price="2.5")
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            built.price = Decimal(1)  # type: ignore[misc]
+
     def test_a_field_not_given_stays_unset(self) -> None:
         """As ``trusted``: only the given fields are stored."""
         built = builder(_Pair)(label="y")
@@ -45,6 +57,6 @@ class TestBuilder:
     def test_refuses_a_field_named_as_its_own_names(self) -> None:
         """A field may not shadow a name the generated function uses."""
         with pytest.raises(
-            TypeError, match=r"^_Clash has fields named .*\['_store', 'isinstance'\]$"
+            TypeError, match=r"^_Clash has fields named .*\['_store1', 'isinstance'\]$"
         ):
             builder(_Clash)

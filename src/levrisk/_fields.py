@@ -11,9 +11,11 @@ field's validator (which knows the field's name) raises the documented error. Ev
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from decimal import Decimal
+from types import MemberDescriptorType
 from typing import Any, Final, TypeVar
 
 import attrs
@@ -272,10 +274,26 @@ _UNSET: Final = object()
 _BUILDERS: dict[type, Callable[..., Any]] = {}
 """Each class' :func:`builder` function, generated once."""
 
-_BUILDER_NAMES: Final = frozenset(
-    {"_self", "_store", "_cls", "_new", "_setattr", "_Decimal", "_UNSET", "isinstance"}
-)
+_BUILDER_NAMES: Final = frozenset({"_self", "_cls", "_new", "_Decimal", "_UNSET", "isinstance"})
 """The names a generated builder uses besides its fields (no field may be one of them)."""
+
+
+def _store(cls: type, name: str) -> Callable[[object, object], None]:
+    """How a builder stores the field ``name`` of ``cls``, past a frozen class' ``__setattr__``.
+
+    The slot's own descriptor on a slotted class (the cheapest call), else
+    ``object.__setattr__`` of the name.
+    """
+    for klass in cls.__mro__:
+        slot = klass.__dict__.get(name)
+        if isinstance(slot, MemberDescriptorType):
+            return slot.__set__
+    return functools.partial(_set_attribute, name=name)
+
+
+def _set_attribute(instance: object, value: object, *, name: str) -> None:
+    """``object.__setattr__(instance, name, value)``: a field of a class without slots."""
+    object.__setattr__(instance, name, value)
 
 
 def builder(cls: type[_A]) -> Callable[..., _A]:
@@ -290,23 +308,20 @@ def builder(cls: type[_A]) -> Callable[..., _A]:
     if known is not None:
         return known
     names = [field.name for field in attrs.fields(cls)]
-    clash = sorted(_BUILDER_NAMES.intersection(names))
+    own = _BUILDER_NAMES.union(f"_store{i}" for i in range(len(names)))
+    clash = sorted(own.intersection(names))
     if clash:
         msg = f"{cls.__name__} has fields named as a builder's own names: {clash}"
         raise TypeError(msg)
+    scope: dict[str, Any] = {"_cls": cls, "_new": object.__new__, "_Decimal": Decimal}
+    scope["_UNSET"] = _UNSET
     lines = [f"def build(*, {', '.join(f'{name}=_UNSET' for name in names)}):"]
-    lines += ["    _self = _new(_cls)", "    _store = _setattr.__get__(_self)"]
-    for name in names:
-        value = f"{name} if not isinstance({name}, _Decimal) or {name} else {name}.copy_abs()"
-        lines += [f"    if {name} is not _UNSET:", f"        _store({name!r}, {value})"]
+    lines.append("    _self = _new(_cls)")
+    for i, name in enumerate(names):
+        scope[f"_store{i}"] = _store(cls, name)
+        value = f"{name} if {name} or not isinstance({name}, _Decimal) else {name}.copy_abs()"
+        lines += [f"    if {name} is not _UNSET:", f"        _store{i}(_self, {value})"]
     lines.append("    return _self")
-    scope: dict[str, Any] = {
-        "_cls": cls,
-        "_new": object.__new__,
-        "_setattr": object.__setattr__,
-        "_Decimal": Decimal,
-        "_UNSET": _UNSET,
-    }
     exec("\n".join(lines), scope)  # noqa: S102 - source generated here from field names
     build: Callable[..., _A] = scope["build"]
     _BUILDERS[cls] = build

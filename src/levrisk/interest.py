@@ -582,10 +582,14 @@ def _span(
     if end < start:
         msg = f"until must not be before borrowed_at {start.isoformat()}, got {end.isoformat()}"
         raise InvalidInputError(msg)
-    accruals = _Accruals.of(
+    return _accruals(start, end, counting), start, end
+
+
+def _accruals(start: datetime, end: datetime, counting: object) -> _Accruals:
+    """The accruals from ``start`` to ``end`` (checked: aware, in UTC, in order) by ``counting``."""
+    return _Accruals.of(
         _micros(start), _micros(end), option(counting, InterestCounting, "counting")
     )
-    return accruals, start, end
 
 
 def accrual_times(
@@ -1020,10 +1024,48 @@ def _replay(  # noqa: PLR0917 - loan_state's arguments, in its order
     is the keyword the caller gave the schedule by, for the error message.
     """
     outstanding = non_negative_number(principal, "principal")
-    rates = _rates(schedule, name)
-    free = _waived(waived_hours)
-    compound = _compounding(compounding)
+    rates, free, compound = _rates(schedule, name), _waived(waived_hours), _compounding(compounding)
     accruals, start, end = _span(borrowed_at, until, counting)
+    return _run(outstanding, rates, free, compound, accruals, (repayments, start, end))
+
+
+def _loan_interest(  # noqa: PLR0917 - accrued_interest's arguments, in its order
+    principal: Decimal,
+    schedule: RateSchedule | NumberLike,
+    borrowed_at: datetime,
+    until: datetime,
+    waived_hours: object,
+    counting: object,
+    compounding: object,
+    name: str,
+) -> Decimal:
+    """:func:`accrued_interest` of a loan without repayments whose amount and period are checked.
+
+    ``principal ≥ 0``; ``borrowed_at ≤ until``, both aware, ``until`` in UTC (a checked
+    ``MarginTrade`` and its checked closing time). The other arguments are checked as
+    :func:`_replay` checks them, in its order.
+    """
+    rates, free, compound = _rates(schedule, name), _waived(waived_hours), _compounding(compounding)
+    start = borrowed_at.astimezone(_UTC)
+    return _run(
+        principal, rates, free, compound, _accruals(start, until, counting), ((), start, until)
+    )[2]
+
+
+def _run(  # noqa: PLR0917 - the checked terms of _replay, in its order
+    outstanding: Decimal,
+    rates: _Rates,
+    free: int,
+    compound: bool,  # noqa: FBT001 - a checked flag, passed on in order
+    accruals: _Accruals,
+    repaid: tuple[Iterable[Repayment], datetime, datetime],
+) -> tuple[Decimal, Decimal, Decimal, _Accruals]:
+    """The replay of :func:`_replay` on checked terms, the rest of its checks in its order.
+
+    ``repaid``: the repayments (unchecked) and the period's two ends in UTC. Refuses a
+    schedule without a rate at the first accrual, a repayment outside the period and one
+    above what is owed at its instant.
+    """
     if accruals.total and accruals.at(0) < rates.instants[0]:
         first = _instant(accruals.at(0))
         msg = (
@@ -1031,6 +1073,7 @@ def _replay(  # noqa: PLR0917 - loan_state's arguments, in its order
             f"but its first entry is {rates.start.isoformat()}"
         )
         raise InvalidInputError(msg)
+    repayments, start, end = repaid
     empty = type(repayments) is tuple and not repayments
     paid = [] if empty else _repayments(repayments, start, end)
     if not paid and not compound and len(rates.rates) == 1:  # one rate, one segment

@@ -15,7 +15,7 @@ from levrisk._fields import aware_datetime, builder, positive_number, require
 from levrisk._fields import fee_rate as fee_rate_check
 from levrisk._typing import FeeConvention, InterestCounting
 from levrisk.exceptions import InvalidInputError
-from levrisk.interest import RateSchedule, _given_rate, _replay
+from levrisk.interest import RateSchedule, _given_rate, _loan_interest
 from levrisk.margin._model import MarginPnL, MarginTrade
 from levrisk.numbers import NumberLike, exact, to_decimal
 
@@ -58,9 +58,9 @@ def _closing_terms(  # noqa: PLR0917 - close()'s closing arguments, passed on in
         msg = f"at must not be before opened_at {t.opened_at.isoformat()}, got {at.isoformat()}"
         raise InvalidInputError(msg)
     # accrued_interest(t.borrowed, rate, t.opened_at, at, ...), errors naming ``name``
-    interest = _replay(
-        t.borrowed, rate, t.opened_at, end, waived_hours, (), counting, compounding, name
-    )[2]
+    interest = _loan_interest(
+        t.borrowed, rate, t.opened_at, end, waived_hours, counting, compounding, name
+    )
     return t, f1, interest
 
 
