@@ -268,14 +268,11 @@ def price_map(
 
 _A = TypeVar("_A", bound=attrs.AttrsInstance)
 
-_UNSET: Final = object()
-"""The default of a field a :func:`builder`'s function is not given (the field stays unset)."""
-
 _BUILDERS: dict[type, Callable[..., Any]] = {}
 """Each class' :func:`builder` function, generated once."""
 
-_BUILDER_NAMES: Final = frozenset({"_self", "_cls", "_new", "_Decimal", "_UNSET", "isinstance"})
-"""The names a generated builder uses besides its fields (no field may be one of them)."""
+_BUILDER_NAMES: Final = frozenset({"_self", "_cls", "_new"})
+"""The names a generated builder uses besides its fields and ``_store<i>``."""
 
 
 def _store(cls: type, name: str) -> Callable[[object, object], None]:
@@ -297,12 +294,14 @@ def _set_attribute(instance: object, value: object, *, name: str) -> None:
 
 
 def builder(cls: type[_A]) -> Callable[..., _A]:
-    """The internal constructor of the frozen attrs class ``cls``: see :func:`trusted`.
+    """The fast internal constructor of the frozen attrs class ``cls``: every field, as given.
 
-    A function of the fields as keywords, generated once per class (as attrs generates
-    ``__init__``): it stores each given field as it is, except that a ``Decimal`` zero is
-    stored as ``0``, as the ``number`` converter stores it. The modules that build one
-    kind of result object on every call take it once, at import.
+    For the modules that build a kind of result object on every call (they take it once,
+    at import): ``builder(cls)(**fields)`` takes every field by keyword and stores each
+    as it is, with no converter or validator, like :func:`trusted`, but generated once
+    per class (as attrs generates ``__init__``), and storing a ``Decimal`` zero as given:
+    the caller's values are never ``-0`` (zeros computed from checked, normalised inputs
+    by additions and by products of numbers ≥ 0 are ``+0``).
     """
     known: Callable[..., _A] | None = _BUILDERS.get(cls)
     if known is not None:
@@ -313,14 +312,11 @@ def builder(cls: type[_A]) -> Callable[..., _A]:
     if clash:
         msg = f"{cls.__name__} has fields named as a builder's own names: {clash}"
         raise TypeError(msg)
-    scope: dict[str, Any] = {"_cls": cls, "_new": object.__new__, "_Decimal": Decimal}
-    scope["_UNSET"] = _UNSET
-    lines = [f"def build(*, {', '.join(f'{name}=_UNSET' for name in names)}):"]
-    lines.append("    _self = _new(_cls)")
+    scope: dict[str, Any] = {"_cls": cls, "_new": object.__new__}
+    lines = [f"def build(*, {', '.join(names)}):", "    _self = _new(_cls)"]
     for i, name in enumerate(names):
         scope[f"_store{i}"] = _store(cls, name)
-        value = f"{name} if {name} or not isinstance({name}, _Decimal) else {name}.copy_abs()"
-        lines += [f"    if {name} is not _UNSET:", f"        _store{i}(_self, {value})"]
+        lines.append(f"    _store{i}(_self, {name})")
     lines.append("    return _self")
     exec("\n".join(lines), scope)  # noqa: S102 - source generated here from field names
     build: Callable[..., _A] = scope["build"]
@@ -336,6 +332,12 @@ def trusted(cls: type[_A], **values: object) -> _A:
     ``Decimal`` zero is stored as ``0``, as the ``number`` converter stores it. Every
     field must be given. Thread-safe: nothing global is switched off (unlike
     ``attrs.validators.disabled()``); users' construction is validated as always.
-    ``builder(cls)`` is the same constructor, without looking the class up at each call.
     """
-    return builder(cls)(**values)
+    instance = object.__new__(cls)
+    store = object.__setattr__
+    for name, value in values.items():
+        if isinstance(value, Decimal) and not value:
+            store(instance, name, value.copy_abs())
+        else:
+            store(instance, name, value)
+    return instance

@@ -1047,9 +1047,19 @@ def _loan_interest(  # noqa: PLR0917 - accrued_interest's arguments, in its orde
     """
     rates, free, compound = _rates(schedule, name), _waived(waived_hours), _compounding(compounding)
     start = borrowed_at.astimezone(_UTC)
-    return _run(
-        principal, rates, free, compound, _accruals(start, until, counting), ((), start, until)
-    )[2]
+    accruals = _accruals(start, until, counting)
+    if not compound and len(rates.rates) == 1 and rates.instants[0] == _ALWAYS_MICROS:
+        # one rate in force at every instant: _run's one segment, no accrual before the rate
+        return _one_rate(principal, rates.rates[0], accruals.total, free)
+    return _run(principal, rates, free, compound, accruals, ((), start, until))[2]
+
+
+def _one_rate(principal: Decimal, rate: Decimal, count: int, free: int) -> Decimal:
+    """Simple interest at one rate over ``count`` accruals, the first ``free`` of them waived."""
+    accrued = Decimal(0)
+    if free < count:
+        accrued += principal * rate * (count - free)
+    return accrued
 
 
 def _run(  # noqa: PLR0917 - the checked terms of _replay, in its order
@@ -1077,9 +1087,7 @@ def _run(  # noqa: PLR0917 - the checked terms of _replay, in its order
     empty = type(repayments) is tuple and not repayments
     paid = [] if empty else _repayments(repayments, start, end)
     if not paid and not compound and len(rates.rates) == 1:  # one rate, one segment
-        accrued = Decimal(0)
-        if free < accruals.total:
-            accrued += outstanding * rates.rates[0] * (accruals.total - free)
+        accrued = _one_rate(outstanding, rates.rates[0], accruals.total, free)
         return outstanding, accrued, accrued, accruals
     due = [accruals.due(_micros(_utc(item.at, "at"))) for item in paid]
     cuts = accruals.cuts(rates.instants, 1)

@@ -25,6 +25,8 @@ from levrisk.margin._model import (
 )
 from levrisk.numbers import NumberLike, _convert, exact
 
+_ZERO, _ONE = Decimal(0), Decimal(1)
+
 _new_loan = builder(Loan)
 _new_account = builder(IsolatedMarginAccount)
 _new_trade = builder(MarginTrade)
@@ -82,19 +84,19 @@ def _open(
         quantity = borrowed
         open_fee = quantity * p0 * f
         quote_amount = quantity * p0 - open_fee
-        base_balance, quote_balance, owed = Decimal(0), c + quote_amount, base_name
+        base_balance, quote_balance, owed = _ZERO, c + quote_amount, base_name
     else:
         quote_amount = c + borrowed
         notional = quote_amount / (1 + f) if convention == "quote" else quote_amount
         open_fee = notional * f
         quantity = (notional if convention == "quote" else notional - open_fee) / p0
-        base_balance, quote_balance, owed = quantity, Decimal(0), quote_name
+        base_balance, quote_balance, owed = quantity, _ZERO, quote_name
     account = _new_account(
         base=base_name,
         quote=quote_name,
         base_balance=base_balance,
         quote_balance=quote_balance,
-        loans=(_new_loan(asset=owed, principal=borrowed, interest=Decimal(0)),),
+        loans=(_new_loan(asset=owed, principal=borrowed, interest=_ZERO),),
     )
     level, amounts = _pair_risk(side, quantity, borrowed, quote_balance, p0)
     return _new_trade(  # every value is checked or computed from checked ones
@@ -129,13 +131,12 @@ def _pair_risk(
     zero balance, the quote's price is 1. A short holds quote and owes base, a long holds
     base and owes quote. The amounts are ``level_outcome``'s ``(A_x, D_x, A_o, D_o)``.
     """
-    zero, one = Decimal(0), Decimal(1)
-    owed = zero + (borrowed + zero)
+    owed = _ZERO + (borrowed + _ZERO)
     if side == "short":
-        assets, debt = zero + quote_balance * one, zero + owed * price
-        return assets / debt, (zero, owed, assets, zero)
-    assets, debt = zero + quantity * price, zero + owed * one
-    return assets / debt, (quantity, zero, zero, debt)
+        assets, debt = _ZERO + quote_balance * _ONE, _ZERO + owed * price
+        return assets / debt, (_ZERO, owed, assets, _ZERO)
+    assets, debt = _ZERO + quantity * price, _ZERO + owed * _ONE
+    return assets / debt, (quantity, _ZERO, _ZERO, debt)
 
 
 @exact
