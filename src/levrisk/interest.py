@@ -92,6 +92,7 @@ hours after it, the rate being per 4-hour period [published; the instant itself 
 
 _UTC: Final = timezone.utc
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=_UTC)
+_ZERO: Final = Decimal(0)
 _MICROSECOND: Final = timedelta(microseconds=1)
 _HOUR: Final = 3_600_000_000  # one hour in microseconds
 _KRAKEN_PERIOD: Final = 4 * _HOUR  # Kraken's rollover period
@@ -814,7 +815,12 @@ def _rates(schedule: RateSchedule | NumberLike, name: str = "schedule") -> _Rate
     """``schedule`` as :class:`_Rates`, checked as :func:`_schedule` checks it."""
     if isinstance(schedule, RateSchedule):
         return _table(schedule)
-    return _Rates(_ALWAYS, (_ALWAYS_MICROS,), (non_negative_number(schedule, name),))
+    return _constant(non_negative_number(schedule, name))
+
+
+def _constant(rate: Decimal) -> _Rates:
+    """A checked constant hourly rate as :class:`_Rates`: in force at every instant."""
+    return _Rates(_ALWAYS, (_ALWAYS_MICROS,), (rate,))
 
 
 def _given_rate(
@@ -1045,18 +1051,20 @@ def _loan_interest(  # noqa: PLR0917 - accrued_interest's arguments, in its orde
     ``MarginTrade`` and its checked closing time). The other arguments are checked as
     :func:`_replay` checks them, in its order.
     """
-    rates, free, compound = _rates(schedule, name), _waived(waived_hours), _compounding(compounding)
+    # the checks of _replay, in its order (a RateSchedule is checked: its table comes later)
+    rate = None if isinstance(schedule, RateSchedule) else non_negative_number(schedule, name)
+    free, compound = _waived(waived_hours), _compounding(compounding)
     start = borrowed_at.astimezone(_UTC)
     accruals = _accruals(start, until, counting)
-    if not compound and len(rates.rates) == 1 and rates.instants[0] == _ALWAYS_MICROS:
-        # one rate in force at every instant: _run's one segment, no accrual before the rate
-        return _one_rate(principal, rates.rates[0], accruals.total, free)
+    if rate is not None and not compound:  # a rate in force at every instant: one segment
+        return _one_rate(principal, rate, accruals.total, free)
+    rates = _rates(schedule, name) if rate is None else _constant(rate)
     return _run(principal, rates, free, compound, accruals, ((), start, until))[2]
 
 
 def _one_rate(principal: Decimal, rate: Decimal, count: int, free: int) -> Decimal:
     """Simple interest at one rate over ``count`` accruals, the first ``free`` of them waived."""
-    accrued = Decimal(0)
+    accrued = _ZERO
     if free < count:
         accrued += principal * rate * (count - free)
     return accrued
