@@ -38,6 +38,7 @@ _FEES = st.sampled_from([0, "0", "0.001", "0.00075", Decimal("1E-3"), "0.5"])
     thresholds=st.sampled_from([BINANCE_CROSS_3X, BINANCE_CROSS_5X, BINANCE_ISOLATED_10X_TIER1]),
 )
 def test_trade_risk_equals_the_general_functions(
+    *,
     side: str,
     collateral: object,
     leverage: object,

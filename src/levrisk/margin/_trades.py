@@ -59,7 +59,8 @@ def _open(
     if base_name == quote_name:
         msg = f"quote must differ from base {base_name!r}, got {quote_name!r}"
         raise InvalidInputError(msg)
-    borrow_value = c * (lev - 1)
+    extra = lev - 1
+    borrow_value = c * extra
     borrowed = borrow_value / p0 if side == "short" else borrow_value
     limits = _thresholds(thresholds)
     if isinstance(limits, MarginThresholds):
@@ -72,9 +73,9 @@ def _open(
     if lev > t.max_leverage:
         msg = f"leverage must be between 1 and {t.max_leverage}, got {leverage!r}"
         raise LeverageError(msg)
-    if lev / (lev - 1) < t.initial_risk_ratio:
+    if lev / extra < t.initial_risk_ratio:
         msg = (
-            f"leverage {leverage!r} borrows down to a margin level of {lev / (lev - 1)}, "
+            f"leverage {leverage!r} borrows down to a margin level of {lev / extra}, "
             f"below the initial risk ratio {t.initial_risk_ratio}"
         )
         raise LeverageError(msg)
