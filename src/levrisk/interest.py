@@ -1030,7 +1030,9 @@ def _replay(  # noqa: PLR0917 - loan_state's arguments, in its order
     is the keyword the caller gave the schedule by, for the error message.
     """
     outstanding = non_negative_number(principal, "principal")
-    rates, free, compound = _rates(schedule, name), _waived(waived_hours), _compounding(compounding)
+    rates = _rates(schedule, name)
+    free = _waived(waived_hours)
+    compound = _compounding(compounding)
     accruals, start, end = _span(borrowed_at, until, counting)
     return _run(outstanding, rates, free, compound, accruals, (repayments, start, end))
 
@@ -1053,7 +1055,8 @@ def _loan_interest(  # noqa: PLR0917 - accrued_interest's arguments, in its orde
     """
     # the checks of _replay, in its order (a RateSchedule is checked: its table comes later)
     rate = None if isinstance(schedule, RateSchedule) else non_negative_number(schedule, name)
-    free, compound = _waived(waived_hours), _compounding(compounding)
+    free = _waived(waived_hours)
+    compound = _compounding(compounding)
     start = borrowed_at.astimezone(_UTC)
     accruals = _accruals(start, until, counting)
     if rate is not None and not compound:  # a rate in force at every instant: one segment
