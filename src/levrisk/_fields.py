@@ -300,8 +300,8 @@ def builder(cls: type[_A]) -> Callable[..., _A]:
     at import): ``builder(cls)(**fields)`` takes every field by keyword and stores each
     as it is, with no converter or validator, like :func:`trusted`, but generated once
     per class (as attrs generates ``__init__``), and storing a ``Decimal`` zero as given:
-    the caller's values are never ``-0`` (zeros computed from checked, normalised inputs
-    by additions and by products of numbers ≥ 0 are ``+0``).
+    its callers pass no ``-0`` (zeros computed from checked, normalised inputs by sums,
+    differences and products of numbers ≥ 0 are ``+0``; tests/test_margin_fast.py).
     """
     known: Callable[..., _A] | None = _BUILDERS.get(cls)
     if known is not None:
