@@ -11,10 +11,12 @@ field's validator (which knows the field's name) raises the documented error. Ev
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any, TypeVar
+from types import MemberDescriptorType
+from typing import Any, Final, TypeVar
 
 import attrs
 
@@ -280,6 +282,61 @@ def positive_entry(value: Mapping[str, Any], name: str, argument: str) -> Decima
 
 
 _A = TypeVar("_A", bound=attrs.AttrsInstance)
+
+_BUILDERS: dict[type, Callable[..., Any]] = {}
+"""Each class' :func:`builder` function, generated once."""
+
+_BUILDER_NAMES: Final = frozenset({"_self", "_cls", "_new"})
+"""The names a generated builder uses besides its fields and ``_store<i>``."""
+
+
+def _store(cls: type, name: str) -> Callable[[object, object], None]:
+    """How a builder stores the field ``name`` of ``cls``, past a frozen class' ``__setattr__``.
+
+    The slot's own descriptor on a slotted class (the cheapest call), else
+    ``object.__setattr__`` of the name.
+    """
+    for klass in cls.__mro__:
+        slot = klass.__dict__.get(name)
+        if isinstance(slot, MemberDescriptorType):
+            return slot.__set__
+    return functools.partial(_set_attribute, name=name)
+
+
+def _set_attribute(instance: object, value: object, *, name: str) -> None:
+    """``object.__setattr__(instance, name, value)``: a field of a class without slots."""
+    object.__setattr__(instance, name, value)
+
+
+def builder(cls: type[_A]) -> Callable[..., _A]:
+    """The fast internal constructor of the frozen attrs class ``cls``: every field, as given.
+
+    For the modules that build a kind of result object on every call (they take it once,
+    at import): ``builder(cls)(**fields)`` takes every field by keyword and stores each
+    as it is, with no converter or validator, like :func:`trusted`, but generated once
+    per class (as attrs generates ``__init__``), and storing a ``Decimal`` zero as given:
+    its callers pass no ``-0`` (zeros computed from checked, normalised inputs by sums,
+    differences and products of numbers ≥ 0 are ``+0``; tests/test_margin_fast.py).
+    """
+    known: Callable[..., _A] | None = _BUILDERS.get(cls)
+    if known is not None:
+        return known
+    names = [field.name for field in attrs.fields(cls)]
+    own = _BUILDER_NAMES.union(f"_store{i}" for i in range(len(names)))
+    clash = sorted(own.intersection(names))
+    if clash:
+        msg = f"{cls.__name__} has fields named as a builder's own names: {clash}"
+        raise TypeError(msg)
+    scope: dict[str, Any] = {"_cls": cls, "_new": object.__new__}
+    lines = [f"def build(*, {', '.join(names)}):", "    _self = _new(_cls)"]
+    for i, name in enumerate(names):
+        scope[f"_store{i}"] = _store(cls, name)
+        lines.append(f"    _store{i}(_self, {name})")
+    lines.append("    return _self")
+    exec("\n".join(lines), scope)  # noqa: S102 - source generated here from field names
+    build: Callable[..., _A] = scope["build"]
+    _BUILDERS[cls] = build
+    return build
 
 
 def trusted(cls: type[_A], **values: object) -> _A:

@@ -92,6 +92,7 @@ hours after it, the rate being per 4-hour period [published; the instant itself 
 
 _UTC: Final = timezone.utc
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=_UTC)
+_ZERO: Final = Decimal(0)
 _MICROSECOND: Final = timedelta(microseconds=1)
 _HOUR: Final = 3_600_000_000  # one hour in microseconds
 _KRAKEN_PERIOD: Final = 4 * _HOUR  # Kraken's rollover period
@@ -582,10 +583,14 @@ def _span(
     if end < start:
         msg = f"until must not be before borrowed_at {start.isoformat()}, got {end.isoformat()}"
         raise InvalidInputError(msg)
-    accruals = _Accruals.of(
+    return _accruals(start, end, counting), start, end
+
+
+def _accruals(start: datetime, end: datetime, counting: object) -> _Accruals:
+    """The accruals from ``start`` to ``end`` (checked: aware, in UTC, in order) by ``counting``."""
+    return _Accruals.of(
         _micros(start), _micros(end), option(counting, InterestCounting, "counting")
     )
-    return accruals, start, end
 
 
 def accrual_times(
@@ -810,7 +815,12 @@ def _rates(schedule: RateSchedule | NumberLike, name: str = "schedule") -> _Rate
     """``schedule`` as :class:`_Rates`, checked as :func:`_schedule` checks it."""
     if isinstance(schedule, RateSchedule):
         return _table(schedule)
-    return _Rates(_ALWAYS, (_ALWAYS_MICROS,), (non_negative_number(schedule, name),))
+    return _constant(non_negative_number(schedule, name))
+
+
+def _constant(rate: Decimal) -> _Rates:
+    """A checked constant hourly rate as :class:`_Rates`: in force at every instant."""
+    return _Rates(_ALWAYS, (_ALWAYS_MICROS,), (rate,))
 
 
 def _given_rate(
@@ -1024,6 +1034,59 @@ def _replay(  # noqa: PLR0917 - loan_state's arguments, in its order
     free = _waived(waived_hours)
     compound = _compounding(compounding)
     accruals, start, end = _span(borrowed_at, until, counting)
+    return _run(outstanding, rates, free, compound, accruals, (repayments, start, end))
+
+
+def _loan_interest(  # noqa: PLR0917 - accrued_interest's arguments, in its order
+    principal: Decimal,
+    schedule: RateSchedule | NumberLike,
+    borrowed_at: datetime,
+    until: datetime,
+    waived_hours: object,
+    counting: object,
+    compounding: object,
+    name: str,
+) -> Decimal:
+    """:func:`accrued_interest` of a loan without repayments whose amount and period are checked.
+
+    ``principal ≥ 0``; ``borrowed_at ≤ until``, both aware, ``until`` in UTC (a checked
+    ``MarginTrade`` and its checked closing time). The other arguments are checked as
+    :func:`_replay` checks them, in its order.
+    """
+    # the checks of _replay, in its order (a RateSchedule is checked: its table comes later)
+    rate = None if isinstance(schedule, RateSchedule) else non_negative_number(schedule, name)
+    free = _waived(waived_hours)
+    compound = _compounding(compounding)
+    start = borrowed_at.astimezone(_UTC)
+    accruals = _accruals(start, until, counting)
+    if rate is not None and not compound:  # a rate in force at every instant: one segment
+        return _one_rate(principal, rate, accruals.total, free)
+    rates = _rates(schedule, name) if rate is None else _constant(rate)
+    return _run(principal, rates, free, compound, accruals, ((), start, until))[2]
+
+
+def _one_rate(principal: Decimal, rate: Decimal, count: int, free: int) -> Decimal:
+    """Simple interest at one rate over ``count`` accruals, the first ``free`` of them waived."""
+    accrued = _ZERO
+    if free < count:
+        accrued += principal * rate * (count - free)
+    return accrued
+
+
+def _run(  # noqa: PLR0917 - the checked terms of _replay, in its order
+    outstanding: Decimal,
+    rates: _Rates,
+    free: int,
+    compound: bool,  # noqa: FBT001 - a checked flag, passed on in order
+    accruals: _Accruals,
+    repaid: tuple[Iterable[Repayment], datetime, datetime],
+) -> tuple[Decimal, Decimal, Decimal, _Accruals]:
+    """The replay of :func:`_replay` on checked terms, the rest of its checks in its order.
+
+    ``repaid``: the repayments (unchecked) and the period's two ends in UTC. Refuses a
+    schedule without a rate at the first accrual, a repayment outside the period and one
+    above what is owed at its instant.
+    """
     if accruals.total and accruals.at(0) < rates.instants[0]:
         first = _instant(accruals.at(0))
         msg = (
@@ -1031,12 +1094,11 @@ def _replay(  # noqa: PLR0917 - loan_state's arguments, in its order
             f"but its first entry is {rates.start.isoformat()}"
         )
         raise InvalidInputError(msg)
+    repayments, start, end = repaid
     empty = type(repayments) is tuple and not repayments
     paid = [] if empty else _repayments(repayments, start, end)
     if not paid and not compound and len(rates.rates) == 1:  # one rate, one segment
-        accrued = Decimal(0)
-        if free < accruals.total:
-            accrued += outstanding * rates.rates[0] * (accruals.total - free)
+        accrued = _one_rate(outstanding, rates.rates[0], accruals.total, free)
         return outstanding, accrued, accrued, accruals
     due = [accruals.due(_micros(_utc(item.at, "at"))) for item in paid]
     cuts = accruals.cuts(rates.instants, 1)

@@ -23,6 +23,13 @@ from levrisk.margin._model import (
 )
 from levrisk.numbers import PRECISION, NumberLike, exact
 
+_exact_add, _exact_subtract, _exact_multiply = (
+    _algebra.EXACT.add,
+    _algebra.EXACT.subtract,
+    _algebra.EXACT.multiply,
+)
+"""Unrounded arithmetic (no context switch): the signs of the liquidation condition are exact."""
+
 # ----------------------------------------------------------------- liquidation price
 
 
@@ -129,10 +136,9 @@ def level_outcome(
     held, owed, others_held, others_owed = amounts
     if not owed and not others_owed:
         return None
-    with localcontext(_algebra.EXACT):
-        c = others_held - level * others_owed
-        d = held - level * owed
-        crossed = current is not None and c + d * current <= 0
+    c = _exact_subtract(others_held, _exact_multiply(level, others_owed))
+    d = _exact_subtract(held, _exact_multiply(level, owed))
+    crossed = current is not None and _exact_add(c, _exact_multiply(d, current)) <= 0
     if c <= 0 and d <= 0:
         msg = (
             f"the account is liquidated at every price of {what}: its margin level"

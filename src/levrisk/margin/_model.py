@@ -40,7 +40,7 @@ PriceMap: TypeAlias = Mapping[str, NumberLike]  # documented in levrisk.margin
 def _asset(value: object, name: str) -> str:
     """``value`` as a plain ``str`` asset name (a ``str`` subclass is copied first)."""
     plain = str.__str__(value) if isinstance(value, str) else None
-    if plain is None or not plain.strip() or plain != plain.strip():
+    if plain is None or not plain or plain != plain.strip():  # empty, or spaces around
         msg = f"{name} must be a non-empty asset name without surrounding spaces, got {value!r}"
         raise InvalidInputError(msg)
     return plain

@@ -9,16 +9,17 @@ of the interest (:func:`_closing_terms`) and of the buy-back fee (:func:`_buybac
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from decimal import Decimal
 
-from levrisk._fields import aware_datetime, positive_number, require, trusted
+from levrisk._fields import aware_datetime, builder, positive_number, require
 from levrisk._fields import fee_rate as fee_rate_check
 from levrisk._typing import FeeConvention, InterestCounting
 from levrisk.exceptions import InvalidInputError
-from levrisk.interest import RateSchedule, _given_rate, _replay
+from levrisk.interest import RateSchedule, _given_rate, _loan_interest
 from levrisk.margin._model import MarginPnL, MarginTrade
 from levrisk.numbers import NumberLike, exact, to_decimal
+
+_new_pnl = builder(MarginPnL)
 
 
 def _closing_terms(  # noqa: PLR0917 - close()'s closing arguments, passed on in order
@@ -57,9 +58,9 @@ def _closing_terms(  # noqa: PLR0917 - close()'s closing arguments, passed on in
         msg = f"at must not be before opened_at {t.opened_at.isoformat()}, got {at.isoformat()}"
         raise InvalidInputError(msg)
     # accrued_interest(t.borrowed, rate, t.opened_at, at, ...), errors naming ``name``
-    interest = _replay(
-        t.borrowed, rate, t.opened_at, end, waived_hours, (), counting, compounding, name
-    )[2]
+    interest = _loan_interest(
+        t.borrowed, rate, t.opened_at, end, waived_hours, counting, compounding, name
+    )
     return t, f1, interest
 
 
@@ -185,7 +186,7 @@ def close(
     # Every value is checked or computed from checked ones; without ``at`` the validated
     # constructor reports the missing closing time.
     closing: object = at  # typed as a datetime, but callers may pass None
-    build = MarginPnL if closing is None else functools.partial(trusted, MarginPnL)
+    build = MarginPnL if closing is None else _new_pnl
     return build(
         trade=t,
         exit_price=p1,

@@ -8,12 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from levrisk._fields import aware_datetime, option, positive_number, trusted
+from levrisk._fields import aware_datetime, builder, option, positive_number
 from levrisk._fields import fee_rate as fee_rate_check
 from levrisk._typing import FeeConvention, Side
 from levrisk.exceptions import InvalidInputError, LeverageError
-from levrisk.margin._liquidation import _liquidation_price
-from levrisk.margin._margin import _level
+from levrisk.margin._liquidation import level_outcome
 from levrisk.margin._model import (
     BINANCE_CROSS_3X,
     IsolatedMarginAccount,
@@ -25,6 +24,12 @@ from levrisk.margin._model import (
     _thresholds,
 )
 from levrisk.numbers import NumberLike, _convert, exact
+
+_ZERO, _ONE = Decimal(0), Decimal(1)
+
+_new_loan = builder(Loan)
+_new_account = builder(IsolatedMarginAccount)
+_new_trade = builder(MarginTrade)
 
 
 def _open(
@@ -54,7 +59,8 @@ def _open(
     if base_name == quote_name:
         msg = f"quote must differ from base {base_name!r}, got {quote_name!r}"
         raise InvalidInputError(msg)
-    borrow_value = c * (lev - 1)
+    extra = lev - 1
+    borrow_value = c * extra
     borrowed = borrow_value / p0 if side == "short" else borrow_value
     limits = _thresholds(thresholds)
     if isinstance(limits, MarginThresholds):
@@ -67,9 +73,9 @@ def _open(
     if lev > t.max_leverage:
         msg = f"leverage must be between 1 and {t.max_leverage}, got {leverage!r}"
         raise LeverageError(msg)
-    if lev / (lev - 1) < t.initial_risk_ratio:
+    if lev / extra < t.initial_risk_ratio:
         msg = (
-            f"leverage {leverage!r} borrows down to a margin level of {lev / (lev - 1)}, "
+            f"leverage {leverage!r} borrows down to a margin level of {lev / extra}, "
             f"below the initial risk ratio {t.initial_risk_ratio}"
         )
         raise LeverageError(msg)
@@ -79,26 +85,22 @@ def _open(
         quantity = borrowed
         open_fee = quantity * p0 * f
         quote_amount = quantity * p0 - open_fee
-        base_balance, quote_balance, owed = Decimal(0), c + quote_amount, base_name
+        base_balance, quote_balance, owed = _ZERO, c + quote_amount, base_name
     else:
         quote_amount = c + borrowed
         notional = quote_amount / (1 + f) if convention == "quote" else quote_amount
         open_fee = notional * f
         quantity = (notional if convention == "quote" else notional - open_fee) / p0
-        base_balance, quote_balance, owed = quantity, Decimal(0), quote_name
-    loan = trusted(Loan, asset=owed, principal=borrowed, interest=Decimal(0))
-    account = trusted(
-        IsolatedMarginAccount,
+        base_balance, quote_balance, owed = quantity, _ZERO, quote_name
+    account = _new_account(
         base=base_name,
         quote=quote_name,
         base_balance=base_balance,
         quote_balance=quote_balance,
-        loans=(loan,),
+        loans=(_new_loan(asset=owed, principal=borrowed, interest=_ZERO),),
     )
-    prices = {base_name: p0}
-    level = _level(account, prices)  # margin_level of an account that owes its loan
-    return trusted(  # every value is checked or computed from checked ones
-        MarginTrade,
+    level, amounts = _pair_risk(side, quantity, borrowed, quote_balance, p0)
+    return _new_trade(  # every value is checked or computed from checked ones
         side=side,
         base=base_name,
         quote=quote_name,
@@ -114,9 +116,28 @@ def _open(
         account=account,
         thresholds=t,
         margin_level=level,  # never None: a trade always owes its loan
-        liquidation_price=_liquidation_price(account, base_name, prices, t.liquidation),
+        liquidation_price=level_outcome(amounts, t.liquidation, repr(base_name), p0),
         opened_at=at,
     )
+
+
+def _pair_risk(
+    side: Side, quantity: Decimal, borrowed: Decimal, quote_balance: Decimal, price: Decimal
+) -> tuple[Decimal, tuple[Decimal, Decimal, Decimal, Decimal]]:
+    """The margin level of a new trade's account, and the amounts of its liquidation price.
+
+    The operations of :func:`margin_level` and :func:`liquidation_price` (at ``{base:
+    price}``) on the two-asset account :func:`_open` builds, in their order: the one loan
+    is summed as ``0 + (principal + 0)``, each valuation starts from ``0`` and skips the
+    zero balance, the quote's price is 1. A short holds quote and owes base, a long holds
+    base and owes quote. The amounts are ``level_outcome``'s ``(A_x, D_x, A_o, D_o)``.
+    """
+    owed = _ZERO + (borrowed + _ZERO)
+    if side == "short":
+        assets, debt = _ZERO + quote_balance * _ONE, _ZERO + owed * price
+        return assets / debt, (_ZERO, owed, assets, _ZERO)
+    assets, debt = _ZERO + quantity * price, _ZERO + owed * _ONE
+    return assets / debt, (quantity, _ZERO, _ZERO, debt)
 
 
 @exact
