@@ -217,11 +217,6 @@ EXPONENT_RANGE: Final = (-_EXPONENT_LIMIT, _EXPONENT_LIMIT)
 """The adjusted exponents :func:`bounded` accepts (for a loop that checks inline)."""
 
 
-def within(value: Decimal) -> bool:
-    """Whether a nonzero ``value`` passes :func:`bounded` (no message built)."""
-    return -_EXPONENT_LIMIT <= value.adjusted() <= _EXPONENT_LIMIT
-
-
 def all_bounded(first: Decimal, second: Decimal, third: Decimal) -> bool:
     """Whether three nonzero values all pass :func:`bounded` (one call, no message built)."""
     low, high = -_EXPONENT_LIMIT, _EXPONENT_LIMIT

@@ -219,11 +219,17 @@ def _convert(value: object, name: str) -> Decimal:
     """:func:`to_decimal` without entering the library context for a plain number.
 
     A plain ``int``, ``float`` or ``Decimal`` in bounds is converted here (no operation that
-    could signal); a ``str`` (parsing one signals on a bad string) and every other input
-    or refusal go to :func:`to_decimal`, in the library context.
+    could signal); so is a ``str`` when the library context is already current (parsing
+    one signals on a bad string: only ever in levrisk's own context). Every other input or
+    refusal goes to :func:`to_decimal`, in the library context.
     """
     short = _NUMBER_PATHS.get(type(value))
-    result = None if short is None else short(value)
+    if short is not None:
+        result = short(value)
+    elif type(value) is str and _ACTIVE.get() is decimal.getcontext():
+        result = _str_path(value)
+    else:
+        result = None
     return to_decimal(value, name=name) if result is None else result  # type: ignore[arg-type]
 
 

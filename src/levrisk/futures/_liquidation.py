@@ -137,7 +137,8 @@ def _single(  # noqa: PLR0917 - _solve's arguments for one position
 ) -> Decimal | None:
     """:func:`_solve` for one position: the fast core's closed form, else the general solve."""
     single = one(position)
-    if wallet_name is not None and wallet and not _algebra.within(wallet):
+    low, high = _algebra.EXPONENT_RANGE
+    if wallet_name is not None and wallet and not low <= wallet.adjusted() <= high:
         _algebra.bounded(wallet, wallet_name)
     found = _solver.solve_one(single, wallet, rule, start)
     if found is None:
