@@ -14,7 +14,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Literal, TypeAlias, cast
+from typing import Literal, Protocol, TypeAlias, cast
 
 import attrs
 
@@ -63,9 +63,30 @@ MarginMode: TypeAlias = Literal["isolated", "cross"]
 Report: TypeAlias = Callable[[Decimal], Decimal | None]
 AtTick: TypeAlias = Callable[[Decimal, Decimal | None], Decimal | None]
 Solve: TypeAlias = Callable[[], tuple[Decimal | None, bool]]
-Reported: TypeAlias = tuple[
-    Decimal | None, Decimal | None, Decimal | None, Decimal | None, Decimal | None
-]
+
+
+class Reported(Protocol):
+    """A position row's reported figures (``ReportedPosition``, ``binance.PositionRisk``)."""
+
+    @property
+    def maintenance_margin(self) -> Decimal | None:
+        """The venue's maintenance margin."""
+
+    @property
+    def initial_margin(self) -> Decimal | None:
+        """The venue's initial margin (at mark)."""
+
+    @property
+    def unrealized_pnl(self) -> Decimal | None:
+        """The venue's unrealised PnL."""
+
+    @property
+    def break_even_price(self) -> Decimal | None:
+        """The venue's break-even price."""
+
+    @property
+    def liquidation_price(self) -> Decimal | None:
+        """The venue's liquidation price."""
 
 
 @attrs.frozen(kw_only=True)
@@ -283,14 +304,16 @@ def position_checks(
 ) -> tuple[FieldCheck, ...]:
     """The checks of one position row at ``mark``, each figure in the venue's form.
 
-    ``reported``: the venue's maintenance margin, initial margin (at mark), PnL, break-even
-    price (with ``fee_rate`` to open and close) and liquidation price, checked in that
-    order. ``shown`` puts both margins and the break-even price in the venue's form,
-    ``pnl`` the PnL; ``liquidation`` solves the exact liquidation price (checked even where
-    the venue shows none), ``shown_liquidation`` gives its form, ``tick`` the contract's
-    tick for a likely reason.
+    ``reported``: the row whose maintenance margin, initial margin (at mark), PnL,
+    break-even price (with ``fee_rate`` to open and close) and liquidation price are
+    checked, in that order. ``shown`` puts both margins and the break-even price in the
+    venue's form, ``pnl`` the PnL; ``liquidation`` solves the exact liquidation price
+    (checked even where the venue shows none), ``shown_liquidation`` gives its form,
+    ``tick`` the contract's tick for a likely reason.
     """
-    maintenance, initial, profit, even, liquidation_price = reported
+    maintenance, initial = reported.maintenance_margin, reported.initial_margin
+    profit, even = reported.unrealized_pnl, reported.break_even_price
+    liquidation_price = reported.liquidation_price
     return check_figures(
         (
             Figure(
@@ -366,13 +389,7 @@ def reconcile_position(
     checks = position_checks(
         pos,
         mark,
-        (
-            row.maintenance_margin,
-            row.initial_margin,
-            row.unrealized_pnl,
-            row.break_even_price,
-            row.liquidation_price,
-        ),
+        row,
         fee_rate=fee_rate,
         shown=_same,
         pnl=pnl or _same,

@@ -1306,13 +1306,7 @@ def reconcile(
     checks = position_checks(
         pos,
         mark,
-        (
-            risk.maintenance_margin,
-            risk.initial_margin,
-            risk.unrealized_pnl,
-            risk.break_even_price,
-            risk.liquidation_price,
-        ),
+        risk,
         fee_rate=fee_rate,
         shown=_shown,
         pnl=reported_unrealized_pnl,
