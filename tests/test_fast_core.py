@@ -28,9 +28,19 @@ TABLE = BracketTable.from_rates(
 
 
 def _scan(one: _solver.One, base: Decimal, fee_mark: Decimal, scale: Decimal) -> int:
-    """The first edge at which the condition is on the liquidated side (a linear scan)."""
-    edges = len(one.tiers.minus)
-    return next((i for i in range(edges) if _solver._crossed(one, base, fee_mark, scale, i)), edges)
+    """The first inner edge at which the condition is on the liquidated side (a scan).
+
+    From the brackets' own columns: at ``cap_i`` the maintenance is ``cap_i·m_i − cum_i``
+    and ``E·f = base + E·(±cap_i − MM(cap_i) − f_m·cap_i)`` (``+`` for ``k·s = +1``).
+    """
+    t = one.tiers
+    for i, (cap, rate, amount) in enumerate(zip(t.caps[:-1], t.rates, t.amounts, strict=False)):
+        mm = cap * rate - amount
+        if one.direction > 0 and base + scale * (cap - mm - fee_mark * cap) >= 0:
+            return i
+        if one.direction < 0 and base + scale * (-cap - mm - fee_mark * cap) <= 0:
+            return i
+    return len(t.caps) - 1
 
 
 def _one(direction: int, entry: Decimal) -> _solver.One:
