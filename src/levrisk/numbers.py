@@ -8,7 +8,6 @@ caller's :func:`decimal.getcontext` and never change it.
 
 from __future__ import annotations
 
-import contextvars
 import decimal
 import functools
 import math
@@ -71,10 +70,24 @@ _CONTEXT: Final = decimal.Context(
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
-_ACTIVE: Final[contextvars.ContextVar[decimal.Context | None]] = contextvars.ContextVar(
-    "levrisk_context", default=None
-)
-"""The library context the outermost :func:`exact` call made current (per thread and task)."""
+class _Entered:
+    """The library context the latest outermost :func:`exact` call made current.
+
+    One marker for the process: a call is nested when the current context *is* the
+    marked one. Each call makes a fresh copy current, so no thread or task can hold a
+    context another marked; a marker overwritten by another thread, or left after its
+    call returned, only makes a nested call copy a fresh library context of its own
+    (the same settings, so the same results).
+    """
+
+    __slots__ = ("context",)
+
+    def __init__(self) -> None:
+        """No call has entered yet."""
+        self.context: decimal.Context | None = None
+
+
+_ENTERED: Final = _Entered()
 
 
 def exact(func: Callable[_P, _R]) -> Callable[_P, _R]:
@@ -83,23 +96,20 @@ def exact(func: Callable[_P, _R]) -> Callable[_P, _R]:
     The caller's context is neither read nor changed: the outermost call makes a fresh
     copy of the library context current (no flags carried over from another call) and
     puts the caller's back on the way out. A call made while that context is current
-    runs in it as it is (one context per public call, however deep the calls nest). The
-    marker is a :class:`contextvars.ContextVar`, so threads and tasks never share it.
+    runs in it as it is (one context per public call, however deep the calls nest).
     """
 
     @functools.wraps(func)
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         caller = decimal.getcontext()
-        if _ACTIVE.get() is caller:
+        if caller is _ENTERED.context:
             return func(*args, **kwargs)
-        context = _CONTEXT.copy()
-        token = _ACTIVE.set(context)
+        context = _ENTERED.context = _CONTEXT.copy()
         decimal.setcontext(context)
         try:
             return func(*args, **kwargs)
         finally:
             decimal.setcontext(caller)
-            _ACTIVE.reset(token)
 
     return wrapper
 
@@ -226,7 +236,7 @@ def _convert(value: object, name: str) -> Decimal:
     short = _NUMBER_PATHS.get(type(value))
     if short is not None:
         result = short(value)
-    elif type(value) is str and _ACTIVE.get() is decimal.getcontext():
+    elif type(value) is str and _ENTERED.context is decimal.getcontext():
         result = _str_path(value)
     else:
         result = None
