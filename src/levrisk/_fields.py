@@ -251,7 +251,7 @@ def price_map(
     ``argument`` names the mapping, ``of`` what it maps (``"symbol"``, ``"asset"``), and
     ``missing(name)`` is the message for a name the mapping lacks.
     """
-    if not isinstance(value, Mapping):
+    if type(value) is not dict and not isinstance(value, Mapping):  # a dict: no ABC check
         msg = f"{argument} must be a mapping of {of} to price, got {value!r}"
         raise InvalidInputError(msg)
     for key in value:

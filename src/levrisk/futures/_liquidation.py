@@ -386,7 +386,8 @@ def cross_liquidation_price(
     rows = account._rows  # noqa: SLF001 - the account's own cache
     marks = marks_for(mark_prices, [row.symbol for row in rows if row.symbol != symbol])
     margins = [_algebra.bounded(account.wallet_balance, "account.wallet_balance")]
-    margins.extend(_margins_at(rows, marks, checked, symbol))
+    if len(own) < len(rows):  # other symbols
+        margins.extend(_margins_at(rows, marks, checked, symbol))
     if checked.hedge_maintenance == "larger":
         others = [p for p in account.positions if p.contract.symbol != symbol]
         margins.extend(_pair_corrections(others, marks, checked))
@@ -398,7 +399,7 @@ def cross_liquidation_price(
     return _solve(
         own,
         constant,
-        _terms(checked),
+        checked_terms(checked),
         start,
         what=lambda: f"the cross account at {symbol} {start}",
         hedge=checked.hedge_maintenance,
