@@ -3,8 +3,9 @@
 Prints, in one run, the time of each levrisk call, of the same figure computed inline in
 ``Decimal`` at 50 digits (the "exact floor": the bracket edges ``cap ∓ MM(cap)`` computed
 once, a bisect, the closed form) and of the inline float formula, with the ratios; then
-each risk tool at N = 50, 200 and 1,000 positions (or assets) with the ratio of its time
-at 200 to its time at 50.
+counting a loan's accruals (and its interest at one rate) for one day against 200 years;
+then each risk tool at N = 50, 200 and 1,000 positions (or assets) with the ratio of its
+time at 200 to its time at 50.
 
 Every figure is the minimum over ``--repeat`` runs of a timed loop (the machine is shared:
 take the minimum, and run when ``uptime`` shows low load). Never a timed test.
@@ -318,6 +319,26 @@ def accrued(repeat: int) -> None:
         )
 
 
+def counting(repeat: int) -> None:
+    """Counting a loan's accruals, and its interest at one rate: one day against 200 years."""
+    start = datetime(2024, 5, 1, 13, 55, tzinfo=UTC)
+    print()
+    print(f"{'loan length':44} {'1 day µs':>11} {'200 y µs':>10} {'200y/1d':>9}")
+    for name in ("accrual_count", "accrued_interest (one rate)"):
+        times = []
+        for end in (start + timedelta(days=1), start.replace(year=2224)):
+
+            def call(end: datetime = end, name: str = name) -> object:
+                if name == "accrual_count":
+                    return interest.accrual_count(start, end)
+                return interest.accrued_interest(1000, "0.0000041667", start, end)
+
+            times.append(best(call, repeat))
+        print(
+            f"{name:44} {times[0] * 1e6:11.2f} {times[1] * 1e6:10.2f} {times[1] / times[0]:8.2f}x"
+        )
+
+
 def _interest(
     micros: list[int], rates: list[Any], principal: Num, t0: datetime, t1: datetime
 ) -> Num:
@@ -423,6 +444,7 @@ def main() -> None:
     cross(args.repeat)
     spot(args.repeat)
     accrued(args.repeat)
+    counting(args.repeat)
     if not args.skip_risk:
         risks(args.repeat)
 
