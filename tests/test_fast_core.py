@@ -7,9 +7,12 @@ also when the guess rounds onto the wrong side of an edge.
 
 from __future__ import annotations
 
+import copy
 import decimal
+import pickle
 from decimal import Decimal
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -17,7 +20,14 @@ from hypothesis import strategies as st
 from levrisk import _algebra
 from levrisk.brackets import BracketTable
 from levrisk.exceptions import InvalidInputError
-from levrisk.futures import Contract, CrossAccount, Position, _solver, cross_liquidation_price
+from levrisk.futures import (
+    Contract,
+    CrossAccount,
+    Position,
+    _solver,
+    cross_liquidation_price,
+    isolated_liquidation_price,
+)
 from levrisk.numbers import plain_positive
 
 TABLE = BracketTable.from_rates(
@@ -123,3 +133,65 @@ class TestPlainMarks:
         )
         with pytest.raises(InvalidInputError, match=r"^mark_prices\['B'\] must have at most"):
             cross_liquidation_price(account, "A", mark_prices={"B": long})
+
+
+class TestCaches:
+    """rule-futures: a solved Position or CrossAccount is still a plain value object."""
+
+    def test_pickle_copy_evolve_after_a_solve(self) -> None:
+        """The cached solver figures never travel: pickles, copies and evolves are equal."""
+        table = BracketTable.from_rates(
+            caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
+        )
+        btc = Contract(symbol="BTC", kind="linear", brackets=table)
+        pos = Position(contract=btc, side="long", size="0.5", entry_price=100, leverage=2)
+        account = CrossAccount(wallet_balance=25, positions=[pos])
+        price = isolated_liquidation_price(pos, margin=25)
+        assert cross_liquidation_price(account, "BTC", mark_prices={}) == price
+        pickled = pickle.loads(pickle.dumps(pos))  # noqa: S301 - our own object
+        for clone in (pickled, copy.copy(pos), copy.deepcopy(pos)):
+            assert clone == pos
+            assert isolated_liquidation_price(clone, margin=25) == price
+        bigger = attrs.evolve(pos, size=1)
+        assert isolated_liquidation_price(bigger, margin=50) == price
+        restored = pickle.loads(pickle.dumps(account))  # noqa: S301 - our own object
+        assert restored == account
+        assert cross_liquidation_price(restored, "BTC", mark_prices={}) == price
+
+
+class TestMarker:
+    """rule-rounding: the caller's context is neither read nor changed, call after call."""
+
+    def test_a_context_captured_during_a_call_is_not_trusted_later(self) -> None:
+        """A mapping that keeps the context it saw cannot make a later call run in it."""
+        seen: list[decimal.Context] = []
+
+        class Marks(dict[str, str]):
+            def __getitem__(self, key: str) -> str:
+                seen.append(decimal.getcontext())
+                return super().__getitem__(key)
+
+        table = BracketTable.from_rates(
+            caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
+        )
+        a, b = (Contract(symbol=s, kind="linear", brackets=table) for s in "AB")
+        account = CrossAccount(
+            wallet_balance="50.123456789",
+            positions=[
+                Position(contract=a, side="long", size=1, entry_price=103, leverage=1),
+                Position(contract=b, side="short", size=1, entry_price=103, leverage=1),
+            ],
+        )
+        marks = Marks(A="101", B="99.777")
+        expected = cross_liquidation_price(account, "A", mark_prices=marks)
+        captured = seen[-1]
+        captured.prec = 5
+        captured.clear_flags()
+        mine = decimal.getcontext()
+        decimal.setcontext(captured)  # the very object, not a copy
+        try:
+            again = cross_liquidation_price(account, "A", mark_prices=marks)
+        finally:
+            decimal.setcontext(mine)
+        assert again == expected
+        assert not any(captured.flags.values())

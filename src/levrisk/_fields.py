@@ -262,7 +262,8 @@ def price_map(
     for name in names:
         if name not in value:
             raise InvalidInputError(missing(name))
-        result[name] = plain_positive(value[name]) or positive_entry(value, name, argument)
+        raw = value[name]  # read once: a mapping's __getitem__ may do work
+        result[name] = plain_positive(raw) or _positive_value(raw, name, argument)
     return result
 
 
@@ -272,10 +273,12 @@ def positive_entry(value: Mapping[str, Any], name: str, argument: str) -> Decima
     The name is worded only when the error is raised (a mapping may hold a thousand).
     """
     raw = value[name]
-    plain = plain_positive(raw)
-    if plain is not None:
-        return plain
-    price = number(raw)  # any input: a rejected one is caught below
+    return plain_positive(raw) or _positive_value(raw, name, argument)
+
+
+def _positive_value(raw: object, name: str, argument: str) -> Decimal:
+    """``raw`` (the mapping's value at ``name``) converted by the numeric contract, > 0."""
+    price = number(raw)  # type: ignore[arg-type]  # any input: a rejected one is caught below
     if isinstance(price, _Rejected) or price <= 0:
         positive_number(raw, f"{argument}[{name!r}]")
     return price

@@ -70,14 +70,16 @@ _CONTEXT: Final = decimal.Context(
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
+
 class _Entered:
     """The library context the latest outermost :func:`exact` call made current.
 
     One marker for the process: a call is nested when the current context *is* the
-    marked one. Each call makes a fresh copy current, so no thread or task can hold a
-    context another marked; a marker overwritten by another thread, or left after its
-    call returned, only makes a nested call copy a fresh library context of its own
-    (the same settings, so the same results).
+    marked one. Each call makes a fresh copy current and clears the marker on the way
+    out, so no caller can make a marked context current later (even one it captured
+    during a call, say in a mapping's ``__getitem__``). A marker overwritten by another
+    thread only makes a nested call copy a fresh library context of its own (the same
+    settings, so the same results).
     """
 
     __slots__ = ("context",)
@@ -105,11 +107,13 @@ def exact(func: Callable[_P, _R]) -> Callable[_P, _R]:
         if caller is _ENTERED.context:
             return func(*args, **kwargs)
         context = _ENTERED.context = _CONTEXT.copy()
-        decimal.setcontext(context)
         try:
+            decimal.setcontext(context)
             return func(*args, **kwargs)
         finally:
             decimal.setcontext(caller)
+            if _ENTERED.context is context:  # never leave a marker a caller could reuse
+                _ENTERED.context = None
 
     return wrapper
 

@@ -7,7 +7,7 @@ solves the liquidation condition in ``X`` (``P`` linear, ``1/P`` inverse).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Final, Literal, NoReturn
@@ -104,7 +104,7 @@ def _to_price(kind: ContractKind, x: Fraction | None) -> Decimal | None:
 
 
 def _solve(
-    positions: list[Position],
+    positions: Sequence[Position],
     wallet: Decimal,
     rule: _Terms,
     start: Decimal,
@@ -148,7 +148,7 @@ def _single(  # noqa: PLR0917 - _solve's arguments for one position
 
 
 def _general(  # noqa: PLR0917 - _solve's arguments
-    positions: list[Position],
+    positions: Sequence[Position],
     wallet: Decimal,
     rule: _Terms,
     start: Decimal,

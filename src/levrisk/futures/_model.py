@@ -352,12 +352,12 @@ class CrossAccount:
         return _solver.rows_of(self.positions)
 
     @functools.cached_property
-    def _by_symbol(self) -> dict[str, list[Position]]:
-        """The positions of each symbol, in account order (made on first use)."""
+    def _by_symbol(self) -> dict[str, tuple[Position, ...]]:
+        """The positions of each symbol, in account order (made on first use; immutable)."""
         found: dict[str, list[Position]] = {}
         for position in self.positions:
             found.setdefault(position.contract.symbol, []).append(position)
-        return found
+        return {symbol: tuple(positions) for symbol, positions in found.items()}
 
     @positions.validator
     def _check_positions(

@@ -512,7 +512,9 @@ def solve_one(
     rounding = getcontext()
     if close_fee == "none" and maintenance == "mark":
         # The common case: the edges were made for it (a bisect, one closed form). Every
-        # rate lies in (0, 1), so the slope ±1 − m_j never vanishes: always monotone.
+        # rate lies in (0, 1) (a Bracket refuses others), so the slope ±1 − m_j never
+        # vanishes: always monotone. While EXACT is current (it is shared, its flags never
+        # read) only sums, differences, products and comparisons run, and no @exact call.
         d, q, ep = one.direction, one.quantity, one.entry
         setcontext(_algebra.EXACT)
         try:
