@@ -195,3 +195,17 @@ class TestMarker:
             decimal.setcontext(mine)
         assert again == expected
         assert not any(captured.flags.values())
+
+
+class TestIsolatedArguments:
+    """rule-futures-liquidation-linear: a missing rule is an error, never another price."""
+
+    def test_rule_none_is_refused(self) -> None:
+        """``rule=None`` names the rule (it is not the bankruptcy price's no-rule)."""
+        table = BracketTable.from_rates(
+            caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
+        )
+        btc = Contract(symbol="BTC", kind="linear", brackets=table)
+        pos = Position(contract=btc, side="long", size="0.02", entry_price=50_000, leverage=2)
+        with pytest.raises(InvalidInputError, match=r"^rule must be a LiquidationRule, got None"):
+            isolated_liquidation_price(pos, margin=500, rule=None)  # type: ignore[arg-type]

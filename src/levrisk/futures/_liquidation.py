@@ -283,19 +283,21 @@ def bankruptcy_price(position: Position, *, margin: NumberLike) -> Decimal | Non
 
     .. versionadded:: 0.1.0
     """
-    return _isolated(position, margin, None)
+    return _isolated(position, margin, bankruptcy=True)
 
 
-def _isolated(position: object, margin: object, rule: object) -> Decimal | None:
+def _isolated(
+    position: object, margin: object, rule: object = DEFAULT_RULE, *, bankruptcy: bool = False
+) -> Decimal | None:
     """The isolated price of ``position`` with the wallet ``margin`` (checked in that order).
 
-    ``rule``: the liquidation rule, or ``None`` for the bankruptcy price (no maintenance,
-    no fee).
+    ``rule``: the liquidation rule (checked after the position and the margin); with
+    ``bankruptcy`` the bankruptcy price instead (no maintenance, no fee, no rule).
     """
     checked = require(position, Position, "position")
     wallet = non_negative_number(margin, "margin")
-    terms = _BANKRUPTCY if rule is None else checked_terms(rule)
-    label = " (bankruptcy)" if rule is None else ""
+    terms = _BANKRUPTCY if bankruptcy else checked_terms(rule)
+    label = " (bankruptcy)" if bankruptcy else ""
     return _single(
         checked,
         wallet,
