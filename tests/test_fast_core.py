@@ -209,3 +209,26 @@ class TestIsolatedArguments:
         pos = Position(contract=btc, side="long", size="0.02", entry_price=50_000, leverage=2)
         with pytest.raises(InvalidInputError, match=r"^rule must be a LiquidationRule, got None"):
             isolated_liquidation_price(pos, margin=500, rule=None)  # type: ignore[arg-type]
+
+
+class TestCrossBounds:
+    """rule-futures-liquidation-linear: the wallet and the start price enter the solve checked."""
+
+    @staticmethod
+    def _account(wallet: str) -> CrossAccount:
+        table = BracketTable.from_rates(
+            caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
+        )
+        btc = Contract(symbol="BTC", kind="linear", brackets=table)
+        pos = Position(contract=btc, side="long", size=1, entry_price=100, leverage=1)
+        return CrossAccount(wallet_balance=wallet, positions=[pos])
+
+    def test_a_wallet_beyond_the_solver_bounds(self) -> None:
+        """A wallet of 1E-1100 is refused, named."""
+        with pytest.raises(InvalidInputError, match=r"^account.wallet_balance must lie within"):
+            cross_liquidation_price(self._account("1E-1100"), "BTC", mark_prices={})
+
+    def test_a_start_beyond_the_solver_bounds(self) -> None:
+        """The symbol's own mark of 1E-1100 is refused as the start price."""
+        with pytest.raises(InvalidInputError, match=r"^the start price must lie within"):
+            cross_liquidation_price(self._account("10"), "BTC", mark_prices={"BTC": "1E-1100"})

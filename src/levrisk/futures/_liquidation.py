@@ -72,11 +72,6 @@ _Terms = tuple[Literal["mark", "entry"] | None, Literal["none", "mark", "bankrup
 _BANKRUPTCY: _Terms = (None, "none", Decimal(0))
 
 
-def one(position: Position) -> _solver.One:
-    """A position alone on its symbol, for the fast core (made once per position, checked)."""
-    return position._one  # noqa: SLF001 - the position's own cache, read by its one solver
-
-
 def leg(position: Position) -> _solver.Leg:
     """A position as one leg of the general solver, in ``X`` (exact rationals, checked)."""
     kind = position.contract.kind
@@ -136,7 +131,7 @@ def _single(  # noqa: PLR0917 - _solve's arguments for one position
     wallet_name: str | None = None,
 ) -> Decimal | None:
     """:func:`_solve` for one position: the fast core's closed form, else the general solve."""
-    single = one(position)
+    single = position._one  # noqa: SLF001 - the position's own cache, read by its one solver
     low, high = _algebra.EXPONENT_RANGE
     if wallet_name is not None and wallet and not low <= wallet.adjusted() <= high:
         _algebra.bounded(wallet, wallet_name)
@@ -386,26 +381,30 @@ def cross_liquidation_price(
         msg = f"symbol must be a symbol the account holds {held!r}, got {symbol!r}"
         raise InvalidInputError(msg)
     rows = account._rows  # noqa: SLF001 - the account's own cache
-    marks = marks_for(mark_prices, [row.symbol for row in rows if row.symbol != symbol])
-    margins = [_algebra.bounded(account.wallet_balance, "account.wallet_balance")]
-    if len(own) < len(rows):  # other symbols
-        margins.extend(_margins_at(rows, marks, checked, symbol))
-    if checked.hedge_maintenance == "larger":
-        others = [p for p in account.positions if p.contract.symbol != symbol]
-        margins.extend(_pair_corrections(others, marks, checked))
-    constant = margins[0] if len(margins) == 1 else _algebra.exact_sum(margins)
+    alone = len(own) == len(rows)  # no other symbol
+    marks = marks_for(mark_prices, () if alone else [r.symbol for r in rows if r.symbol != symbol])
+    low, high = _algebra.EXPONENT_RANGE
+    wallet = account.wallet_balance
+    if wallet and not low <= wallet.adjusted() <= high:
+        _algebra.bounded(wallet, "account.wallet_balance")
+    constant = wallet
+    if not alone:
+        margins = [wallet, *_margins_at(rows, marks, checked, symbol)]
+        if checked.hedge_maintenance == "larger":
+            others = [p for p in account.positions if p.contract.symbol != symbol]
+            margins.extend(_pair_corrections(others, marks, checked))
+        constant = _algebra.exact_sum(margins)
     start = own[0].entry_price
     if symbol in mark_prices:
         start = positive_entry(mark_prices, symbol, "mark_prices")
-    start = _algebra.bounded(start, "the start price")
-    return _solve(
-        own,
-        constant,
-        checked_terms(checked),
-        start,
-        what=lambda: f"the cross account at {symbol} {start}",
-        hedge=checked.hedge_maintenance,
-    )
+    if not low <= start.adjusted() <= high:  # > 0
+        _algebra.bounded(start, "the start price")
+    terms = checked_terms(checked)
+
+    def what() -> str:
+        return f"the cross account at {symbol} {start}"
+
+    return _solve(own, constant, terms, start, what=what, hedge=checked.hedge_maintenance)
 
 
 def _margins_at(
