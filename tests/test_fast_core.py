@@ -11,6 +11,7 @@ import copy
 import decimal
 import pickle
 from decimal import Decimal
+from typing import Literal
 
 import attrs
 import pytest
@@ -35,6 +36,24 @@ TABLE = BracketTable.from_rates(
     maintenance_rates=["0.004", "0.005", "0.01"],
     max_leverages=[125, 100, 50],
 )
+
+
+ONE_BRACKET = BracketTable.from_rates(
+    caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
+)
+
+
+def _long(
+    symbol: str,
+    *,
+    size: str | int = 1,
+    entry: int = 100,
+    leverage: int = 1,
+    side: Literal["long", "short"] = "long",
+) -> Position:
+    """A position on a one-bracket linear contract ``symbol`` (a long unless told)."""
+    contract = Contract(symbol=symbol, kind="linear", brackets=ONE_BRACKET)
+    return Position(contract=contract, side=side, size=size, entry_price=entry, leverage=leverage)
 
 
 def _scan(one: _solver.One, base: Decimal, fee_mark: Decimal, scale: Decimal) -> int:
@@ -95,17 +114,8 @@ class TestCrossMargins:
 
     def test_a_margin_beyond_the_solver_bounds_is_named(self) -> None:
         """A margin of 2E-1099 is refused, naming the symbol it belongs to."""
-        table = BracketTable.from_rates(
-            caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        )
-        a = Contract(symbol="A", kind="linear", brackets=table)
-        b = Contract(symbol="B", kind="linear", brackets=table)
         account = CrossAccount(
-            wallet_balance=1000,
-            positions=[
-                Position(contract=a, side="long", size=1, entry_price=100, leverage=1),
-                Position(contract=b, side="long", size="1e-1100", entry_price=100, leverage=1),
-            ],
+            wallet_balance=1000, positions=[_long("A"), _long("B", size="1e-1100")]
         )
         with pytest.raises(InvalidInputError, match=r"^the margin of 'B' must lie within"):
             cross_liquidation_price(account, "A", mark_prices={"B": 120})
@@ -120,17 +130,7 @@ class TestPlainMarks:
         assert plain_positive(long) is None
         assert plain_positive(Decimal("1E+10000")) is None
         assert plain_positive(Decimal(60_000)) == Decimal(60_000)
-        table = BracketTable.from_rates(
-            caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        )
-        contracts = [Contract(symbol=s, kind="linear", brackets=table) for s in "AB"]
-        account = CrossAccount(
-            wallet_balance=1000,
-            positions=[
-                Position(contract=c, side="long", size=1, entry_price=100, leverage=1)
-                for c in contracts
-            ],
-        )
+        account = CrossAccount(wallet_balance=1000, positions=[_long("A"), _long("B")])
         with pytest.raises(InvalidInputError, match=r"^mark_prices\['B'\] must have at most"):
             cross_liquidation_price(account, "A", mark_prices={"B": long})
 
@@ -140,11 +140,7 @@ class TestCaches:
 
     def test_pickle_copy_evolve_after_a_solve(self) -> None:
         """The cached solver figures never travel: pickles, copies and evolves are equal."""
-        table = BracketTable.from_rates(
-            caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        )
-        btc = Contract(symbol="BTC", kind="linear", brackets=table)
-        pos = Position(contract=btc, side="long", size="0.5", entry_price=100, leverage=2)
+        pos = _long("BTC", size="0.5", leverage=2)
         account = CrossAccount(wallet_balance=25, positions=[pos])
         price = isolated_liquidation_price(pos, margin=25)
         assert cross_liquidation_price(account, "BTC", mark_prices={}) == price
@@ -171,16 +167,9 @@ class TestMarker:
                 seen.append(decimal.getcontext())
                 return super().__getitem__(key)
 
-        table = BracketTable.from_rates(
-            caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        )
-        a, b = (Contract(symbol=s, kind="linear", brackets=table) for s in "AB")
         account = CrossAccount(
             wallet_balance="50.123456789",
-            positions=[
-                Position(contract=a, side="long", size=1, entry_price=103, leverage=1),
-                Position(contract=b, side="short", size=1, entry_price=103, leverage=1),
-            ],
+            positions=[_long("A", entry=103), _long("B", entry=103, side="short")],
         )
         marks = Marks(A="101", B="99.777")
         expected = cross_liquidation_price(account, "A", mark_prices=marks)
@@ -202,11 +191,7 @@ class TestIsolatedArguments:
 
     def test_rule_none_is_refused(self) -> None:
         """``rule=None`` names the rule (it is not the bankruptcy price's no-rule)."""
-        table = BracketTable.from_rates(
-            caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        )
-        btc = Contract(symbol="BTC", kind="linear", brackets=table)
-        pos = Position(contract=btc, side="long", size="0.02", entry_price=50_000, leverage=2)
+        pos = _long("BTC", size="0.02", entry=50_000, leverage=2)
         with pytest.raises(InvalidInputError, match=r"^rule must be a LiquidationRule, got None"):
             isolated_liquidation_price(pos, margin=500, rule=None)  # type: ignore[arg-type]
 
@@ -216,12 +201,7 @@ class TestCrossBounds:
 
     @staticmethod
     def _account(wallet: str) -> CrossAccount:
-        table = BracketTable.from_rates(
-            caps=[50_000], maintenance_rates=["0.004"], max_leverages=[125]
-        )
-        btc = Contract(symbol="BTC", kind="linear", brackets=table)
-        pos = Position(contract=btc, side="long", size=1, entry_price=100, leverage=1)
-        return CrossAccount(wallet_balance=wallet, positions=[pos])
+        return CrossAccount(wallet_balance=wallet, positions=[_long("BTC")])
 
     def test_a_wallet_beyond_the_solver_bounds(self) -> None:
         """A wallet of 1E-1100 is refused, named."""
