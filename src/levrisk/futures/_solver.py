@@ -457,11 +457,20 @@ def _price(one: One, top: Decimal, bottom: Decimal, rounding: Context) -> Decima
     return _root(one, top, bottom, _UNIT, rounding)[0]
 
 
+def _no_fee(one: One, wallet: Decimal) -> tuple[Decimal, Decimal]:
+    """``(base, k·s·Q)``: ``E·f = base + E·(±n − MM(n))`` without a fee (exact context).
+
+    ``base = E·M − k·s·Q·E·x_e``: ``M − k·s·Q·EP`` (linear) or ``EP·M − k·s·Q`` (inverse).
+    """
+    q, ep = one.quantity, one.entry
+    signed = q if one.direction > 0 else -q  # exactly
+    return ((wallet - signed * ep) if one.kind == "linear" else (ep * wallet - signed)), signed
+
+
 def _bankruptcy(one: One, wallet: Decimal, rounding: Context) -> Decimal | None:
     """The bankruptcy price of ``one`` with the wallet ``wallet`` (no maintenance, no fee)."""
-    d, q = one.direction, one.quantity
-    scaled = (wallet - d * q * one.entry) if one.kind == "linear" else (one.entry * wallet - d * q)
-    return _price(one, -scaled, d * q, rounding)
+    base, signed = _no_fee(one, wallet)
+    return _price(one, -base, signed, rounding)
 
 
 def one_of(position: Position) -> One:
@@ -510,35 +519,21 @@ def solve_one(
     if maintenance == "mark" and not tiers.continuous:
         return None  # MM jumps at an edge: the general solve finds the edge
     rounding = getcontext()
-    if close_fee == "none" and maintenance == "mark":
-        # The common case: the edges were made for it (a bisect, one closed form). Every
+    if close_fee == "none" and maintenance != "entry":
+        # The common case (mark-valued maintenance, no fee) and the bankruptcy price (no
+        # maintenance): the edges were made for them (a bisect, one closed form). Every
         # rate lies in (0, 1) (a Bracket refuses others), so the slope ±1 − m_j never
         # vanishes: always monotone. While EXACT is current (it is shared, its flags never
         # read) only sums, differences, products and comparisons run, and no @exact call.
-        d, q, ep = one.direction, one.quantity, one.entry
         setcontext(_algebra.EXACT)
         try:
-            if one.kind == "inverse":
-                base = ep * wallet - d * q
-                j = _bracket(one, base, _ZERO, ep)
-                top = -base - ep * tiers.amounts[j]
-            elif d > 0:
-                base = wallet - q * ep
-                j = bisect_left(tiers.minus, -base)
-                top = -base - tiers.amounts[j]
-            else:
-                base = wallet + q * ep
-                j = bisect_left(tiers.plus, base)
-                top = -base - tiers.amounts[j]
-            return _root(one, top, (d - tiers.rates[j]) * q, start, rounding)
-        finally:
-            setcontext(rounding)
-    if close_fee == "none" and maintenance is None:  # the bankruptcy price
-        d, q, ep = one.direction, one.quantity, one.entry
-        setcontext(_algebra.EXACT)
-        try:
-            base = (wallet - d * q * ep) if one.kind == "linear" else (ep * wallet - d * q)
-            return _root(one, -base, d * q, start, rounding)
+            base, signed = _no_fee(one, wallet)
+            if maintenance is None:
+                return _root(one, -base, signed, start, rounding)
+            linear, ep = one.kind == "linear", one.entry
+            j = _bracket(one, base, _ZERO, _UNIT if linear else ep)
+            top = -base - (tiers.amounts[j] if linear else ep * tiers.amounts[j])
+            return _root(one, top, (one.direction - tiers.rates[j]) * one.quantity, start, rounding)
         finally:
             setcontext(rounding)
     setcontext(_algebra.EXACT)
@@ -674,6 +669,8 @@ def _bracket(one: One, base: Decimal, fee_mark: Decimal, scale: Decimal) -> int:
     on an edge falls back to the exact bisect.
     """
     t = one.tiers
+    if fee_mark == 0 and one.kind == "linear":  # E = 1: the edges are the keys, exactly
+        return bisect_left(t.minus, -base) if one.direction > 0 else bisect_left(t.plus, base)
     if fee_mark == 0:
         if one.direction > 0:
             j = bisect_left(t.minus, _ROUND.divide(-base, scale))
